@@ -1,0 +1,441 @@
+//! One function per command: load, compute with `parley-core`, print.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use parley_core::claims::{ClaimsReport, Verdict};
+use parley_core::diagnostic::{Diagnostic, Severity};
+use parley_core::diff::Diff;
+use parley_core::model::{Negotiation, Position};
+use parley_core::scenario;
+use parley_core::status::{ItemState, Pending, Reason, Record, Status};
+use parley_core::visibility::{Viewer, view};
+
+use crate::output::{Paint, Table, Tone, clip};
+use crate::{BadInput, CheckArgs, ClaimsArgs, Command, Common, DiffArgs, StatusArgs, VerdictFilter};
+
+pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
+    match command {
+        Command::Check(args) => check(args, out),
+        Command::Status(args) => status(args, out),
+        Command::Diff(args) => diff(args, out),
+        Command::Claims(args) => claims(args, out),
+    }
+}
+
+/// Reads a file (or standard input for `-`) as UTF-8 text.
+fn read_text(path: &Path) -> Result<String> {
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin().read_to_end(&mut bytes).context("reading standard input")?;
+    } else {
+        bytes = std::fs::read(path).map_err(|error| BadInput(format!("cannot read {}: {error}", path.display())))?;
+    }
+    String::from_utf8(bytes).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        BadInput(format!("{}: not UTF-8 text (invalid byte at offset {offset})", path.display())).into()
+    })
+}
+
+fn display_name(path: &Path) -> String {
+    if path == Path::new("-") { "<stdin>".to_owned() } else { path.display().to_string() }
+}
+
+/// Loads a scenario, printing its warnings (or all its problems) to standard error.
+fn load(path: &Path) -> Result<Negotiation> {
+    let text = read_text(path)?;
+    let name = display_name(path);
+    match scenario::parse(&text) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                eprintln!("{}", warning.render(&name));
+            }
+            Ok(loaded.negotiation)
+        }
+        Err(problems) => {
+            for problem in &problems {
+                eprintln!("{}", problem.render(&name));
+            }
+            let errors = problems.iter().filter(|problem| problem.severity == Severity::Error).count();
+            Err(BadInput(format!("{name}: {errors} error{} found; nothing was computed", plural(errors))).into())
+        }
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+fn viewed(common: &Common) -> Result<Negotiation> {
+    let negotiation = load(&common.file)?;
+    let viewer: Viewer = common.viewer.parse().unwrap_or_default();
+    if let Viewer::Party(party) = &viewer {
+        if negotiation.party(party).is_none() {
+            let ids: Vec<&str> = negotiation.parties.iter().map(|party| party.id.as_str()).collect();
+            return Err(BadInput(format!("unknown viewer `{party}` (expected all, public, mediator or a party: {})", ids.join(", "))).into());
+        }
+    }
+    Ok(view(&negotiation, &viewer))
+}
+
+fn point(record: &Record<'_>, text: &str) -> Result<parley_core::timeline::Point> {
+    record.point(text).map_err(|error| BadInput(error.to_string()).into())
+}
+
+fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
+    let text = read_text(&args.file)?;
+    let name = display_name(&args.file);
+    let (problems, summary) = match scenario::parse(&text) {
+        Ok(loaded) => {
+            let negotiation = &loaded.negotiation;
+            let summary = format!(
+                "{name}: ok — {} parties, {} issues, {} items, {} rounds, {} stances, {} red lines, {} statements",
+                negotiation.parties.len(),
+                negotiation.issues.len(),
+                negotiation.items.len(),
+                negotiation.rounds.len(),
+                negotiation.stances.len(),
+                negotiation.red_lines.len(),
+                negotiation.statements.len()
+            );
+            (loaded.warnings, Some(summary))
+        }
+        Err(problems) => (problems, None),
+    };
+    let errors = problems.iter().filter(|problem| problem.severity == Severity::Error).count();
+    if args.json {
+        #[derive(serde::Serialize)]
+        struct Report<'a> {
+            file: &'a str,
+            ok: bool,
+            errors: Vec<&'a Diagnostic>,
+            warnings: Vec<&'a Diagnostic>,
+        }
+        let (errors_list, warnings): (Vec<&Diagnostic>, Vec<&Diagnostic>) =
+            problems.iter().partition(|problem| problem.severity == Severity::Error);
+        write_json(out, &Report { file: &name, ok: errors == 0, errors: errors_list, warnings })?;
+    } else {
+        for problem in &problems {
+            eprintln!("{}", problem.render(&name));
+        }
+        match summary {
+            Some(summary) => writeln!(out, "{summary}")?,
+            None => eprintln!("{name}: {errors} error{}", plural(errors)),
+        }
+    }
+    Ok(if errors == 0 { 0 } else { 2 })
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn status(args: StatusArgs, out: &mut dyn Write) -> Result<u8> {
+    let negotiation = viewed(&args.common)?;
+    let record = Record::new(&negotiation);
+    let as_of = point(&record, &args.as_of)?;
+    let status = record.status(&as_of);
+    if args.common.json {
+        write_json(out, &status)?;
+    } else {
+        print_status(out, &negotiation, &status, Paint::new(args.common.color))?;
+    }
+    Ok(0)
+}
+
+fn state_tone(state: ItemState) -> Tone {
+    match state {
+        ItemState::Agreed => Tone::Good,
+        ItemState::Blocked => Tone::Bad,
+        ItemState::Disputed => Tone::Warn,
+        ItemState::Open => Tone::Strong,
+        ItemState::Removed => Tone::Dim,
+    }
+}
+
+fn position_tone(position: Position) -> Option<Tone> {
+    match position {
+        Position::Accepts => Some(Tone::Good),
+        Position::AcceptsWithReservations => None,
+        Position::Undecided => Some(Tone::Dim),
+        Position::Opposes => Some(Tone::Warn),
+        Position::RedLine => Some(Tone::Bad),
+    }
+}
+
+fn as_of_label(point: &parley_core::timeline::Point) -> String {
+    match (&point.round, point.date) {
+        (Some(round), Some(date)) => format!("{round} ({date})"),
+        (None, Some(date)) => format!("{date} (end of day)"),
+        _ => point.label.clone(),
+    }
+}
+
+fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status, paint: Paint) -> Result<()> {
+    writeln!(out, "{} — {}", status.negotiation, status.title)?;
+    writeln!(out, "As of: {}", as_of_label(&status.as_of))?;
+    writeln!(out, "Signatories: {}", status.signatories.join(", "))?;
+    let framework = &status.framework;
+    let verdict = if framework.accepted { paint.paint("ACCEPTED", Tone::Good) } else { paint.paint("NOT ACCEPTED", Tone::Bad) };
+    let mut counts = format!(
+        "{} of {} items agreed, {} blocked, {} disputed, {} open",
+        framework.agreed, framework.items, framework.blocked, framework.disputed, framework.open
+    );
+    if framework.removed > 0 {
+        counts.push_str(&format!(", {} removed", framework.removed));
+    }
+    writeln!(out, "Framework: {verdict} — {counts}")?;
+    writeln!(out)?;
+
+    let mut header = vec!["#", "Item", "Status"];
+    header.extend(status.signatories.iter().map(String::as_str));
+    header.push("Others");
+    let mut table = Table::new(&header);
+    let mut any_stale = false;
+    for item in &status.items {
+        let mut row = vec![
+            (item.number.to_string(), None),
+            (clip(&item.title, 42), None),
+            (item.state.keyword().to_owned(), Some(state_tone(item.state))),
+        ];
+        for signatory in &status.signatories {
+            match item.stances.iter().find(|stance| &stance.party == signatory) {
+                Some(stance) => {
+                    any_stale |= stance.stale;
+                    let marker = if stance.stale { "*" } else { "" };
+                    row.push((format!("{}{marker}", stance.position), position_tone(stance.position)));
+                }
+                None => row.push(("—".to_owned(), Some(Tone::Dim))),
+            }
+        }
+        let others: Vec<String> = item
+            .stances
+            .iter()
+            .filter(|stance| !stance.signatory)
+            .map(|stance| {
+                any_stale |= stance.stale;
+                format!("{}: {}{}", stance.party, stance.position, if stance.stale { "*" } else { "" })
+            })
+            .collect();
+        row.push((others.join(", "), None));
+        table.row(row);
+    }
+    table.write(out, paint)?;
+    if any_stale {
+        writeln!(out, "* given on an earlier version of the item")?;
+    }
+
+    let troubled: Vec<_> = status.items.iter().filter(|item| matches!(item.state, ItemState::Blocked | ItemState::Disputed)).collect();
+    if !troubled.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint.paint("Blocked and disputed items:", Tone::Strong))?;
+        for item in troubled {
+            let revised = match &item.revised_in {
+                Some(round) => format!(", revised in {round}"),
+                None => String::new(),
+            };
+            writeln!(out, "  {} {} (version {}{revised})", item.number, item.title, item.version)?;
+            if !item.proposes.is_empty() {
+                let values: Vec<String> = item.proposes.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
+                writeln!(out, "     proposes: {}", values.join(", "))?;
+            }
+            for reason in &item.reasons {
+                writeln!(out, "     - {}", describe_reason(negotiation, reason))?;
+            }
+        }
+    }
+    if !status.red_lines.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint.paint("Red lines in force:", Tone::Strong))?;
+        let mut table = Table::new(&["Red line", "Party", "Holds", "Items", "Constraint"]);
+        for check in &status.red_lines {
+            let (holds, tone) = match check.holds {
+                Some(true) => ("yes", Some(Tone::Good)),
+                Some(false) => ("VIOLATED", Some(Tone::Bad)),
+                None => ("not yet decided", Some(Tone::Dim)),
+            };
+            let items: Vec<String> = check.items.iter().map(u32::to_string).collect();
+            table.row(vec![
+                (check.id.clone(), None),
+                (check.party.clone(), None),
+                (holds.to_owned(), tone),
+                (items.join(", "), None),
+                (clip(&check.expression, 70), None),
+            ]);
+        }
+        table.write(out, paint)?;
+    }
+    Ok(())
+}
+
+fn describe_reason(negotiation: &Negotiation, reason: &Reason) -> String {
+    let stale = |stale: &bool| if *stale { " (given on an earlier version)" } else { "" };
+    match reason {
+        Reason::RedLineStance { party, stale: old } => format!("{} holds a red line on this item{}", negotiation.party_name(party), stale(old)),
+        Reason::RedLineViolated { party, red_line, expression, values } => {
+            let values: Vec<String> = values.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
+            format!("breaks {}'s red line {red_line} ({expression}) with {}", negotiation.party_name(party), values.join(", "))
+        }
+        Reason::Opposes { party, stale: old } => format!("{} opposes it{}", negotiation.party_name(party), stale(old)),
+        Reason::NotAccepted { party, why } => {
+            let why = match why {
+                Pending::NoStance => "has stated no position",
+                Pending::Undecided => "is undecided",
+                Pending::StaleAcceptance => "accepted only an earlier version",
+            };
+            format!("{} {why}", negotiation.party_name(party))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<u8> {
+    let negotiation = viewed(&args.common)?;
+    let record = Record::new(&negotiation);
+    let from = point(&record, &args.from)?;
+    let to = point(&record, &args.to)?;
+    let diff = record.diff(&from, &to).map_err(|error| BadInput(error.to_string()))?;
+    if args.common.json {
+        write_json(out, &diff)?;
+    } else {
+        print_diff(out, &negotiation, &diff, Paint::new(args.common.color))?;
+    }
+    Ok(0)
+}
+
+fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint: Paint) -> Result<()> {
+    writeln!(out, "{} — changes after {} up to {}", negotiation.id, as_of_label(&diff.from), as_of_label(&diff.to))?;
+    let accepted = |accepted: bool| if accepted { "accepted" } else { "not accepted" };
+    writeln!(out, "Framework: {} → {}", accepted(diff.accepted_before), accepted(diff.accepted_after))?;
+    let section = |out: &mut dyn Write, title: &str, count: usize| -> std::io::Result<()> {
+        writeln!(out)?;
+        writeln!(out, "{}", paint.paint(&format!("{title} ({count}):"), Tone::Strong))
+    };
+    if !diff.introduced.is_empty() {
+        section(out, "Items introduced", diff.introduced.len())?;
+        for item in &diff.introduced {
+            writeln!(out, "  {} {}", item.number, item.title)?;
+        }
+    }
+    section(out, "Revisions", diff.revisions.len())?;
+    for revision in &diff.revisions {
+        let by = revision.by.as_deref().map(|by| format!(" by {by}")).unwrap_or_default();
+        let mut changes = Vec::new();
+        for change in &revision.values {
+            match &change.before {
+                Some(before) => changes.push(format!("{} {} → {}", change.issue, before, change.after)),
+                None => changes.push(format!("{} = {}", change.issue, change.after)),
+            }
+        }
+        if revision.new_title.is_some() {
+            changes.push("title".to_owned());
+        }
+        if revision.new_text.is_some() {
+            changes.push("text".to_owned());
+        }
+        if revision.removed {
+            changes.push("removed from the framework".to_owned());
+        }
+        if revision.restored {
+            changes.push("restored to the framework".to_owned());
+        }
+        writeln!(out, "  item {} → version {} in {}{by}: {}", revision.item, revision.version, revision.round, changes.join("; "))?;
+        if !revision.note.is_empty() {
+            writeln!(out, "     {}", revision.note)?;
+        }
+    }
+    section(out, "Stance changes", diff.stance_changes.len())?;
+    for change in &diff.stance_changes {
+        let before = change.before.map_or("—".to_owned(), |position| position.to_string());
+        let how = if change.restated { " (restated on the new version)" } else { "" };
+        writeln!(out, "  item {} {}: {before} → {} ({}){how}", change.item, change.party, change.after, change.at)?;
+    }
+    section(out, "Status changes", diff.status_changes.len())?;
+    for change in &diff.status_changes {
+        let before = change.before.map_or("—", ItemState::keyword);
+        writeln!(out, "  item {} {}: {before} → {}", change.item, clip(&change.title, 50), paint.paint(change.after.keyword(), state_tone(change.after)))?;
+    }
+    if !diff.red_lines_drawn.is_empty() || !diff.red_lines_dropped.is_empty() {
+        section(out, "Red lines", diff.red_lines_drawn.len() + diff.red_lines_dropped.len())?;
+        for id in &diff.red_lines_drawn {
+            writeln!(out, "  drawn: {id}")?;
+        }
+        for id in &diff.red_lines_dropped {
+            writeln!(out, "  dropped: {id}")?;
+        }
+    }
+    section(out, "Statements", diff.statements.len())?;
+    for id in &diff.statements {
+        if let Some(statement) = negotiation.statements.iter().find(|statement| &statement.id == id) {
+            writeln!(out, "  {} {} ({}): \"{}\"", statement.date, statement.speaker, statement.party.as_deref().unwrap_or("—"), clip(&statement.quote, 70))?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn claims(args: ClaimsArgs, out: &mut dyn Write) -> Result<u8> {
+    let negotiation = viewed(&args.common)?;
+    let record = Record::new(&negotiation);
+    let mut report = record.check_claims();
+    if let Some(only) = args.only {
+        let wanted = match only {
+            VerdictFilter::Consistent => Verdict::Consistent,
+            VerdictFilter::Contradicted => Verdict::Contradicted,
+            VerdictFilter::Unverifiable => Verdict::Unverifiable,
+        };
+        for statement in &mut report.statements {
+            statement.claims.retain(|claim| claim.verdict == wanted);
+        }
+        report.statements.retain(|statement| !statement.claims.is_empty());
+    }
+    if args.common.json {
+        write_json(out, &report)?;
+    } else {
+        print_claims(out, &report, Paint::new(args.common.color))?;
+    }
+    Ok(0)
+}
+
+fn print_claims(out: &mut dyn Write, report: &ClaimsReport, paint: Paint) -> Result<()> {
+    writeln!(
+        out,
+        "{} — claims checked against the record: {} contradicted, {} consistent, {} unverifiable",
+        report.negotiation, report.contradicted, report.consistent, report.unverifiable
+    )?;
+    for statement in &report.statements {
+        writeln!(out)?;
+        let party = statement.party.as_deref().map(|party| format!(", {party}")).unwrap_or_default();
+        let anonymous = match statement.attribution {
+            parley_core::model::Attribution::Anonymous => ", anonymous",
+            parley_core::model::Attribution::Named => "",
+        };
+        let outlet = if statement.outlet.is_empty() { String::new() } else { format!(" via {}", statement.outlet) };
+        let round = statement.round.as_deref().map(|round| format!(" [{round}]")).unwrap_or_default();
+        writeln!(out, "{}{round} {} ({}{party}{anonymous}){outlet}", statement.date, statement.speaker, statement.id)?;
+        writeln!(out, "  \"{}\"", statement.quote)?;
+        for claim in &statement.claims {
+            let (word, tone) = match claim.verdict {
+                Verdict::Consistent => ("CONSISTENT", Tone::Good),
+                Verdict::Contradicted => ("CONTRADICTED", Tone::Bad),
+                Verdict::Unverifiable => ("UNVERIFIABLE", Tone::Warn),
+            };
+            let third = if claim.third_party { " [third-party claim]" } else { "" };
+            writeln!(out, "  {} {}{third}", paint.paint(&format!("{word:<12}"), tone), claim.claim)?;
+            writeln!(out, "               {}", claim.finding)?;
+            for evidence in &claim.evidence {
+                writeln!(out, "               - {}", evidence.fact)?;
+            }
+        }
+    }
+    Ok(())
+}

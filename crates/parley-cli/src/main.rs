@@ -1,0 +1,185 @@
+//! The `parley` command line: reads negotiation records and prints what they say.
+//!
+//! Exit codes (documented in `docs/cli.md`): 0 success, 1 failure (an unexpected I/O problem),
+//! 2 bad input (arguments, an unreadable or invalid scenario, an unknown round). A closed output
+//! pipe (`parley status f.toml | head`) is not an error.
+
+mod commands;
+mod output;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exact records of multi-party negotiations: status at any date, diffs between rounds, and public
+/// claims checked against the record.
+#[derive(Debug, Parser)]
+#[command(name = "parley", version, propagate_version = true, after_help = MAIN_EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  parley check scenarios/ukraine-2025.toml
+  parley status scenarios/ukraine-2025.toml --as-of geneva
+  parley diff scenarios/ukraine-2025.toml kyiv geneva
+  parley claims scenarios/ukraine-2025.toml --viewer public
+
+Exit codes: 0 success, 1 failure, 2 bad input. See docs/cli.md.";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate a scenario file and report every problem with its line and column.
+    #[command(after_help = "\
+Examples:
+  parley check scenarios/ukraine-2025.toml
+  parley check my-talks.toml --json
+
+Each problem is printed as FILE:LINE:COLUMN: FIELD: MESSAGE (EXPECTED).
+Exits 2 when the file has errors; warnings alone exit 0.")]
+    Check(CheckArgs),
+    /// Where the talks stand: each item's version, every party's stance, what blocks agreement.
+    #[command(after_help = "\
+Examples:
+  parley status scenarios/ukraine-2025.toml
+  parley status scenarios/ukraine-2025.toml --as-of geneva
+  parley status scenarios/ukraine-2025.toml --as-of 2025-11-24 --viewer public --json
+
+An item is agreed when every signatory accepts its current version; blocked when a signatory holds a
+red line on it or its proposed values break a signatory's red line; disputed when a signatory opposes
+it; open otherwise. The framework is accepted only when every item is agreed. See docs/status.md.")]
+    Status(StatusArgs),
+    /// What changed between two rounds or dates: revisions, stances, item states, statements.
+    #[command(after_help = "\
+Examples:
+  parley diff scenarios/ukraine-2025.toml kyiv geneva
+  parley diff scenarios/ukraine-2025.toml start 2025-11-30 --json
+
+FROM and TO are round ids, dates (YYYY-MM-DD), `start` or `now`. Events after FROM up to and
+including TO are reported.")]
+    Diff(DiffArgs),
+    /// Check each public statement's claims against the record as of the day it was made.
+    #[command(after_help = "\
+Examples:
+  parley claims scenarios/ukraine-2025.toml
+  parley claims scenarios/ukraine-2025.toml --only contradicted --json
+
+Verdicts: consistent, contradicted, unverifiable, each with the items, stances and red lines that
+decide it. A claim about a party made by someone not speaking for it is marked third-party.")]
+    Claims(ClaimsArgs),
+}
+
+#[derive(Debug, Args)]
+struct Common {
+    /// The scenario file (TOML); `-` reads standard input.
+    file: PathBuf,
+    /// Print JSON for machines instead of tables (see docs/json-output.md).
+    #[arg(long)]
+    json: bool,
+    /// Whose view: `all` (default, the file holder), `public`, `mediator`, or a party id. Stances
+    /// and red lines the viewer may not see are left out before anything is computed.
+    #[arg(long, default_value = "all", value_name = "VIEWER")]
+    viewer: String,
+    /// When to colour output: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The scenario file (TOML); `-` reads standard input.
+    file: PathBuf,
+    /// Print the problems as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct StatusArgs {
+    #[command(flatten)]
+    common: Common,
+    /// A round id, a date (YYYY-MM-DD), `start` or `now` (the default).
+    #[arg(long, value_name = "ROUND|DATE", default_value = "now")]
+    as_of: String,
+}
+
+#[derive(Debug, Args)]
+struct DiffArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The earlier point: a round id, a date, or `start`.
+    from: String,
+    /// The later point: a round id, a date, or `now`.
+    to: String,
+}
+
+#[derive(Debug, Args)]
+struct ClaimsArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Show only claims with this verdict.
+    #[arg(long, value_enum)]
+    only: Option<VerdictFilter>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum VerdictFilter {
+    Consistent,
+    Contradicted,
+    Unverifiable,
+}
+
+/// An error that is the user's input, not parley's failure: exit code 2.
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { 2 } else { 0 };
+            // Help and version go to stdout; a closed pipe there is fine.
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    let mut stdout = io::stdout().lock();
+    let result = commands::run(cli.command, &mut stdout).and_then(|code| {
+        stdout.flush()?;
+        Ok(code)
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            if is_broken_pipe(&error) {
+                return ExitCode::SUCCESS;
+            }
+            let code = if error.downcast_ref::<BadInput>().is_some() { 2 } else { 1 };
+            let _ = writeln!(io::stderr(), "error: {error:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}

@@ -1,0 +1,353 @@
+//! Public claims checked against the record as of the day (or round) they were made.
+//!
+//! Each claim gets a verdict — consistent, contradicted or unverifiable — and the evidence that
+//! decides it: the items, stances and red lines in the record at that moment. A claim about a party
+//! made by someone who does not speak for that party is marked as a third-party claim.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::model::{Attribution, ClaimKind, Position, Statement};
+use crate::status::{ItemState, Reason, Record, Status};
+use crate::timeline::{Instant, Point};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Consistent,
+    Contradicted,
+    Unverifiable,
+}
+
+impl Verdict {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Verdict::Consistent => "consistent",
+            Verdict::Contradicted => "contradicted",
+            Verdict::Unverifiable => "unverifiable",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimsReport {
+    pub negotiation: String,
+    pub statements: Vec<StatementCheck>,
+    pub consistent: usize,
+    pub contradicted: usize,
+    pub unverifiable: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StatementCheck {
+    pub id: String,
+    pub speaker: String,
+    pub party: Option<String>,
+    pub date: String,
+    pub round: Option<String>,
+    pub outlet: String,
+    pub attribution: Attribution,
+    pub quote: String,
+    pub source: String,
+    pub claims: Vec<ClaimCheck>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimCheck {
+    pub kind: String,
+    /// The claim in plain words, e.g. "UA accepts the framework".
+    pub claim: String,
+    pub negated: bool,
+    /// The claim is about a party the speaker does not speak for.
+    pub third_party: bool,
+    pub verdict: Verdict,
+    /// One sentence on why.
+    pub finding: String,
+    pub evidence: Vec<Evidence>,
+    pub note: String,
+}
+
+/// A fact of the record that bears on a claim.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evidence {
+    pub item: Option<u32>,
+    pub party: Option<String>,
+    pub fact: String,
+}
+
+impl Record<'_> {
+    /// When a statement was made: its round if it names one, else the end of its day.
+    pub fn statement_instant(&self, statement: &Statement) -> Instant {
+        statement.round.as_deref().and_then(|round| self.timeline.round(round)).unwrap_or_else(|| Instant::end_of(statement.date))
+    }
+
+    /// Checks every claim of every statement.
+    pub fn check_claims(&self) -> ClaimsReport {
+        let mut statuses: HashMap<Instant, Status> = HashMap::new();
+        let mut statements = Vec::new();
+        for statement in &self.negotiation.statements {
+            let instant = self.statement_instant(statement);
+            let claims = statement
+                .claims
+                .iter()
+                .map(|claim| {
+                    let (verdict, finding, evidence) = self.check(&claim.kind, instant, &mut statuses);
+                    let verdict = match (verdict, claim.negated) {
+                        (Verdict::Consistent, true) => Verdict::Contradicted,
+                        (Verdict::Contradicted, true) => Verdict::Consistent,
+                        (verdict, _) => verdict,
+                    };
+                    let third_party = claim.kind.subject().is_some_and(|subject| statement.party.as_deref() != Some(subject));
+                    ClaimCheck {
+                        kind: claim.kind.keyword().to_owned(),
+                        claim: self.describe(&claim.kind, claim.negated),
+                        negated: claim.negated,
+                        third_party,
+                        verdict,
+                        finding,
+                        evidence,
+                        note: claim.note.clone(),
+                    }
+                })
+                .collect();
+            statements.push(StatementCheck {
+                id: statement.id.clone(),
+                speaker: statement.speaker.clone(),
+                party: statement.party.clone(),
+                date: statement.date.to_string(),
+                round: statement.round.clone(),
+                outlet: statement.outlet.clone(),
+                attribution: statement.attribution,
+                quote: statement.quote.clone(),
+                source: statement.source.clone(),
+                claims,
+            });
+        }
+        let count =
+            |verdict: Verdict| statements.iter().flat_map(|statement| &statement.claims).filter(|claim| claim.verdict == verdict).count();
+        ClaimsReport {
+            negotiation: self.negotiation.id.clone(),
+            consistent: count(Verdict::Consistent),
+            contradicted: count(Verdict::Contradicted),
+            unverifiable: count(Verdict::Unverifiable),
+            statements,
+        }
+    }
+
+    fn describe(&self, kind: &ClaimKind, negated: bool) -> String {
+        let claim = match kind {
+            ClaimKind::Accepts { party, version: Some(version) } => format!("{party} accepts the framework as of {version}"),
+            ClaimKind::Accepts { party, version: None } => format!("{party} accepts the framework"),
+            ClaimKind::ItemAgreed { item } => format!("item {item} is agreed"),
+            ClaimKind::Stance { party, item, position } => format!("{party}'s stance on item {item} is {position}"),
+            ClaimKind::DifferencesMinor => "the remaining differences are minor".to_owned(),
+            ClaimKind::Progress { at_least } => format!("at least {:.0}% of the items are agreed", at_least * 100.0),
+        };
+        if negated { format!("not: {claim}") } else { claim }
+    }
+
+    fn status_cached<'s>(&self, instant: Instant, statuses: &'s mut HashMap<Instant, Status>) -> &'s Status {
+        statuses.entry(instant).or_insert_with(|| {
+            let point = Point { label: String::new(), date: instant.date(), round: None, instant };
+            self.status(&point)
+        })
+    }
+
+    fn check(&self, kind: &ClaimKind, instant: Instant, statuses: &mut HashMap<Instant, Status>) -> (Verdict, String, Vec<Evidence>) {
+        match kind {
+            ClaimKind::Accepts { party, version } => {
+                let version_instant = version.as_deref().and_then(|round| self.timeline.round(round)).unwrap_or(instant);
+                self.check_accepts(party, version_instant, instant, statuses)
+            }
+            ClaimKind::ItemAgreed { item } => {
+                let status = self.status_cached(instant, statuses);
+                match status.items.iter().find(|status| status.number == *item) {
+                    None => (Verdict::Contradicted, format!("item {item} was not yet in the framework"), Vec::new()),
+                    Some(found) => {
+                        let evidence = reasons_evidence(found.number, &found.reasons);
+                        match found.state {
+                            ItemState::Agreed => (Verdict::Consistent, format!("item {item} was agreed by every signatory"), evidence),
+                            ItemState::Removed => {
+                                (Verdict::Contradicted, format!("item {item} had been removed from the framework"), evidence)
+                            }
+                            ItemState::Blocked | ItemState::Disputed => {
+                                (Verdict::Contradicted, format!("item {item} was {}", found.state.keyword()), evidence)
+                            }
+                            ItemState::Open => {
+                                let undecided = found
+                                    .reasons
+                                    .iter()
+                                    .any(|reason| matches!(reason, Reason::NotAccepted { why: crate::status::Pending::Undecided, .. }));
+                                if undecided {
+                                    (Verdict::Contradicted, format!("item {item} was open: a signatory was undecided"), evidence)
+                                } else {
+                                    (
+                                        Verdict::Unverifiable,
+                                        format!("item {item} was open: the record lacks a signatory's stance on its current version"),
+                                        evidence,
+                                    )
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            ClaimKind::Stance { party, item, position } => {
+                let Some(index) = self.negotiation.items.iter().position(|candidate| candidate.number == *item) else {
+                    return (Verdict::Unverifiable, format!("item {item} is not in the record"), Vec::new());
+                };
+                match self.stance_at(index, party, instant) {
+                    None => (Verdict::Unverifiable, format!("the record has no stance of {party} on item {item} by then"), Vec::new()),
+                    Some((given_at, stance_index)) => {
+                        let stance = &self.negotiation.stances[stance_index];
+                        let evidence = vec![Evidence {
+                            item: Some(*item),
+                            party: Some(party.clone()),
+                            fact: format!("{party}: {} on item {item} (since {})", stance.position, Record::moment_label(&stance.at)),
+                        }];
+                        let stale = self.version_at(index, given_at) < self.version_at(index, instant);
+                        if stance.position == *position {
+                            let finding = if stale {
+                                format!("{party} held {position} on item {item}, given on an earlier version")
+                            } else {
+                                format!("{party} held {position} on item {item}")
+                            };
+                            (Verdict::Consistent, finding, evidence)
+                        } else {
+                            (Verdict::Contradicted, format!("{party} held {} on item {item}, not {position}", stance.position), evidence)
+                        }
+                    }
+                }
+            }
+            ClaimKind::DifferencesMinor => {
+                let status = self.status_cached(instant, statuses);
+                let blocked: Vec<_> = status.items.iter().filter(|item| item.state == ItemState::Blocked).collect();
+                if blocked.is_empty() {
+                    let open = status.items.iter().filter(|item| matches!(item.state, ItemState::Open | ItemState::Disputed)).count();
+                    (Verdict::Consistent, format!("no open item was blocked by a red line ({open} still open or disputed)"), Vec::new())
+                } else {
+                    let numbers: Vec<String> = blocked.iter().map(|item| item.number.to_string()).collect();
+                    let evidence = blocked.iter().flat_map(|item| reasons_evidence(item.number, &item.reasons)).collect();
+                    (Verdict::Contradicted, format!("red lines blocked item(s) {}", numbers.join(", ")), evidence)
+                }
+            }
+            ClaimKind::Progress { at_least } => {
+                let status = self.status_cached(instant, statuses);
+                let framework = &status.framework;
+                let share = if framework.items == 0 { 0.0 } else { framework.agreed as f64 / framework.items as f64 };
+                let finding = format!("{} of {} items agreed ({:.0}%)", framework.agreed, framework.items, share * 100.0);
+                let verdict = if share + 1e-12 >= *at_least { Verdict::Consistent } else { Verdict::Contradicted };
+                (verdict, finding, Vec::new())
+            }
+        }
+    }
+
+    fn check_accepts(
+        &self,
+        party: &str,
+        version_instant: Instant,
+        instant: Instant,
+        statuses: &mut HashMap<Instant, Status>,
+    ) -> (Verdict, String, Vec<Evidence>) {
+        let negotiation = self.negotiation;
+        let mut refusing = Vec::new();
+        let mut undocumented = Vec::new();
+        let mut accepted = 0;
+        let mut in_framework = 0;
+        for (index, item) in negotiation.items.iter().enumerate() {
+            if !self.introduced_by(index, version_instant) {
+                continue;
+            }
+            let version = self.version_at(index, version_instant);
+            if self.item_at(index, version).removed {
+                continue;
+            }
+            in_framework += 1;
+            match self.stance_at(index, party, instant) {
+                None => undocumented.push(Evidence {
+                    item: Some(item.number),
+                    party: Some(party.to_owned()),
+                    fact: format!("no stance of {party} on item {}", item.number),
+                }),
+                Some((given_at, stance_index)) => {
+                    let stance = &negotiation.stances[stance_index];
+                    let on_version = self.version_at(index, given_at);
+                    let since = Record::moment_label(&stance.at);
+                    match stance.position {
+                        Position::Accepts | Position::AcceptsWithReservations if on_version == version => accepted += 1,
+                        Position::Accepts | Position::AcceptsWithReservations => undocumented.push(Evidence {
+                            item: Some(item.number),
+                            party: Some(party.to_owned()),
+                            fact: format!(
+                                "{party} accepted version {on_version} of item {} (since {since}), not version {version}",
+                                item.number
+                            ),
+                        }),
+                        position => refusing.push(Evidence {
+                            item: Some(item.number),
+                            party: Some(party.to_owned()),
+                            fact: format!("{party}: {position} on item {} \"{}\" (since {since})", item.number, item.title),
+                        }),
+                    }
+                }
+            }
+        }
+        // Red lines of the party that the framework's values break.
+        let status = self.status_cached(version_instant, statuses);
+        for check in status.red_lines.iter().filter(|check| check.party == party && check.holds == Some(false)) {
+            let items: Vec<String> = check.items.iter().map(u32::to_string).collect();
+            refusing.push(Evidence {
+                item: check.items.first().copied(),
+                party: Some(party.to_owned()),
+                fact: format!("red line {} ({}) is violated by item(s) {}", check.id, check.expression, items.join(", ")),
+            });
+        }
+        if in_framework == 0 {
+            return (Verdict::Unverifiable, "the framework had no items yet".to_owned(), Vec::new());
+        }
+        if accepted == in_framework {
+            return (Verdict::Consistent, format!("{party} had accepted all {in_framework} items"), Vec::new());
+        }
+        if !refusing.is_empty() {
+            let mut items: Vec<String> = refusing.iter().filter_map(|evidence| evidence.item).map(|item| item.to_string()).collect();
+            items.dedup();
+            let finding = format!("{party} had accepted {accepted} of {in_framework} items and refused item(s) {}", items.join(", "));
+            return (Verdict::Contradicted, finding, refusing);
+        }
+        let finding = format!(
+            "{party} had accepted {accepted} of {in_framework} items; the record lacks its stance on the current version of the rest"
+        );
+        (Verdict::Unverifiable, finding, undocumented)
+    }
+}
+
+fn reasons_evidence(item: u32, reasons: &[Reason]) -> Vec<Evidence> {
+    reasons
+        .iter()
+        .map(|reason| {
+            let (party, fact) = match reason {
+                Reason::RedLineStance { party, stale } => (
+                    party,
+                    format!("{party} holds a red line on item {item}{}", if *stale { " (given on an earlier version)" } else { "" }),
+                ),
+                Reason::RedLineViolated { party, red_line, expression, values } => {
+                    let values: Vec<String> = values.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
+                    (party, format!("item {item} breaks {party}'s red line {red_line} ({expression}) with {}", values.join(", ")))
+                }
+                Reason::Opposes { party, stale } => {
+                    (party, format!("{party} opposes item {item}{}", if *stale { " (given on an earlier version)" } else { "" }))
+                }
+                Reason::NotAccepted { party, why } => {
+                    let why = match why {
+                        crate::status::Pending::NoStance => "has no recorded stance",
+                        crate::status::Pending::Undecided => "is undecided",
+                        crate::status::Pending::StaleAcceptance => "accepted only an earlier version",
+                    };
+                    (party, format!("{party} {why} on item {item}"))
+                }
+            };
+            Evidence { item: Some(item), party: Some(party.clone()), fact }
+        })
+        .collect()
+}

@@ -1,0 +1,413 @@
+//! The negotiation record as plain data.
+//!
+//! Everything here is what a scenario file (or, later, an event log) says; nothing is derived.
+//! Derived views — status at a date, diffs, claim verdicts — live in their own modules and take a
+//! `&Negotiation`.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::date::Date;
+use crate::expr::Expr;
+
+/// One set of talks: parties, the framework document, rounds, stances, red lines and statements.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Negotiation {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// Parties whose acceptance makes a deal. Defaults to every principal.
+    pub signatories: Vec<String>,
+    pub parties: Vec<Party>,
+    pub issues: Vec<Issue>,
+    pub items: Vec<Item>,
+    pub rounds: Vec<Round>,
+    pub stances: Vec<Stance>,
+    pub red_lines: Vec<RedLine>,
+    pub statements: Vec<Statement>,
+}
+
+impl Negotiation {
+    pub fn party(&self, id: &str) -> Option<&Party> {
+        self.parties.iter().find(|party| party.id == id)
+    }
+
+    pub fn issue(&self, id: &str) -> Option<&Issue> {
+        self.issues.iter().find(|issue| issue.id == id)
+    }
+
+    pub fn item(&self, number: u32) -> Option<&Item> {
+        self.items.iter().find(|item| item.number == number)
+    }
+
+    pub fn round(&self, id: &str) -> Option<&Round> {
+        self.rounds.iter().find(|round| round.id == id)
+    }
+
+    pub fn is_signatory(&self, party: &str) -> bool {
+        self.signatories.iter().any(|signatory| signatory == party)
+    }
+
+    /// The display name of a party, or its id when it has none.
+    pub fn party_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.party(id).map_or(id, |party| party.name.as_str())
+    }
+}
+
+/// Someone at (or around) the table.
+#[derive(Clone, Debug, Serialize)]
+pub struct Party {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub members: Vec<Member>,
+}
+
+/// A person who speaks or acts for a party.
+#[derive(Clone, Debug, Serialize)]
+pub struct Member {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Drafts and revises the framework; its acceptance is not needed.
+    Mediator,
+    /// A party whose acceptance a deal needs (a default signatory).
+    Principal,
+    /// Affected and consulted, not a signatory.
+    Stakeholder,
+    /// Watches; takes no part.
+    Observer,
+}
+
+/// A decision variable the framework settles.
+#[derive(Clone, Debug, Serialize)]
+pub struct Issue {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub kind: IssueKind,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum IssueKind {
+    /// One option out of a list; `ordered` options can be compared with `<` and `>`.
+    Choice { options: Vec<String>, ordered: bool },
+    /// A whole number in `min..=max`, in multiples of `step` from `min`.
+    Integer { min: i64, max: i64, step: i64, unit: String },
+    /// A real number in `min..=max`.
+    Real { min: f64, max: f64, unit: String },
+    /// Any subset of named elements (for example, territories).
+    Subset { elements: Vec<String> },
+    /// Yes or no.
+    YesNo,
+}
+
+impl IssueKind {
+    /// The word used in scenario files.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            IssueKind::Choice { .. } => "choice",
+            IssueKind::Integer { .. } => "integer",
+            IssueKind::Real { .. } => "real",
+            IssueKind::Subset { .. } => "subset",
+            IssueKind::YesNo => "yes-no",
+        }
+    }
+
+    /// Why `value` is not in this issue's domain, if it is not.
+    pub fn check(&self, value: &Value) -> Result<(), String> {
+        match (self, value) {
+            (IssueKind::Choice { options, .. }, Value::Choice(option)) => {
+                if options.contains(option) {
+                    Ok(())
+                } else {
+                    Err(format!("option \"{option}\" is not one of {}", quoted_list(options)))
+                }
+            }
+            (IssueKind::Integer { min, max, step, .. }, Value::Integer(number)) => {
+                if number < min || number > max {
+                    Err(format!("{number} is outside {min}..={max}"))
+                } else if (number - min) % step != 0 {
+                    Err(format!("{number} is not {min} plus a multiple of the step {step}"))
+                } else {
+                    Ok(())
+                }
+            }
+            (IssueKind::Real { min, max, .. }, Value::Real(number)) => {
+                if !number.is_finite() || number < min || number > max {
+                    Err(format!("{number} is outside {min}..={max}"))
+                } else {
+                    Ok(())
+                }
+            }
+            (IssueKind::Subset { elements }, Value::Set(chosen)) => match chosen.iter().find(|element| !elements.contains(element)) {
+                Some(unknown) => Err(format!("\"{unknown}\" is not one of {}", quoted_list(elements))),
+                None => Ok(()),
+            },
+            (IssueKind::YesNo, Value::Bool(_)) => Ok(()),
+            (kind, value) => Err(format!("a {} value does not fit a {} issue", value.kind_name(), kind.keyword())),
+        }
+    }
+}
+
+pub(crate) fn quoted_list(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|name| format!("\"{name}\"")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// A value of an issue.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Choice(String),
+    Integer(i64),
+    Real(f64),
+    Set(BTreeSet<String>),
+    Bool(bool),
+}
+
+impl Value {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Choice(_) => "text",
+            Value::Integer(_) => "integer",
+            Value::Real(_) => "real",
+            Value::Set(_) => "list",
+            Value::Bool(_) => "yes/no",
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Choice(option) => write!(f, "{option}"),
+            Value::Integer(number) => write!(f, "{number}"),
+            Value::Real(number) => write!(f, "{number}"),
+            Value::Set(elements) => {
+                let names: Vec<&str> = elements.iter().map(String::as_str).collect();
+                write!(f, "{{{}}}", names.join(", "))
+            }
+            Value::Bool(true) => write!(f, "yes"),
+            Value::Bool(false) => write!(f, "no"),
+        }
+    }
+}
+
+/// When something happened: in a round, on a date, or from the start of the record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Moment {
+    Start,
+    Round(String),
+    Date(Date),
+}
+
+/// A numbered point of the framework document.
+#[derive(Clone, Debug, Serialize)]
+pub struct Item {
+    pub number: u32,
+    pub title: String,
+    pub topic: String,
+    pub text: String,
+    /// Issues this item settles; its `proposes` may only name these.
+    pub settles: Vec<String>,
+    pub proposes: Vec<(String, Value)>,
+    /// When the item entered the framework.
+    pub introduced: Moment,
+    /// Who drafted it.
+    pub by: Option<String>,
+    pub revisions: Vec<Revision>,
+}
+
+/// A change to an item made in a round.
+#[derive(Clone, Debug, Serialize)]
+pub struct Revision {
+    pub round: String,
+    pub by: Option<String>,
+    pub title: Option<String>,
+    pub text: Option<String>,
+    pub proposes: Vec<(String, Value)>,
+    /// The item is taken out of the framework (it no longer needs agreement).
+    pub removed: bool,
+    /// A removed item is put back.
+    pub restored: bool,
+    pub note: String,
+    pub source: String,
+}
+
+/// A meeting, a shuttle visit or the publication of a text.
+#[derive(Clone, Debug, Serialize)]
+pub struct Round {
+    pub id: String,
+    pub title: String,
+    /// Absent only for a planned round whose date is not yet known.
+    pub date: Option<Date>,
+    pub planned: bool,
+    pub venue: String,
+    pub kind: RoundKind,
+    pub participants: Vec<String>,
+    pub summary: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoundKind {
+    Meeting,
+    Shuttle,
+    PublishedText,
+}
+
+/// A party's position on an item, recorded at a moment.
+#[derive(Clone, Debug, Serialize)]
+pub struct Stance {
+    pub party: String,
+    pub item: u32,
+    pub position: Position,
+    pub at: Moment,
+    pub source: String,
+    pub visibility: Visibility,
+    pub note: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Position {
+    Accepts,
+    AcceptsWithReservations,
+    Undecided,
+    Opposes,
+    RedLine,
+}
+
+impl Position {
+    pub const ALL: [Position; 5] =
+        [Position::Accepts, Position::AcceptsWithReservations, Position::Undecided, Position::Opposes, Position::RedLine];
+
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Position::Accepts => "accepts",
+            Position::AcceptsWithReservations => "accepts-with-reservations",
+            Position::Undecided => "undecided",
+            Position::Opposes => "opposes",
+            Position::RedLine => "red-line",
+        }
+    }
+
+    pub fn is_acceptance(self) -> bool {
+        matches!(self, Position::Accepts | Position::AcceptsWithReservations)
+    }
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.keyword())
+    }
+}
+
+/// Who may see a stance or a red line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Visibility {
+    /// Everyone.
+    Public,
+    /// The party itself and the mediators.
+    Mediator,
+    /// The party itself only.
+    Private,
+}
+
+/// A hard constraint a party holds over one or more issues.
+#[derive(Clone, Debug, Serialize)]
+pub struct RedLine {
+    pub id: String,
+    pub party: String,
+    /// The constraint as written.
+    pub expression: String,
+    #[serde(skip)]
+    pub expr: Expr,
+    pub description: String,
+    pub visibility: Visibility,
+    /// When the party drew the line (default: from the start).
+    pub since: Moment,
+    /// When the party dropped it, if it did.
+    pub until: Option<Moment>,
+    pub source: String,
+}
+
+/// Something someone said, with the checkable claims it makes.
+#[derive(Clone, Debug, Serialize)]
+pub struct Statement {
+    pub id: String,
+    pub speaker: String,
+    pub party: Option<String>,
+    pub date: Date,
+    /// The round the statement belongs to, if any; it is then checked against the record as of
+    /// that round rather than the whole day.
+    pub round: Option<String>,
+    pub venue: String,
+    pub outlet: String,
+    pub attribution: Attribution,
+    pub quote: String,
+    pub source: String,
+    pub claims: Vec<Claim>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Attribution {
+    Named,
+    Anonymous,
+}
+
+/// A checkable assertion made in a statement.
+#[derive(Clone, Debug, Serialize)]
+pub struct Claim {
+    pub kind: ClaimKind,
+    /// The statement asserts the opposite ("it would be wrong to say Ukraine accepted").
+    pub negated: bool,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ClaimKind {
+    /// The party accepts the framework (as of a round's version, or as it stands).
+    Accepts { party: String, version: Option<String> },
+    /// An item is agreed.
+    ItemAgreed { item: u32 },
+    /// A party holds a given position on an item.
+    Stance { party: String, item: u32, position: Position },
+    /// What remains open involves no red line.
+    DifferencesMinor,
+    /// At least this share of the items is agreed.
+    Progress { at_least: f64 },
+}
+
+impl ClaimKind {
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            ClaimKind::Accepts { .. } => "accepts",
+            ClaimKind::ItemAgreed { .. } => "item-agreed",
+            ClaimKind::Stance { .. } => "stance",
+            ClaimKind::DifferencesMinor => "differences-minor",
+            ClaimKind::Progress { .. } => "progress",
+        }
+    }
+
+    /// The party the claim is about, when it is about one.
+    pub fn subject(&self) -> Option<&str> {
+        match self {
+            ClaimKind::Accepts { party, .. } | ClaimKind::Stance { party, .. } => Some(party),
+            _ => None,
+        }
+    }
+}

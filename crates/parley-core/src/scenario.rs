@@ -1,0 +1,1347 @@
+//! Scenario files: a negotiation written down in TOML (see `docs/scenario-format.md`).
+//!
+//! Reading is done in two layers. The `toml` crate turns the text into a tree whose every key and
+//! value knows its byte span; this module then walks that tree itself rather than through serde, so
+//! that it can report *every* problem of a file in one run — unknown fields, wrong types, dangling
+//! references, dates out of order — each at its line and column, and never stop at the first.
+//!
+//! ```
+//! let text = r#"
+//! [negotiation]
+//! id = "demo"
+//! title = "A demo"
+//!
+//! [[parties]]
+//! id = "A"
+//! role = "principal"
+//!
+//! [[items]]
+//! number = 1
+//! title = "Everything"
+//! text = "All of it."
+//! "#;
+//! let scenario = parley_core::scenario::parse(text).unwrap();
+//! assert_eq!(scenario.negotiation.signatories, ["A"]);
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::date::Date;
+use crate::diagnostic::{Diagnostic, LineIndex, Severity, suggest};
+use crate::expr::Expr;
+use crate::model::{
+    Attribution, Claim, ClaimKind, Issue, IssueKind, Item, Member, Moment, Negotiation, Party, Position, RedLine, Revision, Role, Round,
+    RoundKind, Stance, Statement, Value, Visibility,
+};
+use crate::timeline::{Instant, Timeline};
+
+/// A scenario read without errors, with the warnings found on the way.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub negotiation: Negotiation,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Files larger than this are refused before parsing (a scenario is text written by people).
+pub const MAX_SCENARIO_BYTES: usize = 256 * 1024 * 1024;
+
+/// Reads a scenario. On failure, every error (and warning) found, in order of position.
+pub fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
+    let lines = LineIndex::new(text);
+    if text.len() > MAX_SCENARIO_BYTES {
+        let message = format!("the file is {} bytes (expected at most {MAX_SCENARIO_BYTES})", text.len());
+        return Err(vec![lines.diagnostic(Severity::Error, String::new(), None, message)]);
+    }
+    let (document, syntax_errors) = DeTable::parse_recoverable(text);
+    if !syntax_errors.is_empty() {
+        let mut diagnostics: Vec<Diagnostic> = syntax_errors
+            .iter()
+            .map(|error| {
+                let message = format!("TOML syntax: {}", error.message().trim_end());
+                lines.diagnostic(Severity::Error, String::new(), error.span(), message)
+            })
+            .collect();
+        sort(&mut diagnostics);
+        return Err(diagnostics);
+    }
+    let mut cx = Cx { text, lines, problems: Vec::new() };
+    let root = Fields { table: document.get_ref(), path: String::new(), span: 0..0, known: ROOT_FIELDS };
+    let negotiation = read_negotiation(&mut cx, &root);
+    let has_errors = cx.problems.iter().any(|problem| problem.severity == Severity::Error);
+    let mut diagnostics = cx.problems;
+    sort(&mut diagnostics);
+    if has_errors { Err(diagnostics) } else { Ok(Scenario { negotiation, warnings: diagnostics }) }
+}
+
+fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|left, right| (left.line, left.column, &left.path).cmp(&(right.line, right.column, &right.path)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field lists: the schema, in one place.
+
+const ROOT_FIELDS: &[&str] = &["negotiation", "parties", "issues", "rounds", "items", "stances", "red_lines", "statements"];
+const NEGOTIATION_FIELDS: &[&str] = &["id", "title", "description", "signatories"];
+const PARTY_FIELDS: &[&str] = &["id", "name", "role", "description", "members"];
+const MEMBER_FIELDS: &[&str] = &["id", "name", "title"];
+const ISSUE_COMMON_FIELDS: &[&str] = &["id", "name", "description", "kind"];
+const CHOICE_FIELDS: &[&str] = &["id", "name", "description", "kind", "options", "ordered"];
+const INTEGER_FIELDS: &[&str] = &["id", "name", "description", "kind", "min", "max", "step", "unit"];
+const REAL_FIELDS: &[&str] = &["id", "name", "description", "kind", "min", "max", "unit"];
+const SUBSET_FIELDS: &[&str] = &["id", "name", "description", "kind", "elements"];
+const ALL_ISSUE_FIELDS: &[&str] = &["id", "name", "description", "kind", "options", "ordered", "min", "max", "step", "unit", "elements"];
+const ROUND_FIELDS: &[&str] = &["id", "title", "date", "planned", "venue", "kind", "participants", "summary"];
+const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions"];
+const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source"];
+const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note"];
+const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source"];
+const STATEMENT_FIELDS: &[&str] =
+    &["id", "speaker", "party", "date", "round", "venue", "outlet", "attribution", "quote", "source", "claims"];
+const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note"];
+
+const ROLES: &[(&str, Role)] =
+    &[("mediator", Role::Mediator), ("principal", Role::Principal), ("stakeholder", Role::Stakeholder), ("observer", Role::Observer)];
+const ROUND_KINDS: &[(&str, RoundKind)] =
+    &[("meeting", RoundKind::Meeting), ("shuttle", RoundKind::Shuttle), ("published-text", RoundKind::PublishedText)];
+const POSITIONS: &[(&str, Position)] = &[
+    ("accepts", Position::Accepts),
+    ("accepts-with-reservations", Position::AcceptsWithReservations),
+    ("undecided", Position::Undecided),
+    ("opposes", Position::Opposes),
+    ("red-line", Position::RedLine),
+];
+const VISIBILITIES: &[(&str, Visibility)] =
+    &[("public", Visibility::Public), ("mediator", Visibility::Mediator), ("private", Visibility::Private)];
+const ATTRIBUTIONS: &[(&str, Attribution)] = &[("named", Attribution::Named), ("anonymous", Attribution::Anonymous)];
+const ISSUE_KINDS: &[&str] = &["choice", "integer", "real", "subset", "yes-no"];
+const CLAIM_KINDS: &[&str] = &["accepts", "item-agreed", "stance", "differences-minor", "progress"];
+
+// ---------------------------------------------------------------------------------------------
+// The walker.
+
+struct Cx<'s> {
+    text: &'s str,
+    lines: LineIndex<'s>,
+    problems: Vec<Diagnostic>,
+}
+
+impl Cx<'_> {
+    fn error(&mut self, path: impl Into<String>, span: Range<usize>, message: impl Into<String>) {
+        let diagnostic = self.lines.diagnostic(Severity::Error, path.into(), Some(span), message.into());
+        self.problems.push(diagnostic);
+    }
+
+    fn warn(&mut self, path: impl Into<String>, span: Range<usize>, message: impl Into<String>) {
+        let diagnostic = self.lines.diagnostic(Severity::Warning, path.into(), Some(span), message.into());
+        self.problems.push(diagnostic);
+    }
+
+    fn line_of(&self, span: &Range<usize>) -> usize {
+        self.lines.locate(span.start).0
+    }
+}
+
+/// A table being read, with its path in the document.
+struct Fields<'t, 'i> {
+    table: &'t DeTable<'i>,
+    path: String,
+    span: Range<usize>,
+    known: &'static [&'static str],
+}
+
+type Node<'t, 'i> = &'t Spanned<DeValue<'i>>;
+
+impl<'t, 'i> Fields<'t, 'i> {
+    fn get(&self, key: &str) -> Option<Node<'t, 'i>> {
+        self.table.iter().find(|(name, _)| name.get_ref().as_ref() == key).map(|(_, value)| value)
+    }
+
+    fn path_of(&self, key: &str) -> String {
+        if self.path.is_empty() { key.to_owned() } else { format!("{}.{key}", self.path) }
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Reports every key that the schema does not know, suggesting the closest known one.
+    fn finish(&self, cx: &mut Cx<'_>) {
+        for (name, _) in self.table.iter() {
+            let key = name.get_ref().as_ref();
+            if self.known.contains(&key) {
+                continue;
+            }
+            let hint = match suggest(key, self.known.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`? expected one of: {}", self.known.join(", ")),
+                None => format!("expected one of: {}", self.known.join(", ")),
+            };
+            cx.error(self.path_of(key), name.span(), format!("unknown field `{key}` ({hint})"));
+        }
+    }
+}
+
+fn type_name(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a number with a fraction",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+fn wrong_type(cx: &mut Cx<'_>, path: String, node: Node<'_, '_>, expected: &str) {
+    cx.error(path, node.span(), format!("expected {expected}, found {}", type_name(node.get_ref())));
+}
+
+fn missing(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, expected: &str) {
+    cx.error(fields.path_of(key), fields.span.clone(), format!("missing field `{key}` ({expected})"));
+}
+
+fn opt_string(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Spanned<String>> {
+    let node = fields.get(key)?;
+    match node.get_ref() {
+        DeValue::String(text) => Some(Spanned::new(node.span(), text.to_string())),
+        _ => {
+            wrong_type(cx, fields.path_of(key), node, "a string");
+            None
+        }
+    }
+}
+
+fn req_string(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, expected: &str) -> Option<Spanned<String>> {
+    if !fields.has(key) {
+        missing(cx, fields, key, expected);
+        return None;
+    }
+    let value = opt_string(cx, fields, key)?;
+    if value.get_ref().trim().is_empty() {
+        cx.error(fields.path_of(key), value.span(), format!("`{key}` is empty ({expected})"));
+        return None;
+    }
+    Some(value)
+}
+
+fn text(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> String {
+    opt_string(cx, fields, key).map(Spanned::into_inner).unwrap_or_default()
+}
+
+/// An identifier: letters, digits, `_`, `-` and `.`, starting with a letter or digit.
+fn req_id(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, what: &str) -> Option<Spanned<String>> {
+    let id = req_string(cx, fields, key, &format!("the {what}'s id"))?;
+    let valid = id.get_ref().chars().next().is_some_and(|first| first.is_ascii_alphanumeric())
+        && id.get_ref().chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !valid {
+        cx.error(
+            fields.path_of(key),
+            id.span(),
+            format!("`{}` is not a valid id (expected letters, digits, `_`, `-` or `.`, starting with a letter or digit)", id.get_ref()),
+        );
+        return None;
+    }
+    Some(id)
+}
+
+fn opt_bool(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<bool> {
+    let node = fields.get(key)?;
+    match node.get_ref() {
+        DeValue::Boolean(flag) => Some(*flag),
+        _ => {
+            wrong_type(cx, fields.path_of(key), node, "true or false");
+            None
+        }
+    }
+}
+
+fn integer_of(node: Node<'_, '_>) -> Result<i64, &'static str> {
+    match node.get_ref() {
+        DeValue::Integer(integer) => i64::from_str_radix(integer.as_str(), integer.radix()).map_err(|_| "an integer that fits in 64 bits"),
+        _ => Err("an integer"),
+    }
+}
+
+fn opt_integer(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Spanned<i64>> {
+    let node = fields.get(key)?;
+    match integer_of(node) {
+        Ok(number) => Some(Spanned::new(node.span(), number)),
+        Err(expected) => {
+            wrong_type(cx, fields.path_of(key), node, expected);
+            None
+        }
+    }
+}
+
+fn number_of(node: Node<'_, '_>) -> Option<f64> {
+    match node.get_ref() {
+        DeValue::Integer(_) => integer_of(node).ok().map(|number| number as f64),
+        DeValue::Float(float) => float.as_str().replace('_', "").parse::<f64>().ok(),
+        _ => None,
+    }
+}
+
+fn opt_number(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Spanned<f64>> {
+    let node = fields.get(key)?;
+    match number_of(node) {
+        Some(number) if number.is_finite() => Some(Spanned::new(node.span(), number)),
+        Some(_) => {
+            cx.error(fields.path_of(key), node.span(), "expected a finite number, found inf or nan");
+            None
+        }
+        None => {
+            wrong_type(cx, fields.path_of(key), node, "a number");
+            None
+        }
+    }
+}
+
+fn date_of(node: Node<'_, '_>) -> Result<Date, String> {
+    match node.get_ref() {
+        DeValue::String(text) => text.parse::<Date>().map_err(|error| error.to_string()),
+        DeValue::Datetime(datetime) => match (datetime.date, datetime.time) {
+            (Some(date), None) => Date::new(i32::from(date.year), date.month, date.day).map_err(|error| error.to_string()),
+            _ => Err("expected a date such as 2025-11-23, without a time of day".to_owned()),
+        },
+        other => Err(format!("expected a date such as 2025-11-23, found {}", type_name(other))),
+    }
+}
+
+fn opt_date(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Spanned<Date>> {
+    let node = fields.get(key)?;
+    match date_of(node) {
+        Ok(date) => Some(Spanned::new(node.span(), date)),
+        Err(message) => {
+            cx.error(fields.path_of(key), node.span(), message);
+            None
+        }
+    }
+}
+
+fn opt_string_list(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Vec<Spanned<String>>> {
+    let node = fields.get(key)?;
+    let DeValue::Array(array) = node.get_ref() else {
+        wrong_type(cx, fields.path_of(key), node, "an array of strings");
+        return None;
+    };
+    let mut strings = Vec::new();
+    for (index, element) in array.iter().enumerate() {
+        match element.get_ref() {
+            DeValue::String(text) => strings.push(Spanned::new(element.span(), text.to_string())),
+            _ => wrong_type(cx, format!("{}[{index}]", fields.path_of(key)), element, "a string"),
+        }
+    }
+    Some(strings)
+}
+
+fn keyword<T: Copy>(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, choices: &[(&str, T)]) -> Option<T> {
+    let value = opt_string(cx, fields, key)?;
+    match choices.iter().find(|(word, _)| *word == value.get_ref()) {
+        Some((_, choice)) => Some(*choice),
+        None => {
+            let words: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
+            cx.error(fields.path_of(key), value.span(), unknown_keyword(key, value.get_ref(), &words));
+            None
+        }
+    }
+}
+
+fn unknown_keyword(key: &str, value: &str, words: &[&str]) -> String {
+    match suggest(value, words.iter().copied()) {
+        Some(close) => format!("unknown {key} `{value}` (did you mean `{close}`? expected one of: {})", words.join(", ")),
+        None => format!("unknown {key} `{value}` (expected one of: {})", words.join(", ")),
+    }
+}
+
+/// An array of tables (`[[key]]` or an array of inline tables).
+fn tables<'t, 'i>(cx: &mut Cx<'_>, fields: &Fields<'t, 'i>, key: &str, known: &'static [&'static str]) -> Vec<Fields<'t, 'i>> {
+    let Some(node) = fields.get(key) else {
+        return Vec::new();
+    };
+    let DeValue::Array(array) = node.get_ref() else {
+        wrong_type(cx, fields.path_of(key), node, &format!("an array of tables (write each as [[{}]])", fields.path_of(key)));
+        return Vec::new();
+    };
+    let mut children = Vec::new();
+    for (index, element) in array.iter().enumerate() {
+        let path = format!("{}[{index}]", fields.path_of(key));
+        match element.get_ref() {
+            DeValue::Table(table) => children.push(Fields { table, path, span: element.span(), known }),
+            _ => wrong_type(cx, path, element, "a table"),
+        }
+    }
+    children
+}
+
+fn table<'t, 'i>(cx: &mut Cx<'_>, fields: &Fields<'t, 'i>, key: &str, known: &'static [&'static str]) -> Option<Fields<'t, 'i>> {
+    let node = fields.get(key)?;
+    match node.get_ref() {
+        DeValue::Table(table) => Some(Fields { table, path: fields.path_of(key), span: node.span(), known }),
+        _ => {
+            wrong_type(cx, fields.path_of(key), node, "a table");
+            None
+        }
+    }
+}
+
+/// Remembers ids and where they were first defined, to report duplicates.
+struct Registry {
+    what: &'static str,
+    seen: HashMap<String, Range<usize>>,
+}
+
+impl Registry {
+    fn new(what: &'static str) -> Registry {
+        Registry { what, seen: HashMap::new() }
+    }
+
+    /// Registers an id; false (with an error) when it is taken.
+    fn add(&mut self, cx: &mut Cx<'_>, path: String, id: &Spanned<String>) -> bool {
+        if let Some(first) = self.seen.get(id.get_ref()) {
+            let line = cx.line_of(first);
+            cx.error(path, id.span(), format!("duplicate {} `{}` (first defined on line {line})", self.what, id.get_ref()));
+            return false;
+        }
+        self.seen.insert(id.get_ref().clone(), id.span());
+        true
+    }
+}
+
+/// Checks a reference to a defined id, suggesting a close one when it dangles.
+fn check_ref<'a>(
+    cx: &mut Cx<'_>,
+    path: String,
+    value: &Spanned<String>,
+    what: &str,
+    known: impl IntoIterator<Item = &'a str> + Clone,
+) -> bool {
+    if known.clone().into_iter().any(|id| id == value.get_ref()) {
+        return true;
+    }
+    let ids: Vec<&str> = known.into_iter().collect();
+    let expected = match suggest(value.get_ref(), ids.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None if ids.len() <= 12 && !ids.is_empty() => format!("expected one of: {}", ids.join(", ")),
+        None => format!("no {what} has this id"),
+    };
+    cx.error(path, value.span(), format!("unknown {what} `{}` ({expected})", value.get_ref()));
+    false
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections, in dependency order.
+
+fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
+    root.finish(cx);
+    let mut negotiation = Negotiation::default();
+    let header = table(cx, root, "negotiation", NEGOTIATION_FIELDS);
+    let mut signatories = None;
+    match &header {
+        Some(header) => {
+            header.finish(cx);
+            negotiation.id = req_id(cx, header, "id", "negotiation").map(Spanned::into_inner).unwrap_or_default();
+            negotiation.title = req_string(cx, header, "title", "a short title").map(Spanned::into_inner).unwrap_or_default();
+            negotiation.description = text(cx, header, "description");
+            signatories = opt_string_list(cx, header, "signatories");
+        }
+        None if !root.has("negotiation") => {
+            cx.error("negotiation", 0..0, "missing table [negotiation] (expected id and title)");
+        }
+        None => {}
+    }
+
+    let parties = read_parties(cx, root);
+    negotiation.parties = parties;
+    let party_ids: Vec<&str> = negotiation.parties.iter().map(|party| party.id.as_str()).collect();
+
+    // Signatories: named, or every principal.
+    match signatories {
+        Some(list) => {
+            let header = header.as_ref().expect("signatories come from the header");
+            let mut seen = BTreeSet::new();
+            for (index, signatory) in list.iter().enumerate() {
+                let path = format!("negotiation.signatories[{index}]");
+                if !seen.insert(signatory.get_ref().clone()) {
+                    cx.error(path, signatory.span(), format!("`{}` is listed twice", signatory.get_ref()));
+                    continue;
+                }
+                if check_ref(cx, path.clone(), signatory, "party", party_ids.iter().copied()) {
+                    let role = negotiation.party(signatory.get_ref()).map(|party| party.role);
+                    if role == Some(Role::Observer) {
+                        cx.error(
+                            path,
+                            signatory.span(),
+                            format!(
+                                "`{}` is an observer and cannot sign (expected a principal, mediator or stakeholder)",
+                                signatory.get_ref()
+                            ),
+                        );
+                    }
+                }
+            }
+            if list.is_empty() {
+                cx.error(
+                    "negotiation.signatories",
+                    header.get("signatories").map_or(0..0, |node| node.span()),
+                    "no signatories (expected the ids of the parties whose acceptance makes a deal)",
+                );
+            }
+            negotiation.signatories = list.into_iter().map(Spanned::into_inner).collect();
+        }
+        None => {
+            negotiation.signatories =
+                negotiation.parties.iter().filter(|party| party.role == Role::Principal).map(|party| party.id.clone()).collect();
+            if negotiation.signatories.is_empty() && !negotiation.parties.is_empty() {
+                let span = header.as_ref().map_or(0..0, |header| header.span.clone());
+                cx.error(
+                    "negotiation.signatories",
+                    span,
+                    "no signatories (expected `signatories = [...]` or at least one party with role = \"principal\")",
+                );
+            }
+        }
+    }
+
+    negotiation.issues = read_issues(cx, root);
+    negotiation.rounds = read_rounds(cx, root, &party_ids);
+    let timeline = Timeline::new(&negotiation.rounds);
+    let refs = Refs { negotiation: &negotiation, timeline: &timeline };
+    let items = read_items(cx, root, &refs);
+    negotiation.items = items;
+    let refs = Refs { negotiation: &negotiation, timeline: &timeline };
+    let stances = read_stances(cx, root, &refs);
+    let red_lines = read_red_lines(cx, root, &refs);
+    let statements = read_statements(cx, root, &refs);
+    negotiation.stances = stances;
+    negotiation.red_lines = red_lines;
+    negotiation.statements = statements;
+    negotiation
+}
+
+/// What later sections refer to.
+struct Refs<'n> {
+    negotiation: &'n Negotiation,
+    timeline: &'n Timeline,
+}
+
+impl Refs<'_> {
+    fn party(&self, cx: &mut Cx<'_>, path: String, id: &Spanned<String>) -> bool {
+        check_ref(cx, path, id, "party", self.negotiation.parties.iter().map(|party| party.id.as_str()))
+    }
+
+    fn item(&self, cx: &mut Cx<'_>, path: String, number: &Spanned<i64>) -> Option<&Item> {
+        let found = u32::try_from(*number.get_ref()).ok().and_then(|number| self.negotiation.item(number));
+        if found.is_none() {
+            let numbers: Vec<u32> = self.negotiation.items.iter().map(|item| item.number).collect();
+            let expected = match (numbers.iter().min(), numbers.iter().max()) {
+                (Some(min), Some(max)) => format!("expected one of the framework's item numbers, {min} to {max}"),
+                _ => "the framework has no items".to_owned(),
+            };
+            cx.error(path, number.span(), format!("unknown item {} ({expected})", number.get_ref()));
+        }
+        found
+    }
+
+    /// A round that events may happen in: known and not merely planned.
+    fn round(&self, cx: &mut Cx<'_>, path: String, id: &Spanned<String>) -> Option<Instant> {
+        if !check_ref(cx, path.clone(), id, "round", self.negotiation.rounds.iter().map(|round| round.id.as_str())) {
+            return None;
+        }
+        let round = self.negotiation.round(id.get_ref())?;
+        if round.planned {
+            cx.error(path, id.span(), format!("round `{}` is planned: nothing can have happened in it yet", id.get_ref()));
+            return None;
+        }
+        self.timeline.round(id.get_ref())
+    }
+
+    /// A `round = ".."` or `date = ..` pair; at most one may be given.
+    fn moment(&self, cx: &mut Cx<'_>, fields: &Fields<'_, '_>, required: bool) -> Option<(Moment, Instant)> {
+        let round = opt_string(cx, fields, "round");
+        let date = opt_date(cx, fields, "date");
+        match (round, date) {
+            (Some(round), Some(date)) => {
+                cx.error(fields.path_of("date"), date.span(), "give either `round` or `date`, not both (a round has its own date)");
+                let instant = self.round(cx, fields.path_of("round"), &round)?;
+                Some((Moment::Round(round.into_inner()), instant))
+            }
+            (Some(round), None) => {
+                let instant = self.round(cx, fields.path_of("round"), &round)?;
+                Some((Moment::Round(round.into_inner()), instant))
+            }
+            (None, Some(date)) => Some((Moment::Date(*date.get_ref()), Instant::end_of(*date.get_ref()))),
+            (None, None) if required && !fields.has("round") && !fields.has("date") => {
+                cx.error(fields.path.clone(), fields.span.clone(), "missing `round` or `date` (expected when this was recorded)");
+                None
+            }
+            (None, None) => None,
+        }
+    }
+
+    /// A `since`/`until` value: a round id or a date.
+    fn round_or_date(&self, cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<(Moment, Instant)> {
+        let node = fields.get(key)?;
+        if let DeValue::String(text) = node.get_ref() {
+            if self.negotiation.round(text).is_some() || text.parse::<Date>().is_err() {
+                let id = Spanned::new(node.span(), text.to_string());
+                let instant = self.round(cx, fields.path_of(key), &id)?;
+                return Some((Moment::Round(text.to_string()), instant));
+            }
+        }
+        match date_of(node) {
+            Ok(date) => Some((Moment::Date(date), Instant::end_of(date))),
+            Err(_) => {
+                wrong_type(cx, fields.path_of(key), node, "a round id or a date");
+                None
+            }
+        }
+    }
+}
+
+fn read_parties(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Vec<Party> {
+    let mut registry = Registry::new("party");
+    let mut parties = Vec::new();
+    for fields in tables(cx, root, "parties", PARTY_FIELDS) {
+        fields.finish(cx);
+        let id = req_id(cx, &fields, "id", "party");
+        let role = if fields.has("role") {
+            keyword(cx, &fields, "role", ROLES)
+        } else {
+            missing(cx, &fields, "role", "one of: mediator, principal, stakeholder, observer");
+            None
+        };
+        let name = opt_string(cx, &fields, "name");
+        let _description = text(cx, &fields, "description");
+        let mut member_ids = Registry::new("member");
+        let mut members = Vec::new();
+        for member in tables(cx, &fields, "members", MEMBER_FIELDS) {
+            member.finish(cx);
+            let member_id = req_id(cx, &member, "id", "member");
+            let member_name = req_string(cx, &member, "name", "the member's name");
+            let title = text(cx, &member, "title");
+            if let (Some(member_id), Some(member_name)) = (member_id, member_name) {
+                if member_ids.add(cx, member.path_of("id"), &member_id) {
+                    members.push(Member { id: member_id.into_inner(), name: member_name.into_inner(), title });
+                }
+            }
+        }
+        let (Some(id), Some(role)) = (id, role) else { continue };
+        if !registry.add(cx, fields.path_of("id"), &id) {
+            continue;
+        }
+        let name = name.map_or_else(|| id.get_ref().clone(), Spanned::into_inner);
+        parties.push(Party { id: id.into_inner(), name, role, members });
+    }
+    parties
+}
+
+fn read_issues(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Vec<Issue> {
+    let mut registry = Registry::new("issue");
+    let mut issues = Vec::new();
+    for mut fields in tables(cx, root, "issues", ALL_ISSUE_FIELDS) {
+        let id = req_string(cx, &fields, "id", "the issue's id");
+        // Issue ids appear in red-line expressions, so they must be expression identifiers.
+        let id = id.filter(|id| {
+            let valid = id.get_ref().chars().next().is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+                && id.get_ref().chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                cx.error(fields.path_of("id"), id.span(), format!("`{}` is not a valid issue id (expected letters, digits and `_`, starting with a letter, so that red lines can name it)", id.get_ref()));
+            }
+            valid
+        });
+        let name = opt_string(cx, &fields, "name");
+        let description = text(cx, &fields, "description");
+        let kind_word = if fields.has("kind") {
+            opt_string(cx, &fields, "kind")
+        } else {
+            missing(cx, &fields, "kind", "one of: choice, integer, real, subset, yes-no");
+            None
+        };
+        let kind = kind_word.and_then(|word| {
+            fields.known = match word.get_ref().as_str() {
+                "choice" => CHOICE_FIELDS,
+                "integer" => INTEGER_FIELDS,
+                "real" => REAL_FIELDS,
+                "subset" => SUBSET_FIELDS,
+                "yes-no" => ISSUE_COMMON_FIELDS,
+                _ => {
+                    cx.error(fields.path_of("kind"), word.span(), unknown_keyword("kind", word.get_ref(), ISSUE_KINDS));
+                    return None;
+                }
+            };
+            read_issue_kind(cx, &fields, word.get_ref())
+        });
+        fields.finish(cx);
+        let (Some(id), Some(kind)) = (id, kind) else { continue };
+        if !registry.add(cx, fields.path_of("id"), &id) {
+            continue;
+        }
+        let name = name.map_or_else(|| id.get_ref().clone(), Spanned::into_inner);
+        issues.push(Issue { id: id.into_inner(), name, description, kind });
+    }
+    issues
+}
+
+fn read_issue_kind(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, word: &str) -> Option<IssueKind> {
+    let unit = text(cx, fields, "unit");
+    match word {
+        "choice" => {
+            let options = match opt_string_list(cx, fields, "options") {
+                Some(options) => options,
+                None if !fields.has("options") => {
+                    missing(cx, fields, "options", "the list of options");
+                    return None;
+                }
+                None => return None,
+            };
+            let ordered = opt_bool(cx, fields, "ordered").unwrap_or(false);
+            let names = distinct_names(cx, fields, "options", &options, "option")?;
+            Some(IssueKind::Choice { options: names, ordered })
+        }
+        "integer" => {
+            let min = opt_integer(cx, fields, "min");
+            let max = opt_integer(cx, fields, "max");
+            let step = opt_integer(cx, fields, "step");
+            if !fields.has("min") {
+                missing(cx, fields, "min", "the smallest value");
+            }
+            if !fields.has("max") {
+                missing(cx, fields, "max", "the largest value");
+            }
+            let (min, max) = (min?, max?);
+            let step_value = step.as_ref().map_or(1, |step| *step.get_ref());
+            if max.get_ref() < min.get_ref() {
+                cx.error(
+                    fields.path_of("max"),
+                    max.span(),
+                    format!("max {} is below min {} (expected max >= min)", max.get_ref(), min.get_ref()),
+                );
+                return None;
+            }
+            if step_value <= 0 {
+                let span = step.map_or(fields.span.clone(), |step| step.span());
+                cx.error(fields.path_of("step"), span, format!("step {step_value} is not positive (expected a step of 1 or more)"));
+                return None;
+            }
+            if (i128::from(*max.get_ref()) - i128::from(*min.get_ref())) % i128::from(step_value) != 0 {
+                let span = step.map_or(fields.span.clone(), |step| step.span());
+                cx.warn(
+                    fields.path_of("step"),
+                    span,
+                    format!(
+                        "max {} is not min {} plus a multiple of step {step_value}; the largest value is then unreachable",
+                        max.get_ref(),
+                        min.get_ref()
+                    ),
+                );
+            }
+            Some(IssueKind::Integer { min: *min.get_ref(), max: *max.get_ref(), step: step_value, unit })
+        }
+        "real" => {
+            let min = opt_number(cx, fields, "min");
+            let max = opt_number(cx, fields, "max");
+            if !fields.has("min") {
+                missing(cx, fields, "min", "the smallest value");
+            }
+            if !fields.has("max") {
+                missing(cx, fields, "max", "the largest value");
+            }
+            let (min, max) = (min?, max?);
+            if max.get_ref() < min.get_ref() {
+                cx.error(
+                    fields.path_of("max"),
+                    max.span(),
+                    format!("max {} is below min {} (expected max >= min)", max.get_ref(), min.get_ref()),
+                );
+                return None;
+            }
+            Some(IssueKind::Real { min: *min.get_ref(), max: *max.get_ref(), unit })
+        }
+        "subset" => {
+            let elements = match opt_string_list(cx, fields, "elements") {
+                Some(elements) => elements,
+                None if !fields.has("elements") => {
+                    missing(cx, fields, "elements", "the list of elements that can be chosen");
+                    return None;
+                }
+                None => return None,
+            };
+            let names = distinct_names(cx, fields, "elements", &elements, "element")?;
+            Some(IssueKind::Subset { elements: names })
+        }
+        _ => Some(IssueKind::YesNo),
+    }
+}
+
+fn distinct_names(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, names: &[Spanned<String>], what: &str) -> Option<Vec<String>> {
+    if names.is_empty() {
+        let span = fields.get(key).map_or(fields.span.clone(), |node| node.span());
+        cx.error(fields.path_of(key), span, format!("no {what}s (expected at least one)"));
+        return None;
+    }
+    let mut seen = BTreeSet::new();
+    let mut ok = true;
+    for (index, name) in names.iter().enumerate() {
+        if !seen.insert(name.get_ref().as_str()) {
+            cx.error(format!("{}[{index}]", fields.path_of(key)), name.span(), format!("{what} \"{}\" is listed twice", name.get_ref()));
+            ok = false;
+        }
+    }
+    ok.then(|| names.iter().map(|name| name.get_ref().clone()).collect())
+}
+
+fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str]) -> Vec<Round> {
+    let mut registry = Registry::new("round");
+    let mut rounds = Vec::new();
+    for fields in tables(cx, root, "rounds", ROUND_FIELDS) {
+        fields.finish(cx);
+        let id = req_id(cx, &fields, "id", "round");
+        let planned = opt_bool(cx, &fields, "planned").unwrap_or(false);
+        let date = opt_date(cx, &fields, "date");
+        if date.is_none() && !fields.has("date") && !planned {
+            missing(cx, &fields, "date", "the day the round took place; only `planned = true` rounds may omit it");
+        }
+        let kind = if fields.has("kind") { keyword(cx, &fields, "kind", ROUND_KINDS) } else { Some(RoundKind::Meeting) };
+        let participants = opt_string_list(cx, &fields, "participants").unwrap_or_default();
+        for (index, participant) in participants.iter().enumerate() {
+            check_ref(cx, format!("{}[{index}]", fields.path_of("participants")), participant, "party", party_ids.iter().copied());
+        }
+        let title = text(cx, &fields, "title");
+        let venue = text(cx, &fields, "venue");
+        let summary = text(cx, &fields, "summary");
+        let (Some(id), Some(kind)) = (id, kind) else { continue };
+        if (date.is_none() && !planned) || !registry.add(cx, fields.path_of("id"), &id) {
+            continue;
+        }
+        rounds.push(Round {
+            id: id.into_inner(),
+            title,
+            date: date.map(Spanned::into_inner),
+            planned,
+            venue,
+            kind,
+            participants: participants.into_iter().map(Spanned::into_inner).collect(),
+            summary,
+        });
+    }
+    rounds
+}
+
+fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Item> {
+    let mut numbers: HashMap<u32, Range<usize>> = HashMap::new();
+    let mut settled_by: HashMap<String, u32> = HashMap::new();
+    let mut items = Vec::new();
+    for fields in tables(cx, root, "items", ITEM_FIELDS) {
+        fields.finish(cx);
+        let number = if fields.has("number") {
+            opt_integer(cx, &fields, "number")
+        } else {
+            missing(cx, &fields, "number", "the item's number in the framework, from 1");
+            None
+        };
+        let number = number.and_then(|number| match u32::try_from(*number.get_ref()) {
+            Ok(value) if value >= 1 => Some(Spanned::new(number.span(), value)),
+            _ => {
+                cx.error(
+                    fields.path_of("number"),
+                    number.span(),
+                    format!("item number {} is out of range (expected 1 or more)", number.get_ref()),
+                );
+                None
+            }
+        });
+        let title = req_string(cx, &fields, "title", "a short title");
+        let text_value = text(cx, &fields, "text");
+        let topic = text(cx, &fields, "topic");
+        let by = opt_string(cx, &fields, "by").filter(|by| refs.party(cx, fields.path_of("by"), by));
+        let introduced = refs.moment(cx, &fields, false);
+        let introduced_instant = introduced.as_ref().map_or(Instant::START, |(_, instant)| *instant);
+
+        let mut settles = Vec::new();
+        for (index, issue) in opt_string_list(cx, &fields, "settles").unwrap_or_default().into_iter().enumerate() {
+            let path = format!("{}[{index}]", fields.path_of("settles"));
+            if !check_ref(cx, path.clone(), &issue, "issue", refs.negotiation.issues.iter().map(|issue| issue.id.as_str())) {
+                continue;
+            }
+            if settles.contains(issue.get_ref()) {
+                cx.error(path, issue.span(), format!("issue `{}` is listed twice", issue.get_ref()));
+                continue;
+            }
+            if let (Some(other), Some(number)) = (settled_by.get(issue.get_ref()), number.as_ref()) {
+                if other != number.get_ref() {
+                    cx.error(
+                        path,
+                        issue.span(),
+                        format!(
+                            "issue `{}` is already settled by item {other} (expected each issue to be settled by one item)",
+                            issue.get_ref()
+                        ),
+                    );
+                    continue;
+                }
+            }
+            if let Some(number) = number.as_ref() {
+                settled_by.insert(issue.get_ref().clone(), *number.get_ref());
+            }
+            settles.push(issue.into_inner());
+        }
+        let proposes = read_proposal(cx, &fields, refs, &settles);
+
+        let mut revisions: Vec<Revision> = Vec::new();
+        let mut previous: Option<Instant> = None;
+        for revision_fields in tables(cx, &fields, "revisions", REVISION_FIELDS) {
+            revision_fields.finish(cx);
+            let round = req_string(cx, &revision_fields, "round", "the round in which the item was revised");
+            let instant = round.as_ref().and_then(|round| refs.round(cx, revision_fields.path_of("round"), round));
+            if let (Some(instant), Some(round)) = (instant, round.as_ref()) {
+                if instant < introduced_instant {
+                    cx.error(
+                        revision_fields.path_of("round"),
+                        round.span(),
+                        format!(
+                            "revised in round `{}`, before the item was introduced (expected a round at or after the item's)",
+                            round.get_ref()
+                        ),
+                    );
+                }
+                if previous.is_some_and(|previous| instant < previous) {
+                    cx.error(
+                        revision_fields.path_of("round"),
+                        round.span(),
+                        format!(
+                            "round `{}` comes before the previous revision's round (expected revisions in time order)",
+                            round.get_ref()
+                        ),
+                    );
+                }
+                previous = Some(instant);
+            }
+            let by = opt_string(cx, &revision_fields, "by").filter(|by| refs.party(cx, revision_fields.path_of("by"), by));
+            let title = opt_string(cx, &revision_fields, "title").map(Spanned::into_inner);
+            let text = opt_string(cx, &revision_fields, "text").map(Spanned::into_inner);
+            let proposes = read_proposal(cx, &revision_fields, refs, &settles);
+            let removed = opt_bool(cx, &revision_fields, "removed").unwrap_or(false);
+            let restored = opt_bool(cx, &revision_fields, "restored").unwrap_or(false);
+            if removed && restored {
+                cx.error(
+                    revision_fields.path_of("restored"),
+                    revision_fields.span.clone(),
+                    "a revision cannot both remove and restore an item",
+                );
+            }
+            let note = text_or_empty(cx, &revision_fields, "note");
+            let source = text_or_empty(cx, &revision_fields, "source");
+            if title.is_none() && text.is_none() && proposes.is_empty() && !removed && !restored && note.is_empty() {
+                cx.warn(
+                    revision_fields.path.clone(),
+                    revision_fields.span.clone(),
+                    "this revision changes nothing (expected text, title, proposes, removed or restored)",
+                );
+            }
+            if let (Some(round), true) = (round, instant.is_some()) {
+                revisions.push(Revision {
+                    round: round.into_inner(),
+                    by: by.map(Spanned::into_inner),
+                    title,
+                    text,
+                    proposes,
+                    removed,
+                    restored,
+                    note,
+                    source,
+                });
+            }
+        }
+
+        let (Some(number), Some(title)) = (number, title) else { continue };
+        if let Some(first) = numbers.get(number.get_ref()) {
+            let line = cx.line_of(first);
+            cx.error(
+                fields.path_of("number"),
+                number.span(),
+                format!("duplicate item {} (first defined on line {line})", number.get_ref()),
+            );
+            continue;
+        }
+        numbers.insert(*number.get_ref(), number.span());
+        items.push(Item {
+            number: *number.get_ref(),
+            title: title.into_inner(),
+            topic,
+            text: text_value,
+            settles,
+            proposes,
+            introduced: introduced.map_or(Moment::Start, |(moment, _)| moment),
+            by: by.map(Spanned::into_inner),
+            revisions,
+        });
+    }
+    items.sort_by_key(|item| item.number);
+    items
+}
+
+fn text_or_empty(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> String {
+    text(cx, fields, key)
+}
+
+/// A `proposes = { issue = value, .. }` table, typed by each issue's kind.
+fn read_proposal(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, settles: &[String]) -> Vec<(String, Value)> {
+    let Some(node) = fields.get("proposes") else {
+        return Vec::new();
+    };
+    let DeValue::Table(table) = node.get_ref() else {
+        wrong_type(cx, fields.path_of("proposes"), node, "a table such as { troop_cap = 800000 }");
+        return Vec::new();
+    };
+    let mut proposal = Vec::new();
+    for (key, value) in table.iter() {
+        let issue_id = key.get_ref().as_ref();
+        let path = format!("{}.{issue_id}", fields.path_of("proposes"));
+        let Some(issue) = refs.negotiation.issue(issue_id) else {
+            let id = Spanned::new(key.span(), issue_id.to_owned());
+            check_ref(cx, path, &id, "issue", refs.negotiation.issues.iter().map(|issue| issue.id.as_str()));
+            continue;
+        };
+        if !settles.iter().any(|settled| settled == issue_id) {
+            cx.error(path, key.span(), format!("the item proposes a value for `{issue_id}` but does not settle it (add it to `settles`)"));
+            continue;
+        }
+        match value_of(value, &issue.kind) {
+            Ok(value) => proposal.push((issue_id.to_owned(), value)),
+            Err(message) => cx.error(path, value.span(), message),
+        }
+    }
+    proposal
+}
+
+/// Converts a TOML value to an issue value, checking its type and domain.
+fn value_of(node: Node<'_, '_>, kind: &IssueKind) -> Result<Value, String> {
+    let value = match (kind, node.get_ref()) {
+        (IssueKind::Choice { .. }, DeValue::String(text)) => Value::Choice(text.to_string()),
+        (IssueKind::Integer { .. }, DeValue::Integer(_)) => {
+            Value::Integer(integer_of(node).map_err(|expected| format!("expected {expected}"))?)
+        }
+        (IssueKind::Real { .. }, DeValue::Integer(_) | DeValue::Float(_)) => match number_of(node) {
+            Some(number) if number.is_finite() => Value::Real(number),
+            _ => return Err("expected a finite number".to_owned()),
+        },
+        (IssueKind::Subset { .. }, DeValue::Array(array)) => {
+            let mut chosen = BTreeSet::new();
+            for element in array.iter() {
+                match element.get_ref() {
+                    DeValue::String(text) => {
+                        chosen.insert(text.to_string());
+                    }
+                    other => return Err(format!("expected an array of element names, found {} in it", type_name(other))),
+                }
+            }
+            Value::Set(chosen)
+        }
+        (IssueKind::YesNo, DeValue::Boolean(flag)) => Value::Bool(*flag),
+        (kind, other) => {
+            let expected = match kind {
+                IssueKind::Choice { .. } => "one of the options, in quotes",
+                IssueKind::Integer { .. } => "an integer",
+                IssueKind::Real { .. } => "a number",
+                IssueKind::Subset { .. } => "an array of element names",
+                IssueKind::YesNo => "true or false",
+            };
+            return Err(format!("expected {expected} for a {} issue, found {}", kind.keyword(), type_name(other)));
+        }
+    };
+    kind.check(&value).map_err(|problem| format!("{problem} (expected a value in the issue's domain)"))?;
+    Ok(value)
+}
+
+fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Stance> {
+    let mut stances = Vec::new();
+    for fields in tables(cx, root, "stances", STANCE_FIELDS) {
+        fields.finish(cx);
+        let party = req_string(cx, &fields, "party", "the id of the party taking the stance")
+            .filter(|party| refs.party(cx, fields.path_of("party"), party));
+        let position = if fields.has("position") {
+            keyword(cx, &fields, "position", POSITIONS)
+        } else {
+            missing(cx, &fields, "position", "one of: accepts, accepts-with-reservations, undecided, opposes, red-line");
+            None
+        };
+        let visibility = if fields.has("visibility") { keyword(cx, &fields, "visibility", VISIBILITIES) } else { Some(Visibility::Public) };
+        let moment = refs.moment(cx, &fields, true);
+
+        // `item = N` or `items = [N, ..]`.
+        let mut numbers: Vec<(String, Spanned<i64>)> = Vec::new();
+        match (fields.get("item"), fields.get("items")) {
+            (Some(_), Some(items)) => cx.error(fields.path_of("items"), items.span(), "give either `item` or `items`, not both"),
+            (Some(_), None) => numbers.extend(opt_integer(cx, &fields, "item").map(|number| (fields.path_of("item"), number))),
+            (None, Some(node)) => match node.get_ref() {
+                DeValue::Array(array) => {
+                    for (index, element) in array.iter().enumerate() {
+                        let path = format!("{}[{index}]", fields.path_of("items"));
+                        match integer_of(element) {
+                            Ok(number) => numbers.push((path, Spanned::new(element.span(), number))),
+                            Err(expected) => wrong_type(cx, path, element, expected),
+                        }
+                    }
+                    if array.is_empty() {
+                        cx.error(fields.path_of("items"), node.span(), "no items (expected at least one item number)");
+                    }
+                }
+                _ => wrong_type(cx, fields.path_of("items"), node, "an array of item numbers"),
+            },
+            (None, None) => missing(cx, &fields, "item", "the item number, or `items = [..]` for several"),
+        }
+        let source = text(cx, &fields, "source");
+        let note = text(cx, &fields, "note");
+
+        let mut items = Vec::new();
+        for (path, number) in numbers {
+            let Some(item) = refs.item(cx, path.clone(), &number) else { continue };
+            if let Some((_, instant)) = &moment {
+                if *instant < refs.timeline.moment(&item.introduced) {
+                    cx.error(path, number.span(), format!("a stance on item {} before the item was introduced", item.number));
+                    continue;
+                }
+            }
+            items.push(item.number);
+        }
+        let (Some(party), Some(position), Some(visibility), Some((at, _))) = (party, position, visibility, moment) else { continue };
+        for item in items {
+            stances.push(Stance {
+                party: party.get_ref().clone(),
+                item,
+                position,
+                at: at.clone(),
+                source: source.clone(),
+                visibility,
+                note: note.clone(),
+            });
+        }
+    }
+    stances
+}
+
+fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<RedLine> {
+    let mut registry = Registry::new("red line");
+    let mut red_lines = Vec::new();
+    let issue_kind = |id: &str| refs.negotiation.issue(id).map(|issue| issue.kind.clone());
+    for fields in tables(cx, root, "red_lines", RED_LINE_FIELDS) {
+        fields.finish(cx);
+        let id = req_id(cx, &fields, "id", "red line");
+        let party = req_string(cx, &fields, "party", "the id of the party holding the red line")
+            .filter(|party| refs.party(cx, fields.path_of("party"), party));
+        let visibility =
+            if fields.has("visibility") { keyword(cx, &fields, "visibility", VISIBILITIES) } else { Some(Visibility::Private) };
+        let since = refs.round_or_date(cx, &fields, "since");
+        let until = refs.round_or_date(cx, &fields, "until");
+        if let (Some((_, since)), Some((_, until))) = (&since, &until) {
+            if until <= since {
+                cx.error(
+                    fields.path_of("until"),
+                    fields.get("until").map_or(fields.span.clone(), |node| node.span()),
+                    "`until` is not after `since` (expected the red line to be dropped after it was drawn)",
+                );
+            }
+        }
+        let description = text(cx, &fields, "description");
+        let source = text(cx, &fields, "source");
+        let expression = req_string(cx, &fields, "expr", "a constraint such as troop_cap >= 800000");
+        let expr = expression.as_ref().and_then(|expression| {
+            let located = |cx: &mut Cx<'_>, span: Range<usize>, message: String| {
+                let offset = expression_offset(cx.text, expression.span(), expression.get_ref(), span.start);
+                cx.error(fields.path_of("expr"), offset..offset, message);
+            };
+            match Expr::parse(expression.get_ref()) {
+                Ok(expr) => {
+                    let errors = expr.check(&issue_kind);
+                    for error in &errors {
+                        located(cx, error.span.clone(), format!("in red line: {}", error.message));
+                    }
+                    errors.is_empty().then_some(expr)
+                }
+                Err(error) => {
+                    located(cx, error.span.clone(), format!("red-line syntax: {}", error.message));
+                    None
+                }
+            }
+        });
+        let (Some(id), Some(party), Some(visibility), Some(expr), Some(expression)) = (id, party, visibility, expr, expression) else {
+            continue;
+        };
+        if !registry.add(cx, fields.path_of("id"), &id) {
+            continue;
+        }
+        red_lines.push(RedLine {
+            id: id.into_inner(),
+            party: party.into_inner(),
+            expression: expression.into_inner(),
+            expr,
+            description,
+            visibility,
+            since: since.map_or(Moment::Start, |(moment, _)| moment),
+            until: until.map(|(moment, _)| moment),
+            source,
+        });
+    }
+    red_lines
+}
+
+/// The byte offset in the file of an offset inside a string value, exact when the string is written
+/// without escapes, else the start of the string.
+fn expression_offset(text: &str, value_span: Range<usize>, decoded: &str, inner: usize) -> usize {
+    let raw = text.get(value_span.clone()).unwrap_or("");
+    let quote = if raw.starts_with("\"\"\"") || raw.starts_with("'''") { 3 } else { 1 };
+    let content_start = value_span.start + quote;
+    let matches_raw = text.get(content_start..content_start + inner) == decoded.get(..inner);
+    if matches_raw { content_start + inner } else { value_span.start }
+}
+
+fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Statement> {
+    let mut registry = Registry::new("statement");
+    let mut statements = Vec::new();
+    for fields in tables(cx, root, "statements", STATEMENT_FIELDS) {
+        fields.finish(cx);
+        let id = req_id(cx, &fields, "id", "statement");
+        let speaker = req_string(cx, &fields, "speaker", "who spoke, e.g. \"Marco Rubio\" or \"unnamed US official\"");
+        let party = opt_string(cx, &fields, "party").filter(|party| refs.party(cx, fields.path_of("party"), party));
+        let date = opt_date(cx, &fields, "date");
+        if !fields.has("date") {
+            missing(cx, &fields, "date", "the day the statement was made");
+        }
+        let round = opt_string(cx, &fields, "round");
+        if let Some(round) = &round {
+            if let (Some(instant), Some(date)) = (refs.round(cx, fields.path_of("round"), round), &date) {
+                if instant.date() != Some(*date.get_ref()) {
+                    cx.warn(
+                        fields.path_of("round"),
+                        round.span(),
+                        format!(
+                            "round `{}` is dated {}, the statement {}",
+                            round.get_ref(),
+                            instant.date().map_or_else(String::new, |date| date.to_string()),
+                            date.get_ref()
+                        ),
+                    );
+                }
+            }
+        }
+        let attribution =
+            if fields.has("attribution") { keyword(cx, &fields, "attribution", ATTRIBUTIONS) } else { Some(Attribution::Named) };
+        let quote = req_string(cx, &fields, "quote", "what was said");
+        let venue = text(cx, &fields, "venue");
+        let outlet = text(cx, &fields, "outlet");
+        let source = text(cx, &fields, "source");
+        let claims: Vec<Claim> =
+            tables(cx, &fields, "claims", CLAIM_FIELDS).iter().filter_map(|claim| read_claim(cx, claim, refs)).collect();
+        let (Some(id), Some(speaker), Some(date), Some(attribution), Some(quote)) = (id, speaker, date, attribution, quote) else {
+            continue;
+        };
+        if !registry.add(cx, fields.path_of("id"), &id) {
+            continue;
+        }
+        statements.push(Statement {
+            id: id.into_inner(),
+            speaker: speaker.into_inner(),
+            party: party.map(Spanned::into_inner),
+            date: date.into_inner(),
+            round: round.map(Spanned::into_inner),
+            venue,
+            outlet,
+            attribution,
+            quote: quote.into_inner(),
+            source,
+            claims,
+        });
+    }
+    statements
+}
+
+fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Option<Claim> {
+    fields.finish(cx);
+    let negated = opt_bool(cx, fields, "negated").unwrap_or(false);
+    let note = text(cx, fields, "note");
+    let kind_word = req_string(cx, fields, "kind", "one of: accepts, item-agreed, stance, differences-minor, progress")?;
+    let allowed: &[&str] = match kind_word.get_ref().as_str() {
+        "accepts" => &["party", "version"],
+        "item-agreed" => &["item"],
+        "stance" => &["party", "item", "position"],
+        "differences-minor" => &[],
+        "progress" => &["at_least"],
+        other => {
+            cx.error(fields.path_of("kind"), kind_word.span(), unknown_keyword("kind", other, CLAIM_KINDS));
+            return None;
+        }
+    };
+    for key in ["party", "item", "position", "version", "at_least"] {
+        if let Some(node) = fields.get(key) {
+            if !allowed.contains(&key) {
+                cx.error(
+                    fields.path_of(key),
+                    node.span(),
+                    format!(
+                        "a {} claim has no `{key}` (its fields: {})",
+                        kind_word.get_ref(),
+                        if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") }
+                    ),
+                );
+            }
+        }
+    }
+    let required_party = |cx: &mut Cx<'_>| {
+        req_string(cx, fields, "party", "the party the claim is about")
+            .filter(|party| refs.party(cx, fields.path_of("party"), party))
+            .map(Spanned::into_inner)
+    };
+    let required_item = |cx: &mut Cx<'_>| -> Option<u32> {
+        if !fields.has("item") {
+            missing(cx, fields, "item", "the item number the claim is about");
+            return None;
+        }
+        let number = opt_integer(cx, fields, "item")?;
+        refs.item(cx, fields.path_of("item"), &number).map(|item| item.number)
+    };
+    let kind = match kind_word.get_ref().as_str() {
+        "accepts" => {
+            let party = required_party(cx);
+            let version = opt_string(cx, fields, "version");
+            let version = match version {
+                Some(version) => Some(refs.round(cx, fields.path_of("version"), &version).map(|_| version.into_inner())?),
+                None => None,
+            };
+            ClaimKind::Accepts { party: party?, version }
+        }
+        "item-agreed" => ClaimKind::ItemAgreed { item: required_item(cx)? },
+        "stance" => {
+            let party = required_party(cx);
+            let item = required_item(cx);
+            let position = if fields.has("position") {
+                keyword(cx, fields, "position", POSITIONS)
+            } else {
+                missing(cx, fields, "position", "the position claimed");
+                None
+            };
+            ClaimKind::Stance { party: party?, item: item?, position: position? }
+        }
+        "differences-minor" => ClaimKind::DifferencesMinor,
+        _ => {
+            if !fields.has("at_least") {
+                missing(cx, fields, "at_least", "the share of items claimed agreed, between 0 and 1");
+                return None;
+            }
+            let share = opt_number(cx, fields, "at_least")?;
+            if !(0.0..=1.0).contains(share.get_ref()) {
+                cx.error(
+                    fields.path_of("at_least"),
+                    share.span(),
+                    format!("{} is not a share (expected a number between 0 and 1)", share.get_ref()),
+                );
+                return None;
+            }
+            ClaimKind::Progress { at_least: *share.get_ref() }
+        }
+    };
+    Some(Claim { kind, negated, note })
+}
