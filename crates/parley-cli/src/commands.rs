@@ -73,7 +73,9 @@ fn viewed(common: &Common) -> Result<Negotiation> {
     if let Viewer::Party(party) = &viewer {
         if negotiation.party(party).is_none() {
             let ids: Vec<&str> = negotiation.parties.iter().map(|party| party.id.as_str()).collect();
-            return Err(BadInput(format!("unknown viewer `{party}` (expected all, public, mediator or a party: {})", ids.join(", "))).into());
+            return Err(
+                BadInput(format!("unknown viewer `{party}` (expected all, public, mediator or a party: {})", ids.join(", "))).into()
+            );
         }
     }
     Ok(view(&negotiation, &viewer))
@@ -278,7 +280,9 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
 fn describe_reason(negotiation: &Negotiation, reason: &Reason) -> String {
     let stale = |stale: &bool| if *stale { " (given on an earlier version)" } else { "" };
     match reason {
-        Reason::RedLineStance { party, stale: old } => format!("{} holds a red line on this item{}", negotiation.party_name(party), stale(old)),
+        Reason::RedLineStance { party, stale: old } => {
+            format!("{} holds a red line on this item{}", negotiation.party_name(party), stale(old))
+        }
         Reason::RedLineViolated { party, red_line, expression, values } => {
             let values: Vec<String> = values.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
             format!("breaks {}'s red line {red_line} ({expression}) with {}", negotiation.party_name(party), values.join(", "))
@@ -361,7 +365,13 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
     section(out, "Status changes", diff.status_changes.len())?;
     for change in &diff.status_changes {
         let before = change.before.map_or("—", ItemState::keyword);
-        writeln!(out, "  item {} {}: {before} → {}", change.item, clip(&change.title, 50), paint.paint(change.after.keyword(), state_tone(change.after)))?;
+        writeln!(
+            out,
+            "  item {} {}: {before} → {}",
+            change.item,
+            clip(&change.title, 50),
+            paint.paint(change.after.keyword(), state_tone(change.after))
+        )?;
     }
     if !diff.red_lines_drawn.is_empty() || !diff.red_lines_dropped.is_empty() {
         section(out, "Red lines", diff.red_lines_drawn.len() + diff.red_lines_dropped.len())?;
@@ -375,7 +385,14 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
     section(out, "Statements", diff.statements.len())?;
     for id in &diff.statements {
         if let Some(statement) = negotiation.statements.iter().find(|statement| &statement.id == id) {
-            writeln!(out, "  {} {} ({}): \"{}\"", statement.date, statement.speaker, statement.party.as_deref().unwrap_or("—"), clip(&statement.quote, 70))?;
+            writeln!(
+                out,
+                "  {} {} ({}): \"{}\"",
+                statement.date,
+                statement.speaker,
+                statement.party.as_deref().unwrap_or("—"),
+                clip(&statement.quote, 70)
+            )?;
         }
     }
     Ok(())

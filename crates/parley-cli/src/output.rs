@@ -22,7 +22,9 @@ impl Paint {
         let enabled = match choice {
             crate::ColorChoice::Always => true,
             crate::ColorChoice::Never => false,
-            crate::ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()),
+            crate::ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+            }
         };
         Paint { enabled }
     }
@@ -66,7 +68,8 @@ impl Table {
                 widths[index] = widths[index].max(width(cell));
             }
         }
-        let header: Vec<String> = self.header.iter().enumerate().map(|(index, cell)| pad(cell, widths[index], index + 1 == columns)).collect();
+        let header: Vec<String> =
+            self.header.iter().enumerate().map(|(index, cell)| pad(cell, widths[index], index + 1 == columns)).collect();
         writeln!(out, "{}", paint.paint(&header.join("  "), Tone::Strong))?;
         for row in &self.rows {
             let cells: Vec<String> = row

@@ -228,7 +228,19 @@ impl Record<'_> {
                     (Verdict::Consistent, format!("no open item was blocked by a red line ({open} still open or disputed)"), Vec::new())
                 } else {
                     let numbers: Vec<String> = blocked.iter().map(|item| item.number.to_string()).collect();
-                    let evidence = blocked.iter().flat_map(|item| reasons_evidence(item.number, &item.reasons)).collect();
+                    // Only what blocks counts here; pending acceptances are not conflicts.
+                    let evidence = blocked
+                        .iter()
+                        .flat_map(|item| {
+                            let blocking: Vec<Reason> = item
+                                .reasons
+                                .iter()
+                                .filter(|reason| matches!(reason, Reason::RedLineStance { .. } | Reason::RedLineViolated { .. }))
+                                .cloned()
+                                .collect();
+                            reasons_evidence(item.number, &blocking)
+                        })
+                        .collect();
                     (Verdict::Contradicted, format!("red lines blocked item(s) {}", numbers.join(", ")), evidence)
                 }
             }
@@ -284,11 +296,14 @@ impl Record<'_> {
                                 item.number
                             ),
                         }),
-                        position => refusing.push(Evidence {
-                            item: Some(item.number),
-                            party: Some(party.to_owned()),
-                            fact: format!("{party}: {position} on item {} \"{}\" (since {since})", item.number, item.title),
-                        }),
+                        position => refusing.push((
+                            position,
+                            Evidence {
+                                item: Some(item.number),
+                                party: Some(party.to_owned()),
+                                fact: format!("{party}: {position} on item {} \"{}\" (since {since})", item.number, item.title),
+                            },
+                        )),
                     }
                 }
             }
@@ -297,11 +312,14 @@ impl Record<'_> {
         let status = self.status_cached(version_instant, statuses);
         for check in status.red_lines.iter().filter(|check| check.party == party && check.holds == Some(false)) {
             let items: Vec<String> = check.items.iter().map(u32::to_string).collect();
-            refusing.push(Evidence {
-                item: check.items.first().copied(),
-                party: Some(party.to_owned()),
-                fact: format!("red line {} ({}) is violated by item(s) {}", check.id, check.expression, items.join(", ")),
-            });
+            refusing.push((
+                Position::RedLine,
+                Evidence {
+                    item: check.items.first().copied(),
+                    party: Some(party.to_owned()),
+                    fact: format!("red line {} ({}) is violated by item(s) {}", check.id, check.expression, items.join(", ")),
+                },
+            ));
         }
         if in_framework == 0 {
             return (Verdict::Unverifiable, "the framework had no items yet".to_owned(), Vec::new());
@@ -310,10 +328,22 @@ impl Record<'_> {
             return (Verdict::Consistent, format!("{party} had accepted all {in_framework} items"), Vec::new());
         }
         if !refusing.is_empty() {
-            let mut items: Vec<String> = refusing.iter().filter_map(|evidence| evidence.item).map(|item| item.to_string()).collect();
-            items.dedup();
-            let finding = format!("{party} had accepted {accepted} of {in_framework} items and refused item(s) {}", items.join(", "));
-            return (Verdict::Contradicted, finding, refusing);
+            // The strongest refusals first: red lines, then opposition, then indecision.
+            refusing.sort_by_key(|(position, evidence)| (std::cmp::Reverse(*position), evidence.item));
+            let mut red_lined: Vec<u32> =
+                refusing.iter().filter(|(position, _)| *position == Position::RedLine).filter_map(|(_, evidence)| evidence.item).collect();
+            red_lined.sort_unstable();
+            red_lined.dedup();
+            let mut finding = format!("{party} had accepted {accepted} of {in_framework} items");
+            if !red_lined.is_empty() {
+                let items: Vec<String> = red_lined.iter().map(u32::to_string).collect();
+                finding.push_str(&format!(" and held red lines on item(s) {}", items.join(", ")));
+            }
+            let others = refusing.iter().filter(|(position, _)| *position != Position::RedLine).count();
+            if others > 0 {
+                finding.push_str(&format!("; {others} more item(s) opposed or undecided"));
+            }
+            return (Verdict::Contradicted, finding, refusing.into_iter().map(|(_, evidence)| evidence).collect());
         }
         let finding = format!(
             "{party} had accepted {accepted} of {in_framework} items; the record lacks its stance on the current version of the rest"
