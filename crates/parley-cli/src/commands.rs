@@ -63,6 +63,10 @@ fn load(path: &Path) -> Result<Negotiation> {
     }
 }
 
+fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
 fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
@@ -86,8 +90,10 @@ fn point(record: &Record<'_>, text: &str) -> Result<parley_core::timeline::Point
 }
 
 fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    writeln!(out)?;
+    // Serialise first, so that a closed pipe surfaces as the plain I/O error it is.
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    out.write_all(text.as_bytes())?;
     Ok(())
 }
 
@@ -99,16 +105,16 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
     let (problems, summary) = match scenario::parse(&text) {
         Ok(loaded) => {
             let negotiation = &loaded.negotiation;
-            let summary = format!(
-                "{name}: ok — {} parties, {} issues, {} items, {} rounds, {} stances, {} red lines, {} statements",
-                negotiation.parties.len(),
-                negotiation.issues.len(),
-                negotiation.items.len(),
-                negotiation.rounds.len(),
-                negotiation.stances.len(),
-                negotiation.red_lines.len(),
-                negotiation.statements.len()
-            );
+            let counts = [
+                counted(negotiation.parties.len(), "party", "parties"),
+                counted(negotiation.issues.len(), "issue", "issues"),
+                counted(negotiation.items.len(), "item", "items"),
+                counted(negotiation.rounds.len(), "round", "rounds"),
+                counted(negotiation.stances.len(), "stance", "stances"),
+                counted(negotiation.red_lines.len(), "red line", "red lines"),
+                counted(negotiation.statements.len(), "statement", "statements"),
+            ];
+            let summary = format!("{name}: ok — {}", counts.join(", "));
             (loaded.warnings, Some(summary))
         }
         Err(problems) => (problems, None),

@@ -158,6 +158,16 @@ impl IssueKind {
     }
 }
 
+/// Serialises `(issue, value)` pairs as a JSON object in their order: `{"troop_cap": 800000}`.
+pub fn serialize_values<S: serde::Serializer>(pairs: &[(String, Value)], serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(pairs.len()))?;
+    for (issue, value) in pairs {
+        map.serialize_entry(issue, value)?;
+    }
+    map.end()
+}
+
 pub(crate) fn quoted_list(names: &[String]) -> String {
     let quoted: Vec<String> = names.iter().map(|name| format!("\"{name}\"")).collect();
     format!("[{}]", quoted.join(", "))
@@ -220,6 +230,7 @@ pub struct Item {
     pub text: String,
     /// Issues this item settles; its `proposes` may only name these.
     pub settles: Vec<String>,
+    #[serde(serialize_with = "serialize_values")]
     pub proposes: Vec<(String, Value)>,
     /// When the item entered the framework.
     pub introduced: Moment,
@@ -235,6 +246,7 @@ pub struct Revision {
     pub by: Option<String>,
     pub title: Option<String>,
     pub text: Option<String>,
+    #[serde(serialize_with = "serialize_values")]
     pub proposes: Vec<(String, Value)>,
     /// The item is taken out of the framework (it no longer needs agreement).
     pub removed: bool,

@@ -24,7 +24,7 @@
 //! assert_eq!(scenario.negotiation.signatories, ["A"]);
 //! ```
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 
 use toml::Spanned;
@@ -68,13 +68,37 @@ pub fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
         sort(&mut diagnostics);
         return Err(diagnostics);
     }
-    let mut cx = Cx { text, lines, problems: Vec::new() };
     let root = Fields { table: document.get_ref(), path: String::new(), span: 0..0, known: ROOT_FIELDS };
+    let mut cx = Cx { text, lines, problems: Vec::new(), declared: declared_ids(&root) };
     let negotiation = read_negotiation(&mut cx, &root);
     let has_errors = cx.problems.iter().any(|problem| problem.severity == Severity::Error);
     let mut diagnostics = cx.problems;
     sort(&mut diagnostics);
     if has_errors { Err(diagnostics) } else { Ok(Scenario { negotiation, warnings: diagnostics }) }
+}
+
+/// The ids each section declares, read leniently before the sections themselves.
+fn declared_ids(root: &Fields<'_, '_>) -> HashSet<(&'static str, String)> {
+    let mut declared = HashSet::new();
+    for (section, kind, key) in
+        [("parties", "party", "id"), ("issues", "issue", "id"), ("rounds", "round", "id"), ("items", "item", "number")]
+    {
+        let Some(DeValue::Array(array)) = root.get(section).map(|node| node.get_ref()) else { continue };
+        for element in array.iter() {
+            let DeValue::Table(table) = element.get_ref() else { continue };
+            let value = table.iter().find(|(name, _)| name.get_ref().as_ref() == key).map(|(_, value)| value.get_ref());
+            match value {
+                Some(DeValue::String(id)) => {
+                    declared.insert((kind, id.to_string()));
+                }
+                Some(DeValue::Integer(number)) => {
+                    declared.insert((kind, number.as_str().to_owned()));
+                }
+                _ => {}
+            }
+        }
+    }
+    declared
 }
 
 fn sort(diagnostics: &mut [Diagnostic]) {
@@ -127,6 +151,9 @@ struct Cx<'s> {
     text: &'s str,
     lines: LineIndex<'s>,
     problems: Vec<Diagnostic>,
+    /// Every id written in the file, valid or not, by kind ("party", "item", ...). A reference to
+    /// an id whose own definition has errors is not reported again: one mistake, one message.
+    declared: HashSet<(&'static str, String)>,
 }
 
 impl Cx<'_> {
@@ -416,11 +443,15 @@ fn check_ref<'a>(
     cx: &mut Cx<'_>,
     path: String,
     value: &Spanned<String>,
-    what: &str,
+    what: &'static str,
     known: impl IntoIterator<Item = &'a str> + Clone,
 ) -> bool {
     if known.clone().into_iter().any(|id| id == value.get_ref()) {
         return true;
+    }
+    if cx.declared.contains(&(what, value.get_ref().clone())) {
+        // Defined, but its definition has errors of its own, already reported.
+        return false;
     }
     let ids: Vec<&str> = known.into_iter().collect();
     let expected = match suggest(value.get_ref(), ids.iter().copied()) {
@@ -535,7 +566,7 @@ impl Refs<'_> {
 
     fn item(&self, cx: &mut Cx<'_>, path: String, number: &Spanned<i64>) -> Option<&Item> {
         let found = u32::try_from(*number.get_ref()).ok().and_then(|number| self.negotiation.item(number));
-        if found.is_none() {
+        if found.is_none() && !cx.declared.contains(&("item", number.get_ref().to_string())) {
             let numbers: Vec<u32> = self.negotiation.items.iter().map(|item| item.number).collect();
             let expected = match (numbers.iter().min(), numbers.iter().max()) {
                 (Some(min), Some(max)) => format!("expected one of the framework's item numbers, {min} to {max}"),
@@ -1018,6 +1049,11 @@ fn read_proposal(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, sett
     proposal
 }
 
+fn with_article(word: &str) -> String {
+    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {word}")
+}
+
 /// Converts a TOML value to an issue value, checking its type and domain.
 fn value_of(node: Node<'_, '_>, kind: &IssueKind) -> Result<Value, String> {
     let value = match (kind, node.get_ref()) {
@@ -1050,7 +1086,7 @@ fn value_of(node: Node<'_, '_>, kind: &IssueKind) -> Result<Value, String> {
                 IssueKind::Subset { .. } => "an array of element names",
                 IssueKind::YesNo => "true or false",
             };
-            return Err(format!("expected {expected} for a {} issue, found {}", kind.keyword(), type_name(other)));
+            return Err(format!("expected {expected} for {} issue, found {}", with_article(kind.keyword()), type_name(other)));
         }
     };
     kind.check(&value).map_err(|problem| format!("{problem} (expected a value in the issue's domain)"))?;

@@ -28,8 +28,8 @@ pub struct Record<'n> {
     pub timeline: Timeline,
     /// Parallel to `negotiation.items`.
     items: Vec<ItemTrack>,
-    /// Parallel to `negotiation.red_lines`: when each is in force.
-    red_lines: Vec<(Instant, Instant)>,
+    /// Parallel to `negotiation.red_lines`: when each was drawn and, if it was, dropped.
+    red_lines: Vec<(Instant, Option<Instant>)>,
     party_index: HashMap<&'n str, usize>,
 }
 
@@ -102,6 +102,7 @@ pub struct ItemStatus {
     pub version: usize,
     /// The round of the latest revision, if any.
     pub revised_in: Option<String>,
+    #[serde(serialize_with = "crate::model::serialize_values")]
     pub proposes: Vec<(String, Value)>,
     pub state: ItemState,
     pub stances: Vec<PartyStance>,
@@ -209,9 +210,7 @@ impl<'n> Record<'n> {
         let red_lines = negotiation
             .red_lines
             .iter()
-            .map(|red_line| {
-                (timeline.moment(&red_line.since), red_line.until.as_ref().map_or(Instant::END, |until| timeline.moment(until)))
-            })
+            .map(|red_line| (timeline.moment(&red_line.since), red_line.until.as_ref().map(|until| timeline.moment(until))))
             .collect();
         Record { negotiation, timeline, items, red_lines, party_index }
     }
@@ -249,7 +248,7 @@ impl<'n> Record<'n> {
 
     pub(crate) fn red_line_in_force(&self, index: usize, at: Instant) -> bool {
         let (since, until) = self.red_lines[index];
-        since <= at && at < until
+        since <= at && until.is_none_or(|until| at < until)
     }
 
     /// The item's text, title, proposed values and removal flag at a version.

@@ -1,0 +1,173 @@
+//! The `parley` binary as a user meets it: help, exit codes, JSON, colour, pipes.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::process::Stdio;
+
+use common::{parley, run, scenario, stderr, stdout};
+
+#[test]
+fn help_teaches_with_examples() {
+    let output = run(&["--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    let help = stdout(&output);
+    for word in ["check", "status", "diff", "claims", "Examples:", "Exit codes"] {
+        assert!(help.contains(word), "--help lacks {word}:\n{help}");
+    }
+    for command in ["check", "status", "diff", "claims"] {
+        let output = run(&[command, "--help"]);
+        assert_eq!(output.status.code(), Some(0));
+        assert!(stdout(&output).contains("Examples:"), "{command} --help has no examples");
+    }
+    assert_eq!(run(&["--version"]).status.code(), Some(0));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&[]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(run(&["status"]).status.code(), Some(2));
+}
+
+#[test]
+fn the_2025_talks_are_not_accepted_and_three_items_are_blocked() {
+    let output = run(&["status", &scenario("ukraine-2025.toml"), "--as-of", "abu-dhabi", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let status: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(status["framework"]["accepted"], false);
+    for (number, topic) in [(6, "troop cap"), (7, "NATO"), (21, "territory")] {
+        let item = status["items"].as_array().unwrap().iter().find(|item| item["number"] == number).unwrap();
+        assert_eq!(item["state"], "blocked", "item {number} ({topic})");
+    }
+}
+
+#[test]
+fn the_ukrainians_have_agreed_claim_is_contradicted_citing_the_blocked_items() {
+    let output = run(&["claims", &scenario("ukraine-2025.toml"), "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let statement = report["statements"].as_array().unwrap().iter().find(|statement| statement["id"] == "us-official-agreed").unwrap();
+    let claim = statement["claims"].as_array().unwrap().iter().find(|claim| claim["kind"] == "accepts").unwrap();
+    assert_eq!(claim["verdict"], "contradicted");
+    assert_eq!(claim["third_party"], true);
+    let cited: Vec<u64> = claim["evidence"].as_array().unwrap().iter().filter_map(|evidence| evidence["item"].as_u64()).collect();
+    for item in [6, 7, 21] {
+        assert!(cited.contains(&item), "item {item} not cited: {cited:?}");
+    }
+}
+
+#[test]
+fn bad_input_exits_2_and_names_the_problem() {
+    let missing = run(&["status", "/nonexistent/talks.toml"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("cannot read /nonexistent/talks.toml"));
+
+    let unknown_round = run(&["status", &scenario("ukraine-2025.toml"), "--as-of", "genva"]);
+    assert_eq!(unknown_round.status.code(), Some(2));
+    assert!(stderr(&unknown_round).contains("did you mean") || stderr(&unknown_round).contains("geneva"), "{}", stderr(&unknown_round));
+
+    let planned = run(&["status", &scenario("ukraine-2025.toml"), "--as-of", "white-house"]);
+    assert_eq!(planned.status.code(), Some(2));
+    assert!(stderr(&planned).contains("planned"));
+
+    let viewer = run(&["status", &scenario("ukraine-2025.toml"), "--viewer", "XX"]);
+    assert_eq!(viewer.status.code(), Some(2));
+    assert!(stderr(&viewer).contains("unknown viewer `XX`"));
+
+    let directory = tempfile::tempdir().unwrap();
+    let binary = directory.path().join("binary.toml");
+    std::fs::write(&binary, [0x5b, 0xff, 0xfe, 0x5d]).unwrap();
+    let output = run(&["check", binary.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("not UTF-8"));
+
+    let invalid = directory.path().join("invalid.toml");
+    std::fs::write(&invalid, "[negotiation]\nid = \"x\"\n").unwrap();
+    for command in ["status", "claims"] {
+        let output = run(&[command, invalid.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        assert!(stderr(&output).contains("invalid.toml:1:1: negotiation.title: missing field `title`"), "{}", stderr(&output));
+        assert!(stdout(&output).is_empty(), "nothing computed from an invalid file");
+    }
+}
+
+#[test]
+fn reads_standard_input() {
+    let text = std::fs::read(scenario("dockworkers-2026.toml")).unwrap();
+    let mut child = parley().args(["status", "-", "--json"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(&text).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let status: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(status["negotiation"], "dockworkers-2026");
+}
+
+#[test]
+fn no_colour_unless_asked_or_on_a_terminal() {
+    let file = scenario("ukraine-2025.toml");
+    let piped = run(&["status", &file]);
+    assert!(!stdout(&piped).contains('\x1b'), "colour when stdout is not a terminal");
+    let forced = run(&["status", &file, "--color", "always"]);
+    assert!(stdout(&forced).contains("\x1b["), "--color always gives colour");
+    let never = parley().args(["status", &file, "--color", "never"]).env("NO_COLOR", "1").output().unwrap();
+    assert!(!stdout(&never).contains('\x1b'));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let mut child =
+        parley().args(["status", &scenario("ukraine-2025.toml"), "--json"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stdout_pipe = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout_pipe.read_exact(&mut first).unwrap();
+    drop(stdout_pipe);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+}
+
+#[test]
+fn json_output_is_valid_for_every_command() {
+    let file = scenario("ukraine-2025.toml");
+    for args in [
+        vec!["check", &file, "--json"],
+        vec!["status", &file, "--json"],
+        vec!["diff", &file, "kyiv-delivery", "now", "--json"],
+        vec!["claims", &file, "--json"],
+    ] {
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", stderr(&output));
+        serde_json::from_str::<serde_json::Value>(&stdout(&output)).unwrap_or_else(|error| panic!("{args:?}: {error}"));
+    }
+}
+
+#[test]
+fn confidential_red_lines_never_reach_other_viewers() {
+    // The mediator-visible red lines of the 2025 scenario hold numbers and towns that only the
+    // mediator and their owners may see.
+    let file = scenario("ukraine-2025.toml");
+    let secrets = ["ru-all-of-donbas", "ru-troop-cap", "ua-troop-floor", "troop_cap >= 800000", "troop_cap <= 600000"];
+    for viewer in ["public", "E3", "NATO"] {
+        for args in [
+            vec!["status", &file, "--json", "--viewer", viewer],
+            vec!["status", &file, "--viewer", viewer],
+            vec!["status", &file, "--as-of", "geneva", "--viewer", viewer],
+            vec!["diff", &file, "start", "now", "--json", "--viewer", viewer],
+            vec!["claims", &file, "--json", "--viewer", viewer],
+            vec!["claims", &file, "--viewer", viewer],
+        ] {
+            let text = stdout(&run(&args));
+            for secret in secrets {
+                assert!(!text.contains(secret), "{args:?} shows `{secret}`");
+            }
+        }
+    }
+    // Russia sees its own, not Ukraine's; the mediator sees both.
+    let russia = stdout(&run(&["status", &file, "--json", "--viewer", "RU"]));
+    assert!(russia.contains("ru-troop-cap") && !russia.contains("ua-troop-floor"));
+    let ukraine = stdout(&run(&["status", &file, "--json", "--viewer", "UA"]));
+    assert!(ukraine.contains("ua-troop-floor") && !ukraine.contains("ru-troop-cap"));
+    let mediator = stdout(&run(&["status", &file, "--json", "--viewer", "US"]));
+    assert!(mediator.contains("ua-troop-floor") && mediator.contains("ru-troop-cap"));
+}
