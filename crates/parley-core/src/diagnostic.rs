@@ -53,23 +53,28 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Maps byte offsets of a text to 1-based lines and columns (columns count characters).
+///
+/// The line table is built on first use: valid files never need it.
 #[derive(Debug)]
 pub struct LineIndex<'a> {
     text: &'a str,
-    line_starts: Vec<usize>,
+    line_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> LineIndex<'a> {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(index, _)| index + 1));
-        LineIndex { text, line_starts }
+        LineIndex { text, line_starts: std::cell::OnceCell::new() }
     }
 
     pub fn locate(&self, offset: usize) -> (usize, usize) {
+        let line_starts = self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(self.text.match_indices('\n').map(|(index, _)| index + 1));
+            starts
+        });
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let start = self.line_starts[line];
+        let line = line_starts.partition_point(|&start| start <= offset) - 1;
+        let start = line_starts[line];
         let column = self.text.get(start..offset).map_or(offset - start, |prefix| prefix.chars().count());
         (line + 1, column + 1)
     }

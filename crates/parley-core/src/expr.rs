@@ -221,14 +221,7 @@ impl Expr {
                 }
             }
             Expr::Contains { issue, element, element_span, .. } => match kind_of(issue, errors) {
-                Some(IssueKind::Subset { elements }) => {
-                    if !elements.contains(element) {
-                        errors.push(ExprError::new(
-                            element_span.clone(),
-                            format!("\"{element}\" is not an element of `{}` (expected one of {})", issue.id, quoted_list(&elements)),
-                        ));
-                    }
-                }
+                Some(IssueKind::Subset { elements }) => errors.extend(outside(&issue.id, "an element", &elements, [element], element_span)),
                 Some(kind) => errors.push(ExprError::new(
                     issue.span.clone(),
                     format!("`in` needs a subset issue, but `{}` is a {} issue", issue.id, kind.keyword()),
@@ -236,14 +229,7 @@ impl Expr {
                 None => {}
             },
             Expr::OneOf { issue, options, list_span, .. } => match kind_of(issue, errors) {
-                Some(IssueKind::Choice { options: domain, .. }) => {
-                    if let Some(unknown) = options.iter().find(|option| !domain.contains(option)) {
-                        errors.push(ExprError::new(
-                            list_span.clone(),
-                            format!("\"{unknown}\" is not an option of `{}` (expected one of {})", issue.id, quoted_list(&domain)),
-                        ));
-                    }
-                }
+                Some(IssueKind::Choice { options: domain, .. }) => errors.extend(outside(&issue.id, "an option", &domain, options, list_span)),
                 Some(kind) => errors.push(ExprError::new(
                     issue.span.clone(),
                     format!("`{} in [..]` needs a choice issue, but `{}` is a {} issue", issue.id, issue.id, kind.keyword()),
@@ -251,14 +237,7 @@ impl Expr {
                 None => {}
             },
             Expr::SetRelation { issue, elements, list_span, .. } => match kind_of(issue, errors) {
-                Some(IssueKind::Subset { elements: domain }) => {
-                    if let Some(unknown) = elements.iter().find(|element| !domain.contains(element)) {
-                        errors.push(ExprError::new(
-                            list_span.clone(),
-                            format!("\"{unknown}\" is not an element of `{}` (expected one of {})", issue.id, quoted_list(&domain)),
-                        ));
-                    }
-                }
+                Some(IssueKind::Subset { elements: domain }) => errors.extend(outside(&issue.id, "an element", &domain, elements, list_span)),
                 Some(kind) => errors.push(ExprError::new(
                     issue.span.clone(),
                     format!("`subset`/`superset` need a subset issue, but `{}` is a {} issue", issue.id, kind.keyword()),
@@ -314,6 +293,18 @@ impl Expr {
             },
         }
     }
+}
+
+/// The first listed name outside an issue's domain, as an error.
+fn outside<'a>(
+    issue: &str,
+    what: &str,
+    domain: &[String],
+    names: impl IntoIterator<Item = &'a String>,
+    span: &Range<usize>,
+) -> Option<ExprError> {
+    let unknown = names.into_iter().find(|name| !domain.contains(name))?;
+    Some(ExprError::new(span.clone(), format!("\"{unknown}\" is not {what} of `{issue}` (expected one of {})", quoted_list(domain))))
 }
 
 fn check_compare(kind: &IssueKind, op: CompareOp, literal: &Literal) -> Result<(), String> {

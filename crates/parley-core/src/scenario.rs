@@ -27,15 +27,14 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml_spanner::{Arena, Item, Table, Value as Toml};
 
 use crate::date::Date;
 use crate::diagnostic::{Diagnostic, LineIndex, Severity, suggest};
 use crate::expr::Expr;
 use crate::model::{
-    Attribution, Claim, ClaimKind, Issue, IssueKind, Item, Member, Moment, Negotiation, Party, Position, RedLine, Revision, Role, Round,
-    RoundKind, Stance, Statement, Value, Visibility,
+    Attribution, Claim, ClaimKind, Issue, IssueKind, Item as FrameworkItem, Member, Moment, Negotiation, Party, Position, RedLine,
+    Revision, Role, Round, RoundKind, Stance, Statement, Value, Visibility,
 };
 use crate::timeline::{Instant, Timeline};
 
@@ -56,19 +55,27 @@ pub fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
         let message = format!("the file is {} bytes (expected at most {MAX_SCENARIO_BYTES})", text.len());
         return Err(vec![lines.diagnostic(Severity::Error, String::new(), None, message)]);
     }
-    let (document, syntax_errors) = DeTable::parse_recoverable(text);
-    if !syntax_errors.is_empty() {
-        let mut diagnostics: Vec<Diagnostic> = syntax_errors
-            .iter()
-            .map(|error| {
-                let message = format!("TOML syntax: {}", error.message().trim_end());
-                lines.diagnostic(Severity::Error, String::new(), error.span(), message)
-            })
-            .collect();
-        sort(&mut diagnostics);
-        return Err(diagnostics);
-    }
-    let root = Fields { table: document.get_ref(), path: String::new(), span: 0..0, known: ROOT_FIELDS };
+    let arena = Arena::new();
+    // The strict parser is the fast path; only a broken file is parsed again, with recovery, to
+    // report all its syntax errors at once.
+    let document = match toml_spanner::parse(text, &arena) {
+        Ok(document) => document,
+        Err(_) => {
+            let recovered = toml_spanner::parse_recoverable(text, &arena);
+            let mut diagnostics: Vec<Diagnostic> = recovered
+                .errors()
+                .iter()
+                .map(|error| {
+                    let message = format!("TOML syntax: {}", error.message(text).trim_end());
+                    lines.diagnostic(Severity::Error, String::new(), Some(error.span().range()), message)
+                })
+                .collect();
+            sort(&mut diagnostics);
+            diagnostics.dedup();
+            return Err(diagnostics);
+        }
+    };
+    let root = Fields { table: document.table(), path: FieldPath::Named(String::new()), span: 0..0, known: ROOT_FIELDS };
     let mut cx = Cx { text, lines, problems: Vec::new(), declared: declared_ids(&root) };
     let negotiation = read_negotiation(&mut cx, &root);
     let has_errors = cx.problems.iter().any(|problem| problem.severity == Severity::Error);
@@ -83,16 +90,16 @@ fn declared_ids(root: &Fields<'_, '_>) -> HashSet<(&'static str, String)> {
     for (section, kind, key) in
         [("parties", "party", "id"), ("issues", "issue", "id"), ("rounds", "round", "id"), ("items", "item", "number")]
     {
-        let Some(DeValue::Array(array)) = root.get(section).map(|node| node.get_ref()) else { continue };
+        let Some(Toml::Array(array)) = root.get(section).map(|node| node.value()) else { continue };
         for element in array.iter() {
-            let DeValue::Table(table) = element.get_ref() else { continue };
-            let value = table.iter().find(|(name, _)| name.get_ref().as_ref() == key).map(|(_, value)| value.get_ref());
+            let Toml::Table(table) = element.value() else { continue };
+            let value = table.get(key).map(Item::value);
             match value {
-                Some(DeValue::String(id)) => {
+                Some(Toml::String(id)) => {
                     declared.insert((kind, id.to_string()));
                 }
-                Some(DeValue::Integer(number)) => {
-                    declared.insert((kind, number.as_str().to_owned()));
+                Some(Toml::Integer(number)) => {
+                    declared.insert((kind, number.as_i128().to_string()));
                 }
                 _ => {}
             }
@@ -147,6 +154,31 @@ const CLAIM_KINDS: &[&str] = &["accepts", "item-agreed", "stance", "differences-
 // ---------------------------------------------------------------------------------------------
 // The walker.
 
+/// A value read from the file, with the byte range it came from.
+#[derive(Clone, Debug)]
+struct Spanned<T> {
+    span: Range<usize>,
+    value: T,
+}
+
+impl<T> Spanned<T> {
+    fn new(span: Range<usize>, value: T) -> Spanned<T> {
+        Spanned { span, value }
+    }
+
+    fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    fn get_ref(&self) -> &T {
+        &self.value
+    }
+
+    fn into_inner(self) -> T {
+        self.value
+    }
+}
+
 struct Cx<'s> {
     text: &'s str,
     lines: LineIndex<'s>,
@@ -174,21 +206,43 @@ impl Cx<'_> {
 
 /// A table being read, with its path in the document.
 struct Fields<'t, 'i> {
-    table: &'t DeTable<'i>,
-    path: String,
+    table: &'t Table<'i>,
+    path: FieldPath,
     span: Range<usize>,
     known: &'static [&'static str],
 }
 
-type Node<'t, 'i> = &'t Spanned<DeValue<'i>>;
+/// Where a table is; spelt out only when a message needs it, since files hold tens of thousands
+/// of tables and almost none of them has anything wrong.
+enum FieldPath {
+    Named(String),
+    /// Element `index` of the array at a shared path.
+    Element(std::rc::Rc<str>, usize),
+}
+
+impl FieldPath {
+    fn spell(&self) -> String {
+        match self {
+            FieldPath::Named(path) => path.clone(),
+            FieldPath::Element(array, index) => format!("{array}[{index}]"),
+        }
+    }
+}
+
+type Node<'t, 'i> = &'t Item<'i>;
 
 impl<'t, 'i> Fields<'t, 'i> {
     fn get(&self, key: &str) -> Option<Node<'t, 'i>> {
-        self.table.iter().find(|(name, _)| name.get_ref().as_ref() == key).map(|(_, value)| value)
+        self.table.get(key)
+    }
+
+    fn path(&self) -> String {
+        self.path.spell()
     }
 
     fn path_of(&self, key: &str) -> String {
-        if self.path.is_empty() { key.to_owned() } else { format!("{}.{key}", self.path) }
+        let path = self.path();
+        if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
     }
 
     fn has(&self, key: &str) -> bool {
@@ -198,7 +252,7 @@ impl<'t, 'i> Fields<'t, 'i> {
     /// Reports every key that the schema does not know, suggesting the closest known one.
     fn finish(&self, cx: &mut Cx<'_>) {
         for (name, _) in self.table.iter() {
-            let key = name.get_ref().as_ref();
+            let key = name.name;
             if self.known.contains(&key) {
                 continue;
             }
@@ -206,25 +260,25 @@ impl<'t, 'i> Fields<'t, 'i> {
                 Some(close) => format!("did you mean `{close}`? expected one of: {}", self.known.join(", ")),
                 None => format!("expected one of: {}", self.known.join(", ")),
             };
-            cx.error(self.path_of(key), name.span(), format!("unknown field `{key}` ({hint})"));
+            cx.error(self.path_of(key), name.span.range(), format!("unknown field `{key}` ({hint})"));
         }
     }
 }
 
-fn type_name(value: &DeValue<'_>) -> &'static str {
+fn type_name(value: Toml<'_, '_>) -> &'static str {
     match value {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a number with a fraction",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date-time",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
+        Toml::String(_) => "a string",
+        Toml::Integer(_) => "an integer",
+        Toml::Float(_) => "a number with a fraction",
+        Toml::Boolean(_) => "a boolean",
+        Toml::DateTime(_) => "a date-time",
+        Toml::Array(_) => "an array",
+        Toml::Table(_) => "a table",
     }
 }
 
 fn wrong_type(cx: &mut Cx<'_>, path: String, node: Node<'_, '_>, expected: &str) {
-    cx.error(path, node.span(), format!("expected {expected}, found {}", type_name(node.get_ref())));
+    cx.error(path, node.span().range(), format!("expected {expected}, found {}", type_name(node.value())));
 }
 
 fn missing(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, expected: &str) {
@@ -233,8 +287,20 @@ fn missing(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, expected: &str) 
 
 fn opt_string(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Spanned<String>> {
     let node = fields.get(key)?;
-    match node.get_ref() {
-        DeValue::String(text) => Some(Spanned::new(node.span(), text.to_string())),
+    match node.value() {
+        Toml::String(text) => Some(Spanned::new(node.span().range(), text.to_string())),
+        _ => {
+            wrong_type(cx, fields.path_of(key), node, "a string");
+            None
+        }
+    }
+}
+
+/// A string borrowed from the document, for values only compared or looked up.
+fn opt_str<'t>(cx: &mut Cx<'_>, fields: &Fields<'t, '_>, key: &str) -> Option<Spanned<&'t str>> {
+    let node = fields.get(key)?;
+    match node.value() {
+        Toml::String(text) => Some(Spanned::new(node.span().range(), *text)),
         _ => {
             wrong_type(cx, fields.path_of(key), node, "a string");
             None
@@ -277,8 +343,8 @@ fn req_id(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, what: &str) -> Op
 
 fn opt_bool(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<bool> {
     let node = fields.get(key)?;
-    match node.get_ref() {
-        DeValue::Boolean(flag) => Some(*flag),
+    match node.value() {
+        Toml::Boolean(flag) => Some(*flag),
         _ => {
             wrong_type(cx, fields.path_of(key), node, "true or false");
             None
@@ -287,8 +353,8 @@ fn opt_bool(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<bool>
 }
 
 fn integer_of(node: Node<'_, '_>) -> Result<i64, &'static str> {
-    match node.get_ref() {
-        DeValue::Integer(integer) => i64::from_str_radix(integer.as_str(), integer.radix()).map_err(|_| "an integer that fits in 64 bits"),
+    match node.value() {
+        Toml::Integer(integer) => integer.as_i64().ok_or("an integer that fits in 64 bits"),
         _ => Err("an integer"),
     }
 }
@@ -296,7 +362,7 @@ fn integer_of(node: Node<'_, '_>) -> Result<i64, &'static str> {
 fn opt_integer(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Spanned<i64>> {
     let node = fields.get(key)?;
     match integer_of(node) {
-        Ok(number) => Some(Spanned::new(node.span(), number)),
+        Ok(number) => Some(Spanned::new(node.span().range(), number)),
         Err(expected) => {
             wrong_type(cx, fields.path_of(key), node, expected);
             None
@@ -305,9 +371,9 @@ fn opt_integer(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Sp
 }
 
 fn number_of(node: Node<'_, '_>) -> Option<f64> {
-    match node.get_ref() {
-        DeValue::Integer(_) => integer_of(node).ok().map(|number| number as f64),
-        DeValue::Float(float) => float.as_str().replace('_', "").parse::<f64>().ok(),
+    match node.value() {
+        Toml::Integer(_) => integer_of(node).ok().map(|number| number as f64),
+        Toml::Float(float) => Some(*float),
         _ => None,
     }
 }
@@ -315,9 +381,9 @@ fn number_of(node: Node<'_, '_>) -> Option<f64> {
 fn opt_number(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Spanned<f64>> {
     let node = fields.get(key)?;
     match number_of(node) {
-        Some(number) if number.is_finite() => Some(Spanned::new(node.span(), number)),
+        Some(number) if number.is_finite() => Some(Spanned::new(node.span().range(), number)),
         Some(_) => {
-            cx.error(fields.path_of(key), node.span(), "expected a finite number, found inf or nan");
+            cx.error(fields.path_of(key), node.span().range(), "expected a finite number, found inf or nan");
             None
         }
         None => {
@@ -328,9 +394,9 @@ fn opt_number(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Spa
 }
 
 fn date_of(node: Node<'_, '_>) -> Result<Date, String> {
-    match node.get_ref() {
-        DeValue::String(text) => text.parse::<Date>().map_err(|error| error.to_string()),
-        DeValue::Datetime(datetime) => match (datetime.date, datetime.time) {
+    match node.value() {
+        Toml::String(text) => text.parse::<Date>().map_err(|error| error.to_string()),
+        Toml::DateTime(datetime) => match (datetime.date(), datetime.time()) {
             (Some(date), None) => Date::new(i32::from(date.year), date.month, date.day).map_err(|error| error.to_string()),
             _ => Err("expected a date such as 2025-11-23, without a time of day".to_owned()),
         },
@@ -341,9 +407,9 @@ fn date_of(node: Node<'_, '_>) -> Result<Date, String> {
 fn opt_date(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Spanned<Date>> {
     let node = fields.get(key)?;
     match date_of(node) {
-        Ok(date) => Some(Spanned::new(node.span(), date)),
+        Ok(date) => Some(Spanned::new(node.span().range(), date)),
         Err(message) => {
-            cx.error(fields.path_of(key), node.span(), message);
+            cx.error(fields.path_of(key), node.span().range(), message);
             None
         }
     }
@@ -351,14 +417,14 @@ fn opt_date(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Spann
 
 fn opt_string_list(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Vec<Spanned<String>>> {
     let node = fields.get(key)?;
-    let DeValue::Array(array) = node.get_ref() else {
+    let Toml::Array(array) = node.value() else {
         wrong_type(cx, fields.path_of(key), node, "an array of strings");
         return None;
     };
     let mut strings = Vec::new();
     for (index, element) in array.iter().enumerate() {
-        match element.get_ref() {
-            DeValue::String(text) => strings.push(Spanned::new(element.span(), text.to_string())),
+        match element.value() {
+            Toml::String(text) => strings.push(Spanned::new(element.span().range(), text.to_string())),
             _ => wrong_type(cx, format!("{}[{index}]", fields.path_of(key)), element, "a string"),
         }
     }
@@ -366,8 +432,8 @@ fn opt_string_list(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Optio
 }
 
 fn keyword<T: Copy>(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, choices: &[(&str, T)]) -> Option<T> {
-    let value = opt_string(cx, fields, key)?;
-    match choices.iter().find(|(word, _)| *word == value.get_ref()) {
+    let value = opt_str(cx, fields, key)?;
+    match choices.iter().find(|(word, _)| word == value.get_ref()) {
         Some((_, choice)) => Some(*choice),
         None => {
             let words: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
@@ -389,16 +455,18 @@ fn tables<'t, 'i>(cx: &mut Cx<'_>, fields: &Fields<'t, 'i>, key: &str, known: &'
     let Some(node) = fields.get(key) else {
         return Vec::new();
     };
-    let DeValue::Array(array) = node.get_ref() else {
+    let Toml::Array(array) = node.value() else {
         wrong_type(cx, fields.path_of(key), node, &format!("an array of tables (write each as [[{}]])", fields.path_of(key)));
         return Vec::new();
     };
-    let mut children = Vec::new();
+    let array_path: std::rc::Rc<str> = fields.path_of(key).into();
+    let mut children = Vec::with_capacity(array.len());
     for (index, element) in array.iter().enumerate() {
-        let path = format!("{}[{index}]", fields.path_of(key));
-        match element.get_ref() {
-            DeValue::Table(table) => children.push(Fields { table, path, span: element.span(), known }),
-            _ => wrong_type(cx, path, element, "a table"),
+        match element.value() {
+            Toml::Table(table) => {
+                children.push(Fields { table, path: FieldPath::Element(array_path.clone(), index), span: element.span().range(), known })
+            }
+            _ => wrong_type(cx, format!("{array_path}[{index}]"), element, "a table"),
         }
     }
     children
@@ -406,8 +474,8 @@ fn tables<'t, 'i>(cx: &mut Cx<'_>, fields: &Fields<'t, 'i>, key: &str, known: &'
 
 fn table<'t, 'i>(cx: &mut Cx<'_>, fields: &Fields<'t, 'i>, key: &str, known: &'static [&'static str]) -> Option<Fields<'t, 'i>> {
     let node = fields.get(key)?;
-    match node.get_ref() {
-        DeValue::Table(table) => Some(Fields { table, path: fields.path_of(key), span: node.span(), known }),
+    match node.value() {
+        Toml::Table(table) => Some(Fields { table, path: FieldPath::Named(fields.path_of(key)), span: node.span().range(), known }),
         _ => {
             wrong_type(cx, fields.path_of(key), node, "a table");
             None
@@ -517,7 +585,7 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
             if list.is_empty() {
                 cx.error(
                     "negotiation.signatories",
-                    header.get("signatories").map_or(0..0, |node| node.span()),
+                    header.get("signatories").map_or(0..0, |node| node.span().range()),
                     "no signatories (expected the ids of the parties whose acceptance makes a deal)",
                 );
             }
@@ -540,10 +608,10 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     negotiation.issues = read_issues(cx, root);
     negotiation.rounds = read_rounds(cx, root, &party_ids);
     let timeline = Timeline::new(&negotiation.rounds);
-    let refs = Refs { negotiation: &negotiation, timeline: &timeline };
+    let refs = Refs::new(&negotiation, &timeline);
     let items = read_items(cx, root, &refs);
     negotiation.items = items;
-    let refs = Refs { negotiation: &negotiation, timeline: &timeline };
+    let refs = Refs::new(&negotiation, &timeline);
     let stances = read_stances(cx, root, &refs);
     let red_lines = read_red_lines(cx, root, &refs);
     let statements = read_statements(cx, root, &refs);
@@ -553,60 +621,91 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     negotiation
 }
 
-/// What later sections refer to.
+/// What later sections refer to, indexed: a file may hold tens of thousands of references.
 struct Refs<'n> {
     negotiation: &'n Negotiation,
-    timeline: &'n Timeline,
+
+    party_ids: HashSet<&'n str>,
+    /// Round id → (index, when it happened).
+    round_index: HashMap<&'n str, (usize, Option<Instant>)>,
+    item_index: HashMap<u32, usize>,
+    /// When each item (by index) was introduced.
+    item_introduced: Vec<Instant>,
 }
 
-impl Refs<'_> {
-    fn party(&self, cx: &mut Cx<'_>, path: String, id: &Spanned<String>) -> bool {
-        check_ref(cx, path, id, "party", self.negotiation.parties.iter().map(|party| party.id.as_str()))
+impl<'n> Refs<'n> {
+    fn new(negotiation: &'n Negotiation, timeline: &'n Timeline) -> Refs<'n> {
+        Refs {
+            negotiation,
+
+            party_ids: negotiation.parties.iter().map(|party| party.id.as_str()).collect(),
+            round_index: negotiation
+                .rounds
+                .iter()
+                .enumerate()
+                .map(|(index, round)| (round.id.as_str(), (index, timeline.round(&round.id))))
+                .collect(),
+            item_index: negotiation.items.iter().enumerate().map(|(index, item)| (item.number, index)).collect(),
+            item_introduced: negotiation.items.iter().map(|item| timeline.moment(&item.introduced)).collect(),
+        }
     }
 
-    fn item(&self, cx: &mut Cx<'_>, path: String, number: &Spanned<i64>) -> Option<&Item> {
-        let found = u32::try_from(*number.get_ref()).ok().and_then(|number| self.negotiation.item(number));
+    fn party(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, id: &Spanned<String>) -> bool {
+        self.party_ids.contains(id.get_ref().as_str())
+            || check_ref(cx, path(), id, "party", self.negotiation.parties.iter().map(|party| party.id.as_str()))
+    }
+
+    fn item(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, number: &Spanned<i64>) -> Option<&FrameworkItem> {
+        let found = u32::try_from(*number.get_ref())
+            .ok()
+            .and_then(|number| self.item_index.get(&number))
+            .map(|&index| &self.negotiation.items[index]);
         if found.is_none() && !cx.declared.contains(&("item", number.get_ref().to_string())) {
             let numbers: Vec<u32> = self.negotiation.items.iter().map(|item| item.number).collect();
             let expected = match (numbers.iter().min(), numbers.iter().max()) {
                 (Some(min), Some(max)) => format!("expected one of the framework's item numbers, {min} to {max}"),
                 _ => "the framework has no items".to_owned(),
             };
-            cx.error(path, number.span(), format!("unknown item {} ({expected})", number.get_ref()));
+            cx.error(path(), number.span(), format!("unknown item {} ({expected})", number.get_ref()));
         }
         found
     }
 
     /// A round that events may happen in: known and not merely planned.
-    fn round(&self, cx: &mut Cx<'_>, path: String, id: &Spanned<String>) -> Option<Instant> {
-        if !check_ref(cx, path.clone(), id, "round", self.negotiation.rounds.iter().map(|round| round.id.as_str())) {
+    fn round(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, id: &Spanned<impl AsRef<str>>) -> Option<Instant> {
+        let Some(&(index, instant)) = self.round_index.get(id.get_ref().as_ref()) else {
+            let owned = Spanned::new(id.span(), id.get_ref().as_ref().to_owned());
+            check_ref(cx, path(), &owned, "round", self.negotiation.rounds.iter().map(|round| round.id.as_str()));
             return None;
-        }
-        let round = self.negotiation.round(id.get_ref())?;
+        };
+        let round = &self.negotiation.rounds[index];
         if round.planned {
-            cx.error(path, id.span(), format!("round `{}` is planned: nothing can have happened in it yet", id.get_ref()));
+            cx.error(path(), id.span(), format!("round `{}` is planned: nothing can have happened in it yet", id.get_ref().as_ref()));
             return None;
         }
-        self.timeline.round(id.get_ref())
+        instant
+    }
+
+    /// When an item entered the framework.
+    fn introduced(&self, item: &FrameworkItem) -> Instant {
+        self.item_index.get(&item.number).map_or(Instant::START, |&index| self.item_introduced[index])
     }
 
     /// A `round = ".."` or `date = ..` pair; at most one may be given.
     fn moment(&self, cx: &mut Cx<'_>, fields: &Fields<'_, '_>, required: bool) -> Option<(Moment, Instant)> {
-        let round = opt_string(cx, fields, "round");
+        let round = opt_str(cx, fields, "round");
         let date = opt_date(cx, fields, "date");
         match (round, date) {
-            (Some(round), Some(date)) => {
-                cx.error(fields.path_of("date"), date.span(), "give either `round` or `date`, not both (a round has its own date)");
-                let instant = self.round(cx, fields.path_of("round"), &round)?;
-                Some((Moment::Round(round.into_inner()), instant))
-            }
-            (Some(round), None) => {
-                let instant = self.round(cx, fields.path_of("round"), &round)?;
-                Some((Moment::Round(round.into_inner()), instant))
+            (Some(round), date) => {
+                if let Some(date) = date {
+                    cx.error(fields.path_of("date"), date.span(), "give either `round` or `date`, not both (a round has its own date)");
+                }
+                let instant = self.round(cx, || fields.path_of("round"), &round)?;
+                Some((Moment::Round((*round.get_ref()).to_owned()), instant))
             }
             (None, Some(date)) => Some((Moment::Date(*date.get_ref()), Instant::end_of(*date.get_ref()))),
             (None, None) if required && !fields.has("round") && !fields.has("date") => {
-                cx.error(fields.path.clone(), fields.span.clone(), "missing `round` or `date` (expected when this was recorded)");
+                cx.error(fields.path(), fields.span.clone(), "missing `round` or `date` (expected when this was recorded)");
                 None
             }
             (None, None) => None,
@@ -616,10 +715,10 @@ impl Refs<'_> {
     /// A `since`/`until` value: a round id or a date.
     fn round_or_date(&self, cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<(Moment, Instant)> {
         let node = fields.get(key)?;
-        if let DeValue::String(text) = node.get_ref() {
+        if let Toml::String(text) = node.value() {
             if self.negotiation.round(text).is_some() || text.parse::<Date>().is_err() {
-                let id = Spanned::new(node.span(), text.to_string());
-                let instant = self.round(cx, fields.path_of(key), &id)?;
+                let id = Spanned::new(node.span().range(), text.to_string());
+                let instant = self.round(cx, || fields.path_of(key), &id)?;
                 return Some((Moment::Round(text.to_string()), instant));
             }
         }
@@ -810,7 +909,7 @@ fn read_issue_kind(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, word: &str) -> Opti
 
 fn distinct_names(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, names: &[Spanned<String>], what: &str) -> Option<Vec<String>> {
     if names.is_empty() {
-        let span = fields.get(key).map_or(fields.span.clone(), |node| node.span());
+        let span = fields.get(key).map_or(fields.span.clone(), |node| node.span().range());
         cx.error(fields.path_of(key), span, format!("no {what}s (expected at least one)"));
         return None;
     }
@@ -862,7 +961,7 @@ fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str]) -> Ve
     rounds
 }
 
-fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Item> {
+fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<FrameworkItem> {
     let mut numbers: HashMap<u32, Range<usize>> = HashMap::new();
     let mut settled_by: HashMap<String, u32> = HashMap::new();
     let mut items = Vec::new();
@@ -888,7 +987,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<It
         let title = req_string(cx, &fields, "title", "a short title");
         let text_value = text(cx, &fields, "text");
         let topic = text(cx, &fields, "topic");
-        let by = opt_string(cx, &fields, "by").filter(|by| refs.party(cx, fields.path_of("by"), by));
+        let by = opt_string(cx, &fields, "by").filter(|by| refs.party(cx, || fields.path_of("by"), by));
         let introduced = refs.moment(cx, &fields, false);
         let introduced_instant = introduced.as_ref().map_or(Instant::START, |(_, instant)| *instant);
 
@@ -927,7 +1026,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<It
         for revision_fields in tables(cx, &fields, "revisions", REVISION_FIELDS) {
             revision_fields.finish(cx);
             let round = req_string(cx, &revision_fields, "round", "the round in which the item was revised");
-            let instant = round.as_ref().and_then(|round| refs.round(cx, revision_fields.path_of("round"), round));
+            let instant = round.as_ref().and_then(|round| refs.round(cx, || revision_fields.path_of("round"), round));
             if let (Some(instant), Some(round)) = (instant, round.as_ref()) {
                 if instant < introduced_instant {
                     cx.error(
@@ -951,7 +1050,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<It
                 }
                 previous = Some(instant);
             }
-            let by = opt_string(cx, &revision_fields, "by").filter(|by| refs.party(cx, revision_fields.path_of("by"), by));
+            let by = opt_string(cx, &revision_fields, "by").filter(|by| refs.party(cx, || revision_fields.path_of("by"), by));
             let title = opt_string(cx, &revision_fields, "title").map(Spanned::into_inner);
             let text = opt_string(cx, &revision_fields, "text").map(Spanned::into_inner);
             let proposes = read_proposal(cx, &revision_fields, refs, &settles);
@@ -968,7 +1067,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<It
             let source = text_or_empty(cx, &revision_fields, "source");
             if title.is_none() && text.is_none() && proposes.is_empty() && !removed && !restored && note.is_empty() {
                 cx.warn(
-                    revision_fields.path.clone(),
+                    revision_fields.path(),
                     revision_fields.span.clone(),
                     "this revision changes nothing (expected text, title, proposes, removed or restored)",
                 );
@@ -999,7 +1098,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<It
             continue;
         }
         numbers.insert(*number.get_ref(), number.span());
-        items.push(Item {
+        items.push(FrameworkItem {
             number: *number.get_ref(),
             title: title.into_inner(),
             topic,
@@ -1024,26 +1123,30 @@ fn read_proposal(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, sett
     let Some(node) = fields.get("proposes") else {
         return Vec::new();
     };
-    let DeValue::Table(table) = node.get_ref() else {
+    let Toml::Table(table) = node.value() else {
         wrong_type(cx, fields.path_of("proposes"), node, "a table such as { troop_cap = 800000 }");
         return Vec::new();
     };
     let mut proposal = Vec::new();
     for (key, value) in table.iter() {
-        let issue_id = key.get_ref().as_ref();
+        let issue_id = key.name;
         let path = format!("{}.{issue_id}", fields.path_of("proposes"));
         let Some(issue) = refs.negotiation.issue(issue_id) else {
-            let id = Spanned::new(key.span(), issue_id.to_owned());
+            let id = Spanned::new(key.span.range(), issue_id.to_owned());
             check_ref(cx, path, &id, "issue", refs.negotiation.issues.iter().map(|issue| issue.id.as_str()));
             continue;
         };
         if !settles.iter().any(|settled| settled == issue_id) {
-            cx.error(path, key.span(), format!("the item proposes a value for `{issue_id}` but does not settle it (add it to `settles`)"));
+            cx.error(
+                path,
+                key.span.range(),
+                format!("the item proposes a value for `{issue_id}` but does not settle it (add it to `settles`)"),
+            );
             continue;
         }
         match value_of(value, &issue.kind) {
             Ok(value) => proposal.push((issue_id.to_owned(), value)),
-            Err(message) => cx.error(path, value.span(), message),
+            Err(message) => cx.error(path, value.span().range(), message),
         }
     }
     proposal
@@ -1056,20 +1159,20 @@ fn with_article(word: &str) -> String {
 
 /// Converts a TOML value to an issue value, checking its type and domain.
 fn value_of(node: Node<'_, '_>, kind: &IssueKind) -> Result<Value, String> {
-    let value = match (kind, node.get_ref()) {
-        (IssueKind::Choice { .. }, DeValue::String(text)) => Value::Choice(text.to_string()),
-        (IssueKind::Integer { .. }, DeValue::Integer(_)) => {
+    let value = match (kind, node.value()) {
+        (IssueKind::Choice { .. }, Toml::String(text)) => Value::Choice(text.to_string()),
+        (IssueKind::Integer { .. }, Toml::Integer(_)) => {
             Value::Integer(integer_of(node).map_err(|expected| format!("expected {expected}"))?)
         }
-        (IssueKind::Real { .. }, DeValue::Integer(_) | DeValue::Float(_)) => match number_of(node) {
+        (IssueKind::Real { .. }, Toml::Integer(_) | Toml::Float(_)) => match number_of(node) {
             Some(number) if number.is_finite() => Value::Real(number),
             _ => return Err("expected a finite number".to_owned()),
         },
-        (IssueKind::Subset { .. }, DeValue::Array(array)) => {
+        (IssueKind::Subset { .. }, Toml::Array(array)) => {
             let mut chosen = BTreeSet::new();
             for element in array.iter() {
-                match element.get_ref() {
-                    DeValue::String(text) => {
+                match element.value() {
+                    Toml::String(text) => {
                         chosen.insert(text.to_string());
                     }
                     other => return Err(format!("expected an array of element names, found {} in it", type_name(other))),
@@ -1077,7 +1180,7 @@ fn value_of(node: Node<'_, '_>, kind: &IssueKind) -> Result<Value, String> {
             }
             Value::Set(chosen)
         }
-        (IssueKind::YesNo, DeValue::Boolean(flag)) => Value::Bool(*flag),
+        (IssueKind::YesNo, Toml::Boolean(flag)) => Value::Bool(*flag),
         (kind, other) => {
             let expected = match kind {
                 IssueKind::Choice { .. } => "one of the options, in quotes",
@@ -1094,11 +1197,12 @@ fn value_of(node: Node<'_, '_>, kind: &IssueKind) -> Result<Value, String> {
 }
 
 fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Stance> {
-    let mut stances = Vec::new();
-    for fields in tables(cx, root, "stances", STANCE_FIELDS) {
+    let tables = tables(cx, root, "stances", STANCE_FIELDS);
+    let mut stances = Vec::with_capacity(tables.len());
+    for fields in tables {
         fields.finish(cx);
         let party = req_string(cx, &fields, "party", "the id of the party taking the stance")
-            .filter(|party| refs.party(cx, fields.path_of("party"), party));
+            .filter(|party| refs.party(cx, || fields.path_of("party"), party));
         let position = if fields.has("position") {
             keyword(cx, &fields, "position", POSITIONS)
         } else {
@@ -1109,21 +1213,21 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
         let moment = refs.moment(cx, &fields, true);
 
         // `item = N` or `items = [N, ..]`.
-        let mut numbers: Vec<(String, Spanned<i64>)> = Vec::new();
+        // (index in `items`, or None for `item`; the number).
+        let mut numbers: Vec<(Option<usize>, Spanned<i64>)> = Vec::new();
         match (fields.get("item"), fields.get("items")) {
-            (Some(_), Some(items)) => cx.error(fields.path_of("items"), items.span(), "give either `item` or `items`, not both"),
-            (Some(_), None) => numbers.extend(opt_integer(cx, &fields, "item").map(|number| (fields.path_of("item"), number))),
-            (None, Some(node)) => match node.get_ref() {
-                DeValue::Array(array) => {
+            (Some(_), Some(items)) => cx.error(fields.path_of("items"), items.span().range(), "give either `item` or `items`, not both"),
+            (Some(_), None) => numbers.extend(opt_integer(cx, &fields, "item").map(|number| (None, number))),
+            (None, Some(node)) => match node.value() {
+                Toml::Array(array) => {
                     for (index, element) in array.iter().enumerate() {
-                        let path = format!("{}[{index}]", fields.path_of("items"));
                         match integer_of(element) {
-                            Ok(number) => numbers.push((path, Spanned::new(element.span(), number))),
-                            Err(expected) => wrong_type(cx, path, element, expected),
+                            Ok(number) => numbers.push((Some(index), Spanned::new(element.span().range(), number))),
+                            Err(expected) => wrong_type(cx, format!("{}[{index}]", fields.path_of("items")), element, expected),
                         }
                     }
                     if array.is_empty() {
-                        cx.error(fields.path_of("items"), node.span(), "no items (expected at least one item number)");
+                        cx.error(fields.path_of("items"), node.span().range(), "no items (expected at least one item number)");
                     }
                 }
                 _ => wrong_type(cx, fields.path_of("items"), node, "an array of item numbers"),
@@ -1134,11 +1238,15 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
         let note = text(cx, &fields, "note");
 
         let mut items = Vec::new();
-        for (path, number) in numbers {
-            let Some(item) = refs.item(cx, path.clone(), &number) else { continue };
+        for (index, number) in numbers {
+            let path = || match index {
+                Some(index) => format!("{}[{index}]", fields.path_of("items")),
+                None => fields.path_of("item"),
+            };
+            let Some(item) = refs.item(cx, path, &number) else { continue };
             if let Some((_, instant)) = &moment {
-                if *instant < refs.timeline.moment(&item.introduced) {
-                    cx.error(path, number.span(), format!("a stance on item {} before the item was introduced", item.number));
+                if *instant < refs.introduced(item) {
+                    cx.error(path(), number.span(), format!("a stance on item {} before the item was introduced", item.number));
                     continue;
                 }
             }
@@ -1168,7 +1276,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
         fields.finish(cx);
         let id = req_id(cx, &fields, "id", "red line");
         let party = req_string(cx, &fields, "party", "the id of the party holding the red line")
-            .filter(|party| refs.party(cx, fields.path_of("party"), party));
+            .filter(|party| refs.party(cx, || fields.path_of("party"), party));
         let visibility =
             if fields.has("visibility") { keyword(cx, &fields, "visibility", VISIBILITIES) } else { Some(Visibility::Private) };
         let since = refs.round_or_date(cx, &fields, "since");
@@ -1177,7 +1285,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
             if until <= since {
                 cx.error(
                     fields.path_of("until"),
-                    fields.get("until").map_or(fields.span.clone(), |node| node.span()),
+                    fields.get("until").map_or(fields.span.clone(), |node| node.span().range()),
                     "`until` is not after `since` (expected the red line to be dropped after it was drawn)",
                 );
             }
@@ -1242,14 +1350,14 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
         fields.finish(cx);
         let id = req_id(cx, &fields, "id", "statement");
         let speaker = req_string(cx, &fields, "speaker", "who spoke, e.g. \"Marco Rubio\" or \"unnamed US official\"");
-        let party = opt_string(cx, &fields, "party").filter(|party| refs.party(cx, fields.path_of("party"), party));
+        let party = opt_string(cx, &fields, "party").filter(|party| refs.party(cx, || fields.path_of("party"), party));
         let date = opt_date(cx, &fields, "date");
         if !fields.has("date") {
             missing(cx, &fields, "date", "the day the statement was made");
         }
         let round = opt_string(cx, &fields, "round");
         if let Some(round) = &round {
-            if let (Some(instant), Some(date)) = (refs.round(cx, fields.path_of("round"), round), &date) {
+            if let (Some(instant), Some(date)) = (refs.round(cx, || fields.path_of("round"), round), &date) {
                 if instant.date() != Some(*date.get_ref()) {
                     cx.warn(
                         fields.path_of("round"),
@@ -1316,7 +1424,7 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
             if !allowed.contains(&key) {
                 cx.error(
                     fields.path_of(key),
-                    node.span(),
+                    node.span().range(),
                     format!(
                         "a {} claim has no `{key}` (its fields: {})",
                         kind_word.get_ref(),
@@ -1328,7 +1436,7 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
     }
     let required_party = |cx: &mut Cx<'_>| {
         req_string(cx, fields, "party", "the party the claim is about")
-            .filter(|party| refs.party(cx, fields.path_of("party"), party))
+            .filter(|party| refs.party(cx, || fields.path_of("party"), party))
             .map(Spanned::into_inner)
     };
     let required_item = |cx: &mut Cx<'_>| -> Option<u32> {
@@ -1337,14 +1445,14 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
             return None;
         }
         let number = opt_integer(cx, fields, "item")?;
-        refs.item(cx, fields.path_of("item"), &number).map(|item| item.number)
+        refs.item(cx, || fields.path_of("item"), &number).map(|item| item.number)
     };
     let kind = match kind_word.get_ref().as_str() {
         "accepts" => {
             let party = required_party(cx);
             let version = opt_string(cx, fields, "version");
             let version = match version {
-                Some(version) => Some(refs.round(cx, fields.path_of("version"), &version).map(|_| version.into_inner())?),
+                Some(version) => Some(refs.round(cx, || fields.path_of("version"), &version).map(|_| version.into_inner())?),
                 None => None,
             };
             ClaimKind::Accepts { party: party?, version }

@@ -1,0 +1,57 @@
+//! Regression tests, each named after what broke.
+
+use parley_core::scenario;
+use parley_core::status::Record;
+use parley_core::timeline::Point;
+
+/// A red line with no `until` was treated as dropped at the `now` instant, so `parley status`
+/// without `--as-of` listed no red lines and blocked nothing.
+#[test]
+fn red_line_without_until_is_in_force_now() {
+    let text = r#"
+[negotiation]
+id = "x"
+title = "X"
+
+[[parties]]
+id = "A"
+role = "principal"
+
+[[issues]]
+id = "cap"
+kind = "integer"
+min = 0
+max = 10
+
+[[items]]
+number = 1
+title = "Cap"
+settles = ["cap"]
+proposes = { cap = 3 }
+
+[[red_lines]]
+id = "floor"
+party = "A"
+expr = "cap >= 5"
+"#;
+    let negotiation = scenario::parse(text).unwrap().negotiation;
+    let record = Record::new(&negotiation);
+    let status = record.status(&Point::now());
+    assert_eq!(status.red_lines.len(), 1);
+    assert_eq!(status.red_lines[0].holds, Some(false));
+    assert_eq!(status.framework.blocked, 1);
+}
+
+/// The bundled scenarios must stay free of errors and warnings.
+#[test]
+fn bundled_scenarios_read_cleanly() {
+    for (name, text) in [
+        ("ukraine-2025", include_str!("../../../scenarios/ukraine-2025.toml")),
+        ("dockworkers-2026", include_str!("../../../scenarios/dockworkers-2026.toml")),
+    ] {
+        match scenario::parse(text) {
+            Ok(loaded) => assert!(loaded.warnings.is_empty(), "{name}: {:?}", loaded.warnings),
+            Err(problems) => panic!("{name}: {problems:?}"),
+        }
+    }
+}
