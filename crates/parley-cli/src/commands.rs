@@ -24,6 +24,18 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
     }
 }
 
+/// The example read when no file is named.
+const BUNDLED_EXAMPLE: &str = include_str!("../../../scenarios/ukraine-2025.toml");
+const BUNDLED_NAME: &str = "scenarios/ukraine-2025.toml (bundled)";
+
+/// The text of a scenario and the name to show for it.
+fn read_source(path: Option<&Path>) -> Result<(String, String)> {
+    match path {
+        None => Ok((BUNDLED_EXAMPLE.to_owned(), BUNDLED_NAME.to_owned())),
+        Some(path) => Ok((read_text(path)?, display_name(path))),
+    }
+}
+
 /// Reads a file (or standard input for `-`) as UTF-8 text.
 fn read_text(path: &Path) -> Result<String> {
     let mut bytes = Vec::new();
@@ -43,9 +55,8 @@ fn display_name(path: &Path) -> String {
 }
 
 /// Loads a scenario, printing its warnings (or all its problems) to standard error.
-fn load(path: &Path) -> Result<Negotiation> {
-    let text = read_text(path)?;
-    let name = display_name(path);
+fn load(path: Option<&Path>) -> Result<Negotiation> {
+    let (text, name) = read_source(path)?;
     match scenario::parse(&text) {
         Ok(loaded) => {
             for warning in &loaded.warnings {
@@ -71,8 +82,8 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
-fn viewed(common: &Common) -> Result<Negotiation> {
-    let negotiation = load(&common.file)?;
+fn viewed(file: Option<&Path>, common: &Common) -> Result<Negotiation> {
+    let negotiation = load(file)?;
     let viewer: Viewer = common.viewer.parse().unwrap_or_default();
     if let Viewer::Party(party) = &viewer {
         if negotiation.party(party).is_none() {
@@ -100,8 +111,7 @@ fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> 
 // ---------------------------------------------------------------------------------------------
 
 fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
-    let text = read_text(&args.file)?;
-    let name = display_name(&args.file);
+    let (text, name) = read_source(args.file.as_deref())?;
     let (problems, summary) = match scenario::parse(&text) {
         Ok(loaded) => {
             let negotiation = &loaded.negotiation;
@@ -146,7 +156,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
 // ---------------------------------------------------------------------------------------------
 
 fn status(args: StatusArgs, out: &mut dyn Write) -> Result<u8> {
-    let negotiation = viewed(&args.common)?;
+    let negotiation = viewed(args.file.as_deref(), &args.common)?;
     let record = Record::new(&negotiation);
     let as_of = point(&record, &args.as_of)?;
     let status = record.status(&as_of);
@@ -308,10 +318,15 @@ fn describe_reason(negotiation: &Negotiation, reason: &Reason) -> String {
 // ---------------------------------------------------------------------------------------------
 
 fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<u8> {
-    let negotiation = viewed(&args.common)?;
+    let (file, from, to) = match args.arguments.as_slice() {
+        [file, from, to] => (Some(Path::new(file)), from, to),
+        [from, to] => (None, from, to),
+        _ => return Err(BadInput("expected [FILE] FROM TO".to_owned()).into()),
+    };
+    let negotiation = viewed(file, &args.common)?;
     let record = Record::new(&negotiation);
-    let from = point(&record, &args.from)?;
-    let to = point(&record, &args.to)?;
+    let from = point(&record, from)?;
+    let to = point(&record, to)?;
     let diff = record.diff(&from, &to).map_err(|error| BadInput(error.to_string()))?;
     if args.common.json {
         write_json(out, &diff)?;
@@ -407,7 +422,7 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
 // ---------------------------------------------------------------------------------------------
 
 fn claims(args: ClaimsArgs, out: &mut dyn Write) -> Result<u8> {
-    let negotiation = viewed(&args.common)?;
+    let negotiation = viewed(args.file.as_deref(), &args.common)?;
     let record = Record::new(&negotiation);
     let mut report = record.check_claims();
     if let Some(only) = args.only {

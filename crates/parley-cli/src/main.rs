@@ -24,9 +24,10 @@ struct Cli {
 
 const MAIN_EXAMPLES: &str = "\
 Examples:
+  parley status                      the bundled example: the 2025 peace-plan talks
   parley check scenarios/ukraine-2025.toml
   parley status scenarios/ukraine-2025.toml --as-of geneva
-  parley diff scenarios/ukraine-2025.toml kyiv geneva
+  parley diff scenarios/ukraine-2025.toml kyiv-delivery geneva
   parley claims scenarios/ukraine-2025.toml --viewer public
 
 Exit codes: 0 success, 1 failure, 2 bad input. See docs/cli.md.";
@@ -54,13 +55,17 @@ red line on it or its proposed values break a signatory's red line; disputed whe
 it; open otherwise. The framework is accepted only when every item is agreed. See docs/status.md.")]
     Status(StatusArgs),
     /// What changed between two rounds or dates: revisions, stances, item states, statements.
-    #[command(after_help = "\
+    #[command(
+        override_usage = "parley diff [OPTIONS] [FILE] <FROM> <TO>",
+        after_help = "\
 Examples:
-  parley diff scenarios/ukraine-2025.toml kyiv geneva
+  parley diff geneva abu-dhabi
+  parley diff scenarios/ukraine-2025.toml kyiv-delivery geneva
   parley diff scenarios/ukraine-2025.toml start 2025-11-30 --json
 
 FROM and TO are round ids, dates (YYYY-MM-DD), `start` or `now`. Events after FROM up to and
-including TO are reported.")]
+including TO are reported."
+    )]
     Diff(DiffArgs),
     /// Check each public statement's claims against the record as of the day it was made.
     #[command(after_help = "\
@@ -75,8 +80,6 @@ decide it. A claim about a party made by someone not speaking for it is marked t
 
 #[derive(Debug, Args)]
 struct Common {
-    /// The scenario file (TOML); `-` reads standard input.
-    file: PathBuf,
     /// Print JSON for machines instead of tables (see docs/json-output.md).
     #[arg(long)]
     json: bool,
@@ -96,10 +99,13 @@ enum ColorChoice {
     Never,
 }
 
+/// Without a FILE, commands read the bundled example: the 2025 peace-plan talks.
+const FILE_HELP: &str = "The scenario file (TOML); `-` reads standard input; without it, the bundled 2025 peace-plan talks";
+
 #[derive(Debug, Args)]
 struct CheckArgs {
-    /// The scenario file (TOML); `-` reads standard input.
-    file: PathBuf,
+    #[arg(help = FILE_HELP)]
+    file: Option<PathBuf>,
     /// Print the problems as JSON.
     #[arg(long)]
     json: bool,
@@ -107,6 +113,8 @@ struct CheckArgs {
 
 #[derive(Debug, Args)]
 struct StatusArgs {
+    #[arg(help = FILE_HELP)]
+    file: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
     /// A round id, a date (YYYY-MM-DD), `start` or `now` (the default).
@@ -116,16 +124,18 @@ struct StatusArgs {
 
 #[derive(Debug, Args)]
 struct DiffArgs {
+    /// [FILE] FROM TO: the scenario (optional, as for the other commands), the earlier point (a
+    /// round id, a date or `start`) and the later point (a round id, a date or `now`).
+    #[arg(required = true, num_args = 2..=3, value_name = "FILE|POINT")]
+    arguments: Vec<String>,
     #[command(flatten)]
     common: Common,
-    /// The earlier point: a round id, a date, or `start`.
-    from: String,
-    /// The later point: a round id, a date, or `now`.
-    to: String,
 }
 
 #[derive(Debug, Args)]
 struct ClaimsArgs {
+    #[arg(help = FILE_HELP)]
+    file: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
     /// Show only claims with this verdict.

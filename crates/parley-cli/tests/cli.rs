@@ -27,7 +27,9 @@ fn help_teaches_with_examples() {
 fn usage_errors_exit_2() {
     assert_eq!(run(&[]).status.code(), Some(2));
     assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
-    assert_eq!(run(&["status"]).status.code(), Some(2));
+    assert_eq!(run(&["status", "--as-of"]).status.code(), Some(2));
+    assert_eq!(run(&["diff", "geneva"]).status.code(), Some(2));
+    assert_eq!(run(&["diff", "a", "b", "c", "d"]).status.code(), Some(2));
 }
 
 #[test]
@@ -90,6 +92,17 @@ fn bad_input_exits_2_and_names_the_problem() {
         assert!(stderr(&output).contains("invalid.toml:1:1: negotiation.title: missing field `title`"), "{}", stderr(&output));
         assert!(stdout(&output).is_empty(), "nothing computed from an invalid file");
     }
+}
+
+#[test]
+fn without_a_file_commands_read_the_bundled_example() {
+    let output = run(&["status", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let status: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(status["negotiation"], "ukraine-2025");
+    let diff = run(&["diff", "geneva", "abu-dhabi", "--json"]);
+    assert_eq!(diff.status.code(), Some(0), "{}", stderr(&diff));
+    assert!(stdout(&run(&["check"])).contains("(bundled): ok"));
 }
 
 #[test]

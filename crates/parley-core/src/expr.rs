@@ -229,7 +229,9 @@ impl Expr {
                 None => {}
             },
             Expr::OneOf { issue, options, list_span, .. } => match kind_of(issue, errors) {
-                Some(IssueKind::Choice { options: domain, .. }) => errors.extend(outside(&issue.id, "an option", &domain, options, list_span)),
+                Some(IssueKind::Choice { options: domain, .. }) => {
+                    errors.extend(outside(&issue.id, "an option", &domain, options, list_span))
+                }
                 Some(kind) => errors.push(ExprError::new(
                     issue.span.clone(),
                     format!("`{} in [..]` needs a choice issue, but `{}` is a {} issue", issue.id, issue.id, kind.keyword()),
@@ -237,7 +239,9 @@ impl Expr {
                 None => {}
             },
             Expr::SetRelation { issue, elements, list_span, .. } => match kind_of(issue, errors) {
-                Some(IssueKind::Subset { elements: domain }) => errors.extend(outside(&issue.id, "an element", &domain, elements, list_span)),
+                Some(IssueKind::Subset { elements: domain }) => {
+                    errors.extend(outside(&issue.id, "an element", &domain, elements, list_span))
+                }
                 Some(kind) => errors.push(ExprError::new(
                     issue.span.clone(),
                     format!("`subset`/`superset` need a subset issue, but `{}` is a {} issue", issue.id, kind.keyword()),
