@@ -147,6 +147,11 @@ impl Expr {
     /// Parses an expression; the error carries the offending byte range.
     pub fn parse(text: &str) -> Result<Expr, ExprError> {
         let tokens = lex(text)?;
+        // Evaluation and printing recurse over the tree; a bounded size bounds their depth.
+        if tokens.len() > MAX_TOKENS {
+            let span = tokens[MAX_TOKENS].span.clone();
+            return Err(ExprError::new(span, format!("expression longer than {MAX_TOKENS} tokens (split the red line)")));
+        }
         let mut parser = Parser { tokens, position: 0, end: text.len(), depth: 0 };
         let expr = parser.implies()?;
         match parser.peek() {
@@ -601,6 +606,9 @@ fn single(index: &mut usize, kind: TokenKind) -> TokenKind {
 /// Deep nesting is refused rather than allowed to exhaust the stack.
 const MAX_DEPTH: usize = 64;
 
+/// Long chains (`a and b and c ...`) build deep trees too.
+const MAX_TOKENS: usize = 2000;
+
 struct Parser {
     tokens: Vec<Token>,
     position: usize,
@@ -969,6 +977,11 @@ mod tests {
 
     #[test]
     fn refuses_deep_nesting() {
+        // Regression: a chain of 100,000 `and`s parsed, then overflowed the stack when evaluated.
+        let text = vec!["true"; 100_000].join(" and ");
+        assert!(Expr::parse(&text).unwrap_err().message.contains("longer than"));
+        let text = vec!["true"; 900].join(" and ");
+        assert_eq!(Expr::parse(&text).unwrap().evaluate(&|_| None), Some(true));
         let text = format!("{}true{}", "(".repeat(500), ")".repeat(500));
         assert!(Expr::parse(&text).unwrap_err().message.contains("nested deeper"));
         let text = format!("{}true", "not ".repeat(500));

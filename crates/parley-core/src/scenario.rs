@@ -833,25 +833,9 @@ fn read_issue_kind(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, word: &str) -> Opti
             Some(IssueKind::Choice { options: names, ordered })
         }
         "integer" => {
-            let min = opt_integer(cx, fields, "min");
-            let max = opt_integer(cx, fields, "max");
             let step = opt_integer(cx, fields, "step");
-            if !fields.has("min") {
-                missing(cx, fields, "min", "the smallest value");
-            }
-            if !fields.has("max") {
-                missing(cx, fields, "max", "the largest value");
-            }
-            let (min, max) = (min?, max?);
+            let (min, max) = bounds(cx, fields, opt_integer)?;
             let step_value = step.as_ref().map_or(1, |step| *step.get_ref());
-            if max.get_ref() < min.get_ref() {
-                cx.error(
-                    fields.path_of("max"),
-                    max.span(),
-                    format!("max {} is below min {} (expected max >= min)", max.get_ref(), min.get_ref()),
-                );
-                return None;
-            }
             if step_value <= 0 {
                 let span = step.map_or(fields.span.clone(), |step| step.span());
                 cx.error(fields.path_of("step"), span, format!("step {step_value} is not positive (expected a step of 1 or more)"));
@@ -872,23 +856,7 @@ fn read_issue_kind(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, word: &str) -> Opti
             Some(IssueKind::Integer { min: *min.get_ref(), max: *max.get_ref(), step: step_value, unit })
         }
         "real" => {
-            let min = opt_number(cx, fields, "min");
-            let max = opt_number(cx, fields, "max");
-            if !fields.has("min") {
-                missing(cx, fields, "min", "the smallest value");
-            }
-            if !fields.has("max") {
-                missing(cx, fields, "max", "the largest value");
-            }
-            let (min, max) = (min?, max?);
-            if max.get_ref() < min.get_ref() {
-                cx.error(
-                    fields.path_of("max"),
-                    max.span(),
-                    format!("max {} is below min {} (expected max >= min)", max.get_ref(), min.get_ref()),
-                );
-                return None;
-            }
+            let (min, max) = bounds(cx, fields, opt_number)?;
             Some(IssueKind::Real { min: *min.get_ref(), max: *max.get_ref(), unit })
         }
         "subset" => {
@@ -905,6 +873,29 @@ fn read_issue_kind(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, word: &str) -> Opti
         }
         _ => Some(IssueKind::YesNo),
     }
+}
+
+/// The `min` and `max` of a numeric issue: both present, and `max >= min`.
+fn bounds<T: PartialOrd + std::fmt::Display>(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_, '_>,
+    read: fn(&mut Cx<'_>, &Fields<'_, '_>, &str) -> Option<Spanned<T>>,
+) -> Option<(Spanned<T>, Spanned<T>)> {
+    let min = read(cx, fields, "min");
+    let max = read(cx, fields, "max");
+    if !fields.has("min") {
+        missing(cx, fields, "min", "the smallest value");
+    }
+    if !fields.has("max") {
+        missing(cx, fields, "max", "the largest value");
+    }
+    let (min, max) = (min?, max?);
+    if max.get_ref() < min.get_ref() {
+        let message = format!("max {} is below min {} (expected max >= min)", max.get_ref(), min.get_ref());
+        cx.error(fields.path_of("max"), max.span(), message);
+        return None;
+    }
+    Some((min, max))
 }
 
 fn distinct_names(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, names: &[Spanned<String>], what: &str) -> Option<Vec<String>> {
