@@ -135,7 +135,7 @@ impl IssueKind {
             (IssueKind::Integer { min, max, step, .. }, Value::Integer(number)) => {
                 if number < min || number > max {
                     Err(format!("{number} is outside {min}..={max}"))
-                } else if (number - min) % step != 0 {
+                } else if (i128::from(*number) - i128::from(*min)) % i128::from(*step) != 0 {
                     Err(format!("{number} is not {min} plus a multiple of the step {step}"))
                 } else {
                     Ok(())

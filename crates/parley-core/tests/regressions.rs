@@ -55,3 +55,12 @@ fn bundled_scenarios_read_cleanly() {
         }
     }
 }
+
+/// `number - min` overflowed for an integer issue spanning the whole 64-bit range.
+#[test]
+fn integer_domain_check_does_not_overflow() {
+    use parley_core::model::{IssueKind, Value};
+    let kind = IssueKind::Integer { min: i64::MIN, max: i64::MAX, step: 2, unit: String::new() };
+    assert!(kind.check(&Value::Integer(i64::MAX)).is_err());
+    assert!(kind.check(&Value::Integer(i64::MIN)).is_ok());
+}
