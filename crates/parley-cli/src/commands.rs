@@ -21,6 +21,11 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
         Command::Status(args) => status(args, out),
         Command::Diff(args) => diff(args, out),
         Command::Claims(args) => claims(args, out),
+        Command::Analyze(args) => {
+            let source = crate::analysis::load_genius_folder(&args.path, args.parties.as_deref())?;
+            crate::analysis::analyze_command(&source, args.json, out)?;
+            Ok(0)
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! 2 bad input (arguments, an unreadable or invalid scenario, an unknown round). A closed output
 //! pipe (`parley status f.toml | head`) is not an error.
 
+mod analysis;
 mod commands;
 mod output;
 
@@ -76,6 +77,31 @@ Examples:
 Verdicts: consistent, contradicted, unverifiable, each with the items, stances and red lines that
 decide it. A claim about a party made by someone not speaking for it is marked third-party.")]
     Claims(ClaimsArgs),
+    /// Bargaining analysis of a GENIUS folder: frontier, Nash, Kalai–Smorodinsky, egalitarian and
+    /// utilitarian points.
+    #[command(after_help = "\
+Examples:
+  parley analyze ../shared/data/genius/Laptop
+  parley analyze path/to/EnergyDomain --json
+  parley analyze path/to/domain --parties buyer,seller
+
+PATH is a folder holding one GENIUS domain file (root <negotiation_template>) and profile files
+(root <utility_space>); parties are the profiles in file-name order, named by file name without
+.xml, unless --parties names them. Additive profiles are solved exactly without enumerating the
+outcome space; see docs/analysis.md.")]
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Debug, Args)]
+struct AnalyzeArgs {
+    /// A GENIUS folder.
+    path: PathBuf,
+    /// Print JSON (see docs/json-output.md).
+    #[arg(long)]
+    json: bool,
+    /// The profiles to use, in order, by name (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    parties: Option<Vec<String>>,
 }
 
 #[derive(Debug, Args)]
