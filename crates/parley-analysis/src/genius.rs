@@ -111,6 +111,71 @@ fn parse(file: &GeniusFile) -> Result<Element, GeniusError> {
     })
 }
 
+/// Reads a folder's files: skips `*pareto.xml` reference files and files of other roots, finds the
+/// one domain, and takes the profiles in file-name order — or those named in `parties`, in that
+/// order. Parties are named by file name without `.xml`.
+pub fn load_folder(
+    folder: &str,
+    mut files: Vec<GeniusFile>,
+    parties: Option<&[String]>,
+    options: &LoadOptions,
+) -> Result<Loaded, GeniusError> {
+    let folder_error = |message: String| GeniusError { file: folder.to_owned(), line: None, column: None, message };
+    files.retain(|file| !file_name(&file.name).to_ascii_lowercase().ends_with("pareto.xml"));
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut domains = Vec::new();
+    let mut profiles = Vec::new();
+    for file in files {
+        match classify(&file)? {
+            FileKind::Domain => domains.push(file),
+            FileKind::Profile => profiles.push(file),
+            FileKind::Other(_) => {}
+        }
+    }
+    let domain = match domains.len() {
+        1 => domains.remove(0),
+        0 => return Err(folder_error("no GENIUS domain file (root <negotiation_template>)".to_owned())),
+        _ => {
+            let names: Vec<String> = domains.iter().map(|domain| file_name(&domain.name)).collect();
+            return Err(folder_error(format!("several domain files ({}); expected one", names.join(", "))));
+        }
+    };
+    if let Some(wanted) = parties {
+        let mut chosen = Vec::new();
+        for name in wanted {
+            match profiles.iter().find(|profile| party_name(&profile.name) == *name || file_name(&profile.name) == *name) {
+                Some(profile) => chosen.push(profile.clone()),
+                None => {
+                    let known: Vec<String> = profiles.iter().map(|profile| party_name(&profile.name)).collect();
+                    return Err(folder_error(format!("no profile `{name}` (profiles: {})", known.join(", "))));
+                }
+            }
+        }
+        profiles = chosen;
+    }
+    if profiles.is_empty() {
+        return Err(folder_error("no profile files (root <utility_space>)".to_owned()));
+    }
+    let mut loaded = load(&domain, &profiles, options)?;
+    for party in &mut loaded.problem.parties {
+        party.name = party_name(&party.name);
+    }
+    if loaded.domain_name.is_empty() {
+        loaded.domain_name = file_name(folder);
+    }
+    Ok(loaded)
+}
+
+fn file_name(path: &str) -> String {
+    path.rsplit(['/', '\\']).next().unwrap_or(path).to_owned()
+}
+
+/// A profile's party name: its file name without `.xml`.
+fn party_name(path: &str) -> String {
+    let name = file_name(path);
+    name.strip_suffix(".xml").or_else(|| name.strip_suffix(".XML")).map_or(name.clone(), str::to_owned)
+}
+
 /// Reads a domain and its profiles.
 pub fn load(domain: &GeniusFile, profiles: &[GeniusFile], options: &LoadOptions) -> Result<Loaded, GeniusError> {
     let mut warnings = Vec::new();

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use parley_analysis::frontier::{Frontier, FrontierOptions, Point, frontier};
-use parley_analysis::genius::{self, FileKind, GeniusFile, LoadOptions};
+use parley_analysis::genius::{self, GeniusFile, LoadOptions};
 use parley_analysis::rational::count_rational;
 use parley_analysis::solutions::{Solutions, solve};
 use parley_analysis::space::{Label, Problem};
@@ -22,69 +22,22 @@ pub struct Source {
 
 /// Reads a GENIUS folder: the one domain file and the profiles in file-name order (or as named).
 pub fn load_genius_folder(folder: &Path, parties: Option<&[String]>) -> Result<Source> {
-    let mut entries: Vec<_> = std::fs::read_dir(folder)
-        .map_err(|error| BadInput(format!("cannot read {}: {error}", folder.display())))?
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("xml")))
-        // `*pareto.xml` files hold reference frontier points, not domains or profiles.
-        .filter(|path| !path.file_name().is_some_and(|name| name.to_string_lossy().to_ascii_lowercase().ends_with("pareto.xml")))
-        .collect();
-    entries.sort();
-    let mut domains = Vec::new();
-    let mut profiles = Vec::new();
-    for path in entries {
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(folder).map_err(|error| BadInput(format!("cannot read {}: {error}", folder.display())))?;
+    for entry in entries {
+        let path = entry.map_err(|error| BadInput(format!("cannot read {}: {error}", folder.display())))?.path();
+        if !path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("xml")) {
+            continue;
+        }
         let bytes = std::fs::read(&path).map_err(|error| BadInput(format!("cannot read {}: {error}", path.display())))?;
         let text = String::from_utf8(bytes).map_err(|error| {
             BadInput(format!("{}: not UTF-8 text (invalid byte at offset {})", path.display(), error.utf8_error().valid_up_to()))
         })?;
-        let file = GeniusFile::new(path.display().to_string(), text);
-        match genius::classify(&file).map_err(|error| BadInput(error.to_string()))? {
-            FileKind::Domain => domains.push(file),
-            FileKind::Profile => profiles.push(file),
-            FileKind::Other(_) => {}
-        }
+        files.push(GeniusFile::new(path.display().to_string(), text));
     }
-    let domain = match domains.len() {
-        1 => domains.remove(0),
-        0 => return Err(BadInput(format!("{}: no GENIUS domain file (root <negotiation_template>)", folder.display())).into()),
-        _ => {
-            let names: Vec<&str> = domains.iter().map(|domain| domain.name.as_str()).collect();
-            return Err(BadInput(format!("{}: several domain files ({}); expected one", folder.display(), names.join(", "))).into());
-        }
-    };
-    if let Some(wanted) = parties {
-        let mut chosen = Vec::new();
-        for name in wanted {
-            let position = profiles.iter().position(|profile| party_name(&profile.name) == *name || file_name(&profile.name) == *name);
-            match position {
-                Some(position) => chosen.push(profiles[position].clone()),
-                None => {
-                    let known: Vec<String> = profiles.iter().map(|profile| party_name(&profile.name)).collect();
-                    return Err(BadInput(format!("no profile `{name}` in {} (profiles: {})", folder.display(), known.join(", "))).into());
-                }
-            }
-        }
-        profiles = chosen;
-    }
-    if profiles.is_empty() {
-        return Err(BadInput(format!("{}: no profile files (root <utility_space>)", folder.display())).into());
-    }
-    let mut loaded = genius::load(&domain, &profiles, &LoadOptions::default()).map_err(|error| BadInput(error.to_string()))?;
-    for party in &mut loaded.problem.parties {
-        party.name = party_name(&party.name);
-    }
-    let name = if loaded.domain_name.is_empty() { file_name(&folder.display().to_string()) } else { loaded.domain_name };
-    Ok(Source { name, problem: loaded.problem, warnings: loaded.warnings })
-}
-
-fn file_name(path: &str) -> String {
-    Path::new(path).file_name().map_or_else(|| path.to_owned(), |name| name.to_string_lossy().into_owned())
-}
-
-/// A profile's party name: its file name without `.xml`.
-fn party_name(path: &str) -> String {
-    let name = file_name(path);
-    name.strip_suffix(".xml").or_else(|| name.strip_suffix(".XML")).map_or(name.clone(), str::to_owned)
+    let loaded = genius::load_folder(&folder.display().to_string(), files, parties, &LoadOptions::default())
+        .map_err(|error| BadInput(error.to_string()))?;
+    Ok(Source { name: loaded.domain_name, problem: loaded.problem, warnings: loaded.warnings })
 }
 
 #[derive(Serialize)]
