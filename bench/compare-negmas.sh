@@ -8,7 +8,7 @@
 #   DOMAIN_DIR     domains to run instead of the default list; folders under
 #                  negmas-generated/ get their solution points compared
 #
-# Environment: PARLEY_BENCH_DATA (default /work/shared/data), NEGMAS_TIMEOUT (seconds per
+# Environment: PARLEY_BENCH_DATA (default ../shared/data beside the repository), NEGMAS_TIMEOUT (seconds per
 # domain, default 120), PARLEY_TIMEOUT (default 600), PARLEY_BIN (default
 # target/release/parley), PYTHON (interpreter for the venv, default python3).
 #
@@ -23,7 +23,7 @@ export LC_ALL=C
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_dir=$(dirname "$bench_dir")
-data_dir=${PARLEY_BENCH_DATA:-/work/shared/data}
+data_dir=${PARLEY_BENCH_DATA:-$(cd "$repo_dir/.." && pwd)/shared/data}
 negmas_timeout=${NEGMAS_TIMEOUT:-120}
 parley_timeout=${PARLEY_TIMEOUT:-600}
 parley=${PARLEY_BIN:-$repo_dir/target/release/parley}
@@ -211,10 +211,13 @@ except Exception as error:
             echo "  measured by a Python parent (\`time.perf_counter\`, \`getrusage(RUSAGE_CHILDREN)\`)"
             echo "  as /usr/bin/time was missing."
         fi
+        echo "- parley s (frontier + 4 points) is parley's own in-process timing of the same work"
+        echo "  (\`timings.frontier_and_solutions_s\` in \`parley analyze --json\`); the whole command"
+        echo "  also loads the files and counts the rational outcomes exactly."
         echo "- NegMAS s is the frontier (\`negmas.preferences.ops.pareto_frontier\`) plus"
         echo "  \`nash_points\`, \`ks_points\`, \`kalai_points\` (egalitarian) and \`max_welfare_points\`,"
         echo "  timed with \`time.perf_counter\` in a forked worker; the interpreter start, the NegMAS"
-        echo "  import and loading the domain are not included, so the ratio favours NegMAS."
+        echo "  import and loading the domain are not included, so the whole-command ratio favours NegMAS."
         echo "  NegMAS enumerates every outcome, so spaces above 5e7 outcomes are skipped."
         echo "- Frontier sizes count distinct utility vectors over all outcomes on both sides (NegMAS's"
         echo "  counted again, untimed, with reservation values removed). NegMAS's own frontier keeps"

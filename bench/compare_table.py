@@ -59,10 +59,12 @@ def main() -> int:
         "domain",
         "outcomes",
         "parties",
-        "parley wall s",
+        "parley wall s (whole command)",
         "parley peak MiB",
-        "NegMAS s (pareto + 4 points)",
-        "NegMAS / parley",
+        "parley s (frontier + 4 points)",
+        "NegMAS s (frontier + 4 points)",
+        "NegMAS / parley, same work",
+        "NegMAS / parley, whole command",
         "frontier: parley vs NegMAS",
         f"points agree (±{TOLERANCE:g}): " + " / ".join(label for _, label in SOLUTIONS),
     )
@@ -84,6 +86,10 @@ def table_row(run: list[str], negmas: dict[str, Any]) -> tuple[list[str], list[s
 
     parley = read_parley(int(exit_code), Path(stdout_path), Path(stderr_path), notes)
     parley_wall = float(wall) if wall != "-" else None
+    # parley's own in-process timing of the frontier and the four points: the same work as
+    # NegMAS's `pareto_frontier` plus its four `*_points` calls.
+    timings = parley.get("timings") if parley else None
+    parley_kernel = timings.get("frontier_and_solutions_s") if isinstance(timings, dict) else None
 
     n_outcomes = parley["n_outcomes"] if parley else None
     if n_outcomes is None:
@@ -104,7 +110,9 @@ def table_row(run: list[str], negmas: dict[str, Any]) -> tuple[list[str], list[s
         str(n_parties) if n_parties is not None else "?",
         format_wall(parley_wall) if parley else parley_failure(int(exit_code)),
         f"{int(rss_kib) / 1024:.1f}" if rss_kib != "-" else "?",
+        format_kernel(parley_kernel),
         format_negmas_time(negmas),
+        format_ratio(negmas_seconds, parley_kernel),
         format_ratio(negmas_seconds, parley_wall if parley else None),
         format_frontiers(parley, negmas),
         agreement(kind, parley, negmas, notes),
@@ -162,6 +170,14 @@ def format_count(n: int | None) -> str:
     return f"{mantissa:.3g}e{digits}" if mantissa != 1 else f"1e{digits}"
 
 
+def format_kernel(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 0.001:
+        return f"{seconds * 1e6:.0f} µs"
+    return f"{seconds:.4f}"
+
+
 def format_wall(seconds: float | None) -> str:
     if seconds is None:
         return "?"
@@ -186,6 +202,8 @@ def format_ratio(negmas_seconds: float | None, parley_seconds: float | None) -> 
     if parley_seconds <= 0:
         return "∞"
     ratio = negmas_seconds / parley_seconds
+    if ratio >= 10_000:
+        return f"{ratio:,.0f}×"
     return f"{ratio:.0f}×" if ratio >= 10 else f"{ratio:.2f}×"
 
 

@@ -58,6 +58,24 @@ pub fn count_rational(problem: &Problem, max_states: usize, max_enumerated: f64)
         total
     };
 
+    // Most spaces have fewer than 2^127 outcomes: count in machine integers, merging equal partial
+    // vectors by sorting rather than hashing.
+    if problem.space.count().approximate() < 1.0e38 {
+        return count_small(&tables, &sizes, &reservations, &minimum, &maximum, max_states).map(|count| {
+            let mut total = Count::zero();
+            let (high, low) = ((count >> 64) as u64, count as u64);
+            let mut high_part = Count::one();
+            high_part.multiply(high);
+            high_part.multiply(1 << 32);
+            high_part.multiply(1 << 32);
+            let mut low_part = Count::one();
+            low_part.multiply(low);
+            total.add(&high_part);
+            total.add(&low_part);
+            total
+        });
+    }
+
     let mut sure = Count::zero();
     let mut states: HashMap<Vec<u64>, Count> = HashMap::new();
     states.insert(vec![0f64.to_bits(); parties], Count::one());
@@ -85,5 +103,81 @@ pub fn count_rational(problem: &Problem, max_states: usize, max_enumerated: f64)
         states = next;
     }
     // Whatever is left is complete and was not certain: it failed some reservation.
+    Some(sure)
+}
+
+/// The same count in `u128`, for spaces of fewer than 1e38 outcomes.
+fn count_small(
+    tables: &[&Vec<Vec<f64>>],
+    sizes: &[u64],
+    reservations: &[f64],
+    minimum: &[Vec<f64>],
+    maximum: &[Vec<f64>],
+    max_states: usize,
+) -> Option<u128> {
+    let parties = tables.len();
+    let issues = sizes.len();
+    let mut completions = vec![1u128; issues + 1];
+    for issue in (0..issues).rev() {
+        completions[issue] = completions[issue + 1] * u128::from(sizes[issue]);
+    }
+    let complete = |partial: f64, party: usize, from: usize, extremes: &[Vec<f64>]| -> f64 {
+        let mut total = partial;
+        for issue in from..issues {
+            total += extremes[party][issue];
+        }
+        total
+    };
+    let mut sure: u128 = 0;
+    // Flat states: `parties` numbers per state, and a multiplicity per state.
+    let mut values: Vec<f64> = vec![0.0; parties];
+    let mut counts: Vec<u128> = vec![1];
+    let mut extended = vec![0.0; parties];
+    for issue in 0..issues {
+        let mut next_values: Vec<f64> = Vec::new();
+        let mut next_counts: Vec<u128> = Vec::new();
+        for (state, &multiplicity) in counts.iter().enumerate() {
+            let partial = &values[state * parties..(state + 1) * parties];
+            for value in 0..sizes[issue] as usize {
+                for party in 0..parties {
+                    extended[party] = partial[party] + tables[party][issue][value];
+                }
+                if !(0..parties).all(|party| complete(extended[party], party, issue + 1, maximum) >= reservations[party]) {
+                    continue;
+                }
+                if (0..parties).all(|party| complete(extended[party], party, issue + 1, minimum) >= reservations[party]) {
+                    sure += multiplicity * completions[issue + 1];
+                    continue;
+                }
+                next_values.extend_from_slice(&extended);
+                next_counts.push(multiplicity);
+            }
+        }
+        // Merge equal partial vectors: sort their indices, then add up runs.
+        let vector = |index: usize| &next_values[index * parties..(index + 1) * parties];
+        let mut order: Vec<usize> = (0..next_counts.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            vector(a).iter().zip(vector(b)).map(|(x, y)| x.total_cmp(y)).find(|ordering| ordering.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let mut merged_values: Vec<f64> = Vec::with_capacity(next_values.len());
+        let mut merged_counts: Vec<u128> = Vec::with_capacity(next_counts.len());
+        for index in order {
+            let same = merged_counts.len() > 0 && {
+                let last = &merged_values[merged_values.len() - parties..];
+                last.iter().zip(vector(index)).all(|(a, b)| a.to_bits() == b.to_bits())
+            };
+            if same {
+                *merged_counts.last_mut().expect("not empty") += next_counts[index];
+            } else {
+                merged_values.extend_from_slice(vector(index));
+                merged_counts.push(next_counts[index]);
+            }
+        }
+        if merged_counts.len() > max_states {
+            return None;
+        }
+        values = merged_values;
+        counts = merged_counts;
+    }
     Some(sure)
 }

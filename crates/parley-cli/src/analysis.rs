@@ -1,6 +1,7 @@
 //! `parley analyze`, `parley frontier` and `parley plot` on GENIUS folders.
 
 use std::io::Write;
+use std::time::Instant;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -18,10 +19,13 @@ pub struct Source {
     pub name: String,
     pub problem: Problem,
     pub warnings: Vec<String>,
+    /// Seconds spent reading and parsing the files.
+    pub load_seconds: f64,
 }
 
 /// Reads a GENIUS folder: the one domain file and the profiles in file-name order (or as named).
 pub fn load_genius_folder(folder: &Path, parties: Option<&[String]>) -> Result<Source> {
+    let started = Instant::now();
     let mut files = Vec::new();
     let entries = std::fs::read_dir(folder).map_err(|error| BadInput(format!("cannot read {}: {error}", folder.display())))?;
     for entry in entries {
@@ -37,7 +41,7 @@ pub fn load_genius_folder(folder: &Path, parties: Option<&[String]>) -> Result<S
     }
     let loaded = genius::load_folder(&folder.display().to_string(), files, parties, &LoadOptions::default())
         .map_err(|error| BadInput(error.to_string()))?;
-    Ok(Source { name: loaded.domain_name, problem: loaded.problem, warnings: loaded.warnings })
+    Ok(Source { name: loaded.domain_name, problem: loaded.problem, warnings: loaded.warnings, load_seconds: started.elapsed().as_secs_f64() })
 }
 
 #[derive(Serialize)]
@@ -60,6 +64,18 @@ struct AnalysisJson<'a> {
     rational_frontier_points: usize,
     solutions: SolutionsJson,
     warnings: &'a [String],
+    timings: Timings,
+}
+
+/// Seconds spent on each step, measured in the process.
+#[derive(Clone, Copy, Serialize)]
+pub struct Timings {
+    pub load_s: f64,
+    pub frontier_s: f64,
+    pub solutions_s: f64,
+    /// Frontier plus the four solutions: the work NegMAS's `pareto_frontier` and `*_points` do.
+    pub frontier_and_solutions_s: f64,
+    pub rational_count_s: f64,
 }
 
 #[derive(Serialize)]
@@ -92,13 +108,25 @@ pub struct Analysis {
     pub frontier: Frontier,
     pub solutions: Solutions,
     pub rational: Option<parley_analysis::space::Count>,
+    pub timings: Timings,
 }
 
-pub fn analyse(problem: &Problem) -> Result<Analysis> {
+pub fn analyse(problem: &Problem, load_seconds: f64) -> Result<Analysis> {
+    let started = Instant::now();
     let frontier = frontier(problem, &FrontierOptions::default()).map_err(|error| BadInput(error.to_string()))?;
+    let frontier_s = started.elapsed().as_secs_f64();
     let solutions = solve(&frontier, &problem.reservations());
+    let frontier_and_solutions_s = started.elapsed().as_secs_f64();
+    let counting = Instant::now();
     let rational = count_rational(problem, 2_000_000, 50_000_000.0);
-    Ok(Analysis { frontier, solutions, rational })
+    let timings = Timings {
+        load_s: load_seconds,
+        frontier_s,
+        solutions_s: frontier_and_solutions_s - frontier_s,
+        frontier_and_solutions_s,
+        rational_count_s: counting.elapsed().as_secs_f64(),
+    };
+    Ok(Analysis { frontier, solutions, rational, timings })
 }
 
 pub fn analyze_command(source: &Source, json: bool, out: &mut dyn Write) -> Result<()> {
@@ -106,7 +134,7 @@ pub fn analyze_command(source: &Source, json: bool, out: &mut dyn Write) -> Resu
         eprintln!("warning: {warning}");
     }
     let problem = &source.problem;
-    let analysis = analyse(problem)?;
+    let analysis = analyse(problem, source.load_seconds)?;
     if json {
         let report = AnalysisJson {
             domain: &source.name,
@@ -126,6 +154,7 @@ pub fn analyze_command(source: &Source, json: bool, out: &mut dyn Write) -> Resu
                 utilitarian: solution_json(problem, &analysis.solutions.utilitarian),
             },
             warnings: &source.warnings,
+            timings: analysis.timings,
         };
         let mut text = serde_json::to_string_pretty(&report).context("encoding the analysis")?;
         text.push('\n');

@@ -27,6 +27,10 @@ pub struct Negotiation {
     pub stances: Vec<Stance>,
     pub red_lines: Vec<RedLine>,
     pub statements: Vec<Statement>,
+    /// Parties' valuations of issues (usually confidential).
+    pub preferences: Vec<Preference>,
+    /// Parties' stated demands: the value each wants on an issue.
+    pub demands: Vec<Demand>,
 }
 
 impl Negotiation {
@@ -352,6 +356,73 @@ pub struct RedLine {
     pub since: Moment,
     /// When the party dropped it, if it did.
     pub until: Option<Moment>,
+    pub source: String,
+}
+
+/// How a party values the issues: `u = Σ weight · evaluation(value)`, evaluations in [0, 1].
+#[derive(Clone, Serialize)]
+pub struct Preference {
+    pub party: String,
+    pub visibility: Visibility,
+    /// Utility of no agreement on the same scale (0 when absent).
+    pub reservation: f64,
+    pub issues: Vec<IssuePreference>,
+}
+
+// Private valuations never appear in debug output.
+impl fmt::Debug for Preference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Preference").field("party", &self.party).field("visibility", &self.visibility).finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IssuePreference {
+    pub issue: String,
+    pub weight: f64,
+    pub valuation: Valuation,
+}
+
+/// The evaluation of an issue's values, on a 0..1 scale.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Valuation {
+    /// Numeric issues: 1 at `best`, 0 at `worst`, linear between and clipped beyond.
+    Linear { best: f64, worst: f64 },
+    /// Choice and yes-no issues: an evaluation per option (`yes`/`no`); unlisted ones count 0.
+    Table { values: Vec<(String, f64)> },
+    /// Subset issues: `empty` plus each chosen element's amount, clipped to [0, 1].
+    Elements { empty: f64, elements: Vec<(String, f64)> },
+}
+
+impl Valuation {
+    pub fn evaluate(&self, value: &Value) -> f64 {
+        let evaluation = match (self, value) {
+            (Valuation::Linear { best, worst }, Value::Integer(number)) => (*number as f64 - worst) / (best - worst),
+            (Valuation::Linear { best, worst }, Value::Real(number)) => (number - worst) / (best - worst),
+            (Valuation::Table { values }, Value::Choice(option)) => {
+                values.iter().find(|(name, _)| name == option).map_or(0.0, |(_, evaluation)| *evaluation)
+            }
+            (Valuation::Table { values }, Value::Bool(flag)) => {
+                let key = if *flag { "yes" } else { "no" };
+                values.iter().find(|(name, _)| name == key).map_or(0.0, |(_, evaluation)| *evaluation)
+            }
+            (Valuation::Elements { empty, elements }, Value::Set(chosen)) => {
+                empty + elements.iter().filter(|(name, _)| chosen.contains(name)).map(|(_, amount)| amount).sum::<f64>()
+            }
+            _ => 0.0,
+        };
+        evaluation.clamp(0.0, 1.0)
+    }
+}
+
+/// A value a party publicly (or confidentially) demands on an issue.
+#[derive(Clone, Debug, Serialize)]
+pub struct Demand {
+    pub party: String,
+    pub issue: String,
+    pub value: Value,
+    pub visibility: Visibility,
     pub source: String,
 }
 

@@ -33,6 +33,7 @@ use crate::date::Date;
 use crate::diagnostic::{Diagnostic, LineIndex, Severity, suggest};
 use crate::expr::Expr;
 use crate::model::{
+    Demand, IssuePreference, Preference, Valuation,
     Attribution, Claim, ClaimKind, Issue, IssueKind, Item as FrameworkItem, Member, Moment, Negotiation, Party, Position, RedLine,
     Revision, Role, Round, RoundKind, Stance, Statement, Value, Visibility,
 };
@@ -115,7 +116,8 @@ fn sort(diagnostics: &mut [Diagnostic]) {
 // ---------------------------------------------------------------------------------------------
 // Field lists: the schema, in one place.
 
-const ROOT_FIELDS: &[&str] = &["negotiation", "parties", "issues", "rounds", "items", "stances", "red_lines", "statements"];
+const ROOT_FIELDS: &[&str] =
+    &["negotiation", "parties", "issues", "rounds", "items", "stances", "red_lines", "statements", "preferences", "demands"];
 const NEGOTIATION_FIELDS: &[&str] = &["id", "title", "description", "signatories"];
 const PARTY_FIELDS: &[&str] = &["id", "name", "role", "description", "members"];
 const MEMBER_FIELDS: &[&str] = &["id", "name", "title"];
@@ -133,6 +135,11 @@ const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibi
 const STATEMENT_FIELDS: &[&str] =
     &["id", "speaker", "party", "date", "round", "venue", "outlet", "attribution", "quote", "source", "claims"];
 const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note"];
+const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issues"];
+const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
+const TABLE_PREFERENCE_FIELDS: &[&str] = &["weight", "values"];
+const SUBSET_PREFERENCE_FIELDS: &[&str] = &["weight", "empty", "elements"];
+const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "visibility", "source"];
 
 const ROLES: &[(&str, Role)] =
     &[("mediator", Role::Mediator), ("principal", Role::Principal), ("stakeholder", Role::Stakeholder), ("observer", Role::Observer)];
@@ -615,9 +622,13 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     let stances = read_stances(cx, root, &refs);
     let red_lines = read_red_lines(cx, root, &refs);
     let statements = read_statements(cx, root, &refs);
+    let preferences = read_preferences(cx, root, &refs);
+    let demands = read_demands(cx, root, &refs);
     negotiation.stances = stances;
     negotiation.red_lines = red_lines;
     negotiation.statements = statements;
+    negotiation.preferences = preferences;
+    negotiation.demands = demands;
     negotiation
 }
 
@@ -1479,4 +1490,177 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
         }
     };
     Some(Claim { kind, negated, note })
+}
+
+fn read_preferences(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Preference> {
+    let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+    let mut preferences = Vec::new();
+    for fields in tables(cx, root, "preferences", PREFERENCE_FIELDS) {
+        fields.finish(cx);
+        let party = req_string(cx, &fields, "party", "the party whose preferences these are")
+            .filter(|party| refs.party(cx, || fields.path_of("party"), party));
+        let visibility = if fields.has("visibility") { keyword(cx, &fields, "visibility", VISIBILITIES) } else { Some(Visibility::Private) };
+        let reservation = opt_number(cx, &fields, "reservation");
+        if let Some(reservation) = &reservation {
+            if !(0.0..=1.0).contains(reservation.get_ref()) {
+                cx.error(fields.path_of("reservation"), reservation.span(), format!("reservation {} is outside 0..1 (expected the utility of no agreement)", reservation.get_ref()));
+            }
+        }
+        let mut issues = Vec::new();
+        match table(cx, &fields, "issues", &[]) {
+            Some(issue_tables) => {
+                for (key, node) in issue_tables.table.iter() {
+                    let path = format!("{}.{}", issue_tables.path(), key.name);
+                    let Some(issue) = refs.negotiation.issue(key.name) else {
+                        let id = Spanned::new(key.span.range(), key.name.to_owned());
+                        check_ref(cx, path, &id, "issue", refs.negotiation.issues.iter().map(|issue| issue.id.as_str()));
+                        continue;
+                    };
+                    let Toml::Table(entry) = node.value() else {
+                        wrong_type(cx, path, node, "a table such as { weight = 0.3, best = 800000, worst = 600000 }");
+                        continue;
+                    };
+                    let known = match issue.kind {
+                        IssueKind::Integer { .. } | IssueKind::Real { .. } => NUMERIC_PREFERENCE_FIELDS,
+                        IssueKind::Choice { .. } | IssueKind::YesNo => TABLE_PREFERENCE_FIELDS,
+                        IssueKind::Subset { .. } => SUBSET_PREFERENCE_FIELDS,
+                    };
+                    let entry = Fields { table: entry, path: FieldPath::Named(path), span: node.span().range(), known };
+                    entry.finish(cx);
+                    if let Some(preference) = read_issue_preference(cx, &entry, issue) {
+                        issues.push(preference);
+                    }
+                }
+            }
+            None if !fields.has("issues") => missing(cx, &fields, "issues", "a table of issue valuations"),
+            None => {}
+        }
+        let (Some(party), Some(visibility)) = (party, visibility) else { continue };
+        if let Some(first) = seen.get(party.get_ref()) {
+            let line = cx.line_of(first);
+            cx.error(fields.path_of("party"), party.span(), format!("preferences of `{}` are already given on line {line}", party.get_ref()));
+            continue;
+        }
+        seen.insert(party.get_ref().clone(), party.span());
+        let reservation = reservation.map_or(0.0, Spanned::into_inner);
+        preferences.push(Preference { party: party.into_inner(), visibility, reservation, issues });
+    }
+    preferences
+}
+
+fn read_issue_preference(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, issue: &Issue) -> Option<IssuePreference> {
+    let weight = match opt_number(cx, fields, "weight") {
+        Some(weight) if *weight.get_ref() < 0.0 => {
+            cx.error(fields.path_of("weight"), weight.span(), format!("weight {} is negative (expected 0 or more)", weight.get_ref()));
+            return None;
+        }
+        Some(weight) => weight.into_inner(),
+        None if !fields.has("weight") => {
+            missing(cx, fields, "weight", "how much this issue matters to the party");
+            return None;
+        }
+        None => return None,
+    };
+    let valuation = match &issue.kind {
+        IssueKind::Integer { .. } | IssueKind::Real { .. } => {
+            let best = opt_number(cx, fields, "best");
+            let worst = opt_number(cx, fields, "worst");
+            if !fields.has("best") {
+                missing(cx, fields, "best", "the value the party values most");
+            }
+            if !fields.has("worst") {
+                missing(cx, fields, "worst", "the value the party values least");
+            }
+            let (best, worst) = (best?, worst?);
+            if best.get_ref() == worst.get_ref() {
+                cx.error(fields.path_of("worst"), worst.span(), "`best` and `worst` are equal (expected two different values)");
+                return None;
+            }
+            Valuation::Linear { best: best.into_inner(), worst: worst.into_inner() }
+        }
+        IssueKind::Choice { options, .. } => Valuation::Table { values: evaluation_table(cx, fields, "values", options, true)? },
+        IssueKind::YesNo => {
+            let names = vec!["yes".to_owned(), "no".to_owned()];
+            Valuation::Table { values: evaluation_table(cx, fields, "values", &names, true)? }
+        }
+        IssueKind::Subset { elements } => {
+            let empty = opt_number(cx, fields, "empty").map_or(0.0, Spanned::into_inner);
+            Valuation::Elements { empty, elements: evaluation_table(cx, fields, "elements", elements, false)? }
+        }
+    };
+    Some(IssuePreference { issue: issue.id.clone(), weight, valuation })
+}
+
+/// A `{ name = number }` table whose names must be among `names`; evaluations in [0, 1] when
+/// `unit`, any finite amount otherwise.
+fn evaluation_table(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, names: &[String], unit: bool) -> Option<Vec<(String, f64)>> {
+    let Some(node) = fields.get(key) else {
+        missing(cx, fields, key, "a table of evaluations such as { open = 1.0, renounced = 0.0 }");
+        return None;
+    };
+    let Toml::Table(table) = node.value() else {
+        wrong_type(cx, fields.path_of(key), node, "a table of evaluations");
+        return None;
+    };
+    let mut values = Vec::new();
+    let mut ok = true;
+    for (name, value) in table.iter() {
+        let path = format!("{}.{}", fields.path_of(key), name.name);
+        if !names.iter().any(|known| known == name.name) {
+            let hint = match suggest(name.name, names.iter().map(String::as_str)) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("expected one of: {}", names.join(", ")),
+            };
+            cx.error(path, name.span.range(), format!("`{}` is not a value of this issue ({hint})", name.name));
+            ok = false;
+            continue;
+        }
+        match number_of(value) {
+            Some(number) if number.is_finite() && (!unit || (0.0..=1.0).contains(&number)) => values.push((name.name.to_owned(), number)),
+            Some(number) if number.is_finite() => {
+                cx.error(path, value.span().range(), format!("{number} is outside 0..1 (expected an evaluation between 0 and 1)"));
+                ok = false;
+            }
+            _ => {
+                wrong_type(cx, path, value, "a finite number");
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(values)
+}
+
+fn read_demands(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Demand> {
+    let mut demands = Vec::new();
+    for fields in tables(cx, root, "demands", DEMAND_FIELDS) {
+        fields.finish(cx);
+        let party = req_string(cx, &fields, "party", "the party making the demand").filter(|party| refs.party(cx, || fields.path_of("party"), party));
+        let issue_id = req_string(cx, &fields, "issue", "the issue the demand is about");
+        let issue = issue_id.as_ref().and_then(|id| {
+            let found = refs.negotiation.issue(id.get_ref());
+            if found.is_none() {
+                check_ref(cx, fields.path_of("issue"), id, "issue", refs.negotiation.issues.iter().map(|issue| issue.id.as_str()));
+            }
+            found
+        });
+        let value = match (issue, fields.get("value")) {
+            (Some(issue), Some(node)) => match value_of(node, &issue.kind) {
+                Ok(value) => Some(value),
+                Err(message) => {
+                    cx.error(fields.path_of("value"), node.span().range(), message);
+                    None
+                }
+            },
+            (_, None) => {
+                missing(cx, &fields, "value", "the value demanded, typed like the issue's values");
+                None
+            }
+            (None, Some(_)) => None,
+        };
+        let visibility = if fields.has("visibility") { keyword(cx, &fields, "visibility", VISIBILITIES) } else { Some(Visibility::Public) };
+        let source = text(cx, &fields, "source");
+        let (Some(party), Some(issue), Some(value), Some(visibility)) = (party, issue, value, visibility) else { continue };
+        demands.push(Demand { party: party.into_inner(), issue: issue.id.clone(), value, visibility, source });
+    }
+    demands
 }

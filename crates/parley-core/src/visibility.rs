@@ -73,5 +73,7 @@ pub fn view(negotiation: &Negotiation, viewer: &Viewer) -> Negotiation {
     let mut visible = negotiation.clone();
     visible.stances.retain(|stance| viewer.may_see(negotiation, &stance.party, stance.visibility));
     visible.red_lines.retain(|red_line| viewer.may_see(negotiation, &red_line.party, red_line.visibility));
+    visible.preferences.retain(|preference| viewer.may_see(negotiation, &preference.party, preference.visibility));
+    visible.demands.retain(|demand| viewer.may_see(negotiation, &demand.party, demand.visibility));
     visible
 }
