@@ -30,6 +30,7 @@
 pub mod frontier;
 pub mod genius;
 pub mod rational;
+pub mod scenario;
 pub mod solutions;
 pub mod space;
 mod xml;

@@ -157,12 +157,17 @@ fn count_small(
         let vector = |index: usize| &next_values[index * parties..(index + 1) * parties];
         let mut order: Vec<usize> = (0..next_counts.len()).collect();
         order.sort_unstable_by(|&a, &b| {
-            vector(a).iter().zip(vector(b)).map(|(x, y)| x.total_cmp(y)).find(|ordering| ordering.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
+            vector(a)
+                .iter()
+                .zip(vector(b))
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|ordering| ordering.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
         });
         let mut merged_values: Vec<f64> = Vec::with_capacity(next_values.len());
         let mut merged_counts: Vec<u128> = Vec::with_capacity(next_counts.len());
         for index in order {
-            let same = merged_counts.len() > 0 && {
+            let same = !merged_counts.is_empty() && {
                 let last = &merged_values[merged_values.len() - parties..];
                 last.iter().zip(vector(index)).all(|(a, b)| a.to_bits() == b.to_bits())
             };

@@ -38,7 +38,13 @@ pub struct ScenarioOptions {
 
 impl Default for ScenarioOptions {
     fn default() -> ScenarioOptions {
-        ScenarioOptions { max_subset_elements: 16, max_integer_values: 2_000, max_assignments: 20_000_000.0, max_conflict_size: 4, parties: None }
+        ScenarioOptions {
+            max_subset_elements: 16,
+            max_integer_values: 2_000,
+            max_assignments: 20_000_000.0,
+            max_conflict_size: 4,
+            parties: None,
+        }
     }
 }
 
@@ -281,7 +287,11 @@ fn candidates(negotiation: &Negotiation, issue: &Issue, options: &ScenarioOption
                 return sets.into_iter().map(Value::Set).collect();
             }
             (0u32..(1u32 << elements.len()))
-                .map(|mask| Value::Set(elements.iter().enumerate().filter(|(bit, _)| mask & (1 << bit) != 0).map(|(_, name)| name.clone()).collect()))
+                .map(|mask| {
+                    Value::Set(
+                        elements.iter().enumerate().filter(|(bit, _)| mask & (1 << bit) != 0).map(|(_, name)| name.clone()).collect(),
+                    )
+                })
                 .collect()
         }
         IssueKind::Integer { min, max, step, .. } => {
@@ -290,6 +300,17 @@ fn candidates(negotiation: &Negotiation, issue: &Issue, options: &ScenarioOption
                 return (0..count as i64).map(|index| Value::Integer(min + index * step)).collect();
             }
             let mut points: BTreeSet<i64> = BTreeSet::from([*min, *max]);
+            // A coarse grid for bargaining, and every value anyone proposed or demanded.
+            let steps = (count - 1).min(20) as i64;
+            for index in 0..=steps {
+                let point = min + ((max - min) / step * index / steps.max(1)) * step;
+                points.insert(point);
+            }
+            for value in mentioned(negotiation, &issue.id) {
+                if let Value::Integer(number) = value {
+                    points.insert(number);
+                }
+            }
             for literal in literals(negotiation, &issue.id) {
                 let center = literal.round() as i64;
                 for point in [center - step, center, center + step] {
@@ -306,16 +327,35 @@ fn candidates(negotiation: &Negotiation, issue: &Issue, options: &ScenarioOption
             points.into_iter().map(Value::Integer).collect()
         }
         IssueKind::Real { min, max, .. } => {
+            // Breakpoints of the red lines and a point between each pair decide every comparison;
+            // a grid of 21 points and every value anyone proposed or demanded serve bargaining.
             let mut points: Vec<f64> = vec![*min, *max];
             points.extend(literals(negotiation, &issue.id).into_iter().filter(|literal| (*min..=*max).contains(literal)));
             points.sort_by(f64::total_cmp);
             points.dedup();
             let mut all = points.clone();
             all.extend(points.windows(2).map(|pair| (pair[0] + pair[1]) / 2.0));
+            all.extend((0..=20).map(|index| min + (max - min) * f64::from(index) / 20.0));
+            all.extend(mentioned(negotiation, &issue.id).into_iter().filter_map(|value| match value {
+                Value::Real(number) => Some(number),
+                _ => None,
+            }));
             all.sort_by(f64::total_cmp);
+            all.dedup();
             all.into_iter().map(Value::Real).collect()
         }
     }
+}
+
+/// Values of an issue that items propose (in any version) or parties demand.
+fn mentioned(negotiation: &Negotiation, issue: &str) -> Vec<Value> {
+    let mut values = Vec::new();
+    for item in &negotiation.items {
+        let proposals = item.proposes.iter().chain(item.revisions.iter().flat_map(|revision| revision.proposes.iter()));
+        values.extend(proposals.filter(|(id, _)| id == issue).map(|(_, value)| value.clone()));
+    }
+    values.extend(negotiation.demands.iter().filter(|demand| demand.issue == issue).map(|demand| demand.value.clone()));
+    values
 }
 
 /// Numbers red lines compare an issue with.
@@ -346,7 +386,13 @@ fn literals(negotiation: &Negotiation, issue: &str) -> Vec<f64> {
 // Red lines: satisfiability and minimal conflicts.
 
 /// Whether the red lines `indices` can all hold; `None` when the search is too large.
-fn satisfiable(negotiation: &Negotiation, indices: &[usize], domains: &Domains<'_>, limit: f64, pinned: Option<(&str, &Value)>) -> Option<bool> {
+fn satisfiable(
+    negotiation: &Negotiation,
+    indices: &[usize],
+    domains: &Domains<'_>,
+    limit: f64,
+    pinned: Option<(&str, &Value)>,
+) -> Option<bool> {
     let mut issues: Vec<String> = Vec::new();
     for &index in indices {
         for issue in negotiation.red_lines[index].expr.issues() {
@@ -431,7 +477,8 @@ fn red_line_findings(
                         if size < options.max_conflict_size {
                             let shared: BTreeSet<&str> = set.iter().flat_map(|&index| issues_of(index)).collect();
                             for &candidate in in_force {
-                                if candidate > *set.last().unwrap_or(&0) && issues_of(candidate).iter().any(|issue| shared.contains(issue)) {
+                                if candidate > *set.last().unwrap_or(&0) && issues_of(candidate).iter().any(|issue| shared.contains(issue))
+                                {
                                     let mut grown = set.clone();
                                     grown.push(candidate);
                                     next.push(grown);
@@ -492,7 +539,9 @@ fn rank(kind: &IssueKind, value: &Value) -> Option<f64> {
     match (kind, value) {
         (IssueKind::Integer { .. }, Value::Integer(number)) => Some(*number as f64),
         (IssueKind::Real { .. }, Value::Real(number)) => Some(*number),
-        (IssueKind::Choice { options, ordered: true }, Value::Choice(option)) => options.iter().position(|name| name == option).map(|rank| rank as f64),
+        (IssueKind::Choice { options, ordered: true }, Value::Choice(option)) => {
+            options.iter().position(|name| name == option).map(|rank| rank as f64)
+        }
         _ => None,
     }
 }
@@ -519,7 +568,10 @@ fn zones(
             let mine: Vec<usize> = in_force
                 .iter()
                 .copied()
-                .filter(|&index| negotiation.red_lines[index].party == party.id && negotiation.red_lines[index].expr.issues().contains(&issue_id.as_str()))
+                .filter(|&index| {
+                    negotiation.red_lines[index].party == party.id
+                        && negotiation.red_lines[index].expr.issues().contains(&issue_id.as_str())
+                })
                 .collect();
             if mine.is_empty() {
                 continue;
@@ -541,10 +593,12 @@ fn zones(
         if parties.is_empty() {
             continue;
         }
-        let common: Vec<Value> = values.iter().filter(|value| parties.iter().all(|(_, acceptable, _)| acceptable.contains(value))).cloned().collect();
+        let common: Vec<Value> =
+            values.iter().filter(|value| parties.iter().all(|(_, acceptable, _)| acceptable.contains(value))).cloned().collect();
         let any_confidential = parties.iter().any(|(_, _, confidential)| *confidential);
         let sorted = |list: &[Value]| -> (Option<Value>, Option<Value>) {
-            let mut ranked: Vec<(f64, &Value)> = list.iter().filter_map(|value| rank(&issue.kind, value).map(|rank| (rank, value))).collect();
+            let mut ranked: Vec<(f64, &Value)> =
+                list.iter().filter_map(|value| rank(&issue.kind, value).map(|rank| (rank, value))).collect();
             ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
             (ranked.first().map(|(_, value)| (*value).clone()), ranked.last().map(|(_, value)| (*value).clone()))
         };
@@ -567,10 +621,17 @@ fn zones(
                 .collect();
             let highest_low = bounds.iter().filter_map(|(low, _)| *low).fold(f64::NEG_INFINITY, f64::max);
             let lowest_high = bounds.iter().filter_map(|(_, high)| *high).fold(f64::INFINITY, f64::min);
-            let gap = (highest_low > lowest_high && highest_low.is_finite() && lowest_high.is_finite()).then_some(highest_low - lowest_high);
+            let gap =
+                (highest_low > lowest_high && highest_low.is_finite() && lowest_high.is_finite()).then_some(highest_low - lowest_high);
             let told_gap = if any_confidential { None } else { gap };
+            let unit = match &issue.kind {
+                IssueKind::Choice { .. } if gap == Some(1.0) => " option".to_owned(),
+                IssueKind::Choice { .. } => " options".to_owned(),
+                IssueKind::Integer { unit, .. } | IssueKind::Real { unit, .. } if !unit.is_empty() => format!(" {unit}"),
+                _ => String::new(),
+            };
             let explanation = match told_gap {
-                Some(gap) => format!("no zone of agreement on {name}: the acceptable ranges are {gap} apart"),
+                Some(gap) => format!("no zone of agreement on {name}: the acceptable ranges are {gap}{unit} apart"),
                 None => format!("no zone of agreement on {name}"),
             };
             (Zone::None { gap: told_gap }, explanation)
@@ -648,8 +709,10 @@ fn preference_analysis(
             .collect(),
     };
 
-    let proposal_values: Vec<(String, Value)> =
-        open.iter().filter_map(|issue| proposed.iter().find(|value| value.issue == *issue).map(|value| (issue.clone(), value.value.clone()))).collect();
+    let proposal_values: Vec<(String, Value)> = open
+        .iter()
+        .filter_map(|issue| proposed.iter().find(|value| value.issue == *issue).map(|value| (issue.clone(), value.value.clone())))
+        .collect();
     let missing: Vec<String> = open.iter().filter(|issue| !proposal_values.iter().any(|(id, _)| id == *issue)).cloned().collect();
 
     let mut bargaining = None;
@@ -666,7 +729,13 @@ fn preference_analysis(
                     utilities: point.as_ref().map(|point| point.utilities.clone()),
                     outcome: point
                         .as_ref()
-                        .map(|point| issues.iter().zip(&point.outcome).map(|((id, values), &index)| (id.clone(), values[index as usize].clone())).collect())
+                        .map(|point| {
+                            issues
+                                .iter()
+                                .zip(&point.outcome)
+                                .map(|((id, values), &index)| (id.clone(), values[index as usize].clone()))
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 };
                 bargaining = Some(Bargaining {
@@ -685,7 +754,11 @@ fn preference_analysis(
                 let outcome: Option<Vec<u32>> = issues
                     .iter()
                     .map(|(id, values)| {
-                        let value = proposal_values.iter().find(|(issue, _)| issue == id).map(|(_, value)| value).or_else(|| fixed.iter().find(|(issue, _)| issue == id).map(|(_, value)| value))?;
+                        let value = proposal_values
+                            .iter()
+                            .find(|(issue, _)| issue == id)
+                            .map(|(_, value)| value)
+                            .or_else(|| fixed.iter().find(|(issue, _)| issue == id).map(|(_, value)| value))?;
                         values.iter().position(|candidate| candidate == value).map(|index| index as u32)
                     })
                     .collect();
@@ -710,7 +783,9 @@ fn preference_analysis(
                         .iter()
                         .filter(|point| point.utilities.iter().zip(&vector).all(|(a, b)| a >= b) && point.utilities != vector)
                         .max_by(|a, b| {
-                            let gain = |point: &crate::frontier::Point| point.utilities.iter().zip(&vector).map(|(a, b)| a - b).fold(f64::INFINITY, f64::min);
+                            let gain = |point: &crate::frontier::Point| {
+                                point.utilities.iter().zip(&vector).map(|(a, b)| a - b).fold(f64::INFINITY, f64::min)
+                            };
                             gain(a).total_cmp(&gain(b))
                         });
                     on_frontier = Some(dominating.is_none());
@@ -723,8 +798,12 @@ fn preference_analysis(
     // Skew: on each disputed open issue, whose stated demand does the proposal match?
     let mut skew = Vec::new();
     for (issue, value) in &proposal_values {
-        let mut demands: Vec<(String, Value)> =
-            visible.demands.iter().filter(|demand| demand.issue == *issue).map(|demand| (demand.party.clone(), demand.value.clone())).collect();
+        let mut demands: Vec<(String, Value)> = visible
+            .demands
+            .iter()
+            .filter(|demand| demand.issue == *issue)
+            .map(|demand| (demand.party.clone(), demand.value.clone()))
+            .collect();
         // Parties without an explicit demand demand their best value, when their preferences show it.
         for preference in &visible.preferences {
             if demands.iter().any(|(party, _)| *party == preference.party) {
@@ -777,7 +856,9 @@ fn skew_summary(negotiation: &Negotiation, skew: &[IssueSkew]) -> String {
     if counts.is_empty() {
         return format!("the proposal matches no party's stated demand on the {} disputed issue(s)", skew.len());
     }
-    let parts: Vec<String> =
-        counts.iter().map(|(party, count)| format!("{}'s stated demand on {count} of {}", negotiation.party_name(party), skew.len())).collect();
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(party, count)| format!("{}'s stated demand on {count} of {}", negotiation.party_name(party), skew.len()))
+        .collect();
     format!("the proposal matches {} disputed issue(s)", parts.join(", "))
 }

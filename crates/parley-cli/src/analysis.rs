@@ -1,8 +1,8 @@
 //! `parley analyze`, `parley frontier` and `parley plot` on GENIUS folders.
 
 use std::io::Write;
-use std::time::Instant;
 use std::path::Path;
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use parley_analysis::frontier::{Frontier, FrontierOptions, Point, frontier};
@@ -41,7 +41,12 @@ pub fn load_genius_folder(folder: &Path, parties: Option<&[String]>) -> Result<S
     }
     let loaded = genius::load_folder(&folder.display().to_string(), files, parties, &LoadOptions::default())
         .map_err(|error| BadInput(error.to_string()))?;
-    Ok(Source { name: loaded.domain_name, problem: loaded.problem, warnings: loaded.warnings, load_seconds: started.elapsed().as_secs_f64() })
+    Ok(Source {
+        name: loaded.domain_name,
+        problem: loaded.problem,
+        warnings: loaded.warnings,
+        load_seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 #[derive(Serialize)]
@@ -196,6 +201,130 @@ pub fn analyze_command(source: &Source, json: bool, out: &mut dyn Write) -> Resu
                     problem.space.describe(&point.outcome).into_iter().map(|(issue, label)| format!("{issue} = {label}")).collect();
                 writeln!(out, "    {}", values.join("; "))?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// `parley analyze` on a scenario file.
+pub fn scenario_command(
+    negotiation: &parley_core::model::Negotiation,
+    as_of: &str,
+    viewer: &parley_core::visibility::Viewer,
+    parties: Option<Vec<String>>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    use parley_analysis::scenario::{ScenarioOptions, Zone, analyse};
+    let record = parley_core::status::Record::new(negotiation);
+    let point = record.point(as_of).map_err(|error| BadInput(error.to_string()))?;
+    if let Some(parties) = &parties {
+        for party in parties {
+            if negotiation.party(party).is_none() {
+                return Err(BadInput(format!("unknown party `{party}` in --parties")).into());
+            }
+        }
+    }
+    let options = ScenarioOptions { parties, ..ScenarioOptions::default() };
+    let analysis = analyse(negotiation, &point, viewer, &options);
+    for warning in &analysis.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if json {
+        let mut text = serde_json::to_string_pretty(&analysis).context("encoding the analysis")?;
+        text.push('\n');
+        out.write_all(text.as_bytes())?;
+        return Ok(());
+    }
+    writeln!(out, "{} — analysis as of {} for viewer {}", analysis.negotiation, analysis.as_of.label, analysis.viewer)?;
+    writeln!(out, "Open issues: {}", if analysis.open_issues.is_empty() { "none".to_owned() } else { analysis.open_issues.join(", ") })?;
+    if !analysis.fixed.is_empty() {
+        let fixed: Vec<String> = analysis.fixed.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
+        writeln!(out, "Agreed: {}", fixed.join(", "))?;
+    }
+    writeln!(out)?;
+    let findings = &analysis.red_lines;
+    let verdict = match findings.all_can_hold {
+        Some(true) => "yes: some deal satisfies every red line",
+        Some(false) => "NO: no deal satisfies every red line",
+        None => "undetermined (too many combinations)",
+    };
+    writeln!(out, "Can all {} red lines hold together? {verdict}", findings.considered)?;
+    for conflict in &findings.conflicts {
+        writeln!(out, "  - {}", conflict.explanation)?;
+        for red_line in &conflict.red_lines {
+            if let (Some(id), Some(expression)) = (&red_line.id, &red_line.expression) {
+                writeln!(out, "      {} {id}: {expression}", red_line.party)?;
+            }
+        }
+    }
+    if !analysis.zopa.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Zones of agreement:")?;
+        for zone in &analysis.zopa {
+            let marker = match zone.zone {
+                Zone::Interval { .. } => "  ",
+                Zone::None { .. } => "✗ ",
+            };
+            writeln!(out, "  {marker}{}", zone.explanation)?;
+            for range in &zone.parties {
+                let text = match (&range.low, &range.high, range.confidential) {
+                    (_, _, true) => "confidential".to_owned(),
+                    (Some(low), Some(high), false) => format!("{low} to {high}"),
+                    _ => "nothing acceptable".to_owned(),
+                };
+                writeln!(out, "       {}: {text}", range.party)?;
+            }
+        }
+    }
+    if let Some(bargaining) = &analysis.bargaining {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Bargaining over the open issues ({} outcomes, parties {}): frontier of {} points",
+            bargaining.n_outcomes,
+            bargaining.parties.join(", "),
+            bargaining.frontier_size
+        )?;
+        for solution in &bargaining.solutions {
+            match &solution.utilities {
+                None => writeln!(out, "  {}: none (no outcome is rational for every party)", solution.name)?,
+                Some(utilities) => {
+                    let utilities: Vec<String> = utilities.iter().map(|value| format!("{value:.3}")).collect();
+                    let values: Vec<String> = solution.outcome.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
+                    writeln!(out, "  {}: ({}) {}", solution.name, utilities.join(", "), values.join("; "))?;
+                }
+            }
+        }
+    }
+    if let Some(proposal) = &analysis.proposal {
+        writeln!(out)?;
+        writeln!(out, "The current proposal:")?;
+        let values: Vec<String> = proposal.values.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
+        writeln!(out, "  {}", values.join("; "))?;
+        if !proposal.missing.is_empty() {
+            writeln!(out, "  no proposed value for: {}", proposal.missing.join(", "))?;
+        }
+        for evaluation in &proposal.utilities {
+            let share = evaluation.surplus_share.map(|share| format!(", {:.0}% of the surplus", share * 100.0)).unwrap_or_default();
+            writeln!(out, "  {}: utility {:.3} (reservation {:.3}{share})", evaluation.party, evaluation.utility, evaluation.reservation)?;
+        }
+        match proposal.on_frontier {
+            Some(true) => writeln!(out, "  It is Pareto-optimal.")?,
+            Some(false) => {
+                writeln!(out, "  It is NOT Pareto-optimal.")?;
+                if let Some(improvement) = &proposal.improvement {
+                    let utilities: Vec<String> = improvement.utilities.iter().flatten().map(|value| format!("{value:.3}")).collect();
+                    let values: Vec<String> = improvement.outcome.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
+                    writeln!(out, "  A Pareto improvement (no party worse off) gives ({}): {}", utilities.join(", "), values.join("; "))?;
+                }
+            }
+            None => {}
+        }
+        writeln!(out, "  Skew: {}", proposal.summary)?;
+        for skew in &proposal.skew {
+            let matched = if skew.matches.is_empty() { "no one".to_owned() } else { skew.matches.join(", ") };
+            writeln!(out, "    {} = {}: matches {matched}", skew.issue, skew.proposed)?;
         }
     }
     Ok(())

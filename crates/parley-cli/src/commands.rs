@@ -22,8 +22,17 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
         Command::Diff(args) => diff(args, out),
         Command::Claims(args) => claims(args, out),
         Command::Analyze(args) => {
-            let source = crate::analysis::load_genius_folder(&args.path, args.parties.as_deref())?;
-            crate::analysis::analyze_command(&source, args.json, out)?;
+            match &args.path {
+                Some(path) if path.is_dir() => {
+                    let source = crate::analysis::load_genius_folder(path, args.parties.as_deref())?;
+                    crate::analysis::analyze_command(&source, args.json, out)?;
+                }
+                path => {
+                    let negotiation = load(path.as_deref())?;
+                    let viewer = viewer_of(&negotiation, &args.viewer)?;
+                    crate::analysis::scenario_command(&negotiation, &args.as_of, &viewer, args.parties, args.json, out)?;
+                }
+            }
             Ok(0)
         }
     }
@@ -89,16 +98,20 @@ fn plural(count: usize) -> &'static str {
 
 fn viewed(file: Option<&Path>, common: &Common) -> Result<Negotiation> {
     let negotiation = load(file)?;
-    let viewer: Viewer = common.viewer.parse().unwrap_or_default();
+    let viewer = viewer_of(&negotiation, &common.viewer)?;
+    Ok(view(&negotiation, &viewer))
+}
+
+fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {
+    let viewer: Viewer = text.parse().unwrap_or_default();
     if let Viewer::Party(party) = &viewer {
         if negotiation.party(party).is_none() {
             let ids: Vec<&str> = negotiation.parties.iter().map(|party| party.id.as_str()).collect();
-            return Err(
-                BadInput(format!("unknown viewer `{party}` (expected all, public, mediator or a party: {})", ids.join(", "))).into()
-            );
+            let message = format!("unknown viewer `{party}` (expected all, public, mediator or a party: {})", ids.join(", "));
+            return Err(BadInput(message).into());
         }
     }
-    Ok(view(&negotiation, &viewer))
+    Ok(viewer)
 }
 
 fn point(record: &Record<'_>, text: &str) -> Result<parley_core::timeline::Point> {
@@ -128,6 +141,8 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
                 counted(negotiation.stances.len(), "stance", "stances"),
                 counted(negotiation.red_lines.len(), "red line", "red lines"),
                 counted(negotiation.statements.len(), "statement", "statements"),
+                counted(negotiation.preferences.len(), "preference profile", "preference profiles"),
+                counted(negotiation.demands.len(), "demand", "demands"),
             ];
             let summary = format!("{name}: ok — {}", counts.join(", "));
             (loaded.warnings, Some(summary))

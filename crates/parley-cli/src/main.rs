@@ -77,28 +77,36 @@ Examples:
 Verdicts: consistent, contradicted, unverifiable, each with the items, stances and red lines that
 decide it. A claim about a party made by someone not speaking for it is marked third-party.")]
     Claims(ClaimsArgs),
-    /// Bargaining analysis of a GENIUS folder: frontier, Nash, Kalai–Smorodinsky, egalitarian and
-    /// utilitarian points.
+    /// Bargaining analysis: red-line conflicts, zones of agreement, Pareto frontier, Nash,
+    /// Kalai–Smorodinsky, egalitarian and utilitarian points, the proposal's skew.
     #[command(after_help = "\
 Examples:
+  parley analyze                                   the bundled 2025 talks
+  parley analyze scenarios/ukraine-2025.toml --as-of geneva --viewer public
   parley analyze ../shared/data/genius/Laptop
   parley analyze path/to/EnergyDomain --json
   parley analyze path/to/domain --parties buyer,seller
 
-PATH is a folder holding one GENIUS domain file (root <negotiation_template>) and profile files
-(root <utility_space>); parties are the profiles in file-name order, named by file name without
-.xml, unless --parties names them. Additive profiles are solved exactly without enumerating the
-outcome space; see docs/analysis.md.")]
+PATH is a scenario file or a folder holding one GENIUS domain file (root <negotiation_template>)
+and profile files (root <utility_space>); a folder's parties are its profiles in file-name order,
+named by file name without .xml, unless --parties names them. Additive utilities are solved exactly
+without enumerating the outcome space; see docs/analysis.md.")]
     Analyze(AnalyzeArgs),
 }
 
 #[derive(Debug, Args)]
 struct AnalyzeArgs {
-    /// A GENIUS folder.
-    path: PathBuf,
+    /// A GENIUS folder or a scenario file (TOML); without it, the bundled 2025 talks.
+    path: Option<PathBuf>,
     /// Print JSON (see docs/json-output.md).
     #[arg(long)]
     json: bool,
+    /// For a scenario: analyse as of this round or date (default: now).
+    #[arg(long, value_name = "ROUND|DATE", default_value = "now")]
+    as_of: String,
+    /// For a scenario: whose view (`all`, `public`, `mediator` or a party id).
+    #[arg(long, default_value = "all", value_name = "VIEWER")]
+    viewer: String,
     /// The profiles to use, in order, by name (comma-separated).
     #[arg(long, value_delimiter = ',')]
     parties: Option<Vec<String>>,

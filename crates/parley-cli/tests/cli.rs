@@ -160,7 +160,17 @@ fn confidential_red_lines_never_reach_other_viewers() {
     // The mediator-visible red lines of the 2025 scenario hold numbers and towns that only the
     // mediator and their owners may see.
     let file = scenario("ukraine-2025.toml");
-    let secrets = ["ru-all-of-donbas", "ru-troop-cap", "ua-troop-floor", "troop_cap >= 800000", "troop_cap <= 600000"];
+    let secrets = [
+        "ru-all-of-donbas",
+        "ru-troop-cap",
+        "ua-troop-floor",
+        "troop_cap >= 800000",
+        "troop_cap <= 600000",
+        "reservation\": 0.3",
+        "\"utility\"",
+        "surplus",
+        "200000 apart",
+    ];
     for viewer in ["public", "E3", "NATO"] {
         for args in [
             vec!["status", &file, "--json", "--viewer", viewer],
@@ -169,6 +179,8 @@ fn confidential_red_lines_never_reach_other_viewers() {
             vec!["diff", &file, "start", "now", "--json", "--viewer", viewer],
             vec!["claims", &file, "--json", "--viewer", viewer],
             vec!["claims", &file, "--viewer", viewer],
+            vec!["analyze", &file, "--json", "--viewer", viewer],
+            vec!["analyze", &file, "--viewer", viewer, "--as-of", "abu-dhabi"],
         ] {
             let text = stdout(&run(&args));
             for secret in secrets {

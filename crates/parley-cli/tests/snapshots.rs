@@ -23,9 +23,24 @@ const BUNDLED: &[(&str, &[&str])] = &[
             "diff abu-dhabi kyiv-briefing",
             "claims",
             "claims --viewer public --only contradicted",
+            "analyze --as-of abu-dhabi",
+            "analyze --as-of abu-dhabi --viewer public",
+            "analyze --as-of kyiv-briefing --viewer E3",
         ],
     ),
-    ("dockworkers-2026", &["check", "status --as-of second", "status", "diff opening mediation", "claims", "status --viewer public"]),
+    (
+        "dockworkers-2026",
+        &[
+            "check",
+            "status --as-of second",
+            "status",
+            "diff opening mediation",
+            "claims",
+            "status --viewer public",
+            "analyze",
+            "analyze --as-of second --viewer union",
+        ],
+    ),
 ];
 
 fn run_case(file: &Path, display: &str, runs: &[String]) -> String {

@@ -33,9 +33,8 @@ use crate::date::Date;
 use crate::diagnostic::{Diagnostic, LineIndex, Severity, suggest};
 use crate::expr::Expr;
 use crate::model::{
-    Demand, IssuePreference, Preference, Valuation,
-    Attribution, Claim, ClaimKind, Issue, IssueKind, Item as FrameworkItem, Member, Moment, Negotiation, Party, Position, RedLine,
-    Revision, Role, Round, RoundKind, Stance, Statement, Value, Visibility,
+    Attribution, Claim, ClaimKind, Demand, Issue, IssueKind, IssuePreference, Item as FrameworkItem, Member, Moment, Negotiation, Party,
+    Position, Preference, RedLine, Revision, Role, Round, RoundKind, Stance, Statement, Valuation, Value, Visibility,
 };
 use crate::timeline::{Instant, Timeline};
 
@@ -1499,11 +1498,16 @@ fn read_preferences(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> 
         fields.finish(cx);
         let party = req_string(cx, &fields, "party", "the party whose preferences these are")
             .filter(|party| refs.party(cx, || fields.path_of("party"), party));
-        let visibility = if fields.has("visibility") { keyword(cx, &fields, "visibility", VISIBILITIES) } else { Some(Visibility::Private) };
+        let visibility =
+            if fields.has("visibility") { keyword(cx, &fields, "visibility", VISIBILITIES) } else { Some(Visibility::Private) };
         let reservation = opt_number(cx, &fields, "reservation");
         if let Some(reservation) = &reservation {
             if !(0.0..=1.0).contains(reservation.get_ref()) {
-                cx.error(fields.path_of("reservation"), reservation.span(), format!("reservation {} is outside 0..1 (expected the utility of no agreement)", reservation.get_ref()));
+                cx.error(
+                    fields.path_of("reservation"),
+                    reservation.span(),
+                    format!("reservation {} is outside 0..1 (expected the utility of no agreement)", reservation.get_ref()),
+                );
             }
         }
         let mut issues = Vec::new();
@@ -1538,7 +1542,11 @@ fn read_preferences(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> 
         let (Some(party), Some(visibility)) = (party, visibility) else { continue };
         if let Some(first) = seen.get(party.get_ref()) {
             let line = cx.line_of(first);
-            cx.error(fields.path_of("party"), party.span(), format!("preferences of `{}` are already given on line {line}", party.get_ref()));
+            cx.error(
+                fields.path_of("party"),
+                party.span(),
+                format!("preferences of `{}` are already given on line {line}", party.get_ref()),
+            );
             continue;
         }
         seen.insert(party.get_ref().clone(), party.span());
@@ -1634,7 +1642,8 @@ fn read_demands(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
     let mut demands = Vec::new();
     for fields in tables(cx, root, "demands", DEMAND_FIELDS) {
         fields.finish(cx);
-        let party = req_string(cx, &fields, "party", "the party making the demand").filter(|party| refs.party(cx, || fields.path_of("party"), party));
+        let party = req_string(cx, &fields, "party", "the party making the demand")
+            .filter(|party| refs.party(cx, || fields.path_of("party"), party));
         let issue_id = req_string(cx, &fields, "issue", "the issue the demand is about");
         let issue = issue_id.as_ref().and_then(|id| {
             let found = refs.negotiation.issue(id.get_ref());
