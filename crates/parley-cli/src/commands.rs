@@ -25,12 +25,12 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
             match &args.path {
                 Some(path) if path.is_dir() => {
                     let source = crate::analysis::load_genius_folder(path, args.parties.as_deref())?;
-                    crate::analysis::analyze_command(&source, args.json, out)?;
+                    crate::analysis::analyze_command(&source, args.common.json, out)?;
                 }
                 path => {
                     let negotiation = load(path.as_deref())?;
-                    let viewer = viewer_of(&negotiation, &args.viewer)?;
-                    crate::analysis::scenario_command(&negotiation, &args.as_of, &viewer, args.parties, args.json, out)?;
+                    let viewer = viewer_of(&negotiation, &args.common.viewer)?;
+                    crate::analysis::scenario_command(&negotiation, &args.as_of, &viewer, args.parties, args.common.json, out)?;
                 }
             }
             Ok(0)

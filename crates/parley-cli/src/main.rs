@@ -98,15 +98,11 @@ without enumerating the outcome space; see docs/analysis.md.")]
 struct AnalyzeArgs {
     /// A GENIUS folder or a scenario file (TOML); without it, the bundled 2025 talks.
     path: Option<PathBuf>,
-    /// Print JSON (see docs/json-output.md).
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    common: Common,
     /// For a scenario: analyse as of this round or date (default: now).
     #[arg(long, value_name = "ROUND|DATE", default_value = "now")]
     as_of: String,
-    /// For a scenario: whose view (`all`, `public`, `mediator` or a party id).
-    #[arg(long, default_value = "all", value_name = "VIEWER")]
-    viewer: String,
     /// The profiles to use, in order, by name (comma-separated).
     #[arg(long, value_delimiter = ',')]
     parties: Option<Vec<String>>,
@@ -143,6 +139,9 @@ struct CheckArgs {
     /// Print the problems as JSON.
     #[arg(long)]
     json: bool,
+    /// Accepted for symmetry with the other commands; `check` prints no colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, hide = true)]
+    color: ColorChoice,
 }
 
 #[derive(Debug, Args)]

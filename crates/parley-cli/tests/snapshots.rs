@@ -56,6 +56,8 @@ fn run_case(file: &Path, display: &str, runs: &[String]) -> String {
         let full = file.display().to_string();
         transcript.push_str(&String::from_utf8_lossy(&output.stdout).replace(&full, display));
         let errors = String::from_utf8_lossy(&output.stderr).replace(&full, display);
+        // A usage error means the case itself is wrong, not the behaviour it records.
+        assert!(!errors.contains("unexpected argument"), "`parley {run}` is not a valid command line: {errors}");
         if !errors.is_empty() {
             transcript.push_str("--- stderr\n");
             transcript.push_str(&errors);
