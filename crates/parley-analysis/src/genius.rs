@@ -619,3 +619,96 @@ fn read_rectangles(
     }
     Ok(Rectangles { rectangles, max_utility, weight: 1.0 })
 }
+
+/// A problem written as GENIUS files: the domain text and one profile text per party.
+#[derive(Clone, Debug)]
+pub struct Exported {
+    pub domain: String,
+    pub profiles: Vec<(String, String)>,
+}
+
+/// Why a problem cannot be written as GENIUS files.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ExportError(pub String);
+
+/// Writes an additive problem as a GENIUS domain and linear-additive profiles.
+///
+/// Every issue is written as a discrete issue whose items are the values' labels, and every value's
+/// weighted contribution is written so that GENIUS's reading gives it back exactly: with weight 1
+/// and the contribution as the evaluation when contributions are at most 1 (GENIUS then uses raw
+/// evaluations), else with the largest contribution as weight.
+pub fn export(problem: &Problem, domain_name: &str) -> Result<Exported, ExportError> {
+    let mut domain = String::new();
+    domain.push_str("<negotiation_template>\n<utility_space number_of_issues=\"");
+    domain.push_str(&problem.space.issues.len().to_string());
+    domain.push_str("\">\n");
+    domain.push_str(&format!(
+        "<objective index=\"0\" etype=\"objective\" type=\"objective\" description=\"\" name=\"{}\">\n",
+        escape(domain_name)
+    ));
+    for (position, issue) in problem.space.issues.iter().enumerate() {
+        let mut seen = std::collections::HashSet::new();
+        for label in &issue.values {
+            if !seen.insert(label.to_string()) {
+                return Err(ExportError(format!("issue `{}` has two values written `{label}`", issue.name)));
+            }
+        }
+        domain.push_str(&format!(
+            "  <issue index=\"{}\" etype=\"discrete\" type=\"discrete\" vtype=\"discrete\" name=\"{}\">\n",
+            position + 1,
+            escape(&issue.name)
+        ));
+        for (index, label) in issue.values.iter().enumerate() {
+            domain.push_str(&format!("    <item index=\"{}\" value=\"{}\"/>\n", index + 1, escape(&label.to_string())));
+        }
+        domain.push_str("  </issue>\n");
+    }
+    domain.push_str("</objective>\n</utility_space>\n</negotiation_template>\n");
+
+    let mut profiles = Vec::new();
+    for party in &problem.parties {
+        let Some(additive) = party.utility.as_additive() else {
+            return Err(ExportError(format!("{}: only additive profiles can be written (this one is hyper-rectangle)", party.name)));
+        };
+        let mut text = String::from("<utility_space>\n");
+        text.push_str(&format!(
+            "<objective index=\"0\" etype=\"objective\" type=\"objective\" description=\"\" name=\"{}\">\n",
+            escape(domain_name)
+        ));
+        let mut weights = Vec::new();
+        for (position, (issue, table)) in problem.space.issues.iter().zip(&additive.tables).enumerate() {
+            let largest = table.iter().copied().fold(0.0, f64::max);
+            if table.iter().any(|value| *value < 0.0 || !value.is_finite()) {
+                return Err(ExportError(format!("{}: issue `{}` has negative or non-finite contributions", party.name, issue.name)));
+            }
+            // Raw evaluations are used as written when round(max) <= 1.
+            let (weight, scale) = if largest <= 1.0 { (1.0, 1.0) } else { (largest, largest) };
+            weights.push(weight);
+            text.push_str(&format!(
+                "  <issue index=\"{}\" etype=\"discrete\" type=\"discrete\" vtype=\"discrete\" name=\"{}\">\n",
+                position + 1,
+                escape(&issue.name)
+            ));
+            for (label, value) in issue.values.iter().zip(table) {
+                text.push_str(&format!("    <item value=\"{}\" evaluation=\"{:?}\"/>\n", escape(&label.to_string()), value / scale));
+            }
+            text.push_str("  </issue>\n");
+        }
+        for (position, weight) in weights.iter().enumerate() {
+            text.push_str(&format!("  <weight index=\"{}\" value=\"{weight:?}\"/>\n", position + 1));
+        }
+        text.push_str("</objective>\n");
+        if let Some(discount) = party.discount {
+            text.push_str(&format!("<discount_factor value=\"{discount:?}\"/>\n"));
+        }
+        text.push_str(&format!("<reservation value=\"{:?}\"/>\n", party.reservation));
+        text.push_str("</utility_space>\n");
+        profiles.push((party.name.clone(), text));
+    }
+    Ok(Exported { domain, profiles })
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

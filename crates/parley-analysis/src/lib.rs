@@ -29,6 +29,7 @@
 
 pub mod frontier;
 pub mod genius;
+pub mod plot;
 pub mod rational;
 pub mod scenario;
 pub mod solutions;

@@ -184,23 +184,7 @@ pub fn analyse(negotiation: &Negotiation, as_of: &Point, viewer: &Viewer, option
     let status = record.status(as_of);
 
     // Which issues are open, fixed or out of the framework.
-    let mut open_issues = Vec::new();
-    let mut fixed = Vec::new();
-    for item in &status.items {
-        if item.state == ItemState::Removed {
-            continue;
-        }
-        let settles = negotiation.item(item.number).map(|item| item.settles.clone()).unwrap_or_default();
-        for issue in settles {
-            if item.state == ItemState::Agreed {
-                if let Some((_, value)) = item.proposes.iter().find(|(proposed, _)| *proposed == issue) {
-                    fixed.push((issue.clone(), value.clone()));
-                    continue;
-                }
-            }
-            open_issues.push(issue);
-        }
-    }
+    let (open_issues, fixed) = open_and_fixed(negotiation, &status);
 
     let domains = Domains::new(negotiation, &open_issues, &fixed, options, &mut warnings);
     let in_force: Vec<usize> = (0..negotiation.red_lines.len())
@@ -670,44 +654,7 @@ fn preference_analysis(
     options: &ScenarioOptions,
     warnings: &mut Vec<String>,
 ) -> (Option<Bargaining>, Option<ProposalReport>) {
-    // Parties with visible preferences, signatories first unless named.
-    let mut parties: Vec<&parley_core::model::Preference> = match &options.parties {
-        Some(names) => names.iter().filter_map(|name| visible.preferences.iter().find(|preference| &preference.party == name)).collect(),
-        None => visible.preferences.iter().filter(|preference| visible.is_signatory(&preference.party)).collect(),
-    };
-    if options.parties.is_none() && parties.len() < 2 {
-        parties = visible.preferences.iter().collect();
-    }
-    // The space: open issues with candidate values, fixed ones with their single value.
-    let issues: Vec<(String, Vec<Value>)> = visible
-        .issues
-        .iter()
-        .filter(|issue| open.contains(&issue.id) || fixed.iter().any(|(id, _)| *id == issue.id))
-        .filter_map(|issue| domains.of(&issue.id).map(|values| (issue.id.clone(), values.to_vec())))
-        .collect();
-    let space = OutcomeSpace {
-        issues: issues.iter().map(|(id, values)| IssueSpace { name: id.clone(), values: values.iter().map(label_of).collect() }).collect(),
-    };
-    let problem = Problem {
-        space,
-        parties: parties
-            .iter()
-            .map(|preference| Party {
-                name: preference.party.clone(),
-                utility: Utility::Additive(Additive {
-                    tables: issues
-                        .iter()
-                        .map(|(id, values)| match preference.issues.iter().find(|entry| entry.issue == *id) {
-                            Some(entry) => values.iter().map(|value| entry.weight * entry.valuation.evaluate(value)).collect(),
-                            None => vec![0.0; values.len()],
-                        })
-                        .collect(),
-                }),
-                reservation: preference.reservation,
-                discount: None,
-            })
-            .collect(),
-    };
+    let (problem, issues) = bargaining_problem(visible, open, fixed, domains, options);
 
     let proposal_values: Vec<(String, Value)> = open
         .iter()
@@ -751,17 +698,7 @@ fn preference_analysis(
                     ],
                 });
                 // Evaluate the proposal when every open issue has a proposed value in the space.
-                let outcome: Option<Vec<u32>> = issues
-                    .iter()
-                    .map(|(id, values)| {
-                        let value = proposal_values
-                            .iter()
-                            .find(|(issue, _)| issue == id)
-                            .map(|(_, value)| value)
-                            .or_else(|| fixed.iter().find(|(issue, _)| issue == id).map(|(_, value)| value))?;
-                        values.iter().position(|candidate| candidate == value).map(|index| index as u32)
-                    })
-                    .collect();
+                let outcome = proposal_outcome(&issues, proposed, fixed);
                 if let Some(outcome) = outcome {
                     let vector = problem.utilities(&outcome);
                     let reservations = problem.reservations();
@@ -837,6 +774,116 @@ fn preference_analysis(
         summary,
     });
     (bargaining, proposal)
+}
+
+/// The bargaining problem over the open issues (fixed issues with their one value) among the
+/// parties whose preferences `visible` holds: signatories by default, or those named.
+fn bargaining_problem(
+    visible: &Negotiation,
+    open: &[String],
+    fixed: &[(String, Value)],
+    domains: &Domains<'_>,
+    options: &ScenarioOptions,
+) -> (Problem, Vec<(String, Vec<Value>)>) {
+    // Parties with visible preferences, signatories first unless named.
+    let mut parties: Vec<&parley_core::model::Preference> = match &options.parties {
+        Some(names) => names.iter().filter_map(|name| visible.preferences.iter().find(|preference| &preference.party == name)).collect(),
+        None => visible.preferences.iter().filter(|preference| visible.is_signatory(&preference.party)).collect(),
+    };
+    if options.parties.is_none() && parties.len() < 2 {
+        parties = visible.preferences.iter().collect();
+    }
+    // The space: open issues with candidate values, fixed ones with their single value.
+    let issues: Vec<(String, Vec<Value>)> = visible
+        .issues
+        .iter()
+        .filter(|issue| open.contains(&issue.id) || fixed.iter().any(|(id, _)| *id == issue.id))
+        .filter_map(|issue| domains.of(&issue.id).map(|values| (issue.id.clone(), values.to_vec())))
+        .collect();
+    let space = OutcomeSpace {
+        issues: issues.iter().map(|(id, values)| IssueSpace { name: id.clone(), values: values.iter().map(label_of).collect() }).collect(),
+    };
+    let problem = Problem {
+        space,
+        parties: parties
+            .iter()
+            .map(|preference| Party {
+                name: preference.party.clone(),
+                utility: Utility::Additive(Additive {
+                    tables: issues
+                        .iter()
+                        .map(|(id, values)| match preference.issues.iter().find(|entry| entry.issue == *id) {
+                            Some(entry) => values.iter().map(|value| entry.weight * entry.valuation.evaluate(value)).collect(),
+                            None => vec![0.0; values.len()],
+                        })
+                        .collect(),
+                }),
+                reservation: preference.reservation,
+                discount: None,
+            })
+            .collect(),
+    };
+
+    (problem, issues)
+}
+
+/// The viewer's bargaining problem for a negotiation as of a point, and the current proposal as an
+/// outcome of it when every open issue has a proposed value. For `parley frontier` and `parley plot`.
+pub fn viewer_problem(
+    negotiation: &Negotiation,
+    as_of: &Point,
+    viewer: &Viewer,
+    options: &ScenarioOptions,
+) -> (Problem, Option<Vec<u32>>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let record = Record::new(negotiation);
+    let status = record.status(as_of);
+    let (open, fixed) = open_and_fixed(negotiation, &status);
+    let domains = Domains::new(negotiation, &open, &fixed, options, &mut warnings);
+    let visible = view(negotiation, viewer);
+    let (problem, issues) = bargaining_problem(&visible, &open, &fixed, &domains, options);
+    let proposal = proposal_outcome(&issues, &status.proposed, &fixed);
+    (problem, proposal, warnings)
+}
+
+fn proposal_outcome(
+    issues: &[(String, Vec<Value>)],
+    proposed: &[parley_core::status::ProposedValue],
+    fixed: &[(String, Value)],
+) -> Option<Vec<u32>> {
+    issues
+        .iter()
+        .map(|(id, values)| {
+            let value = proposed
+                .iter()
+                .find(|value| value.issue == *id)
+                .map(|value| &value.value)
+                .or_else(|| fixed.iter().find(|(issue, _)| issue == id).map(|(_, value)| value))?;
+            values.iter().position(|candidate| candidate == value).map(|index| index as u32)
+        })
+        .collect()
+}
+
+/// Issues settled by items not yet agreed (open) and by agreed items (fixed, with their value).
+fn open_and_fixed(negotiation: &Negotiation, status: &parley_core::status::Status) -> (Vec<String>, Vec<(String, Value)>) {
+    let mut open_issues = Vec::new();
+    let mut fixed = Vec::new();
+    for item in &status.items {
+        if item.state == ItemState::Removed {
+            continue;
+        }
+        let settles = negotiation.item(item.number).map(|item| item.settles.clone()).unwrap_or_default();
+        for issue in settles {
+            if item.state == ItemState::Agreed {
+                if let Some((_, value)) = item.proposes.iter().find(|(proposed, _)| *proposed == issue) {
+                    fixed.push((issue.clone(), value.clone()));
+                    continue;
+                }
+            }
+            open_issues.push(issue);
+        }
+    }
+    (open_issues, fixed)
 }
 
 fn skew_summary(negotiation: &Negotiation, skew: &[IssueSkew]) -> String {

@@ -200,3 +200,33 @@ fn bad_input_is_named_with_file_and_line() {
     let empty = GeniusFile::new("empty.xml", "");
     assert!(load(&empty, &[], &LoadOptions::default()).unwrap_err().message.contains("no root element"));
 }
+
+#[test]
+fn export_round_trips_every_additive_corpus_domain() {
+    use parley_analysis::genius::export;
+    use parley_analysis::plot::sample_utilities;
+    let Some(data) = data() else { return };
+    let mut checked = 0;
+    for folder in folders(&data.join("genius")) {
+        let Ok(loaded) = load_dir(&folder) else { continue };
+        if !loaded.problem.is_additive() {
+            continue;
+        }
+        let exported = export(&loaded.problem, &loaded.domain_name).unwrap();
+        let domain = GeniusFile::new("exported-domain.xml", exported.domain);
+        let profiles: Vec<GeniusFile> =
+            exported.profiles.into_iter().map(|(name, text)| GeniusFile::new(format!("{name}.xml"), text)).collect();
+        let again = load(&domain, &profiles, &LoadOptions::default()).unwrap_or_else(|error| panic!("{}: {error}", folder.display()));
+        assert_eq!(again.problem.space.count(), loaded.problem.space.count(), "{}", folder.display());
+        let before = sample_utilities(&loaded.problem, 300);
+        let after = sample_utilities(&again.problem, 300);
+        for (a, b) in before.iter().zip(&after) {
+            for (x, y) in a.iter().zip(b) {
+                assert!((x - y).abs() <= 1e-12 * x.abs().max(1.0), "{}: {x} became {y}", folder.display());
+            }
+        }
+        assert_eq!(again.problem.reservations(), loaded.problem.reservations(), "{}", folder.display());
+        checked += 1;
+    }
+    assert!(checked > 100, "round-tripped {checked} domains");
+}

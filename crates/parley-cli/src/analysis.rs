@@ -329,3 +329,140 @@ pub fn scenario_command(
     }
     Ok(())
 }
+
+/// A bargaining problem from a GENIUS folder or a scenario (as the viewer sees it), with the
+/// current proposal's outcome when a scenario has one.
+pub struct ProblemSource {
+    pub name: String,
+    pub problem: Problem,
+    pub proposal: Option<Vec<u32>>,
+}
+
+pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Option<Vec<String>>) -> Result<ProblemSource> {
+    if let Some(path) = path.filter(|path| path.is_dir()) {
+        let source = load_genius_folder(path, parties.as_deref())?;
+        for warning in &source.warnings {
+            eprintln!("warning: {warning}");
+        }
+        return Ok(ProblemSource { name: source.name, problem: source.problem, proposal: None });
+    }
+    let negotiation = crate::commands::load(path)?;
+    let viewer = crate::commands::viewer_of(&negotiation, viewer)?;
+    let record = parley_core::status::Record::new(&negotiation);
+    let point = record.point(as_of).map_err(|error| BadInput(error.to_string()))?;
+    let options = parley_analysis::scenario::ScenarioOptions { parties, ..Default::default() };
+    let (problem, proposal, warnings) = parley_analysis::scenario::viewer_problem(&negotiation, &point, &viewer, &options);
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    if problem.parties.len() < 2 {
+        return Err(BadInput(format!(
+            "{}: fewer than two parties with preferences visible to viewer `{viewer}` (a frontier needs [[preferences]] of at least two parties)",
+            negotiation.id
+        ))
+        .into());
+    }
+    Ok(ProblemSource { name: negotiation.id.clone(), problem, proposal })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrontierFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mut dyn Write) -> Result<()> {
+    let problem = &source.problem;
+    let frontier = frontier(problem, &FrontierOptions::default()).map_err(|error| BadInput(error.to_string()))?;
+    let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
+    let issues: Vec<&str> = problem.space.issues.iter().map(|issue| issue.name.as_str()).collect();
+    match format {
+        FrontierFormat::Json => {
+            #[derive(Serialize)]
+            struct FrontierJson<'a> {
+                domain: &'a str,
+                parties: &'a [&'a str],
+                points: Vec<SolutionJson>,
+            }
+            let points = frontier.points.iter().map(|point| solution_json(problem, &Some(point.clone())).expect("a point")).collect();
+            let mut text = serde_json::to_string_pretty(&FrontierJson { domain: &source.name, parties: &names, points })?;
+            text.push('\n');
+            out.write_all(text.as_bytes())?;
+        }
+        FrontierFormat::Csv => {
+            let header: Vec<String> = names.iter().chain(&issues).map(|name| csv_field(name)).collect();
+            writeln!(out, "{}", header.join(","))?;
+            for point in &frontier.points {
+                let mut fields: Vec<String> = point.utilities.iter().map(|value| format!("{value}")).collect();
+                fields.extend(problem.space.describe(&point.outcome).into_iter().map(|(_, label)| csv_field(&label.to_string())));
+                writeln!(out, "{}", fields.join(","))?;
+            }
+        }
+        FrontierFormat::Table => {
+            writeln!(out, "{} — Pareto frontier: {} points (utilities of {})", source.name, frontier.points.len(), names.join(", "))?;
+            for point in &frontier.points {
+                let utilities: Vec<String> = point.utilities.iter().map(|value| format!("{value:.4}")).collect();
+                let values: Vec<String> =
+                    problem.space.describe(&point.outcome).into_iter().map(|(issue, label)| format!("{issue} = {label}")).collect();
+                writeln!(out, "({})  {}", utilities.join(", "), values.join("; "))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}
+
+pub fn plot_command(source: &ProblemSource, output: &Path, out: &mut dyn Write) -> Result<()> {
+    let problem = &source.problem;
+    let frontier = frontier(problem, &FrontierOptions::default()).map_err(|error| BadInput(error.to_string()))?;
+    let solutions = solve(&frontier, &problem.reservations());
+    let sample = parley_analysis::plot::sample_utilities(problem, 4000);
+    let proposal = source.proposal.as_ref().map(|outcome| problem.utilities(outcome));
+    let input = parley_analysis::plot::PlotInput { title: &source.name, sample: &sample, proposal: proposal.as_deref() };
+    let svg = parley_analysis::plot::svg(problem, &frontier, &solutions, &input);
+    write_atomically(output, svg.as_bytes())?;
+    writeln!(out, "wrote {} ({} frontier points, {} parties)", output.display(), frontier.points.len(), problem.parties.len())?;
+    Ok(())
+}
+
+/// Writes a file through a temporary sibling and a rename, so a crash never leaves half a file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let directory = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let temporary =
+        directory.join(format!(".{}.tmp-{}", path.file_name().map_or("output".into(), |name| name.to_string_lossy()), std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if let Err(error) = result {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(anyhow::Error::new(error).context(format!("writing {}", path.display())));
+    }
+    Ok(())
+}
+
+pub fn to_genius_command(source: &ProblemSource, directory: &Path, out: &mut dyn Write) -> Result<()> {
+    let exported = genius::export(&source.problem, &source.name).map_err(|error| BadInput(error.to_string()))?;
+    std::fs::create_dir_all(directory).with_context(|| format!("creating {}", directory.display()))?;
+    let domain_path = directory.join(format!("{}-domain.xml", file_stem(&source.name)));
+    write_atomically(&domain_path, exported.domain.as_bytes())?;
+    writeln!(out, "wrote {}", domain_path.display())?;
+    for (party, text) in &exported.profiles {
+        let path = directory.join(format!("{}.xml", file_stem(party)));
+        write_atomically(&path, text.as_bytes())?;
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    Ok(())
+}
+
+/// A name made safe for a file name.
+fn file_stem(name: &str) -> String {
+    let stem: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
+    if stem.is_empty() { "unnamed".to_owned() } else { stem }
+}

@@ -35,6 +35,31 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
             }
             Ok(0)
         }
+        Command::Frontier(args) => {
+            let problem = &args.problem;
+            let source = crate::analysis::load_problem(problem.path.as_deref(), &problem.as_of, &problem.viewer, problem.parties.clone())?;
+            let format = if args.csv {
+                crate::analysis::FrontierFormat::Csv
+            } else if args.json {
+                crate::analysis::FrontierFormat::Json
+            } else {
+                crate::analysis::FrontierFormat::Table
+            };
+            crate::analysis::frontier_command(&source, format, out)?;
+            Ok(0)
+        }
+        Command::Plot(args) => {
+            let problem = &args.problem;
+            let source = crate::analysis::load_problem(problem.path.as_deref(), &problem.as_of, &problem.viewer, problem.parties.clone())?;
+            crate::analysis::plot_command(&source, &args.output, out)?;
+            Ok(0)
+        }
+        Command::ToGenius(args) => {
+            let problem = &args.problem;
+            let source = crate::analysis::load_problem(problem.path.as_deref(), &problem.as_of, &problem.viewer, problem.parties.clone())?;
+            crate::analysis::to_genius_command(&source, &args.output, out)?;
+            Ok(0)
+        }
     }
 }
 
@@ -69,7 +94,7 @@ fn display_name(path: &Path) -> String {
 }
 
 /// Loads a scenario, printing its warnings (or all its problems) to standard error.
-fn load(path: Option<&Path>) -> Result<Negotiation> {
+pub fn load(path: Option<&Path>) -> Result<Negotiation> {
     let (text, name) = read_source(path)?;
     match scenario::parse(&text) {
         Ok(loaded) => {
@@ -102,7 +127,7 @@ fn viewed(file: Option<&Path>, common: &Common) -> Result<Negotiation> {
     Ok(view(&negotiation, &viewer))
 }
 
-fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {
+pub fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {
     let viewer: Viewer = text.parse().unwrap_or_default();
     if let Viewer::Party(party) = &viewer {
         if negotiation.party(party).is_none() {

@@ -92,6 +92,80 @@ and profile files (root <utility_space>); a folder's parties are its profiles in
 named by file name without .xml, unless --parties names them. Additive utilities are solved exactly
 without enumerating the outcome space; see docs/analysis.md.")]
     Analyze(AnalyzeArgs),
+    /// List the Pareto frontier: each point's utilities and an outcome attaining it.
+    #[command(after_help = "\
+Examples:
+  parley frontier ../shared/data/genius/Laptop --csv
+  parley frontier scenarios/dockworkers-2026.toml --json
+
+PATH is a GENIUS folder or a scenario file (then over its open issues, with the preferences the
+viewer may see).")]
+    Frontier(FrontierArgs),
+    /// Draw the utility space as SVG: outcomes, frontier, solutions, reservation values, proposal.
+    #[command(after_help = "\
+Examples:
+  parley plot ../shared/data/genius/Laptop -o laptop.svg
+  parley plot scenarios/ukraine-2025.toml --as-of abu-dhabi -o talks.svg
+
+With more than two parties, one panel per pair of parties.")]
+    Plot(PlotArgs),
+    /// Write a bargaining problem as GENIUS XML: a domain file and one profile per party.
+    #[command(
+        name = "to-genius",
+        after_help = "\
+Examples:
+  parley to-genius scenarios/dockworkers-2026.toml -o dockworkers-genius
+  parley to-genius ../shared/data/genius/Laptop -o laptop-copy
+
+Every issue is written as a discrete issue; reading the files back gives the same utilities.
+For a scenario, the open issues and the preferences the viewer may see are written."
+    )]
+    ToGenius(ToGeniusArgs),
+}
+
+#[derive(Debug, Args)]
+struct ToGeniusArgs {
+    #[command(flatten)]
+    problem: ProblemArgs,
+    /// The folder to write into (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct ProblemArgs {
+    /// A GENIUS folder or a scenario file; without it, the bundled 2025 talks.
+    path: Option<PathBuf>,
+    /// For a scenario: as of this round or date (default: now).
+    #[arg(long, value_name = "ROUND|DATE", default_value = "now")]
+    as_of: String,
+    /// For a scenario: whose view (`all`, `public`, `mediator` or a party id).
+    #[arg(long, default_value = "all", value_name = "VIEWER")]
+    viewer: String,
+    /// The parties to use, in order (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    parties: Option<Vec<String>>,
+}
+
+#[derive(Debug, Args)]
+struct FrontierArgs {
+    #[command(flatten)]
+    problem: ProblemArgs,
+    /// Print CSV: one column per party's utility, then one per issue.
+    #[arg(long, conflicts_with = "json")]
+    csv: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct PlotArgs {
+    #[command(flatten)]
+    problem: ProblemArgs,
+    /// The SVG file to write.
+    #[arg(short, long, value_name = "FILE.svg")]
+    output: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -196,3 +196,45 @@ fn confidential_red_lines_never_reach_other_viewers() {
     let mediator = stdout(&run(&["status", &file, "--json", "--viewer", "US"]));
     assert!(mediator.contains("ua-troop-floor") && mediator.contains("ru-troop-cap"));
 }
+
+#[test]
+fn frontier_plot_and_genius_export_work_end_to_end() {
+    let file = scenario("dockworkers-2026.toml");
+    let csv = run(&["frontier", &file, "--csv", "--as-of", "second"]);
+    assert_eq!(csv.status.code(), Some(0), "{}", stderr(&csv));
+    let text = stdout(&csv);
+    assert!(text.starts_with("union,employers,wage_increase,"), "{text}");
+    assert!(text.lines().count() > 2);
+
+    let directory = tempfile::tempdir().unwrap();
+    let svg = directory.path().join("space.svg");
+    let plot = run(&["plot", &file, "--as-of", "second", "-o", svg.to_str().unwrap()]);
+    assert_eq!(plot.status.code(), Some(0), "{}", stderr(&plot));
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert!(picture.starts_with("<svg") && picture.trim_end().ends_with("</svg>"));
+    assert!(picture.contains(">P</text>"), "the proposal is drawn");
+
+    // Written as GENIUS files and read back, the problem has the same solutions.
+    let genius = directory.path().join("genius");
+    let export = run(&["to-genius", &file, "--as-of", "second", "-o", genius.to_str().unwrap()]);
+    assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));
+    let original = run(&["frontier", &file, "--as-of", "second", "--json"]);
+    let copy = run(&["frontier", genius.to_str().unwrap(), "--parties", "union,employers", "--json"]);
+    assert_eq!(copy.status.code(), Some(0), "{}", stderr(&copy));
+    let utilities = |output: &std::process::Output| -> Vec<serde_json::Value> {
+        let value: serde_json::Value = serde_json::from_str(&stdout(output)).unwrap();
+        value["points"].as_array().unwrap().iter().map(|point| point["utilities"].clone()).collect()
+    };
+    assert_eq!(utilities(&original), utilities(&copy));
+}
+
+#[test]
+fn analyze_refuses_what_it_cannot_do_with_exit_2() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = run(&["analyze", directory.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no GENIUS domain file"), "{}", stderr(&output));
+    let no_preferences = run(&["frontier", &scenario("ukraine-2025.toml"), "--viewer", "public"]);
+    assert_eq!(no_preferences.status.code(), Some(2));
+    assert!(stderr(&no_preferences).contains("fewer than two parties with preferences"), "{}", stderr(&no_preferences));
+}
