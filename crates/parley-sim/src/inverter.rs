@@ -1,0 +1,292 @@
+//! Finding outcomes by utility, as agents need to: "the cheapest outcome I value at least `u`",
+//! "my i-th best outcome", "walk down from my best".
+//!
+//! Spaces of up to [`SORTED_LIMIT`] outcomes are listed once and sorted by the party's utility, the
+//! way NegMAS's presorting inverter does — its exact selection rule ([`Sorted::worst_in`]) is
+//! reproduced so that sessions match NegMAS offer for offer. A sorted list is shared by every
+//! session of a scenario. Larger additive spaces are never listed: a dynamic programme over the
+//! issues keeps, for each of a few thousand utility buckets, one outcome reaching it, so a target
+//! is met to within one bucket (1/4096 of the party's utility range) in time linear in the issues.
+
+use std::sync::Arc;
+
+use parley_analysis::space::{Outcome, Problem, Utility};
+
+/// Spaces up to this many outcomes are listed and sorted.
+pub const SORTED_LIMIT: u64 = 4_000_000;
+
+const BUCKETS: usize = 4096;
+
+/// Decodes an outcome index (mixed radix, last issue fastest: the order outcomes are listed in).
+pub fn decode(index: u64, sizes: &[u32]) -> Outcome {
+    let mut outcome = vec![0u32; sizes.len()];
+    let mut rest = index;
+    for issue in (0..sizes.len()).rev() {
+        let size = u64::from(sizes[issue]);
+        outcome[issue] = (rest % size) as u32;
+        rest /= size;
+    }
+    outcome
+}
+
+pub fn sizes_of(problem: &Problem) -> Vec<u32> {
+    problem.space.issues.iter().map(|issue| issue.values.len() as u32).collect()
+}
+
+/// A party's outcomes by utility.
+#[derive(Debug)]
+pub enum Inverse {
+    Sorted(Sorted),
+    Buckets(Buckets),
+}
+
+/// Outcomes sorted ascending by utility (ties by listing order). With `rational_only`, the
+/// outcomes the party values below its reservation value follow unsorted, in listing order.
+#[derive(Debug)]
+pub struct Sorted {
+    pub utilities: Vec<f64>,
+    outcomes: Vec<u64>,
+    /// Index of the last sorted entry.
+    pub last: usize,
+    /// How many entries are sorted (0 when no outcome is rational).
+    rational: usize,
+    pub min: f64,
+    pub max: f64,
+    sizes: Vec<u32>,
+}
+
+/// Representatives of utility buckets, ascending, for spaces too large to list.
+#[derive(Debug)]
+pub struct Buckets {
+    /// `(utility, outcome)`, ascending by utility, one per reachable bucket.
+    pub entries: Vec<(f64, Outcome)>,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// Why an agent cannot find outcomes by utility.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("party {party}: its utility is not additive and the space has more than {limit} outcomes to list")]
+pub struct InverseError {
+    pub party: String,
+    pub limit: u64,
+}
+
+impl Inverse {
+    pub fn new(problem: &Problem, party: usize, rational_only: bool) -> Result<Inverse, InverseError> {
+        let reservation = problem.parties[party].reservation;
+        match problem.space.count().exact() {
+            Some(count) if count <= SORTED_LIMIT => Ok(Inverse::Sorted(Sorted::new(problem, party, count, rational_only, reservation))),
+            _ => match &problem.parties[party].utility {
+                Utility::Additive(additive) => Ok(Inverse::Buckets(Buckets::new(&additive.tables, rational_only, reservation))),
+                Utility::Rectangles(_) => Err(InverseError { party: problem.parties[party].name.clone(), limit: SORTED_LIMIT }),
+            },
+        }
+    }
+
+    pub fn min(&self) -> f64 {
+        match self {
+            Inverse::Sorted(sorted) => sorted.min,
+            Inverse::Buckets(buckets) => buckets.min,
+        }
+    }
+
+    pub fn max(&self) -> f64 {
+        match self {
+            Inverse::Sorted(sorted) => sorted.max,
+            Inverse::Buckets(buckets) => buckets.max,
+        }
+    }
+
+    /// The number of listed positions.
+    pub fn len(&self) -> usize {
+        match self {
+            Inverse::Sorted(sorted) => sorted.utilities.len(),
+            Inverse::Buckets(buckets) => buckets.entries.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The index of the last sorted (rational) position.
+    pub fn last(&self) -> usize {
+        match self {
+            Inverse::Sorted(sorted) => sorted.last,
+            Inverse::Buckets(buckets) => buckets.entries.len().saturating_sub(1),
+        }
+    }
+
+    /// The outcome and utility at a listed position.
+    pub fn at(&self, position: usize) -> (f64, Outcome) {
+        match self {
+            Inverse::Sorted(sorted) => (sorted.utilities[position], decode(sorted.outcomes[position], &sorted.sizes)),
+            Inverse::Buckets(buckets) => buckets.entries[position].clone(),
+        }
+    }
+
+    pub fn utility_at_position(&self, position: usize) -> f64 {
+        match self {
+            Inverse::Sorted(sorted) => sorted.utilities[position],
+            Inverse::Buckets(buckets) => buckets.entries[position].0,
+        }
+    }
+
+    /// The party's `i`-th best rational outcome (0 = best); past the sorted part, the unsorted
+    /// tail in listing order (as NegMAS's `outcome_at`).
+    pub fn outcome_at(&self, i: usize) -> Option<(f64, Outcome)> {
+        if i >= self.len() {
+            return None;
+        }
+        let last = self.last();
+        let position = if i <= last { last - i } else { i };
+        Some(self.at(position))
+    }
+
+    /// NegMAS's `worst_in(lo, hi)`: the lowest-utility outcome at or above `lo` — unless one lies
+    /// less than 1e-6 below `lo` and nearer to it — or `None` when nothing is near the range.
+    pub fn worst_in(&self, low: f64, high: f64) -> Option<(f64, Outcome)> {
+        match self {
+            Inverse::Sorted(sorted) => sorted.worst_in(low, high).map(|position| self.at(position)),
+            Inverse::Buckets(buckets) => {
+                let start = buckets.entries.partition_point(|entry| entry.0 < low);
+                buckets.entries.get(start).filter(|entry| entry.0 <= high + 2e-6).cloned()
+            }
+        }
+    }
+}
+
+impl Sorted {
+    fn new(problem: &Problem, party: usize, count: u64, rational_only: bool, reservation: f64) -> Sorted {
+        let sizes: Vec<u32> = sizes_of(problem);
+        let utility = &problem.parties[party].utility;
+        let all: Vec<f64> = (0..count).map(|index| utility.evaluate(&decode(index, &sizes))).collect();
+        let min = all.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (mut rational, tail): (Vec<u64>, Vec<u64>) = if rational_only {
+            (0..count).partition(|&index| all[index as usize] >= reservation)
+        } else {
+            ((0..count).collect(), Vec::new())
+        };
+        rational.sort_by(|&a, &b| all[a as usize].total_cmp(&all[b as usize]).then(a.cmp(&b)));
+        let (last, rational_count) = (rational.len().saturating_sub(1), rational.len());
+        let outcomes: Vec<u64> = rational.into_iter().chain(tail).collect();
+        let utilities = outcomes.iter().map(|&index| all[index as usize]).collect();
+        Sorted { utilities, outcomes, last, rational: rational_count, min, max, sizes }
+    }
+
+    /// The position `worst_in` selects (see [`Inverse::worst_in`]).
+    pub fn worst_in(&self, low: f64, high: f64) -> Option<usize> {
+        if self.rational == 0 {
+            return None;
+        }
+        let sorted = &self.utilities[..=self.last];
+        let at_or_above = sorted.partition_point(|&utility| utility < low).min(self.last);
+        let (window_low, window_high) = (low - 1e-6, high + 2e-6);
+        // Among the sorted entries only those between window_low and the first entry at or above
+        // `low` can be nearer to `low`; the unsorted tail is scanned whole.
+        let from = sorted.partition_point(|&utility| utility < window_low);
+        let mut best: Option<(usize, f64)> = None;
+        for position in (from..=at_or_above.min(self.last)).chain(self.last + 1..self.utilities.len()) {
+            let utility = self.utilities[position];
+            if (window_low..=window_high).contains(&utility) {
+                let gap = (utility - low).abs();
+                if best.is_none_or(|(_, best_gap)| gap < best_gap) {
+                    best = Some((position, gap));
+                }
+            }
+        }
+        let chosen = match best {
+            Some((position, gap)) if gap < (self.utilities[at_or_above] - low).abs() => position,
+            _ => at_or_above,
+        };
+        if (self.utilities[chosen] - low).abs() > 2e-6 && chosen != at_or_above {
+            return None;
+        }
+        Some(chosen)
+    }
+}
+
+impl Buckets {
+    fn new(tables: &[Vec<f64>], rational_only: bool, reservation: f64) -> Buckets {
+        let minimum = |row: &Vec<f64>| row.iter().copied().fold(f64::INFINITY, f64::min);
+        let maximum = |row: &Vec<f64>| row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let min: f64 = tables.iter().map(minimum).sum();
+        let max: f64 = tables.iter().map(maximum).sum();
+        let bucket = |utility: f64| -> usize {
+            if max <= min {
+                return 0;
+            }
+            (((utility - min) / (max - min)) * BUCKETS as f64).clamp(0.0, BUCKETS as f64) as usize
+        };
+        // Suffix minima: the lowest utility the remaining issues can add.
+        let mut remaining_low = vec![0.0; tables.len() + 1];
+        for issue in (0..tables.len()).rev() {
+            remaining_low[issue] = remaining_low[issue + 1] + minimum(&tables[issue]);
+        }
+        let mut current: Vec<Option<f64>> = vec![None; BUCKETS + 1];
+        current[bucket(remaining_low[0])] = Some(0.0);
+        let mut levels: Vec<Vec<Option<(usize, u32)>>> = Vec::with_capacity(tables.len());
+        for (issue, row) in tables.iter().enumerate() {
+            let mut next: Vec<Option<f64>> = vec![None; BUCKETS + 1];
+            let mut level: Vec<Option<(usize, u32)>> = vec![None; BUCKETS + 1];
+            for (from, partial) in current.iter().enumerate() {
+                let Some(partial) = partial else { continue };
+                for (value, contribution) in row.iter().enumerate() {
+                    let sum = partial + contribution;
+                    // Bucket by the lowest full utility this partial can still reach.
+                    let target = bucket(sum + remaining_low[issue + 1]);
+                    if next[target].is_none() {
+                        next[target] = Some(sum);
+                        level[target] = Some((from, value as u32));
+                    }
+                }
+            }
+            levels.push(level);
+            current = next;
+        }
+        let mut entries: Vec<(f64, Outcome)> = Vec::new();
+        for (end, utility) in current.iter().enumerate() {
+            let Some(utility) = utility else { continue };
+            let mut outcome = vec![0u32; tables.len()];
+            let mut at = end;
+            for issue in (0..tables.len()).rev() {
+                let Some((from, value)) = levels[issue][at] else { break };
+                outcome[issue] = value;
+                at = from;
+            }
+            entries.push((*utility, outcome));
+        }
+        entries.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let first_rational = if rational_only { entries.partition_point(|entry| entry.0 < reservation) } else { 0 };
+        // Keep the rational part only, as the sorted inverter's positions would.
+        let entries = entries.split_off(first_rational);
+        Buckets { entries, min, max }
+    }
+}
+
+/// Inverses shared by every session of a scenario: built once per party and kind.
+#[derive(Debug, Default)]
+pub struct InverseCache {
+    entries: std::sync::Mutex<Vec<CacheEntry>>,
+}
+
+/// `((party, rational only), inverse)`.
+type CacheEntry = ((usize, bool), Arc<Inverse>);
+
+impl InverseCache {
+    pub fn get(&self, problem: &Problem, party: usize, rational_only: bool) -> Result<Arc<Inverse>, InverseError> {
+        let key = (party, rational_only);
+        if let Some((_, found)) = self.entries.lock().expect("cache lock").iter().find(|(stored, _)| *stored == key) {
+            return Ok(found.clone());
+        }
+        let built = Arc::new(Inverse::new(problem, party, rational_only)?);
+        let mut entries = self.entries.lock().expect("cache lock");
+        if let Some((_, found)) = entries.iter().find(|(stored, _)| *stored == key) {
+            return Ok(found.clone());
+        }
+        entries.push((key, built.clone()));
+        Ok(built)
+    }
+}

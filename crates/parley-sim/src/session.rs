@@ -1,0 +1,316 @@
+//! One negotiation between agents under a protocol.
+//!
+//! **Alternating offers** (NegMAS's SAO, any number of parties — "stacked alternating offers"):
+//! in every round each party, in order, either accepts the standing offer or rejects it and makes
+//! its own offer, which becomes the standing offer (its maker counts as accepting it). The
+//! negotiation ends in agreement as soon as every party accepts the standing offer, and without
+//! one after the last round or when a party walks away. Relative time in round `r` of `R` is
+//! `(r + 1)/(R + 1)`.
+//!
+//! **Single negotiating text** (a mediator): the mediator drafts a text — each issue at the value
+//! that adds most to the parties' summed utility — and every round asks each party to accept or
+//! object; it then revises the text by the one-issue change that most parties accept, breaking ties
+//! by the largest smallest gain, until every party accepts or the rounds run out.
+
+use parley_analysis::space::{Outcome, Problem, Utility};
+use serde::Serialize;
+
+use crate::agents::{Agent, AgentKind, Response, Turn};
+use crate::inverter::{InverseCache, InverseError};
+use crate::metrics::{Metrics, Reference, measure};
+use crate::rng::Rng;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    AlternatingOffers,
+    SingleText,
+}
+
+#[derive(Clone, Debug)]
+pub struct SessionConfig {
+    pub protocol: Protocol,
+    pub rounds: u32,
+    pub seed: u64,
+    pub record_trace: bool,
+}
+
+/// One offer of a session (or, under a single text, one version of the text).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TraceEntry {
+    pub round: u32,
+    /// The party who made the offer (`None` for the mediator's text).
+    pub proposer: Option<usize>,
+    pub outcome: Outcome,
+    /// Every party's utility of the offer.
+    pub utilities: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Session {
+    pub agreement: Option<Outcome>,
+    /// The round the agreement was reached in (0-based).
+    pub agreement_round: Option<u32>,
+    /// Rounds run: the agreement round plus one, or all of them.
+    pub rounds: u32,
+    /// Offers made (texts drafted, under a single text).
+    pub offers: u64,
+    /// A party ended the negotiation.
+    pub ended_by: Option<usize>,
+    pub metrics: Metrics,
+    pub trace: Vec<TraceEntry>,
+}
+
+/// Why a session cannot run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("a session needs at least two parties (got {0})")]
+    TooFewParties(usize),
+    #[error("{agents} agents for {parties} parties (expected one agent per party)")]
+    AgentCount { agents: usize, parties: usize },
+    #[error("a session needs at least one round")]
+    NoRounds,
+    #[error("the outcome space is empty (an issue has no values)")]
+    EmptySpace,
+    #[error(transparent)]
+    Inverse(#[from] InverseError),
+}
+
+pub fn run_session(
+    problem: &Problem,
+    kinds: &[AgentKind],
+    config: &SessionConfig,
+    reference: Option<&Reference>,
+) -> Result<Session, SessionError> {
+    run_session_with(problem, kinds, config, reference, &InverseCache::default())
+}
+
+/// Runs a session, reusing the inverses in `cache` (shared by the sessions of a scenario).
+pub fn run_session_with(
+    problem: &Problem,
+    kinds: &[AgentKind],
+    config: &SessionConfig,
+    reference: Option<&Reference>,
+    cache: &InverseCache,
+) -> Result<Session, SessionError> {
+    let parties = problem.parties.len();
+    if parties < 2 {
+        return Err(SessionError::TooFewParties(parties));
+    }
+    if kinds.len() != parties {
+        return Err(SessionError::AgentCount { agents: kinds.len(), parties });
+    }
+    if config.rounds == 0 {
+        return Err(SessionError::NoRounds);
+    }
+    if problem.space.issues.iter().any(|issue| issue.values.is_empty()) {
+        return Err(SessionError::EmptySpace);
+    }
+    let mut agents: Vec<Agent> =
+        kinds.iter().enumerate().map(|(party, &kind)| Agent::new(kind, problem, party, cache)).collect::<Result<_, _>>()?;
+    let mut rng = Rng::new(config.seed);
+    let mut session = match config.protocol {
+        Protocol::AlternatingOffers => alternating_offers(problem, &mut agents, config, &mut rng),
+        Protocol::SingleText => single_text(problem, &mut agents, config, &mut rng),
+    };
+    let reservations = problem.reservations();
+    let utilities = match &session.agreement {
+        Some(outcome) => problem.utilities(outcome),
+        None => reservations.clone(),
+    };
+    session.metrics = measure(utilities, session.agreement.is_some(), &reservations, reference);
+    Ok(session)
+}
+
+fn empty_metrics() -> Metrics {
+    Metrics {
+        agreement: false,
+        utilities: Vec::new(),
+        advantages: Vec::new(),
+        welfare: 0.0,
+        distance_to_frontier: None,
+        distance_to_nash: None,
+        distance_to_kalai_smorodinsky: None,
+    }
+}
+
+fn alternating_offers(problem: &Problem, agents: &mut [Agent], config: &SessionConfig, rng: &mut Rng) -> Session {
+    let parties = agents.len();
+    let mut standing: Option<Outcome> = None;
+    let mut proposer: Option<usize> = None;
+    let mut acceptances = 0usize;
+    let mut offers = 0u64;
+    let mut trace = Vec::new();
+    for round in 0..config.rounds {
+        let time = ((f64::from(round) + 1.0) / (f64::from(config.rounds) + 1.0)).min(1.0);
+        for party in 0..parties {
+            if proposer == Some(party) {
+                acceptances = 0;
+            }
+            let mut turn = Turn { problem, time, round, rng };
+            let offer = match &standing {
+                None => agents[party].propose(&mut turn),
+                Some(offer) => match agents[party].respond(&mut turn, offer) {
+                    Response::Accept => {
+                        acceptances += 1;
+                        if acceptances == parties {
+                            return Session {
+                                agreement: standing,
+                                agreement_round: Some(round),
+                                rounds: round + 1,
+                                offers,
+                                ended_by: None,
+                                metrics: empty_metrics(),
+                                trace,
+                            };
+                        }
+                        continue;
+                    }
+                    Response::End => {
+                        return Session {
+                            agreement: None,
+                            agreement_round: None,
+                            rounds: round + 1,
+                            offers,
+                            ended_by: Some(party),
+                            metrics: empty_metrics(),
+                            trace,
+                        };
+                    }
+                    Response::Reject => agents[party].propose(&mut turn),
+                },
+            };
+            let Some(offer) = offer else {
+                return Session {
+                    agreement: None,
+                    agreement_round: None,
+                    rounds: round + 1,
+                    offers,
+                    ended_by: Some(party),
+                    metrics: empty_metrics(),
+                    trace,
+                };
+            };
+            offers += 1;
+            if config.record_trace {
+                trace.push(TraceEntry { round, proposer: Some(party), outcome: offer.clone(), utilities: problem.utilities(&offer) });
+            }
+            for (other, agent) in agents.iter_mut().enumerate() {
+                if other != party {
+                    agent.observe(&offer);
+                }
+            }
+            standing = Some(offer);
+            proposer = Some(party);
+            acceptances = 1;
+        }
+    }
+    Session { agreement: None, agreement_round: None, rounds: config.rounds, offers, ended_by: None, metrics: empty_metrics(), trace }
+}
+
+/// The mediator's first text: each issue at the value adding most to the summed utilities
+/// (exact for additive utilities; a reasonable start otherwise).
+fn first_text(problem: &Problem) -> Outcome {
+    let mut text = vec![0u32; problem.space.issues.len()];
+    for (issue, slot) in text.iter_mut().enumerate() {
+        let values = problem.space.issues[issue].values.len();
+        let score = |value: usize| -> f64 {
+            problem
+                .parties
+                .iter()
+                .map(|party| match &party.utility {
+                    Utility::Additive(additive) => additive.tables[issue][value],
+                    Utility::Rectangles(_) => 0.0,
+                })
+                .sum()
+        };
+        *slot = (0..values).max_by(|&a, &b| score(a).total_cmp(&score(b)).then(b.cmp(&a))).unwrap_or(0) as u32;
+    }
+    text
+}
+
+fn single_text(problem: &Problem, agents: &mut [Agent], config: &SessionConfig, rng: &mut Rng) -> Session {
+    let parties = agents.len();
+    let mut text = first_text(problem);
+    let mut offers = 0u64;
+    let mut trace = Vec::new();
+    for round in 0..config.rounds {
+        let time = ((f64::from(round) + 1.0) / (f64::from(config.rounds) + 1.0)).min(1.0);
+        offers += 1;
+        let current = problem.utilities(&text);
+        if config.record_trace {
+            trace.push(TraceEntry { round, proposer: None, outcome: text.clone(), utilities: current.clone() });
+        }
+        let mut accepting = 0;
+        for agent in agents.iter_mut() {
+            let mut turn = Turn { problem, time, round, rng };
+            match agent.respond(&mut turn, &text) {
+                Response::Accept => accepting += 1,
+                Response::Reject => {}
+                Response::End => {
+                    return Session {
+                        agreement: None,
+                        agreement_round: None,
+                        rounds: round + 1,
+                        offers,
+                        ended_by: Some(agent.party),
+                        metrics: empty_metrics(),
+                        trace,
+                    };
+                }
+            }
+        }
+        if accepting == parties {
+            return Session {
+                agreement: Some(text),
+                agreement_round: Some(round),
+                rounds: round + 1,
+                offers,
+                ended_by: None,
+                metrics: empty_metrics(),
+                trace,
+            };
+        }
+        // Revise: the one-issue change that most parties would accept, then the largest smallest
+        // gain over the current text.
+        let mut best: Option<(usize, f64, Outcome)> = None;
+        for issue in 0..text.len() {
+            for value in 0..problem.space.issues[issue].values.len() as u32 {
+                if value == text[issue] {
+                    continue;
+                }
+                let mut candidate = text.clone();
+                candidate[issue] = value;
+                let utilities = problem.utilities(&candidate);
+                let gains: Vec<f64> = utilities.iter().zip(&current).map(|(after, before)| after - before).collect();
+                let smallest = gains.iter().copied().fold(f64::INFINITY, f64::min);
+                // Acceptance is asked without side effects: a change is welcome when it improves a
+                // party's utility.
+                let welcome = gains.iter().filter(|gain| **gain > 0.0).count();
+                let better = match &best {
+                    None => true,
+                    Some((count, gain, _)) => welcome > *count || (welcome == *count && smallest > *gain),
+                };
+                if better {
+                    best = Some((welcome, smallest, candidate));
+                }
+            }
+        }
+        match best {
+            Some((welcome, _, candidate)) if welcome > 0 => text = candidate,
+            // No change helps anyone: the text stands, and so does the disagreement.
+            _ => {
+                return Session {
+                    agreement: None,
+                    agreement_round: None,
+                    rounds: round + 1,
+                    offers,
+                    ended_by: None,
+                    metrics: empty_metrics(),
+                    trace,
+                };
+            }
+        }
+    }
+    Session { agreement: None, agreement_round: None, rounds: config.rounds, offers, ended_by: None, metrics: empty_metrics(), trace }
+}

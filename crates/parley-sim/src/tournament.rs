@@ -1,0 +1,273 @@
+//! Tournaments: agents × scenarios × repetitions, with role rotation and optional self-play, run in
+//! parallel; deterministic for a seed whatever the number of threads, and divisible into shards
+//! that merge into exactly the result of one run.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use parley_analysis::space::Problem;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::agents::AgentKind;
+use crate::inverter::InverseCache;
+use crate::metrics::Reference;
+use crate::rng::Rng;
+use crate::session::{Protocol, SessionConfig, run_session_with};
+
+/// A scenario of a tournament: a named problem with its reference analysis.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub problem: Arc<Problem>,
+    pub reference: Option<Arc<Reference>>,
+    /// Agents' sorted outcome lists, built once and shared by every session of the scenario.
+    pub cache: Arc<InverseCache>,
+}
+
+impl Scenario {
+    pub fn new(name: impl Into<String>, problem: Problem, reference: Option<Reference>) -> Scenario {
+        Scenario {
+            name: name.into(),
+            problem: Arc::new(problem),
+            reference: reference.map(Arc::new),
+            cache: Arc::new(InverseCache::default()),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct TournamentConfig {
+    pub agents: Vec<AgentKind>,
+    pub repetitions: u32,
+    pub rounds: u32,
+    pub protocol: Protocol,
+    /// Let an agent type negotiate against itself.
+    pub self_play: bool,
+    /// Run every assignment in every rotation of the parties' profiles.
+    pub rotate: bool,
+    pub seed: u64,
+    /// Run only jobs `index % count == shard` (shard, count).
+    pub shard: Option<(usize, usize)>,
+}
+
+/// One negotiation of a tournament.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    /// Position in the full tournament's job list: results are ordered by it.
+    pub index: usize,
+    pub scenario: usize,
+    /// The agent kind (index into the agents list) playing each party, in party order.
+    pub agents: Vec<usize>,
+    pub repetition: u32,
+    pub seed: u64,
+}
+
+/// The outcome of one job.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobResult {
+    pub index: usize,
+    pub scenario: String,
+    pub agents: Vec<String>,
+    pub repetition: u32,
+    pub seed: u64,
+    pub agreement: bool,
+    pub rounds: u32,
+    pub utilities: Vec<f64>,
+    pub advantages: Vec<f64>,
+    pub welfare: f64,
+    pub distance_to_frontier: Option<f64>,
+    pub distance_to_nash: Option<f64>,
+    pub distance_to_kalai_smorodinsky: Option<f64>,
+    /// Set when the session could not run (for example, an agent cannot invert a huge
+    /// non-additive utility).
+    pub error: Option<String>,
+}
+
+/// All results of a tournament (or of one shard of it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TournamentResult {
+    pub agents: Vec<String>,
+    pub scenarios: Vec<String>,
+    pub total_jobs: usize,
+    pub shard: Option<(usize, usize)>,
+    pub results: Vec<JobResult>,
+}
+
+/// Every job of a tournament, in a fixed order.
+pub fn jobs(config: &TournamentConfig, scenarios: &[Scenario]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for (scenario_index, scenario) in scenarios.iter().enumerate() {
+        let parties = scenario.problem.parties.len();
+        // Ordered assignments of agent kinds to parties.
+        let mut assignments: Vec<Vec<usize>> = vec![Vec::new()];
+        for _ in 0..parties {
+            let mut next = Vec::new();
+            for partial in &assignments {
+                for agent in 0..config.agents.len() {
+                    if !config.self_play && partial.contains(&agent) {
+                        continue;
+                    }
+                    let mut extended = partial.clone();
+                    extended.push(agent);
+                    next.push(extended);
+                }
+            }
+            assignments = next;
+        }
+        let rotations = if config.rotate { parties.max(1) } else { 1 };
+        for assignment in &assignments {
+            for rotation in 0..rotations {
+                // Rotating the profiles is assigning the rotated agents to the parties.
+                let rotated: Vec<usize> = (0..parties).map(|party| assignment[(party + rotation) % parties]).collect();
+                for repetition in 0..config.repetitions {
+                    let index = jobs.len();
+                    let seed = Rng::derive(config.seed, &[scenario_index as u64, index as u64, u64::from(repetition)]);
+                    jobs.push(Job { index, scenario: scenario_index, agents: rotated.clone(), repetition, seed });
+                }
+            }
+        }
+    }
+    jobs
+}
+
+/// Runs a tournament (or its shard) in parallel; `progress` is called after each job.
+pub fn run(config: &TournamentConfig, scenarios: &[Scenario], progress: &(dyn Fn(usize, usize) + Sync)) -> TournamentResult {
+    let all = jobs(config, scenarios);
+    let total_jobs = all.len();
+    let selected: Vec<Job> = match config.shard {
+        Some((shard, count)) => all.into_iter().filter(|job| job.index % count == shard).collect(),
+        None => all,
+    };
+    let done = AtomicUsize::new(0);
+    let selected_count = selected.len();
+    let mut results: Vec<JobResult> = selected
+        .par_iter()
+        .map(|job| {
+            let result = run_job(config, scenarios, job);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, selected_count);
+            result
+        })
+        .collect();
+    results.sort_by_key(|result| result.index);
+    TournamentResult {
+        agents: config.agents.iter().map(|agent| agent.name().to_owned()).collect(),
+        scenarios: scenarios.iter().map(|scenario| scenario.name.clone()).collect(),
+        total_jobs,
+        shard: config.shard,
+        results,
+    }
+}
+
+fn run_job(config: &TournamentConfig, scenarios: &[Scenario], job: &Job) -> JobResult {
+    let scenario = &scenarios[job.scenario];
+    let kinds: Vec<AgentKind> = job.agents.iter().map(|&agent| config.agents[agent]).collect();
+    let session = SessionConfig { protocol: config.protocol, rounds: config.rounds, seed: job.seed, record_trace: false };
+    let names: Vec<String> = kinds.iter().map(|kind| kind.name().to_owned()).collect();
+    let base = JobResult {
+        index: job.index,
+        scenario: scenario.name.clone(),
+        agents: names,
+        repetition: job.repetition,
+        seed: job.seed,
+        agreement: false,
+        rounds: 0,
+        utilities: Vec::new(),
+        advantages: Vec::new(),
+        welfare: 0.0,
+        distance_to_frontier: None,
+        distance_to_nash: None,
+        distance_to_kalai_smorodinsky: None,
+        error: None,
+    };
+    match run_session_with(&scenario.problem, &kinds, &session, scenario.reference.as_deref(), &scenario.cache) {
+        Ok(session) => JobResult {
+            agreement: session.metrics.agreement,
+            rounds: session.rounds,
+            utilities: session.metrics.utilities,
+            advantages: session.metrics.advantages,
+            welfare: session.metrics.welfare,
+            distance_to_frontier: session.metrics.distance_to_frontier,
+            distance_to_nash: session.metrics.distance_to_nash,
+            distance_to_kalai_smorodinsky: session.metrics.distance_to_kalai_smorodinsky,
+            ..base
+        },
+        Err(error) => JobResult { error: Some(error.to_string()), ..base },
+    }
+}
+
+/// Why shards cannot be merged.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    #[error("the shards come from different tournaments (agents or scenarios differ)")]
+    Mismatch,
+    #[error("job {0} appears in two shards")]
+    Duplicate(usize),
+    #[error("{missing} of {total} jobs are missing (shards not all present?)")]
+    Incomplete { missing: usize, total: usize },
+}
+
+/// Combines shards into the result of one run.
+pub fn merge(shards: Vec<TournamentResult>) -> Result<TournamentResult, MergeError> {
+    let mut shards = shards.into_iter();
+    let Some(mut merged) = shards.next() else { return Err(MergeError::Incomplete { missing: 0, total: 0 }) };
+    for shard in shards {
+        if shard.agents != merged.agents || shard.scenarios != merged.scenarios || shard.total_jobs != merged.total_jobs {
+            return Err(MergeError::Mismatch);
+        }
+        merged.results.extend(shard.results);
+    }
+    merged.results.sort_by_key(|result| result.index);
+    for pair in merged.results.windows(2) {
+        if pair[0].index == pair[1].index {
+            return Err(MergeError::Duplicate(pair[0].index));
+        }
+    }
+    if merged.results.len() != merged.total_jobs {
+        return Err(MergeError::Incomplete { missing: merged.total_jobs - merged.results.len(), total: merged.total_jobs });
+    }
+    merged.shard = None;
+    Ok(merged)
+}
+
+/// One line of the ranking.
+#[derive(Clone, Debug, Serialize)]
+pub struct Rank {
+    pub agent: String,
+    pub negotiations: usize,
+    pub agreement_rate: f64,
+    pub mean_utility: f64,
+    pub mean_advantage: f64,
+}
+
+/// Agents ranked by mean advantage (utility over reservation value) across their roles.
+pub fn ranking(result: &TournamentResult) -> Vec<Rank> {
+    let mut ranks: Vec<Rank> = result
+        .agents
+        .iter()
+        .map(|agent| {
+            let mut negotiations = 0;
+            let (mut agreements, mut utility, mut advantage) = (0usize, 0.0, 0.0);
+            for job in result.results.iter().filter(|job| job.error.is_none()) {
+                for (party, name) in job.agents.iter().enumerate() {
+                    if name == agent {
+                        negotiations += 1;
+                        agreements += usize::from(job.agreement);
+                        utility += job.utilities[party];
+                        advantage += job.advantages[party];
+                    }
+                }
+            }
+            let count = negotiations.max(1) as f64;
+            Rank {
+                agent: agent.clone(),
+                negotiations,
+                agreement_rate: agreements as f64 / count,
+                mean_utility: utility / count,
+                mean_advantage: advantage / count,
+            }
+        })
+        .collect();
+    ranks.sort_by(|a, b| b.mean_advantage.total_cmp(&a.mean_advantage).then(a.agent.cmp(&b.agent)));
+    ranks
+}
