@@ -52,8 +52,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = Path("/work/shared/data/negmas-generated")
-DEFAULT_GENIUS = Path("/work/shared/data/genius")
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "negmas-generated"
+DEFAULT_GENIUS = REPO.parent / "shared" / "data" / "genius"
 DEFAULT_OUT = REPO / "crates" / "parley-sim" / "tests" / "data" / "negmas-reference.json"
 DOMAINS = (
     "gen2p_1e3",

@@ -54,6 +54,59 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
             crate::analysis::plot_command(&source, &args.output, out)?;
             Ok(0)
         }
+        Command::Simulate(args) => {
+            let problem = &args.problem;
+            let source = crate::analysis::load_problem(problem.path.as_deref(), &problem.as_of, &problem.viewer, problem.parties.clone())?;
+            let options = crate::simulation::SimulateOptions {
+                agents: crate::simulation::parse_agents(&args.agents)?,
+                protocol: crate::simulation::parse_protocol(&args.protocol)?,
+                rounds: args.rounds,
+                seed: args.seed,
+                json: args.json,
+                trace: args.trace,
+            };
+            crate::simulation::simulate_command(&source, &options, out)?;
+            Ok(0)
+        }
+        Command::Tournament(args) => {
+            let agents = crate::simulation::parse_agents(&args.agents)?;
+            let shard = match &args.shard {
+                None => None,
+                Some(text) => {
+                    let parsed =
+                        text.split_once('/').and_then(|(index, count)| Some((index.parse::<usize>().ok()?, count.parse::<usize>().ok()?)));
+                    match parsed {
+                        Some((index, count)) if count > 0 && index < count => Some((index, count)),
+                        _ => return Err(BadInput(format!("--shard {text}: expected I/N with 0 <= I < N")).into()),
+                    }
+                }
+            };
+            let mut sources = Vec::new();
+            for path in &args.scenarios {
+                sources.push(crate::analysis::load_problem(Some(path), "now", "all", None)?);
+            }
+            let config = parley_sim::tournament::TournamentConfig {
+                agents,
+                repetitions: args.reps,
+                rounds: args.rounds,
+                protocol: crate::simulation::parse_protocol(&args.protocol)?,
+                self_play: !args.no_self_play,
+                rotate: !args.no_rotate,
+                seed: args.seed,
+                shard,
+            };
+            let options = crate::simulation::TournamentOptions { config, output: args.output, threads: args.threads };
+            crate::simulation::tournament_command(sources, options, out)?;
+            Ok(0)
+        }
+        Command::Merge(args) => {
+            crate::simulation::merge_command(&args.inputs, &args.output, out)?;
+            Ok(0)
+        }
+        Command::PlotTrace(args) => {
+            crate::simulation::plot_trace_command(&args.trace, &args.output, out)?;
+            Ok(0)
+        }
         Command::ToGenius(args) => {
             let problem = &args.problem;
             let source = crate::analysis::load_problem(problem.path.as_deref(), &problem.as_of, &problem.viewer, problem.parties.clone())?;

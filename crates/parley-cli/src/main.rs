@@ -7,6 +7,7 @@
 mod analysis;
 mod commands;
 mod output;
+mod simulation;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -121,6 +122,109 @@ Every issue is written as a discrete issue; reading the files back gives the sam
 For a scenario, the open issues and the preferences the viewer may see are written."
     )]
     ToGenius(ToGeniusArgs),
+    /// Run one automated negotiation between agents and report its outcome and quality.
+    #[command(after_help = "\
+Examples:
+  parley simulate ../shared/data/genius/Laptop --agents boulware,conceder
+  parley simulate scenarios/dockworkers-2026.toml --agents micro,tit-for-tat --rounds 200 --trace trace.csv
+  parley simulate path/to/3-party-domain --agents boulware,linear,conceder --protocol single-text --json
+
+Agents: boulware, linear, conceder, tit-for-tat, aspiration, hardliner, random, micro (one per party,
+in party order). Protocols: alternating (NegMAS's SAO; any number of parties) and single-text (a
+mediator revises one text). See docs/simulation.md.")]
+    Simulate(SimulateArgs),
+    /// Run a tournament: agents × scenarios × repetitions, in parallel, with a ranking.
+    #[command(after_help = "\
+Examples:
+  parley tournament --agents boulware,conceder,tit-for-tat,micro --scenarios dir1 dir2 --reps 2 -o out
+  parley tournament --agents boulware,micro --scenarios dir1 --shard 0/4 -o shard0
+
+Every assignment of agents to parties is run (with self-play unless --no-self-play) in every
+rotation of the profiles (unless --no-rotate), --reps times, each with its own seed derived from
+--seed: results are the same whatever the number of threads. --shard I/N runs one slice; `parley
+merge` combines the slices into exactly the result of one run. Writes results.json, results.csv and
+ranking.txt into the output folder.")]
+    Tournament(TournamentArgs),
+    /// Combine the shards of a tournament into the result of one run.
+    Merge(MergeArgs),
+    /// Draw a trace written by `parley simulate --trace` as SVG.
+    #[command(name = "plot-trace")]
+    PlotTrace(PlotTraceArgs),
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    #[command(flatten)]
+    problem: ProblemArgs,
+    /// One agent per party, in party order (comma-separated).
+    #[arg(long, value_delimiter = ',', required = true)]
+    agents: Vec<String>,
+    /// alternating (default) or single-text.
+    #[arg(long, default_value = "alternating")]
+    protocol: String,
+    /// The deadline, in rounds.
+    #[arg(long, default_value_t = 100)]
+    rounds: u32,
+    /// Seed for agents that draw random numbers.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Write every offer to this CSV file.
+    #[arg(long, value_name = "FILE.csv")]
+    trace: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct TournamentArgs {
+    /// The agent types taking part (comma-separated).
+    #[arg(long, value_delimiter = ',', required = true)]
+    agents: Vec<String>,
+    /// GENIUS folders or scenario files.
+    #[arg(long, num_args = 1.., required = true)]
+    scenarios: Vec<PathBuf>,
+    /// Repetitions of every assignment.
+    #[arg(long, default_value_t = 1)]
+    reps: u32,
+    #[arg(long, default_value_t = 100)]
+    rounds: u32,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, default_value = "alternating")]
+    protocol: String,
+    /// Do not let an agent type negotiate against itself.
+    #[arg(long)]
+    no_self_play: bool,
+    /// Do not rotate the profiles among the agents.
+    #[arg(long)]
+    no_rotate: bool,
+    /// Run only slice I of N (0-based), e.g. 2/8.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// The folder for results.json, results.csv and ranking.txt.
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// Shard result folders (or their results.json files).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct PlotTraceArgs {
+    /// A trace CSV from `parley simulate --trace`.
+    trace: PathBuf,
+    #[arg(short, long, value_name = "FILE.svg")]
+    output: PathBuf,
 }
 
 #[derive(Debug, Args)]

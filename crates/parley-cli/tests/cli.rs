@@ -238,3 +238,76 @@ fn analyze_refuses_what_it_cannot_do_with_exit_2() {
     assert_eq!(no_preferences.status.code(), Some(2));
     assert!(stderr(&no_preferences).contains("fewer than two parties with preferences"), "{}", stderr(&no_preferences));
 }
+
+#[test]
+fn simulate_and_tournament_from_the_command_line() {
+    let file = scenario("dockworkers-2026.toml");
+    let simulate = run(&["simulate", &file, "--as-of", "second", "--agents", "boulware,conceder", "--json"]);
+    assert_eq!(simulate.status.code(), Some(0), "{}", stderr(&simulate));
+    let session: serde_json::Value = serde_json::from_str(&stdout(&simulate)).unwrap();
+    assert_eq!(session["agents"], serde_json::json!(["boulware", "conceder"]));
+    assert!(session["rounds"].as_u64().unwrap() >= 1);
+
+    let unknown = run(&["simulate", &file, "--agents", "boulware,haggler"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("unknown agent `haggler` (known agents: boulware, linear"), "{}", stderr(&unknown));
+    let zero = run(&["simulate", &file, "--agents", "boulware,conceder", "--rounds", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+    let count = run(&["simulate", &file, "--agents", "boulware"]);
+    assert_eq!(count.status.code(), Some(2));
+    assert!(stderr(&count).contains("1 agents for 2 parties"), "{}", stderr(&count));
+
+    let directory = tempfile::tempdir().unwrap();
+    let trace = directory.path().join("trace.csv");
+    let traced = run(&["simulate", &file, "--agents", "micro,linear", "--trace", trace.to_str().unwrap()]);
+    assert_eq!(traced.status.code(), Some(0), "{}", stderr(&traced));
+    let svg = directory.path().join("trace.svg");
+    let plotted = run(&["plot-trace", trace.to_str().unwrap(), "-o", svg.to_str().unwrap()]);
+    assert_eq!(plotted.status.code(), Some(0), "{}", stderr(&plotted));
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<polyline"));
+
+    // A tournament in one run equals the merge of its three shards, to the last bit. (Regression:
+    // reading shard JSON without exact float parsing moved some distances by an ulp.)
+    let whole = directory.path().join("whole");
+    let agents = "boulware,conceder,tit-for-tat,micro";
+    let args = |output: &std::path::Path, shard: Option<&str>| {
+        let mut args = vec![
+            "tournament".to_owned(),
+            "--agents".into(),
+            agents.into(),
+            "--scenarios".into(),
+            file.clone(),
+            "--reps".into(),
+            "2".into(),
+            "-o".into(),
+            output.display().to_string(),
+        ];
+        if let Some(shard) = shard {
+            args.extend(["--shard".to_owned(), shard.to_owned()]);
+        }
+        args
+    };
+    let output = parley().args(args(&whole, None)).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("negotiations per second"));
+    for name in ["results.json", "results.csv", "ranking.txt"] {
+        assert!(whole.join(name).is_file(), "{name}");
+    }
+    let mut shards = Vec::new();
+    for shard in 0..3 {
+        let folder = directory.path().join(format!("shard{shard}"));
+        let output = parley().args(args(&folder, Some(&format!("{shard}/3")))).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        shards.push(folder.display().to_string());
+    }
+    let merged = directory.path().join("merged");
+    let mut merge = vec!["merge".to_owned()];
+    merge.extend(shards.iter().cloned());
+    merge.extend(["-o".to_owned(), merged.display().to_string()]);
+    let output = parley().args(&merge).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(merged.join("results.json")).unwrap(), std::fs::read_to_string(whole.join("results.json")).unwrap());
+    let incomplete = parley().args(["merge", &shards[0], "-o", directory.path().join("bad").to_str().unwrap()]).output().unwrap();
+    assert_eq!(incomplete.status.code(), Some(2));
+    assert!(stderr(&incomplete).contains("missing"), "{}", stderr(&incomplete));
+}

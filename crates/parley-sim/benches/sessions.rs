@@ -1,1 +1,50 @@
-fn main() {}
+//! Session throughput: offers per second on small domains. Run with `cargo bench -p parley-sim`.
+
+use divan::counter::ItemsCount;
+use parley_analysis::space::{Additive, IssueSpace, Label, OutcomeSpace, Party, Problem, Utility};
+use parley_sim::agents::AgentKind;
+use parley_sim::inverter::InverseCache;
+use parley_sim::rng::Rng;
+use parley_sim::session::{Protocol, SessionConfig, run_session_with};
+
+fn main() {
+    divan::main();
+}
+
+fn problem(issues: usize, values: usize, seed: u64) -> Problem {
+    let mut rng = Rng::new(seed);
+    let space = OutcomeSpace {
+        issues: (0..issues)
+            .map(|issue| IssueSpace { name: format!("i{issue}"), values: (0..values as i64).map(Label::Integer).collect() })
+            .collect(),
+    };
+    let parties = (0..2)
+        .map(|party| {
+            let tables = (0..issues).map(|_| (0..values).map(|_| rng.unit() / issues as f64).collect()).collect();
+            Party { name: format!("p{party}"), utility: Utility::Additive(Additive { tables }), reservation: 0.0, discount: None }
+        })
+        .collect();
+    Problem { space, parties }
+}
+
+/// Two hard-liners never agree: every round is two offers (rejection + counter-offer).
+#[divan::bench(args = [100, 1000], sample_count = 20)]
+fn offers_between_hardliners(bencher: divan::Bencher<'_, '_>, rounds: u32) {
+    let problem = problem(3, 10, 1);
+    let cache = InverseCache::default();
+    let config = SessionConfig { protocol: Protocol::AlternatingOffers, rounds, seed: 1, record_trace: false };
+    let kinds = [AgentKind::Hardliner, AgentKind::Hardliner];
+    let offers = run_session_with(&problem, &kinds, &config, None, &cache).unwrap().offers;
+    bencher.counter(ItemsCount::new(offers)).bench(|| run_session_with(&problem, &kinds, &config, None, &cache).unwrap().offers);
+}
+
+/// Time-based agents searching the sorted outcome list every turn.
+#[divan::bench(args = [100, 1000], sample_count = 20)]
+fn offers_boulware_against_boulware(bencher: divan::Bencher<'_, '_>, rounds: u32) {
+    let problem = problem(4, 10, 2);
+    let cache = InverseCache::default();
+    let config = SessionConfig { protocol: Protocol::AlternatingOffers, rounds, seed: 1, record_trace: false };
+    let kinds = [AgentKind::Boulware, AgentKind::Boulware];
+    let offers = run_session_with(&problem, &kinds, &config, None, &cache).unwrap().offers;
+    bencher.counter(ItemsCount::new(offers)).bench(|| run_session_with(&problem, &kinds, &config, None, &cache).unwrap().offers);
+}

@@ -161,15 +161,25 @@ impl Sorted {
     fn new(problem: &Problem, party: usize, count: u64, rational_only: bool, reservation: f64) -> Sorted {
         let sizes: Vec<u32> = sizes_of(problem);
         let utility = &problem.parties[party].utility;
-        let all: Vec<f64> = (0..count).map(|index| utility.evaluate(&decode(index, &sizes))).collect();
+        // Every outcome's utility, in listing order (an odometer, not a decode per outcome).
+        let mut all: Vec<f64> = Vec::with_capacity(count as usize);
+        parley_analysis::frontier::for_each_outcome(problem, &mut |outcome| all.push(utility.evaluate(outcome)));
         let min = all.iter().copied().fold(f64::INFINITY, f64::min);
         let max = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let (mut rational, tail): (Vec<u64>, Vec<u64>) = if rational_only {
+        let (rational, tail): (Vec<u64>, Vec<u64>) = if rational_only {
             (0..count).partition(|&index| all[index as usize] >= reservation)
         } else {
             ((0..count).collect(), Vec::new())
         };
-        rational.sort_by(|&a, &b| all[a as usize].total_cmp(&all[b as usize]).then(a.cmp(&b)));
+        // Sort by (utility, listing index) through integer keys that order like `total_cmp`; keys
+        // are unique, so the unstable sort is deterministic.
+        let key = |utility: f64| -> u64 {
+            let bits = utility.to_bits();
+            if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
+        };
+        let mut keyed: Vec<(u64, u64)> = rational.iter().map(|&index| (key(all[index as usize]), index)).collect();
+        keyed.sort_unstable();
+        let rational: Vec<u64> = keyed.into_iter().map(|(_, index)| index).collect();
         let (last, rational_count) = (rational.len().saturating_sub(1), rational.len());
         let outcomes: Vec<u64> = rational.into_iter().chain(tail).collect();
         let utilities = outcomes.iter().map(|&index| all[index as usize]).collect();

@@ -72,6 +72,8 @@ pub enum SessionError {
     NoRounds,
     #[error("the outcome space is empty (an issue has no values)")]
     EmptySpace,
+    #[error("there is nothing to negotiate: no open issues")]
+    NoIssues,
     #[error(transparent)]
     Inverse(#[from] InverseError),
 }
@@ -102,6 +104,9 @@ pub fn run_session_with(
     }
     if config.rounds == 0 {
         return Err(SessionError::NoRounds);
+    }
+    if problem.space.issues.is_empty() {
+        return Err(SessionError::NoIssues);
     }
     if problem.space.issues.iter().any(|issue| issue.values.is_empty()) {
         return Err(SessionError::EmptySpace);

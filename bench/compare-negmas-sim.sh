@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Compare parley's simulation engine with NegMAS 0.16.0 in one run.
+#
+# Usage: bench/compare-negmas-sim.sh
+#
+# Workloads: the tournament of 4 agent types (Boulware, conceder, naive tit-for-tat, MiCRO) x 3
+# GENIUS domains (Laptop, EnglandZimbabwe, Car) x 2 repetitions with self-play and rotated
+# profiles, 100 rounds (192 negotiations); and one 1000-round Boulware vs conceder negotiation on
+# ANAC Energy. parley runs as whole commands (process start and loading included) with 1 and 2
+# threads; NegMAS is timed inside Python with imports excluded. The table goes to stdout and to
+# bench/results/negmas-simulation.md.
+set -euo pipefail
+export LC_ALL=C
+
+bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_dir=$(dirname "$bench_dir")
+data_dir=${PARLEY_BENCH_DATA:-$(cd "$repo_dir/.." && pwd)/shared/data}
+genius=$data_dir/genius
+parley=$repo_dir/target/release/parley
+results=$bench_dir/results/negmas-simulation.md
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+"$bench_dir/compare-negmas.sh" --setup-only >&2
+(cd "$repo_dir" && cargo build --release -p parley-cli >&2)
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
+
+domains=("$genius/Laptop" "$genius/scenarios/anac/y2010/EnglandZimbabwe" "$genius/Car-A-domain")
+# parley prints its in-process time ("N negotiations (...) in S s"): the same work NegMAS's timing
+# covers. The whole command adds process start, loading, reference frontiers and writing results.
+in_process() { grep -o 'in [0-9.]* s:' "$1" | awk '{print $2}'; }
+declare -A seconds inside
+for threads in 1 2; do
+    best=""
+    for _ in 1 2 3; do
+        start=$(now)
+        "$parley" tournament --agents boulware,conceder,tit-for-tat,micro --scenarios "${domains[@]}" \
+            --reps 2 --rounds 100 --threads "$threads" -o "$work/tournament-$threads" >"$work/tournament-$threads.txt"
+        took=$(elapsed "$start" "$(now)")
+        if [[ -z $best ]] || awk -v a="$took" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+            best=$took
+            inside[$threads]=$(in_process "$work/tournament-$threads.txt")
+        fi
+    done
+    seconds[$threads]=$best
+done
+# Throughput and scaling: the same tournament with 500 repetitions (48,000 negotiations).
+declare -A big
+for threads in 1 2; do
+    "$parley" tournament --agents boulware,conceder,tit-for-tat,micro --scenarios "${domains[@]}" \
+        --reps 500 --rounds 100 --threads "$threads" -o "$work/big-$threads" >"$work/big-$threads.txt"
+    big[$threads]=$(in_process "$work/big-$threads.txt")
+done
+negotiations=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['results']))" "$work/tournament-1/results.json")
+agreement=$(grep -o 'Agreement rate [0-9.]*' "$work/tournament-1.txt" | awk '{print $3}')
+
+start=$(now)
+"$parley" simulate "$genius/scenarios/anac/y2011/Energy" --agents boulware,conceder --rounds 1000 --json >"$work/energy.json"
+energy_seconds=$(elapsed "$start" "$(now)")
+energy_offers=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['offers'], d['rounds'], d['seconds'])" "$work/energy.json")
+
+# NegMAS draws a progress bar in Unicode: do not let the C locale break it.
+PYTHONIOENCODING=utf-8 "$bench_dir/.venv/bin/python" "$bench_dir/negmas_sim_bench.py" --genius "$genius" >"$work/negmas.json" 2>"$work/negmas.err" || { cat "$work/negmas.err" >&2; exit 1; }
+
+python3 - "$work/negmas.json" "$negotiations" "${seconds[1]}" "${seconds[2]}" "$agreement" "$energy_seconds" $energy_offers "${big[1]}" "${big[2]}" "${inside[1]}" "${inside[2]}" >"$work/table.md" <<'PY'
+import json, sys
+# NegMAS may draw its progress bar on standard output: the result is the last line.
+negmas = json.loads([line for line in open(sys.argv[1]) if line.strip()][-1])
+negotiations, whole_one, whole_two, agreement = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+energy_whole, offers, rounds, energy_inside = float(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), float(sys.argv[9])
+big_one, big_two, one, two = float(sys.argv[10]), float(sys.argv[11]), float(sys.argv[12]), float(sys.argv[13])
+t = negmas["tournament"]; e = negmas["energy"]
+rate = lambda n, s: f"{n / s:,.0f}" if s else "∞"
+big_n = negotiations * 250
+print("| workload | NegMAS s | NegMAS negotiations/s | parley s, same work (1 thread) | parley negotiations/s | parley s, same work (2 threads) | speed-up 1→2 threads | parley s, whole command | NegMAS / parley, same work | NegMAS / parley, whole command |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+print(f"| tournament: {negotiations} negotiations, 100 rounds (agreement rate NegMAS {t['agreement_rate']:.3f}, parley {agreement}) | {t['seconds']:.2f} | {t['negotiations'] / t['seconds']:.1f} | {one:.4f} | {rate(negotiations, one)} | {two:.4f} | {one / two:.2f}× | {whole_one:.4f} | {t['seconds'] / one:,.0f}× | {t['seconds'] / whole_one:,.0f}× |")
+print(f"| the same tournament, 500 repetitions ({big_n:,} negotiations) | — | — | {big_one:.3f} | {rate(big_n, big_one)} | {big_two:.3f} | {big_one / big_two:.2f}× | — | {t['seconds'] / t['negotiations'] * big_n / big_one:,.0f}× (NegMAS extrapolated) | — |")
+print(f"| Energy (390,625 outcomes), Boulware vs conceder, 1000 rounds: {offers} offers, agreement in round {rounds} (NegMAS: {e['rounds']}, other semantics) | {e['seconds']:.2f} | — | {energy_inside:.4f} | — | — | — | {energy_whole:.4f} | {e['seconds'] / energy_inside:,.0f}× | {e['seconds'] / energy_whole:,.0f}× |")
+PY
+{
+    echo "# parley vs NegMAS 0.16.0: simulation"
+    echo
+    echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+    echo "- parley \"same work\": its own in-process timing of the sessions (agents' set-up included, loading excluded); \"whole command\": process start, loading, reference frontiers for the distance metrics, sessions and writing results; small tournament best of three"
+    echo "- NegMAS: \`cartesian_tournament(..., njobs=-1, path=None)\` and one \`SAOMechanism.run()\`, timed in Python, imports excluded"
+    echo
+    cat "$work/table.md"
+} | tee "$results"

@@ -1,0 +1,418 @@
+//! `parley simulate`, `parley tournament`, `parley merge` and `parley plot-trace`.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use parley_analysis::frontier::{FrontierOptions, frontier};
+use parley_analysis::solutions::solve;
+use parley_analysis::space::Problem;
+use parley_sim::agents::AgentKind;
+use parley_sim::metrics::Reference;
+use parley_sim::session::{Protocol, SessionConfig, run_session};
+use parley_sim::tournament::{self, Scenario, TournamentConfig, TournamentResult};
+
+use crate::BadInput;
+use crate::analysis::{ProblemSource, write_atomically};
+
+pub fn parse_agents(names: &[String]) -> Result<Vec<AgentKind>> {
+    names.iter().map(|name| name.parse::<AgentKind>().map_err(|error| BadInput(error.to_string()).into())).collect()
+}
+
+pub fn parse_protocol(text: &str) -> Result<Protocol> {
+    match text {
+        "alternating" | "alternating-offers" | "sao" => Ok(Protocol::AlternatingOffers),
+        "single-text" | "mediator" | "snt" => Ok(Protocol::SingleText),
+        other => Err(BadInput(format!("unknown protocol `{other}` (expected alternating or single-text)")).into()),
+    }
+}
+
+/// The frontier and solutions a session's distances are measured against, when within reach.
+pub fn reference(problem: &Problem) -> Option<Reference> {
+    let frontier = frontier(problem, &FrontierOptions::default()).ok()?;
+    let solutions = solve(&frontier, &problem.reservations());
+    Some(Reference { frontier, solutions })
+}
+
+pub struct SimulateOptions {
+    pub agents: Vec<AgentKind>,
+    pub protocol: Protocol,
+    pub rounds: u32,
+    pub seed: u64,
+    pub json: bool,
+    pub trace: Option<PathBuf>,
+}
+
+pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: &mut dyn Write) -> Result<()> {
+    let problem = &source.problem;
+    if options.agents.len() != problem.parties.len() {
+        let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
+        return Err(BadInput(format!(
+            "{} agents for {} parties ({}); give one agent per party, in party order",
+            options.agents.len(),
+            names.len(),
+            names.join(", ")
+        ))
+        .into());
+    }
+    let reference = reference(problem);
+    let config = SessionConfig { protocol: options.protocol, rounds: options.rounds, seed: options.seed, record_trace: true };
+    let started = std::time::Instant::now();
+    let session = run_session(problem, &options.agents, &config, reference.as_ref()).map_err(|error| BadInput(error.to_string()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(path) = &options.trace {
+        let mut csv = String::new();
+        let names: Vec<String> = problem.parties.iter().map(|party| format!("u_{}", party.name)).collect();
+        let issues: Vec<&str> = problem.space.issues.iter().map(|issue| issue.name.as_str()).collect();
+        csv.push_str(&format!("round,proposer,{},{}\n", names.join(","), issues.join(",")));
+        for entry in &session.trace {
+            let proposer = entry.proposer.map_or("mediator".to_owned(), |party| problem.parties[party].name.clone());
+            let utilities: Vec<String> = entry.utilities.iter().map(|value| value.to_string()).collect();
+            let values: Vec<String> =
+                problem.space.describe(&entry.outcome).into_iter().map(|(_, label)| csv_field(&label.to_string())).collect();
+            csv.push_str(&format!("{},{},{},{}\n", entry.round, csv_field(&proposer), utilities.join(","), values.join(",")));
+        }
+        write_atomically(path, csv.as_bytes())?;
+    }
+    if options.json {
+        #[derive(serde::Serialize)]
+        struct Json<'a> {
+            domain: &'a str,
+            parties: Vec<&'a str>,
+            agents: Vec<&'a str>,
+            protocol: Protocol,
+            rounds_limit: u32,
+            seed: u64,
+            agreement: Option<serde_json::Map<String, serde_json::Value>>,
+            agreement_round: Option<u32>,
+            rounds: u32,
+            offers: u64,
+            metrics: &'a parley_sim::metrics::Metrics,
+            /// Agents' set-up and the session, in this process (loading excluded).
+            seconds: f64,
+        }
+        let agreement = session.agreement.as_ref().map(|outcome| {
+            problem
+                .space
+                .describe(outcome)
+                .into_iter()
+                .map(|(issue, label)| (issue, serde_json::to_value(label).unwrap_or_default()))
+                .collect()
+        });
+        let json = Json {
+            domain: &source.name,
+            parties: problem.parties.iter().map(|party| party.name.as_str()).collect(),
+            agents: options.agents.iter().map(|agent| agent.name()).collect(),
+            protocol: options.protocol,
+            rounds_limit: options.rounds,
+            seed: options.seed,
+            agreement,
+            agreement_round: session.agreement_round,
+            rounds: session.rounds,
+            offers: session.offers,
+            metrics: &session.metrics,
+            seconds,
+        };
+        let mut text = serde_json::to_string_pretty(&json)?;
+        text.push('\n');
+        out.write_all(text.as_bytes())?;
+        return Ok(());
+    }
+    let pairs: Vec<String> =
+        problem.parties.iter().zip(&options.agents).map(|(party, agent)| format!("{} as {}", agent.name(), party.name)).collect();
+    writeln!(out, "{} — {}", source.name, pairs.join(", "))?;
+    match (&session.agreement, session.agreement_round) {
+        (Some(outcome), Some(round)) => {
+            writeln!(out, "Agreement in round {} of {} after {} offers:", round + 1, options.rounds, session.offers)?;
+            let values: Vec<String> =
+                problem.space.describe(outcome).into_iter().map(|(issue, label)| format!("{issue} = {label}")).collect();
+            writeln!(out, "  {}", values.join("; "))?;
+        }
+        _ => writeln!(out, "No agreement after {} rounds and {} offers", session.rounds, session.offers)?,
+    }
+    let metrics = &session.metrics;
+    for (index, party) in problem.parties.iter().enumerate() {
+        writeln!(out, "  {}: utility {:.4} (advantage {:+.4})", party.name, metrics.utilities[index], metrics.advantages[index])?;
+    }
+    writeln!(out, "Welfare {:.4}", metrics.welfare)?;
+    if let Some(distance) = metrics.distance_to_frontier {
+        writeln!(
+            out,
+            "Distance to the frontier {distance:.4}, to Nash {:.4}, to Kalai–Smorodinsky {:.4}",
+            metrics.distance_to_nash.unwrap_or(f64::NAN),
+            metrics.distance_to_kalai_smorodinsky.unwrap_or(f64::NAN)
+        )?;
+    }
+    if let Some(path) = &options.trace {
+        writeln!(out, "Trace of {} offers written to {}", session.trace.len(), path.display())?;
+    }
+    Ok(())
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}
+
+pub struct TournamentOptions {
+    pub config: TournamentConfig,
+    pub output: PathBuf,
+    pub threads: Option<usize>,
+}
+
+pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOptions, out: &mut dyn Write) -> Result<()> {
+    let scenarios: Vec<Scenario> = sources
+        .into_iter()
+        .map(|source| {
+            let reference = reference(&source.problem);
+            Scenario::new(source.name, source.problem, reference)
+        })
+        .collect();
+    for scenario in &scenarios {
+        if scenario.problem.parties.len() < 2 {
+            return Err(BadInput(format!("scenario {} has fewer than two parties", scenario.name)).into());
+        }
+        if scenario.problem.space.issues.is_empty() {
+            return Err(BadInput(format!("scenario {} has no open issues to negotiate", scenario.name)).into());
+        }
+    }
+    if options.config.rounds == 0 {
+        return Err(BadInput("--rounds must be at least 1".to_owned()).into());
+    }
+    let total = tournament::jobs(&options.config, &scenarios).len();
+    let interactive = std::io::stderr().is_terminal();
+    let progress = |done: usize, of: usize| {
+        if interactive && (done == of || done % 64 == 0) {
+            let width = 40;
+            let filled = done * width / of.max(1);
+            eprint!("\r[{}{}] {done}/{of} negotiations", "#".repeat(filled), " ".repeat(width - filled));
+            if done == of {
+                eprintln!();
+            }
+        }
+    };
+    let started = std::time::Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads.unwrap_or(0)).build().context("starting worker threads")?;
+    let result = pool.install(|| tournament::run(&options.config, &scenarios, &progress));
+    let seconds = started.elapsed().as_secs_f64();
+    write_results(&result, &options.output)?;
+    writeln!(
+        out,
+        "{} negotiations ({} in the whole tournament) in {seconds:.3} s: {:.0} negotiations per second",
+        result.results.len(),
+        total,
+        result.results.len() as f64 / seconds.max(1e-9)
+    )?;
+    print_ranking(&result, out)?;
+    writeln!(out, "Results in {}", options.output.display())?;
+    Ok(())
+}
+
+pub fn write_results(result: &TournamentResult, directory: &Path) -> Result<()> {
+    std::fs::create_dir_all(directory).with_context(|| format!("creating {}", directory.display()))?;
+    let mut json = serde_json::to_string_pretty(result)?;
+    json.push('\n');
+    write_atomically(&directory.join("results.json"), json.as_bytes())?;
+    let parties = result.results.iter().map(|job| job.agents.len()).max().unwrap_or(0);
+    let mut csv = String::from(
+        "index,scenario,repetition,seed,agreement,rounds,welfare,distance_to_frontier,distance_to_nash,distance_to_kalai_smorodinsky,error",
+    );
+    for party in 0..parties {
+        csv.push_str(&format!(",agent_{party},utility_{party},advantage_{party}"));
+    }
+    csv.push('\n');
+    let option = |value: Option<f64>| value.map_or(String::new(), |value| value.to_string());
+    for job in &result.results {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            job.index,
+            csv_field(&job.scenario),
+            job.repetition,
+            job.seed,
+            job.agreement,
+            job.rounds,
+            job.welfare,
+            option(job.distance_to_frontier),
+            option(job.distance_to_nash),
+            option(job.distance_to_kalai_smorodinsky),
+            csv_field(job.error.as_deref().unwrap_or(""))
+        ));
+        for party in 0..parties {
+            match job.agents.get(party) {
+                Some(agent) => csv.push_str(&format!(
+                    ",{agent},{},{}",
+                    job.utilities.get(party).map_or(String::new(), f64::to_string),
+                    job.advantages.get(party).map_or(String::new(), f64::to_string)
+                )),
+                None => csv.push_str(",,,"),
+            }
+        }
+        csv.push('\n');
+    }
+    write_atomically(&directory.join("results.csv"), csv.as_bytes())?;
+    let mut ranking = Vec::new();
+    print_ranking(result, &mut ranking)?;
+    write_atomically(&directory.join("ranking.txt"), &ranking)?;
+    Ok(())
+}
+
+pub fn print_ranking(result: &TournamentResult, out: &mut dyn Write) -> Result<()> {
+    let ranks = tournament::ranking(result);
+    let agreements = result.results.iter().filter(|job| job.agreement).count();
+    let errors = result.results.iter().filter(|job| job.error.is_some()).count();
+    writeln!(
+        out,
+        "Agreement rate {:.3} over {} negotiations{}",
+        agreements as f64 / result.results.len().max(1) as f64,
+        result.results.len(),
+        if errors > 0 { format!(" ({errors} could not run)") } else { String::new() }
+    )?;
+    writeln!(
+        out,
+        "{:<4} {:<12} {:>12} {:>10} {:>14} {:>14}",
+        "rank", "agent", "negotiations", "agreement", "mean utility", "mean advantage"
+    )?;
+    for (position, rank) in ranks.iter().enumerate() {
+        writeln!(
+            out,
+            "{:<4} {:<12} {:>12} {:>10.3} {:>14.4} {:>14.4}",
+            position + 1,
+            rank.agent,
+            rank.negotiations,
+            rank.agreement_rate,
+            rank.mean_utility,
+            rank.mean_advantage
+        )?;
+    }
+    Ok(())
+}
+
+pub fn merge_command(inputs: &[PathBuf], output: &Path, out: &mut dyn Write) -> Result<()> {
+    let mut shards = Vec::new();
+    for input in inputs {
+        let path = if input.is_dir() { input.join("results.json") } else { input.clone() };
+        let text = std::fs::read_to_string(&path).map_err(|error| BadInput(format!("cannot read {}: {error}", path.display())))?;
+        let shard: TournamentResult =
+            serde_json::from_str(&text).map_err(|error| BadInput(format!("{}: not a tournament result: {error}", path.display())))?;
+        shards.push(shard);
+    }
+    let merged = tournament::merge(shards).map_err(|error| BadInput(error.to_string()))?;
+    write_results(&merged, output)?;
+    writeln!(out, "merged {} negotiations into {}", merged.results.len(), output.display())?;
+    print_ranking(&merged, out)?;
+    Ok(())
+}
+
+/// Draws a trace CSV written by `parley simulate --trace`: offers in the first two parties'
+/// utility space, and each party's utility of the offers over the rounds.
+pub fn plot_trace_command(trace: &Path, output: &Path, out: &mut dyn Write) -> Result<()> {
+    let text = std::fs::read_to_string(trace).map_err(|error| BadInput(format!("cannot read {}: {error}", trace.display())))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().ok_or_else(|| BadInput(format!("{}: empty trace", trace.display())))?.split(',').collect();
+    let utility_columns: Vec<usize> =
+        header.iter().enumerate().filter(|(_, name)| name.starts_with("u_")).map(|(index, _)| index).collect();
+    if header.first() != Some(&"round") || utility_columns.len() < 2 {
+        return Err(BadInput(format!("{}: not a trace (expected columns round, proposer, u_<party>...)", trace.display())).into());
+    }
+    let names: Vec<&str> = utility_columns.iter().map(|&index| &header[index][2..]).collect();
+    let mut rows: Vec<(u32, String, Vec<f64>)> = Vec::new();
+    for (number, line) in lines.enumerate() {
+        let fields: Vec<&str> = line.split(',').collect();
+        let parse = |index: usize| fields.get(index).and_then(|field| field.parse::<f64>().ok());
+        let round = fields.first().and_then(|field| field.parse::<u32>().ok());
+        let utilities: Option<Vec<f64>> = utility_columns.iter().map(|&index| parse(index)).collect();
+        match (round, utilities) {
+            (Some(round), Some(utilities)) => rows.push((round, fields.get(1).copied().unwrap_or("").to_owned(), utilities)),
+            _ => return Err(BadInput(format!("{}:{}: malformed trace row", trace.display(), number + 2)).into()),
+        }
+    }
+    let svg = trace_svg(&names, &rows);
+    write_atomically(output, svg.as_bytes())?;
+    writeln!(out, "wrote {} ({} offers)", output.display(), rows.len())?;
+    Ok(())
+}
+
+fn trace_svg(names: &[&str], rows: &[(u32, String, Vec<f64>)]) -> String {
+    use std::fmt::Write as _;
+    const SIZE: f64 = 380.0;
+    const MARGIN: f64 = 60.0;
+    let colours = ["#2463c4", "#c33", "#0a7d32", "#8a2be2", "#d2691e"];
+    let proposers: Vec<&str> = {
+        let mut seen: Vec<&str> = Vec::new();
+        for (_, proposer, _) in rows {
+            if !seen.contains(&proposer.as_str()) {
+                seen.push(proposer);
+            }
+        }
+        seen
+    };
+    let rounds = rows.iter().map(|(round, _, _)| *round).max().unwrap_or(0).max(1);
+    let width = 2.0 * SIZE + 3.0 * MARGIN;
+    let height = SIZE + 2.0 * MARGIN + 30.0;
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    // Left: offers in utility space of the first two parties.
+    let (x0, y0) = (MARGIN, MARGIN);
+    let _ = writeln!(svg, r##"<rect x="{x0}" y="{y0}" width="{SIZE}" height="{SIZE}" fill="none" stroke="#999"/>"##);
+    let _ = writeln!(svg, r#"<text x="{}" y="{}" text-anchor="middle">utility of {}</text>"#, x0 + SIZE / 2.0, y0 + SIZE + 36.0, names[0]);
+    let _ = writeln!(
+        svg,
+        r#"<text x="{}" y="{}" text-anchor="middle" transform="rotate(-90 {} {})">utility of {}</text>"#,
+        x0 - 36.0,
+        y0 + SIZE / 2.0,
+        x0 - 36.0,
+        y0 + SIZE / 2.0,
+        names[1]
+    );
+    for (index, proposer) in proposers.iter().enumerate() {
+        let colour = colours[index % colours.len()];
+        let points: Vec<String> = rows
+            .iter()
+            .filter(|(_, who, _)| who == proposer)
+            .map(|(_, _, u)| format!("{:.1},{:.1}", x0 + u[0].clamp(0.0, 1.0) * SIZE, y0 + SIZE - u[1].clamp(0.0, 1.0) * SIZE))
+            .collect();
+        let _ =
+            writeln!(svg, r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="1.2" opacity="0.8"/>"#, points.join(" "));
+        for point in &points {
+            let (x, y) = point.split_once(',').unwrap_or(("0", "0"));
+            let _ = writeln!(svg, r#"<circle cx="{x}" cy="{y}" r="2.5" fill="{colour}"/>"#);
+        }
+        let _ =
+            writeln!(svg, r#"<text x="{}" y="{}" fill="{colour}">offers by {proposer}</text>"#, x0 + 8.0, y0 + 16.0 + 14.0 * index as f64);
+    }
+    // Right: each proposer's own utility of its offers over the rounds (its concession curve).
+    let x1 = 2.0 * MARGIN + SIZE;
+    let _ = writeln!(svg, r##"<rect x="{x1}" y="{y0}" width="{SIZE}" height="{SIZE}" fill="none" stroke="#999"/>"##);
+    let _ = writeln!(svg, r#"<text x="{}" y="{}" text-anchor="middle">round (of {rounds})</text>"#, x1 + SIZE / 2.0, y0 + SIZE + 36.0);
+    for tick in [0.0, 0.5, 1.0] {
+        let _ =
+            writeln!(svg, r##"<text x="{}" y="{}" text-anchor="end" fill="#555">{tick}</text>"##, x0 - 6.0, y0 + SIZE - tick * SIZE + 4.0);
+        let _ =
+            writeln!(svg, r##"<text x="{}" y="{}" text-anchor="middle" fill="#555">{tick}</text>"##, x0 + tick * SIZE, y0 + SIZE + 16.0);
+        let _ =
+            writeln!(svg, r##"<text x="{}" y="{}" text-anchor="end" fill="#555">{tick}</text>"##, x1 - 6.0, y0 + SIZE - tick * SIZE + 4.0);
+    }
+    for (index, proposer) in proposers.iter().enumerate() {
+        let colour = colours[index % colours.len()];
+        let Some(party) = names.iter().position(|name| name == proposer) else { continue };
+        let points: Vec<String> = rows
+            .iter()
+            .filter(|(_, who, _)| who == proposer)
+            .map(|(round, _, u)| {
+                format!("{:.1},{:.1}", x1 + f64::from(*round) / f64::from(rounds) * SIZE, y0 + SIZE - u[party].clamp(0.0, 1.0) * SIZE)
+            })
+            .collect();
+        let _ = writeln!(svg, r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="1.5"/>"#, points.join(" "));
+        let _ = writeln!(
+            svg,
+            r#"<text x="{}" y="{}" fill="{colour}">{proposer}'s utility of its own offers</text>"#,
+            x1 + 8.0,
+            y0 + SIZE - 10.0 - 14.0 * index as f64
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}

@@ -1,0 +1,148 @@
+//! Sessions and tournaments: determinism, sharding, limits, reservation values and scale.
+
+use parley_analysis::space::{Additive, IssueSpace, Label, OutcomeSpace, Party, Problem, Utility};
+use parley_sim::agents::AgentKind;
+use parley_sim::rng::Rng;
+use parley_sim::session::{Protocol, SessionConfig, SessionError, run_session};
+use parley_sim::tournament::{self, Scenario, TournamentConfig};
+
+/// A random additive problem with reservation values.
+fn problem(issues: usize, values: usize, parties: usize, seed: u64) -> Problem {
+    let mut rng = Rng::new(seed);
+    let space = OutcomeSpace {
+        issues: (0..issues)
+            .map(|issue| IssueSpace { name: format!("i{issue}"), values: (0..values as i64).map(Label::Integer).collect() })
+            .collect(),
+    };
+    let parties = (0..parties)
+        .map(|party| {
+            let weights: Vec<f64> = (0..issues).map(|_| rng.unit() + 0.1).collect();
+            let total: f64 = weights.iter().sum();
+            let tables = weights.iter().map(|weight| (0..values).map(|_| weight / total * rng.unit()).collect()).collect();
+            Party {
+                name: format!("p{party}"),
+                utility: Utility::Additive(Additive { tables }),
+                reservation: 0.1 * rng.unit(),
+                discount: None,
+            }
+        })
+        .collect();
+    Problem { space, parties }
+}
+
+fn config(rounds: u32) -> SessionConfig {
+    SessionConfig { protocol: Protocol::AlternatingOffers, rounds, seed: 3, record_trace: true }
+}
+
+#[test]
+fn impossible_settings_are_refused() {
+    let two = problem(3, 4, 2, 1);
+    let kinds = [AgentKind::Boulware, AgentKind::Conceder];
+    assert_eq!(run_session(&two, &kinds, &config(0), None).unwrap_err(), SessionError::NoRounds);
+    assert!(matches!(run_session(&two, &kinds[..1], &config(10), None), Err(SessionError::AgentCount { .. })));
+    let one = problem(3, 4, 1, 1);
+    assert_eq!(run_session(&one, &kinds[..1], &config(10), None).unwrap_err(), SessionError::TooFewParties(1));
+    let nothing = Problem { space: OutcomeSpace::default(), parties: two.parties.clone() };
+    assert_eq!(run_session(&nothing, &kinds, &config(10), None).unwrap_err(), SessionError::NoIssues);
+    assert!("haggler".parse::<AgentKind>().unwrap_err().to_string().contains("known agents: boulware"));
+}
+
+#[test]
+fn rational_agents_never_agree_below_their_reservation_value() {
+    let rational = [AgentKind::Boulware, AgentKind::Linear, AgentKind::Conceder, AgentKind::Micro, AgentKind::Hardliner];
+    for seed in 0..40 {
+        let problem = problem(3, 5, 2, seed);
+        for a in rational {
+            for b in rational {
+                let session = run_session(&problem, &[a, b], &config(60), None).unwrap();
+                if let Some(outcome) = &session.agreement {
+                    for (party, utility) in problem.utilities(outcome).iter().enumerate() {
+                        assert!(*utility >= problem.parties[party].reservation, "{a} vs {b}, seed {seed}: party {party} got {utility}");
+                    }
+                }
+                // Every offer is recorded with the round it was made in, in order.
+                assert!(session.trace.windows(2).all(|pair| pair[0].round <= pair[1].round));
+            }
+        }
+    }
+}
+
+#[test]
+fn sessions_are_deterministic_for_a_seed() {
+    let problem = problem(4, 5, 3, 9);
+    let kinds = [AgentKind::Random, AgentKind::Micro, AgentKind::Aspiration];
+    let first = run_session(&problem, &kinds, &config(80), None).unwrap();
+    let second = run_session(&problem, &kinds, &config(80), None).unwrap();
+    assert_eq!(first.trace, second.trace);
+    assert_eq!(first.agreement, second.agreement);
+}
+
+#[test]
+fn single_text_converges_on_a_shared_interest() {
+    let problem = problem(4, 4, 3, 5);
+    let session = run_session(
+        &problem,
+        &[AgentKind::Conceder, AgentKind::Linear, AgentKind::Conceder],
+        &SessionConfig { protocol: Protocol::SingleText, rounds: 100, seed: 1, record_trace: true },
+        None,
+    )
+    .unwrap();
+    assert!(session.agreement.is_some(), "{session:?}");
+    assert!(session.trace.iter().all(|entry| entry.proposer.is_none()), "texts come from the mediator");
+}
+
+#[test]
+fn huge_spaces_are_negotiated_without_listing_them() {
+    // 30 issues of 4 values: about 1.15e18 outcomes.
+    let problem = problem(30, 4, 2, 17);
+    let session = run_session(&problem, &[AgentKind::Boulware, AgentKind::Conceder], &config(200), None).unwrap();
+    assert!(session.agreement.is_some());
+    let session = run_session(&problem, &[AgentKind::Micro, AgentKind::TitForTat], &config(200), None).unwrap();
+    assert!(session.offers > 0);
+}
+
+fn tournament_config(shard: Option<(usize, usize)>) -> TournamentConfig {
+    TournamentConfig {
+        agents: vec![AgentKind::Boulware, AgentKind::Conceder, AgentKind::TitForTat, AgentKind::Micro, AgentKind::Random],
+        repetitions: 2,
+        rounds: 50,
+        protocol: Protocol::AlternatingOffers,
+        self_play: true,
+        rotate: true,
+        seed: 11,
+        shard,
+    }
+}
+
+fn scenarios() -> Vec<Scenario> {
+    vec![Scenario::new("a", problem(3, 4, 2, 1), None), Scenario::new("b", problem(2, 6, 3, 2), None)]
+}
+
+#[test]
+fn tournaments_do_not_depend_on_the_number_of_threads() {
+    let scenarios = scenarios();
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| tournament::run(&tournament_config(None), &scenarios, &|_, _| {}))
+    };
+    let one = run(1);
+    let two = run(2);
+    assert_eq!(one, two);
+    // 5 agents: 25 pairs × 2 rotations × 2 repetitions, plus 125 triples × 3 rotations × 2.
+    assert_eq!(one.results.len(), 25 * 2 * 2 + 125 * 3 * 2);
+    assert!(!tournament::ranking(&one).is_empty());
+}
+
+#[test]
+fn shards_merge_into_exactly_one_run() {
+    let scenarios = scenarios();
+    let whole = tournament::run(&tournament_config(None), &scenarios, &|_, _| {});
+    let shards: Vec<_> = (0..3).map(|shard| tournament::run(&tournament_config(Some((shard, 3))), &scenarios, &|_, _| {})).collect();
+    let merged = tournament::merge(shards.clone()).unwrap();
+    assert_eq!(merged, whole);
+    assert!(matches!(tournament::merge(shards[..2].to_vec()), Err(tournament::MergeError::Incomplete { .. })));
+    assert!(matches!(
+        tournament::merge(vec![shards[0].clone(), shards[0].clone(), shards[1].clone(), shards[2].clone()]),
+        Err(tournament::MergeError::Duplicate(_))
+    ));
+}
