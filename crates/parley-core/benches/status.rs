@@ -128,9 +128,9 @@ fn index_and_status(bencher: divan::Bencher<'_, '_>) {
 }
 
 #[divan::bench(sample_count = 10)]
+/// The TOML tree alone, the floor under every scenario parse.
 fn toml_tree_only(bencher: divan::Bencher<'_, '_>) {
     let text = large_scenario();
-    println!("bytes: {}", text.len());
     bencher.bench(|| {
         let arena = toml_spanner::Arena::new();
         toml_spanner::parse(divan::black_box(&text), &arena).is_ok()
