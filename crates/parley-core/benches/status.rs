@@ -127,8 +127,8 @@ fn index_and_status(bencher: divan::Bencher<'_, '_>) {
     });
 }
 
-#[divan::bench(sample_count = 10)]
 /// The TOML tree alone, the floor under every scenario parse.
+#[divan::bench(sample_count = 10)]
 fn toml_tree_only(bencher: divan::Bencher<'_, '_>) {
     let text = large_scenario();
     bencher.bench(|| {
