@@ -127,6 +127,26 @@ pub fn run_session_with(
     Ok(session)
 }
 
+impl Session {
+    /// A session that ended after `rounds` rounds without agreement (walked away from by
+    /// `ended_by`, if anyone).
+    fn without_agreement(rounds: u32, offers: u64, ended_by: Option<usize>, trace: Vec<TraceEntry>) -> Session {
+        Session { agreement: None, agreement_round: None, rounds, offers, ended_by, metrics: empty_metrics(), trace }
+    }
+
+    fn with_agreement(outcome: Outcome, round: u32, offers: u64, trace: Vec<TraceEntry>) -> Session {
+        Session {
+            agreement: Some(outcome),
+            agreement_round: Some(round),
+            rounds: round + 1,
+            offers,
+            ended_by: None,
+            metrics: empty_metrics(),
+            trace,
+        }
+    }
+}
+
 fn empty_metrics() -> Metrics {
     Metrics {
         agreement: false,
@@ -159,42 +179,18 @@ fn alternating_offers(problem: &Problem, agents: &mut [Agent], config: &SessionC
                     Response::Accept => {
                         acceptances += 1;
                         if acceptances == parties {
-                            return Session {
-                                agreement: standing,
-                                agreement_round: Some(round),
-                                rounds: round + 1,
-                                offers,
-                                ended_by: None,
-                                metrics: empty_metrics(),
-                                trace,
-                            };
+                            return Session::with_agreement(standing.expect("an offer stands"), round, offers, trace);
                         }
                         continue;
                     }
                     Response::End => {
-                        return Session {
-                            agreement: None,
-                            agreement_round: None,
-                            rounds: round + 1,
-                            offers,
-                            ended_by: Some(party),
-                            metrics: empty_metrics(),
-                            trace,
-                        };
+                        return Session::without_agreement(round + 1, offers, Some(party), trace);
                     }
                     Response::Reject => agents[party].propose(&mut turn),
                 },
             };
             let Some(offer) = offer else {
-                return Session {
-                    agreement: None,
-                    agreement_round: None,
-                    rounds: round + 1,
-                    offers,
-                    ended_by: Some(party),
-                    metrics: empty_metrics(),
-                    trace,
-                };
+                return Session::without_agreement(round + 1, offers, Some(party), trace);
             };
             offers += 1;
             if config.record_trace {
@@ -210,7 +206,7 @@ fn alternating_offers(problem: &Problem, agents: &mut [Agent], config: &SessionC
             acceptances = 1;
         }
     }
-    Session { agreement: None, agreement_round: None, rounds: config.rounds, offers, ended_by: None, metrics: empty_metrics(), trace }
+    Session::without_agreement(config.rounds, offers, None, trace)
 }
 
 /// The mediator's first text: each issue at the value adding most to the summed utilities
@@ -253,28 +249,12 @@ fn single_text(problem: &Problem, agents: &mut [Agent], config: &SessionConfig, 
                 Response::Accept => accepting += 1,
                 Response::Reject => {}
                 Response::End => {
-                    return Session {
-                        agreement: None,
-                        agreement_round: None,
-                        rounds: round + 1,
-                        offers,
-                        ended_by: Some(agent.party),
-                        metrics: empty_metrics(),
-                        trace,
-                    };
+                    return Session::without_agreement(round + 1, offers, Some(agent.party), trace);
                 }
             }
         }
         if accepting == parties {
-            return Session {
-                agreement: Some(text),
-                agreement_round: Some(round),
-                rounds: round + 1,
-                offers,
-                ended_by: None,
-                metrics: empty_metrics(),
-                trace,
-            };
+            return Session::with_agreement(text, round, offers, trace);
         }
         // Revise: the one-issue change that most parties would accept, then the largest smallest
         // gain over the current text.
@@ -304,18 +284,8 @@ fn single_text(problem: &Problem, agents: &mut [Agent], config: &SessionConfig, 
         match best {
             Some((welcome, _, candidate)) if welcome > 0 => text = candidate,
             // No change helps anyone: the text stands, and so does the disagreement.
-            _ => {
-                return Session {
-                    agreement: None,
-                    agreement_round: None,
-                    rounds: round + 1,
-                    offers,
-                    ended_by: None,
-                    metrics: empty_metrics(),
-                    trace,
-                };
-            }
+            _ => return Session::without_agreement(round + 1, offers, None, trace),
         }
     }
-    Session { agreement: None, agreement_round: None, rounds: config.rounds, offers, ended_by: None, metrics: empty_metrics(), trace }
+    Session::without_agreement(config.rounds, offers, None, trace)
 }
