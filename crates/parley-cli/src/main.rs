@@ -165,6 +165,9 @@ struct SimulateArgs {
     /// The deadline, in rounds.
     #[arg(long, default_value_t = 100)]
     rounds: u32,
+    /// A wall-clock deadline in seconds besides the rounds (results then depend on speed).
+    #[arg(long, value_name = "SECONDS")]
+    time_limit: Option<f64>,
     /// Seed for agents that draw random numbers.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -189,6 +192,9 @@ struct TournamentArgs {
     reps: u32,
     #[arg(long, default_value_t = 100)]
     rounds: u32,
+    /// A wall-clock deadline per negotiation, in seconds (results then depend on speed).
+    #[arg(long, value_name = "SECONDS")]
+    time_limit: Option<f64>,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[arg(long, default_value = "alternating")]

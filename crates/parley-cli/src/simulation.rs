@@ -34,10 +34,20 @@ pub fn reference(problem: &Problem) -> Option<Reference> {
     Some(Reference { frontier, solutions })
 }
 
+/// A `--time-limit` in seconds: positive and finite.
+pub fn time_limit(seconds: Option<f64>) -> Result<Option<std::time::Duration>> {
+    match seconds {
+        None => Ok(None),
+        Some(seconds) if seconds.is_finite() && seconds > 0.0 => Ok(Some(std::time::Duration::from_secs_f64(seconds))),
+        Some(seconds) => Err(BadInput(format!("--time-limit {seconds}: expected a positive number of seconds")).into()),
+    }
+}
+
 pub struct SimulateOptions {
     pub agents: Vec<AgentKind>,
     pub protocol: Protocol,
     pub rounds: u32,
+    pub time_limit: Option<std::time::Duration>,
     pub seed: u64,
     pub json: bool,
     pub trace: Option<PathBuf>,
@@ -56,7 +66,13 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         .into());
     }
     let reference = reference(problem);
-    let config = SessionConfig { protocol: options.protocol, rounds: options.rounds, seed: options.seed, record_trace: true };
+    let config = SessionConfig {
+        protocol: options.protocol,
+        rounds: options.rounds,
+        seed: options.seed,
+        record_trace: true,
+        time_limit: options.time_limit,
+    };
     let started = std::time::Instant::now();
     let session = run_session(problem, &options.agents, &config, reference.as_ref()).map_err(|error| BadInput(error.to_string()))?;
     let seconds = started.elapsed().as_secs_f64();

@@ -32,7 +32,7 @@ fn problem(issues: usize, values: usize, seed: u64) -> Problem {
 fn offers_between_hardliners(bencher: divan::Bencher<'_, '_>, rounds: u32) {
     let problem = problem(3, 10, 1);
     let cache = InverseCache::default();
-    let config = SessionConfig { protocol: Protocol::AlternatingOffers, rounds, seed: 1, record_trace: false };
+    let config = SessionConfig { protocol: Protocol::AlternatingOffers, rounds, seed: 1, record_trace: false, time_limit: None };
     let kinds = [AgentKind::Hardliner, AgentKind::Hardliner];
     let offers = run_session_with(&problem, &kinds, &config, None, &cache).unwrap().offers;
     bencher.counter(ItemsCount::new(offers)).bench(|| run_session_with(&problem, &kinds, &config, None, &cache).unwrap().offers);
@@ -43,7 +43,7 @@ fn offers_between_hardliners(bencher: divan::Bencher<'_, '_>, rounds: u32) {
 fn offers_boulware_against_boulware(bencher: divan::Bencher<'_, '_>, rounds: u32) {
     let problem = problem(4, 10, 2);
     let cache = InverseCache::default();
-    let config = SessionConfig { protocol: Protocol::AlternatingOffers, rounds, seed: 1, record_trace: false };
+    let config = SessionConfig { protocol: Protocol::AlternatingOffers, rounds, seed: 1, record_trace: false, time_limit: None };
     let kinds = [AgentKind::Boulware, AgentKind::Boulware];
     let offers = run_session_with(&problem, &kinds, &config, None, &cache).unwrap().offers;
     bencher.counter(ItemsCount::new(offers)).bench(|| run_session_with(&problem, &kinds, &config, None, &cache).unwrap().offers);

@@ -17,7 +17,7 @@
 //! let up: Vec<f64> = (0..11).map(|value| f64::from(value) / 10.0).collect();
 //! let down: Vec<f64> = up.iter().rev().copied().collect();
 //! let problem = Problem { space, parties: vec![party("A", up), party("B", down)] };
-//! let config = SessionConfig { protocol: Protocol::AlternatingOffers, rounds: 100, seed: 1, record_trace: false };
+//! let config = SessionConfig { protocol: Protocol::AlternatingOffers, rounds: 100, seed: 1, record_trace: false, time_limit: None };
 //! let session = run_session(&problem, &[AgentKind::Boulware, AgentKind::Conceder], &config, None).unwrap();
 //! assert!(session.agreement.is_some());
 //! ```

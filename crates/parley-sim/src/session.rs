@@ -33,6 +33,9 @@ pub struct SessionConfig {
     pub rounds: u32,
     pub seed: u64,
     pub record_trace: bool,
+    /// A wall-clock deadline besides the rounds. Relative time is then the larger of the round
+    /// fraction and the elapsed fraction, and results depend on the machine's speed.
+    pub time_limit: Option<std::time::Duration>,
 }
 
 /// One offer of a session (or, under a single text, one version of the text).
@@ -159,6 +162,22 @@ fn empty_metrics() -> Metrics {
     }
 }
 
+/// Relative time at a round: `(round + 1)/(rounds + 1)`, or the elapsed share of the time limit
+/// when that is larger; `None` once the time limit has passed.
+fn relative_time(config: &SessionConfig, round: u32, started: std::time::Instant) -> Option<f64> {
+    let by_rounds = ((f64::from(round) + 1.0) / (f64::from(config.rounds) + 1.0)).min(1.0);
+    match config.time_limit {
+        None => Some(by_rounds),
+        Some(limit) => {
+            let elapsed = started.elapsed();
+            if elapsed >= limit {
+                return None;
+            }
+            Some(by_rounds.max(elapsed.as_secs_f64() / limit.as_secs_f64()))
+        }
+    }
+}
+
 fn alternating_offers(problem: &Problem, agents: &mut [Agent], config: &SessionConfig, rng: &mut Rng) -> Session {
     let parties = agents.len();
     let mut standing: Option<Outcome> = None;
@@ -166,8 +185,11 @@ fn alternating_offers(problem: &Problem, agents: &mut [Agent], config: &SessionC
     let mut acceptances = 0usize;
     let mut offers = 0u64;
     let mut trace = Vec::new();
+    let started = std::time::Instant::now();
     for round in 0..config.rounds {
-        let time = ((f64::from(round) + 1.0) / (f64::from(config.rounds) + 1.0)).min(1.0);
+        let Some(time) = relative_time(config, round, started) else {
+            return Session::without_agreement(round, offers, None, trace);
+        };
         for party in 0..parties {
             if proposer == Some(party) {
                 acceptances = 0;
@@ -235,8 +257,11 @@ fn single_text(problem: &Problem, agents: &mut [Agent], config: &SessionConfig, 
     let mut text = first_text(problem);
     let mut offers = 0u64;
     let mut trace = Vec::new();
+    let started = std::time::Instant::now();
     for round in 0..config.rounds {
-        let time = ((f64::from(round) + 1.0) / (f64::from(config.rounds) + 1.0)).min(1.0);
+        let Some(time) = relative_time(config, round, started) else {
+            return Session::without_agreement(round, offers, None, trace);
+        };
         offers += 1;
         let current = problem.utilities(&text);
         if config.record_trace {

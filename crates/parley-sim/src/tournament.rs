@@ -41,6 +41,8 @@ pub struct TournamentConfig {
     pub agents: Vec<AgentKind>,
     pub repetitions: u32,
     pub rounds: u32,
+    /// A wall-clock deadline per negotiation (results then depend on speed).
+    pub time_limit: Option<std::time::Duration>,
     pub protocol: Protocol,
     /// Let an agent type negotiate against itself.
     pub self_play: bool,
@@ -162,7 +164,13 @@ pub fn run(config: &TournamentConfig, scenarios: &[Scenario], progress: &(dyn Fn
 fn run_job(config: &TournamentConfig, scenarios: &[Scenario], job: &Job) -> JobResult {
     let scenario = &scenarios[job.scenario];
     let kinds: Vec<AgentKind> = job.agents.iter().map(|&agent| config.agents[agent]).collect();
-    let session = SessionConfig { protocol: config.protocol, rounds: config.rounds, seed: job.seed, record_trace: false };
+    let session = SessionConfig {
+        protocol: config.protocol,
+        rounds: config.rounds,
+        seed: job.seed,
+        record_trace: false,
+        time_limit: config.time_limit,
+    };
     let names: Vec<String> = kinds.iter().map(|kind| kind.name().to_owned()).collect();
     let base = JobResult {
         index: job.index,

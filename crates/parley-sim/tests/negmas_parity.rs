@@ -77,7 +77,13 @@ fn sessions_match_negmas_offer_for_offer() {
         let (_, problem, cache) = problems.iter().find(|(name, _, _)| name == domain).unwrap();
         let kinds: Vec<AgentKind> = run["agents"].as_array().unwrap().iter().map(|agent| kind(agent.as_str().unwrap())).collect();
         let rounds = run["n_steps"].as_u64().unwrap() as u32;
-        let config = SessionConfig { protocol: Protocol::AlternatingOffers, rounds, seed: 0, record_trace: run.get("trace").is_some() };
+        let config = SessionConfig {
+            protocol: Protocol::AlternatingOffers,
+            rounds,
+            seed: 0,
+            record_trace: run.get("trace").is_some(),
+            time_limit: None,
+        };
         let session = run_session_with(problem, &kinds, &config, None, cache).unwrap();
         let case = format!("{domain} {:?} {rounds} rounds", run["agents"]);
         checked += 1;

@@ -31,7 +31,7 @@ fn problem(issues: usize, values: usize, parties: usize, seed: u64) -> Problem {
 }
 
 fn config(rounds: u32) -> SessionConfig {
-    SessionConfig { protocol: Protocol::AlternatingOffers, rounds, seed: 3, record_trace: true }
+    SessionConfig { protocol: Protocol::AlternatingOffers, rounds, seed: 3, record_trace: true, time_limit: None }
 }
 
 #[test]
@@ -68,6 +68,18 @@ fn rational_agents_never_agree_below_their_reservation_value() {
 }
 
 #[test]
+fn a_time_limit_ends_the_session() {
+    let problem = problem(3, 4, 2, 1);
+    let mut limited = config(1_000_000);
+    limited.time_limit = Some(std::time::Duration::from_millis(20));
+    let started = std::time::Instant::now();
+    let session = run_session(&problem, &[AgentKind::Hardliner, AgentKind::Hardliner], &limited, None).unwrap();
+    assert!(session.agreement.is_none());
+    assert!(session.rounds < 1_000_000);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
 fn sessions_are_deterministic_for_a_seed() {
     let problem = problem(4, 5, 3, 9);
     let kinds = [AgentKind::Random, AgentKind::Micro, AgentKind::Aspiration];
@@ -83,7 +95,7 @@ fn single_text_converges_on_a_shared_interest() {
     let session = run_session(
         &problem,
         &[AgentKind::Conceder, AgentKind::Linear, AgentKind::Conceder],
-        &SessionConfig { protocol: Protocol::SingleText, rounds: 100, seed: 1, record_trace: true },
+        &SessionConfig { protocol: Protocol::SingleText, rounds: 100, seed: 1, record_trace: true, time_limit: None },
         None,
     )
     .unwrap();
@@ -106,6 +118,7 @@ fn tournament_config(shard: Option<(usize, usize)>) -> TournamentConfig {
         agents: vec![AgentKind::Boulware, AgentKind::Conceder, AgentKind::TitForTat, AgentKind::Micro, AgentKind::Random],
         repetitions: 2,
         rounds: 50,
+        time_limit: None,
         protocol: Protocol::AlternatingOffers,
         self_play: true,
         rotate: true,
