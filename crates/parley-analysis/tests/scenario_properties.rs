@@ -1,0 +1,195 @@
+//! Scenario analysis against brute force: on random small negotiations, whether all red lines can
+//! hold and the minimal conflicting sets are exactly what enumerating every outcome gives, and the
+//! zone of agreement on a numeric issue is exactly the values each party's red lines allow.
+
+use std::collections::BTreeSet;
+
+use parley_analysis::scenario::{ScenarioOptions, Zone, analyse};
+use parley_core::model::Value;
+use parley_core::scenario;
+use parley_core::timeline::Point;
+use parley_core::visibility::Viewer;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+const TESTS: &[&str] = &[
+    "cap >= 2",
+    "cap <= 2",
+    "cap >= 4",
+    "cap <= 1",
+    "cap == 3",
+    "cap != 0",
+    "mode == 'low'",
+    "mode != 'low'",
+    "mode >= 'mid'",
+    "mode < 'high'",
+    "flag",
+    "not flag",
+    "'a' in zones",
+    "'a' not in zones",
+    "'b' in zones",
+    "zones subset ['a']",
+    "zones == []",
+];
+
+fn red_line() -> impl Strategy<Value = String> {
+    let test = (0..TESTS.len()).prop_map(|index| TESTS[index].to_owned());
+    prop_oneof![
+        3 => test.clone(),
+        1 => (test.clone(), test.clone()).prop_map(|(a, b)| format!("({a}) and ({b})")),
+        1 => (test.clone(), test.clone()).prop_map(|(a, b)| format!("({a}) or ({b})")),
+        1 => (test.clone(), test).prop_map(|(a, b)| format!("({a}) implies ({b})")),
+    ]
+}
+
+fn scenario_text(red_lines: &[(usize, String)]) -> String {
+    let mut text = String::from(
+        r#"[negotiation]
+id = "p"
+title = "P"
+
+[[parties]]
+id = "A"
+role = "principal"
+
+[[parties]]
+id = "B"
+role = "principal"
+
+[[issues]]
+id = "cap"
+kind = "integer"
+min = 0
+max = 5
+
+[[issues]]
+id = "mode"
+kind = "choice"
+options = ["low", "mid", "high"]
+ordered = true
+
+[[issues]]
+id = "flag"
+kind = "yes-no"
+
+[[issues]]
+id = "zones"
+kind = "subset"
+elements = ["a", "b", "c"]
+
+[[items]]
+number = 1
+title = "Everything"
+settles = ["cap", "mode", "flag", "zones"]
+
+"#,
+    );
+    for (index, (party, expr)) in red_lines.iter().enumerate() {
+        let party = if *party == 0 { "A" } else { "B" };
+        text.push_str(&format!("[[red_lines]]\nid = \"r{index}\"\nparty = \"{party}\"\nexpr = \"{expr}\"\n\n"));
+    }
+    text
+}
+
+/// Every outcome of the four issues.
+fn outcomes() -> Vec<Vec<(&'static str, Value)>> {
+    let mut all = Vec::new();
+    for cap in 0..=5 {
+        for mode in ["low", "mid", "high"] {
+            for flag in [false, true] {
+                for mask in 0..8u32 {
+                    let zones: BTreeSet<String> = ["a", "b", "c"]
+                        .iter()
+                        .enumerate()
+                        .filter(|(bit, _)| mask & (1 << bit) != 0)
+                        .map(|(_, name)| (*name).to_owned())
+                        .collect();
+                    all.push(vec![
+                        ("cap", Value::Integer(cap)),
+                        ("mode", Value::Choice(mode.to_owned())),
+                        ("flag", Value::Bool(flag)),
+                        ("zones", Value::Set(zones)),
+                    ]);
+                }
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn red_line_conflicts_and_zones_agree_with_brute_force() {
+    let all = outcomes();
+    let mut runner = TestRunner::new(Config { cases: 150, ..Config::default() });
+    let strategy = proptest::collection::vec((0usize..2, red_line()), 1..6);
+    runner
+        .run(&strategy, |red_lines| {
+            let text = scenario_text(&red_lines);
+            let negotiation = scenario::parse(&text).unwrap_or_else(|problems| panic!("{problems:?}\n{text}")).negotiation;
+            let kind = |issue: &str| negotiation.issue(issue).map(|issue| issue.kind.clone());
+            // Which red lines each outcome satisfies.
+            let satisfied: Vec<Vec<bool>> = all
+                .iter()
+                .map(|outcome| {
+                    let value_of = |issue: &str| outcome.iter().find(|(name, _)| *name == issue).map(|(_, value)| value.clone());
+                    negotiation.red_lines.iter().map(|red_line| red_line.expr.evaluate_with(&value_of, &kind) == Some(true)).collect()
+                })
+                .collect();
+            let holds_together = |set: &[usize]| satisfied.iter().any(|row| set.iter().all(|&index| row[index]));
+            let count = negotiation.red_lines.len();
+            let everything: Vec<usize> = (0..count).collect();
+
+            let analysis = analyse(&negotiation, &Point::now(), &Viewer::Everything, &ScenarioOptions::default());
+            prop_assert_eq!(analysis.red_lines.all_can_hold, Some(holds_together(&everything)), "{}", text);
+
+            // Minimal unsatisfiable sets of up to four red lines, by brute force.
+            let mut expected: BTreeSet<BTreeSet<String>> = BTreeSet::new();
+            for mask in 1u32..(1 << count) {
+                let set: Vec<usize> = (0..count).filter(|bit| mask & (1 << bit) != 0).collect();
+                if set.len() > 4 || holds_together(&set) {
+                    continue;
+                }
+                let minimal = set.iter().all(|&left_out| {
+                    let rest: Vec<usize> = set.iter().copied().filter(|&index| index != left_out).collect();
+                    rest.is_empty() || holds_together(&rest)
+                });
+                if minimal {
+                    expected.insert(set.iter().map(|index| format!("r{index}")).collect());
+                }
+            }
+            let found: BTreeSet<BTreeSet<String>> = analysis
+                .red_lines
+                .conflicts
+                .iter()
+                .map(|conflict| conflict.red_lines.iter().map(|red_line| red_line.id.clone().expect("all visible")).collect())
+                .collect();
+            prop_assert_eq!(&found, &expected, "{}", text);
+
+            // The zone of agreement on `cap`: values every party with red lines on it can accept.
+            if let Some(zone) = analysis.zopa.iter().find(|zone| zone.issue == "cap") {
+                let acceptable_to = |party: &str, cap: i64| {
+                    let mine: Vec<usize> = (0..count)
+                        .filter(|&index| {
+                            negotiation.red_lines[index].party == party && negotiation.red_lines[index].expr.issues().contains(&"cap")
+                        })
+                        .collect();
+                    mine.is_empty()
+                        || satisfied
+                            .iter()
+                            .zip(&all)
+                            .any(|(row, outcome)| outcome[0].1 == Value::Integer(cap) && mine.iter().all(|&index| row[index]))
+                };
+                let common: Vec<i64> = (0..=5).filter(|&cap| acceptable_to("A", cap) && acceptable_to("B", cap)).collect();
+                match &zone.zone {
+                    Zone::Interval { low, high } => {
+                        prop_assert!(!common.is_empty(), "{}", text);
+                        prop_assert_eq!(low.clone(), Some(Value::Integer(common[0])));
+                        prop_assert_eq!(high.clone(), Some(Value::Integer(*common.last().unwrap())));
+                    }
+                    Zone::None { .. } => prop_assert!(common.is_empty(), "{}", text),
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
