@@ -7,13 +7,13 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::expr::Expr;
 
 /// One set of talks: parties, the framework document, rounds, stances, red lines and statements.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Negotiation {
     pub id: String,
     pub title: String,
@@ -54,6 +54,19 @@ impl Negotiation {
         self.signatories.iter().any(|signatory| signatory == party)
     }
 
+    /// Puts every item's and revision's proposed values in the order the issues are declared, the
+    /// one order that survives any serialisation (a JSON object does not keep its key order).
+    pub fn order_proposals(&mut self) {
+        let position = |id: &str| self.issues.iter().position(|issue| issue.id == id).unwrap_or(usize::MAX);
+        let order = |pairs: &mut Vec<(String, Value)>| pairs.sort_by_key(|(issue, _)| position(issue));
+        for item in &mut self.items {
+            order(&mut item.proposes);
+            for revision in &mut item.revisions {
+                order(&mut revision.proposes);
+            }
+        }
+    }
+
     /// The display name of a party, or its id when it has none.
     pub fn party_name<'a>(&'a self, id: &'a str) -> &'a str {
         self.party(id).map_or(id, |party| party.name.as_str())
@@ -61,7 +74,7 @@ impl Negotiation {
 }
 
 /// Someone at (or around) the table.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Party {
     pub id: String,
     pub name: String,
@@ -70,14 +83,14 @@ pub struct Party {
 }
 
 /// A person who speaks or acts for a party.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Member {
     pub id: String,
     pub name: String,
     pub title: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Drafts and revises the framework; its acceptance is not needed.
@@ -91,7 +104,7 @@ pub enum Role {
 }
 
 /// A decision variable the framework settles.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Issue {
     pub id: String,
     pub name: String,
@@ -99,7 +112,7 @@ pub struct Issue {
     pub kind: IssueKind,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum IssueKind {
     /// One option out of a list; `ordered` options can be compared with `<` and `>`.
@@ -172,13 +185,34 @@ pub fn serialize_values<S: serde::Serializer>(pairs: &[(String, Value)], seriali
     map.end()
 }
 
+/// Reads what [`serialize_values`] writes, keeping the order.
+pub fn deserialize_values<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<(String, Value)>, D::Error> {
+    struct Pairs;
+    impl<'de> serde::de::Visitor<'de> for Pairs {
+        type Value = Vec<(String, Value)>;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+            formatter.write_str("a map of issue values")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut pairs = Vec::new();
+            while let Some(entry) = map.next_entry::<String, Value>()? {
+                pairs.push(entry);
+            }
+            Ok(pairs)
+        }
+    }
+    deserializer.deserialize_map(Pairs)
+}
+
 pub(crate) fn quoted_list(names: &[String]) -> String {
     let quoted: Vec<String> = names.iter().map(|name| format!("\"{name}\"")).collect();
     format!("[{}]", quoted.join(", "))
 }
 
 /// A value of an issue.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Value {
     Choice(String),
@@ -217,7 +251,7 @@ impl fmt::Display for Value {
 }
 
 /// When something happened: in a round, on a date, or from the start of the record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Moment {
     Start,
@@ -226,7 +260,7 @@ pub enum Moment {
 }
 
 /// A numbered point of the framework document.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Item {
     pub number: u32,
     pub title: String,
@@ -234,7 +268,7 @@ pub struct Item {
     pub text: String,
     /// Issues this item settles; its `proposes` may only name these.
     pub settles: Vec<String>,
-    #[serde(serialize_with = "serialize_values")]
+    #[serde(serialize_with = "serialize_values", deserialize_with = "deserialize_values")]
     pub proposes: Vec<(String, Value)>,
     /// When the item entered the framework.
     pub introduced: Moment,
@@ -244,13 +278,13 @@ pub struct Item {
 }
 
 /// A change to an item made in a round.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Revision {
     pub round: String,
     pub by: Option<String>,
     pub title: Option<String>,
     pub text: Option<String>,
-    #[serde(serialize_with = "serialize_values")]
+    #[serde(serialize_with = "serialize_values", deserialize_with = "deserialize_values")]
     pub proposes: Vec<(String, Value)>,
     /// The item is taken out of the framework (it no longer needs agreement).
     pub removed: bool,
@@ -261,7 +295,7 @@ pub struct Revision {
 }
 
 /// A meeting, a shuttle visit or the publication of a text.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Round {
     pub id: String,
     pub title: String,
@@ -274,7 +308,7 @@ pub struct Round {
     pub summary: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RoundKind {
     Meeting,
@@ -283,7 +317,7 @@ pub enum RoundKind {
 }
 
 /// A party's position on an item, recorded at a moment.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Stance {
     pub party: String,
     pub item: u32,
@@ -294,7 +328,7 @@ pub struct Stance {
     pub note: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Position {
     Accepts,
@@ -330,7 +364,7 @@ impl fmt::Display for Position {
 }
 
 /// Who may see a stance or a red line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Visibility {
     /// Everyone.
@@ -342,12 +376,13 @@ pub enum Visibility {
 }
 
 /// A hard constraint a party holds over one or more issues.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RedLine {
     pub id: String,
     pub party: String,
     /// The constraint as written.
     pub expression: String,
+    /// Parsed from `expression`; not serialised (readers re-parse it).
     #[serde(skip)]
     pub expr: Expr,
     pub description: String,
@@ -360,7 +395,7 @@ pub struct RedLine {
 }
 
 /// How a party values the issues: `u = Σ weight · evaluation(value)`, evaluations in [0, 1].
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Preference {
     pub party: String,
     pub visibility: Visibility,
@@ -376,7 +411,7 @@ impl fmt::Debug for Preference {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct IssuePreference {
     pub issue: String,
     pub weight: f64,
@@ -384,7 +419,7 @@ pub struct IssuePreference {
 }
 
 /// The evaluation of an issue's values, on a 0..1 scale.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Valuation {
     /// Numeric issues: 1 at `best`, 0 at `worst`, linear between and clipped beyond.
@@ -417,7 +452,7 @@ impl Valuation {
 }
 
 /// A value a party publicly (or confidentially) demands on an issue.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Demand {
     pub party: String,
     pub issue: String,
@@ -427,7 +462,7 @@ pub struct Demand {
 }
 
 /// Something someone said, with the checkable claims it makes.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Statement {
     pub id: String,
     pub speaker: String,
@@ -444,7 +479,7 @@ pub struct Statement {
     pub claims: Vec<Claim>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Attribution {
     Named,
@@ -452,7 +487,7 @@ pub enum Attribution {
 }
 
 /// A checkable assertion made in a statement.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Claim {
     pub kind: ClaimKind,
     /// The statement asserts the opposite ("it would be wrong to say Ukraine accepted").
@@ -460,7 +495,7 @@ pub struct Claim {
     pub note: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ClaimKind {
     /// The party accepts the framework (as of a round's version, or as it stands).

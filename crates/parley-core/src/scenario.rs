@@ -81,7 +81,12 @@ pub fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
     let has_errors = cx.problems.iter().any(|problem| problem.severity == Severity::Error);
     let mut diagnostics = cx.problems;
     sort(&mut diagnostics);
-    if has_errors { Err(diagnostics) } else { Ok(Scenario { negotiation, warnings: diagnostics }) }
+    if has_errors {
+        return Err(diagnostics);
+    }
+    let mut negotiation = negotiation;
+    negotiation.order_proposals();
+    Ok(Scenario { negotiation, warnings: diagnostics })
 }
 
 /// The ids each section declares, read leniently before the sections themselves.

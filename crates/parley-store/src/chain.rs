@@ -1,0 +1,170 @@
+//! The hash chain and signatures.
+//!
+//! An event's hash is SHA-256 over the canonical JSON array
+//! `[negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash]` (object keys sorted,
+//! no whitespace). A signature is ed25519 over the 32 hash bytes, by the key the actor registered
+//! earlier in the same chain (a `key` event whose payload is `{"public_key": hex}`).
+
+use std::collections::HashMap;
+
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+use crate::event::{Event, NewEvent};
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|index| u8::from_str_radix(text.get(index..index + 2)?, 16).ok()).collect()
+}
+
+/// The bytes an event's hash covers.
+pub fn canonical(negotiation: &str, seq: u64, event: &NewEvent, recorded_at: &str, prev_hash: &str) -> Vec<u8> {
+    let fields = serde_json::json!([
+        negotiation,
+        seq,
+        event.kind,
+        event.key,
+        event.op.keyword(),
+        event.actor,
+        recorded_at,
+        event.payload,
+        prev_hash
+    ]);
+    fields.to_string().into_bytes()
+}
+
+/// Completes new events into chained, optionally signed events after `head` (seq, hash).
+pub fn seal(
+    negotiation: &str,
+    head: Option<(u64, String)>,
+    events: Vec<NewEvent>,
+    recorded_at: &str,
+    signer: Option<(&str, &SigningKey)>,
+) -> Vec<Event> {
+    let (mut seq, mut prev_hash) = head.unwrap_or((0, GENESIS.to_owned()));
+    let mut sealed = Vec::with_capacity(events.len());
+    for event in events {
+        seq += 1;
+        let hash_bytes = Sha256::digest(canonical(negotiation, seq, &event, recorded_at, &prev_hash));
+        let hash = hex(&hash_bytes);
+        let signature = match signer {
+            Some((party, key)) if party == event.actor => Some(hex(&key.sign(&hash_bytes).to_bytes())),
+            _ => None,
+        };
+        sealed.push(Event {
+            negotiation: negotiation.to_owned(),
+            seq,
+            kind: event.kind,
+            key: event.key,
+            op: event.op,
+            actor: event.actor,
+            recorded_at: recorded_at.to_owned(),
+            payload: event.payload,
+            prev_hash: prev_hash.clone(),
+            hash: hash.clone(),
+            signature,
+        });
+        prev_hash = hash;
+    }
+    sealed
+}
+
+/// The first event that breaks the chain, and how.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("event {seq} of `{negotiation}`: {reason}")]
+pub struct VerifyError {
+    pub negotiation: String,
+    pub seq: u64,
+    pub reason: String,
+}
+
+/// Checks a negotiation's events: numbering, links, hashes and every signature.
+pub fn verify(events: &[Event]) -> Result<usize, VerifyError> {
+    let mut keys: HashMap<String, VerifyingKey> = HashMap::new();
+    let mut prev_hash = GENESIS.to_owned();
+    let mut signed = 0;
+    for (position, event) in events.iter().enumerate() {
+        let fail = |reason: String| VerifyError { negotiation: event.negotiation.clone(), seq: event.seq, reason };
+        let expected_seq = position as u64 + 1;
+        if event.seq != expected_seq {
+            return Err(fail(format!(
+                "numbered {} where {expected_seq} was expected (an event was removed, inserted or moved)",
+                event.seq
+            )));
+        }
+        if event.prev_hash != prev_hash {
+            return Err(fail("does not link to the event before it (the chain was edited here or before)".to_owned()));
+        }
+        let new = NewEvent {
+            kind: event.kind.clone(),
+            key: event.key.clone(),
+            op: event.op,
+            actor: event.actor.clone(),
+            payload: event.payload.clone(),
+        };
+        let hash_bytes = Sha256::digest(canonical(&event.negotiation, event.seq, &new, &event.recorded_at, &event.prev_hash));
+        if hex(&hash_bytes) != event.hash {
+            return Err(fail("its content does not match its hash (it was edited)".to_owned()));
+        }
+        // A key event registers (or rotates) its party's key: it is checked against the key
+        // already registered, or, for the first registration, against the key it carries.
+        let carried = if event.kind == "key" && event.op == crate::event::Op::Upsert {
+            let public = event.payload.get("public_key").and_then(|value| value.as_str()).and_then(unhex);
+            Some(
+                public
+                    .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+                    .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok())
+                    .ok_or_else(|| fail("malformed public key".to_owned()))?,
+            )
+        } else {
+            None
+        };
+        if let Some(signature) = &event.signature {
+            let key = keys
+                .get(&event.actor)
+                .or(carried.as_ref().filter(|_| event.key == event.actor))
+                .ok_or_else(|| fail(format!("signed, but `{}` has no registered key before it", event.actor)))?;
+            let bytes: [u8; 64] =
+                unhex(signature).and_then(|bytes| bytes.try_into().ok()).ok_or_else(|| fail("malformed signature".to_owned()))?;
+            key.verify(&hash_bytes, &Signature::from_bytes(&bytes))
+                .map_err(|_| fail(format!("the signature is not `{}`'s", event.actor)))?;
+            signed += 1;
+        } else if carried.is_some() && keys.contains_key(&event.key) {
+            return Err(fail(format!("replaces `{}`'s key without a signature by the old one", event.key)));
+        }
+        if let Some(key) = carried {
+            keys.insert(event.key.clone(), key);
+        }
+        prev_hash = event.hash.clone();
+    }
+    Ok(signed)
+}
+
+/// A signing key from its 32 secret bytes in hex.
+pub fn signing_key(hex_text: &str) -> Option<SigningKey> {
+    let bytes: [u8; 32] = unhex(hex_text.trim())?.try_into().ok()?;
+    Some(SigningKey::from_bytes(&bytes))
+}
+
+/// The event registering a party's public key.
+pub fn key_event(party: &str, key: &SigningKey) -> NewEvent {
+    NewEvent {
+        kind: "key".to_owned(),
+        key: party.to_owned(),
+        op: crate::event::Op::Upsert,
+        actor: party.to_owned(),
+        payload: serde_json::json!({ "public_key": hex(&key.verifying_key().to_bytes()) }),
+    }
+}

@@ -1,0 +1,269 @@
+//! Events, the changes a scenario implies, and the negotiation they fold into.
+
+use std::collections::HashMap;
+
+use parley_core::expr::Expr;
+use parley_core::model::{Demand, Item, Negotiation, Party, Preference, RedLine, Round, Stance, Statement};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+/// What an event does to its entity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Op {
+    Upsert,
+    Delete,
+}
+
+impl Op {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Op::Upsert => "upsert",
+            Op::Delete => "delete",
+        }
+    }
+}
+
+/// An event to append: the chain fields are filled in by the store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    /// The entity kind: `negotiation`, `party`, `issue`, `round`, `item`, `stance`, `red-line`,
+    /// `statement`, `preference`, `demand` or `key`.
+    pub kind: String,
+    /// The entity's key within its kind (an id, an item number, a party).
+    pub key: String,
+    pub op: Op,
+    /// Who made the change: a party id, or `import` for a scenario file's neutral content.
+    pub actor: String,
+    /// The entity (canonical JSON), `null` for a deletion.
+    pub payload: Json,
+}
+
+/// A stored event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub negotiation: String,
+    /// 1, 2, 3, ... within the negotiation.
+    pub seq: u64,
+    pub kind: String,
+    pub key: String,
+    pub op: Op,
+    pub actor: String,
+    /// UTC, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub recorded_at: String,
+    pub payload: Json,
+    /// Hex SHA-256 of the previous event (64 zeros for the first).
+    pub prev_hash: String,
+    pub hash: String,
+    /// Hex ed25519 signature of the hash by the actor's registered key, if signed.
+    pub signature: Option<String>,
+}
+
+/// The entities of a negotiation, as `(kind, key, actor, payload)`, in dependency order.
+fn entities(negotiation: &Negotiation) -> Vec<(String, String, String, Json)> {
+    let json = |value: &dyn erased::Serialize| value.to_json();
+    let mut entities = Vec::new();
+    let header = serde_json::json!({
+        "id": negotiation.id,
+        "title": negotiation.title,
+        "description": negotiation.description,
+        "signatories": negotiation.signatories,
+    });
+    entities.push(("negotiation".to_owned(), negotiation.id.clone(), "import".to_owned(), header));
+    for party in &negotiation.parties {
+        entities.push(("party".to_owned(), party.id.clone(), "import".to_owned(), json(party)));
+    }
+    for issue in &negotiation.issues {
+        entities.push(("issue".to_owned(), issue.id.clone(), "import".to_owned(), json(issue)));
+    }
+    for round in &negotiation.rounds {
+        entities.push(("round".to_owned(), round.id.clone(), "import".to_owned(), json(round)));
+    }
+    for item in &negotiation.items {
+        entities.push(("item".to_owned(), item.number.to_string(), item.by.clone().unwrap_or_else(|| "import".to_owned()), json(item)));
+    }
+    // Stances are facts at moments: keyed by their content, so re-importing the same stance twice
+    // is one entity, and a stance can appear more than once only if it differs.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for stance in &negotiation.stances {
+        let payload = json(stance);
+        let content = payload.to_string();
+        let count = seen.entry(content.clone()).or_insert(0);
+        *count += 1;
+        let key = format!("{}#{}", crate::chain::sha256_hex(content.as_bytes()), count);
+        entities.push(("stance".to_owned(), key, stance.party.clone(), payload));
+    }
+    for red_line in &negotiation.red_lines {
+        entities.push(("red-line".to_owned(), red_line.id.clone(), red_line.party.clone(), json(red_line)));
+    }
+    for statement in &negotiation.statements {
+        entities.push((
+            "statement".to_owned(),
+            statement.id.clone(),
+            statement.party.clone().unwrap_or_else(|| "import".to_owned()),
+            json(statement),
+        ));
+    }
+    for preference in &negotiation.preferences {
+        entities.push(("preference".to_owned(), preference.party.clone(), preference.party.clone(), json(preference)));
+    }
+    for demand in &negotiation.demands {
+        entities.push(("demand".to_owned(), format!("{}/{}", demand.party, demand.issue), demand.party.clone(), json(demand)));
+    }
+    entities
+}
+
+/// The events that turn the state `current` (folded from the log) into `wanted`: upserts of new or
+/// changed entities, deletions of vanished ones. Importing the same scenario twice yields none.
+pub fn changes(current: Option<&Negotiation>, wanted: &Negotiation) -> Vec<NewEvent> {
+    let before: HashMap<(String, String), Json> =
+        current.map(entities).unwrap_or_default().into_iter().map(|(kind, key, _, payload)| ((kind, key), payload)).collect();
+    let after = entities(wanted);
+    let mut events = Vec::new();
+    for (kind, key, actor, payload) in &after {
+        if before.get(&(kind.clone(), key.clone())) != Some(payload) {
+            events.push(NewEvent { kind: kind.clone(), key: key.clone(), op: Op::Upsert, actor: actor.clone(), payload: payload.clone() });
+        }
+    }
+    if let Some(current) = current {
+        let kept: std::collections::HashSet<(String, String)> = after.iter().map(|(kind, key, _, _)| (kind.clone(), key.clone())).collect();
+        for (kind, key, actor, _) in entities(current) {
+            if !kept.contains(&(kind.clone(), key.clone())) {
+                events.push(NewEvent { kind, key, op: Op::Delete, actor, payload: Json::Null });
+            }
+        }
+    }
+    events
+}
+
+/// Why events do not fold into a negotiation.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("event {seq} ({kind} {key}): {message}")]
+pub struct FoldError {
+    pub seq: u64,
+    pub kind: String,
+    pub key: String,
+    pub message: String,
+}
+
+/// Entities of one kind in first-insertion order, replaced in place by later upserts.
+struct Collection<T> {
+    entries: Vec<(String, T)>,
+}
+
+impl<T> Collection<T> {
+    fn new() -> Collection<T> {
+        Collection { entries: Vec::new() }
+    }
+
+    fn upsert(&mut self, key: &str, value: T) {
+        match self.entries.iter_mut().find(|(existing, _)| existing == key) {
+            Some(slot) => slot.1 = value,
+            None => self.entries.push((key.to_owned(), value)),
+        }
+    }
+
+    fn delete(&mut self, key: &str) {
+        self.entries.retain(|(existing, _)| existing != key);
+    }
+
+    fn values(self) -> Vec<T> {
+        self.entries.into_iter().map(|(_, value)| value).collect()
+    }
+}
+
+/// The negotiation the events describe (events up to and including `up_to` when given).
+pub fn fold(events: &[Event], up_to: Option<u64>) -> Result<Option<Negotiation>, FoldError> {
+    #[derive(Deserialize)]
+    struct Header {
+        id: String,
+        title: String,
+        description: String,
+        signatories: Vec<String>,
+    }
+    let mut header: Option<Header> = None;
+    let mut parties = Collection::<Party>::new();
+    let mut issues = Collection::new();
+    let mut rounds = Collection::<Round>::new();
+    let mut items = Collection::<Item>::new();
+    let mut stances = Collection::<Stance>::new();
+    let mut red_lines = Collection::<RedLine>::new();
+    let mut statements = Collection::<Statement>::new();
+    let mut preferences = Collection::<Preference>::new();
+    let mut demands = Collection::<Demand>::new();
+    for event in events.iter().filter(|event| up_to.is_none_or(|limit| event.seq <= limit)) {
+        let failed = |message: String| FoldError { seq: event.seq, kind: event.kind.clone(), key: event.key.clone(), message };
+        macro_rules! apply {
+            ($collection:expr) => {
+                match event.op {
+                    Op::Delete => $collection.delete(&event.key),
+                    Op::Upsert => {
+                        let value = serde_json::from_value(event.payload.clone()).map_err(|error| failed(error.to_string()))?;
+                        $collection.upsert(&event.key, value);
+                    }
+                }
+            };
+        }
+        match event.kind.as_str() {
+            "negotiation" => {
+                header = match event.op {
+                    Op::Upsert => Some(serde_json::from_value(event.payload.clone()).map_err(|error| failed(error.to_string()))?),
+                    Op::Delete => None,
+                }
+            }
+            "party" => apply!(parties),
+            "issue" => apply!(issues),
+            "round" => apply!(rounds),
+            "item" => apply!(items),
+            "stance" => apply!(stances),
+            "red-line" => apply!(red_lines),
+            "statement" => apply!(statements),
+            "preference" => apply!(preferences),
+            "demand" => apply!(demands),
+            "key" => {}
+            other => return Err(failed(format!("unknown event kind `{other}`"))),
+        }
+    }
+    let Some(header) = header else { return Ok(None) };
+    let mut red_lines = red_lines.values();
+    for red_line in &mut red_lines {
+        red_line.expr = Expr::parse(&red_line.expression).map_err(|error| FoldError {
+            seq: 0,
+            kind: "red-line".to_owned(),
+            key: red_line.id.clone(),
+            message: format!("stored expression does not parse: {error}"),
+        })?;
+    }
+    let mut items = items.values();
+    items.sort_by_key(|item| item.number);
+    let mut negotiation = Negotiation {
+        id: header.id,
+        title: header.title,
+        description: header.description,
+        signatories: header.signatories,
+        parties: parties.values(),
+        issues: issues.values(),
+        items,
+        rounds: rounds.values(),
+        stances: stances.values(),
+        red_lines,
+        statements: statements.values(),
+        preferences: preferences.values(),
+        demands: demands.values(),
+    };
+    negotiation.order_proposals();
+    Ok(Some(negotiation))
+}
+
+/// Serialising any model type to JSON through one non-generic call site.
+mod erased {
+    pub trait Serialize {
+        fn to_json(&self) -> serde_json::Value;
+    }
+
+    impl<T: serde::Serialize> Serialize for T {
+        fn to_json(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The negotiation record as an append-only, tamper-evident event log.
+//!
+//! Every change — a party, an issue, a round, an item (with its revisions), a stance, a red line,
+//! a statement, a preference profile, a demand, a party's public key — is an [`Event`]: an upsert or
+//! a deletion of one entity, with its actor and the time it was recorded. Each event carries the
+//! SHA-256 hash of the one before it and its own, so editing, deleting, inserting or reordering any
+//! stored event breaks the chain; a party's own events can also carry its ed25519 signature over
+//! the hash, so that not even a full rewrite of the chain can forge them. [`fold`] derives the
+//! [`Negotiation`] from the events; the foundation's engines then give status, diffs and claims.
+//!
+//! Storage is behind [`store::EventStore`]; [`sqlite::SqliteStore`] keeps a local file (WAL mode,
+//! synchronous commits).
+
+pub mod chain;
+pub mod event;
+pub mod sqlite;
+pub mod store;
+
+pub use chain::{VerifyError, verify};
+pub use event::{Event, NewEvent, Op, changes, fold};
+pub use parley_core::model::Negotiation;
+pub use store::{EventStore, StoreError};

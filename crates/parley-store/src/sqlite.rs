@@ -1,0 +1,248 @@
+//! The SQLite backend: one file, WAL journal, synchronous commits.
+//!
+//! A commit returns only once the WAL is synced (`synchronous = FULL`), so an acknowledged append
+//! survives the writer being killed or the machine losing power. Appends take the write lock up
+//! front (`BEGIN IMMEDIATE`), compare the head with the caller's expectation and either write all
+//! events or none.
+
+use std::path::Path;
+use std::time::Duration;
+
+use ed25519_dalek::SigningKey;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use crate::chain::seal;
+use crate::event::{Event, NewEvent, Op};
+use crate::store::{EventStore, StoreError, now_utc};
+
+/// The schema, one forward-only step per entry: `(version, SQL)`.
+pub const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/0001_events.sql")), (2, include_str!("../migrations/0002_append_only.sql"))];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 2;
+
+#[derive(Debug)]
+pub struct SqliteStore {
+    connection: Connection,
+    location: String,
+}
+
+impl SqliteStore {
+    /// Opens the database at `path`, creating it when `create` is set and it does not exist, and
+    /// brings its schema up to date. A database of a newer schema is refused untouched.
+    pub fn open(path: &Path, create: bool) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_at(path, create, SCHEMA_VERSION)
+    }
+
+    /// As [`SqliteStore::open`], migrating only up to `version` (for upgrade tests).
+    pub fn open_at(path: &Path, create: bool, version: i64) -> Result<SqliteStore, StoreError> {
+        let location = path.display().to_string();
+        if !create && !path.exists() {
+            return Err(StoreError::Missing { location });
+        }
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let sqlite = |source| StoreError::Sqlite { location: location.clone(), source };
+        let connection = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+        connection.busy_timeout(Duration::from_secs(10)).map_err(sqlite)?;
+        let mut store = SqliteStore { connection, location };
+        store.prepare(version)?;
+        Ok(store)
+    }
+
+    /// The raw connection, for tests and benchmarks that need to go around the log.
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    fn error(&self, source: rusqlite::Error) -> StoreError {
+        let corrupt = matches!(source.sqlite_error_code(), Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt));
+        if corrupt {
+            StoreError::NotADatabase { location: self.location.clone(), detail: source.to_string() }
+        } else {
+            StoreError::Sqlite { location: self.location.clone(), source }
+        }
+    }
+
+    fn prepare(&mut self, target: i64) -> Result<(), StoreError> {
+        // Reading the schema first: a corrupt file or a foreign database fails here, before any write.
+        let tables: Vec<String> = {
+            let mut statement =
+                self.connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").map_err(|source| self.error(source))?;
+            let rows = statement.query_map([], |row| row.get(0)).map_err(|source| self.error(source))?;
+            rows.collect::<Result<_, _>>().map_err(|source| self.error(source))?
+        };
+        let ours = tables.iter().any(|name| name == "schema_migrations");
+        if !ours && !tables.is_empty() {
+            return Err(StoreError::NotADatabase {
+                location: self.location.clone(),
+                detail: format!("it holds other tables ({}) and no schema_migrations", tables.join(", ")),
+            });
+        }
+        let current: i64 = if ours {
+            self.connection
+                .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |row| row.get(0))
+                .map_err(|source| self.error(source))?
+        } else {
+            0
+        };
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema { location: self.location.clone(), found: current, supported: SCHEMA_VERSION });
+        }
+        let journal: String =
+            self.connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(|source| self.error(source))?;
+        if !journal.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::NotADatabase {
+                location: self.location.clone(),
+                detail: format!("cannot switch to WAL (journal mode {journal})"),
+            });
+        }
+        self.connection.pragma_update(None, "synchronous", "FULL").map_err(|source| self.error(source))?;
+        if current >= target {
+            return Ok(());
+        }
+        let location = self.location.clone();
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|source| StoreError::Sqlite { location: location.clone(), source })?;
+        let sqlite = |source| StoreError::Sqlite { location: location.clone(), source };
+        transaction
+            .execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            .map_err(sqlite)?;
+        // Re-read under the write lock: another process may have migrated meanwhile.
+        let current: i64 =
+            transaction.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |row| row.get(0)).map_err(sqlite)?;
+        for (version, sql) in MIGRATIONS.iter().filter(|(version, _)| *version > current && *version <= target) {
+            transaction.execute_batch(sql).map_err(sqlite)?;
+            transaction
+                .execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", params![version, now_utc()])
+                .map_err(sqlite)?;
+        }
+        transaction.commit().map_err(sqlite)
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.connection
+            .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |row| row.get(0))
+            .map_err(|source| self.error(source))
+    }
+}
+
+fn row_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Event, String)> {
+    let op: String = row.get(4)?;
+    let payload: String = row.get(7)?;
+    let seq: i64 = row.get(1)?;
+    let event = Event {
+        negotiation: row.get(0)?,
+        seq: seq as u64,
+        kind: row.get(2)?,
+        key: row.get(3)?,
+        op: if op == "delete" { Op::Delete } else { Op::Upsert },
+        actor: row.get(5)?,
+        recorded_at: row.get(6)?,
+        payload: serde_json::Value::Null,
+        prev_hash: row.get(8)?,
+        hash: row.get(9)?,
+        signature: row.get(10)?,
+    };
+    // An unknown op is kept visible to `verify` by hashing it as written.
+    let event = if op == "upsert" || op == "delete" { event } else { Event { kind: format!("{}?op={op}", event.kind), ..event } };
+    Ok((event, payload))
+}
+
+impl EventStore for SqliteStore {
+    fn location(&self) -> &str {
+        &self.location
+    }
+
+    fn negotiations(&mut self) -> Result<Vec<String>, StoreError> {
+        let mut statement =
+            self.connection.prepare("SELECT DISTINCT negotiation FROM events ORDER BY negotiation").map_err(|source| self.error(source))?;
+        let rows = statement.query_map([], |row| row.get(0)).map_err(|source| self.error(source))?;
+        rows.collect::<Result<_, _>>().map_err(|source| self.error(source))
+    }
+
+    fn head(&mut self, negotiation: &str) -> Result<Option<(u64, String)>, StoreError> {
+        self.connection
+            .query_row("SELECT seq, hash FROM events WHERE negotiation = ?1 ORDER BY seq DESC LIMIT 1", [negotiation], |row| {
+                Ok((row.get::<_, i64>(0)? as u64, row.get(1)?))
+            })
+            .optional()
+            .map_err(|source| self.error(source))
+    }
+
+    fn events(&mut self, negotiation: &str) -> Result<Vec<Event>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature
+                 FROM events WHERE negotiation = ?1 ORDER BY seq",
+            )
+            .map_err(|source| self.error(source))?;
+        let rows = statement.query_map([negotiation], row_event).map_err(|source| self.error(source))?;
+        let mut events = Vec::new();
+        for row in rows {
+            let (mut event, payload) = row.map_err(|source| self.error(source))?;
+            // A payload that is not JSON was edited outside parley; keep it as a string so that
+            // `verify` reports the hash mismatch instead of the read failing.
+            event.payload = serde_json::from_str(&payload).unwrap_or(serde_json::Value::String(payload));
+            events.push(event);
+        }
+        Ok(events)
+    }
+
+    fn append(
+        &mut self,
+        negotiation: &str,
+        expected: u64,
+        events: Vec<NewEvent>,
+        signer: Option<(&str, &SigningKey)>,
+    ) -> Result<Vec<Event>, StoreError> {
+        let location = self.location.clone();
+        let sqlite = |source| StoreError::Sqlite { location: location.clone(), source };
+        let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite)?;
+        let head: Option<(i64, String)> = transaction
+            .query_row("SELECT seq, hash FROM events WHERE negotiation = ?1 ORDER BY seq DESC LIMIT 1", [negotiation], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()
+            .map_err(sqlite)?;
+        let actual = head.as_ref().map_or(0, |(seq, _)| *seq as u64);
+        if actual != expected {
+            return Err(StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual });
+        }
+        let sealed = seal(negotiation, head.map(|(seq, hash)| (seq as u64, hash)), events, &now_utc(), signer);
+        {
+            let mut insert = transaction
+                .prepare_cached(
+                    "INSERT INTO events (negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(sqlite)?;
+            for event in &sealed {
+                insert
+                    .execute(params![
+                        event.negotiation,
+                        event.seq as i64,
+                        event.kind,
+                        event.key,
+                        event.op.keyword(),
+                        event.actor,
+                        event.recorded_at,
+                        event.payload.to_string(),
+                        event.prev_hash,
+                        event.hash,
+                        event.signature,
+                    ])
+                    .map_err(sqlite)?;
+            }
+        }
+        transaction.commit().map_err(sqlite)?;
+        Ok(sealed)
+    }
+}

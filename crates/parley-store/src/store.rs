@@ -1,0 +1,101 @@
+//! The storage trait every backend implements, and its errors.
+
+use ed25519_dalek::SigningKey;
+use parley_core::model::Negotiation;
+
+use crate::event::{Event, FoldError, NewEvent, fold};
+
+/// Why a store operation failed. [`StoreError::Conflict`] is the only retryable one.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another writer appended first: re-read the head, recompute, retry.
+    #[error("`{negotiation}` moved on: expected head event {expected}, found {actual}; another writer appended first — re-read and retry")]
+    Conflict { negotiation: String, expected: u64, actual: u64 },
+    #[error("{location} has schema version {found}, newer than the {supported} this build understands; upgrade parley")]
+    NewerSchema { location: String, found: i64, supported: i64 },
+    #[error("{location} is not a parley database: {detail}")]
+    NotADatabase { location: String, detail: String },
+    #[error("{location} does not exist (run `parley import` to create it)")]
+    Missing { location: String },
+    #[error("no negotiation `{negotiation}` in {location}{hint}")]
+    UnknownNegotiation { negotiation: String, location: String, hint: String },
+    #[error("stored events of `{negotiation}` do not fold into a negotiation: {source}")]
+    Fold { negotiation: String, source: FoldError },
+    #[error("{location}: {source}")]
+    Sqlite { location: String, source: rusqlite::Error },
+}
+
+impl StoreError {
+    /// Whether the same operation may succeed if retried after re-reading.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Conflict { .. })
+    }
+}
+
+/// An append-only, hash-chained log of negotiation events.
+pub trait EventStore {
+    /// Where the store lives, for messages.
+    fn location(&self) -> &str;
+
+    /// The negotiations the store holds, by id.
+    fn negotiations(&mut self) -> Result<Vec<String>, StoreError>;
+
+    /// The sequence number and hash of the last event, if any.
+    fn head(&mut self, negotiation: &str) -> Result<Option<(u64, String)>, StoreError>;
+
+    /// Every event of a negotiation in order.
+    fn events(&mut self, negotiation: &str) -> Result<Vec<Event>, StoreError>;
+
+    /// Appends events atomically after the head `expected` (0 for an empty log), stamping them
+    /// with the current time, chaining and (for the signer's own events) signing them. Returns the
+    /// stored events once they are durable. Fails with [`StoreError::Conflict`], writing nothing,
+    /// if the head has moved.
+    fn append(
+        &mut self,
+        negotiation: &str,
+        expected: u64,
+        events: Vec<NewEvent>,
+        signer: Option<(&str, &SigningKey)>,
+    ) -> Result<Vec<Event>, StoreError>;
+
+    /// The negotiation as of event `up_to` (all events when `None`).
+    fn negotiation(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Negotiation, StoreError> {
+        let events = self.events(negotiation)?;
+        match fold(&events, up_to) {
+            Ok(Some(found)) => Ok(found),
+            Ok(None) => {
+                let known = self.negotiations()?;
+                let hint = if known.is_empty() { " (it holds none)".to_owned() } else { format!(" (it holds: {})", known.join(", ")) };
+                Err(StoreError::UnknownNegotiation { negotiation: negotiation.to_owned(), location: self.location().to_owned(), hint })
+            }
+            Err(source) => Err(StoreError::Fold { negotiation: negotiation.to_owned(), source }),
+        }
+    }
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn now_utc() -> String {
+    let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|elapsed| elapsed.as_secs()).unwrap_or(0);
+    let (days, rest) = ((seconds / 86_400) as i64, seconds % 86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3_600, rest % 3_600 / 60, rest % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn now_is_well_formed() {
+        let now = super::now_utc();
+        assert_eq!(now.len(), 20, "{now}");
+        assert!(now.starts_with("20") && now.ends_with('Z'), "{now}");
+    }
+}
