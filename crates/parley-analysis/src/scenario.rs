@@ -450,7 +450,9 @@ fn red_line_findings(
         let mut frontier: Vec<Vec<usize>> = in_force.iter().map(|&index| vec![index]).collect();
         let mut undetermined = false;
         for size in 1..=options.max_conflict_size.min(in_force.len()) {
-            let mut next = Vec::new();
+            // Connected sets grow by any red line sharing an issue with a member, not only by later
+            // ones: {r0, r1, r2} may be connected only through r2. Sorted sets, deduplicated.
+            let mut next = BTreeSet::new();
             for set in &frontier {
                 if conflicts.iter().any(|conflict| conflict.iter().all(|member| set.contains(member))) {
                     continue;
@@ -461,11 +463,11 @@ fn red_line_findings(
                         if size < options.max_conflict_size {
                             let shared: BTreeSet<&str> = set.iter().flat_map(|&index| issues_of(index)).collect();
                             for &candidate in in_force {
-                                if candidate > *set.last().unwrap_or(&0) && issues_of(candidate).iter().any(|issue| shared.contains(issue))
-                                {
+                                if !set.contains(&candidate) && issues_of(candidate).iter().any(|issue| shared.contains(issue)) {
                                     let mut grown = set.clone();
                                     grown.push(candidate);
-                                    next.push(grown);
+                                    grown.sort_unstable();
+                                    next.insert(grown);
                                 }
                             }
                         }
@@ -473,7 +475,7 @@ fn red_line_findings(
                     None => undetermined = true,
                 }
             }
-            frontier = next;
+            frontier = next.into_iter().collect();
         }
         if undetermined {
             warnings.push("some sets of red lines span too many combinations to check; their conflicts may be missing".to_owned());

@@ -193,3 +193,21 @@ fn red_line_conflicts_and_zones_agree_with_brute_force() {
         })
         .unwrap();
 }
+
+/// Found by the property above: {r0, r1, r2} is connected only through r2 (r0 is about `mode`, r1
+/// about `cap`), so growing sets only by later red lines never built it.
+#[test]
+fn a_conflict_connected_only_through_its_last_red_line_is_found() {
+    let text =
+        scenario_text(&[(0, "mode != 'low'".to_owned()), (0, "cap <= 2".to_owned()), (0, "(cap >= 4) or (mode == 'low')".to_owned())]);
+    let negotiation = scenario::parse(&text).unwrap().negotiation;
+    let analysis = analyse(&negotiation, &Point::now(), &Viewer::Everything, &ScenarioOptions::default());
+    assert_eq!(analysis.red_lines.all_can_hold, Some(false));
+    let found: Vec<Vec<String>> = analysis
+        .red_lines
+        .conflicts
+        .iter()
+        .map(|conflict| conflict.red_lines.iter().map(|red_line| red_line.id.clone().unwrap()).collect())
+        .collect();
+    assert_eq!(found, vec![vec!["r0".to_owned(), "r1".to_owned(), "r2".to_owned()]]);
+}
