@@ -18,6 +18,10 @@ use crate::{BadInput, CheckArgs, ClaimsArgs, Command, Common, DiffArgs, StatusAr
 pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
     match command {
         Command::Check(args) => check(args, out),
+        Command::Import(args) => crate::record::import(args, out),
+        Command::Log(args) => crate::record::log(args, out),
+        Command::Verify(args) => crate::record::verify(args, out),
+        Command::Keygen(args) => crate::record::keygen(args, out),
         Command::Status(args) => status(args, out),
         Command::Diff(args) => diff(args, out),
         Command::Claims(args) => claims(args, out),
@@ -176,8 +180,16 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
-fn viewed(file: Option<&Path>, common: &Common) -> Result<Negotiation> {
-    let negotiation = load(file)?;
+fn viewed(file: Option<&Path>, common: &Common, from_db: &crate::FromDb) -> Result<Negotiation> {
+    let negotiation = match &from_db.db {
+        Some(db) => {
+            if let Some(file) = file {
+                return Err(BadInput(format!("give either a scenario file ({}) or --db, not both", file.display())).into());
+            }
+            crate::record::load(db, from_db.negotiation.as_deref())?
+        }
+        None => load(file)?,
+    };
     let viewer = viewer_of(&negotiation, &common.viewer)?;
     Ok(view(&negotiation, &viewer))
 }
@@ -256,7 +268,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
 // ---------------------------------------------------------------------------------------------
 
 fn status(args: StatusArgs, out: &mut dyn Write) -> Result<u8> {
-    let negotiation = viewed(args.file.as_deref(), &args.common)?;
+    let negotiation = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
     let record = Record::new(&negotiation);
     let as_of = point(&record, &args.as_of)?;
     let status = record.status(&as_of);
@@ -423,7 +435,7 @@ fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<u8> {
         [from, to] => (None, from, to),
         _ => return Err(BadInput("expected [FILE] FROM TO".to_owned()).into()),
     };
-    let negotiation = viewed(file, &args.common)?;
+    let negotiation = viewed(file, &args.common, &args.from_db)?;
     let record = Record::new(&negotiation);
     let from = point(&record, from)?;
     let to = point(&record, to)?;
@@ -522,7 +534,7 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
 // ---------------------------------------------------------------------------------------------
 
 fn claims(args: ClaimsArgs, out: &mut dyn Write) -> Result<u8> {
-    let negotiation = viewed(args.file.as_deref(), &args.common)?;
+    let negotiation = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
     let record = Record::new(&negotiation);
     let mut report = record.check_claims();
     if let Some(only) = args.only {

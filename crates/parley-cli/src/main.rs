@@ -7,6 +7,7 @@
 mod analysis;
 mod commands;
 mod output;
+mod record;
 mod simulation;
 
 use std::io::{self, Write};
@@ -31,8 +32,9 @@ Examples:
   parley status scenarios/ukraine-2025.toml --as-of geneva
   parley diff scenarios/ukraine-2025.toml kyiv-delivery geneva
   parley claims scenarios/ukraine-2025.toml --viewer public
+  parley import scenarios/ukraine-2025.toml && parley status --db parley.db && parley verify
 
-Exit codes: 0 success, 1 failure, 2 bad input. See docs/cli.md.";
+Exit codes: 0 success, 1 failure, 2 bad input, 3 a chain that does not verify. See docs/cli.md.";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -150,6 +152,117 @@ ranking.txt into the output folder.")]
     /// Draw a trace written by `parley simulate --trace` as SVG.
     #[command(name = "plot-trace")]
     PlotTrace(PlotTraceArgs),
+    /// Record a scenario file in a database as events; re-importing appends only the differences.
+    #[command(after_help = "\
+Examples:
+  parley import scenarios/ukraine-2025.toml                 into ./parley.db (created if absent)
+  parley import my-talks.toml --db talks.db
+  parley import my-talks.toml --sign UA=ua.key              UA's own changes signed with its key
+
+Each party, issue, round, item, stance, red line, statement, preference and demand that is new or
+changed becomes an event; one that disappeared from the file becomes a deletion. Events are chained
+by SHA-256 and the import is one atomic append: if someone else appended meanwhile, nothing is
+written and the command exits 1 with a message to retry. See docs/store.md.")]
+    Import(ImportArgs),
+    /// List a negotiation's events: sequence, time, actor, change, signature.
+    #[command(after_help = "\
+Examples:
+  parley log
+  parley log --db talks.db --negotiation ukraine-2025 --kind stance --json
+  parley log --viewer public")]
+    Log(LogArgs),
+    /// Check every chain and signature in a database; names the first bad event.
+    #[command(after_help = "\
+Examples:
+  parley verify
+  parley verify --db talks.db --json
+
+Exits 0 when every chain verifies, 3 when one does not (the first bad event is named), 2 when the
+database cannot be read.")]
+    Verify(VerifyArgs),
+    /// Make an ed25519 key for a party: the secret goes to a file only its holder should read.
+    #[command(after_help = "\
+Examples:
+  parley keygen UA -o ua.key
+  parley import talks.toml --sign UA=ua.key
+
+The file holds the 32-byte secret in hex, readable by its owner only. The public key is recorded
+in the chain the first time the party signs (`parley import --sign`).")]
+    Keygen(KeygenArgs),
+}
+
+/// Where a recorded negotiation lives: a database written by `parley import`.
+#[derive(Debug, Args)]
+struct StoreArgs {
+    /// The database: a SQLite file (default `parley.db` in the working directory).
+    #[arg(long, value_name = "PATH", default_value = record::DEFAULT_DB)]
+    db: PathBuf,
+}
+
+/// Reading a negotiation from a database instead of a file.
+#[derive(Debug, Args)]
+struct FromDb {
+    /// Read the negotiation from this database (see `parley import`) instead of a scenario file.
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Which negotiation in the database (needed only when it holds several).
+    #[arg(long, value_name = "ID", requires = "db")]
+    negotiation: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The scenario file (TOML); `-` reads standard input.
+    file: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Sign PARTY's own events with the key in KEYFILE (from `parley keygen`); repeatable.
+    #[arg(long, value_name = "PARTY=KEYFILE")]
+    sign: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct LogArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Which negotiation (needed only when the database holds several).
+    #[arg(long, value_name = "ID")]
+    negotiation: Option<String>,
+    /// Only events of this kind (party, issue, round, item, stance, red-line, statement, ...).
+    #[arg(long)]
+    kind: Option<String>,
+    /// Whose view: `all` (default, the database holder), `public`, `mediator`, or a party id. The
+    /// content and key of a stance, red line, preference or demand the viewer may not see are
+    /// replaced by `hidden`; its place in the chain stays visible.
+    #[arg(long, default_value = "all", value_name = "VIEWER")]
+    viewer: String,
+    /// Print the events as JSON lines.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct KeygenArgs {
+    /// The party the key is for.
+    party: String,
+    /// Where to write the secret key (refuses to overwrite).
+    #[arg(short, long, value_name = "KEYFILE")]
+    output: PathBuf,
+    /// Print the public key as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -334,6 +447,8 @@ struct StatusArgs {
     file: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
+    #[command(flatten)]
+    from_db: FromDb,
     /// A round id, a date (YYYY-MM-DD), `start` or `now` (the default).
     #[arg(long, value_name = "ROUND|DATE", default_value = "now")]
     as_of: String,
@@ -347,6 +462,8 @@ struct DiffArgs {
     arguments: Vec<String>,
     #[command(flatten)]
     common: Common,
+    #[command(flatten)]
+    from_db: FromDb,
 }
 
 #[derive(Debug, Args)]
@@ -355,6 +472,8 @@ struct ClaimsArgs {
     file: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
+    #[command(flatten)]
+    from_db: FromDb,
     /// Show only claims with this verdict.
     #[arg(long, value_enum)]
     only: Option<VerdictFilter>,

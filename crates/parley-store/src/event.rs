@@ -148,111 +148,174 @@ pub struct FoldError {
 
 /// Entities of one kind in first-insertion order, replaced in place by later upserts.
 struct Collection<T> {
-    entries: Vec<(String, T)>,
+    entries: Vec<Option<T>>,
+    index: HashMap<String, usize>,
 }
 
 impl<T> Collection<T> {
     fn new() -> Collection<T> {
-        Collection { entries: Vec::new() }
+        Collection { entries: Vec::new(), index: HashMap::new() }
     }
 
     fn upsert(&mut self, key: &str, value: T) {
-        match self.entries.iter_mut().find(|(existing, _)| existing == key) {
-            Some(slot) => slot.1 = value,
-            None => self.entries.push((key.to_owned(), value)),
+        match self.index.get(key) {
+            Some(&slot) => self.entries[slot] = Some(value),
+            None => {
+                self.index.insert(key.to_owned(), self.entries.len());
+                self.entries.push(Some(value));
+            }
         }
     }
 
     fn delete(&mut self, key: &str) {
-        self.entries.retain(|(existing, _)| existing != key);
+        if let Some(slot) = self.index.remove(key) {
+            self.entries[slot] = None;
+        }
     }
 
     fn values(self) -> Vec<T> {
-        self.entries.into_iter().map(|(_, value)| value).collect()
+        self.entries.into_iter().flatten().collect()
+    }
+}
+
+/// An event's payload as the fold reads it: parsed already, or the stored JSON text.
+#[derive(Clone, Copy, Debug)]
+pub enum Payload<'a> {
+    Json(&'a Json),
+    Text(&'a str),
+}
+
+impl Payload<'_> {
+    fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, serde_json::Error> {
+        match self {
+            Payload::Json(json) => T::deserialize(json),
+            Payload::Text(text) => serde_json::from_str(text),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Header {
+    id: String,
+    title: String,
+    description: String,
+    signatories: Vec<String>,
+}
+
+/// Applies events one at a time; [`Folder::finish`] gives the negotiation they describe.
+#[allow(missing_debug_implementations)]
+pub struct Folder {
+    header: Option<Header>,
+    parties: Collection<Party>,
+    issues: Collection<parley_core::model::Issue>,
+    rounds: Collection<Round>,
+    items: Collection<Item>,
+    stances: Collection<Stance>,
+    red_lines: Collection<RedLine>,
+    statements: Collection<Statement>,
+    preferences: Collection<Preference>,
+    demands: Collection<Demand>,
+}
+
+impl Default for Folder {
+    fn default() -> Folder {
+        Folder::new()
+    }
+}
+
+impl Folder {
+    pub fn new() -> Folder {
+        Folder {
+            header: None,
+            parties: Collection::new(),
+            issues: Collection::new(),
+            rounds: Collection::new(),
+            items: Collection::new(),
+            stances: Collection::new(),
+            red_lines: Collection::new(),
+            statements: Collection::new(),
+            preferences: Collection::new(),
+            demands: Collection::new(),
+        }
+    }
+
+    /// Applies one event.
+    pub fn apply(&mut self, seq: u64, kind: &str, key: &str, op: Op, payload: Payload<'_>) -> Result<(), FoldError> {
+        let failed = |message: String| FoldError { seq, kind: kind.to_owned(), key: key.to_owned(), message };
+        macro_rules! apply {
+            ($collection:expr) => {
+                match op {
+                    Op::Delete => $collection.delete(key),
+                    Op::Upsert => {
+                        let value = payload.decode().map_err(|error| failed(error.to_string()))?;
+                        $collection.upsert(key, value);
+                    }
+                }
+            };
+        }
+        match kind {
+            "negotiation" => {
+                self.header = match op {
+                    Op::Upsert => Some(payload.decode().map_err(|error| failed(error.to_string()))?),
+                    Op::Delete => None,
+                }
+            }
+            "party" => apply!(self.parties),
+            "issue" => apply!(self.issues),
+            "round" => apply!(self.rounds),
+            "item" => apply!(self.items),
+            "stance" => apply!(self.stances),
+            "red-line" => apply!(self.red_lines),
+            "statement" => apply!(self.statements),
+            "preference" => apply!(self.preferences),
+            "demand" => apply!(self.demands),
+            "key" => {}
+            other => return Err(failed(format!("unknown event kind `{other}`"))),
+        }
+        Ok(())
+    }
+
+    /// The negotiation, or `None` when no header event has been applied.
+    pub fn finish(self) -> Result<Option<Negotiation>, FoldError> {
+        let Some(header) = self.header else { return Ok(None) };
+        let mut red_lines = self.red_lines.values();
+        for red_line in &mut red_lines {
+            red_line.expr = Expr::parse(&red_line.expression).map_err(|error| FoldError {
+                seq: 0,
+                kind: "red-line".to_owned(),
+                key: red_line.id.clone(),
+                message: format!("stored expression does not parse: {error}"),
+            })?;
+        }
+        let mut items = self.items.values();
+        items.sort_by_key(|item| item.number);
+        let mut negotiation = Negotiation {
+            id: header.id,
+            title: header.title,
+            description: header.description,
+            signatories: header.signatories,
+            parties: self.parties.values(),
+            issues: self.issues.values(),
+            items,
+            rounds: self.rounds.values(),
+            stances: self.stances.values(),
+            red_lines,
+            statements: self.statements.values(),
+            preferences: self.preferences.values(),
+            demands: self.demands.values(),
+        };
+        negotiation.order_proposals();
+        Ok(Some(negotiation))
     }
 }
 
 /// The negotiation the events describe (events up to and including `up_to` when given).
 pub fn fold(events: &[Event], up_to: Option<u64>) -> Result<Option<Negotiation>, FoldError> {
-    #[derive(Deserialize)]
-    struct Header {
-        id: String,
-        title: String,
-        description: String,
-        signatories: Vec<String>,
-    }
-    let mut header: Option<Header> = None;
-    let mut parties = Collection::<Party>::new();
-    let mut issues = Collection::new();
-    let mut rounds = Collection::<Round>::new();
-    let mut items = Collection::<Item>::new();
-    let mut stances = Collection::<Stance>::new();
-    let mut red_lines = Collection::<RedLine>::new();
-    let mut statements = Collection::<Statement>::new();
-    let mut preferences = Collection::<Preference>::new();
-    let mut demands = Collection::<Demand>::new();
+    let mut folder = Folder::new();
     for event in events.iter().filter(|event| up_to.is_none_or(|limit| event.seq <= limit)) {
-        let failed = |message: String| FoldError { seq: event.seq, kind: event.kind.clone(), key: event.key.clone(), message };
-        macro_rules! apply {
-            ($collection:expr) => {
-                match event.op {
-                    Op::Delete => $collection.delete(&event.key),
-                    Op::Upsert => {
-                        let value = serde_json::from_value(event.payload.clone()).map_err(|error| failed(error.to_string()))?;
-                        $collection.upsert(&event.key, value);
-                    }
-                }
-            };
-        }
-        match event.kind.as_str() {
-            "negotiation" => {
-                header = match event.op {
-                    Op::Upsert => Some(serde_json::from_value(event.payload.clone()).map_err(|error| failed(error.to_string()))?),
-                    Op::Delete => None,
-                }
-            }
-            "party" => apply!(parties),
-            "issue" => apply!(issues),
-            "round" => apply!(rounds),
-            "item" => apply!(items),
-            "stance" => apply!(stances),
-            "red-line" => apply!(red_lines),
-            "statement" => apply!(statements),
-            "preference" => apply!(preferences),
-            "demand" => apply!(demands),
-            "key" => {}
-            other => return Err(failed(format!("unknown event kind `{other}`"))),
-        }
+        folder.apply(event.seq, &event.kind, &event.key, event.op, Payload::Json(&event.payload))?;
     }
-    let Some(header) = header else { return Ok(None) };
-    let mut red_lines = red_lines.values();
-    for red_line in &mut red_lines {
-        red_line.expr = Expr::parse(&red_line.expression).map_err(|error| FoldError {
-            seq: 0,
-            kind: "red-line".to_owned(),
-            key: red_line.id.clone(),
-            message: format!("stored expression does not parse: {error}"),
-        })?;
-    }
-    let mut items = items.values();
-    items.sort_by_key(|item| item.number);
-    let mut negotiation = Negotiation {
-        id: header.id,
-        title: header.title,
-        description: header.description,
-        signatories: header.signatories,
-        parties: parties.values(),
-        issues: issues.values(),
-        items,
-        rounds: rounds.values(),
-        stances: stances.values(),
-        red_lines,
-        statements: statements.values(),
-        preferences: preferences.values(),
-        demands: demands.values(),
-    };
-    negotiation.order_proposals();
-    Ok(Some(negotiation))
+    folder.finish()
 }
 
 /// Serialising any model type to JSON through one non-generic call site.

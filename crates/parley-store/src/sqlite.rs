@@ -12,7 +12,7 @@ use ed25519_dalek::SigningKey;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::chain::seal;
-use crate::event::{Event, NewEvent, Op};
+use crate::event::{Event, Folder, NewEvent, Op, Payload};
 use crate::store::{EventStore, StoreError, now_utc};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
@@ -194,6 +194,31 @@ impl EventStore for SqliteStore {
             events.push(event);
         }
         Ok(events)
+    }
+
+    fn fold(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<parley_core::model::Negotiation>, StoreError> {
+        // Straight from the stored text into the model types, without building JSON trees.
+        let location = self.location.clone();
+        let sqlite = |source| StoreError::Sqlite { location: location.clone(), source };
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT seq, kind, key, op, payload FROM events WHERE negotiation = ?1 AND seq <= ?2 ORDER BY seq")
+            .map_err(sqlite)?;
+        let limit = up_to.map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64);
+        let mut rows = statement.query(params![negotiation, limit]).map_err(sqlite)?;
+        let mut folder = Folder::new();
+        let fold_error = |source| StoreError::Fold { negotiation: negotiation.to_owned(), source };
+        while let Some(row) = rows.next().map_err(sqlite)? {
+            let seq: i64 = row.get(0).map_err(sqlite)?;
+            let column = |index: usize| -> Result<&str, StoreError> {
+                row.get_ref(index)
+                    .and_then(|value| value.as_str().map_err(Into::into))
+                    .map_err(|source| StoreError::Sqlite { location: location.clone(), source })
+            };
+            let op = if column(3)? == "delete" { Op::Delete } else { Op::Upsert };
+            folder.apply(seq as u64, column(1)?, column(2)?, op, Payload::Text(column(4)?)).map_err(fold_error)?;
+        }
+        folder.finish().map_err(fold_error)
     }
 
     fn append(

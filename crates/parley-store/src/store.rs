@@ -58,17 +58,23 @@ pub trait EventStore {
         signer: Option<(&str, &SigningKey)>,
     ) -> Result<Vec<Event>, StoreError>;
 
+    /// The negotiation folded from its events up to `up_to` (all when `None`), or `None` when
+    /// there is none. Backends may override this with a faster read.
+    fn fold(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<Negotiation>, StoreError> {
+        let events = self.events(negotiation)?;
+        fold(&events, up_to).map_err(|source| StoreError::Fold { negotiation: negotiation.to_owned(), source })
+    }
+
     /// The negotiation as of event `up_to` (all events when `None`).
     fn negotiation(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Negotiation, StoreError> {
-        let events = self.events(negotiation)?;
-        match fold(&events, up_to) {
+        match self.fold(negotiation, up_to) {
             Ok(Some(found)) => Ok(found),
             Ok(None) => {
                 let known = self.negotiations()?;
                 let hint = if known.is_empty() { " (it holds none)".to_owned() } else { format!(" (it holds: {})", known.join(", ")) };
                 Err(StoreError::UnknownNegotiation { negotiation: negotiation.to_owned(), location: self.location().to_owned(), hint })
             }
-            Err(source) => Err(StoreError::Fold { negotiation: negotiation.to_owned(), source }),
+            Err(error) => Err(error),
         }
     }
 }

@@ -122,6 +122,12 @@ fn reimporting_appends_only_the_differences() {
     assert_eq!(json(&folded), json(&expected));
     // The state before the edit is still there.
     let before = store.negotiation(&negotiation.id, Some(first as u64)).unwrap();
+    // The store's direct read and the fold over parsed events agree, at every prefix tried.
+    for up_to in [1, 5, first as u64, first as u64 + 2, u64::MAX] {
+        let direct = store.fold(&negotiation.id, Some(up_to)).unwrap().map(|found| json(&found));
+        let parsed = parley_store::fold(&events, Some(up_to)).unwrap().map(|found| json(&found));
+        assert_eq!(direct, parsed, "up to {up_to}");
+    }
     assert_eq!(before.statements.len(), negotiation.statements.len() + 1);
     verify(&events).unwrap();
 }
@@ -320,35 +326,68 @@ fn bad_databases_are_refused_untouched() {
     assert!(!dir.path().join("absent.db").exists());
 }
 
-/// The writer half of the crash test: appends events one by one and reports each acknowledged
-/// sequence number on stdout, until killed.
+/// The writer half of the process tests: appends pairs of events, retrying on conflicts, and
+/// reports each acknowledged sequence number on stdout, until killed or `PARLEY_WRITER_LIMIT`
+/// appends are done.
 #[test]
-fn crash_writer_child() {
-    let Ok(path) = std::env::var("PARLEY_CRASH_WRITER_DB") else { return };
+fn writer_child() {
+    let Ok(path) = std::env::var("PARLEY_WRITER_DB") else { return };
+    let limit: usize = std::env::var("PARLEY_WRITER_LIMIT").ok().and_then(|text| text.parse().ok()).unwrap_or(usize::MAX);
+    let name = std::process::id().to_string();
     let mut store = SqliteStore::open(Path::new(&path), true).unwrap();
-    let mut head = store.head("n").unwrap().map_or(0, |(seq, _)| seq);
-    loop {
-        let stored = store.append("n", head, vec![event("w", &head.to_string()), event("w", "batch")], None).unwrap();
-        head = stored.last().unwrap().seq;
-        println!("{head}");
+    let mut done = 0;
+    while done < limit {
+        let head = store.head("n").unwrap().map_or(0, |(seq, _)| seq);
+        match store.append("n", head, vec![event(&name, &head.to_string()), event(&name, "batch")], None) {
+            Ok(stored) => {
+                done += 1;
+                println!("{}", stored.last().unwrap().seq);
+            }
+            Err(error) if error.is_retryable() => continue,
+            Err(error) => panic!("{error}"),
+        }
     }
+}
+
+/// The sequence number a writer line acknowledges (the test harness may prefix the first line).
+fn acknowledged_seq(line: &str) -> Option<u64> {
+    line.split_whitespace().last()?.parse().ok()
+}
+
+fn writer(path: &Path, limit: Option<usize>) -> std::process::Child {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.args(["--exact", "writer_child", "--nocapture", "--test-threads=1"]).env("PARLEY_WRITER_DB", path);
+    if let Some(limit) = limit {
+        command.env("PARLEY_WRITER_LIMIT", limit.to_string());
+    }
+    command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap()
+}
+
+#[test]
+fn two_processes_append_without_losing_updates() {
+    let (_dir, path) = fresh();
+    SqliteStore::open(&path, true).unwrap();
+    let children = [writer(&path, Some(100)), writer(&path, Some(100))];
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success());
+        assert_eq!(String::from_utf8_lossy(&output.stdout).lines().filter(|line| acknowledged_seq(line).is_some()).count(), 100);
+    }
+    let mut store = SqliteStore::open(&path, false).unwrap();
+    let events = store.events("n").unwrap();
+    assert_eq!(events.len(), 400);
+    verify(&events).unwrap();
 }
 
 #[test]
 fn acknowledged_appends_survive_kill_9() {
     let (_dir, path) = fresh();
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_writer_child", "--nocapture", "--test-threads=1"])
-        .env("PARLEY_CRASH_WRITER_DB", &path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = writer(&path, None);
     let mut acknowledged = 0;
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     while acknowledged < 300 {
         let Some(Ok(line)) = lines.next() else { break };
-        if let Ok(seq) = line.trim().parse::<u64>() {
+        if let Some(seq) = acknowledged_seq(&line) {
             acknowledged = seq;
         }
     }

@@ -1,0 +1,255 @@
+//! The commands over a database: import, log, verify, keygen, and reading a negotiation back.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use parley_core::model::Negotiation;
+use parley_store::chain::{hex, key_event, signing_key};
+use parley_store::sqlite::SqliteStore;
+use parley_store::{EventStore, StoreError, changes};
+
+use crate::commands::load as load_scenario;
+use crate::{BadInput, ImportArgs, KeygenArgs, LogArgs, VerifyArgs};
+
+/// The database used when `--db` is not given: a file in the working directory.
+pub const DEFAULT_DB: &str = "parley.db";
+
+/// Maps a store error to the CLI's exit codes: the user's input (2) or a failure (1).
+fn failed(error: StoreError) -> anyhow::Error {
+    match error {
+        StoreError::NewerSchema { .. }
+        | StoreError::NotADatabase { .. }
+        | StoreError::Missing { .. }
+        | StoreError::UnknownNegotiation { .. } => BadInput(error.to_string()).into(),
+        other => anyhow::Error::new(other),
+    }
+}
+
+fn open(db: &Path, create: bool) -> Result<SqliteStore> {
+    SqliteStore::open(db, create).map_err(failed)
+}
+
+/// Picks the negotiation: the one named, or the only one the database holds.
+fn choose(store: &mut SqliteStore, wanted: Option<&str>) -> Result<String> {
+    if let Some(wanted) = wanted {
+        return Ok(wanted.to_owned());
+    }
+    let held = store.negotiations().map_err(failed)?;
+    match held.as_slice() {
+        [only] => Ok(only.clone()),
+        [] => {
+            Err(BadInput(format!("{} holds no negotiation yet (run `parley import FILE --db {}`)", store.location(), store.location()))
+                .into())
+        }
+        _ => {
+            Err(BadInput(format!("{} holds several negotiations; pick one with --negotiation ({})", store.location(), held.join(", ")))
+                .into())
+        }
+    }
+}
+
+/// The current state of a recorded negotiation.
+pub fn load(db: &Path, negotiation: Option<&str>) -> Result<Negotiation> {
+    let mut store = open(db, false)?;
+    let id = choose(&mut store, negotiation)?;
+    store.negotiation(&id, None).map_err(failed)
+}
+
+pub fn import(args: ImportArgs, out: &mut dyn Write) -> Result<u8> {
+    let negotiation = load_scenario(Some(&args.file))?;
+    let signer = match &args.sign {
+        Some(spec) => {
+            let (party, file) = spec.split_once('=').ok_or_else(|| BadInput(format!("--sign {spec}: expected PARTY=KEYFILE")))?;
+            if negotiation.party(party).is_none() {
+                return Err(BadInput(format!("--sign {spec}: `{party}` is not a party of `{}`", negotiation.id)).into());
+            }
+            let text = std::fs::read_to_string(file).map_err(|error| BadInput(format!("--sign {spec}: cannot read {file}: {error}")))?;
+            let key =
+                signing_key(&text).ok_or_else(|| BadInput(format!("{file}: not a key written by `parley keygen` (64 hex digits)")))?;
+            Some((party.to_owned(), key))
+        }
+        None => None,
+    };
+    let mut store = open(&args.store.db, true)?;
+    let head = store.head(&negotiation.id).map_err(failed)?.map_or(0, |(seq, _)| seq);
+    let current = if head == 0 { None } else { Some(store.negotiation(&negotiation.id, None).map_err(failed)?) };
+    let mut events = changes(current.as_ref(), &negotiation);
+    if let Some((party, key)) = &signer {
+        let registered =
+            store.events(&negotiation.id).map_err(failed)?.into_iter().rev().find(|event| event.kind == "key" && &event.key == party);
+        let public = hex(&key.verifying_key().to_bytes());
+        let already =
+            registered.is_some_and(|event| event.payload.get("public_key").and_then(|value| value.as_str()) == Some(public.as_str()));
+        if !already {
+            events.insert(0, key_event(party, key));
+        }
+    }
+    let count = events.len();
+    let stored = if count == 0 {
+        Vec::new()
+    } else {
+        store.append(&negotiation.id, head, events, signer.as_ref().map(|(party, key)| (party.as_str(), key))).map_err(failed)?
+    };
+    let signed = stored.iter().filter(|event| event.signature.is_some()).count();
+    if args.json {
+        let summary = serde_json::json!({
+            "db": store.location(),
+            "negotiation": negotiation.id,
+            "appended": count,
+            "signed": signed,
+            "first": stored.first().map(|event| event.seq),
+            "head": stored.last().map_or(head, |event| event.seq),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
+    } else if count == 0 {
+        writeln!(out, "{}: `{}` is up to date ({head} events); nothing appended", store.location(), negotiation.id)?;
+    } else {
+        let first = stored.first().map_or(0, |event| event.seq);
+        let last = stored.last().map_or(0, |event| event.seq);
+        let range = if first == last { format!("#{first}") } else { format!("#{first}–#{last}") };
+        writeln!(
+            out,
+            "{}: appended {count} event{} to `{}` ({range}, {signed} signed)",
+            store.location(),
+            if count == 1 { "" } else { "s" },
+            negotiation.id
+        )?;
+    }
+    Ok(0)
+}
+
+pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
+    let mut store = open(&args.store.db, false)?;
+    let id = choose(&mut store, args.negotiation.as_deref())?;
+    let mut events = store.events(&id).map_err(failed)?;
+    if events.is_empty() {
+        return Err(BadInput(format!("no negotiation `{id}` in {}", store.location())).into());
+    }
+    let negotiation = store.negotiation(&id, None).map_err(failed)?;
+    let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
+    for event in &mut events {
+        if !may_see(&viewer, &negotiation, event) {
+            event.key = "hidden".to_owned();
+            event.payload = serde_json::Value::String("hidden".to_owned());
+        }
+    }
+    for event in events.iter().filter(|event| args.kind.as_deref().is_none_or(|kind| kind == event.kind)) {
+        if args.json {
+            writeln!(out, "{}", serde_json::to_string(event)?)?;
+        } else {
+            let mark = if event.signature.is_some() { "signed" } else { "" };
+            writeln!(
+                out,
+                "#{:<6} {}  {:<10} {:<6} {:<11} {:<28} {:<6} {}",
+                event.seq,
+                event.recorded_at,
+                event.actor,
+                event.op.keyword(),
+                event.kind,
+                crate::output::clip(&event.key, 28),
+                mark,
+                &event.hash[..12]
+            )?;
+        }
+    }
+    Ok(0)
+}
+
+/// Whether the viewer may see an event's content: entities with a visibility setting are shown
+/// only as that setting allows their owner's; everything else is public record.
+fn may_see(viewer: &parley_core::visibility::Viewer, negotiation: &Negotiation, event: &parley_store::Event) -> bool {
+    if !matches!(event.kind.as_str(), "stance" | "red-line" | "preference" | "demand") {
+        return true;
+    }
+    let owner = event.payload.get("party").and_then(|party| party.as_str()).unwrap_or(&event.actor);
+    let visibility = event.payload.get("visibility").and_then(|value| serde_json::from_value(value.clone()).ok());
+    // A deletion carries no payload: its key alone may name a private entity.
+    match visibility {
+        Some(visibility) => viewer.may_see(negotiation, owner, visibility),
+        None => *viewer == parley_core::visibility::Viewer::Everything,
+    }
+}
+
+pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<u8> {
+    let mut store = open(&args.store.db, false)?;
+    let mut reports = Vec::new();
+    let mut all_good = true;
+    for id in store.negotiations().map_err(failed)? {
+        let events = store.events(&id).map_err(failed)?;
+        let head = events.last().map(|event| event.hash.clone()).unwrap_or_default();
+        match parley_store::verify(&events) {
+            Ok(signed) => {
+                reports.push(serde_json::json!({"negotiation": id, "ok": true, "events": events.len(), "signed": signed, "head": head}))
+            }
+            Err(error) => {
+                all_good = false;
+                reports.push(serde_json::json!({"negotiation": id, "ok": false, "events": events.len(), "first_bad_event": error.seq, "reason": error.reason}));
+            }
+        }
+    }
+    if args.json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"db": store.location(), "ok": all_good, "negotiations": reports}))?
+        )?;
+    } else {
+        if reports.is_empty() {
+            writeln!(out, "{}: no negotiations recorded", store.location())?;
+        }
+        for report in &reports {
+            if report["ok"] == true {
+                writeln!(
+                    out,
+                    "ok   {}: {} events, {} signed, head {}",
+                    report["negotiation"].as_str().unwrap_or(""),
+                    report["events"],
+                    report["signed"],
+                    report["head"].as_str().unwrap_or("")
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "BAD  {}: event #{}: {}",
+                    report["negotiation"].as_str().unwrap_or(""),
+                    report["first_bad_event"],
+                    report["reason"].as_str().unwrap_or("")
+                )?;
+            }
+        }
+    }
+    Ok(if all_good { 0 } else { 3 })
+}
+
+pub fn keygen(args: KeygenArgs, out: &mut dyn Write) -> Result<u8> {
+    let mut secret = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut random| std::io::Read::read_exact(&mut random, &mut secret))
+        .context("reading /dev/urandom for a new key")?;
+    let key = ed25519_dalek::SigningKey::from_bytes(&secret);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&args.output).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::Error::new(BadInput(format!("{} already exists; not overwriting a key", args.output.display())))
+        } else {
+            anyhow::Error::new(error).context(format!("creating {}", args.output.display()))
+        }
+    })?;
+    writeln!(file, "{}", hex(&secret))?;
+    file.sync_all()?;
+    let public = hex(&key.verifying_key().to_bytes());
+    if args.json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"party": args.party, "public_key": public, "secret_key_file": args.output.display().to_string()})
+        )?;
+    } else {
+        writeln!(out, "wrote {}'s secret key to {} (keep it private)\npublic key: {public}", args.party, args.output.display())?;
+    }
+    Ok(0)
+}

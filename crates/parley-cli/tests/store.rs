@@ -1,0 +1,123 @@
+//! The record in a database: import, the same answers as the file, log, verify, signatures.
+
+mod common;
+
+use common::{parley, scenario, stderr, stdout};
+use parley_store::sqlite::SqliteStore;
+
+fn run_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    parley().current_dir(dir).args(args).output().expect("the parley binary runs")
+}
+
+#[test]
+fn an_imported_scenario_answers_as_the_file_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario("ukraine-2025.toml");
+    let output = run_in(dir.path(), &["import", &file, "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(summary["appended"].as_u64().unwrap() > 100);
+    assert!(dir.path().join("parley.db").exists(), "the default database is created in the working directory");
+
+    for (from_file, from_db) in [
+        (vec!["status", &file, "--json"], vec!["status", "--db", "parley.db", "--json"]),
+        (
+            vec!["status", &file, "--as-of", "geneva", "--viewer", "public"],
+            vec!["status", "--db", "parley.db", "--as-of", "geneva", "--viewer", "public"],
+        ),
+        (vec!["diff", &file, "kyiv-delivery", "geneva", "--json"], vec!["diff", "--db", "parley.db", "kyiv-delivery", "geneva", "--json"]),
+        (vec!["claims", &file, "--json"], vec!["claims", "--db", "parley.db", "--json"]),
+    ] {
+        let a = run_in(dir.path(), &from_file);
+        let b = run_in(dir.path(), &from_db);
+        assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+        assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
+        assert_eq!(stdout(&a), stdout(&b), "{from_db:?}");
+    }
+
+    let again = run_in(dir.path(), &["import", &file]);
+    assert!(stdout(&again).contains("nothing appended"), "{}", stdout(&again));
+
+    let verified = run_in(dir.path(), &["verify", "--json"]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stdout(&verified));
+    let log = run_in(dir.path(), &["log", "--kind", "red-line", "--json"]);
+    assert_eq!(stdout(&log).lines().count(), 8, "one event per red line");
+    assert!(stdout(&log).contains("ru-troop-cap"));
+
+    // Mediator-only red lines and preferences stay hidden from the public and from the other side.
+    for viewer in ["public", "UA"] {
+        let log = run_in(dir.path(), &["log", "--viewer", viewer, "--json"]);
+        assert_eq!(log.status.code(), Some(0), "{}", stderr(&log));
+        let text = stdout(&log);
+        for secret in ["ru-troop-cap", "ru-all-of-donbas", "cap_binding and troop_cap"] {
+            assert!(!text.contains(secret), "{viewer} sees {secret}");
+        }
+        assert!(text.contains("ua-no-withdrawal"), "public red lines stay visible");
+        let status = run_in(dir.path(), &["status", "--db", "parley.db", "--viewer", viewer, "--json"]);
+        assert!(!stdout(&status).contains("ru-troop-cap"), "{viewer}");
+    }
+    let mediator = run_in(dir.path(), &["log", "--viewer", "mediator", "--json"]);
+    assert!(stdout(&mediator).contains("ru-troop-cap"));
+}
+
+#[test]
+fn verify_names_the_first_tampered_event_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario("ukraine-2025.toml");
+    assert_eq!(run_in(dir.path(), &["import", &file]).status.code(), Some(0));
+    {
+        let store = SqliteStore::open(&dir.path().join("parley.db"), false).unwrap();
+        store
+            .connection()
+            .execute_batch("DROP TRIGGER events_no_update; UPDATE events SET payload = replace(payload, 'de-facto', 'de-jure') WHERE kind = 'item' AND key = '21'")
+            .unwrap();
+    }
+    let output = run_in(dir.path(), &["verify"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
+    assert!(stdout(&output).contains("BAD") && stdout(&output).contains("edited"), "{}", stdout(&output));
+}
+
+#[test]
+fn a_party_signs_its_own_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario("ukraine-2025.toml");
+    let keygen = run_in(dir.path(), &["keygen", "UA", "-o", "ua.key"]);
+    assert_eq!(keygen.status.code(), Some(0), "{}", stderr(&keygen));
+    assert_eq!(run_in(dir.path(), &["keygen", "UA", "-o", "ua.key"]).status.code(), Some(2), "never overwrites a key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(dir.path().join("ua.key")).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let output = run_in(dir.path(), &["import", &file, "--sign", "UA=ua.key", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    // UA's stances, red lines, statements, preferences and demands, plus its key.
+    assert!(summary["signed"].as_u64().unwrap() > 10, "{summary}");
+    let verified: serde_json::Value = serde_json::from_str(&stdout(&run_in(dir.path(), &["verify", "--json"]))).unwrap();
+    assert_eq!(verified["negotiations"][0]["signed"], summary["signed"]);
+    assert_eq!(run_in(dir.path(), &["import", &file, "--sign", "XX=ua.key"]).status.code(), Some(2));
+}
+
+#[test]
+fn bad_databases_exit_2_and_stay_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("notes.db");
+    std::fs::write(&garbage, "minutes of the meeting\n".repeat(100)).unwrap();
+    let before = std::fs::read(&garbage).unwrap();
+    for args in [
+        vec!["import", &scenario("ukraine-2025.toml")[..], "--db", "notes.db"],
+        vec!["status", "--db", "notes.db"],
+        vec!["verify", "--db", "notes.db"],
+        vec!["log", "--db", "missing.db"],
+        vec!["status", "--db", "missing.db"],
+    ] {
+        let output = run_in(dir.path(), &args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).starts_with("error: "), "{}", stderr(&output));
+    }
+    assert_eq!(std::fs::read(&garbage).unwrap(), before);
+    assert!(!dir.path().join("missing.db").exists());
+    // Both a file and --db is ambiguous.
+    assert_eq!(run_in(dir.path(), &["status", &scenario("ukraine-2025.toml"), "--db", "x.db"]).status.code(), Some(2));
+}

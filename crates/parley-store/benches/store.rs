@@ -1,0 +1,147 @@
+//! Append throughput against raw inserts into the same database, and rebuilding the state of a
+//! 100,000-event negotiation. Run with `cargo bench -p parley-store`.
+
+use std::path::Path;
+
+use divan::counter::ItemsCount;
+use parley_core::model::{Moment, Position, Stance, Visibility};
+use parley_core::status::Record;
+use parley_store::sqlite::SqliteStore;
+use parley_store::{EventStore, NewEvent, Op, changes};
+
+fn main() {
+    divan::main();
+}
+
+fn ukraine() -> parley_core::model::Negotiation {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/ukraine-2025.toml");
+    parley_core::scenario::parse(&std::fs::read_to_string(path).unwrap()).unwrap().negotiation
+}
+
+fn stance_event(negotiation: &parley_core::model::Negotiation, n: usize) -> NewEvent {
+    let party = &negotiation.signatories[n % negotiation.signatories.len()];
+    let round = &negotiation.rounds[n % 7];
+    let stance = Stance {
+        party: party.clone(),
+        item: (n % 28) as u32 + 1,
+        position: [Position::Accepts, Position::Opposes, Position::Undecided][n % 3],
+        at: Moment::Round(round.id.clone()),
+        note: format!("stance {n}"),
+        source: "benchmark".to_owned(),
+        visibility: Visibility::Public,
+    };
+    NewEvent {
+        kind: "stance".to_owned(),
+        key: format!("bench#{n}"),
+        op: Op::Upsert,
+        actor: party.clone(),
+        payload: serde_json::to_value(stance).unwrap(),
+    }
+}
+
+const BATCH: usize = 1_000;
+
+/// One event per transaction (each a synchronous commit).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn append_single(bencher: divan::Bencher) {
+    let dir = tempfile::tempdir().unwrap();
+    let negotiation = ukraine();
+    let mut store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
+    let mut head = 0;
+    let mut n = 0;
+    bencher.counter(ItemsCount::new(100usize)).bench_local(|| {
+        for _ in 0..100 {
+            n += 1;
+            head = store.append("n", head, vec![stance_event(&negotiation, n)], None).unwrap().last().unwrap().seq;
+        }
+    });
+}
+
+/// A batch of events per transaction: hashing, chaining and inserting.
+#[divan::bench(sample_count = 20)]
+fn append_batch(bencher: divan::Bencher) {
+    let dir = tempfile::tempdir().unwrap();
+    let negotiation = ukraine();
+    let mut store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
+    let mut head = 0;
+    let mut n = 0;
+    bencher
+        .counter(ItemsCount::new(BATCH))
+        .with_inputs(|| {
+            let events: Vec<NewEvent> = (0..BATCH).map(|i| stance_event(&negotiation, n + i)).collect();
+            n += BATCH;
+            events
+        })
+        .bench_local_values(|events| {
+            head = store.append("n", head, events, None).unwrap().last().unwrap().seq;
+        });
+}
+
+/// The baseline: the same rows (same payload text) inserted with plain SQL in one transaction, no
+/// head check, no hashing, into a table like the log's without its triggers.
+#[divan::bench(sample_count = 20)]
+fn raw_insert_batch(bencher: divan::Bencher) {
+    let dir = tempfile::tempdir().unwrap();
+    let negotiation = ukraine();
+    let store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
+    let connection = store.connection();
+    connection
+        .execute_batch(
+            "CREATE TABLE raw (negotiation TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, op TEXT NOT NULL,
+             actor TEXT NOT NULL, recorded_at TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+             signature TEXT, PRIMARY KEY (negotiation, seq)) WITHOUT ROWID",
+        )
+        .unwrap();
+    let mut n = 0;
+    bencher
+        .counter(ItemsCount::new(BATCH))
+        .with_inputs(|| {
+            let events: Vec<NewEvent> = (0..BATCH).map(|i| stance_event(&negotiation, n + i)).collect();
+            n += BATCH;
+            (n - BATCH, events)
+        })
+        .bench_local_values(|(start, events)| {
+            connection.execute_batch("BEGIN").unwrap();
+            let mut insert = connection.prepare_cached("INSERT INTO raw VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)").unwrap();
+            for (i, event) in events.iter().enumerate() {
+                insert
+                    .execute(rusqlite::params![
+                        "n",
+                        (start + i) as i64,
+                        event.kind,
+                        event.key,
+                        "upsert",
+                        event.actor,
+                        "2026-01-01T00:00:00Z",
+                        event.payload.to_string(),
+                        "",
+                        "",
+                        None::<String>
+                    ])
+                    .unwrap();
+            }
+            connection.execute_batch("COMMIT").unwrap();
+        });
+}
+
+/// Reading 100,000 events, folding them into the negotiation and computing its status at a round.
+#[divan::bench(sample_count = 10)]
+fn status_of_100k_events(bencher: divan::Bencher) {
+    let dir = tempfile::tempdir().unwrap();
+    let negotiation = ukraine();
+    let mut store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
+    let mut head = store.append(&negotiation.id, 0, changes(None, &negotiation), None).unwrap().last().unwrap().seq;
+    let mut n = 0;
+    while head < 100_000 {
+        let size = (100_000 - head as usize).min(10_000);
+        let events = (0..size).map(|i| stance_event(&negotiation, n + i)).collect();
+        n += size;
+        head = store.append(&negotiation.id, head, events, None).unwrap().last().unwrap().seq;
+    }
+    bencher.bench_local(|| {
+        let folded = store.negotiation(&negotiation.id, None).unwrap();
+        let record = Record::new(&folded);
+        let point = record.point("geneva").unwrap();
+        divan::black_box(record.status(&point));
+    });
+}
