@@ -41,12 +41,18 @@ fn stance_event(negotiation: &parley_core::model::Negotiation, n: usize) -> NewE
 
 const BATCH: usize = 1_000;
 
+/// A fresh database in a temporary folder (kept alive by the returned guard), and the scenario
+/// whose shape the benchmark's events take.
+fn fresh() -> (tempfile::TempDir, parley_core::model::Negotiation, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
+    (dir, ukraine(), store)
+}
+
 /// One event per transaction (each a synchronous commit).
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn append_single(bencher: divan::Bencher) {
-    let dir = tempfile::tempdir().unwrap();
-    let negotiation = ukraine();
-    let mut store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
+    let (_dir, negotiation, mut store) = fresh();
     let mut head = 0;
     let mut n = 0;
     bencher.counter(ItemsCount::new(100usize)).bench_local(|| {
@@ -60,9 +66,7 @@ fn append_single(bencher: divan::Bencher) {
 /// A batch of events per transaction: hashing, chaining and inserting.
 #[divan::bench(sample_count = 20)]
 fn append_batch(bencher: divan::Bencher) {
-    let dir = tempfile::tempdir().unwrap();
-    let negotiation = ukraine();
-    let mut store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
+    let (_dir, negotiation, mut store) = fresh();
     let mut head = 0;
     let mut n = 0;
     bencher
@@ -81,9 +85,7 @@ fn append_batch(bencher: divan::Bencher) {
 /// head check, no hashing, into a table like the log's without its triggers.
 #[divan::bench(sample_count = 20)]
 fn raw_insert_batch(bencher: divan::Bencher) {
-    let dir = tempfile::tempdir().unwrap();
-    let negotiation = ukraine();
-    let store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
+    let (_dir, negotiation, store) = fresh();
     let connection = store.connection();
     connection
         .execute_batch(
@@ -127,9 +129,7 @@ fn raw_insert_batch(bencher: divan::Bencher) {
 /// Reading 100,000 events, folding them into the negotiation and computing its status at a round.
 #[divan::bench(sample_count = 10)]
 fn status_of_100k_events(bencher: divan::Bencher) {
-    let dir = tempfile::tempdir().unwrap();
-    let negotiation = ukraine();
-    let mut store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
+    let (_dir, negotiation, mut store) = fresh();
     let mut head = store.append(&negotiation.id, 0, changes(None, &negotiation), None).unwrap().last().unwrap().seq;
     let mut n = 0;
     while head < 100_000 {
