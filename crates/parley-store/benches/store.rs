@@ -126,10 +126,9 @@ fn raw_insert_batch(bencher: divan::Bencher) {
         });
 }
 
-/// Reading 100,000 events, folding them into the negotiation and computing its status at a round.
-#[divan::bench(sample_count = 10)]
-fn status_of_100k_events(bencher: divan::Bencher) {
-    let (_dir, negotiation, mut store) = fresh();
+/// A store holding the 2025 scenario followed by stances, 100,000 events in all.
+fn hundred_thousand() -> (tempfile::TempDir, parley_core::model::Negotiation, SqliteStore) {
+    let (dir, negotiation, mut store) = fresh();
     let mut head = store.append(&negotiation.id, 0, changes(None, &negotiation), None).unwrap().last().unwrap().seq;
     let mut n = 0;
     while head < 100_000 {
@@ -138,10 +137,40 @@ fn status_of_100k_events(bencher: divan::Bencher) {
         n += size;
         head = store.append(&negotiation.id, head, events, None).unwrap().last().unwrap().seq;
     }
+    (dir, negotiation, store)
+}
+
+/// Reading 100,000 events, folding them into the negotiation and computing its status at a round.
+#[divan::bench(sample_count = 10)]
+fn status_of_100k_events(bencher: divan::Bencher) {
+    let (_dir, negotiation, mut store) = hundred_thousand();
     bencher.bench_local(|| {
         let folded = store.negotiation(&negotiation.id, None).unwrap();
         let record = Record::new(&folded);
         let point = record.point("geneva").unwrap();
         divan::black_box(record.status(&point));
+    });
+}
+
+/// The parts of the above: reading and folding only.
+#[divan::bench(sample_count = 10)]
+fn fold_of_100k_events(bencher: divan::Bencher) {
+    let (_dir, negotiation, mut store) = hundred_thousand();
+    bencher.bench_local(|| divan::black_box(store.negotiation(&negotiation.id, None).unwrap()));
+}
+
+/// The parts of the above: reading the rows only.
+#[divan::bench(sample_count = 10)]
+fn read_of_100k_events(bencher: divan::Bencher) {
+    let (_dir, negotiation, store) = hundred_thousand();
+    bencher.bench_local(|| {
+        let mut statement =
+            store.connection().prepare("SELECT seq, kind, key, op, payload FROM events WHERE negotiation = ?1 ORDER BY seq").unwrap();
+        let mut rows = statement.query([&negotiation.id]).unwrap();
+        let mut bytes = 0;
+        while let Some(row) = rows.next().unwrap() {
+            bytes += row.get_ref(4).unwrap().as_str().unwrap().len();
+        }
+        bytes
     });
 }

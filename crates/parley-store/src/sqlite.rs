@@ -101,6 +101,9 @@ impl SqliteStore {
             });
         }
         self.connection.pragma_update(None, "synchronous", "FULL").map_err(|source| self.error(source))?;
+        // Rebuilding a long history reads the whole log: map it rather than copy it page by page.
+        self.connection.pragma_update(None, "mmap_size", 256 * 1024 * 1024).map_err(|source| self.error(source))?;
+        self.connection.pragma_update(None, "cache_size", -64 * 1024).map_err(|source| self.error(source))?;
         if current >= target {
             return Ok(());
         }
