@@ -194,17 +194,19 @@ in the chain the first time the party signs (`parley import --sign`).")]
 /// Where a recorded negotiation lives: a database written by `parley import`.
 #[derive(Debug, Args)]
 struct StoreArgs {
-    /// The database: a SQLite file (default `parley.db` in the working directory).
-    #[arg(long, value_name = "PATH", default_value = record::DEFAULT_DB)]
-    db: PathBuf,
+    /// The database: a SQLite file, created on first import (default `parley.db` in the working
+    /// directory), or a PostgreSQL URL `postgres://USER:PASSWORD@HOST:PORT/DATABASE`.
+    #[arg(long, value_name = "PATH|URL", default_value = record::DEFAULT_DB)]
+    db: String,
 }
 
 /// Reading a negotiation from a database instead of a file.
 #[derive(Debug, Args)]
 struct FromDb {
-    /// Read the negotiation from this database (see `parley import`) instead of a scenario file.
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// Read the negotiation from this database (a SQLite file or a `postgres://` URL, see `parley
+    /// import`) instead of a scenario file.
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<String>,
     /// Which negotiation in the database (needed only when it holds several).
     #[arg(long, value_name = "ID", requires = "db")]
     negotiation: Option<String>,

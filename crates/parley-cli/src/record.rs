@@ -1,12 +1,10 @@
 //! The commands over a database: import, log, verify, keygen, and reading a negotiation back.
 
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::{Context, Result};
 use parley_core::model::Negotiation;
 use parley_store::chain::{hex, key_event, signing_key};
-use parley_store::sqlite::SqliteStore;
 use parley_store::{EventStore, StoreError, changes};
 
 use crate::commands::load as load_scenario;
@@ -21,17 +19,19 @@ fn failed(error: StoreError) -> anyhow::Error {
         StoreError::NewerSchema { .. }
         | StoreError::NotADatabase { .. }
         | StoreError::Missing { .. }
-        | StoreError::UnknownNegotiation { .. } => BadInput(error.to_string()).into(),
+        | StoreError::UnknownNegotiation { .. }
+        | StoreError::Rejected { .. } => BadInput(error.to_string()).into(),
         other => anyhow::Error::new(other),
     }
 }
 
-fn open(db: &Path, create: bool) -> Result<SqliteStore> {
-    SqliteStore::open(db, create).map_err(failed)
+/// Opens `--db`: a SQLite file path or a `postgres://` URL.
+fn open(db: &str, create: bool) -> Result<Box<dyn EventStore>> {
+    parley_store::open(db, create).map_err(failed)
 }
 
 /// Picks the negotiation: the one named, or the only one the database holds.
-fn choose(store: &mut SqliteStore, wanted: Option<&str>) -> Result<String> {
+fn choose(store: &mut dyn EventStore, wanted: Option<&str>) -> Result<String> {
     if let Some(wanted) = wanted {
         return Ok(wanted.to_owned());
     }
@@ -50,9 +50,9 @@ fn choose(store: &mut SqliteStore, wanted: Option<&str>) -> Result<String> {
 }
 
 /// The current state of a recorded negotiation.
-pub fn load(db: &Path, negotiation: Option<&str>) -> Result<Negotiation> {
+pub fn load(db: &str, negotiation: Option<&str>) -> Result<Negotiation> {
     let mut store = open(db, false)?;
-    let id = choose(&mut store, negotiation)?;
+    let id = choose(&mut *store, negotiation)?;
     store.negotiation(&id, None).map_err(failed)
 }
 
@@ -121,7 +121,7 @@ pub fn import(args: ImportArgs, out: &mut dyn Write) -> Result<u8> {
 
 pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
     let mut store = open(&args.store.db, false)?;
-    let id = choose(&mut store, args.negotiation.as_deref())?;
+    let id = choose(&mut *store, args.negotiation.as_deref())?;
     let mut events = store.events(&id).map_err(failed)?;
     if events.is_empty() {
         return Err(BadInput(format!("no negotiation `{id}` in {}", store.location())).into());

@@ -9,37 +9,66 @@ fn run_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     parley().current_dir(dir).args(args).output().expect("the parley binary runs")
 }
 
-#[test]
-fn an_imported_scenario_answers_as_the_file_does() {
-    let dir = tempfile::tempdir().unwrap();
+/// Imports the 2025 scenario into `db` and checks that status, diff and claims read from it print
+/// exactly what they print from the file.
+fn answers_as_the_file_does(dir: &std::path::Path, db: &str) {
     let file = scenario("ukraine-2025.toml");
-    let output = run_in(dir.path(), &["import", &file, "--json"]);
+    let output = run_in(dir, &["import", &file, "--db", db, "--json"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert!(summary["appended"].as_u64().unwrap() > 100);
-    assert!(dir.path().join("parley.db").exists(), "the default database is created in the working directory");
-
     for (from_file, from_db) in [
-        (vec!["status", &file, "--json"], vec!["status", "--db", "parley.db", "--json"]),
+        (vec!["status", &file, "--json"], vec!["status", "--db", db, "--json"]),
         (
             vec!["status", &file, "--as-of", "geneva", "--viewer", "public"],
-            vec!["status", "--db", "parley.db", "--as-of", "geneva", "--viewer", "public"],
+            vec!["status", "--db", db, "--as-of", "geneva", "--viewer", "public"],
         ),
-        (vec!["diff", &file, "kyiv-delivery", "geneva", "--json"], vec!["diff", "--db", "parley.db", "kyiv-delivery", "geneva", "--json"]),
-        (vec!["claims", &file, "--json"], vec!["claims", "--db", "parley.db", "--json"]),
+        (vec!["diff", &file, "kyiv-delivery", "geneva", "--json"], vec!["diff", "--db", db, "kyiv-delivery", "geneva", "--json"]),
+        (vec!["claims", &file, "--json"], vec!["claims", "--db", db, "--json"]),
     ] {
-        let a = run_in(dir.path(), &from_file);
-        let b = run_in(dir.path(), &from_db);
+        let a = run_in(dir, &from_file);
+        let b = run_in(dir, &from_db);
         assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
         assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
         assert_eq!(stdout(&a), stdout(&b), "{from_db:?}");
     }
+    let verified = run_in(dir, &["verify", "--db", db]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stdout(&verified));
+}
+
+#[test]
+fn an_imported_scenario_answers_as_the_file_does_on_postgres() {
+    let Some(url) = std::env::var("PARLEY_TEST_PG_URL").ok().filter(|url| !url.is_empty()) else {
+        eprintln!("PARLEY_TEST_PG_URL is not set: skipping the PostgreSQL test (.ci/run starts a server)");
+        return;
+    };
+    let database = format!("parley_cli_{}", std::process::id());
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute(&format!("DROP DATABASE IF EXISTS {database}")).unwrap();
+    client.batch_execute(&format!("CREATE DATABASE {database}")).unwrap();
+    let db = format!("{}/{database}", url.rsplit_once('/').unwrap().0);
+    let dir = tempfile::tempdir().unwrap();
+    answers_as_the_file_does(dir.path(), &db);
+    // A wrong password is the user's input: exit 2, and the password is not echoed.
+    let (user_part, host_part) = db.split_once('@').unwrap();
+    let wrong = format!("{}:wrong-secret@{host_part}", user_part.rsplit_once(':').unwrap().0);
+    let output = run_in(dir.path(), &["verify", "--db", &wrong]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("wrong-secret"), "{}", stderr(&output));
+    // Nobody listening: a failure, exit 1.
+    assert_eq!(run_in(dir.path(), &["verify", "--db", "postgres://u:p@127.0.0.1:9/x"]).status.code(), Some(1));
+}
+
+#[test]
+fn an_imported_scenario_answers_as_the_file_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario("ukraine-2025.toml");
+    answers_as_the_file_does(dir.path(), "parley.db");
+    assert!(dir.path().join("parley.db").exists());
 
     let again = run_in(dir.path(), &["import", &file]);
     assert!(stdout(&again).contains("nothing appended"), "{}", stdout(&again));
 
-    let verified = run_in(dir.path(), &["verify", "--json"]);
-    assert_eq!(verified.status.code(), Some(0), "{}", stdout(&verified));
     let log = run_in(dir.path(), &["log", "--kind", "red-line", "--json"]);
     assert_eq!(stdout(&log).lines().count(), 8, "one event per red line");
     assert!(stdout(&log).contains("ru-troop-cap"));

@@ -9,10 +9,12 @@
 //! [`Negotiation`] from the events; the foundation's engines then give status, diffs and claims.
 //!
 //! Storage is behind [`store::EventStore`]; [`sqlite::SqliteStore`] keeps a local file (WAL mode,
-//! synchronous commits).
+//! synchronous commits) and [`postgres::PgStore`] a shared PostgreSQL database; [`open`] picks one
+//! from a path or a `postgres://` URL.
 
 pub mod chain;
 pub mod event;
+pub mod postgres;
 pub mod sqlite;
 pub mod store;
 
@@ -20,3 +22,13 @@ pub use chain::{VerifyError, verify};
 pub use event::{Event, NewEvent, Op, changes, fold};
 pub use parley_core::model::Negotiation;
 pub use store::{EventStore, StoreError};
+
+/// Opens the store a `--db` value names: a `postgres://` or `postgresql://` URL, or a SQLite file
+/// path (created when `create` is set).
+pub fn open(target: &str, create: bool) -> Result<Box<dyn EventStore>, StoreError> {
+    if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+        Ok(Box::new(postgres::PgStore::open(target)?))
+    } else {
+        Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(target), create)?))
+    }
+}

@@ -23,6 +23,12 @@ pub enum StoreError {
     Fold { negotiation: String, source: FoldError },
     #[error("{location}: {source}")]
     Sqlite { location: String, source: rusqlite::Error },
+    #[error("{location}: {source}")]
+    Postgres { location: String, source: postgres::Error },
+    #[error("cannot reach the database server at {location}: {detail}")]
+    Unreachable { location: String, detail: String },
+    #[error("the database server at {location} refused the connection: {detail}")]
+    Rejected { location: String, detail: String },
 }
 
 impl StoreError {

@@ -1,297 +1,31 @@
-//! The SQLite event store: round trips, re-imports, tampering, concurrency, schema and crashes.
+//! The SQLite event store: the shared backend suite, plus schema upgrades and bad files.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod suite;
 
-use ed25519_dalek::SigningKey;
-use parley_core::model::Negotiation;
-use parley_store::chain::key_event;
+use std::path::Path;
+
 use parley_store::sqlite::SqliteStore;
-use parley_store::{EventStore, NewEvent, Op, StoreError, changes, verify};
+use parley_store::{EventStore, StoreError, verify};
+use suite::{Target, event};
 
-fn scenario(name: &str) -> Negotiation {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios").join(name);
-    let text = std::fs::read_to_string(path).unwrap();
-    parley_core::scenario::parse(&text).unwrap().negotiation
-}
-
-fn import(store: &mut SqliteStore, negotiation: &Negotiation) -> usize {
-    let current = store.negotiation(&negotiation.id, None).ok();
-    let head = store.head(&negotiation.id).unwrap().map_or(0, |(seq, _)| seq);
-    let events = changes(current.as_ref(), negotiation);
-    let count = events.len();
-    if count > 0 {
-        store.append(&negotiation.id, head, events, None).unwrap();
-    }
-    count
-}
-
-fn json(negotiation: &Negotiation) -> serde_json::Value {
-    serde_json::to_value(negotiation).unwrap()
-}
-
-fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: String) -> Option<String> {
-    use serde_json::Value;
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for key in x.keys().chain(y.keys()) {
-                let found =
-                    first_difference(x.get(key).unwrap_or(&Value::Null), y.get(key).unwrap_or(&Value::Null), format!("{path}.{key}"));
-                if found.is_some() {
-                    return found;
-                }
-            }
-            None
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            x.iter().zip(y).enumerate().find_map(|(index, (p, q))| first_difference(p, q, format!("{path}[{index}]")))
-        }
-        _ if a == b => None,
-        _ => Some(format!("{path}: {a} vs {b}")),
-    }
-}
-
-fn fresh() -> (tempfile::TempDir, PathBuf) {
+fn fresh() -> Target {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("record.db");
-    (dir, path)
+    let url = dir.path().join("record.db").display().to_string();
+    Target { url, guard: Some(dir) }
 }
 
-fn event(actor: &str, key: &str) -> NewEvent {
-    NewEvent {
-        kind: "statement".to_owned(),
-        key: key.to_owned(),
-        op: Op::Upsert,
-        actor: actor.to_owned(),
-        payload: serde_json::json!({"n": key}),
-    }
-}
-
-#[test]
-fn imported_scenarios_fold_back_to_the_file() {
-    let (_dir, path) = fresh();
-    let mut store = SqliteStore::open(&path, true).unwrap();
-    for name in ["ukraine-2025.toml", "dockworkers-2026.toml"] {
-        let original = scenario(name);
-        assert!(import(&mut store, &original) > 0);
-        let folded = store.negotiation(&original.id, None).unwrap();
-        assert_eq!(json(&folded), json(&original), "{name}");
-        // Red lines are re-parsed from their text.
-        for (a, b) in folded.red_lines.iter().zip(&original.red_lines) {
-            assert_eq!(a.expr, b.expr);
-        }
-        // Status at every round date agrees.
-        let from_file = parley_core::status::Record::new(&original);
-        let from_store = parley_core::status::Record::new(&folded);
-        for round in &original.rounds {
-            let Ok(point) = from_file.point(&round.id) else { continue };
-            let a = serde_json::to_value(from_file.status(&point)).unwrap();
-            let b = serde_json::to_value(from_store.status(&from_store.point(&round.id).unwrap())).unwrap();
-            assert_eq!(first_difference(&a, &b, String::new()), None, "{name} at {}", round.id);
-        }
-    }
-    assert_eq!(store.negotiations().unwrap().len(), 2);
-    for id in store.negotiations().unwrap() {
-        verify(&store.events(&id).unwrap()).unwrap();
-    }
-}
-
-#[test]
-fn reimporting_appends_only_the_differences() {
-    let (_dir, path) = fresh();
-    let mut store = SqliteStore::open(&path, true).unwrap();
-    let mut negotiation = scenario("ukraine-2025.toml");
-    let first = import(&mut store, &negotiation);
-    assert_eq!(import(&mut store, &negotiation), 0, "the same file again changes nothing");
-    negotiation.title.push_str(" (revised)");
-    let removed = negotiation.statements.pop().unwrap();
-    let mut edited = negotiation.stances[0].clone();
-    edited.note = "changed after the fact".to_owned();
-    negotiation.stances[0] = edited;
-    let added = import(&mut store, &negotiation);
-    // The header, the changed stance (a new stance plus the old one's removal), the statement.
-    assert_eq!(added, 4, "{first} then {added}");
-    let events = store.events(&negotiation.id).unwrap();
-    assert!(events.iter().any(|event| event.kind == "statement" && event.key == removed.id && event.op == Op::Delete));
-    // The edited stance now comes after the others; everything else is as in the file.
-    let folded = store.negotiation(&negotiation.id, None).unwrap();
-    let mut expected = negotiation.clone();
-    let moved = expected.stances.remove(0);
-    expected.stances.push(moved);
-    assert_eq!(json(&folded), json(&expected));
-    // The state before the edit is still there.
-    let before = store.negotiation(&negotiation.id, Some(first as u64)).unwrap();
-    // The store's direct read and the fold over parsed events agree, at every prefix tried.
-    for up_to in [1, 5, first as u64, first as u64 + 2, u64::MAX] {
-        let direct = store.fold(&negotiation.id, Some(up_to)).unwrap().map(|found| json(&found));
-        let parsed = parley_store::fold(&events, Some(up_to)).unwrap().map(|found| json(&found));
-        assert_eq!(direct, parsed, "up to {up_to}");
-    }
-    assert_eq!(before.statements.len(), negotiation.statements.len() + 1);
-    verify(&events).unwrap();
-}
-
-/// Opens a store, imports the 2025 scenario, and hands back the raw connection with the
-/// append-only triggers dropped (as anyone holding the file could).
-fn tamperable() -> (tempfile::TempDir, SqliteStore, String) {
-    let (dir, path) = fresh();
-    let mut store = SqliteStore::open(&path, true).unwrap();
-    let negotiation = scenario("ukraine-2025.toml");
-    import(&mut store, &negotiation);
-    store.connection().execute_batch("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;").unwrap();
-    (dir, store, negotiation.id)
-}
-
-#[test]
-fn the_database_refuses_updates_and_deletions() {
-    let (_dir, path) = fresh();
-    let mut store = SqliteStore::open(&path, true).unwrap();
-    import(&mut store, &scenario("ukraine-2025.toml"));
-    let update = store.connection().execute("UPDATE events SET actor = 'x' WHERE seq = 3", []);
-    assert!(update.unwrap_err().to_string().contains("append-only"));
-    assert!(store.connection().execute("DELETE FROM events WHERE seq = 3", []).is_err());
-}
-
-#[test]
-fn verify_catches_every_kind_of_tampering() {
-    let cases: &[(&str, &str, u64)] = &[
-        ("edit a payload", "UPDATE events SET payload = replace(payload, 'accepts', 'opposes') WHERE seq = (SELECT MIN(seq) FROM events WHERE kind = 'stance' AND payload LIKE '%accepts%')", 0),
-        ("edit the actor", "UPDATE events SET actor = 'us' WHERE seq = 40", 40),
-        ("edit the time", "UPDATE events SET recorded_at = '2020-01-01T00:00:00Z' WHERE seq = 7", 7),
-        ("delete an event", "DELETE FROM events WHERE seq = 12", 13),
-        ("delete the last event", "DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM events)", u64::MAX),
-        (
-            "insert an event",
-            "UPDATE events SET seq = seq + 1000 WHERE seq >= 20; UPDATE events SET seq = seq - 999 WHERE seq >= 1020;
-             INSERT INTO events SELECT negotiation, 20, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature FROM events WHERE seq = 5",
-            20,
-        ),
-        ("swap two events", "UPDATE events SET seq = -1 WHERE seq = 30; UPDATE events SET seq = 30 WHERE seq = 31; UPDATE events SET seq = 31 WHERE seq = -1", 30),
-    ];
-    for (what, sql, expected) in cases {
-        let (_dir, mut store, id) = tamperable();
-        let honest = store.events(&id).unwrap();
-        verify(&honest).unwrap();
-        let last = honest.len() as u64;
-        store.connection().execute_batch(sql).unwrap();
-        let events = store.events(&id).unwrap();
-        match verify(&events) {
-            Err(error) => {
-                if *expected != 0 && *expected != u64::MAX {
-                    assert_eq!(error.seq, *expected, "{what}: {error}");
-                }
-            }
-            // Truncating the tail leaves a valid shorter chain: the head must be compared with a
-            // copy (`verify` against a known head); check that the count dropped.
-            Ok(_) if *expected == u64::MAX => assert_eq!(events.len() as u64, last - 1, "{what}"),
-            Ok(_) => panic!("{what} was not caught"),
-        }
-    }
-}
-
-#[test]
-fn signed_events_verify_and_forgeries_do_not() {
-    let (_dir, path) = fresh();
-    let mut store = SqliteStore::open(&path, true).unwrap();
-    let negotiation = scenario("ukraine-2025.toml");
-    import(&mut store, &negotiation);
-    let key = SigningKey::from_bytes(&[7; 32]);
-    let head = store.head(&negotiation.id).unwrap().unwrap().0;
-    store.append(&negotiation.id, head, vec![key_event("UA", &key)], Some(("UA", &key))).unwrap();
-    let mut stance = negotiation.stances.iter().find(|stance| stance.party == "UA").unwrap().clone();
-    stance.note = "signed".to_owned();
-    let new = NewEvent {
-        kind: "stance".to_owned(),
-        key: "signed#1".to_owned(),
-        op: Op::Upsert,
-        actor: "UA".to_owned(),
-        payload: serde_json::to_value(&stance).unwrap(),
-    };
-    let stored = store.append(&negotiation.id, head + 1, vec![new], Some(("UA", &key))).unwrap();
-    assert!(stored[0].signature.is_some());
-    assert_eq!(verify(&store.events(&negotiation.id).unwrap()).unwrap(), 2);
-
-    // Someone rewrites the stance and recomputes every hash from there on: the signature fails.
-    let mut events = store.events(&negotiation.id).unwrap();
-    let last = events.len() - 1;
-    events[last].payload["note"] = serde_json::json!("forged");
-    let resealed = parley_store::chain::seal(
-        &negotiation.id,
-        Some((events[last - 1].seq, events[last - 1].hash.clone())),
-        vec![NewEvent {
-            kind: events[last].kind.clone(),
-            key: events[last].key.clone(),
-            op: Op::Upsert,
-            actor: "UA".to_owned(),
-            payload: events[last].payload.clone(),
-        }],
-        &events[last].recorded_at,
-        None,
-    );
-    let mut forged = resealed[0].clone();
-    forged.signature = events[last].signature.clone();
-    events[last] = forged;
-    let error = verify(&events).unwrap_err();
-    assert!(error.reason.contains("signature"), "{error}");
-}
-
-#[test]
-fn a_stale_writer_gets_a_retryable_conflict_and_writes_nothing() {
-    let (_dir, path) = fresh();
-    let mut first = SqliteStore::open(&path, true).unwrap();
-    let mut second = SqliteStore::open(&path, false).unwrap();
-    first.append("n", 0, vec![event("a", "1")], None).unwrap();
-    let error = second.append("n", 0, vec![event("b", "1")], None).unwrap_err();
-    assert!(error.is_retryable(), "{error}");
-    assert!(matches!(error, StoreError::Conflict { expected: 0, actual: 1, .. }), "{error}");
-    assert_eq!(second.events("n").unwrap().len(), 1);
-    second.append("n", 1, vec![event("b", "1")], None).unwrap();
-    verify(&first.events("n").unwrap()).unwrap();
-}
-
-#[test]
-fn concurrent_writers_lose_no_update() {
-    let (_dir, path) = fresh();
-    SqliteStore::open(&path, true).unwrap();
-    let threads: Vec<_> = (0..4)
-        .map(|writer| {
-            let path = path.clone();
-            std::thread::spawn(move || {
-                let mut store = SqliteStore::open(&path, false).unwrap();
-                let mut conflicts = 0;
-                for n in 0..25 {
-                    loop {
-                        let head = store.head("n").unwrap().map_or(0, |(seq, _)| seq);
-                        match store.append("n", head, vec![event(&format!("w{writer}"), &format!("{writer}-{n}"))], None) {
-                            Ok(_) => break,
-                            Err(error) if error.is_retryable() => conflicts += 1,
-                            Err(error) => panic!("{error}"),
-                        }
-                    }
-                }
-                conflicts
-            })
-        })
-        .collect();
-    for thread in threads {
-        thread.join().unwrap();
-    }
-    let mut store = SqliteStore::open(&path, false).unwrap();
-    let events = store.events("n").unwrap();
-    assert_eq!(events.len(), 100);
-    verify(&events).unwrap();
-}
+backend_suite!(fresh, true);
 
 #[test]
 fn schema_upgrades_from_the_first_version() {
-    let (_dir, path) = fresh();
+    let target = fresh();
+    let path = Path::new(&target.url);
     {
-        let mut old = SqliteStore::open_at(&path, true, 1).unwrap();
+        let mut old = SqliteStore::open_at(path, true, 1).unwrap();
         assert_eq!(old.schema_version().unwrap(), 1);
         old.append("n", 0, vec![event("a", "1"), event("a", "2")], None).unwrap();
     }
-    let mut store = SqliteStore::open(&path, false).unwrap();
+    let mut store = SqliteStore::open(path, false).unwrap();
     assert_eq!(store.schema_version().unwrap(), parley_store::sqlite::SCHEMA_VERSION);
     assert_eq!(store.events("n").unwrap().len(), 2);
     assert!(store.connection().execute("DELETE FROM events", []).is_err(), "the upgrade added the append-only triggers");
@@ -301,12 +35,14 @@ fn schema_upgrades_from_the_first_version() {
 
 #[test]
 fn bad_databases_are_refused_untouched() {
-    let (dir, path) = fresh();
+    let target = fresh();
+    let path = Path::new(&target.url);
+    let dir = target.guard.as_ref().unwrap();
     // A newer schema.
     {
-        SqliteStore::open(&path, true).unwrap().connection().execute("INSERT INTO schema_migrations VALUES (99, 'future')", []).unwrap();
+        SqliteStore::open(path, true).unwrap().connection().execute("INSERT INTO schema_migrations VALUES (99, 'future')", []).unwrap();
     }
-    let error = SqliteStore::open(&path, false).unwrap_err();
+    let error = SqliteStore::open(path, false).unwrap_err();
     assert!(matches!(error, StoreError::NewerSchema { found: 99, .. }), "{error}");
     // A file that is not a database.
     let garbage = dir.path().join("garbage.db");
@@ -324,78 +60,4 @@ fn bad_databases_are_refused_untouched() {
     let error = SqliteStore::open(&dir.path().join("absent.db"), false).unwrap_err();
     assert!(matches!(error, StoreError::Missing { .. }), "{error}");
     assert!(!dir.path().join("absent.db").exists());
-}
-
-/// The writer half of the process tests: appends pairs of events, retrying on conflicts, and
-/// reports each acknowledged sequence number on stdout, until killed or `PARLEY_WRITER_LIMIT`
-/// appends are done.
-#[test]
-fn writer_child() {
-    let Ok(path) = std::env::var("PARLEY_WRITER_DB") else { return };
-    let limit: usize = std::env::var("PARLEY_WRITER_LIMIT").ok().and_then(|text| text.parse().ok()).unwrap_or(usize::MAX);
-    let name = std::process::id().to_string();
-    let mut store = SqliteStore::open(Path::new(&path), true).unwrap();
-    let mut done = 0;
-    while done < limit {
-        let head = store.head("n").unwrap().map_or(0, |(seq, _)| seq);
-        match store.append("n", head, vec![event(&name, &head.to_string()), event(&name, "batch")], None) {
-            Ok(stored) => {
-                done += 1;
-                println!("{}", stored.last().unwrap().seq);
-            }
-            Err(error) if error.is_retryable() => continue,
-            Err(error) => panic!("{error}"),
-        }
-    }
-}
-
-/// The sequence number a writer line acknowledges (the test harness may prefix the first line).
-fn acknowledged_seq(line: &str) -> Option<u64> {
-    line.split_whitespace().last()?.parse().ok()
-}
-
-fn writer(path: &Path, limit: Option<usize>) -> std::process::Child {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command.args(["--exact", "writer_child", "--nocapture", "--test-threads=1"]).env("PARLEY_WRITER_DB", path);
-    if let Some(limit) = limit {
-        command.env("PARLEY_WRITER_LIMIT", limit.to_string());
-    }
-    command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap()
-}
-
-#[test]
-fn two_processes_append_without_losing_updates() {
-    let (_dir, path) = fresh();
-    SqliteStore::open(&path, true).unwrap();
-    let children = [writer(&path, Some(100)), writer(&path, Some(100))];
-    for child in children {
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success());
-        assert_eq!(String::from_utf8_lossy(&output.stdout).lines().filter(|line| acknowledged_seq(line).is_some()).count(), 100);
-    }
-    let mut store = SqliteStore::open(&path, false).unwrap();
-    let events = store.events("n").unwrap();
-    assert_eq!(events.len(), 400);
-    verify(&events).unwrap();
-}
-
-#[test]
-fn acknowledged_appends_survive_kill_9() {
-    let (_dir, path) = fresh();
-    let mut child = writer(&path, None);
-    let mut acknowledged = 0;
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while acknowledged < 300 {
-        let Some(Ok(line)) = lines.next() else { break };
-        if let Some(seq) = acknowledged_seq(&line) {
-            acknowledged = seq;
-        }
-    }
-    child.kill().unwrap(); // SIGKILL on Unix
-    child.wait().unwrap();
-    assert!(acknowledged >= 300, "the writer stopped early at {acknowledged}");
-    let mut store = SqliteStore::open(&path, false).unwrap();
-    let events = store.events("n").unwrap();
-    assert!(events.len() as u64 >= acknowledged, "{} events, {acknowledged} acknowledged", events.len());
-    verify(&events).unwrap();
 }

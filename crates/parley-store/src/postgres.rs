@@ -1,0 +1,259 @@
+//! The PostgreSQL backend, for records shared by a team.
+//!
+//! Appends run in one transaction holding a per-negotiation advisory lock, compare the head with the
+//! caller's expectation and write all events or none; the primary key (negotiation, seq) backs this
+//! up. A commit returns once PostgreSQL has flushed it (the server's default `synchronous_commit`).
+
+use ed25519_dalek::SigningKey;
+use postgres::error::SqlState;
+use postgres::{Client, NoTls};
+
+use crate::chain::seal;
+use crate::event::{Event, Folder, NewEvent, Op, Payload};
+use crate::store::{EventStore, StoreError, now_utc};
+
+/// The schema, one forward-only step per entry: `(version, SQL)`.
+pub const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/postgres/0001_events.sql")), (2, include_str!("../migrations/postgres/0002_append_only.sql"))];
+
+/// The schema version this build writes (the same numbering as SQLite's).
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Serialises migrations across processes (an arbitrary constant key).
+const MIGRATION_LOCK: i64 = 0x7061_726c_6579;
+
+pub struct PgStore {
+    client: Client,
+    location: String,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("location", &self.location).finish_non_exhaustive()
+    }
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    match rest.split_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`) and
+    /// brings its schema up to date. A database of a newer schema is refused untouched.
+    pub fn open(url: &str) -> Result<PgStore, StoreError> {
+        PgStore::open_at(url, SCHEMA_VERSION)
+    }
+
+    /// As [`PgStore::open`], migrating only up to `version` (for upgrade tests).
+    pub fn open_at(url: &str, version: i64) -> Result<PgStore, StoreError> {
+        let location = redact(url);
+        let client = Client::connect(url, NoTls).map_err(|source| connect_error(&location, source))?;
+        let mut store = PgStore { client, location };
+        store.prepare(version)?;
+        Ok(store)
+    }
+
+    /// The raw client, for tests and benchmarks that need to go around the log.
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    fn error(&self, source: postgres::Error) -> StoreError {
+        StoreError::Postgres { location: self.location.clone(), source }
+    }
+
+    fn current_version(client: &mut impl postgres::GenericClient) -> Result<Option<i64>, postgres::Error> {
+        let exists: bool = client.query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])?.get(0);
+        if !exists {
+            return Ok(None);
+        }
+        Ok(Some(client.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?.get(0)))
+    }
+
+    fn prepare(&mut self, target: i64) -> Result<(), StoreError> {
+        let current = PgStore::current_version(&mut self.client).map_err(|source| self.error(source))?;
+        if let Some(found) = current.filter(|found| *found > SCHEMA_VERSION) {
+            return Err(StoreError::NewerSchema { location: self.location.clone(), found, supported: SCHEMA_VERSION });
+        }
+        if current.unwrap_or(0) >= target {
+            return Ok(());
+        }
+        let location = self.location.clone();
+        let postgres = |source| StoreError::Postgres { location: location.clone(), source };
+        let mut transaction = self.client.transaction().map_err(postgres)?;
+        transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(postgres)?;
+        transaction
+            .batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            .map_err(postgres)?;
+        // Re-read under the lock: another process may have migrated meanwhile.
+        let current = PgStore::current_version(&mut transaction).map_err(postgres)?.unwrap_or(0);
+        for (version, sql) in MIGRATIONS.iter().filter(|(version, _)| *version > current && *version <= target) {
+            transaction.batch_execute(sql).map_err(postgres)?;
+            transaction
+                .execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", &[version, &now_utc()])
+                .map_err(postgres)?;
+        }
+        transaction.commit().map_err(postgres)
+    }
+
+    /// The schema version of the database.
+    pub fn schema_version(&mut self) -> Result<i64, StoreError> {
+        PgStore::current_version(&mut self.client).map(Option::unwrap_or_default).map_err(|source| self.error(source))
+    }
+}
+
+/// A connection failure: a refused or unreachable server, or rejected credentials.
+fn connect_error(location: &str, source: postgres::Error) -> StoreError {
+    let rejected = matches!(
+        source.code(),
+        Some(code) if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION || *code == SqlState::INVALID_CATALOG_NAME
+    );
+    let detail = source.as_db_error().map_or_else(|| source.to_string(), |db| db.message().to_owned());
+    if rejected {
+        StoreError::Rejected { location: location.to_owned(), detail }
+    } else {
+        StoreError::Unreachable { location: location.to_owned(), detail }
+    }
+}
+
+fn op_of(text: &str) -> Op {
+    if text == "delete" { Op::Delete } else { Op::Upsert }
+}
+
+impl EventStore for PgStore {
+    fn location(&self) -> &str {
+        &self.location
+    }
+
+    fn negotiations(&mut self) -> Result<Vec<String>, StoreError> {
+        let rows =
+            self.client.query("SELECT DISTINCT negotiation FROM events ORDER BY negotiation", &[]).map_err(|source| self.error(source))?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+
+    fn head(&mut self, negotiation: &str) -> Result<Option<(u64, String)>, StoreError> {
+        let row = self
+            .client
+            .query_opt("SELECT seq, hash FROM events WHERE negotiation = $1 ORDER BY seq DESC LIMIT 1", &[&negotiation])
+            .map_err(|source| self.error(source))?;
+        Ok(row.map(|row| (row.get::<_, i64>(0) as u64, row.get(1))))
+    }
+
+    fn events(&mut self, negotiation: &str) -> Result<Vec<Event>, StoreError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature
+                 FROM events WHERE negotiation = $1 ORDER BY seq",
+                &[&negotiation],
+            )
+            .map_err(|source| self.error(source))?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let op: String = row.get(4);
+                let kind: String = row.get(2);
+                let payload: String = row.get(7);
+                Event {
+                    negotiation: row.get(0),
+                    seq: row.get::<_, i64>(1) as u64,
+                    // An unknown op is kept visible to `verify` by hashing it as written.
+                    kind: if op == "upsert" || op == "delete" { kind } else { format!("{kind}?op={op}") },
+                    key: row.get(3),
+                    op: op_of(&op),
+                    actor: row.get(5),
+                    recorded_at: row.get(6),
+                    payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::String(payload)),
+                    prev_hash: row.get(8),
+                    hash: row.get(9),
+                    signature: row.get(10),
+                }
+            })
+            .collect())
+    }
+
+    fn fold(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<parley_core::model::Negotiation>, StoreError> {
+        let limit = up_to.map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64);
+        let rows = self
+            .client
+            .query(
+                "SELECT seq, kind, key, op, payload FROM events WHERE negotiation = $1 AND seq <= $2 ORDER BY seq",
+                &[&negotiation, &limit],
+            )
+            .map_err(|source| self.error(source))?;
+        let fold_error = |source| StoreError::Fold { negotiation: negotiation.to_owned(), source };
+        let mut folder = Folder::new();
+        for row in &rows {
+            let seq: i64 = row.get(0);
+            folder.apply(seq as u64, row.get(1), row.get(2), op_of(row.get(3)), Payload::Text(row.get(4))).map_err(fold_error)?;
+        }
+        folder.finish().map_err(fold_error)
+    }
+
+    fn append(
+        &mut self,
+        negotiation: &str,
+        expected: u64,
+        events: Vec<NewEvent>,
+        signer: Option<(&str, &SigningKey)>,
+    ) -> Result<Vec<Event>, StoreError> {
+        let location = self.location.clone();
+        let postgres = |source: postgres::Error| {
+            if source.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+                // Another writer took the same sequence numbers first.
+                StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual: expected + 1 }
+            } else {
+                StoreError::Postgres { location: location.clone(), source }
+            }
+        };
+        let mut transaction = self.client.transaction().map_err(postgres)?;
+        transaction.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&negotiation]).map_err(postgres)?;
+        let head = transaction
+            .query_opt("SELECT seq, hash FROM events WHERE negotiation = $1 ORDER BY seq DESC LIMIT 1", &[&negotiation])
+            .map_err(postgres)?
+            .map(|row| (row.get::<_, i64>(0) as u64, row.get::<_, String>(1)));
+        let actual = head.as_ref().map_or(0, |(seq, _)| *seq);
+        if actual != expected {
+            return Err(StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual });
+        }
+        let sealed = seal(negotiation, head, events, &now_utc(), signer);
+        let insert = transaction
+            .prepare(
+                "INSERT INTO events (negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .map_err(postgres)?;
+        for event in &sealed {
+            let seq = event.seq as i64;
+            let payload = event.payload.to_string();
+            transaction
+                .execute(
+                    &insert,
+                    &[
+                        &event.negotiation,
+                        &seq,
+                        &event.kind,
+                        &event.key,
+                        &event.op.keyword(),
+                        &event.actor,
+                        &event.recorded_at,
+                        &payload,
+                        &event.prev_hash,
+                        &event.hash,
+                        &event.signature,
+                    ],
+                )
+                .map_err(postgres)?;
+        }
+        transaction.commit().map_err(postgres)?;
+        Ok(sealed)
+    }
+}

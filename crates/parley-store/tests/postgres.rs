@@ -1,0 +1,93 @@
+//! The PostgreSQL event store: the shared backend suite, plus schema upgrades and bad connections.
+//!
+//! Needs a server: `PARLEY_TEST_PG_URL=postgres://user:password@127.0.0.1:PORT/postgres` (what
+//! `.ci/postgres.sh` prints). Each test works in a database of its own, created here. Without the
+//! variable every test prints a notice and passes.
+
+mod suite;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use parley_store::postgres::PgStore;
+use parley_store::{EventStore, StoreError, verify};
+use suite::{Target, event};
+
+fn server() -> Option<String> {
+    match std::env::var("PARLEY_TEST_PG_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!("PARLEY_TEST_PG_URL is not set: skipping the PostgreSQL tests (.ci/run starts a server)");
+            None
+        }
+    }
+}
+
+fn enabled() -> bool {
+    server().is_some()
+}
+
+/// The server URL pointing at another database.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, _) = url.rsplit_once('/').expect("a URL ending in /DATABASE");
+    format!("{base}/{database}")
+}
+
+/// A new, empty database on the test server.
+fn fresh() -> Target {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let url = server().expect("checked by the caller");
+    let database = format!("parley_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute(&format!("DROP DATABASE IF EXISTS {database}")).unwrap();
+    client.batch_execute(&format!("CREATE DATABASE {database}")).unwrap();
+    Target { url: with_database(&url, &database), guard: None }
+}
+
+backend_suite!(fresh, enabled());
+
+#[test]
+fn schema_upgrades_from_the_first_version() {
+    if !enabled() {
+        return;
+    }
+    let target = fresh();
+    {
+        let mut old = PgStore::open_at(&target.url, 1).unwrap();
+        assert_eq!(old.schema_version().unwrap(), 1);
+        old.append("n", 0, vec![event("a", "1"), event("a", "2")], None).unwrap();
+    }
+    let mut store = PgStore::open(&target.url).unwrap();
+    assert_eq!(store.schema_version().unwrap(), parley_store::postgres::SCHEMA_VERSION);
+    assert_eq!(store.events("n").unwrap().len(), 2);
+    assert!(target.sql("DELETE FROM events").is_err(), "the upgrade added the append-only triggers");
+    store.append("n", 2, vec![event("a", "3")], None).unwrap();
+    verify(&store.events("n").unwrap()).unwrap();
+}
+
+#[test]
+fn bad_connections_and_schemas_are_clear_errors() {
+    let Some(url) = server() else { return };
+    // A newer schema: refused, and left as it was.
+    let target = fresh();
+    PgStore::open(&target.url).unwrap();
+    target.sql("INSERT INTO schema_migrations VALUES (99, 'future')").unwrap();
+    let error = PgStore::open(&target.url).unwrap_err();
+    assert!(matches!(error, StoreError::NewerSchema { found: 99, .. }), "{error}");
+
+    // A wrong password: rejected, and the message does not repeat the password.
+    let (scheme_user, rest) = url.split_once('@').unwrap();
+    let (scheme_and_user, _) = scheme_user.rsplit_once(':').unwrap();
+    let wrong = format!("{scheme_and_user}:not-the-password@{rest}");
+    let error = PgStore::open(&wrong).unwrap_err();
+    assert!(matches!(error, StoreError::Rejected { .. }), "{error}");
+    assert!(!error.to_string().contains("not-the-password"), "{error}");
+
+    // A database that does not exist.
+    let error = PgStore::open(&with_database(&url, "no_such_database_here")).unwrap_err();
+    assert!(matches!(error, StoreError::Rejected { .. }), "{error}");
+
+    // Nobody listening.
+    let error = PgStore::open("postgres://postgres:secret@127.0.0.1:9/postgres").unwrap_err();
+    assert!(matches!(error, StoreError::Unreachable { .. }), "{error}");
+    assert!(!error.to_string().contains("secret"), "{error}");
+}
