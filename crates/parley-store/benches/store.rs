@@ -174,3 +174,86 @@ fn read_of_100k_events(bencher: divan::Bencher) {
         bytes
     });
 }
+
+/// The PostgreSQL server named by `PARLEY_TEST_PG_URL`, in a fresh database, if there is one.
+fn postgres_target() -> Option<String> {
+    let url = std::env::var("PARLEY_TEST_PG_URL").ok().filter(|url| !url.is_empty())?;
+    let database = format!("parley_bench_{}", std::process::id());
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).ok()?;
+    client.batch_execute(&format!("DROP DATABASE IF EXISTS {database}")).ok()?;
+    client.batch_execute(&format!("CREATE DATABASE {database}")).ok()?;
+    Some(format!("{}/{database}", url.rsplit_once('/')?.0))
+}
+
+/// As `append_batch`, on PostgreSQL (skipped without `PARLEY_TEST_PG_URL`).
+#[divan::bench(sample_count = 20)]
+fn postgres_append_batch(bencher: divan::Bencher) {
+    let Some(url) = postgres_target() else {
+        eprintln!("PARLEY_TEST_PG_URL is not set: skipping the PostgreSQL benchmarks");
+        return;
+    };
+    let negotiation = ukraine();
+    let mut store = parley_store::postgres::PgStore::open(&url).unwrap();
+    let mut head = 0;
+    let mut n = 0;
+    bencher
+        .counter(ItemsCount::new(BATCH))
+        .with_inputs(|| {
+            let events: Vec<NewEvent> = (0..BATCH).map(|i| stance_event(&negotiation, n + i)).collect();
+            n += BATCH;
+            events
+        })
+        .bench_local_values(|events| {
+            head = store.append("n", head, events, None).unwrap().last().unwrap().seq;
+        });
+}
+
+/// As `raw_insert_batch`, on PostgreSQL: the same rows with plain SQL in one transaction.
+#[divan::bench(sample_count = 20)]
+fn postgres_raw_insert_batch(bencher: divan::Bencher) {
+    let Some(url) = postgres_target() else { return };
+    let negotiation = ukraine();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(
+            "CREATE TABLE raw (negotiation TEXT NOT NULL, seq BIGINT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, op TEXT NOT NULL,
+             actor TEXT NOT NULL, recorded_at TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+             signature TEXT, PRIMARY KEY (negotiation, seq))",
+        )
+        .unwrap();
+    let mut n = 0;
+    bencher
+        .counter(ItemsCount::new(BATCH))
+        .with_inputs(|| {
+            let events: Vec<NewEvent> = (0..BATCH).map(|i| stance_event(&negotiation, n + i)).collect();
+            n += BATCH;
+            (n - BATCH, events)
+        })
+        .bench_local_values(|(start, events)| {
+            let mut transaction = client.transaction().unwrap();
+            let insert = transaction.prepare("INSERT INTO raw VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)").unwrap();
+            for (i, event) in events.iter().enumerate() {
+                let seq = (start + i) as i64;
+                let payload = event.payload.to_string();
+                transaction
+                    .execute(
+                        &insert,
+                        &[
+                            &"n",
+                            &seq,
+                            &event.kind,
+                            &event.key,
+                            &"upsert",
+                            &event.actor,
+                            &"2026-01-01T00:00:00Z",
+                            &payload,
+                            &"",
+                            &"",
+                            &None::<String>,
+                        ],
+                    )
+                    .unwrap();
+            }
+            transaction.commit().unwrap();
+        });
+}

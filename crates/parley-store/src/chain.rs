@@ -31,18 +31,50 @@ pub fn unhex(text: &str) -> Option<Vec<u8>> {
 
 /// The bytes an event's hash covers.
 pub fn canonical(negotiation: &str, seq: u64, event: &NewEvent, recorded_at: &str, prev_hash: &str) -> Vec<u8> {
-    let fields = serde_json::json!([
-        negotiation,
-        seq,
-        event.kind,
-        event.key,
-        event.op.keyword(),
-        event.actor,
-        recorded_at,
-        event.payload,
-        prev_hash
-    ]);
-    fields.to_string().into_bytes()
+    // Written field by field (the same bytes as serialising the array), without copying the payload.
+    let mut bytes = Vec::with_capacity(256);
+    bytes.push(b'[');
+    let fields: [&dyn erased::Json; 9] =
+        [&negotiation, &seq, &event.kind, &event.key, &event.op.keyword(), &event.actor, &recorded_at, &event.payload, &prev_hash];
+    for (index, field) in fields.iter().enumerate() {
+        if index > 0 {
+            bytes.push(b',');
+        }
+        field.write(&mut bytes);
+    }
+    bytes.push(b']');
+    bytes
+}
+
+mod erased {
+    /// A value written as compact JSON; writing to a vector cannot fail.
+    pub trait Json {
+        fn write(&self, bytes: &mut Vec<u8>);
+    }
+
+    impl<T: serde::Serialize + ?Sized> Json for T {
+        fn write(&self, bytes: &mut Vec<u8>) {
+            let _ = serde_json::to_writer(bytes, self);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_bytes_are_the_serialised_array() {
+        let event = NewEvent {
+            kind: "stance".to_owned(),
+            key: "k\"1".to_owned(),
+            op: crate::event::Op::Upsert,
+            actor: "UA".to_owned(),
+            payload: serde_json::json!({"b": [1, 2.5, "é\n"], "a": null}),
+        };
+        let expected = serde_json::json!(["n", 7, "stance", "k\"1", "upsert", "UA", "2026-01-01T00:00:00Z", event.payload, GENESIS]);
+        assert_eq!(canonical("n", 7, &event, "2026-01-01T00:00:00Z", GENESIS), expected.to_string().into_bytes());
+    }
 }
 
 /// Completes new events into chained, optionally signed events after `head` (seq, hash).
