@@ -29,13 +29,22 @@ pub fn unhex(text: &str) -> Option<Vec<u8>> {
     (0..text.len()).step_by(2).map(|index| u8::from_str_radix(text.get(index..index + 2)?, 16).ok()).collect()
 }
 
-/// The bytes an event's hash covers.
-pub fn canonical(negotiation: &str, seq: u64, event: &NewEvent, recorded_at: &str, prev_hash: &str) -> Vec<u8> {
+/// The bytes an event's hash covers (every field but the hash and the signature).
+pub fn canonical(event: &Event) -> Vec<u8> {
     // Written field by field (the same bytes as serialising the array), without copying the payload.
     let mut bytes = Vec::with_capacity(256);
     bytes.push(b'[');
-    let fields: [&dyn erased::Json; 9] =
-        [&negotiation, &seq, &event.kind, &event.key, &event.op.keyword(), &event.actor, &recorded_at, &event.payload, &prev_hash];
+    let fields: [&dyn erased::Json; 9] = [
+        &event.negotiation,
+        &event.seq,
+        &event.kind,
+        &event.key,
+        &event.op.keyword(),
+        &event.actor,
+        &event.recorded_at,
+        &event.payload,
+        &event.prev_hash,
+    ];
     for (index, field) in fields.iter().enumerate() {
         if index > 0 {
             bytes.push(b',');
@@ -65,15 +74,21 @@ mod tests {
 
     #[test]
     fn canonical_bytes_are_the_serialised_array() {
-        let event = NewEvent {
+        let event = Event {
+            negotiation: "n".to_owned(),
+            seq: 7,
             kind: "stance".to_owned(),
             key: "k\"1".to_owned(),
             op: crate::event::Op::Upsert,
             actor: "UA".to_owned(),
+            recorded_at: "2026-01-01T00:00:00Z".to_owned(),
             payload: serde_json::json!({"b": [1, 2.5, "é\n"], "a": null}),
+            prev_hash: GENESIS.to_owned(),
+            hash: "ignored".to_owned(),
+            signature: Some("ignored".to_owned()),
         };
         let expected = serde_json::json!(["n", 7, "stance", "k\"1", "upsert", "UA", "2026-01-01T00:00:00Z", event.payload, GENESIS]);
-        assert_eq!(canonical("n", 7, &event, "2026-01-01T00:00:00Z", GENESIS), expected.to_string().into_bytes());
+        assert_eq!(canonical(&event), expected.to_string().into_bytes());
     }
 }
 
@@ -89,13 +104,7 @@ pub fn seal(
     let mut sealed = Vec::with_capacity(events.len());
     for event in events {
         seq += 1;
-        let hash_bytes = Sha256::digest(canonical(negotiation, seq, &event, recorded_at, &prev_hash));
-        let hash = hex(&hash_bytes);
-        let signature = match signer {
-            Some((party, key)) if party == event.actor => Some(hex(&key.sign(&hash_bytes).to_bytes())),
-            _ => None,
-        };
-        sealed.push(Event {
+        let mut sealed_event = Event {
             negotiation: negotiation.to_owned(),
             seq,
             kind: event.kind,
@@ -104,11 +113,18 @@ pub fn seal(
             actor: event.actor,
             recorded_at: recorded_at.to_owned(),
             payload: event.payload,
-            prev_hash: prev_hash.clone(),
-            hash: hash.clone(),
-            signature,
-        });
-        prev_hash = hash;
+            prev_hash,
+            hash: String::new(),
+            signature: None,
+        };
+        let hash_bytes = Sha256::digest(canonical(&sealed_event));
+        sealed_event.hash = hex(&hash_bytes);
+        sealed_event.signature = match signer {
+            Some((party, key)) if party == sealed_event.actor => Some(hex(&key.sign(&hash_bytes).to_bytes())),
+            _ => None,
+        };
+        prev_hash = sealed_event.hash.clone();
+        sealed.push(sealed_event);
     }
     sealed
 }
@@ -139,14 +155,7 @@ pub fn verify(events: &[Event]) -> Result<usize, VerifyError> {
         if event.prev_hash != prev_hash {
             return Err(fail("does not link to the event before it (the chain was edited here or before)".to_owned()));
         }
-        let new = NewEvent {
-            kind: event.kind.clone(),
-            key: event.key.clone(),
-            op: event.op,
-            actor: event.actor.clone(),
-            payload: event.payload.clone(),
-        };
-        let hash_bytes = Sha256::digest(canonical(&event.negotiation, event.seq, &new, &event.recorded_at, &event.prev_hash));
+        let hash_bytes = Sha256::digest(canonical(event));
         if hex(&hash_bytes) != event.hash {
             return Err(fail("its content does not match its hash (it was edited)".to_owned()));
         }

@@ -59,6 +59,55 @@ pub struct Event {
     pub signature: Option<String>,
 }
 
+/// An event row as a backend stores it, all text, before interpretation.
+#[derive(Debug)]
+pub struct StoredRow {
+    pub negotiation: String,
+    pub seq: i64,
+    pub kind: String,
+    pub key: String,
+    pub op: String,
+    pub actor: String,
+    pub recorded_at: String,
+    pub payload: String,
+    pub prev_hash: String,
+    pub hash: String,
+    pub signature: Option<String>,
+}
+
+impl From<StoredRow> for Event {
+    /// Reads a row however it was altered, so that `verify` can report the damage instead of the
+    /// read failing: an unknown op is kept in the kind (which then fails the hash check), and a
+    /// payload that is not JSON is kept as a JSON string.
+    fn from(row: StoredRow) -> Event {
+        let (op, kind) = match row.op.as_str() {
+            "upsert" => (Op::Upsert, row.kind),
+            "delete" => (Op::Delete, row.kind),
+            other => (Op::Upsert, format!("{}?op={other}", row.kind)),
+        };
+        Event {
+            negotiation: row.negotiation,
+            seq: row.seq as u64,
+            kind,
+            key: row.key,
+            op,
+            actor: row.actor,
+            recorded_at: row.recorded_at,
+            payload: serde_json::from_str(&row.payload).unwrap_or(Json::String(row.payload)),
+            prev_hash: row.prev_hash,
+            hash: row.hash,
+            signature: row.signature,
+        }
+    }
+}
+
+impl Op {
+    /// The op a stored text names; anything but `delete` folds as an upsert (and fails `verify`).
+    pub fn from_stored(text: &str) -> Op {
+        if text == "delete" { Op::Delete } else { Op::Upsert }
+    }
+}
+
 /// The entities of a negotiation, as `(kind, key, actor, payload)`, in dependency order.
 fn entities(negotiation: &Negotiation) -> Vec<(String, String, String, Json)> {
     let json = |value: &dyn erased::Serialize| value.to_json();

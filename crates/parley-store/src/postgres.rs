@@ -9,7 +9,7 @@ use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 
 use crate::chain::seal;
-use crate::event::{Event, Folder, NewEvent, Op, Payload};
+use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
 use crate::store::{EventStore, StoreError, now_utc};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
@@ -124,10 +124,6 @@ fn connect_error(location: &str, source: postgres::Error) -> StoreError {
     }
 }
 
-fn op_of(text: &str) -> Op {
-    if text == "delete" { Op::Delete } else { Op::Upsert }
-}
-
 impl EventStore for PgStore {
     fn location(&self) -> &str {
         &self.location
@@ -159,23 +155,19 @@ impl EventStore for PgStore {
         Ok(rows
             .iter()
             .map(|row| {
-                let op: String = row.get(4);
-                let kind: String = row.get(2);
-                let payload: String = row.get(7);
-                Event {
+                Event::from(StoredRow {
                     negotiation: row.get(0),
-                    seq: row.get::<_, i64>(1) as u64,
-                    // An unknown op is kept visible to `verify` by hashing it as written.
-                    kind: if op == "upsert" || op == "delete" { kind } else { format!("{kind}?op={op}") },
+                    seq: row.get(1),
+                    kind: row.get(2),
                     key: row.get(3),
-                    op: op_of(&op),
+                    op: row.get(4),
                     actor: row.get(5),
                     recorded_at: row.get(6),
-                    payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::String(payload)),
+                    payload: row.get(7),
                     prev_hash: row.get(8),
                     hash: row.get(9),
                     signature: row.get(10),
-                }
+                })
             })
             .collect())
     }
@@ -193,7 +185,7 @@ impl EventStore for PgStore {
         let mut folder = Folder::new();
         for row in &rows {
             let seq: i64 = row.get(0);
-            folder.apply(seq as u64, row.get(1), row.get(2), op_of(row.get(3)), Payload::Text(row.get(4))).map_err(fold_error)?;
+            folder.apply(seq as u64, row.get(1), row.get(2), Op::from_stored(row.get(3)), Payload::Text(row.get(4))).map_err(fold_error)?;
         }
         folder.finish().map_err(fold_error)
     }

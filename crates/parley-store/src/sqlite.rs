@@ -12,7 +12,7 @@ use ed25519_dalek::SigningKey;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::chain::seal;
-use crate::event::{Event, Folder, NewEvent, Op, Payload};
+use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
 use crate::store::{EventStore, StoreError, now_utc};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
@@ -136,26 +136,20 @@ impl SqliteStore {
     }
 }
 
-fn row_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Event, String)> {
-    let op: String = row.get(4)?;
-    let payload: String = row.get(7)?;
-    let seq: i64 = row.get(1)?;
-    let event = Event {
+fn stored_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
+    Ok(StoredRow {
         negotiation: row.get(0)?,
-        seq: seq as u64,
+        seq: row.get(1)?,
         kind: row.get(2)?,
         key: row.get(3)?,
-        op: if op == "delete" { Op::Delete } else { Op::Upsert },
+        op: row.get(4)?,
         actor: row.get(5)?,
         recorded_at: row.get(6)?,
-        payload: serde_json::Value::Null,
+        payload: row.get(7)?,
         prev_hash: row.get(8)?,
         hash: row.get(9)?,
         signature: row.get(10)?,
-    };
-    // An unknown op is kept visible to `verify` by hashing it as written.
-    let event = if op == "upsert" || op == "delete" { event } else { Event { kind: format!("{}?op={op}", event.kind), ..event } };
-    Ok((event, payload))
+    })
 }
 
 impl EventStore for SqliteStore {
@@ -187,16 +181,8 @@ impl EventStore for SqliteStore {
                  FROM events WHERE negotiation = ?1 ORDER BY seq",
             )
             .map_err(|source| self.error(source))?;
-        let rows = statement.query_map([negotiation], row_event).map_err(|source| self.error(source))?;
-        let mut events = Vec::new();
-        for row in rows {
-            let (mut event, payload) = row.map_err(|source| self.error(source))?;
-            // A payload that is not JSON was edited outside parley; keep it as a string so that
-            // `verify` reports the hash mismatch instead of the read failing.
-            event.payload = serde_json::from_str(&payload).unwrap_or(serde_json::Value::String(payload));
-            events.push(event);
-        }
-        Ok(events)
+        let rows = statement.query_map([negotiation], stored_row).map_err(|source| self.error(source))?;
+        rows.map(|row| row.map(Event::from).map_err(|source| self.error(source))).collect()
     }
 
     fn fold(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<parley_core::model::Negotiation>, StoreError> {
@@ -218,7 +204,7 @@ impl EventStore for SqliteStore {
                     .and_then(|value| value.as_str().map_err(Into::into))
                     .map_err(|source| StoreError::Sqlite { location: location.clone(), source })
             };
-            let op = if column(3)? == "delete" { Op::Delete } else { Op::Upsert };
+            let op = Op::from_stored(column(3)?);
             folder.apply(seq as u64, column(1)?, column(2)?, op, Payload::Text(column(4)?)).map_err(fold_error)?;
         }
         folder.finish().map_err(fold_error)

@@ -177,6 +177,8 @@ pub fn verify_catches_every_kind_of_tampering(fresh: &dyn Fn() -> Target) {
         ("edit a payload", "UPDATE events SET payload = replace(payload, 'accepts', 'opposes') WHERE seq = (SELECT MIN(seq) FROM events WHERE kind = 'stance' AND payload LIKE '%accepts%')", 0),
         ("edit the actor", "UPDATE events SET actor = 'us' WHERE seq = 40", 40),
         ("edit the time", "UPDATE events SET recorded_at = '2020-01-01T00:00:00Z' WHERE seq = 7", 7),
+        ("rename the op", "UPDATE events SET op = 'erase' WHERE seq = 9", 9),
+        ("break the payload's JSON", "UPDATE events SET payload = 'not json' WHERE seq = 8", 8),
         ("delete an event", "DELETE FROM events WHERE seq = 12", 13),
         ("delete the last event", "DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM events)", u64::MAX),
         (
