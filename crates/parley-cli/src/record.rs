@@ -123,10 +123,10 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
     let mut store = open(&args.store.db, false)?;
     let id = choose(&mut *store, args.negotiation.as_deref())?;
     let mut events = store.events(&id).map_err(failed)?;
-    if events.is_empty() {
-        return Err(BadInput(format!("no negotiation `{id}` in {}", store.location())).into());
-    }
-    let negotiation = store.negotiation(&id, None).map_err(failed)?;
+    // The viewer's rights come from the same events, folded: one read of the log.
+    let negotiation = parley_store::fold(&events, None)
+        .map_err(|source| failed(StoreError::Fold { negotiation: id.clone(), source }))?
+        .ok_or_else(|| BadInput(format!("no negotiation `{id}` in {}", store.location())))?;
     let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
     for event in &mut events {
         if !may_see(&viewer, &negotiation, event) {

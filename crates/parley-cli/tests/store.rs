@@ -150,3 +150,35 @@ fn bad_databases_exit_2_and_stay_untouched() {
     // Both a file and --db is ambiguous.
     assert_eq!(run_in(dir.path(), &["status", &scenario("ukraine-2025.toml"), "--db", "x.db"]).status.code(), Some(2));
 }
+
+#[test]
+fn several_negotiations_need_a_choice_and_bad_keys_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ukraine-2025.toml", "dockworkers-2026.toml"] {
+        assert_eq!(run_in(dir.path(), &["import", &scenario(name)]).status.code(), Some(0));
+    }
+    let ambiguous = run_in(dir.path(), &["status", "--db", "parley.db"]);
+    assert_eq!(ambiguous.status.code(), Some(2));
+    assert!(
+        stderr(&ambiguous).contains("several negotiations") && stderr(&ambiguous).contains("dockworkers-2026"),
+        "{}",
+        stderr(&ambiguous)
+    );
+    let chosen = run_in(dir.path(), &["status", "--db", "parley.db", "--negotiation", "dockworkers-2026", "--json"]);
+    assert_eq!(chosen.status.code(), Some(0), "{}", stderr(&chosen));
+    let unknown = run_in(dir.path(), &["log", "--negotiation", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("no negotiation `nope`"), "{}", stderr(&unknown));
+
+    let counts = |dir: &std::path::Path| -> serde_json::Value {
+        let report: serde_json::Value = serde_json::from_str(&stdout(&run_in(dir, &["verify", "--json"]))).unwrap();
+        report["negotiations"].clone()
+    };
+    let before = counts(dir.path());
+    std::fs::write(dir.path().join("bad.key"), "not hex at all\n").unwrap();
+    for spec in ["UA=absent.key", "UA=bad.key", "UA"] {
+        let output = run_in(dir.path(), &["import", &scenario("ukraine-2025.toml"), "--sign", spec]);
+        assert_eq!(output.status.code(), Some(2), "{spec}: {}", stderr(&output));
+    }
+    assert_eq!(counts(dir.path()), before, "refused imports wrote nothing");
+}
