@@ -180,11 +180,13 @@ fn serialize_demands<S: serde::Serializer>(demands: &[(String, Value)], serializ
 /// Analyses a negotiation as of a point, for a viewer.
 pub fn analyse(negotiation: &Negotiation, as_of: &Point, viewer: &Viewer, options: &ScenarioOptions) -> ScenarioAnalysis {
     let mut warnings = Vec::new();
-    let record = Record::new(negotiation);
-    let status = record.status(as_of);
-
-    // Which issues are open, fixed or out of the framework.
-    let (open_issues, fixed) = open_and_fixed(negotiation, &status);
+    // Red lines in force come from the whole record (findings about them are redacted below);
+    // which issues are open or settled, and what is proposed, only from what the viewer may see —
+    // a private acceptance must not show as a settled issue.
+    let status = Record::new(negotiation).status(as_of);
+    let visible = view(negotiation, viewer);
+    let visible_status = Record::new(&visible).status(as_of);
+    let (open_issues, fixed) = open_and_fixed(&visible, &visible_status);
 
     let domains = Domains::new(negotiation, &open_issues, &fixed, options, &mut warnings);
     let in_force: Vec<usize> = (0..negotiation.red_lines.len())
@@ -199,8 +201,8 @@ pub fn analyse(negotiation: &Negotiation, as_of: &Point, viewer: &Viewer, option
     let zopa = zones(negotiation, &in_force, &open_issues, &domains, viewer, &mut warnings);
 
     // Preferences: only what the viewer may see.
-    let visible = view(negotiation, viewer);
-    let (bargaining, proposal) = preference_analysis(&visible, &status.proposed, &open_issues, &fixed, &domains, options, &mut warnings);
+    let (bargaining, proposal) =
+        preference_analysis(&visible, &visible_status.proposed, &open_issues, &fixed, &domains, options, &mut warnings);
 
     ScenarioAnalysis {
         negotiation: negotiation.id.clone(),
@@ -838,11 +840,11 @@ pub fn viewer_problem(
     options: &ScenarioOptions,
 ) -> (Problem, Option<Vec<u32>>, Vec<String>) {
     let mut warnings = Vec::new();
-    let record = Record::new(negotiation);
-    let status = record.status(as_of);
-    let (open, fixed) = open_and_fixed(negotiation, &status);
-    let domains = Domains::new(negotiation, &open, &fixed, options, &mut warnings);
+    // As in `analyse`: open and settled issues as the viewer sees them.
     let visible = view(negotiation, viewer);
+    let status = Record::new(&visible).status(as_of);
+    let (open, fixed) = open_and_fixed(&visible, &status);
+    let domains = Domains::new(negotiation, &open, &fixed, options, &mut warnings);
     let (problem, issues) = bargaining_problem(&visible, &open, &fixed, &domains, options);
     let proposal = proposal_outcome(&issues, &status.proposed, &fixed);
     (problem, proposal, warnings)

@@ -211,3 +211,69 @@ fn a_conflict_connected_only_through_its_last_red_line_is_found() {
         .collect();
     assert_eq!(found, vec![vec!["r0".to_owned(), "r1".to_owned(), "r2".to_owned()]]);
 }
+
+/// An item agreed only through a party's private acceptance is settled for the holder of the whole
+/// record and still open for everyone else: analysis must not reveal the acceptance.
+#[test]
+fn a_private_acceptance_does_not_settle_an_issue_for_others() {
+    let text = r#"[negotiation]
+id = "p"
+title = "P"
+signatories = ["A", "B"]
+
+[[parties]]
+id = "A"
+role = "principal"
+
+[[parties]]
+id = "B"
+role = "principal"
+
+[[issues]]
+id = "cap"
+kind = "integer"
+min = 0
+max = 5
+
+[[issues]]
+id = "flag"
+kind = "yes-no"
+
+[[items]]
+number = 1
+title = "Cap"
+settles = ["cap"]
+proposes = { cap = 3 }
+
+[[items]]
+number = 2
+title = "Flag"
+settles = ["flag"]
+
+[[stances]]
+party = "A"
+items = [1]
+position = "accepts"
+date = "2025-01-01"
+
+[[stances]]
+party = "B"
+items = [1]
+position = "accepts"
+date = "2025-01-01"
+visibility = "private"
+"#;
+    let negotiation = scenario::parse(text).unwrap_or_else(|problems| panic!("{problems:?}")).negotiation;
+    let options = ScenarioOptions::default();
+    let holder = analyse(&negotiation, &Point::now(), &Viewer::Everything, &options);
+    assert_eq!(holder.fixed, vec![("cap".to_owned(), Value::Integer(3))]);
+    for viewer in [Viewer::Public, Viewer::Party("A".to_owned())] {
+        let analysis = analyse(&negotiation, &Point::now(), &viewer, &options);
+        assert!(analysis.fixed.is_empty(), "{viewer}: {:?}", analysis.fixed);
+        assert!(analysis.open_issues.contains(&"cap".to_owned()), "{viewer}");
+        let (problem, _, _) = parley_analysis::scenario::viewer_problem(&negotiation, &Point::now(), &viewer, &options);
+        assert!(problem.space.issues.iter().any(|issue| issue.name == "cap"), "{viewer}: cap is bargained over");
+    }
+    let private_view = analyse(&negotiation, &Point::now(), &Viewer::Party("B".to_owned()), &options);
+    assert_eq!(private_view.fixed, holder.fixed, "B sees its own acceptance");
+}
