@@ -172,7 +172,7 @@ pub fn load(path: Option<&Path>) -> Result<Negotiation> {
     }
 }
 
-fn counted(count: usize, one: &str, many: &str) -> String {
+pub fn counted(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
 }
 
@@ -210,7 +210,7 @@ fn point(record: &Record<'_>, text: &str) -> Result<parley_core::timeline::Point
     record.point(text).map_err(|error| BadInput(error.to_string()).into())
 }
 
-fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
+pub fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
     // Serialise first, so that a closed pipe surfaces as the plain I/O error it is.
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');

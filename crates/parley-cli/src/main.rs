@@ -218,7 +218,7 @@ struct ImportArgs {
     file: PathBuf,
     #[command(flatten)]
     store: StoreArgs,
-    /// Sign PARTY's own events with the key in KEYFILE (from `parley keygen`); repeatable.
+    /// Sign PARTY's own events with the key in KEYFILE (from `parley keygen`).
     #[arg(long, value_name = "PARTY=KEYFILE")]
     sign: Option<String>,
     /// Print the result as JSON.

@@ -7,7 +7,7 @@ use parley_core::model::Negotiation;
 use parley_store::chain::{hex, key_event, signing_key};
 use parley_store::{EventStore, StoreError, changes};
 
-use crate::commands::load as load_scenario;
+use crate::commands::{counted, load as load_scenario, write_json};
 use crate::{BadInput, ImportArgs, KeygenArgs, LogArgs, VerifyArgs};
 
 /// The database used when `--db` is not given: a file in the working directory.
@@ -101,7 +101,7 @@ pub fn import(args: ImportArgs, out: &mut dyn Write) -> Result<u8> {
             "first": stored.first().map(|event| event.seq),
             "head": stored.last().map_or(head, |event| event.seq),
         });
-        writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
+        write_json(out, &summary)?;
     } else if count == 0 {
         writeln!(out, "{}: `{}` is up to date ({head} events); nothing appended", store.location(), negotiation.id)?;
     } else {
@@ -110,9 +110,9 @@ pub fn import(args: ImportArgs, out: &mut dyn Write) -> Result<u8> {
         let range = if first == last { format!("#{first}") } else { format!("#{first}–#{last}") };
         writeln!(
             out,
-            "{}: appended {count} event{} to `{}` ({range}, {signed} signed)",
+            "{}: appended {} to `{}` ({range}, {signed} signed)",
             store.location(),
-            if count == 1 { "" } else { "s" },
+            counted(count, "event", "events"),
             negotiation.id
         )?;
     }
@@ -120,6 +120,10 @@ pub fn import(args: ImportArgs, out: &mut dyn Write) -> Result<u8> {
 }
 
 pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
+    if let Some(kind) = args.kind.as_deref().filter(|kind| !parley_store::event::KINDS.contains(kind)) {
+        let known = parley_store::event::KINDS.join(", ");
+        return Err(BadInput(format!("--kind {kind}: no such event kind (expected one of {known})")).into());
+    }
     let mut store = open(&args.store.db, false)?;
     let id = choose(&mut *store, args.negotiation.as_deref())?;
     let mut events = store.events(&id).map_err(failed)?;
@@ -171,51 +175,57 @@ fn may_see(viewer: &parley_core::visibility::Viewer, negotiation: &Negotiation, 
     }
 }
 
+/// One negotiation's verdict, as `verify --json` prints it.
+#[derive(serde::Serialize)]
+struct ChainReport {
+    negotiation: String,
+    ok: bool,
+    events: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signed: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    head: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_bad_event: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
 pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<u8> {
     let mut store = open(&args.store.db, false)?;
     let mut reports = Vec::new();
-    let mut all_good = true;
     for id in store.negotiations().map_err(failed)? {
         let events = store.events(&id).map_err(failed)?;
-        let head = events.last().map(|event| event.hash.clone()).unwrap_or_default();
-        match parley_store::verify(&events) {
-            Ok(signed) => {
-                reports.push(serde_json::json!({"negotiation": id, "ok": true, "events": events.len(), "signed": signed, "head": head}))
-            }
-            Err(error) => {
-                all_good = false;
-                reports.push(serde_json::json!({"negotiation": id, "ok": false, "events": events.len(), "first_bad_event": error.seq, "reason": error.reason}));
-            }
-        }
+        let verdict = parley_store::verify(&events);
+        reports.push(ChainReport {
+            ok: verdict.is_ok(),
+            events: events.len(),
+            signed: verdict.as_ref().ok().copied(),
+            head: verdict.is_ok().then(|| events.last().map(|event| event.hash.clone()).unwrap_or_default()),
+            first_bad_event: verdict.as_ref().err().map(|error| error.seq),
+            reason: verdict.err().map(|error| error.reason),
+            negotiation: id,
+        });
     }
+    let all_good = reports.iter().all(|report| report.ok);
     if args.json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({"db": store.location(), "ok": all_good, "negotiations": reports}))?
-        )?;
+        write_json(out, &serde_json::json!({"db": store.location(), "ok": all_good, "negotiations": reports}))?;
     } else {
         if reports.is_empty() {
             writeln!(out, "{}: no negotiations recorded", store.location())?;
         }
         for report in &reports {
-            if report["ok"] == true {
-                writeln!(
+            match (&report.head, report.first_bad_event, &report.reason) {
+                (Some(head), ..) => writeln!(
                     out,
-                    "ok   {}: {} events, {} signed, head {}",
-                    report["negotiation"].as_str().unwrap_or(""),
-                    report["events"],
-                    report["signed"],
-                    report["head"].as_str().unwrap_or("")
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "BAD  {}: event #{}: {}",
-                    report["negotiation"].as_str().unwrap_or(""),
-                    report["first_bad_event"],
-                    report["reason"].as_str().unwrap_or("")
-                )?;
+                    "ok   {}: {} events, {} signed, head {head}",
+                    report.negotiation,
+                    report.events,
+                    report.signed.unwrap_or(0)
+                )?,
+                (None, seq, reason) => {
+                    writeln!(out, "BAD  {}: event #{}: {}", report.negotiation, seq.unwrap_or(0), reason.as_deref().unwrap_or(""))?
+                }
             }
         }
     }
@@ -243,10 +253,9 @@ pub fn keygen(args: KeygenArgs, out: &mut dyn Write) -> Result<u8> {
     file.sync_all()?;
     let public = hex(&key.verifying_key().to_bytes());
     if args.json {
-        writeln!(
+        write_json(
             out,
-            "{}",
-            serde_json::json!({"party": args.party, "public_key": public, "secret_key_file": args.output.display().to_string()})
+            &serde_json::json!({"party": args.party, "public_key": public, "secret_key_file": args.output.display().to_string()}),
         )?;
     } else {
         writeln!(out, "wrote {}'s secret key to {} (keep it private)\npublic key: {public}", args.party, args.output.display())?;

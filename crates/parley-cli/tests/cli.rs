@@ -182,7 +182,9 @@ fn confidential_red_lines_never_reach_other_viewers() {
             vec!["analyze", &file, "--json", "--viewer", viewer],
             vec!["analyze", &file, "--viewer", viewer, "--as-of", "abu-dhabi"],
         ] {
-            let text = stdout(&run(&args));
+            let output = run(&args);
+            assert_eq!(output.status.code(), Some(0), "{args:?}: {}", stderr(&output));
+            let text = stdout(&output);
             for secret in secrets {
                 assert!(!text.contains(secret), "{args:?} shows `{secret}`");
             }

@@ -83,6 +83,7 @@ fn an_imported_scenario_answers_as_the_file_does() {
         }
         assert!(text.contains("ua-no-withdrawal"), "public red lines stay visible");
         let status = run_in(dir.path(), &["status", "--db", "parley.db", "--viewer", viewer, "--json"]);
+        assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
         assert!(!stdout(&status).contains("ru-troop-cap"), "{viewer}");
     }
     let mediator = run_in(dir.path(), &["log", "--viewer", "mediator", "--json"]);
@@ -166,6 +167,9 @@ fn several_negotiations_need_a_choice_and_bad_keys_are_refused() {
     );
     let chosen = run_in(dir.path(), &["status", "--db", "parley.db", "--negotiation", "dockworkers-2026", "--json"]);
     assert_eq!(chosen.status.code(), Some(0), "{}", stderr(&chosen));
+    let bogus = run_in(dir.path(), &["log", "--negotiation", "dockworkers-2026", "--kind", "stances"]);
+    assert_eq!(bogus.status.code(), Some(2));
+    assert!(stderr(&bogus).contains("red-line"), "lists the kinds: {}", stderr(&bogus));
     let unknown = run_in(dir.path(), &["log", "--negotiation", "nope"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("no negotiation `nope`"), "{}", stderr(&unknown));

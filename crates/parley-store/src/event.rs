@@ -24,6 +24,10 @@ impl Op {
     }
 }
 
+/// Every entity kind an event can be about.
+pub const KINDS: &[&str] =
+    &["negotiation", "party", "issue", "round", "item", "stance", "red-line", "statement", "preference", "demand", "key"];
+
 /// An event to append: the chain fields are filled in by the store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
