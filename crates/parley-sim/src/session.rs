@@ -20,7 +20,7 @@ use crate::inverter::{InverseCache, InverseError};
 use crate::metrics::{Metrics, Reference, measure};
 use crate::rng::Rng;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Protocol {
     AlternatingOffers,

@@ -91,9 +91,37 @@ pub struct JobResult {
 pub struct TournamentResult {
     pub agents: Vec<String>,
     pub scenarios: Vec<String>,
+    /// Everything else that decides the jobs' outcomes: shards merge only when these agree.
+    pub settings: Settings,
     pub total_jobs: usize,
     pub shard: Option<(usize, usize)>,
     pub results: Vec<JobResult>,
+}
+
+/// The settings of a tournament that shape its results, as recorded with them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub repetitions: u32,
+    pub rounds: u32,
+    pub time_limit_seconds: Option<f64>,
+    pub protocol: Protocol,
+    pub self_play: bool,
+    pub rotate: bool,
+    pub seed: u64,
+}
+
+impl Settings {
+    pub fn of(config: &TournamentConfig) -> Settings {
+        Settings {
+            repetitions: config.repetitions,
+            rounds: config.rounds,
+            time_limit_seconds: config.time_limit.map(|limit| limit.as_secs_f64()),
+            protocol: config.protocol,
+            self_play: config.self_play,
+            rotate: config.rotate,
+            seed: config.seed,
+        }
+    }
 }
 
 /// Every job of a tournament, in a fixed order.
@@ -155,6 +183,7 @@ pub fn run(config: &TournamentConfig, scenarios: &[Scenario], progress: &(dyn Fn
     TournamentResult {
         agents: config.agents.iter().map(|agent| agent.name().to_owned()).collect(),
         scenarios: scenarios.iter().map(|scenario| scenario.name.clone()).collect(),
+        settings: Settings::of(config),
         total_jobs,
         shard: config.shard,
         results,
@@ -207,8 +236,10 @@ fn run_job(config: &TournamentConfig, scenarios: &[Scenario], job: &Job) -> JobR
 /// Why shards cannot be merged.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MergeError {
-    #[error("the shards come from different tournaments (agents or scenarios differ)")]
-    Mismatch,
+    #[error("the shards come from different tournaments ({0} differ)")]
+    Mismatch(&'static str),
+    #[error("no shards to merge")]
+    Empty,
     #[error("job {0} appears in two shards")]
     Duplicate(usize),
     #[error("{missing} of {total} jobs are missing (shards not all present?)")]
@@ -218,10 +249,21 @@ pub enum MergeError {
 /// Combines shards into the result of one run.
 pub fn merge(shards: Vec<TournamentResult>) -> Result<TournamentResult, MergeError> {
     let mut shards = shards.into_iter();
-    let Some(mut merged) = shards.next() else { return Err(MergeError::Incomplete { missing: 0, total: 0 }) };
+    let Some(mut merged) = shards.next() else { return Err(MergeError::Empty) };
     for shard in shards {
-        if shard.agents != merged.agents || shard.scenarios != merged.scenarios || shard.total_jobs != merged.total_jobs {
-            return Err(MergeError::Mismatch);
+        let differing = if shard.agents != merged.agents {
+            Some("agents")
+        } else if shard.scenarios != merged.scenarios {
+            Some("scenarios")
+        } else if shard.settings != merged.settings {
+            Some("settings (repetitions, rounds, time limit, protocol, self-play, rotation or seed)")
+        } else if shard.total_jobs != merged.total_jobs {
+            Some("job counts")
+        } else {
+            None
+        };
+        if let Some(what) = differing {
+            return Err(MergeError::Mismatch(what));
         }
         merged.results.extend(shard.results);
     }

@@ -158,4 +158,19 @@ fn shards_merge_into_exactly_one_run() {
         tournament::merge(vec![shards[0].clone(), shards[0].clone(), shards[1].clone(), shards[2].clone()]),
         Err(tournament::MergeError::Duplicate(_))
     ));
+    assert_eq!(tournament::merge(Vec::new()), Err(tournament::MergeError::Empty));
+    // A shard of the same tournament with another seed, round limit or protocol is refused.
+    let mut reseeded = tournament_config(Some((2, 3)));
+    reseeded.seed += 1;
+    let mut shorter = tournament_config(Some((2, 3)));
+    shorter.rounds -= 1;
+    let mut mediated = tournament_config(Some((2, 3)));
+    mediated.protocol = Protocol::SingleText;
+    for other in [reseeded, shorter, mediated] {
+        let odd = tournament::run(&other, &scenarios, &|_, _| {});
+        assert!(
+            matches!(tournament::merge(vec![shards[0].clone(), shards[1].clone(), odd]), Err(tournament::MergeError::Mismatch(_))),
+            "{other:?}"
+        );
+    }
 }
