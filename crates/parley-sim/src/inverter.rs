@@ -50,6 +50,9 @@ pub struct Sorted {
     pub last: usize,
     /// How many entries are sorted (0 when no outcome is rational).
     rational: usize,
+    /// The highest utility in the unsorted tail (-inf when it is empty): the tail is scanned only
+    /// when it can hold a candidate.
+    tail_max: f64,
     pub min: f64,
     pub max: f64,
     sizes: Vec<u32>,
@@ -181,9 +184,10 @@ impl Sorted {
         keyed.sort_unstable();
         let rational: Vec<u64> = keyed.into_iter().map(|(_, index)| index).collect();
         let (last, rational_count) = (rational.len().saturating_sub(1), rational.len());
+        let tail_max = tail.iter().map(|&index| all[index as usize]).fold(f64::NEG_INFINITY, f64::max);
         let outcomes: Vec<u64> = rational.into_iter().chain(tail).collect();
         let utilities = outcomes.iter().map(|&index| all[index as usize]).collect();
-        Sorted { utilities, outcomes, last, rational: rational_count, min, max, sizes }
+        Sorted { utilities, outcomes, last, rational: rational_count, tail_max, min, max, sizes }
     }
 
     /// The position `worst_in` selects (see [`Inverse::worst_in`]).
@@ -195,10 +199,11 @@ impl Sorted {
         let at_or_above = sorted.partition_point(|&utility| utility < low).min(self.last);
         let (window_low, window_high) = (low - 1e-6, high + 2e-6);
         // Among the sorted entries only those between window_low and the first entry at or above
-        // `low` can be nearer to `low`; the unsorted tail is scanned whole.
+        // `low` can be nearer to `low`; the unsorted tail is scanned whole, if it can hold one.
         let from = sorted.partition_point(|&utility| utility < window_low);
+        let tail = if self.tail_max >= window_low { self.last + 1..self.utilities.len() } else { 0..0 };
         let mut best: Option<(usize, f64)> = None;
-        for position in (from..=at_or_above.min(self.last)).chain(self.last + 1..self.utilities.len()) {
+        for position in (from..=at_or_above.min(self.last)).chain(tail) {
             let utility = self.utilities[position];
             if (window_low..=window_high).contains(&utility) {
                 let gap = (utility - low).abs();
@@ -282,21 +287,24 @@ pub struct InverseCache {
     entries: std::sync::Mutex<Vec<CacheEntry>>,
 }
 
-/// `((party, rational only), inverse)`.
-type CacheEntry = ((usize, bool), Arc<Inverse>);
+/// `((party, rational only), slot)`: the slot is filled once, by the first caller; others wait.
+type CacheEntry = ((usize, bool), Arc<std::sync::OnceLock<Result<Arc<Inverse>, InverseError>>>);
 
 impl InverseCache {
     pub fn get(&self, problem: &Problem, party: usize, rational_only: bool) -> Result<Arc<Inverse>, InverseError> {
         let key = (party, rational_only);
-        if let Some((_, found)) = self.entries.lock().expect("cache lock").iter().find(|(stored, _)| *stored == key) {
-            return Ok(found.clone());
-        }
-        let built = Arc::new(Inverse::new(problem, party, rational_only)?);
-        let mut entries = self.entries.lock().expect("cache lock");
-        if let Some((_, found)) = entries.iter().find(|(stored, _)| *stored == key) {
-            return Ok(found.clone());
-        }
-        entries.push((key, built.clone()));
-        Ok(built)
+        let slot = {
+            let mut entries = self.entries.lock().expect("cache lock");
+            match entries.iter().find(|(stored, _)| *stored == key) {
+                Some((_, slot)) => slot.clone(),
+                None => {
+                    let slot = Arc::default();
+                    entries.push((key, Arc::clone(&slot)));
+                    slot
+                }
+            }
+        };
+        // Built outside the cache lock, once per key, however many threads ask at the same time.
+        slot.get_or_init(|| Inverse::new(problem, party, rational_only).map(Arc::new)).clone()
     }
 }
