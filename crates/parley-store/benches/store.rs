@@ -63,10 +63,9 @@ fn append_single(bencher: divan::Bencher) {
     });
 }
 
-/// A batch of events per transaction: hashing, chaining and inserting.
-#[divan::bench(sample_count = 20)]
-fn append_batch(bencher: divan::Bencher) {
-    let (_dir, negotiation, mut store) = fresh();
+/// Appends batches of the benchmark's events to any store, one transaction per batch.
+fn bench_batches(bencher: divan::Bencher, store: &mut dyn EventStore) {
+    let negotiation = ukraine();
     let mut head = 0;
     let mut n = 0;
     bencher
@@ -79,6 +78,13 @@ fn append_batch(bencher: divan::Bencher) {
         .bench_local_values(|events| {
             head = store.append("n", head, events, None).unwrap().last().unwrap().seq;
         });
+}
+
+/// A batch of events per transaction: hashing, chaining and inserting.
+#[divan::bench(sample_count = 20)]
+fn append_batch(bencher: divan::Bencher) {
+    let (_dir, _, mut store) = fresh();
+    bench_batches(bencher, &mut store);
 }
 
 /// The baseline: the same rows (same payload text) inserted with plain SQL in one transaction, no
@@ -192,20 +198,7 @@ fn postgres_append_batch(bencher: divan::Bencher) {
         eprintln!("PARLEY_TEST_PG_URL is not set: skipping the PostgreSQL benchmarks");
         return;
     };
-    let negotiation = ukraine();
-    let mut store = parley_store::postgres::PgStore::open(&url).unwrap();
-    let mut head = 0;
-    let mut n = 0;
-    bencher
-        .counter(ItemsCount::new(BATCH))
-        .with_inputs(|| {
-            let events: Vec<NewEvent> = (0..BATCH).map(|i| stance_event(&negotiation, n + i)).collect();
-            n += BATCH;
-            events
-        })
-        .bench_local_values(|events| {
-            head = store.append("n", head, events, None).unwrap().last().unwrap().seq;
-        });
+    bench_batches(bencher, &mut parley_store::postgres::PgStore::open(&url).unwrap());
 }
 
 /// As `raw_insert_batch`, on PostgreSQL: the same rows with plain SQL in one transaction.
