@@ -154,7 +154,8 @@ fn panel(
     }
 }
 
-fn escape(text: &str) -> String {
+/// Text made safe for SVG/XML content and attribute values.
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

@@ -78,8 +78,8 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
     let seconds = started.elapsed().as_secs_f64();
     if let Some(path) = &options.trace {
         let mut csv = String::new();
-        let names: Vec<String> = problem.parties.iter().map(|party| format!("u_{}", party.name)).collect();
-        let issues: Vec<&str> = problem.space.issues.iter().map(|issue| issue.name.as_str()).collect();
+        let names: Vec<String> = problem.parties.iter().map(|party| csv_field(&format!("u_{}", party.name))).collect();
+        let issues: Vec<String> = problem.space.issues.iter().map(|issue| csv_field(&issue.name)).collect();
         csv.push_str(&format!("round,proposer,{},{}\n", names.join(","), issues.join(",")));
         for entry in &session.trace {
             let proposer = entry.proposer.map_or("mediator".to_owned(), |party| problem.parties[party].name.clone());
@@ -167,6 +167,26 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
 
 fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}
+
+/// The fields of one CSV line as `csv_field` writes them (quoted fields may hold commas and `""`).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        let field = fields.last_mut().expect("never empty");
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(String::new()),
+            _ => field.push(c),
+        }
+    }
+    fields
 }
 
 pub struct TournamentOptions {
@@ -323,24 +343,28 @@ pub fn merge_command(inputs: &[PathBuf], output: &Path, out: &mut dyn Write) -> 
 pub fn plot_trace_command(trace: &Path, output: &Path, out: &mut dyn Write) -> Result<()> {
     let text = std::fs::read_to_string(trace).map_err(|error| BadInput(format!("cannot read {}: {error}", trace.display())))?;
     let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().ok_or_else(|| BadInput(format!("{}: empty trace", trace.display())))?.split(',').collect();
+    let header = csv_fields(lines.next().ok_or_else(|| BadInput(format!("{}: empty trace", trace.display())))?);
     let utility_columns: Vec<usize> =
         header.iter().enumerate().filter(|(_, name)| name.starts_with("u_")).map(|(index, _)| index).collect();
-    if header.first() != Some(&"round") || utility_columns.len() < 2 {
+    if header.first().map(String::as_str) != Some("round") || utility_columns.len() < 2 {
         return Err(BadInput(format!("{}: not a trace (expected columns round, proposer, u_<party>...)", trace.display())).into());
     }
-    let names: Vec<&str> = utility_columns.iter().map(|&index| &header[index][2..]).collect();
+    // Names go into SVG text: escaped once here, so that comparisons between them still hold.
+    let names: Vec<String> = utility_columns.iter().map(|&index| parley_analysis::plot::escape(&header[index][2..])).collect();
     let mut rows: Vec<(u32, String, Vec<f64>)> = Vec::new();
     for (number, line) in lines.enumerate() {
-        let fields: Vec<&str> = line.split(',').collect();
+        let fields = csv_fields(line);
         let parse = |index: usize| fields.get(index).and_then(|field| field.parse::<f64>().ok());
         let round = fields.first().and_then(|field| field.parse::<u32>().ok());
         let utilities: Option<Vec<f64>> = utility_columns.iter().map(|&index| parse(index)).collect();
         match (round, utilities) {
-            (Some(round), Some(utilities)) => rows.push((round, fields.get(1).copied().unwrap_or("").to_owned(), utilities)),
+            (Some(round), Some(utilities)) => {
+                rows.push((round, parley_analysis::plot::escape(fields.get(1).map_or("", String::as_str)), utilities))
+            }
             _ => return Err(BadInput(format!("{}:{}: malformed trace row", trace.display(), number + 2)).into()),
         }
     }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let svg = trace_svg(&names, &rows);
     write_atomically(output, svg.as_bytes())?;
     writeln!(out, "wrote {} ({} offers)", output.display(), rows.len())?;

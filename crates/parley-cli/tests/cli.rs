@@ -268,6 +268,24 @@ fn simulate_and_tournament_from_the_command_line() {
     assert_eq!(plotted.status.code(), Some(0), "{}", stderr(&plotted));
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<polyline"));
 
+    // Party names that need quoting in CSV and escaping in SVG. (Regression: the trace header was
+    // written unquoted and read back by splitting on commas, and names went into SVG raw.)
+    let genius = directory.path().join("genius");
+    let exported = run(&["to-genius", &file, "-o", genius.to_str().unwrap()]);
+    assert_eq!(exported.status.code(), Some(0), "{}", stderr(&exported));
+    std::fs::rename(genius.join("employers.xml"), genius.join("Ports, Inc & co.xml")).unwrap();
+    std::fs::rename(genius.join("union.xml"), genius.join("union <dockers>.xml")).unwrap();
+    let odd_trace = directory.path().join("odd.csv");
+    let traced = run(&["simulate", genius.to_str().unwrap(), "--agents", "boulware,conceder", "--trace", odd_trace.to_str().unwrap()]);
+    assert_eq!(traced.status.code(), Some(0), "{}", stderr(&traced));
+    assert!(std::fs::read_to_string(&odd_trace).unwrap().starts_with("round,proposer,\"u_Ports, Inc & co\",u_union <dockers>,"));
+    let odd_svg = directory.path().join("odd.svg");
+    let plotted = run(&["plot-trace", odd_trace.to_str().unwrap(), "-o", odd_svg.to_str().unwrap()]);
+    assert_eq!(plotted.status.code(), Some(0), "{}", stderr(&plotted));
+    let drawn = std::fs::read_to_string(&odd_svg).unwrap();
+    assert!(drawn.contains("utility of Ports, Inc &amp; co") && drawn.contains("union &lt;dockers&gt;"), "{drawn}");
+    assert!(!drawn.contains("<dockers>") && !drawn.contains("& co"));
+
     // A tournament in one run equals the merge of its three shards, to the last bit. (Regression:
     // reading shard JSON without exact float parsing moved some distances by an ulp.)
     let whole = directory.path().join("whole");
