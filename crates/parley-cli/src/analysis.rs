@@ -216,15 +216,8 @@ pub fn scenario_command(
     out: &mut dyn Write,
 ) -> Result<()> {
     use parley_analysis::scenario::{ScenarioOptions, Zone, analyse};
-    let record = parley_core::status::Record::new(negotiation);
-    let point = record.point(as_of).map_err(|error| BadInput(error.to_string()))?;
-    if let Some(parties) = &parties {
-        for party in parties {
-            if negotiation.party(party).is_none() {
-                return Err(BadInput(format!("unknown party `{party}` in --parties")).into());
-            }
-        }
-    }
+    let point = crate::commands::point(&parley_core::status::Record::new(negotiation), as_of)?;
+    check_parties(negotiation, parties.as_deref())?;
     let options = ScenarioOptions { parties, ..ScenarioOptions::default() };
     let analysis = analyse(negotiation, &point, viewer, &options);
     for warning in &analysis.warnings {
@@ -338,6 +331,18 @@ pub struct ProblemSource {
     pub proposal: Option<Vec<u32>>,
 }
 
+/// Every name given to `--parties` must be a party of the scenario (a typo is not a party with no
+/// preferences).
+fn check_parties(negotiation: &parley_core::model::Negotiation, parties: Option<&[String]>) -> Result<()> {
+    match parties.unwrap_or_default().iter().find(|party| negotiation.party(party).is_none()) {
+        Some(party) => {
+            let known: Vec<&str> = negotiation.parties.iter().map(|party| party.id.as_str()).collect();
+            Err(BadInput(format!("unknown party `{party}` in --parties (parties: {})", known.join(", "))).into())
+        }
+        None => Ok(()),
+    }
+}
+
 pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Option<Vec<String>>) -> Result<ProblemSource> {
     if let Some(path) = path.filter(|path| path.is_dir()) {
         let source = load_genius_folder(path, parties.as_deref())?;
@@ -348,8 +353,8 @@ pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Opt
     }
     let negotiation = crate::commands::load(path)?;
     let viewer = crate::commands::viewer_of(&negotiation, viewer)?;
-    let record = parley_core::status::Record::new(&negotiation);
-    let point = record.point(as_of).map_err(|error| BadInput(error.to_string()))?;
+    let point = crate::commands::point(&parley_core::status::Record::new(&negotiation), as_of)?;
+    check_parties(&negotiation, parties.as_deref())?;
     let options = parley_analysis::scenario::ScenarioOptions { parties, ..Default::default() };
     let (problem, proposal, warnings) = parley_analysis::scenario::viewer_problem(&negotiation, &point, &viewer, &options);
     for warning in &warnings {

@@ -206,7 +206,7 @@ pub fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {
     Ok(viewer)
 }
 
-fn point(record: &Record<'_>, text: &str) -> Result<parley_core::timeline::Point> {
+pub fn point(record: &Record<'_>, text: &str) -> Result<parley_core::timeline::Point> {
     record.point(text).map_err(|error| BadInput(error.to_string()).into())
 }
 

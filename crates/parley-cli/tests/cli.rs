@@ -253,6 +253,15 @@ fn simulate_and_tournament_from_the_command_line() {
     let unknown = run(&["simulate", &file, "--agents", "boulware,haggler"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("unknown agent `haggler` (known agents: boulware, linear"), "{}", stderr(&unknown));
+    for args in [
+        vec!["simulate", &file, "--agents", "boulware,conceder", "--parties", "union,employer"],
+        vec!["frontier", &file, "--parties", "union,employer"],
+        vec!["analyze", &file, "--parties", "union,employer"],
+    ] {
+        let typo = run(&args);
+        assert_eq!(typo.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&typo).contains("unknown party `employer` in --parties"), "{args:?}: {}", stderr(&typo));
+    }
     let zero = run(&["simulate", &file, "--agents", "boulware,conceder", "--rounds", "0"]);
     assert_eq!(zero.status.code(), Some(2));
     let count = run(&["simulate", &file, "--agents", "boulware"]);
