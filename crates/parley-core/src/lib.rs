@@ -63,3 +63,4 @@ pub mod scenario;
 pub mod status;
 pub mod timeline;
 pub mod visibility;
+pub mod writer;

@@ -79,6 +79,9 @@ pub struct Party {
     pub id: String,
     pub name: String,
     pub role: Role,
+    /// Free text; left out of the JSON when empty, so records written before it existed compare equal.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
     pub members: Vec<Member>,
 }
 

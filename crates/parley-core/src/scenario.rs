@@ -760,7 +760,7 @@ fn read_parties(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Vec<Party> {
             None
         };
         let name = opt_string(cx, &fields, "name");
-        let _description = text(cx, &fields, "description");
+        let description = text(cx, &fields, "description");
         let mut member_ids = Registry::new("member");
         let mut members = Vec::new();
         for member in tables(cx, &fields, "members", MEMBER_FIELDS) {
@@ -779,7 +779,7 @@ fn read_parties(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Vec<Party> {
             continue;
         }
         let name = name.map_or_else(|| id.get_ref().clone(), Spanned::into_inner);
-        parties.push(Party { id: id.into_inner(), name, role, members });
+        parties.push(Party { id: id.into_inner(), name, role, description, members });
     }
     parties
 }

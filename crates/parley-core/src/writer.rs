@@ -1,0 +1,459 @@
+//! Writing a negotiation back as a scenario file (the inverse of [`crate::scenario::parse`]).
+//!
+//! Every field is written explicitly — visibilities, kinds, defaults included — so that reading
+//! the text back gives the same record whatever the defaults of the format become. Strings are
+//! escaped as TOML basic strings (multi-line ones when they hold line breaks), reals keep every
+//! digit they need to read back bit for bit, and sections come in the order of
+//! `docs/scenario-format.md`.
+//!
+//! ```
+//! let text = "[negotiation]\nid = \"demo\"\ntitle = \"A demo\"\n\n[[parties]]\nid = \"A\"\nrole = \"principal\"\n";
+//! let negotiation = parley_core::scenario::parse(text).unwrap().negotiation;
+//! let written = parley_core::writer::to_toml(&negotiation);
+//! let again = parley_core::scenario::parse(&written).unwrap().negotiation;
+//! assert_eq!(again.parties[0].id, "A");
+//! ```
+
+use std::fmt::Write;
+
+use crate::model::{
+    Attribution, ClaimKind, IssueKind, Item, Moment, Negotiation, Party, Position, Preference, RedLine, Revision, Role, Round, RoundKind,
+    Stance, Statement, Valuation, Value, Visibility,
+};
+
+/// The negotiation as scenario TOML.
+pub fn to_toml(negotiation: &Negotiation) -> String {
+    let mut out = Toml::default();
+    out.table("negotiation");
+    out.string("id", &negotiation.id);
+    out.string("title", &negotiation.title);
+    out.text("description", &negotiation.description);
+    out.strings("signatories", &negotiation.signatories);
+    for party in &negotiation.parties {
+        write_party(&mut out, party);
+    }
+    for issue in &negotiation.issues {
+        out.array_table("issues");
+        out.string("id", &issue.id);
+        out.string("name", &issue.name);
+        out.text("description", &issue.description);
+        out.raw("kind", &basic(issue.kind.keyword()));
+        match &issue.kind {
+            IssueKind::Choice { options, ordered } => {
+                out.strings("options", options);
+                out.raw("ordered", &ordered.to_string());
+            }
+            IssueKind::Integer { min, max, step, unit } => {
+                out.raw("min", &min.to_string());
+                out.raw("max", &max.to_string());
+                out.raw("step", &step.to_string());
+                out.text("unit", unit);
+            }
+            IssueKind::Real { min, max, unit } => {
+                out.raw("min", &real(*min));
+                out.raw("max", &real(*max));
+                out.text("unit", unit);
+            }
+            IssueKind::Subset { elements } => out.strings("elements", elements),
+            IssueKind::YesNo => {}
+        }
+    }
+    for round in &negotiation.rounds {
+        write_round(&mut out, round);
+    }
+    for item in &negotiation.items {
+        write_item(&mut out, item);
+    }
+    for stance in &negotiation.stances {
+        write_stance(&mut out, stance);
+    }
+    for red_line in &negotiation.red_lines {
+        write_red_line(&mut out, red_line);
+    }
+    for statement in &negotiation.statements {
+        write_statement(&mut out, statement);
+    }
+    for demand in &negotiation.demands {
+        out.array_table("demands");
+        out.string("party", &demand.party);
+        out.string("issue", &demand.issue);
+        out.raw("value", &value(&demand.value));
+        out.raw("visibility", &basic(visibility(demand.visibility)));
+        out.text("source", &demand.source);
+    }
+    for preference in &negotiation.preferences {
+        write_preference(&mut out, preference);
+    }
+    out.text
+}
+
+fn write_party(out: &mut Toml, party: &Party) {
+    out.array_table("parties");
+    out.string("id", &party.id);
+    out.string("name", &party.name);
+    out.raw("role", &basic(role(party.role)));
+    out.text("description", &party.description);
+    if !party.members.is_empty() {
+        let members: Vec<String> = party
+            .members
+            .iter()
+            .map(|member| {
+                let mut fields = vec![("id", basic(&member.id)), ("name", basic(&member.name))];
+                if !member.title.is_empty() {
+                    fields.push(("title", basic(&member.title)));
+                }
+                inline(fields.iter().map(|(key, value)| (*key, value.as_str())))
+            })
+            .collect();
+        out.raw("members", &format!("[\n    {},\n]", members.join(",\n    ")));
+    }
+}
+
+fn write_round(out: &mut Toml, round: &Round) {
+    out.array_table("rounds");
+    out.string("id", &round.id);
+    out.text("title", &round.title);
+    if let Some(date) = &round.date {
+        out.raw("date", &date.to_string());
+    }
+    if round.planned {
+        out.raw("planned", "true");
+    }
+    out.text("venue", &round.venue);
+    let kind = match round.kind {
+        RoundKind::Meeting => "meeting",
+        RoundKind::Shuttle => "shuttle",
+        RoundKind::PublishedText => "published-text",
+    };
+    out.raw("kind", &basic(kind));
+    out.strings("participants", &round.participants);
+    out.text("summary", &round.summary);
+}
+
+fn write_item(out: &mut Toml, item: &Item) {
+    out.array_table("items");
+    out.raw("number", &item.number.to_string());
+    out.string("title", &item.title);
+    out.text("topic", &item.topic);
+    out.text("text", &item.text);
+    if !item.settles.is_empty() {
+        out.strings("settles", &item.settles);
+    }
+    out.values("proposes", &item.proposes);
+    out.moment(&item.introduced);
+    if let Some(by) = &item.by {
+        out.string("by", by);
+    }
+    for revision in &item.revisions {
+        write_revision(out, revision);
+    }
+}
+
+fn write_revision(out: &mut Toml, revision: &Revision) {
+    out.array_table("items.revisions");
+    out.string("round", &revision.round);
+    if let Some(by) = &revision.by {
+        out.string("by", by);
+    }
+    if let Some(title) = &revision.title {
+        out.string("title", title);
+    }
+    if let Some(text) = &revision.text {
+        out.string("text", text);
+    }
+    out.values("proposes", &revision.proposes);
+    if revision.removed {
+        out.raw("removed", "true");
+    }
+    if revision.restored {
+        out.raw("restored", "true");
+    }
+    out.text("note", &revision.note);
+    out.text("source", &revision.source);
+}
+
+fn write_stance(out: &mut Toml, stance: &Stance) {
+    out.array_table("stances");
+    out.string("party", &stance.party);
+    out.raw("item", &stance.item.to_string());
+    out.raw("position", &basic(stance.position.keyword()));
+    out.moment(&stance.at);
+    out.raw("visibility", &basic(visibility(stance.visibility)));
+    out.text("source", &stance.source);
+    out.text("note", &stance.note);
+}
+
+fn write_red_line(out: &mut Toml, red_line: &RedLine) {
+    out.array_table("red_lines");
+    out.string("id", &red_line.id);
+    out.string("party", &red_line.party);
+    out.string("expr", &red_line.expression);
+    out.text("description", &red_line.description);
+    out.raw("visibility", &basic(visibility(red_line.visibility)));
+    if let Some(since) = moment_value(&red_line.since) {
+        out.raw("since", &since);
+    }
+    if let Some(until) = red_line.until.as_ref().and_then(moment_value) {
+        out.raw("until", &until);
+    }
+    out.text("source", &red_line.source);
+}
+
+fn write_statement(out: &mut Toml, statement: &Statement) {
+    out.array_table("statements");
+    out.string("id", &statement.id);
+    out.string("speaker", &statement.speaker);
+    if let Some(party) = &statement.party {
+        out.string("party", party);
+    }
+    out.raw("date", &statement.date.to_string());
+    if let Some(round) = &statement.round {
+        out.string("round", round);
+    }
+    out.text("venue", &statement.venue);
+    out.text("outlet", &statement.outlet);
+    let attribution = match statement.attribution {
+        Attribution::Named => "named",
+        Attribution::Anonymous => "anonymous",
+    };
+    out.raw("attribution", &basic(attribution));
+    out.string("quote", &statement.quote);
+    out.text("source", &statement.source);
+    for claim in &statement.claims {
+        out.array_table("statements.claims");
+        out.raw("kind", &basic(claim.kind.keyword()));
+        match &claim.kind {
+            ClaimKind::Accepts { party, version } => {
+                out.string("party", party);
+                if let Some(version) = version {
+                    out.string("version", version);
+                }
+            }
+            ClaimKind::ItemAgreed { item } => out.raw("item", &item.to_string()),
+            ClaimKind::Stance { party, item, position } => {
+                out.string("party", party);
+                out.raw("item", &item.to_string());
+                out.raw("position", &basic(Position::keyword(*position)));
+            }
+            ClaimKind::DifferencesMinor => {}
+            ClaimKind::Progress { at_least } => out.raw("at_least", &real(*at_least)),
+        }
+        if claim.negated {
+            out.raw("negated", "true");
+        }
+        out.text("note", &claim.note);
+    }
+}
+
+fn write_preference(out: &mut Toml, preference: &Preference) {
+    out.array_table("preferences");
+    out.string("party", &preference.party);
+    out.raw("visibility", &basic(visibility(preference.visibility)));
+    out.raw("reservation", &real(preference.reservation));
+    out.table("preferences.issues");
+    for issue in &preference.issues {
+        let weight = real(issue.weight);
+        let mut fields: Vec<(&str, String)> = vec![("weight", weight)];
+        match &issue.valuation {
+            Valuation::Linear { best, worst } => {
+                fields.push(("best", real(*best)));
+                fields.push(("worst", real(*worst)));
+            }
+            Valuation::Table { values } => fields.push(("values", scores(values))),
+            Valuation::Elements { empty, elements } => {
+                fields.push(("empty", real(*empty)));
+                fields.push(("elements", scores(elements)));
+            }
+        }
+        out.raw(&issue.issue, &inline(fields.iter().map(|(key, value)| (*key, value.as_str()))));
+    }
+}
+
+/// A TOML document being written, one section after another.
+#[derive(Default)]
+struct Toml {
+    text: String,
+}
+
+impl Toml {
+    fn table(&mut self, name: &str) {
+        self.header(&format!("[{name}]"));
+    }
+
+    fn array_table(&mut self, name: &str) {
+        self.header(&format!("[[{name}]]"));
+    }
+
+    fn header(&mut self, header: &str) {
+        if !self.text.is_empty() {
+            self.text.push('\n');
+        }
+        self.text.push_str(header);
+        self.text.push('\n');
+    }
+
+    fn raw(&mut self, key: &str, value: &str) {
+        let _ = writeln!(self.text, "{} = {value}", bare_or_quoted(key));
+    }
+
+    fn string(&mut self, key: &str, value: &str) {
+        self.raw(key, &string(value));
+    }
+
+    /// An optional text field: left out when empty (the format's default).
+    fn text(&mut self, key: &str, value: &str) {
+        if !value.is_empty() {
+            self.string(key, value);
+        }
+    }
+
+    fn strings(&mut self, key: &str, values: &[String]) {
+        self.raw(key, &list(values.iter().map(String::as_str)));
+    }
+
+    fn values(&mut self, key: &str, pairs: &[(String, Value)]) {
+        if !pairs.is_empty() {
+            let rendered: Vec<(&str, String)> = pairs.iter().map(|(issue, proposed)| (issue.as_str(), value(proposed))).collect();
+            self.raw(key, &inline(rendered.iter().map(|(issue, proposed)| (*issue, proposed.as_str()))));
+        }
+    }
+
+    /// When something happened, as the `round`/`date` field of its table (nothing for the start).
+    fn moment(&mut self, moment: &Moment) {
+        match moment {
+            Moment::Start => {}
+            Moment::Round(round) => self.string("round", round),
+            Moment::Date(date) => self.raw("date", &date.to_string()),
+        }
+    }
+}
+
+/// A `since`/`until` value: a round id or a date.
+fn moment_value(moment: &Moment) -> Option<String> {
+    match moment {
+        Moment::Start => None,
+        Moment::Round(round) => Some(basic(round)),
+        Moment::Date(date) => Some(date.to_string()),
+    }
+}
+
+fn role(role: Role) -> &'static str {
+    match role {
+        Role::Mediator => "mediator",
+        Role::Principal => "principal",
+        Role::Stakeholder => "stakeholder",
+        Role::Observer => "observer",
+    }
+}
+
+fn visibility(visibility: Visibility) -> &'static str {
+    match visibility {
+        Visibility::Public => "public",
+        Visibility::Mediator => "mediator",
+        Visibility::Private => "private",
+    }
+}
+
+fn value(value: &Value) -> String {
+    match value {
+        Value::Choice(option) => basic(option),
+        Value::Integer(number) => number.to_string(),
+        Value::Real(number) => real(*number),
+        Value::Set(elements) => list(elements.iter().map(String::as_str)),
+        Value::Bool(flag) => flag.to_string(),
+    }
+}
+
+/// A real that reads back as the same `f64` and as a TOML float (never as an integer).
+fn real(number: f64) -> String {
+    if number.is_nan() {
+        "nan".to_owned()
+    } else if number.is_infinite() {
+        if number > 0.0 { "inf".to_owned() } else { "-inf".to_owned() }
+    } else {
+        // `{:?}` is the shortest text that round-trips, and always has a `.` or an exponent.
+        format!("{number:?}")
+    }
+}
+
+fn scores(pairs: &[(String, f64)]) -> String {
+    let rendered: Vec<(&str, String)> = pairs.iter().map(|(name, score)| (name.as_str(), real(*score))).collect();
+    inline(rendered.iter().map(|(name, score)| (*name, score.as_str())))
+}
+
+fn inline<'a>(fields: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let parts: Vec<String> = fields.map(|(key, value)| format!("{} = {value}", bare_or_quoted(key))).collect();
+    if parts.is_empty() { "{}".to_owned() } else { format!("{{ {} }}", parts.join(", ")) }
+}
+
+fn list<'a>(values: impl Iterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = values.map(basic).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+fn bare_or_quoted(key: &str) -> String {
+    let bare = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare { key.to_owned() } else { basic(key) }
+}
+
+/// A string value: multi-line when it holds line breaks, so long texts stay readable.
+fn string(text: &str) -> String {
+    if text.contains('\n') {
+        // The newline right after the opening quotes is dropped by readers; every quote is escaped,
+        // so the text can never close the string early.
+        format!("\"\"\"\n{}\"\"\"", escape(text, true))
+    } else {
+        basic(text)
+    }
+}
+
+/// A one-line basic string.
+fn basic(text: &str) -> String {
+    format!("\"{}\"", escape(text, false))
+}
+
+fn escape(text: &str, multiline: bool) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => escaped.push_str("\\\""),
+            '\\' => escaped.push_str("\\\\"),
+            '\n' if multiline => escaped.push('\n'),
+            '\n' => escaped.push_str("\\n"),
+            '\t' => escaped.push_str("\\t"),
+            '\r' => escaped.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(escaped, "\\u{:04X}", c as u32);
+            }
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_escape_everything_toml_needs() {
+        assert_eq!(basic("a \"b\" \\ c\td"), r#""a \"b\" \\ c\td""#);
+        assert_eq!(basic("bell\u{7}"), r#""bell\u0007""#);
+        assert_eq!(string("two\nlines \"\"\""), "\"\"\"\ntwo\nlines \\\"\\\"\\\"\"\"\"");
+    }
+
+    #[test]
+    fn reals_are_floats() {
+        assert_eq!(real(6.0), "6.0");
+        assert_eq!(real(0.1), "0.1");
+        assert_eq!(real(1e-7), "1e-7");
+        assert_eq!(real(-0.0), "-0.0");
+    }
+
+    #[test]
+    fn keys_are_quoted_only_when_needed() {
+        assert_eq!(bare_or_quoted("24-months"), "24-months");
+        assert_eq!(bare_or_quoted("two words"), "\"two words\"");
+        assert_eq!(bare_or_quoted(""), "\"\"");
+    }
+}

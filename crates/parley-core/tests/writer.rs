@@ -1,0 +1,153 @@
+//! Writing a negotiation as a scenario file and reading it back gives the same record: for the
+//! bundled scenarios, and for them with every free text and real replaced by arbitrary ones.
+
+use parley_core::model::{Negotiation, Valuation};
+use parley_core::scenario;
+use parley_core::writer::to_toml;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+const SCENARIOS: [(&str, &str); 2] = [
+    ("ukraine-2025.toml", include_str!("../../../scenarios/ukraine-2025.toml")),
+    ("dockworkers-2026.toml", include_str!("../../../scenarios/dockworkers-2026.toml")),
+];
+
+fn parse(name: &str, text: &str) -> Negotiation {
+    match scenario::parse(text) {
+        Ok(loaded) => loaded.negotiation,
+        Err(problems) => {
+            let rendered: Vec<String> = problems.iter().map(|problem| problem.render(name)).collect();
+            panic!("{name} does not parse:\n{}\n--- text ---\n{text}", rendered.join("\n"))
+        }
+    }
+}
+
+/// The whole record as JSON, the one notion of equality every model type supports.
+fn json(negotiation: &Negotiation) -> serde_json::Value {
+    serde_json::to_value(negotiation).unwrap()
+}
+
+fn assert_round_trips(name: &str, negotiation: &Negotiation) -> Result<(), TestCaseError> {
+    let written = to_toml(negotiation);
+    let again = parse(name, &written);
+    prop_assert_eq!(json(&again), json(negotiation), "{} changed on the way through:\n{}", name, written);
+    // Writing is a fixpoint: the text of the text is the text.
+    prop_assert_eq!(to_toml(&again), written);
+    Ok(())
+}
+
+#[test]
+fn bundled_scenarios_read_back_unchanged() {
+    for (name, text) in SCENARIOS {
+        let negotiation = parse(name, text);
+        assert_round_trips(name, &negotiation).unwrap();
+    }
+}
+
+/// Text with everything TOML makes awkward: quotes, backslashes, line breaks of both kinds,
+/// control characters, triple quotes, non-ASCII, and the empty string.
+fn awkward_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        Just(String::new()),
+        Just("\"\"\" inside ''' and \\ and \\n".to_owned()),
+        Just("line one\r\nline two\nline three\n".to_owned()),
+        Just("tab\there, bell\u{7}, nul\u{0}, del\u{7f}, ü, 北京, 🕊".to_owned()),
+        "[ -~\n\t]{0,40}",
+    ]
+}
+
+/// Overwrites every free-text field (in order) with the next of `texts`, cycling.
+fn retext(negotiation: &mut Negotiation, texts: &[String]) {
+    let mut next = {
+        let mut index = 0;
+        move || {
+            index += 1;
+            texts[index % texts.len()].clone()
+        }
+    };
+    negotiation.description = next();
+    for party in &mut negotiation.parties {
+        party.name = next();
+        party.description = next();
+        for member in &mut party.members {
+            member.title = next();
+        }
+    }
+    for issue in &mut negotiation.issues {
+        issue.name = next();
+        issue.description = next();
+    }
+    for round in &mut negotiation.rounds {
+        round.title = next();
+        round.venue = next();
+        round.summary = next();
+    }
+    for item in &mut negotiation.items {
+        item.topic = next();
+        item.text = next();
+        for revision in &mut item.revisions {
+            revision.text = Some(next());
+            revision.note = next();
+            revision.source = next();
+        }
+    }
+    for stance in &mut negotiation.stances {
+        stance.source = next();
+        stance.note = next();
+    }
+    for red_line in &mut negotiation.red_lines {
+        red_line.description = next();
+        red_line.source = next();
+    }
+    for statement in &mut negotiation.statements {
+        statement.venue = next();
+        statement.outlet = next();
+        statement.source = next();
+        for claim in &mut statement.claims {
+            claim.note = next();
+        }
+    }
+}
+
+/// Overwrites every weight, evaluation and reservation with the next of `reals`, cycling.
+fn rereal(negotiation: &mut Negotiation, reals: &[f64]) {
+    let mut index = 0;
+    let mut next = move || {
+        index += 1;
+        reals[index % reals.len()]
+    };
+    for preference in &mut negotiation.preferences {
+        preference.reservation = next();
+        for issue in &mut preference.issues {
+            issue.weight = next();
+            match &mut issue.valuation {
+                Valuation::Linear { .. } => {}
+                Valuation::Table { values } => values.iter_mut().for_each(|(_, score)| *score = next()),
+                Valuation::Elements { elements, .. } => elements.iter_mut().for_each(|(_, amount)| *amount = next()),
+            }
+        }
+    }
+}
+
+#[test]
+fn any_text_and_any_real_read_back_unchanged() {
+    let bases: Vec<(&str, Negotiation)> = SCENARIOS.iter().map(|(name, text)| (*name, parse(name, text))).collect();
+    let strategy = (
+        0..bases.len(),
+        proptest::collection::vec(awkward_text(), 1..12),
+        // Every real the format allows here (weights, evaluations, reservations lie in 0..1),
+        // including the ones with the longest shortest representation.
+        proptest::collection::vec(prop_oneof![0.0f64..=1.0, Just(0.1 + 0.2), Just(f64::MIN_POSITIVE), Just(1e-300)], 1..8),
+    );
+    let mut runner = TestRunner::new(Config { cases: 200, ..Config::default() });
+    runner
+        .run(&strategy, |(base, texts, reals)| {
+            let (name, negotiation) = &bases[base];
+            let mut changed = negotiation.clone();
+            retext(&mut changed, &texts);
+            rereal(&mut changed, &reals);
+            assert_round_trips(name, &changed)
+        })
+        .unwrap();
+}
