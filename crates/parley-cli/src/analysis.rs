@@ -443,7 +443,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         let mut file = std::fs::File::create(&temporary)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        std::fs::rename(&temporary, path)
+        std::fs::rename(&temporary, path)?;
+        // The rename itself is durable only once the directory is synced.
+        #[cfg(unix)]
+        std::fs::File::open(directory)?.sync_all()?;
+        Ok(())
     })();
     if let Err(error) = result {
         let _ = std::fs::remove_file(&temporary);

@@ -21,6 +21,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
         Command::Import(args) => crate::record::import(args, out),
         Command::Log(args) => crate::record::log(args, out),
         Command::Verify(args) => crate::record::verify(args, out),
+        Command::Export(args) => crate::record::export(args, out),
         Command::Keygen(args) => crate::record::keygen(args, out),
         Command::Status(args) => status(args, out),
         Command::Diff(args) => diff(args, out),

@@ -171,6 +171,19 @@ Examples:
   parley log --db talks.db --negotiation ukraine-2025 --kind stance --json
   parley log --viewer public")]
     Log(LogArgs),
+    /// Write a recorded negotiation back as a scenario file (TOML) that `parley import` reads.
+    #[command(after_help = "\
+Examples:
+  parley export ukraine-2025 -o ukraine.toml             the whole record, from ./parley.db
+  parley export --db talks.db --viewer public -o public.toml
+  parley export ukraine-2025 --up-to 120                 as it stood after event #120, to stdout
+
+The file holds every party, issue, round, item with its revisions, stance, red line, statement,
+demand and preference, with every field written out; reading it back (`parley check`, `parley
+import`) gives the same record, so importing it into the database it came from appends nothing.
+With --viewer, what that viewer may not see is left out, as in every other command. The file is
+written through a temporary file and a rename: an interrupted export never leaves half a file.")]
+    Export(ExportArgs),
     /// Check every chain and signature in a database; names the first bad event.
     #[command(after_help = "\
 Examples:
@@ -243,6 +256,27 @@ struct LogArgs {
     viewer: String,
     /// Print the events as JSON lines.
     #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// The negotiation's id (needed only when the database holds several).
+    negotiation: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Write the scenario to this file (replaced atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE.toml")]
+    output: Option<PathBuf>,
+    /// Whose view: `all` (default, the database holder), `public`, `mediator`, or a party id.
+    /// Stances, red lines, preferences and demands the viewer may not see are left out.
+    #[arg(long, default_value = "all", value_name = "VIEWER")]
+    viewer: String,
+    /// The negotiation as it stood after this event (see `parley log`); default: the latest.
+    #[arg(long, value_name = "SEQ")]
+    up_to: Option<u64>,
+    /// Print a summary as JSON (with --output; without it the scenario itself is the output).
+    #[arg(long, requires = "output")]
     json: bool,
 }
 

@@ -8,7 +8,7 @@ use parley_store::chain::{hex, key_event, signing_key};
 use parley_store::{EventStore, StoreError, changes};
 
 use crate::commands::{counted, load as load_scenario, write_json};
-use crate::{BadInput, ImportArgs, KeygenArgs, LogArgs, VerifyArgs};
+use crate::{BadInput, ExportArgs, ImportArgs, KeygenArgs, LogArgs, VerifyArgs};
 
 /// The database used when `--db` is not given: a file in the working directory.
 pub const DEFAULT_DB: &str = "parley.db";
@@ -173,6 +173,46 @@ fn may_see(viewer: &parley_core::visibility::Viewer, negotiation: &Negotiation, 
         Some(visibility) => viewer.may_see(negotiation, owner, visibility),
         None => *viewer == parley_core::visibility::Viewer::Everything,
     }
+}
+
+pub fn export(args: ExportArgs, out: &mut dyn Write) -> Result<u8> {
+    let mut store = open(&args.store.db, false)?;
+    let id = choose(&mut *store, args.negotiation.as_deref())?;
+    let head = store.head(&id).map_err(failed)?.map_or(0, |(seq, _)| seq);
+    if let Some(up_to) = args.up_to.filter(|&up_to| up_to == 0 || up_to > head) {
+        return Err(BadInput(format!("--up-to {up_to}: `{id}` has events #1 to #{head}")).into());
+    }
+    let negotiation = store.negotiation(&id, args.up_to).map_err(failed)?;
+    let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
+    let visible = parley_core::visibility::view(&negotiation, &viewer);
+    let event = args.up_to.unwrap_or(head);
+    let mut text = format!("# `{id}` from {} as of event #{event}, viewer {viewer}.\n\n", store.location());
+    text.push_str(&parley_core::writer::to_toml(&visible));
+    // What is written must read back: a record the format cannot express is an error, not a file.
+    if let Err(problems) = parley_core::scenario::parse(&text) {
+        let first = problems.first().map(|problem| problem.render("the exported scenario")).unwrap_or_default();
+        anyhow::bail!("`{id}` cannot be written as a scenario file that reads back: {first}");
+    }
+    match &args.output {
+        None => out.write_all(text.as_bytes())?,
+        Some(path) => {
+            crate::analysis::write_atomically(path, text.as_bytes())?;
+            if args.json {
+                let summary = serde_json::json!({
+                    "db": store.location(),
+                    "negotiation": id,
+                    "event": event,
+                    "viewer": viewer.to_string(),
+                    "file": path.display().to_string(),
+                    "bytes": text.len(),
+                });
+                write_json(out, &summary)?;
+            } else {
+                writeln!(out, "wrote {} (`{id}` as of event #{event}, {} bytes)", path.display(), text.len())?;
+            }
+        }
+    }
+    Ok(0)
 }
 
 /// One negotiation's verdict, as `verify --json` prints it.

@@ -34,6 +34,24 @@ fn answers_as_the_file_does(dir: &std::path::Path, db: &str) {
     }
     let verified = run_in(dir, &["verify", "--db", db]);
     assert_eq!(verified.status.code(), Some(0), "{}", stdout(&verified));
+
+    // Exported, the record reads back as the same negotiation: the same answers from the new
+    // file, and importing it into the database it came from appends nothing.
+    let exported = run_in(dir, &["export", "ukraine-2025", "--db", db, "-o", "exported.toml", "--json"]);
+    assert_eq!(exported.status.code(), Some(0), "{}", stderr(&exported));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&exported)).unwrap();
+    assert_eq!(summary["event"], serde_json::json!(160), "{summary}");
+    for command in [vec!["status", "--json"], vec!["claims", "--json"], vec!["diff", "kyiv-delivery", "geneva", "--json"]] {
+        let (name, rest) = command.split_first().unwrap();
+        let original: Vec<&str> = [*name, file.as_str()].into_iter().chain(rest.iter().copied()).collect();
+        let written: Vec<&str> = [*name, "exported.toml"].into_iter().chain(rest.iter().copied()).collect();
+        let (a, b) = (run_in(dir, &original), run_in(dir, &written));
+        assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
+        assert_eq!(stdout(&a), stdout(&b), "{written:?}");
+    }
+    let again = run_in(dir, &["import", "exported.toml", "--db", db, "--json"]);
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&again)).unwrap();
+    assert_eq!(summary["appended"], serde_json::json!(0), "{summary}");
 }
 
 #[test]
@@ -85,6 +103,12 @@ fn an_imported_scenario_answers_as_the_file_does() {
         let status = run_in(dir.path(), &["status", "--db", "parley.db", "--viewer", viewer, "--json"]);
         assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
         assert!(!stdout(&status).contains("ru-troop-cap"), "{viewer}");
+        let export = run_in(dir.path(), &["export", "--viewer", viewer]);
+        assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));
+        for secret in ["ru-troop-cap", "ru-all-of-donbas", "cap_binding and troop_cap", "[[preferences]]\nparty = \"RU\""] {
+            assert!(!stdout(&export).contains(secret), "export for {viewer} shows {secret}");
+        }
+        assert!(stdout(&export).contains("ua-no-withdrawal"), "public red lines are exported");
     }
     let mediator = run_in(dir.path(), &["log", "--viewer", "mediator", "--json"]);
     assert!(stdout(&mediator).contains("ru-troop-cap"));
