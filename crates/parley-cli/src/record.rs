@@ -224,6 +224,8 @@ struct ChainReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     signed: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    checkpoints: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     head: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     first_bad_event: Option<u64>,
@@ -236,11 +238,15 @@ pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<u8> {
     let mut reports = Vec::new();
     for id in store.negotiations().map_err(failed)? {
         let events = store.events(&id).map_err(failed)?;
-        let verdict = parley_store::verify(&events);
+        let checkpoints = store.checkpoints(&id).map_err(failed)?;
+        // The checkpoints are checked against the log only once the log itself holds.
+        let verdict = parley_store::verify(&events)
+            .and_then(|signed| parley_store::verify_checkpoints(&events, &checkpoints).map(|checked| (signed, checked)));
         reports.push(ChainReport {
             ok: verdict.is_ok(),
             events: events.len(),
-            signed: verdict.as_ref().ok().copied(),
+            signed: verdict.as_ref().ok().map(|(signed, _)| *signed),
+            checkpoints: verdict.as_ref().ok().map(|(_, checked)| *checked),
             head: verdict.is_ok().then(|| events.last().map(|event| event.hash.clone()).unwrap_or_default()),
             first_bad_event: verdict.as_ref().err().map(|error| error.seq),
             reason: verdict.err().map(|error| error.reason),
@@ -258,10 +264,11 @@ pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<u8> {
             match (&report.head, report.first_bad_event, &report.reason) {
                 (Some(head), ..) => writeln!(
                     out,
-                    "ok   {}: {} events, {} signed, head {head}",
+                    "ok   {}: {} events, {} signed, {}, head {head}",
                     report.negotiation,
                     report.events,
-                    report.signed.unwrap_or(0)
+                    report.signed.unwrap_or(0),
+                    counted(report.checkpoints.unwrap_or(0), "checkpoint", "checkpoints")
                 )?,
                 (None, seq, reason) => {
                     writeln!(out, "BAD  {}: event #{}: {}", report.negotiation, seq.unwrap_or(0), reason.as_deref().unwrap_or(""))?

@@ -210,3 +210,45 @@ fn several_negotiations_need_a_choice_and_bad_keys_are_refused() {
     }
     assert_eq!(counts(dir.path()), before, "refused imports wrote nothing");
 }
+
+/// A negotiation with a long history: the 2025 scenario plus `count` public stances, each on its
+/// own date so that every one is a distinct event.
+fn long_scenario(count: usize) -> String {
+    let mut text = std::fs::read_to_string(scenario("ukraine-2025.toml")).unwrap();
+    for n in 0..count {
+        let position = ["accepts", "opposes", "undecided"][n % 3];
+        let day = 1 + n % 28;
+        text.push_str(&format!(
+            "\n[[stances]]\nparty = \"{}\"\nitem = {}\nposition = \"{position}\"\ndate = 2026-02-{day:02}\nnote = \"stance {n}\"\n",
+            ["UA", "RU"][n % 2],
+            1 + n % 28
+        ));
+    }
+    text
+}
+
+#[test]
+fn long_histories_leave_checkpoints_that_verify_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("long.toml"), long_scenario(1_200)).unwrap();
+    assert_eq!(run_in(dir.path(), &["import", "long.toml"]).status.code(), Some(0));
+    let from_file = run_in(dir.path(), &["status", "long.toml", "--json"]);
+    // The first read folds every event and leaves a checkpoint; the second starts from it.
+    for _ in 0..2 {
+        let from_db = run_in(dir.path(), &["status", "--db", "parley.db", "--json"]);
+        assert_eq!(from_db.status.code(), Some(0), "{}", stderr(&from_db));
+        assert_eq!(stdout(&from_db), stdout(&from_file));
+    }
+    let report: serde_json::Value = serde_json::from_str(&stdout(&run_in(dir.path(), &["verify", "--json"]))).unwrap();
+    assert_eq!(report["negotiations"][0]["checkpoints"], serde_json::json!(1), "{report}");
+    {
+        let store = SqliteStore::open(&dir.path().join("parley.db"), false).unwrap();
+        store
+            .connection()
+            .execute_batch(r#"UPDATE checkpoints SET state = replace(state, '"position":"opposes"', '"position":"accepts"')"#)
+            .unwrap();
+    }
+    let output = run_in(dir.path(), &["verify"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
+    assert!(stdout(&output).contains("checkpoint"), "{}", stdout(&output));
+}

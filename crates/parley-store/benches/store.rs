@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use divan::counter::ItemsCount;
-use parley_core::model::{Moment, Position, Stance, Visibility};
+use parley_core::model::{Moment, Negotiation, Position, Stance, Visibility};
 use parley_core::status::Record;
+use parley_store::event::Folder;
 use parley_store::sqlite::SqliteStore;
 use parley_store::{EventStore, NewEvent, Op, changes};
 
@@ -13,12 +14,12 @@ fn main() {
     divan::main();
 }
 
-fn ukraine() -> parley_core::model::Negotiation {
+fn ukraine() -> Negotiation {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/ukraine-2025.toml");
     parley_core::scenario::parse(&std::fs::read_to_string(path).unwrap()).unwrap().negotiation
 }
 
-fn stance_event(negotiation: &parley_core::model::Negotiation, n: usize) -> NewEvent {
+fn stance_event(negotiation: &Negotiation, n: usize) -> NewEvent {
     let party = &negotiation.signatories[n % negotiation.signatories.len()];
     let round = &negotiation.rounds[n % 7];
     let stance = Stance {
@@ -43,7 +44,7 @@ const BATCH: usize = 1_000;
 
 /// A fresh database in a temporary folder (kept alive by the returned guard), and the scenario
 /// whose shape the benchmark's events take.
-fn fresh() -> (tempfile::TempDir, parley_core::model::Negotiation, SqliteStore) {
+fn fresh() -> (tempfile::TempDir, Negotiation, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("b.db"), true).unwrap();
     (dir, ukraine(), store)
@@ -132,40 +133,109 @@ fn raw_insert_batch(bencher: divan::Bencher) {
         });
 }
 
-/// A store holding the 2025 scenario followed by stances, 100,000 events in all.
-fn hundred_thousand() -> (tempfile::TempDir, parley_core::model::Negotiation, SqliteStore) {
-    let (dir, negotiation, mut store) = fresh();
-    let mut head = store.append(&negotiation.id, 0, changes(None, &negotiation), None).unwrap().last().unwrap().seq;
-    let mut n = 0;
-    while head < 100_000 {
-        let size = (100_000 - head as usize).min(10_000);
-        let events = (0..size).map(|i| stance_event(&negotiation, n + i)).collect();
-        n += size;
+/// Appends events made by `make` to the 2025 scenario's negotiation until its head is `target`.
+fn grow(store: &mut SqliteStore, negotiation: &Negotiation, target: u64, make: Maker) {
+    let mut head = store.head(&negotiation.id).unwrap().map_or(0, |(seq, _)| seq);
+    if head == 0 {
+        head = store.append(&negotiation.id, 0, changes(None, negotiation), None).unwrap().last().unwrap().seq;
+    }
+    while head < target {
+        let size = (target - head).min(10_000) as usize;
+        let events = (0..size).map(|i| make(negotiation, head as usize + i)).collect();
         head = store.append(&negotiation.id, head, events, None).unwrap().last().unwrap().seq;
     }
+}
+
+type Maker = fn(&Negotiation, usize) -> NewEvent;
+
+/// A history in which stances keep changing: each event either records a stance or withdraws
+/// the one recorded 1,000 events earlier, so about 500 stances are live at any time.
+fn changing_stance(negotiation: &Negotiation, n: usize) -> NewEvent {
+    if n % 2 == 1 && n > 1_000 {
+        let mut withdrawn = stance_event(negotiation, n - 1_001);
+        withdrawn.op = Op::Delete;
+        withdrawn.payload = serde_json::Value::Null;
+        withdrawn
+    } else {
+        stance_event(negotiation, n)
+    }
+}
+
+/// A store holding the 2025 scenario followed by 100,000 events in all, in the state reads meet
+/// at worst: the newest checkpoint is `CHECKPOINT_AFTER - 1` events behind the head, so a read
+/// restores it and folds 999 events (one more and it would leave a new checkpoint).
+fn hundred_thousand_with(make: Maker) -> (tempfile::TempDir, Negotiation, SqliteStore) {
+    let (dir, negotiation, mut store) = fresh();
+    let behind = parley_store::store::CHECKPOINT_AFTER - 1;
+    grow(&mut store, &negotiation, 100_000 - behind, make);
+    store.negotiation(&negotiation.id, None).unwrap();
+    grow(&mut store, &negotiation, 100_000, make);
+    assert_eq!(store.checkpoints(&negotiation.id).unwrap().last().map(|checkpoint| checkpoint.seq), Some(100_000 - behind));
     (dir, negotiation, store)
 }
 
-/// Reading 100,000 events, folding them into the negotiation and computing its status at a round.
+/// Every event a new stance: the state is as large as the log (the worst case for checkpoints).
+fn hundred_thousand() -> (tempfile::TempDir, Negotiation, SqliteStore) {
+    hundred_thousand_with(stance_event)
+}
+
+fn status_at_geneva(folded: &Negotiation) {
+    let record = Record::new(folded);
+    let point = record.point("geneva").unwrap();
+    divan::black_box(record.status(&point));
+}
+
+fn status_without_checkpoint(store: &mut SqliteStore, id: &str) {
+    let mut folder = Folder::new();
+    store.apply_events(id, 0, None, &mut folder).unwrap();
+    status_at_geneva(&folder.finish().unwrap().unwrap());
+}
+
+/// Rebuilding the state of a 100,000-event negotiation and computing its status at a round: the
+/// newest checkpoint, the events after it, the status.
 #[divan::bench(sample_count = 10)]
 fn status_of_100k_events(bencher: divan::Bencher) {
     let (_dir, negotiation, mut store) = hundred_thousand();
-    bencher.bench_local(|| {
-        let folded = store.negotiation(&negotiation.id, None).unwrap();
-        let record = Record::new(&folded);
-        let point = record.point("geneva").unwrap();
-        divan::black_box(record.status(&point));
-    });
+    bencher.bench_local(|| status_at_geneva(&store.negotiation(&negotiation.id, None).unwrap()));
 }
 
-/// The parts of the above: reading and folding only.
+/// The same without checkpoints: every event read and folded.
+#[divan::bench(sample_count = 10)]
+fn status_of_100k_events_without_checkpoint(bencher: divan::Bencher) {
+    let (_dir, negotiation, mut store) = hundred_thousand();
+    bencher.bench_local(|| status_without_checkpoint(&mut store, &negotiation.id));
+}
+
+/// As `status_of_100k_events`, for a history of changing stances (a small state, a long log).
+#[divan::bench(sample_count = 10)]
+fn status_of_100k_changing_events(bencher: divan::Bencher) {
+    let (_dir, negotiation, mut store) = hundred_thousand_with(changing_stance);
+    bencher.bench_local(|| status_at_geneva(&store.negotiation(&negotiation.id, None).unwrap()));
+}
+
+/// As `status_of_100k_events_without_checkpoint`, for a history of changing stances.
+#[divan::bench(sample_count = 10)]
+fn status_of_100k_changing_events_without_checkpoint(bencher: divan::Bencher) {
+    let (_dir, negotiation, mut store) = hundred_thousand_with(changing_stance);
+    bencher.bench_local(|| status_without_checkpoint(&mut store, &negotiation.id));
+}
+
+/// The parts of the first: restoring the checkpoint and folding the events after it.
 #[divan::bench(sample_count = 10)]
 fn fold_of_100k_events(bencher: divan::Bencher) {
     let (_dir, negotiation, mut store) = hundred_thousand();
     bencher.bench_local(|| divan::black_box(store.negotiation(&negotiation.id, None).unwrap()));
 }
 
-/// The parts of the above: reading the rows only.
+/// The parts of the first: the status alone.
+#[divan::bench(sample_count = 10)]
+fn status_alone_of_100k_events(bencher: divan::Bencher) {
+    let (_dir, negotiation, mut store) = hundred_thousand();
+    let folded = store.negotiation(&negotiation.id, None).unwrap();
+    bencher.bench_local(|| status_at_geneva(&folded));
+}
+
+/// The parts of the second: reading the rows only.
 #[divan::bench(sample_count = 10)]
 fn read_of_100k_events(bencher: divan::Bencher) {
     let (_dir, negotiation, store) = hundred_thousand();
@@ -249,4 +319,12 @@ fn postgres_raw_insert_batch(bencher: divan::Bencher) {
             }
             transaction.commit().unwrap();
         });
+}
+
+/// The parts of the first: restoring the checkpoint's folder alone.
+#[divan::bench(sample_count = 10)]
+fn restore_of_100k_events(bencher: divan::Bencher) {
+    let (_dir, negotiation, mut store) = hundred_thousand();
+    let checkpoint = store.checkpoint(&negotiation.id, None).unwrap().unwrap();
+    bencher.bench_local(|| divan::black_box(Folder::restore(&checkpoint.state).unwrap()));
 }

@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
 
-use crate::event::{Event, NewEvent};
+use crate::event::{Event, Folder, NewEvent, Payload};
+use crate::store::{CHECKPOINT_FORMAT, Checkpoint};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -19,7 +20,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(DIGITS[usize::from(byte >> 4)] as char);
+        text.push(DIGITS[usize::from(byte & 0x0f)] as char);
+    }
+    text
 }
 
 pub fn unhex(text: &str) -> Option<Vec<u8>> {
@@ -31,6 +38,11 @@ pub fn unhex(text: &str) -> Option<Vec<u8>> {
 
 /// The bytes an event's hash covers (every field but the hash and the signature).
 pub fn canonical(event: &Event) -> Vec<u8> {
+    canonical_parts(event).0
+}
+
+/// [`canonical`], and where in it the payload's JSON text lies (the text a backend stores).
+fn canonical_parts(event: &Event) -> (Vec<u8>, std::ops::Range<usize>) {
     // Written field by field (the same bytes as serialising the array), without copying the payload.
     let mut bytes = Vec::with_capacity(256);
     bytes.push(b'[');
@@ -45,14 +57,19 @@ pub fn canonical(event: &Event) -> Vec<u8> {
         &event.payload,
         &event.prev_hash,
     ];
+    let mut payload = 0..0;
     for (index, field) in fields.iter().enumerate() {
         if index > 0 {
             bytes.push(b',');
         }
+        let start = bytes.len();
         field.write(&mut bytes);
+        if index == 7 {
+            payload = start..bytes.len();
+        }
     }
     bytes.push(b']');
-    bytes
+    (bytes, payload)
 }
 
 mod erased {
@@ -100,6 +117,18 @@ pub fn seal(
     recorded_at: &str,
     signer: Option<(&str, &SigningKey)>,
 ) -> Vec<Event> {
+    seal_for_storage(negotiation, head, events, recorded_at, signer).into_iter().map(|(event, _)| event).collect()
+}
+
+/// [`seal`], with each event's payload as the JSON text to store (the text its hash covers, so a
+/// backend need not serialise the payload a second time).
+pub fn seal_for_storage(
+    negotiation: &str,
+    head: Option<(u64, String)>,
+    events: Vec<NewEvent>,
+    recorded_at: &str,
+    signer: Option<(&str, &SigningKey)>,
+) -> Vec<(Event, String)> {
     let (mut seq, mut prev_hash) = head.unwrap_or((0, GENESIS.to_owned()));
     let mut sealed = Vec::with_capacity(events.len());
     for event in events {
@@ -117,14 +146,17 @@ pub fn seal(
             hash: String::new(),
             signature: None,
         };
-        let hash_bytes = Sha256::digest(canonical(&sealed_event));
+        let (bytes, payload) = canonical_parts(&sealed_event);
+        let hash_bytes = Sha256::digest(&bytes);
         sealed_event.hash = hex(&hash_bytes);
         sealed_event.signature = match signer {
             Some((party, key)) if party == sealed_event.actor => Some(hex(&key.sign(&hash_bytes).to_bytes())),
             _ => None,
         };
         prev_hash = sealed_event.hash.clone();
-        sealed.push(sealed_event);
+        // serde_json writes UTF-8, so the slice is text.
+        let text = String::from_utf8_lossy(&bytes[payload]).into_owned();
+        sealed.push((sealed_event, text));
     }
     sealed
 }
@@ -191,6 +223,41 @@ pub fn verify(events: &[Event]) -> Result<usize, VerifyError> {
         prev_hash = event.hash.clone();
     }
     Ok(signed)
+}
+
+/// Checks a negotiation's checkpoints against its events (which [`verify`] has passed): each must
+/// name the hash of the event it follows and hold exactly the state the events up to it fold
+/// into. Checkpoints of another format are skipped (reads ignore them too). Returns how many were
+/// checked; the error names the event the first bad checkpoint follows.
+pub fn verify_checkpoints(events: &[Event], checkpoints: &[Checkpoint]) -> Result<usize, VerifyError> {
+    let mut current: Vec<&Checkpoint> = checkpoints.iter().filter(|checkpoint| checkpoint.format == CHECKPOINT_FORMAT).collect();
+    current.sort_by_key(|checkpoint| checkpoint.seq);
+    let negotiation = events.first().map(|event| event.negotiation.clone()).unwrap_or_default();
+    let fail = |seq: u64, reason: String| VerifyError { negotiation: negotiation.clone(), seq, reason };
+    let mut folder = Folder::new();
+    let mut applied = 0;
+    for checkpoint in &current {
+        let Some(event) = checkpoint.seq.checked_sub(1).and_then(|index| events.get(index as usize)) else {
+            return Err(fail(checkpoint.seq, "a checkpoint follows this event, which the log does not hold".to_owned()));
+        };
+        if event.hash != checkpoint.hash {
+            return Err(fail(checkpoint.seq, "the checkpoint after this event names another hash (it was edited)".to_owned()));
+        }
+        for event in &events[applied..checkpoint.seq as usize] {
+            folder
+                .apply(event.seq, &event.kind, &event.key, event.op, Payload::Json(&event.payload))
+                .map_err(|error| fail(event.seq, format!("does not fold into the negotiation: {}", error.message)))?;
+        }
+        applied = checkpoint.seq as usize;
+        let matches = Folder::restore(&checkpoint.state).is_ok_and(|saved| saved.snapshot() == folder.snapshot());
+        if !matches {
+            return Err(fail(
+                checkpoint.seq,
+                "the checkpoint after this event does not hold the state the log folds into (it was edited)".to_owned(),
+            ));
+        }
+    }
+    Ok(current.len())
 }
 
 /// A signing key from its 32 secret bytes in hex.

@@ -199,9 +199,12 @@ pub struct FoldError {
     pub message: String,
 }
 
-/// Entities of one kind in first-insertion order, replaced in place by later upserts.
+/// Entities of one kind in first-insertion order, replaced in place by later upserts. Serialised as
+/// the live `[key, entity]` pairs in that order (a deleted entity's place is not kept: a later
+/// upsert of the same key goes to the end either way).
 struct Collection<T> {
     entries: Vec<Option<T>>,
+    /// Each live entity's key and slot; the one place keys are kept.
     index: HashMap<String, usize>,
 }
 
@@ -231,6 +234,29 @@ impl<T> Collection<T> {
     }
 }
 
+impl<T: Serialize> Serialize for Collection<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut keys: Vec<(usize, &str)> = self.index.iter().map(|(key, slot)| (*slot, key.as_str())).collect();
+        keys.sort_unstable();
+        serializer.collect_seq(keys.into_iter().filter_map(|(slot, key)| self.entries[slot].as_ref().map(|value| (key, value))))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Collection<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let pairs: Vec<(String, T)> = Vec::deserialize(deserializer)?;
+        let mut collection = Collection { entries: Vec::with_capacity(pairs.len()), index: HashMap::with_capacity(pairs.len()) };
+        for (key, value) in pairs {
+            let slot = collection.entries.len();
+            if collection.index.insert(key, slot).is_some() {
+                return Err(serde::de::Error::custom("a key appears twice"));
+            }
+            collection.entries.push(Some(value));
+        }
+        Ok(collection)
+    }
+}
+
 /// An event's payload as the fold reads it: parsed already, or the stored JSON text.
 #[derive(Clone, Copy, Debug)]
 pub enum Payload<'a> {
@@ -247,7 +273,7 @@ impl Payload<'_> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct Header {
     id: String,
     title: String,
@@ -255,9 +281,15 @@ struct Header {
     signatories: Vec<String>,
 }
 
-/// Applies events one at a time; [`Folder::finish`] gives the negotiation they describe.
+/// Applies events one at a time; [`Folder::finish`] gives the negotiation they describe. Its state
+/// can be saved ([`Folder::snapshot`]) and restored ([`Folder::restore`]) to continue folding later:
+/// that is what a checkpoint holds.
 #[allow(missing_debug_implementations)]
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Folder {
+    /// The sequence number of the last event applied (0 for none).
+    seq: u64,
     header: Option<Header>,
     parties: Collection<Party>,
     issues: Collection<parley_core::model::Issue>,
@@ -279,6 +311,7 @@ impl Default for Folder {
 impl Folder {
     pub fn new() -> Folder {
         Folder {
+            seq: 0,
             header: None,
             parties: Collection::new(),
             issues: Collection::new(),
@@ -292,8 +325,29 @@ impl Folder {
         }
     }
 
+    /// The sequence number of the last event applied (0 for none).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Whether a negotiation header has been applied (whether [`Folder::finish`] gives one).
+    pub fn has_negotiation(&self) -> bool {
+        self.header.is_some()
+    }
+
+    /// The folded state as JSON text, to continue from with [`Folder::restore`].
+    pub fn snapshot(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The folder a [`Folder::snapshot`] saved.
+    pub fn restore(snapshot: &str) -> Result<Folder, serde_json::Error> {
+        serde_json::from_str(snapshot)
+    }
+
     /// Applies one event.
     pub fn apply(&mut self, seq: u64, kind: &str, key: &str, op: Op, payload: Payload<'_>) -> Result<(), FoldError> {
+        self.seq = seq;
         let failed = |message: String| FoldError { seq, kind: kind.to_owned(), key: key.to_owned(), message };
         macro_rules! apply {
             ($collection:expr) => {

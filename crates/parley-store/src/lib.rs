@@ -18,10 +18,10 @@ pub mod postgres;
 pub mod sqlite;
 pub mod store;
 
-pub use chain::{VerifyError, verify};
+pub use chain::{VerifyError, verify, verify_checkpoints};
 pub use event::{Event, NewEvent, Op, changes, fold};
 pub use parley_core::model::Negotiation;
-pub use store::{EventStore, StoreError};
+pub use store::{Checkpoint, EventStore, StoreError};
 
 /// Opens the store a `--db` value names: a `postgres://` or `postgresql://` URL, or a SQLite file
 /// path (created when `create` is set).

@@ -8,16 +8,19 @@ use ed25519_dalek::SigningKey;
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 
-use crate::chain::seal;
+use crate::chain::seal_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
-use crate::store::{EventStore, StoreError, now_utc};
+use crate::store::{Checkpoint, EventStore, StoreError, now_utc};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
-pub const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/postgres/0001_events.sql")), (2, include_str!("../migrations/postgres/0002_append_only.sql"))];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_events.sql")),
+    (2, include_str!("../migrations/postgres/0002_append_only.sql")),
+    (3, include_str!("../migrations/postgres/0003_checkpoints.sql")),
+];
 
 /// The schema version this build writes (the same numbering as SQLite's).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Serialises migrations across processes (an arbitrary constant key).
 const MIGRATION_LOCK: i64 = 0x7061_726c_6579;
@@ -110,6 +113,15 @@ impl PgStore {
     }
 }
 
+/// A sequence number as PostgreSQL's `BIGINT` (which no real log reaches the end of).
+fn clamp(seq: u64) -> i64 {
+    seq.min(i64::MAX as u64) as i64
+}
+
+fn checkpoint_row(row: &postgres::Row) -> Checkpoint {
+    Checkpoint { seq: row.get::<_, i64>(0) as u64, hash: row.get(1), format: row.get(2), state: row.get(3) }
+}
+
 /// A connection failure: a refused or unreachable server, or rejected credentials.
 fn connect_error(location: &str, source: postgres::Error) -> StoreError {
     let rejected = matches!(
@@ -172,22 +184,73 @@ impl EventStore for PgStore {
             .collect())
     }
 
-    fn fold(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<parley_core::model::Negotiation>, StoreError> {
-        let limit = up_to.map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64);
+    fn apply_events(&mut self, negotiation: &str, after: u64, up_to: Option<u64>, folder: &mut Folder) -> Result<u64, StoreError> {
         let rows = self
             .client
             .query(
-                "SELECT seq, kind, key, op, payload FROM events WHERE negotiation = $1 AND seq <= $2 ORDER BY seq",
-                &[&negotiation, &limit],
+                "SELECT seq, kind, key, op, payload FROM events WHERE negotiation = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
+                &[&negotiation, &clamp(after), &up_to.map_or(i64::MAX, clamp)],
             )
             .map_err(|source| self.error(source))?;
         let fold_error = |source| StoreError::Fold { negotiation: negotiation.to_owned(), source };
-        let mut folder = Folder::new();
         for row in &rows {
             let seq: i64 = row.get(0);
             folder.apply(seq as u64, row.get(1), row.get(2), Op::from_stored(row.get(3)), Payload::Text(row.get(4))).map_err(fold_error)?;
         }
-        folder.finish().map_err(fold_error)
+        Ok(rows.len() as u64)
+    }
+
+    fn hash_at(&mut self, negotiation: &str, seq: u64) -> Result<Option<String>, StoreError> {
+        let row = self
+            .client
+            .query_opt("SELECT hash FROM events WHERE negotiation = $1 AND seq = $2", &[&negotiation, &clamp(seq)])
+            .map_err(|source| self.error(source))?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    fn checkpoints(&mut self, negotiation: &str) -> Result<Vec<Checkpoint>, StoreError> {
+        let rows = self
+            .client
+            .query("SELECT seq, hash, format, state FROM checkpoints WHERE negotiation = $1 ORDER BY seq", &[&negotiation])
+            .map_err(|source| self.error(source))?;
+        Ok(rows.iter().map(checkpoint_row).collect())
+    }
+
+    fn checkpoint(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<Checkpoint>, StoreError> {
+        let row = self
+            .client
+            .query_opt(
+                "SELECT seq, hash, format, state FROM checkpoints WHERE negotiation = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1",
+                &[&negotiation, &up_to.map_or(i64::MAX, clamp)],
+            )
+            .map_err(|source| self.error(source))?;
+        Ok(row.as_ref().map(checkpoint_row))
+    }
+
+    fn save_checkpoint(&mut self, negotiation: &str, checkpoint: &Checkpoint) -> Result<bool, StoreError> {
+        let location = self.location.clone();
+        let postgres = |source| StoreError::Postgres { location: location.clone(), source };
+        let mut transaction = self.client.transaction().map_err(postgres)?;
+        // Never wait for another saver: a checkpoint is worth less than the reader's time.
+        let locked: bool =
+            transaction.query_one("SELECT pg_try_advisory_xact_lock(hashtext($1), 1)", &[&negotiation]).map_err(postgres)?.get(0);
+        if !locked {
+            return Ok(false);
+        }
+        let newest: Option<i64> =
+            transaction.query_one("SELECT MAX(seq) FROM checkpoints WHERE negotiation = $1", &[&negotiation]).map_err(postgres)?.get(0);
+        if newest.is_some_and(|newest| newest >= clamp(checkpoint.seq)) {
+            return Ok(false);
+        }
+        transaction.execute("DELETE FROM checkpoints WHERE negotiation = $1", &[&negotiation]).map_err(postgres)?;
+        transaction
+            .execute(
+                "INSERT INTO checkpoints (negotiation, seq, hash, format, state, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&negotiation, &clamp(checkpoint.seq), &checkpoint.hash, &checkpoint.format, &checkpoint.state, &now_utc()],
+            )
+            .map_err(postgres)?;
+        transaction.commit().map_err(postgres)?;
+        Ok(true)
     }
 
     fn append(
@@ -216,16 +279,15 @@ impl EventStore for PgStore {
         if actual != expected {
             return Err(StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual });
         }
-        let sealed = seal(negotiation, head, events, &now_utc(), signer);
+        let sealed = seal_for_storage(negotiation, head, events, &now_utc(), signer);
         let insert = transaction
             .prepare(
                 "INSERT INTO events (negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .map_err(postgres)?;
-        for event in &sealed {
+        for (event, payload) in &sealed {
             let seq = event.seq as i64;
-            let payload = event.payload.to_string();
             transaction
                 .execute(
                     &insert,
@@ -237,7 +299,7 @@ impl EventStore for PgStore {
                         &event.op.keyword(),
                         &event.actor,
                         &event.recorded_at,
-                        &payload,
+                        payload,
                         &event.prev_hash,
                         &event.hash,
                         &event.signature,
@@ -246,6 +308,6 @@ impl EventStore for PgStore {
                 .map_err(postgres)?;
         }
         transaction.commit().map_err(postgres)?;
-        Ok(sealed)
+        Ok(sealed.into_iter().map(|(event, _)| event).collect())
     }
 }

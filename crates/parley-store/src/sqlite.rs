@@ -11,16 +11,22 @@ use std::time::Duration;
 use ed25519_dalek::SigningKey;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use crate::chain::seal;
+use crate::chain::seal_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
-use crate::store::{EventStore, StoreError, now_utc};
+use crate::store::{Checkpoint, EventStore, StoreError, now_utc};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
-pub const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/0001_events.sql")), (2, include_str!("../migrations/0002_append_only.sql"))];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_events.sql")),
+    (2, include_str!("../migrations/0002_append_only.sql")),
+    (3, include_str!("../migrations/0003_checkpoints.sql")),
+];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// How long an operation waits for another writer before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
 pub struct SqliteStore {
@@ -47,7 +53,7 @@ impl SqliteStore {
         }
         let sqlite = |source| StoreError::Sqlite { location: location.clone(), source };
         let connection = Connection::open_with_flags(path, flags).map_err(sqlite)?;
-        connection.busy_timeout(Duration::from_secs(10)).map_err(sqlite)?;
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
         let mut store = SqliteStore { connection, location };
         store.prepare(version)?;
         Ok(store)
@@ -136,6 +142,15 @@ impl SqliteStore {
     }
 }
 
+/// A sequence number as SQLite's integer (which no real log reaches the end of).
+fn clamp(seq: u64) -> i64 {
+    seq.min(i64::MAX as u64) as i64
+}
+
+fn checkpoint_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Checkpoint> {
+    Ok(Checkpoint { seq: row.get::<_, i64>(0)? as u64, hash: row.get(1)?, format: row.get(2)?, state: row.get(3)? })
+}
+
 fn stored_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
     Ok(StoredRow {
         negotiation: row.get(0)?,
@@ -185,18 +200,17 @@ impl EventStore for SqliteStore {
         rows.map(|row| row.map(Event::from).map_err(|source| self.error(source))).collect()
     }
 
-    fn fold(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<parley_core::model::Negotiation>, StoreError> {
+    fn apply_events(&mut self, negotiation: &str, after: u64, up_to: Option<u64>, folder: &mut Folder) -> Result<u64, StoreError> {
         // Straight from the stored text into the model types, without building JSON trees.
         let location = self.location.clone();
         let sqlite = |source| StoreError::Sqlite { location: location.clone(), source };
         let mut statement = self
             .connection
-            .prepare_cached("SELECT seq, kind, key, op, payload FROM events WHERE negotiation = ?1 AND seq <= ?2 ORDER BY seq")
+            .prepare_cached("SELECT seq, kind, key, op, payload FROM events WHERE negotiation = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq")
             .map_err(sqlite)?;
-        let limit = up_to.map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64);
-        let mut rows = statement.query(params![negotiation, limit]).map_err(sqlite)?;
-        let mut folder = Folder::new();
+        let mut rows = statement.query(params![negotiation, clamp(after), up_to.map_or(i64::MAX, clamp)]).map_err(sqlite)?;
         let fold_error = |source| StoreError::Fold { negotiation: negotiation.to_owned(), source };
+        let mut applied = 0;
         while let Some(row) = rows.next().map_err(sqlite)? {
             let seq: i64 = row.get(0).map_err(sqlite)?;
             let column = |index: usize| -> Result<&str, StoreError> {
@@ -206,8 +220,64 @@ impl EventStore for SqliteStore {
             };
             let op = Op::from_stored(column(3)?);
             folder.apply(seq as u64, column(1)?, column(2)?, op, Payload::Text(column(4)?)).map_err(fold_error)?;
+            applied += 1;
         }
-        folder.finish().map_err(fold_error)
+        Ok(applied)
+    }
+
+    fn hash_at(&mut self, negotiation: &str, seq: u64) -> Result<Option<String>, StoreError> {
+        self.connection
+            .query_row("SELECT hash FROM events WHERE negotiation = ?1 AND seq = ?2", params![negotiation, clamp(seq)], |row| row.get(0))
+            .optional()
+            .map_err(|source| self.error(source))
+    }
+
+    fn checkpoints(&mut self, negotiation: &str) -> Result<Vec<Checkpoint>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT seq, hash, format, state FROM checkpoints WHERE negotiation = ?1 ORDER BY seq")
+            .map_err(|source| self.error(source))?;
+        let rows = statement.query_map([negotiation], checkpoint_row).map_err(|source| self.error(source))?;
+        rows.collect::<Result<_, _>>().map_err(|source| self.error(source))
+    }
+
+    fn checkpoint(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<Checkpoint>, StoreError> {
+        self.connection
+            .query_row(
+                "SELECT seq, hash, format, state FROM checkpoints WHERE negotiation = ?1 AND seq <= ?2 ORDER BY seq DESC LIMIT 1",
+                params![negotiation, up_to.map_or(i64::MAX, clamp)],
+                checkpoint_row,
+            )
+            .optional()
+            .map_err(|source| self.error(source))
+    }
+
+    fn save_checkpoint(&mut self, negotiation: &str, checkpoint: &Checkpoint) -> Result<bool, StoreError> {
+        let location = self.location.clone();
+        let sqlite = |source| StoreError::Sqlite { location: location.clone(), source };
+        // Never wait for a writer: a checkpoint is worth less than the reader's time.
+        self.connection.busy_timeout(Duration::ZERO).map_err(sqlite)?;
+        let saved = (|| -> rusqlite::Result<bool> {
+            let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let newest: Option<i64> =
+                transaction.query_row("SELECT MAX(seq) FROM checkpoints WHERE negotiation = ?1", [negotiation], |row| row.get(0))?;
+            if newest.is_some_and(|newest| newest >= clamp(checkpoint.seq)) {
+                return Ok(false);
+            }
+            transaction.execute("DELETE FROM checkpoints WHERE negotiation = ?1", [negotiation])?;
+            transaction.execute(
+                "INSERT INTO checkpoints (negotiation, seq, hash, format, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![negotiation, clamp(checkpoint.seq), checkpoint.hash, checkpoint.format, checkpoint.state, now_utc()],
+            )?;
+            transaction.commit()?;
+            Ok(true)
+        })();
+        self.connection.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        match saved {
+            Ok(saved) => Ok(saved),
+            Err(error) if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => Ok(false),
+            Err(error) => Err(sqlite(error)),
+        }
     }
 
     fn append(
@@ -230,7 +300,7 @@ impl EventStore for SqliteStore {
         if actual != expected {
             return Err(StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual });
         }
-        let sealed = seal(negotiation, head.map(|(seq, hash)| (seq as u64, hash)), events, &now_utc(), signer);
+        let sealed = seal_for_storage(negotiation, head.map(|(seq, hash)| (seq as u64, hash)), events, &now_utc(), signer);
         {
             let mut insert = transaction
                 .prepare_cached(
@@ -238,7 +308,7 @@ impl EventStore for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .map_err(sqlite)?;
-            for event in &sealed {
+            for (event, payload) in &sealed {
                 insert
                     .execute(params![
                         event.negotiation,
@@ -248,7 +318,7 @@ impl EventStore for SqliteStore {
                         event.op.keyword(),
                         event.actor,
                         event.recorded_at,
-                        event.payload.to_string(),
+                        payload,
                         event.prev_hash,
                         event.hash,
                         event.signature,
@@ -257,6 +327,6 @@ impl EventStore for SqliteStore {
             }
         }
         transaction.commit().map_err(sqlite)?;
-        Ok(sealed)
+        Ok(sealed.into_iter().map(|(event, _)| event).collect())
     }
 }

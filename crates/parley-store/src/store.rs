@@ -3,7 +3,7 @@
 use ed25519_dalek::SigningKey;
 use parley_core::model::Negotiation;
 
-use crate::event::{Event, FoldError, NewEvent, fold};
+use crate::event::{Event, FoldError, Folder, NewEvent};
 
 /// Why a store operation failed. [`StoreError::Conflict`] is the only retryable one.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,23 @@ impl StoreError {
     }
 }
 
+/// A fold that applies at least this many events leaves a checkpoint behind.
+pub const CHECKPOINT_AFTER: u64 = 1_000;
+
+/// The version of the checkpoint state's layout; checkpoints of another are ignored (and rebuilt).
+pub const CHECKPOINT_FORMAT: i64 = 1;
+
+/// A negotiation's folded state after event `seq` (whose hash it names): a cache of the log,
+/// never part of it. Reads start from it; `verify` checks it against the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub seq: u64,
+    pub hash: String,
+    pub format: i64,
+    /// [`Folder::snapshot`] text.
+    pub state: String,
+}
+
 /// An append-only, hash-chained log of negotiation events.
 pub trait EventStore {
     /// Where the store lives, for messages.
@@ -64,11 +81,48 @@ pub trait EventStore {
         signer: Option<(&str, &SigningKey)>,
     ) -> Result<Vec<Event>, StoreError>;
 
+    /// Applies the events after `after` (up to and including `up_to`, all when `None`) to `folder`,
+    /// straight from the stored text; returns how many it applied.
+    fn apply_events(&mut self, negotiation: &str, after: u64, up_to: Option<u64>, folder: &mut Folder) -> Result<u64, StoreError>;
+
+    /// The hash of event `seq`, if there is one.
+    fn hash_at(&mut self, negotiation: &str, seq: u64) -> Result<Option<String>, StoreError>;
+
+    /// The negotiation's checkpoints, oldest first.
+    fn checkpoints(&mut self, negotiation: &str) -> Result<Vec<Checkpoint>, StoreError>;
+
+    /// The newest checkpoint at or before event `up_to` (any when `None`).
+    fn checkpoint(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<Checkpoint>, StoreError>;
+
+    /// Keeps `checkpoint` as the negotiation's newest one, dropping older ones, unless a newer one
+    /// exists or another writer holds the database (then it does nothing and returns `false`).
+    fn save_checkpoint(&mut self, negotiation: &str, checkpoint: &Checkpoint) -> Result<bool, StoreError>;
+
     /// The negotiation folded from its events up to `up_to` (all when `None`), or `None` when
-    /// there is none. Backends may override this with a faster read.
+    /// there is none. Starts from the newest checkpoint that still matches the log, and leaves a new
+    /// one behind when it had to apply [`CHECKPOINT_AFTER`] events or more.
     fn fold(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<Negotiation>, StoreError> {
-        let events = self.events(negotiation)?;
-        fold(&events, up_to).map_err(|source| StoreError::Fold { negotiation: negotiation.to_owned(), source })
+        let mut folder = self.restore(negotiation, up_to)?.unwrap_or_default();
+        let applied = self.apply_events(negotiation, folder.seq(), up_to, &mut folder)?;
+        if applied >= CHECKPOINT_AFTER && folder.has_negotiation() {
+            if let Some(hash) = self.hash_at(negotiation, folder.seq())? {
+                let checkpoint = Checkpoint { seq: folder.seq(), hash, format: CHECKPOINT_FORMAT, state: folder.snapshot() };
+                // A cache, not the record: a read never fails for want of one (a read-only file,
+                // a busy writer); the next read simply folds a little more.
+                let _ = self.save_checkpoint(negotiation, &checkpoint);
+            }
+        }
+        folder.finish().map_err(|source| StoreError::Fold { negotiation: negotiation.to_owned(), source })
+    }
+
+    /// The folder saved in the newest usable checkpoint at or before `up_to`: one of this build's
+    /// format whose event is still in the log with the same hash, and that reads back.
+    fn restore(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<Folder>, StoreError> {
+        let Some(checkpoint) = self.checkpoint(negotiation, up_to)? else { return Ok(None) };
+        if checkpoint.format != CHECKPOINT_FORMAT || self.hash_at(negotiation, checkpoint.seq)?.as_deref() != Some(&checkpoint.hash) {
+            return Ok(None);
+        }
+        Ok(Folder::restore(&checkpoint.state).ok().filter(|folder| folder.seq() == checkpoint.seq))
     }
 
     /// The negotiation as of event `up_to` (all events when `None`).

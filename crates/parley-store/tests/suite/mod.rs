@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use ed25519_dalek::SigningKey;
-use parley_core::model::Negotiation;
+use parley_core::model::{Moment, Negotiation, Position, Visibility};
 use parley_store::chain::key_event;
 use parley_store::{EventStore, NewEvent, Op, StoreError, changes, verify};
 
@@ -161,6 +161,128 @@ pub fn reimporting_appends_only_the_differences(fresh: &dyn Fn() -> Target) {
     }
     assert_eq!(before.statements.len(), negotiation.statements.len() + 1);
     verify(&events).unwrap();
+}
+
+/// `count` stance events numbered from `from`: new stances, with every fifth replacing an earlier
+/// one in place and every seventh deleting one, so that a fold depends on order and history.
+fn stance_events(negotiation: &Negotiation, from: usize, count: usize) -> Vec<NewEvent> {
+    (from..from + count)
+        .map(|n| {
+            let key = |m: usize| format!("long#{m}");
+            if n % 7 == 6 {
+                return NewEvent {
+                    kind: "stance".to_owned(),
+                    key: key(n - 5),
+                    op: Op::Delete,
+                    actor: "import".to_owned(),
+                    payload: serde_json::Value::Null,
+                };
+            }
+            let party = negotiation.signatories[n % negotiation.signatories.len()].clone();
+            let stance = parley_core::model::Stance {
+                party: party.clone(),
+                item: (n % 28) as u32 + 1,
+                position: [Position::Accepts, Position::Opposes, Position::Undecided][n % 3],
+                at: Moment::Round(negotiation.rounds[n % 5].id.clone()),
+                source: String::new(),
+                visibility: Visibility::Public,
+                note: format!("stance {n}"),
+            };
+            let key = if n % 5 == 4 { key(n - 3) } else { key(n) };
+            NewEvent { kind: "stance".to_owned(), key, op: Op::Upsert, actor: party, payload: serde_json::to_value(stance).unwrap() }
+        })
+        .collect()
+}
+
+/// The 2025 scenario followed by `stances` stance events; returns the head.
+fn long_history(store: &mut dyn EventStore, negotiation: &Negotiation, stances: usize) -> u64 {
+    let mut head = store.head(&negotiation.id).unwrap().map_or(0, |(seq, _)| seq);
+    if head == 0 {
+        head = store.append(&negotiation.id, 0, changes(None, negotiation), None).unwrap().last().unwrap().seq;
+    }
+    let start = head as usize;
+    for batch in (0..stances).step_by(600) {
+        let events = stance_events(negotiation, start + batch, (stances - batch).min(600));
+        head = store.append(&negotiation.id, head, events, None).unwrap().last().unwrap().seq;
+    }
+    head
+}
+
+/// The store's fold (from a checkpoint when it has one) against the fold of every event.
+fn assert_folds_like_the_log(store: &mut dyn EventStore, id: &str, up_to: Option<u64>) {
+    let events = store.events(id).unwrap();
+    let whole = parley_store::fold(&events, up_to).unwrap().map(|found| json(&found));
+    let read = store.fold(id, up_to).unwrap().map(|found| json(&found));
+    assert_eq!(read, whole, "up to {up_to:?}");
+}
+
+pub fn checkpoints_give_the_state_the_whole_log_gives(fresh: &dyn Fn() -> Target) {
+    let target = fresh();
+    let mut store = target.open();
+    let negotiation = scenario("ukraine-2025.toml");
+    let id = negotiation.id.clone();
+    let head = long_history(&mut *store, &negotiation, 2_400);
+    assert!(store.checkpoints(&id).unwrap().is_empty(), "appends write no checkpoint");
+    for up_to in [Some(100), Some(1_500)] {
+        assert_folds_like_the_log(&mut *store, &id, up_to);
+    }
+    // A read of the whole history leaves a checkpoint at the head.
+    assert_folds_like_the_log(&mut *store, &id, None);
+    let checkpoints = store.checkpoints(&id).unwrap();
+    assert_eq!(checkpoints.iter().map(|checkpoint| checkpoint.seq).collect::<Vec<_>>(), [head]);
+    assert_eq!(store.restore(&id, None).unwrap().map(|folder| folder.seq()), Some(head), "the checkpoint is usable");
+    assert!(store.restore(&id, Some(head - 1)).unwrap().is_none(), "and not for an earlier state");
+    // Reads now start from it, before and after more events, including deletions and in-place
+    // replacements of entities the checkpoint holds.
+    assert_folds_like_the_log(&mut *store, &id, None);
+    let short = long_history(&mut *store, &negotiation, 40);
+    assert_folds_like_the_log(&mut *store, &id, None);
+    assert_eq!(store.checkpoints(&id).unwrap()[0].seq, head, "40 more events are not worth a new checkpoint");
+    let longer = long_history(&mut *store, &negotiation, 1_300);
+    for up_to in [Some(head - 1), Some(head), Some(short), None] {
+        assert_folds_like_the_log(&mut *store, &id, up_to);
+    }
+    let checkpoints = store.checkpoints(&id).unwrap();
+    assert_eq!(checkpoints.iter().map(|checkpoint| checkpoint.seq).collect::<Vec<_>>(), [longer], "only the newest is kept");
+    let events = store.events(&id).unwrap();
+    assert_eq!(parley_store::verify_checkpoints(&events, &checkpoints), Ok(1));
+}
+
+pub fn verify_catches_edited_checkpoints_and_reads_skip_stale_ones(fresh: &dyn Fn() -> Target) {
+    let cases: &[(&str, &str, bool)] = &[
+        // (what, SQL, whether reads still use the checkpoint)
+        ("edit the state", r#"UPDATE checkpoints SET state = replace(state, '"position":"opposes"', '"position":"accepts"')"#, true),
+        ("name another event's hash", "UPDATE checkpoints SET hash = (SELECT hash FROM events WHERE seq = 3)", false),
+        ("break the state's JSON", "UPDATE checkpoints SET state = 'not json'", false),
+        ("move it to another event", "UPDATE checkpoints SET seq = seq - 1", false),
+    ];
+    for (what, sql, trusted) in cases {
+        let target = fresh();
+        let mut store = target.open();
+        let negotiation = scenario("ukraine-2025.toml");
+        let head = long_history(&mut *store, &negotiation, 1_200);
+        store.fold(&negotiation.id, None).unwrap();
+        target.sql(sql).unwrap();
+        let events = store.events(&negotiation.id).unwrap();
+        verify(&events).unwrap();
+        let checkpoints = store.checkpoints(&negotiation.id).unwrap();
+        let error = parley_store::verify_checkpoints(&events, &checkpoints).expect_err(what);
+        assert!(error.seq == head || error.seq == head - 1, "{what}: {error}");
+        assert_eq!(store.restore(&negotiation.id, None).unwrap().is_some(), *trusted, "{what}");
+        if !trusted {
+            assert_folds_like_the_log(&mut *store, &negotiation.id, None);
+        }
+    }
+    // A checkpoint of another format is ignored by reads and by verify.
+    let target = fresh();
+    let mut store = target.open();
+    let negotiation = scenario("ukraine-2025.toml");
+    long_history(&mut *store, &negotiation, 1_200);
+    store.fold(&negotiation.id, None).unwrap();
+    target.sql("UPDATE checkpoints SET format = 99, state = 'from elsewhere'").unwrap();
+    assert_folds_like_the_log(&mut *store, &negotiation.id, None);
+    let events = store.events(&negotiation.id).unwrap();
+    assert_eq!(parley_store::verify_checkpoints(&events, &store.checkpoints(&negotiation.id).unwrap()), Ok(0));
 }
 
 pub fn the_database_refuses_updates_and_deletions(fresh: &dyn Fn() -> Target) {
@@ -384,6 +506,8 @@ macro_rules! backend_suite {
         $crate::backend_suite!(@tests $fresh, $enabled;
             imported_scenarios_fold_back_to_the_file,
             reimporting_appends_only_the_differences,
+            checkpoints_give_the_state_the_whole_log_gives,
+            verify_catches_edited_checkpoints_and_reads_skip_stale_ones,
             the_database_refuses_updates_and_deletions,
             verify_catches_every_kind_of_tampering,
             signed_events_verify_and_forgeries_do_not,
