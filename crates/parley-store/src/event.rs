@@ -112,56 +112,87 @@ impl Op {
     }
 }
 
-/// The entities of a negotiation, as `(kind, key, actor, payload)`, in dependency order.
-fn entities(negotiation: &Negotiation) -> Vec<(String, String, String, Json)> {
-    let json = |value: &dyn erased::Serialize| value.to_json();
-    let mut entities = Vec::new();
-    let header = serde_json::json!({
-        "id": negotiation.id,
-        "title": negotiation.title,
-        "description": negotiation.description,
-        "signatories": negotiation.signatories,
-    });
-    entities.push(("negotiation".to_owned(), negotiation.id.clone(), "import".to_owned(), header));
+/// One entity of a negotiation as the log keys it.
+struct Entity {
+    kind: &'static str,
+    key: String,
+    actor: String,
+    /// The entity's JSON in its fields' order: equal texts, equal entities.
+    text: String,
+}
+
+/// The JSON text of any model value (they all serialise; a failure would be a bug, seen as a change).
+fn text_of(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// A stance's content as the log has always keyed it: its JSON with object keys sorted (the text
+/// of a `serde_json::Value`), written directly. Destructuring makes a new field a compile error
+/// here, and a test checks the text against the `Value` route.
+fn stance_content(stance: &Stance) -> String {
+    let Stance { party, item, position, at, source, visibility, note } = stance;
+    #[derive(Serialize)]
+    struct Sorted<'a> {
+        at: &'a parley_core::model::Moment,
+        item: u32,
+        note: &'a str,
+        party: &'a str,
+        position: parley_core::model::Position,
+        source: &'a str,
+        visibility: parley_core::model::Visibility,
+    }
+    text_of(&Sorted { at, item: *item, note, party, position: *position, source, visibility: *visibility })
+}
+
+/// The entities of a negotiation in dependency order.
+fn entities(negotiation: &Negotiation) -> Vec<Entity> {
+    let entity = |kind, key: String, actor: &str, text| Entity { kind, key, actor: actor.to_owned(), text };
+    let mut entities = Vec::with_capacity(
+        1 + negotiation.parties.len()
+            + negotiation.issues.len()
+            + negotiation.rounds.len()
+            + negotiation.items.len()
+            + negotiation.stances.len(),
+    );
+    let header = Header {
+        id: negotiation.id.clone(),
+        title: negotiation.title.clone(),
+        description: negotiation.description.clone(),
+        signatories: negotiation.signatories.clone(),
+    };
+    entities.push(entity("negotiation", negotiation.id.clone(), "import", text_of(&header)));
     for party in &negotiation.parties {
-        entities.push(("party".to_owned(), party.id.clone(), "import".to_owned(), json(party)));
+        entities.push(entity("party", party.id.clone(), "import", text_of(party)));
     }
     for issue in &negotiation.issues {
-        entities.push(("issue".to_owned(), issue.id.clone(), "import".to_owned(), json(issue)));
+        entities.push(entity("issue", issue.id.clone(), "import", text_of(issue)));
     }
     for round in &negotiation.rounds {
-        entities.push(("round".to_owned(), round.id.clone(), "import".to_owned(), json(round)));
+        entities.push(entity("round", round.id.clone(), "import", text_of(round)));
     }
     for item in &negotiation.items {
-        entities.push(("item".to_owned(), item.number.to_string(), item.by.clone().unwrap_or_else(|| "import".to_owned()), json(item)));
+        entities.push(entity("item", item.number.to_string(), item.by.as_deref().unwrap_or("import"), text_of(item)));
     }
     // Stances are facts at moments: keyed by their content, so re-importing the same stance twice
     // is one entity, and a stance can appear more than once only if it differs.
     let mut seen: HashMap<String, usize> = HashMap::new();
     for stance in &negotiation.stances {
-        let payload = json(stance);
-        let content = payload.to_string();
-        let count = seen.entry(content.clone()).or_insert(0);
-        *count += 1;
-        let key = format!("{}#{}", crate::chain::sha256_hex(content.as_bytes()), count);
-        entities.push(("stance".to_owned(), key, stance.party.clone(), payload));
+        let digest = crate::chain::sha256_hex(stance_content(stance).as_bytes());
+        let count = seen.entry(digest.clone()).and_modify(|count| *count += 1).or_insert(1);
+        let key = format!("{digest}#{count}");
+        entities.push(entity("stance", key, &stance.party, text_of(stance)));
     }
     for red_line in &negotiation.red_lines {
-        entities.push(("red-line".to_owned(), red_line.id.clone(), red_line.party.clone(), json(red_line)));
+        entities.push(entity("red-line", red_line.id.clone(), &red_line.party, text_of(red_line)));
     }
     for statement in &negotiation.statements {
-        entities.push((
-            "statement".to_owned(),
-            statement.id.clone(),
-            statement.party.clone().unwrap_or_else(|| "import".to_owned()),
-            json(statement),
-        ));
+        entities.push(entity("statement", statement.id.clone(), statement.party.as_deref().unwrap_or("import"), text_of(statement)));
     }
     for preference in &negotiation.preferences {
-        entities.push(("preference".to_owned(), preference.party.clone(), preference.party.clone(), json(preference)));
+        entities.push(entity("preference", preference.party.clone(), &preference.party, text_of(preference)));
     }
     for demand in &negotiation.demands {
-        entities.push(("demand".to_owned(), format!("{}/{}", demand.party, demand.issue), demand.party.clone(), json(demand)));
+        entities.push(entity("demand", format!("{}/{}", demand.party, demand.issue), &demand.party, text_of(demand)));
     }
     entities
 }
@@ -169,22 +200,27 @@ fn entities(negotiation: &Negotiation) -> Vec<(String, String, String, Json)> {
 /// The events that turn the state `current` (folded from the log) into `wanted`: upserts of new or
 /// changed entities, deletions of vanished ones. Importing the same scenario twice yields none.
 pub fn changes(current: Option<&Negotiation>, wanted: &Negotiation) -> Vec<NewEvent> {
-    let before: HashMap<(String, String), Json> =
-        current.map(entities).unwrap_or_default().into_iter().map(|(kind, key, _, payload)| ((kind, key), payload)).collect();
+    let before = current.map(entities).unwrap_or_default();
     let after = entities(wanted);
+    let before_index: HashMap<(&str, &str), &str> =
+        before.iter().map(|entity| ((entity.kind, entity.key.as_str()), entity.text.as_str())).collect();
     let mut events = Vec::new();
-    for (kind, key, actor, payload) in &after {
-        if before.get(&(kind.clone(), key.clone())) != Some(payload) {
-            events.push(NewEvent { kind: kind.clone(), key: key.clone(), op: Op::Upsert, actor: actor.clone(), payload: payload.clone() });
+    for entity in &after {
+        if before_index.get(&(entity.kind, entity.key.as_str())) != Some(&entity.text.as_str()) {
+            // The payload as stored and hashed: a JSON tree (object keys sorted).
+            let payload = serde_json::from_str(&entity.text).unwrap_or(Json::Null);
+            events.push(NewEvent {
+                kind: entity.kind.to_owned(),
+                key: entity.key.clone(),
+                op: Op::Upsert,
+                actor: entity.actor.clone(),
+                payload,
+            });
         }
     }
-    if let Some(current) = current {
-        let kept: std::collections::HashSet<(String, String)> = after.iter().map(|(kind, key, _, _)| (kind.clone(), key.clone())).collect();
-        for (kind, key, actor, _) in entities(current) {
-            if !kept.contains(&(kind.clone(), key.clone())) {
-                events.push(NewEvent { kind, key, op: Op::Delete, actor, payload: Json::Null });
-            }
-        }
+    let kept: std::collections::HashSet<(&str, &str)> = after.iter().map(|entity| (entity.kind, entity.key.as_str())).collect();
+    for entity in before.into_iter().filter(|entity| !kept.contains(&(entity.kind, entity.key.as_str()))) {
+        events.push(NewEvent { kind: entity.kind.to_owned(), key: entity.key, op: Op::Delete, actor: entity.actor, payload: Json::Null });
     }
     events
 }
@@ -425,15 +461,33 @@ pub fn fold(events: &[Event], up_to: Option<u64>) -> Result<Option<Negotiation>,
     folder.finish()
 }
 
-/// Serialising any model type to JSON through one non-generic call site.
-mod erased {
-    pub trait Serialize {
-        fn to_json(&self) -> serde_json::Value;
-    }
+#[cfg(test)]
+mod tests {
+    use parley_core::model::{Moment, Position, Stance, Visibility};
 
-    impl<T: serde::Serialize> Serialize for T {
-        fn to_json(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    /// Stance keys must stay what they were when written: the hash of the sorted-key JSON text.
+    #[test]
+    fn stance_content_is_the_sorted_json_text() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+        let mut stances = Vec::new();
+        for name in ["ukraine-2025.toml", "dockworkers-2026.toml"] {
+            let text = std::fs::read_to_string(root.join(name)).unwrap();
+            stances.extend(parley_core::scenario::parse(&text).unwrap().negotiation.stances);
+        }
+        let date = parley_core::date::Date::new(2026, 3, 1).unwrap();
+        for at in [Moment::Start, Moment::Date(date), Moment::Round("r \"1\"".to_owned())] {
+            stances.push(Stance {
+                party: "P\u{e9}".to_owned(),
+                item: 7,
+                position: Position::RedLine,
+                at,
+                source: "a \\ b\n".to_owned(),
+                visibility: Visibility::Mediator,
+                note: String::new(),
+            });
+        }
+        for stance in &stances {
+            assert_eq!(super::stance_content(stance), serde_json::to_value(stance).unwrap().to_string());
         }
     }
 }
