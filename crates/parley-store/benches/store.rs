@@ -271,7 +271,8 @@ fn postgres_append_batch(bencher: divan::Bencher) {
     bench_batches(bencher, &mut parley_store::postgres::PgStore::open(&url).unwrap());
 }
 
-/// As `raw_insert_batch`, on PostgreSQL: the same rows with plain SQL in one transaction.
+/// As `raw_insert_batch`, on PostgreSQL: the same rows with plain SQL in one transaction, in one
+/// multi-row `INSERT` as the store writes them.
 #[divan::bench(sample_count = 20)]
 fn postgres_raw_insert_batch(bencher: divan::Bencher) {
     let Some(url) = postgres_target() else { return };
@@ -294,29 +295,27 @@ fn postgres_raw_insert_batch(bencher: divan::Bencher) {
         })
         .bench_local_values(|(start, events)| {
             let mut transaction = client.transaction().unwrap();
-            let insert = transaction.prepare("INSERT INTO raw VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)").unwrap();
-            for (i, event) in events.iter().enumerate() {
-                let seq = (start + i) as i64;
-                let payload = event.payload.to_string();
-                transaction
-                    .execute(
-                        &insert,
-                        &[
-                            &"n",
-                            &seq,
-                            &event.kind,
-                            &event.key,
-                            &"upsert",
-                            &event.actor,
-                            &"2026-01-01T00:00:00Z",
-                            &payload,
-                            &"",
-                            &"",
-                            &None::<String>,
-                        ],
-                    )
-                    .unwrap();
+            // The same multi-row statement the store uses, into a table without its triggers.
+            let sql = parley_store::postgres::insert_statement(events.len()).replacen("INSERT INTO events", "INSERT INTO raw", 1);
+            let rows: Vec<(i64, String)> =
+                events.iter().enumerate().map(|(i, event)| ((start + i) as i64, event.payload.to_string())).collect();
+            let mut parameters: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::with_capacity(events.len() * 11);
+            for (event, (seq, payload)) in events.iter().zip(&rows) {
+                parameters.extend_from_slice(&[
+                    &"n",
+                    seq,
+                    &event.kind,
+                    &event.key,
+                    &"upsert",
+                    &event.actor,
+                    &"2026-01-01T00:00:00Z",
+                    payload,
+                    &"",
+                    &"",
+                    &None::<String>,
+                ]);
             }
+            transaction.execute(&sql, &parameters).unwrap();
             transaction.commit().unwrap();
         });
 }

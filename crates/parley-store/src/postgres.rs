@@ -113,6 +113,32 @@ impl PgStore {
     }
 }
 
+/// Rows written by one `INSERT` (11 parameters each, within PostgreSQL's 65,535).
+pub const ROWS_PER_INSERT: usize = 1_000;
+
+/// An op as a statement parameter (a promoted constant, so it lives as long as the statement).
+fn op_parameter(op: Op) -> &'static (dyn postgres::types::ToSql + Sync) {
+    match op {
+        Op::Upsert => &"upsert",
+        Op::Delete => &"delete",
+    }
+}
+
+/// `INSERT INTO events ... VALUES (...), (...)` for `rows` rows.
+pub fn insert_statement(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO events (negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature) VALUES ",
+    );
+    for row in 0..rows {
+        let first = row * 11;
+        let placeholders: Vec<String> = (first + 1..=first + 11).map(|number| format!("${number}")).collect();
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        sql.push_str(&placeholders.join(", "));
+        sql.push(')');
+    }
+    sql
+}
+
 /// A sequence number as PostgreSQL's `BIGINT` (which no real log reaches the end of).
 fn clamp(seq: u64) -> i64 {
     seq.min(i64::MAX as u64) as i64
@@ -280,32 +306,26 @@ impl EventStore for PgStore {
             return Err(StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual });
         }
         let sealed = seal_for_storage(negotiation, head, events, &now_utc(), signer);
-        let insert = transaction
-            .prepare(
-                "INSERT INTO events (negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .map_err(postgres)?;
-        for (event, payload) in &sealed {
-            let seq = event.seq as i64;
-            transaction
-                .execute(
-                    &insert,
-                    &[
-                        &event.negotiation,
-                        &seq,
-                        &event.kind,
-                        &event.key,
-                        &event.op.keyword(),
-                        &event.actor,
-                        &event.recorded_at,
-                        payload,
-                        &event.prev_hash,
-                        &event.hash,
-                        &event.signature,
-                    ],
-                )
-                .map_err(postgres)?;
+        // Many rows per statement: a round trip per row would dominate a large append.
+        let seqs: Vec<i64> = sealed.iter().map(|(event, _)| clamp(event.seq)).collect();
+        for (rows, seqs) in sealed.chunks(ROWS_PER_INSERT).zip(seqs.chunks(ROWS_PER_INSERT)) {
+            let mut parameters: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::with_capacity(rows.len() * 11);
+            for ((event, payload), seq) in rows.iter().zip(seqs) {
+                parameters.extend_from_slice(&[
+                    &event.negotiation,
+                    seq,
+                    &event.kind,
+                    &event.key,
+                    op_parameter(event.op),
+                    &event.actor,
+                    &event.recorded_at,
+                    payload,
+                    &event.prev_hash,
+                    &event.hash,
+                    &event.signature,
+                ]);
+            }
+            transaction.execute(&insert_statement(rows.len()), &parameters).map_err(postgres)?;
         }
         transaction.commit().map_err(postgres)?;
         Ok(sealed.into_iter().map(|(event, _)| event).collect())

@@ -201,8 +201,9 @@ fn long_history(store: &mut dyn EventStore, negotiation: &Negotiation, stances: 
         head = store.append(&negotiation.id, 0, changes(None, negotiation), None).unwrap().last().unwrap().seq;
     }
     let start = head as usize;
-    for batch in (0..stances).step_by(600) {
-        let events = stance_events(negotiation, start + batch, (stances - batch).min(600));
+    // Batches larger than one multi-row INSERT on PostgreSQL.
+    for batch in (0..stances).step_by(1_100) {
+        let events = stance_events(negotiation, start + batch, (stances - batch).min(1_100));
         head = store.append(&negotiation.id, head, events, None).unwrap().last().unwrap().seq;
     }
     head
