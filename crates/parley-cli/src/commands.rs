@@ -10,7 +10,7 @@ use parley_core::diff::Diff;
 use parley_core::model::{Negotiation, Position};
 use parley_core::scenario;
 use parley_core::status::{ItemState, Pending, Reason, Record, Status};
-use parley_core::visibility::{Viewer, view};
+use parley_core::visibility::{Viewer, into_view};
 
 use crate::output::{Paint, Table, Tone, clip};
 use crate::{BadInput, CheckArgs, ClaimsArgs, Command, Common, DiffArgs, StatusArgs, VerdictFilter};
@@ -192,7 +192,7 @@ fn viewed(file: Option<&Path>, common: &Common, from_db: &crate::FromDb) -> Resu
         None => load(file)?,
     };
     let viewer = viewer_of(&negotiation, &common.viewer)?;
-    Ok(view(&negotiation, &viewer))
+    Ok(into_view(negotiation, &viewer))
 }
 
 pub fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {

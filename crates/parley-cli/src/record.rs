@@ -184,7 +184,7 @@ pub fn export(args: ExportArgs, out: &mut dyn Write) -> Result<u8> {
     }
     let negotiation = store.negotiation(&id, args.up_to).map_err(failed)?;
     let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
-    let visible = parley_core::visibility::view(&negotiation, &viewer);
+    let visible = parley_core::visibility::into_view(negotiation, &viewer);
     let event = args.up_to.unwrap_or(head);
     let mut text = format!("# `{id}` from {} as of event #{event}, viewer {viewer}.\n\n", store.location());
     text.push_str(&parley_core::writer::to_toml(&visible));

@@ -67,13 +67,20 @@ impl Viewer {
 
 /// A copy of the negotiation holding only what `viewer` may see.
 pub fn view(negotiation: &Negotiation, viewer: &Viewer) -> Negotiation {
+    into_view(negotiation.clone(), viewer)
+}
+
+/// The negotiation with what `viewer` may not see removed, in place (no copy for a viewer who
+/// sees everything).
+pub fn into_view(mut negotiation: Negotiation, viewer: &Viewer) -> Negotiation {
     if *viewer == Viewer::Everything {
-        return negotiation.clone();
+        return negotiation;
     }
-    let mut visible = negotiation.clone();
-    visible.stances.retain(|stance| viewer.may_see(negotiation, &stance.party, stance.visibility));
-    visible.red_lines.retain(|red_line| viewer.may_see(negotiation, &red_line.party, red_line.visibility));
-    visible.preferences.retain(|preference| viewer.may_see(negotiation, &preference.party, preference.visibility));
-    visible.demands.retain(|demand| viewer.may_see(negotiation, &demand.party, demand.visibility));
-    visible
+    // Who is a mediator is read from the parties, which no view removes.
+    let roles = Negotiation { parties: negotiation.parties.clone(), ..Negotiation::default() };
+    negotiation.stances.retain(|stance| viewer.may_see(&roles, &stance.party, stance.visibility));
+    negotiation.red_lines.retain(|red_line| viewer.may_see(&roles, &red_line.party, red_line.visibility));
+    negotiation.preferences.retain(|preference| viewer.may_see(&roles, &preference.party, preference.visibility));
+    negotiation.demands.retain(|demand| viewer.may_see(&roles, &demand.party, demand.visibility));
+    negotiation
 }
