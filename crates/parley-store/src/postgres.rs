@@ -10,7 +10,7 @@ use postgres::{Client, NoTls};
 
 use crate::chain::seal_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
-use crate::store::{Checkpoint, EventStore, StoreError, now_utc};
+use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, StoreError, now_utc};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
 pub const MIGRATIONS: &[(i64, &str)] = &[
@@ -168,8 +168,7 @@ impl EventStore for PgStore {
     }
 
     fn negotiations(&mut self) -> Result<Vec<String>, StoreError> {
-        let rows =
-            self.client.query("SELECT DISTINCT negotiation FROM events ORDER BY negotiation", &[]).map_err(|source| self.error(source))?;
+        let rows = self.client.query(DISTINCT_NEGOTIATIONS, &[]).map_err(|source| self.error(source))?;
         Ok(rows.iter().map(|row| row.get(0)).collect())
     }
 

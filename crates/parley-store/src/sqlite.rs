@@ -13,7 +13,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 
 use crate::chain::seal_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
-use crate::store::{Checkpoint, EventStore, StoreError, now_utc};
+use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, StoreError, now_utc};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
 pub const MIGRATIONS: &[(i64, &str)] = &[
@@ -173,8 +173,7 @@ impl EventStore for SqliteStore {
     }
 
     fn negotiations(&mut self) -> Result<Vec<String>, StoreError> {
-        let mut statement =
-            self.connection.prepare("SELECT DISTINCT negotiation FROM events ORDER BY negotiation").map_err(|source| self.error(source))?;
+        let mut statement = self.connection.prepare(DISTINCT_NEGOTIATIONS).map_err(|source| self.error(source))?;
         let rows = statement.query_map([], |row| row.get(0)).map_err(|source| self.error(source))?;
         rows.collect::<Result<_, _>>().map_err(|source| self.error(source))
     }

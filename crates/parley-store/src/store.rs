@@ -38,6 +38,14 @@ impl StoreError {
     }
 }
 
+/// The negotiations a log holds, in order: one index seek per negotiation (a loose index scan)
+/// rather than a pass over every event, in SQL both backends read.
+pub(crate) const DISTINCT_NEGOTIATIONS: &str = "WITH RECURSIVE held(id) AS (
+    SELECT MIN(negotiation) FROM events
+    UNION ALL
+    SELECT (SELECT MIN(negotiation) FROM events WHERE negotiation > held.id) FROM held WHERE held.id IS NOT NULL
+) SELECT id FROM held WHERE id IS NOT NULL";
+
 /// A fold that applies at least this many events leaves a checkpoint behind.
 pub const CHECKPOINT_AFTER: u64 = 1_000;
 
