@@ -250,8 +250,9 @@ struct LogArgs {
     #[arg(long)]
     kind: Option<String>,
     /// Whose view: `all` (default, the database holder), `public`, `mediator`, or a party id. The
-    /// content and key of a stance, red line, preference or demand the viewer may not see are
-    /// replaced by `hidden`; its place in the chain stays visible.
+    /// content, key, hash and signature of a stance, red line, preference or demand the viewer may
+    /// not see are replaced by `hidden` (a hash would confirm a guess of the content); its place in
+    /// the chain stays visible.
     #[arg(long, default_value = "all", value_name = "VIEWER")]
     viewer: String,
     /// Print the events as JSON lines.

@@ -132,10 +132,21 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
         .map_err(|source| failed(StoreError::Fold { negotiation: id.clone(), source }))?
         .ok_or_else(|| BadInput(format!("no negotiation `{id}` in {}", store.location())))?;
     let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
+    // A hidden event's hash (and so the next event's link to it) and signature are hidden too:
+    // all its other fields are shown, so its hash would let anyone confirm a guess of its content
+    // (a private stance has few possible values), and its signature would do the same.
+    let hidden = || "hidden".to_owned();
+    let mut previous_hidden = false;
     for event in &mut events {
-        if !may_see(&viewer, &negotiation, event) {
-            event.key = "hidden".to_owned();
-            event.payload = serde_json::Value::String("hidden".to_owned());
+        if previous_hidden {
+            event.prev_hash = hidden();
+        }
+        previous_hidden = !may_see(&viewer, &negotiation, event);
+        if previous_hidden {
+            event.key = hidden();
+            event.payload = serde_json::Value::String(hidden());
+            event.hash = hidden();
+            event.signature = event.signature.as_ref().map(|_| hidden());
         }
     }
     for event in events.iter().filter(|event| args.kind.as_deref().is_none_or(|kind| kind == event.kind)) {
@@ -153,7 +164,7 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
                 event.kind,
                 crate::output::clip(&event.key, 28),
                 mark,
-                &event.hash[..12]
+                event.hash.get(..12).unwrap_or(&event.hash)
             )?;
         }
     }

@@ -99,6 +99,22 @@ fn an_imported_scenario_answers_as_the_file_does() {
         for secret in ["ru-troop-cap", "ru-all-of-donbas", "cap_binding and troop_cap"] {
             assert!(!text.contains(secret), "{viewer} sees {secret}");
         }
+        // Nor the hash of anything hidden, which would confirm a guess of its content.
+        let full: Vec<serde_json::Value> =
+            stdout(&run_in(dir.path(), &["log", "--json"])).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+        let shown: Vec<serde_json::Value> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+        let mut hidden = 0;
+        for (whole, seen) in full.iter().zip(&shown) {
+            if seen["payload"] == "hidden" {
+                hidden += 1;
+                let hash = whole["hash"].as_str().unwrap();
+                assert!(!text.contains(hash), "{viewer} sees the hash of hidden event {}", whole["seq"]);
+                assert_eq!(seen["hash"], "hidden");
+            }
+        }
+        assert!(hidden > 0, "{viewer} has something hidden from it");
+        let plain = run_in(dir.path(), &["log", "--viewer", viewer]);
+        assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
         assert!(text.contains("ua-no-withdrawal"), "public red lines stay visible");
         let status = run_in(dir.path(), &["status", "--db", "parley.db", "--viewer", viewer, "--json"]);
         assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
