@@ -851,8 +851,14 @@ impl Parser {
 
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The language has no escapes: a string is quoted with whichever quote it does not hold
+        // (a parsed string never holds both).
+        fn quote(text: &str) -> String {
+            if text.contains('"') { format!("'{text}'") } else { format!("\"{text}\"") }
+        }
         fn list(elements: &[String]) -> String {
-            quoted_list(elements)
+            let quoted: Vec<String> = elements.iter().map(|element| quote(element)).collect();
+            format!("[{}]", quoted.join(", "))
         }
         match self {
             Expr::True => write!(f, "true"),
@@ -866,14 +872,14 @@ impl fmt::Display for Expr {
                 let literal = match literal {
                     Literal::Integer(number) => number.to_string(),
                     Literal::Real(number) => format!("{number:?}"),
-                    Literal::Text(text) => format!("\"{text}\""),
+                    Literal::Text(text) => quote(text),
                     Literal::Bool(flag) => flag.to_string(),
                     Literal::List(elements) => list(elements),
                 };
                 write!(f, "{} {} {literal}", issue.id, op.symbol())
             }
             Expr::Contains { issue, element, negated, .. } => {
-                write!(f, "\"{element}\" {}in {}", if *negated { "not " } else { "" }, issue.id)
+                write!(f, "{} {}in {}", quote(element), if *negated { "not " } else { "" }, issue.id)
             }
             Expr::OneOf { issue, options, negated, .. } => {
                 write!(f, "{} {}in {}", issue.id, if *negated { "not " } else { "" }, list(options))

@@ -64,3 +64,15 @@ fn integer_domain_check_does_not_overflow() {
     assert!(kind.check(&Value::Integer(i64::MAX)).is_err());
     assert!(kind.check(&Value::Integer(i64::MIN)).is_ok());
 }
+
+/// A string holding a double quote (`'"'`) was printed inside double quotes, and the printed
+/// expression no longer parsed.
+#[test]
+fn printed_strings_holding_quotes_parse_back() {
+    for text in [r#"_<'"'"#, r#"x == 'say "no"'"#, r#"'a"b' in ceded"#, r#"ceded subset ['x"', "y'"]"#, r#"nato in ["it's", '"q"']"#] {
+        let expr = parley_core::expr::Expr::parse(text).unwrap();
+        let printed = expr.to_string();
+        let again = parley_core::expr::Expr::parse(&printed).unwrap_or_else(|error| panic!("{text} printed as {printed}: {error:?}"));
+        assert_eq!(again.to_string(), printed, "{text}");
+    }
+}
