@@ -249,12 +249,18 @@ pub fn verify_checkpoints(events: &[Event], checkpoints: &[Checkpoint]) -> Resul
                 .map_err(|error| fail(event.seq, format!("does not fold into the negotiation: {}", error.message)))?;
         }
         applied = checkpoint.seq as usize;
-        let matches = Folder::restore(&checkpoint.state).is_ok_and(|saved| saved.snapshot() == folder.snapshot());
-        if !matches {
-            return Err(fail(
-                checkpoint.seq,
-                "the checkpoint after this event does not hold the state the log folds into (it was edited)".to_owned(),
-            ));
+        match Folder::restore(&checkpoint.state) {
+            Err(error) => {
+                let reason = format!(
+                    "the checkpoint after this event does not read back ({error}): it was edited, or written by a build with another layout under the same format number"
+                );
+                return Err(fail(checkpoint.seq, reason));
+            }
+            Ok(saved) if saved.snapshot() != folder.snapshot() => {
+                let reason = "the checkpoint after this event does not hold the state the log folds into (it was edited)";
+                return Err(fail(checkpoint.seq, reason.to_owned()));
+            }
+            Ok(_) => {}
         }
     }
     Ok(current.len())

@@ -117,7 +117,7 @@ struct Entity {
     kind: &'static str,
     key: String,
     actor: String,
-    /// The entity's JSON in its fields' order: equal texts, equal entities.
+    /// The entity's JSON, written so that equal texts mean equal entities.
     text: String,
 }
 
@@ -171,7 +171,10 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
         entities.push(entity("round", round.id.clone(), "import", text_of(round)));
     }
     for item in &negotiation.items {
-        entities.push(entity("item", item.number.to_string(), item.by.as_deref().unwrap_or("import"), text_of(item)));
+        // Proposed values are kept in the order the issues are declared, which a file may change
+        // without changing the item: compared as a JSON tree's text (object keys sorted).
+        let text = serde_json::to_value(item).map(|tree| tree.to_string()).unwrap_or_default();
+        entities.push(entity("item", item.number.to_string(), item.by.as_deref().unwrap_or("import"), text));
     }
     // Stances are facts at moments: keyed by their content, so re-importing the same stance twice
     // is one entity, and a stance can appear more than once only if it differs.

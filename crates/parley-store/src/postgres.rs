@@ -262,8 +262,15 @@ impl EventStore for PgStore {
         if !locked {
             return Ok(false);
         }
-        let newest: Option<i64> =
-            transaction.query_one("SELECT MAX(seq) FROM checkpoints WHERE negotiation = $1", &[&negotiation]).map_err(postgres)?.get(0);
+        // Only a usable checkpoint (this layout, its event's hash) is worth keeping over this one.
+        let newest: Option<i64> = transaction
+            .query_one(
+                "SELECT MAX(c.seq) FROM checkpoints c JOIN events e ON e.negotiation = c.negotiation AND e.seq = c.seq AND e.hash = c.hash
+                 WHERE c.negotiation = $1 AND c.format = $2",
+                &[&negotiation, &checkpoint.format],
+            )
+            .map_err(postgres)?
+            .get(0);
         if newest.is_some_and(|newest| newest >= clamp(checkpoint.seq)) {
             return Ok(false);
         }

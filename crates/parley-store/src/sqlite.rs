@@ -258,8 +258,13 @@ impl EventStore for SqliteStore {
         self.connection.busy_timeout(Duration::ZERO).map_err(sqlite)?;
         let saved = (|| -> rusqlite::Result<bool> {
             let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let newest: Option<i64> =
-                transaction.query_row("SELECT MAX(seq) FROM checkpoints WHERE negotiation = ?1", [negotiation], |row| row.get(0))?;
+            // Only a usable checkpoint (this layout, its event's hash) is worth keeping over this one.
+            let newest: Option<i64> = transaction.query_row(
+                "SELECT MAX(c.seq) FROM checkpoints c JOIN events e ON e.negotiation = c.negotiation AND e.seq = c.seq AND e.hash = c.hash
+                 WHERE c.negotiation = ?1 AND c.format = ?2",
+                params![negotiation, checkpoint.format],
+                |row| row.get(0),
+            )?;
             if newest.is_some_and(|newest| newest >= clamp(checkpoint.seq)) {
                 return Ok(false);
             }

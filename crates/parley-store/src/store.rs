@@ -44,7 +44,7 @@ pub(crate) const DISTINCT_NEGOTIATIONS: &str = "WITH RECURSIVE held(id) AS (
     SELECT MIN(negotiation) FROM events
     UNION ALL
     SELECT (SELECT MIN(negotiation) FROM events WHERE negotiation > held.id) FROM held WHERE held.id IS NOT NULL
-) SELECT id FROM held WHERE id IS NOT NULL";
+) SELECT id FROM held WHERE id IS NOT NULL ORDER BY id";
 
 /// A fold that applies at least this many events leaves a checkpoint behind.
 pub const CHECKPOINT_AFTER: u64 = 1_000;
@@ -126,7 +126,8 @@ pub trait EventStore {
     /// The folder saved in the newest usable checkpoint at or before `up_to`: one of this build's
     /// format whose event is still in the log with the same hash, and that reads back.
     fn restore(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<Folder>, StoreError> {
-        let Some(checkpoint) = self.checkpoint(negotiation, up_to)? else { return Ok(None) };
+        // A row that does not even decode (SQLite's loose typing lets anything in) is no checkpoint.
+        let Ok(Some(checkpoint)) = self.checkpoint(negotiation, up_to) else { return Ok(None) };
         if checkpoint.format != CHECKPOINT_FORMAT || self.hash_at(negotiation, checkpoint.seq)?.as_deref() != Some(&checkpoint.hash) {
             return Ok(None);
         }
