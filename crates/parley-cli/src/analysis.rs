@@ -434,24 +434,31 @@ pub fn plot_command(source: &ProblemSource, output: &Path, out: &mut dyn Write) 
     Ok(())
 }
 
-/// Writes a file through a temporary sibling and a rename, so a crash never leaves half a file.
+/// Writes a file through a temporary sibling and a rename, so a crash never leaves half a file. A
+/// file it replaces keeps its permissions (an export of a confidential record stays as private
+/// as the file it overwrites).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let directory = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let temporary =
         directory.join(format!(".{}.tmp-{}", path.file_name().map_or("output".into(), |name| name.to_string_lossy()), std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut file = std::fs::File::create(&temporary)?;
+        if let Ok(existing) = std::fs::metadata(path) {
+            file.set_permissions(existing.permissions())?;
+        }
         file.write_all(bytes)?;
         file.sync_all()?;
-        std::fs::rename(&temporary, path)?;
-        // The rename itself is durable only once the directory is synced.
-        #[cfg(unix)]
-        std::fs::File::open(directory)?.sync_all()?;
-        Ok(())
+        std::fs::rename(&temporary, path)
     })();
     if let Err(error) = result {
         let _ = std::fs::remove_file(&temporary);
         return Err(anyhow::Error::new(error).context(format!("writing {}", path.display())));
+    }
+    // The rename is durable once the directory is synced. The file is in place either way, so a
+    // failure here is not reported as a failure to write it.
+    #[cfg(unix)]
+    if let Ok(directory) = std::fs::File::open(directory) {
+        let _ = directory.sync_all();
     }
     Ok(())
 }

@@ -181,8 +181,10 @@ Examples:
 The file holds every party, issue, round, item with its revisions, stance, red line, statement,
 demand and preference, with every field written out; reading it back (`parley check`, `parley
 import`) gives the same record, so importing it into the database it came from appends nothing.
-With --viewer, what that viewer may not see is left out, as in every other command. The file is
-written through a temporary file and a rename: an interrupted export never leaves half a file.")]
+With --viewer, what that viewer may not see is left out, as in every other command; such a file
+(or one --up-to an earlier event) is partial, and importing it back would record the removal of
+what it leaves out. The file is written through a temporary file and a rename: an interrupted
+export never leaves half a file.")]
     Export(ExportArgs),
     /// Check every chain and signature in a database; names the first bad event.
     #[command(after_help = "\
@@ -250,9 +252,9 @@ struct LogArgs {
     #[arg(long)]
     kind: Option<String>,
     /// Whose view: `all` (default, the database holder), `public`, `mediator`, or a party id. The
-    /// content, key, hash and signature of a stance, red line, preference or demand the viewer may
-    /// not see are replaced by `hidden` (a hash would confirm a guess of the content); its place in
-    /// the chain stays visible.
+    /// content and key of a stance, red line, preference or demand the viewer may not see are
+    /// replaced by `hidden`, and so are the hashes and signatures from that event on (they would
+    /// confirm a guess of the content); its place in the chain stays visible.
     #[arg(long, default_value = "all", value_name = "VIEWER")]
     viewer: String,
     /// Print the events as JSON lines.

@@ -132,19 +132,20 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
         .map_err(|source| failed(StoreError::Fold { negotiation: id.clone(), source }))?
         .ok_or_else(|| BadInput(format!("no negotiation `{id}` in {}", store.location())))?;
     let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
-    // A hidden event's hash (and so the next event's link to it) and signature are hidden too:
-    // all its other fields are shown, so its hash would let anyone confirm a guess of its content
-    // (a private stance has few possible values), and its signature would do the same.
+    // Every hash from the first hidden event on covers hidden content (each hash covers the one
+    // before it), and with all other fields shown, any of them — or a signature over one — would
+    // let anyone confirm a guess of that content (a private stance has few possible values). So
+    // from there on, the chain fields are hidden too.
     let hidden = || "hidden".to_owned();
-    let mut previous_hidden = false;
+    let mut chain_hidden = false;
     for event in &mut events {
-        if previous_hidden {
-            event.prev_hash = hidden();
-        }
-        previous_hidden = !may_see(&viewer, &negotiation, event);
-        if previous_hidden {
+        if !may_see(&viewer, &negotiation, event) {
             event.key = hidden();
             event.payload = serde_json::Value::String(hidden());
+            chain_hidden = true;
+        }
+        if chain_hidden {
+            event.prev_hash = hidden();
             event.hash = hidden();
             event.signature = event.signature.as_ref().map(|_| hidden());
         }
@@ -197,7 +198,12 @@ pub fn export(args: ExportArgs, out: &mut dyn Write) -> Result<u8> {
     let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
     let visible = parley_core::visibility::into_view(negotiation, &viewer);
     let event = args.up_to.unwrap_or(head);
-    let mut text = format!("# `{id}` from {} as of event #{event}, viewer {viewer}.\n\n", store.location());
+    let mut text = format!("# `{id}` from {} as of event #{event}, viewer {viewer}.\n", store.location());
+    if viewer != parley_core::visibility::Viewer::Everything || event < head {
+        text.push_str("# A partial record: importing it into the database it came from would record the removal of\n");
+        text.push_str("# everything it leaves out (the log keeps it, but the current state would lose it).\n");
+    }
+    text.push('\n');
     text.push_str(&parley_core::writer::to_toml(&visible));
     // What is written must read back: a record the format cannot express is an error, not a file.
     if let Err(problems) = parley_core::scenario::parse(&text) {
@@ -248,8 +254,10 @@ pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<u8> {
     let mut store = open(&args.store.db, false)?;
     let mut reports = Vec::new();
     for id in store.negotiations().map_err(failed)? {
-        let events = store.events(&id).map_err(failed)?;
+        // Checkpoints first: events are never removed, so every checkpoint read now names an event
+        // the next read holds, even while others append and checkpoint.
         let checkpoints = store.checkpoints(&id).map_err(failed)?;
+        let events = store.events(&id).map_err(failed)?;
         // The checkpoints are checked against the log only once the log itself holds.
         let verdict = parley_store::verify(&events)
             .and_then(|signed| parley_store::verify_checkpoints(&events, &checkpoints).map(|checked| (signed, checked)));

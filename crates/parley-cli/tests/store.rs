@@ -49,6 +49,16 @@ fn answers_as_the_file_does(dir: &std::path::Path, db: &str) {
         assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
         assert_eq!(stdout(&a), stdout(&b), "{written:?}");
     }
+    assert!(!std::fs::read_to_string(dir.join("exported.toml")).unwrap().contains("# A partial record"));
+    #[cfg(unix)]
+    {
+        // Overwriting keeps the file's permissions: a private export stays private.
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("exported.toml");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(run_in(dir, &["export", "--db", db, "-o", "exported.toml"]).status.code(), Some(0));
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
     let again = run_in(dir, &["import", "exported.toml", "--db", db, "--json"]);
     let summary: serde_json::Value = serde_json::from_str(&stdout(&again)).unwrap();
     assert_eq!(summary["appended"], serde_json::json!(0), "{summary}");
@@ -103,16 +113,14 @@ fn an_imported_scenario_answers_as_the_file_does() {
         let full: Vec<serde_json::Value> =
             stdout(&run_in(dir.path(), &["log", "--json"])).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
         let shown: Vec<serde_json::Value> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
-        let mut hidden = 0;
-        for (whole, seen) in full.iter().zip(&shown) {
-            if seen["payload"] == "hidden" {
-                hidden += 1;
-                let hash = whole["hash"].as_str().unwrap();
-                assert!(!text.contains(hash), "{viewer} sees the hash of hidden event {}", whole["seq"]);
-                assert_eq!(seen["hash"], "hidden");
-            }
+        // Every hash from the first hidden event on covers it.
+        let first_hidden = shown.iter().position(|event| event["payload"] == "hidden").expect("something is hidden");
+        for (whole, seen) in full[first_hidden..].iter().zip(&shown[first_hidden..]) {
+            let hash = whole["hash"].as_str().unwrap();
+            assert!(!text.contains(hash), "{viewer} sees the hash of event {}, which covers a hidden one", whole["seq"]);
+            assert_eq!(seen["hash"], "hidden");
         }
-        assert!(hidden > 0, "{viewer} has something hidden from it");
+        assert_eq!(shown[first_hidden - 1]["hash"], full[first_hidden - 1]["hash"], "hashes before it cover nothing hidden");
         let plain = run_in(dir.path(), &["log", "--viewer", viewer]);
         assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
         assert!(text.contains("ua-no-withdrawal"), "public red lines stay visible");
@@ -125,6 +133,7 @@ fn an_imported_scenario_answers_as_the_file_does() {
             assert!(!stdout(&export).contains(secret), "export for {viewer} shows {secret}");
         }
         assert!(stdout(&export).contains("ua-no-withdrawal"), "public red lines are exported");
+        assert!(stdout(&export).contains("# A partial record"), "says it is partial");
     }
     let mediator = run_in(dir.path(), &["log", "--viewer", "mediator", "--json"]);
     assert!(stdout(&mediator).contains("ru-troop-cap"));
