@@ -27,15 +27,16 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
         Command::Diff(args) => diff(args, out),
         Command::Claims(args) => claims(args, out),
         Command::Analyze(args) => {
-            match &args.path {
+            let problem = args.problem;
+            match &problem.path {
                 Some(path) if path.is_dir() => {
-                    let source = crate::analysis::load_genius_folder(path, args.parties.as_deref())?;
-                    crate::analysis::analyze_command(&source, args.common.json, out)?;
+                    let source = crate::analysis::load_genius_folder(path, problem.parties.as_deref())?;
+                    crate::analysis::analyze_command(&source, args.json, out)?;
                 }
                 path => {
                     let negotiation = load(path.as_deref())?;
-                    let viewer = viewer_of(&negotiation, &args.common.viewer)?;
-                    crate::analysis::scenario_command(&negotiation, &args.as_of, &viewer, args.parties, args.common.json, out)?;
+                    let viewer = viewer_of(&negotiation, &problem.viewer)?;
+                    crate::analysis::scenario_command(&negotiation, &problem.as_of, &viewer, problem.parties, args.json, out)?;
                 }
             }
             Ok(0)
@@ -64,10 +65,10 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
             let source = crate::analysis::load_problem(problem.path.as_deref(), &problem.as_of, &problem.viewer, problem.parties.clone())?;
             let options = crate::simulation::SimulateOptions {
                 agents: crate::simulation::parse_agents(&args.agents)?,
-                protocol: crate::simulation::parse_protocol(&args.protocol)?,
-                rounds: args.rounds,
-                time_limit: crate::simulation::time_limit(args.time_limit)?,
-                seed: args.seed,
+                protocol: crate::simulation::parse_protocol(&args.session.protocol)?,
+                rounds: args.session.rounds,
+                time_limit: crate::simulation::time_limit(args.session.time_limit)?,
+                seed: args.session.seed,
                 json: args.json,
                 trace: args.trace,
             };
@@ -94,12 +95,12 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
             let config = parley_sim::tournament::TournamentConfig {
                 agents,
                 repetitions: args.reps,
-                rounds: args.rounds,
-                time_limit: crate::simulation::time_limit(args.time_limit)?,
-                protocol: crate::simulation::parse_protocol(&args.protocol)?,
+                rounds: args.session.rounds,
+                time_limit: crate::simulation::time_limit(args.session.time_limit)?,
+                protocol: crate::simulation::parse_protocol(&args.session.protocol)?,
                 self_play: !args.no_self_play,
                 rotate: !args.no_rotate,
-                seed: args.seed,
+                seed: args.session.seed,
                 shard,
             };
             let options = crate::simulation::TournamentOptions { config, output: args.output, threads: args.threads };

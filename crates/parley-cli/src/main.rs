@@ -304,14 +304,10 @@ struct KeygenArgs {
     json: bool,
 }
 
+/// How each negotiation runs (shared by `simulate` and `tournament`).
 #[derive(Debug, Args)]
-struct SimulateArgs {
-    #[command(flatten)]
-    problem: ProblemArgs,
-    /// One agent per party, in party order (comma-separated).
-    #[arg(long, value_delimiter = ',', required = true)]
-    agents: Vec<String>,
-    /// alternating (default) or single-text.
+struct SessionArgs {
+    /// The protocol: `alternating` (offers in turn) or `single-text` (a mediator's text).
     #[arg(long, default_value = "alternating")]
     protocol: String,
     /// The deadline, in rounds.
@@ -320,9 +316,20 @@ struct SimulateArgs {
     /// A wall-clock deadline in seconds besides the rounds (results then depend on speed).
     #[arg(long, value_name = "SECONDS")]
     time_limit: Option<f64>,
-    /// Seed for agents that draw random numbers.
+    /// Seed for agents that draw random numbers (a tournament derives one per negotiation).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    #[command(flatten)]
+    problem: ProblemArgs,
+    /// One agent per party, in party order (comma-separated).
+    #[arg(long, value_delimiter = ',', required = true)]
+    agents: Vec<String>,
+    #[command(flatten)]
+    session: SessionArgs,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -342,15 +349,8 @@ struct TournamentArgs {
     /// Repetitions of every assignment.
     #[arg(long, default_value_t = 1)]
     reps: u32,
-    #[arg(long, default_value_t = 100)]
-    rounds: u32,
-    /// A wall-clock deadline per negotiation, in seconds (results then depend on speed).
-    #[arg(long, value_name = "SECONDS")]
-    time_limit: Option<f64>,
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    #[arg(long, default_value = "alternating")]
-    protocol: String,
+    #[command(flatten)]
+    session: SessionArgs,
     /// Do not let an agent type negotiate against itself.
     #[arg(long)]
     no_self_play: bool,
@@ -398,13 +398,14 @@ struct ToGeniusArgs {
 struct ProblemArgs {
     /// A GENIUS folder or a scenario file; without it, the bundled 2025 talks.
     path: Option<PathBuf>,
-    /// For a scenario: as of this round or date (default: now).
+    /// For a scenario: as of this round or date.
     #[arg(long, value_name = "ROUND|DATE", default_value = "now")]
     as_of: String,
     /// For a scenario: whose view (`all`, `public`, `mediator` or a party id).
     #[arg(long, default_value = "all", value_name = "VIEWER")]
     viewer: String,
-    /// The parties to use, in order (comma-separated).
+    /// The parties to use, in order (comma-separated): profile names for a GENIUS folder, party
+    /// ids for a scenario.
     #[arg(long, value_delimiter = ',')]
     parties: Option<Vec<String>>,
 }
@@ -432,16 +433,15 @@ struct PlotArgs {
 
 #[derive(Debug, Args)]
 struct AnalyzeArgs {
-    /// A GENIUS folder or a scenario file (TOML); without it, the bundled 2025 talks.
-    path: Option<PathBuf>,
     #[command(flatten)]
-    common: Common,
-    /// For a scenario: analyse as of this round or date (default: now).
-    #[arg(long, value_name = "ROUND|DATE", default_value = "now")]
-    as_of: String,
-    /// The profiles to use, in order, by name (comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    parties: Option<Vec<String>>,
+    problem: ProblemArgs,
+    /// Print JSON for machines instead of tables (see docs/json-output.md).
+    #[arg(long)]
+    json: bool,
+    /// Accepted like every record command's, for scripts that pass it to all; analysis prints no
+    /// colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, hide = true)]
+    color: ColorChoice,
 }
 
 #[derive(Debug, Args)]
