@@ -136,7 +136,7 @@ pub fn analyse(problem: &Problem, load_seconds: f64) -> Result<Analysis> {
 
 pub fn analyze_command(source: &Source, json: bool, out: &mut dyn Write) -> Result<()> {
     for warning in &source.warnings {
-        eprintln!("warning: {warning}");
+        to_stderr!(line "warning: {warning}");
     }
     let problem = &source.problem;
     let analysis = analyse(problem, source.load_seconds)?;
@@ -221,7 +221,7 @@ pub fn scenario_command(
     let options = ScenarioOptions { parties, ..ScenarioOptions::default() };
     let analysis = analyse(negotiation, &point, viewer, &options);
     for warning in &analysis.warnings {
-        eprintln!("warning: {warning}");
+        to_stderr!(line "warning: {warning}");
     }
     if json {
         let mut text = serde_json::to_string_pretty(&analysis).context("encoding the analysis")?;
@@ -347,7 +347,7 @@ pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Opt
     if let Some(path) = path.filter(|path| path.is_dir()) {
         let source = load_genius_folder(path, parties.as_deref())?;
         for warning in &source.warnings {
-            eprintln!("warning: {warning}");
+            to_stderr!(line "warning: {warning}");
         }
         return Ok(ProblemSource { name: source.name, problem: source.problem, proposal: None });
     }
@@ -358,7 +358,7 @@ pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Opt
     let options = parley_analysis::scenario::ScenarioOptions { parties, ..Default::default() };
     let (problem, proposal, warnings) = parley_analysis::scenario::viewer_problem(&negotiation, &point, &viewer, &options);
     for warning in &warnings {
-        eprintln!("warning: {warning}");
+        to_stderr!(line "warning: {warning}");
     }
     if problem.parties.len() < 2 {
         return Err(BadInput(format!(

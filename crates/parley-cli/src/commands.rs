@@ -160,13 +160,13 @@ pub fn load(path: Option<&Path>) -> Result<Negotiation> {
     match scenario::parse(&text) {
         Ok(loaded) => {
             for warning in &loaded.warnings {
-                eprintln!("{}", warning.render(&name));
+                to_stderr!(line "{}", warning.render(&name));
             }
             Ok(loaded.negotiation)
         }
         Err(problems) => {
             for problem in &problems {
-                eprintln!("{}", problem.render(&name));
+                to_stderr!(line "{}", problem.render(&name));
             }
             let errors = problems.iter().filter(|problem| problem.severity == Severity::Error).count();
             Err(BadInput(format!("{name}: {errors} error{} found; nothing was computed", plural(errors))).into())
@@ -257,11 +257,11 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
         write_json(out, &Report { file: &name, ok: errors == 0, errors: errors_list, warnings })?;
     } else {
         for problem in &problems {
-            eprintln!("{}", problem.render(&name));
+            to_stderr!(line "{}", problem.render(&name));
         }
         match summary {
             Some(summary) => writeln!(out, "{summary}")?,
-            None => eprintln!("{name}: {errors} error{}", plural(errors)),
+            None => to_stderr!(line "{name}: {errors} error{}", plural(errors)),
         }
     }
     Ok(if errors == 0 { 0 } else { 2 })

@@ -4,6 +4,19 @@
 //! 2 bad input (arguments, an unreadable or invalid scenario, an unknown round). A closed output
 //! pipe (`parley status f.toml | head`) is not an error.
 
+/// Writes to standard error like `eprintln!`/`eprint!`, but ignores a failed write: a closed or
+/// full standard error must not turn a warning or a progress bar into a crash.
+macro_rules! to_stderr {
+    (line $($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+    (inline $($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod analysis;
 mod commands;
 mod output;

@@ -220,9 +220,9 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
         if interactive && (done == of || done % 64 == 0) {
             let width = 40;
             let filled = done * width / of.max(1);
-            eprint!("\r[{}{}] {done}/{of} negotiations", "#".repeat(filled), " ".repeat(width - filled));
+            to_stderr!(inline "\r[{}{}] {done}/{of} negotiations", "#".repeat(filled), " ".repeat(width - filled));
             if done == of {
-                eprintln!();
+                to_stderr!(line "");
             }
         }
     };

@@ -340,3 +340,15 @@ fn simulate_and_tournament_from_the_command_line() {
     assert_eq!(incomplete.status.code(), Some(2));
     assert!(stderr(&incomplete).contains("missing"), "{}", stderr(&incomplete));
 }
+
+/// Writing a diagnostic to a standard error nobody reads any more (a closed pipe) panicked with
+/// exit 101 instead of the command's own exit code.
+#[test]
+fn a_closed_standard_error_does_not_crash_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[negotiation]\nid = \"x\"\n").unwrap();
+    let mut child = parley().arg("check").arg(&bad).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(2));
+}
