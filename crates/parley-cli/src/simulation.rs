@@ -103,6 +103,8 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
             agreement_round: Option<u32>,
             rounds: u32,
             offers: u64,
+            /// The party whose agent walked away, if one did.
+            ended_by: Option<&'a str>,
             metrics: &'a parley_sim::metrics::Metrics,
             /// Agents' set-up and the session, in this process (loading excluded).
             seconds: f64,
@@ -126,6 +128,7 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
             agreement_round: session.agreement_round,
             rounds: session.rounds,
             offers: session.offers,
+            ended_by: session.ended_by.and_then(|index| problem.parties.get(index)).map(|party| party.name.as_str()),
             metrics: &session.metrics,
             seconds,
         };
@@ -144,7 +147,14 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
                 problem.space.describe(outcome).into_iter().map(|(issue, label)| format!("{issue} = {label}")).collect();
             writeln!(out, "  {}", values.join("; "))?;
         }
-        _ => writeln!(out, "No agreement after {} rounds and {} offers", session.rounds, session.offers)?,
+        _ => match session.ended_by.and_then(|index| problem.parties.get(index)) {
+            Some(party) => writeln!(
+                out,
+                "No agreement: {} ended the negotiation in round {} after {} offers",
+                party.name, session.rounds, session.offers
+            )?,
+            None => writeln!(out, "No agreement after {} rounds and {} offers", session.rounds, session.offers)?,
+        },
     }
     let metrics = &session.metrics;
     for (index, party) in problem.parties.iter().enumerate() {

@@ -352,3 +352,26 @@ fn a_closed_standard_error_does_not_crash_the_command() {
     drop(child.stderr.take());
     assert_eq!(child.wait().unwrap().code(), Some(2));
 }
+
+#[test]
+fn simulate_names_the_party_that_walked_away() {
+    let file = scenario("dockworkers-2026.toml");
+    let mut walked = 0;
+    for seed in 0..12 {
+        let seed = seed.to_string();
+        let output = run(&["simulate", &file, "--agents", "random,random", "--seed", &seed, "--json"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let result: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        match result["ended_by"].as_str() {
+            Some(party) => {
+                walked += 1;
+                assert!(result["agreement"].is_null(), "{result}");
+                assert!(["union", "employers"].contains(&party), "{party}");
+                let text = stdout(&run(&["simulate", &file, "--agents", "random,random", "--seed", &seed]));
+                assert!(text.contains(&format!("ended the negotiation in round {}", result["rounds"])), "{text}");
+            }
+            None => assert!(result["ended_by"].is_null()),
+        }
+    }
+    assert!(walked > 0, "random agents walk away 10% of the time");
+}
