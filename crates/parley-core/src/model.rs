@@ -54,15 +54,35 @@ impl Negotiation {
         self.signatories.iter().any(|signatory| signatory == party)
     }
 
-    /// Puts every item's and revision's proposed values in the order the issues are declared, the
-    /// one order that survives any serialisation (a JSON object does not keep its key order).
-    pub fn order_proposals(&mut self) {
+    /// Puts everything a file lists as a table in declaration order: every item's and revision's
+    /// proposed values and every preference's issues in the order the issues are declared, and a
+    /// valuation's options or elements in the order its issue declares them. That is the one order
+    /// that survives any serialisation (a JSON object does not keep its key order), and it makes
+    /// two records that differ only in how a file ordered a table's keys equal.
+    pub fn order_by_declaration(&mut self) {
         let position = |id: &str| self.issues.iter().position(|issue| issue.id == id).unwrap_or(usize::MAX);
         let order = |pairs: &mut Vec<(String, Value)>| pairs.sort_by_key(|(issue, _)| position(issue));
         for item in &mut self.items {
             order(&mut item.proposes);
             for revision in &mut item.revisions {
                 order(&mut revision.proposes);
+            }
+        }
+        for preference in &mut self.preferences {
+            preference.issues.sort_by_key(|entry| position(&entry.issue));
+            for entry in &mut preference.issues {
+                let declared: Vec<&str> = match self.issues.iter().find(|issue| issue.id == entry.issue).map(|issue| &issue.kind) {
+                    Some(IssueKind::Choice { options, .. }) => options.iter().map(String::as_str).collect(),
+                    Some(IssueKind::Subset { elements }) => elements.iter().map(String::as_str).collect(),
+                    Some(IssueKind::YesNo) => vec!["yes", "no"],
+                    _ => Vec::new(),
+                };
+                let rank = |name: &str| declared.iter().position(|known| *known == name).unwrap_or(usize::MAX);
+                match &mut entry.valuation {
+                    Valuation::Table { values } => values.sort_by_key(|(name, _)| rank(name)),
+                    Valuation::Elements { elements, .. } => elements.sort_by_key(|(name, _)| rank(name)),
+                    Valuation::Linear { .. } => {}
+                }
             }
         }
     }

@@ -85,7 +85,7 @@ pub fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
         return Err(diagnostics);
     }
     let mut negotiation = negotiation;
-    negotiation.order_proposals();
+    negotiation.order_by_declaration();
     Ok(Scenario { negotiation, warnings: diagnostics })
 }
 

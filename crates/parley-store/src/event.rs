@@ -192,7 +192,18 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
         entities.push(entity("statement", statement.id.clone(), statement.party.as_deref().unwrap_or("import"), text_of(statement)));
     }
     for preference in &negotiation.preferences {
-        entities.push(entity("preference", preference.party.clone(), &preference.party, text_of(preference)));
+        // Its issues and options follow the issues' declaration order, which a file may change
+        // without changing the valuation: compared (and stored) by name instead.
+        let mut canonical = preference.clone();
+        canonical.issues.sort_by(|a, b| a.issue.cmp(&b.issue));
+        for entry in &mut canonical.issues {
+            match &mut entry.valuation {
+                parley_core::model::Valuation::Table { values } => values.sort_by(|a, b| a.0.cmp(&b.0)),
+                parley_core::model::Valuation::Elements { elements, .. } => elements.sort_by(|a, b| a.0.cmp(&b.0)),
+                parley_core::model::Valuation::Linear { .. } => {}
+            }
+        }
+        entities.push(entity("preference", preference.party.clone(), &preference.party, text_of(&canonical)));
     }
     for demand in &negotiation.demands {
         entities.push(entity("demand", format!("{}/{}", demand.party, demand.issue), &demand.party, text_of(demand)));
@@ -450,7 +461,7 @@ impl Folder {
             preferences: self.preferences.values(),
             demands: self.demands.values(),
         };
-        negotiation.order_proposals();
+        negotiation.order_by_declaration();
         Ok(Some(negotiation))
     }
 }

@@ -261,7 +261,7 @@ impl EventStore for SqliteStore {
             // Only a usable checkpoint (this layout, its event's hash) is worth keeping over this one.
             let newest: Option<i64> = transaction.query_row(
                 "SELECT MAX(c.seq) FROM checkpoints c JOIN events e ON e.negotiation = c.negotiation AND e.seq = c.seq AND e.hash = c.hash
-                 WHERE c.negotiation = ?1 AND c.format = ?2",
+                 WHERE c.negotiation = ?1 AND c.format = ?2 AND typeof(c.state) = 'text'",
                 params![negotiation, checkpoint.format],
                 |row| row.get(0),
             )?;

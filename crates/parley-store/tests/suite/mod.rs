@@ -162,10 +162,19 @@ pub fn reimporting_appends_only_the_differences(fresh: &dyn Fn() -> Target) {
     assert_eq!(before.statements.len(), negotiation.statements.len() + 1);
     verify(&events).unwrap();
 
-    // Declaring the issues in another order changes no entity: nothing to append, twice over.
+    // Declaring the issues in another order, or listing a preference's issues and options in
+    // another, changes no entity: nothing to append, twice over.
     let mut reordered = negotiation.clone();
     reordered.issues.reverse();
-    reordered.order_proposals();
+    for preference in &mut reordered.preferences {
+        preference.issues.reverse();
+        for entry in &mut preference.issues {
+            if let parley_core::model::Valuation::Table { values } = &mut entry.valuation {
+                values.reverse();
+            }
+        }
+    }
+    reordered.order_by_declaration();
     assert!(reordered.items.iter().any(|item| item.proposes.len() > 1), "the test needs an item proposing several values");
     assert_eq!(import(&mut *store, &reordered), 0);
     assert_eq!(import(&mut *store, &reordered), 0);
