@@ -442,9 +442,23 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let temporary =
         directory.join(format!(".{}.tmp-{}", path.file_name().map_or("output".into(), |name| name.to_string_lossy()), std::process::id()));
     let result = (|| -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&temporary)?;
-        if let Ok(existing) = std::fs::metadata(path) {
-            file.set_permissions(existing.permissions())?;
+        let existing = match std::fs::metadata(path) {
+            Ok(metadata) => Some(metadata.permissions()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+            Err(error) => return Err(error),
+        };
+        // A new file (never one already there, nor a link planted under the temporary name), with
+        // the replaced file's permissions from its creation, so that it is never more readable.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        if let Some(permissions) = &existing {
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, std::os::unix::fs::PermissionsExt::mode(permissions) & 0o7777);
+        }
+        let mut file = options.open(&temporary)?;
+        if let Some(permissions) = existing {
+            // The umask may have removed bits the replaced file had.
+            file.set_permissions(permissions)?;
         }
         file.write_all(bytes)?;
         file.sync_all()?;

@@ -348,9 +348,11 @@ fn a_closed_standard_error_does_not_crash_the_command() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[negotiation]\nid = \"x\"\n").unwrap();
-    let mut child = parley().arg("check").arg(&bad).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    drop(child.stderr.take());
-    assert_eq!(child.wait().unwrap().code(), Some(2));
+    // A pipe whose read end is closed before the command starts: every write to it fails.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = parley().arg("check").arg(&bad).stdout(Stdio::null()).stderr(writer).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
 }
 
 #[test]

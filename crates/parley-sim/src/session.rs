@@ -54,7 +54,8 @@ pub struct Session {
     pub agreement: Option<Outcome>,
     /// The round the agreement was reached in (0-based).
     pub agreement_round: Option<u32>,
-    /// Rounds run: the agreement round plus one, or all of them.
+    /// Rounds run: the agreement round plus one, the round a party walked away in plus one, or all
+    /// of them.
     pub rounds: u32,
     /// Offers made (texts drafted, under a single text).
     pub offers: u64,
