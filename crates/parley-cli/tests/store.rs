@@ -270,7 +270,7 @@ fn long_histories_leave_checkpoints_that_verify_checks() {
         let store = SqliteStore::open(&dir.path().join("parley.db"), false).unwrap();
         store
             .connection()
-            .execute_batch(r#"UPDATE checkpoints SET state = replace(state, '"position":"opposes"', '"position":"accepts"')"#)
+            .execute_batch(r#"UPDATE checkpoints SET state = replace(state, '"opposes"', '"accepts"')"#)
             .unwrap();
     }
     let output = run_in(dir.path(), &["verify"]);

@@ -307,6 +307,43 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Collection<T> {
     }
 }
 
+/// Stances in a snapshot, usually most of it: each as a flat array
+/// `[key, party, item, position, at, source, visibility, note]`, without field names to write
+/// and match.
+mod compact_stances {
+    use std::collections::HashMap;
+
+    use parley_core::model::{Moment, Position, Stance, Visibility};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Collection;
+
+    type Row = (String, String, u32, Position, Moment, String, Visibility, String);
+
+    pub fn serialize<S: Serializer>(stances: &Collection<Stance>, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut keys: Vec<(usize, &str)> = stances.index.iter().map(|(key, slot)| (*slot, key.as_str())).collect();
+        keys.sort_unstable();
+        serializer.collect_seq(keys.into_iter().filter_map(|(slot, key)| {
+            stances.entries[slot].as_ref().map(|stance| {
+                (key, &stance.party, stance.item, stance.position, &stance.at, &stance.source, stance.visibility, &stance.note)
+            })
+        }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Collection<Stance>, D::Error> {
+        let rows: Vec<Row> = Vec::deserialize(deserializer)?;
+        let mut stances = Collection { entries: Vec::with_capacity(rows.len()), index: HashMap::with_capacity(rows.len()) };
+        for (key, party, item, position, at, source, visibility, note) in rows {
+            let slot = stances.entries.len();
+            if stances.index.insert(key, slot).is_some() {
+                return Err(serde::de::Error::custom("a stance key appears twice"));
+            }
+            stances.entries.push(Some(Stance { party, item, position, at, source, visibility, note }));
+        }
+        Ok(stances)
+    }
+}
+
 /// An event's payload as the fold reads it: parsed already, or the stored JSON text.
 #[derive(Clone, Copy, Debug)]
 pub enum Payload<'a> {
@@ -345,6 +382,7 @@ pub struct Folder {
     issues: Collection<parley_core::model::Issue>,
     rounds: Collection<Round>,
     items: Collection<Item>,
+    #[serde(with = "compact_stances")]
     stances: Collection<Stance>,
     red_lines: Collection<RedLine>,
     statements: Collection<Statement>,

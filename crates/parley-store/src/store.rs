@@ -64,7 +64,8 @@ pub(crate) const DISTINCT_NEGOTIATIONS: &str = "WITH RECURSIVE held(id) AS (
 pub const CHECKPOINT_AFTER: u64 = 1_000;
 
 /// The version of the checkpoint state's layout; checkpoints of another are ignored (and rebuilt).
-pub const CHECKPOINT_FORMAT: i64 = 1;
+/// Bump it with any change to what [`Folder::snapshot`] writes (2: stances as flat arrays).
+pub const CHECKPOINT_FORMAT: i64 = 2;
 
 /// A negotiation's folded state after event `seq` (whose hash it names): a cache of the log,
 /// never part of it. Reads start from it; `verify` checks it against the log.

@@ -269,7 +269,7 @@ pub fn checkpoints_give_the_state_the_whole_log_gives(fresh: &dyn Fn() -> Target
 pub fn verify_catches_edited_checkpoints_and_reads_skip_stale_ones(fresh: &dyn Fn() -> Target) {
     let cases: &[(&str, &str, bool)] = &[
         // (what, SQL, whether reads still use the checkpoint)
-        ("edit the state", r#"UPDATE checkpoints SET state = replace(state, '"position":"opposes"', '"position":"accepts"')"#, true),
+        ("edit the state", r#"UPDATE checkpoints SET state = replace(state, '"opposes"', '"accepts"')"#, true),
         ("name another event's hash", "UPDATE checkpoints SET hash = (SELECT hash FROM events WHERE seq = 3)", false),
         ("break the state's JSON", "UPDATE checkpoints SET state = 'not json'", false),
         ("move it to another event", "UPDATE checkpoints SET seq = seq - 1", false),
