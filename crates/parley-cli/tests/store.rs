@@ -268,10 +268,7 @@ fn long_histories_leave_checkpoints_that_verify_checks() {
     assert_eq!(report["negotiations"][0]["checkpoints"], serde_json::json!(1), "{report}");
     {
         let store = SqliteStore::open(&dir.path().join("parley.db"), false).unwrap();
-        store
-            .connection()
-            .execute_batch(r#"UPDATE checkpoints SET state = replace(state, '"opposes"', '"accepts"')"#)
-            .unwrap();
+        store.connection().execute_batch(r#"UPDATE checkpoints SET state = replace(state, '"opposes"', '"accepts"')"#).unwrap();
     }
     let output = run_in(dir.path(), &["verify"]);
     assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
