@@ -274,20 +274,20 @@ pub fn write_results(result: &TournamentResult, directory: &Path) -> Result<()> 
             csv_field(&job.scenario),
             job.repetition,
             job.seed,
-            job.agreement,
+            job.metrics.agreement,
             job.rounds,
-            job.welfare,
-            option(job.distance_to_frontier),
-            option(job.distance_to_nash),
-            option(job.distance_to_kalai_smorodinsky),
+            job.metrics.welfare,
+            option(job.metrics.distance_to_frontier),
+            option(job.metrics.distance_to_nash),
+            option(job.metrics.distance_to_kalai_smorodinsky),
             csv_field(job.error.as_deref().unwrap_or(""))
         ));
         for party in 0..parties {
             match job.agents.get(party) {
                 Some(agent) => csv.push_str(&format!(
                     ",{agent},{},{}",
-                    job.utilities.get(party).map_or(String::new(), f64::to_string),
-                    job.advantages.get(party).map_or(String::new(), f64::to_string)
+                    job.metrics.utilities.get(party).map_or(String::new(), f64::to_string),
+                    job.metrics.advantages.get(party).map_or(String::new(), f64::to_string)
                 )),
                 None => csv.push_str(",,,"),
             }
@@ -303,7 +303,7 @@ pub fn write_results(result: &TournamentResult, directory: &Path) -> Result<()> 
 
 pub fn print_ranking(result: &TournamentResult, out: &mut dyn Write) -> Result<()> {
     let ranks = tournament::ranking(result);
-    let agreements = result.results.iter().filter(|job| job.agreement).count();
+    let agreements = result.results.iter().filter(|job| job.metrics.agreement).count();
     let errors = result.results.iter().filter(|job| job.error.is_some()).count();
     writeln!(
         out,

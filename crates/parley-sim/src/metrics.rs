@@ -4,7 +4,7 @@
 
 use parley_analysis::frontier::Frontier;
 use parley_analysis::solutions::Solutions;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The reference points of a problem, computed once per scenario and shared by its sessions.
 #[derive(Clone, Debug)]
@@ -13,7 +13,8 @@ pub struct Reference {
     pub solutions: Solutions,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// The default is what a negotiation that never ran achieved: nothing.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     pub agreement: bool,
     /// Each party's utility of the result (its reservation value without agreement).

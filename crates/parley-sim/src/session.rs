@@ -135,7 +135,7 @@ impl Session {
     /// A session that ended after `rounds` rounds without agreement (walked away from by
     /// `ended_by`, if anyone).
     fn without_agreement(rounds: u32, offers: u64, ended_by: Option<usize>, trace: Vec<TraceEntry>) -> Session {
-        Session { agreement: None, agreement_round: None, rounds, offers, ended_by, metrics: empty_metrics(), trace }
+        Session { agreement: None, agreement_round: None, rounds, offers, ended_by, metrics: Metrics::default(), trace }
     }
 
     fn with_agreement(outcome: Outcome, round: u32, offers: u64, trace: Vec<TraceEntry>) -> Session {
@@ -145,21 +145,9 @@ impl Session {
             rounds: round + 1,
             offers,
             ended_by: None,
-            metrics: empty_metrics(),
+            metrics: Metrics::default(),
             trace,
         }
-    }
-}
-
-fn empty_metrics() -> Metrics {
-    Metrics {
-        agreement: false,
-        utilities: Vec::new(),
-        advantages: Vec::new(),
-        welfare: 0.0,
-        distance_to_frontier: None,
-        distance_to_nash: None,
-        distance_to_kalai_smorodinsky: None,
     }
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agents::AgentKind;
 use crate::inverter::InverseCache;
-use crate::metrics::Reference;
+use crate::metrics::{Metrics, Reference};
 use crate::rng::Rng;
 use crate::session::{Protocol, SessionConfig, run_session_with};
 
@@ -73,14 +73,10 @@ pub struct JobResult {
     pub agents: Vec<String>,
     pub repetition: u32,
     pub seed: u64,
-    pub agreement: bool,
     pub rounds: u32,
-    pub utilities: Vec<f64>,
-    pub advantages: Vec<f64>,
-    pub welfare: f64,
-    pub distance_to_frontier: Option<f64>,
-    pub distance_to_nash: Option<f64>,
-    pub distance_to_kalai_smorodinsky: Option<f64>,
+    /// What the session achieved (all default when it could not run).
+    #[serde(flatten)]
+    pub metrics: Metrics,
     /// Set when the session could not run (for example, an agent cannot invert a huge
     /// non-additive utility).
     pub error: Option<String>,
@@ -207,28 +203,12 @@ fn run_job(config: &TournamentConfig, scenarios: &[Scenario], job: &Job) -> JobR
         agents: names,
         repetition: job.repetition,
         seed: job.seed,
-        agreement: false,
         rounds: 0,
-        utilities: Vec::new(),
-        advantages: Vec::new(),
-        welfare: 0.0,
-        distance_to_frontier: None,
-        distance_to_nash: None,
-        distance_to_kalai_smorodinsky: None,
+        metrics: Metrics::default(),
         error: None,
     };
     match run_session_with(&scenario.problem, &kinds, &session, scenario.reference.as_deref(), &scenario.cache) {
-        Ok(session) => JobResult {
-            agreement: session.metrics.agreement,
-            rounds: session.rounds,
-            utilities: session.metrics.utilities,
-            advantages: session.metrics.advantages,
-            welfare: session.metrics.welfare,
-            distance_to_frontier: session.metrics.distance_to_frontier,
-            distance_to_nash: session.metrics.distance_to_nash,
-            distance_to_kalai_smorodinsky: session.metrics.distance_to_kalai_smorodinsky,
-            ..base
-        },
+        Ok(session) => JobResult { rounds: session.rounds, metrics: session.metrics, ..base },
         Err(error) => JobResult { error: Some(error.to_string()), ..base },
     }
 }
@@ -302,9 +282,9 @@ pub fn ranking(result: &TournamentResult) -> Vec<Rank> {
                 for (party, name) in job.agents.iter().enumerate() {
                     if name == agent {
                         negotiations += 1;
-                        agreements += usize::from(job.agreement);
-                        utility += job.utilities[party];
-                        advantage += job.advantages[party];
+                        agreements += usize::from(job.metrics.agreement);
+                        utility += job.metrics.utilities[party];
+                        advantage += job.metrics.advantages[party];
                     }
                 }
             }
