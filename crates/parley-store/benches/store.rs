@@ -42,6 +42,23 @@ fn stance_event(negotiation: &Negotiation, n: usize) -> NewEvent {
 
 const BATCH: usize = 1_000;
 
+/// Successive batches of the benchmark's events, each with the number of its first event.
+fn batches(negotiation: &Negotiation) -> impl FnMut() -> (usize, Vec<NewEvent>) + '_ {
+    let mut n = 0;
+    move || {
+        let events = (0..BATCH).map(|i| stance_event(negotiation, n + i)).collect();
+        n += BATCH;
+        (n - BATCH, events)
+    }
+}
+
+/// The log's own table under another name, without its triggers and index: what raw inserts go to.
+fn raw_table(migration: &str) -> String {
+    let create = migration.find("CREATE TABLE events").expect("the first migration creates the log");
+    let end = migration[create..].find(';').expect("a complete statement") + create + 1;
+    migration[create..end].replacen("CREATE TABLE events", "CREATE TABLE raw", 1)
+}
+
 /// A fresh database in a temporary folder (kept alive by the returned guard), and the scenario
 /// whose shape the benchmark's events take.
 fn fresh() -> (tempfile::TempDir, Negotiation, SqliteStore) {
@@ -68,17 +85,10 @@ fn append_single(bencher: divan::Bencher) {
 fn bench_batches(bencher: divan::Bencher, store: &mut dyn EventStore) {
     let negotiation = ukraine();
     let mut head = 0;
-    let mut n = 0;
-    bencher
-        .counter(ItemsCount::new(BATCH))
-        .with_inputs(|| {
-            let events: Vec<NewEvent> = (0..BATCH).map(|i| stance_event(&negotiation, n + i)).collect();
-            n += BATCH;
-            events
-        })
-        .bench_local_values(|events| {
-            head = store.append("n", head, events, None).unwrap().last().unwrap().seq;
-        });
+    let mut next = batches(&negotiation);
+    bencher.counter(ItemsCount::new(BATCH)).with_inputs(|| next().1).bench_local_values(|events| {
+        head = store.append("n", head, events, None).unwrap().last().unwrap().seq;
+    });
 }
 
 /// A batch of events per transaction: hashing, chaining and inserting.
@@ -94,43 +104,29 @@ fn append_batch(bencher: divan::Bencher) {
 fn raw_insert_batch(bencher: divan::Bencher) {
     let (_dir, negotiation, store) = fresh();
     let connection = store.connection();
-    connection
-        .execute_batch(
-            "CREATE TABLE raw (negotiation TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, op TEXT NOT NULL,
-             actor TEXT NOT NULL, recorded_at TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
-             signature TEXT, PRIMARY KEY (negotiation, seq)) WITHOUT ROWID",
-        )
-        .unwrap();
-    let mut n = 0;
-    bencher
-        .counter(ItemsCount::new(BATCH))
-        .with_inputs(|| {
-            let events: Vec<NewEvent> = (0..BATCH).map(|i| stance_event(&negotiation, n + i)).collect();
-            n += BATCH;
-            (n - BATCH, events)
-        })
-        .bench_local_values(|(start, events)| {
-            connection.execute_batch("BEGIN").unwrap();
-            let mut insert = connection.prepare_cached("INSERT INTO raw VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)").unwrap();
-            for (i, event) in events.iter().enumerate() {
-                insert
-                    .execute(rusqlite::params![
-                        "n",
-                        (start + i) as i64,
-                        event.kind,
-                        event.key,
-                        "upsert",
-                        event.actor,
-                        "2026-01-01T00:00:00Z",
-                        event.payload.to_string(),
-                        "",
-                        "",
-                        None::<String>
-                    ])
-                    .unwrap();
-            }
-            connection.execute_batch("COMMIT").unwrap();
-        });
+    connection.execute_batch(&raw_table(parley_store::sqlite::MIGRATIONS[0].1)).unwrap();
+    bencher.counter(ItemsCount::new(BATCH)).with_inputs(batches(&negotiation)).bench_local_values(|(start, events)| {
+        connection.execute_batch("BEGIN").unwrap();
+        let mut insert = connection.prepare_cached("INSERT INTO raw VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)").unwrap();
+        for (i, event) in events.iter().enumerate() {
+            insert
+                .execute(rusqlite::params![
+                    "n",
+                    (start + i) as i64,
+                    event.kind,
+                    event.key,
+                    "upsert",
+                    event.actor,
+                    "2026-01-01T00:00:00Z",
+                    event.payload.to_string(),
+                    "",
+                    "",
+                    None::<String>
+                ])
+                .unwrap();
+        }
+        connection.execute_batch("COMMIT").unwrap();
+    });
 }
 
 /// Appends events made by `make` to the 2025 scenario's negotiation until its head is `target`.
@@ -278,46 +274,32 @@ fn postgres_raw_insert_batch(bencher: divan::Bencher) {
     let Some(url) = postgres_target() else { return };
     let negotiation = ukraine();
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    client
-        .batch_execute(
-            "CREATE TABLE raw (negotiation TEXT NOT NULL, seq BIGINT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, op TEXT NOT NULL,
-             actor TEXT NOT NULL, recorded_at TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
-             signature TEXT, PRIMARY KEY (negotiation, seq))",
-        )
-        .unwrap();
-    let mut n = 0;
-    bencher
-        .counter(ItemsCount::new(BATCH))
-        .with_inputs(|| {
-            let events: Vec<NewEvent> = (0..BATCH).map(|i| stance_event(&negotiation, n + i)).collect();
-            n += BATCH;
-            (n - BATCH, events)
-        })
-        .bench_local_values(|(start, events)| {
-            let mut transaction = client.transaction().unwrap();
-            // The same multi-row statement the store uses, into a table without its triggers.
-            let sql = parley_store::postgres::insert_statement(events.len()).replacen("INSERT INTO events", "INSERT INTO raw", 1);
-            let rows: Vec<(i64, String)> =
-                events.iter().enumerate().map(|(i, event)| ((start + i) as i64, event.payload.to_string())).collect();
-            let mut parameters: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::with_capacity(events.len() * 11);
-            for (event, (seq, payload)) in events.iter().zip(&rows) {
-                parameters.extend_from_slice(&[
-                    &"n",
-                    seq,
-                    &event.kind,
-                    &event.key,
-                    &"upsert",
-                    &event.actor,
-                    &"2026-01-01T00:00:00Z",
-                    payload,
-                    &"",
-                    &"",
-                    &None::<String>,
-                ]);
-            }
-            transaction.execute(&sql, &parameters).unwrap();
-            transaction.commit().unwrap();
-        });
+    client.batch_execute(&raw_table(parley_store::postgres::MIGRATIONS[0].1)).unwrap();
+    bencher.counter(ItemsCount::new(BATCH)).with_inputs(batches(&negotiation)).bench_local_values(|(start, events)| {
+        let mut transaction = client.transaction().unwrap();
+        // The same multi-row statement the store uses, into a table without its triggers.
+        let sql = parley_store::postgres::insert_statement(events.len()).replacen("INSERT INTO events", "INSERT INTO raw", 1);
+        let rows: Vec<(i64, String)> =
+            events.iter().enumerate().map(|(i, event)| ((start + i) as i64, event.payload.to_string())).collect();
+        let mut parameters: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::with_capacity(events.len() * 11);
+        for (event, (seq, payload)) in events.iter().zip(&rows) {
+            parameters.extend_from_slice(&[
+                &"n",
+                seq,
+                &event.kind,
+                &event.key,
+                &"upsert",
+                &event.actor,
+                &"2026-01-01T00:00:00Z",
+                payload,
+                &"",
+                &"",
+                &None::<String>,
+            ]);
+        }
+        transaction.execute(&sql, &parameters).unwrap();
+        transaction.commit().unwrap();
+    });
 }
 
 /// The parts of the first: restoring the checkpoint's folder alone.
