@@ -296,6 +296,23 @@ fn missing(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, expected: &str) 
     cx.error(fields.path_of(key), fields.span.clone(), format!("missing field `{key}` ({expected})"));
 }
 
+/// A field the table must have, read by `read` when present and reported as missing (saying what
+/// was expected) when not.
+fn required<T>(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_, '_>,
+    key: &str,
+    expected: &str,
+    read: impl FnOnce(&mut Cx<'_>) -> Option<T>,
+) -> Option<T> {
+    if fields.has(key) {
+        read(cx)
+    } else {
+        missing(cx, fields, key, expected);
+        None
+    }
+}
+
 fn opt_string(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<Spanned<String>> {
     let node = fields.get(key)?;
     match node.value() {
@@ -320,11 +337,7 @@ fn opt_str<'t>(cx: &mut Cx<'_>, fields: &Fields<'t, '_>, key: &str) -> Option<Sp
 }
 
 fn req_string(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, expected: &str) -> Option<Spanned<String>> {
-    if !fields.has(key) {
-        missing(cx, fields, key, expected);
-        return None;
-    }
-    let value = opt_string(cx, fields, key)?;
+    let value = required(cx, fields, key, expected, |cx| opt_string(cx, fields, key))?;
     if value.get_ref().trim().is_empty() {
         cx.error(fields.path_of(key), value.span(), format!("`{key}` is empty ({expected})"));
         return None;
@@ -753,12 +766,8 @@ fn read_parties(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Vec<Party> {
     for fields in tables(cx, root, "parties", PARTY_FIELDS) {
         fields.finish(cx);
         let id = req_id(cx, &fields, "id", "party");
-        let role = if fields.has("role") {
-            keyword(cx, &fields, "role", ROLES)
-        } else {
-            missing(cx, &fields, "role", "one of: mediator, principal, stakeholder, observer");
-            None
-        };
+        let role =
+            required(cx, &fields, "role", "one of: mediator, principal, stakeholder, observer", |cx| keyword(cx, &fields, "role", ROLES));
         let name = opt_string(cx, &fields, "name");
         let description = text(cx, &fields, "description");
         let mut member_ids = Registry::new("member");
@@ -800,12 +809,8 @@ fn read_issues(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Vec<Issue> {
         });
         let name = opt_string(cx, &fields, "name");
         let description = text(cx, &fields, "description");
-        let kind_word = if fields.has("kind") {
-            opt_string(cx, &fields, "kind")
-        } else {
-            missing(cx, &fields, "kind", "one of: choice, integer, real, subset, yes-no");
-            None
-        };
+        let kind_word =
+            required(cx, &fields, "kind", "one of: choice, integer, real, subset, yes-no", |cx| opt_string(cx, &fields, "kind"));
         let kind = kind_word.and_then(|word| {
             fields.known = match word.get_ref().as_str() {
                 "choice" => CHOICE_FIELDS,
@@ -835,14 +840,7 @@ fn read_issue_kind(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, word: &str) -> Opti
     let unit = text(cx, fields, "unit");
     match word {
         "choice" => {
-            let options = match opt_string_list(cx, fields, "options") {
-                Some(options) => options,
-                None if !fields.has("options") => {
-                    missing(cx, fields, "options", "the list of options");
-                    return None;
-                }
-                None => return None,
-            };
+            let options = required(cx, fields, "options", "the list of options", |cx| opt_string_list(cx, fields, "options"))?;
             let ordered = opt_bool(cx, fields, "ordered").unwrap_or(false);
             let names = distinct_names(cx, fields, "options", &options, "option")?;
             Some(IssueKind::Choice { options: names, ordered })
@@ -875,14 +873,8 @@ fn read_issue_kind(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, word: &str) -> Opti
             Some(IssueKind::Real { min: *min.get_ref(), max: *max.get_ref(), unit })
         }
         "subset" => {
-            let elements = match opt_string_list(cx, fields, "elements") {
-                Some(elements) => elements,
-                None if !fields.has("elements") => {
-                    missing(cx, fields, "elements", "the list of elements that can be chosen");
-                    return None;
-                }
-                None => return None,
-            };
+            let elements =
+                required(cx, fields, "elements", "the list of elements that can be chosen", |cx| opt_string_list(cx, fields, "elements"))?;
             let names = distinct_names(cx, fields, "elements", &elements, "element")?;
             Some(IssueKind::Subset { elements: names })
         }
@@ -896,14 +888,8 @@ fn bounds<T: PartialOrd + std::fmt::Display>(
     fields: &Fields<'_, '_>,
     read: fn(&mut Cx<'_>, &Fields<'_, '_>, &str) -> Option<Spanned<T>>,
 ) -> Option<(Spanned<T>, Spanned<T>)> {
-    let min = read(cx, fields, "min");
-    let max = read(cx, fields, "max");
-    if !fields.has("min") {
-        missing(cx, fields, "min", "the smallest value");
-    }
-    if !fields.has("max") {
-        missing(cx, fields, "max", "the largest value");
-    }
+    let min = required(cx, fields, "min", "the smallest value", |cx| read(cx, fields, "min"));
+    let max = required(cx, fields, "max", "the largest value", |cx| read(cx, fields, "max"));
     let (min, max) = (min?, max?);
     if max.get_ref() < min.get_ref() {
         let message = format!("max {} is below min {} (expected max >= min)", max.get_ref(), min.get_ref());
@@ -973,12 +959,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
     let mut items = Vec::new();
     for fields in tables(cx, root, "items", ITEM_FIELDS) {
         fields.finish(cx);
-        let number = if fields.has("number") {
-            opt_integer(cx, &fields, "number")
-        } else {
-            missing(cx, &fields, "number", "the item's number in the framework, from 1");
-            None
-        };
+        let number = required(cx, &fields, "number", "the item's number in the framework, from 1", |cx| opt_integer(cx, &fields, "number"));
         let number = number.and_then(|number| match u32::try_from(*number.get_ref()) {
             Ok(value) if value >= 1 => Some(Spanned::new(number.span(), value)),
             _ => {
@@ -1209,12 +1190,10 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
         fields.finish(cx);
         let party = req_string(cx, &fields, "party", "the id of the party taking the stance")
             .filter(|party| refs.party(cx, || fields.path_of("party"), party));
-        let position = if fields.has("position") {
-            keyword(cx, &fields, "position", POSITIONS)
-        } else {
-            missing(cx, &fields, "position", "one of: accepts, accepts-with-reservations, undecided, opposes, red-line");
-            None
-        };
+        let position =
+            required(cx, &fields, "position", "one of: accepts, accepts-with-reservations, undecided, opposes, red-line", |cx| {
+                keyword(cx, &fields, "position", POSITIONS)
+            });
         let visibility = if fields.has("visibility") { keyword(cx, &fields, "visibility", VISIBILITIES) } else { Some(Visibility::Public) };
         let moment = refs.moment(cx, &fields, true);
 
@@ -1357,10 +1336,7 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
         let id = req_id(cx, &fields, "id", "statement");
         let speaker = req_string(cx, &fields, "speaker", "who spoke, e.g. \"Marco Rubio\" or \"unnamed US official\"");
         let party = opt_string(cx, &fields, "party").filter(|party| refs.party(cx, || fields.path_of("party"), party));
-        let date = opt_date(cx, &fields, "date");
-        if !fields.has("date") {
-            missing(cx, &fields, "date", "the day the statement was made");
-        }
+        let date = required(cx, &fields, "date", "the day the statement was made", |cx| opt_date(cx, &fields, "date"));
         let round = opt_string(cx, &fields, "round");
         if let Some(round) = &round {
             if let (Some(instant), Some(date)) = (refs.round(cx, || fields.path_of("round"), round), &date) {
@@ -1446,11 +1422,7 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
             .map(Spanned::into_inner)
     };
     let required_item = |cx: &mut Cx<'_>| -> Option<u32> {
-        if !fields.has("item") {
-            missing(cx, fields, "item", "the item number the claim is about");
-            return None;
-        }
-        let number = opt_integer(cx, fields, "item")?;
+        let number = required(cx, fields, "item", "the item number the claim is about", |cx| opt_integer(cx, fields, "item"))?;
         refs.item(cx, || fields.path_of("item"), &number).map(|item| item.number)
     };
     let kind = match kind_word.get_ref().as_str() {
@@ -1467,21 +1439,13 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
         "stance" => {
             let party = required_party(cx);
             let item = required_item(cx);
-            let position = if fields.has("position") {
-                keyword(cx, fields, "position", POSITIONS)
-            } else {
-                missing(cx, fields, "position", "the position claimed");
-                None
-            };
+            let position = required(cx, fields, "position", "the position claimed", |cx| keyword(cx, fields, "position", POSITIONS));
             ClaimKind::Stance { party: party?, item: item?, position: position? }
         }
         "differences-minor" => ClaimKind::DifferencesMinor,
         _ => {
-            if !fields.has("at_least") {
-                missing(cx, fields, "at_least", "the share of items claimed agreed, between 0 and 1");
-                return None;
-            }
-            let share = opt_number(cx, fields, "at_least")?;
+            let expected = "the share of items claimed agreed, between 0 and 1";
+            let share = required(cx, fields, "at_least", expected, |cx| opt_number(cx, fields, "at_least"))?;
             if !(0.0..=1.0).contains(share.get_ref()) {
                 cx.error(
                     fields.path_of("at_least"),
@@ -1562,28 +1526,16 @@ fn read_preferences(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> 
 }
 
 fn read_issue_preference(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, issue: &Issue) -> Option<IssuePreference> {
-    let weight = match opt_number(cx, fields, "weight") {
-        Some(weight) if *weight.get_ref() < 0.0 => {
-            cx.error(fields.path_of("weight"), weight.span(), format!("weight {} is negative (expected 0 or more)", weight.get_ref()));
-            return None;
-        }
-        Some(weight) => weight.into_inner(),
-        None if !fields.has("weight") => {
-            missing(cx, fields, "weight", "how much this issue matters to the party");
-            return None;
-        }
-        None => return None,
-    };
+    let weight = required(cx, fields, "weight", "how much this issue matters to the party", |cx| opt_number(cx, fields, "weight"))?;
+    if *weight.get_ref() < 0.0 {
+        cx.error(fields.path_of("weight"), weight.span(), format!("weight {} is negative (expected 0 or more)", weight.get_ref()));
+        return None;
+    }
+    let weight = weight.into_inner();
     let valuation = match &issue.kind {
         IssueKind::Integer { .. } | IssueKind::Real { .. } => {
-            let best = opt_number(cx, fields, "best");
-            let worst = opt_number(cx, fields, "worst");
-            if !fields.has("best") {
-                missing(cx, fields, "best", "the value the party values most");
-            }
-            if !fields.has("worst") {
-                missing(cx, fields, "worst", "the value the party values least");
-            }
+            let best = required(cx, fields, "best", "the value the party values most", |cx| opt_number(cx, fields, "best"));
+            let worst = required(cx, fields, "worst", "the value the party values least", |cx| opt_number(cx, fields, "worst"));
             let (best, worst) = (best?, worst?);
             if best.get_ref() == worst.get_ref() {
                 cx.error(fields.path_of("worst"), worst.span(), "`best` and `worst` are equal (expected two different values)");
