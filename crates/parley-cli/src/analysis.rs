@@ -13,6 +13,8 @@ use parley_analysis::space::{Label, Problem};
 use serde::Serialize;
 
 use crate::BadInput;
+use crate::commands::{read_text, write_json};
+use crate::output::csv_field;
 
 /// A problem read from disk, with what is needed to report on it.
 pub struct Source {
@@ -33,10 +35,7 @@ pub fn load_genius_folder(folder: &Path, parties: Option<&[String]>) -> Result<S
         if !path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("xml")) {
             continue;
         }
-        let bytes = std::fs::read(&path).map_err(|error| BadInput(format!("cannot read {}: {error}", path.display())))?;
-        let text = String::from_utf8(bytes).map_err(|error| {
-            BadInput(format!("{}: not UTF-8 text (invalid byte at offset {})", path.display(), error.utf8_error().valid_up_to()))
-        })?;
+        let text = read_text(&path)?;
         files.push(GeniusFile::new(path.display().to_string(), text));
     }
     let loaded = genius::load_folder(&folder.display().to_string(), files, parties, &LoadOptions::default())
@@ -161,10 +160,7 @@ pub fn analyze_command(source: &Source, json: bool, out: &mut dyn Write) -> Resu
             warnings: &source.warnings,
             timings: analysis.timings,
         };
-        let mut text = serde_json::to_string_pretty(&report).context("encoding the analysis")?;
-        text.push('\n');
-        out.write_all(text.as_bytes())?;
-        return Ok(());
+        return write_json(out, &report);
     }
     let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
     writeln!(out, "{} — {} parties: {}", source.name, names.len(), names.join(", "))?;
@@ -224,10 +220,7 @@ pub fn scenario_command(
         to_stderr!(line "warning: {warning}");
     }
     if json {
-        let mut text = serde_json::to_string_pretty(&analysis).context("encoding the analysis")?;
-        text.push('\n');
-        out.write_all(text.as_bytes())?;
-        return Ok(());
+        return write_json(out, &analysis);
     }
     writeln!(out, "{} — analysis as of {} for viewer {}", analysis.negotiation, analysis.as_of.label, analysis.viewer)?;
     writeln!(out, "Open issues: {}", if analysis.open_issues.is_empty() { "none".to_owned() } else { analysis.open_issues.join(", ") })?;
@@ -391,9 +384,7 @@ pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mu
                 points: Vec<SolutionJson>,
             }
             let points = frontier.points.iter().map(|point| solution_json(problem, &Some(point.clone())).expect("a point")).collect();
-            let mut text = serde_json::to_string_pretty(&FrontierJson { domain: &source.name, parties: &names, points })?;
-            text.push('\n');
-            out.write_all(text.as_bytes())?;
+            write_json(out, &FrontierJson { domain: &source.name, parties: &names, points })?;
         }
         FrontierFormat::Csv => {
             let header: Vec<String> = names.iter().chain(&issues).map(|name| csv_field(name)).collect();
@@ -415,10 +406,6 @@ pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mu
         }
     }
     Ok(())
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
 pub fn plot_command(source: &ProblemSource, output: &Path, out: &mut dyn Write) -> Result<()> {

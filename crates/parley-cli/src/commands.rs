@@ -137,7 +137,7 @@ fn read_source(path: Option<&Path>) -> Result<(String, String)> {
 }
 
 /// Reads a file (or standard input for `-`) as UTF-8 text.
-fn read_text(path: &Path) -> Result<String> {
+pub fn read_text(path: &Path) -> Result<String> {
     let mut bytes = Vec::new();
     if path == Path::new("-") {
         std::io::stdin().read_to_end(&mut bytes).context("reading standard input")?;

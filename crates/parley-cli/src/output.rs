@@ -112,3 +112,8 @@ pub fn clip(text: &str, max: usize) -> String {
     clipped.push('…');
     clipped
 }
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}

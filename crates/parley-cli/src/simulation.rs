@@ -14,6 +14,8 @@ use parley_sim::tournament::{self, Scenario, TournamentConfig, TournamentResult}
 
 use crate::BadInput;
 use crate::analysis::{ProblemSource, write_atomically};
+use crate::commands::{read_text, write_json};
+use crate::output::csv_field;
 
 pub fn parse_agents(names: &[String]) -> Result<Vec<AgentKind>> {
     names.iter().map(|name| name.parse::<AgentKind>().map_err(|error| BadInput(error.to_string()).into())).collect()
@@ -132,10 +134,7 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
             metrics: &session.metrics,
             seconds,
         };
-        let mut text = serde_json::to_string_pretty(&json)?;
-        text.push('\n');
-        out.write_all(text.as_bytes())?;
-        return Ok(());
+        return write_json(out, &json);
     }
     let pairs: Vec<String> =
         problem.parties.iter().zip(&options.agents).map(|(party, agent)| format!("{} as {}", agent.name(), party.name)).collect();
@@ -173,10 +172,6 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         writeln!(out, "Trace of {} offers written to {}", session.trace.len(), path.display())?;
     }
     Ok(())
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
 /// The fields of one CSV line as `csv_field` writes them (quoted fields may hold commas and `""`).
@@ -336,7 +331,7 @@ pub fn merge_command(inputs: &[PathBuf], output: &Path, out: &mut dyn Write) -> 
     let mut shards = Vec::new();
     for input in inputs {
         let path = if input.is_dir() { input.join("results.json") } else { input.clone() };
-        let text = std::fs::read_to_string(&path).map_err(|error| BadInput(format!("cannot read {}: {error}", path.display())))?;
+        let text = read_text(&path)?;
         let shard: TournamentResult =
             serde_json::from_str(&text).map_err(|error| BadInput(format!("{}: not a tournament result: {error}", path.display())))?;
         shards.push(shard);
@@ -351,7 +346,7 @@ pub fn merge_command(inputs: &[PathBuf], output: &Path, out: &mut dyn Write) -> 
 /// Draws a trace CSV written by `parley simulate --trace`: offers in the first two parties'
 /// utility space, and each party's utility of the offers over the rounds.
 pub fn plot_trace_command(trace: &Path, output: &Path, out: &mut dyn Write) -> Result<()> {
-    let text = std::fs::read_to_string(trace).map_err(|error| BadInput(format!("cannot read {}: {error}", trace.display())))?;
+    let text = read_text(trace)?;
     let mut lines = text.lines();
     let header = csv_fields(lines.next().ok_or_else(|| BadInput(format!("{}: empty trace", trace.display())))?);
     let utility_columns: Vec<usize> =
