@@ -200,9 +200,11 @@ pub fn analyse(negotiation: &Negotiation, as_of: &Point, viewer: &Viewer, option
     let red_lines = red_line_findings(negotiation, &in_force, &domains, viewer, options, &mut warnings);
     let zopa = zones(negotiation, &in_force, &open_issues, &domains, viewer, &mut warnings);
 
-    // Preferences: only what the viewer may see.
+    // Preferences: only what the viewer may see — and over candidate values drawn only from what
+    // the viewer may see, or hidden red lines' breakpoints and hidden demands would show in them.
+    let visible_domains = Domains::new(&visible, &open_issues, &fixed, options, &mut Vec::new());
     let (bargaining, proposal) =
-        preference_analysis(&visible, &visible_status.proposed, &open_issues, &fixed, &domains, options, &mut warnings);
+        preference_analysis(&visible, &visible_status.proposed, &open_issues, &fixed, &visible_domains, options, &mut warnings);
 
     ScenarioAnalysis {
         negotiation: negotiation.id.clone(),
@@ -285,32 +287,35 @@ fn candidates(negotiation: &Negotiation, issue: &Issue, options: &ScenarioOption
             if count <= i128::from(options.max_integer_values) {
                 return (0..count as i64).map(|index| Value::Integer(min + index * step)).collect();
             }
-            let mut points: BTreeSet<i64> = BTreeSet::from([*min, *max]);
+            // In i128: any i64 range and step, and any literal, stay exact and never overflow.
+            let (min, max, step) = (i128::from(*min), i128::from(*max), i128::from(*step));
+            let mut points: BTreeSet<i128> = BTreeSet::from([min, max]);
             // A coarse grid for bargaining, and every value anyone proposed or demanded.
-            let steps = (count - 1).min(20) as i64;
+            let steps = (count - 1).min(20);
             for index in 0..=steps {
-                let point = min + ((max - min) / step * index / steps.max(1)) * step;
-                points.insert(point);
+                points.insert(min + ((max - min) / step * index / steps.max(1)) * step);
             }
             for value in mentioned(negotiation, &issue.id) {
                 if let Value::Integer(number) = value {
-                    points.insert(number);
+                    points.insert(i128::from(number));
                 }
             }
             for literal in literals(negotiation, &issue.id) {
-                let center = literal.round() as i64;
-                for point in [center - step, center, center + step] {
+                // A saturating conversion: a literal beyond the range snaps to its end or is skipped.
+                let center = literal.round() as i128;
+                for point in [center.saturating_sub(step), center, center.saturating_add(step)] {
                     // Snap to the step grid inside the range.
                     let snapped = min + ((point - min).max(0) / step) * step;
-                    if (*min..=*max).contains(&snapped) {
+                    if (min..=max).contains(&snapped) {
                         points.insert(snapped);
-                        if snapped + step <= *max {
+                        if snapped + step <= max {
                             points.insert(snapped + step);
                         }
                     }
                 }
             }
-            points.into_iter().map(Value::Integer).collect()
+            // Every point lies in min..=max, so within i64.
+            points.into_iter().filter_map(|point| i64::try_from(point).ok()).map(Value::Integer).collect()
         }
         IssueKind::Real { min, max, .. } => {
             // Breakpoints of the red lines and a point between each pair decide every comparison;
@@ -844,7 +849,7 @@ pub fn viewer_problem(
     let visible = view(negotiation, viewer);
     let status = Record::new(&visible).status(as_of);
     let (open, fixed) = open_and_fixed(&visible, &status);
-    let domains = Domains::new(negotiation, &open, &fixed, options, &mut warnings);
+    let domains = Domains::new(&visible, &open, &fixed, options, &mut warnings);
     let (problem, issues) = bargaining_problem(&visible, &open, &fixed, &domains, options);
     let proposal = proposal_outcome(&issues, &status.proposed, &fixed);
     (problem, proposal, warnings)

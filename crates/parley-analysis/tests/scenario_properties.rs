@@ -277,3 +277,94 @@ visibility = "private"
     let private_view = analyse(&negotiation, &Point::now(), &Viewer::Party("B".to_owned()), &options);
     assert_eq!(private_view.fixed, holder.fixed, "B sees its own acceptance");
 }
+
+/// A wage negotiation whose only confidential content is `hidden` (red lines and demands).
+fn wage_talks(max: &str, hidden: &str) -> parley_core::model::Negotiation {
+    let text = format!(
+        r#"[negotiation]
+id = "w"
+title = "W"
+
+[[parties]]
+id = "A"
+role = "principal"
+
+[[parties]]
+id = "B"
+role = "principal"
+
+[[issues]]
+id = "wage"
+kind = "integer"
+min = 0
+max = {max}
+
+[[items]]
+number = 1
+title = "Wage"
+settles = ["wage"]
+
+[[preferences]]
+party = "A"
+visibility = "public"
+[preferences.issues]
+wage = {{ weight = 1.0, best = {max}, worst = 0 }}
+
+[[preferences]]
+party = "B"
+visibility = "public"
+[preferences.issues]
+wage = {{ weight = 1.0, best = 0, worst = {max} }}
+{hidden}"#
+    );
+    scenario::parse(&text).unwrap_or_else(|problems| panic!("{problems:?}")).negotiation
+}
+
+/// Regression: the bargaining space drew its candidate values from the whole record, so a hidden
+/// red line's breakpoint (or a hidden demand) showed up among the values a viewer's frontier lists.
+#[test]
+fn hidden_red_lines_and_demands_do_not_shape_a_viewers_bargaining_space() {
+    let hidden = r#"
+[[red_lines]]
+id = "a-floor"
+party = "A"
+expr = "wage >= 437"
+visibility = "private"
+
+[[demands]]
+party = "A"
+issue = "wage"
+value = 613
+visibility = "private"
+"#;
+    let options = ScenarioOptions { max_integer_values: 50, ..ScenarioOptions::default() };
+    let with = wage_talks("1000", hidden);
+    let without = wage_talks("1000", "");
+    for viewer in [Viewer::Public, Viewer::Party("B".to_owned())] {
+        let seen = parley_analysis::scenario::viewer_problem(&with, &Point::now(), &viewer, &options).0;
+        let blind = parley_analysis::scenario::viewer_problem(&without, &Point::now(), &viewer, &options).0;
+        assert_eq!(seen.space.issues[0].values, blind.space.issues[0].values, "{viewer}");
+        let a = serde_json::to_value(analyse(&with, &Point::now(), &viewer, &options).bargaining).unwrap();
+        let b = serde_json::to_value(analyse(&without, &Point::now(), &viewer, &options).bargaining).unwrap();
+        assert_eq!(a, b, "{viewer}");
+        let text = a.to_string();
+        for secret in ["437", "613"] {
+            assert!(!text.contains(secret), "{viewer} sees {secret}: {text}");
+        }
+    }
+    // The holder of the whole record does bargain over the breakpoints.
+    let whole = parley_analysis::scenario::viewer_problem(&with, &Point::now(), &Viewer::Everything, &options).0;
+    assert!(whole.space.issues[0].values.iter().any(|label| label.to_string().contains("613")));
+}
+
+/// Regression: candidate values of a huge integer range overflowed i64 (a panic in debug builds).
+#[test]
+fn integer_issues_at_the_ends_of_i64_are_analysed_without_overflow() {
+    let red_line = format!("\n[[red_lines]]\nid = \"r\"\nparty = \"A\"\nexpr = \"wage <= {}\"\nvisibility = \"public\"\n", i64::MAX - 3);
+    let negotiation = wage_talks(&i64::MAX.to_string(), &red_line);
+    let options = ScenarioOptions { max_integer_values: 50, ..ScenarioOptions::default() };
+    let analysis = analyse(&negotiation, &Point::now(), &Viewer::Everything, &options);
+    assert_eq!(analysis.red_lines.all_can_hold, Some(true));
+    let problem = parley_analysis::scenario::viewer_problem(&negotiation, &Point::now(), &Viewer::Everything, &options).0;
+    assert!(problem.space.issues[0].values.len() > 2);
+}
