@@ -73,16 +73,22 @@ pub fn import(args: ImportArgs, out: &mut dyn Write) -> Result<u8> {
     };
     let mut store = open(&args.store.db, true)?;
     let head = store.head(&negotiation.id).map_err(failed)?.map_or(0, |(seq, _)| seq);
-    let current = if head == 0 { None } else { Some(store.negotiation(&negotiation.id, None).map_err(failed)?) };
+    // The differences from the state at the head the append will expect.
+    let current = if head == 0 { None } else { Some(store.negotiation(&negotiation.id, Some(head)).map_err(failed)?) };
     let mut events = changes(current.as_ref(), &negotiation);
     if let Some((party, key)) = &signer {
-        let registered =
-            store.events(&negotiation.id).map_err(failed)?.into_iter().rev().find(|event| event.kind == "key" && &event.key == party);
         let public = hex(&key.verifying_key().to_bytes());
-        let already =
-            registered.is_some_and(|event| event.payload.get("public_key").and_then(|value| value.as_str()) == Some(public.as_str()));
-        if !already {
-            events.insert(0, key_event(party, key));
+        match store.registered_key(&negotiation.id, party).map_err(failed)? {
+            Some(registered) if registered == public => {}
+            // A new key must be signed by the registered one, which this command does not hold:
+            // appending it would leave a chain that can never verify again.
+            Some(registered) => {
+                return Err(BadInput(format!(
+                    "--sign {party}=...: `{party}` already signs with key {registered}, not this one ({public}); nothing was written"
+                ))
+                .into());
+            }
+            None => events.insert(0, key_event(party, key)),
         }
     }
     let count = events.len();

@@ -176,6 +176,17 @@ fn a_party_signs_its_own_events() {
     let verified: serde_json::Value = serde_json::from_str(&stdout(&run_in(dir.path(), &["verify", "--json"]))).unwrap();
     assert_eq!(verified["negotiations"][0]["signed"], summary["signed"]);
     assert_eq!(run_in(dir.path(), &["import", &file, "--sign", "XX=ua.key"]).status.code(), Some(2));
+
+    // Signing again with the same key registers nothing new; a second key for UA is refused
+    // (it would need the first key's signature), and the chain still verifies.
+    let again = run_in(dir.path(), &["import", &file, "--sign", "UA=ua.key", "--json"]);
+    let again: serde_json::Value = serde_json::from_str(&stdout(&again)).unwrap();
+    assert_eq!(again["appended"], serde_json::json!(0), "{again}");
+    assert_eq!(run_in(dir.path(), &["keygen", "UA", "-o", "ua2.key"]).status.code(), Some(0));
+    let other = run_in(dir.path(), &["import", &file, "--sign", "UA=ua2.key"]);
+    assert_eq!(other.status.code(), Some(2), "{}", stderr(&other));
+    assert!(stderr(&other).contains("already signs with key"), "{}", stderr(&other));
+    assert_eq!(run_in(dir.path(), &["verify"]).status.code(), Some(0));
 }
 
 #[test]

@@ -10,7 +10,7 @@ use postgres::{Client, NoTls};
 
 use crate::chain::seal_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
-use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, StoreError, now_utc};
+use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, REGISTERED_KEY, StoreError, now_utc, public_key_of};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
 pub const MIGRATIONS: &[(i64, &str)] = &[
@@ -223,6 +223,12 @@ impl EventStore for PgStore {
             folder.apply(seq as u64, row.get(1), row.get(2), Op::from_stored(row.get(3)), Payload::Text(row.get(4))).map_err(fold_error)?;
         }
         Ok(rows.len() as u64)
+    }
+
+    fn registered_key(&mut self, negotiation: &str, party: &str) -> Result<Option<String>, StoreError> {
+        let sql = REGISTERED_KEY.replace("{1}", "$1").replace("{2}", "$2");
+        let row = self.client.query_opt(&sql, &[&negotiation, &party]).map_err(|source| self.error(source))?;
+        Ok(row.and_then(|row| public_key_of(row.get(0))))
     }
 
     fn hash_at(&mut self, negotiation: &str, seq: u64) -> Result<Option<String>, StoreError> {

@@ -13,7 +13,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 
 use crate::chain::seal_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
-use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, StoreError, now_utc};
+use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, REGISTERED_KEY, StoreError, now_utc, public_key_of};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
 pub const MIGRATIONS: &[(i64, &str)] = &[
@@ -222,6 +222,13 @@ impl EventStore for SqliteStore {
             applied += 1;
         }
         Ok(applied)
+    }
+
+    fn registered_key(&mut self, negotiation: &str, party: &str) -> Result<Option<String>, StoreError> {
+        let sql = REGISTERED_KEY.replace("{1}", "?1").replace("{2}", "?2");
+        let payload: Option<String> =
+            self.connection.query_row(&sql, [negotiation, party], |row| row.get(0)).optional().map_err(|source| self.error(source))?;
+        Ok(payload.as_deref().and_then(public_key_of))
     }
 
     fn hash_at(&mut self, negotiation: &str, seq: u64) -> Result<Option<String>, StoreError> {

@@ -60,6 +60,17 @@ pub(crate) const DISTINCT_NEGOTIATIONS: &str = "WITH RECURSIVE held(id) AS (
     SELECT (SELECT MIN(negotiation) FROM events WHERE negotiation > held.id) FROM held WHERE held.id IS NOT NULL
 ) SELECT id FROM held WHERE id IS NOT NULL ORDER BY id";
 
+/// The payload of a party's newest `key` event, in SQL both backends read (`?1`/`$1` differ only
+/// in spelling, so each backend substitutes its own placeholders).
+pub(crate) const REGISTERED_KEY: &str =
+    "SELECT payload FROM events WHERE negotiation = {1} AND kind = 'key' AND key = {2} AND op = 'upsert' ORDER BY seq DESC LIMIT 1";
+
+/// The public key a stored `key` payload names.
+pub(crate) fn public_key_of(payload: &str) -> Option<String> {
+    let payload: serde_json::Value = serde_json::from_str(payload).ok()?;
+    payload.get("public_key")?.as_str().map(str::to_owned)
+}
+
 /// A fold that applies at least this many events leaves a checkpoint behind.
 pub const CHECKPOINT_AFTER: u64 = 1_000;
 
@@ -107,6 +118,9 @@ pub trait EventStore {
     /// Applies the events after `after` (up to and including `up_to`, all when `None`) to `folder`,
     /// straight from the stored text; returns how many it applied.
     fn apply_events(&mut self, negotiation: &str, after: u64, up_to: Option<u64>, folder: &mut Folder) -> Result<u64, StoreError>;
+
+    /// The public key (hex) the newest `key` event of `party` registered, if any.
+    fn registered_key(&mut self, negotiation: &str, party: &str) -> Result<Option<String>, StoreError>;
 
     /// The hash of event `seq`, if there is one.
     fn hash_at(&mut self, negotiation: &str, seq: u64) -> Result<Option<String>, StoreError>;

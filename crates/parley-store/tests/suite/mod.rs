@@ -370,7 +370,11 @@ pub fn signed_events_verify_and_forgeries_do_not(fresh: &dyn Fn() -> Target) {
     import(&mut *store, &negotiation);
     let key = SigningKey::from_bytes(&[7; 32]);
     let head = store.head(&negotiation.id).unwrap().unwrap().0;
+    assert_eq!(store.registered_key(&negotiation.id, "UA").unwrap(), None);
     store.append(&negotiation.id, head, vec![key_event("UA", &key)], Some(("UA", &key))).unwrap();
+    let public = parley_store::chain::hex(&key.verifying_key().to_bytes());
+    assert_eq!(store.registered_key(&negotiation.id, "UA").unwrap(), Some(public));
+    assert_eq!(store.registered_key(&negotiation.id, "RU").unwrap(), None);
     let mut stance = negotiation.stances.iter().find(|stance| stance.party == "UA").unwrap().clone();
     stance.note = "signed".to_owned();
     let new = NewEvent {
