@@ -36,16 +36,29 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
-/// The URL without its password, for messages.
+/// The URL without its password (given as `user:password@` or as a `password=` parameter), for
+/// messages.
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    match rest.split_once('@') {
-        Some((credentials, host)) => match credentials.split_once(':') {
+    let (address, query) = match url.split_once('?') {
+        Some((address, query)) => (address, Some(query)),
+        None => (url, None),
+    };
+    let mut redacted = match address.split_once("://").and_then(|(scheme, rest)| Some((scheme, rest.split_once('@')?))) {
+        Some((scheme, (credentials, host))) => match credentials.split_once(':') {
             Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_owned(),
+            None => address.to_owned(),
         },
-        None => url.to_owned(),
+        None => address.to_owned(),
+    };
+    if let Some(query) = query {
+        let parameters: Vec<String> = query
+            .split('&')
+            .map(|parameter| if parameter.starts_with("password=") { "password=***".to_owned() } else { parameter.to_owned() })
+            .collect();
+        redacted.push('?');
+        redacted.push_str(&parameters.join("&"));
     }
+    redacted
 }
 
 impl PgStore {
@@ -341,5 +354,21 @@ impl EventStore for PgStore {
         }
         transaction.commit().map_err(postgres)?;
         Ok(sealed.into_iter().map(|(event, _)| event).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted_wherever_the_url_puts_them() {
+        for (url, expected) in [
+            ("postgres://u:secret@h:5432/db", "postgres://u:***@h:5432/db"),
+            ("postgres://u@h/db?password=secret&sslmode=disable", "postgres://u@h/db?password=***&sslmode=disable"),
+            ("postgresql://u:a@h/db?application_name=x&password=b", "postgresql://u:***@h/db?application_name=x&password=***"),
+            ("postgres://h/db", "postgres://h/db"),
+        ] {
+            assert_eq!(super::redact(url), expected);
+            assert!(!super::redact(url).contains("secret"));
+        }
     }
 }

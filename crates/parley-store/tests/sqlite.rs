@@ -61,3 +61,14 @@ fn bad_databases_are_refused_untouched() {
     assert!(matches!(error, StoreError::Missing { .. }), "{error}");
     assert!(!dir.path().join("absent.db").exists());
 }
+
+/// The kill -9 test cannot tell synchronous commits from the OS cache (the cache survives the
+/// process); what makes an acknowledged append survive the machine stopping is these settings.
+#[test]
+fn commits_are_synchronous_in_wal_mode() {
+    let target = fresh();
+    let store = SqliteStore::open(Path::new(&target.url), true).unwrap();
+    let synchronous: i64 = store.connection().pragma_query_value(None, "synchronous", |row| row.get(0)).unwrap();
+    let journal: String = store.connection().pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
+    assert_eq!((synchronous, journal.as_str()), (2, "wal"), "synchronous = FULL, journal_mode = WAL");
+}
