@@ -233,7 +233,9 @@ pub fn changes(current: Option<&Negotiation>, wanted: &Negotiation) -> Vec<NewEv
         }
     }
     let kept: std::collections::HashSet<(&str, &str)> = after.iter().map(|entity| (entity.kind, entity.key.as_str())).collect();
-    for entity in before.into_iter().filter(|entity| !kept.contains(&(entity.kind, entity.key.as_str()))) {
+    // Dependents go first (a party's stances before the party), so that the state after every
+    // event of the import is one a scenario file can hold.
+    for entity in before.into_iter().rev().filter(|entity| !kept.contains(&(entity.kind, entity.key.as_str()))) {
         events.push(NewEvent { kind: entity.kind.to_owned(), key: entity.key, op: Op::Delete, actor: entity.actor, payload: Json::Null });
     }
     events
