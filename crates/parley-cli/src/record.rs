@@ -30,9 +30,12 @@ fn open(db: &str, create: bool) -> Result<Box<dyn EventStore>> {
     parley_store::open(db, create).map_err(failed)
 }
 
-/// Picks the negotiation: the one named, or the only one the database holds.
+/// Picks the negotiation: the one named (which must be there), or the only one the database holds.
 fn choose(store: &mut dyn EventStore, wanted: Option<&str>) -> Result<String> {
     if let Some(wanted) = wanted {
+        if store.head(wanted).map_err(failed)?.is_none() {
+            return Err(failed(store.unknown(wanted)));
+        }
         return Ok(wanted.to_owned());
     }
     let held = store.negotiations().map_err(failed)?;
@@ -133,10 +136,18 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
     let mut store = open(&args.store.db, false)?;
     let id = choose(&mut *store, args.negotiation.as_deref())?;
     let mut events = store.events(&id).map_err(failed)?;
-    // The viewer's rights come from the same events, folded: one read of the log.
-    let negotiation = parley_store::fold(&events, None)
+    // The viewer's rights depend only on who the parties are and which are mediators: fold just
+    // those events (of the ones already read) rather than the whole history.
+    let mut roles = parley_store::event::Folder::new();
+    for event in events.iter().filter(|event| matches!(event.kind.as_str(), "negotiation" | "party")) {
+        roles
+            .apply(event.seq, &event.kind, &event.key, event.op, parley_store::event::Payload::Json(&event.payload))
+            .map_err(|source| failed(StoreError::Fold { negotiation: id.clone(), source }))?;
+    }
+    let negotiation = roles
+        .finish()
         .map_err(|source| failed(StoreError::Fold { negotiation: id.clone(), source }))?
-        .ok_or_else(|| BadInput(format!("no negotiation `{id}` in {}", store.location())))?;
+        .ok_or_else(|| failed(store.unknown(&id)))?;
     let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
     // Every hash from the first hidden event on covers hidden content (each hash covers the one
     // before it), and with all other fields shown, any of them — or a signature over one — would
@@ -185,7 +196,8 @@ fn may_see(viewer: &parley_core::visibility::Viewer, negotiation: &Negotiation, 
         return true;
     }
     let owner = event.payload.get("party").and_then(|party| party.as_str()).unwrap_or(&event.actor);
-    let visibility = event.payload.get("visibility").and_then(|value| serde_json::from_value(value.clone()).ok());
+    let visibility =
+        event.payload.get("visibility").and_then(|value| <parley_core::model::Visibility as serde::Deserialize>::deserialize(value).ok());
     // A deletion carries no payload: its key alone may name a private entity.
     match visibility {
         Some(visibility) => viewer.may_see(negotiation, owner, visibility),

@@ -123,6 +123,7 @@ fn an_imported_scenario_answers_as_the_file_does() {
         assert_eq!(shown[first_hidden - 1]["hash"], full[first_hidden - 1]["hash"], "hashes before it cover nothing hidden");
         let plain = run_in(dir.path(), &["log", "--viewer", viewer]);
         assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+        assert!(stdout(&plain).contains("hidden") && !stdout(&plain).contains("ru-troop-cap"), "{}", stdout(&plain));
         assert!(text.contains("ua-no-withdrawal"), "public red lines stay visible");
         let status = run_in(dir.path(), &["status", "--db", "parley.db", "--viewer", viewer, "--json"]);
         assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
@@ -230,9 +231,31 @@ fn several_negotiations_need_a_choice_and_bad_keys_are_refused() {
     let bogus = run_in(dir.path(), &["log", "--negotiation", "dockworkers-2026", "--kind", "stances"]);
     assert_eq!(bogus.status.code(), Some(2));
     assert!(stderr(&bogus).contains("red-line"), "lists the kinds: {}", stderr(&bogus));
-    let unknown = run_in(dir.path(), &["log", "--negotiation", "nope"]);
-    assert_eq!(unknown.status.code(), Some(2));
-    assert!(stderr(&unknown).contains("no negotiation `nope`"), "{}", stderr(&unknown));
+    // An unknown negotiation is named, with those the database holds, whatever the command.
+    for args in [
+        vec!["log", "--negotiation", "nope"],
+        vec!["export", "nope", "--up-to", "5"],
+        vec!["status", "--db", "parley.db", "--negotiation", "nope"],
+    ] {
+        let unknown = run_in(dir.path(), &args);
+        assert_eq!(unknown.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&unknown).contains("no negotiation `nope`") && stderr(&unknown).contains("dockworkers-2026"),
+            "{}",
+            stderr(&unknown)
+        );
+    }
+    // --up-to must name an event of the log.
+    for up_to in ["0", "100000"] {
+        let out_of_range = run_in(dir.path(), &["export", "dockworkers-2026", "--up-to", up_to]);
+        assert_eq!(out_of_range.status.code(), Some(2), "{}", stderr(&out_of_range));
+        assert!(stderr(&out_of_range).contains("has events #1 to #"), "{}", stderr(&out_of_range));
+    }
+    // One event before the end of an import (its last demand) is a state of its own, and partial.
+    let head = stdout(&run_in(dir.path(), &["log", "--negotiation", "dockworkers-2026"])).lines().count();
+    let early = run_in(dir.path(), &["export", "dockworkers-2026", "--up-to", &(head - 1).to_string()]);
+    assert_eq!(early.status.code(), Some(0), "{}", stderr(&early));
+    assert!(stdout(&early).contains("# A partial record"), "{}", stdout(&early));
 
     let counts = |dir: &std::path::Path| -> serde_json::Value {
         let report: serde_json::Value = serde_json::from_str(&stdout(&run_in(dir, &["verify", "--json"]))).unwrap();

@@ -172,13 +172,19 @@ pub trait EventStore {
     fn negotiation(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Negotiation, StoreError> {
         match self.fold(negotiation, up_to) {
             Ok(Some(found)) => Ok(found),
-            Ok(None) => {
-                let known = self.negotiations()?;
-                let hint = if known.is_empty() { " (it holds none)".to_owned() } else { format!(" (it holds: {})", known.join(", ")) };
-                Err(StoreError::UnknownNegotiation { negotiation: negotiation.to_owned(), location: self.location().to_owned(), hint })
-            }
+            Ok(None) => Err(self.unknown(negotiation)),
             Err(error) => Err(error),
         }
+    }
+
+    /// The error for a negotiation the store does not hold, naming those it does.
+    fn unknown(&mut self, negotiation: &str) -> StoreError {
+        let hint = match self.negotiations() {
+            Ok(known) if known.is_empty() => " (it holds none)".to_owned(),
+            Ok(known) => format!(" (it holds: {})", known.join(", ")),
+            Err(_) => String::new(),
+        };
+        StoreError::UnknownNegotiation { negotiation: negotiation.to_owned(), location: self.location().to_owned(), hint }
     }
 }
 
