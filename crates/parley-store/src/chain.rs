@@ -109,19 +109,9 @@ mod tests {
     }
 }
 
-/// Completes new events into chained, optionally signed events after `head` (seq, hash).
-pub fn seal(
-    negotiation: &str,
-    head: Option<(u64, String)>,
-    events: Vec<NewEvent>,
-    recorded_at: &str,
-    signer: Option<(&str, &SigningKey)>,
-) -> Vec<Event> {
-    seal_for_storage(negotiation, head, events, recorded_at, signer).into_iter().map(|(event, _)| event).collect()
-}
-
-/// [`seal`], with each event's payload as the JSON text to store (the text its hash covers, so a
-/// backend need not serialise the payload a second time).
+/// Completes new events into chained, optionally signed events after `head` (seq, hash), each with
+/// its payload as the JSON text to store (the text its hash covers, so a backend need not
+/// serialise the payload a second time).
 pub fn seal_for_storage(
     negotiation: &str,
     head: Option<(u64, String)>,

@@ -10,7 +10,7 @@ use postgres::{Client, NoTls};
 
 use crate::chain::seal_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
-use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, REGISTERED_KEY, StoreError, now_utc, public_key_of};
+use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, REGISTERED_KEY, StoreError, clamp, now_utc, public_key_of};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
 pub const MIGRATIONS: &[(i64, &str)] = &[
@@ -20,7 +20,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
 ];
 
 /// The schema version this build writes (the same numbering as SQLite's).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 /// Serialises migrations across processes (an arbitrary constant key).
 const MIGRATION_LOCK: i64 = 0x7061_726c_6579;
@@ -150,11 +150,6 @@ pub fn insert_statement(rows: usize) -> String {
         sql.push(')');
     }
     sql
-}
-
-/// A sequence number as PostgreSQL's `BIGINT` (which no real log reaches the end of).
-fn clamp(seq: u64) -> i64 {
-    seq.min(i64::MAX as u64) as i64
 }
 
 fn checkpoint_row(row: &postgres::Row) -> Checkpoint {

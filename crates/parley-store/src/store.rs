@@ -71,6 +71,12 @@ pub(crate) fn public_key_of(payload: &str) -> Option<String> {
     payload.get("public_key")?.as_str().map(str::to_owned)
 }
 
+/// A sequence number as a database integer (SQLite's and PostgreSQL's are both i64; no real log
+/// reaches the end of either).
+pub(crate) fn clamp(seq: u64) -> i64 {
+    seq.min(i64::MAX as u64) as i64
+}
+
 /// A fold that applies at least this many events leaves a checkpoint behind.
 pub const CHECKPOINT_AFTER: u64 = 1_000;
 

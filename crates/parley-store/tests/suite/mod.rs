@@ -392,7 +392,7 @@ pub fn signed_events_verify_and_forgeries_do_not(fresh: &dyn Fn() -> Target) {
     let mut events = store.events(&negotiation.id).unwrap();
     let last = events.len() - 1;
     events[last].payload["note"] = serde_json::json!("forged");
-    let resealed = parley_store::chain::seal(
+    let resealed = parley_store::chain::seal_for_storage(
         &negotiation.id,
         Some((events[last - 1].seq, events[last - 1].hash.clone())),
         vec![NewEvent {
@@ -405,7 +405,7 @@ pub fn signed_events_verify_and_forgeries_do_not(fresh: &dyn Fn() -> Target) {
         &events[last].recorded_at,
         None,
     );
-    let mut forged = resealed[0].clone();
+    let mut forged = resealed[0].0.clone();
     forged.signature = events[last].signature.clone();
     events[last] = forged;
     let error = verify(&events).unwrap_err();
