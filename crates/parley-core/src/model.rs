@@ -400,13 +400,15 @@ pub enum Visibility {
 
 /// A hard constraint a party holds over one or more issues.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(try_from = "StoredRedLine")]
 pub struct RedLine {
     pub id: String,
     pub party: String,
     /// The constraint as written.
     pub expression: String,
-    /// Parsed from `expression`; not serialised (readers re-parse it).
-    #[serde(skip)]
+    /// Parsed from `expression`; not serialised: reading a red line parses `expression` again, and
+    /// fails when it does not parse (a red line must never read back as one that always holds).
+    #[serde(skip_serializing)]
     pub expr: Expr,
     pub description: String,
     pub visibility: Visibility,
@@ -415,6 +417,29 @@ pub struct RedLine {
     /// When the party dropped it, if it did.
     pub until: Option<Moment>,
     pub source: String,
+}
+
+/// A red line as serialised: everything but the parsed expression.
+#[derive(Deserialize)]
+struct StoredRedLine {
+    id: String,
+    party: String,
+    expression: String,
+    description: String,
+    visibility: Visibility,
+    since: Moment,
+    until: Option<Moment>,
+    source: String,
+}
+
+impl TryFrom<StoredRedLine> for RedLine {
+    type Error = String;
+
+    fn try_from(stored: StoredRedLine) -> Result<RedLine, String> {
+        let StoredRedLine { id, party, expression, description, visibility, since, until, source } = stored;
+        let expr = Expr::parse(&expression).map_err(|error| format!("red line `{id}`: expression does not parse: {error}"))?;
+        Ok(RedLine { id, party, expression, expr, description, visibility, since, until, source })
+    }
 }
 
 /// How a party values the issues: `u = Σ weight · evaluation(value)`, evaluations in [0, 1].

@@ -76,3 +76,18 @@ fn printed_strings_holding_quotes_parse_back() {
         assert_eq!(again.to_string(), printed, "{text}");
     }
 }
+
+/// A red line read back from JSON kept a default expression that always holds; reading now parses
+/// the expression again, and refuses one that does not parse.
+#[test]
+fn red_lines_read_back_with_their_expression_or_not_at_all() {
+    let negotiation = scenario::parse(include_str!("../../../scenarios/ukraine-2025.toml")).unwrap().negotiation;
+    for red_line in &negotiation.red_lines {
+        let json = serde_json::to_string(red_line).unwrap();
+        let again: parley_core::model::RedLine = serde_json::from_str(&json).unwrap();
+        assert_eq!(again.expr, red_line.expr, "{}", red_line.id);
+        let broken = json.replace(&serde_json::to_string(&red_line.expression).unwrap(), "\"troop_cap <=\"");
+        let error = serde_json::from_str::<parley_core::model::RedLine>(&broken).unwrap_err();
+        assert!(error.to_string().contains("does not parse"), "{error}");
+    }
+}

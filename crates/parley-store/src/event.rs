@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use parley_core::expr::Expr;
 use parley_core::model::{Demand, Item, Negotiation, Party, Preference, RedLine, Round, Stance, Statement};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -475,15 +474,7 @@ impl Folder {
     /// The negotiation, or `None` when no header event has been applied.
     pub fn finish(self) -> Result<Option<Negotiation>, FoldError> {
         let Some(header) = self.header else { return Ok(None) };
-        let mut red_lines = self.red_lines.values();
-        for red_line in &mut red_lines {
-            red_line.expr = Expr::parse(&red_line.expression).map_err(|error| FoldError {
-                seq: 0,
-                kind: "red-line".to_owned(),
-                key: red_line.id.clone(),
-                message: format!("stored expression does not parse: {error}"),
-            })?;
-        }
+        let red_lines = self.red_lines.values();
         let mut items = self.items.values();
         items.sort_by_key(|item| item.number);
         let mut negotiation = Negotiation {
