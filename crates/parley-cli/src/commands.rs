@@ -65,9 +65,9 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
             let source = crate::analysis::load_problem(problem.path.as_deref(), &problem.as_of, &problem.viewer, problem.parties.clone())?;
             let options = crate::simulation::SimulateOptions {
                 agents: crate::simulation::parse_agents(&args.agents)?,
-                protocol: crate::simulation::parse_protocol(&args.session.protocol)?,
+                protocol: args.session.protocol,
                 rounds: args.session.rounds,
-                time_limit: crate::simulation::time_limit(args.session.time_limit)?,
+                time_limit: args.session.time_limit,
                 seed: args.session.seed,
                 json: args.json,
                 trace: args.trace,
@@ -96,8 +96,8 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
                 agents,
                 repetitions: args.reps,
                 rounds: args.session.rounds,
-                time_limit: crate::simulation::time_limit(args.session.time_limit)?,
-                protocol: crate::simulation::parse_protocol(&args.session.protocol)?,
+                time_limit: args.session.time_limit,
+                protocol: args.session.protocol,
                 self_play: !args.no_self_play,
                 rotate: !args.no_rotate,
                 seed: args.session.seed,

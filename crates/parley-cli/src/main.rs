@@ -321,14 +321,14 @@ struct KeygenArgs {
 #[derive(Debug, Args)]
 struct SessionArgs {
     /// The protocol: `alternating` (offers in turn) or `single-text` (a mediator's text).
-    #[arg(long, default_value = "alternating")]
-    protocol: String,
-    /// The deadline, in rounds.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value = "alternating", value_parser = simulation::parse_protocol)]
+    protocol: parley_sim::session::Protocol,
+    /// The deadline, in rounds (at least 1).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     rounds: u32,
     /// A wall-clock deadline in seconds besides the rounds (results then depend on speed).
-    #[arg(long, value_name = "SECONDS")]
-    time_limit: Option<f64>,
+    #[arg(long, value_name = "SECONDS", value_parser = simulation::parse_time_limit)]
+    time_limit: Option<std::time::Duration>,
     /// Seed for agents that draw random numbers (a tournament derives one per negotiation).
     #[arg(long, default_value_t = 0)]
     seed: u64,

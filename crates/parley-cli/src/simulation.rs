@@ -21,11 +21,12 @@ pub fn parse_agents(names: &[String]) -> Result<Vec<AgentKind>> {
     names.iter().map(|name| name.parse::<AgentKind>().map_err(|error| BadInput(error.to_string()).into())).collect()
 }
 
-pub fn parse_protocol(text: &str) -> Result<Protocol> {
+/// A `--protocol` (read by clap, so a bad one is a usage error, exit 2, before anything loads).
+pub fn parse_protocol(text: &str) -> Result<Protocol, String> {
     match text {
         "alternating" | "alternating-offers" | "sao" => Ok(Protocol::AlternatingOffers),
         "single-text" | "mediator" | "snt" => Ok(Protocol::SingleText),
-        other => Err(BadInput(format!("unknown protocol `{other}` (expected alternating or single-text)")).into()),
+        other => Err(format!("unknown protocol `{other}` (expected alternating or single-text)")),
     }
 }
 
@@ -36,12 +37,11 @@ pub fn reference(problem: &Problem) -> Option<Reference> {
     Some(Reference { frontier, solutions })
 }
 
-/// A `--time-limit` in seconds: positive and finite.
-pub fn time_limit(seconds: Option<f64>) -> Result<Option<std::time::Duration>> {
-    match seconds {
-        None => Ok(None),
-        Some(seconds) if seconds.is_finite() && seconds > 0.0 => Ok(Some(std::time::Duration::from_secs_f64(seconds))),
-        Some(seconds) => Err(BadInput(format!("--time-limit {seconds}: expected a positive number of seconds")).into()),
+/// A `--time-limit` in seconds: positive and finite (read by clap, like `--protocol`).
+pub fn parse_time_limit(text: &str) -> Result<std::time::Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds < 1e9 => Ok(std::time::Duration::from_secs_f64(seconds)),
+        _ => Err(format!("`{text}` is not a positive number of seconds")),
     }
 }
 
@@ -201,6 +201,15 @@ pub struct TournamentOptions {
 }
 
 pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOptions, out: &mut dyn Write) -> Result<()> {
+    // The cheap checks before any scenario's reference frontier is computed.
+    for source in &sources {
+        if source.problem.parties.len() < 2 {
+            return Err(BadInput(format!("scenario {} has fewer than two parties", source.name)).into());
+        }
+        if source.problem.space.issues.is_empty() {
+            return Err(BadInput(format!("scenario {} has no open issues to negotiate", source.name)).into());
+        }
+    }
     let scenarios: Vec<Scenario> = sources
         .into_iter()
         .map(|source| {
@@ -208,18 +217,6 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
             Scenario::new(source.name, source.problem, reference)
         })
         .collect();
-    for scenario in &scenarios {
-        if scenario.problem.parties.len() < 2 {
-            return Err(BadInput(format!("scenario {} has fewer than two parties", scenario.name)).into());
-        }
-        if scenario.problem.space.issues.is_empty() {
-            return Err(BadInput(format!("scenario {} has no open issues to negotiate", scenario.name)).into());
-        }
-    }
-    if options.config.rounds == 0 {
-        return Err(BadInput("--rounds must be at least 1".to_owned()).into());
-    }
-    let total = tournament::jobs(&options.config, &scenarios).len();
     let interactive = std::io::stderr().is_terminal();
     let progress = |done: usize, of: usize| {
         if interactive && (done == of || done % 64 == 0) {
@@ -235,20 +232,21 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
     let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads.unwrap_or(0)).build().context("starting worker threads")?;
     let result = pool.install(|| tournament::run(&options.config, &scenarios, &progress));
     let seconds = started.elapsed().as_secs_f64();
-    write_results(&result, &options.output)?;
+    let ranking = write_results(&result, &options.output)?;
     writeln!(
         out,
         "{} negotiations ({} in the whole tournament) in {seconds:.3} s: {:.0} negotiations per second",
         result.results.len(),
-        total,
+        result.total_jobs,
         result.results.len() as f64 / seconds.max(1e-9)
     )?;
-    print_ranking(&result, out)?;
+    out.write_all(&ranking)?;
     writeln!(out, "Results in {}", options.output.display())?;
     Ok(())
 }
 
-pub fn write_results(result: &TournamentResult, directory: &Path) -> Result<()> {
+/// Writes results.json, results.csv and ranking.txt; returns the ranking's text.
+pub fn write_results(result: &TournamentResult, directory: &Path) -> Result<Vec<u8>> {
     std::fs::create_dir_all(directory).with_context(|| format!("creating {}", directory.display()))?;
     let mut json = serde_json::to_string_pretty(result)?;
     json.push('\n');
@@ -293,7 +291,7 @@ pub fn write_results(result: &TournamentResult, directory: &Path) -> Result<()> 
     let mut ranking = Vec::new();
     print_ranking(result, &mut ranking)?;
     write_atomically(&directory.join("ranking.txt"), &ranking)?;
-    Ok(())
+    Ok(ranking)
 }
 
 pub fn print_ranking(result: &TournamentResult, out: &mut dyn Write) -> Result<()> {
@@ -337,9 +335,9 @@ pub fn merge_command(inputs: &[PathBuf], output: &Path, out: &mut dyn Write) -> 
         shards.push(shard);
     }
     let merged = tournament::merge(shards).map_err(|error| BadInput(error.to_string()))?;
-    write_results(&merged, output)?;
+    let ranking = write_results(&merged, output)?;
     writeln!(out, "merged {} negotiations into {}", merged.results.len(), output.display())?;
-    print_ranking(&merged, out)?;
+    out.write_all(&ranking)?;
     Ok(())
 }
 

@@ -393,3 +393,33 @@ fn simulate_names_the_party_that_walked_away() {
     }
     assert!(walked > 0, "random agents walk away 10% of the time");
 }
+
+/// Every simulation argument a user can get wrong is refused with exit 2 and a message naming it,
+/// before anything is computed.
+#[test]
+fn bad_simulation_arguments_exit_2() {
+    let file = scenario("dockworkers-2026.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let not_results = dir.path().join("notes.json");
+    std::fs::write(&not_results, "{\"hello\": 1}").unwrap();
+    let not_trace = dir.path().join("trace.csv");
+    std::fs::write(&not_trace, "a,b\n1,2\n").unwrap();
+    for (args, expected) in [
+        (vec!["simulate", &file, "--agents", "boulware,conceder", "--time-limit=-1"], "is not a positive number of seconds"),
+        (vec!["simulate", &file, "--agents", "boulware,conceder", "--time-limit", "0"], "is not a positive number of seconds"),
+        (vec!["simulate", &file, "--agents", "boulware,conceder", "--time-limit", "soon"], "is not a positive number of seconds"),
+        (vec!["simulate", &file, "--agents", "boulware,conceder", "--protocol", "auction"], "unknown protocol `auction`"),
+        (vec!["tournament", "--agents", "boulware", "--scenarios", &file, "--rounds", "0", "-o", out], "--rounds"),
+        (vec!["tournament", "--agents", "boulware", "--scenarios", &file, "--shard", "3/2", "-o", out], "expected I/N with 0 <= I < N"),
+        (vec!["tournament", "--agents", "boulware", "--scenarios", &file, "--shard", "x", "-o", out], "expected I/N with 0 <= I < N"),
+        (vec!["merge", not_results.to_str().unwrap(), "-o", out], "not a tournament result"),
+        (vec!["plot-trace", not_trace.to_str().unwrap(), "-o", out], "not a trace"),
+    ] {
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
+    }
+    assert!(!dir.path().join("out").exists(), "nothing was written");
+}
