@@ -2,6 +2,7 @@
 //! — where NegMAS 0.16.0 has the same agent — decides exactly as NegMAS does
 //! (`docs/simulation.md` gives the rules and the few deliberate differences).
 
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -104,14 +105,17 @@ enum State {
     },
     TitForTat {
         inverse: Arc<Inverse>,
-        partner_offer: Option<Outcome>,
+        /// The agent's utility of the partner's last offer.
+        partner_utility: Option<f64>,
         walk: Option<usize>,
     },
     Micro {
         inverse: Arc<Inverse>,
+        /// How many outcomes it has offered: its offers are the first `next` of its inverse
+        /// (distinct, and only rational ones are offered), so they need no list of their own.
         next: usize,
-        sent: Vec<Outcome>,
-        received: Vec<Outcome>,
+        /// The distinct offers received (only their number matters).
+        received: HashSet<Outcome>,
     },
     Hardliner {
         best: Outcome,
@@ -135,8 +139,8 @@ impl Agent {
             AgentKind::Conceder => time_based(0.25, 1e-4, true)?,
             // NegMAS's AspirationNegotiator: a Boulware curve, tolerance 1e-3, all outcomes listed.
             AgentKind::Aspiration => time_based(4.0, 1e-3, false)?,
-            AgentKind::TitForTat => State::TitForTat { inverse: cache.get(problem, party, false)?, partner_offer: None, walk: None },
-            AgentKind::Micro => State::Micro { inverse: cache.get(problem, party, true)?, next: 0, sent: Vec::new(), received: Vec::new() },
+            AgentKind::TitForTat => State::TitForTat { inverse: cache.get(problem, party, false)?, partner_utility: None, walk: None },
+            AgentKind::Micro => State::Micro { inverse: cache.get(problem, party, true)?, next: 0, received: HashSet::new() },
             AgentKind::Hardliner => {
                 let inverse = cache.get(problem, party, false)?;
                 let (best_utility, best) = inverse.outcome_at(0).expect("a space has outcomes");
@@ -159,13 +163,13 @@ impl Agent {
                 let (lo, hi) = time_range(*exponent, *tolerance, *low, *high, turn.time);
                 Response::from_accept(lo <= utility && utility <= hi)
             }
-            State::TitForTat { inverse, partner_offer, walk } => {
-                *partner_offer = Some(offer.to_vec());
+            State::TitForTat { inverse, partner_utility, walk } => {
+                *partner_utility = Some(utility);
                 let concession = tit_for_tat_concession(inverse, walk, self.reservation, utility, turn.round);
                 Response::from_accept(normalised(inverse, self.reservation, utility) >= 1.0 - concession)
             }
-            State::Micro { inverse, next, sent, received } => {
-                let ready = sent.len() <= received.len();
+            State::Micro { inverse, next, received } => {
+                let ready = *next <= received.len();
                 let mine = if ready {
                     inverse.outcome_at(*next).map(|(utility, _)| utility)
                 } else if *next > 0 {
@@ -203,9 +207,8 @@ impl Agent {
                 // With nothing near the range, NegMAS falls back to the best outcome.
                 Some(inverse.worst_in(lo, hi).or_else(|| inverse.outcome_at(0)).map(|(_, outcome)| outcome).expect("a space has outcomes"))
             }
-            State::TitForTat { inverse, partner_offer, walk } => {
-                let partner_utility = partner_offer.as_ref().map(|offer| turn.problem.parties[self.party].utility.evaluate(offer));
-                let concession = match partner_utility {
+            State::TitForTat { inverse, partner_utility, walk } => {
+                let concession = match *partner_utility {
                     Some(utility) => tit_for_tat_concession(inverse, walk, self.reservation, utility, turn.round),
                     // Opening: no partner offer, no concession (but the walk still advances).
                     None => clean(tit_for_tat_raw(inverse, walk, self.reservation, 0.0, turn.round)),
@@ -215,19 +218,16 @@ impl Agent {
                 let (lo, hi) = (target * range + inverse.min(), 1.0 * range + inverse.min());
                 Some(inverse.worst_in(lo, hi).or_else(|| inverse.outcome_at(0)).map(|(_, outcome)| outcome).expect("a space has outcomes"))
             }
-            State::Micro { inverse, next, sent, received } => {
-                let ready = sent.len() <= received.len();
+            State::Micro { inverse, next, received } => {
+                let ready = *next <= received.len();
                 match inverse.outcome_at(*next) {
                     Some((utility, outcome)) if utility >= self.reservation && ready => {
                         *next += 1;
-                        if !sent.contains(&outcome) {
-                            sent.push(outcome.clone());
-                        }
                         Some(outcome)
                     }
-                    _ if sent.is_empty() => None,
+                    _ if *next == 0 => None,
                     // Repeat one of its own offers at random.
-                    _ => Some(sent[turn.rng.below(sent.len() as u64) as usize].clone()),
+                    _ => inverse.outcome_at(turn.rng.below(*next as u64) as usize).map(|(_, outcome)| outcome),
                 }
             }
             State::Hardliner { best, .. } => Some(best.clone()),
@@ -241,8 +241,8 @@ impl Agent {
     /// Told of another party's offer as it is made.
     pub fn observe(&mut self, offer: &[u32]) {
         if let State::Micro { received, .. } = &mut self.state {
-            if !received.iter().any(|known| known == offer) {
-                received.push(offer.to_vec());
+            if !received.contains(offer) {
+                received.insert(offer.to_vec());
             }
         }
     }
