@@ -25,6 +25,7 @@ use std::fmt;
 use parley_core::diagnostic::LineIndex;
 
 use crate::space::{Additive, IssueSpace, Label, OutcomeSpace, Party, Problem, Rectangle, Rectangles, Utility};
+use crate::xml::escape;
 use crate::xml::{self, Element};
 
 /// A file's name (for messages) and text.
@@ -707,8 +708,4 @@ pub fn export(problem: &Problem, domain_name: &str) -> Result<Exported, ExportEr
         profiles.push((party.name.clone(), text));
     }
     Ok(Exported { domain, profiles })
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -154,10 +154,7 @@ fn panel(
     }
 }
 
-/// Text made safe for SVG/XML content and attribute values.
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+pub use crate::xml::escape;
 
 /// Up to `count` outcomes' utility vectors, sampled deterministically (all of them when fewer).
 pub fn sample_utilities(problem: &Problem, count: usize) -> Vec<Vec<f64>> {

@@ -113,6 +113,11 @@ fn element(start: &BytesStart<'_>, offset: usize) -> Result<Element, XmlError> {
     Ok(Element { name, attributes, children: Vec::new(), offset })
 }
 
+/// Text made safe for XML (and SVG) content and attribute values.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
