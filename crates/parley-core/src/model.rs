@@ -93,6 +93,40 @@ impl Negotiation {
     }
 }
 
+/// An enumeration written in scenario files (and JSON) as one of a fixed set of words: the reader
+/// accepts exactly these, and the writer writes them.
+pub trait Keyword: Copy + 'static {
+    /// Every value, in the order the format documents them.
+    const ALL: &'static [Self];
+    /// The word for this value.
+    fn keyword(self) -> &'static str;
+}
+
+macro_rules! keywords {
+    ($type:ident { $($variant:ident => $word:literal),+ $(,)? }) => {
+        impl Keyword for $type {
+            const ALL: &'static [Self] = &[$($type::$variant),+];
+            fn keyword(self) -> &'static str {
+                match self {
+                    $($type::$variant => $word),+
+                }
+            }
+        }
+    };
+}
+
+keywords!(Role { Mediator => "mediator", Principal => "principal", Stakeholder => "stakeholder", Observer => "observer" });
+keywords!(RoundKind { Meeting => "meeting", Shuttle => "shuttle", PublishedText => "published-text" });
+keywords!(Visibility { Public => "public", Mediator => "mediator", Private => "private" });
+keywords!(Attribution { Named => "named", Anonymous => "anonymous" });
+
+impl Keyword for Position {
+    const ALL: &'static [Self] = &Position::ALL;
+    fn keyword(self) -> &'static str {
+        Position::keyword(self)
+    }
+}
+
 /// Someone at (or around) the table.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Party {

@@ -33,8 +33,8 @@ use crate::date::Date;
 use crate::diagnostic::{Diagnostic, LineIndex, Severity, suggest};
 use crate::expr::Expr;
 use crate::model::{
-    Attribution, Claim, ClaimKind, Demand, Issue, IssueKind, IssuePreference, Item as FrameworkItem, Member, Moment, Negotiation, Party,
-    Position, Preference, RedLine, Revision, Role, Round, RoundKind, Stance, Statement, Valuation, Value, Visibility,
+    Attribution, Claim, ClaimKind, Demand, Issue, IssueKind, IssuePreference, Item as FrameworkItem, Keyword, Member, Moment, Negotiation,
+    Party, Preference, RedLine, Revision, Role, Round, RoundKind, Stance, Statement, Valuation, Value, Visibility,
 };
 use crate::timeline::{Instant, Timeline};
 
@@ -145,20 +145,6 @@ const TABLE_PREFERENCE_FIELDS: &[&str] = &["weight", "values"];
 const SUBSET_PREFERENCE_FIELDS: &[&str] = &["weight", "empty", "elements"];
 const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "visibility", "source"];
 
-const ROLES: &[(&str, Role)] =
-    &[("mediator", Role::Mediator), ("principal", Role::Principal), ("stakeholder", Role::Stakeholder), ("observer", Role::Observer)];
-const ROUND_KINDS: &[(&str, RoundKind)] =
-    &[("meeting", RoundKind::Meeting), ("shuttle", RoundKind::Shuttle), ("published-text", RoundKind::PublishedText)];
-const POSITIONS: &[(&str, Position)] = &[
-    ("accepts", Position::Accepts),
-    ("accepts-with-reservations", Position::AcceptsWithReservations),
-    ("undecided", Position::Undecided),
-    ("opposes", Position::Opposes),
-    ("red-line", Position::RedLine),
-];
-const VISIBILITIES: &[(&str, Visibility)] =
-    &[("public", Visibility::Public), ("mediator", Visibility::Mediator), ("private", Visibility::Private)];
-const ATTRIBUTIONS: &[(&str, Attribution)] = &[("named", Attribution::Named), ("anonymous", Attribution::Anonymous)];
 const ISSUE_KINDS: &[&str] = &["choice", "integer", "real", "subset", "yes-no"];
 const CLAIM_KINDS: &[&str] = &["accepts", "item-agreed", "stance", "differences-minor", "progress"];
 
@@ -455,16 +441,21 @@ fn opt_string_list(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Optio
     Some(strings)
 }
 
-fn keyword<T: Copy>(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, choices: &[(&str, T)]) -> Option<T> {
+fn keyword<T: Keyword>(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str) -> Option<T> {
     let value = opt_str(cx, fields, key)?;
-    match choices.iter().find(|(word, _)| word == value.get_ref()) {
-        Some((_, choice)) => Some(*choice),
+    match T::ALL.iter().find(|choice| choice.keyword() == *value.get_ref()) {
+        Some(choice) => Some(*choice),
         None => {
-            let words: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
+            let words: Vec<&str> = T::ALL.iter().map(|choice| choice.keyword()).collect();
             cx.error(fields.path_of(key), value.span(), unknown_keyword(key, value.get_ref(), &words));
             None
         }
     }
+}
+
+/// A keyword field that may be left out, meaning `default`.
+fn keyword_or<T: Keyword>(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, default: T) -> Option<T> {
+    if fields.has(key) { keyword(cx, fields, key) } else { Some(default) }
 }
 
 fn unknown_keyword(key: &str, value: &str, words: &[&str]) -> String {
@@ -766,8 +757,7 @@ fn read_parties(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Vec<Party> {
     for fields in tables(cx, root, "parties", PARTY_FIELDS) {
         fields.finish(cx);
         let id = req_id(cx, &fields, "id", "party");
-        let role =
-            required(cx, &fields, "role", "one of: mediator, principal, stakeholder, observer", |cx| keyword(cx, &fields, "role", ROLES));
+        let role = required(cx, &fields, "role", "one of: mediator, principal, stakeholder, observer", |cx| keyword(cx, &fields, "role"));
         let name = opt_string(cx, &fields, "name");
         let description = text(cx, &fields, "description");
         let mut member_ids = Registry::new("member");
@@ -927,7 +917,7 @@ fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str]) -> Ve
         if date.is_none() && !fields.has("date") && !planned {
             missing(cx, &fields, "date", "the day the round took place; only `planned = true` rounds may omit it");
         }
-        let kind = if fields.has("kind") { keyword(cx, &fields, "kind", ROUND_KINDS) } else { Some(RoundKind::Meeting) };
+        let kind = keyword_or(cx, &fields, "kind", RoundKind::Meeting);
         let participants = opt_string_list(cx, &fields, "participants").unwrap_or_default();
         for (index, participant) in participants.iter().enumerate() {
             check_ref(cx, format!("{}[{index}]", fields.path_of("participants")), participant, "party", party_ids.iter().copied());
@@ -1192,9 +1182,9 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
             .filter(|party| refs.party(cx, || fields.path_of("party"), party));
         let position =
             required(cx, &fields, "position", "one of: accepts, accepts-with-reservations, undecided, opposes, red-line", |cx| {
-                keyword(cx, &fields, "position", POSITIONS)
+                keyword(cx, &fields, "position")
             });
-        let visibility = if fields.has("visibility") { keyword(cx, &fields, "visibility", VISIBILITIES) } else { Some(Visibility::Public) };
+        let visibility = keyword_or(cx, &fields, "visibility", Visibility::Public);
         let moment = refs.moment(cx, &fields, true);
 
         // `item = N` or `items = [N, ..]`.
@@ -1262,8 +1252,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
         let id = req_id(cx, &fields, "id", "red line");
         let party = req_string(cx, &fields, "party", "the id of the party holding the red line")
             .filter(|party| refs.party(cx, || fields.path_of("party"), party));
-        let visibility =
-            if fields.has("visibility") { keyword(cx, &fields, "visibility", VISIBILITIES) } else { Some(Visibility::Private) };
+        let visibility = keyword_or(cx, &fields, "visibility", Visibility::Private);
         let since = refs.round_or_date(cx, &fields, "since");
         let until = refs.round_or_date(cx, &fields, "until");
         if let (Some((_, since)), Some((_, until))) = (&since, &until) {
@@ -1354,8 +1343,7 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
                 }
             }
         }
-        let attribution =
-            if fields.has("attribution") { keyword(cx, &fields, "attribution", ATTRIBUTIONS) } else { Some(Attribution::Named) };
+        let attribution = keyword_or(cx, &fields, "attribution", Attribution::Named);
         let quote = req_string(cx, &fields, "quote", "what was said");
         let venue = text(cx, &fields, "venue");
         let outlet = text(cx, &fields, "outlet");
@@ -1439,7 +1427,7 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
         "stance" => {
             let party = required_party(cx);
             let item = required_item(cx);
-            let position = required(cx, fields, "position", "the position claimed", |cx| keyword(cx, fields, "position", POSITIONS));
+            let position = required(cx, fields, "position", "the position claimed", |cx| keyword(cx, fields, "position"));
             ClaimKind::Stance { party: party?, item: item?, position: position? }
         }
         "differences-minor" => ClaimKind::DifferencesMinor,
@@ -1467,8 +1455,7 @@ fn read_preferences(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> 
         fields.finish(cx);
         let party = req_string(cx, &fields, "party", "the party whose preferences these are")
             .filter(|party| refs.party(cx, || fields.path_of("party"), party));
-        let visibility =
-            if fields.has("visibility") { keyword(cx, &fields, "visibility", VISIBILITIES) } else { Some(Visibility::Private) };
+        let visibility = keyword_or(cx, &fields, "visibility", Visibility::Private);
         let reservation = opt_number(cx, &fields, "reservation");
         if let Some(reservation) = &reservation {
             if !(0.0..=1.0).contains(reservation.get_ref()) {
@@ -1623,7 +1610,7 @@ fn read_demands(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
             }
             (None, Some(_)) => None,
         };
-        let visibility = if fields.has("visibility") { keyword(cx, &fields, "visibility", VISIBILITIES) } else { Some(Visibility::Public) };
+        let visibility = keyword_or(cx, &fields, "visibility", Visibility::Public);
         let source = text(cx, &fields, "source");
         let (Some(party), Some(issue), Some(value), Some(visibility)) = (party, issue, value, visibility) else { continue };
         demands.push(Demand { party: party.into_inner(), issue: issue.id.clone(), value, visibility, source });

@@ -17,8 +17,8 @@
 use std::fmt::Write;
 
 use crate::model::{
-    Attribution, ClaimKind, IssueKind, Item, Moment, Negotiation, Party, Position, Preference, RedLine, Revision, Role, Round, RoundKind,
-    Stance, Statement, Valuation, Value, Visibility,
+    ClaimKind, IssueKind, Item, Keyword, Moment, Negotiation, Party, Preference, RedLine, Revision, Round, Stance, Statement, Valuation,
+    Value,
 };
 
 /// The negotiation as scenario TOML.
@@ -78,7 +78,7 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
         out.string("party", &demand.party);
         out.string("issue", &demand.issue);
         out.raw("value", &value(&demand.value));
-        out.raw("visibility", &basic(visibility(demand.visibility)));
+        out.raw("visibility", &basic(demand.visibility.keyword()));
         out.text("source", &demand.source);
     }
     for preference in &negotiation.preferences {
@@ -91,7 +91,7 @@ fn write_party(out: &mut Toml, party: &Party) {
     out.array_table("parties");
     out.string("id", &party.id);
     out.string("name", &party.name);
-    out.raw("role", &basic(role(party.role)));
+    out.raw("role", &basic(party.role.keyword()));
     out.text("description", &party.description);
     if !party.members.is_empty() {
         let members: Vec<String> = party
@@ -120,12 +120,7 @@ fn write_round(out: &mut Toml, round: &Round) {
         out.raw("planned", "true");
     }
     out.text("venue", &round.venue);
-    let kind = match round.kind {
-        RoundKind::Meeting => "meeting",
-        RoundKind::Shuttle => "shuttle",
-        RoundKind::PublishedText => "published-text",
-    };
-    out.raw("kind", &basic(kind));
+    out.raw("kind", &basic(round.kind.keyword()));
     out.strings("participants", &round.participants);
     out.text("summary", &round.summary);
 }
@@ -178,7 +173,7 @@ fn write_stance(out: &mut Toml, stance: &Stance) {
     out.raw("item", &stance.item.to_string());
     out.raw("position", &basic(stance.position.keyword()));
     out.moment(&stance.at);
-    out.raw("visibility", &basic(visibility(stance.visibility)));
+    out.raw("visibility", &basic(stance.visibility.keyword()));
     out.text("source", &stance.source);
     out.text("note", &stance.note);
 }
@@ -189,7 +184,7 @@ fn write_red_line(out: &mut Toml, red_line: &RedLine) {
     out.string("party", &red_line.party);
     out.string("expr", &red_line.expression);
     out.text("description", &red_line.description);
-    out.raw("visibility", &basic(visibility(red_line.visibility)));
+    out.raw("visibility", &basic(red_line.visibility.keyword()));
     if let Some(since) = moment_value(&red_line.since) {
         out.raw("since", &since);
     }
@@ -212,11 +207,7 @@ fn write_statement(out: &mut Toml, statement: &Statement) {
     }
     out.text("venue", &statement.venue);
     out.text("outlet", &statement.outlet);
-    let attribution = match statement.attribution {
-        Attribution::Named => "named",
-        Attribution::Anonymous => "anonymous",
-    };
-    out.raw("attribution", &basic(attribution));
+    out.raw("attribution", &basic(statement.attribution.keyword()));
     out.string("quote", &statement.quote);
     out.text("source", &statement.source);
     for claim in &statement.claims {
@@ -233,7 +224,7 @@ fn write_statement(out: &mut Toml, statement: &Statement) {
             ClaimKind::Stance { party, item, position } => {
                 out.string("party", party);
                 out.raw("item", &item.to_string());
-                out.raw("position", &basic(Position::keyword(*position)));
+                out.raw("position", &basic(position.keyword()));
             }
             ClaimKind::DifferencesMinor => {}
             ClaimKind::Progress { at_least } => out.raw("at_least", &real(*at_least)),
@@ -248,7 +239,7 @@ fn write_statement(out: &mut Toml, statement: &Statement) {
 fn write_preference(out: &mut Toml, preference: &Preference) {
     out.array_table("preferences");
     out.string("party", &preference.party);
-    out.raw("visibility", &basic(visibility(preference.visibility)));
+    out.raw("visibility", &basic(preference.visibility.keyword()));
     out.raw("reservation", &real(preference.reservation));
     out.table("preferences.issues");
     for issue in &preference.issues {
@@ -334,23 +325,6 @@ fn moment_value(moment: &Moment) -> Option<String> {
         Moment::Start => None,
         Moment::Round(round) => Some(basic(round)),
         Moment::Date(date) => Some(date.to_string()),
-    }
-}
-
-fn role(role: Role) -> &'static str {
-    match role {
-        Role::Mediator => "mediator",
-        Role::Principal => "principal",
-        Role::Stakeholder => "stakeholder",
-        Role::Observer => "observer",
-    }
-}
-
-fn visibility(visibility: Visibility) -> &'static str {
-    match visibility {
-        Visibility::Public => "public",
-        Visibility::Mediator => "mediator",
-        Visibility::Private => "private",
     }
 }
 
