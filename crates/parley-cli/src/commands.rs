@@ -9,7 +9,7 @@ use parley_core::diagnostic::{Diagnostic, Severity};
 use parley_core::diff::Diff;
 use parley_core::model::{Negotiation, Position};
 use parley_core::scenario;
-use parley_core::status::{ItemState, Pending, Reason, Record, Status};
+use parley_core::status::{ItemState, Record, Status};
 use parley_core::visibility::{Viewer, into_view};
 
 use crate::output::{Paint, Table, Tone, clip};
@@ -379,7 +379,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
                 writeln!(out, "     proposes: {}", values.join(", "))?;
             }
             for reason in &item.reasons {
-                writeln!(out, "     - {}", describe_reason(negotiation, reason))?;
+                writeln!(out, "     - {}", reason.describe("this item", negotiation.party_name(reason.party())))?;
             }
         }
     }
@@ -405,28 +405,6 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
         table.write(out, paint)?;
     }
     Ok(())
-}
-
-fn describe_reason(negotiation: &Negotiation, reason: &Reason) -> String {
-    let stale = |stale: &bool| if *stale { " (given on an earlier version)" } else { "" };
-    match reason {
-        Reason::RedLineStance { party, stale: old } => {
-            format!("{} holds a red line on this item{}", negotiation.party_name(party), stale(old))
-        }
-        Reason::RedLineViolated { party, red_line, expression, values } => {
-            let values: Vec<String> = values.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
-            format!("breaks {}'s red line {red_line} ({expression}) with {}", negotiation.party_name(party), values.join(", "))
-        }
-        Reason::Opposes { party, stale: old } => format!("{} opposes it{}", negotiation.party_name(party), stale(old)),
-        Reason::NotAccepted { party, why } => {
-            let why = match why {
-                Pending::NoStance => "has stated no position",
-                Pending::Undecided => "is undecided",
-                Pending::StaleAcceptance => "accepted only an earlier version",
-            };
-            format!("{} {why}", negotiation.party_name(party))
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -232,13 +232,11 @@ impl Record<'_> {
                     let evidence = blocked
                         .iter()
                         .flat_map(|item| {
-                            let blocking: Vec<Reason> = item
+                            let blocking = item
                                 .reasons
                                 .iter()
-                                .filter(|reason| matches!(reason, Reason::RedLineStance { .. } | Reason::RedLineViolated { .. }))
-                                .cloned()
-                                .collect();
-                            reasons_evidence(item.number, &blocking)
+                                .filter(|reason| matches!(reason, Reason::RedLineStance { .. } | Reason::RedLineViolated { .. }));
+                            reasons_evidence(item.number, blocking)
                         })
                         .collect();
                     (Verdict::Contradicted, format!("red lines blocked item(s) {}", numbers.join(", ")), evidence)
@@ -352,32 +350,13 @@ impl Record<'_> {
     }
 }
 
-fn reasons_evidence(item: u32, reasons: &[Reason]) -> Vec<Evidence> {
+fn reasons_evidence<'r>(item: u32, reasons: impl IntoIterator<Item = &'r Reason>) -> Vec<Evidence> {
     reasons
-        .iter()
-        .map(|reason| {
-            let (party, fact) = match reason {
-                Reason::RedLineStance { party, stale } => (
-                    party,
-                    format!("{party} holds a red line on item {item}{}", if *stale { " (given on an earlier version)" } else { "" }),
-                ),
-                Reason::RedLineViolated { party, red_line, expression, values } => {
-                    let values: Vec<String> = values.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
-                    (party, format!("item {item} breaks {party}'s red line {red_line} ({expression}) with {}", values.join(", ")))
-                }
-                Reason::Opposes { party, stale } => {
-                    (party, format!("{party} opposes item {item}{}", if *stale { " (given on an earlier version)" } else { "" }))
-                }
-                Reason::NotAccepted { party, why } => {
-                    let why = match why {
-                        crate::status::Pending::NoStance => "has no recorded stance",
-                        crate::status::Pending::Undecided => "is undecided",
-                        crate::status::Pending::StaleAcceptance => "accepted only an earlier version",
-                    };
-                    (party, format!("{party} {why} on item {item}"))
-                }
-            };
-            Evidence { item: Some(item), party: Some(party.clone()), fact }
+        .into_iter()
+        .map(|reason| Evidence {
+            item: Some(item),
+            party: Some(reason.party().to_owned()),
+            fact: reason.describe(&format!("item {item}"), reason.party()),
         })
         .collect()
 }

@@ -160,6 +160,39 @@ pub enum Pending {
     StaleAcceptance,
 }
 
+impl Reason {
+    /// The party the reason is about.
+    pub fn party(&self) -> &str {
+        match self {
+            Reason::RedLineStance { party, .. }
+            | Reason::RedLineViolated { party, .. }
+            | Reason::Opposes { party, .. }
+            | Reason::NotAccepted { party, .. } => party,
+        }
+    }
+
+    /// The reason in words, about `item` ("this item", "item 6"), naming the party as `who`.
+    pub fn describe(&self, item: &str, who: &str) -> String {
+        let stale = |stale: bool| if stale { " (given on an earlier version)" } else { "" };
+        match self {
+            Reason::RedLineStance { stale: old, .. } => format!("{who} holds a red line on {item}{}", stale(*old)),
+            Reason::RedLineViolated { red_line, expression, values, .. } => {
+                let values: Vec<String> = values.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
+                format!("{item} breaks {who}'s red line {red_line} ({expression}) with {}", values.join(", "))
+            }
+            Reason::Opposes { stale: old, .. } => format!("{who} opposes {item}{}", stale(*old)),
+            Reason::NotAccepted { why, .. } => {
+                let why = match why {
+                    Pending::NoStance => "has stated no position on",
+                    Pending::Undecided => "is undecided on",
+                    Pending::StaleAcceptance => "accepted only an earlier version of",
+                };
+                format!("{who} {why} {item}")
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct RedLineCheck {
     pub id: String,
