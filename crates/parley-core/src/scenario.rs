@@ -645,6 +645,7 @@ struct Refs<'n> {
     negotiation: &'n Negotiation,
 
     party_ids: HashSet<&'n str>,
+    issue_index: HashMap<&'n str, usize>,
     /// Round id → (index, when it happened).
     round_index: HashMap<&'n str, (usize, Option<Instant>)>,
     item_index: HashMap<u32, usize>,
@@ -658,6 +659,7 @@ impl<'n> Refs<'n> {
             negotiation,
 
             party_ids: negotiation.parties.iter().map(|party| party.id.as_str()).collect(),
+            issue_index: negotiation.issues.iter().enumerate().map(|(index, issue)| (issue.id.as_str(), index)).collect(),
             round_index: negotiation
                 .rounds
                 .iter()
@@ -667,6 +669,15 @@ impl<'n> Refs<'n> {
             item_index: negotiation.items.iter().enumerate().map(|(index, item)| (item.number, index)).collect(),
             item_introduced: negotiation.items.iter().map(|item| timeline.moment(&item.introduced)).collect(),
         }
+    }
+
+    /// The issue `id` names, reporting an unknown one (with a "did you mean").
+    fn issue(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, id: &Spanned<String>) -> Option<&'n Issue> {
+        let found = self.issue_index.get(id.get_ref().as_str()).map(|&index| &self.negotiation.issues[index]);
+        if found.is_none() {
+            check_ref(cx, path(), id, "issue", self.negotiation.issues.iter().map(|issue| issue.id.as_str()));
+        }
+        found
     }
 
     fn party(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, id: &Spanned<String>) -> bool {
@@ -971,7 +982,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
         let mut settles = Vec::new();
         for (index, issue) in opt_string_list(cx, &fields, "settles").unwrap_or_default().into_iter().enumerate() {
             let path = format!("{}[{index}]", fields.path_of("settles"));
-            if !check_ref(cx, path.clone(), &issue, "issue", refs.negotiation.issues.iter().map(|issue| issue.id.as_str())) {
+            if refs.issue(cx, || path.clone(), &issue).is_none() {
                 continue;
             }
             if settles.contains(issue.get_ref()) {
@@ -1108,11 +1119,7 @@ fn read_proposal(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, sett
     for (key, value) in table.iter() {
         let issue_id = key.name;
         let path = format!("{}.{issue_id}", fields.path_of("proposes"));
-        let Some(issue) = refs.negotiation.issue(issue_id) else {
-            let id = Spanned::new(key.span.range(), issue_id.to_owned());
-            check_ref(cx, path, &id, "issue", refs.negotiation.issues.iter().map(|issue| issue.id.as_str()));
-            continue;
-        };
+        let Some(issue) = refs.issue(cx, || path.clone(), &Spanned::new(key.span.range(), issue_id.to_owned())) else { continue };
         if !settles.iter().any(|settled| settled == issue_id) {
             cx.error(
                 path,
@@ -1471,9 +1478,7 @@ fn read_preferences(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> 
             Some(issue_tables) => {
                 for (key, node) in issue_tables.table.iter() {
                     let path = format!("{}.{}", issue_tables.path(), key.name);
-                    let Some(issue) = refs.negotiation.issue(key.name) else {
-                        let id = Spanned::new(key.span.range(), key.name.to_owned());
-                        check_ref(cx, path, &id, "issue", refs.negotiation.issues.iter().map(|issue| issue.id.as_str()));
+                    let Some(issue) = refs.issue(cx, || path.clone(), &Spanned::new(key.span.range(), key.name.to_owned())) else {
                         continue;
                     };
                     let Toml::Table(entry) = node.value() else {
@@ -1589,13 +1594,7 @@ fn read_demands(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
         let party = req_string(cx, &fields, "party", "the party making the demand")
             .filter(|party| refs.party(cx, || fields.path_of("party"), party));
         let issue_id = req_string(cx, &fields, "issue", "the issue the demand is about");
-        let issue = issue_id.as_ref().and_then(|id| {
-            let found = refs.negotiation.issue(id.get_ref());
-            if found.is_none() {
-                check_ref(cx, fields.path_of("issue"), id, "issue", refs.negotiation.issues.iter().map(|issue| issue.id.as_str()));
-            }
-            found
-        });
+        let issue = issue_id.as_ref().and_then(|id| refs.issue(cx, || fields.path_of("issue"), id));
         let value = match (issue, fields.get("value")) {
             (Some(issue), Some(node)) => match value_of(node, &issue.kind) {
                 Ok(value) => Some(value),
