@@ -183,17 +183,14 @@ pub fn analyse(negotiation: &Negotiation, as_of: &Point, viewer: &Viewer, option
     // Red lines in force come from the whole record (findings about them are redacted below);
     // which issues are open or settled, and what is proposed, only from what the viewer may see —
     // a private acceptance must not show as a settled issue.
-    let status = Record::new(negotiation).status(as_of);
     let visible = view(negotiation, viewer);
     let visible_status = Record::new(&visible).status(as_of);
     let (open_issues, fixed) = open_and_fixed(&visible, &visible_status);
 
     let domains = Domains::new(negotiation, &open_issues, &fixed, options, &mut warnings);
+    let timeline = parley_core::timeline::Timeline::new(&negotiation.rounds);
     let in_force: Vec<usize> = (0..negotiation.red_lines.len())
-        .filter(|&index| {
-            let point_status = &status.red_lines;
-            point_status.iter().any(|check| check.id == negotiation.red_lines[index].id)
-        })
+        .filter(|&index| timeline.in_force(&negotiation.red_lines[index], as_of.instant))
         .filter(|&index| negotiation.red_lines[index].expr.issues().iter().any(|issue| open_issues.iter().any(|open| open == issue)))
         .collect();
 

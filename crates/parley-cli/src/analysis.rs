@@ -212,7 +212,7 @@ pub fn scenario_command(
     out: &mut dyn Write,
 ) -> Result<()> {
     use parley_analysis::scenario::{ScenarioOptions, Zone, analyse};
-    let point = crate::commands::point(&parley_core::status::Record::new(negotiation), as_of)?;
+    let point = crate::commands::point_in(negotiation, as_of)?;
     check_parties(negotiation, parties.as_deref())?;
     let options = ScenarioOptions { parties, ..ScenarioOptions::default() };
     let analysis = analyse(negotiation, &point, viewer, &options);
@@ -346,7 +346,7 @@ pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Opt
     }
     let negotiation = crate::commands::load(path)?;
     let viewer = crate::commands::viewer_of(&negotiation, viewer)?;
-    let point = crate::commands::point(&parley_core::status::Record::new(&negotiation), as_of)?;
+    let point = crate::commands::point_in(&negotiation, as_of)?;
     check_parties(&negotiation, parties.as_deref())?;
     let options = parley_analysis::scenario::ScenarioOptions { parties, ..Default::default() };
     let (problem, proposal, warnings) = parley_analysis::scenario::viewer_problem(&negotiation, &point, &viewer, &options);

@@ -212,6 +212,12 @@ pub fn point(record: &Record<'_>, text: &str) -> Result<parley_core::timeline::P
     record.point(text).map_err(|error| BadInput(error.to_string()).into())
 }
 
+/// A `--as-of` point where no `Record` is needed otherwise: the rounds' timeline is enough (a
+/// Record also indexes every stance).
+pub fn point_in(negotiation: &Negotiation, text: &str) -> Result<parley_core::timeline::Point> {
+    parley_core::timeline::Timeline::new(&negotiation.rounds).point(negotiation, text).map_err(|error| BadInput(error.to_string()).into())
+}
+
 pub fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
     // Serialise first, so that a closed pipe surfaces as the plain I/O error it is.
     let mut text = serde_json::to_string_pretty(value)?;

@@ -281,7 +281,7 @@ impl<'n> Record<'n> {
 
     pub(crate) fn red_line_in_force(&self, index: usize, at: Instant) -> bool {
         let (since, until) = self.red_lines[index];
-        since <= at && until.is_none_or(|until| at < until)
+        crate::timeline::in_force(since, until, at)
     }
 
     /// The item's text, title, proposed values and removal flag at a version.

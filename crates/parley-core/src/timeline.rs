@@ -60,6 +60,11 @@ impl Point {
     }
 }
 
+/// Whether something drawn at `since` and dropped at `until` (if ever) holds at `at`.
+pub(crate) fn in_force(since: Instant, until: Option<Instant>, at: Instant) -> bool {
+    since <= at && until.is_none_or(|until| at < until)
+}
+
 /// Why a named point cannot be placed on the timeline.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PointError {
@@ -88,6 +93,11 @@ impl Timeline {
     }
 
     /// When a moment is. Unknown or undated rounds (which validation rejects) count as the end.
+    /// Whether a red line is in force at `at`: drawn at or before it and not yet dropped.
+    pub fn in_force(&self, red_line: &crate::model::RedLine, at: Instant) -> bool {
+        in_force(self.moment(&red_line.since), red_line.until.as_ref().map(|until| self.moment(until)), at)
+    }
+
     pub fn moment(&self, moment: &Moment) -> Instant {
         match moment {
             Moment::Start => Instant::START,
