@@ -142,23 +142,53 @@ impl SqliteStore {
     }
 }
 
+// SQLite keeps whatever value a row is given, whatever its column's type. Stored rows are read
+// leniently — any value as text, any non-integer as an impossible number — so that a damaged row
+// reaches the checks that report it (verify, and a checkpoint's own validity) instead of failing the
+// read of the whole log.
+
+fn lenient_text(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<String> {
+    use rusqlite::types::ValueRef;
+    Ok(match row.get_ref(index)? {
+        ValueRef::Null => String::new(),
+        ValueRef::Integer(number) => number.to_string(),
+        ValueRef::Real(number) => number.to_string(),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+    })
+}
+
+fn lenient_integer(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<i64> {
+    Ok(match row.get_ref(index)? {
+        rusqlite::types::ValueRef::Integer(number) => number,
+        _ => -1,
+    })
+}
+
 fn checkpoint_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Checkpoint> {
-    Ok(Checkpoint { seq: row.get::<_, i64>(0)? as u64, hash: row.get(1)?, format: row.get(2)?, state: row.get(3)? })
+    Ok(Checkpoint {
+        seq: lenient_integer(row, 0)? as u64,
+        hash: lenient_text(row, 1)?,
+        format: lenient_integer(row, 2)?,
+        state: lenient_text(row, 3)?,
+    })
 }
 
 fn stored_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
     Ok(StoredRow {
-        negotiation: row.get(0)?,
-        seq: row.get(1)?,
-        kind: row.get(2)?,
-        key: row.get(3)?,
-        op: row.get(4)?,
-        actor: row.get(5)?,
-        recorded_at: row.get(6)?,
-        payload: row.get(7)?,
-        prev_hash: row.get(8)?,
-        hash: row.get(9)?,
-        signature: row.get(10)?,
+        negotiation: lenient_text(row, 0)?,
+        seq: lenient_integer(row, 1)?,
+        kind: lenient_text(row, 2)?,
+        key: lenient_text(row, 3)?,
+        op: lenient_text(row, 4)?,
+        actor: lenient_text(row, 5)?,
+        recorded_at: lenient_text(row, 6)?,
+        payload: lenient_text(row, 7)?,
+        prev_hash: lenient_text(row, 8)?,
+        hash: lenient_text(row, 9)?,
+        signature: match row.get_ref(10)? {
+            rusqlite::types::ValueRef::Null => None,
+            _ => Some(lenient_text(row, 10)?),
+        },
     })
 }
 

@@ -36,20 +36,6 @@ impl StoreError {
     pub fn is_retryable(&self) -> bool {
         matches!(self, StoreError::Conflict { .. })
     }
-
-    /// Whether a stored row holds values of the wrong type (SQLite's loose typing lets an edited
-    /// row hold anything): the row is damaged, not the database.
-    pub fn is_undecodable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Sqlite {
-                source: rusqlite::Error::InvalidColumnType(..)
-                    | rusqlite::Error::FromSqlConversionFailure(..)
-                    | rusqlite::Error::IntegralValueOutOfRange(..),
-                ..
-            }
-        )
-    }
 }
 
 /// The negotiations a log holds, in order: one index seek per negotiation (a loose index scan)
@@ -161,13 +147,7 @@ pub trait EventStore {
     /// The folder saved in the newest usable checkpoint at or before `up_to`: one of this build's
     /// format whose event is still in the log with the same hash, and that reads back.
     fn restore(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<Folder>, StoreError> {
-        let checkpoint = match self.checkpoint(negotiation, up_to) {
-            Ok(Some(checkpoint)) => checkpoint,
-            Ok(None) => return Ok(None),
-            // A row that does not even decode is no checkpoint (verify reports it).
-            Err(error) if error.is_undecodable() => return Ok(None),
-            Err(error) => return Err(error),
-        };
+        let Some(checkpoint) = self.checkpoint(negotiation, up_to)? else { return Ok(None) };
         if checkpoint.format != CHECKPOINT_FORMAT || self.hash_at(negotiation, checkpoint.seq)?.as_deref() != Some(&checkpoint.hash) {
             return Ok(None);
         }

@@ -72,3 +72,22 @@ fn commits_are_synchronous_in_wal_mode() {
     let journal: String = store.connection().pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
     assert_eq!((synchronous, journal.as_str()), (2, "wal"), "synchronous = FULL, journal_mode = WAL");
 }
+
+/// SQLite keeps a value of any type in any column: an event rewritten as bytes that are not even
+/// text, or with a seq that is not a number, is reported by verify at that event rather than
+/// failing the read of the log.
+#[test]
+fn rows_of_the_wrong_type_are_reported_not_fatal() {
+    for (sql, bad) in [("UPDATE events SET payload = X'00ff' WHERE seq = 6", 6), ("UPDATE events SET seq = 'six' WHERE seq = 6", 6)] {
+        let target = fresh();
+        let mut store = target.open();
+        let id = suite::scenario("ukraine-2025.toml").id;
+        suite::import(&mut *store, &suite::scenario("ukraine-2025.toml"));
+        target.drop_triggers();
+        target.sql(sql).unwrap();
+        let events = store.events(&id).unwrap();
+        let error = verify(&events).unwrap_err();
+        // The damaged event itself, or (when its seq is damaged) the one found in its place.
+        assert!((bad..=bad + 1).contains(&error.seq), "{sql}: {error}");
+    }
+}
