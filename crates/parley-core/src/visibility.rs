@@ -52,15 +52,22 @@ impl fmt::Display for Viewer {
 impl Viewer {
     /// Whether this viewer may see something of `owner` with `visibility`.
     pub fn may_see(&self, negotiation: &Negotiation, owner: &str, visibility: Visibility) -> bool {
+        self.sees(self.is_mediator_party(negotiation), owner, visibility)
+    }
+
+    /// Whether the viewer is a party of the negotiation whose role is mediator.
+    fn is_mediator_party(&self, negotiation: &Negotiation) -> bool {
+        matches!(self, Viewer::Party(party) if negotiation.party(party).is_some_and(|party| party.role == Role::Mediator))
+    }
+
+    /// [`Viewer::may_see`], with the viewer's mediator role already looked up.
+    fn sees(&self, mediator_party: bool, owner: &str, visibility: Visibility) -> bool {
         match (self, visibility) {
             (Viewer::Everything, _) | (_, Visibility::Public) => true,
             (Viewer::Public, _) => false,
             (Viewer::Mediator, Visibility::Mediator) => true,
             (Viewer::Mediator, Visibility::Private) => false,
-            (Viewer::Party(party), visibility) => {
-                party == owner
-                    || (visibility == Visibility::Mediator && negotiation.party(party).is_some_and(|party| party.role == Role::Mediator))
-            }
+            (Viewer::Party(party), visibility) => party == owner || (visibility == Visibility::Mediator && mediator_party),
         }
     }
 }
@@ -76,11 +83,10 @@ pub fn into_view(mut negotiation: Negotiation, viewer: &Viewer) -> Negotiation {
     if *viewer == Viewer::Everything {
         return negotiation;
     }
-    // Who is a mediator is read from the parties, which no view removes.
-    let roles = Negotiation { parties: negotiation.parties.clone(), ..Negotiation::default() };
-    negotiation.stances.retain(|stance| viewer.may_see(&roles, &stance.party, stance.visibility));
-    negotiation.red_lines.retain(|red_line| viewer.may_see(&roles, &red_line.party, red_line.visibility));
-    negotiation.preferences.retain(|preference| viewer.may_see(&roles, &preference.party, preference.visibility));
-    negotiation.demands.retain(|demand| viewer.may_see(&roles, &demand.party, demand.visibility));
+    let mediator = viewer.is_mediator_party(&negotiation);
+    negotiation.stances.retain(|stance| viewer.sees(mediator, &stance.party, stance.visibility));
+    negotiation.red_lines.retain(|red_line| viewer.sees(mediator, &red_line.party, red_line.visibility));
+    negotiation.preferences.retain(|preference| viewer.sees(mediator, &preference.party, preference.visibility));
+    negotiation.demands.retain(|demand| viewer.sees(mediator, &demand.party, demand.visibility));
     negotiation
 }
