@@ -307,14 +307,7 @@ impl EventStore for PgStore {
         signer: Option<(&str, &SigningKey)>,
     ) -> Result<Vec<Event>, StoreError> {
         let location = self.location.clone();
-        let postgres = |source: postgres::Error| {
-            if source.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-                // Another writer took the same sequence numbers first.
-                StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual: expected + 1 }
-            } else {
-                StoreError::Postgres { location: location.clone(), source }
-            }
-        };
+        let postgres = |source| StoreError::Postgres { location: location.clone(), source };
         let mut transaction = self.client.transaction().map_err(postgres)?;
         transaction.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&negotiation]).map_err(postgres)?;
         let head = transaction
@@ -345,7 +338,15 @@ impl EventStore for PgStore {
                     &event.signature,
                 ]);
             }
-            transaction.execute(&insert_statement(rows.len()), &parameters).map_err(postgres)?;
+            transaction.execute(&insert_statement(rows.len()), &parameters).map_err(|source| {
+                if source.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+                    // A writer that bypassed the advisory lock took these sequence numbers first:
+                    // the head is at least the first of them (the aborted transaction cannot read it).
+                    StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual: expected + 1 }
+                } else {
+                    postgres(source)
+                }
+            })?;
         }
         transaction.commit().map_err(postgres)?;
         Ok(sealed.into_iter().map(|(event, _)| event).collect())

@@ -91,3 +91,33 @@ fn bad_connections_and_schemas_are_clear_errors() {
     assert!(matches!(error, StoreError::Unreachable { .. }), "{error}");
     assert!(!error.to_string().contains("secret"), "{error}");
 }
+
+/// A writer that bypasses the advisory lock and takes the next sequence number while an append is
+/// between its head check and its insert: the append fails with a retryable conflict, not a raw
+/// database error, and writes nothing.
+#[test]
+fn a_writer_around_the_lock_gives_a_conflict() {
+    if !enabled() {
+        return;
+    }
+    let target = fresh();
+    let mut store = PgStore::open(&target.url).unwrap();
+    let mut intruder = postgres::Client::connect(&target.url, postgres::NoTls).unwrap();
+    let mut transaction = intruder.transaction().unwrap();
+    transaction
+        .execute(
+            "INSERT INTO events (negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash)
+             VALUES ('n', 1, 'statement', 'x', 'upsert', 'a', 't', '{}', '', '')",
+            &[],
+        )
+        .unwrap();
+    // The append sees no committed head, then waits on the intruder's uncommitted row.
+    let appending = std::thread::spawn(move || store.append("n", 0, vec![event("a", "1")], None));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    transaction.commit().unwrap();
+    let error = appending.join().unwrap().unwrap_err();
+    assert!(matches!(error, StoreError::Conflict { expected: 0, .. }), "{error}");
+    assert!(error.is_retryable());
+    let mut store = target.open();
+    assert_eq!(store.events("n").unwrap().len(), 1, "only the intruder's row");
+}

@@ -91,3 +91,22 @@ fn rows_of_the_wrong_type_are_reported_not_fatal() {
         assert!((bad..=bad + 1).contains(&error.seq), "{sql}: {error}");
     }
 }
+
+/// A read that would leave a checkpoint never waits for another writer (the busy timeout is ten
+/// seconds): it goes on without one, and the next read leaves it.
+#[test]
+fn reads_do_not_wait_for_a_writer_to_save_a_checkpoint() {
+    let target = fresh();
+    let mut store = target.open();
+    let negotiation = suite::scenario("ukraine-2025.toml");
+    suite::long_history(&mut *store, &negotiation, 1_000);
+    let writer = rusqlite::Connection::open(&target.url).unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = std::time::Instant::now();
+    store.fold(&negotiation.id, None).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "the read waited {:?}", started.elapsed());
+    assert!(store.checkpoints(&negotiation.id).unwrap().is_empty(), "no checkpoint while another writer holds the lock");
+    writer.execute_batch("ROLLBACK").unwrap();
+    store.fold(&negotiation.id, None).unwrap();
+    assert_eq!(store.checkpoints(&negotiation.id).unwrap().len(), 1);
+}

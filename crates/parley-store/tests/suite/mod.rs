@@ -212,7 +212,7 @@ fn stance_events(negotiation: &Negotiation, from: usize, count: usize) -> Vec<Ne
 }
 
 /// The 2025 scenario followed by `stances` stance events; returns the head.
-fn long_history(store: &mut dyn EventStore, negotiation: &Negotiation, stances: usize) -> u64 {
+pub fn long_history(store: &mut dyn EventStore, negotiation: &Negotiation, stances: usize) -> u64 {
     let mut head = store.head(&negotiation.id).unwrap().map_or(0, |(seq, _)| seq);
     if head == 0 {
         head = store.append(&negotiation.id, 0, changes(None, negotiation), None).unwrap().last().unwrap().seq;
