@@ -42,8 +42,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
             Ok(0)
         }
         Command::Frontier(args) => {
-            let problem = &args.problem;
-            let source = crate::analysis::load_problem(problem.path.as_deref(), &problem.as_of, &problem.viewer, problem.parties.clone())?;
+            let source = args.problem.load()?;
             let format = if args.csv {
                 crate::analysis::FrontierFormat::Csv
             } else if args.json {
@@ -55,14 +54,12 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
             Ok(0)
         }
         Command::Plot(args) => {
-            let problem = &args.problem;
-            let source = crate::analysis::load_problem(problem.path.as_deref(), &problem.as_of, &problem.viewer, problem.parties.clone())?;
+            let source = args.problem.load()?;
             crate::analysis::plot_command(&source, &args.output, out)?;
             Ok(0)
         }
         Command::Simulate(args) => {
-            let problem = &args.problem;
-            let source = crate::analysis::load_problem(problem.path.as_deref(), &problem.as_of, &problem.viewer, problem.parties.clone())?;
+            let source = args.problem.load()?;
             let options = crate::simulation::SimulateOptions {
                 agents: crate::simulation::parse_agents(&args.agents)?,
                 protocol: args.session.protocol,
@@ -116,8 +113,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
             Ok(0)
         }
         Command::ToGenius(args) => {
-            let problem = &args.problem;
-            let source = crate::analysis::load_problem(problem.path.as_deref(), &problem.as_of, &problem.viewer, problem.parties.clone())?;
+            let source = args.problem.load()?;
             crate::analysis::to_genius_command(&source, &args.output, out)?;
             Ok(0)
         }

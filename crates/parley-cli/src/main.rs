@@ -423,6 +423,13 @@ struct ProblemArgs {
     parties: Option<Vec<String>>,
 }
 
+impl ProblemArgs {
+    /// The problem these flags name: a GENIUS folder, or a scenario as of a point for a viewer.
+    fn load(&self) -> anyhow::Result<analysis::ProblemSource> {
+        analysis::load_problem(self.path.as_deref(), &self.as_of, &self.viewer, self.parties.clone())
+    }
+}
+
 #[derive(Debug, Args)]
 struct FrontierArgs {
     #[command(flatten)]
