@@ -174,3 +174,42 @@ fn shards_merge_into_exactly_one_run() {
         );
     }
 }
+
+/// A job whose agent cannot be set up (Boulware needs a sorted inverse, which a non-additive party
+/// on a space of 16.7 million outcomes cannot have) keeps its place with an error and no metrics,
+/// and the ranking counts only the jobs that ran.
+#[test]
+fn a_job_that_cannot_run_is_recorded_and_left_out_of_the_ranking() {
+    use parley_analysis::space::{Rectangle, Rectangles};
+    let mut problem = problem(8, 8, 2, 5);
+    problem.parties[1].utility = Utility::Rectangles(Rectangles {
+        rectangles: vec![Rectangle { bonus: 1.0, includes: vec![(0, 0, 3)], excludes: Vec::new() }],
+        max_utility: 1.0,
+        weight: 1.0,
+    });
+    let config = TournamentConfig {
+        agents: vec![AgentKind::Boulware, AgentKind::Random],
+        repetitions: 1,
+        rounds: 20,
+        time_limit: None,
+        protocol: Protocol::AlternatingOffers,
+        self_play: true,
+        rotate: false,
+        seed: 1,
+        shard: None,
+    };
+    let result = tournament::run(&config, &[Scenario::new("big", problem, None)], &|_, _| {});
+    let (failed, ran): (Vec<_>, Vec<_>) = result.results.iter().partition(|job| job.error.is_some());
+    // Boulware on the non-additive party cannot start; Random needs no inverse.
+    assert!(failed.iter().all(|job| job.agents[1] == "boulware"), "{failed:?}");
+    assert_eq!(failed.len(), 2, "boulware/boulware and random/boulware");
+    for job in &failed {
+        assert!(job.error.as_deref().unwrap().contains("not additive"), "{:?}", job.error);
+        assert_eq!((job.rounds, &job.metrics), (0, &parley_sim::metrics::Metrics::default()));
+    }
+    let ranking = tournament::ranking(&result);
+    for rank in &ranking {
+        let expected: usize = ran.iter().map(|job| job.agents.iter().filter(|agent| **agent == rank.agent).count()).sum();
+        assert_eq!(rank.negotiations, expected, "{}", rank.agent);
+    }
+}
