@@ -166,7 +166,11 @@ fn red_line_conflicts_and_zones_agree_with_brute_force() {
             prop_assert_eq!(&found, &expected, "{}", text);
 
             // The zone of agreement on `cap`: values every party with red lines on it can accept.
-            if let Some(zone) = analysis.zopa.iter().find(|zone| zone.issue == "cap") {
+            // There is one exactly when `cap` is open and some red line names it.
+            let zone = analysis.zopa.iter().find(|zone| zone.issue == "cap");
+            let names_cap = negotiation.red_lines.iter().any(|red_line| red_line.expr.issues().contains(&"cap"));
+            prop_assert_eq!(zone.is_some(), names_cap && analysis.open_issues.iter().any(|issue| issue == "cap"), "{}", text);
+            if let Some(zone) = zone {
                 let acceptable_to = |party: &str, cap: i64| {
                     let mine: Vec<usize> = (0..count)
                         .filter(|&index| {
