@@ -64,7 +64,8 @@ energy_offers=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); pri
 # NegMAS draws a progress bar in Unicode: do not let the C locale break it.
 PYTHONIOENCODING=utf-8 "$bench_dir/.venv/bin/python" "$bench_dir/negmas_sim_bench.py" --genius "$genius" >"$work/negmas.json" 2>"$work/negmas.err" || { cat "$work/negmas.err" >&2; exit 1; }
 
-python3 - "$work/negmas.json" "$negotiations" "${seconds[1]}" "${seconds[2]}" "$agreement" "$energy_seconds" $energy_offers "${big[1]}" "${big[2]}" "${inside[1]}" "${inside[2]}" >"$work/table.md" <<'PY'
+big_negotiations=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['results']))" "$work/big-1/results.json")
+python3 - "$work/negmas.json" "$negotiations" "${seconds[1]}" "${seconds[2]}" "$agreement" "$energy_seconds" $energy_offers "${big[1]}" "${big[2]}" "${inside[1]}" "${inside[2]}" "$big_negotiations" >"$work/table.md" <<'PY'
 import json, sys
 # NegMAS may draw its progress bar on standard output: the result is the last line.
 negmas = json.loads([line for line in open(sys.argv[1]) if line.strip()][-1])
@@ -73,7 +74,7 @@ energy_whole, offers, rounds, energy_inside = float(sys.argv[6]), int(sys.argv[7
 big_one, big_two, one, two = float(sys.argv[10]), float(sys.argv[11]), float(sys.argv[12]), float(sys.argv[13])
 t = negmas["tournament"]; e = negmas["energy"]
 rate = lambda n, s: f"{n / s:,.0f}" if s else "∞"
-big_n = negotiations * 250
+big_n = int(sys.argv[14])
 print("| workload | NegMAS s | NegMAS negotiations/s | parley s, same work (1 thread) | parley negotiations/s | parley s, same work (2 threads) | speed-up 1→2 threads | parley s, whole command | NegMAS / parley, same work | NegMAS / parley, whole command |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 print(f"| tournament: {negotiations} negotiations, 100 rounds (agreement rate NegMAS {t['agreement_rate']:.3f}, parley {agreement}) | {t['seconds']:.2f} | {t['negotiations'] / t['seconds']:.1f} | {one:.4f} | {rate(negotiations, one)} | {two:.4f} | {one / two:.2f}× | {whole_one:.4f} | {t['seconds'] / one:,.0f}× | {t['seconds'] / whole_one:,.0f}× |")

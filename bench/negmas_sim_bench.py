@@ -15,10 +15,8 @@ from pathlib import Path
 
 import negmas  # noqa: F401  (imported before timing starts)
 from negmas.inout import Scenario
-from negmas.sao import BoulwareTBNegotiator, ConcederTBNegotiator, MiCRONegotiator, NaiveTitForTatNegotiator, SAOMechanism
-from negmas.tournaments.neg.simple import cartesian_tournament
-
-TOURNAMENT_DOMAINS = ["Laptop", "scenarios/anac/y2010/EnglandZimbabwe", "Car-A-domain"]
+from negmas.sao import BoulwareTBNegotiator, ConcederTBNegotiator, SAOMechanism
+from negmas_sim_reference import agent_classes, run_tournament
 
 
 def main() -> int:
@@ -27,23 +25,7 @@ def main() -> int:
     arguments = parser.parse_args()
     random.seed(0)
 
-    scenarios = [Scenario.load(arguments.genius / domain) for domain in TOURNAMENT_DOMAINS]
-    start = time.perf_counter()
-    results = cartesian_tournament(
-        competitors=[BoulwareTBNegotiator, ConcederTBNegotiator, NaiveTitForTatNegotiator, MiCRONegotiator],
-        scenarios=scenarios,
-        n_repetitions=2,
-        self_play=True,
-        rotate_ufuns=True,
-        n_steps=100,
-        njobs=-1,
-        path=None,
-        verbosity=0,
-    )
-    tournament_seconds = time.perf_counter() - start
-    details = results.details
-    negotiations = len(details)
-    agreements = int(details["agreement"].notna().sum()) if negotiations else 0
+    negotiations, agreements, tournament_seconds = run_tournament(arguments.genius, agent_classes(), njobs=-1)
 
     energy = Scenario.load(arguments.genius / "scenarios/anac/y2011/Energy")
     start = time.perf_counter()
