@@ -8,8 +8,6 @@
 //! bounded by adding the per-issue minima (maxima) in issue order, which by the monotonicity of
 //! floating-point addition bounds every completion's computed utility exactly.
 
-use std::collections::HashMap;
-
 use crate::frontier::for_each_outcome;
 use crate::space::{Count, Problem};
 
@@ -33,94 +31,79 @@ pub fn count_rational(problem: &Problem, max_states: usize, max_enumerated: f64)
     }
     let tables: Vec<&Vec<Vec<f64>>> =
         problem.parties.iter().filter_map(|party| party.utility.as_additive()).map(|additive| &additive.tables).collect();
-    let parties = tables.len();
-    let issues = problem.space.issues.len();
     let sizes: Vec<u64> = problem.space.issues.iter().map(|issue| issue.values.len() as u64).collect();
     if sizes.contains(&0) {
         return Some(Count::zero());
     }
-    // completions[k] = number of ways to complete issues k.. ; extremes per party per issue.
-    let mut completions = vec![Count::one(); issues + 1];
-    for issue in (0..issues).rev() {
-        let mut count = completions[issue + 1].clone();
-        count.multiply(sizes[issue]);
-        completions[issue] = count;
-    }
-    let minimum: Vec<Vec<f64>> =
-        tables.iter().map(|table| table.iter().map(|row| row.iter().copied().fold(f64::INFINITY, f64::min)).collect()).collect();
-    let maximum: Vec<Vec<f64>> =
-        tables.iter().map(|table| table.iter().map(|row| row.iter().copied().fold(f64::NEG_INFINITY, f64::max)).collect()).collect();
-    let complete = |partial: f64, party: usize, from: usize, extremes: &[Vec<f64>]| -> f64 {
-        let mut total = partial;
-        for issue in from..issues {
-            total += extremes[party][issue];
-        }
-        total
-    };
-
-    // Most spaces have fewer than 2^127 outcomes: count in machine integers, merging equal partial
-    // vectors by sorting rather than hashing.
+    // Most spaces have fewer than 2^127 outcomes: count in machine integers.
     if problem.space.count().approximate() < 1.0e38 {
-        return count_small(&tables, &sizes, &reservations, &minimum, &maximum, max_states).map(|count| {
-            let mut total = Count::zero();
-            let (high, low) = ((count >> 64) as u64, count as u64);
-            let mut high_part = Count::one();
-            high_part.multiply(high);
-            high_part.multiply(1 << 32);
-            high_part.multiply(1 << 32);
-            let mut low_part = Count::one();
-            low_part.multiply(low);
-            total.add(&high_part);
-            total.add(&low_part);
-            total
-        });
+        count_additive::<u128>(&tables, &sizes, &reservations, max_states).map(Count::from)
+    } else {
+        count_additive::<Count>(&tables, &sizes, &reservations, max_states)
     }
-
-    let mut sure = Count::zero();
-    let mut states: HashMap<Vec<u64>, Count> = HashMap::new();
-    states.insert(vec![0f64.to_bits(); parties], Count::one());
-    for issue in 0..issues {
-        let mut next: HashMap<Vec<u64>, Count> = HashMap::new();
-        for (key, multiplicity) in &states {
-            for value in 0..sizes[issue] as usize {
-                let partial: Vec<f64> = (0..parties).map(|party| f64::from_bits(key[party]) + tables[party][issue][value]).collect();
-                let reachable = (0..parties).all(|party| complete(partial[party], party, issue + 1, &maximum) >= reservations[party]);
-                if !reachable {
-                    continue;
-                }
-                let certain = (0..parties).all(|party| complete(partial[party], party, issue + 1, &minimum) >= reservations[party]);
-                if certain {
-                    sure.add(&multiplicity.times(&completions[issue + 1]));
-                    continue;
-                }
-                let key: Vec<u64> = partial.iter().map(|value| value.to_bits()).collect();
-                next.entry(key).or_insert_with(Count::zero).add(multiplicity);
-            }
-        }
-        if next.len() > max_states {
-            return None;
-        }
-        states = next;
-    }
-    // Whatever is left is complete and was not certain: it failed some reservation.
-    Some(sure)
 }
 
-/// The same count in `u128`, for spaces of fewer than 1e38 outcomes.
-fn count_small(
-    tables: &[&Vec<Vec<f64>>],
-    sizes: &[u64],
-    reservations: &[f64],
-    minimum: &[Vec<f64>],
-    maximum: &[Vec<f64>],
-    max_states: usize,
-) -> Option<u128> {
+/// What the count is kept in: `u128` for most spaces, [`Count`] beyond.
+trait Tally: Clone {
+    fn zero() -> Self;
+    fn one() -> Self;
+    fn add(&mut self, other: &Self);
+    fn times(&self, other: &Self) -> Self;
+    fn times_size(&self, size: u64) -> Self;
+}
+
+impl Tally for u128 {
+    fn zero() -> u128 {
+        0
+    }
+    fn one() -> u128 {
+        1
+    }
+    fn add(&mut self, other: &u128) {
+        *self += other;
+    }
+    fn times(&self, other: &u128) -> u128 {
+        self * other
+    }
+    fn times_size(&self, size: u64) -> u128 {
+        self * u128::from(size)
+    }
+}
+
+impl Tally for Count {
+    fn zero() -> Count {
+        Count::zero()
+    }
+    fn one() -> Count {
+        Count::one()
+    }
+    fn add(&mut self, other: &Count) {
+        Count::add(self, other);
+    }
+    fn times(&self, other: &Count) -> Count {
+        Count::times(self, other)
+    }
+    fn times_size(&self, size: u64) -> Count {
+        let mut product = self.clone();
+        product.multiply(size);
+        product
+    }
+}
+
+/// The count for additive utilities, issue by issue, merging equal partial vectors (sorted, not
+/// hashed) and settling every partial vector that is certain or hopeless at once.
+fn count_additive<T: Tally>(tables: &[&Vec<Vec<f64>>], sizes: &[u64], reservations: &[f64], max_states: usize) -> Option<T> {
     let parties = tables.len();
     let issues = sizes.len();
-    let mut completions = vec![1u128; issues + 1];
+    // completions[k] = number of ways to complete issues k..
+    let mut completions = vec![T::one(); issues + 1];
     for issue in (0..issues).rev() {
-        completions[issue] = completions[issue + 1] * u128::from(sizes[issue]);
+        completions[issue] = completions[issue + 1].times_size(sizes[issue]);
     }
+    let extremes = |pick: fn(f64, f64) -> f64, start: f64| -> Vec<Vec<f64>> {
+        tables.iter().map(|table| table.iter().map(|row| row.iter().copied().fold(start, pick)).collect()).collect()
+    };
+    let (minimum, maximum) = (extremes(f64::min, f64::INFINITY), extremes(f64::max, f64::NEG_INFINITY));
     let complete = |partial: f64, party: usize, from: usize, extremes: &[Vec<f64>]| -> f64 {
         let mut total = partial;
         for issue in from..issues {
@@ -128,29 +111,29 @@ fn count_small(
         }
         total
     };
-    let mut sure: u128 = 0;
+    let mut sure = T::zero();
     // Flat states: `parties` numbers per state, and a multiplicity per state.
     let mut values: Vec<f64> = vec![0.0; parties];
-    let mut counts: Vec<u128> = vec![1];
+    let mut counts: Vec<T> = vec![T::one()];
     let mut extended = vec![0.0; parties];
     for issue in 0..issues {
         let mut next_values: Vec<f64> = Vec::new();
-        let mut next_counts: Vec<u128> = Vec::new();
-        for (state, &multiplicity) in counts.iter().enumerate() {
+        let mut next_counts: Vec<T> = Vec::new();
+        for (state, multiplicity) in counts.iter().enumerate() {
             let partial = &values[state * parties..(state + 1) * parties];
             for value in 0..sizes[issue] as usize {
                 for party in 0..parties {
                     extended[party] = partial[party] + tables[party][issue][value];
                 }
-                if !(0..parties).all(|party| complete(extended[party], party, issue + 1, maximum) >= reservations[party]) {
+                if !(0..parties).all(|party| complete(extended[party], party, issue + 1, &maximum) >= reservations[party]) {
                     continue;
                 }
-                if (0..parties).all(|party| complete(extended[party], party, issue + 1, minimum) >= reservations[party]) {
-                    sure += multiplicity * completions[issue + 1];
+                if (0..parties).all(|party| complete(extended[party], party, issue + 1, &minimum) >= reservations[party]) {
+                    sure.add(&multiplicity.times(&completions[issue + 1]));
                     continue;
                 }
                 next_values.extend_from_slice(&extended);
-                next_counts.push(multiplicity);
+                next_counts.push(multiplicity.clone());
             }
         }
         // Merge equal partial vectors: sort their indices, then add up runs.
@@ -165,17 +148,17 @@ fn count_small(
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
         let mut merged_values: Vec<f64> = Vec::with_capacity(next_values.len());
-        let mut merged_counts: Vec<u128> = Vec::with_capacity(next_counts.len());
+        let mut merged_counts: Vec<T> = Vec::with_capacity(next_counts.len());
         for index in order {
             let same = !merged_counts.is_empty() && {
                 let last = &merged_values[merged_values.len() - parties..];
                 last.iter().zip(vector(index)).all(|(a, b)| a.to_bits() == b.to_bits())
             };
             if same {
-                *merged_counts.last_mut().expect("not empty") += next_counts[index];
+                merged_counts.last_mut().expect("not empty").add(&next_counts[index]);
             } else {
                 merged_values.extend_from_slice(vector(index));
-                merged_counts.push(next_counts[index]);
+                merged_counts.push(next_counts[index].clone());
             }
         }
         if merged_counts.len() > max_states {
@@ -184,5 +167,32 @@ fn count_small(
         values = merged_values;
         counts = merged_counts;
     }
+    // Whatever is left is complete and was not certain: it failed some reservation.
     Some(sure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Count, count_additive};
+
+    /// The big-number path (used only beyond 1e38 outcomes) counts exactly what the u128 path counts.
+    #[test]
+    fn both_tallies_agree() {
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for case in 0..40 {
+            let (issues, values, parties) = (1 + case % 4, 2 + case % 5, 2 + case % 3);
+            let tables: Vec<Vec<Vec<f64>>> =
+                (0..parties).map(|_| (0..issues).map(|_| (0..values).map(|_| (next() * 4.0).round() / 10.0).collect()).collect()).collect();
+            let borrowed: Vec<&Vec<Vec<f64>>> = tables.iter().collect();
+            let sizes = vec![values as u64; issues];
+            let reservations: Vec<f64> = (0..parties).map(|_| next() * 0.4 * issues as f64).collect();
+            let small = count_additive::<u128>(&borrowed, &sizes, &reservations, usize::MAX).unwrap();
+            let big = count_additive::<Count>(&borrowed, &sizes, &reservations, usize::MAX).unwrap();
+            assert_eq!(big, Count::from(small), "case {case}");
+        }
+    }
 }

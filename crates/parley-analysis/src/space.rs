@@ -68,6 +68,20 @@ impl OutcomeSpace {
     }
 }
 
+impl From<u128> for Count {
+    fn from(number: u128) -> Count {
+        let mut limbs = Vec::new();
+        let mut rest = number;
+        loop {
+            limbs.push((rest % u128::from(LIMB)) as u32);
+            rest /= u128::from(LIMB);
+            if rest == 0 {
+                return Count { limbs };
+            }
+        }
+    }
+}
+
 /// A non-negative integer of any size, for outcome counts (1e50 and beyond).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Count {
