@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use parley_core::expr::{Expr, Literal};
+use parley_core::expr::{Expr, Literal, rank_value};
 use parley_core::model::{Issue, IssueKind, Negotiation, Value};
 use parley_core::status::{ItemState, Record};
 use parley_core::timeline::Point;
@@ -398,18 +398,24 @@ fn satisfiable(
         // An issue outside the open framework: its value is unknown; treat as unconstrained.
         return Some(true);
     }
+    // Rank the red lines and the candidate values once, not at every assignment tried.
     let kind = |issue: &str| domains.kind(issue);
+    let rank = |issue: &str, value: &Value| rank_value(kind(issue).as_ref(), value.clone());
+    let expressions: Vec<Expr> = indices.iter().map(|&index| negotiation.red_lines[index].expr.ranked(&kind)).collect();
+    let ranked_lists: Vec<Vec<Option<Value>>> =
+        issues.iter().zip(&lists).map(|(issue, list)| list.iter().map(|value| rank(issue, value)).collect()).collect();
+    let pinned = pinned.map(|(name, value)| (name, rank(name, value)));
     let mut position = vec![0usize; lists.len()];
     loop {
         let value_of = |issue: &str| -> Option<Value> {
-            if let Some((name, value)) = pinned {
-                if name == issue {
-                    return Some(value.clone());
+            if let Some((name, value)) = &pinned {
+                if *name == issue {
+                    return value.clone();
                 }
             }
-            issues.iter().position(|known| known == issue).map(|slot| lists[slot][position[slot]].clone())
+            issues.iter().position(|known| known == issue).and_then(|slot| ranked_lists[slot][position[slot]].clone())
         };
-        if indices.iter().all(|&index| negotiation.red_lines[index].expr.evaluate_with(&value_of, &kind) != Some(false)) {
+        if expressions.iter().all(|expr| expr.evaluate(&value_of) != Some(false)) {
             return Some(true);
         }
         let mut slot = lists.len();

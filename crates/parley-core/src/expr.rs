@@ -379,20 +379,30 @@ fn compare(value: &Value, op: CompareOp, literal: &Literal) -> Option<bool> {
     })
 }
 
+/// A value as a [ranked](Expr::ranked) expression compares it: an ordered choice's option as its
+/// position among the options (`None` for an option the issue does not have), anything else as is.
+pub fn rank_value(kind: Option<&IssueKind>, value: Value) -> Option<Value> {
+    match (kind, &value) {
+        (Some(IssueKind::Choice { options, ordered: true }), Value::Choice(option)) => {
+            options.iter().position(|candidate| candidate == option).map(|rank| Value::Integer(rank as i64))
+        }
+        _ => Some(value),
+    }
+}
+
 impl Expr {
     /// Evaluates with ordered choices compared by their position among the options.
     pub fn evaluate_with(&self, value_of: &dyn Fn(&str) -> Option<Value>, issue_kind: &dyn Fn(&str) -> Option<IssueKind>) -> Option<bool> {
         // Rewrite ordered-choice values and literals to ranks, then evaluate as integers.
-        let ranked = |issue: &str| -> Option<Value> {
-            let value = value_of(issue)?;
-            match (issue_kind(issue), &value) {
-                (Some(IssueKind::Choice { options, ordered: true }), Value::Choice(option)) => {
-                    options.iter().position(|candidate| candidate == option).map(|rank| Value::Integer(rank as i64))
-                }
-                _ => Some(value),
-            }
-        };
-        self.rank_literals(issue_kind).evaluate(&ranked)
+        let ranked = |issue: &str| -> Option<Value> { rank_value(issue_kind(issue).as_ref(), value_of(issue)?) };
+        self.ranked(issue_kind).evaluate(&ranked)
+    }
+
+    /// This expression with ordered-choice literals replaced by their ranks: evaluate it with
+    /// [`Expr::evaluate`] on values passed through [`rank_value`]. For evaluating one expression
+    /// on many outcomes, rank it once rather than calling [`Expr::evaluate_with`] each time.
+    pub fn ranked(&self, issue_kind: &dyn Fn(&str) -> Option<IssueKind>) -> Expr {
+        self.rank_literals(issue_kind)
     }
 
     fn rank_literals(&self, issue_kind: &dyn Fn(&str) -> Option<IssueKind>) -> Expr {
