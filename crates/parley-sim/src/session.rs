@@ -272,31 +272,35 @@ fn single_text(problem: &Problem, agents: &mut [Agent], config: &SessionConfig, 
         }
         // Revise: the one-issue change that most parties would accept, then the largest smallest
         // gain over the current text.
-        let mut best: Option<(usize, f64, Outcome)> = None;
+        // Each candidate is the text with one value changed in place (and changed back).
+        let mut best: Option<(usize, f64, usize, u32)> = None;
         for issue in 0..text.len() {
+            let original = text[issue];
             for value in 0..problem.space.issues[issue].values.len() as u32 {
-                if value == text[issue] {
+                if value == original {
                     continue;
                 }
-                let mut candidate = text.clone();
-                candidate[issue] = value;
-                let utilities = problem.utilities(&candidate);
-                let gains: Vec<f64> = utilities.iter().zip(&current).map(|(after, before)| after - before).collect();
-                let smallest = gains.iter().copied().fold(f64::INFINITY, f64::min);
-                // Acceptance is asked without side effects: a change is welcome when it improves a
-                // party's utility.
-                let welcome = gains.iter().filter(|gain| **gain > 0.0).count();
+                text[issue] = value;
+                let (mut smallest, mut welcome) = (f64::INFINITY, 0);
+                for (party, before) in problem.parties.iter().zip(&current) {
+                    let gain = party.utility.evaluate(&text) - before;
+                    smallest = smallest.min(gain);
+                    // Acceptance is asked without side effects: a change is welcome when it
+                    // improves a party's utility.
+                    welcome += usize::from(gain > 0.0);
+                }
                 let better = match &best {
                     None => true,
-                    Some((count, gain, _)) => welcome > *count || (welcome == *count && smallest > *gain),
+                    Some((count, gain, _, _)) => welcome > *count || (welcome == *count && smallest > *gain),
                 };
                 if better {
-                    best = Some((welcome, smallest, candidate));
+                    best = Some((welcome, smallest, issue, value));
                 }
             }
+            text[issue] = original;
         }
         match best {
-            Some((welcome, _, candidate)) if welcome > 0 => text = candidate,
+            Some((welcome, _, issue, value)) if welcome > 0 => text[issue] = value,
             // No change helps anyone: the text stands, and so does the disagreement.
             _ => return Session::without_agreement(round + 1, offers, None, trace),
         }
