@@ -85,6 +85,7 @@ fn an_imported_scenario_answers_as_the_file_does_on_postgres() {
     assert!(!stderr(&output).contains("wrong-secret"), "{}", stderr(&output));
     // Nobody listening: a failure, exit 1.
     assert_eq!(run_in(dir.path(), &["verify", "--db", "postgres://u:p@127.0.0.1:9/x"]).status.code(), Some(1));
+    client.batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)")).unwrap();
 }
 
 #[test]

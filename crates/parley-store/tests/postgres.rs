@@ -40,7 +40,7 @@ fn fresh() -> Target {
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     client.batch_execute(&format!("DROP DATABASE IF EXISTS {database}")).unwrap();
     client.batch_execute(&format!("CREATE DATABASE {database}")).unwrap();
-    Target { url: with_database(&url, &database), guard: None }
+    Target { url: with_database(&url, &database), guard: None, database: Some((url, database)) }
 }
 
 backend_suite!(fresh, enabled());

@@ -11,7 +11,7 @@ use suite::{Target, event};
 fn fresh() -> Target {
     let dir = tempfile::tempdir().unwrap();
     let url = dir.path().join("record.db").display().to_string();
-    Target { url, guard: Some(dir) }
+    Target { url, guard: Some(dir), database: None }
 }
 
 backend_suite!(fresh, true);

@@ -16,6 +16,19 @@ use parley_store::{EventStore, NewEvent, Op, StoreError, changes, verify};
 pub struct Target {
     pub url: String,
     pub guard: Option<tempfile::TempDir>,
+    /// A PostgreSQL database made for the test, dropped with the target: (server URL, name).
+    pub database: Option<(String, String)>,
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.database {
+            // Best effort: a leftover database only costs space on a throwaway server.
+            if let Ok(mut client) = postgres::Client::connect(server, postgres::NoTls) {
+                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
 }
 
 impl Target {
