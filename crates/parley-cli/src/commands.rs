@@ -89,8 +89,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
             for path in &args.scenarios {
                 sources.push(crate::analysis::load_problem(Some(path), "now", "all", None)?);
             }
-            let config = parley_sim::tournament::TournamentConfig {
-                agents,
+            let settings = parley_sim::tournament::Settings {
                 repetitions: args.reps,
                 rounds: args.session.rounds,
                 time_limit: args.session.time_limit,
@@ -98,8 +97,8 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
                 self_play: !args.no_self_play,
                 rotate: !args.no_rotate,
                 seed: args.session.seed,
-                shard,
             };
+            let config = parley_sim::tournament::TournamentConfig { agents, settings, shard };
             let options = crate::simulation::TournamentOptions { config, output: args.output, threads: args.threads };
             crate::simulation::tournament_command(sources, options, out)?;
             Ok(0)

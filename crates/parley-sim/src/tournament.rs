@@ -39,16 +39,8 @@ impl Scenario {
 #[derive(Clone, Debug)]
 pub struct TournamentConfig {
     pub agents: Vec<AgentKind>,
-    pub repetitions: u32,
-    pub rounds: u32,
-    /// A wall-clock deadline per negotiation (results then depend on speed).
-    pub time_limit: Option<std::time::Duration>,
-    pub protocol: Protocol,
-    /// Let an agent type negotiate against itself.
-    pub self_play: bool,
-    /// Run every assignment in every rotation of the parties' profiles.
-    pub rotate: bool,
-    pub seed: u64,
+    /// Everything else that shapes the results (recorded with them).
+    pub settings: Settings,
     /// Run only jobs `index % count == shard` (shard, count).
     pub shard: Option<(usize, usize)>,
 }
@@ -99,24 +91,38 @@ pub struct TournamentResult {
 pub struct Settings {
     pub repetitions: u32,
     pub rounds: u32,
-    pub time_limit_seconds: Option<f64>,
+    /// A wall-clock deadline per negotiation (results then depend on speed); in seconds in JSON.
+    #[serde(rename = "time_limit_seconds", with = "seconds")]
+    pub time_limit: Option<std::time::Duration>,
     pub protocol: Protocol,
+    /// Let an agent type negotiate against itself.
     pub self_play: bool,
+    /// Run every assignment in every rotation of the parties' profiles.
     pub rotate: bool,
     pub seed: u64,
 }
 
 impl Settings {
-    pub fn of(config: &TournamentConfig) -> Settings {
-        Settings {
-            repetitions: config.repetitions,
-            rounds: config.rounds,
-            time_limit_seconds: config.time_limit.map(|limit| limit.as_secs_f64()),
-            protocol: config.protocol,
-            self_play: config.self_play,
-            rotate: config.rotate,
-            seed: config.seed,
+    /// How one of the tournament's negotiations runs, with its own seed.
+    pub fn session(&self, seed: u64) -> SessionConfig {
+        SessionConfig { protocol: self.protocol, rounds: self.rounds, seed, record_trace: false, time_limit: self.time_limit }
+    }
+}
+
+/// An optional duration as a number of seconds.
+mod seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(limit: &Option<std::time::Duration>, serializer: S) -> Result<S::Ok, S::Error> {
+        match limit {
+            Some(limit) => serializer.serialize_some(&limit.as_secs_f64()),
+            None => serializer.serialize_none(),
         }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<std::time::Duration>, D::Error> {
+        let seconds = Option::<f64>::deserialize(deserializer)?;
+        seconds.map(|seconds| std::time::Duration::try_from_secs_f64(seconds).map_err(serde::de::Error::custom)).transpose()
     }
 }
 
@@ -131,7 +137,7 @@ pub fn jobs(config: &TournamentConfig, scenarios: &[Scenario]) -> Vec<Job> {
             let mut next = Vec::new();
             for partial in &assignments {
                 for agent in 0..config.agents.len() {
-                    if !config.self_play && partial.contains(&agent) {
+                    if !config.settings.self_play && partial.contains(&agent) {
                         continue;
                     }
                     let mut extended = partial.clone();
@@ -141,14 +147,14 @@ pub fn jobs(config: &TournamentConfig, scenarios: &[Scenario]) -> Vec<Job> {
             }
             assignments = next;
         }
-        let rotations = if config.rotate { parties.max(1) } else { 1 };
+        let rotations = if config.settings.rotate { parties.max(1) } else { 1 };
         for assignment in &assignments {
             for rotation in 0..rotations {
                 // Rotating the profiles is assigning the rotated agents to the parties.
                 let rotated: Vec<usize> = (0..parties).map(|party| assignment[(party + rotation) % parties]).collect();
-                for repetition in 0..config.repetitions {
+                for repetition in 0..config.settings.repetitions {
                     let index = jobs.len();
-                    let seed = Rng::derive(config.seed, &[scenario_index as u64, index as u64, u64::from(repetition)]);
+                    let seed = Rng::derive(config.settings.seed, &[scenario_index as u64, index as u64, u64::from(repetition)]);
                     jobs.push(Job { index, scenario: scenario_index, agents: rotated.clone(), repetition, seed });
                 }
             }
@@ -179,7 +185,7 @@ pub fn run(config: &TournamentConfig, scenarios: &[Scenario], progress: &(dyn Fn
     TournamentResult {
         agents: config.agents.iter().map(|agent| agent.name().to_owned()).collect(),
         scenarios: scenarios.iter().map(|scenario| scenario.name.clone()).collect(),
-        settings: Settings::of(config),
+        settings: config.settings.clone(),
         total_jobs,
         shard: config.shard,
         results,
@@ -189,13 +195,7 @@ pub fn run(config: &TournamentConfig, scenarios: &[Scenario], progress: &(dyn Fn
 fn run_job(config: &TournamentConfig, scenarios: &[Scenario], job: &Job) -> JobResult {
     let scenario = &scenarios[job.scenario];
     let kinds: Vec<AgentKind> = job.agents.iter().map(|&agent| config.agents[agent]).collect();
-    let session = SessionConfig {
-        protocol: config.protocol,
-        rounds: config.rounds,
-        seed: job.seed,
-        record_trace: false,
-        time_limit: config.time_limit,
-    };
+    let session = config.settings.session(job.seed);
     let names: Vec<String> = kinds.iter().map(|kind| kind.name().to_owned()).collect();
     let base = JobResult {
         index: job.index,

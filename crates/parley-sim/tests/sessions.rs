@@ -4,7 +4,7 @@ use parley_analysis::space::{Additive, IssueSpace, Label, OutcomeSpace, Party, P
 use parley_sim::agents::AgentKind;
 use parley_sim::rng::Rng;
 use parley_sim::session::{Protocol, SessionConfig, SessionError, run_session};
-use parley_sim::tournament::{self, Scenario, TournamentConfig};
+use parley_sim::tournament::{self, Scenario, Settings, TournamentConfig};
 
 /// A random additive problem with reservation values.
 fn problem(issues: usize, values: usize, parties: usize, seed: u64) -> Problem {
@@ -116,13 +116,15 @@ fn huge_spaces_are_negotiated_without_listing_them() {
 fn tournament_config(shard: Option<(usize, usize)>) -> TournamentConfig {
     TournamentConfig {
         agents: vec![AgentKind::Boulware, AgentKind::Conceder, AgentKind::TitForTat, AgentKind::Micro, AgentKind::Random],
-        repetitions: 2,
-        rounds: 50,
-        time_limit: None,
-        protocol: Protocol::AlternatingOffers,
-        self_play: true,
-        rotate: true,
-        seed: 11,
+        settings: Settings {
+            repetitions: 2,
+            rounds: 50,
+            time_limit: None,
+            protocol: Protocol::AlternatingOffers,
+            self_play: true,
+            rotate: true,
+            seed: 11,
+        },
         shard,
     }
 }
@@ -161,11 +163,11 @@ fn shards_merge_into_exactly_one_run() {
     assert_eq!(tournament::merge(Vec::new()), Err(tournament::MergeError::Empty));
     // A shard of the same tournament with another seed, round limit or protocol is refused.
     let mut reseeded = tournament_config(Some((2, 3)));
-    reseeded.seed += 1;
+    reseeded.settings.seed += 1;
     let mut shorter = tournament_config(Some((2, 3)));
-    shorter.rounds -= 1;
+    shorter.settings.rounds -= 1;
     let mut mediated = tournament_config(Some((2, 3)));
-    mediated.protocol = Protocol::SingleText;
+    mediated.settings.protocol = Protocol::SingleText;
     for other in [reseeded, shorter, mediated] {
         let odd = tournament::run(&other, &scenarios, &|_, _| {});
         assert!(
@@ -189,13 +191,15 @@ fn a_job_that_cannot_run_is_recorded_and_left_out_of_the_ranking() {
     });
     let config = TournamentConfig {
         agents: vec![AgentKind::Boulware, AgentKind::Random],
-        repetitions: 1,
-        rounds: 20,
-        time_limit: None,
-        protocol: Protocol::AlternatingOffers,
-        self_play: true,
-        rotate: false,
-        seed: 1,
+        settings: Settings {
+            repetitions: 1,
+            rounds: 20,
+            time_limit: None,
+            protocol: Protocol::AlternatingOffers,
+            self_play: true,
+            rotate: false,
+            seed: 1,
+        },
         shard: None,
     };
     let result = tournament::run(&config, &[Scenario::new("big", problem, None)], &|_, _| {});
