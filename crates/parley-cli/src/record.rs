@@ -4,8 +4,8 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use parley_core::model::Negotiation;
-use parley_store::chain::{hex, key_event, signing_key};
-use parley_store::{EventStore, StoreError, changes};
+use parley_store::chain::{hex, signing_key};
+use parley_store::{EventStore, StoreError};
 
 use crate::commands::{counted, load as load_scenario, write_json};
 use crate::{BadInput, ExportArgs, ImportArgs, KeygenArgs, LogArgs, VerifyArgs};
@@ -20,7 +20,8 @@ fn failed(error: StoreError) -> anyhow::Error {
         | StoreError::NotADatabase { .. }
         | StoreError::Missing { .. }
         | StoreError::UnknownNegotiation { .. }
-        | StoreError::Rejected { .. } => BadInput(error.to_string()).into(),
+        | StoreError::Rejected { .. }
+        | StoreError::KeyMismatch { .. } => BadInput(error.to_string()).into(),
         other => anyhow::Error::new(other),
     }
 }
@@ -75,30 +76,11 @@ pub fn import(args: ImportArgs, out: &mut dyn Write) -> Result<u8> {
         None => None,
     };
     let mut store = open(&args.store.db, true)?;
-    let head = store.head(&negotiation.id).map_err(failed)?.map_or(0, |(seq, _)| seq);
-    // The differences from the state at the head the append will expect.
-    let current = if head == 0 { None } else { Some(store.negotiation(&negotiation.id, Some(head)).map_err(failed)?) };
-    let mut events = changes(current.as_ref(), &negotiation);
-    if let Some((party, key)) = &signer {
-        let public = hex(&key.verifying_key().to_bytes());
-        match store.registered_key(&negotiation.id, party).map_err(failed)? {
-            Some(registered) if registered == public => {}
-            // A new key must be signed by the registered one, which this command does not hold:
-            // appending it would leave a chain that can never verify again.
-            Some(registered) => {
-                return Err(BadInput(format!(
-                    "--sign {party}=...: `{party}` already signs with key {registered}, not this one ({public}); nothing was written"
-                ))
-                .into());
-            }
-            None => events.insert(0, key_event(party, key)),
-        }
-    }
-    let count = events.len();
-    let stored = if count == 0 {
-        Vec::new()
-    } else {
-        store.append(&negotiation.id, head, events, signer.as_ref().map(|(party, key)| (party.as_str(), key))).map_err(failed)?
+    let stored = store.import(&negotiation, signer.as_ref().map(|(party, key)| (party.as_str(), key))).map_err(failed)?;
+    let count = stored.len();
+    let head = match stored.last() {
+        Some(last) => last.seq,
+        None => store.head(&negotiation.id).map_err(failed)?.map_or(0, |(seq, _)| seq),
     };
     let signed = stored.iter().filter(|event| event.signature.is_some()).count();
     if args.json {
@@ -108,7 +90,7 @@ pub fn import(args: ImportArgs, out: &mut dyn Write) -> Result<u8> {
             "appended": count,
             "signed": signed,
             "first": stored.first().map(|event| event.seq),
-            "head": stored.last().map_or(head, |event| event.seq),
+            "head": head,
         });
         write_json(out, &summary)?;
     } else if count == 0 {

@@ -8,7 +8,7 @@ use parley_core::model::{Moment, Negotiation, Position, Stance, Visibility};
 use parley_core::status::Record;
 use parley_store::event::Folder;
 use parley_store::sqlite::SqliteStore;
-use parley_store::{EventStore, NewEvent, Op, changes};
+use parley_store::{EventStore, NewEvent, Op};
 
 fn main() {
     divan::main();
@@ -135,10 +135,10 @@ fn raw_insert_batch(bencher: divan::Bencher) {
 
 /// Appends events made by `make` to the 2025 scenario's negotiation until its head is `target`.
 fn grow(store: &mut SqliteStore, negotiation: &Negotiation, target: u64, make: Maker) {
-    let mut head = store.head(&negotiation.id).unwrap().map_or(0, |(seq, _)| seq);
-    if head == 0 {
-        head = store.append(&negotiation.id, 0, changes(None, negotiation), None).unwrap().last().unwrap().seq;
+    if store.head(&negotiation.id).unwrap().is_none() {
+        store.import(negotiation, None).unwrap();
     }
+    let mut head = store.head(&negotiation.id).unwrap().map_or(0, |(seq, _)| seq);
     while head < target {
         let size = (target - head).min(10_000) as usize;
         let events = (0..size).map(|i| make(negotiation, head as usize + i)).collect();

@@ -25,6 +25,8 @@ pub enum StoreError {
     Sqlite { location: String, source: rusqlite::Error },
     #[error("{location}: {source}")]
     Postgres { location: String, source: postgres::Error },
+    #[error("`{party}` already signs with key {registered}, not {offered}: a new key must be signed by the old one; nothing was written")]
+    KeyMismatch { party: String, registered: String, offered: String },
     #[error("cannot reach the database server at {location}: {detail}")]
     Unreachable { location: String, detail: String },
     #[error("the database server at {location} refused the connection: {detail}")]
@@ -152,6 +154,29 @@ pub trait EventStore {
             return Ok(None);
         }
         Ok(Folder::restore(&checkpoint.state).ok().filter(|folder| folder.seq() == checkpoint.seq))
+    }
+
+    /// Records `wanted` (a negotiation of the same id, read from a scenario): appends, in one
+    /// append after the head it read, the events that turn the recorded state into it — nothing
+    /// when they agree. The signer's own events are signed; its public key is recorded first if
+    /// it has none yet, and a different key than the one recorded is refused
+    /// ([`StoreError::KeyMismatch`]): a new key must be signed by the old one.
+    fn import(&mut self, wanted: &Negotiation, signer: Option<(&str, &SigningKey)>) -> Result<Vec<Event>, StoreError> {
+        let head = self.head(&wanted.id)?.map_or(0, |(seq, _)| seq);
+        let current = if head == 0 { None } else { Some(self.negotiation(&wanted.id, Some(head))?) };
+        let mut events = crate::event::changes(current.as_ref(), wanted);
+        if let Some((party, key)) = signer {
+            let offered = crate::chain::hex(&key.verifying_key().to_bytes());
+            match self.registered_key(&wanted.id, party)? {
+                Some(registered) if registered == offered => {}
+                Some(registered) => return Err(StoreError::KeyMismatch { party: party.to_owned(), registered, offered }),
+                None => events.insert(0, crate::chain::key_event(party, key)),
+            }
+        }
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.append(&wanted.id, head, events, signer)
     }
 
     /// The negotiation as of event `up_to` (all events when `None`).

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use ed25519_dalek::SigningKey;
 use parley_core::model::{Moment, Negotiation, Position, Visibility};
 use parley_store::chain::key_event;
-use parley_store::{EventStore, NewEvent, Op, StoreError, changes, verify};
+use parley_store::{EventStore, NewEvent, Op, StoreError, verify};
 
 /// One empty store: a SQLite file path or a PostgreSQL URL, and what keeps it alive.
 pub struct Target {
@@ -69,14 +69,7 @@ pub fn scenario(name: &str) -> Negotiation {
 }
 
 pub fn import(store: &mut dyn EventStore, negotiation: &Negotiation) -> usize {
-    let current = store.negotiation(&negotiation.id, None).ok();
-    let head = store.head(&negotiation.id).unwrap().map_or(0, |(seq, _)| seq);
-    let events = changes(current.as_ref(), negotiation);
-    let count = events.len();
-    if count > 0 {
-        store.append(&negotiation.id, head, events, None).unwrap();
-    }
-    count
+    store.import(negotiation, None).unwrap().len()
 }
 
 pub fn json(negotiation: &Negotiation) -> serde_json::Value {
@@ -226,10 +219,12 @@ fn stance_events(negotiation: &Negotiation, from: usize, count: usize) -> Vec<Ne
 
 /// The 2025 scenario followed by `stances` stance events; returns the head.
 pub fn long_history(store: &mut dyn EventStore, negotiation: &Negotiation, stances: usize) -> u64 {
-    let mut head = store.head(&negotiation.id).unwrap().map_or(0, |(seq, _)| seq);
-    if head == 0 {
-        head = store.append(&negotiation.id, 0, changes(None, negotiation), None).unwrap().last().unwrap().seq;
+    // The scenario first (only into an empty log: importing it again would delete the stances
+    // appended since, which are not in the file).
+    if store.head(&negotiation.id).unwrap().is_none() {
+        import(store, negotiation);
     }
+    let mut head = store.head(&negotiation.id).unwrap().map_or(0, |(seq, _)| seq);
     let start = head as usize;
     // Batches larger than one multi-row INSERT on PostgreSQL.
     for batch in (0..stances).step_by(1_100) {
@@ -388,6 +383,12 @@ pub fn signed_events_verify_and_forgeries_do_not(fresh: &dyn Fn() -> Target) {
     let public = parley_store::chain::hex(&key.verifying_key().to_bytes());
     assert_eq!(store.registered_key(&negotiation.id, "UA").unwrap(), Some(public));
     assert_eq!(store.registered_key(&negotiation.id, "RU").unwrap(), None);
+    // Importing with another key for UA is refused before anything is written.
+    let head_before = store.head(&negotiation.id).unwrap();
+    let other = SigningKey::from_bytes(&[8; 32]);
+    let error = store.import(&negotiation, Some(("UA", &other))).unwrap_err();
+    assert!(matches!(error, StoreError::KeyMismatch { .. }), "{error}");
+    assert_eq!(store.head(&negotiation.id).unwrap(), head_before);
     let mut stance = negotiation.stances.iter().find(|stance| stance.party == "UA").unwrap().clone();
     stance.note = "signed".to_owned();
     let new = NewEvent {
