@@ -218,19 +218,26 @@ impl EventStore for PgStore {
     }
 
     fn apply_events(&mut self, negotiation: &str, after: u64, up_to: Option<u64>, folder: &mut Folder) -> Result<u64, StoreError> {
-        let rows = self
+        use postgres::fallible_iterator::FallibleIterator;
+        let location = self.location.clone();
+        let postgres = |source| StoreError::Postgres { location: location.clone(), source };
+        let (after, limit) = (clamp(after), up_to.map_or(i64::MAX, clamp));
+        // Streamed: each row is folded as it arrives rather than the whole log held first.
+        let mut rows = self
             .client
-            .query(
+            .query_raw(
                 "SELECT seq, kind, key, op, payload FROM events WHERE negotiation = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
-                &[&negotiation, &clamp(after), &up_to.map_or(i64::MAX, clamp)],
+                [&negotiation as &(dyn postgres::types::ToSql + Sync), &after, &limit],
             )
-            .map_err(|source| self.error(source))?;
+            .map_err(postgres)?;
         let fold_error = |source| StoreError::Fold { negotiation: negotiation.to_owned(), source };
-        for row in &rows {
+        let mut applied = 0;
+        while let Some(row) = rows.next().map_err(postgres)? {
             let seq: i64 = row.get(0);
             folder.apply(seq as u64, row.get(1), row.get(2), Op::from_stored(row.get(3)), Payload::Text(row.get(4))).map_err(fold_error)?;
+            applied += 1;
         }
-        Ok(rows.len() as u64)
+        Ok(applied)
     }
 
     fn registered_key(&mut self, negotiation: &str, party: &str) -> Result<Option<String>, StoreError> {
