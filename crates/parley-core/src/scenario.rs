@@ -1589,6 +1589,8 @@ fn evaluation_table(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, names: 
 
 fn read_demands(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Demand> {
     let mut demands = Vec::new();
+    // Where each demand was first made, by its key, to report a second one on the same key.
+    let mut first_demand: HashMap<DemandKey, Range<usize>> = HashMap::new();
     for fields in tables(cx, root, "demands", DEMAND_FIELDS) {
         fields.finish(cx);
         let party = req_string(cx, &fields, "party", "the party making the demand")
@@ -1612,7 +1614,29 @@ fn read_demands(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Public);
         let source = text(cx, &fields, "source");
         let (Some(party), Some(issue), Some(value), Some(visibility)) = (party, issue, value, visibility) else { continue };
+        let key = DemandKey { party: party.get_ref().clone(), issue: issue.id.clone() };
+        let at = issue_id.as_ref().map_or(party.span(), Spanned::span);
+        if let Some(first) = first_demand.get(&key) {
+            let line = cx.line_of(first);
+            cx.error(fields.path_of("issue"), at, format!("duplicate {key} (first on line {line})"));
+            continue;
+        }
+        first_demand.insert(key, at);
         demands.push(Demand { party: party.into_inner(), issue: issue.id.clone(), value, visibility, source });
     }
     demands
+}
+
+/// What makes a demand unique: one party, one issue. A file may state each once, since a second
+/// value for the same key would leave the record two answers to one question.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct DemandKey {
+    party: String,
+    issue: String,
+}
+
+impl std::fmt::Display for DemandKey {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "demand of {} on `{}`", self.party, self.issue)
+    }
 }
