@@ -82,12 +82,21 @@ impl Record<'_> {
         statement.round.as_deref().and_then(|round| self.timeline.round(round)).unwrap_or_else(|| Instant::end_of(statement.date))
     }
 
-    /// Checks every claim of every statement.
+    /// The statements in the order they were made: by [`Record::statement_instant`] (date, then
+    /// round order within a day), then as the file lists them.
+    pub fn statements_in_order(&self) -> Vec<(Instant, &Statement)> {
+        let mut statements: Vec<(Instant, &Statement)> =
+            self.negotiation.statements.iter().map(|statement| (self.statement_instant(statement), statement)).collect();
+        // A stable sort keeps file order among statements made at the same instant.
+        statements.sort_by_key(|(instant, _)| *instant);
+        statements
+    }
+
+    /// Checks every claim of every statement, in the order they were made.
     pub fn check_claims(&self) -> ClaimsReport {
         let mut statuses: HashMap<Instant, Status> = HashMap::new();
         let mut statements = Vec::new();
-        for statement in &self.negotiation.statements {
-            let instant = self.statement_instant(statement);
+        for (instant, statement) in self.statements_in_order() {
             let claims = statement
                 .claims
                 .iter()
@@ -206,8 +215,26 @@ impl Record<'_> {
                             party: Some(party.clone()),
                             fact: format!("{party}: {} on item {item} (since {})", stance.position, Record::moment_label(&stance.at)),
                         }];
-                        let stale = self.version_at(index, given_at) < self.version_at(index, instant);
-                        if stance.position == *position {
+                        let given_on = self.version_at(index, given_at);
+                        let current = self.version_at(index, instant);
+                        let stale = given_on < current;
+                        let accepting = |position: Position| matches!(position, Position::Accepts | Position::AcceptsWithReservations);
+                        if stance.position == *position && stale && accepting(*position) {
+                            // An acceptance covers one version (docs/status.md): one of an earlier
+                            // version says nothing about the current one.
+                            let evidence = vec![Evidence {
+                                item: Some(*item),
+                                party: Some(party.clone()),
+                                fact: format!(
+                                    "{party}: {position} on version {given_on} of item {item} (since {}), not on version {current}",
+                                    Record::moment_label(&stance.at)
+                                ),
+                            }];
+                            let finding = format!(
+                                "{party}'s {position} was of an earlier version of item {item}; the record lacks its stance on the current one"
+                            );
+                            (Verdict::Unverifiable, finding, evidence)
+                        } else if stance.position == *position {
                             let finding = if stale {
                                 format!("{party} held {position} on item {item}, given on an earlier version")
                             } else {
