@@ -240,7 +240,10 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
                 counted(negotiation.demands.len(), "demand", "demands"),
             ];
             let summary = format!("{name}: ok — {}", counts.join(", "));
-            (loaded.warnings, Some(summary))
+            let mut warnings = parley_core::warnings::scenario_warnings(&text, &loaded);
+            warnings.extend(loaded.warnings);
+            warnings.sort_by_key(|warning| (warning.line, warning.column));
+            (warnings, Some(summary))
         }
         Err(problems) => (problems, None),
     };
@@ -404,6 +407,13 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             ]);
         }
         table.write(out, paint)?;
+    }
+    if !status.warnings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint.paint("Warnings:", Tone::Warn))?;
+        for warning in &status.warnings {
+            writeln!(out, "  - {}", warning.describe())?;
+        }
     }
     Ok(())
 }

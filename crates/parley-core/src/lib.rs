@@ -63,4 +63,5 @@ pub mod scenario;
 pub mod status;
 pub mod timeline;
 pub mod visibility;
+pub mod warnings;
 pub mod writer;

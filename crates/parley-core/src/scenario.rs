@@ -43,6 +43,9 @@ use crate::timeline::{Instant, Timeline};
 pub struct Scenario {
     pub negotiation: Negotiation,
     pub warnings: Vec<Diagnostic>,
+    /// Parallel to `negotiation.stances`: the field path and byte span of each stance's
+    /// `position`, so that findings about a stance can point at it.
+    pub stance_positions: Vec<(String, Range<usize>)>,
 }
 
 /// Files larger than this are refused before parsing (a scenario is text written by people).
@@ -76,17 +79,17 @@ pub fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
         }
     };
     let root = Fields { table: document.table(), path: FieldPath::Named(String::new()), span: 0..0, known: ROOT_FIELDS };
-    let mut cx = Cx { text, lines, problems: Vec::new(), declared: declared_ids(&root) };
+    let mut cx = Cx { text, lines, problems: Vec::new(), declared: declared_ids(&root), stance_positions: Vec::new() };
     let negotiation = read_negotiation(&mut cx, &root);
     let has_errors = cx.problems.iter().any(|problem| problem.severity == Severity::Error);
-    let mut diagnostics = cx.problems;
+    let mut diagnostics = std::mem::take(&mut cx.problems);
     sort(&mut diagnostics);
     if has_errors {
         return Err(diagnostics);
     }
     let mut negotiation = negotiation;
     negotiation.order_by_declaration();
-    Ok(Scenario { negotiation, warnings: diagnostics })
+    Ok(Scenario { negotiation, warnings: diagnostics, stance_positions: cx.stance_positions })
 }
 
 /// The ids each section declares, read leniently before the sections themselves.
@@ -183,6 +186,8 @@ struct Cx<'s> {
     /// Every id written in the file, valid or not, by kind ("party", "item", ...). A reference to
     /// an id whose own definition has errors is not reported again: one mistake, one message.
     declared: HashSet<(&'static str, String)>,
+    /// See [`Scenario::stance_positions`].
+    stance_positions: Vec<(String, Range<usize>)>,
 }
 
 impl Cx<'_> {
@@ -1235,7 +1240,9 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
             items.push(item.number);
         }
         let (Some(party), Some(position), Some(visibility), Some((at, _))) = (party, position, visibility, moment) else { continue };
+        let position_span = fields.get("position").map_or(fields.span.clone(), |node| node.span().range());
         for item in items {
+            cx.stance_positions.push((fields.path_of("position"), position_span.clone()));
             stances.push(Stance {
                 party: party.get_ref().clone(),
                 item,

@@ -78,6 +78,10 @@ pub struct Status {
     pub red_lines: Vec<RedLineCheck>,
     /// The value each issue has in the framework as it stands, and the item proposing it.
     pub proposed: Vec<ProposedValue>,
+    /// What looks wrong in the record at this point, such as a party accepting an item that
+    /// breaks its own red line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<crate::warnings::StatusWarning>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -420,6 +424,7 @@ impl<'n> Record<'n> {
             blocked: count(ItemState::Blocked),
             removed,
         };
+        let warnings = crate::warnings::status_warnings(&items, &red_lines);
         Status {
             negotiation: negotiation.id.clone(),
             title: negotiation.title.clone(),
@@ -429,6 +434,7 @@ impl<'n> Record<'n> {
             items,
             red_lines,
             proposed,
+            warnings,
         }
     }
 }
