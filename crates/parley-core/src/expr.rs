@@ -41,6 +41,8 @@ use std::ops::Range;
 
 use crate::model::{IssueKind, Value, quoted_list};
 
+mod domain;
+
 /// A parsed red-line expression.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum Expr {
@@ -220,8 +222,9 @@ impl Expr {
             },
             Expr::Compare { issue, op, literal, literal_span } => {
                 if let Some(kind) = kind_of(issue, errors) {
-                    if let Err(message) = check_compare(&kind, *op, literal) {
-                        errors.push(ExprError::new(literal_span.clone(), message));
+                    match check_compare(&kind, *op, literal) {
+                        Err(message) => errors.push(ExprError::new(literal_span.clone(), message)),
+                        Ok(()) => errors.extend(domain::constant_comparison(&issue.id, &kind, *op, literal, literal_span)),
                     }
                 }
             }
