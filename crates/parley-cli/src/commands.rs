@@ -203,14 +203,18 @@ pub fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {
     Ok(viewer)
 }
 
-pub fn point(record: &Record<'_>, text: &str) -> Result<parley_core::timeline::Point> {
-    record.point(text).map_err(|error| BadInput(error.to_string()).into())
+/// Resolves a point given as the argument `argument` (`--as-of`, `FROM`, `TO`), naming the
+/// argument when it is wrong.
+pub fn point(record: &Record<'_>, argument: &str, text: &str) -> Result<parley_core::timeline::Point> {
+    record.point(text).map_err(|error| BadInput(format!("{argument}: {error}")).into())
 }
 
 /// A `--as-of` point where no `Record` is needed otherwise: the rounds' timeline is enough (a
 /// Record also indexes every stance).
 pub fn point_in(negotiation: &Negotiation, text: &str) -> Result<parley_core::timeline::Point> {
-    parley_core::timeline::Timeline::new(&negotiation.rounds).point(negotiation, text).map_err(|error| BadInput(error.to_string()).into())
+    parley_core::timeline::Timeline::new(&negotiation.rounds)
+        .point(negotiation, text)
+        .map_err(|error| BadInput(format!("--as-of: {error}")).into())
 }
 
 pub fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
@@ -276,7 +280,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
 fn status(args: StatusArgs, out: &mut dyn Write) -> Result<u8> {
     let negotiation = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
     let record = Record::new(&negotiation);
-    let as_of = point(&record, &args.as_of)?;
+    let as_of = point(&record, "--as-of", &args.as_of)?;
     let status = record.status(&as_of);
     if args.common.json {
         write_json(out, &status)?;
@@ -428,8 +432,8 @@ fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<u8> {
     };
     let negotiation = viewed(file, &args.common, &args.from_db)?;
     let record = Record::new(&negotiation);
-    let from = point(&record, from)?;
-    let to = point(&record, to)?;
+    let from = point(&record, "FROM", from)?;
+    let to = point(&record, "TO", to)?;
     let diff = record.diff(&from, &to).map_err(|error| BadInput(error.to_string()))?;
     if args.common.json {
         write_json(out, &diff)?;

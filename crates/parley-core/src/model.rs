@@ -227,7 +227,11 @@ impl IssueKind {
                 None => Ok(()),
             },
             (IssueKind::YesNo, Value::Bool(_)) => Ok(()),
-            (kind, value) => Err(format!("a {} value does not fit a {} issue", value.kind_name(), kind.keyword())),
+            (kind, value) => Err(format!(
+                "{} value does not fit {} issue",
+                crate::scenario::with_article(value.kind_name()),
+                crate::scenario::with_article(kind.keyword())
+            )),
         }
     }
 }

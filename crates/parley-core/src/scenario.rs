@@ -1141,7 +1141,7 @@ fn read_proposal(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, sett
     proposal
 }
 
-fn with_article(word: &str) -> String {
+pub(crate) fn with_article(word: &str) -> String {
     let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
     format!("{article} {word}")
 }
