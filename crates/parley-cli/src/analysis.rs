@@ -13,7 +13,7 @@ use parley_analysis::space::{Label, Problem};
 use serde::Serialize;
 
 use crate::BadInput;
-use crate::commands::{read_text, write_json};
+use crate::commands::{counted, read_text, write_json};
 use crate::output::csv_field;
 
 /// A problem read from disk, with what is needed to report on it.
@@ -163,7 +163,7 @@ pub fn analyze_command(source: &Source, json: bool, out: &mut dyn Write) -> Resu
         return write_json(out, &report);
     }
     let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
-    writeln!(out, "{} — {} parties: {}", source.name, names.len(), names.join(", "))?;
+    writeln!(out, "{} — {}: {}", source.name, counted(names.len(), "party", "parties"), names.join(", "))?;
     writeln!(out, "Issues: {}, outcomes: {}", problem.space.issues.len(), problem.space.count())?;
     let reservations: Vec<String> = problem.reservations().iter().map(|value| format!("{value:.4}")).collect();
     writeln!(out, "Reservation values (disagreement point): {}", reservations.join(", "))?;
@@ -173,9 +173,14 @@ pub fn analyze_command(source: &Source, json: bool, out: &mut dyn Write) -> Resu
     }
     writeln!(
         out,
-        "Pareto frontier: {} points, {} of them rational",
-        analysis.frontier.points.len(),
-        analysis.solutions.rational_frontier_points
+        "Pareto frontier: {}, {} rational",
+        counted(analysis.frontier.points.len(), "point", "points"),
+        match (analysis.frontier.points.len(), analysis.solutions.rational_frontier_points) {
+            (1, 1) => "it is".to_owned(),
+            (1, _) => "it is not".to_owned(),
+            (_, 0) => "none of them".to_owned(),
+            (_, rational) => format!("{rational} of them"),
+        }
     )?;
     if let Some(ideal) = &analysis.solutions.ideal {
         let ideal: Vec<String> = ideal.iter().map(|value| format!("{value:.4}")).collect();
@@ -235,7 +240,12 @@ pub fn scenario_command(
         Some(false) => "NO: no deal satisfies every red line",
         None => "undetermined (too many combinations)",
     };
-    writeln!(out, "Can all {} red lines hold together? {verdict}", findings.considered)?;
+    match findings.considered {
+        // Only red lines in force on an open issue are considered.
+        0 => writeln!(out, "Red lines on the open issues: none")?,
+        1 => writeln!(out, "Can the one red line on the open issues hold? {verdict}")?,
+        count => writeln!(out, "Can all {count} red lines hold together? {verdict}")?,
+    }
     for conflict in &findings.conflicts {
         writeln!(out, "  - {}", conflict.explanation)?;
         for red_line in &conflict.red_lines {
@@ -267,10 +277,12 @@ pub fn scenario_command(
         writeln!(out)?;
         writeln!(
             out,
-            "Bargaining over the open issues ({} outcomes, parties {}): frontier of {} points",
+            "Bargaining over the open issues ({} {}, parties {}): frontier of {}",
+            // A count of any size, as text.
             bargaining.n_outcomes,
+            if bargaining.n_outcomes == "1" { "outcome" } else { "outcomes" },
             bargaining.parties.join(", "),
-            bargaining.frontier_size
+            counted(bargaining.frontier_size, "point", "points")
         )?;
         for solution in &bargaining.solutions {
             match &solution.utilities {
@@ -396,7 +408,13 @@ pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mu
             }
         }
         FrontierFormat::Table => {
-            writeln!(out, "{} — Pareto frontier: {} points (utilities of {})", source.name, frontier.points.len(), names.join(", "))?;
+            writeln!(
+                out,
+                "{} — Pareto frontier: {} (utilities of {})",
+                source.name,
+                counted(frontier.points.len(), "point", "points"),
+                names.join(", ")
+            )?;
             for point in &frontier.points {
                 let utilities: Vec<String> = point.utilities.iter().map(|value| format!("{value:.4}")).collect();
                 let values: Vec<String> =
@@ -417,7 +435,13 @@ pub fn plot_command(source: &ProblemSource, output: &Path, out: &mut dyn Write) 
     let input = parley_analysis::plot::PlotInput { title: &source.name, sample: &sample, proposal: proposal.as_deref() };
     let svg = parley_analysis::plot::svg(problem, &frontier, &solutions, &input);
     write_atomically(output, svg.as_bytes())?;
-    writeln!(out, "wrote {} ({} frontier points, {} parties)", output.display(), frontier.points.len(), problem.parties.len())?;
+    writeln!(
+        out,
+        "wrote {} ({}, {})",
+        output.display(),
+        counted(frontier.points.len(), "frontier point", "frontier points"),
+        counted(problem.parties.len(), "party", "parties")
+    )?;
     Ok(())
 }
 

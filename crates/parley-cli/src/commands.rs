@@ -324,10 +324,18 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
     writeln!(out, "Signatories: {}", status.signatories.join(", "))?;
     let framework = &status.framework;
     let verdict = if framework.accepted { paint.paint("ACCEPTED", Tone::Good) } else { paint.paint("NOT ACCEPTED", Tone::Bad) };
-    let mut counts = format!(
-        "{} of {} items agreed, {} blocked, {} disputed, {} open",
-        framework.agreed, framework.items, framework.blocked, framework.disputed, framework.open
-    );
+    let mut counts = if framework.items == 0 {
+        "no items in the framework yet".to_owned()
+    } else {
+        format!(
+            "{} of {} agreed, {} blocked, {} disputed, {} open",
+            framework.agreed,
+            counted(framework.items, "item", "items"),
+            framework.blocked,
+            framework.disputed,
+            framework.open
+        )
+    };
     if framework.removed > 0 {
         counts.push_str(&format!(", {} removed", framework.removed));
     }

@@ -282,7 +282,7 @@ fn simulate_and_tournament_from_the_command_line() {
     assert_eq!(zero.status.code(), Some(2));
     let count = run(&["simulate", &file, "--agents", "boulware"]);
     assert_eq!(count.status.code(), Some(2));
-    assert!(stderr(&count).contains("1 agents for 2 parties"), "{}", stderr(&count));
+    assert!(stderr(&count).contains("1 agent for 2 parties"), "{}", stderr(&count));
 
     let directory = tempfile::tempdir().unwrap();
     let trace = directory.path().join("trace.csv");
@@ -422,4 +422,18 @@ fn bad_simulation_arguments_exit_2() {
         assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
     }
     assert!(!dir.path().join("out").exists(), "nothing was written");
+}
+
+// Regression: counts of one read "1 points", "after 1 offers", "1 rounds" (and "1 agents", which
+// simulate_and_tournament_from_the_command_line checks).
+#[test]
+fn counts_of_one_take_the_singular_in_frontier_and_simulate() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/one-of-each.toml");
+    let file = file.to_str().unwrap();
+    let frontier = stdout(&run(&["frontier", file, "--as-of", "r1"]));
+    assert!(frontier.starts_with("one-of-each — Pareto frontier: 1 point (utilities of A, B)\n"), "{frontier}");
+    let agreement = stdout(&run(&["simulate", file, "--as-of", "r1", "--agents", "boulware,boulware", "--rounds", "1"]));
+    assert!(agreement.contains("\nAgreement in round 1 of 1 after 1 offer:\n"), "{agreement}");
+    let no_agreement = stdout(&run(&["simulate", file, "--agents", "boulware,boulware", "--rounds", "1"]));
+    assert!(no_agreement.contains("\nNo agreement after 1 round and 2 offers\n"), "{no_agreement}");
 }

@@ -266,14 +266,18 @@ impl Record<'_> {
                             reasons_evidence(item.number, blocking)
                         })
                         .collect();
-                    (Verdict::Contradicted, format!("red lines blocked item(s) {}", numbers.join(", ")), evidence)
+                    (Verdict::Contradicted, format!("red lines blocked {}", item_list(&numbers)), evidence)
                 }
             }
             ClaimKind::Progress { at_least } => {
                 let status = self.status_cached(instant, statuses);
                 let framework = &status.framework;
                 let share = if framework.items == 0 { 0.0 } else { framework.agreed as f64 / framework.items as f64 };
-                let finding = format!("{} of {} items agreed ({:.0}%)", framework.agreed, framework.items, share * 100.0);
+                let finding = if framework.items == 0 {
+                    "the framework had no items yet (0% agreed)".to_owned()
+                } else {
+                    format!("{} of {} agreed ({:.0}%)", framework.agreed, counted(framework.items, "item", "items"), share * 100.0)
+                };
                 let verdict = if share + 1e-12 >= *at_least { Verdict::Consistent } else { Verdict::Contradicted };
                 (verdict, finding, Vec::new())
             }
@@ -342,7 +346,7 @@ impl Record<'_> {
                 Evidence {
                     item: check.items.first().copied(),
                     party: Some(party.to_owned()),
-                    fact: format!("red line {} ({}) is violated by item(s) {}", check.id, check.expression, items.join(", ")),
+                    fact: format!("red line {} ({}) is violated by {}", check.id, check.expression, item_list(&items)),
                 },
             ));
         }
@@ -350,7 +354,8 @@ impl Record<'_> {
             return (Verdict::Unverifiable, "the framework had no items yet".to_owned(), Vec::new());
         }
         if accepted == in_framework {
-            return (Verdict::Consistent, format!("{party} had accepted all {in_framework} items"), Vec::new());
+            let all = if in_framework == 1 { "the one item".to_owned() } else { format!("all {in_framework} items") };
+            return (Verdict::Consistent, format!("{party} had accepted {all}"), Vec::new());
         }
         if !refusing.is_empty() {
             // The strongest refusals first: red lines, then opposition, then indecision.
@@ -359,19 +364,20 @@ impl Record<'_> {
                 refusing.iter().filter(|(position, _)| *position == Position::RedLine).filter_map(|(_, evidence)| evidence.item).collect();
             red_lined.sort_unstable();
             red_lined.dedup();
-            let mut finding = format!("{party} had accepted {accepted} of {in_framework} items");
+            let mut finding = format!("{party} had accepted {accepted} of {}", counted(in_framework, "item", "items"));
             if !red_lined.is_empty() {
                 let items: Vec<String> = red_lined.iter().map(u32::to_string).collect();
-                finding.push_str(&format!(" and held red lines on item(s) {}", items.join(", ")));
+                finding.push_str(&format!(" and held red lines on {}", item_list(&items)));
             }
             let others = refusing.iter().filter(|(position, _)| *position != Position::RedLine).count();
             if others > 0 {
-                finding.push_str(&format!("; {others} more item(s) opposed or undecided"));
+                finding.push_str(&format!("; {} opposed or undecided", counted(others, "more item", "more items")));
             }
             return (Verdict::Contradicted, finding, refusing.into_iter().map(|(_, evidence)| evidence).collect());
         }
         let finding = format!(
-            "{party} had accepted {accepted} of {in_framework} items; the record lacks its stance on the current version of the rest"
+            "{party} had accepted {accepted} of {}; the record lacks its stance on the current version of the rest",
+            counted(in_framework, "item", "items")
         );
         (Verdict::Unverifiable, finding, undocumented)
     }
@@ -386,4 +392,15 @@ fn reasons_evidence<'r>(item: u32, reasons: impl IntoIterator<Item = &'r Reason>
             fact: reason.describe(&format!("item {item}"), reason.party()),
         })
         .collect()
+}
+
+/// `1 item`, `2 items`.
+fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// `item 3`, `items 3, 4`.
+fn item_list(numbers: &[String]) -> String {
+    let word = if numbers.len() == 1 { "item" } else { "items" };
+    format!("{word} {}", numbers.join(", "))
 }
