@@ -1362,8 +1362,13 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
         let venue = text(cx, &fields, "venue");
         let outlet = text(cx, &fields, "outlet");
         let source = text(cx, &fields, "source");
+        // When the statement was made, as claims judges it: its round, else the end of its day.
+        let made = round
+            .as_ref()
+            .and_then(|round| refs.round_index.get(round.get_ref().as_str()).and_then(|(_, instant)| *instant))
+            .or(date.as_ref().map(|date| Instant::end_of(*date.get_ref())));
         let claims: Vec<Claim> =
-            tables(cx, &fields, "claims", CLAIM_FIELDS).iter().filter_map(|claim| read_claim(cx, claim, refs)).collect();
+            tables(cx, &fields, "claims", CLAIM_FIELDS).iter().filter_map(|claim| read_claim(cx, claim, refs, made)).collect();
         let (Some(id), Some(speaker), Some(date), Some(attribution), Some(quote)) = (id, speaker, date, attribution, quote) else {
             continue;
         };
@@ -1387,7 +1392,7 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
     statements
 }
 
-fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Option<Claim> {
+fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, made: Option<Instant>) -> Option<Claim> {
     fields.finish(cx);
     let negated = opt_bool(cx, fields, "negated").unwrap_or(false);
     let note = text(cx, fields, "note");
@@ -1432,7 +1437,20 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
             let party = required_party(cx);
             let version = opt_string(cx, fields, "version");
             let version = match version {
-                Some(version) => Some(refs.round(cx, || fields.path_of("version"), &version).map(|_| version.into_inner())?),
+                Some(version) => {
+                    let at = refs.round(cx, || fields.path_of("version"), &version)?;
+                    // A statement can speak of the text as it stood, not of a later version.
+                    if made.is_some_and(|made| at > made) {
+                        let message = format!(
+                            "round `{}` ({}) comes after the statement (expected a round up to the statement's)",
+                            version.get_ref(),
+                            at.date().map_or_else(String::new, |date| date.to_string())
+                        );
+                        cx.error(fields.path_of("version"), version.span(), message);
+                        return None;
+                    }
+                    Some(version.into_inner())
+                }
                 None => None,
             };
             ClaimKind::Accepts { party: party?, version }
