@@ -206,6 +206,10 @@ impl Record<'_> {
                 let Some(index) = self.negotiation.items.iter().position(|candidate| candidate.number == *item) else {
                     return (Verdict::Unverifiable, format!("item {item} is not in the record"), Vec::new());
                 };
+                if !self.introduced_by(index, instant) {
+                    // No one can hold a stance on an item not yet proposed, as for item-agreed.
+                    return (Verdict::Contradicted, format!("item {item} was not yet in the framework"), Vec::new());
+                }
                 match self.stance_at(index, party, instant) {
                     None => (Verdict::Unverifiable, format!("the record has no stance of {party} on item {item} by then"), Vec::new()),
                     Some((given_at, stance_index)) => {
