@@ -56,6 +56,9 @@ pub struct SimulateOptions {
 }
 
 pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: &mut dyn Write) -> Result<()> {
+    if let Some(warning) = source.unconstrained_warning("the agents may offer and accept") {
+        to_stderr!(line "warning: {warning}");
+    }
     let problem = &source.problem;
     if options.agents.len() != problem.parties.len() {
         let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();

@@ -232,8 +232,18 @@ fn frontier_plot_and_genius_export_work_end_to_end() {
     assert!(picture.starts_with("<svg") && picture.trim_end().ends_with("</svg>"));
     assert!(picture.contains(">P</text>"), "the proposal is drawn");
 
-    // Written as GENIUS files and read back, the problem has the same solutions.
+    // GENIUS profiles cannot hold red lines: the export says so.
     let genius = directory.path().join("genius");
+    let export = run(&["to-genius", &file, "--as-of", "second", "-o", genius.to_str().unwrap()]);
+    assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));
+    assert!(stderr(&export).contains("cannot hold red lines"), "{}", stderr(&export));
+    // Without red lines, written as GENIUS files and read back, the problem has the same frontier.
+    let mut negotiation = parley_core::scenario::parse(&std::fs::read_to_string(&file).unwrap()).unwrap().negotiation;
+    negotiation.red_lines.clear();
+    let file = directory.path().join("no-red-lines.toml");
+    std::fs::write(&file, parley_core::writer::to_toml(&negotiation)).unwrap();
+    let file = file.to_str().unwrap().to_owned();
+    let genius = directory.path().join("genius-unconstrained");
     let export = run(&["to-genius", &file, "--as-of", "second", "-o", genius.to_str().unwrap()]);
     assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));
     let original = run(&["frontier", &file, "--as-of", "second", "--json"]);

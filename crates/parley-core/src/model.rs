@@ -119,6 +119,7 @@ keywords!(Role { Mediator => "mediator", Principal => "principal", Stakeholder =
 keywords!(RoundKind { Meeting => "meeting", Shuttle => "shuttle", PublishedText => "published-text" });
 keywords!(Visibility { Public => "public", Mediator => "mediator", Private => "private" });
 keywords!(Attribution { Named => "named", Anonymous => "anonymous" });
+keywords!(Disclosure { Nothing => "nothing", Conflicts => "conflicts" });
 
 impl Keyword for Position {
     const ALL: &'static [Self] = &Position::ALL;
@@ -451,6 +452,28 @@ pub struct RedLine {
     /// When the party dropped it, if it did.
     pub until: Option<Moment>,
     pub source: String,
+    /// What viewers who may not see the red line still learn of it (nothing by default). Left out
+    /// of the JSON when nothing, so red lines stored before it existed hash as they did.
+    #[serde(default, skip_serializing_if = "Disclosure::is_nothing")]
+    pub disclose: Disclosure,
+}
+
+/// What a party lets viewers who may not see one of its red lines learn of it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Disclosure {
+    /// Nothing: for them the red line does not exist.
+    #[default]
+    Nothing,
+    /// That it takes part in a conflict of red lines (the party and the issues it names), so that
+    /// others learn that no deal satisfies everyone — never its id, expression or bounds.
+    Conflicts,
+}
+
+impl Disclosure {
+    pub fn is_nothing(&self) -> bool {
+        *self == Disclosure::Nothing
+    }
 }
 
 /// A red line as serialised: everything but the parsed expression.
@@ -464,15 +487,17 @@ struct StoredRedLine {
     since: Moment,
     until: Option<Moment>,
     source: String,
+    #[serde(default)]
+    disclose: Disclosure,
 }
 
 impl TryFrom<StoredRedLine> for RedLine {
     type Error = String;
 
     fn try_from(stored: StoredRedLine) -> Result<RedLine, String> {
-        let StoredRedLine { id, party, expression, description, visibility, since, until, source } = stored;
+        let StoredRedLine { id, party, expression, description, visibility, since, until, source, disclose } = stored;
         let expr = Expr::parse(&expression).map_err(|error| format!("red line `{id}`: expression does not parse: {error}"))?;
-        Ok(RedLine { id, party, expression, expr, description, visibility, since, until, source })
+        Ok(RedLine { id, party, expression, expr, description, visibility, since, until, source, disclose })
     }
 }
 

@@ -33,8 +33,8 @@ use crate::date::Date;
 use crate::diagnostic::{Diagnostic, LineIndex, Severity, suggest};
 use crate::expr::Expr;
 use crate::model::{
-    Attribution, Claim, ClaimKind, Demand, Issue, IssueKind, IssuePreference, Item as FrameworkItem, Keyword, Member, Moment, Negotiation,
-    Party, Preference, RedLine, Revision, Role, Round, RoundKind, Stance, Statement, Valuation, Value, Visibility,
+    Attribution, Claim, ClaimKind, Demand, Disclosure, Issue, IssueKind, IssuePreference, Item as FrameworkItem, Keyword, Member, Moment,
+    Negotiation, Party, Preference, RedLine, Revision, Role, Round, RoundKind, Stance, Statement, Valuation, Value, Visibility,
 };
 use crate::timeline::{Instant, Timeline};
 
@@ -135,7 +135,7 @@ const ROUND_FIELDS: &[&str] = &["id", "title", "date", "planned", "venue", "kind
 const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions"];
 const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source"];
 const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note"];
-const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source"];
+const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source", "disclose"];
 const STATEMENT_FIELDS: &[&str] =
     &["id", "speaker", "party", "date", "round", "venue", "outlet", "attribution", "quote", "source", "claims"];
 const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note"];
@@ -1260,6 +1260,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
         let party = req_string(cx, &fields, "party", "the id of the party holding the red line")
             .filter(|party| refs.party(cx, || fields.path_of("party"), party));
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Private);
+        let disclose = keyword_or(cx, &fields, "disclose", Disclosure::Nothing);
         let since = refs.round_or_date(cx, &fields, "since");
         let until = refs.round_or_date(cx, &fields, "until");
         if let (Some((_, since)), Some((_, until))) = (&since, &until) {
@@ -1293,7 +1294,9 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
                 }
             }
         });
-        let (Some(id), Some(party), Some(visibility), Some(expr), Some(expression)) = (id, party, visibility, expr, expression) else {
+        let (Some(id), Some(party), Some(visibility), Some(expr), Some(expression), Some(disclose)) =
+            (id, party, visibility, expr, expression, disclose)
+        else {
             continue;
         };
         if !registry.add(cx, fields.path_of("id"), &id) {
@@ -1309,6 +1312,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
             since: since.map_or(Moment::Start, |(moment, _)| moment),
             until: until.map(|(moment, _)| moment),
             source,
+            disclose,
         });
     }
     red_lines

@@ -192,6 +192,9 @@ fn write_red_line(out: &mut Toml, red_line: &RedLine) {
         out.raw("until", &until);
     }
     out.text("source", &red_line.source);
+    if !red_line.disclose.is_nothing() {
+        out.raw("disclose", &basic(red_line.disclose.keyword()));
+    }
 }
 
 fn write_statement(out: &mut Toml, statement: &Statement) {
