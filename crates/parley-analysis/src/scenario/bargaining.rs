@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use parley_core::expr::{Expr, rank_value};
-use parley_core::model::{IssueKind, Negotiation, Preference, Value};
+use parley_core::model::{Negotiation, Preference, Value};
 use parley_core::status::Status;
 
 use super::{Bargaining, Domains, IssueSkew, NamedSolution, PartyEvaluation, ProposalReport, ScenarioOptions, Settled, ViewerProblem};
@@ -512,7 +512,7 @@ pub(super) fn analyse(
         }
     }
 
-    let skew = skew(visible, settled, &values, domains);
+    let skew = skew(visible, settled, &values, options);
     let summary = skew_summary(visible, &skew);
     let proposal = (!values.is_empty()).then_some(ProposalReport {
         values,
@@ -530,7 +530,7 @@ pub(super) fn analyse(
 
 /// On each disputed issue, whose stated demand the framework's value matches: the proposal on open
 /// issues, the agreed text on settled ones.
-fn skew(visible: &Negotiation, settled: &Settled, values: &[(String, Value)], domains: &Domains<'_>) -> Vec<IssueSkew> {
+fn skew(visible: &Negotiation, settled: &Settled, values: &[(String, Value)], options: &ScenarioOptions) -> Vec<IssueSkew> {
     let mut skew = Vec::new();
     for (issue, value) in values {
         let mut demands: Vec<(String, Value)> = visible
@@ -541,11 +541,7 @@ fn skew(visible: &Negotiation, settled: &Settled, values: &[(String, Value)], do
             .collect();
         // Parties without an explicit demand demand their best value, when their preferences show
         // it; over the issue's own candidates (an agreed issue's domain holds only its value).
-        let candidates = visible.issue(issue).map(|known| match &known.kind {
-            IssueKind::Choice { options, .. } => options.iter().map(|option| Value::Choice(option.clone())).collect(),
-            IssueKind::YesNo => vec![Value::Bool(false), Value::Bool(true)],
-            _ => domains.of(issue).map(<[Value]>::to_vec).unwrap_or_default(),
-        });
+        let candidates = visible.issue(issue).map(|known| super::candidates(visible, known, options, &mut Vec::new()));
         for preference in &visible.preferences {
             if demands.iter().any(|(party, _)| *party == preference.party) {
                 continue;
