@@ -151,3 +151,15 @@ fn any_text_and_any_real_read_back_unchanged() {
         })
         .unwrap();
 }
+
+/// A red line's disclosure setting is written back, and left out when it discloses nothing.
+#[test]
+fn red_line_disclosure_round_trips() {
+    let (name, text) = SCENARIOS[0];
+    let mut negotiation = parse(name, text);
+    negotiation.red_lines[0].disclose = parley_core::model::Disclosure::Conflicts;
+    assert!(to_toml(&negotiation).contains("disclose = \"conflicts\""));
+    assert_round_trips(name, &negotiation).unwrap();
+    negotiation.red_lines[0].disclose = parley_core::model::Disclosure::Nothing;
+    assert!(!to_toml(&negotiation).contains("disclose"));
+}
