@@ -263,6 +263,9 @@ pub fn scenario_command(
                 };
                 writeln!(out, "       {}: {text}", range.party)?;
             }
+            for position in &zone.positions {
+                writeln!(out, "       {} demands {}", position.party, position.demand)?;
+            }
         }
     }
     if let Some(bargaining) = &analysis.bargaining {

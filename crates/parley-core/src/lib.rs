@@ -59,6 +59,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod expr;
 pub mod model;
+pub mod positions;
 pub mod scenario;
 pub mod status;
 pub mod timeline;

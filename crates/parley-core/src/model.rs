@@ -197,6 +197,24 @@ impl IssueKind {
         }
     }
 
+    /// Position of a value on this issue's order: the number itself for numeric issues, the
+    /// option's position for ordered choices; `None` for unordered issues.
+    pub fn rank(&self, value: &Value) -> Option<f64> {
+        match (self, value) {
+            (IssueKind::Integer { .. }, Value::Integer(number)) => Some(*number as f64),
+            (IssueKind::Real { .. }, Value::Real(number)) => Some(*number),
+            (IssueKind::Choice { options, ordered: true }, Value::Choice(option)) => {
+                options.iter().position(|name| name == option).map(|rank| rank as f64)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether values of this issue are ordered (numbers, ordered choices).
+    pub fn is_ordered(&self) -> bool {
+        matches!(self, IssueKind::Integer { .. } | IssueKind::Real { .. } | IssueKind::Choice { ordered: true, .. })
+    }
+
     /// Why `value` is not in this issue's domain, if it is not.
     pub fn check(&self, value: &Value) -> Result<(), String> {
         match (self, value) {
@@ -315,6 +333,27 @@ pub enum Moment {
     Start,
     Round(String),
     Date(Date),
+}
+
+impl Moment {
+    /// The start of the record (a serde default).
+    pub fn start() -> Moment {
+        Moment::Start
+    }
+
+    pub fn is_start(&self) -> bool {
+        *self == Moment::Start
+    }
+}
+
+impl fmt::Display for Moment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Moment::Start => f.write_str("start"),
+            Moment::Round(round) => f.write_str(round),
+            Moment::Date(date) => write!(f, "{date}"),
+        }
+    }
 }
 
 /// A numbered point of the framework document.
@@ -558,14 +597,67 @@ impl Valuation {
     }
 }
 
-/// A value a party publicly (or confidentially) demands on an issue.
+/// What a party publicly (or confidentially) demands on an issue, from a moment on: one value, a
+/// range (`value` to `up_to`) or alternatives (`value` or any of `alternatives`). A later demand of
+/// the party on the issue replaces it, so each party × issue has a trajectory.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Demand {
     pub party: String,
     pub issue: String,
+    /// The value demanded; a range's low end; the first of alternatives.
     pub value: Value,
     pub visibility: Visibility,
     pub source: String,
+    /// When the party stated it (from the start when absent). Left out of the JSON at the start,
+    /// with the fields below when empty, so demands stored before they existed hash as they did.
+    #[serde(default = "Moment::start", skip_serializing_if = "Moment::is_start")]
+    pub at: Moment,
+    /// A range's high end, for numeric and ordered issues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_to: Option<Value>,
+    /// Other values the party would take instead of `value` ("close or sell the terminal").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Value>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+impl Demand {
+    /// Whether `value` gives the party what it demands: the value, one of the alternatives, or a
+    /// value within the range (by the issue's order).
+    pub fn is_met_by(&self, value: &Value, kind: &IssueKind) -> bool {
+        if *value == self.value || self.alternatives.contains(value) {
+            return true;
+        }
+        let Some(up_to) = &self.up_to else { return false };
+        match (kind.rank(value), kind.rank(&self.value), kind.rank(up_to)) {
+            (Some(rank), Some(low), Some(high)) => low <= rank && rank <= high,
+            _ => false,
+        }
+    }
+
+    /// The demand in words: `5`, `3 to 5`, `close or sell`.
+    pub fn describe(&self) -> String {
+        match (&self.up_to, self.alternatives.is_empty()) {
+            (Some(up_to), _) => format!("{} to {up_to}", self.value),
+            (None, false) => {
+                let mut all = vec![self.value.to_string()];
+                all.extend(self.alternatives.iter().map(Value::to_string));
+                all.join(" or ")
+            }
+            (None, true) => self.value.to_string(),
+        }
+    }
+
+    /// The lowest and highest ranks the demand covers, for numeric and ordered issues.
+    pub fn span(&self, kind: &IssueKind) -> Option<(f64, f64)> {
+        let ranks: Option<Vec<f64>> =
+            std::iter::once(&self.value).chain(&self.up_to).chain(&self.alternatives).map(|value| kind.rank(value)).collect();
+        let ranks = ranks?;
+        let low = ranks.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = ranks.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        low.is_finite().then_some((low, high))
+    }
 }
 
 /// Something someone said, with the checkable claims it makes.

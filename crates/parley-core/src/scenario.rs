@@ -143,7 +143,7 @@ const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issu
 const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
 const TABLE_PREFERENCE_FIELDS: &[&str] = &["weight", "values"];
 const SUBSET_PREFERENCE_FIELDS: &[&str] = &["weight", "empty", "elements"];
-const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "visibility", "source"];
+const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "range", "values", "round", "date", "visibility", "source", "note"];
 
 const ISSUE_KINDS: &[&str] = &["choice", "integer", "real", "subset", "yes-no"];
 const CLAIM_KINDS: &[&str] = &["accepts", "item-agreed", "stance", "differences-minor", "progress"];
@@ -1593,30 +1593,111 @@ fn evaluation_table(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, names: 
 
 fn read_demands(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Demand> {
     let mut demands = Vec::new();
+    // One demand per party, issue and moment: a later one replaces an earlier one, but two at the
+    // same moment would leave the record ambiguous (and a store keyed by them would flip).
+    let mut seen: HashMap<(String, String, String), Range<usize>> = HashMap::new();
     for fields in tables(cx, root, "demands", DEMAND_FIELDS) {
         fields.finish(cx);
         let party = req_string(cx, &fields, "party", "the party making the demand")
             .filter(|party| refs.party(cx, || fields.path_of("party"), party));
         let issue_id = req_string(cx, &fields, "issue", "the issue the demand is about");
         let issue = issue_id.as_ref().and_then(|id| refs.issue(cx, || fields.path_of("issue"), id));
-        let value = match (issue, fields.get("value")) {
-            (Some(issue), Some(node)) => match value_of(node, &issue.kind) {
-                Ok(value) => Some(value),
-                Err(message) => {
-                    cx.error(fields.path_of("value"), node.span().range(), message);
-                    None
-                }
-            },
-            (_, None) => {
-                missing(cx, &fields, "value", "the value demanded, typed like the issue's values");
-                None
-            }
-            (None, Some(_)) => None,
-        };
+        let at = refs.moment(cx, &fields, false);
+        let demanded = issue.and_then(|issue| demanded_values(cx, &fields, issue));
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Public);
         let source = text(cx, &fields, "source");
-        let (Some(party), Some(issue), Some(value), Some(visibility)) = (party, issue, value, visibility) else { continue };
-        demands.push(Demand { party: party.into_inner(), issue: issue.id.clone(), value, visibility, source });
+        let note = text(cx, &fields, "note");
+        let (Some(party), Some(issue), Some((value, up_to, alternatives)), Some(visibility)) = (party, issue, demanded, visibility) else {
+            continue;
+        };
+        let at = at.map_or(Moment::Start, |(moment, _)| moment);
+        let key = (party.get_ref().clone(), issue.id.clone(), at.to_string());
+        if let Some(first) = seen.get(&key) {
+            let line = cx.line_of(first);
+            let when = if at.is_start() { String::new() } else { format!(" at {at}") };
+            cx.error(
+                fields.path(),
+                fields.span.clone(),
+                format!(
+                    "duplicate demand of {} on `{}`{when} (first on line {line}; date a later demand with `round` or `date`)",
+                    party.get_ref(),
+                    issue.id
+                ),
+            );
+            continue;
+        }
+        seen.insert(key, fields.span.clone());
+        demands.push(Demand {
+            party: party.into_inner(),
+            issue: issue.id.clone(),
+            value,
+            visibility,
+            source,
+            at,
+            up_to,
+            alternatives,
+            note,
+        });
     }
     demands
+}
+
+/// A demand's `value`, `range = [low, high]` or `values = [a, b, ...]` (exactly one), typed like the
+/// issue's values: the value (a range's low end, the first alternative), the high end, and the
+/// other alternatives.
+fn demanded_values(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, issue: &Issue) -> Option<(Value, Option<Value>, Vec<Value>)> {
+    let given: Vec<&str> = ["value", "range", "values"].into_iter().filter(|key| fields.has(key)).collect();
+    if given.is_empty() {
+        missing(cx, fields, "value", "the value demanded (or `range = [low, high]`, or `values = [..]` for alternatives)");
+        return None;
+    }
+    if given.len() > 1 {
+        let key = given[1];
+        let span = fields.get(key).map_or(fields.span.clone(), |node| node.span().range());
+        cx.error(fields.path_of(key), span, format!("give one of `value`, `range` and `values`, not `{}` and `{key}`", given[0]));
+        return None;
+    }
+    let one = |cx: &mut Cx<'_>, path: String, node: Node<'_, '_>| match value_of(node, &issue.kind)
+        .and_then(|value| issue.kind.check(&value).map(|()| value))
+    {
+        Ok(value) => Some(value),
+        Err(message) => {
+            cx.error(path, node.span().range(), message);
+            None
+        }
+    };
+    let node = fields.get(given[0])?;
+    if given[0] == "value" {
+        return one(cx, fields.path_of("value"), node).map(|value| (value, None, Vec::new()));
+    }
+    let Toml::Array(array) = node.value() else {
+        let expected = if given[0] == "range" { "a list of two values, [low, high]" } else { "a list of values" };
+        wrong_type(cx, fields.path_of(given[0]), node, expected);
+        return None;
+    };
+    let mut values = Vec::new();
+    for (index, element) in array.iter().enumerate() {
+        values.push(one(cx, format!("{}[{index}]", fields.path_of(given[0])), element.into())?);
+    }
+    if given[0] == "range" {
+        if !issue.kind.is_ordered() {
+            cx.error(fields.path_of("range"), node.span().range(), format!("`{}` is not ordered: give `value` or `values`", issue.id));
+            return None;
+        }
+        let [low, high] = <[Value; 2]>::try_from(values).ok().or_else(|| {
+            cx.error(fields.path_of("range"), node.span().range(), "a range is two values, [low, high]");
+            None
+        })?;
+        if issue.kind.rank(&low) > issue.kind.rank(&high) {
+            cx.error(fields.path_of("range"), node.span().range(), format!("the range's low end {low} is above its high end {high}"));
+            return None;
+        }
+        return Some((low, Some(high), Vec::new()));
+    }
+    if values.len() < 2 {
+        cx.error(fields.path_of("values"), node.span().range(), "alternatives are two or more values (give one with `value`)");
+        return None;
+    }
+    let first = values.remove(0);
+    Some((first, None, values))
 }

@@ -77,9 +77,18 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
         out.array_table("demands");
         out.string("party", &demand.party);
         out.string("issue", &demand.issue);
-        out.raw("value", &value(&demand.value));
+        match (&demand.up_to, demand.alternatives.is_empty()) {
+            (Some(up_to), _) => out.raw("range", &format!("[{}, {}]", value(&demand.value), value(up_to))),
+            (None, false) => {
+                let all: Vec<String> = std::iter::once(&demand.value).chain(&demand.alternatives).map(value).collect();
+                out.raw("values", &format!("[{}]", all.join(", ")));
+            }
+            (None, true) => out.raw("value", &value(&demand.value)),
+        }
+        out.moment(&demand.at);
         out.raw("visibility", &basic(demand.visibility.keyword()));
         out.text("source", &demand.source);
+        out.text("note", &demand.note);
     }
     for preference in &negotiation.preferences {
         write_preference(&mut out, preference);

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use parley_core::model::{Demand, Item, Negotiation, Party, Preference, RedLine, Round, Stance, Statement};
+use parley_core::model::{Demand, Item, Moment, Negotiation, Party, Preference, RedLine, Round, Stance, Statement};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -132,7 +132,7 @@ fn stance_content(stance: &Stance) -> String {
     let Stance { party, item, position, at, source, visibility, note } = stance;
     #[derive(Serialize)]
     struct Sorted<'a> {
-        at: &'a parley_core::model::Moment,
+        at: &'a Moment,
         item: u32,
         note: &'a str,
         party: &'a str,
@@ -205,7 +205,14 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
         entities.push(entity("preference", preference.party.clone(), &preference.party, text_of(&canonical)));
     }
     for demand in &negotiation.demands {
-        entities.push(entity("demand", format!("{}/{}", demand.party, demand.issue), &demand.party, text_of(demand)));
+        // Undated demands keep the key they always had; a dated one is keyed by its moment too, so
+        // that a party's demands on an issue over time are separate entities.
+        let key = match &demand.at {
+            Moment::Start => format!("{}/{}", demand.party, demand.issue),
+            Moment::Round(round) => format!("{}/{}@round:{round}", demand.party, demand.issue),
+            Moment::Date(date) => format!("{}/{}@date:{date}", demand.party, demand.issue),
+        };
+        entities.push(entity("demand", key, &demand.party, text_of(demand)));
     }
     entities
 }

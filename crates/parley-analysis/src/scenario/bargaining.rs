@@ -512,7 +512,7 @@ pub(super) fn analyse(
         }
     }
 
-    let skew = skew(visible, settled, &values, options);
+    let skew = skew(visible, status, settled, &values, options);
     let summary = skew_summary(visible, &skew);
     let proposal = (!values.is_empty()).then_some(ProposalReport {
         values,
@@ -528,40 +528,52 @@ pub(super) fn analyse(
     (bargaining, proposal)
 }
 
-/// On each disputed issue, whose stated demand the framework's value matches: the proposal on open
-/// issues, the agreed text on settled ones.
-fn skew(visible: &Negotiation, settled: &Settled, values: &[(String, Value)], options: &ScenarioOptions) -> Vec<IssueSkew> {
+/// On each disputed issue, whose stated demand the framework's value meets: the proposal on open
+/// issues, the agreed text on settled ones, against the demands in force at the status' point.
+fn skew(
+    visible: &Negotiation,
+    status: &Status,
+    settled: &Settled,
+    values: &[(String, Value)],
+    options: &ScenarioOptions,
+) -> Vec<IssueSkew> {
+    let current = parley_core::positions::current_demands(visible, status.as_of.instant);
     let mut skew = Vec::new();
     for (issue, value) in values {
-        let mut demands: Vec<(String, Value)> = visible
-            .demands
-            .iter()
-            .filter(|demand| demand.issue == *issue)
-            .map(|demand| (demand.party.clone(), demand.value.clone()))
-            .collect();
+        let Some(known) = visible.issue(issue) else { continue };
+        let stated: Vec<&parley_core::model::Demand> = current.iter().copied().filter(|demand| demand.issue == *issue).collect();
+        let mut demands: Vec<(String, Value)> = stated.iter().map(|demand| (demand.party.clone(), demand.value.clone())).collect();
+        let mut described: Vec<(String, String)> = stated.iter().map(|demand| (demand.party.clone(), demand.describe())).collect();
+        let mut matches: Vec<String> =
+            stated.iter().filter(|demand| demand.is_met_by(value, &known.kind)).map(|demand| demand.party.clone()).collect();
         // Parties without an explicit demand demand their best value, when their preferences show
         // it; over the issue's own candidates (an agreed issue's domain holds only its value).
-        let candidates = visible.issue(issue).map(|known| super::candidates(visible, known, options, &mut Vec::new()));
+        let candidates = super::candidates(visible, known, options, &mut Vec::new());
         for preference in &visible.preferences {
             if demands.iter().any(|(party, _)| *party == preference.party) {
                 continue;
             }
-            if let (Some(entry), Some(values)) = (preference.issues.iter().find(|entry| entry.issue == *issue), &candidates) {
-                if entry.weight > 0.0 && values.len() > 1 {
-                    let best = values.iter().max_by(|a, b| entry.valuation.evaluate(a).total_cmp(&entry.valuation.evaluate(b)));
+            if let Some(entry) = preference.issues.iter().find(|entry| entry.issue == *issue) {
+                if entry.weight > 0.0 && candidates.len() > 1 {
+                    let best = candidates.iter().max_by(|a, b| entry.valuation.evaluate(a).total_cmp(&entry.valuation.evaluate(b)));
                     if let Some(best) = best {
                         demands.push((preference.party.clone(), best.clone()));
+                        described.push((preference.party.clone(), best.to_string()));
+                        if best == value {
+                            matches.push(preference.party.clone());
+                        }
                     }
                 }
             }
         }
-        let distinct: BTreeSet<String> = demands.iter().map(|(_, value)| value.to_string()).collect();
+        let distinct: BTreeSet<&str> = described.iter().map(|(_, text)| text.as_str()).collect();
         if distinct.len() < 2 {
             continue; // Not disputed: nobody asks for anything different.
         }
-        let matches = demands.iter().filter(|(_, demanded)| demanded == value).map(|(party, _)| party.clone()).collect();
+        // Matches in the order of the demands.
+        matches.sort_by_key(|party| demands.iter().position(|(known, _)| known == party));
         let agreed = settled.fixed_value(issue).is_some();
-        skew.push(IssueSkew { issue: issue.clone(), proposed: value.clone(), agreed, matches, demands });
+        skew.push(IssueSkew { issue: issue.clone(), proposed: value.clone(), agreed, matches, demands, described });
     }
     skew
 }

@@ -115,6 +115,10 @@ pub struct Zopa {
     pub issue: String,
     /// Each constrained party's acceptable range.
     pub parties: Vec<AcceptableRange>,
+    /// Each party's demand in force, as positions on the issue's order.
+    pub positions: Vec<PositionRange>,
+    /// With two or more demands: how far apart they stand (0 when they overlap).
+    pub positions_gap: Option<f64>,
     pub zone: Zone,
     pub explanation: String,
 }
@@ -125,6 +129,17 @@ pub struct AcceptableRange {
     /// `None` when nothing is acceptable.
     pub low: Option<Value>,
     pub high: Option<Value>,
+}
+
+/// A party's demand in force on an ordered issue.
+#[derive(Clone, Debug, Serialize)]
+pub struct PositionRange {
+    pub party: String,
+    /// In words (`5`, `3 to 5`, `close or sell`).
+    pub demand: String,
+    /// Its lowest and highest positions on the issue's order (option positions for ordered choices).
+    pub low: f64,
+    pub high: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -200,11 +215,24 @@ pub struct IssueSkew {
     pub proposed: Value,
     /// The issue is settled by an agreed item (the skew of the agreed text).
     pub agreed: bool,
-    /// Parties whose stated demand the value matches.
+    /// Parties whose demand the value meets (the value, one of its alternatives, or within its range).
     pub matches: Vec<String>,
-    /// Every visible demand on the issue.
+    /// Every visible demand on the issue in force at the point (a range's low end, the first of
+    /// alternatives), or a party's best value by its preferences when it stated none.
     #[serde(serialize_with = "serialize_demands")]
     pub demands: Vec<(String, Value)>,
+    /// The same demands in words (`3 to 5`, `close or sell`).
+    #[serde(serialize_with = "serialize_described")]
+    pub described: Vec<(String, String)>,
+}
+
+fn serialize_described<S: serde::Serializer>(described: &[(String, String)], serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(described.len()))?;
+    for (party, text) in described {
+        map.serialize_entry(party, text)?;
+    }
+    map.end()
 }
 
 fn serialize_demands<S: serde::Serializer>(demands: &[(String, Value)], serializer: S) -> Result<S::Ok, S::Error> {
@@ -236,7 +264,8 @@ fn analyse_view(visible: &Negotiation, as_of: &Point, options: &ScenarioOptions)
     let domains = Domains::new(visible, &settled, &unsettled_issues, options, &mut warnings);
 
     let red_lines = red_lines::findings(visible, &in_force, &domains, options, &mut warnings);
-    let zopa = red_lines::zones(visible, &in_force, &settled, &unsettled_issues, &domains, &mut warnings);
+    let current = parley_core::positions::current_demands(visible, as_of.instant);
+    let zopa = red_lines::zones(visible, &in_force, &settled, &unsettled_issues, &domains, &current, &mut warnings);
     let (bargaining, proposal) = bargaining::analyse(visible, &status, &settled, &in_force, &domains, options, &mut warnings);
 
     ScenarioAnalysis {

@@ -4,13 +4,14 @@
 use std::collections::BTreeSet;
 
 use parley_core::expr::{Expr, rank_value};
-use parley_core::model::{Disclosure, IssueKind, Negotiation, Value};
+use parley_core::model::{Demand, Disclosure, IssueKind, Negotiation, Value};
 use parley_core::status::Record;
 use parley_core::timeline::Point;
 use parley_core::visibility::Viewer;
 
 use super::{
-    AcceptableRange, Conflict, Domains, RedLineFindings, RedLineRef, ScenarioOptions, Settled, Zone, Zopa, named_issues, red_lines_in_force,
+    AcceptableRange, Conflict, Domains, PositionRange, RedLineFindings, RedLineRef, ScenarioOptions, Settled, Zone, Zopa, named_issues,
+    red_lines_in_force,
 };
 
 /// Whether the red lines `indices` can all hold, with `pinned` fixed to a value; `None` when the
@@ -251,15 +252,16 @@ fn rank(kind: &IssueKind, value: &Value) -> Option<f64> {
     }
 }
 
-/// For each ordered issue not yet agreed that red lines name: the values each constrained party's
-/// red lines allow (the whole set of its red lines in force, every other issue free), and the values
-/// all allow.
+/// For each ordered issue not yet agreed that red lines or demands in force name: the values each
+/// constrained party's red lines allow (the whole set of its red lines in force, every other issue
+/// free), the values all allow, and where the parties' current demands stand.
 pub(super) fn zones(
     negotiation: &Negotiation,
     in_force: &[usize],
     settled: &Settled,
     unsettled: &[String],
     domains: &Domains<'_>,
+    current: &[&Demand],
     warnings: &mut Vec<String>,
 ) -> Vec<Zopa> {
     let mut zones = Vec::new();
@@ -299,9 +301,23 @@ pub(super) fn zones(
             }
             parties.push((party.id.clone(), acceptable));
         }
-        if parties.is_empty() {
+        let mut positions: Vec<PositionRange> = current
+            .iter()
+            .filter(|demand| demand.issue == *issue_id)
+            .filter_map(|demand| {
+                let (low, high) = demand.span(&issue.kind)?;
+                Some(PositionRange { party: demand.party.clone(), demand: demand.describe(), low, high })
+            })
+            .collect();
+        positions.sort_by_key(|position| negotiation.parties.iter().position(|party| party.id == position.party));
+        if parties.is_empty() && positions.is_empty() {
             continue;
         }
+        let positions_gap = (positions.len() >= 2).then(|| {
+            let highest_low = positions.iter().map(|position| position.low).fold(f64::NEG_INFINITY, f64::max);
+            let lowest_high = positions.iter().map(|position| position.high).fold(f64::INFINITY, f64::min);
+            (highest_low - lowest_high).max(0.0)
+        });
         let common: Vec<Value> =
             values.iter().filter(|value| parties.iter().all(|(_, acceptable)| acceptable.contains(value))).cloned().collect();
         let sorted = |list: &[Value]| -> (Option<Value>, Option<Value>) {
@@ -318,7 +334,14 @@ pub(super) fn zones(
             })
             .collect();
         let name = &issue.name;
-        let (zone, explanation) = if common.is_empty() {
+        let unit = match &issue.kind {
+            IssueKind::Integer { unit, .. } | IssueKind::Real { unit, .. } if !unit.is_empty() => format!(" {unit}"),
+            _ => String::new(),
+        };
+        let (zone, explanation) = if parties.is_empty() {
+            let (low, high) = sorted(values);
+            (Zone::Interval { low, high }, format!("no red line bounds {name}"))
+        } else if common.is_empty() {
             // The gap between ranges: highest lower bound minus lowest upper bound.
             let bounds: Vec<(Option<f64>, Option<f64>)> = parties
                 .iter()
@@ -334,8 +357,7 @@ pub(super) fn zones(
             let unit = match &issue.kind {
                 IssueKind::Choice { .. } if gap == Some(1.0) => " option".to_owned(),
                 IssueKind::Choice { .. } => " options".to_owned(),
-                IssueKind::Integer { unit, .. } | IssueKind::Real { unit, .. } if !unit.is_empty() => format!(" {unit}"),
-                _ => String::new(),
+                _ => unit.clone(),
             };
             let explanation = match gap {
                 Some(gap) => format!("no zone of agreement on {name}: the acceptable ranges are {gap}{unit} apart"),
@@ -350,7 +372,19 @@ pub(super) fn zones(
             };
             (Zone::Interval { low, high }, explanation)
         };
-        zones.push(Zopa { issue: issue_id.clone(), parties: ranges, zone, explanation });
+        let explanation = match positions_gap {
+            None => explanation,
+            Some(gap) if gap > 0.0 => {
+                let unit = match &issue.kind {
+                    IssueKind::Choice { .. } if gap == 1.0 => " option".to_owned(),
+                    IssueKind::Choice { .. } => " options".to_owned(),
+                    _ => unit,
+                };
+                format!("{explanation}; the current demands are {gap}{unit} apart")
+            }
+            Some(_) => format!("{explanation}; the current demands overlap"),
+        };
+        zones.push(Zopa { issue: issue_id.clone(), parties: ranges, positions, positions_gap, zone, explanation });
     }
     zones
 }
