@@ -9,7 +9,7 @@ use crate::model::{Demand, IssueKind, Moment, Negotiation, Value};
 use crate::timeline::{Instant, Point, Timeline};
 
 /// The demands in force at `at`: for each party and issue, the latest stated at or before it.
-pub fn current_demands<'n>(negotiation: &'n Negotiation, at: Instant) -> Vec<&'n Demand> {
+pub fn current_demands(negotiation: &Negotiation, at: Instant) -> Vec<&Demand> {
     let timeline = Timeline::new(&negotiation.rounds);
     let mut latest: Vec<(&Demand, Instant)> = Vec::new();
     for demand in &negotiation.demands {

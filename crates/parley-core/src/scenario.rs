@@ -1677,7 +1677,7 @@ fn demanded_values(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, issue: &Issue) -> O
     };
     let mut values = Vec::new();
     for (index, element) in array.iter().enumerate() {
-        values.push(one(cx, format!("{}[{index}]", fields.path_of(given[0])), element.into())?);
+        values.push(one(cx, format!("{}[{index}]", fields.path_of(given[0])), element)?);
     }
     if given[0] == "range" {
         if !issue.kind.is_ordered() {
