@@ -379,12 +379,22 @@ pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Opt
         return Ok(ProblemSource { name: source.name, problem: source.problem, proposal: None, feasible: None, red_lines: Vec::new() });
     }
     let negotiation = crate::commands::load(path)?;
-    let viewer = crate::commands::viewer_of(&negotiation, viewer)?;
-    let point = crate::commands::point_in(&negotiation, as_of)?;
-    check_parties(&negotiation, parties.as_deref())?;
+    scenario_problem(&negotiation, as_of, viewer, parties)
+}
+
+/// The bargaining problem of a scenario as of a point, for a viewer.
+pub fn scenario_problem(
+    negotiation: &parley_core::model::Negotiation,
+    as_of: &str,
+    viewer: &str,
+    parties: Option<Vec<String>>,
+) -> Result<ProblemSource> {
+    let viewer = crate::commands::viewer_of(negotiation, viewer)?;
+    let point = crate::commands::point_in(negotiation, as_of)?;
+    check_parties(negotiation, parties.as_deref())?;
     let options = parley_analysis::scenario::ScenarioOptions { parties, ..Default::default() };
     let parley_analysis::scenario::ViewerProblem { problem, proposal, feasible, red_lines, warnings } =
-        parley_analysis::scenario::viewer_problem(&negotiation, &point, &viewer, &options);
+        parley_analysis::scenario::viewer_problem(negotiation, &point, &viewer, &options);
     for warning in &warnings {
         to_stderr!(line "warning: {warning}");
     }

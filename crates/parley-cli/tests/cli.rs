@@ -5,7 +5,7 @@ mod common;
 use std::io::Write;
 use std::process::Stdio;
 
-use common::{parley, run, scenario, stderr, stdout};
+use common::{parley, run, scenario, stderr, stdout, workspace_root};
 
 #[test]
 fn help_teaches_with_examples() {
@@ -432,4 +432,19 @@ fn bad_simulation_arguments_exit_2() {
         assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
     }
     assert!(!dir.path().join("out").exists(), "nothing was written");
+}
+
+#[test]
+fn positions_draws_each_partys_trajectory() {
+    let file = workspace_root().join("crates/parley-cli/tests/cases/positions.toml").display().to_string();
+    let directory = tempfile::tempdir().unwrap();
+    let svg = directory.path().join("positions.svg");
+    let output = run(&["positions", &file, "-o", svg.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert!(picture.starts_with("<svg") && picture.trim_end().ends_with("</svg>"));
+    // Two ordered issues with two parties each: a line per party per issue, a band for a range.
+    assert_eq!(picture.matches("<polyline").count(), 6, "{picture}");
+    assert!(picture.contains("Annual concession fee (M EUR) — gap 10 (converging)"), "{picture}");
+    assert!(picture.contains("city: 55") && picture.contains("operator: 20-years to 30-years"), "{picture}");
 }

@@ -23,6 +23,8 @@ const COMMANDS: &[&str] = &[
     "diff start now --json",
     "diff r1 r2",
     "claims --json",
+    "positions --json",
+    "positions -o {out}",
     "analyze --json",
     "analyze --as-of r1",
     "frontier --json",

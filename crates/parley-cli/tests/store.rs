@@ -335,3 +335,47 @@ fn long_histories_leave_checkpoints_that_verify_checks() {
     assert_eq!(stdout(&from_db), stdout(&from_file));
     assert_eq!(run_in(dir.path(), &["verify"]).status.code(), Some(0));
 }
+
+/// Dated demands, ranges and alternatives are separate entities in the log (a party's demands on an
+/// issue over time), read back as written, and export to a file that answers the same and
+/// re-imports with nothing appended.
+#[test]
+fn dated_demands_survive_the_store_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::workspace_root().join("crates/parley-cli/tests/cases/positions.toml").display().to_string();
+    let imported = run_in(dir.path(), &["import", &file]);
+    assert_eq!(imported.status.code(), Some(0), "{}", stderr(&imported));
+    let log = stdout(&run_in(dir.path(), &["log", "--kind", "demand", "--json"]));
+    let keys: Vec<String> =
+        log.lines().map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["key"].as_str().unwrap().to_owned()).collect();
+    assert!(keys.contains(&"city/fee@round:r1".to_owned()) && keys.contains(&"city/fee@date:2024-11-21".to_owned()), "{keys:?}");
+    assert!(keys.contains(&"city/term".to_owned()), "an undated demand keeps its key: {keys:?}");
+    // Every scenario command reads the database as it reads the file.
+    for args in [["positions", "--json"], ["analyze", "--json"], ["status", "--json"]] {
+        let from_file = run_in(dir.path(), &[args[0], &file, args[1]]);
+        let from_db = run_in(dir.path(), &[args[0], "--db", "parley.db", args[1]]);
+        assert_eq!(from_db.status.code(), Some(0), "{}", stderr(&from_db));
+        assert_eq!(stdout(&from_file), stdout(&from_db), "{args:?}");
+    }
+    let dockworkers = scenario("dockworkers-2026.toml");
+    assert_eq!(run_in(dir.path(), &["import", &dockworkers, "--db", "dock.db"]).status.code(), Some(0));
+    for args in [vec!["frontier", "--json", "--as-of", "second"], vec!["analyze", "--viewer", "union"]] {
+        let from_file = run_in(dir.path(), &[&[args[0], dockworkers.as_str()][..], &args[1..]].concat());
+        let from_db = run_in(dir.path(), &[&[args[0], "--db", "dock.db"][..], &args[1..]].concat());
+        assert_eq!(from_db.status.code(), Some(0), "{}", stderr(&from_db));
+        assert_eq!(stdout(&from_file), stdout(&from_db), "{args:?}");
+    }
+    let plot = run_in(dir.path(), &["plot", "--db", "dock.db", "-o", "space.svg"]);
+    assert_eq!(plot.status.code(), Some(0), "{}", stderr(&plot));
+    let both = run_in(dir.path(), &["analyze", &dockworkers, "--db", "dock.db"]);
+    assert_eq!(both.status.code(), Some(2), "a path and --db together are refused");
+    assert_eq!(run_in(dir.path(), &["export", "-o", "again.toml"]).status.code(), Some(0));
+    for command in ["positions", "analyze"] {
+        let a = run_in(dir.path(), &[command, &file, "--json"]);
+        let b = run_in(dir.path(), &[command, "again.toml", "--json"]);
+        assert_eq!(stdout(&a).replace(&file, "F"), stdout(&b).replace("again.toml", "F"), "{command}");
+    }
+    let again = run_in(dir.path(), &["import", "again.toml", "--json"]);
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&again)).unwrap();
+    assert_eq!(summary["appended"], serde_json::json!(0), "{summary}");
+}
