@@ -13,7 +13,7 @@ use parley_core::status::{ItemState, Record, Status};
 use parley_core::visibility::{Viewer, into_view};
 
 use crate::output::{Paint, Table, Tone, clip};
-use crate::{BadInput, CheckArgs, ClaimsArgs, Command, Common, DiffArgs, PositionsArgs, StatusArgs, VerdictFilter};
+use crate::{BadInput, CheckArgs, ClaimsArgs, Command, Common, DiffArgs, PositionsArgs, RecordArgs, StatusArgs, VerdictFilter};
 
 pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
     match command {
@@ -27,6 +27,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
         Command::Diff(args) => diff(args, out),
         Command::Claims(args) => claims(args, out),
         Command::Positions(args) => positions(args, out),
+        Command::Implementation(args) => implementation(args, out),
         Command::Analyze(args) => {
             let problem = args.problem;
             match &problem.path {
@@ -285,11 +286,12 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<u8> {
 }
 
 fn positions(args: PositionsArgs, out: &mut dyn Write) -> Result<u8> {
+    let PositionsArgs { record: args, output } = args;
     let negotiation = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
     let record = Record::new(&negotiation);
     let as_of = point(&record, &args.as_of)?;
     let positions = parley_core::positions::positions(&negotiation, &as_of);
-    if let Some(output) = &args.output {
+    if let Some(output) = &output {
         let labels = |issue: &str, rank: f64| match negotiation.issue(issue).map(|issue| &issue.kind) {
             Some(parley_core::model::IssueKind::Choice { options, .. }) => {
                 options.get(rank.round().max(0.0) as usize).cloned().unwrap_or_default()
@@ -333,10 +335,62 @@ fn positions(args: PositionsArgs, out: &mut dyn Write) -> Result<u8> {
             }
         }
     }
-    if let Some(output) = &args.output {
+    if let Some(output) = &output {
         writeln!(out)?;
         writeln!(out, "wrote {}", output.display())?;
     }
+    Ok(0)
+}
+
+fn implementation(args: RecordArgs, out: &mut dyn Write) -> Result<u8> {
+    let negotiation = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
+    let record = Record::new(&negotiation);
+    let as_of = point(&record, &args.as_of)?;
+    let report = parley_core::implementation::implementation(&negotiation, &as_of);
+    if args.common.json {
+        return write_json(out, &report).map(|()| 0);
+    }
+    let judged = report.judged_on.map(|day| format!(", deadlines judged on {day}")).unwrap_or_default();
+    writeln!(out, "{} — implementation as of {}{judged}", negotiation.id, as_of.label)?;
+    let summary = &report.summary;
+    let Some(rate) = summary.rate else {
+        writeln!(out, "No obligations recorded.")?;
+        return Ok(0);
+    };
+    writeln!(
+        out,
+        "{}: {} complete, {} overdue; {:.0}% implemented",
+        counted(summary.obligations, "obligation", "obligations"),
+        summary.complete,
+        summary.overdue,
+        rate * 100.0
+    )?;
+    writeln!(out)?;
+    let paint = Paint::new(args.common.color);
+    let mut table = Table::new(&["Obligation", "Score", "Due", "Party", "Items", "Description"]);
+    for obligation in &report.obligations {
+        let tone = match obligation.points {
+            3 => Some(Tone::Good),
+            _ if obligation.overdue => Some(Tone::Bad),
+            0 => Some(Tone::Dim),
+            _ => None,
+        };
+        let due = match (obligation.due, obligation.overdue) {
+            (Some(due), true) => format!("{due} OVERDUE"),
+            (Some(due), false) => due.to_string(),
+            (None, _) => "-".to_owned(),
+        };
+        let items: Vec<String> = obligation.items.iter().map(u32::to_string).collect();
+        table.row(vec![
+            (obligation.id.clone(), None),
+            (format!("{} {}", obligation.points, parley_core::model::Keyword::keyword(obligation.score)), tone),
+            (due, obligation.overdue.then_some(Tone::Bad)),
+            (obligation.party.clone().unwrap_or_else(|| "-".to_owned()), None),
+            (if items.is_empty() { "-".to_owned() } else { items.join(", ") }, None),
+            (clip(&obligation.description, 60), None),
+        ]);
+    }
+    table.write(out, paint)?;
     Ok(0)
 }
 

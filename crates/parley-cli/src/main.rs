@@ -105,6 +105,17 @@ A demand holds from its round or date until the party's next demand on the issue
 (0 when they overlap); they converge when the last gap is smaller than the first. See
 docs/status.md.")]
     Positions(PositionsArgs),
+    /// Implementation after signature: each obligation's score (0–3) as of a date, what is overdue.
+    #[command(after_help = "\
+Examples:
+  parley implementation my-accord.toml
+  parley implementation my-accord.toml --as-of 2018-12-31 --json
+
+Scores follow the Peace Accords Matrix: 0 not initiated, 1 minimal, 2 intermediate, 3 complete. An
+obligation's score is its latest assessment at or before the point; it is overdue when its due date
+has passed and it is not complete. The rate is points scored over points possible. See
+docs/status.md.")]
+    Implementation(RecordArgs),
     /// Bargaining analysis: red-line conflicts, zones of agreement, Pareto frontier, Nash,
     /// Kalai–Smorodinsky, egalitarian and utilitarian points, the proposal's skew.
     #[command(after_help = "\
@@ -547,17 +558,24 @@ struct StatusArgs {
     as_of: String,
 }
 
+/// A record (file or database) as of a point, for a viewer.
 #[derive(Debug, Args)]
-struct PositionsArgs {
+struct RecordArgs {
     #[arg(help = FILE_HELP)]
     file: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
     #[command(flatten)]
     from_db: FromDb,
-    /// A round id, a date (YYYY-MM-DD), `start` or `now` (the default): demands up to then.
+    /// A round id, a date (YYYY-MM-DD), `start` or `now` (the default).
     #[arg(long, value_name = "ROUND|DATE", default_value = "now")]
     as_of: String,
+}
+
+#[derive(Debug, Args)]
+struct PositionsArgs {
+    #[command(flatten)]
+    record: RecordArgs,
     /// Also draw the trajectories as SVG into this file.
     #[arg(short, long, value_name = "FILE.svg")]
     output: Option<PathBuf>,

@@ -58,6 +58,7 @@ pub mod date;
 pub mod diagnostic;
 pub mod diff;
 pub mod expr;
+pub mod implementation;
 pub mod model;
 pub mod positions;
 pub mod scenario;

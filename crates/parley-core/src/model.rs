@@ -31,6 +31,12 @@ pub struct Negotiation {
     pub preferences: Vec<Preference>,
     /// Parties' stated demands: the value each wants on an issue.
     pub demands: Vec<Demand>,
+    /// What the signed text requires of whom, by when (implementation monitoring).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub obligations: Vec<Obligation>,
+    /// Dated assessments of how far each obligation is implemented.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub implementation: Vec<Assessment>,
 }
 
 impl Negotiation {
@@ -726,5 +732,60 @@ impl ClaimKind {
             ClaimKind::Accepts { party, .. } | ClaimKind::Stance { party, .. } => Some(party),
             _ => None,
         }
+    }
+}
+
+/// Something a signed text requires someone to do, by a date: a milestone of implementation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Obligation {
+    pub id: String,
+    pub description: String,
+    /// The items whose text creates it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<u32>,
+    /// Who must act (a party), if one is named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// When it is due, if a date is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Date>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+}
+
+/// How far an obligation was implemented as of a moment, on the Peace Accords Matrix's scale.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Assessment {
+    pub obligation: String,
+    pub at: Moment,
+    pub score: Score,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// The Peace Accords Matrix's implementation scale: 0 not initiated, 1 minimal, 2 intermediate, 3
+/// complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Score {
+    NotInitiated,
+    Minimal,
+    Intermediate,
+    Complete,
+}
+
+keywords!(Score { NotInitiated => "not-initiated", Minimal => "minimal", Intermediate => "intermediate", Complete => "complete" });
+
+impl Score {
+    /// The scale's number, 0 to 3.
+    pub fn points(self) -> u8 {
+        self as u8
+    }
+
+    /// The score with `points` (0 to 3).
+    pub fn from_points(points: i64) -> Option<Score> {
+        Score::ALL.get(usize::try_from(points).ok()?).copied()
     }
 }

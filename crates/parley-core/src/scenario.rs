@@ -38,6 +38,8 @@ use crate::model::{
 };
 use crate::timeline::{Instant, Timeline};
 
+mod implementation;
+
 /// A scenario read without errors, with the warnings found on the way.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -92,9 +94,13 @@ pub fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
 /// The ids each section declares, read leniently before the sections themselves.
 fn declared_ids(root: &Fields<'_, '_>) -> HashSet<(&'static str, String)> {
     let mut declared = HashSet::new();
-    for (section, kind, key) in
-        [("parties", "party", "id"), ("issues", "issue", "id"), ("rounds", "round", "id"), ("items", "item", "number")]
-    {
+    for (section, kind, key) in [
+        ("parties", "party", "id"),
+        ("issues", "issue", "id"),
+        ("rounds", "round", "id"),
+        ("items", "item", "number"),
+        ("obligations", "obligation", "id"),
+    ] {
         let Some(Toml::Array(array)) = root.get(section).map(|node| node.value()) else { continue };
         for element in array.iter() {
             let Toml::Table(table) = element.value() else { continue };
@@ -120,8 +126,20 @@ fn sort(diagnostics: &mut [Diagnostic]) {
 // ---------------------------------------------------------------------------------------------
 // Field lists: the schema, in one place.
 
-const ROOT_FIELDS: &[&str] =
-    &["negotiation", "parties", "issues", "rounds", "items", "stances", "red_lines", "statements", "preferences", "demands"];
+const ROOT_FIELDS: &[&str] = &[
+    "negotiation",
+    "parties",
+    "issues",
+    "rounds",
+    "items",
+    "stances",
+    "red_lines",
+    "statements",
+    "preferences",
+    "demands",
+    "obligations",
+    "implementation",
+];
 const NEGOTIATION_FIELDS: &[&str] = &["id", "title", "description", "signatories"];
 const PARTY_FIELDS: &[&str] = &["id", "name", "role", "description", "members"];
 const MEMBER_FIELDS: &[&str] = &["id", "name", "title"];
@@ -637,6 +655,11 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     negotiation.statements = statements;
     negotiation.preferences = preferences;
     negotiation.demands = demands;
+    let refs = Refs::new(&negotiation, &timeline);
+    let obligations = implementation::read_obligations(cx, root, &refs);
+    let assessments = implementation::read_assessments(cx, root, &refs, &obligations);
+    negotiation.obligations = obligations;
+    negotiation.implementation = assessments;
     negotiation
 }
 

@@ -93,7 +93,35 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
     for preference in &negotiation.preferences {
         write_preference(&mut out, preference);
     }
+    write_implementation(&mut out, negotiation);
     out.text
+}
+
+fn write_implementation(out: &mut Toml, negotiation: &Negotiation) {
+    for obligation in &negotiation.obligations {
+        out.array_table("obligations");
+        out.string("id", &obligation.id);
+        out.string("description", &obligation.description);
+        if !obligation.items.is_empty() {
+            let numbers: Vec<String> = obligation.items.iter().map(u32::to_string).collect();
+            out.raw("items", &format!("[{}]", numbers.join(", ")));
+        }
+        if let Some(party) = &obligation.party {
+            out.string("party", party);
+        }
+        if let Some(due) = &obligation.due {
+            out.raw("due", &due.to_string());
+        }
+        out.text("source", &obligation.source);
+    }
+    for assessment in &negotiation.implementation {
+        out.array_table("implementation");
+        out.string("obligation", &assessment.obligation);
+        out.moment(&assessment.at);
+        out.raw("score", &assessment.score.points().to_string());
+        out.text("source", &assessment.source);
+        out.text("note", &assessment.note);
+    }
 }
 
 fn write_party(out: &mut Toml, party: &Party) {

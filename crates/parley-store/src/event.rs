@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use parley_core::model::{Demand, Item, Moment, Negotiation, Party, Preference, RedLine, Round, Stance, Statement};
+use parley_core::model::{Assessment, Demand, Item, Moment, Negotiation, Obligation, Party, Preference, RedLine, Round, Stance, Statement};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -24,8 +24,21 @@ impl Op {
 }
 
 /// Every entity kind an event can be about.
-pub const KINDS: &[&str] =
-    &["negotiation", "party", "issue", "round", "item", "stance", "red-line", "statement", "preference", "demand", "key"];
+pub const KINDS: &[&str] = &[
+    "negotiation",
+    "party",
+    "issue",
+    "round",
+    "item",
+    "stance",
+    "red-line",
+    "statement",
+    "preference",
+    "demand",
+    "key",
+    "obligation",
+    "assessment",
+];
 
 /// An event to append: the chain fields are filled in by the store.
 #[derive(Clone, Debug, PartialEq)]
@@ -214,6 +227,17 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
         };
         entities.push(entity("demand", key, &demand.party, text_of(demand)));
     }
+    for obligation in &negotiation.obligations {
+        entities.push(entity("obligation", obligation.id.clone(), "import", text_of(obligation)));
+    }
+    for assessment in &negotiation.implementation {
+        let key = match &assessment.at {
+            Moment::Start => assessment.obligation.clone(),
+            Moment::Round(round) => format!("{}@round:{round}", assessment.obligation),
+            Moment::Date(date) => format!("{}@date:{date}", assessment.obligation),
+        };
+        entities.push(entity("assessment", key, "import", text_of(assessment)));
+    }
     entities
 }
 
@@ -264,6 +288,12 @@ struct Collection<T> {
     entries: Vec<Option<T>>,
     /// Each live entity's key and slot; the one place keys are kept.
     index: HashMap<String, usize>,
+}
+
+impl<T> Default for Collection<T> {
+    fn default() -> Collection<T> {
+        Collection::new()
+    }
 }
 
 impl<T> Collection<T> {
@@ -396,6 +426,10 @@ pub struct Folder {
     statements: Collection<Statement>,
     preferences: Collection<Preference>,
     demands: Collection<Demand>,
+    #[serde(default)]
+    obligations: Collection<Obligation>,
+    #[serde(default)]
+    assessments: Collection<Assessment>,
 }
 
 impl Default for Folder {
@@ -418,6 +452,8 @@ impl Folder {
             statements: Collection::new(),
             preferences: Collection::new(),
             demands: Collection::new(),
+            obligations: Collection::new(),
+            assessments: Collection::new(),
         }
     }
 
@@ -472,6 +508,8 @@ impl Folder {
             "statement" => apply!(self.statements),
             "preference" => apply!(self.preferences),
             "demand" => apply!(self.demands),
+            "obligation" => apply!(self.obligations),
+            "assessment" => apply!(self.assessments),
             "key" => {}
             other => return Err(failed(format!("unknown event kind `{other}`"))),
         }
@@ -498,6 +536,8 @@ impl Folder {
             statements: self.statements.values(),
             preferences: self.preferences.values(),
             demands: self.demands.values(),
+            obligations: self.obligations.values(),
+            implementation: self.assessments.values(),
         };
         negotiation.order_by_declaration();
         Ok(Some(negotiation))
