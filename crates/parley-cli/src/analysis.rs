@@ -468,51 +468,8 @@ pub fn plot_command(source: &ProblemSource, output: &Path, out: &mut dyn Write) 
     let proposal = source.proposal.as_ref().map(|outcome| problem.utilities(outcome));
     let input = parley_analysis::plot::PlotInput { title: &source.name, sample: &sample, proposal: proposal.as_deref() };
     let svg = parley_analysis::plot::svg(problem, &frontier, &solutions, &input);
-    write_atomically(output, svg.as_bytes())?;
+    crate::files::write_output(output, svg.as_bytes())?;
     writeln!(out, "wrote {} ({} frontier points, {} parties)", output.display(), frontier.points.len(), problem.parties.len())?;
-    Ok(())
-}
-
-/// Writes a file through a temporary sibling and a rename, so a crash never leaves half a file. A
-/// file it replaces keeps its permissions (an export of a confidential record stays as private
-/// as the file it overwrites).
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let directory = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let temporary =
-        directory.join(format!(".{}.tmp-{}", path.file_name().map_or("output".into(), |name| name.to_string_lossy()), std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let existing = match std::fs::metadata(path) {
-            Ok(metadata) => Some(metadata.permissions()),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-            Err(error) => return Err(error),
-        };
-        // A new file (never one already there, nor a link planted under the temporary name), with
-        // the replaced file's permissions from its creation, so that it is never more readable.
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        if let Some(permissions) = &existing {
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, std::os::unix::fs::PermissionsExt::mode(permissions) & 0o7777);
-        }
-        let mut file = options.open(&temporary)?;
-        if let Some(permissions) = existing {
-            // The umask may have removed bits the replaced file had.
-            file.set_permissions(permissions)?;
-        }
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if let Err(error) = result {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(anyhow::Error::new(error).context(format!("writing {}", path.display())));
-    }
-    // The rename is durable once the directory is synced. The file is in place either way, so a
-    // failure here is not reported as a failure to write it.
-    #[cfg(unix)]
-    if let Ok(directory) = std::fs::File::open(directory) {
-        let _ = directory.sync_all();
-    }
     Ok(())
 }
 
@@ -523,11 +480,11 @@ pub fn to_genius_command(source: &ProblemSource, directory: &Path, out: &mut dyn
     let exported = genius::export(&source.problem, &source.name).map_err(|error| BadInput(error.to_string()))?;
     std::fs::create_dir_all(directory).with_context(|| format!("creating {}", directory.display()))?;
     let domain_path = directory.join(format!("{}-domain.xml", file_stem(&source.name)));
-    write_atomically(&domain_path, exported.domain.as_bytes())?;
+    crate::files::write_output(&domain_path, exported.domain.as_bytes())?;
     writeln!(out, "wrote {}", domain_path.display())?;
     for (party, text) in &exported.profiles {
         let path = directory.join(format!("{}.xml", file_stem(party)));
-        write_atomically(&path, text.as_bytes())?;
+        crate::files::write_output(&path, text.as_bytes())?;
         writeln!(out, "wrote {}", path.display())?;
     }
     Ok(())

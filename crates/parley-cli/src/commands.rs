@@ -299,7 +299,7 @@ fn positions(args: PositionsArgs, out: &mut dyn Write) -> Result<u8> {
             _ => format!("{rank}"),
         };
         let svg = parley_analysis::trajectories::svg(&positions, &labels);
-        crate::analysis::write_atomically(output, svg.as_bytes())?;
+        crate::files::write_output(output, svg.as_bytes())?;
     }
     if args.common.json {
         return write_json(out, &positions).map(|()| 0);

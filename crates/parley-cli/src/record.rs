@@ -235,7 +235,7 @@ pub fn export(args: ExportArgs, out: &mut dyn Write) -> Result<u8> {
     match &args.output {
         None => out.write_all(text.as_bytes())?,
         Some(path) => {
-            crate::analysis::write_atomically(path, text.as_bytes())?;
+            crate::files::write_output(path, text.as_bytes())?;
             if args.json {
                 let summary = serde_json::json!({
                     "db": store.location(),

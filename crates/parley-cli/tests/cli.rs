@@ -448,3 +448,44 @@ fn positions_draws_each_partys_trajectory() {
     assert!(picture.contains("Annual concession fee (M EUR) — gap 10 (converging)"), "{picture}");
     assert!(picture.contains("city: 55") && picture.contains("operator: 20-years to 30-years"), "{picture}");
 }
+
+/// Outputs destroyed what they replaced: `-o` wrote a temporary sibling and renamed it over the
+/// target, so a symbolic link became a regular file and a device node (even /dev/null) a file.
+#[test]
+fn outputs_write_through_links_and_into_devices_and_refuse_directories() {
+    let file = scenario("dockworkers-2026.toml");
+    let directory = tempfile::tempdir().unwrap();
+    // A link is written through: the link stays, the file it names gets the content.
+    let real = directory.path().join("real.svg");
+    let link = directory.path().join("link.svg");
+    std::fs::write(&real, "old").unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let plot = run(&["plot", &file, "-o", link.to_str().unwrap()]);
+        assert_eq!(plot.status.code(), Some(0), "{}", stderr(&plot));
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+        assert!(std::fs::read_to_string(&real).unwrap().starts_with("<svg"), "the linked file holds the plot");
+        // A dangling link: its target is created.
+        let dangling = directory.path().join("dangling.svg");
+        std::os::unix::fs::symlink(directory.path().join("new.svg"), &dangling).unwrap();
+        assert_eq!(run(&["plot", &file, "-o", dangling.to_str().unwrap()]).status.code(), Some(0));
+        assert!(directory.path().join("new.svg").exists());
+        // A device is written into and stays a device.
+        use std::os::unix::fs::FileTypeExt;
+        let null = run(&["plot", &file, "-o", "/dev/null"]);
+        assert_eq!(null.status.code(), Some(0), "{}", stderr(&null));
+        assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+        if std::path::Path::new("/dev/full").exists() {
+            let full = run(&["positions", &file, "-o", "/dev/full"]);
+            assert_eq!(full.status.code(), Some(1), "a full device is a failure to write: {}", stderr(&full));
+            assert!(stderr(&full).contains("/dev/full"), "{}", stderr(&full));
+            assert!(std::fs::metadata("/dev/full").unwrap().file_type().is_char_device());
+        }
+    }
+    // A directory is refused, untouched.
+    let refused = run(&["plot", &file, "-o", directory.path().to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("is a directory"), "{}", stderr(&refused));
+    assert!(directory.path().is_dir());
+}
