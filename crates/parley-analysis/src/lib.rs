@@ -34,4 +34,5 @@ pub mod rational;
 pub mod scenario;
 pub mod solutions;
 pub mod space;
+pub mod trajectories;
 mod xml;
