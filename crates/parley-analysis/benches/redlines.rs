@@ -204,3 +204,32 @@ fn two_hundred_bounds_on_one_integer_conflicts(bencher: divan::Bencher) {
     let all: Vec<usize> = (0..200).collect();
     bencher.bench_local(|| problem.conflicts(&all, &ConflictOptions::default()));
 }
+
+/// How long the default budget lasts when it runs out: 11 pigeons in 10 holes as yes-no issues,
+/// which a search without clause learning cannot refute within it.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn default_budget_spent_on_pigeonhole(bencher: divan::Bencher) {
+    let (pigeons, holes) = (11, 10);
+    let issues: Vec<Issue> = (0..pigeons)
+        .flat_map(|p| {
+            (0..holes).map(move |h| Issue {
+                id: format!("p{p}h{h}"),
+                name: String::new(),
+                description: String::new(),
+                kind: IssueKind::YesNo,
+            })
+        })
+        .collect();
+    let mut texts: Vec<String> = (0..pigeons).map(|p| (0..holes).map(|h| format!("p{p}h{h}")).collect::<Vec<_>>().join(" or ")).collect();
+    for h in 0..holes {
+        for p in 0..pigeons {
+            for q in p + 1..pigeons {
+                texts.push(format!("not (p{p}h{h} and p{q}h{h})"));
+            }
+        }
+    }
+    let expressions: Vec<Expr> = texts.iter().map(|text| Expr::parse(text).unwrap()).collect();
+    let problem = Problem::new(&issues, &BTreeMap::new(), &expressions).unwrap();
+    let all: Vec<usize> = (0..texts.len()).collect();
+    bencher.bench_local(|| assert_eq!(problem.check(&all, &Budget::default()), Verdict::Unknown));
+}

@@ -47,19 +47,22 @@ pub use conflicts::{ConflictOptions, Conflicts, ProjectedValues, Projection, Rea
 use search::Meter;
 use sets::{KeySet, monotone_region, real_key, real_of_key};
 
-/// How much work one call may do. A step is one assignment of an atom, one check of an atom
-/// against a narrowed domain, one search decision, or one candidate set looked at while
-/// enumerating conflicts; each costs well under a microsecond on problems of a few hundred red
-/// lines, so the default keeps a call under about one second. Memory stays proportional to the
-/// problem and to the steps taken.
+/// How much work one call may do, in steps. A step is one assignment of an atom, one atom
+/// checked against a narrowed domain (more for domains of many intervals), one search decision
+/// (more when it scans many clauses), eight clauses visited by propagation, or one candidate set
+/// looked at while enumerating conflicts (sixteen for one remembered). A step takes well under a
+/// tenth of a microsecond, so the default, 5,000,000 steps, keeps a call under about half a
+/// second (`benches/redlines.rs` spends it in about 0.4 s); memory beyond the problem's own
+/// stays within a few tens of bytes per step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budget {
+    /// The steps one call may take.
     pub steps: u64,
 }
 
 impl Default for Budget {
     fn default() -> Budget {
-        Budget { steps: 2_000_000 }
+        Budget { steps: 5_000_000 }
     }
 }
 

@@ -399,10 +399,13 @@ fn projections_match_brute_force() {
         .unwrap();
 }
 
+/// Runs a call that must answer quickly. The budget bounds the work deterministically; the
+/// generous limit (unoptimised builds on a busy machine) catches a return to enumeration, which
+/// would take minutes.
 fn timed<T>(run: impl FnOnce() -> T) -> T {
     let start = Instant::now();
     let result = run();
-    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
+    assert!(start.elapsed() < Duration::from_secs(15), "took {:?}", start.elapsed());
     result
 }
 

@@ -8,6 +8,10 @@ use super::search::{self, Meter, Outcome, Request};
 use super::sets::{KeySet, real_of_key};
 use super::{Budget, Formula, Problem, ProblemError, Verdict, evaluate};
 
+/// The steps charged for each candidate set remembered (a few hundred bytes at most), so that
+/// the budget bounds memory too.
+const SET_COST: u64 = 16;
+
 /// Keys for some variables, by variable.
 type Keys = Vec<(usize, i128)>;
 
@@ -157,6 +161,8 @@ impl Problem {
         let default_of = |var: usize| defaults.get(&var).copied().or_else(|| self.vars[var].domain.min());
         let mut by_member: HashMap<usize, Vec<usize>> = HashMap::new();
         let mut implications: HashMap<(usize, usize), bool> = HashMap::new();
+        // Known conflicts of two, by their sorted pair; larger ones by member.
+        let mut pairs: HashSet<(usize, usize)> = HashSet::new();
         // Sets that hold, with keys for their variables.
         let mut level: Vec<(Vec<usize>, Keys)> = Vec::new();
         for &index in component {
@@ -175,13 +181,12 @@ impl Problem {
                         }
                     }
                 }
-                Outcome::Unsat => {
-                    by_member.entry(index).or_default().push(found.len());
-                    found.push(vec![index]);
-                }
+                // Unsatisfiable alone: a conflict, and (not being in the level) never grown.
+                Outcome::Unsat => found.push(vec![index]),
                 Outcome::Unknown => return false,
             }
         }
+        let alone_unsat: HashSet<usize> = found.iter().filter(|conflict| conflict.len() == 1).map(|conflict| conflict[0]).collect();
         for size in 2..=max_size.min(component.len()) {
             let held: HashSet<Vec<usize>> = level.iter().map(|(set, _)| set.clone()).collect();
             let mut seen: HashSet<Vec<usize>> = HashSet::new();
@@ -189,20 +194,13 @@ impl Problem {
             for (set, keys) in &level {
                 let key_of = |var: usize| keys.iter().find(|&&(known, _)| known == var).map(|&(_, key)| key).or_else(|| default_of(var));
                 for &candidate in component {
-                    if set.contains(&candidate) {
+                    if set.contains(&candidate) || alone_unsat.contains(&candidate) {
                         continue;
                     }
                     if !meter.spend(1) {
                         return false;
                     }
                     if evaluate(self, &self.constraints[candidate].formula, &key_of) != Some(false) {
-                        continue;
-                    }
-                    // The set itself holds, so a known conflict inside the grown one has the
-                    // candidate.
-                    let inside = |member: &usize| *member == candidate || set.contains(member);
-                    let known = by_member.get(&candidate).map_or(&[][..], Vec::as_slice);
-                    if known.iter().any(|&at| found[at].iter().all(inside)) {
                         continue;
                     }
                     // A member that the candidate implies makes the grown set useless: neither it
@@ -218,11 +216,25 @@ impl Problem {
                     if implied {
                         continue;
                     }
+                    // The set itself holds, so a known conflict inside the grown one has the
+                    // candidate: a known pair, or a larger one.
+                    if set.iter().any(|&member| pairs.contains(&(member.min(candidate), member.max(candidate)))) {
+                        continue;
+                    }
+                    let inside = |member: &usize| *member == candidate || set.contains(member);
+                    let known = by_member.get(&candidate).map_or(&[][..], Vec::as_slice);
+                    if known.iter().any(|&at| found[at].iter().all(inside)) {
+                        continue;
+                    }
                     let mut grown = set.clone();
                     grown.push(candidate);
                     grown.sort_unstable();
                     if !seen.insert(grown.clone()) {
                         continue;
+                    }
+                    // A set kept costs memory: charging for it bounds memory by the budget.
+                    if !meter.spend(SET_COST) {
+                        return false;
                     }
                     match search::solve(self, &Request { positive: &grown, prefer: Some(&defaults), ..Default::default() }, meter) {
                         Outcome::Sat(keys) => {
@@ -232,8 +244,12 @@ impl Problem {
                         }
                         Outcome::Unsat => match self.proper_subsets_hold(&grown, &held, meter) {
                             Some(true) => {
-                                for &member in &grown {
-                                    by_member.entry(member).or_default().push(found.len());
+                                if let [first, second] = grown[..] {
+                                    pairs.insert((first, second));
+                                } else {
+                                    for &member in &grown {
+                                        by_member.entry(member).or_default().push(found.len());
+                                    }
                                 }
                                 found.push(grown);
                             }

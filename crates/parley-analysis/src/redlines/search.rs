@@ -213,7 +213,7 @@ impl Search<'_> {
             if self.atom_of[variable] != NOT_ATOM && !self.theory(variable, literal & 1 == 0, meter) {
                 return false;
             }
-            if !self.watched(literal ^ 1) {
+            if !self.watched(literal ^ 1, meter) {
                 return false;
             }
         }
@@ -221,8 +221,9 @@ impl Search<'_> {
     }
 
     /// Visits the clauses watching `falsified`, which has just become false.
-    fn watched(&mut self, falsified: u32) -> bool {
+    fn watched(&mut self, falsified: u32, meter: &mut Meter) -> bool {
         let mut watching = std::mem::take(&mut self.watches[falsified as usize]);
+        meter.spend(watching.len() as u64 / 8);
         let mut position = 0;
         let mut ok = true;
         while position < watching.len() {
@@ -310,7 +311,8 @@ impl Search<'_> {
 
     /// Assigns every unassigned atom on the local domain variable `var` that its domain decides.
     fn imply(&mut self, var: usize, meter: &mut Meter) -> bool {
-        meter.spend(self.atoms_on[var].len() as u64);
+        // Each check walks the domain's intervals.
+        meter.spend(self.atoms_on[var].len() as u64 * (1 + self.domain[var].ranges().len() as u64 / 16));
         for position in 0..self.atoms_on[var].len() {
             let local = self.atoms_on[var][position];
             if self.value[local as usize] != UNASSIGNED {
@@ -374,6 +376,7 @@ impl Search<'_> {
             }
             // The first clause not yet satisfied, and in it the first unassigned literal.
             let mut decision = None;
+            let scan_start = scan;
             while scan < self.clauses.len() {
                 let clause = &self.clauses[scan];
                 if clause.iter().any(|&literal| self.literal_value(literal) == 1) {
@@ -383,6 +386,7 @@ impl Search<'_> {
                 decision = clause.iter().copied().find(|&literal| self.literal_value(literal) == UNASSIGNED);
                 break;
             }
+            meter.spend((scan - scan_start) as u64 / 8);
             let Some(decision) = decision else { return Some(true) };
             self.levels.push(Level { trail: self.trail.len(), domains: self.saved_domains.len(), decision, flipped: false });
             self.assign(decision);
