@@ -102,6 +102,7 @@ pub struct Witness {
 pub struct ProblemError {
     /// The index of the constraint at fault, when one is.
     pub constraint: Option<usize>,
+    /// What is wrong, in words.
     pub message: String,
 }
 
@@ -230,6 +231,9 @@ impl Problem {
 
     /// Whether the constraints `indices` can all hold. Constraints that share no issue are
     /// decided separately, so the budget is spent only where they interact.
+    ///
+    /// Like every method taking indices, this panics on an index of no constraint (at least
+    /// [`Problem::len`]).
     pub fn check(&self, indices: &[usize], budget: &Budget) -> Verdict {
         let mut meter = Meter::new(budget.steps);
         match self.solve_split(indices, &[], &mut meter) {

@@ -48,7 +48,9 @@ pub struct Conflicts {
 /// The values of one issue under which a set of constraints can all hold.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Projection {
+    /// The issue's id.
     pub issue: String,
+    /// Its possible values.
     pub values: ProjectedValues,
     /// False when the budget ran out: `values` then holds only values proven possible.
     pub complete: bool,
@@ -71,8 +73,10 @@ pub enum ProjectedValues {
 /// within it is a possible value.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RealInterval {
+    /// The lower bound, excluded when `low_open`.
     pub low: f64,
     pub low_open: bool,
+    /// The upper bound, excluded when `high_open`.
     pub high: f64,
     pub high_open: bool,
 }
