@@ -399,6 +399,103 @@ fn projections_match_brute_force() {
         .unwrap();
 }
 
+/// Larger problems than brute force can check: wide integers (up to the whole `i64` range),
+/// subsets of up to 40 elements, more red lines.
+fn random_large_case(seed: u64) -> Case {
+    let mut random = Random(seed);
+    let count = 4 + random.below(6);
+    let issues: Vec<Issue> = (0..count)
+        .map(|index| {
+            let names = |prefix: &str, count: usize| (0..count).map(|at| format!("{prefix}{at}")).collect::<Vec<String>>();
+            let kind = match random.below(5) {
+                0 => IssueKind::Choice { options: names("o", 1 + random.below(8)), ordered: random.below(2) == 0 },
+                1 if random.below(2) == 0 => {
+                    IssueKind::Integer { min: i64::MIN, max: i64::MAX, step: 1 + random.below(5) as i64, unit: String::new() }
+                }
+                1 => IssueKind::Integer { min: -1000, max: 1000, step: 1 + random.below(7) as i64, unit: String::new() },
+                2 => IssueKind::Real { min: -5.0, max: 10.0, unit: String::new() },
+                3 => IssueKind::Subset { elements: names("e", 1 + random.below(40)) },
+                _ => IssueKind::YesNo,
+            };
+            issue(format!("i{index}"), kind)
+        })
+        .collect();
+    let texts: Vec<String> = (0..5 + random.below(15)).map(|_| random_expression(&mut random, &issues, 3)).collect();
+    let expressions: Vec<Expr> = texts.iter().map(|text| Expr::parse(text).unwrap_or_else(|error| panic!("{text}: {error}"))).collect();
+    Case { issues, texts, expressions, fixed: BTreeMap::new() }
+}
+
+#[test]
+fn larger_problems_are_decided_consistently() {
+    runner()
+        .run(&any::<u64>(), |seed| {
+            let case = random_large_case(seed);
+            let problem = problem(&case);
+            let all: Vec<usize> = (0..case.expressions.len()).collect();
+            let kind = |id: &str| case.issues.iter().find(|issue| issue.id == id).map(|issue| issue.kind.clone());
+            let verdict = problem.check(&all, &Budget::default());
+            if let Verdict::Sat(witness) = &verdict {
+                let value_of = |id: &str| rank_value(kind(id).as_ref(), witness.values.get(id)?.clone());
+                for (id, value) in &witness.values {
+                    prop_assert!(kind(id).is_some_and(|kind| kind.check(value).is_ok()), "{id} = {value:?}");
+                }
+                for (text, expr) in case.texts.iter().zip(&case.expressions) {
+                    prop_assert_eq!(expr.ranked(&kind).evaluate(&value_of), Some(true), "{}", text);
+                }
+            }
+            prop_assert!(verdict != Verdict::Unknown, "{:?}", case.texts);
+            let conflicts = problem.conflicts(&all, &ConflictOptions::default());
+            prop_assert!(conflicts.complete);
+            prop_assert_eq!(conflicts.verdict.holds(), verdict.holds());
+            for conflict in &conflicts.minimal {
+                prop_assert_eq!(problem.check(conflict, &Budget::default()), Verdict::Unsat);
+                for skip in 0..conflict.len() {
+                    let rest: Vec<usize> = conflict.iter().enumerate().filter(|&(at, _)| at != skip).map(|(_, &index)| index).collect();
+                    prop_assert!(matches!(problem.check(&rest, &Budget::default()), Verdict::Sat(_)));
+                }
+            }
+            // A projection is empty exactly when the red lines cannot hold, and its values are
+            // possible.
+            for issue in case.issues.iter().filter(|issue| !matches!(issue.kind, IssueKind::Subset { .. })) {
+                let projection = problem.projection(&issue.id, &all, &Budget::default()).unwrap();
+                prop_assert!(projection.complete);
+                prop_assert_eq!(projection.is_empty(), verdict == Verdict::Unsat);
+                if let Some((low, high)) = projection.hull() {
+                    for value in [low, high] {
+                        let value = match (&projection.values, value) {
+                            (ProjectedValues::Reals(intervals), Value::Real(number)) => {
+                                let open = if number == intervals[0].low {
+                                    intervals[0].low_open
+                                } else {
+                                    intervals[intervals.len() - 1].high_open
+                                };
+                                if !open {
+                                    Value::Real(number)
+                                } else if number == intervals[0].low {
+                                    Value::Real(next_up(number))
+                                } else {
+                                    Value::Real(-next_up(-number))
+                                }
+                            }
+                            (_, value) => value,
+                        };
+                        let pinned: BTreeMap<String, Value> = [(issue.id.clone(), value.clone())].into();
+                        let pinned_problem = Problem::new(&case.issues, &pinned, &case.expressions).unwrap();
+                        prop_assert!(
+                            matches!(pinned_problem.check(&all, &Budget::default()), Verdict::Sat(_)),
+                            "{} = {:?} from {:?}",
+                            issue.id,
+                            value,
+                            projection
+                        );
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
 /// Runs a call that must answer quickly. The budget bounds the work deterministically; the
 /// generous limit (unoptimised builds on a busy machine) catches a return to enumeration, which
 /// would take minutes.
