@@ -52,7 +52,7 @@ use sets::{KeySet, monotone_region, real_key, real_of_key};
 /// (more when it scans many clauses), eight clauses visited by propagation, or one candidate set
 /// looked at while enumerating conflicts (sixteen for one remembered). A step takes well under a
 /// tenth of a microsecond, so the default, 5,000,000 steps, keeps a call under about half a
-/// second (`benches/redlines.rs` spends it in about 0.4 s); memory beyond the problem's own
+/// second (`benches/redlines.rs` spends it in 0.2 to 0.4 s); memory beyond the problem's own
 /// stays within a few tens of bytes per step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budget {
