@@ -31,6 +31,7 @@ pub mod frontier;
 pub mod genius;
 pub mod plot;
 pub mod rational;
+pub mod redlines;
 pub mod scenario;
 pub mod solutions;
 pub mod space;

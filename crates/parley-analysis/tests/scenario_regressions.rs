@@ -101,16 +101,33 @@ fn a_stricter_red_line_never_widens_a_zone() {
     assert!(strict.zopa.iter().any(|zone| zone.issue == "y"));
 }
 
-/// A conflict proven on a few red lines was reported as "undetermined (too many combinations)"
-/// because the check of all of them together was out of reach.
+/// A conflict proven on a few red lines was reported as "undetermined (too many combinations)",
+/// because checking all red lines together enumerated 2^24 combinations of 24 yes-no issues.
 #[test]
 fn a_proven_conflict_decides_that_red_lines_cannot_all_hold() {
-    let negotiation = with_red_lines(&[("A", "x <= 2"), ("B", "x >= 5"), ("A", "y >= 1"), ("B", "y <= 9")]);
-    // Room for one issue's values at a time, not for both together.
-    let options = ScenarioOptions { max_assignments: 20.0, ..ScenarioOptions::default() };
-    let analysis = analyse(&negotiation, &Point::now(), &Viewer::Everything, &options);
-    assert_eq!(analysis.red_lines.all_can_hold, Some(false));
-    assert_eq!(analysis.red_lines.conflicts.len(), 1);
+    let mut text = TWO_ISSUES.to_owned();
+    let flags: Vec<String> = (0..24).map(|index| format!("f{index}")).collect();
+    for flag in &flags {
+        text.push_str(&format!("\n[[issues]]\nid = \"{flag}\"\nkind = \"yes-no\"\n"));
+    }
+    let chain: Vec<String> = flags.windows(2).map(|pair| format!("({} or {})", pair[0], pair[1])).collect();
+    let red_lines =
+        [("A", "x <= 2".to_owned()), ("B", "x >= 5".to_owned()), ("A", chain.join(" and ")), ("B", format!("not {}", flags[3]))];
+    for (index, (party, expr)) in red_lines.iter().enumerate() {
+        text.push_str(&format!("\n[[red_lines]]\nid = \"r{index}\"\nparty = \"{party}\"\nexpr = \"{expr}\"\nvisibility = \"public\"\n"));
+    }
+    let started = std::time::Instant::now();
+    let analysis = everything(&parse(&text));
+    assert_eq!(analysis.red_lines.all_can_hold, Some(false), "{:?}", analysis.warnings);
+    let conflicts: Vec<Vec<Option<String>>> = analysis
+        .red_lines
+        .conflicts
+        .iter()
+        .map(|conflict| conflict.red_lines.iter().map(|red_line| red_line.id.clone()).collect())
+        .collect();
+    assert_eq!(conflicts, [vec![Some("r0".to_owned()), Some("r1".to_owned())]]);
+    assert!(analysis.warnings.is_empty(), "{:?}", analysis.warnings);
+    assert!(started.elapsed().as_secs() < 15, "decided in {:?}", started.elapsed());
 }
 
 const BARGAINING: &str = r#"[negotiation]

@@ -241,7 +241,7 @@ pub fn scenario_command(
     let verdict = match findings.all_can_hold {
         Some(true) => "yes: some deal satisfies every red line",
         Some(false) => "NO: no deal satisfies every red line",
-        None => "undetermined (too many combinations)",
+        None => "undetermined (the decision ran out of its budget; see the warnings)",
     };
     match findings.considered {
         0 => writeln!(out, "Red lines in force: none")?,
@@ -266,11 +266,7 @@ pub fn scenario_command(
             };
             writeln!(out, "  {marker}{}", zone.explanation)?;
             for range in &zone.parties {
-                let text = match (&range.low, &range.high) {
-                    (Some(low), Some(high)) => format!("{low} to {high}"),
-                    _ => "nothing acceptable".to_owned(),
-                };
-                writeln!(out, "       {}: {text}", range.party)?;
+                writeln!(out, "       {}: {}", range.party, range.values)?;
             }
             for position in &zone.positions {
                 writeln!(out, "       {} demands {}", position.party, position.demand)?;

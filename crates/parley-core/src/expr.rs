@@ -223,9 +223,8 @@ impl Expr {
             },
             Expr::Compare { issue, op, literal, literal_span } => {
                 if let Some(kind) = kind_of(issue, errors) {
-                    match check_compare(&kind, *op, literal) {
-                        Err(message) => errors.push(ExprError::new(literal_span.clone(), message)),
-                        Ok(()) => errors.extend(domain::constant_comparison(&issue.id, &kind, *op, literal, literal_span)),
+                    if let Err(message) = check_compare(&kind, *op, literal) {
+                        errors.push(ExprError::new(literal_span.clone(), message));
                     }
                 }
             }
@@ -257,6 +256,36 @@ impl Expr {
                 )),
                 None => {}
             },
+        }
+    }
+
+    /// The comparisons that a number outside its issue's domain makes constant (`cap >= 5000` on
+    /// `0..=100`), each as an error at the number saying what the test always gives. A scenario's
+    /// red line with one is a mistake; analysis, which takes any well-typed expression, does not
+    /// ask. Comparisons that [`Expr::check`] rejects are left to it.
+    pub fn constant_comparisons(&self, issue_kind: &dyn Fn(&str) -> Option<IssueKind>) -> Vec<ExprError> {
+        let mut errors = Vec::new();
+        self.visit_comparisons(&mut |comparison| {
+            let Expr::Compare { issue, op, literal, literal_span } = comparison else { return };
+            if let Some(kind) = issue_kind(&issue.id) {
+                if check_compare(&kind, *op, literal).is_ok() {
+                    errors.extend(domain::constant_comparison(&issue.id, &kind, *op, literal, literal_span));
+                }
+            }
+        });
+        errors
+    }
+
+    /// Calls `visit` with every `Compare` node.
+    fn visit_comparisons(&self, visit: &mut dyn FnMut(&Expr)) {
+        match self {
+            Expr::Not(inner) => inner.visit_comparisons(visit),
+            Expr::And(left, right) | Expr::Or(left, right) | Expr::Implies(left, right) => {
+                left.visit_comparisons(visit);
+                right.visit_comparisons(visit);
+            }
+            Expr::Compare { .. } => visit(self),
+            _ => {}
         }
     }
 

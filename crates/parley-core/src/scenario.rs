@@ -1312,7 +1312,8 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
             };
             match Expr::parse(expression.get_ref()) {
                 Ok(expr) => {
-                    let errors = expr.check(&issue_kind);
+                    let mut errors = expr.check(&issue_kind);
+                    errors.extend(expr.constant_comparisons(&issue_kind));
                     for error in &errors {
                         located(cx, error.span.clone(), format!("in red line: {}", error.message));
                     }

@@ -36,8 +36,9 @@ pub struct ScenarioOptions {
     pub max_subset_elements: usize,
     /// Integer issues with more values than this are represented by their breakpoints only.
     pub max_integer_values: i64,
-    /// Refuse a red-line satisfiability check needing more assignments than this.
-    pub max_assignments: f64,
+    /// The work one red-line question may take (satisfiability with its conflicts; each zone's
+    /// projection): past it the answer is "undetermined" with a warning.
+    pub budget: crate::redlines::Budget,
     /// Conflicts are searched up to this many red lines at once.
     pub max_conflict_size: usize,
     /// The feasible part of the bargaining space is described by at most this many boxes (products
@@ -53,7 +54,7 @@ impl Default for ScenarioOptions {
         ScenarioOptions {
             max_subset_elements: 16,
             max_integer_values: 2_000,
-            max_assignments: 20_000_000.0,
+            budget: crate::redlines::Budget::default(),
             max_conflict_size: 4,
             max_feasible_boxes: 20_000,
             parties: None,
@@ -126,9 +127,12 @@ pub struct Zopa {
 #[derive(Clone, Debug, Serialize)]
 pub struct AcceptableRange {
     pub party: String,
-    /// `None` when nothing is acceptable.
+    /// The lowest and highest acceptable values (`None` when nothing is acceptable; for reals, the
+    /// ends of the intervals, which may be open).
     pub low: Option<Value>,
     pub high: Option<Value>,
+    /// Every acceptable value in words, gaps included: `0 to 2 and 5 to 10`, `above 3 to 10`.
+    pub values: String,
 }
 
 /// A party's demand in force on an ordered issue.
@@ -263,9 +267,9 @@ fn analyse_view(visible: &Negotiation, as_of: &Point, options: &ScenarioOptions)
     let unsettled_issues: Vec<String> = named.iter().filter(|issue| !settled.covers(issue)).cloned().collect();
     let domains = Domains::new(visible, &settled, &unsettled_issues, options, &mut warnings);
 
-    let red_lines = red_lines::findings(visible, &in_force, &domains, options, &mut warnings);
+    let red_lines = red_lines::findings(visible, &in_force, &settled, options, &mut warnings);
     let current = parley_core::positions::current_demands(visible, as_of.instant);
-    let zopa = red_lines::zones(visible, &in_force, &settled, &unsettled_issues, &domains, &current, &mut warnings);
+    let zopa = red_lines::zones(visible, &in_force, &settled, &unsettled_issues, &current, options, &mut warnings);
     let (bargaining, proposal) = bargaining::analyse(visible, &status, &settled, &in_force, &domains, options, &mut warnings);
 
     ScenarioAnalysis {

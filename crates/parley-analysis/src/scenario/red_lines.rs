@@ -1,79 +1,27 @@
 //! Red lines: can they all hold, the minimal sets that cannot, zones of agreement, and the one
 //! declassification — conflicts of red lines whose parties disclose them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use parley_core::expr::{Expr, rank_value};
+use parley_core::expr::Expr;
 use parley_core::model::{Demand, Disclosure, IssueKind, Negotiation, Value};
 use parley_core::status::Record;
 use parley_core::timeline::Point;
 use parley_core::visibility::Viewer;
 
 use super::{
-    AcceptableRange, Conflict, Domains, PositionRange, RedLineFindings, RedLineRef, ScenarioOptions, Settled, Zone, Zopa, named_issues,
-    red_lines_in_force,
+    AcceptableRange, Conflict, PositionRange, RedLineFindings, RedLineRef, ScenarioOptions, Settled, Zone, Zopa, red_lines_in_force,
 };
+use crate::redlines::{ConflictOptions, Problem, ProjectedValues};
 
-/// Whether the red lines `indices` can all hold, with `pinned` fixed to a value; `None` when the
-/// search is too large.
-pub(super) fn decide(
-    negotiation: &Negotiation,
-    indices: &[usize],
-    domains: &Domains<'_>,
-    limit: f64,
-    pinned: Option<(&str, &Value)>,
-) -> Option<bool> {
-    let mut issues: Vec<String> = Vec::new();
-    for &index in indices {
-        for issue in negotiation.red_lines[index].expr.issues() {
-            if !issues.iter().any(|known| known == issue) && pinned.is_none_or(|(name, _)| name != issue) {
-                issues.push(issue.to_owned());
-            }
-        }
-    }
-    // Every issue a red line names has a domain (open, unsettled or fixed); an issue without one
-    // would be a bug, and an empty list proves nothing holds rather than that anything does.
-    let lists: Vec<&[Value]> = issues.iter().map(|issue| domains.of(issue).unwrap_or(&[])).collect();
-    let size: f64 = lists.iter().map(|list| list.len() as f64).product();
-    if size > limit {
-        return None;
-    }
-    if lists.iter().any(|list| list.is_empty()) {
-        return Some(false);
-    }
-    // Rank the red lines and the candidate values once, not at every assignment tried.
-    let kind = |issue: &str| domains.kind(issue);
-    let rank = |issue: &str, value: &Value| rank_value(kind(issue).as_ref(), value.clone());
-    let expressions: Vec<Expr> = indices.iter().map(|&index| negotiation.red_lines[index].expr.ranked(&kind)).collect();
-    let ranked_lists: Vec<Vec<Option<Value>>> =
-        issues.iter().zip(&lists).map(|(issue, list)| list.iter().map(|value| rank(issue, value)).collect()).collect();
-    let pinned = pinned.map(|(name, value)| (name, rank(name, value)));
-    let mut position = vec![0usize; lists.len()];
-    loop {
-        let value_of = |issue: &str| -> Option<Value> {
-            if let Some((name, value)) = &pinned {
-                if *name == issue {
-                    return value.clone();
-                }
-            }
-            issues.iter().position(|known| known == issue).and_then(|slot| ranked_lists[slot][position[slot]].clone())
-        };
-        if expressions.iter().all(|expr| expr.evaluate(&value_of) == Some(true)) {
-            return Some(true);
-        }
-        let mut slot = lists.len();
-        loop {
-            if slot == 0 {
-                return Some(false);
-            }
-            slot -= 1;
-            position[slot] += 1;
-            if position[slot] < lists[slot].len() {
-                break;
-            }
-            position[slot] = 0;
-        }
-    }
+/// The red lines `in_force` compiled for the decision procedure: issues fixed at their agreed
+/// values, every other issue a red line names ranging over its whole domain. Constraint `k` is the
+/// red line `in_force[k]`.
+pub(super) fn compile(negotiation: &Negotiation, in_force: &[usize], settled: &Settled) -> Option<Problem> {
+    let fixed: BTreeMap<String, Value> = settled.fixed.iter().cloned().collect();
+    let expressions: Vec<Expr> = in_force.iter().map(|&index| negotiation.red_lines[index].expr.clone()).collect();
+    // Every red line of a parsed record names known issues with values of their types.
+    Problem::new(&negotiation.issues, &fixed, &expressions).ok()
 }
 
 /// Satisfiability of the red lines in force and their minimal conflicts; every red line is one
@@ -81,77 +29,55 @@ pub(super) fn decide(
 pub(super) fn findings(
     negotiation: &Negotiation,
     in_force: &[usize],
-    domains: &Domains<'_>,
+    settled: &Settled,
     options: &ScenarioOptions,
     warnings: &mut Vec<String>,
 ) -> RedLineFindings {
-    let (all_can_hold, sets) = conflict_sets(negotiation, in_force, domains, options, warnings);
-    let conflicts = sets.into_iter().map(|set| describe(negotiation, &set, domains, &|_| true)).collect();
+    let (all_can_hold, sets) = conflict_sets(negotiation, in_force, settled, options, warnings);
+    let conflicts = sets.into_iter().map(|set| describe(negotiation, &set, settled, &|_| true)).collect();
     RedLineFindings { considered: in_force.len(), all_can_hold, conflicts }
 }
 
-/// Whether all the red lines can hold and every minimal set that cannot (up to the size limit). A
-/// proven conflict decides the first answer even when the whole search was out of reach.
+/// Whether all the red lines can hold and every minimal set that cannot (up to the size limit),
+/// as indices into the record's red lines. A proven conflict decides the first answer even when
+/// the whole search ran out of budget.
 fn conflict_sets(
     negotiation: &Negotiation,
     in_force: &[usize],
-    domains: &Domains<'_>,
+    settled: &Settled,
     options: &ScenarioOptions,
     warnings: &mut Vec<String>,
 ) -> (Option<bool>, Vec<Vec<usize>>) {
-    let mut all_can_hold = decide(negotiation, in_force, domains, options.max_assignments, None);
-    let mut conflicts: Vec<Vec<usize>> = Vec::new();
-    if all_can_hold == Some(true) {
-        return (all_can_hold, conflicts);
+    let Some(problem) = compile(negotiation, in_force, settled) else {
+        warnings.push("the red lines could not be compiled for analysis".to_owned());
+        return (None, Vec::new());
+    };
+    let constraints: Vec<usize> = (0..in_force.len()).collect();
+    let found = problem.conflicts(&constraints, &ConflictOptions { max_size: options.max_conflict_size, budget: options.budget });
+    let all_can_hold = found.verdict.holds();
+    if all_can_hold.is_none() {
+        warnings.push(format!(
+            "deciding whether all {} red lines can hold took more than the budget of {} steps (`budget` in the analysis options)",
+            in_force.len(),
+            options.budget.steps
+        ));
     }
-    // Minimal unsatisfiable sets, by increasing size; a conflict must be connected through shared
-    // issues, and no superset of a known conflict is minimal.
-    let issues_of = |index: usize| -> BTreeSet<&str> { negotiation.red_lines[index].expr.issues().into_iter().collect() };
-    let mut frontier: Vec<Vec<usize>> = in_force.iter().map(|&index| vec![index]).collect();
-    let mut undetermined = false;
-    for size in 1..=options.max_conflict_size.min(in_force.len()) {
-        // Connected sets grow by any red line sharing an issue with a member, not only by later
-        // ones: {r0, r1, r2} may be connected only through r2. Sorted sets, deduplicated.
-        let mut next = BTreeSet::new();
-        for set in &frontier {
-            if conflicts.iter().any(|conflict| conflict.iter().all(|member| set.contains(member))) {
-                continue;
-            }
-            match decide(negotiation, set, domains, options.max_assignments, None) {
-                Some(false) => conflicts.push(set.clone()),
-                Some(true) => {
-                    if size < options.max_conflict_size {
-                        let shared: BTreeSet<&str> = set.iter().flat_map(|&index| issues_of(index)).collect();
-                        for &candidate in in_force {
-                            if !set.contains(&candidate) && issues_of(candidate).iter().any(|issue| shared.contains(issue)) {
-                                let mut grown = set.clone();
-                                grown.push(candidate);
-                                grown.sort_unstable();
-                                next.insert(grown);
-                            }
-                        }
-                    }
-                }
-                None => undetermined = true,
-            }
-        }
-        frontier = next.into_iter().collect();
+    if !found.complete {
+        warnings.push(format!(
+            "the search for conflicts of up to {} red lines ran out of its budget; some may be missing",
+            options.max_conflict_size
+        ));
     }
-    if !conflicts.is_empty() {
-        all_can_hold = Some(false);
-    }
-    if undetermined {
-        warnings.push("some sets of red lines span too many combinations to check; their conflicts may be missing".to_owned());
-    }
-    if all_can_hold == Some(false) && conflicts.is_empty() {
+    if all_can_hold == Some(false) && found.minimal.is_empty() && found.complete {
         warnings
             .push(format!("the red lines cannot all hold, but no conflict of at most {} red lines explains it", options.max_conflict_size));
     }
-    (all_can_hold, conflicts)
+    let sets = found.minimal.into_iter().map(|set| set.into_iter().map(|constraint| in_force[constraint]).collect()).collect();
+    (all_can_hold, sets)
 }
 
 /// A conflict as a viewer is told it: red lines `shown` by id and expression, the others by party.
-fn describe(negotiation: &Negotiation, set: &[usize], domains: &Domains<'_>, shown: &dyn Fn(usize) -> bool) -> Conflict {
+fn describe(negotiation: &Negotiation, set: &[usize], settled: &Settled, shown: &dyn Fn(usize) -> bool) -> Conflict {
     let mut issues: Vec<String> = Vec::new();
     for &index in set {
         for issue in negotiation.red_lines[index].expr.issues() {
@@ -179,8 +105,7 @@ fn describe(negotiation: &Negotiation, set: &[usize], domains: &Domains<'_>, sho
             None => format!("a confidential red line of {} (disclosed)", negotiation.party_name(&reference.party)),
         })
         .collect();
-    // Issues with a single candidate are the agreed ones.
-    let all_agreed = issues.iter().all(|issue| domains.of(issue).is_some_and(|values| values.len() == 1));
+    let all_agreed = issues.iter().all(|issue| settled.fixed_value(issue).is_some());
     let explanation = match (set.len(), all_agreed) {
         (1, true) => format!("{} is broken by the agreed value of {}", named[0], issues.join(", ")),
         (1, false) => format!("{} cannot hold for any value of {}", named[0], issues.join(", ")),
@@ -226,44 +151,119 @@ pub(super) fn disclosed_conflicts(
     if !in_force.iter().any(|&index| index >= first_hidden) {
         return Vec::new();
     }
-    let named = named_issues(&augmented, &in_force);
-    let unsettled: Vec<String> = named.iter().filter(|issue| !settled.covers(issue)).cloned().collect();
     let mut ignored = Vec::new();
-    let domains = Domains::new(&augmented, &settled, &unsettled, options, &mut ignored);
-    let (_, sets) = conflict_sets(&augmented, &in_force, &domains, options, &mut ignored);
+    let (_, sets) = conflict_sets(&augmented, &in_force, &settled, options, &mut ignored);
     sets.into_iter()
         .filter(|set| set.iter().any(|&index| index >= first_hidden))
-        .map(|set| describe(&augmented, &set, &domains, &|index| index < first_hidden))
+        .map(|set| describe(&augmented, &set, &settled, &|index| index < first_hidden))
         .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
 // Zones of agreement on numeric and ordered issues.
 
-/// Position of a value on its issue's order, for numeric and ordered choice issues.
-fn rank(kind: &IssueKind, value: &Value) -> Option<f64> {
-    match (kind, value) {
-        (IssueKind::Integer { .. }, Value::Integer(number)) => Some(*number as f64),
-        (IssueKind::Real { .. }, Value::Real(number)) => Some(*number),
-        (IssueKind::Choice { options, ordered: true }, Value::Choice(option)) => {
-            options.iter().position(|name| name == option).map(|rank| rank as f64)
+/// Values of an ordered issue as a union of intervals on its order (option positions for ordered
+/// choices), each `(low, low_open, high, high_open)`, sorted and disjoint.
+#[derive(Clone, Debug, PartialEq)]
+struct Intervals(Vec<(f64, bool, f64, bool)>);
+
+impl Intervals {
+    fn of(projection: &ProjectedValues, kind: &IssueKind) -> Intervals {
+        Intervals(match projection {
+            ProjectedValues::Integers(ranges) => ranges.iter().map(|&(low, high)| (low as f64, false, high as f64, false)).collect(),
+            ProjectedValues::Reals(intervals) => {
+                intervals.iter().map(|interval| (interval.low, interval.low_open, interval.high, interval.high_open)).collect()
+            }
+            ProjectedValues::Options(options) => {
+                // Runs of neighbouring options are one interval.
+                let mut runs: Vec<(f64, bool, f64, bool)> = Vec::new();
+                for rank in options.iter().filter_map(|option| kind.rank(&Value::Choice(option.clone()))) {
+                    match runs.last_mut() {
+                        Some(run) if run.2 + 1.0 == rank => run.2 = rank,
+                        _ => runs.push((rank, false, rank, false)),
+                    }
+                }
+                runs
+            }
+            ProjectedValues::Flags(_) => Vec::new(),
+        })
+    }
+
+    fn intersect(&self, other: &Intervals) -> Intervals {
+        let mut out = Vec::new();
+        for &(a_low, a_low_open, a_high, a_high_open) in &self.0 {
+            for &(b_low, b_low_open, b_high, b_high_open) in &other.0 {
+                let (low, low_open) = match a_low.total_cmp(&b_low) {
+                    std::cmp::Ordering::Less => (b_low, b_low_open),
+                    std::cmp::Ordering::Greater => (a_low, a_low_open),
+                    std::cmp::Ordering::Equal => (a_low, a_low_open || b_low_open),
+                };
+                let (high, high_open) = match a_high.total_cmp(&b_high) {
+                    std::cmp::Ordering::Less => (a_high, a_high_open),
+                    std::cmp::Ordering::Greater => (b_high, b_high_open),
+                    std::cmp::Ordering::Equal => (a_high, a_high_open || b_high_open),
+                };
+                if low < high || (low == high && !low_open && !high_open) {
+                    out.push((low, low_open, high, high_open));
+                }
+            }
         }
+        out.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Intervals(out)
+    }
+
+    fn hull(&self) -> Option<(f64, f64)> {
+        Some((self.0.first()?.0, self.0.last()?.2))
+    }
+
+    /// The values in words: `400000 to 600000`, `0 to 2 and 5 to 10`, `above 3 to 10`.
+    fn describe(&self, kind: &IssueKind) -> String {
+        if self.0.is_empty() {
+            return "nothing acceptable".to_owned();
+        }
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|&(low, low_open, high, high_open)| {
+                let low_text = value_at(kind, low).map_or_else(|| low.to_string(), |value| value.to_string());
+                let high_text = value_at(kind, high).map_or_else(|| high.to_string(), |value| value.to_string());
+                match (low == high, low_open, high_open) {
+                    (true, _, _) => low_text,
+                    (false, false, false) => format!("{low_text} to {high_text}"),
+                    (false, true, false) => format!("above {low_text} to {high_text}"),
+                    (false, false, true) => format!("{low_text} to below {high_text}"),
+                    (false, true, true) => format!("above {low_text} to below {high_text}"),
+                }
+            })
+            .collect();
+        parts.join(" and ")
+    }
+}
+
+/// The value at a position of an ordered issue.
+fn value_at(kind: &IssueKind, position: f64) -> Option<Value> {
+    match kind {
+        IssueKind::Integer { .. } => Some(Value::Integer(position as i64)),
+        IssueKind::Real { .. } => Some(Value::Real(position)),
+        IssueKind::Choice { options, ordered: true } => options.get(position as usize).map(|option| Value::Choice(option.clone())),
         _ => None,
     }
 }
 
 /// For each ordered issue not yet agreed that red lines or demands in force name: the values each
-/// constrained party's red lines allow (the whole set of its red lines in force, every other issue
-/// free), the values all allow, and where the parties' current demands stand.
+/// constrained party's red lines allow (all its red lines in force together, every other issue
+/// free, exactly, by the decision procedure's projection), the values all allow, and where the
+/// parties' current demands stand.
 pub(super) fn zones(
     negotiation: &Negotiation,
     in_force: &[usize],
     settled: &Settled,
     unsettled: &[String],
-    domains: &Domains<'_>,
     current: &[&Demand],
+    options: &ScenarioOptions,
     warnings: &mut Vec<String>,
 ) -> Vec<Zopa> {
+    let problem = compile(negotiation, in_force, settled);
     let mut zones = Vec::new();
     let undecided = settled.open.iter().chain(unsettled);
     let mut seen = BTreeSet::new();
@@ -272,34 +272,31 @@ pub(super) fn zones(
             continue;
         }
         let Some(issue) = negotiation.issue(issue_id) else { continue };
-        let ordered = matches!(issue.kind, IssueKind::Integer { .. } | IssueKind::Real { .. } | IssueKind::Choice { ordered: true, .. });
-        if !ordered {
+        if !issue.kind.is_ordered() {
             continue;
         }
-        let Some(values) = domains.of(issue_id) else { continue };
         // Each party with a red line naming the issue: the values its red lines in force allow.
-        let mut parties: Vec<(String, Vec<Value>)> = Vec::new();
+        let mut parties: Vec<(String, Intervals)> = Vec::new();
         for party in &negotiation.parties {
             let names_issue = in_force.iter().any(|&index| {
                 negotiation.red_lines[index].party == party.id && negotiation.red_lines[index].expr.issues().contains(&issue_id.as_str())
             });
-            if !names_issue {
-                continue;
-            }
+            let Some(problem) = problem.as_ref().filter(|_| names_issue) else { continue };
             // All of the party's red lines in force: one on another issue may bound this one.
-            let mine: Vec<usize> = in_force.iter().copied().filter(|&index| negotiation.red_lines[index].party == party.id).collect();
-            let mut acceptable = Vec::new();
-            for value in values {
-                match decide(negotiation, &mine, domains, 2_000_000.0, Some((issue_id, value))) {
-                    Some(false) => {}
-                    Some(true) => acceptable.push(value.clone()),
-                    None => {
-                        warnings.push(format!("zone of agreement on `{issue_id}`: {}'s red lines are too large to project", party.id));
-                        acceptable.push(value.clone());
+            let mine: Vec<usize> =
+                (0..in_force.len()).filter(|&constraint| negotiation.red_lines[in_force[constraint]].party == party.id).collect();
+            match problem.projection(issue_id, &mine, &options.budget) {
+                Ok(projection) => {
+                    if !projection.complete {
+                        warnings.push(format!(
+                            "zone of agreement on `{issue_id}`: projecting {}'s red lines ran out of budget; its range shows only values proven acceptable",
+                            party.id
+                        ));
                     }
+                    parties.push((party.id.clone(), Intervals::of(&projection.values, &issue.kind)));
                 }
+                Err(error) => warnings.push(format!("zone of agreement on `{issue_id}`: {error}")),
             }
-            parties.push((party.id.clone(), acceptable));
         }
         let mut positions: Vec<PositionRange> = current
             .iter()
@@ -318,19 +315,12 @@ pub(super) fn zones(
             let lowest_high = positions.iter().map(|position| position.high).fold(f64::INFINITY, f64::min);
             (highest_low - lowest_high).max(0.0)
         });
-        let common: Vec<Value> =
-            values.iter().filter(|value| parties.iter().all(|(_, acceptable)| acceptable.contains(value))).cloned().collect();
-        let sorted = |list: &[Value]| -> (Option<Value>, Option<Value>) {
-            let mut ranked: Vec<(f64, &Value)> =
-                list.iter().filter_map(|value| rank(&issue.kind, value).map(|rank| (rank, value))).collect();
-            ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
-            (ranked.first().map(|(_, value)| (*value).clone()), ranked.last().map(|(_, value)| (*value).clone()))
-        };
         let ranges: Vec<AcceptableRange> = parties
             .iter()
             .map(|(party, acceptable)| {
-                let (low, high) = sorted(acceptable);
-                AcceptableRange { party: party.clone(), low, high }
+                let (low, high) =
+                    acceptable.hull().map_or((None, None), |(low, high)| (value_at(&issue.kind, low), value_at(&issue.kind, high)));
+                AcceptableRange { party: party.clone(), low, high, values: acceptable.describe(&issue.kind) }
             })
             .collect();
         let name = &issue.name;
@@ -338,39 +328,36 @@ pub(super) fn zones(
             IssueKind::Integer { unit, .. } | IssueKind::Real { unit, .. } if !unit.is_empty() => format!(" {unit}"),
             _ => String::new(),
         };
-        let (zone, explanation) = if parties.is_empty() {
-            let (low, high) = sorted(values);
-            (Zone::Interval { low, high }, format!("no red line bounds {name}"))
-        } else if common.is_empty() {
-            // The gap between ranges: highest lower bound minus lowest upper bound.
-            let bounds: Vec<(Option<f64>, Option<f64>)> = parties
-                .iter()
-                .map(|(_, acceptable)| {
-                    let (low, high) = sorted(acceptable);
-                    (low.and_then(|value| rank(&issue.kind, &value)), high.and_then(|value| rank(&issue.kind, &value)))
-                })
-                .collect();
-            let highest_low = bounds.iter().filter_map(|(low, _)| *low).fold(f64::NEG_INFINITY, f64::max);
-            let lowest_high = bounds.iter().filter_map(|(_, high)| *high).fold(f64::INFINITY, f64::min);
-            let gap =
-                (highest_low > lowest_high && highest_low.is_finite() && lowest_high.is_finite()).then_some(highest_low - lowest_high);
-            let unit = match &issue.kind {
-                IssueKind::Choice { .. } if gap == Some(1.0) => " option".to_owned(),
-                IssueKind::Choice { .. } => " options".to_owned(),
-                _ => unit.clone(),
-            };
-            let explanation = match gap {
-                Some(gap) => format!("no zone of agreement on {name}: the acceptable ranges are {gap}{unit} apart"),
-                None => format!("no zone of agreement on {name}"),
-            };
-            (Zone::None { gap }, explanation)
-        } else {
-            let (low, high) = sorted(&common);
-            let explanation = match (&low, &high) {
-                (Some(low), Some(high)) => format!("zone of agreement on {name}: {low} to {high}"),
-                _ => format!("a zone of agreement on {name} exists"),
-            };
-            (Zone::Interval { low, high }, explanation)
+        let common = parties.iter().skip(1).fold(parties.first().map(|(_, acceptable)| acceptable.clone()), |common, (_, acceptable)| {
+            common.map(|common| common.intersect(acceptable))
+        });
+        let (zone, explanation) = match &common {
+            None => {
+                let whole = domain_hull(&issue.kind);
+                (Zone::Interval { low: whole.0, high: whole.1 }, format!("no red line bounds {name}"))
+            }
+            Some(common) if common.0.is_empty() => {
+                // The gap between ranges: highest lower bound minus lowest upper bound.
+                let hulls: Vec<(f64, f64)> = parties.iter().filter_map(|(_, acceptable)| acceptable.hull()).collect();
+                let highest_low = hulls.iter().map(|(low, _)| *low).fold(f64::NEG_INFINITY, f64::max);
+                let lowest_high = hulls.iter().map(|(_, high)| *high).fold(f64::INFINITY, f64::min);
+                let gap = (hulls.len() == parties.len() && highest_low > lowest_high).then_some(highest_low - lowest_high);
+                let unit = match &issue.kind {
+                    IssueKind::Choice { .. } if gap == Some(1.0) => " option".to_owned(),
+                    IssueKind::Choice { .. } => " options".to_owned(),
+                    _ => unit.clone(),
+                };
+                let explanation = match gap {
+                    Some(gap) => format!("no zone of agreement on {name}: the acceptable ranges are {gap}{unit} apart"),
+                    None => format!("no zone of agreement on {name}"),
+                };
+                (Zone::None { gap }, explanation)
+            }
+            Some(common) => {
+                let (low, high) =
+                    common.hull().map_or((None, None), |(low, high)| (value_at(&issue.kind, low), value_at(&issue.kind, high)));
+                (Zone::Interval { low, high }, format!("zone of agreement on {name}: {}", common.describe(&issue.kind)))
+            }
         };
         let explanation = match positions_gap {
             None => explanation,
@@ -387,4 +374,19 @@ pub(super) fn zones(
         zones.push(Zopa { issue: issue_id.clone(), parties: ranges, positions, positions_gap, zone, explanation });
     }
     zones
+}
+
+/// An ordered issue's lowest and highest values.
+fn domain_hull(kind: &IssueKind) -> (Option<Value>, Option<Value>) {
+    match kind {
+        IssueKind::Integer { min, max, step, .. } => {
+            let top = min + (max - min) / step * step;
+            (Some(Value::Integer(*min)), Some(Value::Integer(top)))
+        }
+        IssueKind::Real { min, max, .. } => (Some(Value::Real(*min)), Some(Value::Real(*max))),
+        IssueKind::Choice { options, .. } => {
+            (options.first().map(|option| Value::Choice(option.clone())), options.last().map(|option| Value::Choice(option.clone())))
+        }
+        _ => (None, None),
+    }
 }
