@@ -706,6 +706,5 @@ fn print_claims(out: &mut dyn Write, report: &ClaimsReport, paint: Paint) -> Res
 
 /// A unit after a number: a plural unit of one word ("years", "hours") in the singular after 1.
 fn unit_of(number: f64, unit: &str) -> &str {
-    let plural = unit.len() > 3 && unit.ends_with('s') && !unit.ends_with("ss") && unit.chars().all(|c| c.is_alphabetic());
-    if number == 1.0 && plural { &unit[..unit.len() - 1] } else { unit }
+    parley_core::model::unit_after(number, unit)
 }

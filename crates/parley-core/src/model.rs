@@ -297,6 +297,13 @@ pub(crate) fn quoted_list(names: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
+/// An issue's unit after a number: a plural unit of one word ("years", "hours") in the singular
+/// after 1 ("1 year"); any other unit as written.
+pub fn unit_after(number: f64, unit: &str) -> &str {
+    let plural = unit.len() > 3 && unit.ends_with('s') && !unit.ends_with("ss") && unit.chars().all(|c| c.is_alphabetic());
+    if number == 1.0 && plural { &unit[..unit.len() - 1] } else { unit }
+}
+
 /// A value of an issue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
