@@ -290,6 +290,7 @@ fn state_tone(state: ItemState) -> Tone {
         ItemState::Disputed => Tone::Warn,
         ItemState::Open => Tone::Strong,
         ItemState::Removed => Tone::Dim,
+        ItemState::AgreedInPrinciple => Tone::Strong,
     }
 }
 
@@ -321,6 +322,9 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
         "{} of {} items agreed, {} blocked, {} disputed, {} open",
         framework.agreed, framework.items, framework.blocked, framework.disputed, framework.open
     );
+    if framework.agreed_in_principle > 0 {
+        counts.push_str(&format!(", {} agreed in principle", framework.agreed_in_principle));
+    }
     if framework.removed > 0 {
         counts.push_str(&format!(", {} removed", framework.removed));
     }
@@ -382,6 +386,14 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             for reason in &item.reasons {
                 writeln!(out, "     - {}", reason.describe("this item", negotiation.party_name(reason.party())))?;
             }
+        }
+    }
+    let in_principle: Vec<_> = status.items.iter().filter(|item| item.state == ItemState::AgreedInPrinciple).collect();
+    if !in_principle.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint.paint("Agreed in principle, values missing:", Tone::Strong))?;
+        for item in in_principle {
+            writeln!(out, "  {} {}: no value for {}", item.number, item.title, item.missing_values.join(", "))?;
         }
     }
     if !status.red_lines.is_empty() {
@@ -451,6 +463,12 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
             match &change.before {
                 Some(before) => changes.push(format!("{} {} → {}", change.issue, before, change.after)),
                 None => changes.push(format!("{} = {}", change.issue, change.after)),
+            }
+        }
+        for withdrawal in &revision.withdrawn {
+            match &withdrawal.before {
+                Some(before) => changes.push(format!("{} {before} withdrawn", withdrawal.issue)),
+                None => changes.push(format!("{} withdrawn", withdrawal.issue)),
             }
         }
         if revision.new_title.is_some() {

@@ -69,7 +69,8 @@ Examples:
 
 An item is agreed when every signatory accepts its current version; blocked when a signatory holds a
 red line on it or its proposed values break a signatory's red line; disputed when a signatory opposes
-it; open otherwise. The framework is accepted only when every item is agreed. See docs/status.md.")]
+it; open otherwise. Accepted by every signatory while an issue it settles has no value, it is agreed
+in principle only. The framework is accepted only when every item is agreed. See docs/status.md.")]
     Status(StatusArgs),
     /// What changed between two rounds or dates: revisions, stances, item states, statements.
     #[command(

@@ -174,6 +174,21 @@ impl Record<'_> {
                             ItemState::Blocked | ItemState::Disputed => {
                                 (Verdict::Contradicted, format!("item {item} was {}", found.state.keyword()), evidence)
                             }
+                            ItemState::AgreedInPrinciple => {
+                                // Nothing is agreed until everything is agreed, values included.
+                                let evidence = found
+                                    .missing_values
+                                    .iter()
+                                    .map(|issue| Evidence {
+                                        item: Some(found.number),
+                                        party: None,
+                                        fact: format!("item {} proposes no value for {issue}", found.number),
+                                    })
+                                    .collect();
+                                let finding =
+                                    format!("item {item} was agreed in principle only: no value for {}", found.missing_values.join(", "));
+                                (Verdict::Contradicted, finding, evidence)
+                            }
                             ItemState::Open => {
                                 let undecided = found
                                     .reasons

@@ -43,6 +43,17 @@ pub struct RevisionChange {
     pub removed: bool,
     pub restored: bool,
     pub note: String,
+    /// Values the revision took back, with the value each had before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn: Vec<Withdrawal>,
+}
+
+/// A proposed value taken back by a revision.
+#[derive(Clone, Debug, Serialize)]
+pub struct Withdrawal {
+    pub issue: String,
+    /// `None` when the item had no value for the issue at the time.
+    pub before: Option<Value>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -124,6 +135,14 @@ impl Record<'_> {
                     removed: revision.removed,
                     restored: revision.restored,
                     note: revision.note.clone(),
+                    withdrawn: revision
+                        .withdraws
+                        .iter()
+                        .map(|issue| Withdrawal {
+                            issue: issue.clone(),
+                            before: previous.proposes.iter().find(|(proposed, _)| proposed == issue).map(|(_, value)| value.clone()),
+                        })
+                        .collect(),
                 });
             }
             for party in &negotiation.parties {

@@ -349,6 +349,10 @@ pub struct Revision {
     pub restored: bool,
     pub note: String,
     pub source: String,
+    /// Issues whose proposed value this revision takes back: the item then proposes nothing for
+    /// them until a later revision proposes a value again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withdraws: Vec<String>,
 }
 
 /// A meeting, a shuttle visit or the publication of a text.

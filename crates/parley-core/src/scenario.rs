@@ -133,7 +133,7 @@ const SUBSET_FIELDS: &[&str] = &["id", "name", "description", "kind", "elements"
 const ALL_ISSUE_FIELDS: &[&str] = &["id", "name", "description", "kind", "options", "ordered", "min", "max", "step", "unit", "elements"];
 const ROUND_FIELDS: &[&str] = &["id", "title", "date", "planned", "venue", "kind", "participants", "summary"];
 const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions"];
-const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source"];
+const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source", "withdraws"];
 const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note"];
 const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source"];
 const STATEMENT_FIELDS: &[&str] =
@@ -1042,6 +1042,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             let title = opt_string(cx, &revision_fields, "title").map(Spanned::into_inner);
             let text = opt_string(cx, &revision_fields, "text").map(Spanned::into_inner);
             let proposes = read_proposal(cx, &revision_fields, refs, &settles);
+            let withdraws = read_withdrawals(cx, &revision_fields, refs, &settles, &proposes);
             let removed = opt_bool(cx, &revision_fields, "removed").unwrap_or(false);
             let restored = opt_bool(cx, &revision_fields, "restored").unwrap_or(false);
             if removed && restored {
@@ -1053,11 +1054,12 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             }
             let note = text_or_empty(cx, &revision_fields, "note");
             let source = text_or_empty(cx, &revision_fields, "source");
-            if title.is_none() && text.is_none() && proposes.is_empty() && !removed && !restored && note.is_empty() {
+            if title.is_none() && text.is_none() && proposes.is_empty() && withdraws.is_empty() && !removed && !restored && note.is_empty()
+            {
                 cx.warn(
                     revision_fields.path(),
                     revision_fields.span.clone(),
-                    "this revision changes nothing (expected text, title, proposes, removed or restored)",
+                    "this revision changes nothing (expected text, title, proposes, withdraws, removed or restored)",
                 );
             }
             if let (Some(round), true) = (round, instant.is_some()) {
@@ -1071,6 +1073,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
                     restored,
                     note,
                     source,
+                    withdraws,
                 });
             }
         }
@@ -1134,6 +1137,43 @@ fn read_proposal(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, sett
         }
     }
     proposal
+}
+
+/// A revision's `withdraws = ["issue", ..]`: issues the item settles whose proposed value the
+/// revision takes back (and does not propose again in the same breath).
+fn read_withdrawals(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_, '_>,
+    refs: &Refs<'_>,
+    settles: &[String],
+    proposes: &[(String, Value)],
+) -> Vec<String> {
+    let mut withdraws: Vec<String> = Vec::new();
+    for (index, issue) in opt_string_list(cx, fields, "withdraws").unwrap_or_default().into_iter().enumerate() {
+        let path = format!("{}[{index}]", fields.path_of("withdraws"));
+        if refs.issue(cx, || path.clone(), &issue).is_none() {
+            continue;
+        }
+        let id = issue.get_ref();
+        if !settles.iter().any(|settled| settled == id) {
+            cx.error(
+                path,
+                issue.span(),
+                format!("the revision withdraws a value for `{id}` but the item does not settle it (expected one of the item's `settles`)"),
+            );
+        } else if proposes.iter().any(|(proposed, _)| proposed == id) {
+            cx.error(
+                path,
+                issue.span(),
+                format!("the revision both proposes and withdraws a value for `{id}` (expected one or the other)"),
+            );
+        } else if withdraws.contains(id) {
+            cx.error(path, issue.span(), format!("issue `{id}` is listed twice"));
+        } else {
+            withdraws.push(issue.into_inner());
+        }
+    }
+    withdraws
 }
 
 fn with_article(word: &str) -> String {

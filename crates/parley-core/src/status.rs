@@ -7,7 +7,9 @@
 //!   values violate a signatory's red-line expression over an issue the item settles;
 //! - **disputed** when a signatory opposes it (and it is not blocked);
 //! - **open** otherwise: some signatory has not (yet) accepted the current version;
-//! - **removed** when a revision took it out of the framework.
+//! - **removed** when a revision took it out of the framework;
+//! - **agreed in principle** when every signatory accepts it but an issue it settles has no
+//!   proposed value (it counts as not agreed).
 //!
 //! An objection stands until it is withdrawn, so an `opposes` or `red-line` stance given on an
 //! earlier version still counts (marked stale); an acceptance covers only the version accepted, so
@@ -51,6 +53,9 @@ pub enum ItemState {
     Disputed,
     Blocked,
     Removed,
+    /// Every signatory accepts its current version, but an issue it settles has no proposed value
+    /// (none was ever proposed, or a revision withdrew it): agreed in principle, not in full.
+    AgreedInPrinciple,
 }
 
 impl ItemState {
@@ -61,6 +66,7 @@ impl ItemState {
             ItemState::Disputed => "disputed",
             ItemState::Blocked => "blocked",
             ItemState::Removed => "removed",
+            ItemState::AgreedInPrinciple => "agreed-in-principle",
         }
     }
 }
@@ -90,6 +96,13 @@ pub struct FrameworkStatus {
     pub disputed: usize,
     pub blocked: usize,
     pub removed: usize,
+    /// Items every signatory accepts while an issue they settle has no value; they are not agreed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub agreed_in_principle: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -108,6 +121,9 @@ pub struct ItemStatus {
     pub stances: Vec<PartyStance>,
     /// Why the item is in its state (what blocks it, who opposes, who has not accepted).
     pub reasons: Vec<Reason>,
+    /// For an item agreed in principle: the issues it settles that have no proposed value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_values: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -302,6 +318,7 @@ impl<'n> Record<'n> {
                     None => current.proposes.push((issue.clone(), value.clone())),
                 }
             }
+            current.proposes.retain(|(issue, _)| !revision.withdraws.contains(issue));
             if revision.removed {
                 current.removed = true;
             }
@@ -388,11 +405,18 @@ impl<'n> Record<'n> {
                     note: stance.note.clone(),
                 });
             }
-            let (state, reasons) = if current.removed {
+            let (mut state, reasons) = if current.removed {
                 (ItemState::Removed, Vec::new())
             } else {
                 judge(negotiation, item.number, &stances, &red_lines, &proposed)
             };
+            let mut missing_values = Vec::new();
+            if state == ItemState::Agreed {
+                missing_values = unvalued(&item.settles, &current.proposes);
+                if !missing_values.is_empty() {
+                    state = ItemState::AgreedInPrinciple;
+                }
+            }
             items.push(ItemStatus {
                 number: item.number,
                 title: current.title.to_owned(),
@@ -404,6 +428,7 @@ impl<'n> Record<'n> {
                 state,
                 stances,
                 reasons,
+                missing_values,
             });
         }
 
@@ -419,6 +444,7 @@ impl<'n> Record<'n> {
             disputed: count(ItemState::Disputed),
             blocked: count(ItemState::Blocked),
             removed,
+            agreed_in_principle: count(ItemState::AgreedInPrinciple),
         };
         Status {
             negotiation: negotiation.id.clone(),
@@ -441,6 +467,12 @@ pub(crate) struct ItemVersion<'n> {
     pub proposes: Vec<(String, Value)>,
     pub removed: bool,
     pub revised_in: Option<&'n str>,
+}
+
+/// The issues of `settles` that `proposes` gives no value: nothing is agreed until everything is
+/// agreed, values included.
+pub(crate) fn unvalued(settles: &[String], proposes: &[(String, Value)]) -> Vec<String> {
+    settles.iter().filter(|issue| !proposes.iter().any(|(proposed, _)| proposed == *issue)).cloned().collect()
 }
 
 fn judge(

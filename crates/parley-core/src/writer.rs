@@ -165,6 +165,9 @@ fn write_revision(out: &mut Toml, revision: &Revision) {
     }
     out.text("note", &revision.note);
     out.text("source", &revision.source);
+    if !revision.withdraws.is_empty() {
+        out.strings("withdraws", &revision.withdraws);
+    }
 }
 
 fn write_stance(out: &mut Toml, stance: &Stance) {

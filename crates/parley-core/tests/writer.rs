@@ -1,5 +1,6 @@
 //! Writing a negotiation as a scenario file and reading it back gives the same record: for the
-//! bundled scenarios, and for them with every free text and real replaced by arbitrary ones.
+//! bundled scenarios, and for them with every free text and real replaced by arbitrary ones and
+//! arbitrary revisions withdrawing values.
 
 use parley_core::model::{Negotiation, Valuation};
 use parley_core::scenario;
@@ -130,6 +131,25 @@ fn rereal(negotiation: &mut Negotiation, reals: &[f64]) {
     }
 }
 
+/// Makes the revisions picked by `flags` (cycling) withdraw every issue their item settles and
+/// they do not propose.
+fn withdraw(negotiation: &mut Negotiation, flags: &[bool]) {
+    let mut index = 0;
+    for item in &mut negotiation.items {
+        for revision in &mut item.revisions {
+            index += 1;
+            if flags[index % flags.len()] {
+                revision.withdraws = item
+                    .settles
+                    .iter()
+                    .filter(|issue| !revision.proposes.iter().any(|(proposed, _)| proposed == *issue))
+                    .cloned()
+                    .collect();
+            }
+        }
+    }
+}
+
 #[test]
 fn any_text_and_any_real_read_back_unchanged() {
     let bases: Vec<(&str, Negotiation)> = SCENARIOS.iter().map(|(name, text)| (*name, parse(name, text))).collect();
@@ -139,14 +159,16 @@ fn any_text_and_any_real_read_back_unchanged() {
         // Every real the format allows here (weights, evaluations, reservations lie in 0..1),
         // including the ones with the longest shortest representation.
         proptest::collection::vec(prop_oneof![0.0f64..=1.0, Just(0.1 + 0.2), Just(f64::MIN_POSITIVE), Just(1e-300)], 1..8),
+        proptest::collection::vec(any::<bool>(), 1..6),
     );
     let mut runner = TestRunner::new(Config { cases: 200, ..Config::default() });
     runner
-        .run(&strategy, |(base, texts, reals)| {
+        .run(&strategy, |(base, texts, reals, withdrawals)| {
             let (name, negotiation) = &bases[base];
             let mut changed = negotiation.clone();
             retext(&mut changed, &texts);
             rereal(&mut changed, &reals);
+            withdraw(&mut changed, &withdrawals);
             assert_round_trips(name, &changed)
         })
         .unwrap();
