@@ -239,7 +239,10 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
                 counted(negotiation.preferences.len(), "preference profile", "preference profiles"),
                 counted(negotiation.demands.len(), "demand", "demands"),
             ];
-            let summary = format!("{name}: ok — {}", counts.join(", "));
+            let mut summary = format!("{name}: ok — {}", counts.join(", "));
+            if !negotiation.documents.is_empty() {
+                summary.push_str(&format!(", {}", counted(negotiation.documents.len(), "document", "documents")));
+            }
             (loaded.warnings, Some(summary))
         }
         Err(problems) => (problems, None),
@@ -283,7 +286,9 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(0)
 }
 
-fn state_tone(state: ItemState) -> Tone {
+use parley_core::document::item_label as document_label;
+
+pub(crate) fn state_tone(state: ItemState) -> Tone {
     match state {
         ItemState::Agreed => Tone::Good,
         ItemState::Blocked => Tone::Bad,
@@ -328,8 +333,10 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
     if framework.removed > 0 {
         counts.push_str(&format!(", {} removed", framework.removed));
     }
-    writeln!(out, "Framework: {verdict} — {counts}")?;
+    let overall = if status.documents.is_empty() { "Framework" } else { "Overall" };
+    writeln!(out, "{overall}: {verdict} — {counts}")?;
     writeln!(out)?;
+    crate::documents::print_documents(out, status, paint)?;
 
     let mut header = vec!["#", "Item", "Status"];
     header.extend(status.signatories.iter().map(String::as_str));
@@ -337,11 +344,8 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
     let mut table = Table::new(&header);
     let mut any_stale = false;
     for item in &status.items {
-        let mut row = vec![
-            (item.number.to_string(), None),
-            (clip(&item.title, 42), None),
-            (item.state.keyword().to_owned(), Some(state_tone(item.state))),
-        ];
+        let label = document_label(&item.document, item.number, negotiation.has_several_documents());
+        let mut row = vec![(label, None), (clip(&item.title, 42), None), (item.state.keyword().to_owned(), Some(state_tone(item.state)))];
         for signatory in &status.signatories {
             match item.stances.iter().find(|stance| &stance.party == signatory) {
                 Some(stance) => {
@@ -378,7 +382,8 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
                 Some(round) => format!(", revised in {round}"),
                 None => String::new(),
             };
-            writeln!(out, "  {} {} (version {}{revised})", item.number, item.title, item.version)?;
+            let label = document_label(&item.document, item.number, negotiation.has_several_documents());
+            writeln!(out, "  {label} {} (version {}{revised})", item.title, item.version)?;
             if !item.proposes.is_empty() {
                 let values: Vec<String> = item.proposes.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
                 writeln!(out, "     proposes: {}", values.join(", "))?;
@@ -393,7 +398,8 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
         writeln!(out)?;
         writeln!(out, "{}", paint.paint("Agreed in principle, values missing:", Tone::Strong))?;
         for item in in_principle {
-            writeln!(out, "  {} {}: no value for {}", item.number, item.title, item.missing_values.join(", "))?;
+            let label = document_label(&item.document, item.number, negotiation.has_several_documents());
+            writeln!(out, "  {label} {}: no value for {}", item.title, item.missing_values.join(", "))?;
         }
     }
     if !status.red_lines.is_empty() {
@@ -406,7 +412,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
                 Some(false) => ("VIOLATED", Some(Tone::Bad)),
                 None => ("not yet decided", Some(Tone::Dim)),
             };
-            let items: Vec<String> = check.items.iter().map(u32::to_string).collect();
+            let items = check.item_labels(negotiation.has_several_documents());
             table.row(vec![
                 (check.id.clone(), None),
                 (check.party.clone(), None),
@@ -444,7 +450,9 @@ fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<u8> {
 fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint: Paint) -> Result<()> {
     writeln!(out, "{} — changes after {} up to {}", negotiation.id, as_of_label(&diff.from), as_of_label(&diff.to))?;
     let accepted = |accepted: bool| if accepted { "accepted" } else { "not accepted" };
-    writeln!(out, "Framework: {} → {}", accepted(diff.accepted_before), accepted(diff.accepted_after))?;
+    let several = negotiation.has_several_documents();
+    let overall = if negotiation.documents.is_empty() { "Framework" } else { "Overall" };
+    writeln!(out, "{overall}: {} → {}", accepted(diff.accepted_before), accepted(diff.accepted_after))?;
     let section = |out: &mut dyn Write, title: &str, count: usize| -> std::io::Result<()> {
         writeln!(out)?;
         writeln!(out, "{}", paint.paint(&format!("{title} ({count}):"), Tone::Strong))
@@ -452,7 +460,7 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
     if !diff.introduced.is_empty() {
         section(out, "Items introduced", diff.introduced.len())?;
         for item in &diff.introduced {
-            writeln!(out, "  {} {}", item.number, item.title)?;
+            writeln!(out, "  {} {}", document_label(&item.document, item.number, several), item.title)?;
         }
     }
     section(out, "Revisions", diff.revisions.len())?;
@@ -483,7 +491,8 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
         if revision.restored {
             changes.push("restored to the framework".to_owned());
         }
-        writeln!(out, "  item {} → version {} in {}{by}: {}", revision.item, revision.version, revision.round, changes.join("; "))?;
+        let item = document_label(&revision.document, revision.item, several);
+        writeln!(out, "  item {item} → version {} in {}{by}: {}", revision.version, revision.round, changes.join("; "))?;
         if !revision.note.is_empty() {
             writeln!(out, "     {}", revision.note)?;
         }
@@ -492,7 +501,8 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
     for change in &diff.stance_changes {
         let before = change.before.map_or("—".to_owned(), |position| position.to_string());
         let how = if change.restated { " (restated on the new version)" } else { "" };
-        writeln!(out, "  item {} {}: {before} → {} ({}){how}", change.item, change.party, change.after, change.at)?;
+        let item = document_label(&change.document, change.item, several);
+        writeln!(out, "  item {item} {}: {before} → {} ({}){how}", change.party, change.after, change.at)?;
     }
     section(out, "Status changes", diff.status_changes.len())?;
     for change in &diff.status_changes {
@@ -500,11 +510,12 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
         writeln!(
             out,
             "  item {} {}: {before} → {}",
-            change.item,
+            document_label(&change.document, change.item, several),
             clip(&change.title, 50),
             paint.paint(change.after.keyword(), state_tone(change.after))
         )?;
     }
+    crate::documents::print_document_changes(out, diff, paint)?;
     if !diff.red_lines_drawn.is_empty() || !diff.red_lines_dropped.is_empty() {
         section(out, "Red lines", diff.red_lines_drawn.len() + diff.red_lines_dropped.len())?;
         for id in &diff.red_lines_drawn {

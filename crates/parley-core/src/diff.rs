@@ -22,12 +22,18 @@ pub struct Diff {
     pub red_lines_drawn: Vec<String>,
     pub red_lines_dropped: Vec<String>,
     pub statements: Vec<String>,
+    /// Documents' lifecycle events in the window (left out when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub document_events: Vec<DocumentChange>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct IntroducedItem {
     pub number: u32,
     pub title: String,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -46,6 +52,9 @@ pub struct RevisionChange {
     /// Values the revision took back, with the value each had before.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub withdrawn: Vec<Withdrawal>,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 /// A proposed value taken back by a revision.
@@ -73,6 +82,9 @@ pub struct StanceChange {
     pub at: String,
     /// The same position restated on a newer version of the item.
     pub restated: bool,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -82,6 +94,20 @@ pub struct StatusChange {
     /// `None` when the item did not exist yet.
     pub before: Option<ItemState>,
     pub after: ItemState,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
+}
+
+/// A document's lifecycle event recorded in the window.
+#[derive(Clone, Debug, Serialize)]
+pub struct DocumentChange {
+    pub document: String,
+    pub state: crate::document::DocumentState,
+    /// When: a round id or a date.
+    pub at: String,
+    pub until: Option<crate::date::Date>,
+    pub note: String,
 }
 
 /// Why a diff cannot be computed.
@@ -93,6 +119,29 @@ pub struct DiffOrderError {
 }
 
 impl Record<'_> {
+    /// The documents' lifecycle events recorded in a window, in time order.
+    fn document_changes(&self, in_window: &impl Fn(crate::timeline::Instant) -> bool) -> Vec<DocumentChange> {
+        let mut changes = Vec::new();
+        for document in &self.negotiation.documents {
+            for event in &document.events {
+                let instant = self.timeline.moment(&event.at);
+                if in_window(instant) {
+                    let change = DocumentChange {
+                        document: document.id.clone(),
+                        state: event.state,
+                        at: Record::moment_label(&event.at),
+                        until: event.until,
+                        note: event.note.clone(),
+                    };
+                    changes.push((instant, change));
+                }
+            }
+        }
+        // Stable: events at one instant keep the documents' order.
+        changes.sort_by_key(|(instant, _)| *instant);
+        changes.into_iter().map(|(_, change)| change).collect()
+    }
+
     pub fn diff(&self, from: &Point, to: &Point) -> Result<Diff, DiffOrderError> {
         if from.instant > to.instant {
             return Err(DiffOrderError { from: from.label.clone(), to: to.label.clone() });
@@ -108,7 +157,7 @@ impl Record<'_> {
         for (index, item) in negotiation.items.iter().enumerate() {
             let introduced_at = self.timeline.moment(&item.introduced);
             if in_window(introduced_at) {
-                introduced.push(IntroducedItem { number: item.number, title: item.title.clone() });
+                introduced.push(IntroducedItem { number: item.number, title: item.title.clone(), document: item.document.clone() });
             }
             for (offset, revision) in item.revisions.iter().enumerate() {
                 let instant = self.timeline.moment(&Moment::Round(revision.round.clone()));
@@ -143,6 +192,7 @@ impl Record<'_> {
                             before: previous.proposes.iter().find(|(proposed, _)| proposed == issue).map(|(_, value)| value.clone()),
                         })
                         .collect(),
+                    document: item.document.clone(),
                 });
             }
             for party in &negotiation.parties {
@@ -168,6 +218,7 @@ impl Record<'_> {
                     after: after_stance.position,
                     at: Record::moment_label(&after_stance.at),
                     restated,
+                    document: item.document.clone(),
                 });
             }
         }
@@ -176,12 +227,14 @@ impl Record<'_> {
             .items
             .iter()
             .filter_map(|item| {
-                let previous = before.items.iter().find(|old| old.number == item.number).map(|old| old.state);
+                let previous =
+                    before.items.iter().find(|old| old.number == item.number && old.document == item.document).map(|old| old.state);
                 (previous != Some(item.state)).then(|| StatusChange {
                     item: item.number,
                     title: item.title.clone(),
                     before: previous,
                     after: item.state,
+                    document: item.document.clone(),
                 })
             })
             .collect();
@@ -216,6 +269,7 @@ impl Record<'_> {
             red_lines_drawn,
             red_lines_dropped,
             statements,
+            document_events: self.document_changes(&in_window),
         })
     }
 }

@@ -57,6 +57,7 @@ pub mod claims;
 pub mod date;
 pub mod diagnostic;
 pub mod diff;
+pub mod document;
 pub mod expr;
 pub mod model;
 pub mod scenario;

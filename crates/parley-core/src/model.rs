@@ -31,6 +31,9 @@ pub struct Negotiation {
     pub preferences: Vec<Preference>,
     /// Parties' stated demands: the value each wants on an issue.
     pub demands: Vec<Demand>,
+    /// The negotiated texts items belong to; empty for a file with one implicit document.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<crate::document::Document>,
 }
 
 impl Negotiation {
@@ -44,6 +47,25 @@ impl Negotiation {
 
     pub fn item(&self, number: u32) -> Option<&Item> {
         self.items.iter().find(|item| item.number == number)
+    }
+
+    /// Item `number` of `document` (`""` for the implicit document of a file without documents).
+    pub fn item_in(&self, document: &str, number: u32) -> Option<&Item> {
+        self.items.iter().find(|item| item.number == number && item.document == document)
+    }
+
+    pub fn document(&self, id: &str) -> Option<&crate::document::Document> {
+        self.documents.iter().find(|document| document.id == id)
+    }
+
+    /// Whether items must be told apart by document (`DOC:N`).
+    pub fn has_several_documents(&self) -> bool {
+        self.documents.len() > 1
+    }
+
+    /// How an item is referred to: `N`, or `DOC:N` when the record has several documents.
+    pub fn item_label(&self, item: &Item) -> String {
+        crate::document::item_label(&item.document, item.number, self.has_several_documents())
     }
 
     pub fn round(&self, id: &str) -> Option<&Round> {
@@ -102,9 +124,11 @@ pub trait Keyword: Copy + 'static {
     fn keyword(self) -> &'static str;
 }
 
+#[macro_export]
+#[doc(hidden)]
 macro_rules! keywords {
     ($type:ident { $($variant:ident => $word:literal),+ $(,)? }) => {
-        impl Keyword for $type {
+        impl $crate::model::Keyword for $type {
             const ALL: &'static [Self] = &[$($type::$variant),+];
             fn keyword(self) -> &'static str {
                 match self {
@@ -114,6 +138,8 @@ macro_rules! keywords {
         }
     };
 }
+
+pub(crate) use keywords;
 
 keywords!(Role { Mediator => "mediator", Principal => "principal", Stakeholder => "stakeholder", Observer => "observer" });
 keywords!(RoundKind { Meeting => "meeting", Shuttle => "shuttle", PublishedText => "published-text" });
@@ -319,7 +345,11 @@ pub enum Moment {
 /// A numbered point of the framework document.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Item {
+    /// Unique within its document.
     pub number: u32,
+    /// The document the item belongs to; empty in a file without documents.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub document: String,
     pub title: String,
     pub topic: String,
     pub text: String,
@@ -387,6 +417,9 @@ pub struct Stance {
     pub source: String,
     pub visibility: Visibility,
     pub note: String,
+    /// The document of the item; empty in a file without documents.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -587,9 +620,21 @@ pub enum ClaimKind {
     /// The party accepts the framework (as of a round's version, or as it stands).
     Accepts { party: String, version: Option<String> },
     /// An item is agreed.
-    ItemAgreed { item: u32 },
+    ItemAgreed {
+        item: u32,
+        /// The item's document; empty in a file without documents.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        document: String,
+    },
     /// A party holds a given position on an item.
-    Stance { party: String, item: u32, position: Position },
+    Stance {
+        party: String,
+        item: u32,
+        position: Position,
+        /// The item's document; empty in a file without documents.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        document: String,
+    },
     /// What remains open involves no red line.
     DifferencesMinor,
     /// At least this share of the items is agreed.

@@ -38,6 +38,8 @@ use crate::model::{
 };
 use crate::timeline::{Instant, Timeline};
 
+mod documents;
+
 /// A scenario read without errors, with the warnings found on the way.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -92,9 +94,13 @@ pub fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
 /// The ids each section declares, read leniently before the sections themselves.
 fn declared_ids(root: &Fields<'_, '_>) -> HashSet<(&'static str, String)> {
     let mut declared = HashSet::new();
-    for (section, kind, key) in
-        [("parties", "party", "id"), ("issues", "issue", "id"), ("rounds", "round", "id"), ("items", "item", "number")]
-    {
+    for (section, kind, key) in [
+        ("parties", "party", "id"),
+        ("issues", "issue", "id"),
+        ("rounds", "round", "id"),
+        ("items", "item", "number"),
+        ("documents", "document", "id"),
+    ] {
         let Some(Toml::Array(array)) = root.get(section).map(|node| node.value()) else { continue };
         for element in array.iter() {
             let Toml::Table(table) = element.value() else { continue };
@@ -121,7 +127,7 @@ fn sort(diagnostics: &mut [Diagnostic]) {
 // Field lists: the schema, in one place.
 
 const ROOT_FIELDS: &[&str] =
-    &["negotiation", "parties", "issues", "rounds", "items", "stances", "red_lines", "statements", "preferences", "demands"];
+    &["negotiation", "parties", "issues", "rounds", "items", "stances", "red_lines", "statements", "preferences", "demands", "documents"];
 const NEGOTIATION_FIELDS: &[&str] = &["id", "title", "description", "signatories"];
 const PARTY_FIELDS: &[&str] = &["id", "name", "role", "description", "members"];
 const MEMBER_FIELDS: &[&str] = &["id", "name", "title"];
@@ -132,7 +138,7 @@ const REAL_FIELDS: &[&str] = &["id", "name", "description", "kind", "min", "max"
 const SUBSET_FIELDS: &[&str] = &["id", "name", "description", "kind", "elements"];
 const ALL_ISSUE_FIELDS: &[&str] = &["id", "name", "description", "kind", "options", "ordered", "min", "max", "step", "unit", "elements"];
 const ROUND_FIELDS: &[&str] = &["id", "title", "date", "planned", "venue", "kind", "participants", "summary"];
-const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions"];
+const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions", "document"];
 const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source", "withdraws"];
 const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note"];
 const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source"];
@@ -624,6 +630,9 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     negotiation.rounds = read_rounds(cx, root, &party_ids);
     let timeline = Timeline::new(&negotiation.rounds);
     let refs = Refs::new(&negotiation, &timeline);
+    let read = documents::read_documents(cx, root, &refs);
+    negotiation.documents = read;
+    let refs = Refs::new(&negotiation, &timeline);
     let items = read_items(cx, root, &refs);
     negotiation.items = items;
     let refs = Refs::new(&negotiation, &timeline);
@@ -648,7 +657,7 @@ struct Refs<'n> {
     issue_index: HashMap<&'n str, usize>,
     /// Round id → (index, when it happened).
     round_index: HashMap<&'n str, (usize, Option<Instant>)>,
-    item_index: HashMap<u32, usize>,
+    item_index: HashMap<(&'n str, u32), usize>,
     /// When each item (by index) was introduced.
     item_introduced: Vec<Instant>,
 }
@@ -666,7 +675,7 @@ impl<'n> Refs<'n> {
                 .enumerate()
                 .map(|(index, round)| (round.id.as_str(), (index, timeline.round(&round.id))))
                 .collect(),
-            item_index: negotiation.items.iter().enumerate().map(|(index, item)| (item.number, index)).collect(),
+            item_index: negotiation.items.iter().enumerate().map(|(index, item)| ((item.document.as_str(), item.number), index)).collect(),
             item_introduced: negotiation.items.iter().map(|item| timeline.moment(&item.introduced)).collect(),
         }
     }
@@ -685,11 +694,36 @@ impl<'n> Refs<'n> {
             || check_ref(cx, path(), id, "party", self.negotiation.parties.iter().map(|party| party.id.as_str()))
     }
 
-    fn item(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, number: &Spanned<i64>) -> Option<&FrameworkItem> {
-        let found = u32::try_from(*number.get_ref())
-            .ok()
-            .and_then(|number| self.item_index.get(&number))
-            .map(|&index| &self.negotiation.items[index]);
+    fn item(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, number: &Spanned<i64>) -> Option<&'n FrameworkItem> {
+        let found = match u32::try_from(*number.get_ref()) {
+            Ok(number) if self.negotiation.documents.len() <= 1 => {
+                let document = self.negotiation.documents.first().map_or("", |document| document.id.as_str());
+                self.item_index.get(&(document, number)).map(|&index| &self.negotiation.items[index])
+            }
+            Ok(wanted) => {
+                let mut candidates = self.negotiation.items.iter().filter(|item| item.number == wanted);
+                match (candidates.next(), candidates.next()) {
+                    (Some(only), None) => Some(only),
+                    (Some(first), Some(second)) => {
+                        let mut documents = vec![first.document.as_str(), second.document.as_str()];
+                        documents.extend(candidates.map(|item| item.document.as_str()));
+                        let written: Vec<String> = documents.iter().map(|document| format!("\"{document}:{wanted}\"")).collect();
+                        cx.error(
+                            path(),
+                            number.span(),
+                            format!(
+                                "item {wanted} is ambiguous: documents {} each have one (write {})",
+                                documents.join(", "),
+                                written.join(" or ")
+                            ),
+                        );
+                        return None;
+                    }
+                    _ => None,
+                }
+            }
+            Err(_) => None,
+        };
         if found.is_none() && !cx.declared.contains(&("item", number.get_ref().to_string())) {
             let numbers: Vec<u32> = self.negotiation.items.iter().map(|item| item.number).collect();
             let expected = match (numbers.iter().min(), numbers.iter().max()) {
@@ -718,7 +752,21 @@ impl<'n> Refs<'n> {
 
     /// When an item entered the framework.
     fn introduced(&self, item: &FrameworkItem) -> Instant {
-        self.item_index.get(&item.number).map_or(Instant::START, |&index| self.item_introduced[index])
+        self.item_index.get(&(item.document.as_str(), item.number)).map_or(Instant::START, |&index| self.item_introduced[index])
+    }
+
+    /// An item reference: a number, or `"DOC:N"` naming the document.
+    fn item_node(&self, cx: &mut Cx<'_>, path: impl Fn() -> String, node: Node<'_, '_>) -> Option<&'n FrameworkItem> {
+        match node.value() {
+            Toml::String(text) => documents::qualified_item(cx, self, path, node.span().range(), text),
+            _ => match integer_of(node) {
+                Ok(number) => self.item(cx, path, &Spanned::new(node.span().range(), number)),
+                Err(_) => {
+                    wrong_type(cx, path(), node, "an item number, or \"DOC:N\" for item N of document DOC");
+                    None
+                }
+            },
+        }
     }
 
     /// A `round = ".."` or `date = ..` pair; at most one may be given.
@@ -955,8 +1003,9 @@ fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str]) -> Ve
 }
 
 fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<FrameworkItem> {
-    let mut numbers: HashMap<u32, Range<usize>> = HashMap::new();
-    let mut settled_by: HashMap<String, u32> = HashMap::new();
+    let mut numbers: HashMap<(String, u32), Range<usize>> = HashMap::new();
+    let mut settled_by: HashMap<String, (String, u32)> = HashMap::new();
+    let several = refs.negotiation.has_several_documents();
     let mut items = Vec::new();
     for fields in tables(cx, root, "items", ITEM_FIELDS) {
         fields.finish(cx);
@@ -973,6 +1022,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             }
         });
         let title = req_string(cx, &fields, "title", "a short title");
+        let document = documents::item_document(cx, &fields, refs);
         let text_value = text(cx, &fields, "text");
         let topic = text(cx, &fields, "topic");
         let by = opt_string(cx, &fields, "by").filter(|by| refs.party(cx, || fields.path_of("by"), by));
@@ -989,8 +1039,10 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
                 cx.error(path, issue.span(), format!("issue `{}` is listed twice", issue.get_ref()));
                 continue;
             }
-            if let (Some(other), Some(number)) = (settled_by.get(issue.get_ref()), number.as_ref()) {
-                if other != number.get_ref() {
+            let this = number.as_ref().zip(document.as_ref()).map(|(number, document)| (document.clone(), *number.get_ref()));
+            if let (Some(other), Some(this)) = (settled_by.get(issue.get_ref()), this.as_ref()) {
+                if other != this {
+                    let other = crate::document::item_label(&other.0, other.1, several);
                     cx.error(
                         path,
                         issue.span(),
@@ -1002,8 +1054,8 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
                     continue;
                 }
             }
-            if let Some(number) = number.as_ref() {
-                settled_by.insert(issue.get_ref().clone(), *number.get_ref());
+            if let Some(this) = this {
+                settled_by.insert(issue.get_ref().clone(), this);
             }
             settles.push(issue.into_inner());
         }
@@ -1078,19 +1130,22 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             }
         }
 
-        let (Some(number), Some(title)) = (number, title) else { continue };
-        if let Some(first) = numbers.get(number.get_ref()) {
+        let (Some(number), Some(title), Some(document)) = (number, title, document) else { continue };
+        let key = (document.clone(), *number.get_ref());
+        if let Some(first) = numbers.get(&key) {
             let line = cx.line_of(first);
+            let within = if document.is_empty() { String::new() } else { format!(" in document {document}") };
             cx.error(
                 fields.path_of("number"),
                 number.span(),
-                format!("duplicate item {} (first defined on line {line})", number.get_ref()),
+                format!("duplicate item {}{within} (first defined on line {line})", number.get_ref()),
             );
             continue;
         }
-        numbers.insert(*number.get_ref(), number.span());
+        numbers.insert(key, number.span());
         items.push(FrameworkItem {
             number: *number.get_ref(),
+            document,
             title: title.into_inner(),
             topic,
             text: text_value,
@@ -1101,7 +1156,8 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             revisions,
         });
     }
-    items.sort_by_key(|item| item.number);
+    let position = |id: &str| refs.negotiation.documents.iter().position(|document| document.id == id).unwrap_or(0);
+    items.sort_by_key(|item| (position(&item.document), item.number));
     items
 }
 
@@ -1236,18 +1292,14 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
 
         // `item = N` or `items = [N, ..]`.
         // (index in `items`, or None for `item`; the number).
-        let mut numbers: Vec<(Option<usize>, Spanned<i64>)> = Vec::new();
+        // (index in `items`, or None for `item`; the reference: a number or "DOC:N").
+        let mut numbers: Vec<(Option<usize>, Node<'_, '_>)> = Vec::new();
         match (fields.get("item"), fields.get("items")) {
             (Some(_), Some(items)) => cx.error(fields.path_of("items"), items.span().range(), "give either `item` or `items`, not both"),
-            (Some(_), None) => numbers.extend(opt_integer(cx, &fields, "item").map(|number| (None, number))),
+            (Some(node), None) => numbers.push((None, node)),
             (None, Some(node)) => match node.value() {
                 Toml::Array(array) => {
-                    for (index, element) in array.iter().enumerate() {
-                        match integer_of(element) {
-                            Ok(number) => numbers.push((Some(index), Spanned::new(element.span().range(), number))),
-                            Err(expected) => wrong_type(cx, format!("{}[{index}]", fields.path_of("items")), element, expected),
-                        }
-                    }
+                    numbers.extend(array.iter().enumerate().map(|(index, element)| (Some(index), element)));
                     if array.is_empty() {
                         cx.error(fields.path_of("items"), node.span().range(), "no items (expected at least one item number)");
                     }
@@ -1260,25 +1312,27 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
         let note = text(cx, &fields, "note");
 
         let mut items = Vec::new();
-        for (index, number) in numbers {
+        for (index, node) in numbers {
             let path = || match index {
                 Some(index) => format!("{}[{index}]", fields.path_of("items")),
                 None => fields.path_of("item"),
             };
-            let Some(item) = refs.item(cx, path, &number) else { continue };
+            let Some(item) = refs.item_node(cx, path, node) else { continue };
             if let Some((_, instant)) = &moment {
                 if *instant < refs.introduced(item) {
-                    cx.error(path(), number.span(), format!("a stance on item {} before the item was introduced", item.number));
+                    let label = refs.negotiation.item_label(item);
+                    cx.error(path(), node.span().range(), format!("a stance on item {label} before the item was introduced"));
                     continue;
                 }
             }
-            items.push(item.number);
+            items.push((item.document.clone(), item.number));
         }
         let (Some(party), Some(position), Some(visibility), Some((at, _))) = (party, position, visibility, moment) else { continue };
-        for item in items {
+        for (document, item) in items {
             stances.push(Stance {
                 party: party.get_ref().clone(),
                 item,
+                document,
                 position,
                 at: at.clone(),
                 source: source.clone(),
@@ -1456,9 +1510,9 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
             .filter(|party| refs.party(cx, || fields.path_of("party"), party))
             .map(Spanned::into_inner)
     };
-    let required_item = |cx: &mut Cx<'_>| -> Option<u32> {
-        let number = required(cx, fields, "item", "the item number the claim is about", |cx| opt_integer(cx, fields, "item"))?;
-        refs.item(cx, || fields.path_of("item"), &number).map(|item| item.number)
+    let required_item = |cx: &mut Cx<'_>| -> Option<(String, u32)> {
+        let node = required(cx, fields, "item", "the item number the claim is about", |_| fields.get("item"))?;
+        refs.item_node(cx, || fields.path_of("item"), node).map(|item| (item.document.clone(), item.number))
     };
     let kind = match kind_word.get_ref().as_str() {
         "accepts" => {
@@ -1470,12 +1524,16 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
             };
             ClaimKind::Accepts { party: party?, version }
         }
-        "item-agreed" => ClaimKind::ItemAgreed { item: required_item(cx)? },
+        "item-agreed" => {
+            let (document, item) = required_item(cx)?;
+            ClaimKind::ItemAgreed { item, document }
+        }
         "stance" => {
             let party = required_party(cx);
             let item = required_item(cx);
             let position = required(cx, fields, "position", "the position claimed", |cx| keyword(cx, fields, "position"));
-            ClaimKind::Stance { party: party?, item: item?, position: position? }
+            let (document, item) = item?;
+            ClaimKind::Stance { party: party?, item, position: position?, document }
         }
         "differences-minor" => ClaimKind::DifferencesMinor,
         _ => {

@@ -33,6 +33,8 @@ pub struct Record<'n> {
     /// Parallel to `negotiation.red_lines`: when each was drawn and, if it was, dropped.
     red_lines: Vec<(Instant, Option<Instant>)>,
     party_index: HashMap<&'n str, usize>,
+    /// Parallel to `negotiation.documents`: when each lifecycle event happened.
+    documents: Vec<Vec<Instant>>,
 }
 
 #[derive(Debug)]
@@ -84,6 +86,9 @@ pub struct Status {
     pub red_lines: Vec<RedLineCheck>,
     /// The value each issue has in the framework as it stands, and the item proposing it.
     pub proposed: Vec<ProposedValue>,
+    /// Each document's own status, in a record with documents (`framework` is then the overall).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<crate::document::DocumentStatus>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -124,6 +129,9 @@ pub struct ItemStatus {
     /// For an item agreed in principle: the issues it settles that have no proposed value.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_values: Vec<String>,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -220,6 +228,31 @@ pub struct RedLineCheck {
     pub holds: Option<bool>,
     /// Items proposing values for the issues it names.
     pub items: Vec<u32>,
+    /// In a record with documents: the document of each item in `items`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<String>,
+}
+
+impl RedLineCheck {
+    /// The items as written: `N`, or `DOC:N` in a record of several documents.
+    pub fn item_labels(&self, several_documents: bool) -> Vec<String> {
+        self.items
+            .iter()
+            .enumerate()
+            .map(|(index, number)| {
+                let document = self.documents.get(index).map_or("", String::as_str);
+                crate::document::item_label(document, *number, several_documents)
+            })
+            .collect()
+    }
+
+    /// Whether item `number` of `document` proposes a value this red line names.
+    fn concerns(&self, document: &str, number: u32) -> bool {
+        self.items
+            .iter()
+            .enumerate()
+            .any(|(index, item)| *item == number && self.documents.get(index).map_or("", String::as_str) == document)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -227,6 +260,9 @@ pub struct ProposedValue {
     pub issue: String,
     pub value: Value,
     pub item: u32,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 impl<'n> Record<'n> {
@@ -234,7 +270,8 @@ impl<'n> Record<'n> {
         let timeline = Timeline::new(&negotiation.rounds);
         let party_index: HashMap<&str, usize> =
             negotiation.parties.iter().enumerate().map(|(index, party)| (party.id.as_str(), index)).collect();
-        let item_index: HashMap<u32, usize> = negotiation.items.iter().enumerate().map(|(index, item)| (item.number, index)).collect();
+        let item_index: HashMap<(&str, u32), usize> =
+            negotiation.items.iter().enumerate().map(|(index, item)| ((item.document.as_str(), item.number), index)).collect();
         let mut items: Vec<ItemTrack> = negotiation
             .items
             .iter()
@@ -245,7 +282,8 @@ impl<'n> Record<'n> {
             })
             .collect();
         for (index, stance) in negotiation.stances.iter().enumerate() {
-            let (Some(&item), Some(&party)) = (item_index.get(&stance.item), party_index.get(stance.party.as_str())) else {
+            let key = (stance.document.as_str(), stance.item);
+            let (Some(&item), Some(&party)) = (item_index.get(&key), party_index.get(stance.party.as_str())) else {
                 continue;
             };
             items[item].stances[party].push((timeline.moment(&stance.at), index));
@@ -261,7 +299,9 @@ impl<'n> Record<'n> {
             .iter()
             .map(|red_line| (timeline.moment(&red_line.since), red_line.until.as_ref().map(|until| timeline.moment(until))))
             .collect();
-        Record { negotiation, timeline, items, red_lines, party_index }
+        let documents =
+            negotiation.documents.iter().map(|document| document.events.iter().map(|event| timeline.moment(&event.at)).collect()).collect();
+        Record { negotiation, timeline, items, red_lines, party_index, documents }
     }
 
     /// Resolves a user's point (round id, date, `start`, `now`).
@@ -342,7 +382,7 @@ impl<'n> Record<'n> {
                 continue;
             }
             for (issue, value) in version.proposes {
-                proposed.push(ProposedValue { issue, value, item: item.number });
+                proposed.push(ProposedValue { issue, value, item: item.number, document: item.document.clone() });
             }
         }
         proposed
@@ -354,14 +394,20 @@ impl<'n> Record<'n> {
         let value_of = |issue: &str| proposed.iter().find(|value| value.issue == issue).map(|value| value.value.clone());
         let kind_of = |issue: &str| -> Option<IssueKind> { self.negotiation.issue(issue).map(|issue| issue.kind.clone()) };
         let holds = red_line.expr.evaluate_with(&value_of, &kind_of);
-        let mut items: Vec<u32> = red_line
+        let mut pairs: Vec<(&str, u32)> = red_line
             .expr
             .issues()
             .iter()
-            .filter_map(|issue| proposed.iter().find(|value| value.issue == *issue).map(|value| value.item))
+            .filter_map(|issue| proposed.iter().find(|value| value.issue == *issue).map(|value| (value.document.as_str(), value.item)))
             .collect();
-        items.sort_unstable();
-        items.dedup();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let items = pairs.iter().map(|(_, number)| *number).collect();
+        let documents = if self.negotiation.documents.is_empty() {
+            Vec::new()
+        } else {
+            pairs.iter().map(|(document, _)| (*document).to_owned()).collect()
+        };
         RedLineCheck {
             id: red_line.id.clone(),
             party: red_line.party.clone(),
@@ -369,6 +415,7 @@ impl<'n> Record<'n> {
             description: red_line.description.clone(),
             holds,
             items,
+            documents,
         }
     }
 
@@ -408,7 +455,7 @@ impl<'n> Record<'n> {
             let (mut state, reasons) = if current.removed {
                 (ItemState::Removed, Vec::new())
             } else {
-                judge(negotiation, item.number, &stances, &red_lines, &proposed)
+                judge(negotiation, (&item.document, item.number), &stances, &red_lines, &proposed)
             };
             let mut missing_values = Vec::new();
             if state == ItemState::Agreed {
@@ -429,23 +476,19 @@ impl<'n> Record<'n> {
                 stances,
                 reasons,
                 missing_values,
+                document: item.document.clone(),
             });
         }
 
-        let count = |state: ItemState| items.iter().filter(|item| item.state == state).count();
-        let removed = count(ItemState::Removed);
-        let in_framework = items.len() - removed;
-        let agreed = count(ItemState::Agreed);
-        let framework = FrameworkStatus {
-            accepted: in_framework > 0 && agreed == in_framework,
-            items: in_framework,
-            agreed,
-            open: count(ItemState::Open),
-            disputed: count(ItemState::Disputed),
-            blocked: count(ItemState::Blocked),
-            removed,
-            agreed_in_principle: count(ItemState::AgreedInPrinciple),
-        };
+        let documents = self.document_statuses(at, &items);
+        // Items of a document that was rejected, has expired or was superseded no longer need
+        // agreement: the overall count leaves them out.
+        let ended: Vec<&str> = documents
+            .iter()
+            .filter(|document| document.state.is_some_and(|state| state.is_terminal()))
+            .map(|document| document.id.as_str())
+            .collect();
+        let framework = FrameworkStatus::count(items.iter().filter(|item| !ended.contains(&item.document.as_str())));
         Status {
             negotiation: negotiation.id.clone(),
             title: negotiation.title.clone(),
@@ -455,6 +498,33 @@ impl<'n> Record<'n> {
             items,
             red_lines,
             proposed,
+            documents,
+        }
+    }
+
+    /// The recorded lifecycle event of document `index` in force at `at`, if any.
+    pub(crate) fn document_event_at(&self, index: usize, at: Instant) -> Option<&'n crate::document::DocumentEvent> {
+        let count = self.documents[index].partition_point(|instant| *instant <= at);
+        count.checked_sub(1).map(|last| &self.negotiation.documents[index].events[last])
+    }
+}
+
+impl FrameworkStatus {
+    /// Counts the states of some items' statuses.
+    pub(crate) fn count<'a>(items: impl Iterator<Item = &'a ItemStatus> + Clone) -> FrameworkStatus {
+        let count = |state: ItemState| items.clone().filter(|item| item.state == state).count();
+        let removed = count(ItemState::Removed);
+        let in_framework = items.clone().count() - removed;
+        let agreed = count(ItemState::Agreed);
+        FrameworkStatus {
+            accepted: in_framework > 0 && agreed == in_framework,
+            items: in_framework,
+            agreed,
+            open: count(ItemState::Open),
+            disputed: count(ItemState::Disputed),
+            blocked: count(ItemState::Blocked),
+            removed,
+            agreed_in_principle: count(ItemState::AgreedInPrinciple),
         }
     }
 }
@@ -477,7 +547,7 @@ pub(crate) fn unvalued(settles: &[String], proposes: &[(String, Value)]) -> Vec<
 
 fn judge(
     negotiation: &Negotiation,
-    number: u32,
+    (document, number): (&str, u32),
     stances: &[PartyStance],
     red_lines: &[RedLineCheck],
     proposed: &[ProposedValue],
@@ -500,7 +570,7 @@ fn judge(
         }
     }
     for check in red_lines {
-        if check.holds == Some(false) && check.items.contains(&number) && negotiation.is_signatory(&check.party) {
+        if check.holds == Some(false) && check.concerns(document, number) && negotiation.is_signatory(&check.party) {
             let red_line = negotiation.red_lines.iter().find(|red_line| red_line.id == check.id);
             let values = red_line
                 .map(|red_line| {

@@ -61,6 +61,9 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
     for round in &negotiation.rounds {
         write_round(&mut out, round);
     }
+    for document in &negotiation.documents {
+        write_document(&mut out, document);
+    }
     for item in &negotiation.items {
         write_item(&mut out, item);
     }
@@ -128,6 +131,7 @@ fn write_round(out: &mut Toml, round: &Round) {
 fn write_item(out: &mut Toml, item: &Item) {
     out.array_table("items");
     out.raw("number", &item.number.to_string());
+    out.text("document", &item.document);
     out.string("title", &item.title);
     out.text("topic", &item.topic);
     out.text("text", &item.text);
@@ -170,10 +174,39 @@ fn write_revision(out: &mut Toml, revision: &Revision) {
     }
 }
 
+/// An item as a reference: `N`, or `"DOC:N"` for an item of a document.
+fn item_reference(document: &str, number: u32) -> String {
+    if document.is_empty() { number.to_string() } else { basic(&format!("{document}:{number}")) }
+}
+
+fn write_document(out: &mut Toml, document: &crate::document::Document) {
+    out.array_table("documents");
+    out.string("id", &document.id);
+    out.string("title", &document.title);
+    out.raw("kind", &basic(document.kind.keyword()));
+    if let Some(supersedes) = &document.supersedes {
+        out.string("supersedes", supersedes);
+    }
+    if let Some(implements) = &document.implements {
+        out.string("implements", implements);
+    }
+    out.text("description", &document.description);
+    for event in &document.events {
+        out.array_table("documents.events");
+        out.raw("state", &basic(event.state.keyword()));
+        out.moment(&event.at);
+        if let Some(until) = &event.until {
+            out.raw("until", &until.to_string());
+        }
+        out.text("note", &event.note);
+        out.text("source", &event.source);
+    }
+}
+
 fn write_stance(out: &mut Toml, stance: &Stance) {
     out.array_table("stances");
     out.string("party", &stance.party);
-    out.raw("item", &stance.item.to_string());
+    out.raw("item", &item_reference(&stance.document, stance.item));
     out.raw("position", &basic(stance.position.keyword()));
     out.moment(&stance.at);
     out.raw("visibility", &basic(stance.visibility.keyword()));
@@ -223,10 +256,10 @@ fn write_statement(out: &mut Toml, statement: &Statement) {
                     out.string("version", version);
                 }
             }
-            ClaimKind::ItemAgreed { item } => out.raw("item", &item.to_string()),
-            ClaimKind::Stance { party, item, position } => {
+            ClaimKind::ItemAgreed { item, document } => out.raw("item", &item_reference(document, *item)),
+            ClaimKind::Stance { party, item, position, document } => {
                 out.string("party", party);
-                out.raw("item", &item.to_string());
+                out.raw("item", &item_reference(document, *item));
                 out.raw("position", &basic(position.keyword()));
             }
             ClaimKind::DifferencesMinor => {}

@@ -1,8 +1,10 @@
 //! Writing a negotiation as a scenario file and reading it back gives the same record: for the
 //! bundled scenarios, and for them with every free text and real replaced by arbitrary ones and
-//! arbitrary revisions withdrawing values.
+//! arbitrary revisions withdrawing values, with or without the items split between documents.
 
-use parley_core::model::{Negotiation, Valuation};
+use parley_core::date::Date;
+use parley_core::document::{Document, DocumentEvent, DocumentKind, DocumentState};
+use parley_core::model::{ClaimKind, Moment, Negotiation, Valuation};
 use parley_core::scenario;
 use parley_core::writer::to_toml;
 use proptest::prelude::*;
@@ -150,6 +152,55 @@ fn withdraw(negotiation: &mut Negotiation, flags: &[bool]) {
     }
 }
 
+/// Splits the items between two documents (every other item to the second), with lifecycles,
+/// links, and every stance and claim pointing at its item's document.
+fn split_into_documents(negotiation: &mut Negotiation, note: &str) {
+    let date = |day| Moment::Date(Date::new(2020, 1, day).unwrap());
+    let event =
+        |state, day, until: Option<Date>| DocumentEvent { state, at: date(day), until, note: note.to_owned(), source: String::new() };
+    negotiation.documents = vec![
+        Document {
+            id: "interim".to_owned(),
+            title: "Interim".to_owned(),
+            kind: DocumentKind::Interim,
+            supersedes: None,
+            implements: None,
+            description: note.to_owned(),
+            events: vec![
+                event(DocumentState::Agreed, 1, None),
+                event(DocumentState::InForce, 2, None),
+                event(DocumentState::Extended, 3, Some(Date::new(2021, 1, 1).unwrap())),
+                event(DocumentState::Superseded, 20, None),
+            ],
+        },
+        Document {
+            id: "final".to_owned(),
+            title: "Final".to_owned(),
+            kind: DocumentKind::SideLetter,
+            supersedes: Some("interim".to_owned()),
+            implements: Some("interim".to_owned()),
+            description: String::new(),
+            events: vec![event(DocumentState::Draft, 4, None), event(DocumentState::Rejected, 5, None)],
+        },
+    ];
+    let document_of = |number: u32| if number % 2 == 1 { "interim".to_owned() } else { "final".to_owned() };
+    for item in &mut negotiation.items {
+        item.document = document_of(item.number);
+    }
+    negotiation.items.sort_by_key(|item| (item.number % 2 == 0, item.number));
+    for stance in &mut negotiation.stances {
+        stance.document = document_of(stance.item);
+    }
+    for statement in &mut negotiation.statements {
+        for claim in &mut statement.claims {
+            match &mut claim.kind {
+                ClaimKind::ItemAgreed { item, document } | ClaimKind::Stance { item, document, .. } => *document = document_of(*item),
+                _ => {}
+            }
+        }
+    }
+}
+
 #[test]
 fn any_text_and_any_real_read_back_unchanged() {
     let bases: Vec<(&str, Negotiation)> = SCENARIOS.iter().map(|(name, text)| (*name, parse(name, text))).collect();
@@ -160,15 +211,19 @@ fn any_text_and_any_real_read_back_unchanged() {
         // including the ones with the longest shortest representation.
         proptest::collection::vec(prop_oneof![0.0f64..=1.0, Just(0.1 + 0.2), Just(f64::MIN_POSITIVE), Just(1e-300)], 1..8),
         proptest::collection::vec(any::<bool>(), 1..6),
+        proptest::option::of(awkward_text()),
     );
     let mut runner = TestRunner::new(Config { cases: 200, ..Config::default() });
     runner
-        .run(&strategy, |(base, texts, reals, withdrawals)| {
+        .run(&strategy, |(base, texts, reals, withdrawals, documents)| {
             let (name, negotiation) = &bases[base];
             let mut changed = negotiation.clone();
             retext(&mut changed, &texts);
             rereal(&mut changed, &reals);
             withdraw(&mut changed, &withdrawals);
+            if let Some(note) = documents {
+                split_into_documents(&mut changed, &note);
+            }
             assert_round_trips(name, &changed)
         })
         .unwrap();

@@ -25,13 +25,13 @@ impl Op {
 
 /// Every entity kind an event can be about.
 pub const KINDS: &[&str] =
-    &["negotiation", "party", "issue", "round", "item", "stance", "red-line", "statement", "preference", "demand", "key"];
+    &["negotiation", "party", "issue", "round", "item", "stance", "red-line", "statement", "preference", "demand", "key", "document"];
 
 /// An event to append: the chain fields are filled in by the store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
     /// The entity kind: `negotiation`, `party`, `issue`, `round`, `item`, `stance`, `red-line`,
-    /// `statement`, `preference`, `demand` or `key`.
+    /// `statement`, `preference`, `demand`, `key` or `document`.
     pub kind: String,
     /// The entity's key within its kind (an id, an item number, a party).
     pub key: String,
@@ -129,10 +129,14 @@ fn text_of(value: &impl Serialize) -> String {
 /// of a `serde_json::Value`), written directly. Destructuring makes a new field a compile error
 /// here, and a test checks the text against the `Value` route.
 fn stance_content(stance: &Stance) -> String {
-    let Stance { party, item, position, at, source, visibility, note } = stance;
+    let Stance { party, item, position, at, source, visibility, note, document } = stance;
     #[derive(Serialize)]
     struct Sorted<'a> {
         at: &'a parley_core::model::Moment,
+        // Left out when empty, as the model leaves it out: stances of files without documents
+        // keep the keys they always had.
+        #[serde(skip_serializing_if = "str::is_empty")]
+        document: &'a str,
         item: u32,
         note: &'a str,
         party: &'a str,
@@ -140,7 +144,7 @@ fn stance_content(stance: &Stance) -> String {
         source: &'a str,
         visibility: parley_core::model::Visibility,
     }
-    text_of(&Sorted { at, item: *item, note, party, position: *position, source, visibility: *visibility })
+    text_of(&Sorted { at, document, item: *item, note, party, position: *position, source, visibility: *visibility })
 }
 
 /// The entities of a negotiation in dependency order.
@@ -169,11 +173,16 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
     for round in &negotiation.rounds {
         entities.push(entity("round", round.id.clone(), "import", text_of(round)));
     }
+    for document in &negotiation.documents {
+        entities.push(entity("document", document.id.clone(), "import", text_of(document)));
+    }
     for item in &negotiation.items {
         // Proposed values are kept in the order the issues are declared, which a file may change
         // without changing the item: compared as a JSON tree's text (object keys sorted).
         let text = serde_json::to_value(item).map(|tree| tree.to_string()).unwrap_or_default();
-        entities.push(entity("item", item.number.to_string(), item.by.as_deref().unwrap_or("import"), text));
+        // Items of a document are keyed `DOC:N`; a file without documents keeps the plain number.
+        let key = parley_core::document::item_label(&item.document, item.number, true);
+        entities.push(entity("item", key, item.by.as_deref().unwrap_or("import"), text));
     }
     // Stances are facts at moments: keyed by their content, so re-importing the same stance twice
     // is one entity, and a stance can appear more than once only if it differs.
@@ -310,7 +319,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Collection<T> {
 
 /// Stances in a snapshot, usually most of it: each as a flat array
 /// `[key, party, item, position, at, source, visibility, note]`, without field names to write
-/// and match.
+/// and match. `item` is the number, or `"DOC:N"` for an item of a document.
 mod compact_stances {
     use std::collections::HashMap;
 
@@ -319,14 +328,42 @@ mod compact_stances {
 
     use super::Collection;
 
-    type Row = (String, String, u32, Position, Moment, String, Visibility, String);
+    type Row = (String, String, ItemKey, Position, Moment, String, Visibility, String);
+
+    /// An item as a snapshot row holds it.
+    #[derive(serde::Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum ItemKey {
+        Number(u32),
+        Qualified(String),
+    }
+
+    impl ItemKey {
+        fn of(stance: &Stance) -> ItemKey {
+            if stance.document.is_empty() {
+                ItemKey::Number(stance.item)
+            } else {
+                ItemKey::Qualified(format!("{}:{}", stance.document, stance.item))
+            }
+        }
+
+        fn split<E: serde::de::Error>(self) -> Result<(String, u32), E> {
+            match self {
+                ItemKey::Number(number) => Ok((String::new(), number)),
+                ItemKey::Qualified(text) => text
+                    .rsplit_once(':')
+                    .and_then(|(document, number)| Some((document.to_owned(), number.parse().ok()?)))
+                    .ok_or_else(|| E::custom(format!("`{text}` is not an item reference"))),
+            }
+        }
+    }
 
     pub fn serialize<S: Serializer>(stances: &Collection<Stance>, serializer: S) -> Result<S::Ok, S::Error> {
         let mut keys: Vec<(usize, &str)> = stances.index.iter().map(|(key, slot)| (*slot, key.as_str())).collect();
         keys.sort_unstable();
         serializer.collect_seq(keys.into_iter().filter_map(|(slot, key)| {
             stances.entries[slot].as_ref().map(|stance| {
-                (key, &stance.party, stance.item, stance.position, &stance.at, &stance.source, stance.visibility, &stance.note)
+                (key, &stance.party, ItemKey::of(stance), stance.position, &stance.at, &stance.source, stance.visibility, &stance.note)
             })
         }))
     }
@@ -339,7 +376,8 @@ mod compact_stances {
             if stances.index.insert(key, slot).is_some() {
                 return Err(serde::de::Error::custom("a stance key appears twice"));
             }
-            stances.entries.push(Some(Stance { party, item, position, at, source, visibility, note }));
+            let (document, item) = item.split()?;
+            stances.entries.push(Some(Stance { party, item, position, at, source, visibility, note, document }));
         }
         Ok(stances)
     }
@@ -389,6 +427,9 @@ pub struct Folder {
     statements: Collection<Statement>,
     preferences: Collection<Preference>,
     demands: Collection<Demand>,
+    /// Absent from checkpoints written before documents existed.
+    #[serde(default = "Collection::new")]
+    documents: Collection<parley_core::document::Document>,
 }
 
 impl Default for Folder {
@@ -411,6 +452,7 @@ impl Folder {
             statements: Collection::new(),
             preferences: Collection::new(),
             demands: Collection::new(),
+            documents: Collection::new(),
         }
     }
 
@@ -465,6 +507,7 @@ impl Folder {
             "statement" => apply!(self.statements),
             "preference" => apply!(self.preferences),
             "demand" => apply!(self.demands),
+            "document" => apply!(self.documents),
             "key" => {}
             other => return Err(failed(format!("unknown event kind `{other}`"))),
         }
@@ -475,8 +518,11 @@ impl Folder {
     pub fn finish(self) -> Result<Option<Negotiation>, FoldError> {
         let Some(header) = self.header else { return Ok(None) };
         let red_lines = self.red_lines.values();
+        let documents = self.documents.values();
         let mut items = self.items.values();
-        items.sort_by_key(|item| item.number);
+        // As the reader orders them: by document, in the documents' order, then by number.
+        let position = |id: &str| documents.iter().position(|document| document.id == id).unwrap_or(0);
+        items.sort_by_key(|item| (position(&item.document), item.number));
         let mut negotiation = Negotiation {
             id: header.id,
             title: header.title,
@@ -491,6 +537,7 @@ impl Folder {
             statements: self.statements.values(),
             preferences: self.preferences.values(),
             demands: self.demands.values(),
+            documents,
         };
         negotiation.order_by_declaration();
         Ok(Some(negotiation))
@@ -529,8 +576,13 @@ mod tests {
                 source: "a \\ b\n".to_owned(),
                 visibility: Visibility::Mediator,
                 note: String::new(),
+                document: String::new(),
             });
         }
+        // A stance on an item of a document.
+        let mut of_document = stances.last().unwrap().clone();
+        of_document.document = "jpoa".to_owned();
+        stances.push(of_document);
         for stance in &stances {
             assert_eq!(super::stance_content(stance), serde_json::to_value(stance).unwrap().to_string());
         }
