@@ -402,6 +402,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             writeln!(out, "  {label} {}: no value for {}", item.title, item.missing_values.join(", "))?;
         }
     }
+    crate::readouts::print_readouts(out, negotiation, status, paint)?;
     if !status.red_lines.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", paint.paint("Red lines in force:", Tone::Strong))?;

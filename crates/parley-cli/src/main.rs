@@ -21,6 +21,7 @@ mod analysis;
 mod commands;
 mod documents;
 mod output;
+mod readouts;
 mod record;
 mod simulation;
 

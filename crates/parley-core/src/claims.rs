@@ -232,7 +232,7 @@ impl Record<'_> {
                             fact: format!("{party}: {} on item {item} (since {})", stance.position, Record::moment_label(&stance.at)),
                             document: document.clone(),
                         }];
-                        let stale = self.version_at(index, given_at) < self.version_at(index, instant);
+                        let stale = self.stance_version(index, given_at, stance_index) < self.version_at(index, instant);
                         if stance.position == *position {
                             let finding = if stale {
                                 format!("{party} held {position} on item {item}, given on an earlier version")
@@ -309,7 +309,7 @@ impl Record<'_> {
                 }),
                 Some((given_at, stance_index)) => {
                     let stance = &negotiation.stances[stance_index];
-                    let on_version = self.version_at(index, given_at);
+                    let on_version = self.stance_version(index, given_at, stance_index);
                     let since = Record::moment_label(&stance.at);
                     match stance.position {
                         Position::Accepts | Position::AcceptsWithReservations if on_version == version => accepted += 1,

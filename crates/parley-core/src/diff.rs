@@ -206,8 +206,8 @@ impl Record<'_> {
                 let restated = before_position == Some(after_stance.position);
                 if restated {
                     // The same words again only matter when they cover a newer version.
-                    let before_version = before_stance.map_or(0, |(instant, _)| self.version_at(index, instant));
-                    if self.version_at(index, after_at) == before_version {
+                    let before_version = before_stance.map_or(0, |(instant, stance)| self.stance_version(index, instant, stance));
+                    if self.stance_version(index, after_at, after_index) == before_version {
                         continue;
                     }
                 }

@@ -60,6 +60,7 @@ pub mod diff;
 pub mod document;
 pub mod expr;
 pub mod model;
+pub mod readout;
 pub mod scenario;
 pub mod status;
 pub mod timeline;

@@ -89,6 +89,10 @@ impl Negotiation {
             for revision in &mut item.revisions {
                 order(&mut revision.proposes);
             }
+            for readout in &mut item.readouts {
+                order(&mut readout.proposes);
+                readout.describes.sort_by_key(|(issue, _)| position(issue));
+            }
         }
         for preference in &mut self.preferences {
             preference.issues.sort_by_key(|entry| position(&entry.issue));
@@ -350,6 +354,9 @@ pub struct Item {
     /// The document the item belongs to; empty in a file without documents.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub document: String,
+    /// Parties' own unilateral accounts of the item, besides its joint text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readouts: Vec<crate::readout::Readout>,
     pub title: String,
     pub topic: String,
     pub text: String,
@@ -420,6 +427,13 @@ pub struct Stance {
     /// The document of the item; empty in a file without documents.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub document: String,
+    /// The joint version the stance is on, when given explicitly (default: the version in force
+    /// when it was taken).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<usize>,
+    /// The party whose readout of the item the stance is on, rather than the joint text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub readout: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

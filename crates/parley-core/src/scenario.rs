@@ -39,6 +39,7 @@ use crate::model::{
 use crate::timeline::{Instant, Timeline};
 
 mod documents;
+mod readouts;
 
 /// A scenario read without errors, with the warnings found on the way.
 #[derive(Clone, Debug)]
@@ -138,9 +139,11 @@ const REAL_FIELDS: &[&str] = &["id", "name", "description", "kind", "min", "max"
 const SUBSET_FIELDS: &[&str] = &["id", "name", "description", "kind", "elements"];
 const ALL_ISSUE_FIELDS: &[&str] = &["id", "name", "description", "kind", "options", "ordered", "min", "max", "step", "unit", "elements"];
 const ROUND_FIELDS: &[&str] = &["id", "title", "date", "planned", "venue", "kind", "participants", "summary"];
-const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions", "document"];
+const ITEM_FIELDS: &[&str] =
+    &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions", "document", "readouts"];
 const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source", "withdraws"];
-const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note"];
+const STANCE_FIELDS: &[&str] =
+    &["party", "item", "items", "position", "round", "date", "source", "visibility", "note", "version", "readout"];
 const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source"];
 const STATEMENT_FIELDS: &[&str] =
     &["id", "speaker", "party", "date", "round", "venue", "outlet", "attribution", "quote", "source", "claims"];
@@ -1130,6 +1133,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             }
         }
 
+        let readouts = readouts::read_readouts(cx, &fields, refs, &settles, introduced_instant);
         let (Some(number), Some(title), Some(document)) = (number, title, document) else { continue };
         let key = (document.clone(), *number.get_ref());
         if let Some(first) = numbers.get(&key) {
@@ -1146,6 +1150,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
         items.push(FrameworkItem {
             number: *number.get_ref(),
             document,
+            readouts,
             title: title.into_inner(),
             topic,
             text: text_value,
@@ -1310,6 +1315,7 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
         }
         let source = text(cx, &fields, "source");
         let note = text(cx, &fields, "note");
+        let target = readouts::read_target(cx, &fields, refs);
 
         let mut items = Vec::new();
         for (index, node) in numbers {
@@ -1324,6 +1330,9 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
                     cx.error(path(), node.span().range(), format!("a stance on item {label} before the item was introduced"));
                     continue;
                 }
+                if !target.check(cx, &fields, refs, item, *instant) {
+                    continue;
+                }
             }
             items.push((item.document.clone(), item.number));
         }
@@ -1333,6 +1342,8 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
                 party: party.get_ref().clone(),
                 item,
                 document,
+                version: target.version(),
+                readout: target.readout(),
                 position,
                 at: at.clone(),
                 source: source.clone(),

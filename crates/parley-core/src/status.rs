@@ -44,6 +44,10 @@ struct ItemTrack {
     revisions: Vec<Instant>,
     /// For each party (by index), its stances on the item: (when, index in `negotiation.stances`).
     stances: Vec<Vec<(Instant, usize)>>,
+    /// When each of the item's readouts was given, parallel to `item.readouts`.
+    readouts: Vec<Instant>,
+    /// Stances on a party's readout rather than the joint text, in time order: (when, index).
+    readout_stances: Vec<(Instant, usize)>,
 }
 
 /// The state of an item.
@@ -132,6 +136,27 @@ pub struct ItemStatus {
     /// The item's document, in a record with documents.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub document: String,
+    /// Parties' own readouts of the item in force (each party's latest).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub readouts: Vec<crate::readout::ReadoutStatus>,
+    /// Issues on which the readouts differ from the joint values or from each other.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub discrepancies: Vec<crate::readout::Discrepancy>,
+    /// Stances on a party's readout rather than on the joint text (they do not decide the state).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub readout_stances: Vec<ReadoutStance>,
+}
+
+/// A party's stance on another's (or its own) readout of an item.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReadoutStance {
+    pub party: String,
+    /// Whose readout.
+    pub readout: String,
+    pub position: Position,
+    pub since: String,
+    pub source: String,
+    pub note: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -279,6 +304,8 @@ impl<'n> Record<'n> {
                 introduced: timeline.moment(&item.introduced),
                 revisions: item.revisions.iter().map(|revision| timeline.moment(&Moment::Round(revision.round.clone()))).collect(),
                 stances: vec![Vec::new(); negotiation.parties.len()],
+                readouts: item.readouts.iter().map(|readout| timeline.moment(&readout.at)).collect(),
+                readout_stances: Vec::new(),
             })
             .collect();
         for (index, stance) in negotiation.stances.iter().enumerate() {
@@ -286,9 +313,15 @@ impl<'n> Record<'n> {
             let (Some(&item), Some(&party)) = (item_index.get(&key), party_index.get(stance.party.as_str())) else {
                 continue;
             };
+            if !stance.readout.is_empty() {
+                // A stance on a party's readout says nothing about the joint text.
+                items[item].readout_stances.push((timeline.moment(&stance.at), index));
+                continue;
+            }
             items[item].stances[party].push((timeline.moment(&stance.at), index));
         }
         for track in &mut items {
+            track.readout_stances.sort_by_key(|(instant, _)| *instant);
             for stances in &mut track.stances {
                 // Stable: stances at the same instant keep their file order, the later one winning.
                 stances.sort_by_key(|(instant, _)| *instant);
@@ -321,6 +354,42 @@ impl<'n> Record<'n> {
     /// The version of item `index` in force at `at` (number of revisions made by then).
     pub(crate) fn version_at(&self, index: usize, at: Instant) -> usize {
         self.items[index].revisions.partition_point(|revision| *revision <= at)
+    }
+
+    /// The joint version a stance (given at `given_at`, index `stance` in `negotiation.stances`)
+    /// is on: the one it names, or the one in force when it was given.
+    pub(crate) fn stance_version(&self, index: usize, given_at: Instant, stance: usize) -> usize {
+        self.negotiation.stances[stance].version.unwrap_or_else(|| self.version_at(index, given_at))
+    }
+
+    /// The readouts of item `index` in force at `at`: each party's latest by then, in the order
+    /// of the parties.
+    pub(crate) fn readouts_at(&self, index: usize, at: Instant) -> Vec<&'n crate::readout::Readout> {
+        let item = &self.negotiation.items[index];
+        let track = &self.items[index];
+        let mut latest: Vec<Option<(Instant, usize)>> = vec![None; self.negotiation.parties.len()];
+        for (position, readout) in item.readouts.iter().enumerate() {
+            let instant = track.readouts[position];
+            let Some(&party) = self.party_index.get(readout.party.as_str()) else { continue };
+            if instant <= at && latest[party].is_none_or(|(before, _)| before <= instant) {
+                latest[party] = Some((instant, position));
+            }
+        }
+        latest.into_iter().flatten().map(|(_, position)| &item.readouts[position]).collect()
+    }
+
+    /// Stances on readouts of item `index` given by `at`: each party's latest on each readout.
+    pub(crate) fn readout_stances_at(&self, index: usize, at: Instant) -> Vec<&'n crate::model::Stance> {
+        let mut latest: Vec<&crate::model::Stance> = Vec::new();
+        for &(instant, stance) in &self.items[index].readout_stances {
+            if instant > at {
+                break;
+            }
+            let stance = &self.negotiation.stances[stance];
+            latest.retain(|kept| !(kept.party == stance.party && kept.readout == stance.readout));
+            latest.push(stance);
+        }
+        latest
     }
 
     pub(crate) fn introduced_by(&self, index: usize, at: Instant) -> bool {
@@ -440,7 +509,7 @@ impl<'n> Record<'n> {
             for party in &negotiation.parties {
                 let Some((given_at, stance_index)) = self.stance_at(index, &party.id, at) else { continue };
                 let stance = &negotiation.stances[stance_index];
-                let on_version = self.version_at(index, given_at);
+                let on_version = self.stance_version(index, given_at, stance_index);
                 stances.push(PartyStance {
                     party: party.id.clone(),
                     signatory: negotiation.is_signatory(&party.id),
@@ -457,6 +526,32 @@ impl<'n> Record<'n> {
             } else {
                 judge(negotiation, (&item.document, item.number), &stances, &red_lines, &proposed)
             };
+            let readouts: Vec<crate::readout::ReadoutStatus> = self
+                .readouts_at(index, at)
+                .into_iter()
+                .map(|readout| crate::readout::ReadoutStatus {
+                    party: readout.party.clone(),
+                    since: Self::moment_label(&readout.at),
+                    text: readout.text.clone(),
+                    text_differs: !readout.text.is_empty() && readout.text != current.text,
+                    proposes: readout.proposes.clone(),
+                    describes: readout.describes.clone(),
+                    source: readout.source.clone(),
+                })
+                .collect();
+            let discrepancies = crate::readout::discrepancies(&current.proposes, &readouts);
+            let readout_stances = self
+                .readout_stances_at(index, at)
+                .into_iter()
+                .map(|stance| ReadoutStance {
+                    party: stance.party.clone(),
+                    readout: stance.readout.clone(),
+                    position: stance.position,
+                    since: Self::moment_label(&stance.at),
+                    source: stance.source.clone(),
+                    note: stance.note.clone(),
+                })
+                .collect();
             let mut missing_values = Vec::new();
             if state == ItemState::Agreed {
                 missing_values = unvalued(&item.settles, &current.proposes);
@@ -477,6 +572,9 @@ impl<'n> Record<'n> {
                 reasons,
                 missing_values,
                 document: item.document.clone(),
+                readouts,
+                discrepancies,
+                readout_stances,
             });
         }
 

@@ -146,6 +146,19 @@ fn write_item(out: &mut Toml, item: &Item) {
     for revision in &item.revisions {
         write_revision(out, revision);
     }
+    for readout in &item.readouts {
+        out.array_table("items.readouts");
+        out.string("party", &readout.party);
+        out.text("text", &readout.text);
+        out.values("proposes", &readout.proposes);
+        if !readout.describes.is_empty() {
+            let described: Vec<(&str, String)> = readout.describes.iter().map(|(issue, words)| (issue.as_str(), basic(words))).collect();
+            out.raw("describes", &inline(described.iter().map(|(issue, words)| (*issue, words.as_str()))));
+        }
+        out.moment(&readout.at);
+        out.text("source", &readout.source);
+        out.raw("visibility", &basic(readout.visibility.keyword()));
+    }
 }
 
 fn write_revision(out: &mut Toml, revision: &Revision) {
@@ -208,6 +221,10 @@ fn write_stance(out: &mut Toml, stance: &Stance) {
     out.string("party", &stance.party);
     out.raw("item", &item_reference(&stance.document, stance.item));
     out.raw("position", &basic(stance.position.keyword()));
+    if let Some(version) = stance.version {
+        out.raw("version", &version.to_string());
+    }
+    out.text("readout", &stance.readout);
     out.moment(&stance.at);
     out.raw("visibility", &basic(stance.visibility.keyword()));
     out.text("source", &stance.source);

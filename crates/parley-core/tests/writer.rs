@@ -1,10 +1,12 @@
 //! Writing a negotiation as a scenario file and reading it back gives the same record: for the
 //! bundled scenarios, and for them with every free text and real replaced by arbitrary ones and
-//! arbitrary revisions withdrawing values, with or without the items split between documents.
+//! arbitrary revisions withdrawing values, with or without the items split between documents, and
+//! with or without readouts and stances on them.
 
 use parley_core::date::Date;
 use parley_core::document::{Document, DocumentEvent, DocumentKind, DocumentState};
-use parley_core::model::{ClaimKind, Moment, Negotiation, Valuation};
+use parley_core::model::{ClaimKind, Moment, Negotiation, Position, Stance, Valuation, Visibility};
+use parley_core::readout::Readout;
 use parley_core::scenario;
 use parley_core::writer::to_toml;
 use proptest::prelude::*;
@@ -201,6 +203,40 @@ fn split_into_documents(negotiation: &mut Negotiation, note: &str) {
     }
 }
 
+/// Gives every item a readout by the first party (its values, and its other settled issues in
+/// `words`), a stance of the last party on that readout, and one on the item's first version.
+fn add_readouts(negotiation: &mut Negotiation, words: &str) {
+    let Some(party) = negotiation.parties.first().map(|party| party.id.clone()) else { return };
+    let last = negotiation.parties.last().map(|party| party.id.clone()).unwrap();
+    let later = |day| Moment::Date(Date::new(2030, 1, day).unwrap());
+    for (index, item) in negotiation.items.iter_mut().enumerate() {
+        let described = item.settles.iter().filter(|issue| !item.proposes.iter().any(|(proposed, _)| proposed == *issue));
+        item.readouts.push(Readout {
+            party: party.clone(),
+            text: words.to_owned(),
+            proposes: item.proposes.clone(),
+            describes: described.map(|issue| (issue.clone(), words.to_owned())).collect(),
+            at: later(1),
+            source: words.to_owned(),
+            visibility: if index % 2 == 0 { Visibility::Public } else { Visibility::Mediator },
+        });
+        for (version, readout) in [(None, party.clone()), (Some(0), String::new())] {
+            negotiation.stances.push(Stance {
+                party: last.clone(),
+                item: item.number,
+                position: Position::Opposes,
+                at: later(2),
+                source: String::new(),
+                visibility: Visibility::Public,
+                note: words.to_owned(),
+                document: item.document.clone(),
+                version,
+                readout,
+            });
+        }
+    }
+}
+
 #[test]
 fn any_text_and_any_real_read_back_unchanged() {
     let bases: Vec<(&str, Negotiation)> = SCENARIOS.iter().map(|(name, text)| (*name, parse(name, text))).collect();
@@ -212,10 +248,11 @@ fn any_text_and_any_real_read_back_unchanged() {
         proptest::collection::vec(prop_oneof![0.0f64..=1.0, Just(0.1 + 0.2), Just(f64::MIN_POSITIVE), Just(1e-300)], 1..8),
         proptest::collection::vec(any::<bool>(), 1..6),
         proptest::option::of(awkward_text()),
+        proptest::option::of(awkward_text()),
     );
     let mut runner = TestRunner::new(Config { cases: 200, ..Config::default() });
     runner
-        .run(&strategy, |(base, texts, reals, withdrawals, documents)| {
+        .run(&strategy, |(base, texts, reals, withdrawals, documents, readouts)| {
             let (name, negotiation) = &bases[base];
             let mut changed = negotiation.clone();
             retext(&mut changed, &texts);
@@ -223,6 +260,9 @@ fn any_text_and_any_real_read_back_unchanged() {
             withdraw(&mut changed, &withdrawals);
             if let Some(note) = documents {
                 split_into_documents(&mut changed, &note);
+            }
+            if let Some(words) = readouts {
+                add_readouts(&mut changed, &words);
             }
             assert_round_trips(name, &changed)
         })

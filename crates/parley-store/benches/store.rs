@@ -31,6 +31,8 @@ fn stance_event(negotiation: &Negotiation, n: usize) -> NewEvent {
         source: "benchmark".to_owned(),
         visibility: Visibility::Public,
         document: String::new(),
+        version: None,
+        readout: String::new(),
     };
     NewEvent {
         kind: "stance".to_owned(),

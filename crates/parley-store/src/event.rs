@@ -129,7 +129,7 @@ fn text_of(value: &impl Serialize) -> String {
 /// of a `serde_json::Value`), written directly. Destructuring makes a new field a compile error
 /// here, and a test checks the text against the `Value` route.
 fn stance_content(stance: &Stance) -> String {
-    let Stance { party, item, position, at, source, visibility, note, document } = stance;
+    let Stance { party, item, position, at, source, visibility, note, document, version, readout } = stance;
     #[derive(Serialize)]
     struct Sorted<'a> {
         at: &'a parley_core::model::Moment,
@@ -141,10 +141,14 @@ fn stance_content(stance: &Stance) -> String {
         note: &'a str,
         party: &'a str,
         position: parley_core::model::Position,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        readout: &'a str,
         source: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        version: &'a Option<usize>,
         visibility: parley_core::model::Visibility,
     }
-    text_of(&Sorted { at, document, item: *item, note, party, position: *position, source, visibility: *visibility })
+    text_of(&Sorted { at, document, item: *item, note, party, position: *position, readout, source, version, visibility: *visibility })
 }
 
 /// The entities of a negotiation in dependency order.
@@ -330,30 +334,43 @@ mod compact_stances {
 
     type Row = (String, String, ItemKey, Position, Moment, String, Visibility, String);
 
-    /// An item as a snapshot row holds it.
+    /// What a stance is on, as a snapshot row holds it: the item number; `"DOC:N"` for an item
+    /// of a document; an object when the stance names a version or a readout.
     #[derive(serde::Serialize, Deserialize)]
     #[serde(untagged)]
     enum ItemKey {
         Number(u32),
         Qualified(String),
+        Target { document: String, item: u32, version: Option<usize>, readout: String },
     }
+
+    /// (document, item, version, readout).
+    type Target = (String, u32, Option<usize>, String);
 
     impl ItemKey {
         fn of(stance: &Stance) -> ItemKey {
-            if stance.document.is_empty() {
+            if stance.version.is_some() || !stance.readout.is_empty() {
+                ItemKey::Target {
+                    document: stance.document.clone(),
+                    item: stance.item,
+                    version: stance.version,
+                    readout: stance.readout.clone(),
+                }
+            } else if stance.document.is_empty() {
                 ItemKey::Number(stance.item)
             } else {
                 ItemKey::Qualified(format!("{}:{}", stance.document, stance.item))
             }
         }
 
-        fn split<E: serde::de::Error>(self) -> Result<(String, u32), E> {
+        fn split<E: serde::de::Error>(self) -> Result<Target, E> {
             match self {
-                ItemKey::Number(number) => Ok((String::new(), number)),
+                ItemKey::Number(number) => Ok((String::new(), number, None, String::new())),
                 ItemKey::Qualified(text) => text
                     .rsplit_once(':')
-                    .and_then(|(document, number)| Some((document.to_owned(), number.parse().ok()?)))
+                    .and_then(|(document, number)| Some((document.to_owned(), number.parse().ok()?, None, String::new())))
                     .ok_or_else(|| E::custom(format!("`{text}` is not an item reference"))),
+                ItemKey::Target { document, item, version, readout } => Ok((document, item, version, readout)),
             }
         }
     }
@@ -376,8 +393,8 @@ mod compact_stances {
             if stances.index.insert(key, slot).is_some() {
                 return Err(serde::de::Error::custom("a stance key appears twice"));
             }
-            let (document, item) = item.split()?;
-            stances.entries.push(Some(Stance { party, item, position, at, source, visibility, note, document }));
+            let (document, item, version, readout) = item.split()?;
+            stances.entries.push(Some(Stance { party, item, position, at, source, visibility, note, document, version, readout }));
         }
         Ok(stances)
     }
@@ -577,11 +594,19 @@ mod tests {
                 visibility: Visibility::Mediator,
                 note: String::new(),
                 document: String::new(),
+                version: None,
+                readout: String::new(),
             });
         }
         // A stance on an item of a document.
         let mut of_document = stances.last().unwrap().clone();
         of_document.document = "jpoa".to_owned();
+        stances.push(of_document.clone());
+        // Stances on a named version and on a party's readout.
+        of_document.version = Some(2);
+        stances.push(of_document.clone());
+        of_document.version = None;
+        of_document.readout = "US".to_owned();
         stances.push(of_document);
         for stance in &stances {
             assert_eq!(super::stance_content(stance), serde_json::to_value(stance).unwrap().to_string());
