@@ -516,7 +516,7 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
             paint.paint(change.after.keyword(), state_tone(change.after))
         )?;
     }
-    crate::documents::print_document_changes(out, diff, paint)?;
+    crate::documents::print_document_changes(out, diff, several, paint)?;
     if !diff.red_lines_drawn.is_empty() || !diff.red_lines_dropped.is_empty() {
         section(out, "Red lines", diff.red_lines_drawn.len() + diff.red_lines_dropped.len())?;
         for id in &diff.red_lines_drawn {

@@ -67,8 +67,22 @@ pub fn print_documents(out: &mut dyn Write, status: &Status, paint: Paint) -> Re
     Ok(())
 }
 
-/// The documents' lifecycle events of a diff's window; nothing when there are none.
-pub fn print_document_changes(out: &mut dyn Write, diff: &Diff, paint: Paint) -> Result<()> {
+/// The documents' lifecycle events and the readouts of a diff's window; nothing when there are
+/// none.
+pub fn print_document_changes(out: &mut dyn Write, diff: &Diff, several_documents: bool, paint: Paint) -> Result<()> {
+    if !diff.readouts.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint.paint(&format!("Readouts ({}):", diff.readouts.len()), Tone::Strong))?;
+        for readout in &diff.readouts {
+            let item = parley_core::document::item_label(&readout.document, readout.item, several_documents);
+            let differs = if readout.discrepancies.is_empty() {
+                String::new()
+            } else {
+                format!(": readouts differ on {}", readout.discrepancies.join(", "))
+            };
+            writeln!(out, "  item {item} {} ({}){differs}", readout.party, readout.at)?;
+        }
+    }
     if diff.document_events.is_empty() {
         return Ok(());
     }

@@ -140,8 +140,13 @@ impl Record<'_> {
 
     fn describe(&self, kind: &ClaimKind, negated: bool) -> String {
         let claim = match kind {
-            ClaimKind::Accepts { party, version: Some(version) } => format!("{party} accepts the framework as of {version}"),
-            ClaimKind::Accepts { party, version: None } => format!("{party} accepts the framework"),
+            ClaimKind::Accepts { party, version, document } => {
+                let what = if document.is_empty() { "the framework".to_owned() } else { format!("document {document}") };
+                match version {
+                    Some(version) => format!("{party} accepts {what} as of {version}"),
+                    None => format!("{party} accepts {what}"),
+                }
+            }
             ClaimKind::ItemAgreed { item, document } => format!("item {} is agreed", self.label(document, *item)),
             ClaimKind::Stance { party, item, position, document } => {
                 format!("{party}'s stance on item {} is {position}", self.label(document, *item))
@@ -161,9 +166,9 @@ impl Record<'_> {
 
     fn check(&self, kind: &ClaimKind, instant: Instant, statuses: &mut HashMap<Instant, Status>) -> (Verdict, String, Vec<Evidence>) {
         match kind {
-            ClaimKind::Accepts { party, version } => {
+            ClaimKind::Accepts { party, version, document } => {
                 let version_instant = version.as_deref().and_then(|round| self.timeline.round(round)).unwrap_or(instant);
-                self.check_accepts(party, version_instant, instant, statuses)
+                self.check_accepts(party, document, version_instant, instant, statuses)
             }
             ClaimKind::ItemAgreed { item: number, document } => {
                 let status = self.status_cached(instant, statuses);
@@ -282,6 +287,7 @@ impl Record<'_> {
     fn check_accepts(
         &self,
         party: &str,
+        document: &str,
         version_instant: Instant,
         instant: Instant,
         statuses: &mut HashMap<Instant, Status>,
@@ -292,7 +298,8 @@ impl Record<'_> {
         let mut accepted = 0;
         let mut in_framework = 0;
         for (index, item) in negotiation.items.iter().enumerate() {
-            if !self.introduced_by(index, version_instant) {
+            // A claim about one document is judged on its items only.
+            if !self.introduced_by(index, version_instant) || (!document.is_empty() && item.document != document) {
                 continue;
             }
             let version = self.version_at(index, version_instant);
@@ -341,7 +348,8 @@ impl Record<'_> {
         }
         // Red lines of the party that the framework's values break.
         let status = self.status_cached(version_instant, statuses);
-        for check in status.red_lines.iter().filter(|check| check.party == party && check.holds == Some(false)) {
+        let concerned = |check: &&crate::status::RedLineCheck| document.is_empty() || check.documents.iter().any(|of| of == document);
+        for check in status.red_lines.iter().filter(|check| check.party == party && check.holds == Some(false)).filter(concerned) {
             let items = check.item_labels(negotiation.has_several_documents());
             refusing.push((
                 Position::RedLine,

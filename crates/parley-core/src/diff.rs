@@ -25,6 +25,23 @@ pub struct Diff {
     /// Documents' lifecycle events in the window (left out when there are none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub document_events: Vec<DocumentChange>,
+    /// Parties' readouts given in the window (left out when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub readouts: Vec<ReadoutChange>,
+}
+
+/// A party's readout of an item given in the window.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReadoutChange {
+    pub item: u32,
+    pub party: String,
+    /// When: a round id or a date.
+    pub at: String,
+    /// Issues on which, once given, the item's readouts differ from the joint values or each other.
+    pub discrepancies: Vec<String>,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -140,6 +157,30 @@ impl Record<'_> {
         // Stable: events at one instant keep the documents' order.
         changes.sort_by_key(|(instant, _)| *instant);
         changes.into_iter().map(|(_, change)| change).collect()
+    }
+
+    /// The readouts given in a window, in item order, each with the issues the item's readouts
+    /// disagree on at the end of the window.
+    fn readout_changes(&self, in_window: &impl Fn(crate::timeline::Instant) -> bool, after: &crate::status::Status) -> Vec<ReadoutChange> {
+        let mut changes = Vec::new();
+        for item in &self.negotiation.items {
+            for readout in &item.readouts {
+                if !in_window(self.timeline.moment(&readout.at)) {
+                    continue;
+                }
+                let status = after.items.iter().find(|status| status.number == item.number && status.document == item.document);
+                let discrepancies =
+                    status.map(|status| status.discrepancies.iter().map(|found| found.issue.clone()).collect()).unwrap_or_default();
+                changes.push(ReadoutChange {
+                    item: item.number,
+                    party: readout.party.clone(),
+                    at: Record::moment_label(&readout.at),
+                    discrepancies,
+                    document: item.document.clone(),
+                });
+            }
+        }
+        changes
     }
 
     pub fn diff(&self, from: &Point, to: &Point) -> Result<Diff, DiffOrderError> {
@@ -270,6 +311,7 @@ impl Record<'_> {
             red_lines_dropped,
             statements,
             document_events: self.document_changes(&in_window),
+            readouts: self.readout_changes(&in_window, &after),
         })
     }
 }

@@ -631,8 +631,15 @@ pub struct Claim {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ClaimKind {
-    /// The party accepts the framework (as of a round's version, or as it stands).
-    Accepts { party: String, version: Option<String> },
+    /// The party accepts the framework (as of a round's version, or as it stands), or one
+    /// document of it.
+    Accepts {
+        party: String,
+        version: Option<String>,
+        /// The document accepted; empty for the whole framework.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        document: String,
+    },
     /// An item is agreed.
     ItemAgreed {
         item: u32,

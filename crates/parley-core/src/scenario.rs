@@ -147,7 +147,7 @@ const STANCE_FIELDS: &[&str] =
 const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source"];
 const STATEMENT_FIELDS: &[&str] =
     &["id", "speaker", "party", "date", "round", "venue", "outlet", "attribution", "quote", "source", "claims"];
-const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note"];
+const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note", "document"];
 const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issues"];
 const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
 const TABLE_PREFERENCE_FIELDS: &[&str] = &["weight", "values"];
@@ -1491,7 +1491,7 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
     let note = text(cx, fields, "note");
     let kind_word = req_string(cx, fields, "kind", "one of: accepts, item-agreed, stance, differences-minor, progress")?;
     let allowed: &[&str] = match kind_word.get_ref().as_str() {
-        "accepts" => &["party", "version"],
+        "accepts" => &["party", "version", "document"],
         "item-agreed" => &["item"],
         "stance" => &["party", "item", "position"],
         "differences-minor" => &[],
@@ -1501,7 +1501,7 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
             return None;
         }
     };
-    for key in ["party", "item", "position", "version", "at_least"] {
+    for key in ["party", "item", "position", "version", "at_least", "document"] {
         if let Some(node) = fields.get(key) {
             if !allowed.contains(&key) {
                 cx.error(
@@ -1533,7 +1533,8 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
                 Some(version) => Some(refs.round(cx, || fields.path_of("version"), &version).map(|_| version.into_inner())?),
                 None => None,
             };
-            ClaimKind::Accepts { party: party?, version }
+            let document = documents::claim_document(cx, fields, refs)?;
+            ClaimKind::Accepts { party: party?, version, document }
         }
         "item-agreed" => {
             let (document, item) = required_item(cx)?;

@@ -267,11 +267,12 @@ fn write_statement(out: &mut Toml, statement: &Statement) {
         out.array_table("statements.claims");
         out.raw("kind", &basic(claim.kind.keyword()));
         match &claim.kind {
-            ClaimKind::Accepts { party, version } => {
+            ClaimKind::Accepts { party, version, document } => {
                 out.string("party", party);
                 if let Some(version) = version {
                     out.string("version", version);
                 }
+                out.text("document", document);
             }
             ClaimKind::ItemAgreed { item, document } => out.raw("item", &item_reference(document, *item)),
             ClaimKind::Stance { party, item, position, document } => {

@@ -189,3 +189,11 @@ pub(super) fn qualified_item<'n>(
     }
     found
 }
+
+/// An `accepts` claim's optional `document`: the id of a document of the file. `None` after an
+/// error; `Some("")` when the claim is about the whole framework.
+pub(super) fn claim_document(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Option<String> {
+    let Some(id) = opt_string(cx, fields, "document") else { return Some(String::new()) };
+    let ids = refs.negotiation.documents.iter().map(|document| document.id.as_str());
+    check_ref(cx, fields.path_of("document"), &id, "document", ids).then(|| id.into_inner())
+}
