@@ -29,6 +29,7 @@ fn old_events() -> Vec<NewEvent> {
             json!({"id": "r1", "title": "", "date": "2026-01-10", "planned": false, "venue": "", "kind": "meeting",
                    "participants": [], "summary": ""}),
         ),
+        event("stance", &stance_key(), old_stance()),
         event(
             "item",
             "1",
@@ -38,6 +39,16 @@ fn old_events() -> Vec<NewEvent> {
                                   "removed": false, "restored": false, "note": "", "source": ""}]}),
         ),
     ]
+}
+
+/// A stance as stored before stances could name a document, a version or a readout.
+fn old_stance() -> Json {
+    json!({"party": "A", "item": 1, "position": "accepts", "at": {"round": "r1"}, "source": "", "visibility": "public", "note": ""})
+}
+
+/// Its key as the log has always made it: the SHA-256 of its sorted JSON text, and a count.
+fn stance_key() -> String {
+    format!("{}#1", parley_store::chain::sha256_hex(old_stance().to_string().as_bytes()))
 }
 
 // Regression: an item payload recorded before revisions could withdraw values (and before items
@@ -55,4 +66,17 @@ fn an_old_item_payload_still_verifies_and_reads_back_unchanged() {
     let old_item = events.iter().find(|event| event.kind == "item").unwrap();
     assert_eq!(item.payload, old_item.payload);
     assert!(changes(Some(&negotiation), &negotiation).is_empty());
+}
+
+// Regression: a stance recorded before stances could name a document, a version or a readout must
+// keep its key and payload, or re-importing the same file would replace every stance.
+#[test]
+fn an_old_stance_keeps_its_key_and_payload() {
+    let sealed: Vec<_> =
+        seal_for_storage("old", None, old_events(), "2026-01-10T00:00:00Z", None).into_iter().map(|(event, _)| event).collect();
+    let negotiation = fold(&sealed, None).unwrap().expect("a negotiation");
+    let again = changes(None, &negotiation);
+    let stance = again.iter().find(|event| event.kind == "stance").expect("a stance event");
+    assert_eq!(stance.key, stance_key());
+    assert_eq!(stance.payload, old_stance());
 }

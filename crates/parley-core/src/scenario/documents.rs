@@ -62,7 +62,32 @@ pub(super) fn read_documents(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs
             }
         }
     }
+    report_circles(cx, &mut documents, &links);
     documents
+}
+
+/// Documents that supersede each other in a circle (`a` supersedes `b`, `b` supersedes `a`):
+/// reported once, at the first of them in the file, and the link dropped.
+fn report_circles(cx: &mut Cx<'_>, documents: &mut [Document], links: &[(usize, String, &'static str, Spanned<String>)]) {
+    let next = |documents: &[Document], index: usize| {
+        documents[index].supersedes.as_ref().and_then(|id| documents.iter().position(|document| document.id == *id))
+    };
+    for start in 0..documents.len() {
+        let mut circle = vec![start];
+        let mut at = next(documents, start);
+        while let Some(index) = at.filter(|index| !circle.contains(index)) {
+            circle.push(index);
+            at = next(documents, index);
+        }
+        if at != Some(start) || circle.iter().any(|&index| index < start) {
+            continue;
+        }
+        let Some((_, path, _, link)) = links.iter().find(|(index, _, key, _)| *index == start && *key == "supersedes") else { continue };
+        let mut names: Vec<&str> = circle.iter().map(|&index| documents[index].id.as_str()).collect();
+        names.push(&documents[start].id);
+        cx.error(path.clone(), link.span(), format!("documents supersede each other in a circle: {}", names.join(" → ")));
+        documents[start].supersedes = None;
+    }
 }
 
 fn expected_words<T: Keyword>() -> String {
