@@ -366,6 +366,9 @@ impl<'n> Record<'n> {
     /// of the parties.
     pub(crate) fn readouts_at(&self, index: usize, at: Instant) -> Vec<&'n crate::readout::Readout> {
         let item = &self.negotiation.items[index];
+        if item.readouts.is_empty() {
+            return Vec::new();
+        }
         let track = &self.items[index];
         let mut latest: Vec<Option<(Instant, usize)>> = vec![None; self.negotiation.parties.len()];
         for (position, readout) in item.readouts.iter().enumerate() {
