@@ -33,12 +33,13 @@ use crate::date::Date;
 use crate::diagnostic::{Diagnostic, LineIndex, Severity, suggest};
 use crate::expr::Expr;
 use crate::model::{
-    Attribution, Claim, ClaimKind, Demand, Issue, IssueKind, IssuePreference, Item as FrameworkItem, Keyword, Member, Moment, Negotiation,
-    Party, Preference, RedLine, Revision, Role, Round, RoundKind, Stance, Statement, Valuation, Value, Visibility,
+    Attribution, Claim, ClaimKind, Demand, Disclosure, Issue, IssueKind, IssuePreference, Item as FrameworkItem, Keyword, Member, Moment,
+    Negotiation, Party, Preference, RedLine, Revision, Role, Round, RoundKind, Stance, Statement, Valuation, Value, Visibility,
 };
 use crate::timeline::{Instant, Timeline};
 
 mod documents;
+mod implementation;
 mod readouts;
 
 /// A scenario read without errors, with the warnings found on the way.
@@ -101,6 +102,7 @@ fn declared_ids(root: &Fields<'_, '_>) -> HashSet<(&'static str, String)> {
         ("rounds", "round", "id"),
         ("items", "item", "number"),
         ("documents", "document", "id"),
+        ("obligations", "obligation", "id"),
     ] {
         let Some(Toml::Array(array)) = root.get(section).map(|node| node.value()) else { continue };
         for element in array.iter() {
@@ -127,8 +129,21 @@ fn sort(diagnostics: &mut [Diagnostic]) {
 // ---------------------------------------------------------------------------------------------
 // Field lists: the schema, in one place.
 
-const ROOT_FIELDS: &[&str] =
-    &["negotiation", "parties", "issues", "rounds", "items", "stances", "red_lines", "statements", "preferences", "demands", "documents"];
+const ROOT_FIELDS: &[&str] = &[
+    "negotiation",
+    "parties",
+    "issues",
+    "rounds",
+    "items",
+    "stances",
+    "red_lines",
+    "statements",
+    "preferences",
+    "demands",
+    "obligations",
+    "implementation",
+    "documents",
+];
 const NEGOTIATION_FIELDS: &[&str] = &["id", "title", "description", "signatories"];
 const PARTY_FIELDS: &[&str] = &["id", "name", "role", "description", "members"];
 const MEMBER_FIELDS: &[&str] = &["id", "name", "title"];
@@ -144,7 +159,7 @@ const ITEM_FIELDS: &[&str] =
 const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source", "withdraws"];
 const STANCE_FIELDS: &[&str] =
     &["party", "item", "items", "position", "round", "date", "source", "visibility", "note", "version", "readout"];
-const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source"];
+const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source", "disclose"];
 const STATEMENT_FIELDS: &[&str] =
     &["id", "speaker", "party", "date", "round", "venue", "outlet", "attribution", "quote", "source", "claims"];
 const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note", "document"];
@@ -152,7 +167,7 @@ const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issu
 const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
 const TABLE_PREFERENCE_FIELDS: &[&str] = &["weight", "values"];
 const SUBSET_PREFERENCE_FIELDS: &[&str] = &["weight", "empty", "elements"];
-const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "visibility", "source"];
+const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "range", "values", "round", "date", "visibility", "source", "note"];
 
 const ISSUE_KINDS: &[&str] = &["choice", "integer", "real", "subset", "yes-no"];
 const CLAIM_KINDS: &[&str] = &["accepts", "item-agreed", "stance", "differences-minor", "progress"];
@@ -649,6 +664,11 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     negotiation.statements = statements;
     negotiation.preferences = preferences;
     negotiation.demands = demands;
+    let refs = Refs::new(&negotiation, &timeline);
+    let obligations = implementation::read_obligations(cx, root, &refs);
+    let assessments = implementation::read_assessments(cx, root, &refs, &obligations);
+    negotiation.obligations = obligations;
+    negotiation.implementation = assessments;
     negotiation
 }
 
@@ -1365,6 +1385,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
         let party = req_string(cx, &fields, "party", "the id of the party holding the red line")
             .filter(|party| refs.party(cx, || fields.path_of("party"), party));
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Private);
+        let disclose = keyword_or(cx, &fields, "disclose", Disclosure::Nothing);
         let since = refs.round_or_date(cx, &fields, "since");
         let until = refs.round_or_date(cx, &fields, "until");
         if let (Some((_, since)), Some((_, until))) = (&since, &until) {
@@ -1398,7 +1419,9 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
                 }
             }
         });
-        let (Some(id), Some(party), Some(visibility), Some(expr), Some(expression)) = (id, party, visibility, expr, expression) else {
+        let (Some(id), Some(party), Some(visibility), Some(expr), Some(expression), Some(disclose)) =
+            (id, party, visibility, expr, expression, disclose)
+        else {
             continue;
         };
         if !registry.add(cx, fields.path_of("id"), &id) {
@@ -1414,6 +1437,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
             since: since.map_or(Moment::Start, |(moment, _)| moment),
             until: until.map(|(moment, _)| moment),
             source,
+            disclose,
         });
     }
     red_lines
@@ -1699,30 +1723,111 @@ fn evaluation_table(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, names: 
 
 fn read_demands(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Demand> {
     let mut demands = Vec::new();
+    // One demand per party, issue and moment: a later one replaces an earlier one, but two at the
+    // same moment would leave the record ambiguous (and a store keyed by them would flip).
+    let mut seen: HashMap<(String, String, String), Range<usize>> = HashMap::new();
     for fields in tables(cx, root, "demands", DEMAND_FIELDS) {
         fields.finish(cx);
         let party = req_string(cx, &fields, "party", "the party making the demand")
             .filter(|party| refs.party(cx, || fields.path_of("party"), party));
         let issue_id = req_string(cx, &fields, "issue", "the issue the demand is about");
         let issue = issue_id.as_ref().and_then(|id| refs.issue(cx, || fields.path_of("issue"), id));
-        let value = match (issue, fields.get("value")) {
-            (Some(issue), Some(node)) => match value_of(node, &issue.kind) {
-                Ok(value) => Some(value),
-                Err(message) => {
-                    cx.error(fields.path_of("value"), node.span().range(), message);
-                    None
-                }
-            },
-            (_, None) => {
-                missing(cx, &fields, "value", "the value demanded, typed like the issue's values");
-                None
-            }
-            (None, Some(_)) => None,
-        };
+        let at = refs.moment(cx, &fields, false);
+        let demanded = issue.and_then(|issue| demanded_values(cx, &fields, issue));
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Public);
         let source = text(cx, &fields, "source");
-        let (Some(party), Some(issue), Some(value), Some(visibility)) = (party, issue, value, visibility) else { continue };
-        demands.push(Demand { party: party.into_inner(), issue: issue.id.clone(), value, visibility, source });
+        let note = text(cx, &fields, "note");
+        let (Some(party), Some(issue), Some((value, up_to, alternatives)), Some(visibility)) = (party, issue, demanded, visibility) else {
+            continue;
+        };
+        let at = at.map_or(Moment::Start, |(moment, _)| moment);
+        let key = (party.get_ref().clone(), issue.id.clone(), at.to_string());
+        if let Some(first) = seen.get(&key) {
+            let line = cx.line_of(first);
+            let when = if at.is_start() { String::new() } else { format!(" at {at}") };
+            cx.error(
+                fields.path(),
+                fields.span.clone(),
+                format!(
+                    "duplicate demand of {} on `{}`{when} (first on line {line}; date a later demand with `round` or `date`)",
+                    party.get_ref(),
+                    issue.id
+                ),
+            );
+            continue;
+        }
+        seen.insert(key, fields.span.clone());
+        demands.push(Demand {
+            party: party.into_inner(),
+            issue: issue.id.clone(),
+            value,
+            visibility,
+            source,
+            at,
+            up_to,
+            alternatives,
+            note,
+        });
     }
     demands
+}
+
+/// A demand's `value`, `range = [low, high]` or `values = [a, b, ...]` (exactly one), typed like the
+/// issue's values: the value (a range's low end, the first alternative), the high end, and the
+/// other alternatives.
+fn demanded_values(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, issue: &Issue) -> Option<(Value, Option<Value>, Vec<Value>)> {
+    let given: Vec<&str> = ["value", "range", "values"].into_iter().filter(|key| fields.has(key)).collect();
+    if given.is_empty() {
+        missing(cx, fields, "value", "the value demanded (or `range = [low, high]`, or `values = [..]` for alternatives)");
+        return None;
+    }
+    if given.len() > 1 {
+        let key = given[1];
+        let span = fields.get(key).map_or(fields.span.clone(), |node| node.span().range());
+        cx.error(fields.path_of(key), span, format!("give one of `value`, `range` and `values`, not `{}` and `{key}`", given[0]));
+        return None;
+    }
+    let one = |cx: &mut Cx<'_>, path: String, node: Node<'_, '_>| match value_of(node, &issue.kind)
+        .and_then(|value| issue.kind.check(&value).map(|()| value))
+    {
+        Ok(value) => Some(value),
+        Err(message) => {
+            cx.error(path, node.span().range(), message);
+            None
+        }
+    };
+    let node = fields.get(given[0])?;
+    if given[0] == "value" {
+        return one(cx, fields.path_of("value"), node).map(|value| (value, None, Vec::new()));
+    }
+    let Toml::Array(array) = node.value() else {
+        let expected = if given[0] == "range" { "a list of two values, [low, high]" } else { "a list of values" };
+        wrong_type(cx, fields.path_of(given[0]), node, expected);
+        return None;
+    };
+    let mut values = Vec::new();
+    for (index, element) in array.iter().enumerate() {
+        values.push(one(cx, format!("{}[{index}]", fields.path_of(given[0])), element)?);
+    }
+    if given[0] == "range" {
+        if !issue.kind.is_ordered() {
+            cx.error(fields.path_of("range"), node.span().range(), format!("`{}` is not ordered: give `value` or `values`", issue.id));
+            return None;
+        }
+        let [low, high] = <[Value; 2]>::try_from(values).ok().or_else(|| {
+            cx.error(fields.path_of("range"), node.span().range(), "a range is two values, [low, high]");
+            None
+        })?;
+        if issue.kind.rank(&low) > issue.kind.rank(&high) {
+            cx.error(fields.path_of("range"), node.span().range(), format!("the range's low end {low} is above its high end {high}"));
+            return None;
+        }
+        return Some((low, Some(high), Vec::new()));
+    }
+    if values.len() < 2 {
+        cx.error(fields.path_of("values"), node.span().range(), "alternatives are two or more values (give one with `value`)");
+        return None;
+    }
+    let first = values.remove(0);
+    Some((first, None, values))
 }

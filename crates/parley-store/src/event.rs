@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use parley_core::model::{Demand, Item, Negotiation, Party, Preference, RedLine, Round, Stance, Statement};
+use parley_core::model::{Assessment, Demand, Item, Moment, Negotiation, Obligation, Party, Preference, RedLine, Round, Stance, Statement};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -24,8 +24,22 @@ impl Op {
 }
 
 /// Every entity kind an event can be about.
-pub const KINDS: &[&str] =
-    &["negotiation", "party", "issue", "round", "item", "stance", "red-line", "statement", "preference", "demand", "key", "document"];
+pub const KINDS: &[&str] = &[
+    "negotiation",
+    "party",
+    "issue",
+    "round",
+    "item",
+    "stance",
+    "red-line",
+    "statement",
+    "preference",
+    "demand",
+    "key",
+    "obligation",
+    "assessment",
+    "document",
+];
 
 /// An event to append: the chain fields are filled in by the store.
 #[derive(Clone, Debug, PartialEq)]
@@ -132,7 +146,7 @@ fn stance_content(stance: &Stance) -> String {
     let Stance { party, item, position, at, source, visibility, note, document, version, readout } = stance;
     #[derive(Serialize)]
     struct Sorted<'a> {
-        at: &'a parley_core::model::Moment,
+        at: &'a Moment,
         // Left out when empty, as the model leaves it out: stances of files without documents
         // keep the keys they always had.
         #[serde(skip_serializing_if = "str::is_empty")]
@@ -218,7 +232,25 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
         entities.push(entity("preference", preference.party.clone(), &preference.party, text_of(&canonical)));
     }
     for demand in &negotiation.demands {
-        entities.push(entity("demand", format!("{}/{}", demand.party, demand.issue), &demand.party, text_of(demand)));
+        // Undated demands keep the key they always had; a dated one is keyed by its moment too, so
+        // that a party's demands on an issue over time are separate entities.
+        let key = match &demand.at {
+            Moment::Start => format!("{}/{}", demand.party, demand.issue),
+            Moment::Round(round) => format!("{}/{}@round:{round}", demand.party, demand.issue),
+            Moment::Date(date) => format!("{}/{}@date:{date}", demand.party, demand.issue),
+        };
+        entities.push(entity("demand", key, &demand.party, text_of(demand)));
+    }
+    for obligation in &negotiation.obligations {
+        entities.push(entity("obligation", obligation.id.clone(), "import", text_of(obligation)));
+    }
+    for assessment in &negotiation.implementation {
+        let key = match &assessment.at {
+            Moment::Start => assessment.obligation.clone(),
+            Moment::Round(round) => format!("{}@round:{round}", assessment.obligation),
+            Moment::Date(date) => format!("{}@date:{date}", assessment.obligation),
+        };
+        entities.push(entity("assessment", key, "import", text_of(assessment)));
     }
     entities
 }
@@ -270,6 +302,12 @@ struct Collection<T> {
     entries: Vec<Option<T>>,
     /// Each live entity's key and slot; the one place keys are kept.
     index: HashMap<String, usize>,
+}
+
+impl<T> Default for Collection<T> {
+    fn default() -> Collection<T> {
+        Collection::new()
+    }
 }
 
 impl<T> Collection<T> {
@@ -444,6 +482,10 @@ pub struct Folder {
     statements: Collection<Statement>,
     preferences: Collection<Preference>,
     demands: Collection<Demand>,
+    #[serde(default)]
+    obligations: Collection<Obligation>,
+    #[serde(default)]
+    assessments: Collection<Assessment>,
     /// Absent from checkpoints written before documents existed.
     #[serde(default = "Collection::new")]
     documents: Collection<parley_core::document::Document>,
@@ -469,6 +511,8 @@ impl Folder {
             statements: Collection::new(),
             preferences: Collection::new(),
             demands: Collection::new(),
+            obligations: Collection::new(),
+            assessments: Collection::new(),
             documents: Collection::new(),
         }
     }
@@ -524,6 +568,8 @@ impl Folder {
             "statement" => apply!(self.statements),
             "preference" => apply!(self.preferences),
             "demand" => apply!(self.demands),
+            "obligation" => apply!(self.obligations),
+            "assessment" => apply!(self.assessments),
             "document" => apply!(self.documents),
             "key" => {}
             other => return Err(failed(format!("unknown event kind `{other}`"))),
@@ -554,6 +600,8 @@ impl Folder {
             statements: self.statements.values(),
             preferences: self.preferences.values(),
             demands: self.demands.values(),
+            obligations: self.obligations.values(),
+            implementation: self.assessments.values(),
             documents,
         };
         negotiation.order_by_declaration();
