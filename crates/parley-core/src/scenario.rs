@@ -681,6 +681,8 @@ struct Refs<'n> {
     /// Round id → (index, when it happened).
     round_index: HashMap<&'n str, (usize, Option<Instant>)>,
     item_index: HashMap<(&'n str, u32), usize>,
+    /// Item number → the indexes of the items of that number, one per document that has it.
+    item_numbers: HashMap<u32, Vec<usize>>,
     /// When each item (by index) was introduced.
     item_introduced: Vec<Instant>,
 }
@@ -699,6 +701,10 @@ impl<'n> Refs<'n> {
                 .map(|(index, round)| (round.id.as_str(), (index, timeline.round(&round.id))))
                 .collect(),
             item_index: negotiation.items.iter().enumerate().map(|(index, item)| ((item.document.as_str(), item.number), index)).collect(),
+            item_numbers: negotiation.items.iter().enumerate().fold(HashMap::new(), |mut numbers, (index, item)| {
+                numbers.entry(item.number).or_insert_with(Vec::new).push(index);
+                numbers
+            }),
             item_introduced: negotiation.items.iter().map(|item| timeline.moment(&item.introduced)).collect(),
         }
     }
@@ -724,12 +730,12 @@ impl<'n> Refs<'n> {
                 self.item_index.get(&(document, number)).map(|&index| &self.negotiation.items[index])
             }
             Ok(wanted) => {
-                let mut candidates = self.negotiation.items.iter().filter(|item| item.number == wanted);
-                match (candidates.next(), candidates.next()) {
-                    (Some(only), None) => Some(only),
-                    (Some(first), Some(second)) => {
-                        let mut documents = vec![first.document.as_str(), second.document.as_str()];
-                        documents.extend(candidates.map(|item| item.document.as_str()));
+                let candidates: &[usize] = self.item_numbers.get(&wanted).map_or(&[], Vec::as_slice);
+                match candidates {
+                    [only] => Some(&self.negotiation.items[*only]),
+                    [_, _, ..] => {
+                        let documents: Vec<&str> =
+                            candidates.iter().map(|&index| self.negotiation.items[index].document.as_str()).collect();
                         let written: Vec<String> = documents.iter().map(|document| format!("\"{document}:{wanted}\"")).collect();
                         cx.error(
                             path(),
