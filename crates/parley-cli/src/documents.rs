@@ -70,6 +70,17 @@ pub fn print_documents(out: &mut dyn Write, status: &Status, paint: Paint) -> Re
 /// The documents' lifecycle events and the readouts of a diff's window; nothing when there are
 /// none.
 pub fn print_document_changes(out: &mut dyn Write, diff: &Diff, several_documents: bool, paint: Paint) -> Result<()> {
+    if !diff.document_events.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint.paint(&format!("Document events ({}):", diff.document_events.len()), Tone::Strong))?;
+        for change in &diff.document_events {
+            let until = change.until.map(|until| format!(" until {until}")).unwrap_or_default();
+            writeln!(out, "  {} {}{until} ({})", change.document, change.state, change.at)?;
+            if !change.note.is_empty() {
+                writeln!(out, "     {}", change.note)?;
+            }
+        }
+    }
     if !diff.readouts.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", paint.paint(&format!("Readouts ({}):", diff.readouts.len()), Tone::Strong))?;
@@ -81,18 +92,6 @@ pub fn print_document_changes(out: &mut dyn Write, diff: &Diff, several_document
                 format!(": readouts differ on {}", readout.discrepancies.join(", "))
             };
             writeln!(out, "  item {item} {} ({}){differs}", readout.party, readout.at)?;
-        }
-    }
-    if diff.document_events.is_empty() {
-        return Ok(());
-    }
-    writeln!(out)?;
-    writeln!(out, "{}", paint.paint(&format!("Document events ({}):", diff.document_events.len()), Tone::Strong))?;
-    for change in &diff.document_events {
-        let until = change.until.map(|until| format!(" until {until}")).unwrap_or_default();
-        writeln!(out, "  {} {}{until} ({})", change.document, change.state, change.at)?;
-        if !change.note.is_empty() {
-            writeln!(out, "     {}", change.note)?;
         }
     }
     Ok(())
