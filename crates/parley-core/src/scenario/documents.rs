@@ -202,7 +202,8 @@ pub(super) fn qualified_item<'n>(
         return None;
     }
     let found = refs.item_index.get(&(document, number)).map(|&index| &refs.negotiation.items[index]);
-    if found.is_none() {
+    // An item of that number whose own definition is broken has been reported already.
+    if found.is_none() && !cx.declared.contains(&("item", number.to_string())) {
         let mut numbers: Vec<u32> =
             refs.negotiation.items.iter().filter(|item| item.document == document).map(|item| item.number).collect();
         numbers.sort_unstable();
