@@ -113,6 +113,58 @@ pub fn discrepancies(joint: &[(String, Value)], readouts: &[ReadoutStatus]) -> V
     found
 }
 
+/// A party's stance on another's (or its own) readout of an item.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReadoutStance {
+    pub party: String,
+    /// Whose readout.
+    pub readout: String,
+    pub position: crate::model::Position,
+    pub since: String,
+    pub source: String,
+    pub note: String,
+}
+
+impl crate::status::Record<'_> {
+    /// The readouts of item `index` in force at `at`, where they differ from the joint values of
+    /// `current` and from each other, and the stances on them.
+    pub(crate) fn readouts_status(
+        &self,
+        index: usize,
+        at: crate::timeline::Instant,
+        current: &crate::status::ItemVersion<'_>,
+    ) -> (Vec<ReadoutStatus>, Vec<Discrepancy>, Vec<ReadoutStance>) {
+        let label = crate::status::Record::moment_label;
+        let readouts: Vec<ReadoutStatus> = self
+            .readouts_at(index, at)
+            .into_iter()
+            .map(|readout| ReadoutStatus {
+                party: readout.party.clone(),
+                since: label(&readout.at),
+                text: readout.text.clone(),
+                text_differs: !readout.text.is_empty() && readout.text != current.text,
+                proposes: readout.proposes.clone(),
+                describes: readout.describes.clone(),
+                source: readout.source.clone(),
+            })
+            .collect();
+        let discrepancies = discrepancies(&current.proposes, &readouts);
+        let stances = self
+            .readout_stances_at(index, at)
+            .into_iter()
+            .map(|stance| ReadoutStance {
+                party: stance.party.clone(),
+                readout: stance.readout.clone(),
+                position: stance.position,
+                since: label(&stance.at),
+                source: stance.source.clone(),
+                note: stance.note.clone(),
+            })
+            .collect();
+        (readouts, discrepancies, stances)
+    }
+}
+
 /// Removes the readouts `sees` rejects (by owner and visibility), and the stances on a readout
 /// of which nothing is left, so that the view is a record that could have been written as it is.
 pub(crate) fn retain_visible(negotiation: &mut crate::model::Negotiation, sees: impl Fn(&str, Visibility) -> bool) {

@@ -144,19 +144,7 @@ pub struct ItemStatus {
     pub discrepancies: Vec<crate::readout::Discrepancy>,
     /// Stances on a party's readout rather than on the joint text (they do not decide the state).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub readout_stances: Vec<ReadoutStance>,
-}
-
-/// A party's stance on another's (or its own) readout of an item.
-#[derive(Clone, Debug, Serialize)]
-pub struct ReadoutStance {
-    pub party: String,
-    /// Whose readout.
-    pub readout: String,
-    pub position: Position,
-    pub since: String,
-    pub source: String,
-    pub note: String,
+    pub readout_stances: Vec<crate::readout::ReadoutStance>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -529,32 +517,7 @@ impl<'n> Record<'n> {
             } else {
                 judge(negotiation, (&item.document, item.number), &stances, &red_lines, &proposed)
             };
-            let readouts: Vec<crate::readout::ReadoutStatus> = self
-                .readouts_at(index, at)
-                .into_iter()
-                .map(|readout| crate::readout::ReadoutStatus {
-                    party: readout.party.clone(),
-                    since: Self::moment_label(&readout.at),
-                    text: readout.text.clone(),
-                    text_differs: !readout.text.is_empty() && readout.text != current.text,
-                    proposes: readout.proposes.clone(),
-                    describes: readout.describes.clone(),
-                    source: readout.source.clone(),
-                })
-                .collect();
-            let discrepancies = crate::readout::discrepancies(&current.proposes, &readouts);
-            let readout_stances = self
-                .readout_stances_at(index, at)
-                .into_iter()
-                .map(|stance| ReadoutStance {
-                    party: stance.party.clone(),
-                    readout: stance.readout.clone(),
-                    position: stance.position,
-                    since: Self::moment_label(&stance.at),
-                    source: stance.source.clone(),
-                    note: stance.note.clone(),
-                })
-                .collect();
+            let (readouts, discrepancies, readout_stances) = self.readouts_status(index, at, &current);
             let mut missing_values = Vec::new();
             if state == ItemState::Agreed {
                 missing_values = unvalued(&item.settles, &current.proposes);
