@@ -245,7 +245,10 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
                 counted(negotiation.preferences.len(), "preference profile", "preference profiles"),
                 counted(negotiation.demands.len(), "demand", "demands"),
             ];
-            let summary = format!("{name}: ok — {}", counts.join(", "));
+            let mut summary = format!("{name}: ok — {}", counts.join(", "));
+            if !negotiation.documents.is_empty() {
+                summary.push_str(&format!(", {}", counted(negotiation.documents.len(), "document", "documents")));
+            }
             let mut warnings = parley_core::warnings::scenario_warnings(&text, &loaded);
             warnings.extend(loaded.warnings);
             warnings.sort_by_key(|warning| (warning.line, warning.column));
@@ -387,7 +390,9 @@ fn implementation(args: RecordArgs, out: &mut dyn Write) -> Result<u8> {
             (Some(due), false) => due.to_string(),
             (None, _) => "-".to_owned(),
         };
-        let items: Vec<String> = obligation.items.iter().map(u32::to_string).collect();
+        let several = negotiation.has_several_documents();
+        let items: Vec<String> =
+            obligation.items.iter().map(|&number| parley_core::document::item_label(&obligation.document, number, several)).collect();
         table.row(vec![
             (obligation.id.clone(), None),
             (format!("{} {}", obligation.points, parley_core::model::Keyword::keyword(obligation.score)), tone),
@@ -401,13 +406,16 @@ fn implementation(args: RecordArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(0)
 }
 
-fn state_tone(state: ItemState) -> Tone {
+use parley_core::document::item_label as document_label;
+
+pub(crate) fn state_tone(state: ItemState) -> Tone {
     match state {
         ItemState::Agreed => Tone::Good,
         ItemState::Blocked => Tone::Bad,
         ItemState::Disputed => Tone::Warn,
         ItemState::Open => Tone::Strong,
         ItemState::Removed => Tone::Dim,
+        ItemState::AgreedInPrinciple => Tone::Strong,
     }
 }
 
@@ -435,8 +443,10 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
     writeln!(out, "Signatories: {}", status.signatories.join(", "))?;
     let framework = &status.framework;
     let verdict = if framework.accepted { paint.paint("ACCEPTED", Tone::Good) } else { paint.paint("NOT ACCEPTED", Tone::Bad) };
-    let mut counts = if framework.items == 0 {
+    let mut counts = if framework.items == 0 && status.documents.is_empty() {
         "no items in the framework yet".to_owned()
+    } else if framework.items == 0 {
+        "no item of a document in play needs agreement".to_owned()
     } else {
         format!(
             "{} of {} agreed, {} blocked, {} disputed, {} open",
@@ -447,11 +457,16 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             framework.open
         )
     };
+    if framework.agreed_in_principle > 0 {
+        counts.push_str(&format!(", {} agreed in principle", framework.agreed_in_principle));
+    }
     if framework.removed > 0 {
         counts.push_str(&format!(", {} removed", framework.removed));
     }
-    writeln!(out, "Framework: {verdict} — {counts}")?;
+    let overall = if status.documents.is_empty() { "Framework" } else { "Overall" };
+    writeln!(out, "{overall}: {verdict} — {counts}")?;
     writeln!(out)?;
+    crate::documents::print_documents(out, status, paint)?;
 
     let mut header = vec!["#", "Item", "Status"];
     header.extend(status.signatories.iter().map(String::as_str));
@@ -459,11 +474,8 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
     let mut table = Table::new(&header);
     let mut any_stale = false;
     for item in &status.items {
-        let mut row = vec![
-            (item.number.to_string(), None),
-            (clip(&item.title, 42), None),
-            (item.state.keyword().to_owned(), Some(state_tone(item.state))),
-        ];
+        let label = document_label(&item.document, item.number, negotiation.has_several_documents());
+        let mut row = vec![(label, None), (clip(&item.title, 42), None), (item.state.keyword().to_owned(), Some(state_tone(item.state)))];
         for signatory in &status.signatories {
             match item.stances.iter().find(|stance| &stance.party == signatory) {
                 Some(stance) => {
@@ -500,7 +512,8 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
                 Some(round) => format!(", revised in {round}"),
                 None => String::new(),
             };
-            writeln!(out, "  {} {} (version {}{revised})", item.number, item.title, item.version)?;
+            let label = document_label(&item.document, item.number, negotiation.has_several_documents());
+            writeln!(out, "  {label} {} (version {}{revised})", item.title, item.version)?;
             if !item.proposes.is_empty() {
                 let values: Vec<String> = item.proposes.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
                 writeln!(out, "     proposes: {}", values.join(", "))?;
@@ -510,6 +523,16 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             }
         }
     }
+    let in_principle: Vec<_> = status.items.iter().filter(|item| item.state == ItemState::AgreedInPrinciple).collect();
+    if !in_principle.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint.paint("Agreed in principle, values missing:", Tone::Strong))?;
+        for item in in_principle {
+            let label = document_label(&item.document, item.number, negotiation.has_several_documents());
+            writeln!(out, "  {label} {}: no value for {}", item.title, item.missing_values.join(", "))?;
+        }
+    }
+    crate::readouts::print_readouts(out, negotiation, status, paint)?;
     if !status.red_lines.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", paint.paint("Red lines in force:", Tone::Strong))?;
@@ -520,7 +543,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
                 Some(false) => ("VIOLATED", Some(Tone::Bad)),
                 None => ("not yet decided", Some(Tone::Dim)),
             };
-            let items: Vec<String> = check.items.iter().map(u32::to_string).collect();
+            let items = check.item_labels(negotiation.has_several_documents());
             table.row(vec![
                 (check.id.clone(), None),
                 (check.party.clone(), None),
@@ -565,7 +588,9 @@ fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<u8> {
 fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint: Paint) -> Result<()> {
     writeln!(out, "{} — changes after {} up to {}", negotiation.id, as_of_label(&diff.from), as_of_label(&diff.to))?;
     let accepted = |accepted: bool| if accepted { "accepted" } else { "not accepted" };
-    writeln!(out, "Framework: {} → {}", accepted(diff.accepted_before), accepted(diff.accepted_after))?;
+    let several = negotiation.has_several_documents();
+    let overall = if negotiation.documents.is_empty() { "Framework" } else { "Overall" };
+    writeln!(out, "{overall}: {} → {}", accepted(diff.accepted_before), accepted(diff.accepted_after))?;
     let section = |out: &mut dyn Write, title: &str, count: usize| -> std::io::Result<()> {
         writeln!(out)?;
         writeln!(out, "{}", paint.paint(&format!("{title} ({count}):"), Tone::Strong))
@@ -573,7 +598,7 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
     if !diff.introduced.is_empty() {
         section(out, "Items introduced", diff.introduced.len())?;
         for item in &diff.introduced {
-            writeln!(out, "  {} {}", item.number, item.title)?;
+            writeln!(out, "  {} {}", document_label(&item.document, item.number, several), item.title)?;
         }
     }
     section(out, "Revisions", diff.revisions.len())?;
@@ -584,6 +609,12 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
             match &change.before {
                 Some(before) => changes.push(format!("{} {} → {}", change.issue, before, change.after)),
                 None => changes.push(format!("{} = {}", change.issue, change.after)),
+            }
+        }
+        for withdrawal in &revision.withdrawn {
+            match &withdrawal.before {
+                Some(before) => changes.push(format!("{} {before} withdrawn", withdrawal.issue)),
+                None => changes.push(format!("{} withdrawn", withdrawal.issue)),
             }
         }
         if revision.new_title.is_some() {
@@ -598,7 +629,8 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
         if revision.restored {
             changes.push("restored to the framework".to_owned());
         }
-        writeln!(out, "  item {} → version {} in {}{by}: {}", revision.item, revision.version, revision.round, changes.join("; "))?;
+        let item = document_label(&revision.document, revision.item, several);
+        writeln!(out, "  item {item} → version {} in {}{by}: {}", revision.version, revision.round, changes.join("; "))?;
         if !revision.note.is_empty() {
             writeln!(out, "     {}", revision.note)?;
         }
@@ -607,7 +639,8 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
     for change in &diff.stance_changes {
         let before = change.before.map_or("—".to_owned(), |position| position.to_string());
         let how = if change.restated { " (restated on the new version)" } else { "" };
-        writeln!(out, "  item {} {}: {before} → {} ({}){how}", change.item, change.party, change.after, change.at)?;
+        let item = document_label(&change.document, change.item, several);
+        writeln!(out, "  item {item} {}: {before} → {} ({}){how}", change.party, change.after, change.at)?;
     }
     section(out, "Status changes", diff.status_changes.len())?;
     for change in &diff.status_changes {
@@ -615,11 +648,12 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
         writeln!(
             out,
             "  item {} {}: {before} → {}",
-            change.item,
+            document_label(&change.document, change.item, several),
             clip(&change.title, 50),
             paint.paint(change.after.keyword(), state_tone(change.after))
         )?;
     }
+    crate::documents::print_document_changes(out, diff, several, paint)?;
     if !diff.red_lines_drawn.is_empty() || !diff.red_lines_dropped.is_empty() {
         section(out, "Red lines", diff.red_lines_drawn.len() + diff.red_lines_dropped.len())?;
         for id in &diff.red_lines_drawn {

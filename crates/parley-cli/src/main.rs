@@ -19,8 +19,10 @@ macro_rules! to_stderr {
 
 mod analysis;
 mod commands;
+mod documents;
 mod files;
 mod output;
+mod readouts;
 mod record;
 mod simulation;
 
@@ -70,7 +72,8 @@ Examples:
 
 An item is agreed when every signatory accepts its current version; blocked when a signatory holds a
 red line on it or its proposed values break a signatory's red line; disputed when a signatory opposes
-it; open otherwise. The framework is accepted only when every item is agreed. See docs/status.md.")]
+it; open otherwise. Accepted by every signatory while an issue it settles has no value, it is agreed
+in principle only. The framework is accepted only when every item is agreed. See docs/status.md.")]
     Status(StatusArgs),
     /// What changed between two rounds or dates: revisions, stances, item states, statements.
     #[command(

@@ -124,10 +124,11 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
     let mut store = open(&args.store.db, false)?;
     let id = choose(&mut *store, args.negotiation.as_deref())?;
     let events = store.events(&id).map_err(failed)?;
-    // The viewer's rights depend only on who the parties are and which are mediators: fold just
-    // those events (of the ones already read) rather than the whole history.
+    // The viewer's rights depend only on who the parties are and which are mediators, and on the
+    // items' readouts (a stance on a readout is seen only with it): fold just those events (of the
+    // ones already read) rather than the whole history.
     let mut roles = parley_store::event::Folder::new();
-    for event in events.iter().filter(|event| matches!(event.kind.as_str(), "negotiation" | "party")) {
+    for event in events.iter().filter(|event| matches!(event.kind.as_str(), "negotiation" | "party" | "item")) {
         roles
             .apply(event.seq, &event.kind, &event.key, event.op, parley_store::event::Payload::Json(&event.payload))
             .map_err(|source| failed(StoreError::Fold { negotiation: id.clone(), source }))?;
@@ -202,6 +203,9 @@ fn log_line(out: &mut dyn Write, number: &str, event: &parley_store::Event, mark
 /// Whether the viewer may see an event's content: entities with a visibility setting are shown
 /// only as that setting allows their owner's; everything else is public record.
 fn may_see(viewer: &parley_core::visibility::Viewer, negotiation: &Negotiation, event: &parley_store::Event) -> bool {
+    if !crate::readouts::may_see_readouts(viewer, negotiation, &event.payload) {
+        return false;
+    }
     if !matches!(event.kind.as_str(), "stance" | "red-line" | "preference" | "demand") {
         return true;
     }

@@ -37,6 +37,9 @@ pub struct Negotiation {
     /// Dated assessments of how far each obligation is implemented.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub implementation: Vec<Assessment>,
+    /// The negotiated texts items belong to; empty for a file with one implicit document.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<crate::document::Document>,
 }
 
 impl Negotiation {
@@ -50,6 +53,25 @@ impl Negotiation {
 
     pub fn item(&self, number: u32) -> Option<&Item> {
         self.items.iter().find(|item| item.number == number)
+    }
+
+    /// Item `number` of `document` (`""` for the implicit document of a file without documents).
+    pub fn item_in(&self, document: &str, number: u32) -> Option<&Item> {
+        self.items.iter().find(|item| item.number == number && item.document == document)
+    }
+
+    pub fn document(&self, id: &str) -> Option<&crate::document::Document> {
+        self.documents.iter().find(|document| document.id == id)
+    }
+
+    /// Whether items must be told apart by document (`DOC:N`).
+    pub fn has_several_documents(&self) -> bool {
+        self.documents.len() > 1
+    }
+
+    /// How an item is referred to: `N`, or `DOC:N` when the record has several documents.
+    pub fn item_label(&self, item: &Item) -> String {
+        crate::document::item_label(&item.document, item.number, self.has_several_documents())
     }
 
     pub fn round(&self, id: &str) -> Option<&Round> {
@@ -72,6 +94,10 @@ impl Negotiation {
             order(&mut item.proposes);
             for revision in &mut item.revisions {
                 order(&mut revision.proposes);
+            }
+            for readout in &mut item.readouts {
+                order(&mut readout.proposes);
+                readout.describes.sort_by_key(|(issue, _)| position(issue));
             }
         }
         for preference in &mut self.preferences {
@@ -108,9 +134,11 @@ pub trait Keyword: Copy + 'static {
     fn keyword(self) -> &'static str;
 }
 
+#[macro_export]
+#[doc(hidden)]
 macro_rules! keywords {
     ($type:ident { $($variant:ident => $word:literal),+ $(,)? }) => {
-        impl Keyword for $type {
+        impl $crate::model::Keyword for $type {
             const ALL: &'static [Self] = &[$($type::$variant),+];
             fn keyword(self) -> &'static str {
                 match self {
@@ -120,6 +148,8 @@ macro_rules! keywords {
         }
     };
 }
+
+pub(crate) use keywords;
 
 keywords!(Role { Mediator => "mediator", Principal => "principal", Stakeholder => "stakeholder", Observer => "observer" });
 keywords!(RoundKind { Meeting => "meeting", Shuttle => "shuttle", PublishedText => "published-text" });
@@ -376,7 +406,14 @@ impl fmt::Display for Moment {
 /// A numbered point of the framework document.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Item {
+    /// Unique within its document.
     pub number: u32,
+    /// The document the item belongs to; empty in a file without documents.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub document: String,
+    /// Parties' own unilateral accounts of the item, besides its joint text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readouts: Vec<crate::readout::Readout>,
     pub title: String,
     pub topic: String,
     pub text: String,
@@ -406,6 +443,10 @@ pub struct Revision {
     pub restored: bool,
     pub note: String,
     pub source: String,
+    /// Issues whose proposed value this revision takes back: the item then proposes nothing for
+    /// them until a later revision proposes a value again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withdraws: Vec<String>,
 }
 
 /// A meeting, a shuttle visit or the publication of a text.
@@ -440,6 +481,16 @@ pub struct Stance {
     pub source: String,
     pub visibility: Visibility,
     pub note: String,
+    /// The document of the item; empty in a file without documents.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub document: String,
+    /// The joint version the stance is on, when given explicitly (default: the version in force
+    /// when it was taken).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<usize>,
+    /// The party whose readout of the item the stance is on, rather than the joint text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub readout: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -714,12 +765,31 @@ pub struct Claim {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ClaimKind {
-    /// The party accepts the framework (as of a round's version, or as it stands).
-    Accepts { party: String, version: Option<String> },
+    /// The party accepts the framework (as of a round's version, or as it stands), or one
+    /// document of it.
+    Accepts {
+        party: String,
+        version: Option<String>,
+        /// The document accepted; empty for the whole framework.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        document: String,
+    },
     /// An item is agreed.
-    ItemAgreed { item: u32 },
+    ItemAgreed {
+        item: u32,
+        /// The item's document; empty in a file without documents.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        document: String,
+    },
     /// A party holds a given position on an item.
-    Stance { party: String, item: u32, position: Position },
+    Stance {
+        party: String,
+        item: u32,
+        position: Position,
+        /// The item's document; empty in a file without documents.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        document: String,
+    },
     /// What remains open involves no red line.
     DifferencesMinor,
     /// At least this share of the items is agreed.
@@ -751,9 +821,12 @@ impl ClaimKind {
 pub struct Obligation {
     pub id: String,
     pub description: String,
-    /// The items whose text creates it.
+    /// The items whose text creates it (numbers within `document`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<u32>,
+    /// The document of those items; empty in a file without documents.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub document: String,
     /// Who must act (a party), if one is named.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub party: Option<String>,

@@ -38,7 +38,9 @@ use crate::model::{
 };
 use crate::timeline::{Instant, Timeline};
 
+mod documents;
 mod implementation;
+mod readouts;
 
 /// A scenario read without errors, with the warnings found on the way.
 #[derive(Clone, Debug)]
@@ -102,6 +104,7 @@ fn declared_ids(root: &Fields<'_, '_>) -> HashSet<(&'static str, String)> {
         ("issues", "issue", "id"),
         ("rounds", "round", "id"),
         ("items", "item", "number"),
+        ("documents", "document", "id"),
         ("obligations", "obligation", "id"),
     ] {
         let Some(Toml::Array(array)) = root.get(section).map(|node| node.value()) else { continue };
@@ -142,6 +145,7 @@ const ROOT_FIELDS: &[&str] = &[
     "demands",
     "obligations",
     "implementation",
+    "documents",
 ];
 const NEGOTIATION_FIELDS: &[&str] = &["id", "title", "description", "signatories"];
 const PARTY_FIELDS: &[&str] = &["id", "name", "role", "description", "members"];
@@ -153,13 +157,15 @@ const REAL_FIELDS: &[&str] = &["id", "name", "description", "kind", "min", "max"
 const SUBSET_FIELDS: &[&str] = &["id", "name", "description", "kind", "elements"];
 const ALL_ISSUE_FIELDS: &[&str] = &["id", "name", "description", "kind", "options", "ordered", "min", "max", "step", "unit", "elements"];
 const ROUND_FIELDS: &[&str] = &["id", "title", "date", "planned", "venue", "kind", "participants", "summary"];
-const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions"];
-const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source"];
-const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note"];
+const ITEM_FIELDS: &[&str] =
+    &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions", "document", "readouts"];
+const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source", "withdraws"];
+const STANCE_FIELDS: &[&str] =
+    &["party", "item", "items", "position", "round", "date", "source", "visibility", "note", "version", "readout"];
 const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source", "disclose"];
 const STATEMENT_FIELDS: &[&str] =
     &["id", "speaker", "party", "date", "round", "venue", "outlet", "attribution", "quote", "source", "claims"];
-const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note"];
+const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note", "document"];
 const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issues"];
 const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
 const TABLE_PREFERENCE_FIELDS: &[&str] = &["weight", "values"];
@@ -647,6 +653,9 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     negotiation.rounds = read_rounds(cx, root, &party_ids);
     let timeline = Timeline::new(&negotiation.rounds);
     let refs = Refs::new(&negotiation, &timeline);
+    let read = documents::read_documents(cx, root, &refs);
+    negotiation.documents = read;
+    let refs = Refs::new(&negotiation, &timeline);
     let items = read_items(cx, root, &refs);
     negotiation.items = items;
     let refs = Refs::new(&negotiation, &timeline);
@@ -676,7 +685,9 @@ struct Refs<'n> {
     issue_index: HashMap<&'n str, usize>,
     /// Round id → (index, when it happened).
     round_index: HashMap<&'n str, (usize, Option<Instant>)>,
-    item_index: HashMap<u32, usize>,
+    item_index: HashMap<(&'n str, u32), usize>,
+    /// Item number → the indexes of the items of that number, one per document that has it.
+    item_numbers: HashMap<u32, Vec<usize>>,
     /// When each item (by index) was introduced.
     item_introduced: Vec<Instant>,
 }
@@ -694,7 +705,11 @@ impl<'n> Refs<'n> {
                 .enumerate()
                 .map(|(index, round)| (round.id.as_str(), (index, timeline.round(&round.id))))
                 .collect(),
-            item_index: negotiation.items.iter().enumerate().map(|(index, item)| (item.number, index)).collect(),
+            item_index: negotiation.items.iter().enumerate().map(|(index, item)| ((item.document.as_str(), item.number), index)).collect(),
+            item_numbers: negotiation.items.iter().enumerate().fold(HashMap::new(), |mut numbers, (index, item)| {
+                numbers.entry(item.number).or_insert_with(Vec::new).push(index);
+                numbers
+            }),
             item_introduced: negotiation.items.iter().map(|item| timeline.moment(&item.introduced)).collect(),
         }
     }
@@ -713,11 +728,36 @@ impl<'n> Refs<'n> {
             || check_ref(cx, path(), id, "party", self.negotiation.parties.iter().map(|party| party.id.as_str()))
     }
 
-    fn item(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, number: &Spanned<i64>) -> Option<&FrameworkItem> {
-        let found = u32::try_from(*number.get_ref())
-            .ok()
-            .and_then(|number| self.item_index.get(&number))
-            .map(|&index| &self.negotiation.items[index]);
+    fn item(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, number: &Spanned<i64>) -> Option<&'n FrameworkItem> {
+        let found = match u32::try_from(*number.get_ref()) {
+            Ok(number) if self.negotiation.documents.len() <= 1 => {
+                let document = self.negotiation.documents.first().map_or("", |document| document.id.as_str());
+                self.item_index.get(&(document, number)).map(|&index| &self.negotiation.items[index])
+            }
+            Ok(wanted) => {
+                let candidates: &[usize] = self.item_numbers.get(&wanted).map_or(&[], Vec::as_slice);
+                match candidates {
+                    [only] => Some(&self.negotiation.items[*only]),
+                    [_, _, ..] => {
+                        let documents: Vec<&str> =
+                            candidates.iter().map(|&index| self.negotiation.items[index].document.as_str()).collect();
+                        let written: Vec<String> = documents.iter().map(|document| format!("\"{document}:{wanted}\"")).collect();
+                        cx.error(
+                            path(),
+                            number.span(),
+                            format!(
+                                "item {wanted} is ambiguous: documents {} each have one (write {})",
+                                documents.join(", "),
+                                written.join(" or ")
+                            ),
+                        );
+                        return None;
+                    }
+                    _ => None,
+                }
+            }
+            Err(_) => None,
+        };
         if found.is_none() && !cx.declared.contains(&("item", number.get_ref().to_string())) {
             let numbers: Vec<u32> = self.negotiation.items.iter().map(|item| item.number).collect();
             let expected = match (numbers.iter().min(), numbers.iter().max()) {
@@ -746,7 +786,21 @@ impl<'n> Refs<'n> {
 
     /// When an item entered the framework.
     fn introduced(&self, item: &FrameworkItem) -> Instant {
-        self.item_index.get(&item.number).map_or(Instant::START, |&index| self.item_introduced[index])
+        self.item_index.get(&(item.document.as_str(), item.number)).map_or(Instant::START, |&index| self.item_introduced[index])
+    }
+
+    /// An item reference: a number, or `"DOC:N"` naming the document.
+    fn item_node(&self, cx: &mut Cx<'_>, path: impl Fn() -> String, node: Node<'_, '_>) -> Option<&'n FrameworkItem> {
+        match node.value() {
+            Toml::String(text) => documents::qualified_item(cx, self, path, node.span().range(), text),
+            _ => match integer_of(node) {
+                Ok(number) => self.item(cx, path, &Spanned::new(node.span().range(), number)),
+                Err(_) => {
+                    wrong_type(cx, path(), node, "an item number, or \"DOC:N\" for item N of document DOC");
+                    None
+                }
+            },
+        }
     }
 
     /// A `round = ".."` or `date = ..` pair; at most one may be given.
@@ -983,8 +1037,9 @@ fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str]) -> Ve
 }
 
 fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<FrameworkItem> {
-    let mut numbers: HashMap<u32, Range<usize>> = HashMap::new();
-    let mut settled_by: HashMap<String, u32> = HashMap::new();
+    let mut numbers: HashMap<(String, u32), Range<usize>> = HashMap::new();
+    let mut settled_by: HashMap<String, (String, u32)> = HashMap::new();
+    let several = refs.negotiation.has_several_documents();
     let mut items = Vec::new();
     for fields in tables(cx, root, "items", ITEM_FIELDS) {
         fields.finish(cx);
@@ -1001,6 +1056,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             }
         });
         let title = req_string(cx, &fields, "title", "a short title");
+        let document = documents::item_document(cx, &fields, refs);
         let text_value = text(cx, &fields, "text");
         let topic = text(cx, &fields, "topic");
         let by = opt_string(cx, &fields, "by").filter(|by| refs.party(cx, || fields.path_of("by"), by));
@@ -1017,8 +1073,10 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
                 cx.error(path, issue.span(), format!("issue `{}` is listed twice", issue.get_ref()));
                 continue;
             }
-            if let (Some(other), Some(number)) = (settled_by.get(issue.get_ref()), number.as_ref()) {
-                if other != number.get_ref() {
+            let this = number.as_ref().zip(document.as_ref()).map(|(number, document)| (document.clone(), *number.get_ref()));
+            if let (Some(other), Some(this)) = (settled_by.get(issue.get_ref()), this.as_ref()) {
+                if other != this {
+                    let other = crate::document::item_label(&other.0, other.1, several);
                     cx.error(
                         path,
                         issue.span(),
@@ -1030,8 +1088,8 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
                     continue;
                 }
             }
-            if let Some(number) = number.as_ref() {
-                settled_by.insert(issue.get_ref().clone(), *number.get_ref());
+            if let Some(this) = this {
+                settled_by.insert(issue.get_ref().clone(), this);
             }
             settles.push(issue.into_inner());
         }
@@ -1070,6 +1128,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             let title = opt_string(cx, &revision_fields, "title").map(Spanned::into_inner);
             let text = opt_string(cx, &revision_fields, "text").map(Spanned::into_inner);
             let proposes = read_proposal(cx, &revision_fields, refs, &settles);
+            let withdraws = read_withdrawals(cx, &revision_fields, refs, &settles, &proposes);
             let removed = opt_bool(cx, &revision_fields, "removed").unwrap_or(false);
             let restored = opt_bool(cx, &revision_fields, "restored").unwrap_or(false);
             if removed && restored {
@@ -1081,11 +1140,12 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             }
             let note = text_or_empty(cx, &revision_fields, "note");
             let source = text_or_empty(cx, &revision_fields, "source");
-            if title.is_none() && text.is_none() && proposes.is_empty() && !removed && !restored && note.is_empty() {
+            if title.is_none() && text.is_none() && proposes.is_empty() && withdraws.is_empty() && !removed && !restored && note.is_empty()
+            {
                 cx.warn(
                     revision_fields.path(),
                     revision_fields.span.clone(),
-                    "this revision changes nothing (expected text, title, proposes, removed or restored)",
+                    "this revision changes nothing (expected text, title, proposes, withdraws, removed or restored)",
                 );
             }
             if let (Some(round), true) = (round, instant.is_some()) {
@@ -1099,23 +1159,29 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
                     restored,
                     note,
                     source,
+                    withdraws,
                 });
             }
         }
 
-        let (Some(number), Some(title)) = (number, title) else { continue };
-        if let Some(first) = numbers.get(number.get_ref()) {
+        let readouts = readouts::read_readouts(cx, &fields, refs, &settles, introduced_instant);
+        let (Some(number), Some(title), Some(document)) = (number, title, document) else { continue };
+        let key = (document.clone(), *number.get_ref());
+        if let Some(first) = numbers.get(&key) {
             let line = cx.line_of(first);
+            let within = if document.is_empty() { String::new() } else { format!(" in document {document}") };
             cx.error(
                 fields.path_of("number"),
                 number.span(),
-                format!("duplicate item {} (first defined on line {line})", number.get_ref()),
+                format!("duplicate item {}{within} (first defined on line {line})", number.get_ref()),
             );
             continue;
         }
-        numbers.insert(*number.get_ref(), number.span());
+        numbers.insert(key, number.span());
         items.push(FrameworkItem {
             number: *number.get_ref(),
+            document,
+            readouts,
             title: title.into_inner(),
             topic,
             text: text_value,
@@ -1126,7 +1192,8 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             revisions,
         });
     }
-    items.sort_by_key(|item| item.number);
+    let position = |id: &str| refs.negotiation.documents.iter().position(|document| document.id == id).unwrap_or(0);
+    items.sort_by_key(|item| (position(&item.document), item.number));
     items
 }
 
@@ -1162,6 +1229,43 @@ fn read_proposal(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, sett
         }
     }
     proposal
+}
+
+/// A revision's `withdraws = ["issue", ..]`: issues the item settles whose proposed value the
+/// revision takes back (and does not propose again in the same breath).
+fn read_withdrawals(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_, '_>,
+    refs: &Refs<'_>,
+    settles: &[String],
+    proposes: &[(String, Value)],
+) -> Vec<String> {
+    let mut withdraws: Vec<String> = Vec::new();
+    for (index, issue) in opt_string_list(cx, fields, "withdraws").unwrap_or_default().into_iter().enumerate() {
+        let path = format!("{}[{index}]", fields.path_of("withdraws"));
+        if refs.issue(cx, || path.clone(), &issue).is_none() {
+            continue;
+        }
+        let id = issue.get_ref();
+        if !settles.iter().any(|settled| settled == id) {
+            cx.error(
+                path,
+                issue.span(),
+                format!("the revision withdraws a value for `{id}` but the item does not settle it (expected one of the item's `settles`)"),
+            );
+        } else if proposes.iter().any(|(proposed, _)| proposed == id) {
+            cx.error(
+                path,
+                issue.span(),
+                format!("the revision both proposes and withdraws a value for `{id}` (expected one or the other)"),
+            );
+        } else if withdraws.contains(id) {
+            cx.error(path, issue.span(), format!("issue `{id}` is listed twice"));
+        } else {
+            withdraws.push(issue.into_inner());
+        }
+    }
+    withdraws
 }
 
 pub(crate) fn with_article(word: &str) -> String {
@@ -1224,18 +1328,14 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
 
         // `item = N` or `items = [N, ..]`.
         // (index in `items`, or None for `item`; the number).
-        let mut numbers: Vec<(Option<usize>, Spanned<i64>)> = Vec::new();
+        // (index in `items`, or None for `item`; the reference: a number or "DOC:N").
+        let mut numbers: Vec<(Option<usize>, Node<'_, '_>)> = Vec::new();
         match (fields.get("item"), fields.get("items")) {
             (Some(_), Some(items)) => cx.error(fields.path_of("items"), items.span().range(), "give either `item` or `items`, not both"),
-            (Some(_), None) => numbers.extend(opt_integer(cx, &fields, "item").map(|number| (None, number))),
+            (Some(node), None) => numbers.push((None, node)),
             (None, Some(node)) => match node.value() {
                 Toml::Array(array) => {
-                    for (index, element) in array.iter().enumerate() {
-                        match integer_of(element) {
-                            Ok(number) => numbers.push((Some(index), Spanned::new(element.span().range(), number))),
-                            Err(expected) => wrong_type(cx, format!("{}[{index}]", fields.path_of("items")), element, expected),
-                        }
-                    }
+                    numbers.extend(array.iter().enumerate().map(|(index, element)| (Some(index), element)));
                     if array.is_empty() {
                         cx.error(fields.path_of("items"), node.span().range(), "no items (expected at least one item number)");
                     }
@@ -1246,29 +1346,37 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
         }
         let source = text(cx, &fields, "source");
         let note = text(cx, &fields, "note");
+        let target = readouts::read_target(cx, &fields, refs);
 
         let mut items = Vec::new();
-        for (index, number) in numbers {
+        for (index, node) in numbers {
             let path = || match index {
                 Some(index) => format!("{}[{index}]", fields.path_of("items")),
                 None => fields.path_of("item"),
             };
-            let Some(item) = refs.item(cx, path, &number) else { continue };
+            let Some(item) = refs.item_node(cx, path, node) else { continue };
             if let Some((_, instant)) = &moment {
                 if *instant < refs.introduced(item) {
-                    cx.error(path(), number.span(), format!("a stance on item {} before the item was introduced", item.number));
+                    let label = refs.negotiation.item_label(item);
+                    cx.error(path(), node.span().range(), format!("a stance on item {label} before the item was introduced"));
+                    continue;
+                }
+                if !target.check(cx, &fields, refs, item, *instant) {
                     continue;
                 }
             }
-            items.push(item.number);
+            items.push((item.document.clone(), item.number));
         }
         let (Some(party), Some(position), Some(visibility), Some((at, _))) = (party, position, visibility, moment) else { continue };
         let position_span = fields.get("position").map_or(fields.span.clone(), |node| node.span().range());
-        for item in items {
+        for (document, item) in items {
             cx.stance_positions.push((fields.path_of("position"), position_span.clone()));
             stances.push(Stance {
                 party: party.get_ref().clone(),
                 item,
+                document,
+                version: target.version(),
+                readout: target.readout(),
                 position,
                 at: at.clone(),
                 source: source.clone(),
@@ -1426,7 +1534,7 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, made: O
     let note = text(cx, fields, "note");
     let kind_word = req_string(cx, fields, "kind", "one of: accepts, item-agreed, stance, differences-minor, progress")?;
     let allowed: &[&str] = match kind_word.get_ref().as_str() {
-        "accepts" => &["party", "version"],
+        "accepts" => &["party", "version", "document"],
         "item-agreed" => &["item"],
         "stance" => &["party", "item", "position"],
         "differences-minor" => &[],
@@ -1436,7 +1544,7 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, made: O
             return None;
         }
     };
-    for key in ["party", "item", "position", "version", "at_least"] {
+    for key in ["party", "item", "position", "version", "at_least", "document"] {
         if let Some(node) = fields.get(key) {
             if !allowed.contains(&key) {
                 cx.error(
@@ -1456,9 +1564,9 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, made: O
             .filter(|party| refs.party(cx, || fields.path_of("party"), party))
             .map(Spanned::into_inner)
     };
-    let required_item = |cx: &mut Cx<'_>| -> Option<u32> {
-        let number = required(cx, fields, "item", "the item number the claim is about", |cx| opt_integer(cx, fields, "item"))?;
-        refs.item(cx, || fields.path_of("item"), &number).map(|item| item.number)
+    let required_item = |cx: &mut Cx<'_>| -> Option<(String, u32)> {
+        let node = required(cx, fields, "item", "the item number the claim is about", |_| fields.get("item"))?;
+        refs.item_node(cx, || fields.path_of("item"), node).map(|item| (item.document.clone(), item.number))
     };
     let kind = match kind_word.get_ref().as_str() {
         "accepts" => {
@@ -1481,14 +1589,19 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, made: O
                 }
                 None => None,
             };
-            ClaimKind::Accepts { party: party?, version }
+            let document = documents::claim_document(cx, fields, refs)?;
+            ClaimKind::Accepts { party: party?, version, document }
         }
-        "item-agreed" => ClaimKind::ItemAgreed { item: required_item(cx)? },
+        "item-agreed" => {
+            let (document, item) = required_item(cx)?;
+            ClaimKind::ItemAgreed { item, document }
+        }
         "stance" => {
             let party = required_party(cx);
             let item = required_item(cx);
             let position = required(cx, fields, "position", "the position claimed", |cx| keyword(cx, fields, "position"));
-            ClaimKind::Stance { party: party?, item: item?, position: position? }
+            let (document, item) = item?;
+            ClaimKind::Stance { party: party?, item, position: position?, document }
         }
         "differences-minor" => ClaimKind::DifferencesMinor,
         _ => {

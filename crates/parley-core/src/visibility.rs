@@ -88,5 +88,6 @@ pub fn into_view(mut negotiation: Negotiation, viewer: &Viewer) -> Negotiation {
     negotiation.red_lines.retain(|red_line| viewer.sees(mediator, &red_line.party, red_line.visibility));
     negotiation.preferences.retain(|preference| viewer.sees(mediator, &preference.party, preference.visibility));
     negotiation.demands.retain(|demand| viewer.sees(mediator, &demand.party, demand.visibility));
+    crate::readout::retain_visible(&mut negotiation, |owner, visibility| viewer.sees(mediator, owner, visibility));
     negotiation
 }

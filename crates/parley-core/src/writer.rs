@@ -61,6 +61,9 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
     for round in &negotiation.rounds {
         write_round(&mut out, round);
     }
+    for document in &negotiation.documents {
+        write_document(&mut out, document);
+    }
     for item in &negotiation.items {
         write_item(&mut out, item);
     }
@@ -103,8 +106,20 @@ fn write_implementation(out: &mut Toml, negotiation: &Negotiation) {
         out.string("id", &obligation.id);
         out.string("description", &obligation.description);
         if !obligation.items.is_empty() {
-            let numbers: Vec<String> = obligation.items.iter().map(u32::to_string).collect();
-            out.raw("items", &format!("[{}]", numbers.join(", ")));
+            // Numbers when the file has one document; `"DOC:N"` otherwise.
+            let references: Vec<String> =
+                obligation
+                    .items
+                    .iter()
+                    .map(|number| {
+                        if obligation.document.is_empty() {
+                            number.to_string()
+                        } else {
+                            basic(&format!("{}:{number}", obligation.document))
+                        }
+                    })
+                    .collect();
+            out.raw("items", &format!("[{}]", references.join(", ")));
         }
         if let Some(party) = &obligation.party {
             out.string("party", party);
@@ -165,6 +180,7 @@ fn write_round(out: &mut Toml, round: &Round) {
 fn write_item(out: &mut Toml, item: &Item) {
     out.array_table("items");
     out.raw("number", &item.number.to_string());
+    out.text("document", &item.document);
     out.string("title", &item.title);
     out.text("topic", &item.topic);
     out.text("text", &item.text);
@@ -178,6 +194,19 @@ fn write_item(out: &mut Toml, item: &Item) {
     }
     for revision in &item.revisions {
         write_revision(out, revision);
+    }
+    for readout in &item.readouts {
+        out.array_table("items.readouts");
+        out.string("party", &readout.party);
+        out.text("text", &readout.text);
+        out.values("proposes", &readout.proposes);
+        if !readout.describes.is_empty() {
+            let described: Vec<(&str, String)> = readout.describes.iter().map(|(issue, words)| (issue.as_str(), basic(words))).collect();
+            out.raw("describes", &inline(described.iter().map(|(issue, words)| (*issue, words.as_str()))));
+        }
+        out.moment(&readout.at);
+        out.text("source", &readout.source);
+        out.raw("visibility", &basic(readout.visibility.keyword()));
     }
 }
 
@@ -202,13 +231,49 @@ fn write_revision(out: &mut Toml, revision: &Revision) {
     }
     out.text("note", &revision.note);
     out.text("source", &revision.source);
+    if !revision.withdraws.is_empty() {
+        out.strings("withdraws", &revision.withdraws);
+    }
+}
+
+/// An item as a reference: `N`, or `"DOC:N"` for an item of a document.
+fn item_reference(document: &str, number: u32) -> String {
+    if document.is_empty() { number.to_string() } else { basic(&format!("{document}:{number}")) }
+}
+
+fn write_document(out: &mut Toml, document: &crate::document::Document) {
+    out.array_table("documents");
+    out.string("id", &document.id);
+    out.string("title", &document.title);
+    out.raw("kind", &basic(document.kind.keyword()));
+    if let Some(supersedes) = &document.supersedes {
+        out.string("supersedes", supersedes);
+    }
+    if let Some(implements) = &document.implements {
+        out.string("implements", implements);
+    }
+    out.text("description", &document.description);
+    for event in &document.events {
+        out.array_table("documents.events");
+        out.raw("state", &basic(event.state.keyword()));
+        out.moment(&event.at);
+        if let Some(until) = &event.until {
+            out.raw("until", &until.to_string());
+        }
+        out.text("note", &event.note);
+        out.text("source", &event.source);
+    }
 }
 
 fn write_stance(out: &mut Toml, stance: &Stance) {
     out.array_table("stances");
     out.string("party", &stance.party);
-    out.raw("item", &stance.item.to_string());
+    out.raw("item", &item_reference(&stance.document, stance.item));
     out.raw("position", &basic(stance.position.keyword()));
+    if let Some(version) = stance.version {
+        out.raw("version", &version.to_string());
+    }
+    out.text("readout", &stance.readout);
     out.moment(&stance.at);
     out.raw("visibility", &basic(stance.visibility.keyword()));
     out.text("source", &stance.source);
@@ -254,16 +319,17 @@ fn write_statement(out: &mut Toml, statement: &Statement) {
         out.array_table("statements.claims");
         out.raw("kind", &basic(claim.kind.keyword()));
         match &claim.kind {
-            ClaimKind::Accepts { party, version } => {
+            ClaimKind::Accepts { party, version, document } => {
                 out.string("party", party);
                 if let Some(version) = version {
                     out.string("version", version);
                 }
+                out.text("document", document);
             }
-            ClaimKind::ItemAgreed { item } => out.raw("item", &item.to_string()),
-            ClaimKind::Stance { party, item, position } => {
+            ClaimKind::ItemAgreed { item, document } => out.raw("item", &item_reference(document, *item)),
+            ClaimKind::Stance { party, item, position, document } => {
                 out.string("party", party);
-                out.raw("item", &item.to_string());
+                out.raw("item", &item_reference(document, *item));
                 out.raw("position", &basic(position.keyword()));
             }
             ClaimKind::DifferencesMinor => {}

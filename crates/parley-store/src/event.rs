@@ -38,13 +38,14 @@ pub const KINDS: &[&str] = &[
     "key",
     "obligation",
     "assessment",
+    "document",
 ];
 
 /// An event to append: the chain fields are filled in by the store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
     /// The entity kind: `negotiation`, `party`, `issue`, `round`, `item`, `stance`, `red-line`,
-    /// `statement`, `preference`, `demand` or `key`.
+    /// `statement`, `preference`, `demand`, `key` or `document`.
     pub kind: String,
     /// The entity's key within its kind (an id, an item number, a party).
     pub key: String,
@@ -142,18 +143,26 @@ fn text_of(value: &impl Serialize) -> String {
 /// of a `serde_json::Value`), written directly. Destructuring makes a new field a compile error
 /// here, and a test checks the text against the `Value` route.
 fn stance_content(stance: &Stance) -> String {
-    let Stance { party, item, position, at, source, visibility, note } = stance;
+    let Stance { party, item, position, at, source, visibility, note, document, version, readout } = stance;
     #[derive(Serialize)]
     struct Sorted<'a> {
         at: &'a Moment,
+        // Left out when empty, as the model leaves it out: stances of files without documents
+        // keep the keys they always had.
+        #[serde(skip_serializing_if = "str::is_empty")]
+        document: &'a str,
         item: u32,
         note: &'a str,
         party: &'a str,
         position: parley_core::model::Position,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        readout: &'a str,
         source: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        version: &'a Option<usize>,
         visibility: parley_core::model::Visibility,
     }
-    text_of(&Sorted { at, item: *item, note, party, position: *position, source, visibility: *visibility })
+    text_of(&Sorted { at, document, item: *item, note, party, position: *position, readout, source, version, visibility: *visibility })
 }
 
 /// The entities of a negotiation in dependency order.
@@ -182,11 +191,16 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
     for round in &negotiation.rounds {
         entities.push(entity("round", round.id.clone(), "import", text_of(round)));
     }
+    for document in &negotiation.documents {
+        entities.push(entity("document", document.id.clone(), "import", text_of(document)));
+    }
     for item in &negotiation.items {
         // Proposed values are kept in the order the issues are declared, which a file may change
         // without changing the item: compared as a JSON tree's text (object keys sorted).
         let text = serde_json::to_value(item).map(|tree| tree.to_string()).unwrap_or_default();
-        entities.push(entity("item", item.number.to_string(), item.by.as_deref().unwrap_or("import"), text));
+        // Items of a document are keyed `DOC:N`; a file without documents keeps the plain number.
+        let key = parley_core::document::item_label(&item.document, item.number, true);
+        entities.push(entity("item", key, item.by.as_deref().unwrap_or("import"), text));
     }
     // Stances are facts at moments: keyed by their content, so re-importing the same stance twice
     // is one entity, and a stance can appear more than once only if it differs.
@@ -347,7 +361,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Collection<T> {
 
 /// Stances in a snapshot, usually most of it: each as a flat array
 /// `[key, party, item, position, at, source, visibility, note]`, without field names to write
-/// and match.
+/// and match. `item` is the number, or `"DOC:N"` for an item of a document.
 mod compact_stances {
     use std::collections::HashMap;
 
@@ -356,14 +370,55 @@ mod compact_stances {
 
     use super::Collection;
 
-    type Row = (String, String, u32, Position, Moment, String, Visibility, String);
+    type Row = (String, String, ItemKey, Position, Moment, String, Visibility, String);
+
+    /// What a stance is on, as a snapshot row holds it: the item number; `"DOC:N"` for an item
+    /// of a document; an object when the stance names a version or a readout.
+    #[derive(serde::Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum ItemKey {
+        Number(u32),
+        Qualified(String),
+        Target { document: String, item: u32, version: Option<usize>, readout: String },
+    }
+
+    /// (document, item, version, readout).
+    type Target = (String, u32, Option<usize>, String);
+
+    impl ItemKey {
+        fn of(stance: &Stance) -> ItemKey {
+            if stance.version.is_some() || !stance.readout.is_empty() {
+                ItemKey::Target {
+                    document: stance.document.clone(),
+                    item: stance.item,
+                    version: stance.version,
+                    readout: stance.readout.clone(),
+                }
+            } else if stance.document.is_empty() {
+                ItemKey::Number(stance.item)
+            } else {
+                ItemKey::Qualified(format!("{}:{}", stance.document, stance.item))
+            }
+        }
+
+        fn split<E: serde::de::Error>(self) -> Result<Target, E> {
+            match self {
+                ItemKey::Number(number) => Ok((String::new(), number, None, String::new())),
+                ItemKey::Qualified(text) => text
+                    .rsplit_once(':')
+                    .and_then(|(document, number)| Some((document.to_owned(), number.parse().ok()?, None, String::new())))
+                    .ok_or_else(|| E::custom(format!("`{text}` is not an item reference"))),
+                ItemKey::Target { document, item, version, readout } => Ok((document, item, version, readout)),
+            }
+        }
+    }
 
     pub fn serialize<S: Serializer>(stances: &Collection<Stance>, serializer: S) -> Result<S::Ok, S::Error> {
         let mut keys: Vec<(usize, &str)> = stances.index.iter().map(|(key, slot)| (*slot, key.as_str())).collect();
         keys.sort_unstable();
         serializer.collect_seq(keys.into_iter().filter_map(|(slot, key)| {
             stances.entries[slot].as_ref().map(|stance| {
-                (key, &stance.party, stance.item, stance.position, &stance.at, &stance.source, stance.visibility, &stance.note)
+                (key, &stance.party, ItemKey::of(stance), stance.position, &stance.at, &stance.source, stance.visibility, &stance.note)
             })
         }))
     }
@@ -376,7 +431,8 @@ mod compact_stances {
             if stances.index.insert(key, slot).is_some() {
                 return Err(serde::de::Error::custom("a stance key appears twice"));
             }
-            stances.entries.push(Some(Stance { party, item, position, at, source, visibility, note }));
+            let (document, item, version, readout) = item.split()?;
+            stances.entries.push(Some(Stance { party, item, position, at, source, visibility, note, document, version, readout }));
         }
         Ok(stances)
     }
@@ -430,6 +486,9 @@ pub struct Folder {
     obligations: Collection<Obligation>,
     #[serde(default)]
     assessments: Collection<Assessment>,
+    /// Absent from checkpoints written before documents existed.
+    #[serde(default = "Collection::new")]
+    documents: Collection<parley_core::document::Document>,
 }
 
 impl Default for Folder {
@@ -454,6 +513,7 @@ impl Folder {
             demands: Collection::new(),
             obligations: Collection::new(),
             assessments: Collection::new(),
+            documents: Collection::new(),
         }
     }
 
@@ -510,6 +570,7 @@ impl Folder {
             "demand" => apply!(self.demands),
             "obligation" => apply!(self.obligations),
             "assessment" => apply!(self.assessments),
+            "document" => apply!(self.documents),
             "key" => {}
             other => return Err(failed(format!("unknown event kind `{other}`"))),
         }
@@ -520,8 +581,11 @@ impl Folder {
     pub fn finish(self) -> Result<Option<Negotiation>, FoldError> {
         let Some(header) = self.header else { return Ok(None) };
         let red_lines = self.red_lines.values();
+        let documents = self.documents.values();
         let mut items = self.items.values();
-        items.sort_by_key(|item| item.number);
+        // As the reader orders them: by document, in the documents' order, then by number.
+        let position = |id: &str| documents.iter().position(|document| document.id == id).unwrap_or(0);
+        items.sort_by_key(|item| (position(&item.document), item.number));
         let mut negotiation = Negotiation {
             id: header.id,
             title: header.title,
@@ -538,6 +602,7 @@ impl Folder {
             demands: self.demands.values(),
             obligations: self.obligations.values(),
             implementation: self.assessments.values(),
+            documents,
         };
         negotiation.order_by_declaration();
         Ok(Some(negotiation))
@@ -576,8 +641,21 @@ mod tests {
                 source: "a \\ b\n".to_owned(),
                 visibility: Visibility::Mediator,
                 note: String::new(),
+                document: String::new(),
+                version: None,
+                readout: String::new(),
             });
         }
+        // A stance on an item of a document.
+        let mut of_document = stances.last().unwrap().clone();
+        of_document.document = "jpoa".to_owned();
+        stances.push(of_document.clone());
+        // Stances on a named version and on a party's readout.
+        of_document.version = Some(2);
+        stances.push(of_document.clone());
+        of_document.version = None;
+        of_document.readout = "US".to_owned();
+        stances.push(of_document);
         for stance in &stances {
             assert_eq!(super::stance_content(stance), serde_json::to_value(stance).unwrap().to_string());
         }
