@@ -306,7 +306,14 @@ fn position_tone(position: Position) -> Option<Tone> {
 fn as_of_label(point: &parley_core::timeline::Point) -> String {
     match (&point.round, point.date) {
         (Some(round), Some(date)) => format!("{round} ({date})"),
-        (None, Some(date)) => format!("{date} (end of day)"),
+        (None, Some(date)) => {
+            let period = match date.precision() {
+                parley_core::date::Precision::Day => "day",
+                parley_core::date::Precision::Month => "month",
+                parley_core::date::Precision::Year => "year",
+            };
+            format!("{date} (end of {period})")
+        }
         _ => point.label.clone(),
     }
 }

@@ -77,9 +77,19 @@ pub struct Evidence {
 }
 
 impl Record<'_> {
-    /// When a statement was made: its round if it names one, else the end of its day.
+    /// When a statement was made: its round if it names one, else the end of its day. A statement
+    /// made during a round held over several days, before its last day, is at the end of its own
+    /// day: the round's outcome (counted from its last day) was not yet known.
     pub fn statement_instant(&self, statement: &Statement) -> Instant {
-        statement.round.as_deref().and_then(|round| self.timeline.round(round)).unwrap_or_else(|| Instant::end_of(statement.date))
+        let during_span = |round: &str| {
+            self.negotiation.round(round).and_then(|round| round.end).is_some_and(|end| statement.date.last_day() < end.first_day())
+        };
+        statement
+            .round
+            .as_deref()
+            .filter(|round| !during_span(round))
+            .and_then(|round| self.timeline.round(round))
+            .unwrap_or_else(|| Instant::end_of(statement.date))
     }
 
     /// Checks every claim of every statement.

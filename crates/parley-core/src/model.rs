@@ -363,6 +363,17 @@ pub struct Round {
     pub kind: RoundKind,
     pub participants: Vec<String>,
     pub summary: String,
+    /// The last day of a round held over several days (talks in Vienna from `date` to `end`). The
+    /// round's revisions and stances count from its end; see `docs/status.md`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+}
+
+impl Round {
+    /// The day the round counts from: its end when it spans several days, else its date.
+    pub fn effective_date(&self) -> Option<Date> {
+        self.end.or(self.date)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

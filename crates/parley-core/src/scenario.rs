@@ -131,7 +131,7 @@ const INTEGER_FIELDS: &[&str] = &["id", "name", "description", "kind", "min", "m
 const REAL_FIELDS: &[&str] = &["id", "name", "description", "kind", "min", "max", "unit"];
 const SUBSET_FIELDS: &[&str] = &["id", "name", "description", "kind", "elements"];
 const ALL_ISSUE_FIELDS: &[&str] = &["id", "name", "description", "kind", "options", "ordered", "min", "max", "step", "unit", "elements"];
-const ROUND_FIELDS: &[&str] = &["id", "title", "date", "planned", "venue", "kind", "participants", "summary"];
+const ROUND_FIELDS: &[&str] = &["id", "title", "date", "planned", "venue", "kind", "participants", "summary", "end"];
 const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions"];
 const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source"];
 const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note"];
@@ -936,6 +936,7 @@ fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str]) -> Ve
         let title = text(cx, &fields, "title");
         let venue = text(cx, &fields, "venue");
         let summary = text(cx, &fields, "summary");
+        let end = read_round_end(cx, &fields, date.as_ref());
         let (Some(id), Some(kind)) = (id, kind) else { continue };
         if (date.is_none() && !planned) || !registry.add(cx, fields.path_of("id"), &id) {
             continue;
@@ -949,9 +950,28 @@ fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str]) -> Ve
             kind,
             participants: participants.into_iter().map(Spanned::into_inner).collect(),
             summary,
+            end,
         });
     }
     rounds
+}
+
+/// A round's optional `end`: the last day of talks held over several days, after its `date`.
+fn read_round_end(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, date: Option<&Spanned<Date>>) -> Option<Date> {
+    let end = opt_date(cx, fields, "end")?;
+    let Some(date) = date else {
+        if fields.has("date") {
+            return None;
+        }
+        cx.error(fields.path_of("end"), end.span(), "a round with an `end` needs a `date` (expected the first day of the talks)");
+        return None;
+    };
+    if end.get_ref().last_day() <= date.get_ref().last_day() {
+        let message = format!("`end` {} is not after `date` {} (expected the last day of the talks)", end.get_ref(), date.get_ref());
+        cx.error(fields.path_of("end"), end.span(), message);
+        return None;
+    }
+    Some(end.into_inner())
 }
 
 fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<FrameworkItem> {
@@ -1335,19 +1355,8 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
         let date = required(cx, &fields, "date", "the day the statement was made", |cx| opt_date(cx, &fields, "date"));
         let round = opt_string(cx, &fields, "round");
         if let Some(round) = &round {
-            if let (Some(instant), Some(date)) = (refs.round(cx, || fields.path_of("round"), round), &date) {
-                if instant.date() != Some(*date.get_ref()) {
-                    cx.warn(
-                        fields.path_of("round"),
-                        round.span(),
-                        format!(
-                            "round `{}` is dated {}, the statement {}",
-                            round.get_ref(),
-                            instant.date().map_or_else(String::new, |date| date.to_string()),
-                            date.get_ref()
-                        ),
-                    );
-                }
+            if let (Some(_), Some(date)) = (refs.round(cx, || fields.path_of("round"), round), &date) {
+                check_statement_in_round(cx, &fields, refs, round, date.get_ref());
             }
         }
         let attribution = keyword_or(cx, &fields, "attribution", Attribution::Named);
@@ -1378,6 +1387,21 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
         });
     }
     statements
+}
+
+/// Warns when a statement's date lies outside its round's days (its date, or its span from `date`
+/// to `end`); a month or year date need only overlap them.
+fn check_statement_in_round(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, round: &Spanned<String>, date: &Date) {
+    let Some(held) = refs.negotiation.round(round.get_ref()) else { return };
+    let (Some(first), Some(last)) = (held.date, held.effective_date()) else { return };
+    if date.last_day() >= first.first_day() && date.first_day() <= last.last_day() {
+        return;
+    }
+    let when = match held.end {
+        Some(end) => format!("held from {first} to {end}"),
+        None => format!("dated {first}"),
+    };
+    cx.warn(fields.path_of("round"), round.span(), format!("round `{}` is {when}, the statement {date}", round.get_ref()));
 }
 
 fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Option<Claim> {

@@ -16,6 +16,7 @@
 
 use std::fmt::Write;
 
+use crate::date::{Date, Precision};
 use crate::model::{
     ClaimKind, IssueKind, Item, Keyword, Moment, Negotiation, Party, Preference, RedLine, Revision, Round, Stance, Statement, Valuation,
     Value,
@@ -113,8 +114,8 @@ fn write_round(out: &mut Toml, round: &Round) {
     out.array_table("rounds");
     out.string("id", &round.id);
     out.text("title", &round.title);
-    if let Some(date) = &round.date {
-        out.raw("date", &date.to_string());
+    if let Some(day) = &round.date {
+        out.raw("date", &date(day));
     }
     if round.planned {
         out.raw("planned", "true");
@@ -123,6 +124,9 @@ fn write_round(out: &mut Toml, round: &Round) {
     out.raw("kind", &basic(round.kind.keyword()));
     out.strings("participants", &round.participants);
     out.text("summary", &round.summary);
+    if let Some(end) = &round.end {
+        out.raw("end", &date(end));
+    }
 }
 
 fn write_item(out: &mut Toml, item: &Item) {
@@ -201,7 +205,7 @@ fn write_statement(out: &mut Toml, statement: &Statement) {
     if let Some(party) = &statement.party {
         out.string("party", party);
     }
-    out.raw("date", &statement.date.to_string());
+    out.raw("date", &date(&statement.date));
     if let Some(round) = &statement.round {
         out.string("round", round);
     }
@@ -314,7 +318,7 @@ impl Toml {
         match moment {
             Moment::Start => {}
             Moment::Round(round) => self.string("round", round),
-            Moment::Date(date) => self.raw("date", &date.to_string()),
+            Moment::Date(day) => self.raw("date", &date(day)),
         }
     }
 }
@@ -324,7 +328,16 @@ fn moment_value(moment: &Moment) -> Option<String> {
     match moment {
         Moment::Start => None,
         Moment::Round(round) => Some(basic(round)),
-        Moment::Date(date) => Some(date.to_string()),
+        Moment::Date(day) => Some(date(day)),
+    }
+}
+
+/// A date as written: a TOML date for a day, a string for a month or a year (TOML has no such
+/// literal).
+fn date(date: &Date) -> String {
+    match date.precision() {
+        Precision::Day => date.to_string(),
+        Precision::Month | Precision::Year => basic(&date.to_string()),
     }
 }
 

@@ -7,9 +7,11 @@ use parley_core::writer::to_toml;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-const SCENARIOS: [(&str, &str); 2] = [
+const SCENARIOS: [(&str, &str); 3] = [
     ("ukraine-2025.toml", include_str!("../../../scenarios/ukraine-2025.toml")),
     ("dockworkers-2026.toml", include_str!("../../../scenarios/dockworkers-2026.toml")),
+    // Month and year dates, a round held over several days.
+    ("dates.toml", include_str!("../../parley-cli/tests/cases/dates.toml")),
 ];
 
 fn parse(name: &str, text: &str) -> Negotiation {
@@ -147,6 +149,41 @@ fn any_text_and_any_real_read_back_unchanged() {
             let mut changed = negotiation.clone();
             retext(&mut changed, &texts);
             rereal(&mut changed, &reals);
+            assert_round_trips(name, &changed)
+        })
+        .unwrap();
+}
+
+/// A date of any precision: a day, a month or a year.
+fn any_date() -> impl Strategy<Value = parley_core::date::Date> {
+    use parley_core::date::Date;
+    prop_oneof![
+        (1000i32..3000, 1u8..=12, 1u8..=28).prop_map(|(year, month, day)| Date::new(year, month, day).unwrap()),
+        (1000i32..3000, 1u8..=12).prop_map(|(year, month)| Date::of_month(year, month).unwrap()),
+        (1000i32..3000).prop_map(Date::of_year),
+    ]
+}
+
+#[test]
+fn dates_of_any_precision_read_back_unchanged() {
+    let bases: Vec<(&str, Negotiation)> = SCENARIOS.iter().map(|(name, text)| (*name, parse(name, text))).collect();
+    let strategy = (0..bases.len(), proptest::collection::vec(any_date(), 1..6), 1i64..400);
+    let mut runner = TestRunner::new(Config { cases: 200, ..Config::default() });
+    runner
+        .run(&strategy, |(base, dates, span)| {
+            let (name, negotiation) = &bases[base];
+            let mut changed = negotiation.clone();
+            // Statements' dates only order the claims; the latest round may end any day after it
+            // starts without reordering the rounds.
+            for (index, statement) in changed.statements.iter_mut().enumerate() {
+                statement.date = dates[index % dates.len()];
+            }
+            if let Some(last) = changed.rounds.iter_mut().filter(|round| round.date.is_some()).max_by_key(|round| round.effective_date()) {
+                let start = last.date.unwrap().last_day().days_since_epoch();
+                last.end = Some(parley_core::date::Date::from_days_since_epoch(
+                    start.max(last.effective_date().unwrap().days_since_epoch()) + span,
+                ));
+            }
             assert_round_trips(name, &changed)
         })
         .unwrap();
