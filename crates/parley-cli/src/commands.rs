@@ -412,7 +412,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
         }
         table.write(out, paint)?;
     }
-    Ok(())
+    crate::deadlines::print_status_deadlines(out, status, paint)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -516,7 +516,7 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
             )?;
         }
     }
-    Ok(())
+    crate::deadlines::print_diff_deadlines(out, diff, paint)
 }
 
 // ---------------------------------------------------------------------------------------------

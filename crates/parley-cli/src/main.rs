@@ -19,6 +19,7 @@ macro_rules! to_stderr {
 
 mod analysis;
 mod commands;
+mod deadlines;
 mod output;
 mod record;
 mod simulation;

@@ -22,6 +22,12 @@ pub struct Diff {
     pub red_lines_drawn: Vec<String>,
     pub red_lines_dropped: Vec<String>,
     pub statements: Vec<String>,
+    /// Deadlines whose due date passed in the window (left out of the JSON when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deadlines_passed: Vec<String>,
+    /// Deadlines extended in the window (left out of the JSON when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deadlines_extended: Vec<crate::deadline::DeadlineExtended>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -184,6 +190,7 @@ impl Record<'_> {
             .filter(|statement| in_window(self.statement_instant(statement)))
             .map(|statement| statement.id.clone())
             .collect();
+        let (deadlines_passed, deadlines_extended) = self.deadline_changes(from, to);
 
         Ok(Diff {
             from: from.clone(),
@@ -197,6 +204,8 @@ impl Record<'_> {
             red_lines_drawn,
             red_lines_dropped,
             statements,
+            deadlines_passed,
+            deadlines_extended,
         })
     }
 }

@@ -55,6 +55,7 @@
 
 pub mod claims;
 pub mod date;
+pub mod deadline;
 pub mod diagnostic;
 pub mod diff;
 pub mod expr;

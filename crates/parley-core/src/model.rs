@@ -31,6 +31,9 @@ pub struct Negotiation {
     pub preferences: Vec<Preference>,
     /// Parties' stated demands: the value each wants on an issue.
     pub demands: Vec<Demand>,
+    /// Dates by which something must be done, and their extensions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deadlines: Vec<crate::deadline::Deadline>,
 }
 
 impl Negotiation {

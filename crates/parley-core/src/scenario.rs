@@ -30,6 +30,7 @@ use std::ops::Range;
 use toml_spanner::{Arena, Item, Table, Value as Toml};
 
 use crate::date::Date;
+use crate::deadline::{Deadline, Extension};
 use crate::diagnostic::{Diagnostic, LineIndex, Severity, suggest};
 use crate::expr::Expr;
 use crate::model::{
@@ -121,7 +122,7 @@ fn sort(diagnostics: &mut [Diagnostic]) {
 // Field lists: the schema, in one place.
 
 const ROOT_FIELDS: &[&str] =
-    &["negotiation", "parties", "issues", "rounds", "items", "stances", "red_lines", "statements", "preferences", "demands"];
+    &["negotiation", "parties", "issues", "rounds", "items", "stances", "red_lines", "statements", "preferences", "demands", "deadlines"];
 const NEGOTIATION_FIELDS: &[&str] = &["id", "title", "description", "signatories"];
 const PARTY_FIELDS: &[&str] = &["id", "name", "role", "description", "members"];
 const MEMBER_FIELDS: &[&str] = &["id", "name", "title"];
@@ -144,6 +145,8 @@ const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
 const TABLE_PREFERENCE_FIELDS: &[&str] = &["weight", "values"];
 const SUBSET_PREFERENCE_FIELDS: &[&str] = &["weight", "empty", "elements"];
 const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "visibility", "source"];
+const DEADLINE_FIELDS: &[&str] = &["id", "title", "date", "for", "item", "met", "extensions", "source"];
+const EXTENSION_FIELDS: &[&str] = &["on", "to", "reason"];
 
 const ISSUE_KINDS: &[&str] = &["choice", "integer", "real", "subset", "yes-no"];
 const CLAIM_KINDS: &[&str] = &["accepts", "item-agreed", "stance", "differences-minor", "progress"];
@@ -632,11 +635,13 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     let statements = read_statements(cx, root, &refs);
     let preferences = read_preferences(cx, root, &refs);
     let demands = read_demands(cx, root, &refs);
+    let deadlines = read_deadlines(cx, root, &refs);
     negotiation.stances = stances;
     negotiation.red_lines = red_lines;
     negotiation.statements = statements;
     negotiation.preferences = preferences;
     negotiation.demands = demands;
+    negotiation.deadlines = deadlines;
     negotiation
 }
 
@@ -1639,4 +1644,77 @@ fn read_demands(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
         demands.push(Demand { party: party.into_inner(), issue: issue.id.clone(), value, visibility, source });
     }
     demands
+}
+
+fn read_deadlines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Deadline> {
+    let mut registry = Registry::new("deadline");
+    let mut deadlines = Vec::new();
+    for fields in tables(cx, root, "deadlines", DEADLINE_FIELDS) {
+        fields.finish(cx);
+        let id = req_id(cx, &fields, "id", "deadline");
+        let title = text(cx, &fields, "title");
+        let date = required(cx, &fields, "date", "the day (or month, or year) it falls due", |cx| opt_date(cx, &fields, "date"));
+        let purpose = text(cx, &fields, "for");
+        let item =
+            opt_integer(cx, &fields, "item").and_then(|number| refs.item(cx, || fields.path_of("item"), &number)).map(|item| item.number);
+        let met = opt_bool(cx, &fields, "met");
+        let source = text(cx, &fields, "source");
+        let extensions = date.as_ref().map(|date| read_extensions(cx, &fields, *date.get_ref()));
+        let (Some(id), Some(date), Some(Some(extensions))) = (id, date, extensions) else { continue };
+        if (fields.has("item") && item.is_none()) || (fields.has("met") && met.is_none()) || !registry.add(cx, fields.path_of("id"), &id) {
+            continue;
+        }
+        deadlines.push(Deadline { id: id.into_inner(), title, date: date.into_inner(), purpose, item, met, extensions, source });
+    }
+    deadlines
+}
+
+/// A deadline's `[[deadlines.extensions]]`: each granted (`on`) no later than the date it moves,
+/// not before the previous one, and moving it to a later date (`to`).
+fn read_extensions(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, date: Date) -> Option<Vec<Extension>> {
+    let mut extensions: Vec<Extension> = Vec::new();
+    let mut ok = true;
+    let mut due = date;
+    for extension in tables(cx, fields, "extensions", EXTENSION_FIELDS) {
+        extension.finish(cx);
+        let on = required(cx, &extension, "on", "the day the extension was granted", |cx| opt_date(cx, &extension, "on"));
+        let to = required(cx, &extension, "to", "the new due date", |cx| opt_date(cx, &extension, "to"));
+        let reason = text(cx, &extension, "reason");
+        let (Some(on), Some(to)) = (on, to) else {
+            ok = false;
+            continue;
+        };
+        let problem = if on.get_ref().last_day() > due.last_day() {
+            Some((
+                extension.path_of("on"),
+                on.span(),
+                format!(
+                    "granted on {} after the deadline had passed on {due} (expected an extension granted by the date it moves)",
+                    on.get_ref()
+                ),
+            ))
+        } else if extensions.last().is_some_and(|previous| on.get_ref().last_day() < previous.on.last_day()) {
+            Some((
+                extension.path_of("on"),
+                on.span(),
+                format!("granted on {}, before the previous extension (expected extensions in the order they were granted)", on.get_ref()),
+            ))
+        } else if to.get_ref().last_day() <= due.last_day() {
+            Some((
+                extension.path_of("to"),
+                to.span(),
+                format!("moves the deadline to {}, not after {due} (expected a later date)", to.get_ref()),
+            ))
+        } else {
+            None
+        };
+        if let Some((path, span, message)) = problem {
+            cx.error(path, span, message);
+            ok = false;
+            continue;
+        }
+        due = *to.get_ref();
+        extensions.push(Extension { on: on.into_inner(), to: to.into_inner(), reason });
+    }
+    ok.then_some(extensions)
 }

@@ -78,6 +78,9 @@ pub struct Status {
     pub red_lines: Vec<RedLineCheck>,
     /// The value each issue has in the framework as it stands, and the item proposing it.
     pub proposed: Vec<ProposedValue>,
+    /// Every deadline, upcoming or passed (left out of the JSON when the record has none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deadlines: Vec<crate::deadline::DeadlineStatus>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -355,8 +358,15 @@ impl<'n> Record<'n> {
         }
     }
 
-    /// Status of every item and of the framework at a point.
+    /// Status of every item and of the framework at a point, with its deadlines.
     pub fn status(&self, as_of: &Point) -> Status {
+        let mut status = self.status_of_items(as_of);
+        status.deadlines = self.deadlines(as_of);
+        status
+    }
+
+    /// [`Record::status`] without the deadlines (which need the items' states at other points).
+    pub(crate) fn status_of_items(&self, as_of: &Point) -> Status {
         let negotiation = self.negotiation;
         let at = as_of.instant;
         let proposed = self.proposed_at(at);
@@ -429,6 +439,7 @@ impl<'n> Record<'n> {
             items,
             red_lines,
             proposed,
+            deadlines: Vec::new(),
         }
     }
 }

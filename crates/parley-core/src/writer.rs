@@ -17,6 +17,7 @@
 use std::fmt::Write;
 
 use crate::date::{Date, Precision};
+use crate::deadline::Deadline;
 use crate::model::{
     ClaimKind, IssueKind, Item, Keyword, Moment, Negotiation, Party, Preference, RedLine, Revision, Round, Stance, Statement, Valuation,
     Value,
@@ -85,7 +86,31 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
     for preference in &negotiation.preferences {
         write_preference(&mut out, preference);
     }
+    for deadline in &negotiation.deadlines {
+        write_deadline(&mut out, deadline);
+    }
     out.text
+}
+
+fn write_deadline(out: &mut Toml, deadline: &Deadline) {
+    out.array_table("deadlines");
+    out.string("id", &deadline.id);
+    out.text("title", &deadline.title);
+    out.raw("date", &date(&deadline.date));
+    out.text("for", &deadline.purpose);
+    if let Some(item) = deadline.item {
+        out.raw("item", &item.to_string());
+    }
+    if let Some(met) = deadline.met {
+        out.raw("met", &met.to_string());
+    }
+    out.text("source", &deadline.source);
+    for extension in &deadline.extensions {
+        out.array_table("deadlines.extensions");
+        out.raw("on", &date(&extension.on));
+        out.raw("to", &date(&extension.to));
+        out.text("reason", &extension.reason);
+    }
 }
 
 fn write_party(out: &mut Toml, party: &Party) {

@@ -7,11 +7,13 @@ use parley_core::writer::to_toml;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-const SCENARIOS: [(&str, &str); 3] = [
+const SCENARIOS: [(&str, &str); 4] = [
     ("ukraine-2025.toml", include_str!("../../../scenarios/ukraine-2025.toml")),
     ("dockworkers-2026.toml", include_str!("../../../scenarios/dockworkers-2026.toml")),
     // Month and year dates, a round held over several days.
     ("dates.toml", include_str!("../../parley-cli/tests/cases/dates.toml")),
+    // Deadlines, extended, stated met or judged by their item.
+    ("deadlines.toml", include_str!("../../parley-cli/tests/cases/deadlines.toml")),
 ];
 
 fn parse(name: &str, text: &str) -> Negotiation {
@@ -108,6 +110,14 @@ fn retext(negotiation: &mut Negotiation, texts: &[String]) {
         statement.source = next();
         for claim in &mut statement.claims {
             claim.note = next();
+        }
+    }
+    for deadline in &mut negotiation.deadlines {
+        deadline.title = next();
+        deadline.purpose = next();
+        deadline.source = next();
+        for extension in &mut deadline.extensions {
+            extension.reason = next();
         }
     }
 }

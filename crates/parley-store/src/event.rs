@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use parley_core::deadline::Deadline;
 use parley_core::model::{Demand, Item, Negotiation, Party, Preference, RedLine, Round, Stance, Statement};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -25,13 +26,13 @@ impl Op {
 
 /// Every entity kind an event can be about.
 pub const KINDS: &[&str] =
-    &["negotiation", "party", "issue", "round", "item", "stance", "red-line", "statement", "preference", "demand", "key"];
+    &["negotiation", "party", "issue", "round", "item", "stance", "red-line", "statement", "preference", "demand", "key", "deadline"];
 
 /// An event to append: the chain fields are filled in by the store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
     /// The entity kind: `negotiation`, `party`, `issue`, `round`, `item`, `stance`, `red-line`,
-    /// `statement`, `preference`, `demand` or `key`.
+    /// `statement`, `preference`, `demand`, `key` or `deadline`.
     pub kind: String,
     /// The entity's key within its kind (an id, an item number, a party).
     pub key: String,
@@ -207,6 +208,9 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
     for demand in &negotiation.demands {
         entities.push(entity("demand", format!("{}/{}", demand.party, demand.issue), &demand.party, text_of(demand)));
     }
+    for deadline in &negotiation.deadlines {
+        entities.push(entity("deadline", deadline.id.clone(), "import", text_of(deadline)));
+    }
     entities
 }
 
@@ -282,6 +286,10 @@ impl<T> Collection<T> {
 
     fn values(self) -> Vec<T> {
         self.entries.into_iter().flatten().collect()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.index.is_empty()
     }
 }
 
@@ -389,6 +397,9 @@ pub struct Folder {
     statements: Collection<Statement>,
     preferences: Collection<Preference>,
     demands: Collection<Demand>,
+    /// Absent from checkpoints written before deadlines existed, and from those with none.
+    #[serde(default = "Collection::new", skip_serializing_if = "Collection::is_empty")]
+    deadlines: Collection<Deadline>,
 }
 
 impl Default for Folder {
@@ -411,6 +422,7 @@ impl Folder {
             statements: Collection::new(),
             preferences: Collection::new(),
             demands: Collection::new(),
+            deadlines: Collection::new(),
         }
     }
 
@@ -465,6 +477,7 @@ impl Folder {
             "statement" => apply!(self.statements),
             "preference" => apply!(self.preferences),
             "demand" => apply!(self.demands),
+            "deadline" => apply!(self.deadlines),
             "key" => {}
             other => return Err(failed(format!("unknown event kind `{other}`"))),
         }
@@ -491,6 +504,7 @@ impl Folder {
             statements: self.statements.values(),
             preferences: self.preferences.values(),
             demands: self.demands.values(),
+            deadlines: self.deadlines.values(),
         };
         negotiation.order_by_declaration();
         Ok(Some(negotiation))
@@ -509,6 +523,23 @@ pub fn fold(events: &[Event], up_to: Option<u64>) -> Result<Option<Negotiation>,
 #[cfg(test)]
 mod tests {
     use parley_core::model::{Moment, Position, Stance, Visibility};
+
+    /// Events written before rounds had an `end` and records had deadlines (by the release before
+    /// them, from `tests/data/old-events.toml`) must still verify, fold, and be what an import of
+    /// the same file writes today: an absent new field changes no payload and so no hash.
+    #[test]
+    fn events_written_before_deadlines_and_round_spans_still_verify_and_match() {
+        let events: Vec<super::Event> =
+            include_str!("../tests/data/old-events.jsonl").lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+        assert_eq!(crate::chain::verify(&events), Ok(0));
+        let folded = super::fold(&events, None).unwrap().unwrap();
+        let text = include_str!("../tests/data/old-events.toml");
+        let negotiation = parley_core::scenario::parse(text).unwrap().negotiation;
+        assert!(super::changes(Some(&folded), &negotiation).is_empty());
+        let written: Vec<serde_json::Value> = super::changes(None, &negotiation).into_iter().map(|event| event.payload).collect();
+        let stored: Vec<serde_json::Value> = events.into_iter().map(|event| event.payload).collect();
+        assert_eq!(written, stored);
+    }
 
     /// Stance keys must stay what they were when written: the hash of the sorted-key JSON text.
     #[test]
