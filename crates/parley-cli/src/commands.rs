@@ -192,6 +192,11 @@ fn viewed(file: Option<&Path>, common: &Common, from_db: &crate::FromDb) -> Resu
 }
 
 pub fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {
+    // The one party a viewer keyword may name: a mediator called `mediator` (the reader refuses
+    // any other), which then is the mediator `--viewer mediator` asks for.
+    if text == "mediator" && negotiation.party(text).is_some() {
+        return Ok(Viewer::Party(text.to_owned()));
+    }
     let viewer: Viewer = text.parse().unwrap_or_default();
     if let Viewer::Party(party) = &viewer {
         if negotiation.party(party).is_none() {
@@ -552,7 +557,12 @@ fn print_claims(out: &mut dyn Write, report: &ClaimsReport, paint: Paint) -> Res
     )?;
     for statement in &report.statements {
         writeln!(out)?;
-        let party = statement.party.as_deref().map(|party| format!(", {party}")).unwrap_or_default();
+        let speaking_for = match (&statement.body, &statement.member) {
+            (Some(body), _) => format!(" {body}"),
+            (None, Some(member)) => format!(" {member}"),
+            (None, None) => String::new(),
+        };
+        let party = statement.party.as_deref().map(|party| format!(", {party}{speaking_for}")).unwrap_or_default();
         let anonymous = match statement.attribution {
             parley_core::model::Attribution::Anonymous => ", anonymous",
             parley_core::model::Attribution::Named => "",

@@ -51,6 +51,12 @@ pub struct StatementCheck {
     pub quote: String,
     pub source: String,
     pub claims: Vec<ClaimCheck>,
+    /// The member of `party` who spoke, when the statement names one (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// That member's body (leader, parliament, negotiator...), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -90,6 +96,13 @@ impl Record<'_> {
             .filter(|round| !during_span(round))
             .and_then(|round| self.timeline.round(round))
             .unwrap_or_else(|| Instant::end_of(statement.date))
+    }
+
+    /// The body of the member a statement names, when the member has one.
+    fn body_of(&self, statement: &Statement) -> Option<String> {
+        let party = self.negotiation.party(statement.party.as_deref()?)?;
+        let member = party.members.iter().find(|member| Some(&member.id) == statement.member.as_ref())?;
+        (!member.body.is_empty()).then(|| member.body.clone())
     }
 
     /// Checks every claim of every statement.
@@ -132,6 +145,8 @@ impl Record<'_> {
                 quote: statement.quote.clone(),
                 source: statement.source.clone(),
                 claims,
+                member: statement.member.clone(),
+                body: self.body_of(statement),
             });
         }
         let count =

@@ -118,7 +118,13 @@ macro_rules! keywords {
     };
 }
 
-keywords!(Role { Mediator => "mediator", Principal => "principal", Stakeholder => "stakeholder", Observer => "observer" });
+keywords!(Role {
+    Mediator => "mediator",
+    Principal => "principal",
+    Stakeholder => "stakeholder",
+    Observer => "observer",
+    Host => "host",
+});
 keywords!(RoundKind { Meeting => "meeting", Shuttle => "shuttle", PublishedText => "published-text" });
 keywords!(Visibility { Public => "public", Mediator => "mediator", Private => "private" });
 keywords!(Attribution { Named => "named", Anonymous => "anonymous" });
@@ -148,6 +154,9 @@ pub struct Member {
     pub id: String,
     pub name: String,
     pub title: String,
+    /// The body the member speaks from: leader, government, ministry, parliament, negotiator...
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -161,6 +170,9 @@ pub enum Role {
     Stakeholder,
     /// Watches; takes no part.
     Observer,
+    /// Hosts rounds (a facilitating state); sees only what is public or its own, never what
+    /// parties confided to mediators, and does not sign.
+    Host,
 }
 
 /// A decision variable the framework settles.
@@ -573,6 +585,9 @@ pub struct Statement {
     pub quote: String,
     pub source: String,
     pub claims: Vec<Claim>,
+    /// The member of `party` the statement is attributed to, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

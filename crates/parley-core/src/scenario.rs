@@ -125,7 +125,7 @@ const ROOT_FIELDS: &[&str] =
     &["negotiation", "parties", "issues", "rounds", "items", "stances", "red_lines", "statements", "preferences", "demands", "deadlines"];
 const NEGOTIATION_FIELDS: &[&str] = &["id", "title", "description", "signatories"];
 const PARTY_FIELDS: &[&str] = &["id", "name", "role", "description", "members"];
-const MEMBER_FIELDS: &[&str] = &["id", "name", "title"];
+const MEMBER_FIELDS: &[&str] = &["id", "name", "title", "body"];
 const ISSUE_COMMON_FIELDS: &[&str] = &["id", "name", "description", "kind"];
 const CHOICE_FIELDS: &[&str] = &["id", "name", "description", "kind", "options", "ordered"];
 const INTEGER_FIELDS: &[&str] = &["id", "name", "description", "kind", "min", "max", "step", "unit"];
@@ -138,7 +138,7 @@ const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "
 const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note"];
 const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source"];
 const STATEMENT_FIELDS: &[&str] =
-    &["id", "speaker", "party", "date", "round", "venue", "outlet", "attribution", "quote", "source", "claims"];
+    &["id", "speaker", "party", "date", "round", "venue", "outlet", "attribution", "quote", "source", "claims", "member"];
 const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note"];
 const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issues"];
 const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
@@ -588,6 +588,13 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
                 }
                 if check_ref(cx, path.clone(), signatory, "party", party_ids.iter().copied()) {
                     let role = negotiation.party(signatory.get_ref()).map(|party| party.role);
+                    if role == Some(Role::Host) {
+                        cx.error(
+                            path.clone(),
+                            signatory.span(),
+                            format!("`{}` is a host and cannot sign (expected a principal, mediator or stakeholder)", signatory.get_ref()),
+                        );
+                    }
                     if role == Some(Role::Observer) {
                         cx.error(
                             path,
@@ -773,7 +780,14 @@ fn read_parties(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Vec<Party> {
     for fields in tables(cx, root, "parties", PARTY_FIELDS) {
         fields.finish(cx);
         let id = req_id(cx, &fields, "id", "party");
-        let role = required(cx, &fields, "role", "one of: mediator, principal, stakeholder, observer", |cx| keyword(cx, &fields, "role"));
+        let role =
+            required(cx, &fields, "role", "one of: mediator, principal, stakeholder, observer, host", |cx| keyword(cx, &fields, "role"));
+        if let (Some(id), Some(role)) = (&id, role) {
+            // A mediator called `mediator` is what `--viewer mediator` then means.
+            if !(id.get_ref() == "mediator" && role == Role::Mediator) {
+                reserved_id(cx, fields.path_of("id"), id, "party");
+            }
+        }
         let name = opt_string(cx, &fields, "name");
         let description = text(cx, &fields, "description");
         let mut member_ids = Registry::new("member");
@@ -783,9 +797,10 @@ fn read_parties(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Vec<Party> {
             let member_id = req_id(cx, &member, "id", "member");
             let member_name = req_string(cx, &member, "name", "the member's name");
             let title = text(cx, &member, "title");
+            let body = text(cx, &member, "body");
             if let (Some(member_id), Some(member_name)) = (member_id, member_name) {
                 if member_ids.add(cx, member.path_of("id"), &member_id) {
-                    members.push(Member { id: member_id.into_inner(), name: member_name.into_inner(), title });
+                    members.push(Member { id: member_id.into_inner(), name: member_name.into_inner(), title, body });
                 }
             }
         }
@@ -1364,6 +1379,7 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
                 check_statement_in_round(cx, &fields, refs, round, date.get_ref());
             }
         }
+        let member = read_statement_member(cx, &fields, refs, party.as_ref());
         let attribution = keyword_or(cx, &fields, "attribution", Attribution::Named);
         let quote = req_string(cx, &fields, "quote", "what was said");
         let venue = text(cx, &fields, "venue");
@@ -1389,9 +1405,56 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
             quote: quote.into_inner(),
             source,
             claims,
+            member,
         });
     }
     statements
+}
+
+/// A statement's `member`: one of the members of its `party`, which it then requires.
+fn read_statement_member(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, party: Option<&Spanned<String>>) -> Option<String> {
+    let member = opt_string(cx, fields, "member")?;
+    let Some(party) = party else {
+        if !fields.has("party") {
+            cx.error(fields.path_of("member"), member.span(), "a statement naming a `member` needs the member's `party`");
+        }
+        return None;
+    };
+    let members = &refs.negotiation.party(party.get_ref())?.members;
+    if members.iter().any(|known| &known.id == member.get_ref()) {
+        return Some(member.into_inner());
+    }
+    let ids: Vec<&str> = members.iter().map(|known| known.id.as_str()).collect();
+    let expected = match suggest(member.get_ref(), ids.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None if ids.is_empty() => format!("`{}` lists no members", party.get_ref()),
+        None => format!("expected one of: {}", ids.join(", ")),
+    };
+    cx.error(
+        fields.path_of("member"),
+        member.span(),
+        format!("`{}` is not a member of `{}` ({expected})", member.get_ref(), party.get_ref()),
+    );
+    None
+}
+
+/// The words `--viewer` reads as kinds of viewer, which an id would shadow.
+pub const VIEWER_KEYWORDS: &[&str] = &["all", "everything", "public", "mediator"];
+
+/// Reports an id that is a viewer keyword, so that `--viewer WORD` has one meaning. The one
+/// exception, a mediator party called `mediator`, is what `--viewer mediator` then names.
+fn reserved_id(cx: &mut Cx<'_>, path: String, id: &Spanned<String>, what: &str) {
+    if !VIEWER_KEYWORDS.contains(&id.get_ref().as_str()) {
+        return;
+    }
+    let meaning = match id.get_ref().as_str() {
+        "mediator" => "any mediator",
+        "public" => "the public",
+        _ => "the whole record",
+    };
+    let word = id.get_ref();
+    let message = format!("`{word}` is a viewer keyword: `--viewer {word}` means {meaning}, never a {what} (expected another id)");
+    cx.error(path, id.span(), message);
 }
 
 /// Warns when a statement's date lies outside its round's days (its date, or its span from `date`

@@ -128,6 +128,9 @@ fn write_party(out: &mut Toml, party: &Party) {
                 if !member.title.is_empty() {
                     fields.push(("title", basic(&member.title)));
                 }
+                if !member.body.is_empty() {
+                    fields.push(("body", basic(&member.body)));
+                }
                 inline(fields.iter().map(|(key, value)| (*key, value.as_str())))
             })
             .collect();
@@ -229,6 +232,9 @@ fn write_statement(out: &mut Toml, statement: &Statement) {
     out.string("speaker", &statement.speaker);
     if let Some(party) = &statement.party {
         out.string("party", party);
+    }
+    if let Some(member) = &statement.member {
+        out.string("member", member);
     }
     out.raw("date", &date(&statement.date));
     if let Some(round) = &statement.round {

@@ -7,13 +7,15 @@ use parley_core::writer::to_toml;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-const SCENARIOS: [(&str, &str); 4] = [
+const SCENARIOS: [(&str, &str); 5] = [
     ("ukraine-2025.toml", include_str!("../../../scenarios/ukraine-2025.toml")),
     ("dockworkers-2026.toml", include_str!("../../../scenarios/dockworkers-2026.toml")),
     // Month and year dates, a round held over several days.
     ("dates.toml", include_str!("../../parley-cli/tests/cases/dates.toml")),
     // Deadlines, extended, stated met or judged by their item.
     ("deadlines.toml", include_str!("../../parley-cli/tests/cases/deadlines.toml")),
+    // A host, members' bodies, statements attributed to members.
+    ("parties.toml", include_str!("../../parley-cli/tests/cases/parties.toml")),
 ];
 
 fn parse(name: &str, text: &str) -> Negotiation {
@@ -76,6 +78,7 @@ fn retext(negotiation: &mut Negotiation, texts: &[String]) {
         party.description = next();
         for member in &mut party.members {
             member.title = next();
+            member.body = next();
         }
     }
     for issue in &mut negotiation.issues {
