@@ -333,7 +333,8 @@ impl Record<'_> {
         }
         // Red lines of the party that the framework's values break.
         let status = self.status_cached(version_instant, statuses);
-        for check in status.red_lines.iter().filter(|check| check.party == party && check.holds == Some(false)) {
+        let negotiation = self.negotiation;
+        for check in status.red_lines.iter().filter(|check| negotiation.holds_for(&check.party, party) && check.holds == Some(false)) {
             let items: Vec<String> = check.items.iter().map(u32::to_string).collect();
             refusing.push((
                 Position::RedLine,

@@ -53,6 +53,7 @@
 //! assert_eq!(status.framework.disputed, 1);
 //! ```
 
+pub mod bloc;
 pub mod claims;
 pub mod date;
 pub mod deadline;

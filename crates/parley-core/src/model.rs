@@ -34,6 +34,9 @@ pub struct Negotiation {
     /// Dates by which something must be done, and their extensions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deadlines: Vec<crate::deadline::Deadline>,
+    /// Parties negotiating together, which may hold stances and red lines jointly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocs: Vec<crate::bloc::Bloc>,
 }
 
 impl Negotiation {
@@ -126,7 +129,7 @@ keywords!(Role {
     Host => "host",
 });
 keywords!(RoundKind { Meeting => "meeting", Shuttle => "shuttle", PublishedText => "published-text" });
-keywords!(Visibility { Public => "public", Mediator => "mediator", Private => "private" });
+keywords!(Visibility { Public => "public", Mediator => "mediator", Private => "private", Bloc => "bloc" });
 keywords!(Attribution { Named => "named", Anonymous => "anonymous" });
 
 impl Keyword for Position {
@@ -456,6 +459,9 @@ pub enum Visibility {
     Mediator,
     /// The party itself only.
     Private,
+    /// The party itself and the members of its blocs (of one bloc, where the record names it);
+    /// mediators do not see it unless they are members.
+    Bloc,
 }
 
 /// A hard constraint a party holds over one or more issues.

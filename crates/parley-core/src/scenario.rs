@@ -29,6 +29,7 @@ use std::ops::Range;
 
 use toml_spanner::{Arena, Item, Table, Value as Toml};
 
+use crate::bloc::Bloc;
 use crate::date::Date;
 use crate::deadline::{Deadline, Extension};
 use crate::diagnostic::{Diagnostic, LineIndex, Severity, suggest};
@@ -94,7 +95,14 @@ pub fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
 fn declared_ids(root: &Fields<'_, '_>) -> HashSet<(&'static str, String)> {
     let mut declared = HashSet::new();
     for (section, kind, key) in
-        [("parties", "party", "id"), ("issues", "issue", "id"), ("rounds", "round", "id"), ("items", "item", "number")]
+        // A bloc holds stances and red lines as a party does: its id is declared as one.
+        [
+            ("parties", "party", "id"),
+            ("issues", "issue", "id"),
+            ("rounds", "round", "id"),
+            ("items", "item", "number"),
+            ("blocs", "party", "id"),
+        ]
     {
         let Some(Toml::Array(array)) = root.get(section).map(|node| node.value()) else { continue };
         for element in array.iter() {
@@ -121,8 +129,20 @@ fn sort(diagnostics: &mut [Diagnostic]) {
 // ---------------------------------------------------------------------------------------------
 // Field lists: the schema, in one place.
 
-const ROOT_FIELDS: &[&str] =
-    &["negotiation", "parties", "issues", "rounds", "items", "stances", "red_lines", "statements", "preferences", "demands", "deadlines"];
+const ROOT_FIELDS: &[&str] = &[
+    "negotiation",
+    "parties",
+    "issues",
+    "rounds",
+    "items",
+    "stances",
+    "red_lines",
+    "statements",
+    "preferences",
+    "demands",
+    "deadlines",
+    "blocs",
+];
 const NEGOTIATION_FIELDS: &[&str] = &["id", "title", "description", "signatories"];
 const PARTY_FIELDS: &[&str] = &["id", "name", "role", "description", "members"];
 const MEMBER_FIELDS: &[&str] = &["id", "name", "title", "body"];
@@ -145,6 +165,7 @@ const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
 const TABLE_PREFERENCE_FIELDS: &[&str] = &["weight", "values"];
 const SUBSET_PREFERENCE_FIELDS: &[&str] = &["weight", "empty", "elements"];
 const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "visibility", "source"];
+const BLOC_FIELDS: &[&str] = &["id", "name", "members", "speaks_for", "description"];
 const DEADLINE_FIELDS: &[&str] = &["id", "title", "date", "for", "item", "met", "extensions", "source"];
 const EXTENSION_FIELDS: &[&str] = &["on", "to", "reason"];
 
@@ -630,6 +651,7 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
         }
     }
 
+    negotiation.blocs = read_blocs(cx, root, &negotiation.parties);
     negotiation.issues = read_issues(cx, root);
     negotiation.rounds = read_rounds(cx, root, &party_ids);
     let timeline = Timeline::new(&negotiation.rounds);
@@ -695,6 +717,15 @@ impl<'n> Refs<'n> {
     fn party(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, id: &Spanned<String>) -> bool {
         self.party_ids.contains(id.get_ref().as_str())
             || check_ref(cx, path(), id, "party", self.negotiation.parties.iter().map(|party| party.id.as_str()))
+    }
+
+    /// A party or a bloc, which may hold stances and red lines.
+    fn holder(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, id: &Spanned<String>) -> bool {
+        if self.party_ids.contains(id.get_ref().as_str()) || self.negotiation.bloc(id.get_ref()).is_some() {
+            return true;
+        }
+        let parties = self.negotiation.parties.iter().map(|party| party.id.as_str());
+        check_ref(cx, path(), id, "party", parties.chain(self.negotiation.blocs.iter().map(|bloc| bloc.id.as_str())))
     }
 
     fn item(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, number: &Spanned<i64>) -> Option<&FrameworkItem> {
@@ -1225,13 +1256,14 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
     let mut stances = Vec::with_capacity(tables.len());
     for fields in tables {
         fields.finish(cx);
-        let party = req_string(cx, &fields, "party", "the id of the party taking the stance")
-            .filter(|party| refs.party(cx, || fields.path_of("party"), party));
+        let party = req_string(cx, &fields, "party", "the id of the party (or bloc) taking the stance")
+            .filter(|party| refs.holder(cx, || fields.path_of("party"), party));
         let position =
             required(cx, &fields, "position", "one of: accepts, accepts-with-reservations, undecided, opposes, red-line", |cx| {
                 keyword(cx, &fields, "position")
             });
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Public);
+        bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
         let moment = refs.moment(cx, &fields, true);
 
         // `item = N` or `items = [N, ..]`.
@@ -1297,9 +1329,10 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
     for fields in tables(cx, root, "red_lines", RED_LINE_FIELDS) {
         fields.finish(cx);
         let id = req_id(cx, &fields, "id", "red line");
-        let party = req_string(cx, &fields, "party", "the id of the party holding the red line")
-            .filter(|party| refs.party(cx, || fields.path_of("party"), party));
+        let party = req_string(cx, &fields, "party", "the id of the party (or bloc) holding the red line")
+            .filter(|party| refs.holder(cx, || fields.path_of("party"), party));
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Private);
+        bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
         let since = refs.round_or_date(cx, &fields, "since");
         let until = refs.round_or_date(cx, &fields, "until");
         if let (Some((_, since)), Some((_, until))) = (&since, &until) {
@@ -1780,4 +1813,85 @@ fn read_extensions(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, date: Date) -> Opti
         extensions.push(Extension { on: on.into_inner(), to: to.into_inner(), reason });
     }
     ok.then_some(extensions)
+}
+
+fn read_blocs(cx: &mut Cx<'_>, root: &Fields<'_, '_>, parties: &[Party]) -> Vec<Bloc> {
+    let mut registry = Registry::new("bloc");
+    let mut blocs = Vec::new();
+    let party_ids = || parties.iter().map(|party| party.id.as_str());
+    for fields in tables(cx, root, "blocs", BLOC_FIELDS) {
+        fields.finish(cx);
+        let id = req_id(cx, &fields, "id", "bloc").filter(|id| {
+            if parties.iter().any(|party| &party.id == id.get_ref()) {
+                cx.error(fields.path_of("id"), id.span(), format!("`{}` is a party's id (expected a bloc id of its own)", id.get_ref()));
+                return false;
+            }
+            reserved_id(cx, fields.path_of("id"), id, "bloc");
+            true
+        });
+        let name = opt_string(cx, &fields, "name");
+        let description = text(cx, &fields, "description");
+        let members = required(cx, &fields, "members", "the ids of the member parties", |cx| opt_string_list(cx, &fields, "members"));
+        let mut ok = members.is_some();
+        let mut seen = BTreeSet::new();
+        for (index, member) in members.iter().flatten().enumerate() {
+            let path = format!("{}[{index}]", fields.path_of("members"));
+            if !seen.insert(member.get_ref().clone()) {
+                cx.error(path, member.span(), format!("`{}` is listed twice", member.get_ref()));
+                ok = false;
+            } else if !check_ref(cx, path, member, "party", party_ids()) {
+                ok = false;
+            }
+        }
+        if members.as_ref().is_some_and(Vec::is_empty) {
+            cx.error(
+                fields.path_of("members"),
+                fields.get("members").map_or(0..0, |node| node.span().range()),
+                "no members (expected at least one party)",
+            );
+            ok = false;
+        }
+        let speaks_for = opt_string(cx, &fields, "speaks_for");
+        if let Some(speaker) = &speaks_for {
+            if !seen.contains(speaker.get_ref()) {
+                let members: Vec<&str> = seen.iter().map(String::as_str).collect();
+                let message = format!("`{}` is not a member of the bloc (expected one of: {})", speaker.get_ref(), members.join(", "));
+                cx.error(fields.path_of("speaks_for"), speaker.span(), message);
+                ok = false;
+            }
+        }
+        let (Some(id), Some(members), true) = (id, members, ok) else { continue };
+        if !registry.add(cx, fields.path_of("id"), &id) {
+            continue;
+        }
+        let name = name.map_or_else(|| id.get_ref().clone(), Spanned::into_inner);
+        blocs.push(Bloc {
+            id: id.into_inner(),
+            name,
+            members: members.into_iter().map(Spanned::into_inner).collect(),
+            speaks_for: speaks_for.map(Spanned::into_inner),
+            description,
+        });
+    }
+    blocs
+}
+
+/// `visibility = "bloc"` needs a party (or bloc) that belongs to a bloc to share with.
+fn bloc_visibility(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_, '_>,
+    refs: &Refs<'_>,
+    owner: Option<&Spanned<String>>,
+    visibility: Option<Visibility>,
+) {
+    let (Some(owner), Some(Visibility::Bloc)) = (owner, visibility) else { return };
+    let negotiation = refs.negotiation;
+    let in_bloc =
+        negotiation.bloc(owner.get_ref()).is_some() || negotiation.blocs.iter().any(|bloc| bloc.members.contains(owner.get_ref()));
+    if !in_bloc {
+        let span = fields.get("visibility").map_or(fields.span.clone(), |node| node.span().range());
+        let message =
+            format!("`{}` belongs to no bloc (expected `visibility = \"bloc\"` only for a member of a [[blocs]] entry)", owner.get_ref());
+        cx.error(fields.path_of("visibility"), span, message);
+    }
 }

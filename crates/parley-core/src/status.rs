@@ -126,6 +126,9 @@ pub struct PartyStance {
     pub stale: bool,
     pub source: String,
     pub note: String,
+    /// The bloc whose stance this is, when the party did not give its own (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -232,15 +235,25 @@ impl<'n> Record<'n> {
             })
             .collect();
         for (index, stance) in negotiation.stances.iter().enumerate() {
-            let (Some(&item), Some(&party)) = (item_index.get(&stance.item), party_index.get(stance.party.as_str())) else {
-                continue;
-            };
-            items[item].stances[party].push((timeline.moment(&stance.at), index));
+            let Some(&item) = item_index.get(&stance.item) else { continue };
+            let instant = timeline.moment(&stance.at);
+            if let Some(&party) = party_index.get(stance.party.as_str()) {
+                items[item].stances[party].push((instant, index));
+            } else if let Some(bloc) = negotiation.bloc(&stance.party) {
+                // A bloc's stance is each member's (`docs/status.md`, "Blocs").
+                for member in &bloc.members {
+                    if let Some(&party) = party_index.get(member.as_str()) {
+                        items[item].stances[party].push((instant, index));
+                    }
+                }
+            }
         }
         for track in &mut items {
-            for stances in &mut track.stances {
-                // Stable: stances at the same instant keep their file order, the later one winning.
-                stances.sort_by_key(|(instant, _)| *instant);
+            for (party, stances) in track.stances.iter_mut().enumerate() {
+                // Stable: stances at the same instant keep their file order, the later one winning,
+                // except that a party's own stance wins over its bloc's at the same instant.
+                let own = |index: usize| negotiation.stances[index].party == negotiation.parties[party].id;
+                stances.sort_by_key(|(instant, index)| (*instant, own(*index)));
             }
         }
         let red_lines = negotiation
@@ -396,6 +409,7 @@ impl<'n> Record<'n> {
                     stale: on_version < version,
                     source: stance.source.clone(),
                     note: stance.note.clone(),
+                    via: (stance.party != party.id).then(|| stance.party.clone()),
                 });
             }
             let (state, reasons) = if current.removed {
@@ -479,7 +493,7 @@ fn judge(
         }
     }
     for check in red_lines {
-        if check.holds == Some(false) && check.items.contains(&number) && negotiation.is_signatory(&check.party) {
+        if check.holds == Some(false) && check.items.contains(&number) && negotiation.holder_signs(&check.party) {
             let red_line = negotiation.red_lines.iter().find(|red_line| red_line.id == check.id);
             let values = red_line
                 .map(|red_line| {

@@ -16,6 +16,7 @@
 
 use std::fmt::Write;
 
+use crate::bloc::Bloc;
 use crate::date::{Date, Precision};
 use crate::deadline::Deadline;
 use crate::model::{
@@ -33,6 +34,9 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
     out.strings("signatories", &negotiation.signatories);
     for party in &negotiation.parties {
         write_party(&mut out, party);
+    }
+    for bloc in &negotiation.blocs {
+        write_bloc(&mut out, bloc);
     }
     for issue in &negotiation.issues {
         out.array_table("issues");
@@ -90,6 +94,17 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
         write_deadline(&mut out, deadline);
     }
     out.text
+}
+
+fn write_bloc(out: &mut Toml, bloc: &Bloc) {
+    out.array_table("blocs");
+    out.string("id", &bloc.id);
+    out.string("name", &bloc.name);
+    out.strings("members", &bloc.members);
+    if let Some(speaker) = &bloc.speaks_for {
+        out.string("speaks_for", speaker);
+    }
+    out.text("description", &bloc.description);
 }
 
 fn write_deadline(out: &mut Toml, deadline: &Deadline) {

@@ -7,7 +7,7 @@ use parley_core::writer::to_toml;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-const SCENARIOS: [(&str, &str); 5] = [
+const SCENARIOS: [(&str, &str); 6] = [
     ("ukraine-2025.toml", include_str!("../../../scenarios/ukraine-2025.toml")),
     ("dockworkers-2026.toml", include_str!("../../../scenarios/dockworkers-2026.toml")),
     // Month and year dates, a round held over several days.
@@ -16,6 +16,8 @@ const SCENARIOS: [(&str, &str); 5] = [
     ("deadlines.toml", include_str!("../../parley-cli/tests/cases/deadlines.toml")),
     // A host, members' bodies, statements attributed to members.
     ("parties.toml", include_str!("../../parley-cli/tests/cases/parties.toml")),
+    // Blocs holding stances and red lines, bloc visibility.
+    ("blocs.toml", include_str!("../../parley-cli/tests/cases/blocs.toml")),
 ];
 
 fn parse(name: &str, text: &str) -> Negotiation {
@@ -80,6 +82,10 @@ fn retext(negotiation: &mut Negotiation, texts: &[String]) {
             member.title = next();
             member.body = next();
         }
+    }
+    for bloc in &mut negotiation.blocs {
+        bloc.name = next();
+        bloc.description = next();
     }
     for issue in &mut negotiation.issues {
         issue.name = next();

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use parley_core::bloc::Bloc;
 use parley_core::deadline::Deadline;
 use parley_core::model::{Demand, Item, Negotiation, Party, Preference, RedLine, Round, Stance, Statement};
 use serde::{Deserialize, Serialize};
@@ -25,14 +26,27 @@ impl Op {
 }
 
 /// Every entity kind an event can be about.
-pub const KINDS: &[&str] =
-    &["negotiation", "party", "issue", "round", "item", "stance", "red-line", "statement", "preference", "demand", "key", "deadline"];
+pub const KINDS: &[&str] = &[
+    "negotiation",
+    "party",
+    "issue",
+    "round",
+    "item",
+    "stance",
+    "red-line",
+    "statement",
+    "preference",
+    "demand",
+    "key",
+    "deadline",
+    "bloc",
+];
 
 /// An event to append: the chain fields are filled in by the store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
     /// The entity kind: `negotiation`, `party`, `issue`, `round`, `item`, `stance`, `red-line`,
-    /// `statement`, `preference`, `demand`, `key` or `deadline`.
+    /// `statement`, `preference`, `demand`, `key`, `deadline` or `bloc`.
     pub kind: String,
     /// The entity's key within its kind (an id, an item number, a party).
     pub key: String,
@@ -163,6 +177,9 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
     entities.push(entity("negotiation", negotiation.id.clone(), "import", text_of(&header)));
     for party in &negotiation.parties {
         entities.push(entity("party", party.id.clone(), "import", text_of(party)));
+    }
+    for bloc in &negotiation.blocs {
+        entities.push(entity("bloc", bloc.id.clone(), "import", text_of(bloc)));
     }
     for issue in &negotiation.issues {
         entities.push(entity("issue", issue.id.clone(), "import", text_of(issue)));
@@ -400,6 +417,9 @@ pub struct Folder {
     /// Absent from checkpoints written before deadlines existed, and from those with none.
     #[serde(default = "Collection::new", skip_serializing_if = "Collection::is_empty")]
     deadlines: Collection<Deadline>,
+    /// Absent from checkpoints written before blocs existed, and from those with none.
+    #[serde(default = "Collection::new", skip_serializing_if = "Collection::is_empty")]
+    blocs: Collection<Bloc>,
 }
 
 impl Default for Folder {
@@ -423,6 +443,7 @@ impl Folder {
             preferences: Collection::new(),
             demands: Collection::new(),
             deadlines: Collection::new(),
+            blocs: Collection::new(),
         }
     }
 
@@ -478,6 +499,7 @@ impl Folder {
             "preference" => apply!(self.preferences),
             "demand" => apply!(self.demands),
             "deadline" => apply!(self.deadlines),
+            "bloc" => apply!(self.blocs),
             "key" => {}
             other => return Err(failed(format!("unknown event kind `{other}`"))),
         }
@@ -505,6 +527,7 @@ impl Folder {
             preferences: self.preferences.values(),
             demands: self.demands.values(),
             deadlines: self.deadlines.values(),
+            blocs: self.blocs.values(),
         };
         negotiation.order_by_declaration();
         Ok(Some(negotiation))
