@@ -350,6 +350,9 @@ pub struct Item {
     /// Who drafted it.
     pub by: Option<String>,
     pub revisions: Vec<Revision>,
+    /// Who may see the item (default public); its owner is its drafter, `by`.
+    #[serde(default, skip_serializing_if = "Visibility::is_public")]
+    pub visibility: Visibility,
 }
 
 /// A change to an item made in a round.
@@ -385,6 +388,21 @@ pub struct Round {
     /// round's revisions and stances count from its end; see `docs/status.md`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<Date>,
+    /// Who may know of the round besides its participants (default public): a secret channel.
+    #[serde(default, skip_serializing_if = "Visibility::is_public")]
+    pub visibility: Visibility,
+    /// The party whose channel it is, for `private` and `bloc` visibility.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// The one bloc a `bloc`-visible round is shared with (default: every bloc of `party`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
+}
+
+impl Visibility {
+    pub fn is_public(&self) -> bool {
+        *self == Visibility::Public
+    }
 }
 
 impl Round {
@@ -450,10 +468,11 @@ impl fmt::Display for Position {
 }
 
 /// Who may see a stance or a red line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Visibility {
     /// Everyone.
+    #[default]
     Public,
     /// The party itself and the mediators.
     Mediator,
@@ -594,6 +613,12 @@ pub struct Statement {
     /// The member of `party` the statement is attributed to, when it names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member: Option<String>,
+    /// Who may see the statement (default public); its owner is its `party`.
+    #[serde(default, skip_serializing_if = "Visibility::is_public")]
+    pub visibility: Visibility,
+    /// The one bloc a `bloc`-visible statement is shared with (default: every bloc of `party`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -152,13 +152,28 @@ const INTEGER_FIELDS: &[&str] = &["id", "name", "description", "kind", "min", "m
 const REAL_FIELDS: &[&str] = &["id", "name", "description", "kind", "min", "max", "unit"];
 const SUBSET_FIELDS: &[&str] = &["id", "name", "description", "kind", "elements"];
 const ALL_ISSUE_FIELDS: &[&str] = &["id", "name", "description", "kind", "options", "ordered", "min", "max", "step", "unit", "elements"];
-const ROUND_FIELDS: &[&str] = &["id", "title", "date", "planned", "venue", "kind", "participants", "summary", "end"];
-const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions"];
+const ROUND_FIELDS: &[&str] =
+    &["id", "title", "date", "planned", "venue", "kind", "participants", "summary", "end", "visibility", "party", "bloc"];
+const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions", "visibility"];
 const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source"];
 const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note"];
 const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source"];
-const STATEMENT_FIELDS: &[&str] =
-    &["id", "speaker", "party", "date", "round", "venue", "outlet", "attribution", "quote", "source", "claims", "member"];
+const STATEMENT_FIELDS: &[&str] = &[
+    "id",
+    "speaker",
+    "party",
+    "date",
+    "round",
+    "venue",
+    "outlet",
+    "attribution",
+    "quote",
+    "source",
+    "claims",
+    "member",
+    "visibility",
+    "bloc",
+];
 const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note"];
 const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issues"];
 const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
@@ -653,7 +668,7 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
 
     negotiation.blocs = read_blocs(cx, root, &negotiation.parties);
     negotiation.issues = read_issues(cx, root);
-    negotiation.rounds = read_rounds(cx, root, &party_ids);
+    negotiation.rounds = read_rounds(cx, root, &party_ids, &negotiation.blocs);
     let timeline = Timeline::new(&negotiation.rounds);
     let refs = Refs::new(&negotiation, &timeline);
     let items = read_items(cx, root, &refs);
@@ -968,7 +983,7 @@ fn distinct_names(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, names: &[
     ok.then(|| names.iter().map(|name| name.get_ref().clone()).collect())
 }
 
-fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str]) -> Vec<Round> {
+fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str], blocs: &[Bloc]) -> Vec<Round> {
     let mut registry = Registry::new("round");
     let mut rounds = Vec::new();
     for fields in tables(cx, root, "rounds", ROUND_FIELDS) {
@@ -988,6 +1003,9 @@ fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str]) -> Ve
         let venue = text(cx, &fields, "venue");
         let summary = text(cx, &fields, "summary");
         let end = read_round_end(cx, &fields, date.as_ref());
+        let owner = opt_string(cx, &fields, "party")
+            .filter(|party| check_ref(cx, fields.path_of("party"), party, "party", party_ids.iter().copied()));
+        let channel = read_channel(cx, &fields, blocs, owner.as_ref(), "party", false);
         let (Some(id), Some(kind)) = (id, kind) else { continue };
         if (date.is_none() && !planned) || !registry.add(cx, fields.path_of("id"), &id) {
             continue;
@@ -1002,6 +1020,9 @@ fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str]) -> Ve
             participants: participants.into_iter().map(Spanned::into_inner).collect(),
             summary,
             end,
+            visibility: channel.0,
+            party: owner.map(Spanned::into_inner),
+            bloc: channel.1,
         });
     }
     rounds
@@ -1049,6 +1070,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
         let by = opt_string(cx, &fields, "by").filter(|by| refs.party(cx, || fields.path_of("by"), by));
         let introduced = refs.moment(cx, &fields, false);
         let introduced_instant = introduced.as_ref().map_or(Instant::START, |(_, instant)| *instant);
+        let (visibility, _) = read_channel(cx, &fields, &refs.negotiation.blocs, by.as_ref(), "by", true);
 
         let mut settles = Vec::new();
         for (index, issue) in opt_string_list(cx, &fields, "settles").unwrap_or_default().into_iter().enumerate() {
@@ -1167,6 +1189,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             introduced: introduced.map_or(Moment::Start, |(moment, _)| moment),
             by: by.map(Spanned::into_inner),
             revisions,
+            visibility,
         });
     }
     items.sort_by_key(|item| item.number);
@@ -1413,6 +1436,7 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
             }
         }
         let member = read_statement_member(cx, &fields, refs, party.as_ref());
+        let (visibility, bloc) = read_channel(cx, &fields, &refs.negotiation.blocs, party.as_ref(), "party", true);
         let attribution = keyword_or(cx, &fields, "attribution", Attribution::Named);
         let quote = req_string(cx, &fields, "quote", "what was said");
         let venue = text(cx, &fields, "venue");
@@ -1439,6 +1463,8 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
             source,
             claims,
             member,
+            visibility,
+            bloc,
         });
     }
     statements
@@ -1894,4 +1920,54 @@ fn bloc_visibility(
             format!("`{}` belongs to no bloc (expected `visibility = \"bloc\"` only for a member of a [[blocs]] entry)", owner.get_ref());
         cx.error(fields.path_of("visibility"), span, message);
     }
+}
+
+/// A round's, item's or statement's `visibility` and, for `bloc`, the optional `bloc` it is shared
+/// with: a secret channel. `private` and `bloc` need an owner (`owner_key`: the item's drafter
+/// `by`, the statement's `party`), except for a round, whose participants always see it; `bloc`
+/// needs an owner in a bloc, or the `bloc` named, of which the owner must be a member.
+fn read_channel(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_, '_>,
+    blocs: &[Bloc],
+    owner: Option<&Spanned<String>>,
+    owner_key: &str,
+    owner_required: bool,
+) -> (Visibility, Option<String>) {
+    let visibility = keyword_or(cx, fields, "visibility", Visibility::Public).unwrap_or(Visibility::Public);
+    let bloc = if fields.has("bloc") { opt_string(cx, fields, "bloc") } else { None };
+    let span = || fields.get("visibility").map_or(fields.span.clone(), |node| node.span().range());
+    let owned = owner.is_some() || fields.has(owner_key);
+    if matches!(visibility, Visibility::Private | Visibility::Bloc) && owner_required && !owned {
+        let message = format!("`visibility = \"{}\"` needs an owner (expected `{owner_key}`)", visibility.keyword());
+        cx.error(fields.path_of("visibility"), span(), message);
+    }
+    let Some(bloc) = bloc else {
+        if let (Visibility::Bloc, Some(owner)) = (visibility, owner) {
+            if !blocs.iter().any(|bloc| bloc.id == *owner.get_ref() || bloc.members.contains(owner.get_ref())) {
+                let message = format!("`{}` belongs to no bloc (expected a member of a [[blocs]] entry, or `bloc`)", owner.get_ref());
+                cx.error(fields.path_of("visibility"), span(), message);
+            }
+        }
+        return (visibility, None);
+    };
+    if visibility != Visibility::Bloc {
+        cx.error(
+            fields.path_of("bloc"),
+            bloc.span(),
+            "`bloc` names whom a `visibility = \"bloc\"` channel is shared with (expected that visibility)",
+        );
+        return (visibility, None);
+    }
+    if !check_ref(cx, fields.path_of("bloc"), &bloc, "bloc", blocs.iter().map(|bloc| bloc.id.as_str())) {
+        return (visibility, None);
+    }
+    let shared = blocs.iter().find(|known| known.id == *bloc.get_ref());
+    if let (Some(owner), Some(shared)) = (owner, shared) {
+        if !shared.members.contains(owner.get_ref()) && shared.id != *owner.get_ref() {
+            let message = format!("`{}` is not a member of bloc `{}` (expected one of its blocs)", owner.get_ref(), bloc.get_ref());
+            cx.error(fields.path_of("bloc"), bloc.span(), message);
+        }
+    }
+    (visibility, Some(bloc.into_inner()))
 }

@@ -128,5 +128,6 @@ pub fn into_view(mut negotiation: Negotiation, viewer: &Viewer) -> Negotiation {
     negotiation.red_lines.retain(|red_line| sight.sees(&red_line.party, red_line.visibility, None));
     negotiation.preferences.retain(|preference| sight.sees(&preference.party, preference.visibility, None));
     negotiation.demands.retain(|demand| sight.sees(&demand.party, demand.visibility, None));
+    crate::channels::hide(&mut negotiation, viewer, &sight);
     negotiation
 }

@@ -21,7 +21,7 @@ use crate::date::{Date, Precision};
 use crate::deadline::Deadline;
 use crate::model::{
     ClaimKind, IssueKind, Item, Keyword, Moment, Negotiation, Party, Preference, RedLine, Revision, Round, Stance, Statement, Valuation,
-    Value,
+    Value, Visibility,
 };
 
 /// The negotiation as scenario TOML.
@@ -170,6 +170,10 @@ fn write_round(out: &mut Toml, round: &Round) {
     if let Some(end) = &round.end {
         out.raw("end", &date(end));
     }
+    out.channel(round.visibility, round.bloc.as_deref());
+    if let Some(party) = &round.party {
+        out.string("party", party);
+    }
 }
 
 fn write_item(out: &mut Toml, item: &Item) {
@@ -186,6 +190,7 @@ fn write_item(out: &mut Toml, item: &Item) {
     if let Some(by) = &item.by {
         out.string("by", by);
     }
+    out.channel(item.visibility, None);
     for revision in &item.revisions {
         write_revision(out, revision);
     }
@@ -251,6 +256,7 @@ fn write_statement(out: &mut Toml, statement: &Statement) {
     if let Some(member) = &statement.member {
         out.string("member", member);
     }
+    out.channel(statement.visibility, statement.bloc.as_deref());
     out.raw("date", &date(&statement.date));
     if let Some(round) = &statement.round {
         out.string("round", round);
@@ -356,6 +362,17 @@ impl Toml {
         if !pairs.is_empty() {
             let rendered: Vec<(&str, String)> = pairs.iter().map(|(issue, proposed)| (issue.as_str(), value(proposed))).collect();
             self.raw(key, &inline(rendered.iter().map(|(issue, proposed)| (*issue, proposed.as_str()))));
+        }
+    }
+
+    /// A round's, item's or statement's channel: nothing when public (as files written before
+    /// channels existed), else its visibility and the bloc it is shared with.
+    fn channel(&mut self, visibility: Visibility, bloc: Option<&str>) {
+        if visibility != Visibility::Public {
+            self.raw("visibility", &basic(visibility.keyword()));
+        }
+        if let Some(bloc) = bloc {
+            self.string("bloc", bloc);
         }
     }
 

@@ -7,7 +7,7 @@ use parley_core::writer::to_toml;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-const SCENARIOS: [(&str, &str); 6] = [
+const SCENARIOS: [(&str, &str); 7] = [
     ("ukraine-2025.toml", include_str!("../../../scenarios/ukraine-2025.toml")),
     ("dockworkers-2026.toml", include_str!("../../../scenarios/dockworkers-2026.toml")),
     // Month and year dates, a round held over several days.
@@ -18,6 +18,8 @@ const SCENARIOS: [(&str, &str); 6] = [
     ("parties.toml", include_str!("../../parley-cli/tests/cases/parties.toml")),
     // Blocs holding stances and red lines, bloc visibility.
     ("blocs.toml", include_str!("../../parley-cli/tests/cases/blocs.toml")),
+    // Secret rounds, hidden items and statements.
+    ("channels.toml", include_str!("../../parley-cli/tests/cases/channels.toml")),
 ];
 
 fn parse(name: &str, text: &str) -> Negotiation {
