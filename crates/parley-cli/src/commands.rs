@@ -244,6 +244,15 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
                 counted(negotiation.preferences.len(), "preference profile", "preference profiles"),
                 counted(negotiation.demands.len(), "demand", "demands"),
             ];
+            let mut counts = counts.to_vec();
+            // Sections most records lack are counted only when present, so that the summary of a
+            // file without them reads as it always has.
+            if !negotiation.blocs.is_empty() {
+                counts.push(counted(negotiation.blocs.len(), "bloc", "blocs"));
+            }
+            if !negotiation.deadlines.is_empty() {
+                counts.push(counted(negotiation.deadlines.len(), "deadline", "deadlines"));
+            }
             let summary = format!("{name}: ok — {}", counts.join(", "));
             (loaded.warnings, Some(summary))
         }

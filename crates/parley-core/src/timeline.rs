@@ -74,7 +74,7 @@ pub(crate) fn in_force(since: Instant, until: Option<Instant>, at: Instant) -> b
 pub enum PointError {
     #[error("round `{0}` is planned and has no date yet")]
     Undated(String),
-    #[error("`{text}` is neither a round nor a date (expected a round id{hint} or YYYY-MM-DD)")]
+    #[error("`{text}` is neither a round nor a date (expected a round id{hint}, YYYY-MM-DD, YYYY-MM or YYYY)")]
     Unknown { text: String, hint: String },
 }
 
