@@ -430,6 +430,9 @@ pub struct Stance {
     pub source: String,
     pub visibility: Visibility,
     pub note: String,
+    /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -478,8 +481,8 @@ pub enum Visibility {
     Mediator,
     /// The party itself only.
     Private,
-    /// The party itself and the members of its blocs (of one bloc, where the record names it);
-    /// mediators do not see it unless they are members.
+    /// The party itself and the members of its blocs (of one bloc, where the entry's `bloc` names
+    /// it); mediators do not see it unless they are members.
     Bloc,
 }
 
@@ -502,6 +505,9 @@ pub struct RedLine {
     /// When the party dropped it, if it did.
     pub until: Option<Moment>,
     pub source: String,
+    /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
 }
 
 /// A red line as serialised: everything but the parsed expression.
@@ -515,15 +521,17 @@ struct StoredRedLine {
     since: Moment,
     until: Option<Moment>,
     source: String,
+    #[serde(default)]
+    bloc: Option<String>,
 }
 
 impl TryFrom<StoredRedLine> for RedLine {
     type Error = String;
 
     fn try_from(stored: StoredRedLine) -> Result<RedLine, String> {
-        let StoredRedLine { id, party, expression, description, visibility, since, until, source } = stored;
+        let StoredRedLine { id, party, expression, description, visibility, since, until, source, bloc } = stored;
         let expr = Expr::parse(&expression).map_err(|error| format!("red line `{id}`: expression does not parse: {error}"))?;
-        Ok(RedLine { id, party, expression, expr, description, visibility, since, until, source })
+        Ok(RedLine { id, party, expression, expr, description, visibility, since, until, source, bloc })
     }
 }
 
@@ -535,6 +543,9 @@ pub struct Preference {
     /// Utility of no agreement on the same scale (0 when absent).
     pub reservation: f64,
     pub issues: Vec<IssuePreference>,
+    /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
 }
 
 // Private valuations never appear in debug output.
@@ -592,6 +603,9 @@ pub struct Demand {
     pub value: Value,
     pub visibility: Visibility,
     pub source: String,
+    /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
 }
 
 /// Something someone said, with the checkable claims it makes.

@@ -156,8 +156,8 @@ const ROUND_FIELDS: &[&str] =
     &["id", "title", "date", "planned", "venue", "kind", "participants", "summary", "end", "visibility", "party", "bloc"];
 const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions", "visibility"];
 const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source"];
-const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note"];
-const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source"];
+const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note", "bloc"];
+const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source", "bloc"];
 const STATEMENT_FIELDS: &[&str] = &[
     "id",
     "speaker",
@@ -175,11 +175,11 @@ const STATEMENT_FIELDS: &[&str] = &[
     "bloc",
 ];
 const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note"];
-const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issues"];
+const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issues", "bloc"];
 const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
 const TABLE_PREFERENCE_FIELDS: &[&str] = &["weight", "values"];
 const SUBSET_PREFERENCE_FIELDS: &[&str] = &["weight", "empty", "elements"];
-const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "visibility", "source"];
+const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "visibility", "source", "bloc"];
 const BLOC_FIELDS: &[&str] = &["id", "name", "members", "speaks_for", "description"];
 const DEADLINE_FIELDS: &[&str] = &["id", "title", "date", "for", "item", "met", "extensions", "source"];
 const EXTENSION_FIELDS: &[&str] = &["on", "to", "reason"];
@@ -1286,7 +1286,7 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
                 keyword(cx, &fields, "position")
             });
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Public);
-        bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
+        let bloc = bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
         let moment = refs.moment(cx, &fields, true);
 
         // `item = N` or `items = [N, ..]`.
@@ -1339,6 +1339,7 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
                 source: source.clone(),
                 visibility,
                 note: note.clone(),
+                bloc: bloc.clone(),
             });
         }
     }
@@ -1355,7 +1356,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
         let party = req_string(cx, &fields, "party", "the id of the party (or bloc) holding the red line")
             .filter(|party| refs.holder(cx, || fields.path_of("party"), party));
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Private);
-        bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
+        let bloc = bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
         let since = refs.round_or_date(cx, &fields, "since");
         let until = refs.round_or_date(cx, &fields, "until");
         if let (Some((_, since)), Some((_, until))) = (&since, &until) {
@@ -1405,6 +1406,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
             since: since.map_or(Moment::Start, |(moment, _)| moment),
             until: until.map(|(moment, _)| moment),
             source,
+            bloc,
         });
     }
     red_lines
@@ -1614,6 +1616,7 @@ fn read_preferences(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> 
         let party = req_string(cx, &fields, "party", "the party whose preferences these are")
             .filter(|party| refs.party(cx, || fields.path_of("party"), party));
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Private);
+        let bloc = bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
         let reservation = opt_number(cx, &fields, "reservation");
         if let Some(reservation) = &reservation {
             if !(0.0..=1.0).contains(reservation.get_ref()) {
@@ -1663,7 +1666,7 @@ fn read_preferences(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> 
         }
         seen.insert(party.get_ref().clone(), party.span());
         let reservation = reservation.map_or(0.0, Spanned::into_inner);
-        preferences.push(Preference { party: party.into_inner(), visibility, reservation, issues });
+        preferences.push(Preference { party: party.into_inner(), visibility, reservation, issues, bloc });
     }
     preferences
 }
@@ -1761,9 +1764,10 @@ fn read_demands(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
             (None, Some(_)) => None,
         };
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Public);
+        let bloc = bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
         let source = text(cx, &fields, "source");
         let (Some(party), Some(issue), Some(value), Some(visibility)) = (party, issue, value, visibility) else { continue };
-        demands.push(Demand { party: party.into_inner(), issue: issue.id.clone(), value, visibility, source });
+        demands.push(Demand { party: party.into_inner(), issue: issue.id.clone(), value, visibility, source, bloc });
     }
     demands
 }
@@ -1902,30 +1906,21 @@ fn read_blocs(cx: &mut Cx<'_>, root: &Fields<'_, '_>, parties: &[Party]) -> Vec<
     blocs
 }
 
-/// `visibility = "bloc"` needs a party (or bloc) that belongs to a bloc to share with.
+/// The `bloc` a stance, red line, demand or preference with `visibility = "bloc"` is shared with,
+/// checked as a channel's is ([`shared_with`]).
 fn bloc_visibility(
     cx: &mut Cx<'_>,
     fields: &Fields<'_, '_>,
     refs: &Refs<'_>,
     owner: Option<&Spanned<String>>,
     visibility: Option<Visibility>,
-) {
-    let (Some(owner), Some(Visibility::Bloc)) = (owner, visibility) else { return };
-    let negotiation = refs.negotiation;
-    let in_bloc =
-        negotiation.bloc(owner.get_ref()).is_some() || negotiation.blocs.iter().any(|bloc| bloc.members.contains(owner.get_ref()));
-    if !in_bloc {
-        let span = fields.get("visibility").map_or(fields.span.clone(), |node| node.span().range());
-        let message =
-            format!("`{}` belongs to no bloc (expected `visibility = \"bloc\"` only for a member of a [[blocs]] entry)", owner.get_ref());
-        cx.error(fields.path_of("visibility"), span, message);
-    }
+) -> Option<String> {
+    shared_with(cx, fields, &refs.negotiation.blocs, owner, visibility.unwrap_or(Visibility::Public))
 }
 
 /// A round's, item's or statement's `visibility` and, for `bloc`, the optional `bloc` it is shared
 /// with: a secret channel. `private` and `bloc` need an owner (`owner_key`: the item's drafter
-/// `by`, the statement's `party`), except for a round, whose participants always see it; `bloc`
-/// needs an owner in a bloc, or the `bloc` named, of which the owner must be a member.
+/// `by`, the statement's `party`), except for a round, whose participants always see it.
 fn read_channel(
     cx: &mut Cx<'_>,
     fields: &Fields<'_, '_>,
@@ -1935,39 +1930,51 @@ fn read_channel(
     owner_required: bool,
 ) -> (Visibility, Option<String>) {
     let visibility = keyword_or(cx, fields, "visibility", Visibility::Public).unwrap_or(Visibility::Public);
-    let bloc = if fields.has("bloc") { opt_string(cx, fields, "bloc") } else { None };
-    let span = || fields.get("visibility").map_or(fields.span.clone(), |node| node.span().range());
     let owned = owner.is_some() || fields.has(owner_key);
     if matches!(visibility, Visibility::Private | Visibility::Bloc) && owner_required && !owned {
+        let span = fields.get("visibility").map_or(fields.span.clone(), |node| node.span().range());
         let message = format!("`visibility = \"{}\"` needs an owner (expected `{owner_key}`)", visibility.keyword());
-        cx.error(fields.path_of("visibility"), span(), message);
+        cx.error(fields.path_of("visibility"), span, message);
     }
+    let bloc = shared_with(cx, fields, blocs, owner, visibility);
+    (visibility, bloc)
+}
+
+/// The optional `bloc` next to `visibility = "bloc"`: a known bloc of which the owner is a member
+/// (or the owner itself). Without it, the owner must belong to a bloc.
+fn shared_with(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_, '_>,
+    blocs: &[Bloc],
+    owner: Option<&Spanned<String>>,
+    visibility: Visibility,
+) -> Option<String> {
+    let bloc = if fields.has("bloc") { opt_string(cx, fields, "bloc") } else { None };
     let Some(bloc) = bloc else {
         if let (Visibility::Bloc, Some(owner)) = (visibility, owner) {
             if !blocs.iter().any(|bloc| bloc.id == *owner.get_ref() || bloc.members.contains(owner.get_ref())) {
+                let span = fields.get("visibility").map_or(fields.span.clone(), |node| node.span().range());
                 let message = format!("`{}` belongs to no bloc (expected a member of a [[blocs]] entry, or `bloc`)", owner.get_ref());
-                cx.error(fields.path_of("visibility"), span(), message);
+                cx.error(fields.path_of("visibility"), span, message);
             }
         }
-        return (visibility, None);
+        return None;
     };
     if visibility != Visibility::Bloc {
-        cx.error(
-            fields.path_of("bloc"),
-            bloc.span(),
-            "`bloc` names whom a `visibility = \"bloc\"` channel is shared with (expected that visibility)",
-        );
-        return (visibility, None);
+        let message = "`bloc` names whom a `visibility = \"bloc\"` entry is shared with (expected that visibility)";
+        cx.error(fields.path_of("bloc"), bloc.span(), message);
+        return None;
     }
     if !check_ref(cx, fields.path_of("bloc"), &bloc, "bloc", blocs.iter().map(|bloc| bloc.id.as_str())) {
-        return (visibility, None);
+        return None;
     }
     let shared = blocs.iter().find(|known| known.id == *bloc.get_ref());
     if let (Some(owner), Some(shared)) = (owner, shared) {
         if !shared.members.contains(owner.get_ref()) && shared.id != *owner.get_ref() {
             let message = format!("`{}` is not a member of bloc `{}` (expected one of its blocs)", owner.get_ref(), bloc.get_ref());
             cx.error(fields.path_of("bloc"), bloc.span(), message);
+            return None;
         }
     }
-    (visibility, Some(bloc.into_inner()))
+    Some(bloc.into_inner())
 }

@@ -124,10 +124,10 @@ pub fn into_view(mut negotiation: Negotiation, viewer: &Viewer) -> Negotiation {
         return negotiation;
     }
     let sight = Sight::of(viewer, &negotiation);
-    negotiation.stances.retain(|stance| sight.sees(&stance.party, stance.visibility, None));
-    negotiation.red_lines.retain(|red_line| sight.sees(&red_line.party, red_line.visibility, None));
-    negotiation.preferences.retain(|preference| sight.sees(&preference.party, preference.visibility, None));
-    negotiation.demands.retain(|demand| sight.sees(&demand.party, demand.visibility, None));
+    negotiation.stances.retain(|stance| sight.sees(&stance.party, stance.visibility, stance.bloc.as_deref()));
+    negotiation.red_lines.retain(|red_line| sight.sees(&red_line.party, red_line.visibility, red_line.bloc.as_deref()));
+    negotiation.preferences.retain(|preference| sight.sees(&preference.party, preference.visibility, preference.bloc.as_deref()));
+    negotiation.demands.retain(|demand| sight.sees(&demand.party, demand.visibility, demand.bloc.as_deref()));
     crate::channels::hide(&mut negotiation, viewer, &sight);
     negotiation
 }

@@ -86,6 +86,7 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
         out.raw("value", &value(&demand.value));
         out.raw("visibility", &basic(demand.visibility.keyword()));
         out.text("source", &demand.source);
+        shared(&mut out, demand.bloc.as_deref());
     }
     for preference in &negotiation.preferences {
         write_preference(&mut out, preference);
@@ -94,6 +95,13 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
         write_deadline(&mut out, deadline);
     }
     out.text
+}
+
+/// The bloc a `bloc`-visible entry is shared with, when it names one.
+fn shared(out: &mut Toml, bloc: Option<&str>) {
+    if let Some(bloc) = bloc {
+        out.string("bloc", bloc);
+    }
 }
 
 fn write_bloc(out: &mut Toml, bloc: &Bloc) {
@@ -228,6 +236,7 @@ fn write_stance(out: &mut Toml, stance: &Stance) {
     out.raw("visibility", &basic(stance.visibility.keyword()));
     out.text("source", &stance.source);
     out.text("note", &stance.note);
+    shared(out, stance.bloc.as_deref());
 }
 
 fn write_red_line(out: &mut Toml, red_line: &RedLine) {
@@ -237,6 +246,7 @@ fn write_red_line(out: &mut Toml, red_line: &RedLine) {
     out.string("expr", &red_line.expression);
     out.text("description", &red_line.description);
     out.raw("visibility", &basic(red_line.visibility.keyword()));
+    shared(out, red_line.bloc.as_deref());
     if let Some(since) = moment_value(&red_line.since) {
         out.raw("since", &since);
     }
@@ -297,6 +307,7 @@ fn write_preference(out: &mut Toml, preference: &Preference) {
     out.string("party", &preference.party);
     out.raw("visibility", &basic(preference.visibility.keyword()));
     out.raw("reservation", &real(preference.reservation));
+    shared(out, preference.bloc.as_deref());
     out.table("preferences.issues");
     for issue in &preference.issues {
         let weight = real(issue.weight);

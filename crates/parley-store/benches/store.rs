@@ -30,6 +30,7 @@ fn stance_event(negotiation: &Negotiation, n: usize) -> NewEvent {
         note: format!("stance {n}"),
         source: "benchmark".to_owned(),
         visibility: Visibility::Public,
+        bloc: None,
     };
     NewEvent {
         kind: "stance".to_owned(),

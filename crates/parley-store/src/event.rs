@@ -144,10 +144,13 @@ fn text_of(value: &impl Serialize) -> String {
 /// of a `serde_json::Value`), written directly. Destructuring makes a new field a compile error
 /// here, and a test checks the text against the `Value` route.
 fn stance_content(stance: &Stance) -> String {
-    let Stance { party, item, position, at, source, visibility, note } = stance;
+    let Stance { party, item, position, at, source, visibility, note, bloc } = stance;
     #[derive(Serialize)]
     struct Sorted<'a> {
         at: &'a parley_core::model::Moment,
+        // Absent when none, so that stances without it keep their keys.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        bloc: Option<&'a str>,
         item: u32,
         note: &'a str,
         party: &'a str,
@@ -155,7 +158,7 @@ fn stance_content(stance: &Stance) -> String {
         source: &'a str,
         visibility: parley_core::model::Visibility,
     }
-    text_of(&Sorted { at, item: *item, note, party, position: *position, source, visibility: *visibility })
+    text_of(&Sorted { at, bloc: bloc.as_deref(), item: *item, note, party, position: *position, source, visibility: *visibility })
 }
 
 /// The entities of a negotiation in dependency order.
@@ -335,36 +338,86 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Collection<T> {
 
 /// Stances in a snapshot, usually most of it: each as a flat array
 /// `[key, party, item, position, at, source, visibility, note]`, without field names to write
-/// and match.
+/// and match, with a ninth element, the bloc it is shared with, only when it names one (so that
+/// checkpoints written before it existed read as they are).
 mod compact_stances {
     use std::collections::HashMap;
+    use std::fmt;
 
-    use parley_core::model::{Moment, Position, Stance, Visibility};
-    use serde::{Deserialize, Deserializer, Serializer};
+    use parley_core::model::{Stance, Visibility};
+    use serde::ser::SerializeTuple;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use super::Collection;
 
-    type Row = (String, String, u32, Position, Moment, String, Visibility, String);
+    struct RowOut<'a>(&'a str, &'a Stance);
+
+    impl Serialize for RowOut<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let RowOut(key, stance) = self;
+            let mut row = serializer.serialize_tuple(if stance.bloc.is_some() { 9 } else { 8 })?;
+            row.serialize_element(key)?;
+            row.serialize_element(&stance.party)?;
+            row.serialize_element(&stance.item)?;
+            row.serialize_element(&stance.position)?;
+            row.serialize_element(&stance.at)?;
+            row.serialize_element(&stance.source)?;
+            row.serialize_element(&stance.visibility)?;
+            row.serialize_element(&stance.note)?;
+            if let Some(bloc) = &stance.bloc {
+                row.serialize_element(bloc)?;
+            }
+            row.end()
+        }
+    }
+
+    struct RowIn(String, Stance);
+
+    impl<'de> Deserialize<'de> for RowIn {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RowIn, D::Error> {
+            struct Visitor;
+            impl<'de> serde::de::Visitor<'de> for Visitor {
+                type Value = RowIn;
+
+                fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    formatter.write_str("a stance row of 8 or 9 elements")
+                }
+
+                fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RowIn, A::Error> {
+                    fn next<'de, T: Deserialize<'de>, A: serde::de::SeqAccess<'de>>(seq: &mut A, index: usize) -> Result<T, A::Error> {
+                        seq.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(index, &"8 or 9 elements"))
+                    }
+                    let key: String = next(&mut seq, 0)?;
+                    let party = next(&mut seq, 1)?;
+                    let item = next(&mut seq, 2)?;
+                    let position = next(&mut seq, 3)?;
+                    let at = next(&mut seq, 4)?;
+                    let source = next(&mut seq, 5)?;
+                    let visibility: Visibility = next(&mut seq, 6)?;
+                    let note = next(&mut seq, 7)?;
+                    let bloc = seq.next_element()?;
+                    Ok(RowIn(key, Stance { party, item, position, at, source, visibility, note, bloc }))
+                }
+            }
+            deserializer.deserialize_seq(Visitor)
+        }
+    }
 
     pub fn serialize<S: Serializer>(stances: &Collection<Stance>, serializer: S) -> Result<S::Ok, S::Error> {
         let mut keys: Vec<(usize, &str)> = stances.index.iter().map(|(key, slot)| (*slot, key.as_str())).collect();
         keys.sort_unstable();
-        serializer.collect_seq(keys.into_iter().filter_map(|(slot, key)| {
-            stances.entries[slot].as_ref().map(|stance| {
-                (key, &stance.party, stance.item, stance.position, &stance.at, &stance.source, stance.visibility, &stance.note)
-            })
-        }))
+        serializer.collect_seq(keys.into_iter().filter_map(|(slot, key)| stances.entries[slot].as_ref().map(|stance| RowOut(key, stance))))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Collection<Stance>, D::Error> {
-        let rows: Vec<Row> = Vec::deserialize(deserializer)?;
+        let rows: Vec<RowIn> = Vec::deserialize(deserializer)?;
         let mut stances = Collection { entries: Vec::with_capacity(rows.len()), index: HashMap::with_capacity(rows.len()) };
-        for (key, party, item, position, at, source, visibility, note) in rows {
+        for RowIn(key, stance) in rows {
             let slot = stances.entries.len();
             if stances.index.insert(key, slot).is_some() {
                 return Err(serde::de::Error::custom("a stance key appears twice"));
             }
-            stances.entries.push(Some(Stance { party, item, position, at, source, visibility, note }));
+            stances.entries.push(Some(stance));
         }
         Ok(stances)
     }
@@ -574,7 +627,7 @@ mod tests {
             stances.extend(parley_core::scenario::parse(&text).unwrap().negotiation.stances);
         }
         let date = parley_core::date::Date::new(2026, 3, 1).unwrap();
-        for at in [Moment::Start, Moment::Date(date), Moment::Round("r \"1\"".to_owned())] {
+        for (at, bloc) in [(Moment::Start, None), (Moment::Date(date), Some("X".to_owned())), (Moment::Round("r \"1\"".to_owned()), None)] {
             stances.push(Stance {
                 party: "P\u{e9}".to_owned(),
                 item: 7,
@@ -583,6 +636,7 @@ mod tests {
                 source: "a \\ b\n".to_owned(),
                 visibility: Visibility::Mediator,
                 note: String::new(),
+                bloc,
             });
         }
         for stance in &stances {

@@ -237,6 +237,7 @@ fn stance_events(negotiation: &Negotiation, from: usize, count: usize) -> Vec<Ne
                 source: String::new(),
                 visibility: Visibility::Public,
                 note: format!("stance {n}"),
+                bloc: None,
             };
             let key = if n % 5 == 4 { key(n - 3) } else { key(n) };
             NewEvent { kind: "stance".to_owned(), key, op: Op::Upsert, actor: party, payload: serde_json::to_value(stance).unwrap() }
