@@ -600,24 +600,30 @@ pub fn fold(events: &[Event], up_to: Option<u64>) -> Result<Option<Negotiation>,
 mod tests {
     use parley_core::model::{Moment, Position, Stance, Visibility};
 
-    /// Events written before rounds had an `end` and records had deadlines (by the release before
-    /// them, from `tests/data/old-events.toml`) must still verify, fold, and be what an import of
-    /// the same file writes today: an absent new field changes no payload and so no hash.
+    /// Events written before rounds had an `end`, records had deadlines and blocs, and stances,
+    /// red lines, demands and preferences could name a bloc (by the release before them, from
+    /// `tests/data/old-events.toml` and the bundled dockworkers scenario) must still verify, fold,
+    /// and be what an import of the same file writes today: an absent new field changes no payload
+    /// and so no hash.
     #[test]
-    fn events_written_before_deadlines_and_round_spans_still_verify_and_match() {
-        let events: Vec<super::Event> =
-            include_str!("../tests/data/old-events.jsonl").lines().map(|line| serde_json::from_str(line).unwrap()).collect();
-        assert_eq!(crate::chain::verify(&events), Ok(0));
-        let folded = super::fold(&events, None).unwrap().unwrap();
-        let text = include_str!("../tests/data/old-events.toml");
-        let negotiation = parley_core::scenario::parse(text).unwrap().negotiation;
-        assert!(super::changes(Some(&folded), &negotiation).is_empty());
-        let written: Vec<serde_json::Value> = super::changes(None, &negotiation).into_iter().map(|event| event.payload).collect();
-        let stored: Vec<serde_json::Value> = events.into_iter().map(|event| event.payload).collect();
-        assert_eq!(written, stored);
+    fn events_written_before_deadlines_blocs_and_round_spans_still_verify_and_match() {
+        let fixtures = [
+            (include_str!("../tests/data/old-events.jsonl"), include_str!("../tests/data/old-events.toml")),
+            (include_str!("../tests/data/dockworkers-2026-events.jsonl"), include_str!("../../../scenarios/dockworkers-2026.toml")),
+        ];
+        for (log, text) in fixtures {
+            let events: Vec<super::Event> = log.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+            assert_eq!(crate::chain::verify(&events), Ok(0));
+            let folded = super::fold(&events, None).unwrap().unwrap();
+            let negotiation = parley_core::scenario::parse(text).unwrap().negotiation;
+            assert!(super::changes(Some(&folded), &negotiation).is_empty(), "{}", negotiation.id);
+            let written: Vec<(String, serde_json::Value)> =
+                super::changes(None, &negotiation).into_iter().map(|event| (event.key, event.payload)).collect();
+            let stored: Vec<(String, serde_json::Value)> = events.into_iter().map(|event| (event.key, event.payload)).collect();
+            assert_eq!(written, stored, "{}", negotiation.id);
+        }
     }
 
-    /// Stance keys must stay what they were when written: the hash of the sorted-key JSON text.
     #[test]
     fn stance_content_is_the_sorted_json_text() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
