@@ -39,6 +39,7 @@ struct Stance {
     /// A round, or (when `None`) the day of round `day`.
     round: Option<usize>,
     day: usize,
+    visibility: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -78,8 +79,8 @@ fn sketch() -> impl Strategy<Value = Sketch> {
             proptest::collection::vec(0..round_count, 0..3),
         )
             .prop_map(|(introduced, by, visibility, revisions)| Item { introduced, by, visibility, revisions });
-        let stance = (0..2usize, 0..3usize, 0..4usize, proptest::option::of(0..round_count), 0..round_count)
-            .prop_map(|(party, item, position, round, day)| Stance { party, item, position, round, day });
+        let stance = (0..2usize, 0..3usize, 0..4usize, proptest::option::of(0..round_count), 0..round_count, 0..4usize)
+            .prop_map(|(party, item, position, round, day, visibility)| Stance { party, item, position, round, day, visibility });
         let statement = (0..2usize, proptest::option::of(0..round_count), 0..round_count, 0..4usize, 0..3usize, 0..round_count)
             .prop_map(|(party, round, day, visibility, item, version)| Statement { party, round, day, visibility, item, version });
         (
@@ -160,9 +161,11 @@ impl Sketch {
                 Some(round) => format!("round = \"round{}\"", round.max(introduced)),
                 None => format!("date = {}", day(stance.day.max(introduced))),
             };
+            // A bloc-visible stance is A's, shared with bloc X by name.
+            let (party, shared) = if stance.visibility == 3 { ("A", "bloc = \"X\"\n") } else { (PARTIES[stance.party], "") };
             text.push_str(&format!(
-                "[[stances]]\nparty = \"{}\"\nitem = {number}\nposition = \"{}\"\n{when}\n\n",
-                PARTIES[stance.party], POSITIONS[stance.position]
+                "[[stances]]\nparty = \"{party}\"\nitem = {number}\nposition = \"{}\"\n{when}\nvisibility = \"{}\"\n{shared}\n",
+                POSITIONS[stance.position], VISIBILITIES[stance.visibility]
             ));
         }
         let (since, until) = self.red_line;
