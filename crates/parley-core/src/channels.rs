@@ -1,7 +1,8 @@
 //! Secret channels: rounds, items and statements that not everyone may know of, and what their
 //! absence takes with it (`docs/status.md`, "Secret channels").
 //!
-//! For a viewer who may not see a round: the round is absent, and so are the revisions made in it
+//! A round is seen by its participants and its host, and by whoever its visibility admits. For a
+//! viewer who may not see a round: the round is absent, and so are the revisions made in it
 //! (the item reads as its versions from visible rounds make it: an outsider sees the version before
 //! a secret revision), the stances given in it, the items introduced in it (entirely, as hidden
 //! items), the statements made in it, the red lines drawn in it, and the claims about a version
@@ -16,13 +17,13 @@ use crate::visibility::{Sight, Viewer};
 
 /// Removes from `negotiation` every channel the viewer may not see, and what hangs on it.
 pub(crate) fn hide(negotiation: &mut Negotiation, viewer: &Viewer, sight: &Sight<'_>) {
-    let participant = |participants: &[String]| matches!(viewer, Viewer::Party(party) if participants.contains(party));
+    let participant = |round: &crate::model::Round| matches!(viewer, Viewer::Party(party) if round.participants.contains(party) || round.host.as_ref() == Some(party));
     let hidden_rounds: HashSet<String> = negotiation
         .rounds
         .iter()
         .filter(|round| {
             !round.visibility.is_public()
-                && !participant(&round.participants)
+                && !participant(round)
                 && !sight.sees(round.party.as_deref().unwrap_or(""), round.visibility, round.bloc.as_deref())
         })
         .map(|round| round.id.clone())

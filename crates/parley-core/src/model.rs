@@ -397,6 +397,10 @@ pub struct Round {
     /// The one bloc a `bloc`-visible round is shared with (default: every bloc of `party`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bloc: Option<String>,
+    /// The party hosting the round (often one with the `host` role); it knows of the round as its
+    /// participants do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 impl Visibility {

@@ -153,7 +153,7 @@ const REAL_FIELDS: &[&str] = &["id", "name", "description", "kind", "min", "max"
 const SUBSET_FIELDS: &[&str] = &["id", "name", "description", "kind", "elements"];
 const ALL_ISSUE_FIELDS: &[&str] = &["id", "name", "description", "kind", "options", "ordered", "min", "max", "step", "unit", "elements"];
 const ROUND_FIELDS: &[&str] =
-    &["id", "title", "date", "planned", "venue", "kind", "participants", "summary", "end", "visibility", "party", "bloc"];
+    &["id", "title", "date", "planned", "venue", "kind", "participants", "summary", "end", "visibility", "party", "bloc", "host"];
 const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions", "visibility"];
 const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source"];
 const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note", "bloc"];
@@ -1006,6 +1006,8 @@ fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str], blocs
         let owner = opt_string(cx, &fields, "party")
             .filter(|party| check_ref(cx, fields.path_of("party"), party, "party", party_ids.iter().copied()));
         let channel = read_channel(cx, &fields, blocs, owner.as_ref(), "party", false);
+        let host =
+            opt_string(cx, &fields, "host").filter(|host| check_ref(cx, fields.path_of("host"), host, "party", party_ids.iter().copied()));
         let (Some(id), Some(kind)) = (id, kind) else { continue };
         if (date.is_none() && !planned) || !registry.add(cx, fields.path_of("id"), &id) {
             continue;
@@ -1023,6 +1025,7 @@ fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str], blocs
             visibility: channel.0,
             party: owner.map(Spanned::into_inner),
             bloc: channel.1,
+            host: host.map(Spanned::into_inner),
         });
     }
     rounds

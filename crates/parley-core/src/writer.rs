@@ -182,6 +182,9 @@ fn write_round(out: &mut Toml, round: &Round) {
     if let Some(party) = &round.party {
         out.string("party", party);
     }
+    if let Some(host) = &round.host {
+        out.string("host", host);
+    }
 }
 
 fn write_item(out: &mut Toml, item: &Item) {

@@ -19,6 +19,7 @@ struct Round {
     visibility: usize,
     owner: usize,
     participants: (bool, bool),
+    hosted: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -67,11 +68,8 @@ const PARTIES: [&str; 3] = ["A", "B", "M"];
 
 fn sketch() -> impl Strategy<Value = Sketch> {
     (1usize..5).prop_flat_map(|round_count| {
-        let round = (0..4usize, 0..3usize, any::<(bool, bool)>()).prop_map(|(visibility, owner, participants)| Round {
-            visibility,
-            owner,
-            participants,
-        });
+        let round = (0..4usize, 0..3usize, any::<(bool, bool)>(), any::<bool>())
+            .prop_map(|(visibility, owner, participants, hosted)| Round { visibility, owner, participants, hosted });
         let item = (
             proptest::option::of(0..round_count),
             proptest::option::of(0..2usize),
@@ -123,6 +121,9 @@ impl Sketch {
                 participants.join(", "),
                 VISIBILITIES[round.visibility]
             ));
+            if round.hosted {
+                text.push_str("host = \"H\"\n\n");
+            }
         }
         for (index, item) in self.items.iter().enumerate() {
             text.push_str(&format!("[[items]]\nnumber = {}\ntitle = \"Item {}\"\ntext = \"v0\"\n", index + 1, index + 1));
