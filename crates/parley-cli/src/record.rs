@@ -118,10 +118,11 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
     let mut store = open(&args.store.db, false)?;
     let id = choose(&mut *store, args.negotiation.as_deref())?;
     let mut events = store.events(&id).map_err(failed)?;
-    // The viewer's rights depend only on who the parties are and which are mediators: fold just
-    // those events (of the ones already read) rather than the whole history.
+    // The viewer's rights depend only on who the parties are, which are mediators, the blocs and
+    // which rounds it may know of: fold just those events (of the ones already read) rather than
+    // the whole history.
     let mut roles = parley_store::event::Folder::new();
-    for event in events.iter().filter(|event| matches!(event.kind.as_str(), "negotiation" | "party")) {
+    for event in events.iter().filter(|event| matches!(event.kind.as_str(), "negotiation" | "party" | "bloc" | "round")) {
         roles
             .apply(event.seq, &event.kind, &event.key, event.op, parley_store::event::Payload::Json(&event.payload))
             .map_err(|source| failed(StoreError::Fold { negotiation: id.clone(), source }))?;
@@ -131,14 +132,30 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
         .map_err(|source| failed(StoreError::Fold { negotiation: id.clone(), source }))?
         .ok_or_else(|| failed(store.unknown(&id)))?;
     let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
+    let channels = parley_core::channels::Channels::new(&negotiation, &viewer);
     // Every hash from the first hidden event on covers hidden content (each hash covers the one
     // before it), and with all other fields shown, any of them — or a signature over one — would
     // let anyone confirm a guess of that content (a private stance has few possible values). So
     // from there on, the chain fields are hidden too.
     let hidden = || "hidden".to_owned();
+    // A deletion carries no payload: it is judged by the entity it deletes, as last upserted.
+    let mut last_upsert: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
+    let mut visible = Vec::with_capacity(events.len());
+    for (index, event) in events.iter().enumerate() {
+        let judged = match event.op {
+            parley_store::event::Op::Upsert => {
+                last_upsert.insert((event.kind.as_str(), event.key.as_str()), index);
+                event
+            }
+            parley_store::event::Op::Delete => {
+                last_upsert.get(&(event.kind.as_str(), event.key.as_str())).map_or(event, |&upsert| &events[upsert])
+            }
+        };
+        visible.push(may_see(&viewer, &channels, judged));
+    }
     let mut chain_hidden = false;
-    for event in &mut events {
-        if !may_see(&viewer, &negotiation, event) {
+    for (event, visible) in events.iter_mut().zip(visible) {
+        if !visible {
             event.key = hidden();
             event.payload = serde_json::Value::String(hidden());
             chain_hidden = true;
@@ -172,18 +189,44 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
 }
 
 /// Whether the viewer may see an event's content: entities with a visibility setting are shown
-/// only as that setting allows their owner's; everything else is public record.
-fn may_see(viewer: &parley_core::visibility::Viewer, negotiation: &Negotiation, event: &parley_store::Event) -> bool {
-    if !matches!(event.kind.as_str(), "stance" | "red-line" | "preference" | "demand") {
+/// only as that setting allows their owner's, and nothing that happened in a round the viewer may
+/// not know of (`docs/status.md`, "Secret channels"); everything else is public record.
+fn may_see(viewer: &parley_core::visibility::Viewer, channels: &parley_core::channels::Channels<'_>, event: &parley_store::Event) -> bool {
+    use parley_core::model::{Item, RedLine, Round, Stance, Statement, Visibility};
+    fn decode<T: serde::de::DeserializeOwned>(payload: &serde_json::Value) -> Option<T> {
+        T::deserialize(payload).ok()
+    }
+    if *viewer == parley_core::visibility::Viewer::Everything {
         return true;
     }
-    let owner = event.payload.get("party").and_then(|party| party.as_str()).unwrap_or(&event.actor);
-    let visibility =
-        event.payload.get("visibility").and_then(|value| <parley_core::model::Visibility as serde::Deserialize>::deserialize(value).ok());
-    // A deletion carries no payload: its key alone may name a private entity.
-    match visibility {
-        Some(visibility) => viewer.may_see(negotiation, owner, visibility),
-        None => *viewer == parley_core::visibility::Viewer::Everything,
+    if !matches!(event.kind.as_str(), "stance" | "red-line" | "preference" | "demand" | "round" | "item" | "statement") {
+        return true;
+    }
+    // A deletion without an upsert before it: its key alone may name a hidden entity.
+    if event.op == parley_store::event::Op::Delete {
+        return !matches!(event.kind.as_str(), "stance" | "red-line" | "preference" | "demand");
+    }
+    let payload = &event.payload;
+    match event.kind.as_str() {
+        "round" => decode::<Round>(payload).is_some_and(|round| channels.round(&round)),
+        "item" => decode::<Item>(payload).is_some_and(|item| channels.item(&item)),
+        "statement" => decode::<Statement>(payload).is_some_and(|statement| channels.statement(&statement)),
+        "stance" => decode::<Stance>(payload).is_some_and(|stance| {
+            channels.owned(&stance.party, stance.visibility, stance.bloc.as_deref()) && !channels.in_hidden_round(&stance.at)
+        }),
+        "red-line" => decode::<RedLine>(payload).is_some_and(|red_line| {
+            channels.owned(&red_line.party, red_line.visibility, red_line.bloc.as_deref())
+                && !channels.in_hidden_round(&red_line.since)
+                && !red_line.until.as_ref().is_some_and(|until| channels.in_hidden_round(until))
+        }),
+        _ => {
+            let owner = payload.get("party").and_then(|party| party.as_str()).unwrap_or(&event.actor);
+            let bloc = payload.get("bloc").and_then(|bloc| bloc.as_str());
+            payload
+                .get("visibility")
+                .and_then(|value| <Visibility as serde::Deserialize>::deserialize(value).ok())
+                .is_some_and(|visibility| channels.owned(owner, visibility, bloc))
+        }
     }
 }
 

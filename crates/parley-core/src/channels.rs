@@ -12,22 +12,65 @@
 
 use std::collections::HashSet;
 
-use crate::model::{ClaimKind, Moment, Negotiation};
+use crate::model::{ClaimKind, Item, Moment, Negotiation, Round, Statement, Visibility};
 use crate::visibility::{Sight, Viewer};
+
+/// Whether a viewer may know of a round: public, or it is a participant or the host, or the
+/// round's visibility admits it.
+fn sees_round(viewer: &Viewer, sight: &Sight<'_>, round: &Round) -> bool {
+    let participant = matches!(viewer, Viewer::Party(party) if round.participants.contains(party) || round.host.as_ref() == Some(party));
+    round.visibility.is_public() || participant || sight.sees(round.party.as_deref().unwrap_or(""), round.visibility, round.bloc.as_deref())
+}
+
+/// What a viewer may see of a record's secret channels, for deciding entity by entity (an event
+/// log shown to a viewer) what [`crate::visibility::into_view`] decides for a whole record.
+#[derive(Debug)]
+pub struct Channels<'v> {
+    sight: Sight<'v>,
+    hidden_rounds: HashSet<String>,
+}
+
+impl<'v> Channels<'v> {
+    /// The channels of `negotiation` (its parties, blocs and rounds are what count) for `viewer`.
+    pub fn new(negotiation: &Negotiation, viewer: &'v Viewer) -> Channels<'v> {
+        let sight = Sight::of(viewer, negotiation);
+        let hidden_rounds =
+            negotiation.rounds.iter().filter(|round| !sees_round(viewer, &sight, round)).map(|round| round.id.clone()).collect();
+        Channels { sight, hidden_rounds }
+    }
+
+    /// Whether something that happened at `moment` is in a round the viewer may not know of.
+    pub fn in_hidden_round(&self, moment: &Moment) -> bool {
+        matches!(moment, Moment::Round(round) if self.hidden_rounds.contains(round))
+    }
+
+    pub fn round(&self, round: &Round) -> bool {
+        !self.hidden_rounds.contains(&round.id) && sees_round(self.sight.viewer(), &self.sight, round)
+    }
+
+    /// Whether the viewer may see the item *as stored*: visible, and neither introduced nor
+    /// revised in a round it may not know of (the stored item would show that revision).
+    pub fn item(&self, item: &Item) -> bool {
+        self.sight.sees(item.by.as_deref().unwrap_or(""), item.visibility, None)
+            && !self.in_hidden_round(&item.introduced)
+            && !item.revisions.iter().any(|revision| self.hidden_rounds.contains(&revision.round))
+    }
+
+    pub fn statement(&self, statement: &Statement) -> bool {
+        self.sight.sees(statement.party.as_deref().unwrap_or(""), statement.visibility, statement.bloc.as_deref())
+            && !statement.round.as_ref().is_some_and(|round| self.hidden_rounds.contains(round))
+    }
+
+    /// Whether the viewer may see something of `owner` with `visibility`, shared with `bloc`.
+    pub fn owned(&self, owner: &str, visibility: Visibility, bloc: Option<&str>) -> bool {
+        self.sight.sees(owner, visibility, bloc)
+    }
+}
 
 /// Removes from `negotiation` every channel the viewer may not see, and what hangs on it.
 pub(crate) fn hide(negotiation: &mut Negotiation, viewer: &Viewer, sight: &Sight<'_>) {
-    let participant = |round: &crate::model::Round| matches!(viewer, Viewer::Party(party) if round.participants.contains(party) || round.host.as_ref() == Some(party));
-    let hidden_rounds: HashSet<String> = negotiation
-        .rounds
-        .iter()
-        .filter(|round| {
-            !round.visibility.is_public()
-                && !participant(round)
-                && !sight.sees(round.party.as_deref().unwrap_or(""), round.visibility, round.bloc.as_deref())
-        })
-        .map(|round| round.id.clone())
-        .collect();
+    let hidden_rounds: HashSet<String> =
+        negotiation.rounds.iter().filter(|round| !sees_round(viewer, sight, round)).map(|round| round.id.clone()).collect();
     let in_hidden = |moment: &Moment| matches!(moment, Moment::Round(round) if hidden_rounds.contains(round));
     let hidden_items: HashSet<u32> = negotiation
         .items

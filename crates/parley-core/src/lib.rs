@@ -54,7 +54,7 @@
 //! ```
 
 pub mod bloc;
-mod channels;
+pub mod channels;
 pub mod claims;
 pub mod date;
 pub mod deadline;

@@ -64,6 +64,7 @@ impl Viewer {
 }
 
 /// What a viewer is, looked up once: whether it is a mediator party, and its blocs.
+#[derive(Debug)]
 pub(crate) struct Sight<'v> {
     viewer: &'v Viewer,
     mediator: bool,
@@ -74,6 +75,10 @@ pub(crate) struct Sight<'v> {
 }
 
 impl<'v> Sight<'v> {
+    pub(crate) fn viewer(&self) -> &'v Viewer {
+        self.viewer
+    }
+
     pub(crate) fn of(viewer: &'v Viewer, negotiation: &Negotiation) -> Sight<'v> {
         let mut blocs = HashSet::new();
         let mut partners = HashSet::new();
