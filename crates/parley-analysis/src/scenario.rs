@@ -435,7 +435,7 @@ fn satisfiable(
 
 fn red_line_ref(negotiation: &Negotiation, index: usize, viewer: &Viewer) -> RedLineRef {
     let red_line = &negotiation.red_lines[index];
-    let visible = viewer.may_see(negotiation, &red_line.party, red_line.visibility);
+    let visible = viewer.may_see_red_line(negotiation, red_line);
     RedLineRef {
         party: red_line.party.clone(),
         id: visible.then(|| red_line.id.clone()),
@@ -583,7 +583,7 @@ fn zones(
                     }
                 }
             }
-            let confidential = mine.iter().any(|&index| !viewer.may_see(negotiation, &party.id, negotiation.red_lines[index].visibility));
+            let confidential = mine.iter().any(|&index| !viewer.may_see_red_line(negotiation, &negotiation.red_lines[index]));
             parties.push((party.id.clone(), acceptable, confidential));
         }
         if parties.is_empty() {

@@ -57,6 +57,13 @@ impl Viewer {
         Sight::of(self, negotiation).sees(owner, visibility, None)
     }
 
+    /// Whether this viewer may see a red line: its visibility (and the bloc it is shared with)
+    /// admits it, and it was not drawn in a round the viewer may not know of.
+    pub fn may_see_red_line(&self, negotiation: &Negotiation, red_line: &crate::model::RedLine) -> bool {
+        let channels = crate::channels::Channels::new(negotiation, self);
+        channels.owned(&red_line.party, red_line.visibility, red_line.bloc.as_deref()) && !channels.in_hidden_round(&red_line.since)
+    }
+
     /// Whether the viewer is a party of the negotiation whose role is mediator.
     fn is_mediator_party(&self, negotiation: &Negotiation) -> bool {
         matches!(self, Viewer::Party(party) if negotiation.party(party).is_some_and(|party| party.role == Role::Mediator))
