@@ -13,7 +13,7 @@ use parley_analysis::space::{Label, Problem};
 use serde::Serialize;
 
 use crate::BadInput;
-use crate::commands::{read_text, write_json};
+use crate::commands::{counted, read_text, write_json};
 use crate::output::csv_field;
 
 /// A problem read from disk, with what is needed to report on it.
@@ -228,12 +228,15 @@ pub fn scenario_command(
         let fixed: Vec<String> = analysis.fixed.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
         writeln!(out, "Agreed: {}", fixed.join(", "))?;
     }
+    if !analysis.unsettled_issues.is_empty() {
+        writeln!(out, "Named by red lines, settled by no item: {}", analysis.unsettled_issues.join(", "))?;
+    }
     writeln!(out)?;
     let findings = &analysis.red_lines;
     let verdict = match findings.all_can_hold {
         Some(true) => "yes: some deal satisfies every red line",
         Some(false) => "NO: no deal satisfies every red line",
-        None => "undetermined (too many combinations)",
+        None => "undetermined (the decision ran out of its budget; see the warnings)",
     };
     writeln!(out, "Can all {} red lines hold together? {verdict}", findings.considered)?;
     for conflict in &findings.conflicts {
@@ -254,12 +257,10 @@ pub fn scenario_command(
             };
             writeln!(out, "  {marker}{}", zone.explanation)?;
             for range in &zone.parties {
-                let text = match (&range.low, &range.high, range.confidential) {
-                    (_, _, true) => "confidential".to_owned(),
-                    (Some(low), Some(high), false) => format!("{low} to {high}"),
-                    _ => "nothing acceptable".to_owned(),
-                };
-                writeln!(out, "       {}: {text}", range.party)?;
+                writeln!(out, "       {}: {}", range.party, range.values)?;
+            }
+            for position in &zone.positions {
+                writeln!(out, "       {} demands {}", position.party, position.demand)?;
             }
         }
     }
@@ -272,6 +273,13 @@ pub fn scenario_command(
             bargaining.parties.join(", "),
             bargaining.frontier_size
         )?;
+        if bargaining.feasible_only {
+            writeln!(
+                out,
+                "  (over the outcomes the signatories' {} allow)",
+                counted(bargaining.red_lines_applied, "red line", "red lines")
+            )?;
+        }
         for solution in &bargaining.solutions {
             match &solution.utilities {
                 None => writeln!(out, "  {}: none (no outcome is rational for every party)", solution.name)?,
@@ -279,6 +287,9 @@ pub fn scenario_command(
                     let utilities: Vec<String> = utilities.iter().map(|value| format!("{value:.3}")).collect();
                     let values: Vec<String> = solution.outcome.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
                     writeln!(out, "  {}: ({}) {}", solution.name, utilities.join(", "), values.join("; "))?;
+                    if !solution.breaks.is_empty() {
+                        writeln!(out, "      breaks red lines: {}", solution.breaks.join(", "))?;
+                    }
                 }
             }
         }
@@ -290,6 +301,12 @@ pub fn scenario_command(
         writeln!(out, "  {}", values.join("; "))?;
         if !proposal.missing.is_empty() {
             writeln!(out, "  no proposed value for: {}", proposal.missing.join(", "))?;
+        }
+        if let Some(reason) = &proposal.not_evaluated {
+            writeln!(out, "  Not evaluated: {reason}.")?;
+        }
+        if !proposal.breaks.is_empty() {
+            writeln!(out, "  It breaks red lines: {}", proposal.breaks.join(", "))?;
         }
         for evaluation in &proposal.utilities {
             let share = evaluation.surplus_share.map(|share| format!(", {:.0}% of the surplus", share * 100.0)).unwrap_or_default();
@@ -310,7 +327,8 @@ pub fn scenario_command(
         writeln!(out, "  Skew: {}", proposal.summary)?;
         for skew in &proposal.skew {
             let matched = if skew.matches.is_empty() { "no one".to_owned() } else { skew.matches.join(", ") };
-            writeln!(out, "    {} = {}: matches {matched}", skew.issue, skew.proposed)?;
+            let agreed = if skew.agreed { " (agreed)" } else { "" };
+            writeln!(out, "    {} = {}{agreed}: matches {matched}", skew.issue, skew.proposed)?;
         }
     }
     Ok(())
@@ -322,6 +340,18 @@ pub struct ProblemSource {
     pub name: String,
     pub problem: Problem,
     pub proposal: Option<Vec<u32>>,
+    /// The outcomes a scenario's signatories' red lines allow (`None`: every outcome).
+    pub feasible: Option<parley_analysis::scenario::Feasible>,
+    /// Ids of the red lines that bound a scenario's feasible outcomes.
+    pub red_lines: Vec<String>,
+}
+
+impl ProblemSource {
+    /// A warning for the commands that work on the whole outcome space (GENIUS export, simulation),
+    /// when red lines rule some of it out.
+    pub fn unconstrained_warning(&self, what: &str) -> Option<String> {
+        (!self.red_lines.is_empty()).then(|| format!("{what} every outcome: the red lines {} are not applied", self.red_lines.join(", ")))
+    }
 }
 
 /// Every name given to `--parties` must be a party of the scenario (a typo is not a party with no
@@ -342,14 +372,25 @@ pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Opt
         for warning in &source.warnings {
             to_stderr!(line "warning: {warning}");
         }
-        return Ok(ProblemSource { name: source.name, problem: source.problem, proposal: None });
+        return Ok(ProblemSource { name: source.name, problem: source.problem, proposal: None, feasible: None, red_lines: Vec::new() });
     }
     let negotiation = crate::commands::load(path)?;
-    let viewer = crate::commands::viewer_of(&negotiation, viewer)?;
-    let point = crate::commands::point_in(&negotiation, as_of)?;
-    check_parties(&negotiation, parties.as_deref())?;
+    scenario_problem(&negotiation, as_of, viewer, parties)
+}
+
+/// The bargaining problem of a scenario as of a point, for a viewer.
+pub fn scenario_problem(
+    negotiation: &parley_core::model::Negotiation,
+    as_of: &str,
+    viewer: &str,
+    parties: Option<Vec<String>>,
+) -> Result<ProblemSource> {
+    let viewer = crate::commands::viewer_of(negotiation, viewer)?;
+    let point = crate::commands::point_in(negotiation, as_of)?;
+    check_parties(negotiation, parties.as_deref())?;
     let options = parley_analysis::scenario::ScenarioOptions { parties, ..Default::default() };
-    let (problem, proposal, warnings) = parley_analysis::scenario::viewer_problem(&negotiation, &point, &viewer, &options);
+    let parley_analysis::scenario::ViewerProblem { problem, proposal, feasible, red_lines, warnings } =
+        parley_analysis::scenario::viewer_problem(negotiation, &point, &viewer, &options);
     for warning in &warnings {
         to_stderr!(line "warning: {warning}");
     }
@@ -360,7 +401,7 @@ pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Opt
         ))
         .into());
     }
-    Ok(ProblemSource { name: negotiation.id.clone(), problem, proposal })
+    Ok(ProblemSource { name: negotiation.id.clone(), problem, proposal, feasible, red_lines })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -372,7 +413,7 @@ pub enum FrontierFormat {
 
 pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mut dyn Write) -> Result<()> {
     let problem = &source.problem;
-    let frontier = frontier(problem, &FrontierOptions::default()).map_err(|error| BadInput(error.to_string()))?;
+    let frontier = source_frontier(source)?;
     let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
     let issues: Vec<&str> = problem.space.issues.iter().map(|issue| issue.name.as_str()).collect();
     match format {
@@ -408,71 +449,38 @@ pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mu
     Ok(())
 }
 
+/// The frontier of the outcomes the source allows: every outcome of a GENIUS domain, those a
+/// scenario's signatories' red lines allow.
+fn source_frontier(source: &ProblemSource) -> Result<Frontier> {
+    parley_analysis::scenario::feasible_frontier(&source.problem, source.feasible.as_ref(), &FrontierOptions::default())
+        .map_err(|error| BadInput(error.to_string()).into())
+}
+
 pub fn plot_command(source: &ProblemSource, output: &Path, out: &mut dyn Write) -> Result<()> {
     let problem = &source.problem;
-    let frontier = frontier(problem, &FrontierOptions::default()).map_err(|error| BadInput(error.to_string()))?;
+    let frontier = source_frontier(source)?;
     let solutions = solve(&frontier, &problem.reservations());
     let sample = parley_analysis::plot::sample_utilities(problem, 4000);
     let proposal = source.proposal.as_ref().map(|outcome| problem.utilities(outcome));
     let input = parley_analysis::plot::PlotInput { title: &source.name, sample: &sample, proposal: proposal.as_deref() };
     let svg = parley_analysis::plot::svg(problem, &frontier, &solutions, &input);
-    write_atomically(output, svg.as_bytes())?;
+    crate::files::write_output(output, svg.as_bytes())?;
     writeln!(out, "wrote {} ({} frontier points, {} parties)", output.display(), frontier.points.len(), problem.parties.len())?;
     Ok(())
 }
 
-/// Writes a file through a temporary sibling and a rename, so a crash never leaves half a file. A
-/// file it replaces keeps its permissions (an export of a confidential record stays as private
-/// as the file it overwrites).
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let directory = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let temporary =
-        directory.join(format!(".{}.tmp-{}", path.file_name().map_or("output".into(), |name| name.to_string_lossy()), std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let existing = match std::fs::metadata(path) {
-            Ok(metadata) => Some(metadata.permissions()),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-            Err(error) => return Err(error),
-        };
-        // A new file (never one already there, nor a link planted under the temporary name), with
-        // the replaced file's permissions from its creation, so that it is never more readable.
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        if let Some(permissions) = &existing {
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, std::os::unix::fs::PermissionsExt::mode(permissions) & 0o7777);
-        }
-        let mut file = options.open(&temporary)?;
-        if let Some(permissions) = existing {
-            // The umask may have removed bits the replaced file had.
-            file.set_permissions(permissions)?;
-        }
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if let Err(error) = result {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(anyhow::Error::new(error).context(format!("writing {}", path.display())));
-    }
-    // The rename is durable once the directory is synced. The file is in place either way, so a
-    // failure here is not reported as a failure to write it.
-    #[cfg(unix)]
-    if let Ok(directory) = std::fs::File::open(directory) {
-        let _ = directory.sync_all();
-    }
-    Ok(())
-}
-
 pub fn to_genius_command(source: &ProblemSource, directory: &Path, out: &mut dyn Write) -> Result<()> {
+    if let Some(warning) = source.unconstrained_warning("GENIUS profiles cannot hold red lines; the exported domain holds") {
+        to_stderr!(line "warning: {warning}");
+    }
     let exported = genius::export(&source.problem, &source.name).map_err(|error| BadInput(error.to_string()))?;
     std::fs::create_dir_all(directory).with_context(|| format!("creating {}", directory.display()))?;
     let domain_path = directory.join(format!("{}-domain.xml", file_stem(&source.name)));
-    write_atomically(&domain_path, exported.domain.as_bytes())?;
+    crate::files::write_output(&domain_path, exported.domain.as_bytes())?;
     writeln!(out, "wrote {}", domain_path.display())?;
     for (party, text) in &exported.profiles {
         let path = directory.join(format!("{}.xml", file_stem(party)));
-        write_atomically(&path, text.as_bytes())?;
+        crate::files::write_output(&path, text.as_bytes())?;
         writeln!(out, "wrote {}", path.display())?;
     }
     Ok(())

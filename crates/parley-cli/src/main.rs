@@ -20,6 +20,7 @@ macro_rules! to_stderr {
 mod analysis;
 mod commands;
 mod deadlines;
+mod files;
 mod output;
 mod record;
 mod simulation;
@@ -94,6 +95,29 @@ Examples:
 Verdicts: consistent, contradicted, unverifiable, each with the items, stances and red lines that
 decide it. A claim about a party made by someone not speaking for it is marked third-party.")]
     Claims(ClaimsArgs),
+    /// Each party's demands over time on each issue, and whether the parties converge.
+    #[command(after_help = "\
+Examples:
+  parley positions scenarios/dockworkers-2026.toml
+  parley positions scenarios/ukraine-2025.toml --as-of geneva --viewer public --json
+  parley positions my-talks.toml -o positions.svg
+
+A demand holds from its round or date until the party's next demand on the issue. On ordered issues
+(numbers, ordered options) the gap is how far apart the parties' demands stand after each change
+(0 when they overlap); they converge when the last gap is smaller than the first. See
+docs/status.md.")]
+    Positions(PositionsArgs),
+    /// Implementation after signature: each obligation's score (0–3) as of a date, what is overdue.
+    #[command(after_help = "\
+Examples:
+  parley implementation my-accord.toml
+  parley implementation my-accord.toml --as-of 2018-12-31 --json
+
+Scores follow the Peace Accords Matrix: 0 not initiated, 1 minimal, 2 intermediate, 3 complete. An
+obligation's score is its latest assessment at or before the point; it is overdue when its due date
+has passed and it is not complete. The rate is points scored over points possible. See
+docs/status.md.")]
+    Implementation(RecordArgs),
     /// Bargaining analysis: red-line conflicts, zones of agreement, Pareto frontier, Nash,
     /// Kalai–Smorodinsky, egalitarian and utilitarian points, the proposal's skew.
     #[command(after_help = "\
@@ -422,12 +446,34 @@ struct ProblemArgs {
     /// ids for a scenario.
     #[arg(long, value_delimiter = ',')]
     parties: Option<Vec<String>>,
+    #[command(flatten)]
+    from_db: FromDb,
 }
 
 impl ProblemArgs {
-    /// The problem these flags name: a GENIUS folder, or a scenario as of a point for a viewer.
+    /// The problem these flags name: a GENIUS folder, or a scenario (a file or a database) as of a
+    /// point for a viewer.
     fn load(&self) -> anyhow::Result<analysis::ProblemSource> {
-        analysis::load_problem(self.path.as_deref(), &self.as_of, &self.viewer, self.parties.clone())
+        match &self.from_db.db {
+            Some(_) => {
+                let negotiation = self.negotiation()?;
+                analysis::scenario_problem(&negotiation, &self.as_of, &self.viewer, self.parties.clone())
+            }
+            None => analysis::load_problem(self.path.as_deref(), &self.as_of, &self.viewer, self.parties.clone()),
+        }
+    }
+
+    /// The scenario these flags name, from a file or a database (not a GENIUS folder).
+    fn negotiation(&self) -> anyhow::Result<parley_core::model::Negotiation> {
+        match &self.from_db.db {
+            Some(db) => {
+                if let Some(path) = &self.path {
+                    return Err(BadInput(format!("give either a path ({}) or --db, not both", path.display())).into());
+                }
+                record::load(db, self.from_db.negotiation.as_deref())
+            }
+            None => commands::load(self.path.as_deref()),
+        }
     }
 }
 
@@ -512,6 +558,29 @@ struct StatusArgs {
     /// A round id, a date (YYYY-MM-DD, YYYY-MM or YYYY: the end of it), `start` or `now` (the default).
     #[arg(long, value_name = "ROUND|DATE", default_value = "now")]
     as_of: String,
+}
+
+/// A record (file or database) as of a point, for a viewer.
+#[derive(Debug, Args)]
+struct RecordArgs {
+    #[arg(help = FILE_HELP)]
+    file: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+    #[command(flatten)]
+    from_db: FromDb,
+    /// A round id, a date (YYYY-MM-DD), `start` or `now` (the default).
+    #[arg(long, value_name = "ROUND|DATE", default_value = "now")]
+    as_of: String,
+}
+
+#[derive(Debug, Args)]
+struct PositionsArgs {
+    #[command(flatten)]
+    record: RecordArgs,
+    /// Also draw the trajectories as SVG into this file.
+    #[arg(short, long, value_name = "FILE.svg")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

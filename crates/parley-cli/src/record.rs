@@ -117,7 +117,7 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
     }
     let mut store = open(&args.store.db, false)?;
     let id = choose(&mut *store, args.negotiation.as_deref())?;
-    let mut events = store.events(&id).map_err(failed)?;
+    let events = store.events(&id).map_err(failed)?;
     // The viewer's rights depend only on who the parties are, which are mediators, the blocs and
     // which rounds it may know of: fold just those events (of the ones already read) rather than
     // the whole history.
@@ -133,11 +133,33 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
         .ok_or_else(|| failed(store.unknown(&id)))?;
     let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
     let channels = parley_core::channels::Channels::new(&negotiation, &viewer);
-    // Every hash from the first hidden event on covers hidden content (each hash covers the one
-    // before it), and with all other fields shown, any of them — or a signature over one — would
-    // let anyone confirm a guess of that content (a private stance has few possible values). So
-    // from there on, the chain fields are hidden too.
-    let hidden = || "hidden".to_owned();
+    let wanted = |event: &&parley_store::Event| args.kind.as_deref().is_none_or(|kind| kind == event.kind);
+    if viewer == parley_core::visibility::Viewer::Everything {
+        for event in events.iter().filter(wanted) {
+            if args.json {
+                writeln!(out, "{}", serde_json::to_string(event)?)?;
+            } else {
+                let mark = if event.signature.is_some() { "signed" } else { "" };
+                let hash = event.hash.get(..12).unwrap_or(&event.hash);
+                log_line(out, &format!("#{}", event.seq), event, mark, hash)?;
+            }
+        }
+        return Ok(0);
+    }
+    // A viewer who may not see everything is told nothing of the events it may not see: not their
+    // actor, kind, key, time or position. So those events are left out, and so are every event's
+    // number and chain fields, which count and cover them (a hash would let anyone confirm a guess
+    // of a hidden stance, whose possible values are few).
+    #[derive(serde::Serialize)]
+    struct Viewed<'a> {
+        negotiation: &'a str,
+        kind: &'a str,
+        key: &'a str,
+        op: parley_store::event::Op,
+        actor: &'a str,
+        recorded_at: &'a str,
+        payload: &'a serde_json::Value,
+    }
     // A deletion carries no payload: it is judged by the entity it deletes, as last upserted.
     let mut last_upsert: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
     let mut visible = Vec::with_capacity(events.len());
@@ -153,39 +175,39 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
         };
         visible.push(may_see(&viewer, &channels, judged));
     }
-    let mut chain_hidden = false;
-    for (event, visible) in events.iter_mut().zip(visible) {
-        if !visible {
-            event.key = hidden();
-            event.payload = serde_json::Value::String(hidden());
-            chain_hidden = true;
-        }
-        if chain_hidden {
-            event.prev_hash = hidden();
-            event.hash = hidden();
-            event.signature = event.signature.as_ref().map(|_| hidden());
-        }
-    }
-    for event in events.iter().filter(|event| args.kind.as_deref().is_none_or(|kind| kind == event.kind)) {
+    for (event, _) in events.iter().zip(visible).filter(|(event, visible)| *visible && wanted(event)) {
         if args.json {
-            writeln!(out, "{}", serde_json::to_string(event)?)?;
+            let viewed = Viewed {
+                negotiation: &event.negotiation,
+                kind: &event.kind,
+                key: &event.key,
+                op: event.op,
+                actor: &event.actor,
+                recorded_at: &event.recorded_at,
+                payload: &event.payload,
+            };
+            writeln!(out, "{}", serde_json::to_string(&viewed)?)?;
         } else {
-            let mark = if event.signature.is_some() { "signed" } else { "" };
-            writeln!(
-                out,
-                "#{:<6} {}  {:<10} {:<6} {:<11} {:<28} {:<6} {}",
-                event.seq,
-                event.recorded_at,
-                event.actor,
-                event.op.keyword(),
-                event.kind,
-                crate::output::clip(&event.key, 28),
-                mark,
-                event.hash.get(..12).unwrap_or(&event.hash)
-            )?;
+            log_line(out, "-", event, "", "-")?;
         }
     }
     Ok(0)
+}
+
+fn log_line(out: &mut dyn Write, number: &str, event: &parley_store::Event, mark: &str, hash: &str) -> Result<()> {
+    writeln!(
+        out,
+        "{:<7} {}  {:<10} {:<6} {:<11} {:<28} {:<6} {}",
+        number,
+        event.recorded_at,
+        event.actor,
+        event.op.keyword(),
+        event.kind,
+        crate::output::clip(&event.key, 28),
+        mark,
+        hash
+    )?;
+    Ok(())
 }
 
 /// Whether the viewer may see an event's content: entities with a visibility setting are shown
@@ -256,7 +278,7 @@ pub fn export(args: ExportArgs, out: &mut dyn Write) -> Result<u8> {
     match &args.output {
         None => out.write_all(text.as_bytes())?,
         Some(path) => {
-            crate::analysis::write_atomically(path, text.as_bytes())?;
+            crate::files::write_output(path, text.as_bytes())?;
             if args.json {
                 let summary = serde_json::json!({
                     "db": store.location(),

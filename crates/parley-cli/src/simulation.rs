@@ -13,8 +13,9 @@ use parley_sim::session::{Protocol, SessionConfig, run_session};
 use parley_sim::tournament::{self, Scenario, TournamentConfig, TournamentResult};
 
 use crate::BadInput;
-use crate::analysis::{ProblemSource, write_atomically};
+use crate::analysis::ProblemSource;
 use crate::commands::{read_text, write_json};
+use crate::files::write_output;
 use crate::output::csv_field;
 
 pub fn parse_agents(names: &[String]) -> Result<Vec<AgentKind>> {
@@ -56,6 +57,9 @@ pub struct SimulateOptions {
 }
 
 pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: &mut dyn Write) -> Result<()> {
+    if let Some(warning) = source.unconstrained_warning("the agents may offer and accept") {
+        to_stderr!(line "warning: {warning}");
+    }
     let problem = &source.problem;
     if options.agents.len() != problem.parties.len() {
         let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
@@ -90,7 +94,7 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
                 problem.space.describe(&entry.outcome).into_iter().map(|(_, label)| csv_field(&label.to_string())).collect();
             csv.push_str(&format!("{},{},{},{}\n", entry.round, csv_field(&proposer), utilities.join(","), values.join(",")));
         }
-        write_atomically(path, csv.as_bytes())?;
+        write_output(path, csv.as_bytes())?;
     }
     if options.json {
         #[derive(serde::Serialize)]
@@ -250,7 +254,7 @@ pub fn write_results(result: &TournamentResult, directory: &Path) -> Result<Vec<
     std::fs::create_dir_all(directory).with_context(|| format!("creating {}", directory.display()))?;
     let mut json = serde_json::to_string_pretty(result)?;
     json.push('\n');
-    write_atomically(&directory.join("results.json"), json.as_bytes())?;
+    write_output(&directory.join("results.json"), json.as_bytes())?;
     let parties = result.results.iter().map(|job| job.agents.len()).max().unwrap_or(0);
     let mut csv = String::from(
         "index,scenario,repetition,seed,agreement,rounds,welfare,distance_to_frontier,distance_to_nash,distance_to_kalai_smorodinsky,error",
@@ -287,10 +291,10 @@ pub fn write_results(result: &TournamentResult, directory: &Path) -> Result<Vec<
         }
         csv.push('\n');
     }
-    write_atomically(&directory.join("results.csv"), csv.as_bytes())?;
+    write_output(&directory.join("results.csv"), csv.as_bytes())?;
     let mut ranking = Vec::new();
     print_ranking(result, &mut ranking)?;
-    write_atomically(&directory.join("ranking.txt"), &ranking)?;
+    write_output(&directory.join("ranking.txt"), &ranking)?;
     Ok(ranking)
 }
 
@@ -369,7 +373,7 @@ pub fn plot_trace_command(trace: &Path, output: &Path, out: &mut dyn Write) -> R
     }
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let svg = trace_svg(&names, &rows);
-    write_atomically(output, svg.as_bytes())?;
+    write_output(output, svg.as_bytes())?;
     writeln!(out, "wrote {} ({} offers)", output.display(), rows.len())?;
     Ok(())
 }

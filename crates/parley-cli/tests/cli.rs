@@ -5,7 +5,7 @@ mod common;
 use std::io::Write;
 use std::process::Stdio;
 
-use common::{parley, run, scenario, stderr, stdout};
+use common::{parley, run, scenario, stderr, stdout, workspace_root};
 
 #[test]
 fn help_teaches_with_examples() {
@@ -232,8 +232,18 @@ fn frontier_plot_and_genius_export_work_end_to_end() {
     assert!(picture.starts_with("<svg") && picture.trim_end().ends_with("</svg>"));
     assert!(picture.contains(">P</text>"), "the proposal is drawn");
 
-    // Written as GENIUS files and read back, the problem has the same solutions.
+    // GENIUS profiles cannot hold red lines: the export says so.
     let genius = directory.path().join("genius");
+    let export = run(&["to-genius", &file, "--as-of", "second", "-o", genius.to_str().unwrap()]);
+    assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));
+    assert!(stderr(&export).contains("cannot hold red lines"), "{}", stderr(&export));
+    // Without red lines, written as GENIUS files and read back, the problem has the same frontier.
+    let mut negotiation = parley_core::scenario::parse(&std::fs::read_to_string(&file).unwrap()).unwrap().negotiation;
+    negotiation.red_lines.clear();
+    let file = directory.path().join("no-red-lines.toml");
+    std::fs::write(&file, parley_core::writer::to_toml(&negotiation)).unwrap();
+    let file = file.to_str().unwrap().to_owned();
+    let genius = directory.path().join("genius-unconstrained");
     let export = run(&["to-genius", &file, "--as-of", "second", "-o", genius.to_str().unwrap()]);
     assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));
     let original = run(&["frontier", &file, "--as-of", "second", "--json"]);
@@ -422,4 +432,60 @@ fn bad_simulation_arguments_exit_2() {
         assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
     }
     assert!(!dir.path().join("out").exists(), "nothing was written");
+}
+
+#[test]
+fn positions_draws_each_partys_trajectory() {
+    let file = workspace_root().join("crates/parley-cli/tests/cases/positions.toml").display().to_string();
+    let directory = tempfile::tempdir().unwrap();
+    let svg = directory.path().join("positions.svg");
+    let output = run(&["positions", &file, "-o", svg.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert!(picture.starts_with("<svg") && picture.trim_end().ends_with("</svg>"));
+    // Two ordered issues with two parties each: a line per party per issue, a band for a range.
+    assert_eq!(picture.matches("<polyline").count(), 6, "{picture}");
+    assert!(picture.contains("Annual concession fee (M EUR) — gap 10 (converging)"), "{picture}");
+    assert!(picture.contains("city: 55") && picture.contains("operator: 20-years to 30-years"), "{picture}");
+}
+
+/// Outputs destroyed what they replaced: `-o` wrote a temporary sibling and renamed it over the
+/// target, so a symbolic link became a regular file and a device node (even /dev/null) a file.
+#[test]
+fn outputs_write_through_links_and_into_devices_and_refuse_directories() {
+    let file = scenario("dockworkers-2026.toml");
+    let directory = tempfile::tempdir().unwrap();
+    // A link is written through: the link stays, the file it names gets the content.
+    let real = directory.path().join("real.svg");
+    let link = directory.path().join("link.svg");
+    std::fs::write(&real, "old").unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let plot = run(&["plot", &file, "-o", link.to_str().unwrap()]);
+        assert_eq!(plot.status.code(), Some(0), "{}", stderr(&plot));
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+        assert!(std::fs::read_to_string(&real).unwrap().starts_with("<svg"), "the linked file holds the plot");
+        // A dangling link: its target is created.
+        let dangling = directory.path().join("dangling.svg");
+        std::os::unix::fs::symlink(directory.path().join("new.svg"), &dangling).unwrap();
+        assert_eq!(run(&["plot", &file, "-o", dangling.to_str().unwrap()]).status.code(), Some(0));
+        assert!(directory.path().join("new.svg").exists());
+        // A device is written into and stays a device.
+        use std::os::unix::fs::FileTypeExt;
+        let null = run(&["plot", &file, "-o", "/dev/null"]);
+        assert_eq!(null.status.code(), Some(0), "{}", stderr(&null));
+        assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+        if std::path::Path::new("/dev/full").exists() {
+            let full = run(&["positions", &file, "-o", "/dev/full"]);
+            assert_eq!(full.status.code(), Some(1), "a full device is a failure to write: {}", stderr(&full));
+            assert!(stderr(&full).contains("/dev/full"), "{}", stderr(&full));
+            assert!(std::fs::metadata("/dev/full").unwrap().file_type().is_char_device());
+        }
+    }
+    // A directory is refused, untouched.
+    let refused = run(&["plot", &file, "-o", directory.path().to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("is a directory"), "{}", stderr(&refused));
+    assert!(directory.path().is_dir());
 }

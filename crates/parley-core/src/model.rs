@@ -37,6 +37,12 @@ pub struct Negotiation {
     /// Parties negotiating together, which may hold stances and red lines jointly.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocs: Vec<crate::bloc::Bloc>,
+    /// What the signed text requires of whom, by when (implementation monitoring).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub obligations: Vec<Obligation>,
+    /// Dated assessments of how far each obligation is implemented.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub implementation: Vec<Assessment>,
 }
 
 impl Negotiation {
@@ -131,6 +137,7 @@ keywords!(Role {
 keywords!(RoundKind { Meeting => "meeting", Shuttle => "shuttle", PublishedText => "published-text" });
 keywords!(Visibility { Public => "public", Mediator => "mediator", Private => "private", Bloc => "bloc" });
 keywords!(Attribution { Named => "named", Anonymous => "anonymous" });
+keywords!(Disclosure { Nothing => "nothing", Conflicts => "conflicts" });
 
 impl Keyword for Position {
     const ALL: &'static [Self] = &Position::ALL;
@@ -212,6 +219,24 @@ impl IssueKind {
             IssueKind::Subset { .. } => "subset",
             IssueKind::YesNo => "yes-no",
         }
+    }
+
+    /// Position of a value on this issue's order: the number itself for numeric issues, the
+    /// option's position for ordered choices; `None` for unordered issues.
+    pub fn rank(&self, value: &Value) -> Option<f64> {
+        match (self, value) {
+            (IssueKind::Integer { .. }, Value::Integer(number)) => Some(*number as f64),
+            (IssueKind::Real { .. }, Value::Real(number)) => Some(*number),
+            (IssueKind::Choice { options, ordered: true }, Value::Choice(option)) => {
+                options.iter().position(|name| name == option).map(|rank| rank as f64)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether values of this issue are ordered (numbers, ordered choices).
+    pub fn is_ordered(&self) -> bool {
+        matches!(self, IssueKind::Integer { .. } | IssueKind::Real { .. } | IssueKind::Choice { ordered: true, .. })
     }
 
     /// Why `value` is not in this issue's domain, if it is not.
@@ -332,6 +357,27 @@ pub enum Moment {
     Start,
     Round(String),
     Date(Date),
+}
+
+impl Moment {
+    /// The start of the record (a serde default).
+    pub fn start() -> Moment {
+        Moment::Start
+    }
+
+    pub fn is_start(&self) -> bool {
+        *self == Moment::Start
+    }
+}
+
+impl fmt::Display for Moment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Moment::Start => f.write_str("start"),
+            Moment::Round(round) => f.write_str(round),
+            Moment::Date(date) => write!(f, "{date}"),
+        }
+    }
 }
 
 /// A numbered point of the framework document.
@@ -512,6 +558,28 @@ pub struct RedLine {
     /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bloc: Option<String>,
+    /// What viewers who may not see the red line still learn of it (nothing by default). Left out
+    /// of the JSON when nothing, so red lines stored before it existed hash as they did.
+    #[serde(default, skip_serializing_if = "Disclosure::is_nothing")]
+    pub disclose: Disclosure,
+}
+
+/// What a party lets viewers who may not see one of its red lines learn of it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Disclosure {
+    /// Nothing: for them the red line does not exist.
+    #[default]
+    Nothing,
+    /// That it takes part in a conflict of red lines (the party and the issues it names), so that
+    /// others learn that no deal satisfies everyone — never its id, expression or bounds.
+    Conflicts,
+}
+
+impl Disclosure {
+    pub fn is_nothing(&self) -> bool {
+        *self == Disclosure::Nothing
+    }
 }
 
 /// A red line as serialised: everything but the parsed expression.
@@ -526,6 +594,8 @@ struct StoredRedLine {
     until: Option<Moment>,
     source: String,
     #[serde(default)]
+    disclose: Disclosure,
+    #[serde(default)]
     bloc: Option<String>,
 }
 
@@ -533,9 +603,9 @@ impl TryFrom<StoredRedLine> for RedLine {
     type Error = String;
 
     fn try_from(stored: StoredRedLine) -> Result<RedLine, String> {
-        let StoredRedLine { id, party, expression, description, visibility, since, until, source, bloc } = stored;
+        let StoredRedLine { id, party, expression, description, visibility, since, until, source, disclose, bloc } = stored;
         let expr = Expr::parse(&expression).map_err(|error| format!("red line `{id}`: expression does not parse: {error}"))?;
-        Ok(RedLine { id, party, expression, expr, description, visibility, since, until, source, bloc })
+        Ok(RedLine { id, party, expression, expr, description, visibility, since, until, source, disclose, bloc })
     }
 }
 
@@ -599,17 +669,70 @@ impl Valuation {
     }
 }
 
-/// A value a party publicly (or confidentially) demands on an issue.
+/// What a party publicly (or confidentially) demands on an issue, from a moment on: one value, a
+/// range (`value` to `up_to`) or alternatives (`value` or any of `alternatives`). A later demand of
+/// the party on the issue replaces it, so each party × issue has a trajectory.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Demand {
     pub party: String,
     pub issue: String,
+    /// The value demanded; a range's low end; the first of alternatives.
     pub value: Value,
     pub visibility: Visibility,
     pub source: String,
     /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bloc: Option<String>,
+    /// When the party stated it (from the start when absent). Left out of the JSON at the start,
+    /// with the fields below when empty, so demands stored before they existed hash as they did.
+    #[serde(default = "Moment::start", skip_serializing_if = "Moment::is_start")]
+    pub at: Moment,
+    /// A range's high end, for numeric and ordered issues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_to: Option<Value>,
+    /// Other values the party would take instead of `value` ("close or sell the terminal").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Value>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+impl Demand {
+    /// Whether `value` gives the party what it demands: the value, one of the alternatives, or a
+    /// value within the range (by the issue's order).
+    pub fn is_met_by(&self, value: &Value, kind: &IssueKind) -> bool {
+        if *value == self.value || self.alternatives.contains(value) {
+            return true;
+        }
+        let Some(up_to) = &self.up_to else { return false };
+        match (kind.rank(value), kind.rank(&self.value), kind.rank(up_to)) {
+            (Some(rank), Some(low), Some(high)) => low <= rank && rank <= high,
+            _ => false,
+        }
+    }
+
+    /// The demand in words: `5`, `3 to 5`, `close or sell`.
+    pub fn describe(&self) -> String {
+        match (&self.up_to, self.alternatives.is_empty()) {
+            (Some(up_to), _) => format!("{} to {up_to}", self.value),
+            (None, false) => {
+                let mut all = vec![self.value.to_string()];
+                all.extend(self.alternatives.iter().map(Value::to_string));
+                all.join(" or ")
+            }
+            (None, true) => self.value.to_string(),
+        }
+    }
+
+    /// The lowest and highest ranks the demand covers, for numeric and ordered issues.
+    pub fn span(&self, kind: &IssueKind) -> Option<(f64, f64)> {
+        let ranks: Option<Vec<f64>> =
+            std::iter::once(&self.value).chain(&self.up_to).chain(&self.alternatives).map(|value| kind.rank(value)).collect();
+        let ranks = ranks?;
+        let low = ranks.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = ranks.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        low.is_finite().then_some((low, high))
+    }
 }
 
 /// Something someone said, with the checkable claims it makes.
@@ -687,5 +810,60 @@ impl ClaimKind {
             ClaimKind::Accepts { party, .. } | ClaimKind::Stance { party, .. } => Some(party),
             _ => None,
         }
+    }
+}
+
+/// Something a signed text requires someone to do, by a date: a milestone of implementation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Obligation {
+    pub id: String,
+    pub description: String,
+    /// The items whose text creates it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<u32>,
+    /// Who must act (a party), if one is named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// When it is due, if a date is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Date>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+}
+
+/// How far an obligation was implemented as of a moment, on the Peace Accords Matrix's scale.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Assessment {
+    pub obligation: String,
+    pub at: Moment,
+    pub score: Score,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// The Peace Accords Matrix's implementation scale: 0 not initiated, 1 minimal, 2 intermediate, 3
+/// complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Score {
+    NotInitiated,
+    Minimal,
+    Intermediate,
+    Complete,
+}
+
+keywords!(Score { NotInitiated => "not-initiated", Minimal => "minimal", Intermediate => "intermediate", Complete => "complete" });
+
+impl Score {
+    /// The scale's number, 0 to 3.
+    pub fn points(self) -> u8 {
+        self as u8
+    }
+
+    /// The score with `points` (0 to 3).
+    pub fn from_points(points: i64) -> Option<Score> {
+        Score::ALL.get(usize::try_from(points).ok()?).copied()
     }
 }

@@ -35,10 +35,12 @@ use crate::deadline::{Deadline, Extension};
 use crate::diagnostic::{Diagnostic, LineIndex, Severity, suggest};
 use crate::expr::Expr;
 use crate::model::{
-    Attribution, Claim, ClaimKind, Demand, Issue, IssueKind, IssuePreference, Item as FrameworkItem, Keyword, Member, Moment, Negotiation,
-    Party, Preference, RedLine, Revision, Role, Round, RoundKind, Stance, Statement, Valuation, Value, Visibility,
+    Attribution, Claim, ClaimKind, Demand, Disclosure, Issue, IssueKind, IssuePreference, Item as FrameworkItem, Keyword, Member, Moment,
+    Negotiation, Party, Preference, RedLine, Revision, Role, Round, RoundKind, Stance, Statement, Valuation, Value, Visibility,
 };
 use crate::timeline::{Instant, Timeline};
+
+mod implementation;
 
 /// A scenario read without errors, with the warnings found on the way.
 #[derive(Clone, Debug)]
@@ -94,16 +96,15 @@ pub fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
 /// The ids each section declares, read leniently before the sections themselves.
 fn declared_ids(root: &Fields<'_, '_>) -> HashSet<(&'static str, String)> {
     let mut declared = HashSet::new();
-    for (section, kind, key) in
-        // A bloc holds stances and red lines as a party does: its id is declared as one.
-        [
-            ("parties", "party", "id"),
-            ("issues", "issue", "id"),
-            ("rounds", "round", "id"),
-            ("items", "item", "number"),
-            ("blocs", "party", "id"),
-        ]
-    {
+    // A bloc holds stances and red lines as a party does: its id is declared as one.
+    for (section, kind, key) in [
+        ("parties", "party", "id"),
+        ("issues", "issue", "id"),
+        ("rounds", "round", "id"),
+        ("items", "item", "number"),
+        ("obligations", "obligation", "id"),
+        ("blocs", "party", "id"),
+    ] {
         let Some(Toml::Array(array)) = root.get(section).map(|node| node.value()) else { continue };
         for element in array.iter() {
             let Toml::Table(table) = element.value() else { continue };
@@ -142,6 +143,8 @@ const ROOT_FIELDS: &[&str] = &[
     "demands",
     "deadlines",
     "blocs",
+    "obligations",
+    "implementation",
 ];
 const NEGOTIATION_FIELDS: &[&str] = &["id", "title", "description", "signatories"];
 const PARTY_FIELDS: &[&str] = &["id", "name", "role", "description", "members"];
@@ -157,7 +160,7 @@ const ROUND_FIELDS: &[&str] =
 const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions", "visibility"];
 const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source"];
 const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note", "bloc"];
-const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source", "bloc"];
+const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source", "disclose", "bloc"];
 const STATEMENT_FIELDS: &[&str] = &[
     "id",
     "speaker",
@@ -179,7 +182,7 @@ const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issu
 const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
 const TABLE_PREFERENCE_FIELDS: &[&str] = &["weight", "values"];
 const SUBSET_PREFERENCE_FIELDS: &[&str] = &["weight", "empty", "elements"];
-const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "visibility", "source", "bloc"];
+const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "range", "values", "round", "date", "visibility", "source", "note", "bloc"];
 const BLOC_FIELDS: &[&str] = &["id", "name", "members", "speaks_for", "description"];
 const DEADLINE_FIELDS: &[&str] = &["id", "title", "date", "for", "item", "met", "extensions", "source"];
 const EXTENSION_FIELDS: &[&str] = &["on", "to", "reason"];
@@ -686,6 +689,11 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     negotiation.preferences = preferences;
     negotiation.demands = demands;
     negotiation.deadlines = deadlines;
+    let refs = Refs::new(&negotiation, &timeline);
+    let obligations = implementation::read_obligations(cx, root, &refs);
+    let assessments = implementation::read_assessments(cx, root, &refs, &obligations);
+    negotiation.obligations = obligations;
+    negotiation.implementation = assessments;
     negotiation
 }
 
@@ -1360,6 +1368,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
             .filter(|party| refs.holder(cx, || fields.path_of("party"), party));
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Private);
         let bloc = bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
+        let disclose = keyword_or(cx, &fields, "disclose", Disclosure::Nothing);
         let since = refs.round_or_date(cx, &fields, "since");
         let until = refs.round_or_date(cx, &fields, "until");
         if let (Some((_, since)), Some((_, until))) = (&since, &until) {
@@ -1393,7 +1402,9 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
                 }
             }
         });
-        let (Some(id), Some(party), Some(visibility), Some(expr), Some(expression)) = (id, party, visibility, expr, expression) else {
+        let (Some(id), Some(party), Some(visibility), Some(expr), Some(expression), Some(disclose)) =
+            (id, party, visibility, expr, expression, disclose)
+        else {
             continue;
         };
         if !registry.add(cx, fields.path_of("id"), &id) {
@@ -1410,6 +1421,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
             until: until.map(|(moment, _)| moment),
             source,
             bloc,
+            disclose,
         });
     }
     red_lines
@@ -1746,31 +1758,53 @@ fn evaluation_table(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, names: 
 
 fn read_demands(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Demand> {
     let mut demands = Vec::new();
+    // One demand per party, issue and moment: a later one replaces an earlier one, but two at the
+    // same moment would leave the record ambiguous (and a store keyed by them would flip).
+    let mut seen: HashMap<(String, String, String), Range<usize>> = HashMap::new();
     for fields in tables(cx, root, "demands", DEMAND_FIELDS) {
         fields.finish(cx);
         let party = req_string(cx, &fields, "party", "the party making the demand")
             .filter(|party| refs.party(cx, || fields.path_of("party"), party));
         let issue_id = req_string(cx, &fields, "issue", "the issue the demand is about");
         let issue = issue_id.as_ref().and_then(|id| refs.issue(cx, || fields.path_of("issue"), id));
-        let value = match (issue, fields.get("value")) {
-            (Some(issue), Some(node)) => match value_of(node, &issue.kind) {
-                Ok(value) => Some(value),
-                Err(message) => {
-                    cx.error(fields.path_of("value"), node.span().range(), message);
-                    None
-                }
-            },
-            (_, None) => {
-                missing(cx, &fields, "value", "the value demanded, typed like the issue's values");
-                None
-            }
-            (None, Some(_)) => None,
-        };
+        let at = refs.moment(cx, &fields, false);
+        let demanded = issue.and_then(|issue| demanded_values(cx, &fields, issue));
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Public);
         let bloc = bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
         let source = text(cx, &fields, "source");
-        let (Some(party), Some(issue), Some(value), Some(visibility)) = (party, issue, value, visibility) else { continue };
-        demands.push(Demand { party: party.into_inner(), issue: issue.id.clone(), value, visibility, source, bloc });
+        let note = text(cx, &fields, "note");
+        let (Some(party), Some(issue), Some((value, up_to, alternatives)), Some(visibility)) = (party, issue, demanded, visibility) else {
+            continue;
+        };
+        let at = at.map_or(Moment::Start, |(moment, _)| moment);
+        let key = (party.get_ref().clone(), issue.id.clone(), at.to_string());
+        if let Some(first) = seen.get(&key) {
+            let line = cx.line_of(first);
+            let when = if at.is_start() { String::new() } else { format!(" at {at}") };
+            cx.error(
+                fields.path(),
+                fields.span.clone(),
+                format!(
+                    "duplicate demand of {} on `{}`{when} (first on line {line}; date a later demand with `round` or `date`)",
+                    party.get_ref(),
+                    issue.id
+                ),
+            );
+            continue;
+        }
+        seen.insert(key, fields.span.clone());
+        demands.push(Demand {
+            party: party.into_inner(),
+            issue: issue.id.clone(),
+            value,
+            visibility,
+            source,
+            at,
+            up_to,
+            alternatives,
+            note,
+            bloc,
+        });
     }
     demands
 }
@@ -1980,4 +2014,64 @@ fn shared_with(
         }
     }
     Some(bloc.into_inner())
+}
+
+/// A demand's `value`, `range = [low, high]` or `values = [a, b, ...]` (exactly one), typed like the
+/// issue's values: the value (a range's low end, the first alternative), the high end, and the
+/// other alternatives.
+fn demanded_values(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, issue: &Issue) -> Option<(Value, Option<Value>, Vec<Value>)> {
+    let given: Vec<&str> = ["value", "range", "values"].into_iter().filter(|key| fields.has(key)).collect();
+    if given.is_empty() {
+        missing(cx, fields, "value", "the value demanded (or `range = [low, high]`, or `values = [..]` for alternatives)");
+        return None;
+    }
+    if given.len() > 1 {
+        let key = given[1];
+        let span = fields.get(key).map_or(fields.span.clone(), |node| node.span().range());
+        cx.error(fields.path_of(key), span, format!("give one of `value`, `range` and `values`, not `{}` and `{key}`", given[0]));
+        return None;
+    }
+    let one = |cx: &mut Cx<'_>, path: String, node: Node<'_, '_>| match value_of(node, &issue.kind)
+        .and_then(|value| issue.kind.check(&value).map(|()| value))
+    {
+        Ok(value) => Some(value),
+        Err(message) => {
+            cx.error(path, node.span().range(), message);
+            None
+        }
+    };
+    let node = fields.get(given[0])?;
+    if given[0] == "value" {
+        return one(cx, fields.path_of("value"), node).map(|value| (value, None, Vec::new()));
+    }
+    let Toml::Array(array) = node.value() else {
+        let expected = if given[0] == "range" { "a list of two values, [low, high]" } else { "a list of values" };
+        wrong_type(cx, fields.path_of(given[0]), node, expected);
+        return None;
+    };
+    let mut values = Vec::new();
+    for (index, element) in array.iter().enumerate() {
+        values.push(one(cx, format!("{}[{index}]", fields.path_of(given[0])), element)?);
+    }
+    if given[0] == "range" {
+        if !issue.kind.is_ordered() {
+            cx.error(fields.path_of("range"), node.span().range(), format!("`{}` is not ordered: give `value` or `values`", issue.id));
+            return None;
+        }
+        let [low, high] = <[Value; 2]>::try_from(values).ok().or_else(|| {
+            cx.error(fields.path_of("range"), node.span().range(), "a range is two values, [low, high]");
+            None
+        })?;
+        if issue.kind.rank(&low) > issue.kind.rank(&high) {
+            cx.error(fields.path_of("range"), node.span().range(), format!("the range's low end {low} is above its high end {high}"));
+            return None;
+        }
+        return Some((low, Some(high), Vec::new()));
+    }
+    if values.len() < 2 {
+        cx.error(fields.path_of("values"), node.span().range(), "alternatives are two or more values (give one with `value`)");
+        return None;
+    }
+    let first = values.remove(0);
+    Some((first, None, values))
 }

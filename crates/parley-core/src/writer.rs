@@ -83,10 +83,19 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
         out.array_table("demands");
         out.string("party", &demand.party);
         out.string("issue", &demand.issue);
-        out.raw("value", &value(&demand.value));
+        match (&demand.up_to, demand.alternatives.is_empty()) {
+            (Some(up_to), _) => out.raw("range", &format!("[{}, {}]", value(&demand.value), value(up_to))),
+            (None, false) => {
+                let all: Vec<String> = std::iter::once(&demand.value).chain(&demand.alternatives).map(value).collect();
+                out.raw("values", &format!("[{}]", all.join(", ")));
+            }
+            (None, true) => out.raw("value", &value(&demand.value)),
+        }
+        out.moment(&demand.at);
         out.raw("visibility", &basic(demand.visibility.keyword()));
         out.text("source", &demand.source);
         shared(&mut out, demand.bloc.as_deref());
+        out.text("note", &demand.note);
     }
     for preference in &negotiation.preferences {
         write_preference(&mut out, preference);
@@ -94,6 +103,7 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
     for deadline in &negotiation.deadlines {
         write_deadline(&mut out, deadline);
     }
+    write_implementation(&mut out, negotiation);
     out.text
 }
 
@@ -133,6 +143,33 @@ fn write_deadline(out: &mut Toml, deadline: &Deadline) {
         out.raw("on", &date(&extension.on));
         out.raw("to", &date(&extension.to));
         out.text("reason", &extension.reason);
+    }
+}
+
+fn write_implementation(out: &mut Toml, negotiation: &Negotiation) {
+    for obligation in &negotiation.obligations {
+        out.array_table("obligations");
+        out.string("id", &obligation.id);
+        out.string("description", &obligation.description);
+        if !obligation.items.is_empty() {
+            let numbers: Vec<String> = obligation.items.iter().map(u32::to_string).collect();
+            out.raw("items", &format!("[{}]", numbers.join(", ")));
+        }
+        if let Some(party) = &obligation.party {
+            out.string("party", party);
+        }
+        if let Some(due) = &obligation.due {
+            out.raw("due", &due.to_string());
+        }
+        out.text("source", &obligation.source);
+    }
+    for assessment in &negotiation.implementation {
+        out.array_table("implementation");
+        out.string("obligation", &assessment.obligation);
+        out.moment(&assessment.at);
+        out.raw("score", &assessment.score.points().to_string());
+        out.text("source", &assessment.source);
+        out.text("note", &assessment.note);
     }
 }
 
@@ -257,6 +294,9 @@ fn write_red_line(out: &mut Toml, red_line: &RedLine) {
         out.raw("until", &until);
     }
     out.text("source", &red_line.source);
+    if !red_line.disclose.is_nothing() {
+        out.raw("disclose", &basic(red_line.disclose.keyword()));
+    }
 }
 
 fn write_statement(out: &mut Toml, statement: &Statement) {

@@ -209,3 +209,33 @@ fn dates_of_any_precision_read_back_unchanged() {
         })
         .unwrap();
 }
+
+/// A red line's disclosure setting is written back, and left out when it discloses nothing.
+#[test]
+fn red_line_disclosure_round_trips() {
+    let (name, text) = SCENARIOS[0];
+    let mut negotiation = parse(name, text);
+    negotiation.red_lines[0].disclose = parley_core::model::Disclosure::Conflicts;
+    assert!(to_toml(&negotiation).contains("disclose = \"conflicts\""));
+    assert_round_trips(name, &negotiation).unwrap();
+    negotiation.red_lines[0].disclose = parley_core::model::Disclosure::Nothing;
+    assert!(!to_toml(&negotiation).contains("disclose"));
+}
+
+/// Every snapshot case of the command line (each exercising a part of the format) reads back
+/// unchanged: dated demands, ranges and alternatives, obligations and assessments among them.
+#[test]
+fn every_case_file_reads_back_unchanged() {
+    let cases = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../parley-cli/tests/cases");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&cases).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|extension| extension == "toml") {
+            let name = path.display().to_string();
+            let negotiation = parse(&name, &std::fs::read_to_string(&path).unwrap());
+            assert_round_trips(&name, &negotiation).unwrap();
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "found only {checked} case files in {}", cases.display());
+}

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use parley_core::bloc::Bloc;
 use parley_core::deadline::Deadline;
-use parley_core::model::{Demand, Item, Negotiation, Party, Preference, RedLine, Round, Stance, Statement};
+use parley_core::model::{Assessment, Demand, Item, Moment, Negotiation, Obligation, Party, Preference, RedLine, Round, Stance, Statement};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -40,6 +40,8 @@ pub const KINDS: &[&str] = &[
     "key",
     "deadline",
     "bloc",
+    "obligation",
+    "assessment",
 ];
 
 /// An event to append: the chain fields are filled in by the store.
@@ -147,7 +149,7 @@ fn stance_content(stance: &Stance) -> String {
     let Stance { party, item, position, at, source, visibility, note, bloc } = stance;
     #[derive(Serialize)]
     struct Sorted<'a> {
-        at: &'a parley_core::model::Moment,
+        at: &'a Moment,
         // Absent when none, so that stances without it keep their keys.
         #[serde(skip_serializing_if = "Option::is_none")]
         bloc: Option<&'a str>,
@@ -226,7 +228,25 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
         entities.push(entity("preference", preference.party.clone(), &preference.party, text_of(&canonical)));
     }
     for demand in &negotiation.demands {
-        entities.push(entity("demand", format!("{}/{}", demand.party, demand.issue), &demand.party, text_of(demand)));
+        // Undated demands keep the key they always had; a dated one is keyed by its moment too, so
+        // that a party's demands on an issue over time are separate entities.
+        let key = match &demand.at {
+            Moment::Start => format!("{}/{}", demand.party, demand.issue),
+            Moment::Round(round) => format!("{}/{}@round:{round}", demand.party, demand.issue),
+            Moment::Date(date) => format!("{}/{}@date:{date}", demand.party, demand.issue),
+        };
+        entities.push(entity("demand", key, &demand.party, text_of(demand)));
+    }
+    for obligation in &negotiation.obligations {
+        entities.push(entity("obligation", obligation.id.clone(), "import", text_of(obligation)));
+    }
+    for assessment in &negotiation.implementation {
+        let key = match &assessment.at {
+            Moment::Start => assessment.obligation.clone(),
+            Moment::Round(round) => format!("{}@round:{round}", assessment.obligation),
+            Moment::Date(date) => format!("{}@date:{date}", assessment.obligation),
+        };
+        entities.push(entity("assessment", key, "import", text_of(assessment)));
     }
     for deadline in &negotiation.deadlines {
         entities.push(entity("deadline", deadline.id.clone(), "import", text_of(deadline)));
@@ -281,6 +301,12 @@ struct Collection<T> {
     entries: Vec<Option<T>>,
     /// Each live entity's key and slot; the one place keys are kept.
     index: HashMap<String, usize>,
+}
+
+impl<T> Default for Collection<T> {
+    fn default() -> Collection<T> {
+        Collection::new()
+    }
 }
 
 impl<T> Collection<T> {
@@ -473,6 +499,10 @@ pub struct Folder {
     /// Absent from checkpoints written before blocs existed, and from those with none.
     #[serde(default = "Collection::new", skip_serializing_if = "Collection::is_empty")]
     blocs: Collection<Bloc>,
+    #[serde(default)]
+    obligations: Collection<Obligation>,
+    #[serde(default)]
+    assessments: Collection<Assessment>,
 }
 
 impl Default for Folder {
@@ -497,6 +527,8 @@ impl Folder {
             demands: Collection::new(),
             deadlines: Collection::new(),
             blocs: Collection::new(),
+            obligations: Collection::new(),
+            assessments: Collection::new(),
         }
     }
 
@@ -553,6 +585,8 @@ impl Folder {
             "demand" => apply!(self.demands),
             "deadline" => apply!(self.deadlines),
             "bloc" => apply!(self.blocs),
+            "obligation" => apply!(self.obligations),
+            "assessment" => apply!(self.assessments),
             "key" => {}
             other => return Err(failed(format!("unknown event kind `{other}`"))),
         }
@@ -581,6 +615,8 @@ impl Folder {
             demands: self.demands.values(),
             deadlines: self.deadlines.values(),
             blocs: self.blocs.values(),
+            obligations: self.obligations.values(),
+            implementation: self.assessments.values(),
         };
         negotiation.order_by_declaration();
         Ok(Some(negotiation))

@@ -69,8 +69,8 @@ pub(crate) fn clamp(seq: u64) -> i64 {
 pub const CHECKPOINT_AFTER: u64 = 1_000;
 
 /// The version of the checkpoint state's layout; checkpoints of another are ignored (and rebuilt).
-/// Bump it with any change to what [`Folder::snapshot`] writes (2: stances as flat arrays).
-pub const CHECKPOINT_FORMAT: i64 = 2;
+/// Bump it with any change to what [`Folder::snapshot`] writes (2: stances as flat arrays; 3: obligations and assessments).
+pub const CHECKPOINT_FORMAT: i64 = 3;
 
 /// A negotiation's folded state after event `seq` (whose hash it names): a cache of the log,
 /// never part of it. Reads start from it; `verify` checks it against the log.
