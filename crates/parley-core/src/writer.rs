@@ -159,7 +159,7 @@ fn write_implementation(out: &mut Toml, negotiation: &Negotiation) {
             out.string("party", party);
         }
         if let Some(due) = &obligation.due {
-            out.raw("due", &due.to_string());
+            out.raw("due", &date(due));
         }
         out.text("source", &obligation.source);
     }

@@ -7,7 +7,7 @@ use parley_core::writer::to_toml;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-const SCENARIOS: [(&str, &str); 7] = [
+const SCENARIOS: [(&str, &str); 8] = [
     ("ukraine-2025.toml", include_str!("../../../scenarios/ukraine-2025.toml")),
     ("dockworkers-2026.toml", include_str!("../../../scenarios/dockworkers-2026.toml")),
     // Month and year dates, a round held over several days.
@@ -20,6 +20,8 @@ const SCENARIOS: [(&str, &str); 7] = [
     ("blocs.toml", include_str!("../../parley-cli/tests/cases/blocs.toml")),
     // Secret rounds, hidden items and statements.
     ("channels.toml", include_str!("../../parley-cli/tests/cases/channels.toml")),
+    // Obligations with due dates.
+    ("implementation.toml", include_str!("../../parley-cli/tests/cases/implementation.toml")),
 ];
 
 fn parse(name: &str, text: &str) -> Negotiation {
@@ -198,6 +200,10 @@ fn dates_of_any_precision_read_back_unchanged() {
             // starts without reordering the rounds.
             for (index, statement) in changed.statements.iter_mut().enumerate() {
                 statement.date = dates[index % dates.len()];
+            }
+            // A month or year due date was written as a bare TOML value that does not parse.
+            for (index, obligation) in changed.obligations.iter_mut().enumerate() {
+                obligation.due = Some(dates[(index + 1) % dates.len()]);
             }
             if let Some(last) = changed.rounds.iter_mut().filter(|round| round.date.is_some()).max_by_key(|round| round.effective_date()) {
                 let start = last.date.unwrap().last_day().days_since_epoch();
