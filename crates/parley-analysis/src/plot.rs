@@ -35,18 +35,28 @@ pub fn svg(problem: &Problem, frontier: &Frontier, solutions: &Solutions, input:
     );
     let _ = writeln!(out, r##"<rect width="100%" height="100%" fill="white"/>"##);
     let _ = writeln!(out, r##"<text x="{MARGIN}" y="24" font-size="16" font-weight="bold">{}</text>"##, escape(input.title));
-    let legend = [
-        "grey: outcomes (a sample) · blue: Pareto frontier · dashed red: reservation values",
-        "N Nash · K Kalai–Smorodinsky · E egalitarian · U utilitarian · P the current proposal",
-    ];
-    for (line, text) in legend.iter().enumerate() {
-        let _ = writeln!(out, r##"<text x="{MARGIN}" y="{}" fill="#444">{text}</text>"##, 42 + 16 * line);
+    // The legend names exactly what the panels draw.
+    let mut layers = Vec::new();
+    if !input.sample.is_empty() {
+        layers.push("grey: outcomes (a sample)");
     }
+    if !frontier.points.is_empty() {
+        layers.push("blue: Pareto frontier");
+    }
+    layers.push("dashed red: reservation values");
+    let markers: Vec<String> = markers(solutions, input).iter().map(|marker| format!("{} {}", marker.letter, marker.name)).collect();
+    let legend = [layers.join(" · "), markers.join(" · ")];
+    for (line, text) in legend.iter().filter(|text| !text.is_empty()).enumerate() {
+        let _ = writeln!(out, r##"<text class="legend" x="{MARGIN}" y="{}" fill="#444">{text}</text>"##, 42 + 16 * line);
+    }
+    let mut marked = Vec::new();
     for (index, &(a, b)) in pairs.iter().enumerate() {
         let x0 = MARGIN + (index % columns) as f64 * (PANEL + MARGIN);
         let y0 = 76.0 + MARGIN / 2.0 + (index / columns) as f64 * (PANEL + MARGIN);
-        panel(&mut out, problem, frontier, solutions, input, (a, b), (x0, y0));
+        marked.extend(panel(&mut out, problem, frontier, solutions, input, (a, b), (x0, y0)));
     }
+    // Labels are laid out over all panels at once: a long label may reach into the next panel.
+    label_markers(&mut out, &marked);
     out.push_str("</svg>\n");
     out
 }
@@ -59,7 +69,7 @@ fn panel(
     input: &PlotInput<'_>,
     (a, b): (usize, usize),
     (x0, y0): (f64, f64),
-) {
+) -> Vec<(f64, f64, Marker)> {
     // Axis ranges cover everything drawn.
     let mut xs: Vec<f64> = frontier.points.iter().map(|point| point.utilities[a]).collect();
     let mut ys: Vec<f64> = frontier.points.iter().map(|point| point.utilities[b]).collect();
@@ -132,26 +142,113 @@ fn panel(
     for point in &frontier.points {
         let _ = writeln!(out, r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#2463c4"/>"##, x(point.utilities[a]), y(point.utilities[b]));
     }
-    let mark = |out: &mut String, point: &Option<Point>, letter: &str, colour: &str| {
-        if let Some(point) = point {
-            let (px, py) = (x(point.utilities[a]), y(point.utilities[b]));
-            let _ = writeln!(out, r##"<circle cx="{px:.1}" cy="{py:.1}" r="6" fill="none" stroke="{colour}" stroke-width="2"/>"##);
-            let _ = writeln!(out, r##"<text x="{:.1}" y="{:.1}" fill="{colour}" font-weight="bold">{letter}</text>"##, px + 8.0, py - 6.0);
+    let placed: Vec<(f64, f64, Marker)> = markers(solutions, input)
+        .into_iter()
+        .map(|marker| {
+            let (px, py) = (x(marker.utilities[a]), y(marker.utilities[b]));
+            (px, py, marker)
+        })
+        .collect();
+    for (px, py, marker) in &placed {
+        if marker.letter == "P" {
+            let _ = writeln!(
+                out,
+                r##"<path d="M {px:.1} {py:.1} l 6 6 m -12 0 l 6 -6 m 0 0 l -6 -6 m 12 0 l -6 6" stroke="{}" stroke-width="2.5"/>"##,
+                marker.colour
+            );
+        } else {
+            let _ = writeln!(out, r##"<circle cx="{px:.1}" cy="{py:.1}" r="6" fill="none" stroke="{}" stroke-width="2"/>"##, marker.colour);
         }
-    };
-    mark(out, &solutions.nash, "N", "#0a7d32");
-    mark(out, &solutions.kalai_smorodinsky, "K", "#8a2be2");
-    mark(out, &solutions.egalitarian, "E", "#d2691e");
-    mark(out, &solutions.utilitarian, "U", "#444");
-    if let Some(proposal) = input.proposal {
-        let (px, py) = (x(proposal[a]), y(proposal[b]));
+    }
+    placed
+}
+
+/// Labels the markers drawn at these spots. Markers at the same spot share one label ("N = K");
+/// labels are laid out so that none covers another.
+fn label_markers(out: &mut String, placed: &[(f64, f64, Marker)]) {
+    let mut groups: Vec<(f64, f64, Vec<&Marker>)> = Vec::new();
+    for (px, py, marker) in placed {
+        match groups.iter_mut().find(|(gx, gy, _)| (gx - px).abs() < 0.5 && (gy - py).abs() < 0.5) {
+            Some(group) => group.2.push(marker),
+            None => groups.push((*px, *py, vec![marker])),
+        }
+    }
+    let mut boxes = Vec::new();
+    for (px, py, members) in groups {
+        let text = members.iter().map(|marker| marker.letter).collect::<Vec<_>>().join(" = ");
+        let label = place_label(px, py, &text, &boxes);
         let _ = writeln!(
             out,
-            r##"<path d="M {:.1} {:.1} l 6 6 m -12 0 l 6 -6 m 0 0 l -6 -6 m 12 0 l -6 6" stroke="#c00" stroke-width="2.5"/>"##,
-            px, py
+            r##"<text class="marker-label" x="{:.1}" y="{:.1}" fill="{}" font-weight="bold">{text}</text>"##,
+            label.left, label.bottom, members[0].colour
         );
-        let _ = writeln!(out, r##"<text x="{:.1}" y="{:.1}" fill="#c00" font-weight="bold">P</text>"##, px + 8.0, py + 14.0);
+        boxes.push(label);
     }
+}
+
+/// A bargaining solution or the proposal, as the plot marks it.
+#[derive(Clone, Debug)]
+struct Marker {
+    letter: &'static str,
+    name: &'static str,
+    colour: &'static str,
+    utilities: Vec<f64>,
+}
+
+/// The markers there is something to draw for, in legend order.
+fn markers(solutions: &Solutions, input: &PlotInput<'_>) -> Vec<Marker> {
+    let solution = |point: &Option<Point>, letter, name, colour| {
+        point.as_ref().map(|point| Marker { letter, name, colour, utilities: point.utilities.clone() })
+    };
+    let mut markers: Vec<Marker> = [
+        solution(&solutions.nash, "N", "Nash", "#0a7d32"),
+        solution(&solutions.kalai_smorodinsky, "K", "Kalai–Smorodinsky", "#8a2be2"),
+        solution(&solutions.egalitarian, "E", "egalitarian", "#d2691e"),
+        solution(&solutions.utilitarian, "U", "utilitarian", "#444"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some(proposal) = input.proposal {
+        markers.push(Marker { letter: "P", name: "the current proposal", colour: "#c00", utilities: proposal.to_vec() });
+    }
+    markers
+}
+
+/// Where a label's text sits: `left` and `bottom` are its SVG `x` and baseline `y`.
+#[derive(Clone, Copy, Debug)]
+struct LabelBox {
+    left: f64,
+    bottom: f64,
+    width: f64,
+}
+
+/// Height of a label's box above its baseline, and the width of one character, for 12-pixel bold
+/// text (generous, so that estimated boxes that do not meet leave real text apart too).
+const LABEL_HEIGHT: f64 = 13.0;
+const CHARACTER_WIDTH: f64 = 8.0;
+
+impl LabelBox {
+    fn overlaps(&self, other: &LabelBox) -> bool {
+        self.left < other.left + other.width
+            && other.left < self.left + self.width
+            && self.bottom - LABEL_HEIGHT < other.bottom
+            && other.bottom - LABEL_HEIGHT < self.bottom
+    }
+}
+
+/// The first free spot for a label near its point: above right, below right, above left, below
+/// left, then further up step by step. A step is taller than a label, so each placed label blocks
+/// at most two steps and one of `2 × placed + 1` steps is free.
+fn place_label(px: f64, py: f64, text: &str, placed: &[LabelBox]) -> LabelBox {
+    let width = text.chars().count() as f64 * CHARACTER_WIDTH;
+    let near = [(px + 8.0, py - 6.0), (px + 8.0, py + 18.0), (px - 8.0 - width, py - 6.0), (px - 8.0 - width, py + 18.0)];
+    let further = (1..=2 * placed.len() + 1).map(|step| (px + 8.0, py - 6.0 - step as f64 * (LABEL_HEIGHT + 1.0)));
+    near.into_iter()
+        .chain(further)
+        .map(|(left, bottom)| LabelBox { left, bottom, width })
+        .find(|candidate| placed.iter().all(|other| !candidate.overlaps(other)))
+        .unwrap_or(LabelBox { left: px + 8.0, bottom: py - 6.0, width })
 }
 
 pub use crate::xml::escape;

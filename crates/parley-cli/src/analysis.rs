@@ -163,7 +163,7 @@ pub fn analyze_command(source: &Source, json: bool, out: &mut dyn Write) -> Resu
         return write_json(out, &report);
     }
     let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
-    writeln!(out, "{} — {} parties: {}", source.name, names.len(), names.join(", "))?;
+    writeln!(out, "{} — {}: {}", source.name, counted(names.len(), "party", "parties"), names.join(", "))?;
     writeln!(out, "Issues: {}, outcomes: {}", problem.space.issues.len(), problem.space.count())?;
     let reservations: Vec<String> = problem.reservations().iter().map(|value| format!("{value:.4}")).collect();
     writeln!(out, "Reservation values (disagreement point): {}", reservations.join(", "))?;
@@ -173,9 +173,14 @@ pub fn analyze_command(source: &Source, json: bool, out: &mut dyn Write) -> Resu
     }
     writeln!(
         out,
-        "Pareto frontier: {} points, {} of them rational",
-        analysis.frontier.points.len(),
-        analysis.solutions.rational_frontier_points
+        "Pareto frontier: {}, {} rational",
+        counted(analysis.frontier.points.len(), "point", "points"),
+        match (analysis.frontier.points.len(), analysis.solutions.rational_frontier_points) {
+            (1, 1) => "it is".to_owned(),
+            (1, _) => "it is not".to_owned(),
+            (_, 0) => "none of them".to_owned(),
+            (_, rational) => format!("{rational} of them"),
+        }
     )?;
     if let Some(ideal) = &analysis.solutions.ideal {
         let ideal: Vec<String> = ideal.iter().map(|value| format!("{value:.4}")).collect();
@@ -238,7 +243,11 @@ pub fn scenario_command(
         Some(false) => "NO: no deal satisfies every red line",
         None => "undetermined (the decision ran out of its budget; see the warnings)",
     };
-    writeln!(out, "Can all {} red lines hold together? {verdict}", findings.considered)?;
+    match findings.considered {
+        0 => writeln!(out, "Red lines in force: none")?,
+        1 => writeln!(out, "Can the one red line in force hold? {verdict}")?,
+        count => writeln!(out, "Can all {count} red lines hold together? {verdict}")?,
+    }
     for conflict in &findings.conflicts {
         writeln!(out, "  - {}", conflict.explanation)?;
         for red_line in &conflict.red_lines {
@@ -268,16 +277,19 @@ pub fn scenario_command(
         writeln!(out)?;
         writeln!(
             out,
-            "Bargaining over the open issues ({} outcomes, parties {}): frontier of {} points",
+            "Bargaining over the open issues ({} {}, parties {}): frontier of {}",
+            // A count of any size, as text.
             bargaining.n_outcomes,
+            if bargaining.n_outcomes == "1" { "outcome" } else { "outcomes" },
             bargaining.parties.join(", "),
-            bargaining.frontier_size
+            counted(bargaining.frontier_size, "point", "points")
         )?;
         if bargaining.feasible_only {
             writeln!(
                 out,
-                "  (over the outcomes the signatories' {} allow)",
-                counted(bargaining.red_lines_applied, "red line", "red lines")
+                "  (over the outcomes the signatories' {} {})",
+                counted(bargaining.red_lines_applied, "red line", "red lines"),
+                if bargaining.red_lines_applied == 1 { "allows" } else { "allow" }
             )?;
         }
         for solution in &bargaining.solutions {
@@ -437,7 +449,13 @@ pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mu
             }
         }
         FrontierFormat::Table => {
-            writeln!(out, "{} — Pareto frontier: {} points (utilities of {})", source.name, frontier.points.len(), names.join(", "))?;
+            writeln!(
+                out,
+                "{} — Pareto frontier: {} (utilities of {})",
+                source.name,
+                counted(frontier.points.len(), "point", "points"),
+                names.join(", ")
+            )?;
             for point in &frontier.points {
                 let utilities: Vec<String> = point.utilities.iter().map(|value| format!("{value:.4}")).collect();
                 let values: Vec<String> =
@@ -465,7 +483,13 @@ pub fn plot_command(source: &ProblemSource, output: &Path, out: &mut dyn Write) 
     let input = parley_analysis::plot::PlotInput { title: &source.name, sample: &sample, proposal: proposal.as_deref() };
     let svg = parley_analysis::plot::svg(problem, &frontier, &solutions, &input);
     crate::files::write_output(output, svg.as_bytes())?;
-    writeln!(out, "wrote {} ({} frontier points, {} parties)", output.display(), frontier.points.len(), problem.parties.len())?;
+    writeln!(
+        out,
+        "wrote {} ({}, {})",
+        output.display(),
+        counted(frontier.points.len(), "frontier point", "frontier points"),
+        counted(problem.parties.len(), "party", "parties")
+    )?;
     Ok(())
 }
 

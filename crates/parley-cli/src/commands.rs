@@ -210,14 +210,18 @@ pub fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {
     Ok(viewer)
 }
 
-pub fn point(record: &Record<'_>, text: &str) -> Result<parley_core::timeline::Point> {
-    record.point(text).map_err(|error| BadInput(error.to_string()).into())
+/// Resolves a point given as the argument `argument` (`--as-of`, `FROM`, `TO`), naming the
+/// argument when it is wrong.
+pub fn point(record: &Record<'_>, argument: &str, text: &str) -> Result<parley_core::timeline::Point> {
+    record.point(text).map_err(|error| BadInput(format!("{argument}: {error}")).into())
 }
 
 /// A `--as-of` point where no `Record` is needed otherwise: the rounds' timeline is enough (a
 /// Record also indexes every stance).
 pub fn point_in(negotiation: &Negotiation, text: &str) -> Result<parley_core::timeline::Point> {
-    parley_core::timeline::Timeline::new(&negotiation.rounds).point(negotiation, text).map_err(|error| BadInput(error.to_string()).into())
+    parley_core::timeline::Timeline::new(&negotiation.rounds)
+        .point(negotiation, text)
+        .map_err(|error| BadInput(format!("--as-of: {error}")).into())
 }
 
 pub fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
@@ -256,7 +260,10 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
                 counts.push(counted(negotiation.deadlines.len(), "deadline", "deadlines"));
             }
             let summary = format!("{name}: ok — {}", counts.join(", "));
-            (loaded.warnings, Some(summary))
+            let mut warnings = parley_core::warnings::scenario_warnings(&text, &loaded);
+            warnings.extend(loaded.warnings);
+            warnings.sort_by_key(|warning| (warning.line, warning.column));
+            (warnings, Some(summary))
         }
         Err(problems) => (problems, None),
     };
@@ -289,7 +296,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
 fn status(args: StatusArgs, out: &mut dyn Write) -> Result<u8> {
     let negotiation = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
     let record = Record::new(&negotiation);
-    let as_of = point(&record, &args.as_of)?;
+    let as_of = point(&record, "--as-of", &args.as_of)?;
     let status = record.status(&as_of);
     if args.common.json {
         write_json(out, &status)?;
@@ -303,7 +310,7 @@ fn positions(args: PositionsArgs, out: &mut dyn Write) -> Result<u8> {
     let PositionsArgs { record: args, output } = args;
     let negotiation = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
     let record = Record::new(&negotiation);
-    let as_of = point(&record, &args.as_of)?;
+    let as_of = point(&record, "--as-of", &args.as_of)?;
     let positions = parley_core::positions::positions(&negotiation, &as_of);
     if let Some(output) = &output {
         let labels = |issue: &str, rank: f64| match negotiation.issue(issue).map(|issue| &issue.kind) {
@@ -340,7 +347,7 @@ fn positions(args: PositionsArgs, out: &mut dyn Write) -> Result<u8> {
                 Some(parley_core::model::IssueKind::Choice { .. }) if last.gap == 1.0 => " option".to_owned(),
                 Some(parley_core::model::IssueKind::Choice { .. }) => " options".to_owned(),
                 _ if issue.unit.is_empty() => String::new(),
-                _ => format!(" {}", issue.unit),
+                _ => format!(" {}", unit_of(last.gap, &issue.unit)),
             };
             if last.gap == 0.0 {
                 writeln!(out, "  The demands overlap (since {}){trend}", last.at)?;
@@ -359,7 +366,7 @@ fn positions(args: PositionsArgs, out: &mut dyn Write) -> Result<u8> {
 fn implementation(args: RecordArgs, out: &mut dyn Write) -> Result<u8> {
     let negotiation = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
     let record = Record::new(&negotiation);
-    let as_of = point(&record, &args.as_of)?;
+    let as_of = point(&record, "--as-of", &args.as_of)?;
     let report = parley_core::implementation::implementation(&negotiation, &as_of);
     if args.common.json {
         return write_json(out, &report).map(|()| 0);
@@ -449,10 +456,18 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
     writeln!(out, "Signatories: {}", status.signatories.join(", "))?;
     let framework = &status.framework;
     let verdict = if framework.accepted { paint.paint("ACCEPTED", Tone::Good) } else { paint.paint("NOT ACCEPTED", Tone::Bad) };
-    let mut counts = format!(
-        "{} of {} items agreed, {} blocked, {} disputed, {} open",
-        framework.agreed, framework.items, framework.blocked, framework.disputed, framework.open
-    );
+    let mut counts = if framework.items == 0 {
+        "no items in the framework yet".to_owned()
+    } else {
+        format!(
+            "{} of {} agreed, {} blocked, {} disputed, {} open",
+            framework.agreed,
+            counted(framework.items, "item", "items"),
+            framework.blocked,
+            framework.disputed,
+            framework.open
+        )
+    };
     if framework.removed > 0 {
         counts.push_str(&format!(", {} removed", framework.removed));
     }
@@ -537,6 +552,13 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
         }
         table.write(out, paint)?;
     }
+    if !status.warnings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint.paint("Warnings:", Tone::Warn))?;
+        for warning in &status.warnings {
+            writeln!(out, "  - {}", warning.describe())?;
+        }
+    }
     crate::deadlines::print_status_deadlines(out, status, paint)
 }
 
@@ -550,8 +572,8 @@ fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<u8> {
     };
     let negotiation = viewed(file, &args.common, &args.from_db)?;
     let record = Record::new(&negotiation);
-    let from = point(&record, from)?;
-    let to = point(&record, to)?;
+    let from = point(&record, "FROM", from)?;
+    let to = point(&record, "TO", to)?;
     let diff = record.diff(&from, &to).map_err(|error| BadInput(error.to_string()))?;
     if args.common.json {
         write_json(out, &diff)?;
@@ -706,4 +728,9 @@ fn print_claims(out: &mut dyn Write, report: &ClaimsReport, paint: Paint) -> Res
         }
     }
     Ok(())
+}
+
+/// A unit after a number: a plural unit of one word ("years", "hours") in the singular after 1.
+fn unit_of(number: f64, unit: &str) -> &str {
+    parley_core::model::unit_after(number, unit)
 }

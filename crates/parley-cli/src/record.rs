@@ -94,7 +94,13 @@ pub fn import(args: ImportArgs, out: &mut dyn Write) -> Result<u8> {
         });
         write_json(out, &summary)?;
     } else if count == 0 {
-        writeln!(out, "{}: `{}` is up to date ({head} events); nothing appended", store.location(), negotiation.id)?;
+        writeln!(
+            out,
+            "{}: `{}` is up to date ({}); nothing appended",
+            store.location(),
+            negotiation.id,
+            counted(head as usize, "event", "events")
+        )?;
     } else {
         let first = stored.first().map_or(0, |event| event.seq);
         let last = stored.last().map_or(0, |event| event.seq);
@@ -290,7 +296,7 @@ pub fn export(args: ExportArgs, out: &mut dyn Write) -> Result<u8> {
                 });
                 write_json(out, &summary)?;
             } else {
-                writeln!(out, "wrote {} (`{id}` as of event #{event}, {} bytes)", path.display(), text.len())?;
+                writeln!(out, "wrote {} (`{id}` as of event #{event}, {})", path.display(), counted(text.len(), "byte", "bytes"))?;
             }
         }
     }
@@ -348,9 +354,9 @@ pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<u8> {
             match (&report.head, report.first_bad_event, &report.reason) {
                 (Some(head), ..) => writeln!(
                     out,
-                    "ok   {}: {} events, {} signed, {}, head {head}",
+                    "ok   {}: {}, {} signed, {}, head {head}",
                     report.negotiation,
-                    report.events,
+                    counted(report.events, "event", "events"),
                     report.signed.unwrap_or(0),
                     counted(report.checkpoints.unwrap_or(0), "checkpoint", "checkpoints")
                 )?,

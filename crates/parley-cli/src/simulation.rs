@@ -14,7 +14,7 @@ use parley_sim::tournament::{self, Scenario, TournamentConfig, TournamentResult}
 
 use crate::BadInput;
 use crate::analysis::ProblemSource;
-use crate::commands::{read_text, write_json};
+use crate::commands::{counted, read_text, write_json};
 use crate::files::write_output;
 use crate::output::csv_field;
 
@@ -64,9 +64,9 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
     if options.agents.len() != problem.parties.len() {
         let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
         return Err(BadInput(format!(
-            "{} agents for {} parties ({}); give one agent per party, in party order",
-            options.agents.len(),
-            names.len(),
+            "{} for {} ({}); give one agent per party, in party order",
+            counted(options.agents.len(), "agent", "agents"),
+            counted(names.len(), "party", "parties"),
             names.join(", ")
         ))
         .into());
@@ -145,7 +145,13 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
     writeln!(out, "{} — {}", source.name, pairs.join(", "))?;
     match (&session.agreement, session.agreement_round) {
         (Some(outcome), Some(round)) => {
-            writeln!(out, "Agreement in round {} of {} after {} offers:", round + 1, options.rounds, session.offers)?;
+            writeln!(
+                out,
+                "Agreement in round {} of {} after {}:",
+                round + 1,
+                options.rounds,
+                counted(session.offers as usize, "offer", "offers")
+            )?;
             let values: Vec<String> =
                 problem.space.describe(outcome).into_iter().map(|(issue, label)| format!("{issue} = {label}")).collect();
             writeln!(out, "  {}", values.join("; "))?;
@@ -153,10 +159,17 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         _ => match session.ended_by.and_then(|index| problem.parties.get(index)) {
             Some(party) => writeln!(
                 out,
-                "No agreement: {} ended the negotiation in round {} after {} offers",
-                party.name, session.rounds, session.offers
+                "No agreement: {} ended the negotiation in round {} after {}",
+                party.name,
+                session.rounds,
+                counted(session.offers as usize, "offer", "offers")
             )?,
-            None => writeln!(out, "No agreement after {} rounds and {} offers", session.rounds, session.offers)?,
+            None => writeln!(
+                out,
+                "No agreement after {} and {}",
+                counted(session.rounds as usize, "round", "rounds"),
+                counted(session.offers as usize, "offer", "offers")
+            )?,
         },
     }
     let metrics = &session.metrics;
@@ -173,7 +186,7 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         )?;
     }
     if let Some(path) = &options.trace {
-        writeln!(out, "Trace of {} offers written to {}", session.trace.len(), path.display())?;
+        writeln!(out, "Trace of {} written to {}", counted(session.trace.len(), "offer", "offers"), path.display())?;
     }
     Ok(())
 }
@@ -239,8 +252,8 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
     let ranking = write_results(&result, &options.output)?;
     writeln!(
         out,
-        "{} negotiations ({} in the whole tournament) in {seconds:.3} s: {:.0} negotiations per second",
-        result.results.len(),
+        "{} ({} in the whole tournament) in {seconds:.3} s: {:.0} negotiations per second",
+        counted(result.results.len(), "negotiation", "negotiations"),
         result.total_jobs,
         result.results.len() as f64 / seconds.max(1e-9)
     )?;
@@ -304,9 +317,9 @@ pub fn print_ranking(result: &TournamentResult, out: &mut dyn Write) -> Result<(
     let errors = result.results.iter().filter(|job| job.error.is_some()).count();
     writeln!(
         out,
-        "Agreement rate {:.3} over {} negotiations{}",
+        "Agreement rate {:.3} over {}{}",
         agreements as f64 / result.results.len().max(1) as f64,
-        result.results.len(),
+        counted(result.results.len(), "negotiation", "negotiations"),
         if errors > 0 { format!(" ({errors} could not run)") } else { String::new() }
     )?;
     writeln!(
@@ -340,7 +353,7 @@ pub fn merge_command(inputs: &[PathBuf], output: &Path, out: &mut dyn Write) -> 
     }
     let merged = tournament::merge(shards).map_err(|error| BadInput(error.to_string()))?;
     let ranking = write_results(&merged, output)?;
-    writeln!(out, "merged {} negotiations into {}", merged.results.len(), output.display())?;
+    writeln!(out, "merged {} into {}", counted(merged.results.len(), "negotiation", "negotiations"), output.display())?;
     out.write_all(&ranking)?;
     Ok(())
 }
@@ -374,7 +387,7 @@ pub fn plot_trace_command(trace: &Path, output: &Path, out: &mut dyn Write) -> R
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let svg = trace_svg(&names, &rows);
     write_output(output, svg.as_bytes())?;
-    writeln!(out, "wrote {} ({} offers)", output.display(), rows.len())?;
+    writeln!(out, "wrote {} ({})", output.display(), counted(rows.len(), "offer", "offers"))?;
     Ok(())
 }
 

@@ -292,7 +292,7 @@ fn simulate_and_tournament_from_the_command_line() {
     assert_eq!(zero.status.code(), Some(2));
     let count = run(&["simulate", &file, "--agents", "boulware"]);
     assert_eq!(count.status.code(), Some(2));
-    assert!(stderr(&count).contains("1 agents for 2 parties"), "{}", stderr(&count));
+    assert!(stderr(&count).contains("1 agent for 2 parties"), "{}", stderr(&count));
 
     let directory = tempfile::tempdir().unwrap();
     let trace = directory.path().join("trace.csv");
@@ -432,6 +432,36 @@ fn bad_simulation_arguments_exit_2() {
         assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
     }
     assert!(!dir.path().join("out").exists(), "nothing was written");
+}
+
+// Regression: counts of one read "1 points", "after 1 offers", "1 rounds", "1 frontier points",
+// "over 1 negotiations" (and "1 agents", which simulate_and_tournament_from_the_command_line
+// checks).
+#[test]
+fn counts_of_one_take_the_singular_in_frontier_simulate_plot_and_tournament() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/one-of-each.toml");
+    let file = file.to_str().unwrap();
+    let frontier = stdout(&run(&["frontier", file, "--as-of", "r1"]));
+    assert!(frontier.starts_with("one-of-each — Pareto frontier: 1 point (utilities of A, B)\n"), "{frontier}");
+    let agreement = stdout(&run(&["simulate", file, "--as-of", "r1", "--agents", "boulware,boulware", "--rounds", "1"]));
+    assert!(agreement.contains("\nAgreement in round 1 of 1 after 1 offer:\n"), "{agreement}");
+    let no_agreement = stdout(&run(&["simulate", file, "--agents", "boulware,boulware", "--rounds", "1"]));
+    assert!(no_agreement.contains("\nNo agreement after 1 round and 2 offers\n"), "{no_agreement}");
+
+    let directory = tempfile::tempdir().unwrap();
+    let path = |name: &str| directory.path().join(name).to_str().unwrap().to_owned();
+    let traced =
+        stdout(&run(&["simulate", file, "--as-of", "r1", "--agents", "boulware,boulware", "--rounds", "1", "--trace", &path("t.csv")]));
+    assert!(traced.ends_with(&format!("Trace of 1 offer written to {}\n", path("t.csv"))), "{traced}");
+    let plotted = stdout(&run(&["plot-trace", &path("t.csv"), "-o", &path("t.svg")]));
+    assert_eq!(plotted, format!("wrote {} (1 offer)\n", path("t.svg")));
+    let plot = stdout(&run(&["plot", file, "--as-of", "r1", "-o", &path("p.svg")]));
+    assert_eq!(plot, format!("wrote {} (1 frontier point, 2 parties)\n", path("p.svg")));
+    let shard = ["--agents", "boulware,conceder", "--reps", "1", "--no-self-play", "--no-rotate", "--rounds", "1", "--shard", "0/2"];
+    let tournament = run(&[&["tournament", "--scenarios", file, "-o", &path("shard")][..], &shard[..]].concat());
+    let tournament = stdout(&tournament);
+    assert!(tournament.starts_with("1 negotiation (2 in the whole tournament) in "), "{tournament}");
+    assert!(tournament.contains("\nAgreement rate 0.000 over 1 negotiation\n"), "{tournament}");
 }
 
 #[test]

@@ -105,12 +105,21 @@ impl Record<'_> {
         (!member.body.is_empty()).then(|| member.body.clone())
     }
 
-    /// Checks every claim of every statement.
+    /// The statements in the order they were made: by [`Record::statement_instant`] (date, then
+    /// round order within a day), then as the file lists them.
+    pub fn statements_in_order(&self) -> Vec<(Instant, &Statement)> {
+        let mut statements: Vec<(Instant, &Statement)> =
+            self.negotiation.statements.iter().map(|statement| (self.statement_instant(statement), statement)).collect();
+        // A stable sort keeps file order among statements made at the same instant.
+        statements.sort_by_key(|(instant, _)| *instant);
+        statements
+    }
+
+    /// Checks every claim of every statement, in the order they were made.
     pub fn check_claims(&self) -> ClaimsReport {
         let mut statuses: HashMap<Instant, Status> = HashMap::new();
         let mut statements = Vec::new();
-        for statement in &self.negotiation.statements {
-            let instant = self.statement_instant(statement);
+        for (instant, statement) in self.statements_in_order() {
             let claims = statement
                 .claims
                 .iter()
@@ -222,6 +231,10 @@ impl Record<'_> {
                 let Some(index) = self.negotiation.items.iter().position(|candidate| candidate.number == *item) else {
                     return (Verdict::Unverifiable, format!("item {item} is not in the record"), Vec::new());
                 };
+                if !self.introduced_by(index, instant) {
+                    // No one can hold a stance on an item not yet proposed, as for item-agreed.
+                    return (Verdict::Contradicted, format!("item {item} was not yet in the framework"), Vec::new());
+                }
                 match self.stance_at(index, party, instant) {
                     None => (Verdict::Unverifiable, format!("the record has no stance of {party} on item {item} by then"), Vec::new()),
                     Some((given_at, stance_index)) => {
@@ -231,8 +244,26 @@ impl Record<'_> {
                             party: Some(party.clone()),
                             fact: format!("{party}: {} on item {item} (since {})", stance.position, Record::moment_label(&stance.at)),
                         }];
-                        let stale = self.version_at(index, given_at) < self.version_at(index, instant);
-                        if stance.position == *position {
+                        let given_on = self.version_at(index, given_at);
+                        let current = self.version_at(index, instant);
+                        let stale = given_on < current;
+                        let accepting = |position: Position| matches!(position, Position::Accepts | Position::AcceptsWithReservations);
+                        if stance.position == *position && stale && accepting(*position) {
+                            // An acceptance covers one version (docs/status.md): one of an earlier
+                            // version says nothing about the current one.
+                            let evidence = vec![Evidence {
+                                item: Some(*item),
+                                party: Some(party.clone()),
+                                fact: format!(
+                                    "{party}: {position} on version {given_on} of item {item} (since {}), not on version {current}",
+                                    Record::moment_label(&stance.at)
+                                ),
+                            }];
+                            let finding = format!(
+                                "{party}'s {position} was of an earlier version of item {item}; the record lacks its stance on the current one"
+                            );
+                            (Verdict::Unverifiable, finding, evidence)
+                        } else if stance.position == *position {
                             let finding = if stale {
                                 format!("{party} held {position} on item {item}, given on an earlier version")
                             } else {
@@ -264,14 +295,18 @@ impl Record<'_> {
                             reasons_evidence(item.number, blocking)
                         })
                         .collect();
-                    (Verdict::Contradicted, format!("red lines blocked item(s) {}", numbers.join(", ")), evidence)
+                    (Verdict::Contradicted, format!("red lines blocked {}", item_list(&numbers)), evidence)
                 }
             }
             ClaimKind::Progress { at_least } => {
                 let status = self.status_cached(instant, statuses);
                 let framework = &status.framework;
                 let share = if framework.items == 0 { 0.0 } else { framework.agreed as f64 / framework.items as f64 };
-                let finding = format!("{} of {} items agreed ({:.0}%)", framework.agreed, framework.items, share * 100.0);
+                let finding = if framework.items == 0 {
+                    "the framework had no items yet (0% agreed)".to_owned()
+                } else {
+                    format!("{} of {} agreed ({:.0}%)", framework.agreed, counted(framework.items, "item", "items"), share * 100.0)
+                };
                 let verdict = if share + 1e-12 >= *at_least { Verdict::Consistent } else { Verdict::Contradicted };
                 (verdict, finding, Vec::new())
             }
@@ -341,7 +376,7 @@ impl Record<'_> {
                 Evidence {
                     item: check.items.first().copied(),
                     party: Some(party.to_owned()),
-                    fact: format!("red line {} ({}) is violated by item(s) {}", check.id, check.expression, items.join(", ")),
+                    fact: format!("red line {} ({}) is violated by {}", check.id, check.expression, item_list(&items)),
                 },
             ));
         }
@@ -349,7 +384,8 @@ impl Record<'_> {
             return (Verdict::Unverifiable, "the framework had no items yet".to_owned(), Vec::new());
         }
         if accepted == in_framework {
-            return (Verdict::Consistent, format!("{party} had accepted all {in_framework} items"), Vec::new());
+            let all = if in_framework == 1 { "the one item".to_owned() } else { format!("all {in_framework} items") };
+            return (Verdict::Consistent, format!("{party} had accepted {all}"), Vec::new());
         }
         if !refusing.is_empty() {
             // The strongest refusals first: red lines, then opposition, then indecision.
@@ -358,19 +394,20 @@ impl Record<'_> {
                 refusing.iter().filter(|(position, _)| *position == Position::RedLine).filter_map(|(_, evidence)| evidence.item).collect();
             red_lined.sort_unstable();
             red_lined.dedup();
-            let mut finding = format!("{party} had accepted {accepted} of {in_framework} items");
+            let mut finding = format!("{party} had accepted {accepted} of {}", counted(in_framework, "item", "items"));
             if !red_lined.is_empty() {
                 let items: Vec<String> = red_lined.iter().map(u32::to_string).collect();
-                finding.push_str(&format!(" and held red lines on item(s) {}", items.join(", ")));
+                finding.push_str(&format!(" and held red lines on {}", item_list(&items)));
             }
             let others = refusing.iter().filter(|(position, _)| *position != Position::RedLine).count();
             if others > 0 {
-                finding.push_str(&format!("; {others} more item(s) opposed or undecided"));
+                finding.push_str(&format!("; {} opposed or undecided", counted(others, "more item", "more items")));
             }
             return (Verdict::Contradicted, finding, refusing.into_iter().map(|(_, evidence)| evidence).collect());
         }
         let finding = format!(
-            "{party} had accepted {accepted} of {in_framework} items; the record lacks its stance on the current version of the rest"
+            "{party} had accepted {accepted} of {}; the record lacks its stance on the current version of the rest",
+            counted(in_framework, "item", "items")
         );
         (Verdict::Unverifiable, finding, undocumented)
     }
@@ -385,4 +422,15 @@ fn reasons_evidence<'r>(item: u32, reasons: impl IntoIterator<Item = &'r Reason>
             fact: reason.describe(&format!("item {item}"), reason.party()),
         })
         .collect()
+}
+
+/// `1 item`, `2 items`.
+fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// `item 3`, `items 3, 4`.
+fn item_list(numbers: &[String]) -> String {
+    let word = if numbers.len() == 1 { "item" } else { "items" };
+    format!("{word} {}", numbers.join(", "))
 }

@@ -34,7 +34,7 @@ pub enum Precision {
 pub enum DateError {
     #[error("`{0}` is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY)")]
     Format(String),
-    #[error("{year}-{month:02} has no day {day}")]
+    #[error("{year}-{month:02} has no day {day} (expected 1 to {})", days_in_month(*year, *month))]
     NoSuchDay { year: i32, month: u8, day: u8 },
     #[error("month {0} does not exist (expected 1 to 12)")]
     NoSuchMonth(u8),

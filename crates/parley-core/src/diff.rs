@@ -184,11 +184,11 @@ impl Record<'_> {
                 red_lines_dropped.push(red_line.id.clone());
             }
         }
-        let statements = negotiation
-            .statements
-            .iter()
-            .filter(|statement| in_window(self.statement_instant(statement)))
-            .map(|statement| statement.id.clone())
+        let statements = self
+            .statements_in_order()
+            .into_iter()
+            .filter(|(instant, _)| in_window(*instant))
+            .map(|(_, statement)| statement.id.clone())
             .collect();
         let (deadlines_passed, deadlines_extended) = self.deadline_changes(from, to);
 

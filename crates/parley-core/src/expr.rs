@@ -40,6 +40,9 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::model::{IssueKind, Value, quoted_list};
+use crate::scenario::with_article;
+
+mod domain;
 
 /// A parsed red-line expression.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -215,7 +218,7 @@ impl Expr {
                 Some(IssueKind::YesNo) | None => {}
                 Some(kind) => errors.push(ExprError::new(
                     issue.span.clone(),
-                    format!("`{}` is a {} issue, not yes-no: compare it with a value", issue.id, kind.keyword()),
+                    format!("`{}` is {} issue, not yes-no: compare it with a value", issue.id, with_article(kind.keyword())),
                 )),
             },
             Expr::Compare { issue, op, literal, literal_span } => {
@@ -229,7 +232,7 @@ impl Expr {
                 Some(IssueKind::Subset { elements }) => errors.extend(outside(&issue.id, "an element", &elements, [element], element_span)),
                 Some(kind) => errors.push(ExprError::new(
                     issue.span.clone(),
-                    format!("`in` needs a subset issue, but `{}` is a {} issue", issue.id, kind.keyword()),
+                    format!("`in` needs a subset issue, but `{}` is {} issue", issue.id, with_article(kind.keyword())),
                 )),
                 None => {}
             },
@@ -239,7 +242,7 @@ impl Expr {
                 }
                 Some(kind) => errors.push(ExprError::new(
                     issue.span.clone(),
-                    format!("`{} in [..]` needs a choice issue, but `{}` is a {} issue", issue.id, issue.id, kind.keyword()),
+                    format!("`{} in [..]` needs a choice issue, but `{}` is {} issue", issue.id, issue.id, with_article(kind.keyword())),
                 )),
                 None => {}
             },
@@ -249,10 +252,40 @@ impl Expr {
                 }
                 Some(kind) => errors.push(ExprError::new(
                     issue.span.clone(),
-                    format!("`subset`/`superset` need a subset issue, but `{}` is a {} issue", issue.id, kind.keyword()),
+                    format!("`subset`/`superset` need a subset issue, but `{}` is {} issue", issue.id, with_article(kind.keyword())),
                 )),
                 None => {}
             },
+        }
+    }
+
+    /// The comparisons that a number outside its issue's domain makes constant (`cap >= 5000` on
+    /// `0..=100`), each as an error at the number saying what the test always gives. A scenario's
+    /// red line with one is a mistake; analysis, which takes any well-typed expression, does not
+    /// ask. Comparisons that [`Expr::check`] rejects are left to it.
+    pub fn constant_comparisons(&self, issue_kind: &dyn Fn(&str) -> Option<IssueKind>) -> Vec<ExprError> {
+        let mut errors = Vec::new();
+        self.visit_comparisons(&mut |comparison| {
+            let Expr::Compare { issue, op, literal, literal_span } = comparison else { return };
+            if let Some(kind) = issue_kind(&issue.id) {
+                if check_compare(&kind, *op, literal).is_ok() {
+                    errors.extend(domain::constant_comparison(&issue.id, &kind, *op, literal, literal_span));
+                }
+            }
+        });
+        errors
+    }
+
+    /// Calls `visit` with every `Compare` node.
+    fn visit_comparisons(&self, visit: &mut dyn FnMut(&Expr)) {
+        match self {
+            Expr::Not(inner) => inner.visit_comparisons(visit),
+            Expr::And(left, right) | Expr::Or(left, right) | Expr::Implies(left, right) => {
+                left.visit_comparisons(visit);
+                right.visit_comparisons(visit);
+            }
+            Expr::Compare { .. } => visit(self),
+            _ => {}
         }
     }
 
@@ -766,13 +799,13 @@ impl Parser {
             {
                 let negated = word == "not";
                 self.position += if negated { 2 } else { 1 };
-                let (options, list_span) = self.list()?;
+                let (options, list_span) = self.list(Some((&issue.id, negated)))?;
                 Ok(Expr::OneOf { issue, options, list_span, negated })
             }
             TokenKind::Ident(ref word) if word == "subset" || word == "superset" => {
                 self.position += 1;
                 let relation = if word == "subset" { SetRelation::Subset } else { SetRelation::Superset };
-                let (elements, list_span) = self.list()?;
+                let (elements, list_span) = self.list(None)?;
                 Ok(Expr::SetRelation { issue, relation, elements, list_span })
             }
             _ => Ok(Expr::Flag { issue }),
@@ -818,7 +851,7 @@ impl Parser {
             TokenKind::Ident(word) if word == "true" || word == "yes" => Literal::Bool(true),
             TokenKind::Ident(word) if word == "false" || word == "no" => Literal::Bool(false),
             TokenKind::LeftBracket => {
-                let (elements, span) = self.list()?;
+                let (elements, span) = self.list(None)?;
                 return Ok((Literal::List(elements), span));
             }
             _ => return Err(self.expected("a value (a number, a quoted option, true/false or a [list])")),
@@ -827,7 +860,9 @@ impl Parser {
         Ok((literal, token.span))
     }
 
-    fn list(&mut self) -> Result<(Vec<String>, Range<usize>), ExprError> {
+    /// A `[..]` list of quoted names; `one_of` is the issue of an `issue [not] in [..]` test (and
+    /// whether it is negated), to show how numbers are compared instead.
+    fn list(&mut self, one_of: Option<(&str, bool)>) -> Result<(Vec<String>, Range<usize>), ExprError> {
         let start = match self.next() {
             Some(Token { kind: TokenKind::LeftBracket, span }) => span.start,
             _ => {
@@ -850,12 +885,47 @@ impl Parser {
                         }
                     }
                 }
+                Some(Token { kind: TokenKind::Integer(_) | TokenKind::Real(_), span }) => {
+                    return Err(ExprError::new(span, self.numbers_in_list(one_of)));
+                }
                 _ => {
                     self.position -= 1;
                     return Err(self.expected("a quoted element or `]`"));
                 }
             }
         }
+    }
+
+    /// Why a list cannot hold the number just read, and what to write instead.
+    fn numbers_in_list(&self, one_of: Option<(&str, bool)>) -> String {
+        let numbers: Vec<(f64, String)> = self.tokens[self.position - 1..]
+            .iter()
+            .take_while(|token| token.kind != TokenKind::RightBracket)
+            .filter_map(|token| match &token.kind {
+                TokenKind::Integer(number) => Some((*number as f64, number.to_string())),
+                TokenKind::Real(number) => Some((*number, number.to_string())),
+                _ => None,
+            })
+            .collect();
+        let instead = match one_of {
+            Some((issue, true)) => {
+                let tests: Vec<String> = numbers.iter().map(|(_, number)| format!("{issue} != {number}")).collect();
+                format!("`{}`", tests.join(" and "))
+            }
+            Some((issue, false)) => {
+                let tests: Vec<String> = numbers.iter().map(|(_, number)| format!("{issue} == {number}")).collect();
+                let lowest = numbers.iter().min_by(|left, right| left.0.total_cmp(&right.0));
+                let highest = numbers.iter().max_by(|left, right| left.0.total_cmp(&right.0));
+                match (lowest, highest) {
+                    (Some(lowest), Some(highest)) if numbers.len() > 1 => {
+                        format!("`{}`, or a range such as `{issue} >= {} and {issue} <= {}`", tests.join(" or "), lowest.1, highest.1)
+                    }
+                    _ => format!("`{}`", tests.join(" or ")),
+                }
+            }
+            None => "a comparison per number joined with `or`, or a range with `>=` and `<=`".to_owned(),
+        };
+        format!("a list holds quoted options or elements, not numbers (expected {instead})")
     }
 }
 

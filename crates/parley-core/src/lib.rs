@@ -68,4 +68,5 @@ pub mod scenario;
 pub mod status;
 pub mod timeline;
 pub mod visibility;
+pub mod warnings;
 pub mod writer;

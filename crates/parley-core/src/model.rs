@@ -270,7 +270,11 @@ impl IssueKind {
                 None => Ok(()),
             },
             (IssueKind::YesNo, Value::Bool(_)) => Ok(()),
-            (kind, value) => Err(format!("a {} value does not fit a {} issue", value.kind_name(), kind.keyword())),
+            (kind, value) => Err(format!(
+                "{} value does not fit {} issue",
+                crate::scenario::with_article(value.kind_name()),
+                crate::scenario::with_article(kind.keyword())
+            )),
         }
     }
 }
@@ -309,6 +313,13 @@ pub fn deserialize_values<'de, D: serde::Deserializer<'de>>(deserializer: D) -> 
 pub(crate) fn quoted_list(names: &[String]) -> String {
     let quoted: Vec<String> = names.iter().map(|name| format!("\"{name}\"")).collect();
     format!("[{}]", quoted.join(", "))
+}
+
+/// An issue's unit after a number: a plural unit of one word ("years", "hours") in the singular
+/// after 1 ("1 year"); any other unit as written.
+pub fn unit_after(number: f64, unit: &str) -> &str {
+    let plural = unit.len() > 3 && unit.ends_with('s') && !unit.ends_with("ss") && unit.chars().all(|c| c.is_alphabetic());
+    if number == 1.0 && plural { &unit[..unit.len() - 1] } else { unit }
 }
 
 /// A value of an issue.

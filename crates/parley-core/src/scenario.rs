@@ -47,6 +47,9 @@ mod implementation;
 pub struct Scenario {
     pub negotiation: Negotiation,
     pub warnings: Vec<Diagnostic>,
+    /// Parallel to `negotiation.stances`: the field path and byte span of each stance's
+    /// `position`, so that findings about a stance can point at it.
+    pub stance_positions: Vec<(String, Range<usize>)>,
 }
 
 /// Files larger than this are refused before parsing (a scenario is text written by people).
@@ -80,17 +83,17 @@ pub fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
         }
     };
     let root = Fields { table: document.table(), path: FieldPath::Named(String::new()), span: 0..0, known: ROOT_FIELDS };
-    let mut cx = Cx { text, lines, problems: Vec::new(), declared: declared_ids(&root) };
+    let mut cx = Cx { text, lines, problems: Vec::new(), declared: declared_ids(&root), stance_positions: Vec::new() };
     let negotiation = read_negotiation(&mut cx, &root);
     let has_errors = cx.problems.iter().any(|problem| problem.severity == Severity::Error);
-    let mut diagnostics = cx.problems;
+    let mut diagnostics = std::mem::take(&mut cx.problems);
     sort(&mut diagnostics);
     if has_errors {
         return Err(diagnostics);
     }
     let mut negotiation = negotiation;
     negotiation.order_by_declaration();
-    Ok(Scenario { negotiation, warnings: diagnostics })
+    Ok(Scenario { negotiation, warnings: diagnostics, stance_positions: cx.stance_positions })
 }
 
 /// The ids each section declares, read leniently before the sections themselves.
@@ -225,6 +228,8 @@ struct Cx<'s> {
     /// Every id written in the file, valid or not, by kind ("party", "item", ...). A reference to
     /// an id whose own definition has errors is not reported again: one mistake, one message.
     declared: HashSet<(&'static str, String)>,
+    /// See [`Scenario::stance_positions`].
+    stance_positions: Vec<(String, Range<usize>)>,
 }
 
 impl Cx<'_> {
@@ -1241,7 +1246,7 @@ fn read_proposal(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, sett
     proposal
 }
 
-fn with_article(word: &str) -> String {
+pub(crate) fn with_article(word: &str) -> String {
     let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
     format!("{article} {word}")
 }
@@ -1341,7 +1346,9 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
             items.push(item.number);
         }
         let (Some(party), Some(position), Some(visibility), Some((at, _))) = (party, position, visibility, moment) else { continue };
+        let position_span = fields.get("position").map_or(fields.span.clone(), |node| node.span().range());
         for item in items {
+            cx.stance_positions.push((fields.path_of("position"), position_span.clone()));
             stances.push(Stance {
                 party: party.get_ref().clone(),
                 item,
@@ -1390,7 +1397,8 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
             };
             match Expr::parse(expression.get_ref()) {
                 Ok(expr) => {
-                    let errors = expr.check(&issue_kind);
+                    let mut errors = expr.check(&issue_kind);
+                    errors.extend(expr.constant_comparisons(&issue_kind));
                     for error in &errors {
                         located(cx, error.span.clone(), format!("in red line: {}", error.message));
                     }
@@ -1459,8 +1467,13 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
         let venue = text(cx, &fields, "venue");
         let outlet = text(cx, &fields, "outlet");
         let source = text(cx, &fields, "source");
+        // When the statement was made, as claims judges it: its round, else the end of its day.
+        let made = round
+            .as_ref()
+            .and_then(|round| refs.round_index.get(round.get_ref().as_str()).and_then(|(_, instant)| *instant))
+            .or(date.as_ref().map(|date| Instant::end_of(*date.get_ref())));
         let claims: Vec<Claim> =
-            tables(cx, &fields, "claims", CLAIM_FIELDS).iter().filter_map(|claim| read_claim(cx, claim, refs)).collect();
+            tables(cx, &fields, "claims", CLAIM_FIELDS).iter().filter_map(|claim| read_claim(cx, claim, refs, made)).collect();
         let (Some(id), Some(speaker), Some(date), Some(attribution), Some(quote)) = (id, speaker, date, attribution, quote) else {
             continue;
         };
@@ -1548,7 +1561,7 @@ fn check_statement_in_round(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Ref
     cx.warn(fields.path_of("round"), round.span(), format!("round `{}` is {when}, the statement {date}", round.get_ref()));
 }
 
-fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Option<Claim> {
+fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, made: Option<Instant>) -> Option<Claim> {
     fields.finish(cx);
     let negated = opt_bool(cx, fields, "negated").unwrap_or(false);
     let note = text(cx, fields, "note");
@@ -1593,7 +1606,20 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Opti
             let party = required_party(cx);
             let version = opt_string(cx, fields, "version");
             let version = match version {
-                Some(version) => Some(refs.round(cx, || fields.path_of("version"), &version).map(|_| version.into_inner())?),
+                Some(version) => {
+                    let at = refs.round(cx, || fields.path_of("version"), &version)?;
+                    // A statement can speak of the text as it stood, not of a later version.
+                    if made.is_some_and(|made| at > made) {
+                        let message = format!(
+                            "round `{}` ({}) comes after the statement (expected a round up to the statement's)",
+                            version.get_ref(),
+                            at.date().map_or_else(String::new, |date| date.to_string())
+                        );
+                        cx.error(fields.path_of("version"), version.span(), message);
+                        return None;
+                    }
+                    Some(version.into_inner())
+                }
                 None => None,
             };
             ClaimKind::Accepts { party: party?, version }

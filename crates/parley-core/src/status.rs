@@ -81,6 +81,10 @@ pub struct Status {
     /// Every deadline, upcoming or passed (left out of the JSON when the record has none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub deadlines: Vec<crate::deadline::DeadlineStatus>,
+    /// What looks wrong in the record at this point, such as a party accepting an item that
+    /// breaks its own red line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<crate::warnings::StatusWarning>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -444,6 +448,7 @@ impl<'n> Record<'n> {
             blocked: count(ItemState::Blocked),
             removed,
         };
+        let warnings = crate::warnings::status_warnings(&items, &red_lines);
         Status {
             negotiation: negotiation.id.clone(),
             title: negotiation.title.clone(),
@@ -454,6 +459,7 @@ impl<'n> Record<'n> {
             red_lines,
             proposed,
             deadlines: Vec::new(),
+            warnings,
         }
     }
 }

@@ -76,6 +76,12 @@ pub enum PointError {
     Undated(String),
     #[error("`{text}` is neither a round nor a date (expected a round id{hint}, YYYY-MM-DD, YYYY-MM or YYYY)")]
     Unknown { text: String, hint: String },
+    /// Written as a date, but not one that exists.
+    #[error("`{text}` is not a date: {problem}")]
+    NoSuchDate { text: String, problem: crate::date::DateError },
+    /// Digits and dashes, but not in the form of a date.
+    #[error("`{0}` is not a date (expected YYYY-MM-DD, with two digits for the month and the day, such as 2025-02-03)")]
+    DateForm(String),
 }
 
 impl Timeline {
@@ -126,8 +132,18 @@ impl Timeline {
             let date = negotiation.round(text).and_then(Round::effective_date).or(instant.date());
             return Ok(Point { label: text.to_owned(), date, round: Some(text.to_owned()), instant });
         }
-        if let Ok(date) = text.parse::<Date>() {
-            return Ok(Point { label: text.to_owned(), date: Some(date), round: None, instant: Instant::end_of(date) });
+        match text.parse::<Date>() {
+            Ok(date) => return Ok(Point { label: text.to_owned(), date: Some(date), round: None, instant: Instant::end_of(date) }),
+            Err(crate::date::DateError::Format(_)) => {
+                // Digits and dashes only: meant as a date, so say what a date looks like.
+                if text.starts_with(|c: char| c.is_ascii_digit())
+                    && text.contains('-')
+                    && text.chars().all(|c| c.is_ascii_digit() || c == '-')
+                {
+                    return Err(PointError::DateForm(text.to_owned()));
+                }
+            }
+            Err(problem) => return Err(PointError::NoSuchDate { text: text.to_owned(), problem }),
         }
         let ids: Vec<&str> = negotiation.rounds.iter().map(|round| round.id.as_str()).collect();
         let hint = match crate::diagnostic::suggest(text, ids.iter().copied()) {

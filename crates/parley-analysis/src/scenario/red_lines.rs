@@ -324,8 +324,12 @@ pub(super) fn zones(
             })
             .collect();
         let name = &issue.name;
-        let unit = match &issue.kind {
-            IssueKind::Integer { unit, .. } | IssueKind::Real { unit, .. } if !unit.is_empty() => format!(" {unit}"),
+        let unit_after = |number: f64| match &issue.kind {
+            IssueKind::Choice { .. } if number == 1.0 => " option".to_owned(),
+            IssueKind::Choice { .. } => " options".to_owned(),
+            IssueKind::Integer { unit, .. } | IssueKind::Real { unit, .. } if !unit.is_empty() => {
+                format!(" {}", parley_core::model::unit_after(number, unit))
+            }
             _ => String::new(),
         };
         let common = parties.iter().skip(1).fold(parties.first().map(|(_, acceptable)| acceptable.clone()), |common, (_, acceptable)| {
@@ -342,13 +346,8 @@ pub(super) fn zones(
                 let highest_low = hulls.iter().map(|(low, _)| *low).fold(f64::NEG_INFINITY, f64::max);
                 let lowest_high = hulls.iter().map(|(_, high)| *high).fold(f64::INFINITY, f64::min);
                 let gap = (hulls.len() == parties.len() && highest_low > lowest_high).then_some(highest_low - lowest_high);
-                let unit = match &issue.kind {
-                    IssueKind::Choice { .. } if gap == Some(1.0) => " option".to_owned(),
-                    IssueKind::Choice { .. } => " options".to_owned(),
-                    _ => unit.clone(),
-                };
                 let explanation = match gap {
-                    Some(gap) => format!("no zone of agreement on {name}: the acceptable ranges are {gap}{unit} apart"),
+                    Some(gap) => format!("no zone of agreement on {name}: the acceptable ranges are {gap}{} apart", unit_after(gap)),
                     None => format!("no zone of agreement on {name}"),
                 };
                 (Zone::None { gap }, explanation)
@@ -361,14 +360,7 @@ pub(super) fn zones(
         };
         let explanation = match positions_gap {
             None => explanation,
-            Some(gap) if gap > 0.0 => {
-                let unit = match &issue.kind {
-                    IssueKind::Choice { .. } if gap == 1.0 => " option".to_owned(),
-                    IssueKind::Choice { .. } => " options".to_owned(),
-                    _ => unit,
-                };
-                format!("{explanation}; the current demands are {gap}{unit} apart")
-            }
+            Some(gap) if gap > 0.0 => format!("{explanation}; the current demands are {gap}{} apart", unit_after(gap)),
             Some(_) => format!("{explanation}; the current demands overlap"),
         };
         zones.push(Zopa { issue: issue_id.clone(), parties: ranges, positions, positions_gap, zone, explanation });

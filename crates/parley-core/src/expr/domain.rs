@@ -1,0 +1,61 @@
+//! Comparisons whose number lies outside its issue's domain. `cap >= 5000` on an issue of
+//! `0..=100` holds for no value the issue can take, and `cap == 15` on a grid of tens for none
+//! either: such a test is constant, which is almost always a mistake in the red line.
+
+use std::ops::Range;
+
+use super::{CompareOp, ExprError, Literal, compare};
+use crate::model::{IssueKind, Value};
+
+/// The error for a comparison of a numeric issue with a number outside its domain, if it is one.
+pub(super) fn constant_comparison(
+    issue: &str,
+    kind: &IssueKind,
+    op: CompareOp,
+    literal: &Literal,
+    span: &Range<usize>,
+) -> Option<ExprError> {
+    let shown = match literal {
+        Literal::Integer(number) => number.to_string(),
+        Literal::Real(number) => number.to_string(),
+        _ => return None,
+    };
+    let (lowest, in_range, on_grid, domain) = match kind {
+        IssueKind::Integer { min, max, step, .. } => {
+            let (in_range, on_grid) = match literal {
+                Literal::Integer(number) => {
+                    (min <= number && number <= max, (i128::from(*number) - i128::from(*min)) % i128::from(*step) == 0)
+                }
+                Literal::Real(number) => {
+                    let in_range = *min as f64 <= *number && *number <= *max as f64;
+                    // A fractional number is never an integer issue's value.
+                    (in_range, number.fract() == 0.0 && (*number - *min as f64) % *step as f64 == 0.0)
+                }
+                _ => return None,
+            };
+            let domain = if *step == 1 { format!("{min}..={max}") } else { format!("{min}..={max} in steps of {step}") };
+            (Value::Integer(*min), in_range, on_grid, domain)
+        }
+        IssueKind::Real { min, max, .. } => {
+            let number = match literal {
+                Literal::Integer(number) => *number as f64,
+                Literal::Real(number) => *number,
+                _ => return None,
+            };
+            (Value::Real(*min), *min <= number && number <= *max, true, format!("{min}..={max}"))
+        }
+        _ => return None,
+    };
+    let test = format!("`{issue} {} {shown}`", op.symbol());
+    let message = if !in_range {
+        // Outside the range, every value of the issue compares alike, the lowest included.
+        let always = compare(&lowest, op, literal)?;
+        format!("{shown} is outside `{issue}`'s range {domain}, so {test} is always {always}")
+    } else if !on_grid && matches!(op, CompareOp::Eq | CompareOp::Ne) {
+        let always = op == CompareOp::Ne;
+        format!("{shown} is not a value of `{issue}` ({domain}), so {test} is always {always}")
+    } else {
+        return None;
+    };
+    Some(ExprError { span: span.clone(), message })
+}
