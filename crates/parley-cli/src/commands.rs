@@ -479,6 +479,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
     header.push("Others");
     let mut table = Table::new(&header);
     let mut any_stale = false;
+    let mut any_bloc = false;
     for item in &status.items {
         let mut row = vec![
             (item.number.to_string(), None),
@@ -489,8 +490,10 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             match item.stances.iter().find(|stance| &stance.party == signatory) {
                 Some(stance) => {
                     any_stale |= stance.stale;
+                    any_bloc |= stance.via.is_some();
                     let marker = if stance.stale { "*" } else { "" };
-                    row.push((format!("{}{marker}", stance.position), position_tone(stance.position)));
+                    let bloc = stance.via.as_deref().map(|bloc| format!(" ({bloc})")).unwrap_or_default();
+                    row.push((format!("{}{marker}{bloc}", stance.position), position_tone(stance.position)));
                 }
                 None => row.push(("—".to_owned(), Some(Tone::Dim))),
             }
@@ -501,7 +504,9 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             .filter(|stance| !stance.signatory)
             .map(|stance| {
                 any_stale |= stance.stale;
-                format!("{}: {}{}", stance.party, stance.position, if stance.stale { "*" } else { "" })
+                any_bloc |= stance.via.is_some();
+                let bloc = stance.via.as_deref().map(|bloc| format!(" ({bloc})")).unwrap_or_default();
+                format!("{}: {}{}{bloc}", stance.party, stance.position, if stance.stale { "*" } else { "" })
             })
             .collect();
         row.push((others.join(", "), None));
@@ -510,6 +515,9 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
     table.write(out, paint)?;
     if any_stale {
         writeln!(out, "* given on an earlier version of the item")?;
+    }
+    if any_bloc {
+        writeln!(out, "(BLOC) the stance of a bloc the party belongs to")?;
     }
 
     let troubled: Vec<_> = status.items.iter().filter(|item| matches!(item.state, ItemState::Blocked | ItemState::Disputed)).collect();
