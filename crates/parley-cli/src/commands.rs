@@ -194,6 +194,11 @@ fn viewed(file: Option<&Path>, common: &Common, from_db: &crate::FromDb) -> Resu
 }
 
 pub fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {
+    // The one party a viewer keyword may name: a mediator called `mediator` (the reader refuses
+    // any other), which then is the mediator `--viewer mediator` asks for.
+    if text == "mediator" && negotiation.party(text).is_some() {
+        return Ok(Viewer::Party(text.to_owned()));
+    }
     let viewer: Viewer = text.parse().unwrap_or_default();
     if let Viewer::Party(party) = &viewer {
         if negotiation.party(party).is_none() {
@@ -245,10 +250,22 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
                 counted(negotiation.preferences.len(), "preference profile", "preference profiles"),
                 counted(negotiation.demands.len(), "demand", "demands"),
             ];
-            let mut summary = format!("{name}: ok — {}", counts.join(", "));
+            let mut counts = counts.to_vec();
+            // Sections most records lack are counted only when present, so that the summary of a
+            // file without them reads as it always has.
             if !negotiation.documents.is_empty() {
-                summary.push_str(&format!(", {}", counted(negotiation.documents.len(), "document", "documents")));
+                counts.push(counted(negotiation.documents.len(), "document", "documents"));
             }
+            if !negotiation.blocs.is_empty() {
+                counts.push(counted(negotiation.blocs.len(), "bloc", "blocs"));
+            }
+            if !negotiation.deadlines.is_empty() {
+                counts.push(counted(negotiation.deadlines.len(), "deadline", "deadlines"));
+            }
+            if !negotiation.obligations.is_empty() {
+                counts.push(counted(negotiation.obligations.len(), "obligation", "obligations"));
+            }
+            let summary = format!("{name}: ok — {}", counts.join(", "));
             let mut warnings = parley_core::warnings::scenario_warnings(&text, &loaded);
             warnings.extend(loaded.warnings);
             warnings.sort_by_key(|warning| (warning.line, warning.column));
@@ -432,7 +449,14 @@ fn position_tone(position: Position) -> Option<Tone> {
 fn as_of_label(point: &parley_core::timeline::Point) -> String {
     match (&point.round, point.date) {
         (Some(round), Some(date)) => format!("{round} ({date})"),
-        (None, Some(date)) => format!("{date} (end of day)"),
+        (None, Some(date)) => {
+            let period = match date.precision() {
+                parley_core::date::Precision::Day => "day",
+                parley_core::date::Precision::Month => "month",
+                parley_core::date::Precision::Year => "year",
+            };
+            format!("{date} (end of {period})")
+        }
         _ => point.label.clone(),
     }
 }
@@ -473,6 +497,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
     header.push("Others");
     let mut table = Table::new(&header);
     let mut any_stale = false;
+    let mut any_bloc = false;
     for item in &status.items {
         let label = document_label(&item.document, item.number, negotiation.has_several_documents());
         let mut row = vec![(label, None), (clip(&item.title, 42), None), (item.state.keyword().to_owned(), Some(state_tone(item.state)))];
@@ -480,8 +505,10 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             match item.stances.iter().find(|stance| &stance.party == signatory) {
                 Some(stance) => {
                     any_stale |= stance.stale;
+                    any_bloc |= stance.via.is_some();
                     let marker = if stance.stale { "*" } else { "" };
-                    row.push((format!("{}{marker}", stance.position), position_tone(stance.position)));
+                    let bloc = stance.via.as_deref().map(|bloc| format!(" ({bloc})")).unwrap_or_default();
+                    row.push((format!("{}{marker}{bloc}", stance.position), position_tone(stance.position)));
                 }
                 None => row.push(("—".to_owned(), Some(Tone::Dim))),
             }
@@ -492,7 +519,9 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             .filter(|stance| !stance.signatory)
             .map(|stance| {
                 any_stale |= stance.stale;
-                format!("{}: {}{}", stance.party, stance.position, if stance.stale { "*" } else { "" })
+                any_bloc |= stance.via.is_some();
+                let bloc = stance.via.as_deref().map(|bloc| format!(" ({bloc})")).unwrap_or_default();
+                format!("{}: {}{}{bloc}", stance.party, stance.position, if stance.stale { "*" } else { "" })
             })
             .collect();
         row.push((others.join(", "), None));
@@ -501,6 +530,9 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
     table.write(out, paint)?;
     if any_stale {
         writeln!(out, "* given on an earlier version of the item")?;
+    }
+    if any_bloc {
+        writeln!(out, "(BLOC) the stance of a bloc the party belongs to")?;
     }
 
     let troubled: Vec<_> = status.items.iter().filter(|item| matches!(item.state, ItemState::Blocked | ItemState::Disputed)).collect();
@@ -561,7 +593,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             writeln!(out, "  - {}", warning.describe())?;
         }
     }
-    Ok(())
+    crate::deadlines::print_status_deadlines(out, status, paint)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -676,7 +708,7 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
             )?;
         }
     }
-    Ok(())
+    crate::deadlines::print_diff_deadlines(out, diff, paint)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -712,7 +744,12 @@ fn print_claims(out: &mut dyn Write, report: &ClaimsReport, paint: Paint) -> Res
     )?;
     for statement in &report.statements {
         writeln!(out)?;
-        let party = statement.party.as_deref().map(|party| format!(", {party}")).unwrap_or_default();
+        let speaking_for = match (&statement.body, &statement.member) {
+            (Some(body), _) => format!(" {body}"),
+            (None, Some(member)) => format!(" {member}"),
+            (None, None) => String::new(),
+        };
+        let party = statement.party.as_deref().map(|party| format!(", {party}{speaking_for}")).unwrap_or_default();
         let anonymous = match statement.attribution {
             parley_core::model::Attribution::Anonymous => ", anonymous",
             parley_core::model::Attribution::Named => "",

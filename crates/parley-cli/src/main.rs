@@ -19,6 +19,7 @@ macro_rules! to_stderr {
 
 mod analysis;
 mod commands;
+mod deadlines;
 mod documents;
 mod files;
 mod output;
@@ -84,7 +85,7 @@ Examples:
   parley diff scenarios/ukraine-2025.toml kyiv-delivery geneva
   parley diff scenarios/ukraine-2025.toml start 2025-11-30 --json
 
-FROM and TO are round ids, dates (YYYY-MM-DD), `start` or `now`. Events after FROM up to and
+FROM and TO are round ids, dates (YYYY-MM-DD, YYYY-MM or YYYY), `start` or `now`. Events after FROM up to and
 including TO are reported."
     )]
     Diff(DiffArgs),
@@ -557,7 +558,7 @@ struct StatusArgs {
     common: Common,
     #[command(flatten)]
     from_db: FromDb,
-    /// A round id, a date (YYYY-MM-DD), `start` or `now` (the default).
+    /// A round id, a date (YYYY-MM-DD, YYYY-MM or YYYY: the end of it), `start` or `now` (the default).
     #[arg(long, value_name = "ROUND|DATE", default_value = "now")]
     as_of: String,
 }

@@ -154,6 +154,32 @@ fn an_imported_scenario_answers_as_the_file_does() {
     assert!(stdout(&mediator).contains("ru-troop-cap"));
 }
 
+/// A secret round, what happened in it and hidden statements and items never appear in the log,
+/// status or export shown to a viewer outside the channel; a participant and the host see them.
+#[test]
+fn secret_channels_stay_out_of_the_log_status_and_export_of_outsiders() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/channels.toml").display().to_string();
+    assert_eq!(run_in(dir.path(), &["import", &file]).status.code(), Some(0));
+    for viewer in ["public", "P5", "mediator"] {
+        for command in [
+            &["log", "--json", "--viewer", viewer][..],
+            &["export", "--viewer", viewer],
+            &["claims", "--db", "parley.db", "--viewer", viewer],
+        ] {
+            let output = run_in(dir.path(), command);
+            assert_eq!(output.status.code(), Some(0), "{command:?}: {}", stderr(&output));
+            for secret in ["muscat", "Enrichment at 5 percent", "Iran accepted the enrichment text"] {
+                assert!(!stdout(&output).contains(secret), "{command:?} shows {secret}");
+            }
+        }
+    }
+    for viewer in ["IR", "OM"] {
+        let output = run_in(dir.path(), &["log", "--json", "--viewer", viewer]);
+        assert!(stdout(&output).contains("muscat") && stdout(&output).contains("Enrichment at 5 percent"), "{viewer}");
+    }
+}
+
 #[test]
 fn verify_names_the_first_tampered_event_and_exits_3() {
     let dir = tempfile::tempdir().unwrap();

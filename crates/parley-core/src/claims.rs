@@ -51,6 +51,12 @@ pub struct StatementCheck {
     pub quote: String,
     pub source: String,
     pub claims: Vec<ClaimCheck>,
+    /// The member of `party` who spoke, when the statement names one (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// That member's body (leader, parliament, negotiator...), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -80,9 +86,26 @@ pub struct Evidence {
 }
 
 impl Record<'_> {
-    /// When a statement was made: its round if it names one, else the end of its day.
+    /// When a statement was made: its round if it names one, else the end of its day. A statement
+    /// made during a round held over several days, before its last day, is at the end of its own
+    /// day: the round's outcome (counted from its last day) was not yet known.
     pub fn statement_instant(&self, statement: &Statement) -> Instant {
-        statement.round.as_deref().and_then(|round| self.timeline.round(round)).unwrap_or_else(|| Instant::end_of(statement.date))
+        let during_span = |round: &str| {
+            self.negotiation.round(round).and_then(|round| round.end).is_some_and(|end| statement.date.last_day() < end.first_day())
+        };
+        statement
+            .round
+            .as_deref()
+            .filter(|round| !during_span(round))
+            .and_then(|round| self.timeline.round(round))
+            .unwrap_or_else(|| Instant::end_of(statement.date))
+    }
+
+    /// The body of the member a statement names, when the member has one.
+    fn body_of(&self, statement: &Statement) -> Option<String> {
+        let party = self.negotiation.party(statement.party.as_deref()?)?;
+        let member = party.members.iter().find(|member| Some(&member.id) == statement.member.as_ref())?;
+        (!member.body.is_empty()).then(|| member.body.clone())
     }
 
     /// The statements in the order they were made: by [`Record::statement_instant`] (date, then
@@ -134,6 +157,8 @@ impl Record<'_> {
                 quote: statement.quote.clone(),
                 source: statement.source.clone(),
                 claims,
+                member: statement.member.clone(),
+                body: self.body_of(statement),
             });
         }
         let count =
@@ -384,8 +409,14 @@ impl Record<'_> {
         }
         // Red lines of the party that the framework's values break.
         let status = self.status_cached(version_instant, statuses);
+        let negotiation = self.negotiation;
         let concerned = |check: &&crate::status::RedLineCheck| document.is_empty() || check.documents.iter().any(|of| of == document);
-        for check in status.red_lines.iter().filter(|check| check.party == party && check.holds == Some(false)).filter(concerned) {
+        for check in status
+            .red_lines
+            .iter()
+            .filter(|check| negotiation.holds_for(&check.party, party) && check.holds == Some(false))
+            .filter(concerned)
+        {
             let items = check.item_labels(negotiation.has_several_documents());
             refusing.push((
                 Position::RedLine,

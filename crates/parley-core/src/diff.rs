@@ -28,6 +28,12 @@ pub struct Diff {
     /// Parties' readouts given in the window (left out when there are none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub readouts: Vec<ReadoutChange>,
+    /// Deadlines whose due date passed in the window (left out of the JSON when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deadlines_passed: Vec<String>,
+    /// Deadlines extended in the window (left out of the JSON when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deadlines_extended: Vec<crate::deadline::DeadlineExtended>,
 }
 
 /// A party's readout of an item given in the window.
@@ -297,6 +303,7 @@ impl Record<'_> {
             .filter(|(instant, _)| in_window(*instant))
             .map(|(_, statement)| statement.id.clone())
             .collect();
+        let (deadlines_passed, deadlines_extended) = self.deadline_changes(from, to);
 
         Ok(Diff {
             from: from.clone(),
@@ -312,6 +319,8 @@ impl Record<'_> {
             statements,
             document_events: self.document_changes(&in_window),
             readouts: self.readout_changes(&in_window, &after),
+            deadlines_passed,
+            deadlines_extended,
         })
     }
 }

@@ -53,8 +53,11 @@
 //! assert_eq!(status.framework.disputed, 1);
 //! ```
 
+pub mod bloc;
+pub mod channels;
 pub mod claims;
 pub mod date;
+pub mod deadline;
 pub mod diagnostic;
 pub mod diff;
 pub mod document;

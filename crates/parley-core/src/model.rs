@@ -31,6 +31,12 @@ pub struct Negotiation {
     pub preferences: Vec<Preference>,
     /// Parties' stated demands: the value each wants on an issue.
     pub demands: Vec<Demand>,
+    /// Dates by which something must be done, and their extensions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deadlines: Vec<crate::deadline::Deadline>,
+    /// Parties negotiating together, which may hold stances and red lines jointly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocs: Vec<crate::bloc::Bloc>,
     /// What the signed text requires of whom, by when (implementation monitoring).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub obligations: Vec<Obligation>,
@@ -151,9 +157,15 @@ macro_rules! keywords {
 
 pub(crate) use keywords;
 
-keywords!(Role { Mediator => "mediator", Principal => "principal", Stakeholder => "stakeholder", Observer => "observer" });
+keywords!(Role {
+    Mediator => "mediator",
+    Principal => "principal",
+    Stakeholder => "stakeholder",
+    Observer => "observer",
+    Host => "host",
+});
 keywords!(RoundKind { Meeting => "meeting", Shuttle => "shuttle", PublishedText => "published-text" });
-keywords!(Visibility { Public => "public", Mediator => "mediator", Private => "private" });
+keywords!(Visibility { Public => "public", Mediator => "mediator", Private => "private", Bloc => "bloc" });
 keywords!(Attribution { Named => "named", Anonymous => "anonymous" });
 keywords!(Disclosure { Nothing => "nothing", Conflicts => "conflicts" });
 
@@ -182,6 +194,9 @@ pub struct Member {
     pub id: String,
     pub name: String,
     pub title: String,
+    /// The body the member speaks from: leader, government, ministry, parliament, negotiator...
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -195,6 +210,9 @@ pub enum Role {
     Stakeholder,
     /// Watches; takes no part.
     Observer,
+    /// Hosts rounds (a facilitating state); sees only what is public or its own, never what
+    /// parties confided to mediators, and does not sign.
+    Host,
 }
 
 /// A decision variable the framework settles.
@@ -426,6 +444,9 @@ pub struct Item {
     /// Who drafted it.
     pub by: Option<String>,
     pub revisions: Vec<Revision>,
+    /// Who may see the item (default public); its owner is its drafter, `by`.
+    #[serde(default, skip_serializing_if = "Visibility::is_public")]
+    pub visibility: Visibility,
 }
 
 /// A change to an item made in a round.
@@ -461,6 +482,36 @@ pub struct Round {
     pub kind: RoundKind,
     pub participants: Vec<String>,
     pub summary: String,
+    /// The last day of a round held over several days (talks in Vienna from `date` to `end`). The
+    /// round's revisions and stances count from its end; see `docs/status.md`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+    /// Who may know of the round besides its participants (default public): a secret channel.
+    #[serde(default, skip_serializing_if = "Visibility::is_public")]
+    pub visibility: Visibility,
+    /// The party whose channel it is, for `private` and `bloc` visibility.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// The one bloc a `bloc`-visible round is shared with (default: every bloc of `party`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
+    /// The party hosting the round (often one with the `host` role); it knows of the round as its
+    /// participants do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+impl Visibility {
+    pub fn is_public(&self) -> bool {
+        *self == Visibility::Public
+    }
+}
+
+impl Round {
+    /// The day the round counts from: its end when it spans several days, else its date.
+    pub fn effective_date(&self) -> Option<Date> {
+        self.end.or(self.date)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -491,6 +542,9 @@ pub struct Stance {
     /// The party whose readout of the item the stance is on, rather than the joint text.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub readout: String,
+    /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -529,15 +583,19 @@ impl fmt::Display for Position {
 }
 
 /// Who may see a stance or a red line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Visibility {
     /// Everyone.
+    #[default]
     Public,
     /// The party itself and the mediators.
     Mediator,
     /// The party itself only.
     Private,
+    /// The party itself and the members of its blocs (of one bloc, where the entry's `bloc` names
+    /// it); mediators do not see it unless they are members.
+    Bloc,
 }
 
 /// A hard constraint a party holds over one or more issues.
@@ -559,6 +617,9 @@ pub struct RedLine {
     /// When the party dropped it, if it did.
     pub until: Option<Moment>,
     pub source: String,
+    /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
     /// What viewers who may not see the red line still learn of it (nothing by default). Left out
     /// of the JSON when nothing, so red lines stored before it existed hash as they did.
     #[serde(default, skip_serializing_if = "Disclosure::is_nothing")]
@@ -596,15 +657,17 @@ struct StoredRedLine {
     source: String,
     #[serde(default)]
     disclose: Disclosure,
+    #[serde(default)]
+    bloc: Option<String>,
 }
 
 impl TryFrom<StoredRedLine> for RedLine {
     type Error = String;
 
     fn try_from(stored: StoredRedLine) -> Result<RedLine, String> {
-        let StoredRedLine { id, party, expression, description, visibility, since, until, source, disclose } = stored;
+        let StoredRedLine { id, party, expression, description, visibility, since, until, source, disclose, bloc } = stored;
         let expr = Expr::parse(&expression).map_err(|error| format!("red line `{id}`: expression does not parse: {error}"))?;
-        Ok(RedLine { id, party, expression, expr, description, visibility, since, until, source, disclose })
+        Ok(RedLine { id, party, expression, expr, description, visibility, since, until, source, disclose, bloc })
     }
 }
 
@@ -616,6 +679,9 @@ pub struct Preference {
     /// Utility of no agreement on the same scale (0 when absent).
     pub reservation: f64,
     pub issues: Vec<IssuePreference>,
+    /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
 }
 
 // Private valuations never appear in debug output.
@@ -676,6 +742,9 @@ pub struct Demand {
     pub value: Value,
     pub visibility: Visibility,
     pub source: String,
+    /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
     /// When the party stated it (from the start when absent). Left out of the JSON at the start,
     /// with the fields below when empty, so demands stored before they existed hash as they did.
     #[serde(default = "Moment::start", skip_serializing_if = "Moment::is_start")]
@@ -744,6 +813,15 @@ pub struct Statement {
     pub quote: String,
     pub source: String,
     pub claims: Vec<Claim>,
+    /// The member of `party` the statement is attributed to, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// Who may see the statement (default public); its owner is its `party`.
+    #[serde(default, skip_serializing_if = "Visibility::is_public")]
+    pub visibility: Visibility,
+    /// The one bloc a `bloc`-visible statement is shared with (default: every bloc of `party`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -90,6 +90,9 @@ pub struct Status {
     pub red_lines: Vec<RedLineCheck>,
     /// The value each issue has in the framework as it stands, and the item proposing it.
     pub proposed: Vec<ProposedValue>,
+    /// Every deadline, upcoming or passed (left out of the JSON when the record has none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deadlines: Vec<crate::deadline::DeadlineStatus>,
     /// What looks wrong in the record at this point, such as a party accepting an item that
     /// breaks its own red line.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -164,6 +167,9 @@ pub struct PartyStance {
     pub stale: bool,
     pub source: String,
     pub note: String,
+    /// The bloc whose stance this is, when the party did not give its own (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -302,21 +308,31 @@ impl<'n> Record<'n> {
             .collect();
         for (index, stance) in negotiation.stances.iter().enumerate() {
             let key = (stance.document.as_str(), stance.item);
-            let (Some(&item), Some(&party)) = (item_index.get(&key), party_index.get(stance.party.as_str())) else {
-                continue;
-            };
+            let Some(&item) = item_index.get(&key) else { continue };
+            let instant = timeline.moment(&stance.at);
             if !stance.readout.is_empty() {
                 // A stance on a party's readout says nothing about the joint text.
-                items[item].readout_stances.push((timeline.moment(&stance.at), index));
+                items[item].readout_stances.push((instant, index));
                 continue;
             }
-            items[item].stances[party].push((timeline.moment(&stance.at), index));
+            if let Some(&party) = party_index.get(stance.party.as_str()) {
+                items[item].stances[party].push((instant, index));
+            } else if let Some(bloc) = negotiation.bloc(&stance.party) {
+                // A bloc's stance is each member's (`docs/status.md`, "Blocs").
+                for member in &bloc.members {
+                    if let Some(&party) = party_index.get(member.as_str()) {
+                        items[item].stances[party].push((instant, index));
+                    }
+                }
+            }
         }
         for track in &mut items {
             track.readout_stances.sort_by_key(|(instant, _)| *instant);
-            for stances in &mut track.stances {
-                // Stable: stances at the same instant keep their file order, the later one winning.
-                stances.sort_by_key(|(instant, _)| *instant);
+            for (party, stances) in track.stances.iter_mut().enumerate() {
+                // Stable: stances at the same instant keep their file order, the later one winning,
+                // except that a party's own stance wins over its bloc's at the same instant.
+                let own = |index: usize| negotiation.stances[index].party == negotiation.parties[party].id;
+                stances.sort_by_key(|(instant, index)| (*instant, own(*index)));
             }
         }
         let red_lines = negotiation
@@ -483,8 +499,15 @@ impl<'n> Record<'n> {
         }
     }
 
-    /// Status of every item and of the framework at a point.
+    /// Status of every item and of the framework at a point, with its deadlines.
     pub fn status(&self, as_of: &Point) -> Status {
+        let mut status = self.status_of_items(as_of);
+        status.deadlines = self.deadlines(as_of);
+        status
+    }
+
+    /// [`Record::status`] without the deadlines (which need the items' states at other points).
+    pub(crate) fn status_of_items(&self, as_of: &Point) -> Status {
         let negotiation = self.negotiation;
         let at = as_of.instant;
         let proposed = self.proposed_at(at);
@@ -514,6 +537,7 @@ impl<'n> Record<'n> {
                     stale: on_version < version,
                     source: stance.source.clone(),
                     note: stance.note.clone(),
+                    via: (stance.party != party.id).then(|| stance.party.clone()),
                 });
             }
             let (mut state, reasons) = if current.removed {
@@ -567,6 +591,7 @@ impl<'n> Record<'n> {
             items,
             red_lines,
             proposed,
+            deadlines: Vec::new(),
             warnings,
             documents,
         }
@@ -640,7 +665,7 @@ fn judge(
         }
     }
     for check in red_lines {
-        if check.holds == Some(false) && check.concerns(document, number) && negotiation.is_signatory(&check.party) {
+        if check.holds == Some(false) && check.concerns(document, number) && negotiation.holder_signs(&check.party) {
             let red_line = negotiation.red_lines.iter().find(|red_line| red_line.id == check.id);
             let values = red_line
                 .map(|red_line| {

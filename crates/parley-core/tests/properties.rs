@@ -481,3 +481,34 @@ fn status_agrees_with_brute_force() {
         })
         .unwrap();
 }
+
+/// Month and year dates, round spans, deadlines, blocs, hosts and secret channels: their readers
+/// and engines, mutated as the bundled scenarios are, never panic either (every viewer included).
+#[test]
+fn scenario_reader_never_panics_on_mutated_new_sections() {
+    const CASES: [&str; 5] = [
+        include_str!("../../parley-cli/tests/cases/dates.toml"),
+        include_str!("../../parley-cli/tests/cases/deadlines.toml"),
+        include_str!("../../parley-cli/tests/cases/blocs.toml"),
+        include_str!("../../parley-cli/tests/cases/parties.toml"),
+        include_str!("../../parley-cli/tests/cases/channels.toml"),
+    ];
+    let mut runner = TestRunner::new(Config { cases: 400, ..Config::default() });
+    let strategy = (0..CASES.len(), proptest::collection::vec((0usize..4, any::<usize>(), any::<usize>()), 1..6));
+    runner
+        .run(&strategy, |(which, mutations)| {
+            let text = mutate(CASES[which], &mutations);
+            exercise(&text);
+            if let Ok(loaded) = scenario::parse(&text) {
+                for party in &loaded.negotiation.parties {
+                    let view =
+                        parley_core::visibility::view(&loaded.negotiation, &parley_core::visibility::Viewer::Party(party.id.clone()));
+                    let record = Record::new(&view);
+                    let _ = record.status(&Point::now());
+                    let _ = record.check_claims();
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}

@@ -12,9 +12,21 @@ use parley_core::writer::to_toml;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-const SCENARIOS: [(&str, &str); 2] = [
+const SCENARIOS: [(&str, &str); 8] = [
     ("ukraine-2025.toml", include_str!("../../../scenarios/ukraine-2025.toml")),
     ("dockworkers-2026.toml", include_str!("../../../scenarios/dockworkers-2026.toml")),
+    // Month and year dates, a round held over several days.
+    ("dates.toml", include_str!("../../parley-cli/tests/cases/dates.toml")),
+    // Deadlines, extended, stated met or judged by their item.
+    ("deadlines.toml", include_str!("../../parley-cli/tests/cases/deadlines.toml")),
+    // A host, members' bodies, statements attributed to members.
+    ("parties.toml", include_str!("../../parley-cli/tests/cases/parties.toml")),
+    // Blocs holding stances and red lines, bloc visibility.
+    ("blocs.toml", include_str!("../../parley-cli/tests/cases/blocs.toml")),
+    // Secret rounds, hidden items and statements.
+    ("channels.toml", include_str!("../../parley-cli/tests/cases/channels.toml")),
+    // Obligations with due dates.
+    ("implementation.toml", include_str!("../../parley-cli/tests/cases/implementation.toml")),
 ];
 
 fn parse(name: &str, text: &str) -> Negotiation {
@@ -77,7 +89,12 @@ fn retext(negotiation: &mut Negotiation, texts: &[String]) {
         party.description = next();
         for member in &mut party.members {
             member.title = next();
+            member.body = next();
         }
+    }
+    for bloc in &mut negotiation.blocs {
+        bloc.name = next();
+        bloc.description = next();
     }
     for issue in &mut negotiation.issues {
         issue.name = next();
@@ -111,6 +128,14 @@ fn retext(negotiation: &mut Negotiation, texts: &[String]) {
         statement.source = next();
         for claim in &mut statement.claims {
             claim.note = next();
+        }
+    }
+    for deadline in &mut negotiation.deadlines {
+        deadline.title = next();
+        deadline.purpose = next();
+        deadline.source = next();
+        for extension in &mut deadline.extensions {
+            extension.reason = next();
         }
     }
 }
@@ -193,6 +218,13 @@ fn split_into_documents(negotiation: &mut Negotiation, note: &str) {
     for stance in &mut negotiation.stances {
         stance.document = document_of(stance.item);
     }
+    // An obligation's items belong to one document: those of its first item's.
+    for obligation in &mut negotiation.obligations {
+        if let Some(&first) = obligation.items.first() {
+            obligation.document = document_of(first);
+            obligation.items.retain(|&number| document_of(number) == document_of(first));
+        }
+    }
     for statement in &mut negotiation.statements {
         for claim in &mut statement.claims {
             match &mut claim.kind {
@@ -233,6 +265,7 @@ fn add_readouts(negotiation: &mut Negotiation, words: &str) {
                 document: item.document.clone(),
                 version,
                 readout,
+                bloc: None,
             });
         }
     }
@@ -264,6 +297,43 @@ fn any_text_and_any_real_read_back_unchanged() {
             }
             if let Some(words) = readouts {
                 add_readouts(&mut changed, &words);
+            }
+            assert_round_trips(name, &changed)
+        })
+        .unwrap();
+}
+
+/// A date of any precision: a day, a month or a year.
+fn any_date() -> impl Strategy<Value = Date> {
+    use parley_core::date::Date;
+    prop_oneof![
+        (1000i32..3000, 1u8..=12, 1u8..=28).prop_map(|(year, month, day)| Date::new(year, month, day).unwrap()),
+        (1000i32..3000, 1u8..=12).prop_map(|(year, month)| Date::of_month(year, month).unwrap()),
+        (1000i32..3000).prop_map(Date::of_year),
+    ]
+}
+
+#[test]
+fn dates_of_any_precision_read_back_unchanged() {
+    let bases: Vec<(&str, Negotiation)> = SCENARIOS.iter().map(|(name, text)| (*name, parse(name, text))).collect();
+    let strategy = (0..bases.len(), proptest::collection::vec(any_date(), 1..6), 1i64..400);
+    let mut runner = TestRunner::new(Config { cases: 200, ..Config::default() });
+    runner
+        .run(&strategy, |(base, dates, span)| {
+            let (name, negotiation) = &bases[base];
+            let mut changed = negotiation.clone();
+            // Statements' dates only order the claims; the latest round may end any day after it
+            // starts without reordering the rounds.
+            for (index, statement) in changed.statements.iter_mut().enumerate() {
+                statement.date = dates[index % dates.len()];
+            }
+            // A month or year due date was written as a bare TOML value that does not parse.
+            for (index, obligation) in changed.obligations.iter_mut().enumerate() {
+                obligation.due = Some(dates[(index + 1) % dates.len()]);
+            }
+            if let Some(last) = changed.rounds.iter_mut().filter(|round| round.date.is_some()).max_by_key(|round| round.effective_date()) {
+                let start = last.date.unwrap().last_day().days_since_epoch();
+                last.end = Some(Date::from_days_since_epoch(start.max(last.effective_date().unwrap().days_since_epoch()) + span));
             }
             assert_round_trips(name, &changed)
         })

@@ -33,6 +33,7 @@ fn stance_event(negotiation: &Negotiation, n: usize) -> NewEvent {
         document: String::new(),
         version: None,
         readout: String::new(),
+        bloc: None,
     };
     NewEvent {
         kind: "stance".to_owned(),
