@@ -1118,7 +1118,9 @@ fn read_round_end(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, date: Option<&Spanne
 
 fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<FrameworkItem> {
     let mut numbers: HashMap<(String, u32), Range<usize>> = HashMap::new();
-    let mut settled_by: HashMap<String, (String, u32)> = HashMap::new();
+    // One item per document may settle an issue: an interim text and the final agreement each
+    // settle the enrichment limit, and the document in play governs (`docs/status.md`).
+    let mut settled_by: HashMap<(String, String), (String, u32)> = HashMap::new();
     let several = refs.negotiation.has_several_documents();
     let mut items = Vec::new();
     for fields in tables(cx, root, "items", ITEM_FIELDS) {
@@ -1155,22 +1157,24 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
                 continue;
             }
             let this = number.as_ref().zip(document.as_ref()).map(|(number, document)| (document.clone(), *number.get_ref()));
-            if let (Some(other), Some(this)) = (settled_by.get(issue.get_ref()), this.as_ref()) {
+            let key = this.as_ref().map(|(document, _)| (issue.get_ref().clone(), document.clone()));
+            if let (Some(other), Some(this)) = (key.as_ref().and_then(|key| settled_by.get(key)), this.as_ref()) {
                 if other != this {
                     let other = crate::document::item_label(&other.0, other.1, several);
+                    let expected = if several { "one item per document" } else { "one item" };
                     cx.error(
                         path,
                         issue.span(),
                         format!(
-                            "issue `{}` is already settled by item {other} (expected each issue to be settled by one item)",
+                            "issue `{}` is already settled by item {other} (expected each issue to be settled by {expected})",
                             issue.get_ref()
                         ),
                     );
                     continue;
                 }
             }
-            if let Some(this) = this {
-                settled_by.insert(issue.get_ref().clone(), this);
+            if let (Some(key), Some(this)) = (key, this) {
+                settled_by.insert(key, this);
             }
             settles.push(issue.into_inner());
         }
