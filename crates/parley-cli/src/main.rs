@@ -20,6 +20,8 @@ macro_rules! to_stderr {
 mod analysis;
 mod commands;
 mod files;
+mod input;
+mod limits;
 mod output;
 mod record;
 mod simulation;
@@ -447,12 +449,20 @@ struct ProblemArgs {
     parties: Option<Vec<String>>,
     #[command(flatten)]
     from_db: FromDb,
+    /// The most memory, in MiB, an exact frontier may take; larger ones are refused with an
+    /// estimate (docs/cli.md, Limits).
+    #[arg(long, value_name = "MIB", default_value_t = limits::DEFAULT_MAX_MEMORY_MIB)]
+    max_memory: u64,
+    /// The most dominance comparisons or hyper-rectangle tests an exact frontier may take.
+    #[arg(long, value_name = "N", default_value_t = parley_analysis::frontier::DEFAULT_MAX_WORK)]
+    max_work: u64,
 }
 
 impl ProblemArgs {
     /// The problem these flags name: a GENIUS folder, or a scenario (a file or a database) as of a
     /// point for a viewer.
     fn load(&self) -> anyhow::Result<analysis::ProblemSource> {
+        self.set_budget();
         match &self.from_db.db {
             Some(_) => {
                 let negotiation = self.negotiation()?;
@@ -460,6 +470,11 @@ impl ProblemArgs {
             }
             None => analysis::load_problem(self.path.as_deref(), &self.as_of, &self.viewer, self.parties.clone()),
         }
+    }
+
+    /// Makes `--max-memory` and `--max-work` the budget of every frontier this run computes.
+    fn set_budget(&self) {
+        limits::set_frontier_budget(self.max_memory, self.max_work);
     }
 
     /// The scenario these flags name, from a file or a database (not a GENIUS folder).
