@@ -377,6 +377,7 @@ impl ProblemSource {
 /// Every name given to `--parties` must be a party of the scenario (a typo is not a party with no
 /// preferences).
 fn check_parties(negotiation: &parley_core::model::Negotiation, parties: Option<&[String]>) -> Result<()> {
+    crate::limits::check_distinct_parties(parties)?;
     match parties.unwrap_or_default().iter().find(|party| negotiation.party(party).is_none()) {
         Some(party) => {
             let known: Vec<&str> = negotiation.parties.iter().map(|party| party.id.as_str()).collect();

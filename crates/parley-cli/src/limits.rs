@@ -92,3 +92,16 @@ pub fn rational_budget(problem: &parley_analysis::space::Problem, options: &Fron
     let max_enumerated = (50_000_000.0f64).min(options.max_work as f64 / per_outcome.max(1.0));
     (max_states, max_enumerated)
 }
+
+/// `--parties` must name at least two parties, each once: one party, or one party twice, is no
+/// negotiation (its frontier is a line and its bargaining points meaningless).
+pub fn check_distinct_parties(parties: Option<&[String]>) -> Result<()> {
+    let Some(parties) = parties else { return Ok(()) };
+    if let Some((_, party)) = parties.iter().enumerate().find(|(position, party)| parties[..*position].contains(party)) {
+        return Err(BadInput(format!("the party `{party}` is named twice in --parties (expected distinct parties)")).into());
+    }
+    if parties.len() < 2 {
+        return Err(BadInput(format!("--parties {}: a negotiation needs at least two parties", parties.join(","))).into());
+    }
+    Ok(())
+}

@@ -251,13 +251,16 @@ fn utilities_that_overflow_are_a_located_error() {
     refused(&quick(&["analyze", path(&folder)]), &["p2.xml:1:1:", "overflows to infinity"]);
 }
 
-// Regression: one profile, and `--parties p1,p1`, ran as negotiations.
+// Regression: one profile, and `--parties p1,p1` (or `UA,UA` on a scenario), ran as negotiations.
 #[test]
 fn fewer_than_two_distinct_parties_are_refused() {
     let folder = genius_folder(2, 3, 1);
     refused(&quick(&["analyze", path(&folder)]), &["only one profile (p1)", "at least two parties"]);
     let folder = genius_folder(2, 3, 2);
     refused(&quick(&["analyze", path(&folder), "--parties", "p1,p1"]), &["`p1` is named twice in --parties"]);
+    // The same for a scenario (the bundled one): `--parties UA,UA` ran, and so did one party.
+    refused(&quick(&["analyze", "--parties", "UA,UA"]), &["`UA` is named twice in --parties"]);
+    refused(&quick(&["frontier", "--parties", "UA"]), &["--parties UA: a negotiation needs at least two parties"]);
 }
 
 // Regression: a session with no rational outcome printed "to Nash NaN".
