@@ -30,9 +30,10 @@ pub struct FrontierOptions {
     /// Refuse a combination step whose estimated memory (its candidates at
     /// [`bytes_per_candidate`] each, plus what earlier steps keep) exceeds this many bytes.
     pub max_memory: u64,
-    /// Stop with an error once this many dominance comparisons have been made (sorting each
-    /// step's candidates, and the pruning of more than two parties, which is quadratic in the
-    /// frontier's size), and refuse to enumerate more outcomes × hyper-rectangles than this.
+    /// Stop with an error once this many comparisons have been made (sorting each step's
+    /// candidates, `n log n`, and the dominance checks of more than two parties, quadratic in the
+    /// frontier's size, one per party's utility), and refuse to enumerate more outcomes ×
+    /// hyper-rectangles than this.
     pub max_work: u64,
 }
 
@@ -103,10 +104,12 @@ pub enum FrontierError {
         "the exact frontier is out of reach: combining issue {issue} of {issues} would hold {candidates} partial outcomes, about {bytes} bytes (limit {limit} bytes)"
     )]
     TooMuchMemory { issue: usize, issues: usize, candidates: usize, bytes: u64, limit: u64 },
-    #[error(
-        "the exact frontier is out of reach: it needs more than {limit} dominance comparisons or hyper-rectangle tests (estimated {work:.3e})"
-    )]
-    TooMuchWork { work: f64, limit: u64 },
+    #[error("the exact frontier is out of reach: it needs more than {limit} comparisons or hyper-rectangle tests{}", estimated(*.work))]
+    TooMuchWork {
+        /// The estimate, when the work was estimated before it began (`None`: the budget ran out).
+        work: Option<f64>,
+        limit: u64,
+    },
 }
 
 /// Computes the exact frontier of a problem.
@@ -176,8 +179,8 @@ fn non_dominated(candidates: &Vectors, budget: &mut u64) -> Result<Vec<usize>, (
     order.sort_unstable_by(|&a, &b| sums[b].total_cmp(&sums[a]).then_with(|| descending(candidates.get(a), candidates.get(b))));
     let mut kept: Vec<usize> = Vec::new();
     for index in order {
-        // Each point is compared with at most every point kept so far.
-        *budget = budget.checked_sub(kept.len() as u64).ok_or(())?;
+        // Each point is compared with at most every point kept so far, one utility per party.
+        *budget = budget.checked_sub((kept.len() * candidates.width) as u64).ok_or(())?;
         let point = candidates.get(index);
         if !kept.iter().any(|&other| covers(candidates.get(other), point)) {
             kept.push(index);
@@ -293,7 +296,7 @@ fn enumerated_frontier(problem: &Problem, options: &FrontierOptions) -> Result<F
     // Every outcome is tested against every rectangle: their count is work too.
     let work = enumeration_work(problem);
     if work > options.max_work as f64 {
-        return Err(FrontierError::TooMuchWork { work, limit: options.max_work });
+        return Err(FrontierError::TooMuchWork { work: Some(work), limit: options.max_work });
     }
     let mut budget = options.max_work;
     let parties = problem.parties.len();
@@ -371,5 +374,12 @@ pub fn brute_force_frontier(problem: &Problem) -> Frontier {
 }
 
 fn too_much_work(options: &FrontierOptions) -> FrontierError {
-    FrontierError::TooMuchWork { work: options.max_work as f64, limit: options.max_work }
+    FrontierError::TooMuchWork { work: None, limit: options.max_work }
+}
+
+fn estimated(work: Option<f64>) -> String {
+    match work {
+        Some(work) => format!(" (estimated {work:.3e})"),
+        None => " (it ran out of them)".to_owned(),
+    }
 }
