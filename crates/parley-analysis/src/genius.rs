@@ -359,6 +359,12 @@ fn read_domain(
                 if high < low {
                     return Err(reader.error(element, format!("real issue `{issue_name}`: upperbound {high} is below lowerbound {low}")));
                 }
+                if !(high - low).is_finite() {
+                    // Its evenly spaced values would be NaN and infinite.
+                    return Err(
+                        reader.error(element, format!("real issue `{issue_name}`: the range {low:e} to {high:e} is too wide to divide"))
+                    );
+                }
                 let steps = options.real_steps.max(2);
                 warnings.push(format!("real issue `{issue_name}` is discretised into {steps} evenly spaced values from {low} to {high}"));
                 let values = (0..steps).map(|step| Label::Real(low + (high - low) * step as f64 / (steps - 1) as f64)).collect();
@@ -570,7 +576,7 @@ fn evaluations(reader: &Reader<'_>, element: &Element, issue: &DomainIssue, warn
                 }
                 other => return Err(reader.error(evaluator, format!("real issue `{name}`: unknown evaluator ftype `{other}`"))),
             };
-            Ok(issue
+            issue
                 .space
                 .values
                 .iter()
@@ -578,7 +584,15 @@ fn evaluations(reader: &Reader<'_>, element: &Element, issue: &DomainIssue, warn
                     Label::Real(x) => function(*x).clamp(0.0, 1.0),
                     _ => 0.0,
                 })
-                .collect())
+                .map(|evaluation| {
+                    // Extreme parameters can make an evaluation 0/0 or ∞ − ∞.
+                    if evaluation.is_nan() {
+                        Err(reader.error(evaluator, format!("real issue `{name}`: the evaluator's parameters give no number")))
+                    } else {
+                        Ok(evaluation)
+                    }
+                })
+                .collect::<Result<Vec<f64>, GeniusError>>()
         }
     }
 }

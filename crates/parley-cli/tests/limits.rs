@@ -319,3 +319,23 @@ fn hostile_red_line_files_finish_within_seconds() {
         assert!(stdout(&output).contains("red lines hold together?"), "{}", stdout(&output));
     }
 }
+
+// Regression: a real issue over a range too wide to divide gave values NaN and inf ("a = inf" in
+// the solutions, "a: NaN to inf" in descriptions).
+#[test]
+fn real_issue_too_wide_to_divide_is_a_located_error() {
+    let folder = tempfile::tempdir().unwrap();
+    let domain = "<negotiation_template><utility_space><objective index=\"0\" name=\"r\">\n\
+        <issue index=\"1\" name=\"a\" type=\"real\"><range lowerbound=\"-1.7e308\" upperbound=\"1.7e308\"/></issue>\n\
+        </objective></utility_space></negotiation_template>\n";
+    std::fs::write(folder.path().join("domain.xml"), domain).unwrap();
+    for party in ["x", "y"] {
+        let profile = "<utility_space><objective index=\"0\" name=\"r\"><issue index=\"1\" name=\"a\" type=\"real\">\
+            <evaluator ftype=\"linear\" parameter0=\"0.5\" parameter1=\"0\"/></issue><weight index=\"1\" value=\"1\"/>\
+            </objective></utility_space>";
+        std::fs::write(folder.path().join(format!("{party}.xml")), profile).unwrap();
+    }
+    let output = quick(&["analyze", path(&folder)]);
+    refused(&output, &["domain.xml:2:1:", "real issue `a`: the range -1.7e308 to 1.7e308 is too wide to divide"]);
+    assert!(!stderr(&output).contains("NaN"));
+}
