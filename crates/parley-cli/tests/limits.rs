@@ -339,3 +339,14 @@ fn real_issue_too_wide_to_divide_is_a_located_error() {
     refused(&output, &["domain.xml:2:1:", "real issue `a`: the range -1.7e308 to 1.7e308 is too wide to divide"]);
     assert!(!stderr(&output).contains("NaN"));
 }
+
+// Regression: `import --sign PARTY=/dev/zero` read the key file without end.
+#[cfg(unix)]
+#[test]
+fn endless_key_file_is_refused_at_the_input_limit() {
+    let folder = tempfile::tempdir().unwrap();
+    let db = folder.path().join("parley.db");
+    let scenario = common::scenario("ukraine-2025.toml");
+    let output = quick(&["import", &scenario, "--db", db.to_str().unwrap(), "--sign", "UA=/dev/zero"]);
+    refused(&output, &["--sign UA=/dev/zero: /dev/zero is larger than 268435456 bytes"]);
+}
