@@ -349,8 +349,8 @@ struct SessionArgs {
     /// The protocol: `alternating` (offers in turn) or `single-text` (a mediator's text).
     #[arg(long, default_value = "alternating", value_parser = simulation::parse_protocol)]
     protocol: parley_sim::session::Protocol,
-    /// The deadline, in rounds (at least 1).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    /// The deadline, in rounds (1 to 100,000: a session keeps every offer, docs/cli.md, Limits).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     rounds: u32,
     /// A wall-clock deadline in seconds besides the rounds (results then depend on speed).
     #[arg(long, value_name = "SECONDS", value_parser = simulation::parse_time_limit)]

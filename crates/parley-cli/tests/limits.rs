@@ -350,3 +350,15 @@ fn endless_key_file_is_refused_at_the_input_limit() {
     let output = quick(&["import", &scenario, "--db", db.to_str().unwrap(), "--sign", "UA=/dev/zero"]);
     refused(&output, &["--sign UA=/dev/zero: /dev/zero is larger than 268435456 bytes"]);
 }
+
+// Regression: `simulate --rounds 4294967295` between two hard-liners ran for most of an hour,
+// keeping every offer.
+#[test]
+fn rounds_beyond_the_limit_are_refused() {
+    let folder = genius_folder(2, 3, 2);
+    let output = quick(&["simulate", path(&folder), "--agents", "hardliner,hardliner", "--rounds", "4294967295"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--rounds"), "{}", stderr(&output));
+    let output = quick(&["simulate", path(&folder), "--agents", "hardliner,hardliner", "--rounds", "100000"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
