@@ -36,8 +36,20 @@ pub fn check_tournament(config: &TournamentConfig, sources: &[ProblemSource], th
         ))
         .into());
     }
+    let rounds = jobs.saturating_mul(u128::from(config.settings.rounds));
+    if rounds > MAX_TOURNAMENT_ROUNDS {
+        return Err(BadInput(format!(
+            "the tournament could run {rounds} rounds ({jobs} negotiations × --rounds {}; limit {MAX_TOURNAMENT_ROUNDS}); lower --rounds or --reps",
+            config.settings.rounds
+        ))
+        .into());
+    }
     Ok(())
 }
+
+/// The most rounds one tournament may run in all (negotiations × `--rounds`): about half an hour
+/// of work on two cores when no negotiation ends early.
+pub const MAX_TOURNAMENT_ROUNDS: u128 = 1_000_000_000;
 
 /// The default of `--max-memory`, in MiB.
 pub const DEFAULT_MAX_MEMORY_MIB: u64 = parley_analysis::frontier::DEFAULT_MAX_MEMORY >> 20;

@@ -211,6 +211,11 @@ fn tournament_with_too_many_repetitions_is_refused_before_listing_jobs() {
     let mut args = args.to_vec();
     args.push(path(&output));
     refused(&quick(&args), &["34359738360 negotiations", "limit 1000000", "--reps"]);
+    // 8 × 20,000 negotiations of 100,000 rounds each: within the job limit, past the rounds one.
+    let args = ["tournament", "--agents", "boulware,conceder", "--scenarios", path(&folder), "--reps", "20000", "--rounds", "100000"];
+    let mut args = args.to_vec();
+    args.extend(["-o", path(&output)]);
+    refused(&quick(&args), &["could run 16000000000 rounds (160000 negotiations × --rounds 100000; limit 1000000000)"]);
 }
 
 // Regression: `tournament --threads 100000` was accepted.
