@@ -71,6 +71,7 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         ))
         .into());
     }
+    crate::limits::check_listing(problem, &source.name)?;
     let reference = reference(problem);
     let config = SessionConfig {
         protocol: options.protocol,
@@ -233,6 +234,9 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
         }
     }
     crate::limits::check_tournament(&options.config, &sources, options.threads)?;
+    for source in &sources {
+        crate::limits::check_listing(&source.problem, &source.name)?;
+    }
     let scenarios: Vec<Scenario> = sources
         .into_iter()
         .map(|source| {
