@@ -27,12 +27,51 @@ pub struct FrontierOptions {
     pub max_candidates: usize,
     /// Refuse to enumerate non-additive problems with more outcomes than this.
     pub max_enumerated: f64,
+    /// Refuse a combination step whose estimated memory (its candidates at
+    /// [`bytes_per_candidate`] each, plus what earlier steps keep) exceeds this many bytes.
+    pub max_memory: u64,
+    /// Stop with an error once this many comparisons have been made (sorting each step's
+    /// candidates, `n log n`, and the dominance checks of more than two parties, quadratic in the
+    /// frontier's size, one per party's utility), and refuse to enumerate more outcomes ×
+    /// hyper-rectangles than this.
+    pub max_work: u64,
 }
 
 impl Default for FrontierOptions {
     fn default() -> FrontierOptions {
-        FrontierOptions { max_candidates: 40_000_000, max_enumerated: 50_000_000.0 }
+        FrontierOptions {
+            max_candidates: 40_000_000,
+            max_enumerated: 50_000_000.0,
+            max_memory: DEFAULT_MAX_MEMORY,
+            max_work: DEFAULT_MAX_WORK,
+        }
     }
+}
+
+/// The default of [`FrontierOptions::max_memory`]: 1 GiB.
+pub const DEFAULT_MAX_MEMORY: u64 = 1 << 30;
+
+/// The default of [`FrontierOptions::max_work`]: a few seconds of work.
+pub const DEFAULT_MAX_WORK: u64 = 1_000_000_000;
+
+/// The bytes one candidate of a combination step may take: its utilities and origin, its place in
+/// the sort order and its sum, and (if kept) its copy in the next step.
+pub fn bytes_per_candidate(parties: usize) -> u64 {
+    2 * 8 * parties as u64 + 32
+}
+
+/// The comparisons and hyper-rectangle tests enumerating a non-additive problem takes: every
+/// outcome is tested against every party's rectangles.
+pub fn enumeration_work(problem: &Problem) -> f64 {
+    let tests: usize = problem
+        .parties
+        .iter()
+        .map(|party| match &party.utility {
+            crate::space::Utility::Rectangles(rectangles) => rectangles.rectangles.len().max(1),
+            crate::space::Utility::Additive(additive) => additive.tables.len().max(1),
+        })
+        .sum();
+    problem.space.count().approximate() * tests.max(1) as f64
 }
 
 /// A point of the frontier: a utility vector and one outcome attaining it.
@@ -61,6 +100,16 @@ pub enum FrontierError {
     TooManyOutcomes { outcomes: f64, limit: f64 },
     #[error("no parties: a frontier needs at least one utility function")]
     NoParties,
+    #[error(
+        "the exact frontier is out of reach: combining issue {issue} of {issues} would hold {candidates} partial outcomes, about {bytes} bytes (limit {limit} bytes)"
+    )]
+    TooMuchMemory { issue: usize, issues: usize, candidates: usize, bytes: u64, limit: u64 },
+    #[error("the exact frontier is out of reach: it needs more than {limit} comparisons or hyper-rectangle tests{}", estimated(*.work))]
+    TooMuchWork {
+        /// The estimate, when the work was estimated before it began (`None`: the budget ran out).
+        work: Option<f64>,
+        limit: u64,
+    },
 }
 
 /// Computes the exact frontier of a problem.
@@ -105,7 +154,7 @@ fn descending(a: &[f64], b: &[f64]) -> Ordering {
 
 /// Indices of the non-dominated vectors among `candidates`, one per distinct vector, in descending
 /// lexicographic order.
-fn non_dominated(candidates: &Vectors) -> Vec<usize> {
+fn non_dominated(candidates: &Vectors, budget: &mut u64) -> Result<Vec<usize>, ()> {
     let count = candidates.len();
     let mut order: Vec<usize> = (0..count).collect();
     if candidates.width == 2 {
@@ -121,7 +170,7 @@ fn non_dominated(candidates: &Vectors) -> Vec<usize> {
                 kept.push(index);
             }
         }
-        return kept;
+        return Ok(kept);
     }
     // Any number of parties: sort by the sum descending (a dominating vector has a sum at least
     // as large, and ties are broken lexicographically so a dominator comes first), then keep a
@@ -130,13 +179,15 @@ fn non_dominated(candidates: &Vectors) -> Vec<usize> {
     order.sort_unstable_by(|&a, &b| sums[b].total_cmp(&sums[a]).then_with(|| descending(candidates.get(a), candidates.get(b))));
     let mut kept: Vec<usize> = Vec::new();
     for index in order {
+        // Each point is compared with at most every point kept so far, one utility per party.
+        *budget = budget.checked_sub((kept.len() * candidates.width) as u64).ok_or(())?;
         let point = candidates.get(index);
         if !kept.iter().any(|&other| covers(candidates.get(other), point)) {
             kept.push(index);
         }
     }
     kept.sort_unstable_by(|&a, &b| descending(candidates.get(a), candidates.get(b)));
-    kept
+    Ok(kept)
 }
 
 fn additive_frontier(problem: &Problem, options: &FrontierOptions) -> Result<Frontier, FrontierError> {
@@ -148,6 +199,7 @@ fn additive_frontier(problem: &Problem, options: &FrontierOptions) -> Result<Fro
     // level, value chosen for this issue).
     let mut levels: Vec<Vec<(u32, u32)>> = Vec::with_capacity(issues);
     let mut current = Vectors { width: parties, values: vec![0.0; parties] };
+    let mut budget = options.max_work;
     for issue in 0..issues {
         let values = problem.space.issues[issue].values.len();
         let candidates_count = current.len() * values;
@@ -158,6 +210,17 @@ fn additive_frontier(problem: &Problem, options: &FrontierOptions) -> Result<Fro
                 candidates: candidates_count,
                 limit: options.max_candidates,
                 outcomes: problem.space.count().approximate(),
+            });
+        }
+        let retained: u64 = levels.iter().map(|level| 8 * level.len() as u64).sum::<u64>() + 8 * current.values.len() as u64;
+        let bytes = (candidates_count as u64).saturating_mul(bytes_per_candidate(parties)).saturating_add(retained);
+        if bytes > options.max_memory {
+            return Err(FrontierError::TooMuchMemory {
+                issue: issue + 1,
+                issues,
+                candidates: candidates_count,
+                bytes,
+                limit: options.max_memory,
             });
         }
         let mut candidates = Vectors { width: parties, values: Vec::with_capacity(candidates_count * parties) };
@@ -171,7 +234,10 @@ fn additive_frontier(problem: &Problem, options: &FrontierOptions) -> Result<Fro
                 origins.push((parent as u32, value as u32));
             }
         }
-        let kept = non_dominated(&candidates);
+        // Sorting the candidates is work too: about n log n comparisons.
+        let sorting = candidates_count as u64 * u64::from(usize::BITS - candidates_count.leading_zeros());
+        budget = budget.checked_sub(sorting).ok_or_else(|| too_much_work(options))?;
+        let kept = non_dominated(&candidates, &mut budget).map_err(|()| too_much_work(options))?;
         let mut next = Vectors { width: parties, values: Vec::with_capacity(kept.len() * parties) };
         let mut level = Vec::with_capacity(kept.len());
         for index in kept {
@@ -227,27 +293,40 @@ fn enumerated_frontier(problem: &Problem, options: &FrontierOptions) -> Result<F
     if outcomes > options.max_enumerated {
         return Err(FrontierError::TooManyOutcomes { outcomes, limit: options.max_enumerated });
     }
+    // Every outcome is tested against every rectangle: their count is work too.
+    let work = enumeration_work(problem);
+    if work > options.max_work as f64 {
+        return Err(FrontierError::TooMuchWork { work: Some(work), limit: options.max_work });
+    }
+    let mut budget = options.max_work;
     let parties = problem.parties.len();
     const BATCH: usize = 1 << 18;
     let mut frontier = Vectors { width: parties, values: Vec::new() };
     let mut frontier_outcomes: Vec<Outcome> = Vec::new();
     let mut batch = Vectors { width: parties, values: Vec::with_capacity(BATCH * parties) };
     let mut batch_outcomes: Vec<Outcome> = Vec::with_capacity(BATCH);
-    let merge = |batch: &mut Vectors, batch_outcomes: &mut Vec<Outcome>, frontier: &mut Vectors, frontier_outcomes: &mut Vec<Outcome>| {
-        batch.values.extend_from_slice(&frontier.values);
-        batch_outcomes.append(frontier_outcomes);
-        let kept = non_dominated(batch);
-        let mut values = Vec::with_capacity(kept.len() * parties);
-        let mut outcomes = Vec::with_capacity(kept.len());
-        for index in kept {
-            values.extend_from_slice(batch.get(index));
-            outcomes.push(std::mem::take(&mut batch_outcomes[index]));
-        }
-        frontier.values = values;
-        *frontier_outcomes = outcomes;
-        batch.values.clear();
-        batch_outcomes.clear();
-    };
+    let mut exhausted = false;
+    let mut merge =
+        |batch: &mut Vectors, batch_outcomes: &mut Vec<Outcome>, frontier: &mut Vectors, frontier_outcomes: &mut Vec<Outcome>| {
+            batch.values.extend_from_slice(&frontier.values);
+            batch_outcomes.append(frontier_outcomes);
+            let Ok(kept) = non_dominated(batch, &mut budget) else {
+                exhausted = true;
+                batch.values.clear();
+                batch_outcomes.clear();
+                return;
+            };
+            let mut values = Vec::with_capacity(kept.len() * parties);
+            let mut outcomes = Vec::with_capacity(kept.len());
+            for index in kept {
+                values.extend_from_slice(batch.get(index));
+                outcomes.push(std::mem::take(&mut batch_outcomes[index]));
+            }
+            frontier.values = values;
+            *frontier_outcomes = outcomes;
+            batch.values.clear();
+            batch_outcomes.clear();
+        };
     for_each_outcome(problem, &mut |outcome| {
         for party in &problem.parties {
             batch.values.push(party.utility.evaluate(outcome));
@@ -258,6 +337,9 @@ fn enumerated_frontier(problem: &Problem, options: &FrontierOptions) -> Result<F
         }
     });
     merge(&mut batch, &mut batch_outcomes, &mut frontier, &mut frontier_outcomes);
+    if exhausted {
+        return Err(too_much_work(options));
+    }
     let points = frontier_outcomes
         .into_iter()
         .enumerate()
@@ -289,4 +371,15 @@ pub fn brute_force_frontier(problem: &Problem) -> Frontier {
     }
     points.sort_by(|a, b| descending(&a.utilities, &b.utilities));
     Frontier { points }
+}
+
+fn too_much_work(options: &FrontierOptions) -> FrontierError {
+    FrontierError::TooMuchWork { work: None, limit: options.max_work }
+}
+
+fn estimated(work: Option<f64>) -> String {
+    match work {
+        Some(work) => format!(" (estimated {work:.3e})"),
+        None => " (it ran out of them)".to_owned(),
+    }
 }

@@ -143,7 +143,11 @@ pub fn load_folder(
     };
     if let Some(wanted) = parties {
         let mut chosen = Vec::new();
-        for name in wanted {
+        for (position, name) in wanted.iter().enumerate() {
+            if wanted[..position].contains(name) {
+                // One profile as two parties negotiates with itself; its analysis is meaningless.
+                return Err(folder_error(format!("the party `{name}` is named twice in --parties (expected distinct profiles)")));
+            }
             match profiles.iter().find(|profile| party_name(&profile.name) == *name || file_name(&profile.name) == *name) {
                 Some(profile) => chosen.push(profile.clone()),
                 None => {
@@ -156,6 +160,10 @@ pub fn load_folder(
     }
     if profiles.is_empty() {
         return Err(folder_error("no profile files (root <utility_space>)".to_owned()));
+    }
+    if profiles.len() < 2 {
+        let name = party_name(&profiles[0].name);
+        return Err(folder_error(format!("only one profile ({name}): a negotiation needs at least two parties")));
     }
     let mut loaded = load(&domain, &profiles, options)?;
     for party in &mut loaded.problem.parties {
@@ -351,6 +359,12 @@ fn read_domain(
                 if high < low {
                     return Err(reader.error(element, format!("real issue `{issue_name}`: upperbound {high} is below lowerbound {low}")));
                 }
+                if !(high - low).is_finite() {
+                    // Its evenly spaced values would be NaN and infinite.
+                    return Err(
+                        reader.error(element, format!("real issue `{issue_name}`: the range {low:e} to {high:e} is too wide to divide"))
+                    );
+                }
                 let steps = options.real_steps.max(2);
                 warnings.push(format!("real issue `{issue_name}` is discretised into {steps} evenly spaced values from {low} to {high}"));
                 let values = (0..steps).map(|step| Label::Real(low + (high - low) * step as f64 / (steps - 1) as f64)).collect();
@@ -375,6 +389,12 @@ fn read_profile(
     let name = reader.file.name.clone();
     let discount = reader.number_of_child(root, "discount_factor")?.filter(|&factor| factor > 0.0 && factor < 1.0);
     let reservation = reader.number_of_child(root, "reservation")?.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&reservation) {
+        // GENIUS reservation values are utilities on the 0..1 scale; outside it, every comparison
+        // with a utility (rational outcomes, the Nash product) loses its meaning.
+        let element = root.child("reservation").unwrap_or(root);
+        return Err(reader.error(element, format!("reservation value {reservation} is outside [0, 1]")));
+    }
     let position_of: HashMap<i64, usize> = issues.iter().enumerate().map(|(position, issue)| (issue.index, position)).collect();
 
     // Every issue a profile describes must be the domain's issue of that index and name.
@@ -405,6 +425,9 @@ fn read_profile(
     } else {
         Utility::Additive(read_additive(reader, root, issues, &described, &position_of, warnings)?)
     };
+    if !utility.is_finite() {
+        return Err(reader.error(root, "some outcome's utility overflows to infinity (weights or utilities too large)".to_owned()));
+    }
     Ok(Party { name, utility, reservation, discount })
 }
 
@@ -553,7 +576,7 @@ fn evaluations(reader: &Reader<'_>, element: &Element, issue: &DomainIssue, warn
                 }
                 other => return Err(reader.error(evaluator, format!("real issue `{name}`: unknown evaluator ftype `{other}`"))),
             };
-            Ok(issue
+            issue
                 .space
                 .values
                 .iter()
@@ -561,7 +584,15 @@ fn evaluations(reader: &Reader<'_>, element: &Element, issue: &DomainIssue, warn
                     Label::Real(x) => function(*x).clamp(0.0, 1.0),
                     _ => 0.0,
                 })
-                .collect())
+                .map(|evaluation| {
+                    // Extreme parameters can make an evaluation 0/0 or ∞ − ∞.
+                    if evaluation.is_nan() {
+                        Err(reader.error(evaluator, format!("real issue `{name}`: the evaluator's parameters give no number")))
+                    } else {
+                        Ok(evaluation)
+                    }
+                })
+                .collect::<Result<Vec<f64>, GeniusError>>()
         }
     }
 }
@@ -617,6 +648,9 @@ fn read_rectangles(
             let excludes = bounds("EXCLUDES")?;
             rectangles.push(Rectangle { bonus, includes, excludes });
         }
+    }
+    if rectangles.is_empty() {
+        return Err(reader.error(utility, "nonlinear profile with no <hyperRectangle>: every outcome would have utility 0".to_owned()));
     }
     Ok(Rectangles { rectangles, max_utility, weight: 1.0 })
 }

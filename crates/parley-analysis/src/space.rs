@@ -249,6 +249,23 @@ impl Utility {
         }
     }
 
+    /// Whether every outcome's utility is a finite number: the largest magnitude any sum can
+    /// reach is finite (each partial sum is at most the sum of the magnitudes).
+    pub fn is_finite(&self) -> bool {
+        match self {
+            Utility::Additive(additive) => additive
+                .tables
+                .iter()
+                .map(|table| table.iter().fold(0.0, |most: f64, value| most.max(value.abs())))
+                .sum::<f64>()
+                .is_finite(),
+            Utility::Rectangles(rectangles) => {
+                let most: f64 = rectangles.rectangles.iter().map(|rectangle| rectangle.bonus.abs()).sum();
+                (rectangles.weight.abs() * most / rectangles.max_utility).is_finite()
+            }
+        }
+    }
+
     pub fn as_additive(&self) -> Option<&Additive> {
         match self {
             Utility::Additive(additive) => Some(additive),

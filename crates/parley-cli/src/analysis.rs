@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use parley_analysis::frontier::{Frontier, FrontierOptions, Point, frontier};
+use parley_analysis::frontier::{Frontier, Point, frontier};
 use parley_analysis::genius::{self, GeniusFile, LoadOptions};
 use parley_analysis::rational::count_rational;
 use parley_analysis::solutions::{Solutions, solve};
@@ -33,6 +33,12 @@ pub fn load_genius_folder(folder: &Path, parties: Option<&[String]>) -> Result<S
     for entry in entries {
         let path = entry.map_err(|error| BadInput(format!("cannot read {}: {error}", folder.display())))?.path();
         if !path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("xml")) {
+            continue;
+        }
+        // Only regular files (through links): opening a FIFO would wait for a writer forever, and
+        // a device may never end.
+        if !std::fs::metadata(&path).is_ok_and(|metadata| metadata.is_file()) {
+            to_stderr!(line "warning: {}: not a regular file; skipped", path.display());
             continue;
         }
         let text = read_text(&path)?;
@@ -117,12 +123,14 @@ pub struct Analysis {
 
 pub fn analyse(problem: &Problem, load_seconds: f64) -> Result<Analysis> {
     let started = Instant::now();
-    let frontier = frontier(problem, &FrontierOptions::default()).map_err(|error| BadInput(error.to_string()))?;
+    let options = crate::limits::frontier_options();
+    let frontier = frontier(problem, &options).map_err(crate::limits::frontier_refusal)?;
     let frontier_s = started.elapsed().as_secs_f64();
     let solutions = solve(&frontier, &problem.reservations());
     let frontier_and_solutions_s = started.elapsed().as_secs_f64();
     let counting = Instant::now();
-    let rational = count_rational(problem, 2_000_000, 50_000_000.0);
+    let (max_states, max_enumerated) = crate::limits::rational_budget(problem, &options);
+    let rational = count_rational(problem, max_states, max_enumerated);
     let timings = Timings {
         load_s: load_seconds,
         frontier_s,
@@ -369,6 +377,7 @@ impl ProblemSource {
 /// Every name given to `--parties` must be a party of the scenario (a typo is not a party with no
 /// preferences).
 fn check_parties(negotiation: &parley_core::model::Negotiation, parties: Option<&[String]>) -> Result<()> {
+    crate::limits::check_distinct_parties(parties)?;
     match parties.unwrap_or_default().iter().find(|party| negotiation.party(party).is_none()) {
         Some(party) => {
             let known: Vec<&str> = negotiation.parties.iter().map(|party| party.id.as_str()).collect();
@@ -470,8 +479,8 @@ pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mu
 /// The frontier of the outcomes the source allows: every outcome of a GENIUS domain, those a
 /// scenario's signatories' red lines allow.
 fn source_frontier(source: &ProblemSource) -> Result<Frontier> {
-    parley_analysis::scenario::feasible_frontier(&source.problem, source.feasible.as_ref(), &FrontierOptions::default())
-        .map_err(|error| BadInput(error.to_string()).into())
+    parley_analysis::scenario::feasible_frontier(&source.problem, source.feasible.as_ref(), &crate::limits::frontier_options())
+        .map_err(crate::limits::frontier_refusal)
 }
 
 pub fn plot_command(source: &ProblemSource, output: &Path, out: &mut dyn Write) -> Result<()> {

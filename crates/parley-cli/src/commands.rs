@@ -1,9 +1,9 @@
 //! One function per command: load, compute with `parley-core`, print.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use parley_core::claims::{ClaimsReport, Verdict};
 use parley_core::diagnostic::{Diagnostic, Severity};
 use parley_core::diff::Diff;
@@ -30,6 +30,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
         Command::Implementation(args) => implementation(args, out),
         Command::Analyze(args) => {
             let problem = args.problem;
+            problem.set_budget();
             match &problem.path {
                 Some(path) if path.is_dir() => {
                     let source = crate::analysis::load_genius_folder(path, problem.parties.as_deref())?;
@@ -135,12 +136,7 @@ fn read_source(path: Option<&Path>) -> Result<(String, String)> {
 
 /// Reads a file (or standard input for `-`) as UTF-8 text.
 pub fn read_text(path: &Path) -> Result<String> {
-    let mut bytes = Vec::new();
-    if path == Path::new("-") {
-        std::io::stdin().read_to_end(&mut bytes).context("reading standard input")?;
-    } else {
-        bytes = std::fs::read(path).map_err(|error| BadInput(format!("cannot read {}: {error}", path.display())))?;
-    }
+    let bytes = crate::input::read_bytes(path)?;
     String::from_utf8(bytes).map_err(|error| {
         let offset = error.utf8_error().valid_up_to();
         BadInput(format!("{}: not UTF-8 text (invalid byte at offset {offset})", path.display())).into()

@@ -22,6 +22,8 @@ mod commands;
 mod deadlines;
 mod documents;
 mod files;
+mod input;
+mod limits;
 mod output;
 mod readouts;
 mod record;
@@ -351,8 +353,8 @@ struct SessionArgs {
     /// The protocol: `alternating` (offers in turn) or `single-text` (a mediator's text).
     #[arg(long, default_value = "alternating", value_parser = simulation::parse_protocol)]
     protocol: parley_sim::session::Protocol,
-    /// The deadline, in rounds (at least 1).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    /// The deadline, in rounds (1 to 100,000: a session keeps every offer, docs/cli.md, Limits).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     rounds: u32,
     /// A wall-clock deadline in seconds besides the rounds (results then depend on speed).
     #[arg(long, value_name = "SECONDS", value_parser = simulation::parse_time_limit)]
@@ -451,12 +453,20 @@ struct ProblemArgs {
     parties: Option<Vec<String>>,
     #[command(flatten)]
     from_db: FromDb,
+    /// The most memory, in MiB, an exact frontier may take; larger ones are refused with an
+    /// estimate (docs/cli.md, Limits).
+    #[arg(long, value_name = "MIB", default_value_t = limits::DEFAULT_MAX_MEMORY_MIB)]
+    max_memory: u64,
+    /// The most dominance comparisons or hyper-rectangle tests an exact frontier may take.
+    #[arg(long, value_name = "N", default_value_t = parley_analysis::frontier::DEFAULT_MAX_WORK)]
+    max_work: u64,
 }
 
 impl ProblemArgs {
     /// The problem these flags name: a GENIUS folder, or a scenario (a file or a database) as of a
     /// point for a viewer.
     fn load(&self) -> anyhow::Result<analysis::ProblemSource> {
+        self.set_budget();
         match &self.from_db.db {
             Some(_) => {
                 let negotiation = self.negotiation()?;
@@ -464,6 +474,11 @@ impl ProblemArgs {
             }
             None => analysis::load_problem(self.path.as_deref(), &self.as_of, &self.viewer, self.parties.clone()),
         }
+    }
+
+    /// Makes `--max-memory` and `--max-work` the budget of every frontier this run computes.
+    fn set_budget(&self) {
+        limits::set_frontier_budget(self.max_memory, self.max_work);
     }
 
     /// The scenario these flags name, from a file or a database (not a GENIUS folder).

@@ -68,7 +68,9 @@ pub fn import(args: ImportArgs, out: &mut dyn Write) -> Result<u8> {
             if negotiation.party(party).is_none() {
                 return Err(BadInput(format!("--sign {spec}: `{party}` is not a party of `{}`", negotiation.id)).into());
             }
-            let text = std::fs::read_to_string(file).map_err(|error| BadInput(format!("--sign {spec}: cannot read {file}: {error}")))?;
+            // Bounded like every input: `--sign UA=/dev/zero` must not read forever.
+            let text =
+                crate::commands::read_text(std::path::Path::new(file)).map_err(|error| BadInput(format!("--sign {spec}: {error}")))?;
             let key =
                 signing_key(&text).ok_or_else(|| BadInput(format!("{file}: not a key written by `parley keygen` (64 hex digits)")))?;
             Some((party.to_owned(), key))

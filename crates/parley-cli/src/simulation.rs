@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use parley_analysis::frontier::{FrontierOptions, frontier};
+use parley_analysis::frontier::frontier;
 use parley_analysis::solutions::solve;
 use parley_analysis::space::Problem;
 use parley_sim::agents::AgentKind;
@@ -33,7 +33,7 @@ pub fn parse_protocol(text: &str) -> Result<Protocol, String> {
 
 /// The frontier and solutions a session's distances are measured against, when within reach.
 pub fn reference(problem: &Problem) -> Option<Reference> {
-    let frontier = frontier(problem, &FrontierOptions::default()).ok()?;
+    let frontier = frontier(problem, &crate::limits::frontier_options()).ok()?;
     let solutions = solve(&frontier, &problem.reservations());
     Some(Reference { frontier, solutions })
 }
@@ -71,6 +71,7 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         ))
         .into());
     }
+    crate::limits::check_listing(problem, &source.name)?;
     let reference = reference(problem);
     let config = SessionConfig {
         protocol: options.protocol,
@@ -178,11 +179,16 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
     }
     writeln!(out, "Welfare {:.4}", metrics.welfare)?;
     if let Some(distance) = metrics.distance_to_frontier {
+        // Without a rational outcome there is no Nash or Kalai–Smorodinsky point to measure from.
+        let from = |distance: Option<f64>| match distance {
+            Some(distance) => format!("{distance:.4}"),
+            None => "none (no outcome is rational for every party)".to_owned(),
+        };
         writeln!(
             out,
-            "Distance to the frontier {distance:.4}, to Nash {:.4}, to Kalai–Smorodinsky {:.4}",
-            metrics.distance_to_nash.unwrap_or(f64::NAN),
-            metrics.distance_to_kalai_smorodinsky.unwrap_or(f64::NAN)
+            "Distance to the frontier {distance:.4}, to Nash {}, to Kalai–Smorodinsky {}",
+            from(metrics.distance_to_nash),
+            from(metrics.distance_to_kalai_smorodinsky)
         )?;
     }
     if let Some(path) = &options.trace {
@@ -226,6 +232,10 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
         if source.problem.space.issues.is_empty() {
             return Err(BadInput(format!("scenario {} has no open issues to negotiate", source.name)).into());
         }
+    }
+    crate::limits::check_tournament(&options.config, &sources, options.threads)?;
+    for source in &sources {
+        crate::limits::check_listing(&source.problem, &source.name)?;
     }
     let scenarios: Vec<Scenario> = sources
         .into_iter()

@@ -301,3 +301,18 @@ pub fn ranking(result: &TournamentResult) -> Vec<Rank> {
     ranks.sort_by(|a, b| b.mean_advantage.total_cmp(&a.mean_advantage).then(a.agent.cmp(&b.agent)));
     ranks
 }
+
+/// How many jobs [`jobs`] would list for scenarios of these numbers of parties, counted without
+/// listing them (so that a tournament too large to hold is refused before anything is allocated,
+/// or any scenario analysed). Saturates rather than overflowing.
+pub fn job_count(config: &TournamentConfig, parties_per_scenario: &[usize]) -> u128 {
+    let agents = config.agents.len() as u128;
+    parties_per_scenario.iter().fold(0u128, |total, &parties| {
+        let assignments = (0..parties as u128).fold(1u128, |count, taken| {
+            let choices = if config.settings.self_play { agents } else { agents.saturating_sub(taken) };
+            count.saturating_mul(choices)
+        });
+        let rotations = if config.settings.rotate { parties.max(1) as u128 } else { 1 };
+        total.saturating_add(assignments.saturating_mul(rotations).saturating_mul(u128::from(config.settings.repetitions)))
+    })
+}

@@ -217,3 +217,35 @@ fn a_job_that_cannot_run_is_recorded_and_left_out_of_the_ranking() {
         assert_eq!(rank.negotiations, expected, "{}", rank.agent);
     }
 }
+
+/// `tournament --reps 4294967295` listed every job before refusing anything (4 GB); the command
+/// line now counts them first with `job_count`, which must agree with the list it stands for.
+#[test]
+fn job_count_equals_the_jobs_listed() {
+    for agents in 1..=4 {
+        for self_play in [true, false] {
+            for rotate in [true, false] {
+                for repetitions in 1..=3 {
+                    let scenarios: Vec<Scenario> =
+                        [2, 3, 4].iter().map(|&parties| Scenario::new("s", problem(2, 2, parties, 5), None)).collect();
+                    let config = TournamentConfig {
+                        agents: AgentKind::ALL[..agents].to_vec(),
+                        settings: Settings {
+                            repetitions,
+                            rounds: 10,
+                            time_limit: None,
+                            protocol: Protocol::AlternatingOffers,
+                            self_play,
+                            rotate,
+                            seed: 1,
+                        },
+                        shard: None,
+                    };
+                    let parties: Vec<usize> = scenarios.iter().map(|scenario| scenario.problem.parties.len()).collect();
+                    let listed = tournament::jobs(&config, &scenarios).len() as u128;
+                    assert_eq!(tournament::job_count(&config, &parties), listed, "{agents} agents, {self_play} {rotate} {repetitions}");
+                }
+            }
+        }
+    }
+}
