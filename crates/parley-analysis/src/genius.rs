@@ -390,10 +390,12 @@ fn read_profile(
     let discount = reader.number_of_child(root, "discount_factor")?.filter(|&factor| factor > 0.0 && factor < 1.0);
     let reservation = reader.number_of_child(root, "reservation")?.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&reservation) {
-        // GENIUS reservation values are utilities on the 0..1 scale; outside it, every comparison
-        // with a utility (rational outcomes, the Nash product) loses its meaning.
+        // GENIUS reservation values are utilities on the 0..1 scale. A real ANAC profile
+        // (ItexvsCypress) has one slightly below 0; it is kept as written, every comparison with it
+        // still finite, and said.
         let element = root.child("reservation").unwrap_or(root);
-        return Err(reader.error(element, format!("reservation value {reservation} is outside [0, 1]")));
+        let located = reader.error(element, format!("reservation value {reservation} is outside [0, 1]; it is used as written"));
+        warnings.push(located.to_string());
     }
     let position_of: HashMap<i64, usize> = issues.iter().enumerate().map(|(position, issue)| (issue.index, position)).collect();
 
