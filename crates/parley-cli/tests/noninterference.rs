@@ -95,6 +95,18 @@ fn bundled_scenarios_tell_each_viewer_only_what_its_export_holds() {
     }
 }
 
+/// Value claims about a readout confided to the mediator, and the claim that a private red line
+/// holds: a viewer who may not see them is told what its export tells (the claim about the readout
+/// unverifiable, the claim about the red line absent with it).
+#[test]
+fn value_and_red_line_claims_tell_each_viewer_only_what_its_export_holds() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/value-claims.toml")).unwrap();
+    let commands = ["claims --json", "claims --hindsight", "status --json"];
+    if let Err(difference) = check_record(&text, &["public", "mediator", "US", "IR"], &commands) {
+        panic!("value-claims.toml: {difference}");
+    }
+}
+
 const VISIBILITIES: [&str; 3] = ["public", "mediator", "private"];
 const POSITIONS: [&str; 5] = ["accepts", "accepts-with-reservations", "undecided", "opposes", "red-line"];
 const TESTS: &[&str] = &[
