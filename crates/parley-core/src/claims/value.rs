@@ -353,3 +353,67 @@ fn finding_state(finding: &str) -> String {
     }
     "not agreed".to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::model::Keyword;
+
+    const OPTIONS: [&str; 4] = ["none", "low", "mid", "high"];
+
+    fn ordered_choice() -> IssueKind {
+        IssueKind::Choice { options: OPTIONS.iter().map(|option| (*option).to_owned()).collect(), ordered: true }
+    }
+
+    /// The comparison as plain integer arithmetic, the brute-force reading of the rule.
+    fn brute(op: Comparison, actual: i64, claimed: &[i64]) -> bool {
+        match op {
+            Comparison::Equal => actual == claimed[0],
+            Comparison::NotEqual => actual != claimed[0],
+            Comparison::Below => actual < claimed[0],
+            Comparison::AtMost => actual <= claimed[0],
+            Comparison::Above => actual > claimed[0],
+            Comparison::AtLeast => actual >= claimed[0],
+            Comparison::In => claimed.contains(&actual),
+        }
+    }
+
+    proptest! {
+        /// Integers compare by value and ordered choices by the options' positions, exactly as the
+        /// integers (positions) themselves do.
+        #[test]
+        fn comparisons_agree_with_integer_arithmetic(
+            op in proptest::sample::select(Comparison::ALL.to_vec()),
+            actual in 0usize..4,
+            claimed in proptest::collection::vec(0usize..4, 1..4),
+        ) {
+            let integers = IssueKind::Integer { min: 0, max: 3, step: 1, unit: String::new() };
+            let wanted = brute(op, actual as i64, &claimed.iter().map(|&value| value as i64).collect::<Vec<_>>());
+            let as_integers: Vec<Value> = claimed.iter().map(|&value| Value::Integer(value as i64)).collect();
+            prop_assert_eq!(op.holds(&integers, &Value::Integer(actual as i64), &as_integers), wanted);
+            let as_options: Vec<Value> = claimed.iter().map(|&value| Value::Choice(OPTIONS[value].to_owned())).collect();
+            prop_assert_eq!(op.holds(&ordered_choice(), &Value::Choice(OPTIONS[actual].to_owned()), &as_options), wanted);
+            // A contradicted claim is explained by the opposite comparison, which must then hold.
+            if op != Comparison::In {
+                prop_assert_eq!(negate(op).holds(&integers, &Value::Integer(actual as i64), &as_integers), !wanted);
+            }
+        }
+    }
+
+    #[test]
+    fn an_ordering_on_unordered_values_never_holds() {
+        let unordered = IssueKind::Choice { options: vec!["a".to_owned(), "b".to_owned()], ordered: false };
+        let (a, b) = (Value::Choice("a".to_owned()), Value::Choice("b".to_owned()));
+        for op in [Comparison::Below, Comparison::AtMost, Comparison::Above, Comparison::AtLeast] {
+            assert!(!op.holds(&unordered, &a, std::slice::from_ref(&b)), "{op:?}");
+        }
+        assert!(Comparison::NotEqual.holds(&unordered, &a, &[b]));
+        // Subsets are equal as sets, whatever the order they were written in.
+        let set = |names: &[&str]| Value::Set(names.iter().map(|name| (*name).to_owned()).collect());
+        let subset = IssueKind::Subset { elements: vec!["north".to_owned(), "south".to_owned()] };
+        assert!(Comparison::Equal.holds(&subset, &set(&["south", "north"]), &[set(&["north", "south"])]));
+        assert!(Comparison::In.holds(&subset, &set(&[]), &[set(&["north"]), set(&[])]));
+    }
+}
