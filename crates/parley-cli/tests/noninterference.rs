@@ -139,7 +139,7 @@ struct Sketch {
     preferences: Vec<(usize, u8, [u8; 4])>,
     /// (party, issue, value index, visibility)
     demands: Vec<(usize, usize, usize, usize)>,
-    /// (party, claim kind, item, position)
+    /// (party, claim kind, item or issue or red line, position or value)
     statements: Vec<(usize, usize, usize, usize)>,
 }
 
@@ -150,7 +150,7 @@ fn sketch() -> impl Strategy<Value = Sketch> {
         proptest::collection::vec((0usize..4, 0..TESTS.len(), 0usize..3, 0usize..2), 0..6),
         proptest::collection::vec((0usize..3, 0u8..6, [0u8..10, 0..10, 0..10, 0..10]), 0..3),
         proptest::collection::vec((0usize..4, 0usize..4, 0usize..4, 0usize..3), 0..6),
-        proptest::collection::vec((0usize..4, 0usize..3, 0usize..3, 0usize..5), 0..4),
+        proptest::collection::vec((0usize..4, 0usize..5, 0usize..4, 0usize..5), 0..4),
     )
         .prop_map(|(items, stances, red_lines, preferences, demands, statements)| Sketch {
             items,
@@ -328,6 +328,22 @@ date = 2026-02-10
         let claim = match kind {
             0 => "{ kind = \"accepts\", party = \"A\" }".to_owned(),
             1 => format!("{{ kind = \"item-agreed\", item = {} }}", item % items + 1),
+            3 => {
+                // The value of an issue, proposed or agreed (its item may be hidden from the viewer).
+                let issue = item % ISSUES.len();
+                let op = if issue == 0 { "<=" } else { "==" };
+                let of = ["proposed", "agreed"][position % 2];
+                format!(
+                    "{{ kind = \"value\", issue = \"{}\", op = \"{op}\", value = {}, of = \"{of}\" }}",
+                    ISSUES[issue],
+                    value(issue, position)
+                )
+            }
+            // That a red line holds, which the viewer may not see.
+            4 if !sketch.red_lines.is_empty() => {
+                format!("{{ kind = \"red-line-holds\", red_line = \"rl{}\" }}", item % sketch.red_lines.len())
+            }
+            4 => "{ kind = \"differences-minor\" }".to_owned(),
             _ => format!("{{ kind = \"stance\", party = \"B\", item = {}, position = \"{}\" }}", item % items + 1, POSITIONS[position]),
         };
         let _ = write!(
