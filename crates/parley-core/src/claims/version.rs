@@ -153,3 +153,74 @@ impl Record<'_> {
         (Verdict::Consistent, format!("{party} held {position} on version {version} of item {label}"), evidence)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use super::*;
+
+    /// A record of two signatories and one item revised in `r2`, with the given stances
+    /// (party, position, round), a red line of A the revision breaks, and a revision that
+    /// withdraws the item's value.
+    fn record_text(stances: &[(&str, Position, &str)], red_line: bool, withdraw: bool) -> String {
+        let mut text = String::from(
+            "[negotiation]\nid = \"t\"\ntitle = \"T\"\n\n[[parties]]\nid = \"A\"\nrole = \"principal\"\n\n\
+             [[parties]]\nid = \"B\"\nrole = \"principal\"\n\n[[issues]]\nid = \"cap\"\nkind = \"integer\"\nmin = 0\nmax = 10\n\n\
+             [[rounds]]\nid = \"r1\"\ndate = 2026-01-01\n\n[[rounds]]\nid = \"r2\"\ndate = 2026-02-01\n\n\
+             [[items]]\nnumber = 1\ntitle = \"Cap\"\nsettles = [\"cap\"]\nproposes = { cap = 3 }\nround = \"r1\"\n\
+             [[items.revisions]]\nround = \"r2\"\n",
+        );
+        text.push_str(if withdraw { "withdraws = [\"cap\"]\n\n" } else { "proposes = { cap = 7 }\n\n" });
+        if red_line {
+            text.push_str("[[red_lines]]\nid = \"a-cap\"\nparty = \"A\"\nexpr = \"cap <= 5\"\n\n");
+        }
+        for (party, position, round) in stances {
+            let _ =
+                write!(text, "[[stances]]\nparty = \"{party}\"\nitem = 1\nposition = \"{}\"\nround = \"{round}\"\n\n", position.keyword());
+        }
+        text
+    }
+
+    /// Every stance a party may give here: none, or one of each position in either round.
+    fn one_stance() -> Vec<Option<(Position, &'static str)>> {
+        let given = Position::ALL.iter().flat_map(|position| ["r1", "r2"].map(|round| Some((*position, round))));
+        std::iter::once(None).chain(given).collect()
+    }
+
+    /// The rules for a named version, read with the current version, agree with the status
+    /// engine's (through the claims without `version`) on every combination of stances, red line
+    /// and withdrawn value: the version path is the status rules restated for any version.
+    #[test]
+    fn the_current_version_named_is_judged_as_the_status_judges_it() {
+        let mut compared = 0;
+        for first in one_stance() {
+            for second in one_stance() {
+                for b in one_stance() {
+                    for (red_line, withdraw) in [(false, false), (true, false), (false, true), (true, true)] {
+                        let mut stances = Vec::new();
+                        stances.extend(first.map(|(position, round)| ("A", position, round)));
+                        stances.extend(second.filter(|_| first.is_some()).map(|(position, round)| ("A", position, round)));
+                        stances.extend(b.map(|(position, round)| ("B", position, round)));
+                        let text = record_text(&stances, red_line, withdraw);
+                        let Ok(scenario) = crate::scenario::parse(&text) else { continue };
+                        let record = Record::new(&scenario.negotiation);
+                        let r2 = record.timeline.round("r2").unwrap();
+                        let at = Instant::END;
+                        let mut statuses = HashMap::new();
+                        let by_status = record.check_item_agreed(1, "", None, at, &mut statuses);
+                        let by_version = record.check_item_agreed_version(0, ("r2", r2), at, &mut statuses);
+                        assert_eq!(by_version.0, by_status.0, "item-agreed on\n{text}\n{by_version:?}\n{by_status:?}");
+                        for position in Position::ALL {
+                            let by_status = record.check_stance("B", 1, position, "", at);
+                            let by_version = record.check_stance_version(0, "B", position, ("r2", r2), at);
+                            assert_eq!(by_version.0, by_status.0, "stance {position} on\n{text}\n{by_version:?}\n{by_status:?}");
+                        }
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared > 4000, "only {compared} records compared");
+    }
+}
