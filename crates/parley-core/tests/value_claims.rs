@@ -163,3 +163,22 @@ fn value_and_version_claims_survive_the_stores_json() {
     assert_eq!(serde_json::to_value(&back).unwrap(), json);
     assert_eq!(checks(&back).len(), 6);
 }
+
+/// `in` on a subset issue is a list of lists; `of = "readout"` names a party: both written and
+/// read back as they were.
+#[test]
+fn a_list_of_subsets_and_a_readout_claim_read_back_from_the_writer() {
+    let text = TWO_DOCUMENTS.replace(
+        "[[rounds]]\nid = \"r1\"",
+        "[[issues]]\nid = \"zones\"\nkind = \"subset\"\nelements = [\"north\", \"south\"]\n\n[[rounds]]\nid = \"r1\"",
+    ) + "[[statements.claims]]\nkind = \"value\"\nissue = \"zones\"\nop = \"in\"\nvalue = [[], [\"south\", \"north\"]]\n\
+         [[statements.claims]]\nkind = \"value\"\nissue = \"cap\"\nop = \"!=\"\nvalue = 2\nof = \"readout\"\nparty = \"B\"\n";
+    let negotiation = parse(&text);
+    let written = parley_core::writer::to_toml(&negotiation);
+    let again = parse(&written);
+    assert_eq!(serde_json::to_value(&again).unwrap(), serde_json::to_value(&negotiation).unwrap(), "{written}");
+    let found = checks(&again);
+    // No item settles `zones`; B gave no readout.
+    assert_eq!(found[6].finding, "no item settled zones by then");
+    assert_eq!(found[7].finding, "the record has no readout of B of item final:1 by then");
+}
