@@ -146,7 +146,7 @@ impl Record<'_> {
             return (Verdict::Unverifiable, format!("issue {issue} is not in the record"), Vec::new());
         };
         let read_at = claim.version.as_deref().and_then(|round| self.timeline.round(round)).unwrap_or(at);
-        // The items settling the issue then, the one proposing a value first.
+        // The items settling the issue then.
         let settling: Vec<usize> = negotiation
             .items
             .iter()
@@ -159,8 +159,14 @@ impl Record<'_> {
             })
             .map(|(index, _)| index)
             .collect();
-        let proposing = |index: &&usize| self.value_in(**index, read_at, issue).is_some();
-        let Some(&index) = settling.iter().find(proposing).or(settling.first()) else {
+        // Where items of several documents propose a value, the one the status counts governs
+        // (the document in play), unless the claim names a document.
+        let governing = self
+            .proposed_at(read_at)
+            .into_iter()
+            .find(|value| value.issue == *issue && (claim.document.is_empty() || value.document == claim.document))
+            .and_then(|value| self.item_index(&value.document, value.item));
+        let Some(index) = governing.or(settling.first().copied()) else {
             let within = if claim.document.is_empty() { String::new() } else { format!(" of document {}", claim.document) };
             return (Verdict::Unverifiable, format!("no item{within} settled {issue} by then"), Vec::new());
         };
