@@ -182,3 +182,21 @@ fn a_list_of_subsets_and_a_readout_claim_read_back_from_the_writer() {
     assert_eq!(found[6].finding, "no item settled zones by then");
     assert_eq!(found[7].finding, "the record has no readout of B of item final:1 by then");
 }
+
+/// Where an interim text and the final one each settle an issue, a value claim without a
+/// document reads the value the status counts (the later text), and one naming the interim
+/// text reads the interim value.
+#[test]
+fn a_value_claim_reads_the_governing_document_unless_it_names_one() {
+    let text = TWO_DOCUMENTS
+        .replace("title = \"Talks go on\"\nround = \"r1\"", "title = \"Cap\"\nsettles = [\"cap\"]\nproposes = { cap = 3 }\nround = \"r1\"")
+        + "[[statements.claims]]\nkind = \"value\"\nissue = \"cap\"\nop = \"==\"\nvalue = 6\n\
+         [[statements.claims]]\nkind = \"value\"\nissue = \"cap\"\nop = \"==\"\nvalue = 3\ndocument = \"interim\"\n";
+    let found = checks(&parse(&text));
+    assert_eq!(found[6].verdict, Verdict::Consistent, "{:#?}", found[6]);
+    assert_eq!(found[6].evidence[0].document, "final");
+    assert_eq!(found[7].verdict, Verdict::Consistent, "{:#?}", found[7]);
+    assert_eq!(found[7].evidence[0].document, "interim");
+    // The claim that the interim text said 7 is contradicted by its 3.
+    assert_eq!(found[0].verdict, Verdict::Contradicted, "{:#?}", found[0]);
+}
