@@ -727,12 +727,12 @@ fn claims(args: ClaimsArgs, out: &mut dyn Write) -> Result<u8> {
     if args.common.json {
         write_json(out, &report)?;
     } else {
-        print_claims(out, &report, Paint::new(args.common.color))?;
+        print_claims(out, &report, Paint::new(args.common.color), args.hindsight)?;
     }
     Ok(0)
 }
 
-fn print_claims(out: &mut dyn Write, report: &ClaimsReport, paint: Paint) -> Result<()> {
+fn print_claims(out: &mut dyn Write, report: &ClaimsReport, paint: Paint, hindsight: bool) -> Result<()> {
     writeln!(
         out,
         "{} — claims checked against the record: {} contradicted, {} consistent, {} unverifiable",
@@ -766,6 +766,7 @@ fn print_claims(out: &mut dyn Write, report: &ClaimsReport, paint: Paint) -> Res
             for evidence in &claim.evidence {
                 writeln!(out, "               - {}", evidence.fact)?;
             }
+            crate::claims::print_hindsight(out, claim, paint, hindsight)?;
         }
     }
     Ok(())

@@ -18,6 +18,7 @@ macro_rules! to_stderr {
 }
 
 mod analysis;
+mod claims;
 mod commands;
 mod deadlines;
 mod documents;
@@ -96,9 +97,12 @@ including TO are reported."
 Examples:
   parley claims scenarios/ukraine-2025.toml
   parley claims scenarios/ukraine-2025.toml --only contradicted --json
+  parley claims scenarios/ukraine-2025.toml --hindsight
 
 Verdicts: consistent, contradicted, unverifiable, each with the items, stances and red lines that
-decide it. A claim about a party made by someone not speaking for it is marked third-party.")]
+decide it. A claim about a party made by someone not speaking for it is marked third-party. Each
+claim is also judged against the final record (`now`): `hindsight: VERDICT` when that differs,
+`--hindsight` for its finding and evidence throughout.")]
     Claims(ClaimsArgs),
     /// Each party's demands over time on each issue, and whether the parties converge.
     #[command(after_help = "\
@@ -624,6 +628,10 @@ struct ClaimsArgs {
     /// Show only claims with this verdict.
     #[arg(long, value_enum)]
     only: Option<VerdictFilter>,
+    /// Show each claim's verdict against the final record in full (finding and evidence), not
+    /// only where it differs.
+    #[arg(long)]
+    hindsight: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -97,6 +97,18 @@ fn bundled_scenarios_tell_each_viewer_only_what_its_export_holds() {
     }
 }
 
+/// Value claims about a readout confided to the mediator, and the claim that a private red line
+/// holds: a viewer who may not see them is told what its export tells (the claim about the readout
+/// unverifiable, the claim about the red line absent with it).
+#[test]
+fn value_and_red_line_claims_tell_each_viewer_only_what_its_export_holds() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/value-claims.toml")).unwrap();
+    let commands = ["claims --json", "claims --hindsight", "status --json"];
+    if let Err(difference) = check_record(&text, &["public", "mediator", "US", "IR"], &commands) {
+        panic!("value-claims.toml: {difference}");
+    }
+}
+
 const VISIBILITIES: [&str; 3] = ["public", "mediator", "private"];
 const POSITIONS: [&str; 5] = ["accepts", "accepts-with-reservations", "undecided", "opposes", "red-line"];
 const TESTS: &[&str] = &[
@@ -129,7 +141,7 @@ struct Sketch {
     preferences: Vec<(usize, u8, [u8; 4])>,
     /// (party, issue, value index, visibility)
     demands: Vec<(usize, usize, usize, usize)>,
-    /// (party, claim kind, item, position)
+    /// (party, claim kind, item or issue or red line, position or value)
     statements: Vec<(usize, usize, usize, usize)>,
 }
 
@@ -140,7 +152,7 @@ fn sketch() -> impl Strategy<Value = Sketch> {
         proptest::collection::vec((0usize..4, 0..TESTS.len(), 0usize..3, 0usize..2), 0..6),
         proptest::collection::vec((0usize..3, 0u8..6, [0u8..10, 0..10, 0..10, 0..10]), 0..3),
         proptest::collection::vec((0usize..4, 0usize..4, 0usize..4, 0usize..3), 0..6),
-        proptest::collection::vec((0usize..4, 0usize..3, 0usize..3, 0usize..5), 0..4),
+        proptest::collection::vec((0usize..4, 0usize..5, 0usize..4, 0usize..5), 0..4),
     )
         .prop_map(|(items, stances, red_lines, preferences, demands, statements)| Sketch {
             items,
@@ -318,6 +330,22 @@ date = 2026-02-10
         let claim = match kind {
             0 => "{ kind = \"accepts\", party = \"A\" }".to_owned(),
             1 => format!("{{ kind = \"item-agreed\", item = {} }}", item % items + 1),
+            3 => {
+                // The value of an issue, proposed or agreed (its item may be hidden from the viewer).
+                let issue = item % ISSUES.len();
+                let op = if issue == 0 { "<=" } else { "==" };
+                let of = ["proposed", "agreed"][position % 2];
+                format!(
+                    "{{ kind = \"value\", issue = \"{}\", op = \"{op}\", value = {}, of = \"{of}\" }}",
+                    ISSUES[issue],
+                    value(issue, position)
+                )
+            }
+            // That a red line holds, which the viewer may not see.
+            4 if !sketch.red_lines.is_empty() => {
+                format!("{{ kind = \"red-line-holds\", red_line = \"rl{}\" }}", item % sketch.red_lines.len())
+            }
+            4 => "{ kind = \"differences-minor\" }".to_owned(),
             _ => format!("{{ kind = \"stance\", party = \"B\", item = {}, position = \"{}\" }}", item % items + 1, POSITIONS[position]),
         };
         let _ = write!(

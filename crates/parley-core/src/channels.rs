@@ -105,7 +105,10 @@ pub(crate) fn hide(negotiation: &mut Negotiation, viewer: &Viewer, sight: &Sight
     for statement in &mut negotiation.statements {
         statement.claims.retain(|claim| match &claim.kind {
             ClaimKind::Accepts { version: Some(round), .. } => !hidden_rounds.contains(round),
-            ClaimKind::ItemAgreed { item, document } | ClaimKind::Stance { item, document, .. } => !is_hidden(document, *item),
+            ClaimKind::ItemAgreed { item, document, version } | ClaimKind::Stance { item, document, version, .. } => {
+                !is_hidden(document, *item) && !version.as_ref().is_some_and(|round| hidden_rounds.contains(round))
+            }
+            ClaimKind::Value(claim) => !claim.version.as_ref().is_some_and(|round| hidden_rounds.contains(round)),
             _ => true,
         });
     }

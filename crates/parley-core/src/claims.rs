@@ -4,6 +4,9 @@
 //! decides it: the items, stances and red lines in the record at that moment. A claim about a party
 //! made by someone who does not speak for that party is marked as a third-party claim.
 
+pub mod value;
+mod version;
+
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -72,7 +75,21 @@ pub struct ClaimCheck {
     pub finding: String,
     pub evidence: Vec<Evidence>,
     pub note: String,
+    /// The same claim judged against the final record (as of `now`) rather than as of its
+    /// statement; negation applies as to `verdict`.
+    pub hindsight: Hindsight,
 }
+
+/// A claim's verdict against the final record.
+#[derive(Clone, Debug, Serialize)]
+pub struct Hindsight {
+    pub verdict: Verdict,
+    pub finding: String,
+    pub evidence: Vec<Evidence>,
+}
+
+/// A verdict, its finding and its evidence.
+type Judged = (Verdict, String, Vec<Evidence>);
 
 /// A fact of the record that bears on a claim.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -127,12 +144,15 @@ impl Record<'_> {
                 .claims
                 .iter()
                 .map(|claim| {
-                    let (verdict, finding, evidence) = self.check(&claim.kind, instant, &mut statuses);
-                    let verdict = match (verdict, claim.negated) {
+                    let negate = |verdict: Verdict| match (verdict, claim.negated) {
                         (Verdict::Consistent, true) => Verdict::Contradicted,
                         (Verdict::Contradicted, true) => Verdict::Consistent,
                         (verdict, _) => verdict,
                     };
+                    let (verdict, finding, evidence) = self.check(&claim.kind, instant, &mut statuses);
+                    let verdict = negate(verdict);
+                    let (hindsight, hindsight_finding, hindsight_evidence) = self.check(&claim.kind, Instant::END, &mut statuses);
+                    let hindsight = Hindsight { verdict: negate(hindsight), finding: hindsight_finding, evidence: hindsight_evidence };
                     let third_party = claim.kind.subject().is_some_and(|subject| statement.party.as_deref() != Some(subject));
                     ClaimCheck {
                         kind: claim.kind.keyword().to_owned(),
@@ -143,6 +163,7 @@ impl Record<'_> {
                         finding,
                         evidence,
                         note: claim.note.clone(),
+                        hindsight,
                     }
                 })
                 .collect();
@@ -181,10 +202,14 @@ impl Record<'_> {
                     None => format!("{party} accepts {what}"),
                 }
             }
-            ClaimKind::ItemAgreed { item, document } => format!("item {} is agreed", self.label(document, *item)),
-            ClaimKind::Stance { party, item, position, document } => {
-                format!("{party}'s stance on item {} is {position}", self.label(document, *item))
+            ClaimKind::ItemAgreed { item, document, version } => {
+                format!("item {} is agreed{}", self.label(document, *item), as_of(version))
             }
+            ClaimKind::Stance { party, item, position, document, version } => {
+                format!("{party}'s stance on item {} is {position}{}", self.label(document, *item), as_of(version))
+            }
+            ClaimKind::Value(claim) => self.describe_value(claim),
+            ClaimKind::RedLineHolds { red_line } => format!("red line {red_line} holds"),
             ClaimKind::DifferencesMinor => "the remaining differences are minor".to_owned(),
             ClaimKind::Progress { at_least } => format!("at least {:.0}% of the items are agreed", at_least * 100.0),
         };
@@ -198,151 +223,194 @@ impl Record<'_> {
         })
     }
 
-    fn check(&self, kind: &ClaimKind, instant: Instant, statuses: &mut HashMap<Instant, Status>) -> (Verdict, String, Vec<Evidence>) {
+    fn check(&self, kind: &ClaimKind, instant: Instant, statuses: &mut HashMap<Instant, Status>) -> Judged {
         match kind {
             ClaimKind::Accepts { party, version, document } => {
                 let version_instant = version.as_deref().and_then(|round| self.timeline.round(round)).unwrap_or(instant);
                 self.check_accepts(party, document, version_instant, instant, statuses)
             }
-            ClaimKind::ItemAgreed { item: number, document } => {
-                let status = self.status_cached(instant, statuses);
-                let item = &self.label(document, *number);
-                match status.items.iter().find(|status| status.number == *number && status.document == *document) {
-                    None => (Verdict::Contradicted, format!("item {item} was not yet in the framework"), Vec::new()),
-                    Some(found) => {
-                        let evidence = reasons_evidence(found.number, &found.document, item, &found.reasons);
-                        match found.state {
-                            ItemState::Agreed => (Verdict::Consistent, format!("item {item} was agreed by every signatory"), evidence),
-                            ItemState::Removed => {
-                                (Verdict::Contradicted, format!("item {item} had been removed from the framework"), evidence)
-                            }
-                            ItemState::Blocked | ItemState::Disputed => {
-                                (Verdict::Contradicted, format!("item {item} was {}", found.state.keyword()), evidence)
-                            }
-                            ItemState::AgreedInPrinciple => {
-                                // Nothing is agreed until everything is agreed, values included.
-                                let evidence = found
-                                    .missing_values
-                                    .iter()
-                                    .map(|issue| Evidence {
-                                        item: Some(found.number),
-                                        party: None,
-                                        fact: format!("item {item} proposes no value for {issue}"),
-                                        document: found.document.clone(),
-                                    })
-                                    .collect();
-                                let finding =
-                                    format!("item {item} was agreed in principle only: no value for {}", found.missing_values.join(", "));
-                                (Verdict::Contradicted, finding, evidence)
-                            }
-                            ItemState::Open => {
-                                let undecided = found
-                                    .reasons
-                                    .iter()
-                                    .any(|reason| matches!(reason, Reason::NotAccepted { why: crate::status::Pending::Undecided, .. }));
-                                if undecided {
-                                    (Verdict::Contradicted, format!("item {item} was open: a signatory was undecided"), evidence)
-                                } else {
-                                    (
-                                        Verdict::Unverifiable,
-                                        format!("item {item} was open: the record lacks a signatory's stance on its current version"),
-                                        evidence,
-                                    )
-                                }
-                            }
-                        }
-                    }
-                }
+            ClaimKind::ItemAgreed { item, document, version } => {
+                self.check_item_agreed(*item, document, version.as_deref(), instant, statuses)
             }
-            ClaimKind::Stance { party, item: number, position, document } => {
+            ClaimKind::Stance { party, item: number, position, document, version: Some(round) } => {
                 let item = &self.label(document, *number);
-                let Some(index) =
-                    self.negotiation.items.iter().position(|candidate| candidate.number == *number && candidate.document == *document)
-                else {
+                let Some(index) = self.item_index(document, *number) else {
                     return (Verdict::Unverifiable, format!("item {item} is not in the record"), Vec::new());
                 };
-                if !self.introduced_by(index, instant) {
-                    // No one can hold a stance on an item not yet proposed, as for item-agreed.
-                    return (Verdict::Contradicted, format!("item {item} was not yet in the framework"), Vec::new());
+                let read_at = self.timeline.round(round).unwrap_or(instant);
+                self.check_stance_version(index, party, *position, (round, read_at), instant)
+            }
+            ClaimKind::Stance { party, item: number, position, document, version: None } => {
+                self.check_stance(party, *number, *position, document, instant)
+            }
+            ClaimKind::DifferencesMinor => self.check_differences_minor(instant, statuses),
+            ClaimKind::Progress { at_least } => self.check_progress(*at_least, instant, statuses),
+            ClaimKind::Value(claim) => self.check_value(claim, instant, statuses),
+            ClaimKind::RedLineHolds { red_line } => self.check_red_line_holds(red_line, instant, statuses),
+        }
+    }
+
+    fn item_index(&self, document: &str, number: u32) -> Option<usize> {
+        self.negotiation.items.iter().position(|candidate| candidate.number == number && candidate.document == document)
+    }
+
+    /// Whether item `number` of `document` (as it stood after round `version`, if one is named)
+    /// is agreed as of `instant`.
+    fn check_item_agreed(
+        &self,
+        number: u32,
+        document: &str,
+        version: Option<&str>,
+        instant: Instant,
+        statuses: &mut HashMap<Instant, Status>,
+    ) -> Judged {
+        if let Some(round) = version {
+            let read_at = self.timeline.round(round).unwrap_or(instant);
+            // The version of the statement itself is judged as a claim without `version` is.
+            if let Some(index) = self.item_index(document, number) {
+                if !self.introduced_by(index, read_at) || self.version_at(index, read_at) != self.version_at(index, instant) {
+                    return self.check_item_agreed_version(index, (round, read_at), instant, statuses);
                 }
-                match self.stance_at(index, party, instant) {
-                    None => (Verdict::Unverifiable, format!("the record has no stance of {party} on item {item} by then"), Vec::new()),
-                    Some((given_at, stance_index)) => {
-                        let stance = &self.negotiation.stances[stance_index];
-                        let evidence = vec![Evidence {
-                            item: Some(*number),
-                            party: Some(party.clone()),
-                            fact: format!("{party}: {} on item {item} (since {})", stance.position, Record::moment_label(&stance.at)),
-                            document: document.clone(),
-                        }];
-                        let given_on = self.stance_version(index, given_at, stance_index);
-                        let current = self.version_at(index, instant);
-                        let stale = given_on < current;
-                        let accepting = |position: Position| matches!(position, Position::Accepts | Position::AcceptsWithReservations);
-                        if stance.position == *position && stale && accepting(*position) {
-                            // An acceptance covers one version (docs/status.md): one of an earlier
-                            // version says nothing about the current one.
-                            let evidence = vec![Evidence {
-                                item: Some(*number),
-                                party: Some(party.clone()),
-                                fact: format!(
-                                    "{party}: {position} on version {given_on} of item {item} (since {}), not on version {current}",
-                                    Record::moment_label(&stance.at)
-                                ),
-                                document: document.clone(),
-                            }];
-                            let finding = format!(
-                                "{party}'s {position} was of an earlier version of item {item}; the record lacks its stance on the current one"
-                            );
-                            (Verdict::Unverifiable, finding, evidence)
-                        } else if stance.position == *position {
-                            let finding = if stale {
-                                format!("{party} held {position} on item {item}, given on an earlier version")
-                            } else {
-                                format!("{party} held {position} on item {item}")
-                            };
-                            (Verdict::Consistent, finding, evidence)
+            }
+        }
+        let status = self.status_cached(instant, statuses);
+        let item = &self.label(document, number);
+        match status.items.iter().find(|status| status.number == number && status.document == document) {
+            None => (Verdict::Contradicted, format!("item {item} was not yet in the framework"), Vec::new()),
+            Some(found) => {
+                let evidence = reasons_evidence(found.number, &found.document, item, &found.reasons);
+                match found.state {
+                    ItemState::Agreed => (Verdict::Consistent, format!("item {item} was agreed by every signatory"), evidence),
+                    ItemState::Removed => (Verdict::Contradicted, format!("item {item} had been removed from the framework"), evidence),
+                    ItemState::Blocked | ItemState::Disputed => {
+                        (Verdict::Contradicted, format!("item {item} was {}", found.state.keyword()), evidence)
+                    }
+                    ItemState::AgreedInPrinciple => {
+                        // Nothing is agreed until everything is agreed, values included.
+                        let evidence = found
+                            .missing_values
+                            .iter()
+                            .map(|issue| Evidence {
+                                item: Some(found.number),
+                                party: None,
+                                fact: format!("item {item} proposes no value for {issue}"),
+                                document: found.document.to_owned(),
+                            })
+                            .collect();
+                        let finding = format!("item {item} was agreed in principle only: no value for {}", found.missing_values.join(", "));
+                        (Verdict::Contradicted, finding, evidence)
+                    }
+                    ItemState::Open => {
+                        let undecided = found
+                            .reasons
+                            .iter()
+                            .any(|reason| matches!(reason, Reason::NotAccepted { why: crate::status::Pending::Undecided, .. }));
+                        if undecided {
+                            (Verdict::Contradicted, format!("item {item} was open: a signatory was undecided"), evidence)
                         } else {
-                            (Verdict::Contradicted, format!("{party} held {} on item {item}, not {position}", stance.position), evidence)
+                            (
+                                Verdict::Unverifiable,
+                                format!("item {item} was open: the record lacks a signatory's stance on its current version"),
+                                evidence,
+                            )
                         }
                     }
                 }
             }
-            ClaimKind::DifferencesMinor => {
-                let status = self.status_cached(instant, statuses);
-                let blocked: Vec<_> = status.items.iter().filter(|item| item.state == ItemState::Blocked).collect();
-                if blocked.is_empty() {
-                    let open = status.items.iter().filter(|item| matches!(item.state, ItemState::Open | ItemState::Disputed)).count();
-                    (Verdict::Consistent, format!("no open item was blocked by a red line ({open} still open or disputed)"), Vec::new())
+        }
+    }
+
+    /// Whether `party` held `position` on item `number` of `document` as of `instant`.
+    fn check_stance(&self, party: &str, number: u32, position: Position, document: &str, instant: Instant) -> Judged {
+        let item = &self.label(document, number);
+        let Some(index) = self.negotiation.items.iter().position(|candidate| candidate.number == number && candidate.document == document)
+        else {
+            return (Verdict::Unverifiable, format!("item {item} is not in the record"), Vec::new());
+        };
+        if !self.introduced_by(index, instant) {
+            // No one can hold a stance on an item not yet proposed, as for item-agreed.
+            return (Verdict::Contradicted, format!("item {item} was not yet in the framework"), Vec::new());
+        }
+        match self.stance_at(index, party, instant) {
+            None => (Verdict::Unverifiable, format!("the record has no stance of {party} on item {item} by then"), Vec::new()),
+            Some((given_at, stance_index)) => {
+                let stance = &self.negotiation.stances[stance_index];
+                let evidence = vec![Evidence {
+                    item: Some(number),
+                    party: Some(party.to_owned()),
+                    fact: format!("{party}: {} on item {item} (since {})", stance.position, Record::moment_label(&stance.at)),
+                    document: document.to_owned(),
+                }];
+                let given_on = self.stance_version(index, given_at, stance_index);
+                let current = self.version_at(index, instant);
+                let stale = given_on < current;
+                let accepting = |position: Position| matches!(position, Position::Accepts | Position::AcceptsWithReservations);
+                if stance.position == position && stale && accepting(position) {
+                    // An acceptance covers one version (docs/status.md): one of an earlier
+                    // version says nothing about the current one.
+                    let evidence = vec![Evidence {
+                        item: Some(number),
+                        party: Some(party.to_owned()),
+                        fact: format!(
+                            "{party}: {position} on version {given_on} of item {item} (since {}), not on version {current}",
+                            Record::moment_label(&stance.at)
+                        ),
+                        document: document.to_owned(),
+                    }];
+                    let finding = format!(
+                        "{party}'s {position} was of an earlier version of item {item}; the record lacks its stance on the current one"
+                    );
+                    (Verdict::Unverifiable, finding, evidence)
+                } else if stance.position == position {
+                    let finding = if stale {
+                        format!("{party} held {position} on item {item}, given on an earlier version")
+                    } else {
+                        format!("{party} held {position} on item {item}")
+                    };
+                    (Verdict::Consistent, finding, evidence)
                 } else {
-                    let numbers: Vec<String> = blocked.iter().map(|item| self.label(&item.document, item.number)).collect();
-                    // Only what blocks counts here; pending acceptances are not conflicts.
-                    let evidence = blocked
-                        .iter()
-                        .flat_map(|item| {
-                            let blocking = item
-                                .reasons
-                                .iter()
-                                .filter(|reason| matches!(reason, Reason::RedLineStance { .. } | Reason::RedLineViolated { .. }));
-                            reasons_evidence(item.number, &item.document, &self.label(&item.document, item.number), blocking)
-                        })
-                        .collect();
-                    (Verdict::Contradicted, format!("red lines blocked {}", item_list(&numbers)), evidence)
+                    (Verdict::Contradicted, format!("{party} held {} on item {item}, not {position}", stance.position), evidence)
                 }
             }
-            ClaimKind::Progress { at_least } => {
-                let status = self.status_cached(instant, statuses);
-                let framework = &status.framework;
-                let share = if framework.items == 0 { 0.0 } else { framework.agreed as f64 / framework.items as f64 };
-                let finding = if framework.items == 0 {
-                    "the framework had no items yet (0% agreed)".to_owned()
-                } else {
-                    format!("{} of {} agreed ({:.0}%)", framework.agreed, counted(framework.items, "item", "items"), share * 100.0)
-                };
-                let verdict = if share + 1e-12 >= *at_least { Verdict::Consistent } else { Verdict::Contradicted };
-                (verdict, finding, Vec::new())
-            }
         }
+    }
+
+    /// Whether nothing open was blocked by a red line as of `instant`.
+    fn check_differences_minor(&self, instant: Instant, statuses: &mut HashMap<Instant, Status>) -> Judged {
+        let status = self.status_cached(instant, statuses);
+        let blocked: Vec<_> = status.items.iter().filter(|item| item.state == ItemState::Blocked).collect();
+        if blocked.is_empty() {
+            let open = status.items.iter().filter(|item| matches!(item.state, ItemState::Open | ItemState::Disputed)).count();
+            (Verdict::Consistent, format!("no open item was blocked by a red line ({open} still open or disputed)"), Vec::new())
+        } else {
+            let numbers: Vec<String> = blocked.iter().map(|item| self.label(&item.document, item.number)).collect();
+            // Only what blocks counts here; pending acceptances are not conflicts.
+            let evidence = blocked
+                .iter()
+                .flat_map(|item| {
+                    let blocking = item
+                        .reasons
+                        .iter()
+                        .filter(|reason| matches!(reason, Reason::RedLineStance { .. } | Reason::RedLineViolated { .. }));
+                    reasons_evidence(item.number, &item.document, &self.label(&item.document, item.number), blocking)
+                })
+                .collect();
+            (Verdict::Contradicted, format!("red lines blocked {}", item_list(&numbers)), evidence)
+        }
+    }
+
+    /// Whether at least `at_least` of the items were agreed as of `instant`.
+    fn check_progress(&self, at_least: f64, instant: Instant, statuses: &mut HashMap<Instant, Status>) -> Judged {
+        let status = self.status_cached(instant, statuses);
+        let framework = &status.framework;
+        let share = if framework.items == 0 { 0.0 } else { framework.agreed as f64 / framework.items as f64 };
+        let finding = if framework.items == 0 {
+            "the framework had no items yet (0% agreed)".to_owned()
+        } else {
+            format!("{} of {} agreed ({:.0}%)", framework.agreed, counted(framework.items, "item", "items"), share * 100.0)
+        };
+        let verdict = if share + 1e-12 >= at_least { Verdict::Consistent } else { Verdict::Contradicted };
+        (verdict, finding, Vec::new())
     }
 
     fn check_accepts(
@@ -474,6 +542,11 @@ fn reasons_evidence<'r>(item: u32, document: &str, label: &str, reasons: impl In
             document: document.to_owned(),
         })
         .collect()
+}
+
+/// ` as of ROUND` for a claim about the version after a round, else nothing.
+fn as_of(version: &Option<String>) -> String {
+    version.as_deref().map(|round| format!(" as of {round}")).unwrap_or_default()
 }
 
 /// `1 item`, `2 items`.

@@ -993,6 +993,9 @@ pub enum ClaimKind {
         /// The item's document; empty in a file without documents.
         #[serde(default, skip_serializing_if = "String::is_empty")]
         document: String,
+        /// The round whose version of the item is meant; none for the version of the statement.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
     },
     /// A party holds a given position on an item.
     Stance {
@@ -1002,11 +1005,18 @@ pub enum ClaimKind {
         /// The item's document; empty in a file without documents.
         #[serde(default, skip_serializing_if = "String::is_empty")]
         document: String,
+        /// The round whose version of the item is meant; none for the version of the statement.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
     },
     /// What remains open involves no red line.
     DifferencesMinor,
     /// At least this share of the items is agreed.
     Progress { at_least: f64 },
+    /// An issue's value compares so with a given value ("the troop cap is 800,000").
+    Value(crate::claims::value::ValueClaim),
+    /// A red line holds: the framework's proposed values do not violate it.
+    RedLineHolds { red_line: String },
 }
 
 impl ClaimKind {
@@ -1017,6 +1027,8 @@ impl ClaimKind {
             ClaimKind::Stance { .. } => "stance",
             ClaimKind::DifferencesMinor => "differences-minor",
             ClaimKind::Progress { .. } => "progress",
+            ClaimKind::Value(_) => "value",
+            ClaimKind::RedLineHolds { .. } => "red-line-holds",
         }
     }
 

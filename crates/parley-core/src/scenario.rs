@@ -41,6 +41,7 @@ use crate::model::{
 };
 use crate::timeline::{Instant, Timeline};
 
+mod claims;
 mod documents;
 mod implementation;
 mod readouts;
@@ -205,7 +206,8 @@ const STATEMENT_FIELDS: &[&str] = &[
     "bloc",
     "quote_kind",
 ];
-const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note", "document"];
+const CLAIM_FIELDS: &[&str] =
+    &["kind", "party", "item", "position", "version", "at_least", "negated", "note", "document", "issue", "op", "value", "of", "red_line"];
 const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issues", "bloc"];
 const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
 const TABLE_PREFERENCE_FIELDS: &[&str] = &["weight", "values"];
@@ -216,7 +218,7 @@ const DEADLINE_FIELDS: &[&str] = &["id", "title", "date", "for", "item", "met", 
 const EXTENSION_FIELDS: &[&str] = &["on", "to", "reason"];
 
 const ISSUE_KINDS: &[&str] = &["choice", "integer", "real", "subset", "yes-no"];
-const CLAIM_KINDS: &[&str] = &["accepts", "item-agreed", "stance", "differences-minor", "progress"];
+const CLAIM_KINDS: &[&str] = &["accepts", "item-agreed", "stance", "differences-minor", "progress", "value", "red-line-holds"];
 
 // ---------------------------------------------------------------------------------------------
 // The walker.
@@ -712,7 +714,7 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     let refs = Refs::new(&negotiation, &timeline);
     let stances = read_stances(cx, root, &refs);
     let red_lines = read_red_lines(cx, root, &refs);
-    let statements = read_statements(cx, root, &refs);
+    let statements = read_statements(cx, root, &refs, &red_lines);
     let preferences = read_preferences(cx, root, &refs);
     let demands = read_demands(cx, root, &refs);
     let deadlines = read_deadlines(cx, root, &refs);
@@ -1624,7 +1626,7 @@ fn expression_offset(text: &str, value_span: Range<usize>, decoded: &str, inner:
     if matches_raw { content_start + inner } else { value_span.start }
 }
 
-fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Statement> {
+fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>, red_lines: &[RedLine]) -> Vec<Statement> {
     let mut registry = Registry::new("statement");
     let mut statements = Vec::new();
     for fields in tables(cx, root, "statements", STATEMENT_FIELDS) {
@@ -1653,7 +1655,7 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
             .and_then(|round| refs.round_index.get(round.get_ref().as_str()).and_then(|(_, instant)| *instant))
             .or(date.as_ref().map(|date| Instant::end_of(*date.get_ref())));
         let claims: Vec<Claim> =
-            tables(cx, &fields, "claims", CLAIM_FIELDS).iter().filter_map(|claim| read_claim(cx, claim, refs, made)).collect();
+            tables(cx, &fields, "claims", CLAIM_FIELDS).iter().filter_map(|claim| read_claim(cx, claim, (refs, red_lines), made)).collect();
         let (Some(id), Some(speaker), Some(date), Some(attribution), Some(quote), Some(quote_kind)) =
             (id, speaker, date, attribution, quote, quote_kind)
         else {
@@ -1744,23 +1746,30 @@ fn check_statement_in_round(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Ref
     cx.warn(fields.path_of("round"), round.span(), format!("round `{}` is {when}, the statement {date}", round.get_ref()));
 }
 
-fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, made: Option<Instant>) -> Option<Claim> {
+fn read_claim(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_, '_>,
+    (refs, red_lines): (&Refs<'_>, &[RedLine]),
+    made: Option<Instant>,
+) -> Option<Claim> {
     fields.finish(cx);
     let negated = opt_bool(cx, fields, "negated").unwrap_or(false);
     let note = text(cx, fields, "note");
-    let kind_word = req_string(cx, fields, "kind", "one of: accepts, item-agreed, stance, differences-minor, progress")?;
+    let kind_word = req_string(cx, fields, "kind", &format!("one of: {}", CLAIM_KINDS.join(", ")))?;
     let allowed: &[&str] = match kind_word.get_ref().as_str() {
         "accepts" => &["party", "version", "document"],
-        "item-agreed" => &["item"],
-        "stance" => &["party", "item", "position"],
+        "item-agreed" => &["item", "version"],
+        "stance" => &["party", "item", "position", "version"],
         "differences-minor" => &[],
         "progress" => &["at_least"],
+        "value" => &["issue", "op", "value", "of", "party", "document", "version"],
+        "red-line-holds" => &["red_line"],
         other => {
             cx.error(fields.path_of("kind"), kind_word.span(), unknown_keyword("kind", other, CLAIM_KINDS));
             return None;
         }
     };
-    for key in ["party", "item", "position", "version", "at_least", "document"] {
+    for key in ["party", "item", "position", "version", "at_least", "document", "issue", "op", "value", "of", "red_line"] {
         if let Some(node) = fields.get(key) {
             if !allowed.contains(&key) {
                 cx.error(
@@ -1787,39 +1796,27 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, made: O
     let kind = match kind_word.get_ref().as_str() {
         "accepts" => {
             let party = required_party(cx);
-            let version = opt_string(cx, fields, "version");
-            let version = match version {
-                Some(version) => {
-                    let at = refs.round(cx, || fields.path_of("version"), &version)?;
-                    // A statement can speak of the text as it stood, not of a later version.
-                    if made.is_some_and(|made| at > made) {
-                        let message = format!(
-                            "round `{}` ({}) comes after the statement (expected a round up to the statement's)",
-                            version.get_ref(),
-                            at.date().map_or_else(String::new, |date| date.to_string())
-                        );
-                        cx.error(fields.path_of("version"), version.span(), message);
-                        return None;
-                    }
-                    Some(version.into_inner())
-                }
-                None => None,
-            };
+            let version = claims::claim_version(cx, fields, refs, made).ok()?;
             let document = documents::claim_document(cx, fields, refs)?;
             ClaimKind::Accepts { party: party?, version, document }
         }
         "item-agreed" => {
-            let (document, item) = required_item(cx)?;
-            ClaimKind::ItemAgreed { item, document }
+            let item = required_item(cx);
+            let version = claims::claim_version(cx, fields, refs, made);
+            let (document, item) = item?;
+            ClaimKind::ItemAgreed { item, document, version: version.ok()? }
         }
         "stance" => {
             let party = required_party(cx);
             let item = required_item(cx);
             let position = required(cx, fields, "position", "the position claimed", |cx| keyword(cx, fields, "position"));
+            let version = claims::claim_version(cx, fields, refs, made);
             let (document, item) = item?;
-            ClaimKind::Stance { party: party?, item, position: position?, document }
+            ClaimKind::Stance { party: party?, item, position: position?, document, version: version.ok()? }
         }
         "differences-minor" => ClaimKind::DifferencesMinor,
+        "value" => claims::read_value_claim(cx, fields, refs, made)?,
+        "red-line-holds" => claims::read_red_line_claim(cx, fields, red_lines)?,
         _ => {
             let expected = "the share of items claimed agreed, between 0 and 1";
             let share = required(cx, fields, "at_least", expected, |cx| opt_number(cx, fields, "at_least"))?;

@@ -415,6 +415,14 @@ impl<'n> Record<'n> {
         count.checked_sub(1).map(|last| stances[last])
     }
 
+    /// Every stance of a party on item `index` given by `at`, in time order: (when, index in
+    /// `negotiation.stances`).
+    pub(crate) fn stances_by(&self, index: usize, party: &str, at: Instant) -> &[(Instant, usize)] {
+        let Some(&party) = self.party_index.get(party) else { return &[] };
+        let stances = &self.items[index].stances[party];
+        &stances[..stances.partition_point(|(instant, _)| *instant <= at)]
+    }
+
     pub(crate) fn red_line_in_force(&self, index: usize, at: Instant) -> bool {
         let (since, until) = self.red_lines[index];
         crate::timeline::in_force(since, until, at)

@@ -142,5 +142,12 @@ pub fn into_view(mut negotiation: Negotiation, viewer: &Viewer) -> Negotiation {
     negotiation.demands.retain(|demand| sight.sees(&demand.party, demand.visibility, demand.bloc.as_deref()));
     crate::readout::retain_visible(&mut negotiation, |owner, visibility| sight.sees(owner, visibility, None));
     crate::channels::hide(&mut negotiation, viewer, &sight);
+    // A claim that a red line the viewer may not see holds goes with the red line, as a claim
+    // about a hidden item goes with the item: the view stays a record that reads back.
+    let red_lines: HashSet<&str> = negotiation.red_lines.iter().map(|red_line| red_line.id.as_str()).collect();
+    let unseen = |kind: &crate::model::ClaimKind| matches!(kind, crate::model::ClaimKind::RedLineHolds { red_line } if !red_lines.contains(red_line.as_str()));
+    for statement in &mut negotiation.statements {
+        statement.claims.retain(|claim| !unseen(&claim.kind));
+    }
     negotiation
 }

@@ -418,19 +418,52 @@ fn write_statement(out: &mut Toml, statement: &Statement) {
                 }
                 out.text("document", document);
             }
-            ClaimKind::ItemAgreed { item, document } => out.raw("item", &item_reference(document, *item)),
-            ClaimKind::Stance { party, item, position, document } => {
+            ClaimKind::ItemAgreed { item, document, version } => {
+                out.raw("item", &item_reference(document, *item));
+                if let Some(version) = version {
+                    out.string("version", version);
+                }
+            }
+            ClaimKind::Stance { party, item, position, document, version } => {
                 out.string("party", party);
                 out.raw("item", &item_reference(document, *item));
                 out.raw("position", &basic(position.keyword()));
+                if let Some(version) = version {
+                    out.string("version", version);
+                }
             }
             ClaimKind::DifferencesMinor => {}
             ClaimKind::Progress { at_least } => out.raw("at_least", &real(*at_least)),
+            ClaimKind::Value(claim) => write_value_claim(out, claim),
+            ClaimKind::RedLineHolds { red_line } => out.string("red_line", red_line),
         }
         if claim.negated {
             out.raw("negated", "true");
         }
         out.text("note", &claim.note);
+    }
+}
+
+fn write_value_claim(out: &mut Toml, claim: &crate::claims::value::ValueClaim) {
+    use crate::claims::value::Comparison;
+    out.string("issue", &claim.issue);
+    out.raw("op", &basic(claim.op.keyword()));
+    match (claim.op, claim.values.as_slice()) {
+        (Comparison::In, values) => {
+            let written: Vec<String> = values.iter().map(value).collect();
+            out.raw("value", &format!("[{}]", written.join(", ")));
+        }
+        (_, [one]) => out.raw("value", &value(one)),
+        // The reader gives every other comparison exactly one value.
+        (_, values) => out.raw("value", &values.first().map_or_else(|| "[]".to_owned(), value)),
+    }
+    out.raw("of", &basic(claim.of.keyword()));
+    if let Some(party) = &claim.party {
+        out.string("party", party);
+    }
+    out.text("document", &claim.document);
+    if let Some(version) = &claim.version {
+        out.string("version", version);
     }
 }
 

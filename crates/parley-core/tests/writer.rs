@@ -229,7 +229,7 @@ fn split_into_documents(negotiation: &mut Negotiation, note: &str) {
     for statement in &mut negotiation.statements {
         for claim in &mut statement.claims {
             match &mut claim.kind {
-                ClaimKind::ItemAgreed { item, document } | ClaimKind::Stance { item, document, .. } => *document = document_of(*item),
+                ClaimKind::ItemAgreed { item, document, .. } | ClaimKind::Stance { item, document, .. } => *document = document_of(*item),
                 ClaimKind::Accepts { document, .. } => *document = "final".to_owned(),
                 _ => {}
             }
