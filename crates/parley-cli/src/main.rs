@@ -22,6 +22,7 @@ mod commands;
 mod deadlines;
 mod documents;
 mod files;
+mod happened;
 mod output;
 mod readouts;
 mod record;

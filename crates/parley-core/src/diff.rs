@@ -1,13 +1,21 @@
 //! What changed between two points: revisions made, items introduced, stances changed, item
 //! states changed, red lines drawn or dropped, and statements made.
 //!
-//! The window is half-open: events after `from` and up to and including `to`.
+//! The window is half-open: events after `from` and up to and including `to`. After the net
+//! changes comes the window's timeline (`happened.rs`): every event in time order, and every state
+//! each item passed through.
+
+mod happened;
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 
 use crate::model::{Moment, Position, Value};
 use crate::status::{ItemState, Record};
 use crate::timeline::Point;
+
+pub use happened::{TimelineEntry, TimelineEvent};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Diff {
@@ -34,6 +42,10 @@ pub struct Diff {
     /// Deadlines extended in the window (left out of the JSON when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub deadlines_extended: Vec<crate::deadline::DeadlineExtended>,
+    /// Everything that happened in the window, in time order, with every item state change
+    /// (left out of the JSON when nothing happened).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<TimelineEntry>,
 }
 
 /// A party's readout of an item given in the window.
@@ -169,12 +181,14 @@ impl Record<'_> {
     /// disagree on at the end of the window.
     fn readout_changes(&self, in_window: &impl Fn(crate::timeline::Instant) -> bool, after: &crate::status::Status) -> Vec<ReadoutChange> {
         let mut changes = Vec::new();
+        let statuses: HashMap<(&str, u32), &crate::status::ItemStatus> =
+            after.items.iter().map(|status| ((status.document.as_str(), status.number), status)).collect();
         for item in &self.negotiation.items {
             for readout in &item.readouts {
                 if !in_window(self.timeline.moment(&readout.at)) {
                     continue;
                 }
-                let status = after.items.iter().find(|status| status.number == item.number && status.document == item.document);
+                let status = statuses.get(&(item.document.as_str(), item.number));
                 let discrepancies =
                     status.map(|status| status.discrepancies.iter().map(|found| found.issue.clone()).collect()).unwrap_or_default();
                 changes.push(ReadoutChange {
@@ -270,12 +284,14 @@ impl Record<'_> {
             }
         }
 
+        // Looked up by key: a search of `before` per item would make a large record's diff quadratic.
+        let states_before: HashMap<(&str, u32), ItemState> =
+            before.items.iter().map(|old| ((old.document.as_str(), old.number), old.state)).collect();
         let status_changes = after
             .items
             .iter()
             .filter_map(|item| {
-                let previous =
-                    before.items.iter().find(|old| old.number == item.number && old.document == item.document).map(|old| old.state);
+                let previous = states_before.get(&(item.document.as_str(), item.number)).copied();
                 (previous != Some(item.state)).then(|| StatusChange {
                     item: item.number,
                     title: item.title.clone(),
@@ -321,6 +337,7 @@ impl Record<'_> {
             readouts: self.readout_changes(&in_window, &after),
             deadlines_passed,
             deadlines_extended,
+            timeline: self.window_timeline(from, to),
         })
     }
 }
