@@ -7,8 +7,6 @@
 
 mod happened;
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use crate::model::{Moment, Position, Value};
@@ -179,18 +177,20 @@ impl Record<'_> {
 
     /// The readouts given in a window, in item order, each with the issues the item's readouts
     /// disagree on at the end of the window.
-    fn readout_changes(&self, in_window: &impl Fn(crate::timeline::Instant) -> bool, after: &crate::status::Status) -> Vec<ReadoutChange> {
+    fn readout_changes(&self, in_window: &impl Fn(crate::timeline::Instant) -> bool, to: crate::timeline::Instant) -> Vec<ReadoutChange> {
         let mut changes = Vec::new();
-        let statuses: HashMap<(&str, u32), &crate::status::ItemStatus> =
-            after.items.iter().map(|status| ((status.document.as_str(), status.number), status)).collect();
-        for item in &self.negotiation.items {
+        for (index, item) in self.negotiation.items.iter().enumerate() {
             for readout in &item.readouts {
                 if !in_window(self.timeline.moment(&readout.at)) {
                     continue;
                 }
-                let status = statuses.get(&(item.document.as_str(), item.number));
-                let discrepancies =
-                    status.map(|status| status.discrepancies.iter().map(|found| found.issue.clone()).collect()).unwrap_or_default();
+                // The item's discrepancies at the end of the window, as its status has them.
+                let discrepancies = if self.introduced_by(index, to) {
+                    let current = self.item_at(index, self.version_at(index, to));
+                    self.readouts_status(index, to, &current).1.into_iter().map(|found| found.issue).collect()
+                } else {
+                    Vec::new()
+                };
                 changes.push(ReadoutChange {
                     item: item.number,
                     party: readout.party.clone(),
@@ -209,8 +209,9 @@ impl Record<'_> {
         }
         let negotiation = self.negotiation;
         let in_window = |instant| from.instant < instant && instant <= to.instant;
-        let before = self.status(from);
-        let after = self.status(to);
+        // The states alone, not two full statuses: on a large record building them would cost
+        // more than the rest of the diff.
+        let states = self.net_states(from, to);
 
         let mut introduced = Vec::new();
         let mut revisions = Vec::new();
@@ -284,19 +285,17 @@ impl Record<'_> {
             }
         }
 
-        // Looked up by key: a search of `before` per item would make a large record's diff quadratic.
-        let states_before: HashMap<(&str, u32), ItemState> =
-            before.items.iter().map(|old| ((old.document.as_str(), old.number), old.state)).collect();
-        let status_changes = after
+        let status_changes = negotiation
             .items
             .iter()
-            .filter_map(|item| {
-                let previous = states_before.get(&(item.document.as_str(), item.number)).copied();
-                (previous != Some(item.state)).then(|| StatusChange {
+            .enumerate()
+            .filter_map(|(index, item)| {
+                let (previous, state) = (states.before[index], states.after[index]?);
+                (previous != Some(state)).then(|| StatusChange {
                     item: item.number,
-                    title: item.title.clone(),
+                    title: self.item_at(index, self.version_at(index, to.instant)).title.to_owned(),
                     before: previous,
-                    after: item.state,
+                    after: state,
                     document: item.document.clone(),
                 })
             })
@@ -324,8 +323,8 @@ impl Record<'_> {
         Ok(Diff {
             from: from.clone(),
             to: to.clone(),
-            accepted_before: before.framework.accepted,
-            accepted_after: after.framework.accepted,
+            accepted_before: states.accepted_before,
+            accepted_after: states.accepted_after,
             introduced,
             revisions,
             stance_changes,
@@ -334,7 +333,7 @@ impl Record<'_> {
             red_lines_dropped,
             statements,
             document_events: self.document_changes(&in_window),
-            readouts: self.readout_changes(&in_window, &after),
+            readouts: self.readout_changes(&in_window, to.instant),
             deadlines_passed,
             deadlines_extended,
             timeline: self.window_timeline(from, to),

@@ -650,7 +650,7 @@ pub(crate) fn unvalued(settles: &[String], proposes: &[(String, Value)]) -> Vec<
     settles.iter().filter(|issue| !proposes.iter().any(|(proposed, _)| proposed == *issue)).cloned().collect()
 }
 
-pub(crate) fn judge(
+fn judge(
     negotiation: &Negotiation,
     (document, number): (&str, u32),
     stances: &[PartyStance],

@@ -564,12 +564,23 @@ fn diff_timeline_follows_every_state_change() {
                     (point, states)
                 })
                 .collect();
+            let accepted = |point: &Point| record.status(point).framework.accepted;
             for (from, before) in &probes {
                 for (to, after) in &probes {
                     if from.instant > to.instant {
                         continue;
                     }
                     let diff = record.diff(from, to).unwrap();
+                    // The net part, judged without full statuses, agrees with them too.
+                    prop_assert_eq!((diff.accepted_before, diff.accepted_after), (accepted(from), accepted(to)));
+                    let changed: BTreeMap<u32, (Option<ItemState>, ItemState)> =
+                        diff.status_changes.iter().map(|change| (change.item, (change.before, change.after))).collect();
+                    let expected: BTreeMap<u32, (Option<ItemState>, ItemState)> = after
+                        .iter()
+                        .filter(|(item, state)| before.get(item) != Some(state))
+                        .map(|(item, state)| (*item, (before.get(item).copied(), *state)))
+                        .collect();
+                    prop_assert_eq!(changed, expected, "{} → {}\n{}", from.label, to.label, text);
                     for item in 1..=sketch.items.len() as u32 {
                         let changes: Vec<_> = diff
                             .timeline

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::date::Date;
 use crate::model::{Moment, Position, Value};
-use crate::status::{ItemState, PartyStance, Record, RedLineCheck};
+use crate::status::{ItemState, Record};
 use crate::timeline::{Instant, Point};
 
 /// One thing that happened in the window.
@@ -146,34 +146,42 @@ impl Record<'_> {
     /// Every event after `from` up to `to`, in time order, with every item state change.
     pub(crate) fn window_timeline(&self, from: &Point, to: &Point) -> Vec<TimelineEntry> {
         let in_window = |instant: Instant| from.instant < instant && instant <= to.instant;
+        let rounds = Rounds::new(self);
         let mut entries = Vec::new();
         self.round_entries(&in_window, &mut entries);
-        self.item_entries(&in_window, &mut entries);
-        self.other_entries(&in_window, from, to, &mut entries);
+        self.item_entries(&in_window, &rounds, &mut entries);
+        self.other_entries(&in_window, &rounds, from, to, &mut entries);
         let verdicts = self.red_line_verdicts(from, to);
-        let labels: HashMap<Instant, (String, Option<Date>)> =
-            entries.iter().map(|entry| (entry.instant, (entry.at.clone(), entry.date))).collect();
-        self.state_entries(from, to, &verdicts, &labels, &mut entries);
-        // Stable: events of one kind at one instant keep the order they were collected in.
-        entries.sort_by_key(|entry| (entry.instant, entry.event.rank()));
-        entries
+        // Dates of a month or a year keep their form where a state change happened at them.
+        let months: HashMap<Instant, (String, Option<Date>)> = entries
+            .iter()
+            .filter(|entry| entry.date.is_some_and(|date| date.precision() != crate::date::Precision::Day))
+            .map(|entry| (entry.instant, (entry.at.clone(), entry.date)))
+            .collect();
+        self.state_entries(from, to, &verdicts, &rounds, &months, &mut entries);
+        // Sorted by keys, not by moving the entries: events of one kind at one instant keep the
+        // order they were collected in.
+        let mut order: Vec<(Instant, u8, usize)> =
+            entries.iter().enumerate().map(|(position, entry)| (entry.instant, entry.event.rank(), position)).collect();
+        order.sort_unstable();
+        let mut slots: Vec<Option<TimelineEntry>> = entries.into_iter().map(Some).collect();
+        order.into_iter().filter_map(|(_, _, position)| slots[position].take()).collect()
     }
 
     /// The label and date of a moment, as entries show them.
-    fn entry_at(&self, moment: &Moment) -> (String, Option<Date>) {
-        let date = match moment {
-            Moment::Start => None,
-            Moment::Round(id) => self.negotiation.round(id).and_then(crate::model::Round::effective_date),
-            Moment::Date(date) => Some(*date),
-        };
-        (Record::moment_label(moment), date)
+    fn entry_at(&self, rounds: &Rounds, moment: &Moment) -> (String, Option<Date>) {
+        match moment {
+            Moment::Start => ("start".to_owned(), None),
+            Moment::Round(id) => (id.clone(), rounds.date(id)),
+            Moment::Date(date) => (date.to_string(), Some(*date)),
+        }
     }
 
     fn round_entries(&self, in_window: &impl Fn(Instant) -> bool, entries: &mut Vec<TimelineEntry>) {
         for round in &self.negotiation.rounds {
             let Some(instant) = self.timeline.round(&round.id) else { continue };
             if in_window(instant) {
-                let (at, date) = self.entry_at(&Moment::Round(round.id.clone()));
+                let (at, date) = (round.id.clone(), round.effective_date());
                 let event = TimelineEvent::Round { round: round.id.clone(), title: round.title.clone() };
                 entries.push(TimelineEntry { at, date, event, instant });
             }
@@ -181,19 +189,19 @@ impl Record<'_> {
     }
 
     /// Items introduced, revisions, stance changes and readouts.
-    fn item_entries(&self, in_window: &impl Fn(Instant) -> bool, entries: &mut Vec<TimelineEntry>) {
+    fn item_entries(&self, in_window: &impl Fn(Instant) -> bool, rounds: &Rounds, entries: &mut Vec<TimelineEntry>) {
         let negotiation = self.negotiation;
         for (index, item) in negotiation.items.iter().enumerate() {
             let document = || item.document.clone();
             let (introduced, revisions) = self.item_instants(index);
             if in_window(introduced) {
-                let (at, date) = self.entry_at(&item.introduced);
+                let (at, date) = self.entry_at(rounds, &item.introduced);
                 let event = TimelineEvent::Introduced { item: item.number, title: item.title.clone(), document: document() };
                 entries.push(TimelineEntry { at, date, event, instant: introduced });
             }
             for (offset, (revision, &instant)) in item.revisions.iter().zip(revisions).enumerate() {
                 if in_window(instant) {
-                    let (at, date) = self.entry_at(&Moment::Round(revision.round.clone()));
+                    let (at, date) = (revision.round.clone(), rounds.date(&revision.round));
                     let event =
                         TimelineEvent::Revision { item: item.number, version: offset + 1, by: revision.by.clone(), document: document() };
                     entries.push(TimelineEntry { at, date, event, instant });
@@ -215,7 +223,7 @@ impl Record<'_> {
                             continue;
                         }
                     }
-                    let (at, date) = self.entry_at(&stance.at);
+                    let (at, date) = self.entry_at(rounds, &stance.at);
                     let via = (stance.party != party.id).then(|| stance.party.clone());
                     let event = TimelineEvent::Stance {
                         item: item.number,
@@ -231,7 +239,7 @@ impl Record<'_> {
             for readout in &item.readouts {
                 let instant = self.timeline.moment(&readout.at);
                 if in_window(instant) {
-                    let (at, date) = self.entry_at(&readout.at);
+                    let (at, date) = self.entry_at(rounds, &readout.at);
                     let event = TimelineEvent::Readout { item: item.number, party: readout.party.clone(), document: document() };
                     entries.push(TimelineEntry { at, date, event, instant });
                 }
@@ -240,19 +248,26 @@ impl Record<'_> {
     }
 
     /// Red lines drawn and dropped, statements, documents' events and deadlines.
-    fn other_entries(&self, in_window: &impl Fn(Instant) -> bool, from: &Point, to: &Point, entries: &mut Vec<TimelineEntry>) {
+    fn other_entries(
+        &self,
+        in_window: &impl Fn(Instant) -> bool,
+        rounds: &Rounds,
+        from: &Point,
+        to: &Point,
+        entries: &mut Vec<TimelineEntry>,
+    ) {
         let negotiation = self.negotiation;
         for red_line in &negotiation.red_lines {
             let since = self.timeline.moment(&red_line.since);
             if in_window(since) {
-                let (at, date) = self.entry_at(&red_line.since);
+                let (at, date) = self.entry_at(rounds, &red_line.since);
                 let event = TimelineEvent::RedLineDrawn { red_line: red_line.id.clone(), party: red_line.party.clone() };
                 entries.push(TimelineEntry { at, date, event, instant: since });
             }
             if let Some(until) = &red_line.until {
                 let instant = self.timeline.moment(until);
                 if in_window(instant) {
-                    let (at, date) = self.entry_at(until);
+                    let (at, date) = self.entry_at(rounds, until);
                     let event = TimelineEvent::RedLineDropped { red_line: red_line.id.clone(), party: red_line.party.clone() };
                     entries.push(TimelineEntry { at, date, event, instant });
                 }
@@ -277,7 +292,7 @@ impl Record<'_> {
             for event in &document.events {
                 let instant = self.timeline.moment(&event.at);
                 if in_window(instant) {
-                    let (at, date) = self.entry_at(&event.at);
+                    let (at, date) = self.entry_at(rounds, &event.at);
                     let event = TimelineEvent::Document { document: document.id.clone(), state: event.state };
                     entries.push(TimelineEntry { at, date, event, instant });
                 }
@@ -377,39 +392,64 @@ impl Record<'_> {
         negotiation.red_lines[index].expr.evaluate_with(&value_of, &kind_of) == Some(false)
     }
 
+    /// Each item's state at the window's ends (`None` before it was introduced) and whether the
+    /// framework was accepted then, as [`Record::status`] has them, without building a status.
+    pub(super) fn net_states(&self, from: &Point, to: &Point) -> NetStates {
+        let verdicts = self.red_line_verdicts(from, to);
+        let judge = Judge::new(self, &verdicts);
+        let mut red_lines = Vec::new();
+        let mut states = NetStates::default();
+        for index in 0..self.negotiation.items.len() {
+            judge.red_lines_of(index, &mut red_lines);
+            states.before.push(judge.state_at(index, from.instant, &red_lines));
+            states.after.push(judge.state_at(index, to.instant, &red_lines));
+        }
+        states.accepted_before = self.accepted(from.instant, &states.before);
+        states.accepted_after = self.accepted(to.instant, &states.after);
+        states
+    }
+
+    /// Whether the framework is accepted at `at`, given each item's state then: every item in it
+    /// agreed, leaving out the removed ones and those of documents that ended (as
+    /// `FrameworkStatus::count` over a status's items).
+    fn accepted(&self, at: Instant, states: &[Option<ItemState>]) -> bool {
+        let negotiation = self.negotiation;
+        let ended: Vec<&str> = (0..negotiation.documents.len())
+            .filter(|&index| self.document_event_at(index, at).is_some_and(|event| event.state.is_terminal()))
+            .map(|index| negotiation.documents[index].id.as_str())
+            .collect();
+        let mut in_framework = 0;
+        let mut agreed = 0;
+        for (item, state) in negotiation.items.iter().zip(states) {
+            let Some(state) = state else { continue };
+            if *state == ItemState::Removed || ended.contains(&item.document.as_str()) {
+                continue;
+            }
+            in_framework += 1;
+            agreed += usize::from(*state == ItemState::Agreed);
+        }
+        in_framework > 0 && agreed == in_framework
+    }
+
     /// Every change of an item's state in the window.
     fn state_entries(
         &self,
         from: &Point,
         to: &Point,
         verdicts: &[Option<Verdicts>],
-        labels: &HashMap<Instant, (String, Option<Date>)>,
+        rounds: &Rounds,
+        months: &HashMap<Instant, (String, Option<Date>)>,
         entries: &mut Vec<TimelineEntry>,
     ) {
         let negotiation = self.negotiation;
-        let mut red_lines_of_issue: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (index, red_line) in negotiation.red_lines.iter().enumerate() {
-            if verdicts[index].is_some() {
-                for issue in red_line.expr.issues() {
-                    red_lines_of_issue.entry(issue).or_default().push(index);
-                }
-            }
-        }
-        let rounds: HashMap<Instant, &str> =
-            negotiation.rounds.iter().filter_map(|round| Some((self.timeline.round(&round.id)?, round.id.as_str()))).collect();
+        let judge = Judge::new(self, verdicts);
+        let mut instants = Vec::new();
+        let mut red_lines = Vec::new();
         for (index, item) in negotiation.items.iter().enumerate() {
-            // The red lines that could block the item: those naming an issue it ever proposes.
-            let mut red_lines: Vec<usize> = item
-                .proposes
-                .iter()
-                .chain(item.revisions.iter().flat_map(|revision| revision.proposes.iter()))
-                .flat_map(|(issue, _)| red_lines_of_issue.get(issue.as_str()).map_or(&[][..], Vec::as_slice))
-                .copied()
-                .collect();
-            red_lines.sort_unstable();
-            red_lines.dedup();
+            judge.red_lines_of(index, &mut red_lines);
             let (introduced, revisions) = self.item_instants(index);
-            let mut instants = vec![introduced];
+            instants.clear();
+            instants.push(introduced);
             instants.extend_from_slice(revisions);
             for party in 0..negotiation.parties.len() {
                 instants.extend(self.party_stances(index, party).iter().map(|(instant, _)| *instant));
@@ -422,72 +462,164 @@ impl Record<'_> {
             instants.retain(|instant| from.instant < *instant && *instant <= to.instant);
             instants.sort_unstable();
             instants.dedup();
-            let mut state = self.item_state_at(index, from.instant, &red_lines, verdicts);
-            for instant in instants {
-                let next = self.item_state_at(index, instant, &red_lines, verdicts);
+            let mut state = judge.state_at(index, from.instant, &red_lines);
+            for &instant in &instants {
+                let next = judge.state_at(index, instant, &red_lines);
                 if next == state {
                     continue;
                 }
                 let Some(after) = next else { continue };
-                let (at, date) = labels.get(&instant).cloned().unwrap_or_else(|| match rounds.get(&instant) {
-                    Some(round) => self.entry_at(&Moment::Round((*round).to_owned())),
-                    None => (instant.date().map_or_else(|| "start".to_owned(), |date| date.to_string()), instant.date()),
-                });
+                let (at, date) = months.get(&instant).cloned().unwrap_or_else(|| rounds.label(instant));
                 let event = TimelineEvent::State { item: item.number, before: state, after, document: item.document.clone() };
                 entries.push(TimelineEntry { at, date, event, instant });
                 state = next;
             }
         }
     }
+}
 
-    /// The state of item `index` at `at` (`None` before it was introduced), judged as
-    /// [`Record::status`] judges it, from the red lines that could block it.
-    fn item_state_at(&self, index: usize, at: Instant, red_lines: &[usize], verdicts: &[Option<Verdicts>]) -> Option<ItemState> {
-        let negotiation = self.negotiation;
-        let item = &negotiation.items[index];
-        if !self.introduced_by(index, at) {
+/// Items' states at a diff's ends, parallel to `negotiation.items`.
+#[derive(Default)]
+pub(super) struct NetStates {
+    pub before: Vec<Option<ItemState>>,
+    pub after: Vec<Option<ItemState>>,
+    pub accepted_before: bool,
+    pub accepted_after: bool,
+}
+
+/// The rounds by id and by instant, for labelling entries without a search per entry.
+struct Rounds<'n> {
+    dates: HashMap<&'n str, Option<Date>>,
+    at: HashMap<Instant, &'n str>,
+}
+
+impl<'n> Rounds<'n> {
+    fn new(record: &Record<'n>) -> Rounds<'n> {
+        let rounds = &record.negotiation.rounds;
+        Rounds {
+            dates: rounds.iter().map(|round| (round.id.as_str(), round.effective_date())).collect(),
+            at: rounds.iter().filter_map(|round| Some((record.timeline.round(&round.id)?, round.id.as_str()))).collect(),
+        }
+    }
+
+    fn date(&self, id: &str) -> Option<Date> {
+        self.dates.get(id).copied().flatten()
+    }
+
+    /// A round id for a round's instant, else the day.
+    fn label(&self, instant: Instant) -> (String, Option<Date>) {
+        match self.at.get(&instant) {
+            Some(round) => ((*round).to_owned(), self.date(round)),
+            None => (instant.date().map_or_else(|| "start".to_owned(), |date| date.to_string()), instant.date()),
+        }
+    }
+}
+
+/// An item's state at an instant, by the rules of `docs/status.md` as `status::judge` applies
+/// them, without building a status: a diff judges each item at every instant its state can
+/// change, so this allocates nothing per judgement (`tests/properties.rs` checks it against
+/// [`Record::status`]).
+struct Judge<'r, 'n> {
+    record: &'r Record<'n>,
+    verdicts: &'r [Option<Verdicts>],
+    /// Each signatory's index among the parties (`None` for one that is not a party).
+    signatories: Vec<Option<usize>>,
+    /// The issues each red line names.
+    red_line_issues: Vec<Vec<&'n str>>,
+    /// Issue → the red lines naming it whose party signs.
+    red_lines_of_issue: HashMap<&'n str, Vec<usize>>,
+}
+
+impl<'r, 'n> Judge<'r, 'n> {
+    fn new(record: &'r Record<'n>, verdicts: &'r [Option<Verdicts>]) -> Judge<'r, 'n> {
+        let negotiation = record.negotiation;
+        let red_line_issues: Vec<Vec<&str>> = negotiation.red_lines.iter().map(|red_line| red_line.expr.issues()).collect();
+        let mut red_lines_of_issue: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (index, issues) in red_line_issues.iter().enumerate() {
+            if verdicts[index].is_some() {
+                for issue in issues {
+                    red_lines_of_issue.entry(*issue).or_default().push(index);
+                }
+            }
+        }
+        Judge {
+            record,
+            verdicts,
+            signatories: negotiation
+                .signatories
+                .iter()
+                .map(|signatory| negotiation.parties.iter().position(|party| &party.id == signatory))
+                .collect(),
+            red_line_issues,
+            red_lines_of_issue,
+        }
+    }
+
+    /// The red lines that could block item `index`: those whose party signs and that name an
+    /// issue the item proposes a value for in some version.
+    fn red_lines_of(&self, index: usize, red_lines: &mut Vec<usize>) {
+        let item = &self.record.negotiation.items[index];
+        red_lines.clear();
+        red_lines.extend(
+            item.proposes
+                .iter()
+                .chain(item.revisions.iter().flat_map(|revision| revision.proposes.iter()))
+                .flat_map(|(issue, _)| self.red_lines_of_issue.get(issue.as_str()).map_or(&[][..], Vec::as_slice))
+                .copied(),
+        );
+        red_lines.sort_unstable();
+        red_lines.dedup();
+    }
+
+    /// The state of item `index` at `at` (`None` before it was introduced), given the red lines
+    /// that could block it.
+    fn state_at(&self, index: usize, at: Instant, red_lines: &[usize]) -> Option<ItemState> {
+        let record = self.record;
+        let item = &record.negotiation.items[index];
+        if !record.introduced_by(index, at) {
             return None;
         }
-        let version = self.version_at(index, at);
-        let current = self.item_at(index, version);
+        let version = record.version_at(index, at);
+        let current = record.item_at(index, version);
         if current.removed {
             return Some(ItemState::Removed);
         }
-        let mut stances = Vec::new();
-        for party in &negotiation.parties {
-            let Some((given_at, stance_index)) = self.stance_at(index, &party.id, at) else { continue };
-            let on_version = self.stance_version(index, given_at, stance_index);
-            stances.push(PartyStance {
-                party: party.id.clone(),
-                signatory: negotiation.is_signatory(&party.id),
-                position: negotiation.stances[stance_index].position,
-                since: String::new(),
-                on_version,
-                stale: on_version < version,
-                source: String::new(),
-                note: String::new(),
-                via: None,
-            });
+        let (mut blocked, mut opposed, mut pending) = (false, false, false);
+        for signatory in &self.signatories {
+            let Some(party) = *signatory else {
+                pending = true;
+                continue;
+            };
+            let stances = record.party_stances(index, party);
+            let count = stances.partition_point(|(instant, _)| *instant <= at);
+            let Some(&(given_at, stance)) = count.checked_sub(1).map(|last| &stances[last]) else {
+                pending = true;
+                continue;
+            };
+            let stale = record.stance_version(index, given_at, stance) < version;
+            match record.negotiation.stances[stance].position {
+                Position::RedLine => blocked = true,
+                Position::Opposes => opposed = true,
+                Position::Undecided => pending = true,
+                Position::Accepts | Position::AcceptsWithReservations if stale => pending = true,
+                Position::Accepts | Position::AcceptsWithReservations => {}
+            }
         }
-        let checks: Vec<RedLineCheck> = red_lines
-            .iter()
-            .filter(|&&red_line| verdicts[red_line].as_ref().is_some_and(|verdicts| verdicts.broken_at(at)))
-            .map(|&red_line| &negotiation.red_lines[red_line])
-            .filter(|red_line| red_line.expr.issues().iter().any(|issue| current.proposes.iter().any(|(proposed, _)| proposed == issue)))
-            .map(|red_line| RedLineCheck {
-                id: red_line.id.clone(),
-                party: red_line.party.clone(),
-                expression: red_line.expression.clone(),
-                description: String::new(),
-                holds: Some(false),
-                items: vec![item.number],
-                documents: vec![item.document.clone()],
-            })
-            .collect();
-        let (mut state, _) = crate::status::judge(negotiation, (&item.document, item.number), &stances, &checks, &[]);
-        if state == ItemState::Agreed && !crate::status::unvalued(&item.settles, &current.proposes).is_empty() {
-            state = ItemState::AgreedInPrinciple;
-        }
-        Some(state)
+        // A broken red line blocks the items proposing a value for an issue it names.
+        blocked |= red_lines.iter().any(|&red_line| {
+            self.verdicts[red_line].as_ref().is_some_and(|verdicts| verdicts.broken_at(at))
+                && self.red_line_issues[red_line].iter().any(|issue| current.proposes.iter().any(|(proposed, _)| proposed == issue))
+        });
+        Some(if blocked {
+            ItemState::Blocked
+        } else if opposed {
+            ItemState::Disputed
+        } else if pending {
+            ItemState::Open
+        } else if crate::status::unvalued(&item.settles, &current.proposes).is_empty() {
+            ItemState::Agreed
+        } else {
+            ItemState::AgreedInPrinciple
+        })
     }
 }
