@@ -216,12 +216,12 @@ impl Record<'_> {
                     let stance = &negotiation.stances[stance_index];
                     let previous = position.checked_sub(1).map(|last| stances[last]);
                     let before = previous.map(|(_, previous)| negotiation.stances[previous].position);
-                    if before == Some(stance.position) {
-                        // The same words again only matter when they cover a newer version.
-                        let (given_at, previous) = previous.expect("a position before");
-                        if self.stance_version(index, given_at, previous) == self.stance_version(index, instant, stance_index) {
-                            continue;
-                        }
+                    // The same words again only matter when they cover a newer version.
+                    if let Some((given_at, previous)) = previous
+                        && before == Some(stance.position)
+                        && self.stance_version(index, given_at, previous) == self.stance_version(index, instant, stance_index)
+                    {
+                        continue;
                     }
                     let (at, date) = self.entry_at(rounds, &stance.at);
                     let via = (stance.party != party.id).then(|| stance.party.clone());
