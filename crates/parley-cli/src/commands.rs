@@ -704,7 +704,8 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
             )?;
         }
     }
-    crate::deadlines::print_diff_deadlines(out, diff, paint)
+    crate::deadlines::print_diff_deadlines(out, diff, paint)?;
+    crate::happened::print_timeline(out, diff, several, paint)
 }
 
 // ---------------------------------------------------------------------------------------------

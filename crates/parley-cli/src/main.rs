@@ -23,6 +23,7 @@ mod commands;
 mod deadlines;
 mod documents;
 mod files;
+mod happened;
 mod input;
 mod limits;
 mod output;

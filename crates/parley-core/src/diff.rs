@@ -1,13 +1,19 @@
 //! What changed between two points: revisions made, items introduced, stances changed, item
 //! states changed, red lines drawn or dropped, and statements made.
 //!
-//! The window is half-open: events after `from` and up to and including `to`.
+//! The window is half-open: events after `from` and up to and including `to`. After the net
+//! changes comes the window's timeline (`happened.rs`): every event in time order, and every state
+//! each item passed through.
+
+mod happened;
 
 use serde::Serialize;
 
 use crate::model::{Moment, Position, Value};
 use crate::status::{ItemState, Record};
 use crate::timeline::Point;
+
+pub use happened::{TimelineEntry, TimelineEvent};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Diff {
@@ -34,6 +40,10 @@ pub struct Diff {
     /// Deadlines extended in the window (left out of the JSON when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub deadlines_extended: Vec<crate::deadline::DeadlineExtended>,
+    /// Everything that happened in the window, in time order, with every item state change
+    /// (left out of the JSON when nothing happened).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<TimelineEntry>,
 }
 
 /// A party's readout of an item given in the window.
@@ -167,16 +177,20 @@ impl Record<'_> {
 
     /// The readouts given in a window, in item order, each with the issues the item's readouts
     /// disagree on at the end of the window.
-    fn readout_changes(&self, in_window: &impl Fn(crate::timeline::Instant) -> bool, after: &crate::status::Status) -> Vec<ReadoutChange> {
+    fn readout_changes(&self, in_window: &impl Fn(crate::timeline::Instant) -> bool, to: crate::timeline::Instant) -> Vec<ReadoutChange> {
         let mut changes = Vec::new();
-        for item in &self.negotiation.items {
+        for (index, item) in self.negotiation.items.iter().enumerate() {
             for readout in &item.readouts {
                 if !in_window(self.timeline.moment(&readout.at)) {
                     continue;
                 }
-                let status = after.items.iter().find(|status| status.number == item.number && status.document == item.document);
-                let discrepancies =
-                    status.map(|status| status.discrepancies.iter().map(|found| found.issue.clone()).collect()).unwrap_or_default();
+                // The item's discrepancies at the end of the window, as its status has them.
+                let discrepancies = if self.introduced_by(index, to) {
+                    let current = self.item_at(index, self.version_at(index, to));
+                    self.readouts_status(index, to, &current).1.into_iter().map(|found| found.issue).collect()
+                } else {
+                    Vec::new()
+                };
                 changes.push(ReadoutChange {
                     item: item.number,
                     party: readout.party.clone(),
@@ -195,8 +209,9 @@ impl Record<'_> {
         }
         let negotiation = self.negotiation;
         let in_window = |instant| from.instant < instant && instant <= to.instant;
-        let before = self.status(from);
-        let after = self.status(to);
+        // The states alone, not two full statuses: on a large record building them would cost
+        // more than the rest of the diff.
+        let states = self.net_states(from, to);
 
         let mut introduced = Vec::new();
         let mut revisions = Vec::new();
@@ -270,17 +285,17 @@ impl Record<'_> {
             }
         }
 
-        let status_changes = after
+        let status_changes = negotiation
             .items
             .iter()
-            .filter_map(|item| {
-                let previous =
-                    before.items.iter().find(|old| old.number == item.number && old.document == item.document).map(|old| old.state);
-                (previous != Some(item.state)).then(|| StatusChange {
+            .enumerate()
+            .filter_map(|(index, item)| {
+                let (previous, state) = (states.before[index], states.after[index]?);
+                (previous != Some(state)).then(|| StatusChange {
                     item: item.number,
-                    title: item.title.clone(),
+                    title: self.item_at(index, self.version_at(index, to.instant)).title.to_owned(),
                     before: previous,
-                    after: item.state,
+                    after: state,
                     document: item.document.clone(),
                 })
             })
@@ -308,8 +323,8 @@ impl Record<'_> {
         Ok(Diff {
             from: from.clone(),
             to: to.clone(),
-            accepted_before: before.framework.accepted,
-            accepted_after: after.framework.accepted,
+            accepted_before: states.accepted_before,
+            accepted_after: states.accepted_after,
             introduced,
             revisions,
             stance_changes,
@@ -318,9 +333,10 @@ impl Record<'_> {
             red_lines_dropped,
             statements,
             document_events: self.document_changes(&in_window),
-            readouts: self.readout_changes(&in_window, &after),
+            readouts: self.readout_changes(&in_window, to.instant),
             deadlines_passed,
             deadlines_extended,
+            timeline: self.window_timeline(from, to),
         })
     }
 }

@@ -622,6 +622,16 @@ impl<'n> Record<'n> {
         }
     }
 
+    /// When item `index` was introduced and each of its revisions made (for `diff`'s timeline).
+    pub(crate) fn item_instants(&self, index: usize) -> (Instant, &[Instant]) {
+        (self.items[index].introduced, &self.items[index].revisions)
+    }
+
+    /// The stances on item `index` that count for party number `party`, in time order.
+    pub(crate) fn party_stances(&self, index: usize, party: usize) -> &[(Instant, usize)] {
+        &self.items[index].stances[party]
+    }
+
     /// The recorded lifecycle event of document `index` in force at `at`, if any.
     pub(crate) fn document_event_at(&self, index: usize, at: Instant) -> Option<&'n crate::document::DocumentEvent> {
         let count = self.documents[index].partition_point(|instant| *instant <= at);

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use parley_core::diff::TimelineEvent;
 use parley_core::expr::Expr;
 use parley_core::model::{IssueKind, Value};
 use parley_core::scenario;
@@ -509,6 +510,110 @@ fn scenario_reader_never_panics_on_mutated_new_sections() {
                     let record = Record::new(&view);
                     let _ = record.status(&Point::now());
                     let _ = record.check_claims();
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Adds when each red line of a sketch was drawn and dropped: `(since, until)` as round indexes,
+/// `until` kept only when it comes after `since`.
+fn with_red_line_spans(sketch: &Sketch, spans: &[(Option<usize>, Option<usize>)]) -> String {
+    let mut text = sketch.to_toml();
+    for (party, (since, until)) in spans.iter().enumerate() {
+        let header = format!("[[red_lines]]\nid = \"rl{party}\"\n");
+        let Some(start) = text.find(&header) else { continue };
+        let mut fields = String::new();
+        let since = since.map(|round| round % sketch.rounds.len());
+        if let Some(round) = since {
+            fields.push_str(&format!("since = \"r{round}\"\n"));
+        }
+        if let Some(round) = until.map(|round| round % sketch.rounds.len()) {
+            if since.is_none_or(|since| sketch.round_key(round) > sketch.round_key(since)) {
+                fields.push_str(&format!("until = \"r{round}\"\n"));
+            }
+        }
+        text.insert_str(start + header.len(), &fields);
+    }
+    text
+}
+
+/// The timeline of a diff against a full status at every point of the window: an item's first
+/// state there is its state at FROM, its last its state at TO, each change starts from the state
+/// the one before ended in, and at every round and day in the window the item is in the state of
+/// the last change at or before it (so no change is missed and none is invented).
+#[test]
+fn diff_timeline_follows_every_state_change() {
+    let spans = proptest::collection::vec((proptest::option::of(0usize..5), proptest::option::of(0usize..5)), 4);
+    let mut runner = TestRunner::new(Config { cases: 200, ..Config::default() });
+    runner
+        .run(&(sketch(), spans), |(sketch, spans)| {
+            let sketch = sketch.normalise();
+            let text = with_red_line_spans(&sketch, &spans);
+            let negotiation = match scenario::parse(&text) {
+                Ok(loaded) => loaded.negotiation,
+                Err(problems) => panic!("generated scenario rejected: {problems:?}\n{text}"),
+            };
+            let record = Record::new(&negotiation);
+            let mut labels: Vec<String> = vec!["start".to_owned(), "now".to_owned()];
+            labels.extend((0..sketch.rounds.len()).map(|round| format!("r{round}")));
+            labels.extend((0..8u8).map(Sketch::day));
+            let probes: Vec<(Point, BTreeMap<u32, ItemState>)> = labels
+                .iter()
+                .map(|label| {
+                    let point = record.point(label).unwrap();
+                    let states = record.status(&point).items.iter().map(|item| (item.number, item.state)).collect();
+                    (point, states)
+                })
+                .collect();
+            let accepted = |point: &Point| record.status(point).framework.accepted;
+            for (from, before) in &probes {
+                for (to, after) in &probes {
+                    if from.instant > to.instant {
+                        continue;
+                    }
+                    let diff = record.diff(from, to).unwrap();
+                    // The net part, judged without full statuses, agrees with them too.
+                    prop_assert_eq!((diff.accepted_before, diff.accepted_after), (accepted(from), accepted(to)));
+                    let changed: BTreeMap<u32, (Option<ItemState>, ItemState)> =
+                        diff.status_changes.iter().map(|change| (change.item, (change.before, change.after))).collect();
+                    let expected: BTreeMap<u32, (Option<ItemState>, ItemState)> = after
+                        .iter()
+                        .filter(|(item, state)| before.get(item) != Some(state))
+                        .map(|(item, state)| (*item, (before.get(item).copied(), *state)))
+                        .collect();
+                    prop_assert_eq!(changed, expected, "{} → {}\n{}", from.label, to.label, text);
+                    for item in 1..=sketch.items.len() as u32 {
+                        let changes: Vec<_> = diff
+                            .timeline
+                            .iter()
+                            .filter_map(|entry| match &entry.event {
+                                TimelineEvent::State { item: number, before, after, .. } if *number == item => {
+                                    Some((entry.instant, *before, *after))
+                                }
+                                _ => None,
+                            })
+                            .collect();
+                        let first = changes.first().map_or(after.get(&item).copied(), |(_, before, _)| *before);
+                        let last = changes.last().map_or(before.get(&item).copied(), |(_, _, after)| Some(*after));
+                        prop_assert_eq!(first, before.get(&item).copied(), "item {} first, {} → {}\n{}", item, from.label, to.label, text);
+                        prop_assert_eq!(last, after.get(&item).copied(), "item {} last, {} → {}\n{}", item, from.label, to.label, text);
+                        for pair in changes.windows(2) {
+                            prop_assert!(pair[0].0 < pair[1].0 && Some(pair[0].2) == pair[1].1, "item {} chain\n{}", item, text);
+                        }
+                        for (point, states) in &probes {
+                            if point.instant <= from.instant || point.instant > to.instant {
+                                continue;
+                            }
+                            let expected = changes
+                                .iter()
+                                .rev()
+                                .find(|(instant, _, _)| *instant <= point.instant)
+                                .map_or(before.get(&item).copied(), |(_, _, after)| Some(*after));
+                            prop_assert_eq!(expected, states.get(&item).copied(), "item {} at {}\n{}", item, point.label, text);
+                        }
+                    }
                 }
             }
             Ok(())
