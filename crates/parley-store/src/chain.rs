@@ -107,6 +107,39 @@ mod tests {
         let expected = serde_json::json!(["n", 7, "stance", "k\"1", "upsert", "UA", "2026-01-01T00:00:00Z", event.payload, GENESIS]);
         assert_eq!(canonical(&event), expected.to_string().into_bytes());
     }
+
+    /// Known answer: the exact bytes an event's hash covers, the hash, and the ed25519 signature
+    /// over the 32 hash bytes (ed25519 is deterministic), for a fixed event and key. A change to
+    /// any of them breaks every signature already recorded. (The values were checked with
+    /// `sha256sum` and an independent ed25519 implementation.)
+    #[test]
+    fn the_signed_bytes_are_the_hash_of_the_canonical_array() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let stance = NewEvent {
+            kind: "stance".to_owned(),
+            key: "k#1".to_owned(),
+            op: crate::event::Op::Upsert,
+            actor: "UA".to_owned(),
+            payload: serde_json::json!({"party": "UA", "position": "accepts"}),
+        };
+        let sealed = seal_for_storage("n", None, vec![stance], "2026-01-01T00:00:00Z", Some(("UA", &key)));
+        let (event, stored_payload) = &sealed[0];
+        let expected_bytes =
+            format!(r#"["n",1,"stance","k#1","upsert","UA","2026-01-01T00:00:00Z",{{"party":"UA","position":"accepts"}},"{GENESIS}"]"#);
+        assert_eq!(String::from_utf8(canonical(event)).unwrap(), expected_bytes);
+        assert_eq!(stored_payload, r#"{"party":"UA","position":"accepts"}"#);
+        assert_eq!(event.hash, sha256_hex(expected_bytes.as_bytes()));
+        assert_eq!(event.hash, "ac933ce9df434e7a5e85b93e97995e0b66b5a2aebd0d8269c2dd1825f0524fea");
+        assert_eq!(
+            event.signature.as_deref(),
+            Some(
+                "add5906231af7fbc84f9851b673cf315d6b5e149c1c3b454d1e50b93ae86a1d5a25c21d52335f57350fe552f03c52d5d273f481393f734369d6bd77719905d09"
+            )
+        );
+        let hash_bytes = unhex(&event.hash).unwrap();
+        let signature = Signature::from_bytes(&unhex(event.signature.as_deref().unwrap()).unwrap().try_into().unwrap());
+        key.verifying_key().verify(&hash_bytes, &signature).unwrap();
+    }
 }
 
 /// Completes new events into chained, optionally signed events after `head` (seq, hash), each with
@@ -160,9 +193,20 @@ pub struct VerifyError {
     pub reason: String,
 }
 
-/// Checks a negotiation's events: numbering, links, hashes and every signature.
+/// Checks a negotiation's events: numbering, links, hashes, attribution, stance keys and
+/// signatures. Returns how many events are signed.
+///
+/// The rules beyond the chain itself (`docs/store.md`, "Verification"):
+/// - an event is attributed to the party its payload names (`party` of a stance, red line,
+///   preference or demand; a key event's `key`), and a deletion to whoever made the entity;
+/// - a stance's key is the SHA-256 of its content followed by `#` and an occurrence count;
+/// - once a party has registered a key, each later event attributed to it carries a valid
+///   signature by its current key; a key event is signed by the key it replaces or revokes (a
+///   first registration by the key it carries); after a revocation nothing more is attributed to
+///   the party.
 pub fn verify(events: &[Event]) -> Result<usize, VerifyError> {
-    let mut keys: HashMap<String, VerifyingKey> = HashMap::new();
+    let mut keys: HashMap<String, KeyState> = HashMap::new();
+    let mut owners: HashMap<(String, String), String> = HashMap::new();
     let mut prev_hash = GENESIS.to_owned();
     let mut signed = 0;
     for (position, event) in events.iter().enumerate() {
@@ -181,38 +225,133 @@ pub fn verify(events: &[Event]) -> Result<usize, VerifyError> {
         if hex(&hash_bytes) != event.hash {
             return Err(fail("its content does not match its hash (it was edited)".to_owned()));
         }
-        // A key event registers (or rotates) its party's key: it is checked against the key
-        // already registered, or, for the first registration, against the key it carries.
-        let carried = if event.kind == "key" && event.op == crate::event::Op::Upsert {
-            let public = event.payload.get("public_key").and_then(|value| value.as_str()).and_then(unhex);
-            Some(
-                public
-                    .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-                    .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok())
-                    .ok_or_else(|| fail("malformed public key".to_owned()))?,
-            )
-        } else {
-            None
+        check_attribution(event, &mut owners).map_err(fail)?;
+        let signature = match &event.signature {
+            None => None,
+            Some(text) => Some(
+                unhex(text)
+                    .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
+                    .map(|bytes| Signature::from_bytes(&bytes))
+                    .ok_or_else(|| fail("malformed signature".to_owned()))?,
+            ),
         };
-        if let Some(signature) = &event.signature {
-            let key = keys
-                .get(&event.actor)
-                .or(carried.as_ref().filter(|_| event.key == event.actor))
-                .ok_or_else(|| fail(format!("signed, but `{}` has no registered key before it", event.actor)))?;
-            let bytes: [u8; 64] =
-                unhex(signature).and_then(|bytes| bytes.try_into().ok()).ok_or_else(|| fail("malformed signature".to_owned()))?;
-            key.verify(&hash_bytes, &Signature::from_bytes(&bytes))
-                .map_err(|_| fail(format!("the signature is not `{}`'s", event.actor)))?;
+        let signed_by = |key: &VerifyingKey, whose: &str| -> Result<(), VerifyError> {
+            let Some(signature) = &signature else {
+                return Err(fail(format!("`{}` has a registered key, but this event of its is not signed by {whose}", event.actor)));
+            };
+            key.verify(&hash_bytes, signature).map_err(|_| fail(format!("the signature is not by {whose} of `{}`", event.actor)))
+        };
+        let current = keys.get(&event.actor).cloned();
+        if event.kind == "key" {
+            let next = match event.op {
+                crate::event::Op::Upsert => {
+                    let carried = carried_key(&event.payload).ok_or_else(|| fail("malformed public key".to_owned()))?;
+                    match current {
+                        Some(KeyState::Active(old)) => signed_by(&old, "the key it replaces")?,
+                        Some(KeyState::Revoked) => {
+                            return Err(fail(format!("registers a key for `{}` after its key was revoked", event.actor)));
+                        }
+                        None => signed_by(&carried, "the key it registers")?,
+                    }
+                    KeyState::Active(carried)
+                }
+                crate::event::Op::Delete => match current {
+                    Some(KeyState::Active(old)) => {
+                        signed_by(&old, "the key it revokes")?;
+                        KeyState::Revoked
+                    }
+                    _ => return Err(fail(format!("revokes a key `{}` does not have", event.actor))),
+                },
+            };
+            keys.insert(event.actor.clone(), next);
             signed += 1;
-        } else if carried.is_some() && keys.contains_key(&event.key) {
-            return Err(fail(format!("replaces `{}`'s key without a signature by the old one", event.key)));
-        }
-        if let Some(key) = carried {
-            keys.insert(event.key.clone(), key);
+        } else {
+            match current {
+                Some(KeyState::Active(key)) => {
+                    signed_by(&key, "its current key")?;
+                    signed += 1;
+                }
+                Some(KeyState::Revoked) => {
+                    return Err(fail(format!("attributed to `{}` after it revoked its key", event.actor)));
+                }
+                None if signature.is_some() => {
+                    return Err(fail(format!("signed, but `{}` has no registered key before it", event.actor)));
+                }
+                None => {}
+            }
         }
         prev_hash = event.hash.clone();
     }
     Ok(signed)
+}
+
+/// A party's signing key as the chain has it so far.
+#[derive(Clone)]
+enum KeyState {
+    Active(VerifyingKey),
+    Revoked,
+}
+
+/// The public key a key event's payload carries.
+fn carried_key(payload: &serde_json::Value) -> Option<VerifyingKey> {
+    let bytes: [u8; 32] = unhex(payload.get("public_key")?.as_str()?)?.try_into().ok()?;
+    VerifyingKey::from_bytes(&bytes).ok()
+}
+
+/// Checks that an event's actor is the party the content is attributed to, and that a stance's
+/// key is derived from its content; `owners` holds the actor of each live entity.
+fn check_attribution(event: &Event, owners: &mut HashMap<(String, String), String>) -> Result<(), String> {
+    let entity = (event.kind.clone(), event.key.clone());
+    match event.op {
+        crate::event::Op::Delete => {
+            if event.kind != "key" {
+                match owners.remove(&entity) {
+                    Some(owner) if owner != event.actor => {
+                        return Err(format!("deletes an entity of `{owner}`, but is attributed to `{}`", event.actor));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        crate::event::Op::Upsert => {
+            let named = match event.kind.as_str() {
+                "stance" | "red-line" | "preference" | "demand" => event.payload.get("party").and_then(|party| party.as_str()),
+                "key" => Some(event.key.as_str()),
+                _ => None,
+            };
+            if let Some(party) = named.filter(|party| *party != event.actor) {
+                return Err(format!("its {} belongs to `{party}`, but it is attributed to `{}`", event.kind, event.actor));
+            }
+            if event.kind == "stance" {
+                check_stance_key(event)?;
+            }
+            // Items and statements may change hands (a new drafter); a party's own content may not.
+            let owned = matches!(event.kind.as_str(), "stance" | "red-line" | "preference" | "demand");
+            if let Some(owner) = owners.get(&entity).filter(|owner| owned && **owner != event.actor) {
+                return Err(format!("replaces an entity of `{owner}`, but is attributed to `{}`", event.actor));
+            }
+            owners.insert(entity, event.actor.clone());
+        }
+    }
+    if event.kind == "key" && event.key != event.actor {
+        return Err(format!("a key event for `{}` attributed to `{}`", event.key, event.actor));
+    }
+    Ok(())
+}
+
+/// A stance's key is `DIGEST#COUNT`: the SHA-256 of its content and a positive occurrence count.
+fn check_stance_key(event: &Event) -> Result<(), String> {
+    let stance: parley_core::model::Stance = serde_json::from_value(event.payload.clone())
+        .map_err(|error| format!("its payload is not a stance ({error}), so its key cannot be checked"))?;
+    let digest = crate::event::stance_digest(&stance);
+    let counted = event
+        .key
+        .split_once('#')
+        .filter(|(found, count)| *found == digest && count.parse::<u64>().is_ok_and(|count| count >= 1) && !count.starts_with('0'));
+    if counted.is_none() {
+        return Err(format!("its key `{}` is not the digest of its content (`{digest}#N`)", event.key));
+    }
+    Ok(())
 }
 
 /// Checks a negotiation's checkpoints against its events (which [`verify`] has passed): each must
@@ -260,6 +399,23 @@ pub fn verify_checkpoints(events: &[Event], checkpoints: &[Checkpoint]) -> Resul
 pub fn signing_key(hex_text: &str) -> Option<SigningKey> {
     let bytes: [u8; 32] = unhex(hex_text.trim())?.try_into().ok()?;
     Some(SigningKey::from_bytes(&bytes))
+}
+
+/// The event replacing a party's key by `new`; it must be appended signed by the current key.
+pub fn rotation_event(party: &str, new: &SigningKey) -> NewEvent {
+    key_event(party, new)
+}
+
+/// The event revoking a party's key; it must be appended signed by that key. Nothing is
+/// attributed to the party after it.
+pub fn revocation_event(party: &str) -> NewEvent {
+    NewEvent {
+        kind: "key".to_owned(),
+        key: party.to_owned(),
+        op: crate::event::Op::Delete,
+        actor: party.to_owned(),
+        payload: serde_json::Value::Null,
+    }
 }
 
 /// The event registering a party's public key.

@@ -14,6 +14,7 @@
 
 pub mod chain;
 pub mod event;
+pub mod head;
 pub mod postgres;
 pub mod sqlite;
 pub mod store;
@@ -21,7 +22,7 @@ pub mod store;
 pub use chain::{VerifyError, verify, verify_checkpoints};
 pub use event::{Event, NewEvent, Op, changes, fold};
 pub use parley_core::model::Negotiation;
-pub use store::{Checkpoint, EventStore, StoreError};
+pub use store::{Checkpoint, EventStore, KeyStatus, StoreError};
 
 /// Opens the store a `--db` value names: a `postgres://` or `postgresql://` URL, or a SQLite file
 /// path (created when `create` is set).
