@@ -20,6 +20,7 @@ macro_rules! to_stderr {
 mod analysis;
 mod commands;
 mod files;
+mod keys;
 mod output;
 mod record;
 mod simulation;
@@ -241,6 +242,25 @@ Examples:
 The file holds the 32-byte secret in hex, readable by its owner only. The public key is recorded
 in the chain the first time the party signs (`parley import --sign`).")]
     Keygen(KeygenArgs),
+    /// Rotate or revoke a party's signing key, by an event signed with its current key.
+    #[command(after_help = "\
+Examples:
+  parley key rotate UA --old ua.key --new ua-2027.key   UA's events are signed by the new key from now on
+  parley key revoke UA --key ua-2027.key                nothing more can be recorded as UA's own
+
+A rotation is signed by the old key and names the new one; a revocation is signed by the current
+key and is final: no later event may be attributed to the party. See docs/store.md.")]
+    Key(KeyArgs),
+    /// Sign (or countersign) a statement of a negotiation's head, to check a copy against later.
+    #[command(after_help = "\
+Examples:
+  parley head --sign UA=ua.key -o head-212.json          UA signs the current head
+  parley head --countersign head-212.json --sign W=w.key -o head-212.json
+  parley verify --against head-212.json                  exits 3 if the log no longer holds it
+
+The statement names the negotiation, the head event's number and hash; every signer signs the
+JSON array [\"parley-head/1\", negotiation, seq, hash]. See docs/store.md, \"Head statements\".")]
+    Head(HeadArgs),
 }
 
 /// Where a recorded negotiation lives: a database written by `parley import`.
@@ -324,9 +344,65 @@ struct ExportArgs {
 struct VerifyArgs {
     #[command(flatten)]
     store: StoreArgs,
+    /// Also check that the log holds the head this signed statement names (`parley head`).
+    #[arg(long, value_name = "FILE")]
+    against: Option<PathBuf>,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Args)]
+struct KeyArgs {
+    #[command(subcommand)]
+    action: KeyAction,
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Which negotiation (needed only when the database holds several).
+    #[arg(long, value_name = "ID", global = true)]
+    negotiation: Option<String>,
+    /// Print the appended event as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyAction {
+    /// Replace PARTY's key: an event naming the new key, signed by the old one.
+    Rotate {
+        party: String,
+        /// The current secret key (from `parley keygen`).
+        #[arg(long, value_name = "KEYFILE")]
+        old: PathBuf,
+        /// The new secret key (from `parley keygen`).
+        #[arg(long, value_name = "KEYFILE")]
+        new: PathBuf,
+    },
+    /// End PARTY's key for good: nothing more may be recorded as its own.
+    Revoke {
+        party: String,
+        /// The current secret key.
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct HeadArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Which negotiation (needed only when the database holds several).
+    #[arg(long, value_name = "ID")]
+    negotiation: Option<String>,
+    /// Who signs, and with which secret key: a party, or any name of a witness.
+    #[arg(long, value_name = "SIGNER=KEYFILE")]
+    sign: String,
+    /// Add a countersignature to this head statement instead of signing the database's head.
+    #[arg(long, value_name = "FILE")]
+    countersign: Option<PathBuf>,
+    /// Write the statement to this file (replaced atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
