@@ -108,6 +108,43 @@ mod tests {
         assert_eq!(canonical(&event), expected.to_string().into_bytes());
     }
 
+    /// A stance's key must be the digest of its content and a positive count written plainly.
+    #[test]
+    fn stance_keys_are_checked_against_their_content() {
+        let stance = parley_core::model::Stance {
+            party: "UA".to_owned(),
+            item: 3,
+            position: parley_core::model::Position::RedLine,
+            at: parley_core::model::Moment::Start,
+            source: String::new(),
+            visibility: parley_core::model::Visibility::Public,
+            note: "n".to_owned(),
+        };
+        let digest = crate::event::stance_digest(&stance);
+        let with_key = |key: String| {
+            let event = NewEvent {
+                kind: "stance".to_owned(),
+                key,
+                op: crate::event::Op::Upsert,
+                actor: "UA".to_owned(),
+                payload: serde_json::to_value(&stance).unwrap(),
+            };
+            let events: Vec<Event> =
+                seal_for_storage("n", None, vec![event], "2026-01-01T00:00:00Z", None).into_iter().map(|(event, _)| event).collect();
+            verify(&events)
+        };
+        for good in [format!("{digest}#1"), format!("{digest}#12")] {
+            assert!(with_key(good.clone()).is_ok(), "{good}");
+        }
+        let other = sha256_hex(b"something else");
+        for bad in
+            [format!("{digest}#0"), format!("{digest}#01"), format!("{digest}#"), digest.clone(), format!("{other}#1"), "x#1".to_owned()]
+        {
+            let error = with_key(bad.clone()).unwrap_err();
+            assert!(error.reason.contains("not the digest of its content"), "{bad}: {error}");
+        }
+    }
+
     /// Known answer: the exact bytes an event's hash covers, the hash, and the ed25519 signature
     /// over the 32 hash bytes (ed25519 is deterministic), for a fixed event and key. A change to
     /// any of them breaks every signature already recorded. (The values were checked with
@@ -206,7 +243,7 @@ pub struct VerifyError {
 ///   the party.
 pub fn verify(events: &[Event]) -> Result<usize, VerifyError> {
     let mut keys: HashMap<String, KeyState> = HashMap::new();
-    let mut owners: HashMap<(String, String), String> = HashMap::new();
+    let mut owners: HashMap<(&str, &str), &str> = HashMap::new();
     let mut prev_hash = GENESIS.to_owned();
     let mut signed = 0;
     for (position, event) in events.iter().enumerate() {
@@ -221,11 +258,12 @@ pub fn verify(events: &[Event]) -> Result<usize, VerifyError> {
         if event.prev_hash != prev_hash {
             return Err(fail("does not link to the event before it (the chain was edited here or before)".to_owned()));
         }
-        let hash_bytes = Sha256::digest(canonical(event));
+        let (bytes, payload) = canonical_parts(event);
+        let hash_bytes = Sha256::digest(&bytes);
         if hex(&hash_bytes) != event.hash {
             return Err(fail("its content does not match its hash (it was edited)".to_owned()));
         }
-        check_attribution(event, &mut owners).map_err(fail)?;
+        check_attribution(event, &bytes[payload], &mut owners).map_err(fail)?;
         let signature = match &event.signature {
             None => None,
             Some(text) => Some(
@@ -300,8 +338,8 @@ fn carried_key(payload: &serde_json::Value) -> Option<VerifyingKey> {
 
 /// Checks that an event's actor is the party the content is attributed to, and that a stance's
 /// key is derived from its content; `owners` holds the actor of each live entity.
-fn check_attribution(event: &Event, owners: &mut HashMap<(String, String), String>) -> Result<(), String> {
-    let entity = (event.kind.clone(), event.key.clone());
+fn check_attribution<'a>(event: &'a Event, payload_text: &[u8], owners: &mut HashMap<(&'a str, &'a str), &'a str>) -> Result<(), String> {
+    let entity = (event.kind.as_str(), event.key.as_str());
     match event.op {
         crate::event::Op::Delete => {
             if event.kind != "key" {
@@ -323,14 +361,14 @@ fn check_attribution(event: &Event, owners: &mut HashMap<(String, String), Strin
                 return Err(format!("its {} belongs to `{party}`, but it is attributed to `{}`", event.kind, event.actor));
             }
             if event.kind == "stance" {
-                check_stance_key(event)?;
+                check_stance_key(event, payload_text)?;
             }
             // Items and statements may change hands (a new drafter); a party's own content may not.
             let owned = matches!(event.kind.as_str(), "stance" | "red-line" | "preference" | "demand");
             if let Some(owner) = owners.get(&entity).filter(|owner| owned && **owner != event.actor) {
                 return Err(format!("replaces an entity of `{owner}`, but is attributed to `{}`", event.actor));
             }
-            owners.insert(entity, event.actor.clone());
+            owners.insert(entity, event.actor.as_str());
         }
     }
     if event.kind == "key" && event.key != event.actor {
@@ -340,10 +378,10 @@ fn check_attribution(event: &Event, owners: &mut HashMap<(String, String), Strin
 }
 
 /// A stance's key is `DIGEST#COUNT`: the SHA-256 of its content and a positive occurrence count.
-fn check_stance_key(event: &Event) -> Result<(), String> {
-    let stance: parley_core::model::Stance = serde_json::from_value(event.payload.clone())
-        .map_err(|error| format!("its payload is not a stance ({error}), so its key cannot be checked"))?;
-    let digest = crate::event::stance_digest(&stance);
+fn check_stance_key(event: &Event, payload_text: &[u8]) -> Result<(), String> {
+    // The payload's canonical text is the stance's content as `import` keys it (object keys
+    // sorted, every field: `event::stance_digest`), so its digest needs no second serialisation.
+    let digest = sha256_hex(payload_text);
     let counted = event
         .key
         .split_once('#')
