@@ -31,14 +31,8 @@ fn signer(spec: &str) -> Result<(String, SigningKey)> {
 /// A head statement file whose signatures hold.
 pub fn read_statement(file: &Path) -> Result<HeadStatement> {
     let text = std::fs::read_to_string(file).map_err(|error| BadInput(format!("cannot read {}: {error}", file.display())))?;
-    let statement: HeadStatement = serde_json::from_str(&text).map_err(|error| {
-        BadInput(format!(
-            "{}: not a head statement written by `parley head`: {error} (line {}, column {})",
-            file.display(),
-            error.line(),
-            error.column()
-        ))
-    })?;
+    let statement: HeadStatement = serde_json::from_str(&text)
+        .map_err(|error| BadInput(format!("{}: not a head statement written by `parley head`: {error}", file.display())))?;
     statement.check().map_err(|error| BadInput(format!("{}: {error}", file.display())))?;
     Ok(statement)
 }

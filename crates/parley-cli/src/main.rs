@@ -229,9 +229,10 @@ export never leaves half a file.")]
 Examples:
   parley verify
   parley verify --db talks.db --json
+  parley verify --against head-212.json                  also: does the log still hold this head?
 
-Exits 0 when every chain verifies, 3 when one does not (the first bad event is named), 2 when the
-database cannot be read.")]
+Exits 0 when every chain verifies, 3 when one does not (the first bad event is named) or does not
+hold the head of --against, 2 when the database or the head statement cannot be read.")]
     Verify(VerifyArgs),
     /// Make an ed25519 key for a party: the secret goes to a file only its holder should read.
     #[command(after_help = "\

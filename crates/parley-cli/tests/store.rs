@@ -470,4 +470,8 @@ fn keys_rotate_and_revoke_and_head_statements_catch_truncation() {
     let refused = run_in(dir.path(), &["verify", "--against", "edited.json"]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(stderr(&refused).contains("signature does not match"), "{}", stderr(&refused));
+    std::fs::write(dir.path().join("partial.json"), "{\"format\": \"parley-head/1\",\n \"seq\": 3}\n").unwrap();
+    let refused = run_in(dir.path(), &["verify", "--against", "partial.json"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("missing field `negotiation` at line 2 column"), "{}", stderr(&refused));
 }
