@@ -24,7 +24,8 @@ pub(crate) fn failed(error: StoreError) -> anyhow::Error {
         | StoreError::KeyMismatch { .. }
         | StoreError::SignatureRequired { .. }
         | StoreError::KeyRevoked { .. }
-        | StoreError::NoKey { .. } => BadInput(error.to_string()).into(),
+        | StoreError::NoKey { .. }
+        | StoreError::ChangesHands { .. } => BadInput(error.to_string()).into(),
         other => anyhow::Error::new(other),
     }
 }

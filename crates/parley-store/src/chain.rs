@@ -263,7 +263,7 @@ pub fn verify(events: &[Event]) -> Result<usize, VerifyError> {
         if hex(&hash_bytes) != event.hash {
             return Err(fail("its content does not match its hash (it was edited)".to_owned()));
         }
-        check_attribution(event, &bytes[payload], &mut owners).map_err(fail)?;
+        check_attribution(event, &bytes[payload], &mut owners, &keys).map_err(fail)?;
         let signature = match &event.signature {
             None => None,
             Some(text) => Some(
@@ -336,43 +336,52 @@ fn carried_key(payload: &serde_json::Value) -> Option<VerifyingKey> {
     VerifyingKey::from_bytes(&bytes).ok()
 }
 
-/// Checks that an event's actor is the party the content is attributed to, and that a stance's
-/// key is derived from its content; `owners` holds the actor of each live entity.
-fn check_attribution<'a>(event: &'a Event, payload_text: &[u8], owners: &mut HashMap<(&'a str, &'a str), &'a str>) -> Result<(), String> {
+/// Checks that an event's actor is the party the content is attributed to, that a stance's key is
+/// derived from its content, and that no event changes or deletes an entity last written by
+/// another party that signs its events (`keys`); `owners` holds the actor of each live entity.
+fn check_attribution<'a>(
+    event: &'a Event,
+    payload_text: &[u8],
+    owners: &mut HashMap<(&'a str, &'a str), &'a str>,
+    keys: &HashMap<String, KeyState>,
+) -> Result<(), String> {
+    if event.kind == "key" {
+        return if event.key == event.actor {
+            Ok(())
+        } else {
+            Err(format!("a key event for `{}` attributed to `{}`", event.key, event.actor))
+        };
+    }
     let entity = (event.kind.as_str(), event.key.as_str());
+    if let Some(owner) = owners.get(&entity).copied().filter(|owner| *owner != event.actor) {
+        // Import attributes a deletion to whoever made the entity; an entity may change hands
+        // (a red line's party, an item's drafter) only while its last author signs nothing.
+        if event.op == crate::event::Op::Delete {
+            return Err(format!("deletes an entity of `{owner}`, but is attributed to `{}`", event.actor));
+        }
+        if keys.contains_key(owner) {
+            return Err(format!("changes an entity of `{owner}`, who signs its events, without its signature"));
+        }
+    }
     match event.op {
         crate::event::Op::Delete => {
-            if event.kind != "key" {
-                match owners.remove(&entity) {
-                    Some(owner) if owner != event.actor => {
-                        return Err(format!("deletes an entity of `{owner}`, but is attributed to `{}`", event.actor));
-                    }
-                    _ => {}
-                }
-            }
+            owners.remove(&entity);
         }
         crate::event::Op::Upsert => {
-            let named = match event.kind.as_str() {
-                "stance" | "red-line" | "preference" | "demand" => event.payload.get("party").and_then(|party| party.as_str()),
-                "key" => Some(event.key.as_str()),
-                _ => None,
+            let field = match event.kind.as_str() {
+                "stance" | "red-line" | "preference" | "demand" | "statement" => "party",
+                "item" => "by",
+                _ => "",
             };
+            let named = event.payload.get(field).and_then(|party| party.as_str());
             if let Some(party) = named.filter(|party| *party != event.actor) {
                 return Err(format!("its {} belongs to `{party}`, but it is attributed to `{}`", event.kind, event.actor));
             }
             if event.kind == "stance" {
                 check_stance_key(event, payload_text)?;
             }
-            // Items and statements may change hands (a new drafter); a party's own content may not.
-            let owned = matches!(event.kind.as_str(), "stance" | "red-line" | "preference" | "demand");
-            if let Some(owner) = owners.get(&entity).filter(|owner| owned && **owner != event.actor) {
-                return Err(format!("replaces an entity of `{owner}`, but is attributed to `{}`", event.actor));
-            }
             owners.insert(entity, event.actor.as_str());
         }
-    }
-    if event.kind == "key" && event.key != event.actor {
-        return Err(format!("a key event for `{}` attributed to `{}`", event.key, event.actor));
     }
     Ok(())
 }

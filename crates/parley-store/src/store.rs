@@ -1,5 +1,7 @@
 //! The storage trait every backend implements, and its errors.
 
+use std::collections::HashMap;
+
 use ed25519_dalek::SigningKey;
 use parley_core::model::Negotiation;
 
@@ -33,6 +35,10 @@ pub enum StoreError {
     SignatureRequired { negotiation: String, party: String },
     #[error("`{party}` revoked its key in `{negotiation}`: nothing more can be recorded as its own; nothing was written")]
     KeyRevoked { negotiation: String, party: String },
+    #[error(
+        "an entity `{party}` wrote in `{negotiation}` would pass to another party, but `{party}` signs its events: have it remove the entity first (signed), then import it under its new party; nothing was written"
+    )]
+    ChangesHands { negotiation: String, party: String },
     #[error("`{party}` has no key registered in `{negotiation}` to rotate or revoke; nothing was written")]
     NoKey { negotiation: String, party: String },
     #[error("cannot reach the database server at {location}: {detail}")]
@@ -226,6 +232,25 @@ pub trait EventStore {
                     return Err(StoreError::SignatureRequired { negotiation: wanted.id.clone(), party: actor.to_owned() });
                 }
                 KeyStatus::Revoked => return Err(StoreError::KeyRevoked { negotiation: wanted.id.clone(), party: actor.to_owned() }),
+            }
+        }
+        // So is a change of an entity whose last author is another party (a red line moved to
+        // another party, an item with a new drafter) when that author signs its events: it would
+        // have to remove the entity itself first.
+        if let Some(current) = &current {
+            let before = crate::event::changes(None, current);
+            let owners: HashMap<(&str, &str), &str> =
+                before.iter().map(|event| ((event.kind.as_str(), event.key.as_str()), event.actor.as_str())).collect();
+            let mut authors: Vec<&str> = events
+                .iter()
+                .filter_map(|event| owners.get(&(event.kind.as_str(), event.key.as_str())).copied().filter(|owner| *owner != event.actor))
+                .collect();
+            authors.sort_unstable();
+            authors.dedup();
+            for author in authors {
+                if self.key_status(&wanted.id, author)? != KeyStatus::None {
+                    return Err(StoreError::ChangesHands { negotiation: wanted.id.clone(), party: author.to_owned() });
+                }
             }
         }
         self.append(&wanted.id, head, events, signer)

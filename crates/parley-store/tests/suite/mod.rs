@@ -6,8 +6,8 @@
 pub mod signatures;
 
 pub use signatures::{
-    a_partys_signed_events_can_be_rewritten_without_its_key, keys_rotate_and_revoke_by_signed_events,
-    truncation_is_caught_against_a_signed_head,
+    a_partys_signed_events_can_be_rewritten_without_its_key, a_signing_partys_entity_does_not_change_hands_unsigned,
+    keys_rotate_and_revoke_by_signed_events, truncation_is_caught_against_a_signed_head,
 };
 
 use std::io::{BufRead, BufReader};
@@ -578,6 +578,7 @@ macro_rules! backend_suite {
             a_partys_signed_events_can_be_rewritten_without_its_key,
             truncation_is_caught_against_a_signed_head,
             keys_rotate_and_revoke_by_signed_events,
+            a_signing_partys_entity_does_not_change_hands_unsigned,
             a_stale_writer_gets_a_retryable_conflict_and_writes_nothing,
             concurrent_writers_lose_no_update,
             two_processes_append_without_losing_updates,

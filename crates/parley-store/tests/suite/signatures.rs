@@ -306,3 +306,39 @@ pub fn keys_rotate_and_revoke_by_signed_events(fresh: &dyn Fn() -> Target) {
     assert!(!store.import(&negotiation, None).unwrap().is_empty());
     verify(&store.events(&id).unwrap()).unwrap();
 }
+
+/// A party that signs its events keeps what it wrote: another party cannot take over its red line
+/// (same id, new party) without it, neither through `import` nor written around it; an entity
+/// whose last author signs nothing may still change hands.
+pub fn a_signing_partys_entity_does_not_change_hands_unsigned(fresh: &dyn Fn() -> Target) {
+    let target = fresh();
+    let mut store = target.open();
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let mut negotiation = scenario("ukraine-2025.toml");
+    let id = negotiation.id.clone();
+    store.import(&negotiation, Some(("UA", &key))).unwrap();
+    let red_line = negotiation.red_lines.iter().position(|red_line| red_line.party == "UA").unwrap();
+    negotiation.red_lines[red_line].party = "RU".to_owned();
+    let head = store.head(&id).unwrap();
+    for signer in [None, Some(("UA", &key))] {
+        let error = store.import(&negotiation, signer).unwrap_err();
+        assert!(matches!(error, StoreError::ChangesHands { ref party, .. } if party == "UA"), "{error}");
+    }
+    assert_eq!(store.head(&id).unwrap(), head);
+    // Written around the check, the chain fails at that event.
+    let events = store.events(&id).unwrap();
+    let moved = parley_store::changes(Some(&store.negotiation(&id, None).unwrap()), &negotiation);
+    assert_eq!(moved.len(), 1);
+    let sealed = parley_store::chain::seal_for_storage(&id, head.clone(), moved, "2026-01-01T00:00:00Z", None);
+    let mut extended = events.clone();
+    extended.push(sealed[0].0.clone());
+    let error = verify(&extended).unwrap_err();
+    assert!(error.seq == extended.len() as u64 && error.reason.contains("who signs its events"), "{error}");
+
+    // A red line of RU's, which signs nothing, may pass to another party.
+    let mut negotiation = scenario("ukraine-2025.toml");
+    let theirs = negotiation.red_lines.iter().position(|red_line| red_line.party == "RU").unwrap();
+    negotiation.red_lines[theirs].party = "US".to_owned();
+    assert_eq!(store.import(&negotiation, None).unwrap().len(), 1);
+    verify(&store.events(&id).unwrap()).unwrap();
+}
