@@ -196,6 +196,11 @@ fn viewed(file: Option<&Path>, common: &Common, from_db: &crate::FromDb) -> Resu
 }
 
 pub fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {
+    // The one party a viewer keyword may name: a mediator called `mediator` (the reader refuses
+    // any other), which then is the mediator `--viewer mediator` asks for.
+    if text == "mediator" && negotiation.party(text).is_some() {
+        return Ok(Viewer::Party(text.to_owned()));
+    }
     let viewer: Viewer = text.parse().unwrap_or_default();
     if let Viewer::Party(party) = &viewer {
         if negotiation.party(party).is_none() {
@@ -247,6 +252,21 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
                 counted(negotiation.preferences.len(), "preference profile", "preference profiles"),
                 counted(negotiation.demands.len(), "demand", "demands"),
             ];
+            let mut counts = counts.to_vec();
+            // Sections most records lack are counted only when present, so that the summary of a
+            // file without them reads as it always has.
+            if !negotiation.documents.is_empty() {
+                counts.push(counted(negotiation.documents.len(), "document", "documents"));
+            }
+            if !negotiation.blocs.is_empty() {
+                counts.push(counted(negotiation.blocs.len(), "bloc", "blocs"));
+            }
+            if !negotiation.deadlines.is_empty() {
+                counts.push(counted(negotiation.deadlines.len(), "deadline", "deadlines"));
+            }
+            if !negotiation.obligations.is_empty() {
+                counts.push(counted(negotiation.obligations.len(), "obligation", "obligations"));
+            }
             let summary = format!("{name}: ok — {}", counts.join(", "));
             let mut warnings = parley_core::warnings::scenario_warnings(&text, &loaded);
             warnings.extend(loaded.warnings);
@@ -389,7 +409,9 @@ fn implementation(args: RecordArgs, out: &mut dyn Write) -> Result<u8> {
             (Some(due), false) => due.to_string(),
             (None, _) => "-".to_owned(),
         };
-        let items: Vec<String> = obligation.items.iter().map(u32::to_string).collect();
+        let several = negotiation.has_several_documents();
+        let items: Vec<String> =
+            obligation.items.iter().map(|&number| parley_core::document::item_label(&obligation.document, number, several)).collect();
         table.row(vec![
             (obligation.id.clone(), None),
             (format!("{} {}", obligation.points, parley_core::model::Keyword::keyword(obligation.score)), tone),
@@ -403,13 +425,16 @@ fn implementation(args: RecordArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(0)
 }
 
-fn state_tone(state: ItemState) -> Tone {
+use parley_core::document::item_label as document_label;
+
+pub(crate) fn state_tone(state: ItemState) -> Tone {
     match state {
         ItemState::Agreed => Tone::Good,
         ItemState::Blocked => Tone::Bad,
         ItemState::Disputed => Tone::Warn,
         ItemState::Open => Tone::Strong,
         ItemState::Removed => Tone::Dim,
+        ItemState::AgreedInPrinciple => Tone::Strong,
     }
 }
 
@@ -426,7 +451,14 @@ fn position_tone(position: Position) -> Option<Tone> {
 fn as_of_label(point: &parley_core::timeline::Point) -> String {
     match (&point.round, point.date) {
         (Some(round), Some(date)) => format!("{round} ({date})"),
-        (None, Some(date)) => format!("{date} (end of day)"),
+        (None, Some(date)) => {
+            let period = match date.precision() {
+                parley_core::date::Precision::Day => "day",
+                parley_core::date::Precision::Month => "month",
+                parley_core::date::Precision::Year => "year",
+            };
+            format!("{date} (end of {period})")
+        }
         _ => point.label.clone(),
     }
 }
@@ -437,8 +469,10 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
     writeln!(out, "Signatories: {}", status.signatories.join(", "))?;
     let framework = &status.framework;
     let verdict = if framework.accepted { paint.paint("ACCEPTED", Tone::Good) } else { paint.paint("NOT ACCEPTED", Tone::Bad) };
-    let mut counts = if framework.items == 0 {
+    let mut counts = if framework.items == 0 && status.documents.is_empty() {
         "no items in the framework yet".to_owned()
+    } else if framework.items == 0 {
+        "no item of a document in play needs agreement".to_owned()
     } else {
         format!(
             "{} of {} agreed, {} blocked, {} disputed, {} open",
@@ -449,29 +483,34 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             framework.open
         )
     };
+    if framework.agreed_in_principle > 0 {
+        counts.push_str(&format!(", {} agreed in principle", framework.agreed_in_principle));
+    }
     if framework.removed > 0 {
         counts.push_str(&format!(", {} removed", framework.removed));
     }
-    writeln!(out, "Framework: {verdict} — {counts}")?;
+    let overall = if status.documents.is_empty() { "Framework" } else { "Overall" };
+    writeln!(out, "{overall}: {verdict} — {counts}")?;
     writeln!(out)?;
+    crate::documents::print_documents(out, status, paint)?;
 
     let mut header = vec!["#", "Item", "Status"];
     header.extend(status.signatories.iter().map(String::as_str));
     header.push("Others");
     let mut table = Table::new(&header);
     let mut any_stale = false;
+    let mut any_bloc = false;
     for item in &status.items {
-        let mut row = vec![
-            (item.number.to_string(), None),
-            (clip(&item.title, 42), None),
-            (item.state.keyword().to_owned(), Some(state_tone(item.state))),
-        ];
+        let label = document_label(&item.document, item.number, negotiation.has_several_documents());
+        let mut row = vec![(label, None), (clip(&item.title, 42), None), (item.state.keyword().to_owned(), Some(state_tone(item.state)))];
         for signatory in &status.signatories {
             match item.stances.iter().find(|stance| &stance.party == signatory) {
                 Some(stance) => {
                     any_stale |= stance.stale;
+                    any_bloc |= stance.via.is_some();
                     let marker = if stance.stale { "*" } else { "" };
-                    row.push((format!("{}{marker}", stance.position), position_tone(stance.position)));
+                    let bloc = stance.via.as_deref().map(|bloc| format!(" ({bloc})")).unwrap_or_default();
+                    row.push((format!("{}{marker}{bloc}", stance.position), position_tone(stance.position)));
                 }
                 None => row.push(("—".to_owned(), Some(Tone::Dim))),
             }
@@ -482,7 +521,9 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             .filter(|stance| !stance.signatory)
             .map(|stance| {
                 any_stale |= stance.stale;
-                format!("{}: {}{}", stance.party, stance.position, if stance.stale { "*" } else { "" })
+                any_bloc |= stance.via.is_some();
+                let bloc = stance.via.as_deref().map(|bloc| format!(" ({bloc})")).unwrap_or_default();
+                format!("{}: {}{}{bloc}", stance.party, stance.position, if stance.stale { "*" } else { "" })
             })
             .collect();
         row.push((others.join(", "), None));
@@ -491,6 +532,9 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
     table.write(out, paint)?;
     if any_stale {
         writeln!(out, "* given on an earlier version of the item")?;
+    }
+    if any_bloc {
+        writeln!(out, "(BLOC) the stance of a bloc the party belongs to")?;
     }
 
     let troubled: Vec<_> = status.items.iter().filter(|item| matches!(item.state, ItemState::Blocked | ItemState::Disputed)).collect();
@@ -502,7 +546,8 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
                 Some(round) => format!(", revised in {round}"),
                 None => String::new(),
             };
-            writeln!(out, "  {} {} (version {}{revised})", item.number, item.title, item.version)?;
+            let label = document_label(&item.document, item.number, negotiation.has_several_documents());
+            writeln!(out, "  {label} {} (version {}{revised})", item.title, item.version)?;
             if !item.proposes.is_empty() {
                 let values: Vec<String> = item.proposes.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
                 writeln!(out, "     proposes: {}", values.join(", "))?;
@@ -512,6 +557,16 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             }
         }
     }
+    let in_principle: Vec<_> = status.items.iter().filter(|item| item.state == ItemState::AgreedInPrinciple).collect();
+    if !in_principle.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint.paint("Agreed in principle, values missing:", Tone::Strong))?;
+        for item in in_principle {
+            let label = document_label(&item.document, item.number, negotiation.has_several_documents());
+            writeln!(out, "  {label} {}: no value for {}", item.title, item.missing_values.join(", "))?;
+        }
+    }
+    crate::readouts::print_readouts(out, negotiation, status, paint)?;
     if !status.red_lines.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", paint.paint("Red lines in force:", Tone::Strong))?;
@@ -522,7 +577,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
                 Some(false) => ("VIOLATED", Some(Tone::Bad)),
                 None => ("not yet decided", Some(Tone::Dim)),
             };
-            let items: Vec<String> = check.items.iter().map(u32::to_string).collect();
+            let items = check.item_labels(negotiation.has_several_documents());
             table.row(vec![
                 (check.id.clone(), None),
                 (check.party.clone(), None),
@@ -540,7 +595,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             writeln!(out, "  - {}", warning.describe())?;
         }
     }
-    Ok(())
+    crate::deadlines::print_status_deadlines(out, status, paint)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -567,7 +622,9 @@ fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<u8> {
 fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint: Paint) -> Result<()> {
     writeln!(out, "{} — changes after {} up to {}", negotiation.id, as_of_label(&diff.from), as_of_label(&diff.to))?;
     let accepted = |accepted: bool| if accepted { "accepted" } else { "not accepted" };
-    writeln!(out, "Framework: {} → {}", accepted(diff.accepted_before), accepted(diff.accepted_after))?;
+    let several = negotiation.has_several_documents();
+    let overall = if negotiation.documents.is_empty() { "Framework" } else { "Overall" };
+    writeln!(out, "{overall}: {} → {}", accepted(diff.accepted_before), accepted(diff.accepted_after))?;
     let section = |out: &mut dyn Write, title: &str, count: usize| -> std::io::Result<()> {
         writeln!(out)?;
         writeln!(out, "{}", paint.paint(&format!("{title} ({count}):"), Tone::Strong))
@@ -575,7 +632,7 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
     if !diff.introduced.is_empty() {
         section(out, "Items introduced", diff.introduced.len())?;
         for item in &diff.introduced {
-            writeln!(out, "  {} {}", item.number, item.title)?;
+            writeln!(out, "  {} {}", document_label(&item.document, item.number, several), item.title)?;
         }
     }
     section(out, "Revisions", diff.revisions.len())?;
@@ -586,6 +643,12 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
             match &change.before {
                 Some(before) => changes.push(format!("{} {} → {}", change.issue, before, change.after)),
                 None => changes.push(format!("{} = {}", change.issue, change.after)),
+            }
+        }
+        for withdrawal in &revision.withdrawn {
+            match &withdrawal.before {
+                Some(before) => changes.push(format!("{} {before} withdrawn", withdrawal.issue)),
+                None => changes.push(format!("{} withdrawn", withdrawal.issue)),
             }
         }
         if revision.new_title.is_some() {
@@ -600,7 +663,8 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
         if revision.restored {
             changes.push("restored to the framework".to_owned());
         }
-        writeln!(out, "  item {} → version {} in {}{by}: {}", revision.item, revision.version, revision.round, changes.join("; "))?;
+        let item = document_label(&revision.document, revision.item, several);
+        writeln!(out, "  item {item} → version {} in {}{by}: {}", revision.version, revision.round, changes.join("; "))?;
         if !revision.note.is_empty() {
             writeln!(out, "     {}", revision.note)?;
         }
@@ -609,7 +673,8 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
     for change in &diff.stance_changes {
         let before = change.before.map_or("—".to_owned(), |position| position.to_string());
         let how = if change.restated { " (restated on the new version)" } else { "" };
-        writeln!(out, "  item {} {}: {before} → {} ({}){how}", change.item, change.party, change.after, change.at)?;
+        let item = document_label(&change.document, change.item, several);
+        writeln!(out, "  item {item} {}: {before} → {} ({}){how}", change.party, change.after, change.at)?;
     }
     section(out, "Status changes", diff.status_changes.len())?;
     for change in &diff.status_changes {
@@ -617,11 +682,12 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
         writeln!(
             out,
             "  item {} {}: {before} → {}",
-            change.item,
+            document_label(&change.document, change.item, several),
             clip(&change.title, 50),
             paint.paint(change.after.keyword(), state_tone(change.after))
         )?;
     }
+    crate::documents::print_document_changes(out, diff, several, paint)?;
     if !diff.red_lines_drawn.is_empty() || !diff.red_lines_dropped.is_empty() {
         section(out, "Red lines", diff.red_lines_drawn.len() + diff.red_lines_dropped.len())?;
         for id in &diff.red_lines_drawn {
@@ -644,7 +710,7 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
             )?;
         }
     }
-    Ok(())
+    crate::deadlines::print_diff_deadlines(out, diff, paint)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -680,7 +746,12 @@ fn print_claims(out: &mut dyn Write, report: &ClaimsReport, paint: Paint) -> Res
     )?;
     for statement in &report.statements {
         writeln!(out)?;
-        let party = statement.party.as_deref().map(|party| format!(", {party}")).unwrap_or_default();
+        let speaking_for = match (&statement.body, &statement.member) {
+            (Some(body), _) => format!(" {body}"),
+            (None, Some(member)) => format!(" {member}"),
+            (None, None) => String::new(),
+        };
+        let party = statement.party.as_deref().map(|party| format!(", {party}{speaking_for}")).unwrap_or_default();
         let anonymous = match statement.attribution {
             parley_core::model::Attribution::Anonymous => ", anonymous",
             parley_core::model::Attribution::Named => "",

@@ -19,9 +19,12 @@ macro_rules! to_stderr {
 
 mod analysis;
 mod commands;
+mod deadlines;
+mod documents;
 mod files;
 mod keys;
 mod output;
+mod readouts;
 mod record;
 mod simulation;
 
@@ -71,7 +74,8 @@ Examples:
 
 An item is agreed when every signatory accepts its current version; blocked when a signatory holds a
 red line on it or its proposed values break a signatory's red line; disputed when a signatory opposes
-it; open otherwise. The framework is accepted only when every item is agreed. See docs/status.md.")]
+it; open otherwise. Accepted by every signatory while an issue it settles has no value, it is agreed
+in principle only. The framework is accepted only when every item is agreed. See docs/status.md.")]
     Status(StatusArgs),
     /// What changed between two rounds or dates: revisions, stances, item states, statements.
     #[command(
@@ -82,7 +86,7 @@ Examples:
   parley diff scenarios/ukraine-2025.toml kyiv-delivery geneva
   parley diff scenarios/ukraine-2025.toml start 2025-11-30 --json
 
-FROM and TO are round ids, dates (YYYY-MM-DD), `start` or `now`. Events after FROM up to and
+FROM and TO are round ids, dates (YYYY-MM-DD, YYYY-MM or YYYY), `start` or `now`. Events after FROM up to and
 including TO are reported."
     )]
     Diff(DiffArgs),
@@ -631,7 +635,7 @@ struct StatusArgs {
     common: Common,
     #[command(flatten)]
     from_db: FromDb,
-    /// A round id, a date (YYYY-MM-DD), `start` or `now` (the default).
+    /// A round id, a date (YYYY-MM-DD, YYYY-MM or YYYY: the end of it), `start` or `now` (the default).
     #[arg(long, value_name = "ROUND|DATE", default_value = "now")]
     as_of: String,
 }

@@ -128,10 +128,11 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
     let mut store = open(&args.store.db, false)?;
     let id = choose(&mut *store, args.negotiation.as_deref())?;
     let events = store.events(&id).map_err(failed)?;
-    // The viewer's rights depend only on who the parties are and which are mediators: fold just
-    // those events (of the ones already read) rather than the whole history.
+    // The viewer's rights depend only on who the parties are, which are mediators, the blocs,
+    // which rounds it may know of and the items' readouts (a stance on a readout is seen only with
+    // it): fold just those events (of the ones already read) rather than the whole history.
     let mut roles = parley_store::event::Folder::new();
-    for event in events.iter().filter(|event| matches!(event.kind.as_str(), "negotiation" | "party")) {
+    for event in events.iter().filter(|event| matches!(event.kind.as_str(), "negotiation" | "party" | "bloc" | "round" | "item")) {
         roles
             .apply(event.seq, &event.kind, &event.key, event.op, parley_store::event::Payload::Json(&event.payload))
             .map_err(|source| failed(StoreError::Fold { negotiation: id.clone(), source }))?;
@@ -141,6 +142,7 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
         .map_err(|source| failed(StoreError::Fold { negotiation: id.clone(), source }))?
         .ok_or_else(|| failed(store.unknown(&id)))?;
     let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
+    let channels = parley_core::channels::Channels::new(&negotiation, &viewer);
     let wanted = |event: &&parley_store::Event| args.kind.as_deref().is_none_or(|kind| kind == event.kind);
     if viewer == parley_core::visibility::Viewer::Everything {
         for event in events.iter().filter(wanted) {
@@ -168,7 +170,22 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
         recorded_at: &'a str,
         payload: &'a serde_json::Value,
     }
-    for event in events.iter().filter(wanted).filter(|event| may_see(&viewer, &negotiation, event)) {
+    // A deletion carries no payload: it is judged by the entity it deletes, as last upserted.
+    let mut last_upsert: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
+    let mut visible = Vec::with_capacity(events.len());
+    for (index, event) in events.iter().enumerate() {
+        let judged = match event.op {
+            parley_store::event::Op::Upsert => {
+                last_upsert.insert((event.kind.as_str(), event.key.as_str()), index);
+                event
+            }
+            parley_store::event::Op::Delete => {
+                last_upsert.get(&(event.kind.as_str(), event.key.as_str())).map_or(event, |&upsert| &events[upsert])
+            }
+        };
+        visible.push(may_see(&viewer, &negotiation, &channels, judged));
+    }
+    for (event, _) in events.iter().zip(visible).filter(|(event, visible)| *visible && wanted(event)) {
         if args.json {
             let viewed = Viewed {
                 negotiation: &event.negotiation,
@@ -204,18 +221,53 @@ fn log_line(out: &mut dyn Write, number: &str, event: &parley_store::Event, mark
 }
 
 /// Whether the viewer may see an event's content: entities with a visibility setting are shown
-/// only as that setting allows their owner's; everything else is public record.
-fn may_see(viewer: &parley_core::visibility::Viewer, negotiation: &Negotiation, event: &parley_store::Event) -> bool {
-    if !matches!(event.kind.as_str(), "stance" | "red-line" | "preference" | "demand") {
+/// only as that setting allows their owner's, readouts as theirs allow, and nothing that happened
+/// in a round the viewer may not know of (`docs/status.md`, "Secret channels"); everything else is
+/// public record.
+fn may_see(
+    viewer: &parley_core::visibility::Viewer,
+    negotiation: &Negotiation,
+    channels: &parley_core::channels::Channels<'_>,
+    event: &parley_store::Event,
+) -> bool {
+    use parley_core::model::{Item, RedLine, Round, Stance, Statement, Visibility};
+    fn decode<T: serde::de::DeserializeOwned>(payload: &serde_json::Value) -> Option<T> {
+        T::deserialize(payload).ok()
+    }
+    if *viewer == parley_core::visibility::Viewer::Everything {
         return true;
     }
-    let owner = event.payload.get("party").and_then(|party| party.as_str()).unwrap_or(&event.actor);
-    let visibility =
-        event.payload.get("visibility").and_then(|value| <parley_core::model::Visibility as serde::Deserialize>::deserialize(value).ok());
-    // A deletion carries no payload: its key alone may name a private entity.
-    match visibility {
-        Some(visibility) => viewer.may_see(negotiation, owner, visibility),
-        None => *viewer == parley_core::visibility::Viewer::Everything,
+    if !crate::readouts::may_see_readouts(viewer, negotiation, &event.payload) {
+        return false;
+    }
+    if !matches!(event.kind.as_str(), "stance" | "red-line" | "preference" | "demand" | "round" | "item" | "statement") {
+        return true;
+    }
+    // A deletion without an upsert before it: its key alone may name a hidden entity.
+    if event.op == parley_store::event::Op::Delete {
+        return !matches!(event.kind.as_str(), "stance" | "red-line" | "preference" | "demand");
+    }
+    let payload = &event.payload;
+    match event.kind.as_str() {
+        "round" => decode::<Round>(payload).is_some_and(|round| channels.round(&round)),
+        "item" => decode::<Item>(payload).is_some_and(|item| channels.item(&item)),
+        "statement" => decode::<Statement>(payload).is_some_and(|statement| channels.statement(&statement)),
+        "stance" => decode::<Stance>(payload).is_some_and(|stance| {
+            channels.owned(&stance.party, stance.visibility, stance.bloc.as_deref()) && !channels.in_hidden_round(&stance.at)
+        }),
+        "red-line" => decode::<RedLine>(payload).is_some_and(|red_line| {
+            channels.owned(&red_line.party, red_line.visibility, red_line.bloc.as_deref())
+                && !channels.in_hidden_round(&red_line.since)
+                && !red_line.until.as_ref().is_some_and(|until| channels.in_hidden_round(until))
+        }),
+        _ => {
+            let owner = payload.get("party").and_then(|party| party.as_str()).unwrap_or(&event.actor);
+            let bloc = payload.get("bloc").and_then(|bloc| bloc.as_str());
+            payload
+                .get("visibility")
+                .and_then(|value| <Visibility as serde::Deserialize>::deserialize(value).ok())
+                .is_some_and(|visibility| channels.owned(owner, visibility, bloc))
+        }
     }
 }
 

@@ -154,6 +154,32 @@ fn an_imported_scenario_answers_as_the_file_does() {
     assert!(stdout(&mediator).contains("ru-troop-cap"));
 }
 
+/// A secret round, what happened in it and hidden statements and items never appear in the log,
+/// status or export shown to a viewer outside the channel; a participant and the host see them.
+#[test]
+fn secret_channels_stay_out_of_the_log_status_and_export_of_outsiders() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/channels.toml").display().to_string();
+    assert_eq!(run_in(dir.path(), &["import", &file]).status.code(), Some(0));
+    for viewer in ["public", "P5", "mediator"] {
+        for command in [
+            &["log", "--json", "--viewer", viewer][..],
+            &["export", "--viewer", viewer],
+            &["claims", "--db", "parley.db", "--viewer", viewer],
+        ] {
+            let output = run_in(dir.path(), command);
+            assert_eq!(output.status.code(), Some(0), "{command:?}: {}", stderr(&output));
+            for secret in ["muscat", "Enrichment at 5 percent", "Iran accepted the enrichment text"] {
+                assert!(!stdout(&output).contains(secret), "{command:?} shows {secret}");
+            }
+        }
+    }
+    for viewer in ["IR", "OM"] {
+        let output = run_in(dir.path(), &["log", "--json", "--viewer", viewer]);
+        assert!(stdout(&output).contains("muscat") && stdout(&output).contains("Enrichment at 5 percent"), "{viewer}");
+    }
+}
+
 #[test]
 fn verify_names_the_first_tampered_event_and_exits_3() {
     let dir = tempfile::tempdir().unwrap();
@@ -334,6 +360,54 @@ fn long_histories_leave_checkpoints_that_verify_checks() {
     assert_eq!(from_db.status.code(), Some(0), "{}", stderr(&from_db));
     assert_eq!(stdout(&from_db), stdout(&from_file));
     assert_eq!(run_in(dir.path(), &["verify"]).status.code(), Some(0));
+}
+
+/// Records of several documents (items numbered within each, stances on `DOC:N`, lifecycles) and
+/// of readouts (stances on a readout or a named version) answer from a database as from their
+/// files, and exported they import as nothing new.
+#[test]
+fn records_of_documents_and_readouts_answer_as_their_files_do() {
+    for (name, documents) in [("documents.toml", 3), ("readouts.toml", 0)] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases").join(name).display().to_string();
+        let imported = run_in(dir.path(), &["import", &file, "--db", "record.db"]);
+        assert_eq!(imported.status.code(), Some(0), "{}", stderr(&imported));
+        let log = run_in(dir.path(), &["log", "--db", "record.db", "--kind", "document", "--json"]);
+        assert_eq!(stdout(&log).lines().count(), documents, "one event per document");
+        let commands = [
+            vec!["status", "--json"],
+            vec!["status", "--viewer", "public"],
+            vec!["status", "--as-of", "2015-04-03"],
+            vec!["diff", "start", "now", "--json"],
+            vec!["claims", "--json"],
+        ];
+        for command in commands {
+            let (command_name, rest) = command.split_first().unwrap();
+            let from_file: Vec<&str> = [*command_name, file.as_str()].into_iter().chain(rest.iter().copied()).collect();
+            let from_db: Vec<&str> = [*command_name, "--db", "record.db"].into_iter().chain(rest.iter().copied()).collect();
+            let (a, b) = (run_in(dir.path(), &from_file), run_in(dir.path(), &from_db));
+            assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
+            assert_eq!(stdout(&a), stdout(&b), "{name}: {from_db:?}");
+        }
+        assert_eq!(run_in(dir.path(), &["verify", "--db", "record.db"]).status.code(), Some(0));
+        // IR's readout confided to the mediator shows in no public output of the database.
+        for command in [vec!["log", "--json"], vec!["log"], vec!["export"], vec!["status", "--json"]] {
+            let public: Vec<&str> = command.iter().copied().chain(["--db", "record.db", "--viewer", "public"]).collect();
+            if name == "readouts.toml" && command == ["log", "--json"] {
+                // A stance on a public readout is public; one on a confided readout is not.
+                let text = stdout(&run_in(dir.path(), &public));
+                assert!(text.contains("The US fact sheet is not what was agreed."), "{text}");
+            }
+            let output = run_in(dir.path(), &public);
+            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+            assert!(!stdout(&output).contains("All sanctions are lifted"), "{name}: {public:?}");
+        }
+        let exported = run_in(dir.path(), &["export", "--db", "record.db", "-o", "exported.toml"]);
+        assert_eq!(exported.status.code(), Some(0), "{}", stderr(&exported));
+        let again = run_in(dir.path(), &["import", "exported.toml", "--db", "record.db", "--json"]);
+        let summary: serde_json::Value = serde_json::from_str(&stdout(&again)).unwrap();
+        assert_eq!(summary["appended"], serde_json::json!(0), "{name}: {summary}");
+    }
 }
 
 /// Dated demands, ranges and alternatives are separate entities in the log (a party's demands on an

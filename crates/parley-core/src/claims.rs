@@ -51,6 +51,12 @@ pub struct StatementCheck {
     pub quote: String,
     pub source: String,
     pub claims: Vec<ClaimCheck>,
+    /// The member of `party` who spoke, when the statement names one (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// That member's body (leader, parliament, negotiator...), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -74,12 +80,32 @@ pub struct Evidence {
     pub item: Option<u32>,
     pub party: Option<String>,
     pub fact: String,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 impl Record<'_> {
-    /// When a statement was made: its round if it names one, else the end of its day.
+    /// When a statement was made: its round if it names one, else the end of its day. A statement
+    /// made during a round held over several days, before its last day, is at the end of its own
+    /// day: the round's outcome (counted from its last day) was not yet known.
     pub fn statement_instant(&self, statement: &Statement) -> Instant {
-        statement.round.as_deref().and_then(|round| self.timeline.round(round)).unwrap_or_else(|| Instant::end_of(statement.date))
+        let during_span = |round: &str| {
+            self.negotiation.round(round).and_then(|round| round.end).is_some_and(|end| statement.date.last_day() < end.first_day())
+        };
+        statement
+            .round
+            .as_deref()
+            .filter(|round| !during_span(round))
+            .and_then(|round| self.timeline.round(round))
+            .unwrap_or_else(|| Instant::end_of(statement.date))
+    }
+
+    /// The body of the member a statement names, when the member has one.
+    fn body_of(&self, statement: &Statement) -> Option<String> {
+        let party = self.negotiation.party(statement.party.as_deref()?)?;
+        let member = party.members.iter().find(|member| Some(&member.id) == statement.member.as_ref())?;
+        (!member.body.is_empty()).then(|| member.body.clone())
     }
 
     /// The statements in the order they were made: by [`Record::statement_instant`] (date, then
@@ -131,6 +157,8 @@ impl Record<'_> {
                 quote: statement.quote.clone(),
                 source: statement.source.clone(),
                 claims,
+                member: statement.member.clone(),
+                body: self.body_of(statement),
             });
         }
         let count =
@@ -146,10 +174,17 @@ impl Record<'_> {
 
     fn describe(&self, kind: &ClaimKind, negated: bool) -> String {
         let claim = match kind {
-            ClaimKind::Accepts { party, version: Some(version) } => format!("{party} accepts the framework as of {version}"),
-            ClaimKind::Accepts { party, version: None } => format!("{party} accepts the framework"),
-            ClaimKind::ItemAgreed { item } => format!("item {item} is agreed"),
-            ClaimKind::Stance { party, item, position } => format!("{party}'s stance on item {item} is {position}"),
+            ClaimKind::Accepts { party, version, document } => {
+                let what = if document.is_empty() { "the framework".to_owned() } else { format!("document {document}") };
+                match version {
+                    Some(version) => format!("{party} accepts {what} as of {version}"),
+                    None => format!("{party} accepts {what}"),
+                }
+            }
+            ClaimKind::ItemAgreed { item, document } => format!("item {} is agreed", self.label(document, *item)),
+            ClaimKind::Stance { party, item, position, document } => {
+                format!("{party}'s stance on item {} is {position}", self.label(document, *item))
+            }
             ClaimKind::DifferencesMinor => "the remaining differences are minor".to_owned(),
             ClaimKind::Progress { at_least } => format!("at least {:.0}% of the items are agreed", at_least * 100.0),
         };
@@ -165,16 +200,17 @@ impl Record<'_> {
 
     fn check(&self, kind: &ClaimKind, instant: Instant, statuses: &mut HashMap<Instant, Status>) -> (Verdict, String, Vec<Evidence>) {
         match kind {
-            ClaimKind::Accepts { party, version } => {
+            ClaimKind::Accepts { party, version, document } => {
                 let version_instant = version.as_deref().and_then(|round| self.timeline.round(round)).unwrap_or(instant);
-                self.check_accepts(party, version_instant, instant, statuses)
+                self.check_accepts(party, document, version_instant, instant, statuses)
             }
-            ClaimKind::ItemAgreed { item } => {
+            ClaimKind::ItemAgreed { item: number, document } => {
                 let status = self.status_cached(instant, statuses);
-                match status.items.iter().find(|status| status.number == *item) {
+                let item = &self.label(document, *number);
+                match status.items.iter().find(|status| status.number == *number && status.document == *document) {
                     None => (Verdict::Contradicted, format!("item {item} was not yet in the framework"), Vec::new()),
                     Some(found) => {
-                        let evidence = reasons_evidence(found.number, &found.reasons);
+                        let evidence = reasons_evidence(found.number, &found.document, item, &found.reasons);
                         match found.state {
                             ItemState::Agreed => (Verdict::Consistent, format!("item {item} was agreed by every signatory"), evidence),
                             ItemState::Removed => {
@@ -182,6 +218,22 @@ impl Record<'_> {
                             }
                             ItemState::Blocked | ItemState::Disputed => {
                                 (Verdict::Contradicted, format!("item {item} was {}", found.state.keyword()), evidence)
+                            }
+                            ItemState::AgreedInPrinciple => {
+                                // Nothing is agreed until everything is agreed, values included.
+                                let evidence = found
+                                    .missing_values
+                                    .iter()
+                                    .map(|issue| Evidence {
+                                        item: Some(found.number),
+                                        party: None,
+                                        fact: format!("item {item} proposes no value for {issue}"),
+                                        document: found.document.clone(),
+                                    })
+                                    .collect();
+                                let finding =
+                                    format!("item {item} was agreed in principle only: no value for {}", found.missing_values.join(", "));
+                                (Verdict::Contradicted, finding, evidence)
                             }
                             ItemState::Open => {
                                 let undecided = found
@@ -202,8 +254,11 @@ impl Record<'_> {
                     }
                 }
             }
-            ClaimKind::Stance { party, item, position } => {
-                let Some(index) = self.negotiation.items.iter().position(|candidate| candidate.number == *item) else {
+            ClaimKind::Stance { party, item: number, position, document } => {
+                let item = &self.label(document, *number);
+                let Some(index) =
+                    self.negotiation.items.iter().position(|candidate| candidate.number == *number && candidate.document == *document)
+                else {
                     return (Verdict::Unverifiable, format!("item {item} is not in the record"), Vec::new());
                 };
                 if !self.introduced_by(index, instant) {
@@ -215,11 +270,12 @@ impl Record<'_> {
                     Some((given_at, stance_index)) => {
                         let stance = &self.negotiation.stances[stance_index];
                         let evidence = vec![Evidence {
-                            item: Some(*item),
+                            item: Some(*number),
                             party: Some(party.clone()),
                             fact: format!("{party}: {} on item {item} (since {})", stance.position, Record::moment_label(&stance.at)),
+                            document: document.clone(),
                         }];
-                        let given_on = self.version_at(index, given_at);
+                        let given_on = self.stance_version(index, given_at, stance_index);
                         let current = self.version_at(index, instant);
                         let stale = given_on < current;
                         let accepting = |position: Position| matches!(position, Position::Accepts | Position::AcceptsWithReservations);
@@ -227,12 +283,13 @@ impl Record<'_> {
                             // An acceptance covers one version (docs/status.md): one of an earlier
                             // version says nothing about the current one.
                             let evidence = vec![Evidence {
-                                item: Some(*item),
+                                item: Some(*number),
                                 party: Some(party.clone()),
                                 fact: format!(
                                     "{party}: {position} on version {given_on} of item {item} (since {}), not on version {current}",
                                     Record::moment_label(&stance.at)
                                 ),
+                                document: document.clone(),
                             }];
                             let finding = format!(
                                 "{party}'s {position} was of an earlier version of item {item}; the record lacks its stance on the current one"
@@ -258,7 +315,7 @@ impl Record<'_> {
                     let open = status.items.iter().filter(|item| matches!(item.state, ItemState::Open | ItemState::Disputed)).count();
                     (Verdict::Consistent, format!("no open item was blocked by a red line ({open} still open or disputed)"), Vec::new())
                 } else {
-                    let numbers: Vec<String> = blocked.iter().map(|item| item.number.to_string()).collect();
+                    let numbers: Vec<String> = blocked.iter().map(|item| self.label(&item.document, item.number)).collect();
                     // Only what blocks counts here; pending acceptances are not conflicts.
                     let evidence = blocked
                         .iter()
@@ -267,7 +324,7 @@ impl Record<'_> {
                                 .reasons
                                 .iter()
                                 .filter(|reason| matches!(reason, Reason::RedLineStance { .. } | Reason::RedLineViolated { .. }));
-                            reasons_evidence(item.number, blocking)
+                            reasons_evidence(item.number, &item.document, &self.label(&item.document, item.number), blocking)
                         })
                         .collect();
                     (Verdict::Contradicted, format!("red lines blocked {}", item_list(&numbers)), evidence)
@@ -291,6 +348,7 @@ impl Record<'_> {
     fn check_accepts(
         &self,
         party: &str,
+        document: &str,
         version_instant: Instant,
         instant: Instant,
         statuses: &mut HashMap<Instant, Status>,
@@ -301,7 +359,8 @@ impl Record<'_> {
         let mut accepted = 0;
         let mut in_framework = 0;
         for (index, item) in negotiation.items.iter().enumerate() {
-            if !self.introduced_by(index, version_instant) {
+            // A claim about one document is judged on its items only.
+            if !self.introduced_by(index, version_instant) || (!document.is_empty() && item.document != document) {
                 continue;
             }
             let version = self.version_at(index, version_instant);
@@ -313,11 +372,12 @@ impl Record<'_> {
                 None => undocumented.push(Evidence {
                     item: Some(item.number),
                     party: Some(party.to_owned()),
-                    fact: format!("no stance of {party} on item {}", item.number),
+                    fact: format!("no stance of {party} on item {}", negotiation.item_label(item)),
+                    document: item.document.clone(),
                 }),
                 Some((given_at, stance_index)) => {
                     let stance = &negotiation.stances[stance_index];
-                    let on_version = self.version_at(index, given_at);
+                    let on_version = self.stance_version(index, given_at, stance_index);
                     let since = Record::moment_label(&stance.at);
                     match stance.position {
                         Position::Accepts | Position::AcceptsWithReservations if on_version == version => accepted += 1,
@@ -326,15 +386,21 @@ impl Record<'_> {
                             party: Some(party.to_owned()),
                             fact: format!(
                                 "{party} accepted version {on_version} of item {} (since {since}), not version {version}",
-                                item.number
+                                negotiation.item_label(item)
                             ),
+                            document: item.document.clone(),
                         }),
                         position => refusing.push((
                             position,
                             Evidence {
                                 item: Some(item.number),
                                 party: Some(party.to_owned()),
-                                fact: format!("{party}: {position} on item {} \"{}\" (since {since})", item.number, item.title),
+                                fact: format!(
+                                    "{party}: {position} on item {} \"{}\" (since {since})",
+                                    negotiation.item_label(item),
+                                    item.title
+                                ),
+                                document: item.document.clone(),
                             },
                         )),
                     }
@@ -343,14 +409,22 @@ impl Record<'_> {
         }
         // Red lines of the party that the framework's values break.
         let status = self.status_cached(version_instant, statuses);
-        for check in status.red_lines.iter().filter(|check| check.party == party && check.holds == Some(false)) {
-            let items: Vec<String> = check.items.iter().map(u32::to_string).collect();
+        let negotiation = self.negotiation;
+        let concerned = |check: &&crate::status::RedLineCheck| document.is_empty() || check.documents.iter().any(|of| of == document);
+        for check in status
+            .red_lines
+            .iter()
+            .filter(|check| negotiation.holds_for(&check.party, party) && check.holds == Some(false))
+            .filter(concerned)
+        {
+            let items = check.item_labels(negotiation.has_several_documents());
             refusing.push((
                 Position::RedLine,
                 Evidence {
                     item: check.items.first().copied(),
                     party: Some(party.to_owned()),
                     fact: format!("red line {} ({}) is violated by {}", check.id, check.expression, item_list(&items)),
+                    document: check.documents.first().cloned().unwrap_or_default(),
                 },
             ));
         }
@@ -364,13 +438,16 @@ impl Record<'_> {
         if !refusing.is_empty() {
             // The strongest refusals first: red lines, then opposition, then indecision.
             refusing.sort_by_key(|(position, evidence)| (std::cmp::Reverse(*position), evidence.item));
-            let mut red_lined: Vec<u32> =
-                refusing.iter().filter(|(position, _)| *position == Position::RedLine).filter_map(|(_, evidence)| evidence.item).collect();
+            let mut red_lined: Vec<(String, u32)> = refusing
+                .iter()
+                .filter(|(position, _)| *position == Position::RedLine)
+                .filter_map(|(_, evidence)| evidence.item.map(|item| (evidence.document.clone(), item)))
+                .collect();
             red_lined.sort_unstable();
             red_lined.dedup();
             let mut finding = format!("{party} had accepted {accepted} of {}", counted(in_framework, "item", "items"));
             if !red_lined.is_empty() {
-                let items: Vec<String> = red_lined.iter().map(u32::to_string).collect();
+                let items: Vec<String> = red_lined.iter().map(|(document, item)| self.label(document, *item)).collect();
                 finding.push_str(&format!(" and held red lines on {}", item_list(&items)));
             }
             let others = refusing.iter().filter(|(position, _)| *position != Position::RedLine).count();
@@ -387,13 +464,14 @@ impl Record<'_> {
     }
 }
 
-fn reasons_evidence<'r>(item: u32, reasons: impl IntoIterator<Item = &'r Reason>) -> Vec<Evidence> {
+fn reasons_evidence<'r>(item: u32, document: &str, label: &str, reasons: impl IntoIterator<Item = &'r Reason>) -> Vec<Evidence> {
     reasons
         .into_iter()
         .map(|reason| Evidence {
             item: Some(item),
             party: Some(reason.party().to_owned()),
-            fact: reason.describe(&format!("item {item}"), reason.party()),
+            fact: reason.describe(&format!("item {label}"), reason.party()),
+            document: document.to_owned(),
         })
         .collect()
 }
@@ -407,4 +485,11 @@ fn counted(count: usize, one: &str, many: &str) -> String {
 fn item_list(numbers: &[String]) -> String {
     let word = if numbers.len() == 1 { "item" } else { "items" };
     format!("{word} {}", numbers.join(", "))
+}
+
+impl Record<'_> {
+    /// How item `number` of `document` is written: `N`, or `DOC:N` in a record of several documents.
+    fn label(&self, document: &str, number: u32) -> String {
+        crate::document::item_label(document, number, self.negotiation.has_several_documents())
+    }
 }

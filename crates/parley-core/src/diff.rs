@@ -22,12 +22,41 @@ pub struct Diff {
     pub red_lines_drawn: Vec<String>,
     pub red_lines_dropped: Vec<String>,
     pub statements: Vec<String>,
+    /// Documents' lifecycle events in the window (left out when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub document_events: Vec<DocumentChange>,
+    /// Parties' readouts given in the window (left out when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub readouts: Vec<ReadoutChange>,
+    /// Deadlines whose due date passed in the window (left out of the JSON when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deadlines_passed: Vec<String>,
+    /// Deadlines extended in the window (left out of the JSON when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deadlines_extended: Vec<crate::deadline::DeadlineExtended>,
+}
+
+/// A party's readout of an item given in the window.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReadoutChange {
+    pub item: u32,
+    pub party: String,
+    /// When: a round id or a date.
+    pub at: String,
+    /// Issues on which, once given, the item's readouts differ from the joint values or each other.
+    pub discrepancies: Vec<String>,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct IntroducedItem {
     pub number: u32,
     pub title: String,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -43,6 +72,20 @@ pub struct RevisionChange {
     pub removed: bool,
     pub restored: bool,
     pub note: String,
+    /// Values the revision took back, with the value each had before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn: Vec<Withdrawal>,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
+}
+
+/// A proposed value taken back by a revision.
+#[derive(Clone, Debug, Serialize)]
+pub struct Withdrawal {
+    pub issue: String,
+    /// `None` when the item had no value for the issue at the time.
+    pub before: Option<Value>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -62,6 +105,9 @@ pub struct StanceChange {
     pub at: String,
     /// The same position restated on a newer version of the item.
     pub restated: bool,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -71,6 +117,20 @@ pub struct StatusChange {
     /// `None` when the item did not exist yet.
     pub before: Option<ItemState>,
     pub after: ItemState,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
+}
+
+/// A document's lifecycle event recorded in the window.
+#[derive(Clone, Debug, Serialize)]
+pub struct DocumentChange {
+    pub document: String,
+    pub state: crate::document::DocumentState,
+    /// When: a round id or a date.
+    pub at: String,
+    pub until: Option<crate::date::Date>,
+    pub note: String,
 }
 
 /// Why a diff cannot be computed.
@@ -82,6 +142,53 @@ pub struct DiffOrderError {
 }
 
 impl Record<'_> {
+    /// The documents' lifecycle events recorded in a window, in time order.
+    fn document_changes(&self, in_window: &impl Fn(crate::timeline::Instant) -> bool) -> Vec<DocumentChange> {
+        let mut changes = Vec::new();
+        for document in &self.negotiation.documents {
+            for event in &document.events {
+                let instant = self.timeline.moment(&event.at);
+                if in_window(instant) {
+                    let change = DocumentChange {
+                        document: document.id.clone(),
+                        state: event.state,
+                        at: Record::moment_label(&event.at),
+                        until: event.until,
+                        note: event.note.clone(),
+                    };
+                    changes.push((instant, change));
+                }
+            }
+        }
+        // Stable: events at one instant keep the documents' order.
+        changes.sort_by_key(|(instant, _)| *instant);
+        changes.into_iter().map(|(_, change)| change).collect()
+    }
+
+    /// The readouts given in a window, in item order, each with the issues the item's readouts
+    /// disagree on at the end of the window.
+    fn readout_changes(&self, in_window: &impl Fn(crate::timeline::Instant) -> bool, after: &crate::status::Status) -> Vec<ReadoutChange> {
+        let mut changes = Vec::new();
+        for item in &self.negotiation.items {
+            for readout in &item.readouts {
+                if !in_window(self.timeline.moment(&readout.at)) {
+                    continue;
+                }
+                let status = after.items.iter().find(|status| status.number == item.number && status.document == item.document);
+                let discrepancies =
+                    status.map(|status| status.discrepancies.iter().map(|found| found.issue.clone()).collect()).unwrap_or_default();
+                changes.push(ReadoutChange {
+                    item: item.number,
+                    party: readout.party.clone(),
+                    at: Record::moment_label(&readout.at),
+                    discrepancies,
+                    document: item.document.clone(),
+                });
+            }
+        }
+        changes
+    }
+
     pub fn diff(&self, from: &Point, to: &Point) -> Result<Diff, DiffOrderError> {
         if from.instant > to.instant {
             return Err(DiffOrderError { from: from.label.clone(), to: to.label.clone() });
@@ -97,7 +204,7 @@ impl Record<'_> {
         for (index, item) in negotiation.items.iter().enumerate() {
             let introduced_at = self.timeline.moment(&item.introduced);
             if in_window(introduced_at) {
-                introduced.push(IntroducedItem { number: item.number, title: item.title.clone() });
+                introduced.push(IntroducedItem { number: item.number, title: item.title.clone(), document: item.document.clone() });
             }
             for (offset, revision) in item.revisions.iter().enumerate() {
                 let instant = self.timeline.moment(&Moment::Round(revision.round.clone()));
@@ -124,6 +231,15 @@ impl Record<'_> {
                     removed: revision.removed,
                     restored: revision.restored,
                     note: revision.note.clone(),
+                    withdrawn: revision
+                        .withdraws
+                        .iter()
+                        .map(|issue| Withdrawal {
+                            issue: issue.clone(),
+                            before: previous.proposes.iter().find(|(proposed, _)| proposed == issue).map(|(_, value)| value.clone()),
+                        })
+                        .collect(),
+                    document: item.document.clone(),
                 });
             }
             for party in &negotiation.parties {
@@ -137,8 +253,8 @@ impl Record<'_> {
                 let restated = before_position == Some(after_stance.position);
                 if restated {
                     // The same words again only matter when they cover a newer version.
-                    let before_version = before_stance.map_or(0, |(instant, _)| self.version_at(index, instant));
-                    if self.version_at(index, after_at) == before_version {
+                    let before_version = before_stance.map_or(0, |(instant, stance)| self.stance_version(index, instant, stance));
+                    if self.stance_version(index, after_at, after_index) == before_version {
                         continue;
                     }
                 }
@@ -149,6 +265,7 @@ impl Record<'_> {
                     after: after_stance.position,
                     at: Record::moment_label(&after_stance.at),
                     restated,
+                    document: item.document.clone(),
                 });
             }
         }
@@ -157,12 +274,14 @@ impl Record<'_> {
             .items
             .iter()
             .filter_map(|item| {
-                let previous = before.items.iter().find(|old| old.number == item.number).map(|old| old.state);
+                let previous =
+                    before.items.iter().find(|old| old.number == item.number && old.document == item.document).map(|old| old.state);
                 (previous != Some(item.state)).then(|| StatusChange {
                     item: item.number,
                     title: item.title.clone(),
                     before: previous,
                     after: item.state,
+                    document: item.document.clone(),
                 })
             })
             .collect();
@@ -184,6 +303,7 @@ impl Record<'_> {
             .filter(|(instant, _)| in_window(*instant))
             .map(|(_, statement)| statement.id.clone())
             .collect();
+        let (deadlines_passed, deadlines_extended) = self.deadline_changes(from, to);
 
         Ok(Diff {
             from: from.clone(),
@@ -197,6 +317,10 @@ impl Record<'_> {
             red_lines_drawn,
             red_lines_dropped,
             statements,
+            document_events: self.document_changes(&in_window),
+            readouts: self.readout_changes(&in_window, &after),
+            deadlines_passed,
+            deadlines_extended,
         })
     }
 }

@@ -25,6 +25,9 @@ pub struct ObligationStatus {
     pub id: String,
     pub description: String,
     pub items: Vec<u32>,
+    /// The document of the items (empty in a file without documents).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
     pub party: Option<String>,
     pub due: Option<Date>,
     /// The latest assessment at or before the point (`not-initiated` when none).
@@ -93,6 +96,7 @@ pub fn implementation(negotiation: &Negotiation, as_of: &Point) -> Implementatio
             id: obligation.id.clone(),
             description: obligation.description.clone(),
             items: obligation.items.clone(),
+            document: obligation.document.clone(),
             party: obligation.party.clone(),
             due: obligation.due,
             score,

@@ -53,14 +53,19 @@
 //! assert_eq!(status.framework.disputed, 1);
 //! ```
 
+pub mod bloc;
+pub mod channels;
 pub mod claims;
 pub mod date;
+pub mod deadline;
 pub mod diagnostic;
 pub mod diff;
+pub mod document;
 pub mod expr;
 pub mod implementation;
 pub mod model;
 pub mod positions;
+pub mod readout;
 pub mod scenario;
 pub mod status;
 pub mod timeline;

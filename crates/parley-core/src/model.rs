@@ -31,12 +31,21 @@ pub struct Negotiation {
     pub preferences: Vec<Preference>,
     /// Parties' stated demands: the value each wants on an issue.
     pub demands: Vec<Demand>,
+    /// Dates by which something must be done, and their extensions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deadlines: Vec<crate::deadline::Deadline>,
+    /// Parties negotiating together, which may hold stances and red lines jointly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocs: Vec<crate::bloc::Bloc>,
     /// What the signed text requires of whom, by when (implementation monitoring).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub obligations: Vec<Obligation>,
     /// Dated assessments of how far each obligation is implemented.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub implementation: Vec<Assessment>,
+    /// The negotiated texts items belong to; empty for a file with one implicit document.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<crate::document::Document>,
 }
 
 impl Negotiation {
@@ -50,6 +59,25 @@ impl Negotiation {
 
     pub fn item(&self, number: u32) -> Option<&Item> {
         self.items.iter().find(|item| item.number == number)
+    }
+
+    /// Item `number` of `document` (`""` for the implicit document of a file without documents).
+    pub fn item_in(&self, document: &str, number: u32) -> Option<&Item> {
+        self.items.iter().find(|item| item.number == number && item.document == document)
+    }
+
+    pub fn document(&self, id: &str) -> Option<&crate::document::Document> {
+        self.documents.iter().find(|document| document.id == id)
+    }
+
+    /// Whether items must be told apart by document (`DOC:N`).
+    pub fn has_several_documents(&self) -> bool {
+        self.documents.len() > 1
+    }
+
+    /// How an item is referred to: `N`, or `DOC:N` when the record has several documents.
+    pub fn item_label(&self, item: &Item) -> String {
+        crate::document::item_label(&item.document, item.number, self.has_several_documents())
     }
 
     pub fn round(&self, id: &str) -> Option<&Round> {
@@ -72,6 +100,10 @@ impl Negotiation {
             order(&mut item.proposes);
             for revision in &mut item.revisions {
                 order(&mut revision.proposes);
+            }
+            for readout in &mut item.readouts {
+                order(&mut readout.proposes);
+                readout.describes.sort_by_key(|(issue, _)| position(issue));
             }
         }
         for preference in &mut self.preferences {
@@ -108,9 +140,11 @@ pub trait Keyword: Copy + 'static {
     fn keyword(self) -> &'static str;
 }
 
+#[macro_export]
+#[doc(hidden)]
 macro_rules! keywords {
     ($type:ident { $($variant:ident => $word:literal),+ $(,)? }) => {
-        impl Keyword for $type {
+        impl $crate::model::Keyword for $type {
             const ALL: &'static [Self] = &[$($type::$variant),+];
             fn keyword(self) -> &'static str {
                 match self {
@@ -121,9 +155,17 @@ macro_rules! keywords {
     };
 }
 
-keywords!(Role { Mediator => "mediator", Principal => "principal", Stakeholder => "stakeholder", Observer => "observer" });
+pub(crate) use keywords;
+
+keywords!(Role {
+    Mediator => "mediator",
+    Principal => "principal",
+    Stakeholder => "stakeholder",
+    Observer => "observer",
+    Host => "host",
+});
 keywords!(RoundKind { Meeting => "meeting", Shuttle => "shuttle", PublishedText => "published-text" });
-keywords!(Visibility { Public => "public", Mediator => "mediator", Private => "private" });
+keywords!(Visibility { Public => "public", Mediator => "mediator", Private => "private", Bloc => "bloc" });
 keywords!(Attribution { Named => "named", Anonymous => "anonymous" });
 keywords!(Disclosure { Nothing => "nothing", Conflicts => "conflicts" });
 
@@ -152,6 +194,9 @@ pub struct Member {
     pub id: String,
     pub name: String,
     pub title: String,
+    /// The body the member speaks from: leader, government, ministry, parliament, negotiator...
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -165,6 +210,9 @@ pub enum Role {
     Stakeholder,
     /// Watches; takes no part.
     Observer,
+    /// Hosts rounds (a facilitating state); sees only what is public or its own, never what
+    /// parties confided to mediators, and does not sign.
+    Host,
 }
 
 /// A decision variable the framework settles.
@@ -376,7 +424,14 @@ impl fmt::Display for Moment {
 /// A numbered point of the framework document.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Item {
+    /// Unique within its document.
     pub number: u32,
+    /// The document the item belongs to; empty in a file without documents.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub document: String,
+    /// Parties' own unilateral accounts of the item, besides its joint text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readouts: Vec<crate::readout::Readout>,
     pub title: String,
     pub topic: String,
     pub text: String,
@@ -389,6 +444,9 @@ pub struct Item {
     /// Who drafted it.
     pub by: Option<String>,
     pub revisions: Vec<Revision>,
+    /// Who may see the item (default public); its owner is its drafter, `by`.
+    #[serde(default, skip_serializing_if = "Visibility::is_public")]
+    pub visibility: Visibility,
 }
 
 /// A change to an item made in a round.
@@ -406,6 +464,10 @@ pub struct Revision {
     pub restored: bool,
     pub note: String,
     pub source: String,
+    /// Issues whose proposed value this revision takes back: the item then proposes nothing for
+    /// them until a later revision proposes a value again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withdraws: Vec<String>,
 }
 
 /// A meeting, a shuttle visit or the publication of a text.
@@ -420,6 +482,36 @@ pub struct Round {
     pub kind: RoundKind,
     pub participants: Vec<String>,
     pub summary: String,
+    /// The last day of a round held over several days (talks in Vienna from `date` to `end`). The
+    /// round's revisions and stances count from its end; see `docs/status.md`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+    /// Who may know of the round besides its participants (default public): a secret channel.
+    #[serde(default, skip_serializing_if = "Visibility::is_public")]
+    pub visibility: Visibility,
+    /// The party whose channel it is, for `private` and `bloc` visibility.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// The one bloc a `bloc`-visible round is shared with (default: every bloc of `party`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
+    /// The party hosting the round (often one with the `host` role); it knows of the round as its
+    /// participants do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+impl Visibility {
+    pub fn is_public(&self) -> bool {
+        *self == Visibility::Public
+    }
+}
+
+impl Round {
+    /// The day the round counts from: its end when it spans several days, else its date.
+    pub fn effective_date(&self) -> Option<Date> {
+        self.end.or(self.date)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -440,6 +532,19 @@ pub struct Stance {
     pub source: String,
     pub visibility: Visibility,
     pub note: String,
+    /// The document of the item; empty in a file without documents.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub document: String,
+    /// The joint version the stance is on, when given explicitly (default: the version in force
+    /// when it was taken).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<usize>,
+    /// The party whose readout of the item the stance is on, rather than the joint text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub readout: String,
+    /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -478,15 +583,19 @@ impl fmt::Display for Position {
 }
 
 /// Who may see a stance or a red line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Visibility {
     /// Everyone.
+    #[default]
     Public,
     /// The party itself and the mediators.
     Mediator,
     /// The party itself only.
     Private,
+    /// The party itself and the members of its blocs (of one bloc, where the entry's `bloc` names
+    /// it); mediators do not see it unless they are members.
+    Bloc,
 }
 
 /// A hard constraint a party holds over one or more issues.
@@ -508,6 +617,9 @@ pub struct RedLine {
     /// When the party dropped it, if it did.
     pub until: Option<Moment>,
     pub source: String,
+    /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
     /// What viewers who may not see the red line still learn of it (nothing by default). Left out
     /// of the JSON when nothing, so red lines stored before it existed hash as they did.
     #[serde(default, skip_serializing_if = "Disclosure::is_nothing")]
@@ -545,15 +657,17 @@ struct StoredRedLine {
     source: String,
     #[serde(default)]
     disclose: Disclosure,
+    #[serde(default)]
+    bloc: Option<String>,
 }
 
 impl TryFrom<StoredRedLine> for RedLine {
     type Error = String;
 
     fn try_from(stored: StoredRedLine) -> Result<RedLine, String> {
-        let StoredRedLine { id, party, expression, description, visibility, since, until, source, disclose } = stored;
+        let StoredRedLine { id, party, expression, description, visibility, since, until, source, disclose, bloc } = stored;
         let expr = Expr::parse(&expression).map_err(|error| format!("red line `{id}`: expression does not parse: {error}"))?;
-        Ok(RedLine { id, party, expression, expr, description, visibility, since, until, source, disclose })
+        Ok(RedLine { id, party, expression, expr, description, visibility, since, until, source, disclose, bloc })
     }
 }
 
@@ -565,6 +679,9 @@ pub struct Preference {
     /// Utility of no agreement on the same scale (0 when absent).
     pub reservation: f64,
     pub issues: Vec<IssuePreference>,
+    /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
 }
 
 // Private valuations never appear in debug output.
@@ -625,6 +742,9 @@ pub struct Demand {
     pub value: Value,
     pub visibility: Visibility,
     pub source: String,
+    /// The one bloc a `bloc`-visible entry is shared with (default: every bloc of its party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
     /// When the party stated it (from the start when absent). Left out of the JSON at the start,
     /// with the fields below when empty, so demands stored before they existed hash as they did.
     #[serde(default = "Moment::start", skip_serializing_if = "Moment::is_start")]
@@ -693,6 +813,15 @@ pub struct Statement {
     pub quote: String,
     pub source: String,
     pub claims: Vec<Claim>,
+    /// The member of `party` the statement is attributed to, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// Who may see the statement (default public); its owner is its `party`.
+    #[serde(default, skip_serializing_if = "Visibility::is_public")]
+    pub visibility: Visibility,
+    /// The one bloc a `bloc`-visible statement is shared with (default: every bloc of `party`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloc: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -714,12 +843,31 @@ pub struct Claim {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ClaimKind {
-    /// The party accepts the framework (as of a round's version, or as it stands).
-    Accepts { party: String, version: Option<String> },
+    /// The party accepts the framework (as of a round's version, or as it stands), or one
+    /// document of it.
+    Accepts {
+        party: String,
+        version: Option<String>,
+        /// The document accepted; empty for the whole framework.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        document: String,
+    },
     /// An item is agreed.
-    ItemAgreed { item: u32 },
+    ItemAgreed {
+        item: u32,
+        /// The item's document; empty in a file without documents.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        document: String,
+    },
     /// A party holds a given position on an item.
-    Stance { party: String, item: u32, position: Position },
+    Stance {
+        party: String,
+        item: u32,
+        position: Position,
+        /// The item's document; empty in a file without documents.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        document: String,
+    },
     /// What remains open involves no red line.
     DifferencesMinor,
     /// At least this share of the items is agreed.
@@ -751,9 +899,12 @@ impl ClaimKind {
 pub struct Obligation {
     pub id: String,
     pub description: String,
-    /// The items whose text creates it.
+    /// The items whose text creates it (numbers within `document`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<u32>,
+    /// The document of those items; empty in a file without documents.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub document: String,
     /// Who must act (a party), if one is named.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub party: Option<String>,

@@ -29,7 +29,9 @@ use std::ops::Range;
 
 use toml_spanner::{Arena, Item, Table, Value as Toml};
 
+use crate::bloc::Bloc;
 use crate::date::Date;
+use crate::deadline::{Deadline, Extension};
 use crate::diagnostic::{Diagnostic, LineIndex, Severity, suggest};
 use crate::expr::Expr;
 use crate::model::{
@@ -38,7 +40,9 @@ use crate::model::{
 };
 use crate::timeline::{Instant, Timeline};
 
+mod documents;
 mod implementation;
+mod readouts;
 
 /// A scenario read without errors, with the warnings found on the way.
 #[derive(Clone, Debug)]
@@ -97,12 +101,15 @@ pub fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
 /// The ids each section declares, read leniently before the sections themselves.
 fn declared_ids(root: &Fields<'_, '_>) -> HashSet<(&'static str, String)> {
     let mut declared = HashSet::new();
+    // A bloc holds stances and red lines as a party does: its id is declared as one.
     for (section, kind, key) in [
         ("parties", "party", "id"),
         ("issues", "issue", "id"),
         ("rounds", "round", "id"),
         ("items", "item", "number"),
+        ("documents", "document", "id"),
         ("obligations", "obligation", "id"),
+        ("blocs", "party", "id"),
     ] {
         let Some(Toml::Array(array)) = root.get(section).map(|node| node.value()) else { continue };
         for element in array.iter() {
@@ -140,31 +147,54 @@ const ROOT_FIELDS: &[&str] = &[
     "statements",
     "preferences",
     "demands",
+    "deadlines",
+    "blocs",
     "obligations",
     "implementation",
+    "documents",
 ];
 const NEGOTIATION_FIELDS: &[&str] = &["id", "title", "description", "signatories"];
 const PARTY_FIELDS: &[&str] = &["id", "name", "role", "description", "members"];
-const MEMBER_FIELDS: &[&str] = &["id", "name", "title"];
+const MEMBER_FIELDS: &[&str] = &["id", "name", "title", "body"];
 const ISSUE_COMMON_FIELDS: &[&str] = &["id", "name", "description", "kind"];
 const CHOICE_FIELDS: &[&str] = &["id", "name", "description", "kind", "options", "ordered"];
 const INTEGER_FIELDS: &[&str] = &["id", "name", "description", "kind", "min", "max", "step", "unit"];
 const REAL_FIELDS: &[&str] = &["id", "name", "description", "kind", "min", "max", "unit"];
 const SUBSET_FIELDS: &[&str] = &["id", "name", "description", "kind", "elements"];
 const ALL_ISSUE_FIELDS: &[&str] = &["id", "name", "description", "kind", "options", "ordered", "min", "max", "step", "unit", "elements"];
-const ROUND_FIELDS: &[&str] = &["id", "title", "date", "planned", "venue", "kind", "participants", "summary"];
-const ITEM_FIELDS: &[&str] = &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions"];
-const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source"];
-const STANCE_FIELDS: &[&str] = &["party", "item", "items", "position", "round", "date", "source", "visibility", "note"];
-const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source", "disclose"];
-const STATEMENT_FIELDS: &[&str] =
-    &["id", "speaker", "party", "date", "round", "venue", "outlet", "attribution", "quote", "source", "claims"];
-const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note"];
-const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issues"];
+const ROUND_FIELDS: &[&str] =
+    &["id", "title", "date", "planned", "venue", "kind", "participants", "summary", "end", "visibility", "party", "bloc", "host"];
+const ITEM_FIELDS: &[&str] =
+    &["number", "title", "topic", "text", "settles", "proposes", "round", "date", "by", "revisions", "document", "readouts", "visibility"];
+const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source", "withdraws"];
+const STANCE_FIELDS: &[&str] =
+    &["party", "item", "items", "position", "round", "date", "source", "visibility", "note", "version", "readout", "bloc"];
+const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source", "disclose", "bloc"];
+const STATEMENT_FIELDS: &[&str] = &[
+    "id",
+    "speaker",
+    "party",
+    "date",
+    "round",
+    "venue",
+    "outlet",
+    "attribution",
+    "quote",
+    "source",
+    "claims",
+    "member",
+    "visibility",
+    "bloc",
+];
+const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note", "document"];
+const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issues", "bloc"];
 const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
 const TABLE_PREFERENCE_FIELDS: &[&str] = &["weight", "values"];
 const SUBSET_PREFERENCE_FIELDS: &[&str] = &["weight", "empty", "elements"];
-const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "range", "values", "round", "date", "visibility", "source", "note"];
+const DEMAND_FIELDS: &[&str] = &["party", "issue", "value", "range", "values", "round", "date", "visibility", "source", "note", "bloc"];
+const BLOC_FIELDS: &[&str] = &["id", "name", "members", "speaks_for", "description"];
+const DEADLINE_FIELDS: &[&str] = &["id", "title", "date", "for", "item", "met", "extensions", "source"];
+const EXTENSION_FIELDS: &[&str] = &["on", "to", "reason"];
 
 const ISSUE_KINDS: &[&str] = &["choice", "integer", "real", "subset", "yes-no"];
 const CLAIM_KINDS: &[&str] = &["accepts", "item-agreed", "stance", "differences-minor", "progress"];
@@ -608,6 +638,13 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
                 }
                 if check_ref(cx, path.clone(), signatory, "party", party_ids.iter().copied()) {
                     let role = negotiation.party(signatory.get_ref()).map(|party| party.role);
+                    if role == Some(Role::Host) {
+                        cx.error(
+                            path.clone(),
+                            signatory.span(),
+                            format!("`{}` is a host and cannot sign (expected a principal, mediator or stakeholder)", signatory.get_ref()),
+                        );
+                    }
                     if role == Some(Role::Observer) {
                         cx.error(
                             path,
@@ -643,9 +680,13 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
         }
     }
 
+    negotiation.blocs = read_blocs(cx, root, &negotiation.parties);
     negotiation.issues = read_issues(cx, root);
-    negotiation.rounds = read_rounds(cx, root, &party_ids);
+    negotiation.rounds = read_rounds(cx, root, &party_ids, &negotiation.blocs);
     let timeline = Timeline::new(&negotiation.rounds);
+    let refs = Refs::new(&negotiation, &timeline);
+    let read = documents::read_documents(cx, root, &refs);
+    negotiation.documents = read;
     let refs = Refs::new(&negotiation, &timeline);
     let items = read_items(cx, root, &refs);
     negotiation.items = items;
@@ -655,11 +696,13 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     let statements = read_statements(cx, root, &refs);
     let preferences = read_preferences(cx, root, &refs);
     let demands = read_demands(cx, root, &refs);
+    let deadlines = read_deadlines(cx, root, &refs);
     negotiation.stances = stances;
     negotiation.red_lines = red_lines;
     negotiation.statements = statements;
     negotiation.preferences = preferences;
     negotiation.demands = demands;
+    negotiation.deadlines = deadlines;
     let refs = Refs::new(&negotiation, &timeline);
     let obligations = implementation::read_obligations(cx, root, &refs);
     let assessments = implementation::read_assessments(cx, root, &refs, &obligations);
@@ -676,7 +719,9 @@ struct Refs<'n> {
     issue_index: HashMap<&'n str, usize>,
     /// Round id → (index, when it happened).
     round_index: HashMap<&'n str, (usize, Option<Instant>)>,
-    item_index: HashMap<u32, usize>,
+    item_index: HashMap<(&'n str, u32), usize>,
+    /// Item number → the indexes of the items of that number, one per document that has it.
+    item_numbers: HashMap<u32, Vec<usize>>,
     /// When each item (by index) was introduced.
     item_introduced: Vec<Instant>,
 }
@@ -694,7 +739,11 @@ impl<'n> Refs<'n> {
                 .enumerate()
                 .map(|(index, round)| (round.id.as_str(), (index, timeline.round(&round.id))))
                 .collect(),
-            item_index: negotiation.items.iter().enumerate().map(|(index, item)| (item.number, index)).collect(),
+            item_index: negotiation.items.iter().enumerate().map(|(index, item)| ((item.document.as_str(), item.number), index)).collect(),
+            item_numbers: negotiation.items.iter().enumerate().fold(HashMap::new(), |mut numbers, (index, item)| {
+                numbers.entry(item.number).or_insert_with(Vec::new).push(index);
+                numbers
+            }),
             item_introduced: negotiation.items.iter().map(|item| timeline.moment(&item.introduced)).collect(),
         }
     }
@@ -713,11 +762,45 @@ impl<'n> Refs<'n> {
             || check_ref(cx, path(), id, "party", self.negotiation.parties.iter().map(|party| party.id.as_str()))
     }
 
-    fn item(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, number: &Spanned<i64>) -> Option<&FrameworkItem> {
-        let found = u32::try_from(*number.get_ref())
-            .ok()
-            .and_then(|number| self.item_index.get(&number))
-            .map(|&index| &self.negotiation.items[index]);
+    /// A party or a bloc, which may hold stances and red lines.
+    fn holder(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, id: &Spanned<String>) -> bool {
+        if self.party_ids.contains(id.get_ref().as_str()) || self.negotiation.bloc(id.get_ref()).is_some() {
+            return true;
+        }
+        let parties = self.negotiation.parties.iter().map(|party| party.id.as_str());
+        check_ref(cx, path(), id, "party", parties.chain(self.negotiation.blocs.iter().map(|bloc| bloc.id.as_str())))
+    }
+
+    fn item(&self, cx: &mut Cx<'_>, path: impl FnOnce() -> String, number: &Spanned<i64>) -> Option<&'n FrameworkItem> {
+        let found = match u32::try_from(*number.get_ref()) {
+            Ok(number) if self.negotiation.documents.len() <= 1 => {
+                let document = self.negotiation.documents.first().map_or("", |document| document.id.as_str());
+                self.item_index.get(&(document, number)).map(|&index| &self.negotiation.items[index])
+            }
+            Ok(wanted) => {
+                let candidates: &[usize] = self.item_numbers.get(&wanted).map_or(&[], Vec::as_slice);
+                match candidates {
+                    [only] => Some(&self.negotiation.items[*only]),
+                    [_, _, ..] => {
+                        let documents: Vec<&str> =
+                            candidates.iter().map(|&index| self.negotiation.items[index].document.as_str()).collect();
+                        let written: Vec<String> = documents.iter().map(|document| format!("\"{document}:{wanted}\"")).collect();
+                        cx.error(
+                            path(),
+                            number.span(),
+                            format!(
+                                "item {wanted} is ambiguous: documents {} each have one (write {})",
+                                documents.join(", "),
+                                written.join(" or ")
+                            ),
+                        );
+                        return None;
+                    }
+                    _ => None,
+                }
+            }
+            Err(_) => None,
+        };
         if found.is_none() && !cx.declared.contains(&("item", number.get_ref().to_string())) {
             let numbers: Vec<u32> = self.negotiation.items.iter().map(|item| item.number).collect();
             let expected = match (numbers.iter().min(), numbers.iter().max()) {
@@ -746,7 +829,21 @@ impl<'n> Refs<'n> {
 
     /// When an item entered the framework.
     fn introduced(&self, item: &FrameworkItem) -> Instant {
-        self.item_index.get(&item.number).map_or(Instant::START, |&index| self.item_introduced[index])
+        self.item_index.get(&(item.document.as_str(), item.number)).map_or(Instant::START, |&index| self.item_introduced[index])
+    }
+
+    /// An item reference: a number, or `"DOC:N"` naming the document.
+    fn item_node(&self, cx: &mut Cx<'_>, path: impl Fn() -> String, node: Node<'_, '_>) -> Option<&'n FrameworkItem> {
+        match node.value() {
+            Toml::String(text) => documents::qualified_item(cx, self, path, node.span().range(), text),
+            _ => match integer_of(node) {
+                Ok(number) => self.item(cx, path, &Spanned::new(node.span().range(), number)),
+                Err(_) => {
+                    wrong_type(cx, path(), node, "an item number, or \"DOC:N\" for item N of document DOC");
+                    None
+                }
+            },
+        }
     }
 
     /// A `round = ".."` or `date = ..` pair; at most one may be given.
@@ -796,7 +893,14 @@ fn read_parties(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Vec<Party> {
     for fields in tables(cx, root, "parties", PARTY_FIELDS) {
         fields.finish(cx);
         let id = req_id(cx, &fields, "id", "party");
-        let role = required(cx, &fields, "role", "one of: mediator, principal, stakeholder, observer", |cx| keyword(cx, &fields, "role"));
+        let role =
+            required(cx, &fields, "role", "one of: mediator, principal, stakeholder, observer, host", |cx| keyword(cx, &fields, "role"));
+        if let (Some(id), Some(role)) = (&id, role) {
+            // A mediator called `mediator` is what `--viewer mediator` then means.
+            if !(id.get_ref() == "mediator" && role == Role::Mediator) {
+                reserved_id(cx, fields.path_of("id"), id, "party");
+            }
+        }
         let name = opt_string(cx, &fields, "name");
         let description = text(cx, &fields, "description");
         let mut member_ids = Registry::new("member");
@@ -806,9 +910,10 @@ fn read_parties(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Vec<Party> {
             let member_id = req_id(cx, &member, "id", "member");
             let member_name = req_string(cx, &member, "name", "the member's name");
             let title = text(cx, &member, "title");
+            let body = text(cx, &member, "body");
             if let (Some(member_id), Some(member_name)) = (member_id, member_name) {
                 if member_ids.add(cx, member.path_of("id"), &member_id) {
-                    members.push(Member { id: member_id.into_inner(), name: member_name.into_inner(), title });
+                    members.push(Member { id: member_id.into_inner(), name: member_name.into_inner(), title, body });
                 }
             }
         }
@@ -945,7 +1050,7 @@ fn distinct_names(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, key: &str, names: &[
     ok.then(|| names.iter().map(|name| name.get_ref().clone()).collect())
 }
 
-fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str]) -> Vec<Round> {
+fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str], blocs: &[Bloc]) -> Vec<Round> {
     let mut registry = Registry::new("round");
     let mut rounds = Vec::new();
     for fields in tables(cx, root, "rounds", ROUND_FIELDS) {
@@ -964,6 +1069,12 @@ fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str]) -> Ve
         let title = text(cx, &fields, "title");
         let venue = text(cx, &fields, "venue");
         let summary = text(cx, &fields, "summary");
+        let end = read_round_end(cx, &fields, date.as_ref());
+        let owner = opt_string(cx, &fields, "party")
+            .filter(|party| check_ref(cx, fields.path_of("party"), party, "party", party_ids.iter().copied()));
+        let channel = read_channel(cx, &fields, blocs, owner.as_ref(), "party", false);
+        let host =
+            opt_string(cx, &fields, "host").filter(|host| check_ref(cx, fields.path_of("host"), host, "party", party_ids.iter().copied()));
         let (Some(id), Some(kind)) = (id, kind) else { continue };
         if (date.is_none() && !planned) || !registry.add(cx, fields.path_of("id"), &id) {
             continue;
@@ -977,14 +1088,38 @@ fn read_rounds(cx: &mut Cx<'_>, root: &Fields<'_, '_>, party_ids: &[&str]) -> Ve
             kind,
             participants: participants.into_iter().map(Spanned::into_inner).collect(),
             summary,
+            end,
+            visibility: channel.0,
+            party: owner.map(Spanned::into_inner),
+            bloc: channel.1,
+            host: host.map(Spanned::into_inner),
         });
     }
     rounds
 }
 
+/// A round's optional `end`: the last day of talks held over several days, after its `date`.
+fn read_round_end(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, date: Option<&Spanned<Date>>) -> Option<Date> {
+    let end = opt_date(cx, fields, "end")?;
+    let Some(date) = date else {
+        if fields.has("date") {
+            return None;
+        }
+        cx.error(fields.path_of("end"), end.span(), "a round with an `end` needs a `date` (expected the first day of the talks)");
+        return None;
+    };
+    if end.get_ref().last_day() <= date.get_ref().last_day() {
+        let message = format!("`end` {} is not after `date` {} (expected the last day of the talks)", end.get_ref(), date.get_ref());
+        cx.error(fields.path_of("end"), end.span(), message);
+        return None;
+    }
+    Some(end.into_inner())
+}
+
 fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<FrameworkItem> {
-    let mut numbers: HashMap<u32, Range<usize>> = HashMap::new();
-    let mut settled_by: HashMap<String, u32> = HashMap::new();
+    let mut numbers: HashMap<(String, u32), Range<usize>> = HashMap::new();
+    let mut settled_by: HashMap<String, (String, u32)> = HashMap::new();
+    let several = refs.negotiation.has_several_documents();
     let mut items = Vec::new();
     for fields in tables(cx, root, "items", ITEM_FIELDS) {
         fields.finish(cx);
@@ -1001,11 +1136,13 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             }
         });
         let title = req_string(cx, &fields, "title", "a short title");
+        let document = documents::item_document(cx, &fields, refs);
         let text_value = text(cx, &fields, "text");
         let topic = text(cx, &fields, "topic");
         let by = opt_string(cx, &fields, "by").filter(|by| refs.party(cx, || fields.path_of("by"), by));
         let introduced = refs.moment(cx, &fields, false);
         let introduced_instant = introduced.as_ref().map_or(Instant::START, |(_, instant)| *instant);
+        let (visibility, _) = read_channel(cx, &fields, &refs.negotiation.blocs, by.as_ref(), "by", true);
 
         let mut settles = Vec::new();
         for (index, issue) in opt_string_list(cx, &fields, "settles").unwrap_or_default().into_iter().enumerate() {
@@ -1017,8 +1154,10 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
                 cx.error(path, issue.span(), format!("issue `{}` is listed twice", issue.get_ref()));
                 continue;
             }
-            if let (Some(other), Some(number)) = (settled_by.get(issue.get_ref()), number.as_ref()) {
-                if other != number.get_ref() {
+            let this = number.as_ref().zip(document.as_ref()).map(|(number, document)| (document.clone(), *number.get_ref()));
+            if let (Some(other), Some(this)) = (settled_by.get(issue.get_ref()), this.as_ref()) {
+                if other != this {
+                    let other = crate::document::item_label(&other.0, other.1, several);
                     cx.error(
                         path,
                         issue.span(),
@@ -1030,8 +1169,8 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
                     continue;
                 }
             }
-            if let Some(number) = number.as_ref() {
-                settled_by.insert(issue.get_ref().clone(), *number.get_ref());
+            if let Some(this) = this {
+                settled_by.insert(issue.get_ref().clone(), this);
             }
             settles.push(issue.into_inner());
         }
@@ -1070,6 +1209,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             let title = opt_string(cx, &revision_fields, "title").map(Spanned::into_inner);
             let text = opt_string(cx, &revision_fields, "text").map(Spanned::into_inner);
             let proposes = read_proposal(cx, &revision_fields, refs, &settles);
+            let withdraws = read_withdrawals(cx, &revision_fields, refs, &settles, &proposes);
             let removed = opt_bool(cx, &revision_fields, "removed").unwrap_or(false);
             let restored = opt_bool(cx, &revision_fields, "restored").unwrap_or(false);
             if removed && restored {
@@ -1081,11 +1221,12 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             }
             let note = text_or_empty(cx, &revision_fields, "note");
             let source = text_or_empty(cx, &revision_fields, "source");
-            if title.is_none() && text.is_none() && proposes.is_empty() && !removed && !restored && note.is_empty() {
+            if title.is_none() && text.is_none() && proposes.is_empty() && withdraws.is_empty() && !removed && !restored && note.is_empty()
+            {
                 cx.warn(
                     revision_fields.path(),
                     revision_fields.span.clone(),
-                    "this revision changes nothing (expected text, title, proposes, removed or restored)",
+                    "this revision changes nothing (expected text, title, proposes, withdraws, removed or restored)",
                 );
             }
             if let (Some(round), true) = (round, instant.is_some()) {
@@ -1099,23 +1240,29 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
                     restored,
                     note,
                     source,
+                    withdraws,
                 });
             }
         }
 
-        let (Some(number), Some(title)) = (number, title) else { continue };
-        if let Some(first) = numbers.get(number.get_ref()) {
+        let readouts = readouts::read_readouts(cx, &fields, refs, &settles, introduced_instant);
+        let (Some(number), Some(title), Some(document)) = (number, title, document) else { continue };
+        let key = (document.clone(), *number.get_ref());
+        if let Some(first) = numbers.get(&key) {
             let line = cx.line_of(first);
+            let within = if document.is_empty() { String::new() } else { format!(" in document {document}") };
             cx.error(
                 fields.path_of("number"),
                 number.span(),
-                format!("duplicate item {} (first defined on line {line})", number.get_ref()),
+                format!("duplicate item {}{within} (first defined on line {line})", number.get_ref()),
             );
             continue;
         }
-        numbers.insert(*number.get_ref(), number.span());
+        numbers.insert(key, number.span());
         items.push(FrameworkItem {
             number: *number.get_ref(),
+            document,
+            readouts,
             title: title.into_inner(),
             topic,
             text: text_value,
@@ -1124,9 +1271,11 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             introduced: introduced.map_or(Moment::Start, |(moment, _)| moment),
             by: by.map(Spanned::into_inner),
             revisions,
+            visibility,
         });
     }
-    items.sort_by_key(|item| item.number);
+    let position = |id: &str| refs.negotiation.documents.iter().position(|document| document.id == id).unwrap_or(0);
+    items.sort_by_key(|item| (position(&item.document), item.number));
     items
 }
 
@@ -1162,6 +1311,43 @@ fn read_proposal(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, sett
         }
     }
     proposal
+}
+
+/// A revision's `withdraws = ["issue", ..]`: issues the item settles whose proposed value the
+/// revision takes back (and does not propose again in the same breath).
+fn read_withdrawals(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_, '_>,
+    refs: &Refs<'_>,
+    settles: &[String],
+    proposes: &[(String, Value)],
+) -> Vec<String> {
+    let mut withdraws: Vec<String> = Vec::new();
+    for (index, issue) in opt_string_list(cx, fields, "withdraws").unwrap_or_default().into_iter().enumerate() {
+        let path = format!("{}[{index}]", fields.path_of("withdraws"));
+        if refs.issue(cx, || path.clone(), &issue).is_none() {
+            continue;
+        }
+        let id = issue.get_ref();
+        if !settles.iter().any(|settled| settled == id) {
+            cx.error(
+                path,
+                issue.span(),
+                format!("the revision withdraws a value for `{id}` but the item does not settle it (expected one of the item's `settles`)"),
+            );
+        } else if proposes.iter().any(|(proposed, _)| proposed == id) {
+            cx.error(
+                path,
+                issue.span(),
+                format!("the revision both proposes and withdraws a value for `{id}` (expected one or the other)"),
+            );
+        } else if withdraws.contains(id) {
+            cx.error(path, issue.span(), format!("issue `{id}` is listed twice"));
+        } else {
+            withdraws.push(issue.into_inner());
+        }
+    }
+    withdraws
 }
 
 pub(crate) fn with_article(word: &str) -> String {
@@ -1213,29 +1399,26 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
     let mut stances = Vec::with_capacity(tables.len());
     for fields in tables {
         fields.finish(cx);
-        let party = req_string(cx, &fields, "party", "the id of the party taking the stance")
-            .filter(|party| refs.party(cx, || fields.path_of("party"), party));
+        let party = req_string(cx, &fields, "party", "the id of the party (or bloc) taking the stance")
+            .filter(|party| refs.holder(cx, || fields.path_of("party"), party));
         let position =
             required(cx, &fields, "position", "one of: accepts, accepts-with-reservations, undecided, opposes, red-line", |cx| {
                 keyword(cx, &fields, "position")
             });
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Public);
+        let bloc = bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
         let moment = refs.moment(cx, &fields, true);
 
         // `item = N` or `items = [N, ..]`.
         // (index in `items`, or None for `item`; the number).
-        let mut numbers: Vec<(Option<usize>, Spanned<i64>)> = Vec::new();
+        // (index in `items`, or None for `item`; the reference: a number or "DOC:N").
+        let mut numbers: Vec<(Option<usize>, Node<'_, '_>)> = Vec::new();
         match (fields.get("item"), fields.get("items")) {
             (Some(_), Some(items)) => cx.error(fields.path_of("items"), items.span().range(), "give either `item` or `items`, not both"),
-            (Some(_), None) => numbers.extend(opt_integer(cx, &fields, "item").map(|number| (None, number))),
+            (Some(node), None) => numbers.push((None, node)),
             (None, Some(node)) => match node.value() {
                 Toml::Array(array) => {
-                    for (index, element) in array.iter().enumerate() {
-                        match integer_of(element) {
-                            Ok(number) => numbers.push((Some(index), Spanned::new(element.span().range(), number))),
-                            Err(expected) => wrong_type(cx, format!("{}[{index}]", fields.path_of("items")), element, expected),
-                        }
-                    }
+                    numbers.extend(array.iter().enumerate().map(|(index, element)| (Some(index), element)));
                     if array.is_empty() {
                         cx.error(fields.path_of("items"), node.span().range(), "no items (expected at least one item number)");
                     }
@@ -1246,34 +1429,43 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
         }
         let source = text(cx, &fields, "source");
         let note = text(cx, &fields, "note");
+        let target = readouts::read_target(cx, &fields, refs);
 
         let mut items = Vec::new();
-        for (index, number) in numbers {
+        for (index, node) in numbers {
             let path = || match index {
                 Some(index) => format!("{}[{index}]", fields.path_of("items")),
                 None => fields.path_of("item"),
             };
-            let Some(item) = refs.item(cx, path, &number) else { continue };
+            let Some(item) = refs.item_node(cx, path, node) else { continue };
             if let Some((_, instant)) = &moment {
                 if *instant < refs.introduced(item) {
-                    cx.error(path(), number.span(), format!("a stance on item {} before the item was introduced", item.number));
+                    let label = refs.negotiation.item_label(item);
+                    cx.error(path(), node.span().range(), format!("a stance on item {label} before the item was introduced"));
+                    continue;
+                }
+                if !target.check(cx, &fields, refs, item, *instant) {
                     continue;
                 }
             }
-            items.push(item.number);
+            items.push((item.document.clone(), item.number));
         }
         let (Some(party), Some(position), Some(visibility), Some((at, _))) = (party, position, visibility, moment) else { continue };
         let position_span = fields.get("position").map_or(fields.span.clone(), |node| node.span().range());
-        for item in items {
+        for (document, item) in items {
             cx.stance_positions.push((fields.path_of("position"), position_span.clone()));
             stances.push(Stance {
                 party: party.get_ref().clone(),
                 item,
+                document,
+                version: target.version(),
+                readout: target.readout(),
                 position,
                 at: at.clone(),
                 source: source.clone(),
                 visibility,
                 note: note.clone(),
+                bloc: bloc.clone(),
             });
         }
     }
@@ -1287,9 +1479,10 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
     for fields in tables(cx, root, "red_lines", RED_LINE_FIELDS) {
         fields.finish(cx);
         let id = req_id(cx, &fields, "id", "red line");
-        let party = req_string(cx, &fields, "party", "the id of the party holding the red line")
-            .filter(|party| refs.party(cx, || fields.path_of("party"), party));
+        let party = req_string(cx, &fields, "party", "the id of the party (or bloc) holding the red line")
+            .filter(|party| refs.holder(cx, || fields.path_of("party"), party));
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Private);
+        let bloc = bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
         let disclose = keyword_or(cx, &fields, "disclose", Disclosure::Nothing);
         let since = refs.round_or_date(cx, &fields, "since");
         let until = refs.round_or_date(cx, &fields, "until");
@@ -1343,6 +1536,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
             since: since.map_or(Moment::Start, |(moment, _)| moment),
             until: until.map(|(moment, _)| moment),
             source,
+            bloc,
             disclose,
         });
     }
@@ -1370,21 +1564,12 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
         let date = required(cx, &fields, "date", "the day the statement was made", |cx| opt_date(cx, &fields, "date"));
         let round = opt_string(cx, &fields, "round");
         if let Some(round) = &round {
-            if let (Some(instant), Some(date)) = (refs.round(cx, || fields.path_of("round"), round), &date) {
-                if instant.date() != Some(*date.get_ref()) {
-                    cx.warn(
-                        fields.path_of("round"),
-                        round.span(),
-                        format!(
-                            "round `{}` is dated {}, the statement {}",
-                            round.get_ref(),
-                            instant.date().map_or_else(String::new, |date| date.to_string()),
-                            date.get_ref()
-                        ),
-                    );
-                }
+            if let (Some(_), Some(date)) = (refs.round(cx, || fields.path_of("round"), round), &date) {
+                check_statement_in_round(cx, &fields, refs, round, date.get_ref());
             }
         }
+        let member = read_statement_member(cx, &fields, refs, party.as_ref());
+        let (visibility, bloc) = read_channel(cx, &fields, &refs.negotiation.blocs, party.as_ref(), "party", true);
         let attribution = keyword_or(cx, &fields, "attribution", Attribution::Named);
         let quote = req_string(cx, &fields, "quote", "what was said");
         let venue = text(cx, &fields, "venue");
@@ -1415,9 +1600,73 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
             quote: quote.into_inner(),
             source,
             claims,
+            member,
+            visibility,
+            bloc,
         });
     }
     statements
+}
+
+/// A statement's `member`: one of the members of its `party`, which it then requires.
+fn read_statement_member(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, party: Option<&Spanned<String>>) -> Option<String> {
+    let member = opt_string(cx, fields, "member")?;
+    let Some(party) = party else {
+        if !fields.has("party") {
+            cx.error(fields.path_of("member"), member.span(), "a statement naming a `member` needs the member's `party`");
+        }
+        return None;
+    };
+    let members = &refs.negotiation.party(party.get_ref())?.members;
+    if members.iter().any(|known| &known.id == member.get_ref()) {
+        return Some(member.into_inner());
+    }
+    let ids: Vec<&str> = members.iter().map(|known| known.id.as_str()).collect();
+    let expected = match suggest(member.get_ref(), ids.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None if ids.is_empty() => format!("`{}` lists no members", party.get_ref()),
+        None => format!("expected one of: {}", ids.join(", ")),
+    };
+    cx.error(
+        fields.path_of("member"),
+        member.span(),
+        format!("`{}` is not a member of `{}` ({expected})", member.get_ref(), party.get_ref()),
+    );
+    None
+}
+
+/// The words `--viewer` reads as kinds of viewer, which an id would shadow.
+pub const VIEWER_KEYWORDS: &[&str] = &["all", "everything", "public", "mediator"];
+
+/// Reports an id that is a viewer keyword, so that `--viewer WORD` has one meaning. The one
+/// exception, a mediator party called `mediator`, is what `--viewer mediator` then names.
+fn reserved_id(cx: &mut Cx<'_>, path: String, id: &Spanned<String>, what: &str) {
+    if !VIEWER_KEYWORDS.contains(&id.get_ref().as_str()) {
+        return;
+    }
+    let meaning = match id.get_ref().as_str() {
+        "mediator" => "any mediator",
+        "public" => "the public",
+        _ => "the whole record",
+    };
+    let word = id.get_ref();
+    let message = format!("`{word}` is a viewer keyword: `--viewer {word}` means {meaning}, never a {what} (expected another id)");
+    cx.error(path, id.span(), message);
+}
+
+/// Warns when a statement's date lies outside its round's days (its date, or its span from `date`
+/// to `end`); a month or year date need only overlap them.
+fn check_statement_in_round(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, round: &Spanned<String>, date: &Date) {
+    let Some(held) = refs.negotiation.round(round.get_ref()) else { return };
+    let (Some(first), Some(last)) = (held.date, held.effective_date()) else { return };
+    if date.last_day() >= first.first_day() && date.first_day() <= last.last_day() {
+        return;
+    }
+    let when = match held.end {
+        Some(end) => format!("held from {first} to {end}"),
+        None => format!("dated {first}"),
+    };
+    cx.warn(fields.path_of("round"), round.span(), format!("round `{}` is {when}, the statement {date}", round.get_ref()));
 }
 
 fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, made: Option<Instant>) -> Option<Claim> {
@@ -1426,7 +1675,7 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, made: O
     let note = text(cx, fields, "note");
     let kind_word = req_string(cx, fields, "kind", "one of: accepts, item-agreed, stance, differences-minor, progress")?;
     let allowed: &[&str] = match kind_word.get_ref().as_str() {
-        "accepts" => &["party", "version"],
+        "accepts" => &["party", "version", "document"],
         "item-agreed" => &["item"],
         "stance" => &["party", "item", "position"],
         "differences-minor" => &[],
@@ -1436,7 +1685,7 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, made: O
             return None;
         }
     };
-    for key in ["party", "item", "position", "version", "at_least"] {
+    for key in ["party", "item", "position", "version", "at_least", "document"] {
         if let Some(node) = fields.get(key) {
             if !allowed.contains(&key) {
                 cx.error(
@@ -1456,9 +1705,9 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, made: O
             .filter(|party| refs.party(cx, || fields.path_of("party"), party))
             .map(Spanned::into_inner)
     };
-    let required_item = |cx: &mut Cx<'_>| -> Option<u32> {
-        let number = required(cx, fields, "item", "the item number the claim is about", |cx| opt_integer(cx, fields, "item"))?;
-        refs.item(cx, || fields.path_of("item"), &number).map(|item| item.number)
+    let required_item = |cx: &mut Cx<'_>| -> Option<(String, u32)> {
+        let node = required(cx, fields, "item", "the item number the claim is about", |_| fields.get("item"))?;
+        refs.item_node(cx, || fields.path_of("item"), node).map(|item| (item.document.clone(), item.number))
     };
     let kind = match kind_word.get_ref().as_str() {
         "accepts" => {
@@ -1481,14 +1730,19 @@ fn read_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>, made: O
                 }
                 None => None,
             };
-            ClaimKind::Accepts { party: party?, version }
+            let document = documents::claim_document(cx, fields, refs)?;
+            ClaimKind::Accepts { party: party?, version, document }
         }
-        "item-agreed" => ClaimKind::ItemAgreed { item: required_item(cx)? },
+        "item-agreed" => {
+            let (document, item) = required_item(cx)?;
+            ClaimKind::ItemAgreed { item, document }
+        }
         "stance" => {
             let party = required_party(cx);
             let item = required_item(cx);
             let position = required(cx, fields, "position", "the position claimed", |cx| keyword(cx, fields, "position"));
-            ClaimKind::Stance { party: party?, item: item?, position: position? }
+            let (document, item) = item?;
+            ClaimKind::Stance { party: party?, item, position: position?, document }
         }
         "differences-minor" => ClaimKind::DifferencesMinor,
         _ => {
@@ -1516,6 +1770,7 @@ fn read_preferences(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> 
         let party = req_string(cx, &fields, "party", "the party whose preferences these are")
             .filter(|party| refs.party(cx, || fields.path_of("party"), party));
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Private);
+        let bloc = bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
         let reservation = opt_number(cx, &fields, "reservation");
         if let Some(reservation) = &reservation {
             if !(0.0..=1.0).contains(reservation.get_ref()) {
@@ -1565,7 +1820,7 @@ fn read_preferences(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> 
         }
         seen.insert(party.get_ref().clone(), party.span());
         let reservation = reservation.map_or(0.0, Spanned::into_inner);
-        preferences.push(Preference { party: party.into_inner(), visibility, reservation, issues });
+        preferences.push(Preference { party: party.into_inner(), visibility, reservation, issues, bloc });
     }
     preferences
 }
@@ -1654,6 +1909,7 @@ fn read_demands(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
         let at = refs.moment(cx, &fields, false);
         let demanded = issue.and_then(|issue| demanded_values(cx, &fields, issue));
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Public);
+        let bloc = bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
         let source = text(cx, &fields, "source");
         let note = text(cx, &fields, "note");
         let (Some(party), Some(issue), Some((value, up_to, alternatives)), Some(visibility)) = (party, issue, demanded, visibility) else {
@@ -1686,9 +1942,217 @@ fn read_demands(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
             up_to,
             alternatives,
             note,
+            bloc,
         });
     }
     demands
+}
+
+fn read_deadlines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Deadline> {
+    let mut registry = Registry::new("deadline");
+    let mut deadlines = Vec::new();
+    for fields in tables(cx, root, "deadlines", DEADLINE_FIELDS) {
+        fields.finish(cx);
+        let id = req_id(cx, &fields, "id", "deadline");
+        let title = text(cx, &fields, "title");
+        let date = required(cx, &fields, "date", "the day (or month, or year) it falls due", |cx| opt_date(cx, &fields, "date"));
+        let purpose = text(cx, &fields, "for");
+        let item =
+            opt_integer(cx, &fields, "item").and_then(|number| refs.item(cx, || fields.path_of("item"), &number)).map(|item| item.number);
+        let met = opt_bool(cx, &fields, "met");
+        let source = text(cx, &fields, "source");
+        let extensions = date.as_ref().map(|date| read_extensions(cx, &fields, *date.get_ref()));
+        let (Some(id), Some(date), Some(Some(extensions))) = (id, date, extensions) else { continue };
+        if (fields.has("item") && item.is_none()) || (fields.has("met") && met.is_none()) || !registry.add(cx, fields.path_of("id"), &id) {
+            continue;
+        }
+        deadlines.push(Deadline { id: id.into_inner(), title, date: date.into_inner(), purpose, item, met, extensions, source });
+    }
+    deadlines
+}
+
+/// A deadline's `[[deadlines.extensions]]`: each granted (`on`) no later than the date it moves,
+/// not before the previous one, and moving it to a later date (`to`).
+fn read_extensions(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, date: Date) -> Option<Vec<Extension>> {
+    let mut extensions: Vec<Extension> = Vec::new();
+    let mut ok = true;
+    let mut due = date;
+    for extension in tables(cx, fields, "extensions", EXTENSION_FIELDS) {
+        extension.finish(cx);
+        let on = required(cx, &extension, "on", "the day the extension was granted", |cx| opt_date(cx, &extension, "on"));
+        let to = required(cx, &extension, "to", "the new due date", |cx| opt_date(cx, &extension, "to"));
+        let reason = text(cx, &extension, "reason");
+        let (Some(on), Some(to)) = (on, to) else {
+            ok = false;
+            continue;
+        };
+        let problem = if on.get_ref().last_day() > due.last_day() {
+            Some((
+                extension.path_of("on"),
+                on.span(),
+                format!(
+                    "granted on {} after the deadline had passed on {due} (expected an extension granted by the date it moves)",
+                    on.get_ref()
+                ),
+            ))
+        } else if extensions.last().is_some_and(|previous| on.get_ref().last_day() < previous.on.last_day()) {
+            Some((
+                extension.path_of("on"),
+                on.span(),
+                format!("granted on {}, before the previous extension (expected extensions in the order they were granted)", on.get_ref()),
+            ))
+        } else if to.get_ref().last_day() <= due.last_day() {
+            Some((
+                extension.path_of("to"),
+                to.span(),
+                format!("moves the deadline to {}, not after {due} (expected a later date)", to.get_ref()),
+            ))
+        } else {
+            None
+        };
+        if let Some((path, span, message)) = problem {
+            cx.error(path, span, message);
+            ok = false;
+            continue;
+        }
+        due = *to.get_ref();
+        extensions.push(Extension { on: on.into_inner(), to: to.into_inner(), reason });
+    }
+    ok.then_some(extensions)
+}
+
+fn read_blocs(cx: &mut Cx<'_>, root: &Fields<'_, '_>, parties: &[Party]) -> Vec<Bloc> {
+    let mut registry = Registry::new("bloc");
+    let mut blocs = Vec::new();
+    let party_ids = || parties.iter().map(|party| party.id.as_str());
+    for fields in tables(cx, root, "blocs", BLOC_FIELDS) {
+        fields.finish(cx);
+        let id = req_id(cx, &fields, "id", "bloc").filter(|id| {
+            if parties.iter().any(|party| &party.id == id.get_ref()) {
+                cx.error(fields.path_of("id"), id.span(), format!("`{}` is a party's id (expected a bloc id of its own)", id.get_ref()));
+                return false;
+            }
+            reserved_id(cx, fields.path_of("id"), id, "bloc");
+            true
+        });
+        let name = opt_string(cx, &fields, "name");
+        let description = text(cx, &fields, "description");
+        let members = required(cx, &fields, "members", "the ids of the member parties", |cx| opt_string_list(cx, &fields, "members"));
+        let mut ok = members.is_some();
+        let mut seen = BTreeSet::new();
+        for (index, member) in members.iter().flatten().enumerate() {
+            let path = format!("{}[{index}]", fields.path_of("members"));
+            if !seen.insert(member.get_ref().clone()) {
+                cx.error(path, member.span(), format!("`{}` is listed twice", member.get_ref()));
+                ok = false;
+            } else if !check_ref(cx, path, member, "party", party_ids()) {
+                ok = false;
+            }
+        }
+        if members.as_ref().is_some_and(Vec::is_empty) {
+            cx.error(
+                fields.path_of("members"),
+                fields.get("members").map_or(0..0, |node| node.span().range()),
+                "no members (expected at least one party)",
+            );
+            ok = false;
+        }
+        let speaks_for = opt_string(cx, &fields, "speaks_for");
+        if let Some(speaker) = &speaks_for {
+            if !seen.contains(speaker.get_ref()) {
+                let members: Vec<&str> = seen.iter().map(String::as_str).collect();
+                let message = format!("`{}` is not a member of the bloc (expected one of: {})", speaker.get_ref(), members.join(", "));
+                cx.error(fields.path_of("speaks_for"), speaker.span(), message);
+                ok = false;
+            }
+        }
+        let (Some(id), Some(members), true) = (id, members, ok) else { continue };
+        if !registry.add(cx, fields.path_of("id"), &id) {
+            continue;
+        }
+        let name = name.map_or_else(|| id.get_ref().clone(), Spanned::into_inner);
+        blocs.push(Bloc {
+            id: id.into_inner(),
+            name,
+            members: members.into_iter().map(Spanned::into_inner).collect(),
+            speaks_for: speaks_for.map(Spanned::into_inner),
+            description,
+        });
+    }
+    blocs
+}
+
+/// The `bloc` a stance, red line, demand or preference with `visibility = "bloc"` is shared with,
+/// checked as a channel's is ([`shared_with`]).
+fn bloc_visibility(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_, '_>,
+    refs: &Refs<'_>,
+    owner: Option<&Spanned<String>>,
+    visibility: Option<Visibility>,
+) -> Option<String> {
+    shared_with(cx, fields, &refs.negotiation.blocs, owner, visibility.unwrap_or(Visibility::Public))
+}
+
+/// A round's, item's or statement's `visibility` and, for `bloc`, the optional `bloc` it is shared
+/// with: a secret channel. `private` and `bloc` need an owner (`owner_key`: the item's drafter
+/// `by`, the statement's `party`), except for a round, whose participants always see it.
+fn read_channel(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_, '_>,
+    blocs: &[Bloc],
+    owner: Option<&Spanned<String>>,
+    owner_key: &str,
+    owner_required: bool,
+) -> (Visibility, Option<String>) {
+    let visibility = keyword_or(cx, fields, "visibility", Visibility::Public).unwrap_or(Visibility::Public);
+    let owned = owner.is_some() || fields.has(owner_key);
+    if matches!(visibility, Visibility::Private | Visibility::Bloc) && owner_required && !owned {
+        let span = fields.get("visibility").map_or(fields.span.clone(), |node| node.span().range());
+        let message = format!("`visibility = \"{}\"` needs an owner (expected `{owner_key}`)", visibility.keyword());
+        cx.error(fields.path_of("visibility"), span, message);
+    }
+    let bloc = shared_with(cx, fields, blocs, owner, visibility);
+    (visibility, bloc)
+}
+
+/// The optional `bloc` next to `visibility = "bloc"`: a known bloc of which the owner is a member
+/// (or the owner itself). Without it, the owner must belong to a bloc.
+fn shared_with(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_, '_>,
+    blocs: &[Bloc],
+    owner: Option<&Spanned<String>>,
+    visibility: Visibility,
+) -> Option<String> {
+    let bloc = if fields.has("bloc") { opt_string(cx, fields, "bloc") } else { None };
+    let Some(bloc) = bloc else {
+        if let (Visibility::Bloc, Some(owner)) = (visibility, owner) {
+            if !blocs.iter().any(|bloc| bloc.id == *owner.get_ref() || bloc.members.contains(owner.get_ref())) {
+                let span = fields.get("visibility").map_or(fields.span.clone(), |node| node.span().range());
+                let message = format!("`{}` belongs to no bloc (expected a member of a [[blocs]] entry, or `bloc`)", owner.get_ref());
+                cx.error(fields.path_of("visibility"), span, message);
+            }
+        }
+        return None;
+    };
+    if visibility != Visibility::Bloc {
+        let message = "`bloc` names whom a `visibility = \"bloc\"` entry is shared with (expected that visibility)";
+        cx.error(fields.path_of("bloc"), bloc.span(), message);
+        return None;
+    }
+    if !check_ref(cx, fields.path_of("bloc"), &bloc, "bloc", blocs.iter().map(|bloc| bloc.id.as_str())) {
+        return None;
+    }
+    let shared = blocs.iter().find(|known| known.id == *bloc.get_ref());
+    if let (Some(owner), Some(shared)) = (owner, shared) {
+        if !shared.members.contains(owner.get_ref()) && shared.id != *owner.get_ref() {
+            let message = format!("`{}` is not a member of bloc `{}` (expected one of its blocs)", owner.get_ref(), bloc.get_ref());
+            cx.error(fields.path_of("bloc"), bloc.span(), message);
+            return None;
+        }
+    }
+    Some(bloc.into_inner())
 }
 
 /// A demand's `value`, `range = [low, high]` or `values = [a, b, ...]` (exactly one), typed like the

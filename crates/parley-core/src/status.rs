@@ -7,7 +7,9 @@
 //!   values violate a signatory's red-line expression over an issue the item settles;
 //! - **disputed** when a signatory opposes it (and it is not blocked);
 //! - **open** otherwise: some signatory has not (yet) accepted the current version;
-//! - **removed** when a revision took it out of the framework.
+//! - **removed** when a revision took it out of the framework;
+//! - **agreed in principle** when every signatory accepts it but an issue it settles has no
+//!   proposed value (it counts as not agreed).
 //!
 //! An objection stands until it is withdrawn, so an `opposes` or `red-line` stance given on an
 //! earlier version still counts (marked stale); an acceptance covers only the version accepted, so
@@ -31,6 +33,8 @@ pub struct Record<'n> {
     /// Parallel to `negotiation.red_lines`: when each was drawn and, if it was, dropped.
     red_lines: Vec<(Instant, Option<Instant>)>,
     party_index: HashMap<&'n str, usize>,
+    /// Parallel to `negotiation.documents`: when each lifecycle event happened.
+    documents: Vec<Vec<Instant>>,
 }
 
 #[derive(Debug)]
@@ -40,6 +44,10 @@ struct ItemTrack {
     revisions: Vec<Instant>,
     /// For each party (by index), its stances on the item: (when, index in `negotiation.stances`).
     stances: Vec<Vec<(Instant, usize)>>,
+    /// When each of the item's readouts was given, parallel to `item.readouts`.
+    readouts: Vec<Instant>,
+    /// Stances on a party's readout rather than the joint text, in time order: (when, index).
+    readout_stances: Vec<(Instant, usize)>,
 }
 
 /// The state of an item.
@@ -51,6 +59,9 @@ pub enum ItemState {
     Disputed,
     Blocked,
     Removed,
+    /// Every signatory accepts its current version, but an issue it settles has no proposed value
+    /// (none was ever proposed, or a revision withdrew it): agreed in principle, not in full.
+    AgreedInPrinciple,
 }
 
 impl ItemState {
@@ -61,6 +72,7 @@ impl ItemState {
             ItemState::Disputed => "disputed",
             ItemState::Blocked => "blocked",
             ItemState::Removed => "removed",
+            ItemState::AgreedInPrinciple => "agreed-in-principle",
         }
     }
 }
@@ -78,10 +90,16 @@ pub struct Status {
     pub red_lines: Vec<RedLineCheck>,
     /// The value each issue has in the framework as it stands, and the item proposing it.
     pub proposed: Vec<ProposedValue>,
+    /// Every deadline, upcoming or passed (left out of the JSON when the record has none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deadlines: Vec<crate::deadline::DeadlineStatus>,
     /// What looks wrong in the record at this point, such as a party accepting an item that
     /// breaks its own red line.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<crate::warnings::StatusWarning>,
+    /// Each document's own status, in a record with documents (`framework` is then the overall).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<crate::document::DocumentStatus>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -94,6 +112,13 @@ pub struct FrameworkStatus {
     pub disputed: usize,
     pub blocked: usize,
     pub removed: usize,
+    /// Items every signatory accepts while an issue they settle has no value; they are not agreed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub agreed_in_principle: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -112,6 +137,21 @@ pub struct ItemStatus {
     pub stances: Vec<PartyStance>,
     /// Why the item is in its state (what blocks it, who opposes, who has not accepted).
     pub reasons: Vec<Reason>,
+    /// For an item agreed in principle: the issues it settles that have no proposed value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_values: Vec<String>,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
+    /// Parties' own readouts of the item in force (each party's latest).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub readouts: Vec<crate::readout::ReadoutStatus>,
+    /// Issues on which the readouts differ from the joint values or from each other.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub discrepancies: Vec<crate::readout::Discrepancy>,
+    /// Stances on a party's readout rather than on the joint text (they do not decide the state).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub readout_stances: Vec<crate::readout::ReadoutStance>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -127,6 +167,9 @@ pub struct PartyStance {
     pub stale: bool,
     pub source: String,
     pub note: String,
+    /// The bloc whose stance this is, when the party did not give its own (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -208,6 +251,31 @@ pub struct RedLineCheck {
     pub holds: Option<bool>,
     /// Items proposing values for the issues it names.
     pub items: Vec<u32>,
+    /// In a record with documents: the document of each item in `items`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<String>,
+}
+
+impl RedLineCheck {
+    /// The items as written: `N`, or `DOC:N` in a record of several documents.
+    pub fn item_labels(&self, several_documents: bool) -> Vec<String> {
+        self.items
+            .iter()
+            .enumerate()
+            .map(|(index, number)| {
+                let document = self.documents.get(index).map_or("", String::as_str);
+                crate::document::item_label(document, *number, several_documents)
+            })
+            .collect()
+    }
+
+    /// Whether item `number` of `document` proposes a value this red line names.
+    fn concerns(&self, document: &str, number: u32) -> bool {
+        self.items
+            .iter()
+            .enumerate()
+            .any(|(index, item)| *item == number && self.documents.get(index).map_or("", String::as_str) == document)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -215,6 +283,9 @@ pub struct ProposedValue {
     pub issue: String,
     pub value: Value,
     pub item: u32,
+    /// The item's document, in a record with documents.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 impl<'n> Record<'n> {
@@ -222,7 +293,8 @@ impl<'n> Record<'n> {
         let timeline = Timeline::new(&negotiation.rounds);
         let party_index: HashMap<&str, usize> =
             negotiation.parties.iter().enumerate().map(|(index, party)| (party.id.as_str(), index)).collect();
-        let item_index: HashMap<u32, usize> = negotiation.items.iter().enumerate().map(|(index, item)| (item.number, index)).collect();
+        let item_index: HashMap<(&str, u32), usize> =
+            negotiation.items.iter().enumerate().map(|(index, item)| ((item.document.as_str(), item.number), index)).collect();
         let mut items: Vec<ItemTrack> = negotiation
             .items
             .iter()
@@ -230,18 +302,37 @@ impl<'n> Record<'n> {
                 introduced: timeline.moment(&item.introduced),
                 revisions: item.revisions.iter().map(|revision| timeline.moment(&Moment::Round(revision.round.clone()))).collect(),
                 stances: vec![Vec::new(); negotiation.parties.len()],
+                readouts: item.readouts.iter().map(|readout| timeline.moment(&readout.at)).collect(),
+                readout_stances: Vec::new(),
             })
             .collect();
         for (index, stance) in negotiation.stances.iter().enumerate() {
-            let (Some(&item), Some(&party)) = (item_index.get(&stance.item), party_index.get(stance.party.as_str())) else {
+            let key = (stance.document.as_str(), stance.item);
+            let Some(&item) = item_index.get(&key) else { continue };
+            let instant = timeline.moment(&stance.at);
+            if !stance.readout.is_empty() {
+                // A stance on a party's readout says nothing about the joint text.
+                items[item].readout_stances.push((instant, index));
                 continue;
-            };
-            items[item].stances[party].push((timeline.moment(&stance.at), index));
+            }
+            if let Some(&party) = party_index.get(stance.party.as_str()) {
+                items[item].stances[party].push((instant, index));
+            } else if let Some(bloc) = negotiation.bloc(&stance.party) {
+                // A bloc's stance is each member's (`docs/status.md`, "Blocs").
+                for member in &bloc.members {
+                    if let Some(&party) = party_index.get(member.as_str()) {
+                        items[item].stances[party].push((instant, index));
+                    }
+                }
+            }
         }
         for track in &mut items {
-            for stances in &mut track.stances {
-                // Stable: stances at the same instant keep their file order, the later one winning.
-                stances.sort_by_key(|(instant, _)| *instant);
+            track.readout_stances.sort_by_key(|(instant, _)| *instant);
+            for (party, stances) in track.stances.iter_mut().enumerate() {
+                // Stable: stances at the same instant keep their file order, the later one winning,
+                // except that a party's own stance wins over its bloc's at the same instant.
+                let own = |index: usize| negotiation.stances[index].party == negotiation.parties[party].id;
+                stances.sort_by_key(|(instant, index)| (*instant, own(*index)));
             }
         }
         let red_lines = negotiation
@@ -249,7 +340,9 @@ impl<'n> Record<'n> {
             .iter()
             .map(|red_line| (timeline.moment(&red_line.since), red_line.until.as_ref().map(|until| timeline.moment(until))))
             .collect();
-        Record { negotiation, timeline, items, red_lines, party_index }
+        let documents =
+            negotiation.documents.iter().map(|document| document.events.iter().map(|event| timeline.moment(&event.at)).collect()).collect();
+        Record { negotiation, timeline, items, red_lines, party_index, documents }
     }
 
     /// Resolves a user's point (round id, date, `start`, `now`).
@@ -269,6 +362,45 @@ impl<'n> Record<'n> {
     /// The version of item `index` in force at `at` (number of revisions made by then).
     pub(crate) fn version_at(&self, index: usize, at: Instant) -> usize {
         self.items[index].revisions.partition_point(|revision| *revision <= at)
+    }
+
+    /// The joint version a stance (given at `given_at`, index `stance` in `negotiation.stances`)
+    /// is on: the one it names, or the one in force when it was given.
+    pub(crate) fn stance_version(&self, index: usize, given_at: Instant, stance: usize) -> usize {
+        self.negotiation.stances[stance].version.unwrap_or_else(|| self.version_at(index, given_at))
+    }
+
+    /// The readouts of item `index` in force at `at`: each party's latest by then, in the order
+    /// of the parties.
+    pub(crate) fn readouts_at(&self, index: usize, at: Instant) -> Vec<&'n crate::readout::Readout> {
+        let item = &self.negotiation.items[index];
+        if item.readouts.is_empty() {
+            return Vec::new();
+        }
+        let track = &self.items[index];
+        let mut latest: Vec<Option<(Instant, usize)>> = vec![None; self.negotiation.parties.len()];
+        for (position, readout) in item.readouts.iter().enumerate() {
+            let instant = track.readouts[position];
+            let Some(&party) = self.party_index.get(readout.party.as_str()) else { continue };
+            if instant <= at && latest[party].is_none_or(|(before, _)| before <= instant) {
+                latest[party] = Some((instant, position));
+            }
+        }
+        latest.into_iter().flatten().map(|(_, position)| &item.readouts[position]).collect()
+    }
+
+    /// Stances on readouts of item `index` given by `at`: each party's latest on each readout.
+    pub(crate) fn readout_stances_at(&self, index: usize, at: Instant) -> Vec<&'n crate::model::Stance> {
+        let mut latest: Vec<&crate::model::Stance> = Vec::new();
+        for &(instant, stance) in &self.items[index].readout_stances {
+            if instant > at {
+                break;
+            }
+            let stance = &self.negotiation.stances[stance];
+            latest.retain(|kept| !(kept.party == stance.party && kept.readout == stance.readout));
+            latest.push(stance);
+        }
+        latest
     }
 
     pub(crate) fn introduced_by(&self, index: usize, at: Instant) -> bool {
@@ -306,6 +438,7 @@ impl<'n> Record<'n> {
                     None => current.proposes.push((issue.clone(), value.clone())),
                 }
             }
+            current.proposes.retain(|(issue, _)| !revision.withdraws.contains(issue));
             if revision.removed {
                 current.removed = true;
             }
@@ -329,7 +462,7 @@ impl<'n> Record<'n> {
                 continue;
             }
             for (issue, value) in version.proposes {
-                proposed.push(ProposedValue { issue, value, item: item.number });
+                proposed.push(ProposedValue { issue, value, item: item.number, document: item.document.clone() });
             }
         }
         proposed
@@ -341,14 +474,20 @@ impl<'n> Record<'n> {
         let value_of = |issue: &str| proposed.iter().find(|value| value.issue == issue).map(|value| value.value.clone());
         let kind_of = |issue: &str| -> Option<IssueKind> { self.negotiation.issue(issue).map(|issue| issue.kind.clone()) };
         let holds = red_line.expr.evaluate_with(&value_of, &kind_of);
-        let mut items: Vec<u32> = red_line
+        let mut pairs: Vec<(&str, u32)> = red_line
             .expr
             .issues()
             .iter()
-            .filter_map(|issue| proposed.iter().find(|value| value.issue == *issue).map(|value| value.item))
+            .filter_map(|issue| proposed.iter().find(|value| value.issue == *issue).map(|value| (value.document.as_str(), value.item)))
             .collect();
-        items.sort_unstable();
-        items.dedup();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let items = pairs.iter().map(|(_, number)| *number).collect();
+        let documents = if self.negotiation.documents.is_empty() {
+            Vec::new()
+        } else {
+            pairs.iter().map(|(document, _)| (*document).to_owned()).collect()
+        };
         RedLineCheck {
             id: red_line.id.clone(),
             party: red_line.party.clone(),
@@ -356,11 +495,19 @@ impl<'n> Record<'n> {
             description: red_line.description.clone(),
             holds,
             items,
+            documents,
         }
     }
 
-    /// Status of every item and of the framework at a point.
+    /// Status of every item and of the framework at a point, with its deadlines.
     pub fn status(&self, as_of: &Point) -> Status {
+        let mut status = self.status_of_items(as_of);
+        status.deadlines = self.deadlines(as_of);
+        status
+    }
+
+    /// [`Record::status`] without the deadlines (which need the items' states at other points).
+    pub(crate) fn status_of_items(&self, as_of: &Point) -> Status {
         let negotiation = self.negotiation;
         let at = as_of.instant;
         let proposed = self.proposed_at(at);
@@ -380,7 +527,7 @@ impl<'n> Record<'n> {
             for party in &negotiation.parties {
                 let Some((given_at, stance_index)) = self.stance_at(index, &party.id, at) else { continue };
                 let stance = &negotiation.stances[stance_index];
-                let on_version = self.version_at(index, given_at);
+                let on_version = self.stance_version(index, given_at, stance_index);
                 stances.push(PartyStance {
                     party: party.id.clone(),
                     signatory: negotiation.is_signatory(&party.id),
@@ -390,13 +537,22 @@ impl<'n> Record<'n> {
                     stale: on_version < version,
                     source: stance.source.clone(),
                     note: stance.note.clone(),
+                    via: (stance.party != party.id).then(|| stance.party.clone()),
                 });
             }
-            let (state, reasons) = if current.removed {
+            let (mut state, reasons) = if current.removed {
                 (ItemState::Removed, Vec::new())
             } else {
-                judge(negotiation, item.number, &stances, &red_lines, &proposed)
+                judge(negotiation, (&item.document, item.number), &stances, &red_lines, &proposed)
             };
+            let (readouts, discrepancies, readout_stances) = self.readouts_status(index, at, &current);
+            let mut missing_values = Vec::new();
+            if state == ItemState::Agreed {
+                missing_values = unvalued(&item.settles, &current.proposes);
+                if !missing_values.is_empty() {
+                    state = ItemState::AgreedInPrinciple;
+                }
+            }
             items.push(ItemStatus {
                 number: item.number,
                 title: current.title.to_owned(),
@@ -408,22 +564,23 @@ impl<'n> Record<'n> {
                 state,
                 stances,
                 reasons,
+                missing_values,
+                document: item.document.clone(),
+                readouts,
+                discrepancies,
+                readout_stances,
             });
         }
 
-        let count = |state: ItemState| items.iter().filter(|item| item.state == state).count();
-        let removed = count(ItemState::Removed);
-        let in_framework = items.len() - removed;
-        let agreed = count(ItemState::Agreed);
-        let framework = FrameworkStatus {
-            accepted: in_framework > 0 && agreed == in_framework,
-            items: in_framework,
-            agreed,
-            open: count(ItemState::Open),
-            disputed: count(ItemState::Disputed),
-            blocked: count(ItemState::Blocked),
-            removed,
-        };
+        let documents = self.document_statuses(at, &items);
+        // Items of a document that was rejected, has expired or was superseded no longer need
+        // agreement: the overall count leaves them out.
+        let ended: Vec<&str> = documents
+            .iter()
+            .filter(|document| document.state.is_some_and(|state| state.is_terminal()))
+            .map(|document| document.id.as_str())
+            .collect();
+        let framework = FrameworkStatus::count(items.iter().filter(|item| !ended.contains(&item.document.as_str())));
         let warnings = crate::warnings::status_warnings(&items, &red_lines);
         Status {
             negotiation: negotiation.id.clone(),
@@ -434,7 +591,35 @@ impl<'n> Record<'n> {
             items,
             red_lines,
             proposed,
+            deadlines: Vec::new(),
             warnings,
+            documents,
+        }
+    }
+
+    /// The recorded lifecycle event of document `index` in force at `at`, if any.
+    pub(crate) fn document_event_at(&self, index: usize, at: Instant) -> Option<&'n crate::document::DocumentEvent> {
+        let count = self.documents[index].partition_point(|instant| *instant <= at);
+        count.checked_sub(1).map(|last| &self.negotiation.documents[index].events[last])
+    }
+}
+
+impl FrameworkStatus {
+    /// Counts the states of some items' statuses.
+    pub(crate) fn count<'a>(items: impl Iterator<Item = &'a ItemStatus> + Clone) -> FrameworkStatus {
+        let count = |state: ItemState| items.clone().filter(|item| item.state == state).count();
+        let removed = count(ItemState::Removed);
+        let in_framework = items.clone().count() - removed;
+        let agreed = count(ItemState::Agreed);
+        FrameworkStatus {
+            accepted: in_framework > 0 && agreed == in_framework,
+            items: in_framework,
+            agreed,
+            open: count(ItemState::Open),
+            disputed: count(ItemState::Disputed),
+            blocked: count(ItemState::Blocked),
+            removed,
+            agreed_in_principle: count(ItemState::AgreedInPrinciple),
         }
     }
 }
@@ -449,9 +634,15 @@ pub(crate) struct ItemVersion<'n> {
     pub revised_in: Option<&'n str>,
 }
 
+/// The issues of `settles` that `proposes` gives no value: nothing is agreed until everything is
+/// agreed, values included.
+pub(crate) fn unvalued(settles: &[String], proposes: &[(String, Value)]) -> Vec<String> {
+    settles.iter().filter(|issue| !proposes.iter().any(|(proposed, _)| proposed == *issue)).cloned().collect()
+}
+
 fn judge(
     negotiation: &Negotiation,
-    number: u32,
+    (document, number): (&str, u32),
     stances: &[PartyStance],
     red_lines: &[RedLineCheck],
     proposed: &[ProposedValue],
@@ -474,7 +665,7 @@ fn judge(
         }
     }
     for check in red_lines {
-        if check.holds == Some(false) && check.items.contains(&number) && negotiation.is_signatory(&check.party) {
+        if check.holds == Some(false) && check.concerns(document, number) && negotiation.holder_signs(&check.party) {
             let red_line = negotiation.red_lines.iter().find(|red_line| red_line.id == check.id);
             let values = red_line
                 .map(|red_line| {

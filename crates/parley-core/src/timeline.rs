@@ -4,6 +4,10 @@
 //! counter-text on 23 November). An [`Instant`] orders events totally: by day, then rounds of the
 //! same day in the order the scenario lists them, then events dated only by day, which count as
 //! happening at the end of that day, after its rounds.
+//!
+//! A date known only to the month or the year counts as the end of its last day. A round held over
+//! several days (`date` to `end`) is placed on its last day: what was decided there counts from the
+//! end of the talks, so an event dated inside the span, before the last day, comes before the round.
 
 use std::collections::HashMap;
 
@@ -70,7 +74,7 @@ pub(crate) fn in_force(since: Instant, until: Option<Instant>, at: Instant) -> b
 pub enum PointError {
     #[error("round `{0}` is planned and has no date yet")]
     Undated(String),
-    #[error("`{text}` is neither a round nor a date (expected a round id{hint} or YYYY-MM-DD)")]
+    #[error("`{text}` is neither a round nor a date (expected a round id{hint}, YYYY-MM-DD, YYYY-MM or YYYY)")]
     Unknown { text: String, hint: String },
     /// Written as a date, but not one that exists.
     #[error("`{text}` is not a date: {problem}")]
@@ -83,7 +87,7 @@ pub enum PointError {
 impl Timeline {
     pub fn new(rounds: &[Round]) -> Timeline {
         let mut dated: Vec<(Date, usize)> =
-            rounds.iter().enumerate().filter_map(|(index, round)| round.date.map(|date| (date, index))).collect();
+            rounds.iter().enumerate().filter_map(|(index, round)| round.effective_date().map(|date| (date, index))).collect();
         dated.sort();
         let mut instants: HashMap<String, Option<Instant>> = rounds.iter().map(|round| (round.id.clone(), None)).collect();
         for (rank, (date, index)) in dated.into_iter().enumerate() {
@@ -124,7 +128,9 @@ impl Timeline {
             let Some(instant) = *instant else {
                 return Err(PointError::Undated(text.to_owned()));
             };
-            return Ok(Point { label: text.to_owned(), date: instant.date(), round: Some(text.to_owned()), instant });
+            // The date as written (a month stays a month), for a span its last day.
+            let date = negotiation.round(text).and_then(Round::effective_date).or(instant.date());
+            return Ok(Point { label: text.to_owned(), date, round: Some(text.to_owned()), instant });
         }
         match text.parse::<Date>() {
             Ok(date) => return Ok(Point { label: text.to_owned(), date: Some(date), round: None, instant: Instant::end_of(date) }),

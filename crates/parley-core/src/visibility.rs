@@ -8,6 +8,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use std::collections::HashSet;
+
 use crate::model::{Negotiation, Role, Visibility};
 
 /// Who is looking.
@@ -50,24 +52,74 @@ impl fmt::Display for Viewer {
 }
 
 impl Viewer {
-    /// Whether this viewer may see something of `owner` with `visibility`.
+    /// Whether this viewer may see something of `owner` (a party or a bloc) with `visibility`.
     pub fn may_see(&self, negotiation: &Negotiation, owner: &str, visibility: Visibility) -> bool {
-        self.sees(self.is_mediator_party(negotiation), owner, visibility)
+        Sight::of(self, negotiation).sees(owner, visibility, None)
+    }
+
+    /// Whether this viewer may see a red line: its visibility (and the bloc it is shared with)
+    /// admits it, and it was not drawn in a round the viewer may not know of.
+    pub fn may_see_red_line(&self, negotiation: &Negotiation, red_line: &crate::model::RedLine) -> bool {
+        let channels = crate::channels::Channels::new(negotiation, self);
+        channels.owned(&red_line.party, red_line.visibility, red_line.bloc.as_deref()) && !channels.in_hidden_round(&red_line.since)
     }
 
     /// Whether the viewer is a party of the negotiation whose role is mediator.
     fn is_mediator_party(&self, negotiation: &Negotiation) -> bool {
         matches!(self, Viewer::Party(party) if negotiation.party(party).is_some_and(|party| party.role == Role::Mediator))
     }
+}
 
-    /// [`Viewer::may_see`], with the viewer's mediator role already looked up.
-    fn sees(&self, mediator_party: bool, owner: &str, visibility: Visibility) -> bool {
-        match (self, visibility) {
+/// What a viewer is, looked up once: whether it is a mediator party, and its blocs.
+#[derive(Debug)]
+pub(crate) struct Sight<'v> {
+    viewer: &'v Viewer,
+    mediator: bool,
+    /// The blocs the viewer belongs to.
+    blocs: HashSet<String>,
+    /// The parties sharing a bloc with the viewer, by bloc.
+    partners: HashSet<(String, String)>,
+}
+
+impl<'v> Sight<'v> {
+    pub(crate) fn viewer(&self) -> &'v Viewer {
+        self.viewer
+    }
+
+    pub(crate) fn of(viewer: &'v Viewer, negotiation: &Negotiation) -> Sight<'v> {
+        let mut blocs = HashSet::new();
+        let mut partners = HashSet::new();
+        if let Viewer::Party(party) = viewer {
+            for bloc in negotiation.blocs.iter().filter(|bloc| bloc.members.contains(party)) {
+                blocs.insert(bloc.id.clone());
+                for member in &bloc.members {
+                    partners.insert((bloc.id.clone(), member.clone()));
+                }
+            }
+        }
+        Sight { viewer, mediator: viewer.is_mediator_party(negotiation), blocs, partners }
+    }
+
+    /// Whether the viewer may see something of `owner` (a party or a bloc) with `visibility`;
+    /// for `bloc` visibility, `bloc` names the one bloc it is shared with (else every bloc of the
+    /// owner). A bloc's members count as its owners.
+    pub(crate) fn sees(&self, owner: &str, visibility: Visibility, bloc: Option<&str>) -> bool {
+        let own = match self.viewer {
+            Viewer::Party(party) => party == owner || self.blocs.contains(owner),
+            _ => false,
+        };
+        match (self.viewer, visibility) {
             (Viewer::Everything, _) | (_, Visibility::Public) => true,
             (Viewer::Public, _) => false,
-            (Viewer::Mediator, Visibility::Mediator) => true,
-            (Viewer::Mediator, Visibility::Private) => false,
-            (Viewer::Party(party), visibility) => party == owner || (visibility == Visibility::Mediator && mediator_party),
+            (Viewer::Mediator, visibility) => visibility == Visibility::Mediator,
+            (Viewer::Party(_), Visibility::Mediator) => own || self.mediator,
+            (Viewer::Party(_), Visibility::Private) => own,
+            (Viewer::Party(_), Visibility::Bloc) => {
+                own || match bloc {
+                    Some(bloc) => self.blocs.contains(bloc),
+                    None => self.partners.iter().any(|(_, member)| member == owner),
+                }
+            }
         }
     }
 }
@@ -83,10 +135,12 @@ pub fn into_view(mut negotiation: Negotiation, viewer: &Viewer) -> Negotiation {
     if *viewer == Viewer::Everything {
         return negotiation;
     }
-    let mediator = viewer.is_mediator_party(&negotiation);
-    negotiation.stances.retain(|stance| viewer.sees(mediator, &stance.party, stance.visibility));
-    negotiation.red_lines.retain(|red_line| viewer.sees(mediator, &red_line.party, red_line.visibility));
-    negotiation.preferences.retain(|preference| viewer.sees(mediator, &preference.party, preference.visibility));
-    negotiation.demands.retain(|demand| viewer.sees(mediator, &demand.party, demand.visibility));
+    let sight = Sight::of(viewer, &negotiation);
+    negotiation.stances.retain(|stance| sight.sees(&stance.party, stance.visibility, stance.bloc.as_deref()));
+    negotiation.red_lines.retain(|red_line| sight.sees(&red_line.party, red_line.visibility, red_line.bloc.as_deref()));
+    negotiation.preferences.retain(|preference| sight.sees(&preference.party, preference.visibility, preference.bloc.as_deref()));
+    negotiation.demands.retain(|demand| sight.sees(&demand.party, demand.visibility, demand.bloc.as_deref()));
+    crate::readout::retain_visible(&mut negotiation, |owner, visibility| sight.sees(owner, visibility, None));
+    crate::channels::hide(&mut negotiation, viewer, &sight);
     negotiation
 }

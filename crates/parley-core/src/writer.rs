@@ -16,9 +16,12 @@
 
 use std::fmt::Write;
 
+use crate::bloc::Bloc;
+use crate::date::{Date, Precision};
+use crate::deadline::Deadline;
 use crate::model::{
     ClaimKind, IssueKind, Item, Keyword, Moment, Negotiation, Party, Preference, RedLine, Revision, Round, Stance, Statement, Valuation,
-    Value,
+    Value, Visibility,
 };
 
 /// The negotiation as scenario TOML.
@@ -31,6 +34,9 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
     out.strings("signatories", &negotiation.signatories);
     for party in &negotiation.parties {
         write_party(&mut out, party);
+    }
+    for bloc in &negotiation.blocs {
+        write_bloc(&mut out, bloc);
     }
     for issue in &negotiation.issues {
         out.array_table("issues");
@@ -61,6 +67,9 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
     for round in &negotiation.rounds {
         write_round(&mut out, round);
     }
+    for document in &negotiation.documents {
+        write_document(&mut out, document);
+    }
     for item in &negotiation.items {
         write_item(&mut out, item);
     }
@@ -88,13 +97,56 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
         out.moment(&demand.at);
         out.raw("visibility", &basic(demand.visibility.keyword()));
         out.text("source", &demand.source);
+        shared(&mut out, demand.bloc.as_deref());
         out.text("note", &demand.note);
     }
     for preference in &negotiation.preferences {
         write_preference(&mut out, preference);
     }
+    for deadline in &negotiation.deadlines {
+        write_deadline(&mut out, deadline);
+    }
     write_implementation(&mut out, negotiation);
     out.text
+}
+
+/// The bloc a `bloc`-visible entry is shared with, when it names one.
+fn shared(out: &mut Toml, bloc: Option<&str>) {
+    if let Some(bloc) = bloc {
+        out.string("bloc", bloc);
+    }
+}
+
+fn write_bloc(out: &mut Toml, bloc: &Bloc) {
+    out.array_table("blocs");
+    out.string("id", &bloc.id);
+    out.string("name", &bloc.name);
+    out.strings("members", &bloc.members);
+    if let Some(speaker) = &bloc.speaks_for {
+        out.string("speaks_for", speaker);
+    }
+    out.text("description", &bloc.description);
+}
+
+fn write_deadline(out: &mut Toml, deadline: &Deadline) {
+    out.array_table("deadlines");
+    out.string("id", &deadline.id);
+    out.text("title", &deadline.title);
+    out.raw("date", &date(&deadline.date));
+    out.text("for", &deadline.purpose);
+    if let Some(item) = deadline.item {
+        out.raw("item", &item.to_string());
+    }
+    if let Some(met) = deadline.met {
+        out.raw("met", &met.to_string());
+    }
+    out.text("source", &deadline.source);
+    for extension in &deadline.extensions {
+        out.array_table("deadlines.extensions");
+        out.raw("on", &date(&extension.on));
+        out.raw("to", &date(&extension.to));
+        out.text("reason", &extension.reason);
+    }
 }
 
 fn write_implementation(out: &mut Toml, negotiation: &Negotiation) {
@@ -103,14 +155,26 @@ fn write_implementation(out: &mut Toml, negotiation: &Negotiation) {
         out.string("id", &obligation.id);
         out.string("description", &obligation.description);
         if !obligation.items.is_empty() {
-            let numbers: Vec<String> = obligation.items.iter().map(u32::to_string).collect();
-            out.raw("items", &format!("[{}]", numbers.join(", ")));
+            // Numbers when the file has one document; `"DOC:N"` otherwise.
+            let references: Vec<String> =
+                obligation
+                    .items
+                    .iter()
+                    .map(|number| {
+                        if obligation.document.is_empty() {
+                            number.to_string()
+                        } else {
+                            basic(&format!("{}:{number}", obligation.document))
+                        }
+                    })
+                    .collect();
+            out.raw("items", &format!("[{}]", references.join(", ")));
         }
         if let Some(party) = &obligation.party {
             out.string("party", party);
         }
         if let Some(due) = &obligation.due {
-            out.raw("due", &due.to_string());
+            out.raw("due", &date(due));
         }
         out.text("source", &obligation.source);
     }
@@ -139,6 +203,9 @@ fn write_party(out: &mut Toml, party: &Party) {
                 if !member.title.is_empty() {
                     fields.push(("title", basic(&member.title)));
                 }
+                if !member.body.is_empty() {
+                    fields.push(("body", basic(&member.body)));
+                }
                 inline(fields.iter().map(|(key, value)| (*key, value.as_str())))
             })
             .collect();
@@ -150,8 +217,8 @@ fn write_round(out: &mut Toml, round: &Round) {
     out.array_table("rounds");
     out.string("id", &round.id);
     out.text("title", &round.title);
-    if let Some(date) = &round.date {
-        out.raw("date", &date.to_string());
+    if let Some(day) = &round.date {
+        out.raw("date", &date(day));
     }
     if round.planned {
         out.raw("planned", "true");
@@ -160,11 +227,22 @@ fn write_round(out: &mut Toml, round: &Round) {
     out.raw("kind", &basic(round.kind.keyword()));
     out.strings("participants", &round.participants);
     out.text("summary", &round.summary);
+    if let Some(end) = &round.end {
+        out.raw("end", &date(end));
+    }
+    out.channel(round.visibility, round.bloc.as_deref());
+    if let Some(party) = &round.party {
+        out.string("party", party);
+    }
+    if let Some(host) = &round.host {
+        out.string("host", host);
+    }
 }
 
 fn write_item(out: &mut Toml, item: &Item) {
     out.array_table("items");
     out.raw("number", &item.number.to_string());
+    out.text("document", &item.document);
     out.string("title", &item.title);
     out.text("topic", &item.topic);
     out.text("text", &item.text);
@@ -176,8 +254,22 @@ fn write_item(out: &mut Toml, item: &Item) {
     if let Some(by) = &item.by {
         out.string("by", by);
     }
+    out.channel(item.visibility, None);
     for revision in &item.revisions {
         write_revision(out, revision);
+    }
+    for readout in &item.readouts {
+        out.array_table("items.readouts");
+        out.string("party", &readout.party);
+        out.text("text", &readout.text);
+        out.values("proposes", &readout.proposes);
+        if !readout.describes.is_empty() {
+            let described: Vec<(&str, String)> = readout.describes.iter().map(|(issue, words)| (issue.as_str(), basic(words))).collect();
+            out.raw("describes", &inline(described.iter().map(|(issue, words)| (*issue, words.as_str()))));
+        }
+        out.moment(&readout.at);
+        out.text("source", &readout.source);
+        out.raw("visibility", &basic(readout.visibility.keyword()));
     }
 }
 
@@ -202,17 +294,54 @@ fn write_revision(out: &mut Toml, revision: &Revision) {
     }
     out.text("note", &revision.note);
     out.text("source", &revision.source);
+    if !revision.withdraws.is_empty() {
+        out.strings("withdraws", &revision.withdraws);
+    }
+}
+
+/// An item as a reference: `N`, or `"DOC:N"` for an item of a document.
+fn item_reference(document: &str, number: u32) -> String {
+    if document.is_empty() { number.to_string() } else { basic(&format!("{document}:{number}")) }
+}
+
+fn write_document(out: &mut Toml, document: &crate::document::Document) {
+    out.array_table("documents");
+    out.string("id", &document.id);
+    out.string("title", &document.title);
+    out.raw("kind", &basic(document.kind.keyword()));
+    if let Some(supersedes) = &document.supersedes {
+        out.string("supersedes", supersedes);
+    }
+    if let Some(implements) = &document.implements {
+        out.string("implements", implements);
+    }
+    out.text("description", &document.description);
+    for event in &document.events {
+        out.array_table("documents.events");
+        out.raw("state", &basic(event.state.keyword()));
+        out.moment(&event.at);
+        if let Some(until) = &event.until {
+            out.raw("until", &until.to_string());
+        }
+        out.text("note", &event.note);
+        out.text("source", &event.source);
+    }
 }
 
 fn write_stance(out: &mut Toml, stance: &Stance) {
     out.array_table("stances");
     out.string("party", &stance.party);
-    out.raw("item", &stance.item.to_string());
+    out.raw("item", &item_reference(&stance.document, stance.item));
     out.raw("position", &basic(stance.position.keyword()));
+    if let Some(version) = stance.version {
+        out.raw("version", &version.to_string());
+    }
+    out.text("readout", &stance.readout);
     out.moment(&stance.at);
     out.raw("visibility", &basic(stance.visibility.keyword()));
     out.text("source", &stance.source);
     out.text("note", &stance.note);
+    shared(out, stance.bloc.as_deref());
 }
 
 fn write_red_line(out: &mut Toml, red_line: &RedLine) {
@@ -222,6 +351,7 @@ fn write_red_line(out: &mut Toml, red_line: &RedLine) {
     out.string("expr", &red_line.expression);
     out.text("description", &red_line.description);
     out.raw("visibility", &basic(red_line.visibility.keyword()));
+    shared(out, red_line.bloc.as_deref());
     if let Some(since) = moment_value(&red_line.since) {
         out.raw("since", &since);
     }
@@ -241,7 +371,11 @@ fn write_statement(out: &mut Toml, statement: &Statement) {
     if let Some(party) = &statement.party {
         out.string("party", party);
     }
-    out.raw("date", &statement.date.to_string());
+    if let Some(member) = &statement.member {
+        out.string("member", member);
+    }
+    out.channel(statement.visibility, statement.bloc.as_deref());
+    out.raw("date", &date(&statement.date));
     if let Some(round) = &statement.round {
         out.string("round", round);
     }
@@ -254,16 +388,17 @@ fn write_statement(out: &mut Toml, statement: &Statement) {
         out.array_table("statements.claims");
         out.raw("kind", &basic(claim.kind.keyword()));
         match &claim.kind {
-            ClaimKind::Accepts { party, version } => {
+            ClaimKind::Accepts { party, version, document } => {
                 out.string("party", party);
                 if let Some(version) = version {
                     out.string("version", version);
                 }
+                out.text("document", document);
             }
-            ClaimKind::ItemAgreed { item } => out.raw("item", &item.to_string()),
-            ClaimKind::Stance { party, item, position } => {
+            ClaimKind::ItemAgreed { item, document } => out.raw("item", &item_reference(document, *item)),
+            ClaimKind::Stance { party, item, position, document } => {
                 out.string("party", party);
-                out.raw("item", &item.to_string());
+                out.raw("item", &item_reference(document, *item));
                 out.raw("position", &basic(position.keyword()));
             }
             ClaimKind::DifferencesMinor => {}
@@ -281,6 +416,7 @@ fn write_preference(out: &mut Toml, preference: &Preference) {
     out.string("party", &preference.party);
     out.raw("visibility", &basic(preference.visibility.keyword()));
     out.raw("reservation", &real(preference.reservation));
+    shared(out, preference.bloc.as_deref());
     out.table("preferences.issues");
     for issue in &preference.issues {
         let weight = real(issue.weight);
@@ -349,12 +485,23 @@ impl Toml {
         }
     }
 
+    /// A round's, item's or statement's channel: nothing when public (as files written before
+    /// channels existed), else its visibility and the bloc it is shared with.
+    fn channel(&mut self, visibility: Visibility, bloc: Option<&str>) {
+        if visibility != Visibility::Public {
+            self.raw("visibility", &basic(visibility.keyword()));
+        }
+        if let Some(bloc) = bloc {
+            self.string("bloc", bloc);
+        }
+    }
+
     /// When something happened, as the `round`/`date` field of its table (nothing for the start).
     fn moment(&mut self, moment: &Moment) {
         match moment {
             Moment::Start => {}
             Moment::Round(round) => self.string("round", round),
-            Moment::Date(date) => self.raw("date", &date.to_string()),
+            Moment::Date(day) => self.raw("date", &date(day)),
         }
     }
 }
@@ -364,7 +511,16 @@ fn moment_value(moment: &Moment) -> Option<String> {
     match moment {
         Moment::Start => None,
         Moment::Round(round) => Some(basic(round)),
-        Moment::Date(date) => Some(date.to_string()),
+        Moment::Date(day) => Some(date(day)),
+    }
+}
+
+/// A date as written: a TOML date for a day, a string for a month or a year (TOML has no such
+/// literal).
+fn date(date: &Date) -> String {
+    match date.precision() {
+        Precision::Day => date.to_string(),
+        Precision::Month | Precision::Year => basic(&date.to_string()),
     }
 }
 

@@ -1,15 +1,32 @@
 //! Writing a negotiation as a scenario file and reading it back gives the same record: for the
-//! bundled scenarios, and for them with every free text and real replaced by arbitrary ones.
+//! bundled scenarios, and for them with every free text and real replaced by arbitrary ones and
+//! arbitrary revisions withdrawing values, with or without the items split between documents, and
+//! with or without readouts and stances on them.
 
-use parley_core::model::{Negotiation, Valuation};
+use parley_core::date::Date;
+use parley_core::document::{Document, DocumentEvent, DocumentKind, DocumentState};
+use parley_core::model::{ClaimKind, Moment, Negotiation, Position, Stance, Valuation, Visibility};
+use parley_core::readout::Readout;
 use parley_core::scenario;
 use parley_core::writer::to_toml;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-const SCENARIOS: [(&str, &str); 2] = [
+const SCENARIOS: [(&str, &str); 8] = [
     ("ukraine-2025.toml", include_str!("../../../scenarios/ukraine-2025.toml")),
     ("dockworkers-2026.toml", include_str!("../../../scenarios/dockworkers-2026.toml")),
+    // Month and year dates, a round held over several days.
+    ("dates.toml", include_str!("../../parley-cli/tests/cases/dates.toml")),
+    // Deadlines, extended, stated met or judged by their item.
+    ("deadlines.toml", include_str!("../../parley-cli/tests/cases/deadlines.toml")),
+    // A host, members' bodies, statements attributed to members.
+    ("parties.toml", include_str!("../../parley-cli/tests/cases/parties.toml")),
+    // Blocs holding stances and red lines, bloc visibility.
+    ("blocs.toml", include_str!("../../parley-cli/tests/cases/blocs.toml")),
+    // Secret rounds, hidden items and statements.
+    ("channels.toml", include_str!("../../parley-cli/tests/cases/channels.toml")),
+    // Obligations with due dates.
+    ("implementation.toml", include_str!("../../parley-cli/tests/cases/implementation.toml")),
 ];
 
 fn parse(name: &str, text: &str) -> Negotiation {
@@ -72,7 +89,12 @@ fn retext(negotiation: &mut Negotiation, texts: &[String]) {
         party.description = next();
         for member in &mut party.members {
             member.title = next();
+            member.body = next();
         }
+    }
+    for bloc in &mut negotiation.blocs {
+        bloc.name = next();
+        bloc.description = next();
     }
     for issue in &mut negotiation.issues {
         issue.name = next();
@@ -108,6 +130,14 @@ fn retext(negotiation: &mut Negotiation, texts: &[String]) {
             claim.note = next();
         }
     }
+    for deadline in &mut negotiation.deadlines {
+        deadline.title = next();
+        deadline.purpose = next();
+        deadline.source = next();
+        for extension in &mut deadline.extensions {
+            extension.reason = next();
+        }
+    }
 }
 
 /// Overwrites every weight, evaluation and reservation with the next of `reals`, cycling.
@@ -130,6 +160,117 @@ fn rereal(negotiation: &mut Negotiation, reals: &[f64]) {
     }
 }
 
+/// Makes the revisions picked by `flags` (cycling) withdraw every issue their item settles and
+/// they do not propose.
+fn withdraw(negotiation: &mut Negotiation, flags: &[bool]) {
+    let mut index = 0;
+    for item in &mut negotiation.items {
+        for revision in &mut item.revisions {
+            index += 1;
+            if flags[index % flags.len()] {
+                revision.withdraws = item
+                    .settles
+                    .iter()
+                    .filter(|issue| !revision.proposes.iter().any(|(proposed, _)| proposed == *issue))
+                    .cloned()
+                    .collect();
+            }
+        }
+    }
+}
+
+/// Splits the items between two documents (every other item to the second), with lifecycles,
+/// links, and every stance and claim pointing at its item's document.
+fn split_into_documents(negotiation: &mut Negotiation, note: &str) {
+    let date = |day| Moment::Date(Date::new(2020, 1, day).unwrap());
+    let event =
+        |state, day, until: Option<Date>| DocumentEvent { state, at: date(day), until, note: note.to_owned(), source: String::new() };
+    negotiation.documents = vec![
+        Document {
+            id: "interim".to_owned(),
+            title: "Interim".to_owned(),
+            kind: DocumentKind::Interim,
+            supersedes: None,
+            implements: None,
+            description: note.to_owned(),
+            events: vec![
+                event(DocumentState::Agreed, 1, None),
+                event(DocumentState::InForce, 2, None),
+                event(DocumentState::Extended, 3, Some(Date::new(2021, 1, 1).unwrap())),
+                event(DocumentState::Superseded, 20, None),
+            ],
+        },
+        Document {
+            id: "final".to_owned(),
+            title: "Final".to_owned(),
+            kind: DocumentKind::SideLetter,
+            supersedes: Some("interim".to_owned()),
+            implements: Some("interim".to_owned()),
+            description: String::new(),
+            events: vec![event(DocumentState::Draft, 4, None), event(DocumentState::Rejected, 5, None)],
+        },
+    ];
+    let document_of = |number: u32| if number % 2 == 1 { "interim".to_owned() } else { "final".to_owned() };
+    for item in &mut negotiation.items {
+        item.document = document_of(item.number);
+    }
+    negotiation.items.sort_by_key(|item| (item.number % 2 == 0, item.number));
+    for stance in &mut negotiation.stances {
+        stance.document = document_of(stance.item);
+    }
+    // An obligation's items belong to one document: those of its first item's.
+    for obligation in &mut negotiation.obligations {
+        if let Some(&first) = obligation.items.first() {
+            obligation.document = document_of(first);
+            obligation.items.retain(|&number| document_of(number) == document_of(first));
+        }
+    }
+    for statement in &mut negotiation.statements {
+        for claim in &mut statement.claims {
+            match &mut claim.kind {
+                ClaimKind::ItemAgreed { item, document } | ClaimKind::Stance { item, document, .. } => *document = document_of(*item),
+                ClaimKind::Accepts { document, .. } => *document = "final".to_owned(),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Gives every item a readout by the first party (its values, and its other settled issues in
+/// `words`), a stance of the last party on that readout, and one on the item's first version.
+fn add_readouts(negotiation: &mut Negotiation, words: &str) {
+    let Some(party) = negotiation.parties.first().map(|party| party.id.clone()) else { return };
+    let last = negotiation.parties.last().map(|party| party.id.clone()).unwrap();
+    let later = |day| Moment::Date(Date::new(2030, 1, day).unwrap());
+    for (index, item) in negotiation.items.iter_mut().enumerate() {
+        let described = item.settles.iter().filter(|issue| !item.proposes.iter().any(|(proposed, _)| proposed == *issue));
+        item.readouts.push(Readout {
+            party: party.clone(),
+            text: words.to_owned(),
+            proposes: item.proposes.clone(),
+            describes: described.map(|issue| (issue.clone(), words.to_owned())).collect(),
+            at: later(1),
+            source: words.to_owned(),
+            visibility: if index % 2 == 0 { Visibility::Public } else { Visibility::Mediator },
+        });
+        for (version, readout) in [(None, party.clone()), (Some(0), String::new())] {
+            negotiation.stances.push(Stance {
+                party: last.clone(),
+                item: item.number,
+                position: Position::Opposes,
+                at: later(2),
+                source: String::new(),
+                visibility: Visibility::Public,
+                note: words.to_owned(),
+                document: item.document.clone(),
+                version,
+                readout,
+                bloc: None,
+            });
+        }
+    }
+}
+
 #[test]
 fn any_text_and_any_real_read_back_unchanged() {
     let bases: Vec<(&str, Negotiation)> = SCENARIOS.iter().map(|(name, text)| (*name, parse(name, text))).collect();
@@ -139,14 +280,61 @@ fn any_text_and_any_real_read_back_unchanged() {
         // Every real the format allows here (weights, evaluations, reservations lie in 0..1),
         // including the ones with the longest shortest representation.
         proptest::collection::vec(prop_oneof![0.0f64..=1.0, Just(0.1 + 0.2), Just(f64::MIN_POSITIVE), Just(1e-300)], 1..8),
+        proptest::collection::vec(any::<bool>(), 1..6),
+        proptest::option::of(awkward_text()),
+        proptest::option::of(awkward_text()),
     );
     let mut runner = TestRunner::new(Config { cases: 200, ..Config::default() });
     runner
-        .run(&strategy, |(base, texts, reals)| {
+        .run(&strategy, |(base, texts, reals, withdrawals, documents, readouts)| {
             let (name, negotiation) = &bases[base];
             let mut changed = negotiation.clone();
             retext(&mut changed, &texts);
             rereal(&mut changed, &reals);
+            withdraw(&mut changed, &withdrawals);
+            if let Some(note) = documents {
+                split_into_documents(&mut changed, &note);
+            }
+            if let Some(words) = readouts {
+                add_readouts(&mut changed, &words);
+            }
+            assert_round_trips(name, &changed)
+        })
+        .unwrap();
+}
+
+/// A date of any precision: a day, a month or a year.
+fn any_date() -> impl Strategy<Value = Date> {
+    use parley_core::date::Date;
+    prop_oneof![
+        (1000i32..3000, 1u8..=12, 1u8..=28).prop_map(|(year, month, day)| Date::new(year, month, day).unwrap()),
+        (1000i32..3000, 1u8..=12).prop_map(|(year, month)| Date::of_month(year, month).unwrap()),
+        (1000i32..3000).prop_map(Date::of_year),
+    ]
+}
+
+#[test]
+fn dates_of_any_precision_read_back_unchanged() {
+    let bases: Vec<(&str, Negotiation)> = SCENARIOS.iter().map(|(name, text)| (*name, parse(name, text))).collect();
+    let strategy = (0..bases.len(), proptest::collection::vec(any_date(), 1..6), 1i64..400);
+    let mut runner = TestRunner::new(Config { cases: 200, ..Config::default() });
+    runner
+        .run(&strategy, |(base, dates, span)| {
+            let (name, negotiation) = &bases[base];
+            let mut changed = negotiation.clone();
+            // Statements' dates only order the claims; the latest round may end any day after it
+            // starts without reordering the rounds.
+            for (index, statement) in changed.statements.iter_mut().enumerate() {
+                statement.date = dates[index % dates.len()];
+            }
+            // A month or year due date was written as a bare TOML value that does not parse.
+            for (index, obligation) in changed.obligations.iter_mut().enumerate() {
+                obligation.due = Some(dates[(index + 1) % dates.len()]);
+            }
+            if let Some(last) = changed.rounds.iter_mut().filter(|round| round.date.is_some()).max_by_key(|round| round.effective_date()) {
+                let start = last.date.unwrap().last_day().days_since_epoch();
+                last.end = Some(Date::from_days_since_epoch(start.max(last.effective_date().unwrap().days_since_epoch()) + span));
+            }
             assert_round_trips(name, &changed)
         })
         .unwrap();

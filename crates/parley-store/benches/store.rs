@@ -30,6 +30,10 @@ fn stance_event(negotiation: &Negotiation, n: usize) -> NewEvent {
         note: format!("stance {n}"),
         source: "benchmark".to_owned(),
         visibility: Visibility::Public,
+        document: String::new(),
+        version: None,
+        readout: String::new(),
+        bloc: None,
     };
     NewEvent {
         kind: "stance".to_owned(),

@@ -119,6 +119,10 @@ mod tests {
             source: String::new(),
             visibility: parley_core::model::Visibility::Public,
             note: "n".to_owned(),
+            document: String::new(),
+            version: None,
+            readout: String::new(),
+            bloc: None,
         };
         let digest = crate::event::stance_digest(&stance);
         let with_key = |key: String| {

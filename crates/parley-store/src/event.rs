@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use parley_core::bloc::Bloc;
+use parley_core::deadline::Deadline;
 use parley_core::model::{Assessment, Demand, Item, Moment, Negotiation, Obligation, Party, Preference, RedLine, Round, Stance, Statement};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -36,15 +38,18 @@ pub const KINDS: &[&str] = &[
     "preference",
     "demand",
     "key",
+    "deadline",
+    "bloc",
     "obligation",
     "assessment",
+    "document",
 ];
 
 /// An event to append: the chain fields are filled in by the store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
     /// The entity kind: `negotiation`, `party`, `issue`, `round`, `item`, `stance`, `red-line`,
-    /// `statement`, `preference`, `demand` or `key`.
+    /// `statement`, `preference`, `demand`, `key`, `document`, `deadline` or `bloc`.
     pub kind: String,
     /// The entity's key within its kind (an id, an item number, a party).
     pub key: String,
@@ -142,18 +147,41 @@ fn text_of(value: &impl Serialize) -> String {
 /// of a `serde_json::Value`), written directly. Destructuring makes a new field a compile error
 /// here, and a test checks the text against the `Value` route.
 fn stance_content(stance: &Stance) -> String {
-    let Stance { party, item, position, at, source, visibility, note } = stance;
+    let Stance { party, item, position, at, source, visibility, note, document, version, readout, bloc } = stance;
     #[derive(Serialize)]
     struct Sorted<'a> {
         at: &'a Moment,
+        // Absent when none, so that stances without it keep their keys.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        bloc: Option<&'a str>,
+        // Left out when empty, as the model leaves it out: stances of files without documents
+        // keep the keys they always had.
+        #[serde(skip_serializing_if = "str::is_empty")]
+        document: &'a str,
         item: u32,
         note: &'a str,
         party: &'a str,
         position: parley_core::model::Position,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        readout: &'a str,
         source: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        version: &'a Option<usize>,
         visibility: parley_core::model::Visibility,
     }
-    text_of(&Sorted { at, item: *item, note, party, position: *position, source, visibility: *visibility })
+    text_of(&Sorted {
+        at,
+        bloc: bloc.as_deref(),
+        document,
+        item: *item,
+        note,
+        party,
+        position: *position,
+        readout,
+        source,
+        version,
+        visibility: *visibility,
+    })
 }
 
 /// The SHA-256 (hex) of a stance's content: the part before `#` of its event key, which `verify`
@@ -182,17 +210,25 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
     for party in &negotiation.parties {
         entities.push(entity("party", party.id.clone(), "import", text_of(party)));
     }
+    for bloc in &negotiation.blocs {
+        entities.push(entity("bloc", bloc.id.clone(), "import", text_of(bloc)));
+    }
     for issue in &negotiation.issues {
         entities.push(entity("issue", issue.id.clone(), "import", text_of(issue)));
     }
     for round in &negotiation.rounds {
         entities.push(entity("round", round.id.clone(), "import", text_of(round)));
     }
+    for document in &negotiation.documents {
+        entities.push(entity("document", document.id.clone(), "import", text_of(document)));
+    }
     for item in &negotiation.items {
         // Proposed values are kept in the order the issues are declared, which a file may change
         // without changing the item: compared as a JSON tree's text (object keys sorted).
         let text = serde_json::to_value(item).map(|tree| tree.to_string()).unwrap_or_default();
-        entities.push(entity("item", item.number.to_string(), item.by.as_deref().unwrap_or("import"), text));
+        // Items of a document are keyed `DOC:N`; a file without documents keeps the plain number.
+        let key = parley_core::document::item_label(&item.document, item.number, true);
+        entities.push(entity("item", key, item.by.as_deref().unwrap_or("import"), text));
     }
     // Stances are facts at moments: keyed by their content, so re-importing the same stance twice
     // is one entity, and a stance can appear more than once only if it differs.
@@ -243,6 +279,9 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
             Moment::Date(date) => format!("{}@date:{date}", assessment.obligation),
         };
         entities.push(entity("assessment", key, "import", text_of(assessment)));
+    }
+    for deadline in &negotiation.deadlines {
+        entities.push(entity("deadline", deadline.id.clone(), "import", text_of(deadline)));
     }
     entities
 }
@@ -326,6 +365,10 @@ impl<T> Collection<T> {
     fn values(self) -> Vec<T> {
         self.entries.into_iter().flatten().collect()
     }
+
+    fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
 }
 
 impl<T: Serialize> Serialize for Collection<T> {
@@ -353,36 +396,129 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Collection<T> {
 
 /// Stances in a snapshot, usually most of it: each as a flat array
 /// `[key, party, item, position, at, source, visibility, note]`, without field names to write
-/// and match.
+/// and match. `item` is the number, or `"DOC:N"` for an item of a document (an object when the
+/// stance names a version or a readout); a ninth element, the bloc it is shared with, comes only
+/// when it names one (so that checkpoints written before it existed read as they are).
 mod compact_stances {
     use std::collections::HashMap;
+    use std::fmt;
 
-    use parley_core::model::{Moment, Position, Stance, Visibility};
-    use serde::{Deserialize, Deserializer, Serializer};
+    use parley_core::model::{Stance, Visibility};
+    use serde::ser::SerializeTuple;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use super::Collection;
 
-    type Row = (String, String, u32, Position, Moment, String, Visibility, String);
+    /// What a stance is on, as a snapshot row holds it: the item number; `"DOC:N"` for an item
+    /// of a document; an object when the stance names a version or a readout.
+    #[derive(serde::Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum ItemKey {
+        Number(u32),
+        Qualified(String),
+        Target { document: String, item: u32, version: Option<usize>, readout: String },
+    }
+
+    /// (document, item, version, readout).
+    type Target = (String, u32, Option<usize>, String);
+
+    impl ItemKey {
+        fn of(stance: &Stance) -> ItemKey {
+            if stance.version.is_some() || !stance.readout.is_empty() {
+                ItemKey::Target {
+                    document: stance.document.clone(),
+                    item: stance.item,
+                    version: stance.version,
+                    readout: stance.readout.clone(),
+                }
+            } else if stance.document.is_empty() {
+                ItemKey::Number(stance.item)
+            } else {
+                ItemKey::Qualified(format!("{}:{}", stance.document, stance.item))
+            }
+        }
+
+        fn split<E: serde::de::Error>(self) -> Result<Target, E> {
+            match self {
+                ItemKey::Number(number) => Ok((String::new(), number, None, String::new())),
+                ItemKey::Qualified(text) => text
+                    .rsplit_once(':')
+                    .and_then(|(document, number)| Some((document.to_owned(), number.parse().ok()?, None, String::new())))
+                    .ok_or_else(|| E::custom(format!("`{text}` is not an item reference"))),
+                ItemKey::Target { document, item, version, readout } => Ok((document, item, version, readout)),
+            }
+        }
+    }
+
+    struct RowOut<'a>(&'a str, &'a Stance);
+
+    impl Serialize for RowOut<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let RowOut(key, stance) = self;
+            let mut row = serializer.serialize_tuple(if stance.bloc.is_some() { 9 } else { 8 })?;
+            row.serialize_element(key)?;
+            row.serialize_element(&stance.party)?;
+            row.serialize_element(&ItemKey::of(stance))?;
+            row.serialize_element(&stance.position)?;
+            row.serialize_element(&stance.at)?;
+            row.serialize_element(&stance.source)?;
+            row.serialize_element(&stance.visibility)?;
+            row.serialize_element(&stance.note)?;
+            if let Some(bloc) = &stance.bloc {
+                row.serialize_element(bloc)?;
+            }
+            row.end()
+        }
+    }
+
+    struct RowIn(String, Stance);
+
+    impl<'de> Deserialize<'de> for RowIn {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RowIn, D::Error> {
+            struct Visitor;
+            impl<'de> serde::de::Visitor<'de> for Visitor {
+                type Value = RowIn;
+
+                fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    formatter.write_str("a stance row of 8 or 9 elements")
+                }
+
+                fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RowIn, A::Error> {
+                    fn next<'de, T: Deserialize<'de>, A: serde::de::SeqAccess<'de>>(seq: &mut A, index: usize) -> Result<T, A::Error> {
+                        seq.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(index, &"8 or 9 elements"))
+                    }
+                    let key: String = next(&mut seq, 0)?;
+                    let party = next(&mut seq, 1)?;
+                    let target: ItemKey = next(&mut seq, 2)?;
+                    let (document, item, version, readout) = target.split()?;
+                    let position = next(&mut seq, 3)?;
+                    let at = next(&mut seq, 4)?;
+                    let source = next(&mut seq, 5)?;
+                    let visibility: Visibility = next(&mut seq, 6)?;
+                    let note = next(&mut seq, 7)?;
+                    let bloc = seq.next_element()?;
+                    Ok(RowIn(key, Stance { party, item, position, at, source, visibility, note, document, version, readout, bloc }))
+                }
+            }
+            deserializer.deserialize_seq(Visitor)
+        }
+    }
 
     pub fn serialize<S: Serializer>(stances: &Collection<Stance>, serializer: S) -> Result<S::Ok, S::Error> {
         let mut keys: Vec<(usize, &str)> = stances.index.iter().map(|(key, slot)| (*slot, key.as_str())).collect();
         keys.sort_unstable();
-        serializer.collect_seq(keys.into_iter().filter_map(|(slot, key)| {
-            stances.entries[slot].as_ref().map(|stance| {
-                (key, &stance.party, stance.item, stance.position, &stance.at, &stance.source, stance.visibility, &stance.note)
-            })
-        }))
+        serializer.collect_seq(keys.into_iter().filter_map(|(slot, key)| stances.entries[slot].as_ref().map(|stance| RowOut(key, stance))))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Collection<Stance>, D::Error> {
-        let rows: Vec<Row> = Vec::deserialize(deserializer)?;
+        let rows: Vec<RowIn> = Vec::deserialize(deserializer)?;
         let mut stances = Collection { entries: Vec::with_capacity(rows.len()), index: HashMap::with_capacity(rows.len()) };
-        for (key, party, item, position, at, source, visibility, note) in rows {
+        for RowIn(key, stance) in rows {
             let slot = stances.entries.len();
             if stances.index.insert(key, slot).is_some() {
                 return Err(serde::de::Error::custom("a stance key appears twice"));
             }
-            stances.entries.push(Some(Stance { party, item, position, at, source, visibility, note }));
+            stances.entries.push(Some(stance));
         }
         Ok(stances)
     }
@@ -432,10 +568,19 @@ pub struct Folder {
     statements: Collection<Statement>,
     preferences: Collection<Preference>,
     demands: Collection<Demand>,
+    /// Absent from checkpoints written before deadlines existed, and from those with none.
+    #[serde(default = "Collection::new", skip_serializing_if = "Collection::is_empty")]
+    deadlines: Collection<Deadline>,
+    /// Absent from checkpoints written before blocs existed, and from those with none.
+    #[serde(default = "Collection::new", skip_serializing_if = "Collection::is_empty")]
+    blocs: Collection<Bloc>,
     #[serde(default)]
     obligations: Collection<Obligation>,
     #[serde(default)]
     assessments: Collection<Assessment>,
+    /// Absent from checkpoints written before documents existed.
+    #[serde(default = "Collection::new")]
+    documents: Collection<parley_core::document::Document>,
 }
 
 impl Default for Folder {
@@ -458,8 +603,11 @@ impl Folder {
             statements: Collection::new(),
             preferences: Collection::new(),
             demands: Collection::new(),
+            deadlines: Collection::new(),
+            blocs: Collection::new(),
             obligations: Collection::new(),
             assessments: Collection::new(),
+            documents: Collection::new(),
         }
     }
 
@@ -514,8 +662,11 @@ impl Folder {
             "statement" => apply!(self.statements),
             "preference" => apply!(self.preferences),
             "demand" => apply!(self.demands),
+            "deadline" => apply!(self.deadlines),
+            "bloc" => apply!(self.blocs),
             "obligation" => apply!(self.obligations),
             "assessment" => apply!(self.assessments),
+            "document" => apply!(self.documents),
             "key" => {}
             other => return Err(failed(format!("unknown event kind `{other}`"))),
         }
@@ -526,8 +677,11 @@ impl Folder {
     pub fn finish(self) -> Result<Option<Negotiation>, FoldError> {
         let Some(header) = self.header else { return Ok(None) };
         let red_lines = self.red_lines.values();
+        let documents = self.documents.values();
         let mut items = self.items.values();
-        items.sort_by_key(|item| item.number);
+        // As the reader orders them: by document, in the documents' order, then by number.
+        let position = |id: &str| documents.iter().position(|document| document.id == id).unwrap_or(0);
+        items.sort_by_key(|item| (position(&item.document), item.number));
         let mut negotiation = Negotiation {
             id: header.id,
             title: header.title,
@@ -542,8 +696,11 @@ impl Folder {
             statements: self.statements.values(),
             preferences: self.preferences.values(),
             demands: self.demands.values(),
+            deadlines: self.deadlines.values(),
+            blocs: self.blocs.values(),
             obligations: self.obligations.values(),
             implementation: self.assessments.values(),
+            documents,
         };
         negotiation.order_by_declaration();
         Ok(Some(negotiation))
@@ -563,7 +720,30 @@ pub fn fold(events: &[Event], up_to: Option<u64>) -> Result<Option<Negotiation>,
 mod tests {
     use parley_core::model::{Moment, Position, Stance, Visibility};
 
-    /// Stance keys must stay what they were when written: the hash of the sorted-key JSON text.
+    /// Events written before rounds had an `end`, records had deadlines and blocs, and stances,
+    /// red lines, demands and preferences could name a bloc (by the release before them, from
+    /// `tests/data/old-events.toml` and the bundled dockworkers scenario) must still verify, fold,
+    /// and be what an import of the same file writes today: an absent new field changes no payload
+    /// and so no hash.
+    #[test]
+    fn events_written_before_deadlines_blocs_and_round_spans_still_verify_and_match() {
+        let fixtures = [
+            (include_str!("../tests/data/old-events.jsonl"), include_str!("../tests/data/old-events.toml")),
+            (include_str!("../tests/data/dockworkers-2026-events.jsonl"), include_str!("../../../scenarios/dockworkers-2026.toml")),
+        ];
+        for (log, text) in fixtures {
+            let events: Vec<super::Event> = log.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+            assert_eq!(crate::chain::verify(&events), Ok(0));
+            let folded = super::fold(&events, None).unwrap().unwrap();
+            let negotiation = parley_core::scenario::parse(text).unwrap().negotiation;
+            assert!(super::changes(Some(&folded), &negotiation).is_empty(), "{}", negotiation.id);
+            let written: Vec<(String, serde_json::Value)> =
+                super::changes(None, &negotiation).into_iter().map(|event| (event.key, event.payload)).collect();
+            let stored: Vec<(String, serde_json::Value)> = events.into_iter().map(|event| (event.key, event.payload)).collect();
+            assert_eq!(written, stored, "{}", negotiation.id);
+        }
+    }
+
     #[test]
     fn stance_content_is_the_sorted_json_text() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
@@ -573,7 +753,7 @@ mod tests {
             stances.extend(parley_core::scenario::parse(&text).unwrap().negotiation.stances);
         }
         let date = parley_core::date::Date::new(2026, 3, 1).unwrap();
-        for at in [Moment::Start, Moment::Date(date), Moment::Round("r \"1\"".to_owned())] {
+        for (at, bloc) in [(Moment::Start, None), (Moment::Date(date), Some("X".to_owned())), (Moment::Round("r \"1\"".to_owned()), None)] {
             stances.push(Stance {
                 party: "P\u{e9}".to_owned(),
                 item: 7,
@@ -582,8 +762,22 @@ mod tests {
                 source: "a \\ b\n".to_owned(),
                 visibility: Visibility::Mediator,
                 note: String::new(),
+                document: String::new(),
+                version: None,
+                readout: String::new(),
+                bloc,
             });
         }
+        // A stance on an item of a document.
+        let mut of_document = stances.last().unwrap().clone();
+        of_document.document = "jpoa".to_owned();
+        stances.push(of_document.clone());
+        // Stances on a named version and on a party's readout.
+        of_document.version = Some(2);
+        stances.push(of_document.clone());
+        of_document.version = None;
+        of_document.readout = "US".to_owned();
+        stances.push(of_document);
         for stance in &stances {
             assert_eq!(super::stance_content(stance), serde_json::to_value(stance).unwrap().to_string());
         }

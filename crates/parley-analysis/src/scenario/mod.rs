@@ -333,7 +333,7 @@ impl Settled {
             if item.state == ItemState::Removed {
                 continue;
             }
-            let settles = negotiation.item(item.number).map(|item| item.settles.clone()).unwrap_or_default();
+            let settles = negotiation.item_in(&item.document, item.number).map(|item| item.settles.clone()).unwrap_or_default();
             for issue in settles {
                 if item.state == ItemState::Agreed {
                     if let Some((_, value)) = item.proposes.iter().find(|(proposed, _)| *proposed == issue) {

@@ -135,7 +135,7 @@ pub(super) fn disclosed_conflicts(
         .red_lines
         .iter()
         .filter(|red_line| red_line.disclose == Disclosure::Conflicts)
-        .filter(|red_line| !viewer.may_see(negotiation, &red_line.party, red_line.visibility))
+        .filter(|red_line| !viewer.may_see_red_line(negotiation, red_line))
         .cloned()
         .collect();
     if hidden.is_empty() {

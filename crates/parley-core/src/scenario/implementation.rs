@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::{
-    Cx, Fields, Refs, Registry, Spanned, Toml, check_ref, integer_of, keyword, missing, opt_date, opt_integer, opt_string, req_id,
-    req_string, tables, text, wrong_type,
+    Cx, Fields, Refs, Registry, Spanned, Toml, check_ref, keyword, missing, opt_date, opt_integer, opt_string, req_id, req_string, tables,
+    text, wrong_type,
 };
 use crate::model::{Assessment, Keyword, Obligation, Score};
 
@@ -23,29 +23,32 @@ pub(super) fn read_obligations(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Re
         let party = opt_string(cx, &fields, "party");
         let party_known = party.as_ref().is_none_or(|party| refs.party(cx, || fields.path_of("party"), party));
         let mut items = Vec::new();
+        let mut document: Option<String> = None;
         let mut items_known = true;
         if let Some(node) = fields.get("items") {
             match node.value() {
                 Toml::Array(array) => {
                     for (index, element) in array.iter().enumerate() {
                         let path = || format!("{}[{index}]", fields.path_of("items"));
-                        match integer_of(element) {
-                            Ok(number) => {
-                                let number = Spanned::new(element.span().range(), number);
-                                match refs.item(cx, path, &number) {
-                                    Some(item) => items.push(item.number),
-                                    None => items_known = false,
-                                }
-                            }
-                            Err(expected) => {
-                                wrong_type(cx, path(), element, expected);
+                        match refs.item_node(cx, path, element) {
+                            Some(item) if document.as_ref().is_some_and(|known| *known != item.document) => {
+                                cx.error(
+                                    path(),
+                                    element.span().range(),
+                                    "the items of one obligation belong to one document (write one obligation per document)",
+                                );
                                 items_known = false;
                             }
+                            Some(item) => {
+                                document = Some(item.document.clone());
+                                items.push(item.number);
+                            }
+                            None => items_known = false,
                         }
                     }
                 }
                 _ => {
-                    wrong_type(cx, fields.path_of("items"), node, "an array of item numbers");
+                    wrong_type(cx, fields.path_of("items"), node, "an array of item references");
                     items_known = false;
                 }
             }
@@ -60,6 +63,7 @@ pub(super) fn read_obligations(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Re
             id: id.into_inner(),
             description: description.into_inner(),
             items,
+            document: document.unwrap_or_default(),
             party: party.map(Spanned::into_inner),
             due,
             source,

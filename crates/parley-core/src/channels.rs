@@ -1,0 +1,118 @@
+//! Secret channels: rounds, items and statements that not everyone may know of, and what their
+//! absence takes with it (`docs/status.md`, "Secret channels").
+//!
+//! A round is seen by its participants and its host, and by whoever its visibility admits. For a
+//! viewer who may not see a round: the round is absent, and so are the revisions made in it
+//! (the item reads as its versions from visible rounds make it: an outsider sees the version before
+//! a secret revision), the stances given in it, the items introduced in it (entirely, as hidden
+//! items), the statements made in it, the red lines drawn in it, and the claims about a version
+//! it produced; a red line dropped in it still stands for the outsider, who never learnt that it
+//! was dropped. A hidden item is absent with its stances, the claims about it and the deadline
+//! tied to it (the deadline stays, judged as if tied to no item). A hidden statement is absent.
+
+use std::collections::HashSet;
+
+use crate::model::{ClaimKind, Item, Moment, Negotiation, Round, Statement, Visibility};
+use crate::visibility::{Sight, Viewer};
+
+/// Whether a viewer may know of a round: public, or it is a participant or the host, or the
+/// round's visibility admits it.
+fn sees_round(viewer: &Viewer, sight: &Sight<'_>, round: &Round) -> bool {
+    let participant = matches!(viewer, Viewer::Party(party) if round.participants.contains(party) || round.host.as_ref() == Some(party));
+    round.visibility.is_public() || participant || sight.sees(round.party.as_deref().unwrap_or(""), round.visibility, round.bloc.as_deref())
+}
+
+/// What a viewer may see of a record's secret channels, for deciding entity by entity (an event
+/// log shown to a viewer) what [`crate::visibility::into_view`] decides for a whole record.
+#[derive(Debug)]
+pub struct Channels<'v> {
+    sight: Sight<'v>,
+    hidden_rounds: HashSet<String>,
+}
+
+impl<'v> Channels<'v> {
+    /// The channels of `negotiation` (its parties, blocs and rounds are what count) for `viewer`.
+    pub fn new(negotiation: &Negotiation, viewer: &'v Viewer) -> Channels<'v> {
+        let sight = Sight::of(viewer, negotiation);
+        let hidden_rounds =
+            negotiation.rounds.iter().filter(|round| !sees_round(viewer, &sight, round)).map(|round| round.id.clone()).collect();
+        Channels { sight, hidden_rounds }
+    }
+
+    /// Whether something that happened at `moment` is in a round the viewer may not know of.
+    pub fn in_hidden_round(&self, moment: &Moment) -> bool {
+        matches!(moment, Moment::Round(round) if self.hidden_rounds.contains(round))
+    }
+
+    pub fn round(&self, round: &Round) -> bool {
+        !self.hidden_rounds.contains(&round.id) && sees_round(self.sight.viewer(), &self.sight, round)
+    }
+
+    /// Whether the viewer may see the item *as stored*: visible, and neither introduced nor
+    /// revised in a round it may not know of (the stored item would show that revision).
+    pub fn item(&self, item: &Item) -> bool {
+        self.sight.sees(item.by.as_deref().unwrap_or(""), item.visibility, None)
+            && !self.in_hidden_round(&item.introduced)
+            && !item.revisions.iter().any(|revision| self.hidden_rounds.contains(&revision.round))
+    }
+
+    pub fn statement(&self, statement: &Statement) -> bool {
+        self.sight.sees(statement.party.as_deref().unwrap_or(""), statement.visibility, statement.bloc.as_deref())
+            && !statement.round.as_ref().is_some_and(|round| self.hidden_rounds.contains(round))
+    }
+
+    /// Whether the viewer may see something of `owner` with `visibility`, shared with `bloc`.
+    pub fn owned(&self, owner: &str, visibility: Visibility, bloc: Option<&str>) -> bool {
+        self.sight.sees(owner, visibility, bloc)
+    }
+}
+
+/// Removes from `negotiation` every channel the viewer may not see, and what hangs on it.
+pub(crate) fn hide(negotiation: &mut Negotiation, viewer: &Viewer, sight: &Sight<'_>) {
+    let hidden_rounds: HashSet<String> =
+        negotiation.rounds.iter().filter(|round| !sees_round(viewer, sight, round)).map(|round| round.id.clone()).collect();
+    let in_hidden = |moment: &Moment| matches!(moment, Moment::Round(round) if hidden_rounds.contains(round));
+    // Items by document and number (the document is empty in a file without documents).
+    let hidden_items: HashSet<(String, u32)> = negotiation
+        .items
+        .iter()
+        .filter(|item| in_hidden(&item.introduced) || !sight.sees(item.by.as_deref().unwrap_or(""), item.visibility, None))
+        .map(|item| (item.document.clone(), item.number))
+        .collect();
+    let is_hidden = |document: &str, number: u32| hidden_items.contains(&(document.to_owned(), number));
+    if hidden_rounds.is_empty()
+        && hidden_items.is_empty()
+        && negotiation.statements.iter().all(|statement| statement.visibility.is_public())
+    {
+        return;
+    }
+    negotiation.rounds.retain(|round| !hidden_rounds.contains(&round.id));
+    negotiation.items.retain(|item| !is_hidden(&item.document, item.number));
+    for item in &mut negotiation.items {
+        item.revisions.retain(|revision| !hidden_rounds.contains(&revision.round));
+    }
+    negotiation.stances.retain(|stance| !is_hidden(&stance.document, stance.item) && !in_hidden(&stance.at));
+    negotiation.red_lines.retain(|red_line| !in_hidden(&red_line.since));
+    for red_line in &mut negotiation.red_lines {
+        if red_line.until.as_ref().is_some_and(in_hidden) {
+            red_line.until = None;
+        }
+    }
+    negotiation.statements.retain(|statement| {
+        !statement.round.as_ref().is_some_and(|round| hidden_rounds.contains(round))
+            && sight.sees(statement.party.as_deref().unwrap_or(""), statement.visibility, statement.bloc.as_deref())
+    });
+    for statement in &mut negotiation.statements {
+        statement.claims.retain(|claim| match &claim.kind {
+            ClaimKind::Accepts { version: Some(round), .. } => !hidden_rounds.contains(round),
+            ClaimKind::ItemAgreed { item, document } | ClaimKind::Stance { item, document, .. } => !is_hidden(document, *item),
+            _ => true,
+        });
+    }
+    for deadline in &mut negotiation.deadlines {
+        // A deadline names an item by number: hidden when an item of that number is.
+        if deadline.item.is_some_and(|item| hidden_items.iter().any(|(_, number)| *number == item)) {
+            deadline.item = None;
+        }
+    }
+}
