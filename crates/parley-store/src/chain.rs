@@ -3,7 +3,11 @@
 //! An event's hash is SHA-256 over the canonical JSON array
 //! `[negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash]` (object keys sorted,
 //! no whitespace). A signature is ed25519 over the 32 hash bytes, by the key the actor registered
-//! earlier in the same chain (a `key` event whose payload is `{"public_key": hex}`).
+//! earlier in the same chain (a `key` event whose payload is `{"public_key": hex}`). Once a party
+//! has registered a key, every later event attributed to it must be signed by its current key; a
+//! later `key` upsert signed by that key rotates it, a `key` deletion signed by it revokes it for
+//! good. Whether an event must be signed follows from hashed fields only, so a signature cannot
+//! be stripped (`docs/store.md`, "Signatures").
 
 use std::collections::HashMap;
 
@@ -277,58 +281,60 @@ pub fn verify(events: &[Event]) -> Result<usize, VerifyError> {
                     .ok_or_else(|| fail("malformed signature".to_owned()))?,
             ),
         };
-        let signed_by = |key: &VerifyingKey, whose: &str| -> Result<(), VerifyError> {
-            let Some(signature) = &signature else {
-                return Err(fail(format!("`{}` has a registered key, but this event of its is not signed by {whose}", event.actor)));
-            };
-            key.verify(&hash_bytes, signature).map_err(|_| fail(format!("the signature is not by {whose} of `{}`", event.actor)))
-        };
-        let current = keys.get(&event.actor).cloned();
-        if event.kind == "key" {
-            let next = match event.op {
-                crate::event::Op::Upsert => {
-                    let carried = carried_key(&event.payload).ok_or_else(|| fail("malformed public key".to_owned()))?;
-                    match current {
-                        Some(KeyState::Active(old)) => signed_by(&old, "the key it replaces")?,
-                        Some(KeyState::Revoked) => {
-                            return Err(fail(format!("registers a key for `{}` after its key was revoked", event.actor)));
-                        }
-                        None => signed_by(&carried, "the key it registers")?,
-                    }
-                    KeyState::Active(carried)
-                }
-                crate::event::Op::Delete => match current {
-                    Some(KeyState::Active(old)) => {
-                        signed_by(&old, "the key it revokes")?;
-                        KeyState::Revoked
-                    }
-                    _ => return Err(fail(format!("revokes a key `{}` does not have", event.actor))),
-                },
-            };
+        let current = keys.get(&event.actor);
+        if let Some(next) = check_signature(event, &hash_bytes, signature.as_ref(), current).map_err(fail)? {
             keys.insert(event.actor.clone(), next);
-            signed += 1;
-        } else {
-            match current {
-                Some(KeyState::Active(key)) => {
-                    signed_by(&key, "its current key")?;
-                    signed += 1;
-                }
-                Some(KeyState::Revoked) => {
-                    return Err(fail(format!("attributed to `{}` after it revoked its key", event.actor)));
-                }
-                None if signature.is_some() => {
-                    return Err(fail(format!("signed, but `{}` has no registered key before it", event.actor)));
-                }
-                None => {}
-            }
         }
+        signed += usize::from(signature.is_some());
         prev_hash = event.hash.clone();
     }
     Ok(signed)
 }
 
+/// Checks an event's signature against the state of its actor's key (`current`): required and
+/// valid once there is a key, absent before, impossible after a revocation. Returns the actor's
+/// next key state when the event is a key event.
+fn check_signature(
+    event: &Event,
+    hash_bytes: &[u8],
+    signature: Option<&Signature>,
+    current: Option<&KeyState>,
+) -> Result<Option<KeyState>, String> {
+    let signed_by = |key: &VerifyingKey, whose: &str| -> Result<(), String> {
+        let Some(signature) = signature else {
+            return Err(format!("`{}` has a registered key, but this event of its is not signed by {whose}", event.actor));
+        };
+        key.verify(hash_bytes, signature).map_err(|_| format!("the signature is not by {whose} of `{}`", event.actor))
+    };
+    if event.kind != "key" {
+        return match current {
+            Some(KeyState::Active(key)) => signed_by(key, "its current key").map(|()| None),
+            Some(KeyState::Revoked) => Err(format!("attributed to `{}` after it revoked its key", event.actor)),
+            None if signature.is_some() => Err(format!("signed, but `{}` has no registered key before it", event.actor)),
+            None => Ok(None),
+        };
+    }
+    match (event.op, current) {
+        (crate::event::Op::Upsert, Some(KeyState::Revoked)) => {
+            Err(format!("registers a key for `{}` after its key was revoked", event.actor))
+        }
+        (crate::event::Op::Upsert, current) => {
+            let carried = carried_key(&event.payload).ok_or_else(|| "malformed public key".to_owned())?;
+            match current {
+                Some(KeyState::Active(old)) => signed_by(old, "the key it replaces")?,
+                _ => signed_by(&carried, "the key it registers")?,
+            }
+            Ok(Some(KeyState::Active(carried)))
+        }
+        (crate::event::Op::Delete, Some(KeyState::Active(old))) => {
+            signed_by(old, "the key it revokes")?;
+            Ok(Some(KeyState::Revoked))
+        }
+        (crate::event::Op::Delete, _) => Err(format!("revokes a key `{}` does not have", event.actor)),
+    }
+}
+
 /// A party's signing key as the chain has it so far.
-#[derive(Clone)]
 enum KeyState {
     Active(VerifyingKey),
     Revoked,

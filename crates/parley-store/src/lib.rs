@@ -4,8 +4,9 @@
 //! a statement, a preference profile, a demand, a party's public key — is an [`Event`]: an upsert or
 //! a deletion of one entity, with its actor and the time it was recorded. Each event carries the
 //! SHA-256 hash of the one before it and its own, so editing, deleting, inserting or reordering any
-//! stored event breaks the chain; a party's own events can also carry its ed25519 signature over
-//! the hash, so that not even a full rewrite of the chain can forge them. [`fold`] derives the
+//! stored event breaks the chain; once a party registers a key, its own events must carry its
+//! ed25519 signature over the hash, so that not even a full rewrite of the chain can forge them,
+//! and [`head::HeadStatement`]s signed outside the log catch one cut short. [`fold`] derives the
 //! [`Negotiation`] from the events; the foundation's engines then give status, diffs and claims.
 //!
 //! Storage is behind [`store::EventStore`]; [`sqlite::SqliteStore`] keeps a local file (WAL mode,
