@@ -549,3 +549,27 @@ fn keys_rotate_and_revoke_and_head_statements_catch_truncation() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(stderr(&refused).contains("missing field `negotiation` at line 2 column"), "{}", stderr(&refused));
 }
+
+/// The signature is not covered by the hash, so removing it needs no rehash at all: the simplest
+/// form of the attack on a party's signed events, caught by `verify` (exit 3) at that event.
+#[test]
+fn verify_exits_3_when_a_signed_partys_event_loses_its_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_in(dir.path(), &["keygen", "UA", "-o", "ua.key"]).status.code(), Some(0));
+    assert_eq!(run_in(dir.path(), &["import", &scenario("ukraine-2025.toml"), "--sign", "UA=ua.key"]).status.code(), Some(0));
+    let seq: i64 = {
+        let store = SqliteStore::open(&dir.path().join("parley.db"), false).unwrap();
+        let seq = store
+            .connection()
+            .query_row("SELECT MAX(seq) FROM events WHERE actor = 'UA' AND kind = 'stance'", [], |row| row.get(0))
+            .unwrap();
+        store
+            .connection()
+            .execute_batch(&format!("DROP TRIGGER events_no_update; UPDATE events SET signature = NULL WHERE seq = {seq}"))
+            .unwrap();
+        seq
+    };
+    let output = run_in(dir.path(), &["verify"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
+    assert!(stdout(&output).contains(&format!("BAD  ukraine-2025: event #{seq}: `UA` has a registered key")), "{}", stdout(&output));
+}
