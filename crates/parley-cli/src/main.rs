@@ -245,7 +245,8 @@ Examples:
   parley import talks.toml --sign UA=ua.key
 
 The file holds the 32-byte secret in hex, readable by its owner only. The public key is recorded
-in the chain the first time the party signs (`parley import --sign`).")]
+in the chain the first time the party signs (`parley import --sign`); from then on every change of
+the party must be signed by its current key (`parley key rotate` replaces it).")]
     Keygen(KeygenArgs),
     /// Rotate or revoke a party's signing key, by an event signed with its current key.
     #[command(after_help = "\
