@@ -84,6 +84,7 @@ fn bundled_scenarios_tell_each_viewer_only_what_its_export_holds() {
     let cases = [
         ("ukraine-2025.toml", &["public", "mediator", "US", "UA", "RU", "E3"][..]),
         ("dockworkers-2026.toml", &["public", "mediator", "union", "employers"][..]),
+        ("iran-nuclear-2013-2016.toml", &["public", "mediator", "IR", "US", "UK", "RU", "OM", "IAEA"][..]),
     ];
     for (name, viewers) in cases {
         let text = std::fs::read_to_string(scenario(name)).unwrap();

@@ -29,6 +29,24 @@ const BUNDLED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "iran-nuclear-2013-2016",
+        &[
+            "check",
+            "status --as-of geneva-2013",
+            "status --as-of lausanne",
+            "status --as-of 2015-04-10 --viewer public",
+            "status --viewer IR",
+            "status --viewer UK",
+            "diff lausanne vienna-2015",
+            "claims",
+            "analyze --as-of 2015-04-10",
+            "analyze --as-of 2015-04-10 --viewer FR",
+            "positions",
+            "implementation --as-of 2015-12-31",
+            "implementation",
+        ],
+    ),
+    (
         "dockworkers-2026",
         &[
             "check",

@@ -624,6 +624,40 @@ pub struct RedLine {
     /// of the JSON when nothing, so red lines stored before it existed hash as they did.
     #[serde(default, skip_serializing_if = "Disclosure::is_nothing")]
     pub disclose: Disclosure,
+    /// How the party let the red line go at `until`: it lapsed (the default), or the party
+    /// conceded it, reinterpreted it (as `replaced_by`) or withdrew it.
+    #[serde(default, skip_serializing_if = "Ending::is_lapsed")]
+    pub ending: Ending,
+    /// Why it ended, in words.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// For a reinterpreted red line: the red line of the same party that replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
+}
+
+/// How a red line ended, distinct from its simply lapsing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ending {
+    /// It stopped holding without the party giving it up (an agreed deadline passed, the issue
+    /// moved on).
+    #[default]
+    Lapsed,
+    /// The party gave it up in the bargaining.
+    Conceded,
+    /// The party reads it differently now: another red line replaces it.
+    Reinterpreted,
+    /// The party took it back, without a concession in return.
+    Withdrawn,
+}
+
+keywords!(Ending { Lapsed => "lapsed", Conceded => "conceded", Reinterpreted => "reinterpreted", Withdrawn => "withdrawn" });
+
+impl Ending {
+    pub fn is_lapsed(&self) -> bool {
+        *self == Ending::Lapsed
+    }
 }
 
 /// What a party lets viewers who may not see one of its red lines learn of it.
@@ -659,15 +693,50 @@ struct StoredRedLine {
     disclose: Disclosure,
     #[serde(default)]
     bloc: Option<String>,
+    #[serde(default)]
+    ending: Ending,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    replaced_by: Option<String>,
 }
 
 impl TryFrom<StoredRedLine> for RedLine {
     type Error = String;
 
     fn try_from(stored: StoredRedLine) -> Result<RedLine, String> {
-        let StoredRedLine { id, party, expression, description, visibility, since, until, source, disclose, bloc } = stored;
+        let StoredRedLine {
+            id,
+            party,
+            expression,
+            description,
+            visibility,
+            since,
+            until,
+            source,
+            disclose,
+            bloc,
+            ending,
+            reason,
+            replaced_by,
+        } = stored;
         let expr = Expr::parse(&expression).map_err(|error| format!("red line `{id}`: expression does not parse: {error}"))?;
-        Ok(RedLine { id, party, expression, expr, description, visibility, since, until, source, disclose, bloc })
+        Ok(RedLine {
+            id,
+            party,
+            expression,
+            expr,
+            description,
+            visibility,
+            since,
+            until,
+            source,
+            disclose,
+            bloc,
+            ending,
+            reason,
+            replaced_by,
+        })
     }
 }
 

@@ -35,8 +35,8 @@ use crate::deadline::{Deadline, Extension};
 use crate::diagnostic::{Diagnostic, LineIndex, Severity, suggest};
 use crate::expr::Expr;
 use crate::model::{
-    Attribution, Claim, ClaimKind, Demand, Disclosure, Issue, IssueKind, IssuePreference, Item as FrameworkItem, Keyword, Member, Moment,
-    Negotiation, Party, Preference, RedLine, Revision, Role, Round, RoundKind, Stance, Statement, Valuation, Value, Visibility,
+    Attribution, Claim, ClaimKind, Demand, Disclosure, Ending, Issue, IssueKind, IssuePreference, Item as FrameworkItem, Keyword, Member,
+    Moment, Negotiation, Party, Preference, RedLine, Revision, Role, Round, RoundKind, Stance, Statement, Valuation, Value, Visibility,
 };
 use crate::timeline::{Instant, Timeline};
 
@@ -109,6 +109,7 @@ fn declared_ids(root: &Fields<'_, '_>) -> HashSet<(&'static str, String)> {
         ("items", "item", "number"),
         ("documents", "document", "id"),
         ("obligations", "obligation", "id"),
+        ("red_lines", "red line", "id"),
         ("blocs", "party", "id"),
     ] {
         let Some(Toml::Array(array)) = root.get(section).map(|node| node.value()) else { continue };
@@ -169,7 +170,8 @@ const ITEM_FIELDS: &[&str] =
 const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source", "withdraws"];
 const STANCE_FIELDS: &[&str] =
     &["party", "item", "items", "position", "round", "date", "source", "visibility", "note", "version", "readout", "bloc"];
-const RED_LINE_FIELDS: &[&str] = &["id", "party", "expr", "description", "visibility", "since", "until", "source", "disclose", "bloc"];
+const RED_LINE_FIELDS: &[&str] =
+    &["id", "party", "expr", "description", "visibility", "since", "until", "source", "disclose", "bloc", "ended", "reason", "replaced_by"];
 const STATEMENT_FIELDS: &[&str] = &[
     "id",
     "speaker",
@@ -1118,7 +1120,9 @@ fn read_round_end(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, date: Option<&Spanne
 
 fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<FrameworkItem> {
     let mut numbers: HashMap<(String, u32), Range<usize>> = HashMap::new();
-    let mut settled_by: HashMap<String, (String, u32)> = HashMap::new();
+    // One item per document may settle an issue: an interim text and the final agreement each
+    // settle the enrichment limit, and the document in play governs (`docs/status.md`).
+    let mut settled_by: HashMap<(String, String), (String, u32)> = HashMap::new();
     let several = refs.negotiation.has_several_documents();
     let mut items = Vec::new();
     for fields in tables(cx, root, "items", ITEM_FIELDS) {
@@ -1155,22 +1159,24 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
                 continue;
             }
             let this = number.as_ref().zip(document.as_ref()).map(|(number, document)| (document.clone(), *number.get_ref()));
-            if let (Some(other), Some(this)) = (settled_by.get(issue.get_ref()), this.as_ref()) {
+            let key = this.as_ref().map(|(document, _)| (issue.get_ref().clone(), document.clone()));
+            if let (Some(other), Some(this)) = (key.as_ref().and_then(|key| settled_by.get(key)), this.as_ref()) {
                 if other != this {
                     let other = crate::document::item_label(&other.0, other.1, several);
+                    let expected = if several { "one item per document" } else { "one item" };
                     cx.error(
                         path,
                         issue.span(),
                         format!(
-                            "issue `{}` is already settled by item {other} (expected each issue to be settled by one item)",
+                            "issue `{}` is already settled by item {other} (expected each issue to be settled by {expected})",
                             issue.get_ref()
                         ),
                     );
                     continue;
                 }
             }
-            if let Some(this) = this {
-                settled_by.insert(issue.get_ref().clone(), this);
+            if let (Some(key), Some(this)) = (key, this) {
+                settled_by.insert(key, this);
             }
             settles.push(issue.into_inner());
         }
@@ -1474,7 +1480,9 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
 
 fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<RedLine> {
     let mut registry = Registry::new("red line");
-    let mut red_lines = Vec::new();
+    let mut red_lines: Vec<RedLine> = Vec::new();
+    // (red line, path, span) of each `replaced_by`, checked once every red line is read.
+    let mut replacements: Vec<(usize, String, Range<usize>)> = Vec::new();
     let issue_kind = |id: &str| refs.negotiation.issue(id).map(|issue| issue.kind.clone());
     for fields in tables(cx, root, "red_lines", RED_LINE_FIELDS) {
         fields.finish(cx);
@@ -1484,6 +1492,25 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
         let visibility = keyword_or(cx, &fields, "visibility", Visibility::Private);
         let bloc = bloc_visibility(cx, &fields, refs, party.as_ref(), visibility);
         let disclose = keyword_or(cx, &fields, "disclose", Disclosure::Nothing);
+        let ending = keyword_or(cx, &fields, "ended", Ending::Lapsed);
+        let reason = text(cx, &fields, "reason");
+        let replaced_by = opt_string(cx, &fields, "replaced_by");
+        if !fields.has("until") {
+            // How and why a red line ended mean nothing for one that did not.
+            for key in ["ended", "reason", "replaced_by"].into_iter().filter(|key| fields.has(key)) {
+                let span = fields.get(key).map_or(fields.span.clone(), |node| node.span().range());
+                cx.error(fields.path_of(key), span, format!("`{key}` needs `until` (when the red line ended)"));
+            }
+        }
+        if let (Some(replacement), Some(ending)) = (&replaced_by, ending) {
+            if ending != Ending::Reinterpreted {
+                cx.error(
+                    fields.path_of("replaced_by"),
+                    replacement.span(),
+                    "`replaced_by` names the red line that reinterprets this one (expected `ended = \"reinterpreted\"`)",
+                );
+            }
+        }
         let since = refs.round_or_date(cx, &fields, "since");
         let until = refs.round_or_date(cx, &fields, "until");
         if let (Some((_, since)), Some((_, until))) = (&since, &until) {
@@ -1518,8 +1545,8 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
                 }
             }
         });
-        let (Some(id), Some(party), Some(visibility), Some(expr), Some(expression), Some(disclose)) =
-            (id, party, visibility, expr, expression, disclose)
+        let (Some(id), Some(party), Some(visibility), Some(expr), Some(expression), Some(disclose), Some(ending)) =
+            (id, party, visibility, expr, expression, disclose, ending)
         else {
             continue;
         };
@@ -1538,7 +1565,31 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
             source,
             bloc,
             disclose,
+            ending,
+            reason,
+            replaced_by: replaced_by.map(|replacement| (replacement.get_ref().clone(), replacement.span())).map(|(id, span)| {
+                replacements.push((red_lines.len(), fields.path_of("replaced_by"), span));
+                id
+            }),
         });
+    }
+    // A replacement is another red line of the same party.
+    for (index, path, span) in replacements {
+        let red_line = &red_lines[index];
+        let wanted = red_line.replaced_by.as_deref().unwrap_or_default();
+        match red_lines.iter().find(|other| other.id == wanted) {
+            Some(other) if other.id == red_line.id => cx.error(path, span, "a red line cannot replace itself"),
+            Some(other) if other.party != red_line.party => cx.error(
+                path,
+                span,
+                format!("red line `{wanted}` is {}'s, not {}'s (expected a red line of the same party)", other.party, red_line.party),
+            ),
+            Some(_) => {}
+            None => {
+                let ids = red_lines.iter().map(|other| other.id.as_str());
+                check_ref(cx, path, &Spanned::new(span, wanted.to_owned()), "red line", ids);
+            }
+        }
     }
     red_lines
 }

@@ -450,9 +450,20 @@ impl<'n> Record<'n> {
         current
     }
 
-    /// The framework's proposed outcome at `at`: issue → (value, item number).
+    /// The framework's proposed outcome at `at`: issue → (value, item number). When items of
+    /// several documents propose a value for one issue, the document in play governs: an item of a
+    /// document not ended by then (superseded, expired or rejected) over one of an ended document,
+    /// then the item introduced last (the later text), then the one listed last.
     pub(crate) fn proposed_at(&self, at: Instant) -> Vec<ProposedValue> {
-        let mut proposed = Vec::new();
+        let ended = |document: &str| {
+            self.negotiation
+                .documents
+                .iter()
+                .position(|known| known.id == document)
+                .is_some_and(|index| self.document_event_at(index, at).is_some_and(|event| event.state.is_terminal()))
+        };
+        // Per issue: (in play, introduced, item index) of the governing item, and its value.
+        let mut governing: Vec<((bool, Instant, usize), ProposedValue)> = Vec::new();
         for (index, item) in self.negotiation.items.iter().enumerate() {
             if !self.introduced_by(index, at) {
                 continue;
@@ -461,11 +472,17 @@ impl<'n> Record<'n> {
             if version.removed {
                 continue;
             }
+            let rank = (!ended(&item.document), self.items[index].introduced, index);
             for (issue, value) in version.proposes {
-                proposed.push(ProposedValue { issue, value, item: item.number, document: item.document.clone() });
+                let candidate = ProposedValue { issue, value, item: item.number, document: item.document.clone() };
+                match governing.iter_mut().find(|(_, known)| known.issue == candidate.issue) {
+                    Some(slot) if slot.0 < rank => *slot = (rank, candidate),
+                    Some(_) => {}
+                    None => governing.push((rank, candidate)),
+                }
             }
         }
-        proposed
+        governing.into_iter().map(|(_, value)| value).collect()
     }
 
     /// Evaluates red line `index` against a proposed outcome.

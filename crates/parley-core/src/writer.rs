@@ -362,6 +362,13 @@ fn write_red_line(out: &mut Toml, red_line: &RedLine) {
     if !red_line.disclose.is_nothing() {
         out.raw("disclose", &basic(red_line.disclose.keyword()));
     }
+    if !red_line.ending.is_lapsed() {
+        out.raw("ended", &basic(red_line.ending.keyword()));
+    }
+    out.text("reason", &red_line.reason);
+    if let Some(replacement) = &red_line.replaced_by {
+        out.string("replaced_by", replacement);
+    }
 }
 
 fn write_statement(out: &mut Toml, statement: &Statement) {

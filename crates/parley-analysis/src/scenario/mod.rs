@@ -326,22 +326,53 @@ pub(crate) struct Settled {
 }
 
 impl Settled {
+    /// An issue several documents settle is governed by one item: the one whose value the status
+    /// proposes (the document in play), or for an issue without a value, the last item of a
+    /// document in play that settles it. The issue is fixed when that item is agreed.
     fn new(negotiation: &Negotiation, status: &Status) -> Settled {
-        let mut open = Vec::new();
-        let mut fixed = Vec::new();
+        let ended: Vec<&str> = status
+            .documents
+            .iter()
+            .filter(|document| document.state.is_some_and(|state| state.is_terminal()))
+            .map(|document| document.id.as_str())
+            .collect();
+        // Per issue, in order of first mention: the governing item's status.
+        let mut governing: Vec<(String, &parley_core::status::ItemStatus)> = Vec::new();
         for item in &status.items {
             if item.state == ItemState::Removed {
                 continue;
             }
-            let settles = negotiation.item_in(&item.document, item.number).map(|item| item.settles.clone()).unwrap_or_default();
+            let settles = negotiation
+                .items
+                .iter()
+                .find(|known| known.number == item.number && known.document == item.document)
+                .map(|known| known.settles.clone())
+                .unwrap_or_default();
             for issue in settles {
-                if item.state == ItemState::Agreed {
-                    if let Some((_, value)) = item.proposes.iter().find(|(proposed, _)| *proposed == issue) {
-                        fixed.push((issue.clone(), value.clone()));
-                        continue;
+                let proposed = status.proposed.iter().find(|value| value.issue == issue);
+                let governs = match proposed {
+                    Some(value) => value.item == item.number && value.document == item.document,
+                    None => true,
+                };
+                match governing.iter_mut().find(|(known, _)| *known == issue) {
+                    Some(slot) => {
+                        let in_play = !ended.contains(&item.document.as_str());
+                        let held_in_play = !ended.contains(&slot.1.document.as_str());
+                        if governs && (proposed.is_some() || in_play || !held_in_play) {
+                            slot.1 = item;
+                        }
                     }
+                    None => governing.push((issue, item)),
                 }
-                open.push(issue);
+            }
+        }
+        let mut open = Vec::new();
+        let mut fixed = Vec::new();
+        for (issue, item) in governing {
+            let value = item.proposes.iter().find(|(proposed, _)| *proposed == issue).map(|(_, value)| value.clone());
+            match value {
+                Some(value) if item.state == ItemState::Agreed => fixed.push((issue, value)),
+                _ => open.push(issue),
             }
         }
         Settled { open, fixed }
