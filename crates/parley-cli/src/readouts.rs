@@ -29,7 +29,7 @@ pub fn print_readouts(out: &mut dyn Write, negotiation: &Negotiation, status: &S
             .map(|readout| {
                 let mut about = vec![readout.since.clone()];
                 if !readout.source.is_empty() {
-                    about.push(readout.source.clone());
+                    about.push(negotiation.source_label(&readout.source));
                 }
                 if readout.text_differs {
                     about.push("text differs".to_owned());

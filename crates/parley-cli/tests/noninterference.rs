@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "claims --json",
     "positions --json",
     "positions -o {out}",
+    "implementation --json",
     "analyze --json",
     "analyze --as-of r1",
     "frontier --json",

@@ -43,6 +43,9 @@ pub struct Negotiation {
     /// Dated assessments of how far each obligation is implemented.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub implementation: Vec<Assessment>,
+    /// Where the record's facts come from; a `source` field holding a source's id refers to it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
     /// The negotiated texts items belong to; empty for a file with one implicit document.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<crate::document::Document>,
@@ -634,6 +637,8 @@ pub struct RedLine {
     /// For a reinterpreted red line: the red line of the same party that replaces it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 /// How a red line ended, distinct from its simply lapsing.
@@ -699,6 +704,8 @@ struct StoredRedLine {
     reason: String,
     #[serde(default)]
     replaced_by: Option<String>,
+    #[serde(default)]
+    note: String,
 }
 
 impl TryFrom<StoredRedLine> for RedLine {
@@ -719,6 +726,7 @@ impl TryFrom<StoredRedLine> for RedLine {
             ending,
             reason,
             replaced_by,
+            note,
         } = stored;
         let expr = Expr::parse(&expression).map_err(|error| format!("red line `{id}`: expression does not parse: {error}"))?;
         Ok(RedLine {
@@ -736,6 +744,7 @@ impl TryFrom<StoredRedLine> for RedLine {
             ending,
             reason,
             replaced_by,
+            note,
         })
     }
 }
@@ -891,7 +900,64 @@ pub struct Statement {
     /// The one bloc a `bloc`-visible statement is shared with (default: every bloc of `party`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bloc: Option<String>,
+    /// Whether `quote` is the speaker's words, a paraphrase, or a translation.
+    #[serde(default, skip_serializing_if = "QuoteKind::is_verbatim")]
+    pub quote_kind: QuoteKind,
 }
+
+/// How a statement's quote renders what was said.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QuoteKind {
+    /// The speaker's own words.
+    #[default]
+    Verbatim,
+    /// Reported speech: what a source says the speaker said.
+    Paraphrase,
+    /// The speaker's words in translation.
+    Translation,
+}
+
+keywords!(QuoteKind { Verbatim => "verbatim", Paraphrase => "paraphrase", Translation => "translation" });
+
+impl QuoteKind {
+    pub fn is_verbatim(&self) -> bool {
+        *self == QuoteKind::Verbatim
+    }
+}
+
+/// Where something in the record comes from: a document, an article, a transcript. Any `source`
+/// field of the record that holds a source's id refers to it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub outlet: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+    pub reliability: Reliability,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// How far a source can be relied on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reliability {
+    /// The text itself, or its authors' own publication.
+    Primary,
+    /// An official statement about it (a government's fact sheet, a communiqué).
+    Official,
+    /// Reporting by a named outlet.
+    Reported,
+    /// Unconfirmed or anonymous reporting.
+    Unconfirmed,
+}
+
+keywords!(Reliability { Primary => "primary", Official => "official", Reported => "reported", Unconfirmed => "unconfirmed" });
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -1018,5 +1084,31 @@ impl Score {
     /// The score with `points` (0 to 3).
     pub fn from_points(points: i64) -> Option<Score> {
         Score::ALL.get(usize::try_from(points).ok()?).copied()
+    }
+}
+
+impl Negotiation {
+    /// The source a `source` field refers to, when it holds a declared source's id.
+    pub fn source(&self, reference: &str) -> Option<&Source> {
+        self.sources.iter().find(|source| source.id == reference)
+    }
+
+    /// A `source` field as a reader should see it: a declared source by its title, outlet, date and
+    /// reliability; any other text as written.
+    pub fn source_label(&self, reference: &str) -> String {
+        match self.source(reference) {
+            None => reference.to_owned(),
+            Some(source) => {
+                let mut details: Vec<String> = Vec::new();
+                if !source.outlet.is_empty() {
+                    details.push(source.outlet.clone());
+                }
+                if let Some(date) = source.date {
+                    details.push(date.to_string());
+                }
+                details.push(source.reliability.keyword().to_owned());
+                format!("{} ({})", source.title, details.join(", "))
+            }
+        }
     }
 }

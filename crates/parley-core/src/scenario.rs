@@ -36,7 +36,8 @@ use crate::diagnostic::{Diagnostic, LineIndex, Severity, suggest};
 use crate::expr::Expr;
 use crate::model::{
     Attribution, Claim, ClaimKind, Demand, Disclosure, Ending, Issue, IssueKind, IssuePreference, Item as FrameworkItem, Keyword, Member,
-    Moment, Negotiation, Party, Preference, RedLine, Revision, Role, Round, RoundKind, Stance, Statement, Valuation, Value, Visibility,
+    Moment, Negotiation, Party, Preference, QuoteKind, RedLine, Revision, Role, Round, RoundKind, Stance, Statement, Valuation, Value,
+    Visibility,
 };
 use crate::timeline::{Instant, Timeline};
 
@@ -153,6 +154,7 @@ const ROOT_FIELDS: &[&str] = &[
     "obligations",
     "implementation",
     "documents",
+    "sources",
 ];
 const NEGOTIATION_FIELDS: &[&str] = &["id", "title", "description", "signatories"];
 const PARTY_FIELDS: &[&str] = &["id", "name", "role", "description", "members"];
@@ -170,8 +172,22 @@ const ITEM_FIELDS: &[&str] =
 const REVISION_FIELDS: &[&str] = &["round", "by", "title", "text", "proposes", "removed", "restored", "note", "source", "withdraws"];
 const STANCE_FIELDS: &[&str] =
     &["party", "item", "items", "position", "round", "date", "source", "visibility", "note", "version", "readout", "bloc"];
-const RED_LINE_FIELDS: &[&str] =
-    &["id", "party", "expr", "description", "visibility", "since", "until", "source", "disclose", "bloc", "ended", "reason", "replaced_by"];
+const RED_LINE_FIELDS: &[&str] = &[
+    "id",
+    "party",
+    "expr",
+    "description",
+    "visibility",
+    "since",
+    "until",
+    "source",
+    "disclose",
+    "bloc",
+    "ended",
+    "reason",
+    "replaced_by",
+    "note",
+];
 const STATEMENT_FIELDS: &[&str] = &[
     "id",
     "speaker",
@@ -187,6 +203,7 @@ const STATEMENT_FIELDS: &[&str] = &[
     "member",
     "visibility",
     "bloc",
+    "quote_kind",
 ];
 const CLAIM_FIELDS: &[&str] = &["kind", "party", "item", "position", "version", "at_least", "negated", "note", "document"];
 const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issues", "bloc"];
@@ -710,6 +727,7 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     let assessments = implementation::read_assessments(cx, root, &refs, &obligations);
     negotiation.obligations = obligations;
     negotiation.implementation = assessments;
+    negotiation.sources = implementation::read_sources(cx, root);
     negotiation
 }
 
@@ -1494,6 +1512,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
         let disclose = keyword_or(cx, &fields, "disclose", Disclosure::Nothing);
         let ending = keyword_or(cx, &fields, "ended", Ending::Lapsed);
         let reason = text(cx, &fields, "reason");
+        let note = text(cx, &fields, "note");
         let replaced_by = opt_string(cx, &fields, "replaced_by");
         if !fields.has("until") {
             // How and why a red line ended mean nothing for one that did not.
@@ -1567,6 +1586,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
             disclose,
             ending,
             reason,
+            note,
             replaced_by: replaced_by.map(|replacement| (replacement.get_ref().clone(), replacement.span())).map(|(id, span)| {
                 replacements.push((red_lines.len(), fields.path_of("replaced_by"), span));
                 id
@@ -1623,6 +1643,7 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
         let (visibility, bloc) = read_channel(cx, &fields, &refs.negotiation.blocs, party.as_ref(), "party", true);
         let attribution = keyword_or(cx, &fields, "attribution", Attribution::Named);
         let quote = req_string(cx, &fields, "quote", "what was said");
+        let quote_kind = keyword_or(cx, &fields, "quote_kind", QuoteKind::Verbatim);
         let venue = text(cx, &fields, "venue");
         let outlet = text(cx, &fields, "outlet");
         let source = text(cx, &fields, "source");
@@ -1633,7 +1654,9 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
             .or(date.as_ref().map(|date| Instant::end_of(*date.get_ref())));
         let claims: Vec<Claim> =
             tables(cx, &fields, "claims", CLAIM_FIELDS).iter().filter_map(|claim| read_claim(cx, claim, refs, made)).collect();
-        let (Some(id), Some(speaker), Some(date), Some(attribution), Some(quote)) = (id, speaker, date, attribution, quote) else {
+        let (Some(id), Some(speaker), Some(date), Some(attribution), Some(quote), Some(quote_kind)) =
+            (id, speaker, date, attribution, quote, quote_kind)
+        else {
             continue;
         };
         if !registry.add(cx, fields.path_of("id"), &id) {
@@ -1654,6 +1677,7 @@ fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> V
             member,
             visibility,
             bloc,
+            quote_kind,
         });
     }
     statements

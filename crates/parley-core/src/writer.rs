@@ -107,6 +107,18 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
         write_deadline(&mut out, deadline);
     }
     write_implementation(&mut out, negotiation);
+    for source in &negotiation.sources {
+        out.array_table("sources");
+        out.string("id", &source.id);
+        out.string("title", &source.title);
+        out.text("url", &source.url);
+        out.text("outlet", &source.outlet);
+        if let Some(day) = &source.date {
+            out.raw("date", &date(day));
+        }
+        out.raw("reliability", &basic(source.reliability.keyword()));
+        out.text("note", &source.note);
+    }
     out.text
 }
 
@@ -369,6 +381,7 @@ fn write_red_line(out: &mut Toml, red_line: &RedLine) {
     if let Some(replacement) = &red_line.replaced_by {
         out.string("replaced_by", replacement);
     }
+    out.text("note", &red_line.note);
 }
 
 fn write_statement(out: &mut Toml, statement: &Statement) {
@@ -390,6 +403,9 @@ fn write_statement(out: &mut Toml, statement: &Statement) {
     out.text("outlet", &statement.outlet);
     out.raw("attribution", &basic(statement.attribution.keyword()));
     out.string("quote", &statement.quote);
+    if !statement.quote_kind.is_verbatim() {
+        out.raw("quote_kind", &basic(statement.quote_kind.keyword()));
+    }
     out.text("source", &statement.source);
     for claim in &statement.claims {
         out.array_table("statements.claims");

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use parley_core::bloc::Bloc;
 use parley_core::deadline::Deadline;
-use parley_core::model::{Assessment, Demand, Item, Moment, Negotiation, Obligation, Party, Preference, RedLine, Round, Stance, Statement};
+use parley_core::model::{
+    Assessment, Demand, Item, Moment, Negotiation, Obligation, Party, Preference, RedLine, Round, Source, Stance, Statement,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -42,6 +44,7 @@ pub const KINDS: &[&str] = &[
     "bloc",
     "obligation",
     "assessment",
+    "source",
     "document",
 ];
 
@@ -268,6 +271,9 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
             Moment::Date(date) => format!("{}/{}@date:{date}", demand.party, demand.issue),
         };
         entities.push(entity("demand", key, &demand.party, text_of(demand)));
+    }
+    for source in &negotiation.sources {
+        entities.push(entity("source", source.id.clone(), "import", text_of(source)));
     }
     for obligation in &negotiation.obligations {
         entities.push(entity("obligation", obligation.id.clone(), "import", text_of(obligation)));
@@ -578,6 +584,8 @@ pub struct Folder {
     obligations: Collection<Obligation>,
     #[serde(default)]
     assessments: Collection<Assessment>,
+    #[serde(default)]
+    sources: Collection<Source>,
     /// Absent from checkpoints written before documents existed.
     #[serde(default = "Collection::new")]
     documents: Collection<parley_core::document::Document>,
@@ -607,6 +615,7 @@ impl Folder {
             blocs: Collection::new(),
             obligations: Collection::new(),
             assessments: Collection::new(),
+            sources: Collection::new(),
             documents: Collection::new(),
         }
     }
@@ -666,6 +675,7 @@ impl Folder {
             "bloc" => apply!(self.blocs),
             "obligation" => apply!(self.obligations),
             "assessment" => apply!(self.assessments),
+            "source" => apply!(self.sources),
             "document" => apply!(self.documents),
             "key" => {}
             other => return Err(failed(format!("unknown event kind `{other}`"))),
@@ -700,6 +710,7 @@ impl Folder {
             blocs: self.blocs.values(),
             obligations: self.obligations.values(),
             implementation: self.assessments.values(),
+            sources: self.sources.values(),
             documents,
         };
         negotiation.order_by_declaration();

@@ -8,7 +8,7 @@ use super::{
     Cx, Fields, Refs, Registry, Spanned, Toml, check_ref, keyword, missing, opt_date, opt_integer, opt_string, req_id, req_string, tables,
     text, wrong_type,
 };
-use crate::model::{Assessment, Keyword, Obligation, Score};
+use crate::model::{Assessment, Keyword, Obligation, Reliability, Score, Source};
 
 pub(super) const OBLIGATION_FIELDS: &[&str] = &["id", "description", "items", "party", "due", "source"];
 pub(super) const ASSESSMENT_FIELDS: &[&str] = &["obligation", "round", "date", "score", "source", "note"];
@@ -120,4 +120,30 @@ fn score(cx: &mut Cx<'_>, fields: &Fields<'_, '_>) -> Option<Score> {
         cx.error(fields.path_of("score"), number.span(), format!("score {} is out of range (expected {expected})", number.get_ref()));
     }
     score
+}
+
+pub(super) const SOURCE_FIELDS: &[&str] = &["id", "title", "url", "outlet", "date", "reliability", "note"];
+
+/// `[[sources]]`: where the record's facts come from.
+pub(super) fn read_sources(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Vec<Source> {
+    let mut registry = Registry::new("source");
+    let mut sources = Vec::new();
+    for fields in tables(cx, root, "sources", SOURCE_FIELDS) {
+        fields.finish(cx);
+        let id = req_id(cx, &fields, "id", "source");
+        let title = req_string(cx, &fields, "title", "what the source is, e.g. \"White House fact sheet\"");
+        let words: Vec<&str> = Reliability::ALL.iter().map(|reliability| reliability.keyword()).collect();
+        let reliability =
+            super::required(cx, &fields, "reliability", &format!("one of: {}", words.join(", ")), |cx| keyword(cx, &fields, "reliability"));
+        let url = text(cx, &fields, "url");
+        let outlet = text(cx, &fields, "outlet");
+        let date = opt_date(cx, &fields, "date").map(Spanned::into_inner);
+        let note = text(cx, &fields, "note");
+        let (Some(id), Some(title), Some(reliability)) = (id, title, reliability) else { continue };
+        if !registry.add(cx, fields.path_of("id"), &id) {
+            continue;
+        }
+        sources.push(Source { id: id.into_inner(), title: title.into_inner(), url, outlet, date, reliability, note });
+    }
+    sources
 }
