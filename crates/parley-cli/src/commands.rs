@@ -23,6 +23,8 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
         Command::Verify(args) => crate::record::verify(args, out),
         Command::Export(args) => crate::record::export(args, out),
         Command::Keygen(args) => crate::record::keygen(args, out),
+        Command::Key(args) => crate::keys::key(args, out),
+        Command::Head(args) => crate::keys::head(args, out),
         Command::Status(args) => status(args, out),
         Command::Diff(args) => diff(args, out),
         Command::Claims(args) => claims(args, out),

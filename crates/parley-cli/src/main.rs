@@ -25,6 +25,7 @@ mod documents;
 mod files;
 mod happened;
 mod input;
+mod keys;
 mod limits;
 mod output;
 mod readouts;
@@ -239,9 +240,10 @@ export never leaves half a file.")]
 Examples:
   parley verify
   parley verify --db talks.db --json
+  parley verify --against head-212.json                  also: does the log still hold this head?
 
-Exits 0 when every chain verifies, 3 when one does not (the first bad event is named), 2 when the
-database cannot be read.")]
+Exits 0 when every chain verifies, 3 when one does not (the first bad event is named) or does not
+hold the head of --against, 2 when the database or the head statement cannot be read.")]
     Verify(VerifyArgs),
     /// Make an ed25519 key for a party: the secret goes to a file only its holder should read.
     #[command(after_help = "\
@@ -250,8 +252,28 @@ Examples:
   parley import talks.toml --sign UA=ua.key
 
 The file holds the 32-byte secret in hex, readable by its owner only. The public key is recorded
-in the chain the first time the party signs (`parley import --sign`).")]
+in the chain the first time the party signs (`parley import --sign`); from then on every change of
+the party must be signed by its current key (`parley key rotate` replaces it).")]
     Keygen(KeygenArgs),
+    /// Rotate or revoke a party's signing key, by an event signed with its current key.
+    #[command(after_help = "\
+Examples:
+  parley key rotate UA --old ua.key --new ua-2027.key   UA's events are signed by the new key from now on
+  parley key revoke UA --key ua-2027.key                nothing more can be recorded as UA's own
+
+A rotation is signed by the old key and names the new one; a revocation is signed by the current
+key and is final: no later event may be attributed to the party. See docs/store.md.")]
+    Key(KeyArgs),
+    /// Sign (or countersign) a statement of a negotiation's head, to check a copy against later.
+    #[command(after_help = "\
+Examples:
+  parley head --sign UA=ua.key -o head-212.json          UA signs the current head
+  parley head --countersign head-212.json --sign W=w.key -o head-212.json
+  parley verify --against head-212.json                  exits 3 if the log no longer holds it
+
+The statement names the negotiation, the head event's number and hash; every signer signs the
+JSON array [\"parley-head/1\", negotiation, seq, hash]. See docs/store.md, \"Head statements\".")]
+    Head(HeadArgs),
 }
 
 /// Where a recorded negotiation lives: a database written by `parley import`.
@@ -335,9 +357,65 @@ struct ExportArgs {
 struct VerifyArgs {
     #[command(flatten)]
     store: StoreArgs,
+    /// Also check that the log holds the head this signed statement names (`parley head`).
+    #[arg(long, value_name = "FILE")]
+    against: Option<PathBuf>,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Args)]
+struct KeyArgs {
+    #[command(subcommand)]
+    action: KeyAction,
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Which negotiation (needed only when the database holds several).
+    #[arg(long, value_name = "ID", global = true)]
+    negotiation: Option<String>,
+    /// Print the appended event as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyAction {
+    /// Replace PARTY's key: an event naming the new key, signed by the old one.
+    Rotate {
+        party: String,
+        /// The current secret key (from `parley keygen`).
+        #[arg(long, value_name = "KEYFILE")]
+        old: PathBuf,
+        /// The new secret key (from `parley keygen`).
+        #[arg(long, value_name = "KEYFILE")]
+        new: PathBuf,
+    },
+    /// End PARTY's key for good: nothing more may be recorded as its own.
+    Revoke {
+        party: String,
+        /// The current secret key.
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct HeadArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Which negotiation (needed only when the database holds several).
+    #[arg(long, value_name = "ID")]
+    negotiation: Option<String>,
+    /// Who signs, and with which secret key: a party, or any name of a witness.
+    #[arg(long, value_name = "SIGNER=KEYFILE")]
+    sign: String,
+    /// Add a countersignature to this head statement instead of signing the database's head.
+    #[arg(long, value_name = "FILE")]
+    countersign: Option<PathBuf>,
+    /// Write the statement to this file (replaced atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

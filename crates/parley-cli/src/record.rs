@@ -14,25 +14,29 @@ use crate::{BadInput, ExportArgs, ImportArgs, KeygenArgs, LogArgs, VerifyArgs};
 pub const DEFAULT_DB: &str = "parley.db";
 
 /// Maps a store error to the CLI's exit codes: the user's input (2) or a failure (1).
-fn failed(error: StoreError) -> anyhow::Error {
+pub(crate) fn failed(error: StoreError) -> anyhow::Error {
     match error {
         StoreError::NewerSchema { .. }
         | StoreError::NotADatabase { .. }
         | StoreError::Missing { .. }
         | StoreError::UnknownNegotiation { .. }
         | StoreError::Rejected { .. }
-        | StoreError::KeyMismatch { .. } => BadInput(error.to_string()).into(),
+        | StoreError::KeyMismatch { .. }
+        | StoreError::SignatureRequired { .. }
+        | StoreError::KeyRevoked { .. }
+        | StoreError::NoKey { .. }
+        | StoreError::ChangesHands { .. } => BadInput(error.to_string()).into(),
         other => anyhow::Error::new(other),
     }
 }
 
 /// Opens `--db`: a SQLite file path or a `postgres://` URL.
-fn open(db: &str, create: bool) -> Result<Box<dyn EventStore>> {
+pub(crate) fn open(db: &str, create: bool) -> Result<Box<dyn EventStore>> {
     parley_store::open(db, create).map_err(failed)
 }
 
 /// Picks the negotiation: the one named (which must be there), or the only one the database holds.
-fn choose(store: &mut dyn EventStore, wanted: Option<&str>) -> Result<String> {
+pub(crate) fn choose(store: &mut dyn EventStore, wanted: Option<&str>) -> Result<String> {
     if let Some(wanted) = wanted {
         if store.head(wanted).map_err(failed)?.is_none() {
             return Err(failed(store.unknown(wanted)));
@@ -332,17 +336,45 @@ struct ChainReport {
     reason: Option<String>,
 }
 
+impl ChainReport {
+    /// The report of a negotiation that fails before its events are read.
+    fn failed(error: parley_store::VerifyError) -> ChainReport {
+        ChainReport {
+            negotiation: error.negotiation,
+            ok: false,
+            events: 0,
+            signed: None,
+            checkpoints: None,
+            head: None,
+            first_bad_event: Some(error.seq),
+            reason: Some(error.reason),
+        }
+    }
+}
+
 pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<u8> {
+    let statement = args.against.as_deref().map(crate::keys::read_statement).transpose()?;
     let mut store = open(&args.store.db, false)?;
     let mut reports = Vec::new();
-    for id in store.negotiations().map_err(failed)? {
+    let negotiations = store.negotiations().map_err(failed)?;
+    if let Some(statement) = statement.as_ref().filter(|statement| !negotiations.contains(&statement.negotiation)) {
+        // The log holds none of the stated negotiation: cut off entirely.
+        if let Err(error) = statement.check_against(&[]) {
+            reports.push(ChainReport::failed(error));
+        }
+    }
+    for id in negotiations {
         // Checkpoints first: events are never removed, so every checkpoint read now names an event
         // the next read holds, even while others append and checkpoint.
         let checkpoints = store.checkpoints(&id).map_err(failed)?;
         let events = store.events(&id).map_err(failed)?;
         // The checkpoints are checked against the log only once the log itself holds.
         let verdict = parley_store::verify(&events)
-            .and_then(|signed| parley_store::verify_checkpoints(&events, &checkpoints).map(|checked| (signed, checked)));
+            .and_then(|signed| parley_store::verify_checkpoints(&events, &checkpoints).map(|checked| (signed, checked)))
+            .and_then(|counts| match statement.as_ref().filter(|statement| statement.negotiation == id) {
+                Some(statement) => statement.check_against(&events).map(|()| counts),
+                None => Ok(counts),
+            });
         reports.push(ChainReport {
             ok: verdict.is_ok(),
             events: events.len(),
@@ -356,7 +388,17 @@ pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<u8> {
     }
     let all_good = reports.iter().all(|report| report.ok);
     if args.json {
-        write_json(out, &serde_json::json!({"db": store.location(), "ok": all_good, "negotiations": reports}))?;
+        let mut summary = serde_json::json!({"db": store.location(), "ok": all_good, "negotiations": reports});
+        if let Some(statement) = &statement {
+            summary["against"] = serde_json::json!({
+                "negotiation": statement.negotiation,
+                "seq": statement.seq,
+                "hash": statement.hash,
+                "signers": statement.signers(),
+                "held": all_good,
+            });
+        }
+        write_json(out, &summary)?;
     } else {
         if reports.is_empty() {
             writeln!(out, "{}: no negotiations recorded", store.location())?;
@@ -376,6 +418,9 @@ pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<u8> {
                 }
             }
         }
+    }
+    if let Some(statement) = statement.as_ref().filter(|_| all_good && !args.json) {
+        writeln!(out, "ok   {}: holds the head #{} signed by {}", statement.negotiation, statement.seq, statement.signers().join(", "))?;
     }
     Ok(if all_good { 0 } else { 3 })
 }

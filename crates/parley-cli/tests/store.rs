@@ -477,3 +477,99 @@ fn implementation_records_survive_the_store_and_export() {
     let summary: serde_json::Value = serde_json::from_str(&stdout(&reimport)).unwrap();
     assert_eq!(summary["appended"], serde_json::json!(0), "{summary}");
 }
+
+/// `key rotate` and `key revoke` append signed key events; changes of a party with a key need its
+/// signature; `head` signs and countersigns a statement that `verify --against` holds the log to,
+/// naming a truncation (exit 3), and a statement whose signature does not hold is bad input.
+#[test]
+fn keys_rotate_and_revoke_and_head_statements_catch_truncation() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario("ukraine-2025.toml");
+    for (party, key) in [("UA", "ua.key"), ("UA", "ua2.key"), ("W", "w.key")] {
+        assert_eq!(run_in(dir.path(), &["keygen", party, "-o", key]).status.code(), Some(0));
+    }
+    assert_eq!(run_in(dir.path(), &["key", "revoke", "UA", "--key", "ua.key"]).status.code(), Some(2), "no database yet");
+    assert_eq!(run_in(dir.path(), &["import", &file, "--sign", "UA=ua.key"]).status.code(), Some(0));
+
+    // A change of UA's imported without its key is refused, nothing written.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let changed = dir.path().join("changed.toml");
+    std::fs::write(&changed, text.replacen("position = \"red-line\"", "position = \"accepts\"", 1)).unwrap();
+    let changed = changed.display().to_string();
+    let refused = run_in(dir.path(), &["import", &changed]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("--sign UA=KEYFILE"), "{}", stderr(&refused));
+
+    // A signed head statement, countersigned by a witness.
+    let signed = run_in(dir.path(), &["head", "--sign", "UA=ua.key", "-o", "head.json"]);
+    assert_eq!(signed.status.code(), Some(0), "{}", stderr(&signed));
+    let countersigned = run_in(dir.path(), &["head", "--countersign", "head.json", "--sign", "W=w.key", "-o", "head.json"]);
+    assert_eq!(countersigned.status.code(), Some(0), "{}", stderr(&countersigned));
+    let held = run_in(dir.path(), &["verify", "--against", "head.json"]);
+    assert_eq!(held.status.code(), Some(0), "{}", stdout(&held));
+    assert!(stdout(&held).contains("holds the head #161 signed by UA, W"), "{}", stdout(&held));
+
+    // Rotation with the old key, then UA's change signed by the new one; the old one is refused.
+    let rotated = run_in(dir.path(), &["key", "rotate", "UA", "--old", "ua.key", "--new", "ua2.key"]);
+    assert_eq!(rotated.status.code(), Some(0), "{}", stderr(&rotated));
+    assert_eq!(run_in(dir.path(), &["import", &changed, "--sign", "UA=ua.key"]).status.code(), Some(2));
+    assert_eq!(run_in(dir.path(), &["import", &changed, "--sign", "UA=ua2.key"]).status.code(), Some(0));
+    assert_eq!(run_in(dir.path(), &["head", "--sign", "UA=ua2.key", "-o", "later.json"]).status.code(), Some(0));
+    // Revocation with the current key: UA's changes are refused from then on.
+    assert_eq!(run_in(dir.path(), &["key", "revoke", "UA", "--key", "ua.key"]).status.code(), Some(2), "not the current key");
+    assert_eq!(run_in(dir.path(), &["key", "revoke", "UA", "--key", "ua2.key"]).status.code(), Some(0));
+    let after = run_in(dir.path(), &["import", &file, "--sign", "UA=ua2.key"]);
+    assert_eq!(after.status.code(), Some(2));
+    assert!(stderr(&after).contains("revoked"), "{}", stderr(&after));
+    let verified = run_in(dir.path(), &["verify", "--against", "later.json"]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stdout(&verified));
+
+    // The newest events cut off: the chain still verifies alone, not against the later head.
+    let later: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("later.json")).unwrap()).unwrap();
+    let later_seq = later["seq"].as_u64().unwrap();
+    {
+        let store = SqliteStore::open(&dir.path().join("parley.db"), false).unwrap();
+        store.connection().execute_batch(&format!("DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq >= {later_seq}")).unwrap();
+    }
+    assert_eq!(run_in(dir.path(), &["verify"]).status.code(), Some(0));
+    let truncated = run_in(dir.path(), &["verify", "--against", "later.json"]);
+    assert_eq!(truncated.status.code(), Some(3), "{}", stdout(&truncated));
+    let expected = format!("event #{later_seq}: truncated: the log ends at event {}", later_seq - 1);
+    assert!(stdout(&truncated).contains(&expected), "{}", stdout(&truncated));
+    assert_eq!(run_in(dir.path(), &["verify", "--against", "head.json"]).status.code(), Some(0), "the earlier head is still held");
+
+    // A statement edited after signing is refused as bad input.
+    let edited = std::fs::read_to_string(dir.path().join("head.json")).unwrap().replace("\"seq\": 161", "\"seq\": 160");
+    std::fs::write(dir.path().join("edited.json"), edited).unwrap();
+    let refused = run_in(dir.path(), &["verify", "--against", "edited.json"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("signature does not match"), "{}", stderr(&refused));
+    std::fs::write(dir.path().join("partial.json"), "{\"format\": \"parley-head/1\",\n \"seq\": 3}\n").unwrap();
+    let refused = run_in(dir.path(), &["verify", "--against", "partial.json"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("missing field `negotiation` at line 2 column"), "{}", stderr(&refused));
+}
+
+/// The signature is not covered by the hash, so removing it needs no rehash at all: the simplest
+/// form of the attack on a party's signed events, caught by `verify` (exit 3) at that event.
+#[test]
+fn verify_exits_3_when_a_signed_partys_event_loses_its_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_in(dir.path(), &["keygen", "UA", "-o", "ua.key"]).status.code(), Some(0));
+    assert_eq!(run_in(dir.path(), &["import", &scenario("ukraine-2025.toml"), "--sign", "UA=ua.key"]).status.code(), Some(0));
+    let seq: i64 = {
+        let store = SqliteStore::open(&dir.path().join("parley.db"), false).unwrap();
+        let seq = store
+            .connection()
+            .query_row("SELECT MAX(seq) FROM events WHERE actor = 'UA' AND kind = 'stance'", [], |row| row.get(0))
+            .unwrap();
+        store
+            .connection()
+            .execute_batch(&format!("DROP TRIGGER events_no_update; UPDATE events SET signature = NULL WHERE seq = {seq}"))
+            .unwrap();
+        seq
+    };
+    let output = run_in(dir.path(), &["verify"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
+    assert!(stdout(&output).contains(&format!("BAD  ukraine-2025: event #{seq}: `UA` has a registered key")), "{}", stdout(&output));
+}

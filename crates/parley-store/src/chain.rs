@@ -3,7 +3,11 @@
 //! An event's hash is SHA-256 over the canonical JSON array
 //! `[negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash]` (object keys sorted,
 //! no whitespace). A signature is ed25519 over the 32 hash bytes, by the key the actor registered
-//! earlier in the same chain (a `key` event whose payload is `{"public_key": hex}`).
+//! earlier in the same chain (a `key` event whose payload is `{"public_key": hex}`). Once a party
+//! has registered a key, every later event attributed to it must be signed by its current key; a
+//! later `key` upsert signed by that key rotates it, a `key` deletion signed by it revokes it for
+//! good. Whether an event must be signed follows from hashed fields only, so a signature cannot
+//! be stripped (`docs/store.md`, "Signatures").
 
 use std::collections::HashMap;
 
@@ -107,6 +111,80 @@ mod tests {
         let expected = serde_json::json!(["n", 7, "stance", "k\"1", "upsert", "UA", "2026-01-01T00:00:00Z", event.payload, GENESIS]);
         assert_eq!(canonical(&event), expected.to_string().into_bytes());
     }
+
+    /// A stance's key must be the digest of its content and a positive count written plainly.
+    #[test]
+    fn stance_keys_are_checked_against_their_content() {
+        let stance = parley_core::model::Stance {
+            party: "UA".to_owned(),
+            item: 3,
+            position: parley_core::model::Position::RedLine,
+            at: parley_core::model::Moment::Start,
+            source: String::new(),
+            visibility: parley_core::model::Visibility::Public,
+            note: "n".to_owned(),
+            document: String::new(),
+            version: None,
+            readout: String::new(),
+            bloc: None,
+        };
+        let digest = crate::event::stance_digest(&stance);
+        let with_key = |key: String| {
+            let event = NewEvent {
+                kind: "stance".to_owned(),
+                key,
+                op: crate::event::Op::Upsert,
+                actor: "UA".to_owned(),
+                payload: serde_json::to_value(&stance).unwrap(),
+            };
+            let events: Vec<Event> =
+                seal_for_storage("n", None, vec![event], "2026-01-01T00:00:00Z", None).into_iter().map(|(event, _)| event).collect();
+            verify(&events)
+        };
+        for good in [format!("{digest}#1"), format!("{digest}#12")] {
+            assert!(with_key(good.clone()).is_ok(), "{good}");
+        }
+        let other = sha256_hex(b"something else");
+        for bad in
+            [format!("{digest}#0"), format!("{digest}#01"), format!("{digest}#"), digest.clone(), format!("{other}#1"), "x#1".to_owned()]
+        {
+            let error = with_key(bad.clone()).unwrap_err();
+            assert!(error.reason.contains("not the digest of its content"), "{bad}: {error}");
+        }
+    }
+
+    /// Known answer: the exact bytes an event's hash covers, the hash, and the ed25519 signature
+    /// over the 32 hash bytes (ed25519 is deterministic), for a fixed event and key. A change to
+    /// any of them breaks every signature already recorded. (The values were checked with
+    /// `sha256sum` and an independent ed25519 implementation.)
+    #[test]
+    fn the_signed_bytes_are_the_hash_of_the_canonical_array() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let stance = NewEvent {
+            kind: "stance".to_owned(),
+            key: "k#1".to_owned(),
+            op: crate::event::Op::Upsert,
+            actor: "UA".to_owned(),
+            payload: serde_json::json!({"party": "UA", "position": "accepts"}),
+        };
+        let sealed = seal_for_storage("n", None, vec![stance], "2026-01-01T00:00:00Z", Some(("UA", &key)));
+        let (event, stored_payload) = &sealed[0];
+        let expected_bytes =
+            format!(r#"["n",1,"stance","k#1","upsert","UA","2026-01-01T00:00:00Z",{{"party":"UA","position":"accepts"}},"{GENESIS}"]"#);
+        assert_eq!(String::from_utf8(canonical(event)).unwrap(), expected_bytes);
+        assert_eq!(stored_payload, r#"{"party":"UA","position":"accepts"}"#);
+        assert_eq!(event.hash, sha256_hex(expected_bytes.as_bytes()));
+        assert_eq!(event.hash, "ac933ce9df434e7a5e85b93e97995e0b66b5a2aebd0d8269c2dd1825f0524fea");
+        assert_eq!(
+            event.signature.as_deref(),
+            Some(
+                "add5906231af7fbc84f9851b673cf315d6b5e149c1c3b454d1e50b93ae86a1d5a25c21d52335f57350fe552f03c52d5d273f481393f734369d6bd77719905d09"
+            )
+        );
+        let hash_bytes = unhex(&event.hash).unwrap();
+        let signature = Signature::from_bytes(&unhex(event.signature.as_deref().unwrap()).unwrap().try_into().unwrap());
+        key.verifying_key().verify(&hash_bytes, &signature).unwrap();
+    }
 }
 
 /// Completes new events into chained, optionally signed events after `head` (seq, hash), each with
@@ -160,9 +238,20 @@ pub struct VerifyError {
     pub reason: String,
 }
 
-/// Checks a negotiation's events: numbering, links, hashes and every signature.
+/// Checks a negotiation's events: numbering, links, hashes, attribution, stance keys and
+/// signatures. Returns how many events are signed.
+///
+/// The rules beyond the chain itself (`docs/store.md`, "Verification"):
+/// - an event is attributed to the party its payload names (`party` of a stance, red line,
+///   preference or demand; a key event's `key`), and a deletion to whoever made the entity;
+/// - a stance's key is the SHA-256 of its content followed by `#` and an occurrence count;
+/// - once a party has registered a key, each later event attributed to it carries a valid
+///   signature by its current key; a key event is signed by the key it replaces or revokes (a
+///   first registration by the key it carries); after a revocation nothing more is attributed to
+///   the party.
 pub fn verify(events: &[Event]) -> Result<usize, VerifyError> {
-    let mut keys: HashMap<String, VerifyingKey> = HashMap::new();
+    let mut keys: HashMap<String, KeyState> = HashMap::new();
+    let mut owners: HashMap<(&str, &str), &str> = HashMap::new();
     let mut prev_hash = GENESIS.to_owned();
     let mut signed = 0;
     for (position, event) in events.iter().enumerate() {
@@ -177,42 +266,149 @@ pub fn verify(events: &[Event]) -> Result<usize, VerifyError> {
         if event.prev_hash != prev_hash {
             return Err(fail("does not link to the event before it (the chain was edited here or before)".to_owned()));
         }
-        let hash_bytes = Sha256::digest(canonical(event));
+        let (bytes, payload) = canonical_parts(event);
+        let hash_bytes = Sha256::digest(&bytes);
         if hex(&hash_bytes) != event.hash {
             return Err(fail("its content does not match its hash (it was edited)".to_owned()));
         }
-        // A key event registers (or rotates) its party's key: it is checked against the key
-        // already registered, or, for the first registration, against the key it carries.
-        let carried = if event.kind == "key" && event.op == crate::event::Op::Upsert {
-            let public = event.payload.get("public_key").and_then(|value| value.as_str()).and_then(unhex);
-            Some(
-                public
-                    .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-                    .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok())
-                    .ok_or_else(|| fail("malformed public key".to_owned()))?,
-            )
-        } else {
-            None
+        check_attribution(event, &bytes[payload], &mut owners, &keys).map_err(fail)?;
+        let signature = match &event.signature {
+            None => None,
+            Some(text) => Some(
+                unhex(text)
+                    .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
+                    .map(|bytes| Signature::from_bytes(&bytes))
+                    .ok_or_else(|| fail("malformed signature".to_owned()))?,
+            ),
         };
-        if let Some(signature) = &event.signature {
-            let key = keys
-                .get(&event.actor)
-                .or(carried.as_ref().filter(|_| event.key == event.actor))
-                .ok_or_else(|| fail(format!("signed, but `{}` has no registered key before it", event.actor)))?;
-            let bytes: [u8; 64] =
-                unhex(signature).and_then(|bytes| bytes.try_into().ok()).ok_or_else(|| fail("malformed signature".to_owned()))?;
-            key.verify(&hash_bytes, &Signature::from_bytes(&bytes))
-                .map_err(|_| fail(format!("the signature is not `{}`'s", event.actor)))?;
-            signed += 1;
-        } else if carried.is_some() && keys.contains_key(&event.key) {
-            return Err(fail(format!("replaces `{}`'s key without a signature by the old one", event.key)));
+        let current = keys.get(&event.actor);
+        if let Some(next) = check_signature(event, &hash_bytes, signature.as_ref(), current).map_err(fail)? {
+            keys.insert(event.actor.clone(), next);
         }
-        if let Some(key) = carried {
-            keys.insert(event.key.clone(), key);
-        }
+        signed += usize::from(signature.is_some());
         prev_hash = event.hash.clone();
     }
     Ok(signed)
+}
+
+/// Checks an event's signature against the state of its actor's key (`current`): required and
+/// valid once there is a key, absent before, impossible after a revocation. Returns the actor's
+/// next key state when the event is a key event.
+fn check_signature(
+    event: &Event,
+    hash_bytes: &[u8],
+    signature: Option<&Signature>,
+    current: Option<&KeyState>,
+) -> Result<Option<KeyState>, String> {
+    let signed_by = |key: &VerifyingKey, whose: &str| -> Result<(), String> {
+        let Some(signature) = signature else {
+            return Err(format!("`{}` has a registered key, but this event of its is not signed by {whose}", event.actor));
+        };
+        key.verify(hash_bytes, signature).map_err(|_| format!("the signature is not by {whose} of `{}`", event.actor))
+    };
+    if event.kind != "key" {
+        return match current {
+            Some(KeyState::Active(key)) => signed_by(key, "its current key").map(|()| None),
+            Some(KeyState::Revoked) => Err(format!("attributed to `{}` after it revoked its key", event.actor)),
+            None if signature.is_some() => Err(format!("signed, but `{}` has no registered key before it", event.actor)),
+            None => Ok(None),
+        };
+    }
+    match (event.op, current) {
+        (crate::event::Op::Upsert, Some(KeyState::Revoked)) => {
+            Err(format!("registers a key for `{}` after its key was revoked", event.actor))
+        }
+        (crate::event::Op::Upsert, current) => {
+            let carried = carried_key(&event.payload).ok_or_else(|| "malformed public key".to_owned())?;
+            match current {
+                Some(KeyState::Active(old)) => signed_by(old, "the key it replaces")?,
+                _ => signed_by(&carried, "the key it registers")?,
+            }
+            Ok(Some(KeyState::Active(carried)))
+        }
+        (crate::event::Op::Delete, Some(KeyState::Active(old))) => {
+            signed_by(old, "the key it revokes")?;
+            Ok(Some(KeyState::Revoked))
+        }
+        (crate::event::Op::Delete, _) => Err(format!("revokes a key `{}` does not have", event.actor)),
+    }
+}
+
+/// A party's signing key as the chain has it so far.
+enum KeyState {
+    Active(VerifyingKey),
+    Revoked,
+}
+
+/// The public key a key event's payload carries.
+fn carried_key(payload: &serde_json::Value) -> Option<VerifyingKey> {
+    let bytes: [u8; 32] = unhex(payload.get("public_key")?.as_str()?)?.try_into().ok()?;
+    VerifyingKey::from_bytes(&bytes).ok()
+}
+
+/// Checks that an event's actor is the party the content is attributed to, that a stance's key is
+/// derived from its content, and that no event changes or deletes an entity last written by
+/// another party that signs its events (`keys`); `owners` holds the actor of each live entity.
+fn check_attribution<'a>(
+    event: &'a Event,
+    payload_text: &[u8],
+    owners: &mut HashMap<(&'a str, &'a str), &'a str>,
+    keys: &HashMap<String, KeyState>,
+) -> Result<(), String> {
+    if event.kind == "key" {
+        return if event.key == event.actor {
+            Ok(())
+        } else {
+            Err(format!("a key event for `{}` attributed to `{}`", event.key, event.actor))
+        };
+    }
+    let entity = (event.kind.as_str(), event.key.as_str());
+    if let Some(owner) = owners.get(&entity).copied().filter(|owner| *owner != event.actor) {
+        // Import attributes a deletion to whoever made the entity; an entity may change hands
+        // (a red line's party, an item's drafter) only while its last author signs nothing.
+        if event.op == crate::event::Op::Delete {
+            return Err(format!("deletes an entity of `{owner}`, but is attributed to `{}`", event.actor));
+        }
+        if keys.contains_key(owner) {
+            return Err(format!("changes an entity of `{owner}`, who signs its events, without its signature"));
+        }
+    }
+    match event.op {
+        crate::event::Op::Delete => {
+            owners.remove(&entity);
+        }
+        crate::event::Op::Upsert => {
+            let field = match event.kind.as_str() {
+                "stance" | "red-line" | "preference" | "demand" | "statement" => "party",
+                "item" => "by",
+                _ => "",
+            };
+            let named = event.payload.get(field).and_then(|party| party.as_str());
+            if let Some(party) = named.filter(|party| *party != event.actor) {
+                return Err(format!("its {} belongs to `{party}`, but it is attributed to `{}`", event.kind, event.actor));
+            }
+            if event.kind == "stance" {
+                check_stance_key(event, payload_text)?;
+            }
+            owners.insert(entity, event.actor.as_str());
+        }
+    }
+    Ok(())
+}
+
+/// A stance's key is `DIGEST#COUNT`: the SHA-256 of its content and a positive occurrence count.
+fn check_stance_key(event: &Event, payload_text: &[u8]) -> Result<(), String> {
+    // The payload's canonical text is the stance's content as `import` keys it (object keys
+    // sorted, every field: `event::stance_digest`), so its digest needs no second serialisation.
+    let digest = sha256_hex(payload_text);
+    let counted = event
+        .key
+        .split_once('#')
+        .filter(|(found, count)| *found == digest && count.parse::<u64>().is_ok_and(|count| count >= 1) && !count.starts_with('0'));
+    if counted.is_none() {
+        return Err(format!("its key `{}` is not the digest of its content (`{digest}#N`)", event.key));
+    }
+    Ok(())
 }
 
 /// Checks a negotiation's checkpoints against its events (which [`verify`] has passed): each must
@@ -260,6 +456,23 @@ pub fn verify_checkpoints(events: &[Event], checkpoints: &[Checkpoint]) -> Resul
 pub fn signing_key(hex_text: &str) -> Option<SigningKey> {
     let bytes: [u8; 32] = unhex(hex_text.trim())?.try_into().ok()?;
     Some(SigningKey::from_bytes(&bytes))
+}
+
+/// The event replacing a party's key by `new`; it must be appended signed by the current key.
+pub fn rotation_event(party: &str, new: &SigningKey) -> NewEvent {
+    key_event(party, new)
+}
+
+/// The event revoking a party's key; it must be appended signed by that key. Nothing is
+/// attributed to the party after it.
+pub fn revocation_event(party: &str) -> NewEvent {
+    NewEvent {
+        kind: "key".to_owned(),
+        key: party.to_owned(),
+        op: crate::event::Op::Delete,
+        actor: party.to_owned(),
+        payload: serde_json::Value::Null,
+    }
 }
 
 /// The event registering a party's public key.

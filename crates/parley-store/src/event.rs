@@ -187,6 +187,12 @@ fn stance_content(stance: &Stance) -> String {
     })
 }
 
+/// The SHA-256 (hex) of a stance's content: the part before `#` of its event key, which `verify`
+/// recomputes from the payload.
+pub fn stance_digest(stance: &Stance) -> String {
+    crate::chain::sha256_hex(stance_content(stance).as_bytes())
+}
+
 /// The entities of a negotiation in dependency order.
 fn entities(negotiation: &Negotiation) -> Vec<Entity> {
     let entity = |kind, key: String, actor: &str, text| Entity { kind, key, actor: actor.to_owned(), text };
@@ -231,7 +237,7 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
     // is one entity, and a stance can appear more than once only if it differs.
     let mut seen: HashMap<String, usize> = HashMap::new();
     for stance in &negotiation.stances {
-        let digest = crate::chain::sha256_hex(stance_content(stance).as_bytes());
+        let digest = stance_digest(stance);
         let count = seen.entry(digest.clone()).and_modify(|count| *count += 1).or_insert(1);
         let key = format!("{digest}#{count}");
         entities.push(entity("stance", key, &stance.party, text_of(stance)));

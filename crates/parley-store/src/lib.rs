@@ -4,8 +4,9 @@
 //! a statement, a preference profile, a demand, a party's public key — is an [`Event`]: an upsert or
 //! a deletion of one entity, with its actor and the time it was recorded. Each event carries the
 //! SHA-256 hash of the one before it and its own, so editing, deleting, inserting or reordering any
-//! stored event breaks the chain; a party's own events can also carry its ed25519 signature over
-//! the hash, so that not even a full rewrite of the chain can forge them. [`fold`] derives the
+//! stored event breaks the chain; once a party registers a key, its own events must carry its
+//! ed25519 signature over the hash, so that not even a full rewrite of the chain can forge them,
+//! and [`head::HeadStatement`]s signed outside the log catch one cut short. [`fold`] derives the
 //! [`Negotiation`] from the events; the foundation's engines then give status, diffs and claims.
 //!
 //! Storage is behind [`store::EventStore`]; [`sqlite::SqliteStore`] keeps a local file (WAL mode,
@@ -14,6 +15,7 @@
 
 pub mod chain;
 pub mod event;
+pub mod head;
 pub mod postgres;
 pub mod sqlite;
 pub mod store;
@@ -21,7 +23,7 @@ pub mod store;
 pub use chain::{VerifyError, verify, verify_checkpoints};
 pub use event::{Event, NewEvent, Op, changes, fold};
 pub use parley_core::model::Negotiation;
-pub use store::{Checkpoint, EventStore, StoreError};
+pub use store::{Checkpoint, EventStore, KeyStatus, StoreError};
 
 /// Opens the store a `--db` value names: a `postgres://` or `postgresql://` URL, or a SQLite file
 /// path (created when `create` is set).

@@ -10,7 +10,9 @@ use postgres::{Client, NoTls};
 
 use crate::chain::seal_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
-use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, REGISTERED_KEY, StoreError, clamp, now_utc, public_key_of};
+use crate::store::{
+    Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, REGISTERED_KEY, StoreError, clamp, now_utc, public_key_of,
+};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
 pub const MIGRATIONS: &[(i64, &str)] = &[
@@ -244,6 +246,12 @@ impl EventStore for PgStore {
         let sql = REGISTERED_KEY.replace("{1}", "$1").replace("{2}", "$2");
         let row = self.client.query_opt(&sql, &[&negotiation, &party]).map_err(|source| self.error(source))?;
         Ok(row.and_then(|row| public_key_of(row.get(0))))
+    }
+
+    fn key_status(&mut self, negotiation: &str, party: &str) -> Result<KeyStatus, StoreError> {
+        let sql = KEY_STATUS.replace("{1}", "$1").replace("{2}", "$2");
+        let row = self.client.query_opt(&sql, &[&negotiation, &party]).map_err(|source| self.error(source))?;
+        Ok(KeyStatus::of(row.map(|row| (row.get(0), row.get::<_, Option<String>>(1).unwrap_or_default()))))
     }
 
     fn hash_at(&mut self, negotiation: &str, seq: u64) -> Result<Option<String>, StoreError> {

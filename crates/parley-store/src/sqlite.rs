@@ -13,7 +13,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 
 use crate::chain::seal_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
-use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, REGISTERED_KEY, StoreError, clamp, now_utc, public_key_of};
+use crate::store::{
+    Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, REGISTERED_KEY, StoreError, clamp, now_utc, public_key_of,
+};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
 pub const MIGRATIONS: &[(i64, &str)] = &[
@@ -254,6 +256,16 @@ impl EventStore for SqliteStore {
         let payload: Option<String> =
             self.connection.query_row(&sql, [negotiation, party], |row| row.get(0)).optional().map_err(|source| self.error(source))?;
         Ok(payload.as_deref().and_then(public_key_of))
+    }
+
+    fn key_status(&mut self, negotiation: &str, party: &str) -> Result<KeyStatus, StoreError> {
+        let sql = KEY_STATUS.replace("{1}", "?1").replace("{2}", "?2");
+        let newest: Option<(String, String)> = self
+            .connection
+            .query_row(&sql, [negotiation, party], |row| Ok((row.get(0)?, row.get::<_, Option<String>>(1)?.unwrap_or_default())))
+            .optional()
+            .map_err(|source| self.error(source))?;
+        Ok(KeyStatus::of(newest))
     }
 
     fn hash_at(&mut self, negotiation: &str, seq: u64) -> Result<Option<String>, StoreError> {

@@ -1,5 +1,7 @@
 //! The storage trait every backend implements, and its errors.
 
+use std::collections::HashMap;
+
 use ed25519_dalek::SigningKey;
 use parley_core::model::Negotiation;
 
@@ -27,6 +29,18 @@ pub enum StoreError {
     Postgres { location: String, source: postgres::Error },
     #[error("`{party}` already signs with key {registered}, not {offered}: a new key must be signed by the old one; nothing was written")]
     KeyMismatch { party: String, registered: String, offered: String },
+    #[error(
+        "`{party}` signs its events in `{negotiation}` (it registered a key): its changes must be imported with `--sign {party}=KEYFILE`; nothing was written"
+    )]
+    SignatureRequired { negotiation: String, party: String },
+    #[error("`{party}` revoked its key in `{negotiation}`: nothing more can be recorded as its own; nothing was written")]
+    KeyRevoked { negotiation: String, party: String },
+    #[error(
+        "an entity `{party}` wrote in `{negotiation}` would pass to another party, but `{party}` signs its events: have it remove the entity first (signed), then import it under its new party; nothing was written"
+    )]
+    ChangesHands { negotiation: String, party: String },
+    #[error("`{party}` has no key registered in `{negotiation}` to rotate or revoke; nothing was written")]
+    NoKey { negotiation: String, party: String },
     #[error("cannot reach the database server at {location}: {detail}")]
     Unreachable { location: String, detail: String },
     #[error("the database server at {location} refused the connection: {detail}")]
@@ -52,6 +66,32 @@ pub(crate) const DISTINCT_NEGOTIATIONS: &str = "WITH RECURSIVE held(id) AS (
 /// in spelling, so each backend substitutes its own placeholders).
 pub(crate) const REGISTERED_KEY: &str =
     "SELECT payload FROM events WHERE negotiation = {1} AND kind = 'key' AND key = {2} AND op = 'upsert' ORDER BY seq DESC LIMIT 1";
+
+/// The newest `key` event of a party, whatever its op: `(op, payload)`.
+pub(crate) const KEY_STATUS: &str =
+    "SELECT op, payload FROM events WHERE negotiation = {1} AND kind = 'key' AND key = {2} ORDER BY seq DESC LIMIT 1";
+
+/// Where a party's signing key stands in a log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyStatus {
+    /// The party never registered a key: its events need no signature.
+    None,
+    /// Its events must be signed by this key (hex).
+    Active(String),
+    /// It revoked its key: nothing more may be attributed to it.
+    Revoked,
+}
+
+impl KeyStatus {
+    /// The status a party's newest key event gives (its stored op and payload text).
+    pub(crate) fn of(newest: Option<(String, String)>) -> KeyStatus {
+        match newest {
+            None => KeyStatus::None,
+            Some((op, _)) if crate::event::Op::from_stored(&op) == crate::event::Op::Delete => KeyStatus::Revoked,
+            Some((_, payload)) => public_key_of(&payload).map_or(KeyStatus::None, KeyStatus::Active),
+        }
+    }
+}
 
 /// The public key a stored `key` payload names.
 pub(crate) fn public_key_of(payload: &str) -> Option<String> {
@@ -116,6 +156,9 @@ pub trait EventStore {
     /// The public key (hex) the newest `key` event of `party` registered, if any.
     fn registered_key(&mut self, negotiation: &str, party: &str) -> Result<Option<String>, StoreError>;
 
+    /// Where `party`'s key stands: none, the active key (hex), or revoked.
+    fn key_status(&mut self, negotiation: &str, party: &str) -> Result<KeyStatus, StoreError>;
+
     /// The hash of event `seq`, if there is one.
     fn hash_at(&mut self, negotiation: &str, seq: u64) -> Result<Option<String>, StoreError>;
 
@@ -167,14 +210,48 @@ pub trait EventStore {
         let mut events = crate::event::changes(current.as_ref(), wanted);
         if let Some((party, key)) = signer {
             let offered = crate::chain::hex(&key.verifying_key().to_bytes());
-            match self.registered_key(&wanted.id, party)? {
-                Some(registered) if registered == offered => {}
-                Some(registered) => return Err(StoreError::KeyMismatch { party: party.to_owned(), registered, offered }),
-                None => events.insert(0, crate::chain::key_event(party, key)),
+            match self.key_status(&wanted.id, party)? {
+                KeyStatus::Active(registered) if registered == offered => {}
+                KeyStatus::Active(registered) => return Err(StoreError::KeyMismatch { party: party.to_owned(), registered, offered }),
+                KeyStatus::Revoked => return Err(StoreError::KeyRevoked { negotiation: wanted.id.clone(), party: party.to_owned() }),
+                KeyStatus::None => events.insert(0, crate::chain::key_event(party, key)),
             }
         }
         if events.is_empty() {
             return Ok(Vec::new());
+        }
+        // A party that registered a key signs everything attributed to it: an event it would not
+        // sign is refused here rather than recorded as a chain that `verify` rejects.
+        let mut actors: Vec<&str> = events.iter().map(|event| event.actor.as_str()).collect();
+        actors.sort_unstable();
+        actors.dedup();
+        for actor in actors.into_iter().filter(|actor| signer.is_none_or(|(party, _)| party != *actor)) {
+            match self.key_status(&wanted.id, actor)? {
+                KeyStatus::None => {}
+                KeyStatus::Active(_) => {
+                    return Err(StoreError::SignatureRequired { negotiation: wanted.id.clone(), party: actor.to_owned() });
+                }
+                KeyStatus::Revoked => return Err(StoreError::KeyRevoked { negotiation: wanted.id.clone(), party: actor.to_owned() }),
+            }
+        }
+        // So is a change of an entity whose last author is another party (a red line moved to
+        // another party, an item with a new drafter) when that author signs its events: it would
+        // have to remove the entity itself first.
+        if let Some(current) = &current {
+            let before = crate::event::changes(None, current);
+            let owners: HashMap<(&str, &str), &str> =
+                before.iter().map(|event| ((event.kind.as_str(), event.key.as_str()), event.actor.as_str())).collect();
+            let mut authors: Vec<&str> = events
+                .iter()
+                .filter_map(|event| owners.get(&(event.kind.as_str(), event.key.as_str())).copied().filter(|owner| *owner != event.actor))
+                .collect();
+            authors.sort_unstable();
+            authors.dedup();
+            for author in authors {
+                if self.key_status(&wanted.id, author)? != KeyStatus::None {
+                    return Err(StoreError::ChangesHands { negotiation: wanted.id.clone(), party: author.to_owned() });
+                }
+            }
         }
         self.append(&wanted.id, head, events, signer)
     }

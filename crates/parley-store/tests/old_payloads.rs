@@ -29,7 +29,8 @@ fn old_events() -> Vec<NewEvent> {
             json!({"id": "r1", "title": "", "date": "2026-01-10", "planned": false, "venue": "", "kind": "meeting",
                    "participants": [], "summary": ""}),
         ),
-        event("stance", &stance_key(), old_stance()),
+        // A stance is attributed to its party, as every store has written it (verify checks this).
+        NewEvent { actor: "A".to_owned(), ..event("stance", &stance_key(), old_stance()) },
         event(
             "item",
             "1",

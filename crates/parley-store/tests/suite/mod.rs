@@ -3,6 +3,13 @@
 
 #![allow(dead_code)]
 
+pub mod signatures;
+
+pub use signatures::{
+    a_partys_signed_events_can_be_rewritten_without_its_key, a_signing_partys_entity_does_not_change_hands_unsigned,
+    keys_rotate_and_revoke_by_signed_events, truncation_is_caught_against_a_signed_head,
+};
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -213,37 +220,48 @@ pub fn reimporting_appends_only_the_differences(fresh: &dyn Fn() -> Target) {
     assert_eq!(import(&mut *store, &reordered), 0);
 }
 
-/// `count` stance events numbered from `from`: new stances, with every fifth replacing an earlier
-/// one in place and every seventh deleting one, so that a fold depends on order and history.
+/// `count` stance events numbered from `from`: new stances, with every fifth restating an earlier
+/// party's stance on the same item with another position and every seventh deleting one, so that
+/// a fold depends on order and history. Each is keyed by its content and attributed to its party,
+/// as `import` would (so the log verifies).
 fn stance_events(negotiation: &Negotiation, from: usize, count: usize) -> Vec<NewEvent> {
+    let stance = |n: usize| {
+        let base = if n % 5 == 4 { n - 3 } else { n };
+        parley_core::model::Stance {
+            party: negotiation.signatories[base % negotiation.signatories.len()].clone(),
+            item: (base % 28) as u32 + 1,
+            position: [Position::Accepts, Position::Opposes, Position::Undecided][(n + usize::from(n % 5 == 4)) % 3],
+            at: Moment::Round(negotiation.rounds[base % 5].id.clone()),
+            source: String::new(),
+            visibility: Visibility::Public,
+            note: format!("stance {n}"),
+            document: String::new(),
+            version: None,
+            readout: String::new(),
+            bloc: None,
+        }
+    };
+    let key = |stance: &parley_core::model::Stance| format!("{}#1", parley_store::event::stance_digest(stance));
     (from..from + count)
         .map(|n| {
-            let key = |m: usize| format!("long#{m}");
             if n % 7 == 6 {
+                let deleted = stance(n - 5);
                 return NewEvent {
                     kind: "stance".to_owned(),
-                    key: key(n - 5),
+                    key: key(&deleted),
                     op: Op::Delete,
-                    actor: "import".to_owned(),
+                    actor: deleted.party.clone(),
                     payload: serde_json::Value::Null,
                 };
             }
-            let party = negotiation.signatories[n % negotiation.signatories.len()].clone();
-            let stance = parley_core::model::Stance {
-                party: party.clone(),
-                item: (n % 28) as u32 + 1,
-                position: [Position::Accepts, Position::Opposes, Position::Undecided][n % 3],
-                at: Moment::Round(negotiation.rounds[n % 5].id.clone()),
-                source: String::new(),
-                visibility: Visibility::Public,
-                note: format!("stance {n}"),
-                document: String::new(),
-                version: None,
-                readout: String::new(),
-                bloc: None,
-            };
-            let key = if n % 5 == 4 { key(n - 3) } else { key(n) };
-            NewEvent { kind: "stance".to_owned(), key, op: Op::Upsert, actor: party, payload: serde_json::to_value(stance).unwrap() }
+            let stance = stance(n);
+            NewEvent {
+                kind: "stance".to_owned(),
+                key: key(&stance),
+                op: Op::Upsert,
+                actor: stance.party.clone(),
+                payload: serde_json::to_value(stance).unwrap(),
+            }
         })
         .collect()
 }
@@ -424,7 +442,7 @@ pub fn signed_events_verify_and_forgeries_do_not(fresh: &dyn Fn() -> Target) {
     stance.note = "signed".to_owned();
     let new = NewEvent {
         kind: "stance".to_owned(),
-        key: "signed#1".to_owned(),
+        key: format!("{}#1", parley_store::event::stance_digest(&stance)),
         op: Op::Upsert,
         actor: "UA".to_owned(),
         payload: serde_json::to_value(&stance).unwrap(),
@@ -437,6 +455,7 @@ pub fn signed_events_verify_and_forgeries_do_not(fresh: &dyn Fn() -> Target) {
     let mut events = store.events(&negotiation.id).unwrap();
     let last = events.len() - 1;
     events[last].payload["note"] = serde_json::json!("forged");
+    signatures::rekey(&mut events[last]);
     let resealed = parley_store::chain::seal_for_storage(
         &negotiation.id,
         Some((events[last - 1].seq, events[last - 1].hash.clone())),
@@ -588,6 +607,10 @@ macro_rules! backend_suite {
             the_database_refuses_updates_and_deletions,
             verify_catches_every_kind_of_tampering,
             signed_events_verify_and_forgeries_do_not,
+            a_partys_signed_events_can_be_rewritten_without_its_key,
+            truncation_is_caught_against_a_signed_head,
+            keys_rotate_and_revoke_by_signed_events,
+            a_signing_partys_entity_does_not_change_hands_unsigned,
             a_stale_writer_gets_a_retryable_conflict_and_writes_nothing,
             concurrent_writers_lose_no_update,
             two_processes_append_without_losing_updates,

@@ -1,0 +1,111 @@
+//! The commands over a party's signing key and the log's head: `key rotate`, `key revoke`, `head`.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Result;
+use ed25519_dalek::SigningKey;
+use parley_store::chain::{hex, revocation_event, rotation_event, signing_key};
+use parley_store::head::HeadStatement;
+use parley_store::{KeyStatus, StoreError};
+
+use crate::commands::write_json;
+use crate::record::{choose, failed, open};
+use crate::{BadInput, HeadArgs, KeyAction, KeyArgs};
+
+/// A secret key file written by `parley keygen`.
+fn read_key(file: &Path) -> Result<SigningKey> {
+    let text = std::fs::read_to_string(file).map_err(|error| BadInput(format!("cannot read {}: {error}", file.display())))?;
+    Ok(signing_key(&text).ok_or_else(|| BadInput(format!("{}: not a key written by `parley keygen` (64 hex digits)", file.display())))?)
+}
+
+/// `SIGNER=KEYFILE`.
+fn signer(spec: &str) -> Result<(String, SigningKey)> {
+    let (name, file) = spec.split_once('=').ok_or_else(|| BadInput(format!("--sign {spec}: expected SIGNER=KEYFILE")))?;
+    if name.is_empty() {
+        return Err(BadInput(format!("--sign {spec}: the signer has no name")).into());
+    }
+    Ok((name.to_owned(), read_key(Path::new(file))?))
+}
+
+/// A head statement file whose signatures hold.
+pub fn read_statement(file: &Path) -> Result<HeadStatement> {
+    let text = std::fs::read_to_string(file).map_err(|error| BadInput(format!("cannot read {}: {error}", file.display())))?;
+    let statement: HeadStatement = serde_json::from_str(&text)
+        .map_err(|error| BadInput(format!("{}: not a head statement written by `parley head`: {error}", file.display())))?;
+    statement.check().map_err(|error| BadInput(format!("{}: {error}", file.display())))?;
+    Ok(statement)
+}
+
+pub fn key(args: KeyArgs, out: &mut dyn Write) -> Result<u8> {
+    let mut store = open(&args.store.db, false)?;
+    let id = choose(&mut *store, args.negotiation.as_deref())?;
+    let (party, current, event, new_public) = match &args.action {
+        KeyAction::Rotate { party, old, new } => {
+            let (old, new) = (read_key(old)?, read_key(new)?);
+            let public = hex(&new.verifying_key().to_bytes());
+            (party, old, rotation_event(party, &new), Some(public))
+        }
+        KeyAction::Revoke { party, key } => (party, read_key(key)?, revocation_event(party), None),
+    };
+    let offered = hex(&current.verifying_key().to_bytes());
+    match store.key_status(&id, party).map_err(failed)? {
+        KeyStatus::Active(registered) if registered == offered => {}
+        KeyStatus::Active(registered) => {
+            return Err(failed(StoreError::KeyMismatch { party: party.clone(), registered, offered }));
+        }
+        KeyStatus::Revoked => return Err(failed(StoreError::KeyRevoked { negotiation: id, party: party.clone() })),
+        KeyStatus::None => return Err(failed(StoreError::NoKey { negotiation: id, party: party.clone() })),
+    }
+    if new_public.as_deref() == Some(offered.as_str()) {
+        return Err(BadInput(format!("the new key of `{party}` is the one it already has")).into());
+    }
+    let head = store.head(&id).map_err(failed)?.map_or(0, |(seq, _)| seq);
+    let stored = store.append(&id, head, vec![event], Some((party, &current))).map_err(failed)?;
+    let seq = stored.first().map_or(0, |event| event.seq);
+    if args.json {
+        write_json(
+            out,
+            &serde_json::json!({"negotiation": id, "party": party, "event": seq, "public_key": new_public, "revoked": new_public.is_none()}),
+        )?;
+    } else if let Some(public) = new_public {
+        writeln!(out, "{}: `{party}` signs with {public} from event #{seq} on (rotated in `{id}`)", store.location())?;
+    } else {
+        writeln!(out, "{}: `{party}` revoked its key at event #{seq}: nothing more is recorded as its own in `{id}`", store.location())?;
+    }
+    Ok(0)
+}
+
+pub fn head(args: HeadArgs, out: &mut dyn Write) -> Result<u8> {
+    let (name, key) = signer(&args.sign)?;
+    let statement = match &args.countersign {
+        Some(file) => {
+            let mut statement = read_statement(file)?;
+            statement.countersign(&name, &key).map_err(|error| BadInput(format!("{}: {error}", file.display())))?;
+            statement
+        }
+        None => {
+            let mut store = open(&args.store.db, false)?;
+            let id = choose(&mut *store, args.negotiation.as_deref())?;
+            let (seq, hash) = store.head(&id).map_err(failed)?.ok_or_else(|| failed(store.unknown(&id)))?;
+            HeadStatement::sign(&id, seq, &hash, &name, &key)
+        }
+    };
+    let mut text = serde_json::to_string_pretty(&statement)?;
+    text.push('\n');
+    match &args.output {
+        None => out.write_all(text.as_bytes())?,
+        Some(path) => {
+            crate::files::write_output(path, text.as_bytes())?;
+            writeln!(
+                out,
+                "wrote {}: head #{} of `{}` signed by {}",
+                path.display(),
+                statement.seq,
+                statement.negotiation,
+                statement.signers().join(", ")
+            )?;
+        }
+    }
+    Ok(0)
+}
