@@ -40,6 +40,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
                 }
                 _ => {
                     let negotiation = problem.negotiation()?;
+                    let negotiation = if args.json { negotiation } else { crate::output::for_terminal(negotiation) };
                     let viewer = viewer_of(&negotiation, &problem.viewer)?;
                     crate::analysis::scenario_command(&negotiation, &problem.as_of, &viewer, problem.parties, args.json, out)?;
                 }
@@ -188,7 +189,9 @@ fn viewed(file: Option<&Path>, common: &Common, from_db: &crate::FromDb) -> Resu
         None => load(file)?,
     };
     let viewer = viewer_of(&negotiation, &common.viewer)?;
-    Ok(into_view(negotiation, &viewer))
+    let visible = into_view(negotiation, &viewer);
+    // Plain text shows the record's free text with its control characters escaped; JSON is exact.
+    Ok(if common.json { visible } else { crate::output::for_terminal(visible) })
 }
 
 pub fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {

@@ -754,7 +754,8 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let code = if error.downcast_ref::<BadInput>().is_some() { 2 } else { 1 };
-            let _ = writeln!(io::stderr(), "error: {error:#}");
+            let message = format!("{error:#}");
+            let _ = writeln!(io::stderr(), "error: {}", parley_core::display::escape_controls(&message));
             ExitCode::from(code)
         }
     }

@@ -211,11 +211,11 @@ fn log_line(out: &mut dyn Write, number: &str, event: &parley_store::Event, mark
         out,
         "{:<7} {}  {:<10} {:<6} {:<11} {:<28} {:<6} {}",
         number,
-        event.recorded_at,
-        event.actor,
+        parley_core::display::escape_controls(&event.recorded_at),
+        parley_core::display::escape_controls(&event.actor),
         event.op.keyword(),
-        event.kind,
-        crate::output::clip(&event.key, 28),
+        parley_core::display::escape_controls(&event.kind),
+        crate::output::clip(&parley_core::display::escape_controls(&event.key), 28),
         mark,
         hash
     )?;

@@ -519,3 +519,81 @@ fn outputs_write_through_links_and_into_devices_and_refuse_directories() {
     assert!(stderr(&refused).contains("is a directory"), "{}", stderr(&refused));
     assert!(directory.path().is_dir());
 }
+
+/// Escape sequences and carriage returns in titles, notes and quotes were printed raw, even with
+/// `--color never`, so a scenario could paint a fake "CONSISTENT" line. Text output escapes every
+/// control character; JSON keeps the text exact.
+#[test]
+fn terminal_control_characters_in_the_record_are_escaped_in_text_output() {
+    let hostile = "\u{1b}[32mCONSISTENT\u{1b}[0m\r\u{202e}";
+    let text = format!(
+        r#"[negotiation]
+id = "t"
+title = "Talks {hostile}"
+
+[[parties]]
+id = "A"
+name = "A {hostile}"
+role = "principal"
+
+[[rounds]]
+id = "r1"
+date = 2026-01-01
+summary = "{hostile}"
+
+[[items]]
+number = 1
+title = "Item {hostile}"
+round = "r1"
+
+[[stances]]
+party = "A"
+item = 1
+position = "accepts"
+round = "r1"
+note = "{hostile}"
+
+[[statements]]
+id = "s"
+speaker = "Someone {hostile}"
+party = "A"
+date = 2026-01-02
+quote = "{hostile}"
+claims = [{{ kind = "item-agreed", item = 1, note = "{hostile}" }}]
+"#
+    )
+    .replace('\u{1b}', "\\u001b")
+    .replace('\r', "\\r")
+    .replace('\u{202e}', "\\u202e");
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("hostile.toml");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    for args in [
+        vec!["status", file, "--color", "never"],
+        vec!["status", file, "--color", "always"],
+        vec!["claims", file],
+        vec!["diff", file, "start", "now"],
+        vec!["positions", file],
+    ] {
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", stderr(&output));
+        let shown = stdout(&output);
+        assert!(!shown.contains('\r') && !shown.contains('\u{202e}'), "{args:?} prints a raw control character:\n{shown:?}");
+        // The only escape sequences are the colours `--color always` adds.
+        assert!(!shown.contains("\u{1b}[32mCONSISTENT"), "{args:?} lets the record paint:\n{shown:?}");
+        if args[0] != "positions" {
+            assert!(shown.contains("\\u{1b}[32mCONSISTENT"), "{args:?} does not show the text escaped: {shown:?}");
+        }
+    }
+    // JSON keeps the text exact.
+    let json = stdout(&run(&["status", file, "--json"]));
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["title"], "Talks \u{1b}[32mCONSISTENT\u{1b}[0m\r\u{202e}");
+    // Errors quoting the record are escaped too.
+    let broken = directory.path().join("broken.toml");
+    std::fs::write(&broken, "[negotiation]\nid = \"t\"\ntitle = \"T\"\n[[parties]]\nid = \"A\"\nrole = \"\\u001b[2Jprincipal\"\n").unwrap();
+    let output = run(&["check", broken.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!stderr(&output).contains('\u{1b}'), "{:?}", stderr(&output));
+}

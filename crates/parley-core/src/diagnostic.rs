@@ -42,7 +42,8 @@ impl Diagnostic {
             out.push_str(": ");
         }
         out.push_str(&self.message);
-        out
+        // One line on a terminal, whatever the file's text held (`crate::display`).
+        crate::display::escape_controls(&out).into_owned()
     }
 }
 

@@ -60,6 +60,7 @@ pub mod date;
 pub mod deadline;
 pub mod diagnostic;
 pub mod diff;
+pub mod display;
 pub mod document;
 pub mod expr;
 pub mod implementation;
