@@ -737,8 +737,14 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let code = if error.use_stderr() { 2 } else { 0 };
-            // Help and version go to stdout; a closed pipe there is fine.
-            let _ = error.print();
+            // Help and version go to stdout: a closed pipe there is fine, any other failure to
+            // write them (a full disk, `> /dev/full`) is not.
+            if let Err(failure) = error.print().and_then(|()| io::stdout().flush()) {
+                if failure.kind() != io::ErrorKind::BrokenPipe {
+                    let _ = writeln!(io::stderr(), "error: writing the help: {failure}");
+                    return ExitCode::from(1);
+                }
+            }
             return ExitCode::from(code);
         }
     };

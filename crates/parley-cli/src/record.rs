@@ -426,6 +426,10 @@ pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<u8> {
 }
 
 pub fn keygen(args: KeygenArgs, out: &mut dyn Write) -> Result<u8> {
+    // The key is a party's: an empty or blank id names nobody.
+    if args.party.trim().is_empty() {
+        return Err(BadInput("keygen: the party id is empty (expected the id of the party the key signs for)".to_owned()).into());
+    }
     let mut secret = [0u8; 32];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut random| std::io::Read::read_exact(&mut random, &mut secret))

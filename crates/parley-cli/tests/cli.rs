@@ -597,3 +597,26 @@ claims = [{{ kind = "item-agreed", item = 1, note = "{hostile}" }}]
     assert_eq!(output.status.code(), Some(2));
     assert!(!stderr(&output).contains('\u{1b}'), "{:?}", stderr(&output));
 }
+
+/// Messages that said the wrong thing: `--help > /dev/full` exited 0 though nothing was written,
+/// `keygen ""` wrote a key for nobody, and an item number past 32 bits was "out of range
+/// (expected 1 or more)".
+#[test]
+fn messages_say_what_went_wrong() {
+    if std::path::Path::new("/dev/full").exists() {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let output = parley().arg("--help").stdout(full).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert!(stderr(&output).contains("writing the help"), "{}", stderr(&output));
+    }
+    let directory = tempfile::tempdir().unwrap();
+    let key = directory.path().join("nobody.key");
+    let output = run(&["keygen", "", "-o", key.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("party id is empty") && !key.exists(), "{}", stderr(&output));
+    let file = directory.path().join("big.toml");
+    std::fs::write(&file, "[negotiation]\nid = \"t\"\ntitle = \"T\"\n[[parties]]\nid = \"A\"\nrole = \"principal\"\n[[items]]\nnumber = 9223372036854775807\ntitle = \"x\"\n").unwrap();
+    let output = run(&["check", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("out of range (expected 1 to 4294967295)"), "{}", stderr(&output));
+}

@@ -1154,7 +1154,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
                 cx.error(
                     fields.path_of("number"),
                     number.span(),
-                    format!("item number {} is out of range (expected 1 or more)", number.get_ref()),
+                    format!("item number {} is out of range (expected 1 to {})", number.get_ref(), u32::MAX),
                 );
                 None
             }
