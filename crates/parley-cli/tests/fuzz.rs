@@ -19,20 +19,12 @@ use parley_store::event::{Folder, Op, Payload};
 /// Longest any single input may take (a generous bound for a loaded machine in a debug build).
 const PER_INPUT: Duration = Duration::from_secs(5);
 
-/// SplitMix64: a small, seeded stream.
-struct Stream(u64);
+/// The seeded stream the simulations use (SplitMix64), for picking mutations.
+struct Stream(parley_sim::rng::Rng);
 
 impl Stream {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
     fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound.max(1) as u64) as usize
+        self.0.below(bound.max(1) as u64) as usize
     }
 }
 
@@ -146,7 +138,8 @@ fn fuzz(name: &str, seeds: &[Vec<u8>], target: &dyn Fn(&[u8])) {
     assert!(!seeds.is_empty(), "{name}: no seeds");
     let seconds: u64 = std::env::var("PARLEY_FUZZ_SECONDS").ok().and_then(|text| text.parse().ok()).unwrap_or(2);
     let seed: u64 = std::env::var("PARLEY_FUZZ_SEED").ok().and_then(|text| text.parse().ok()).unwrap_or(1);
-    let mut stream = Stream(seed ^ name.bytes().fold(0u64, |hash, byte| hash.wrapping_mul(31).wrapping_add(u64::from(byte))));
+    let mut stream =
+        Stream(parley_sim::rng::Rng::new(seed ^ name.bytes().fold(0u64, |hash, byte| hash.wrapping_mul(31).wrapping_add(u64::from(byte)))));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut runs = 0u64;
     // Every seed as it is, then mutations until the time is up.
