@@ -733,12 +733,12 @@ fn claims(args: ClaimsArgs, out: &mut dyn Write) -> Result<u8> {
     if args.common.json {
         write_json(out, &report)?;
     } else {
-        print_claims(out, &report, Paint::new(args.common.color), args.hindsight)?;
+        print_claims(out, &negotiation, &report, Paint::new(args.common.color), args.hindsight)?;
     }
     Ok(0)
 }
 
-fn print_claims(out: &mut dyn Write, report: &ClaimsReport, paint: Paint, hindsight: bool) -> Result<()> {
+fn print_claims(out: &mut dyn Write, negotiation: &Negotiation, report: &ClaimsReport, paint: Paint, hindsight: bool) -> Result<()> {
     writeln!(
         out,
         "{} — claims checked against the record: {} contradicted, {} consistent, {} unverifiable",
@@ -759,7 +759,15 @@ fn print_claims(out: &mut dyn Write, report: &ClaimsReport, paint: Paint, hindsi
         let outlet = if statement.outlet.is_empty() { String::new() } else { format!(" via {}", statement.outlet) };
         let round = statement.round.as_deref().map(|round| format!(" [{round}]")).unwrap_or_default();
         writeln!(out, "{}{round} {} ({}{party}{anonymous}){outlet}", statement.date, statement.speaker, statement.id)?;
-        writeln!(out, "  \"{}\"", statement.quote)?;
+        let rendering = match statement.quote_kind {
+            parley_core::model::QuoteKind::Verbatim => "",
+            parley_core::model::QuoteKind::Paraphrase => " (paraphrase)",
+            parley_core::model::QuoteKind::Translation => " (translation)",
+        };
+        writeln!(out, "  \"{}\"{rendering}", statement.quote)?;
+        if !statement.source.is_empty() {
+            writeln!(out, "  source: {}", negotiation.source_label(&statement.source))?;
+        }
         for claim in &statement.claims {
             let (word, tone) = match claim.verdict {
                 Verdict::Consistent => ("CONSISTENT", Tone::Good),

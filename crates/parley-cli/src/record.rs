@@ -134,7 +134,10 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
     // which rounds it may know of and the items' readouts (a stance on a readout is seen only with
     // it): fold just those events (of the ones already read) rather than the whole history.
     let mut roles = parley_store::event::Folder::new();
-    for event in events.iter().filter(|event| matches!(event.kind.as_str(), "negotiation" | "party" | "bloc" | "round" | "item")) {
+    // Red lines too: a statement's claims about a red line the viewer may not see are left out.
+    for event in
+        events.iter().filter(|event| matches!(event.kind.as_str(), "negotiation" | "party" | "bloc" | "round" | "item" | "red-line"))
+    {
         roles
             .apply(event.seq, &event.kind, &event.key, event.op, parley_store::event::Payload::Json(&event.payload))
             .map_err(|source| failed(StoreError::Fold { negotiation: id.clone(), source }))?;
@@ -189,6 +192,7 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
     }
     for (event, _) in events.iter().zip(visible).filter(|(event, visible)| *visible && wanted(event)) {
         if args.json {
+            let payload = viewed_statement(&negotiation, &viewer, event).unwrap_or_else(|| event.payload.clone());
             let viewed = Viewed {
                 negotiation: &event.negotiation,
                 kind: &event.kind,
@@ -196,7 +200,7 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
                 op: event.op,
                 actor: &event.actor,
                 recorded_at: &event.recorded_at,
-                payload: &event.payload,
+                payload: &payload,
             };
             writeln!(out, "{}", serde_json::to_string(&viewed)?)?;
         } else {
@@ -204,6 +208,23 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// A statement as the viewer's export holds it: its claims about items, versions or red lines the
+/// viewer may not see left out, by the same view that makes the export.
+fn viewed_statement(
+    negotiation: &Negotiation,
+    viewer: &parley_core::visibility::Viewer,
+    event: &parley_store::Event,
+) -> Option<serde_json::Value> {
+    if event.kind != "statement" || event.op != parley_store::event::Op::Upsert {
+        return None;
+    }
+    let statement: parley_core::model::Statement = serde_json::from_value(event.payload.clone()).ok()?;
+    let mut alone = negotiation.clone();
+    alone.statements = vec![statement];
+    let viewed = parley_core::visibility::into_view(alone, viewer);
+    viewed.statements.first().and_then(|statement| serde_json::to_value(statement).ok())
 }
 
 fn log_line(out: &mut dyn Write, number: &str, event: &parley_store::Event, mark: &str, hash: &str) -> Result<()> {

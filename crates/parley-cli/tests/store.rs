@@ -573,3 +573,38 @@ fn verify_exits_3_when_a_signed_partys_event_loses_its_signature() {
     assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
     assert!(stdout(&output).contains(&format!("BAD  ukraine-2025: event #{seq}: `UA` has a registered key")), "{}", stdout(&output));
 }
+
+/// `log --viewer` showed a visible statement's stored claims whole, so a claim about a red line
+/// the viewer may not see (the Iran scenario's `us-stockpile`) named it. For every bundled scenario
+/// and viewer, the log must equal the log of a database holding only that viewer's export.
+#[test]
+fn log_for_a_viewer_equals_the_log_of_its_export_on_every_bundled_scenario() {
+    let untimed = |text: &str| -> Vec<serde_json::Value> {
+        text.lines()
+            .map(|line| {
+                let mut event: serde_json::Value = serde_json::from_str(line).unwrap();
+                event.as_object_mut().unwrap().remove("recorded_at");
+                event
+            })
+            .collect()
+    };
+    let cases = [
+        ("iran-nuclear-2013-2016.toml", &["public", "FR", "IR", "US", "OM", "RU"][..]),
+        ("dockworkers-2026.toml", &["public", "union", "employers"][..]),
+    ];
+    for (name, viewers) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let file = scenario(name);
+        assert_eq!(run_in(dir.path(), &["import", &file]).status.code(), Some(0));
+        for viewer in viewers {
+            let log = run_in(dir.path(), &["log", "--viewer", viewer, "--json"]);
+            assert_eq!(log.status.code(), Some(0), "{}", stderr(&log));
+            let (viewed, viewed_db) = (format!("{viewer}.toml"), format!("{viewer}.db"));
+            let export = run_in(dir.path(), &["export", "--viewer", viewer, "-o", &viewed]);
+            assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));
+            assert_eq!(run_in(dir.path(), &["import", &viewed, "--db", &viewed_db]).status.code(), Some(0));
+            let of_export = run_in(dir.path(), &["log", "--db", &viewed_db, "--viewer", viewer, "--json"]);
+            assert_eq!(untimed(&stdout(&log)), untimed(&stdout(&of_export)), "{name}, {viewer}: the log depends on what it may not see");
+        }
+    }
+}

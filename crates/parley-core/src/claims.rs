@@ -60,6 +60,9 @@ pub struct StatementCheck {
     /// That member's body (leader, parliament, negotiator...), when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// Whether the quote is the speaker's words, a paraphrase or a translation.
+    #[serde(skip_serializing_if = "crate::model::QuoteKind::is_verbatim")]
+    pub quote_kind: crate::model::QuoteKind,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -180,6 +183,7 @@ impl Record<'_> {
                 claims,
                 member: statement.member.clone(),
                 body: self.body_of(statement),
+                quote_kind: statement.quote_kind,
             });
         }
         let count =
