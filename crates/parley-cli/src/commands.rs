@@ -178,16 +178,22 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
-fn viewed(file: Option<&Path>, common: &Common, from_db: &crate::FromDb) -> Result<Negotiation> {
-    let negotiation = match &from_db.db {
+/// The record a command names: a scenario file (or the bundled example), or a negotiation in a
+/// database with `--db`; never both.
+pub fn record_of(file: Option<&Path>, from_db: &crate::FromDb) -> Result<Negotiation> {
+    match &from_db.db {
         Some(db) => {
             if let Some(file) = file {
                 return Err(BadInput(format!("give either a scenario file ({}) or --db, not both", file.display())).into());
             }
-            crate::record::load(db, from_db.negotiation.as_deref())?
+            crate::record::load(db, from_db.negotiation.as_deref())
         }
-        None => load(file)?,
-    };
+        None => load(file),
+    }
+}
+
+fn viewed(file: Option<&Path>, common: &Common, from_db: &crate::FromDb) -> Result<Negotiation> {
+    let negotiation = record_of(file, from_db)?;
     let viewer = viewer_of(&negotiation, &common.viewer)?;
     let visible = into_view(negotiation, &viewer);
     // Plain text shows the record's free text with its control characters escaped; JSON is exact.

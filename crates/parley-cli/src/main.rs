@@ -566,15 +566,7 @@ impl ProblemArgs {
 
     /// The scenario these flags name, from a file or a database (not a GENIUS folder).
     fn negotiation(&self) -> anyhow::Result<parley_core::model::Negotiation> {
-        match &self.from_db.db {
-            Some(db) => {
-                if let Some(path) = &self.path {
-                    return Err(BadInput(format!("give either a path ({}) or --db, not both", path.display())).into());
-                }
-                record::load(db, self.from_db.negotiation.as_deref())
-            }
-            None => commands::load(self.path.as_deref()),
-        }
+        commands::record_of(self.path.as_deref(), &self.from_db)
     }
 }
 
