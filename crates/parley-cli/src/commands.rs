@@ -356,12 +356,7 @@ fn positions(args: PositionsArgs, out: &mut dyn Write) -> Result<u8> {
                 Some(false) => format!(", from {}: not converging", issue.gaps[0].gap),
                 None => String::new(),
             };
-            let unit = match negotiation.issue(&issue.issue).map(|known| &known.kind) {
-                Some(parley_core::model::IssueKind::Choice { .. }) if last.gap == 1.0 => " option".to_owned(),
-                Some(parley_core::model::IssueKind::Choice { .. }) => " options".to_owned(),
-                _ if issue.unit.is_empty() => String::new(),
-                _ => format!(" {}", unit_of(last.gap, &issue.unit)),
-            };
+            let unit = negotiation.issue(&issue.issue).map(|known| known.kind.distance_unit(last.gap)).unwrap_or_default();
             if last.gap == 0.0 {
                 writeln!(out, "  The demands overlap (since {}){trend}", last.at)?;
             } else {
@@ -790,9 +785,4 @@ fn print_claims(out: &mut dyn Write, negotiation: &Negotiation, report: &ClaimsR
         }
     }
     Ok(())
-}
-
-/// A unit after a number: a plural unit of one word ("years", "hours") in the singular after 1.
-fn unit_of(number: f64, unit: &str) -> &str {
-    parley_core::model::unit_after(number, unit)
 }

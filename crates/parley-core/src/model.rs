@@ -267,6 +267,19 @@ impl IssueKind {
         }
     }
 
+    /// The unit of a distance of `number` on this issue's order, with a leading space: ` option`
+    /// or ` options` for choices, the issue's unit for numbers (`1 year`), nothing without one.
+    pub fn distance_unit(&self, number: f64) -> String {
+        match self {
+            IssueKind::Choice { .. } if number == 1.0 => " option".to_owned(),
+            IssueKind::Choice { .. } => " options".to_owned(),
+            IssueKind::Integer { unit, .. } | IssueKind::Real { unit, .. } if !unit.is_empty() => {
+                format!(" {}", unit_after(number, unit))
+            }
+            _ => String::new(),
+        }
+    }
+
     /// Whether values of this issue are ordered (numbers, ordered choices).
     pub fn is_ordered(&self) -> bool {
         matches!(self, IssueKind::Integer { .. } | IssueKind::Real { .. } | IssueKind::Choice { ordered: true, .. })

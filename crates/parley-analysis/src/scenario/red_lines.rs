@@ -324,14 +324,7 @@ pub(super) fn zones(
             })
             .collect();
         let name = &issue.name;
-        let unit_after = |number: f64| match &issue.kind {
-            IssueKind::Choice { .. } if number == 1.0 => " option".to_owned(),
-            IssueKind::Choice { .. } => " options".to_owned(),
-            IssueKind::Integer { unit, .. } | IssueKind::Real { unit, .. } if !unit.is_empty() => {
-                format!(" {}", parley_core::model::unit_after(number, unit))
-            }
-            _ => String::new(),
-        };
+        let unit_after = |number: f64| issue.kind.distance_unit(number);
         let common = parties.iter().skip(1).fold(parties.first().map(|(_, acceptable)| acceptable.clone()), |common, (_, acceptable)| {
             common.map(|common| common.intersect(acceptable))
         });
