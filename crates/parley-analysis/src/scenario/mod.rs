@@ -336,36 +336,34 @@ impl Settled {
             .filter(|document| document.state.is_some_and(|state| state.is_terminal()))
             .map(|document| document.id.as_str())
             .collect();
-        // Per issue, in order of first mention: the governing item's status.
-        let mut governing: Vec<(String, &parley_core::status::ItemStatus)> = Vec::new();
-        for item in &status.items {
-            if item.state == ItemState::Removed {
-                continue;
-            }
-            let settles = negotiation
-                .items
-                .iter()
-                .find(|known| known.number == item.number && known.document == item.document)
-                .map(|known| known.settles.clone())
-                .unwrap_or_default();
-            for issue in settles {
-                let proposed = status.proposed.iter().find(|value| value.issue == issue);
-                let governs = match proposed {
-                    Some(value) => value.item == item.number && value.document == item.document,
-                    None => true,
-                };
-                match governing.iter_mut().find(|(known, _)| *known == issue) {
-                    Some(slot) => {
-                        let in_play = !ended.contains(&item.document.as_str());
-                        let held_in_play = !ended.contains(&slot.1.document.as_str());
-                        if governs && (proposed.is_some() || in_play || !held_in_play) {
-                            slot.1 = item;
-                        }
+        // Per issue, in order of first mention: every item (not removed) that settles it.
+        // Indexed, not searched: a framework can hold hundreds of thousands of items.
+        let settles: std::collections::HashMap<(&str, u32), &[String]> =
+            negotiation.items.iter().map(|item| ((item.document.as_str(), item.number), item.settles.as_slice())).collect();
+        let mut candidates: Vec<(String, Vec<&parley_core::status::ItemStatus>)> = Vec::new();
+        let mut slot_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for item in status.items.iter().filter(|item| item.state != ItemState::Removed) {
+            for issue in settles.get(&(item.document.as_str(), item.number)).copied().unwrap_or_default() {
+                match slot_of.get(issue) {
+                    Some(&slot) => candidates[slot].1.push(item),
+                    None => {
+                        slot_of.insert(issue.clone(), candidates.len());
+                        candidates.push((issue.clone(), vec![item]));
                     }
-                    None => governing.push((issue, item)),
                 }
             }
         }
+        let proposed: std::collections::HashMap<&str, &parley_core::status::ProposedValue> =
+            status.proposed.iter().map(|value| (value.issue.as_str(), value)).collect();
+        // The governing item: the one whose value the status proposes; without a value, the last
+        // of a document in play, else the last.
+        let governing = candidates.into_iter().filter_map(|(issue, items)| {
+            let chosen = match proposed.get(issue.as_str()) {
+                Some(value) => items.iter().find(|item| item.number == value.item && item.document == value.document).copied(),
+                None => items.iter().rev().find(|item| !ended.contains(&item.document.as_str())).or(items.last()).copied(),
+            };
+            chosen.map(|item| (issue, item))
+        });
         let mut open = Vec::new();
         let mut fixed = Vec::new();
         for (issue, item) in governing {
