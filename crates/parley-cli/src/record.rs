@@ -263,7 +263,10 @@ fn may_see(
     if !crate::readouts::may_see_readouts(viewer, negotiation, &event.payload) {
         return false;
     }
-    if !matches!(event.kind.as_str(), "stance" | "red-line" | "preference" | "demand" | "round" | "item" | "statement") {
+    if !matches!(
+        event.kind.as_str(),
+        "stance" | "red-line" | "preference" | "demand" | "round" | "item" | "statement" | "document" | "assessment"
+    ) {
         return true;
     }
     // A deletion without an upsert before it: its key alone may name a hidden entity.
@@ -278,6 +281,15 @@ fn may_see(
         "stance" => decode::<Stance>(payload).is_some_and(|stance| {
             channels.owned(&stance.party, stance.visibility, stance.bloc.as_deref()) && !channels.in_hidden_round(&stance.at)
         }),
+        "demand" => decode::<parley_core::model::Demand>(payload).is_some_and(|demand| {
+            channels.owned(&demand.party, demand.visibility, demand.bloc.as_deref()) && !channels.in_hidden_round(&demand.at)
+        }),
+        // Stored whole with their dated parts: shown only when nothing in them is in a hidden round.
+        "document" => decode::<parley_core::document::Document>(payload)
+            .is_some_and(|document| !document.events.iter().any(|event| channels.in_hidden_round(&event.at))),
+        "assessment" => {
+            decode::<parley_core::model::Assessment>(payload).is_some_and(|assessment| !channels.in_hidden_round(&assessment.at))
+        }
         "red-line" => decode::<RedLine>(payload).is_some_and(|red_line| {
             channels.owned(&red_line.party, red_line.visibility, red_line.bloc.as_deref())
                 && !channels.in_hidden_round(&red_line.since)

@@ -7,8 +7,10 @@
 //! a secret revision), the stances given in it, the items introduced in it (entirely, as hidden
 //! items), the statements made in it, the red lines drawn in it, and the claims about a version
 //! it produced; a red line dropped in it still stands for the outsider, who never learnt that it
-//! was dropped. A hidden item is absent with its stances, the claims about it and the deadline
-//! tied to it (the deadline stays, judged as if tied to no item). A hidden statement is absent.
+//! was dropped (nor how or why). The readouts given, demands stated, documents' lifecycle events and
+//! implementation assessments dated in a hidden round are absent too. A hidden item is absent with
+//! its stances, the claims about it and the deadline tied to it (the deadline stays, judged as if
+//! tied to no item). A hidden statement is absent.
 
 use std::collections::HashSet;
 
@@ -54,6 +56,7 @@ impl<'v> Channels<'v> {
         self.sight.sees(item.by.as_deref().unwrap_or(""), item.visibility, None)
             && !self.in_hidden_round(&item.introduced)
             && !item.revisions.iter().any(|revision| self.hidden_rounds.contains(&revision.round))
+            && !item.readouts.iter().any(|readout| self.in_hidden_round(&readout.at))
     }
 
     pub fn statement(&self, statement: &Statement) -> bool {
@@ -95,9 +98,23 @@ pub(crate) fn hide(negotiation: &mut Negotiation, viewer: &Viewer, sight: &Sight
     negotiation.red_lines.retain(|red_line| !in_hidden(&red_line.since));
     for red_line in &mut negotiation.red_lines {
         if red_line.until.as_ref().is_some_and(in_hidden) {
+            // Still standing for the outsider, who never learnt how or why it ended.
             red_line.until = None;
+            red_line.ending = crate::model::Ending::Lapsed;
+            red_line.reason.clear();
+            red_line.replaced_by = None;
         }
     }
+    // Everything else dated in a hidden round: readouts given, demands stated, documents' lifecycle
+    // events, implementation assessments.
+    for item in &mut negotiation.items {
+        item.readouts.retain(|readout| !in_hidden(&readout.at));
+    }
+    negotiation.demands.retain(|demand| !in_hidden(&demand.at));
+    for document in &mut negotiation.documents {
+        document.events.retain(|event| !in_hidden(&event.at));
+    }
+    negotiation.implementation.retain(|assessment| !in_hidden(&assessment.at));
     negotiation.statements.retain(|statement| {
         !statement.round.as_ref().is_some_and(|round| hidden_rounds.contains(round))
             && sight.sees(statement.party.as_deref().unwrap_or(""), statement.visibility, statement.bloc.as_deref())

@@ -313,3 +313,98 @@ round = "oman"
     assert_eq!(status("B"), ("first".to_owned(), 0, 0));
     assert_eq!(status("public"), ("first".to_owned(), 0, 0));
 }
+
+/// A secret round hid its revisions, stances and statements, but kept the readouts, demands,
+/// documents' events and assessments dated in it, and how a red line dropped in it ended: an
+/// outsider saw them (with the round's id) in status, positions and implementation.
+#[test]
+fn everything_dated_in_a_secret_round_is_hidden_with_it() {
+    let text = r#"[negotiation]
+id = "s"
+title = "S"
+
+[[parties]]
+id = "A"
+role = "principal"
+
+[[parties]]
+id = "B"
+role = "principal"
+
+[[issues]]
+id = "cap"
+kind = "integer"
+min = 0
+max = 10
+
+[[rounds]]
+id = "open"
+date = 2026-01-01
+
+[[rounds]]
+id = "backchannel"
+date = 2026-01-05
+participants = ["A", "B"]
+visibility = "private"
+party = "A"
+
+[[documents]]
+id = "deal"
+title = "Deal"
+kind = "final"
+[[documents.events]]
+state = "draft"
+round = "open"
+[[documents.events]]
+state = "agreed"
+round = "backchannel"
+
+[[items]]
+document = "deal"
+number = 1
+title = "Cap"
+settles = ["cap"]
+proposes = { cap = 5 }
+round = "open"
+[[items.readouts]]
+party = "A"
+proposes = { cap = 4 }
+round = "backchannel"
+
+[[red_lines]]
+id = "b-cap"
+party = "B"
+expr = "cap <= 6"
+visibility = "public"
+until = "backchannel"
+ended = "conceded"
+reason = "traded in the back channel"
+
+[[demands]]
+party = "A"
+issue = "cap"
+value = 3
+round = "backchannel"
+
+[[obligations]]
+id = "o"
+description = "Do it"
+
+[[implementation]]
+obligation = "o"
+round = "backchannel"
+score = 2
+"#;
+    let negotiation = parse(text);
+    let outsider = into_view(negotiation.clone(), &Viewer::Public);
+    let written = to_toml(&outsider);
+    for secret in ["backchannel", "traded in the back channel", "conceded"] {
+        assert!(!written.contains(secret), "the public view holds `{secret}`:\n{written}");
+    }
+    assert!(outsider.demands.is_empty() && outsider.implementation.is_empty());
+    assert_eq!(outsider.documents[0].events.len(), 1);
+    assert!(outsider.items[0].readouts.is_empty());
+    // A participant sees it all.
+    let insider = into_view(negotiation, &Viewer::Party("B".to_owned()));
+    assert_eq!((insider.demands.len(), insider.implementation.len()), (1, 1));
+}
