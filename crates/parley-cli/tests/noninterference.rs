@@ -432,3 +432,55 @@ visibility = "private"
         assert!(!analysis.contains(secret), "the public learns `{secret}`: {analysis}");
     }
 }
+
+/// A disclosed red line drawn in a secret round showed in the public's conflicts: whether it was in
+/// force came from a timeline without that round (as drawn at the end of time). Disclosure does not
+/// reach through a secret channel: the public is told exactly what its export tells.
+#[test]
+fn a_red_line_drawn_in_a_secret_round_is_not_disclosed() {
+    let text = r#"[negotiation]
+id = "d"
+title = "Disclosure in a back channel"
+
+[[parties]]
+id = "A"
+role = "principal"
+
+[[parties]]
+id = "B"
+role = "principal"
+
+[[issues]]
+id = "nato"
+kind = "choice"
+options = ["open", "deferred", "renounced"]
+ordered = true
+
+[[rounds]]
+id = "back-channel"
+date = 2026-01-05
+participants = ["A", "B"]
+visibility = "private"
+party = "B"
+
+[[items]]
+number = 1
+title = "Alliances"
+settles = ["nato"]
+
+[[red_lines]]
+id = "a-open"
+party = "A"
+expr = "nato != 'renounced'"
+visibility = "public"
+
+[[red_lines]]
+id = "b-secret-renounced"
+party = "B"
+expr = "nato == 'renounced'"
+visibility = "private"
+since = "back-channel"
+disclose = "conflicts"
+"#;
+    check_record(text, &["public"], &["analyze --json", "analyze --as-of 2026-01-06"]).unwrap();
+}

@@ -131,11 +131,18 @@ pub(super) fn disclosed_conflicts(
     if *viewer == Viewer::Everything {
         return Vec::new();
     }
+    // Hidden: what the view left out (one definition, the view's). A red line drawn or dropped in a
+    // round the viewer may not know of is not disclosed: when it holds would tell of that round.
+    let shown: BTreeSet<&str> = visible.red_lines.iter().map(|red_line| red_line.id.as_str()).collect();
+    let known_round = |moment: &parley_core::model::Moment| match moment {
+        parley_core::model::Moment::Round(round) => visible.round(round).is_some(),
+        _ => true,
+    };
     let hidden: Vec<_> = negotiation
         .red_lines
         .iter()
-        .filter(|red_line| red_line.disclose == Disclosure::Conflicts)
-        .filter(|red_line| !viewer.may_see_red_line(negotiation, red_line))
+        .filter(|red_line| red_line.disclose == Disclosure::Conflicts && !shown.contains(red_line.id.as_str()))
+        .filter(|red_line| known_round(&red_line.since) && red_line.until.as_ref().is_none_or(known_round))
         .cloned()
         .collect();
     if hidden.is_empty() {
