@@ -120,6 +120,10 @@ impl HeadStatement {
     /// there (rewritten at or before it).
     pub fn check_against(&self, events: &[Event]) -> Result<(), VerifyError> {
         let fail = |reason: String| VerifyError { negotiation: self.negotiation.clone(), seq: self.seq, reason };
+        // A statement whose own signatures do not hold proves nothing about any log.
+        if let Err(error) = self.check() {
+            return Err(fail(format!("the head statement does not hold: {error}")));
+        }
         let held = events.len() as u64;
         let Some(event) = self.seq.checked_sub(1).and_then(|index| events.get(index as usize)) else {
             return Err(fail(format!(

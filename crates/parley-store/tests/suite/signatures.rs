@@ -179,6 +179,13 @@ pub fn truncation_is_caught_against_a_signed_head(fresh: &dyn Fn() -> Target) {
     let mut forged = statement.clone();
     forged.seq -= 1;
     assert!(forged.check().is_err());
+    // Regression: `check_against` trusted the statement's signatures once its key matched a
+    // registered one; a statement whose signature does not hold now fails there too.
+    let mut tampered = statement.clone();
+    tampered.hash = events[events.len() - 2].hash.clone();
+    tampered.seq = head.seq - 1;
+    let error = tampered.check_against(&events).unwrap_err();
+    assert!(error.reason.starts_with("the head statement does not hold"), "{error}");
 
     // The newest three events removed: the chain still verifies, the statement does not hold.
     let keep = events.len() - 3;
