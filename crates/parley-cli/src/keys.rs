@@ -15,7 +15,8 @@ use crate::{BadInput, HeadArgs, KeyAction, KeyArgs};
 
 /// A secret key file written by `parley keygen`.
 fn read_key(file: &Path) -> Result<SigningKey> {
-    let text = std::fs::read_to_string(file).map_err(|error| BadInput(format!("cannot read {}: {error}", file.display())))?;
+    // Through the one bounded reader: a key named as /dev/zero or a FIFO must not read forever.
+    let text = crate::commands::read_text(file)?;
     Ok(signing_key(&text).ok_or_else(|| BadInput(format!("{}: not a key written by `parley keygen` (64 hex digits)", file.display())))?)
 }
 
@@ -30,7 +31,7 @@ fn signer(spec: &str) -> Result<(String, SigningKey)> {
 
 /// A head statement file whose signatures hold.
 pub fn read_statement(file: &Path) -> Result<HeadStatement> {
-    let text = std::fs::read_to_string(file).map_err(|error| BadInput(format!("cannot read {}: {error}", file.display())))?;
+    let text = crate::commands::read_text(file)?;
     let statement: HeadStatement = serde_json::from_str(&text)
         .map_err(|error| BadInput(format!("{}: not a head statement written by `parley head`: {error}", file.display())))?;
     statement.check().map_err(|error| BadInput(format!("{}: {error}", file.display())))?;

@@ -195,7 +195,7 @@ fn scenario_reader_survives_mutated_files() {
         if let Ok(loaded) = parley_core::scenario::parse(&text) {
             // What reads must also write and answer.
             let written = parley_core::writer::to_toml(&loaded.negotiation);
-            let _ = parley_core::scenario::parse(&written);
+            assert!(parley_core::scenario::parse(&written).is_ok(), "what reads does not read back once written:\n{written}");
             let record = parley_core::status::Record::new(&loaded.negotiation);
             let _ = record.status(&parley_core::timeline::Point::now());
         }

@@ -363,6 +363,11 @@ fn endless_key_file_is_refused_at_the_input_limit() {
     let scenario = common::scenario("ukraine-2025.toml");
     let output = quick(&["import", &scenario, "--db", db.to_str().unwrap(), "--sign", "UA=/dev/zero"]);
     refused(&output, &["--sign UA=/dev/zero: /dev/zero is larger than 268435456 bytes"]);
+    // The same for the key and head-statement files of `head` and `verify --against`.
+    let output = quick(&["head", "--db", db.to_str().unwrap(), "--sign", "UA=/dev/zero"]);
+    refused(&output, &["/dev/zero is larger than 268435456 bytes"]);
+    let output = quick(&["verify", "--db", db.to_str().unwrap(), "--against", "/dev/zero"]);
+    refused(&output, &["/dev/zero is larger than 268435456 bytes"]);
 }
 
 // Regression: `simulate --rounds 4294967295` between two hard-liners ran for most of an hour,
