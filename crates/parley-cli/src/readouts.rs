@@ -5,10 +5,9 @@ use std::io::Write;
 
 use anyhow::Result;
 use parley_core::document::item_label;
-use parley_core::model::{Negotiation, Visibility};
+use parley_core::model::Negotiation;
 use parley_core::status::Status;
 use parley_core::visibility::Viewer;
-use serde::Deserialize;
 
 use crate::output::{Paint, Tone};
 
@@ -56,22 +55,10 @@ pub fn print_readouts(out: &mut dyn Write, negotiation: &Negotiation, status: &S
     Ok(())
 }
 
-/// Whether the viewer may see every readout an event's payload holds or refers to: an item's own
-/// readouts, and the readout a stance is on (a stance on a readout the viewer may not see would
-/// give that readout away).
+/// Whether the viewer may see the readout a stance is on (a stance on a readout the viewer may not
+/// see would give that readout away). An item's own readouts are filtered from its payload
+/// instead (`Channels::viewed_item`).
 pub fn may_see_readouts(viewer: &Viewer, negotiation: &Negotiation, payload: &serde_json::Value) -> bool {
-    let visible = |owner: &str, visibility: &serde_json::Value| {
-        Visibility::deserialize(visibility).is_ok_and(|visibility| viewer.may_see(negotiation, owner, visibility))
-    };
-    if let Some(readouts) = payload.get("readouts").and_then(serde_json::Value::as_array) {
-        let all = readouts.iter().all(|readout| {
-            let owner = readout.get("party").and_then(serde_json::Value::as_str).unwrap_or_default();
-            readout.get("visibility").is_some_and(|visibility| visible(owner, visibility))
-        });
-        if !all {
-            return false;
-        }
-    }
     let Some(owner) = payload.get("readout").and_then(serde_json::Value::as_str) else { return true };
     let number = payload.get("item").and_then(serde_json::Value::as_u64);
     let document = payload.get("document").and_then(serde_json::Value::as_str).unwrap_or_default();

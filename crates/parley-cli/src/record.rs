@@ -148,6 +148,10 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
         .ok_or_else(|| failed(store.unknown(&id)))?;
     let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
     let channels = parley_core::channels::Channels::new(&negotiation, &viewer);
+    // The items the viewer's view keeps (by document and number): a stance or a deadline on any
+    // other is not the viewer's to see.
+    let shown_items: std::collections::HashSet<(String, u32)> =
+        parley_core::visibility::view(&negotiation, &viewer).items.into_iter().map(|item| (item.document, item.number)).collect();
     let wanted = |event: &&parley_store::Event| args.kind.as_deref().is_none_or(|kind| kind == event.kind);
     if viewer == parley_core::visibility::Viewer::Everything {
         for event in events.iter().filter(wanted) {
@@ -188,11 +192,11 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
                 last_upsert.get(&(event.kind.as_str(), event.key.as_str())).map_or(event, |&upsert| &events[upsert])
             }
         };
-        visible.push(may_see(&viewer, &negotiation, &channels, judged));
+        visible.push(may_see(&viewer, &negotiation, &channels, &shown_items, judged));
     }
     for (event, _) in events.iter().zip(visible).filter(|(event, visible)| *visible && wanted(event)) {
         if args.json {
-            let payload = viewed_statement(&negotiation, &viewer, event).unwrap_or_else(|| event.payload.clone());
+            let payload = viewed_payload(&negotiation, &viewer, &channels, &shown_items, event).unwrap_or_else(|| event.payload.clone());
             let viewed = Viewed {
                 negotiation: &event.negotiation,
                 kind: &event.kind,
@@ -210,21 +214,45 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(0)
 }
 
-/// A statement as the viewer's export holds it: its claims about items, versions or red lines the
-/// viewer may not see left out, by the same view that makes the export.
-fn viewed_statement(
+/// An entity as the viewer's export holds it, where that differs from what was stored: a statement
+/// without its claims about what the viewer may not see (by the same view that makes the export),
+/// an item without its revisions and readouts of hidden rounds, a deadline no longer tied to a
+/// hidden item. `None`: the payload as stored.
+fn viewed_payload(
     negotiation: &Negotiation,
     viewer: &parley_core::visibility::Viewer,
+    channels: &parley_core::channels::Channels<'_>,
+    shown_items: &std::collections::HashSet<(String, u32)>,
     event: &parley_store::Event,
 ) -> Option<serde_json::Value> {
-    if event.kind != "statement" || event.op != parley_store::event::Op::Upsert {
+    if event.op != parley_store::event::Op::Upsert {
         return None;
     }
-    let statement: parley_core::model::Statement = serde_json::from_value(event.payload.clone()).ok()?;
-    let mut alone = negotiation.clone();
-    alone.statements = vec![statement];
-    let viewed = parley_core::visibility::into_view(alone, viewer);
-    viewed.statements.first().and_then(|statement| serde_json::to_value(statement).ok())
+    match event.kind.as_str() {
+        "statement" => {
+            let statement: parley_core::model::Statement = serde_json::from_value(event.payload.clone()).ok()?;
+            let mut alone = negotiation.clone();
+            alone.statements = vec![statement];
+            let viewed = parley_core::visibility::into_view(alone, viewer);
+            viewed.statements.first().and_then(|statement| serde_json::to_value(statement).ok())
+        }
+        "item" => {
+            let item: parley_core::model::Item = serde_json::from_value(event.payload.clone()).ok()?;
+            channels.viewed_item(item).and_then(|item| serde_json::to_value(item).ok())
+        }
+        "deadline" => {
+            let mut deadline: parley_core::deadline::Deadline = serde_json::from_value(event.payload.clone()).ok()?;
+            // As the view does: a deadline tied to a hidden item stays, tied to no item.
+            let hidden = |number: u32| {
+                negotiation.items.iter().any(|item| item.number == number && !shown_items.contains(&(item.document.clone(), number)))
+            };
+            if deadline.item.is_some_and(hidden) {
+                deadline.item = None;
+            }
+            serde_json::to_value(deadline).ok()
+        }
+        _ => None,
+    }
 }
 
 fn log_line(out: &mut dyn Write, number: &str, event: &parley_store::Event, mark: &str, hash: &str) -> Result<()> {
@@ -251,6 +279,7 @@ fn may_see(
     viewer: &parley_core::visibility::Viewer,
     negotiation: &Negotiation,
     channels: &parley_core::channels::Channels<'_>,
+    shown_items: &std::collections::HashSet<(String, u32)>,
     event: &parley_store::Event,
 ) -> bool {
     use parley_core::model::{Item, RedLine, Round, Stance, Statement, Visibility};
@@ -276,10 +305,12 @@ fn may_see(
     let payload = &event.payload;
     match event.kind.as_str() {
         "round" => decode::<Round>(payload).is_some_and(|round| channels.round(&round)),
-        "item" => decode::<Item>(payload).is_some_and(|item| channels.item(&item)),
+        "item" => decode::<Item>(payload).is_some_and(|item| channels.viewed_item(item).is_some()),
         "statement" => decode::<Statement>(payload).is_some_and(|statement| channels.statement(&statement)),
         "stance" => decode::<Stance>(payload).is_some_and(|stance| {
-            channels.owned(&stance.party, stance.visibility, stance.bloc.as_deref()) && !channels.in_hidden_round(&stance.at)
+            channels.owned(&stance.party, stance.visibility, stance.bloc.as_deref())
+                && !channels.in_hidden_round(&stance.at)
+                && shown_items.contains(&(stance.document.clone(), stance.item))
         }),
         "demand" => decode::<parley_core::model::Demand>(payload).is_some_and(|demand| {
             channels.owned(&demand.party, demand.visibility, demand.bloc.as_deref()) && !channels.in_hidden_round(&demand.at)

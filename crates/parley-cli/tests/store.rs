@@ -591,10 +591,18 @@ fn log_for_a_viewer_equals_the_log_of_its_export_on_every_bundled_scenario() {
     let cases = [
         ("iran-nuclear-2013-2016.toml", &["public", "FR", "IR", "US", "OM", "RU"][..]),
         ("dockworkers-2026.toml", &["public", "union", "employers"][..]),
+        // Secret rounds, hidden items, readouts, blocs and deadlines.
+        ("cases/channels.toml", &["public", "mediator", "IR", "US"][..]),
+        ("cases/readouts.toml", &["public", "US", "IR"][..]),
+        ("cases/blocs.toml", &["public", "TV", "CN", "FR"][..]),
+        ("cases/deadlines.toml", &["public", "UK"][..]),
     ];
     for (name, viewers) in cases {
         let dir = tempfile::tempdir().unwrap();
-        let file = scenario(name);
+        let file = match name.strip_prefix("cases/") {
+            Some(case) => common::workspace_root().join("crates/parley-cli/tests/cases").join(case).display().to_string(),
+            None => scenario(name),
+        };
         assert_eq!(run_in(dir.path(), &["import", &file]).status.code(), Some(0));
         for viewer in viewers {
             let log = run_in(dir.path(), &["log", "--viewer", viewer, "--json"]);

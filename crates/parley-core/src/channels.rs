@@ -52,11 +52,16 @@ impl<'v> Channels<'v> {
 
     /// Whether the viewer may see the item *as stored*: visible, and neither introduced nor
     /// revised in a round it may not know of (the stored item would show that revision).
-    pub fn item(&self, item: &Item) -> bool {
-        self.sight.sees(item.by.as_deref().unwrap_or(""), item.visibility, None)
-            && !self.in_hidden_round(&item.introduced)
-            && !item.revisions.iter().any(|revision| self.hidden_rounds.contains(&revision.round))
-            && !item.readouts.iter().any(|readout| self.in_hidden_round(&readout.at))
+    /// The item as the viewer's view leaves it: `None` when it is hidden (not visible, or introduced
+    /// in a hidden round), else without its revisions and readouts made in hidden rounds and the
+    /// readouts the viewer may not see.
+    pub fn viewed_item(&self, mut item: Item) -> Option<Item> {
+        if !self.sight.sees(item.by.as_deref().unwrap_or(""), item.visibility, None) || self.in_hidden_round(&item.introduced) {
+            return None;
+        }
+        item.revisions.retain(|revision| !self.hidden_rounds.contains(&revision.round));
+        item.readouts.retain(|readout| !self.in_hidden_round(&readout.at) && self.sight.sees(&readout.party, readout.visibility, None));
+        Some(item)
     }
 
     pub fn statement(&self, statement: &Statement) -> bool {
