@@ -463,13 +463,6 @@ impl<'n> Record<'n> {
     /// document not ended by then (superseded, expired or rejected) over one of an ended document,
     /// then the item introduced last (the later text), then the one listed last.
     pub(crate) fn proposed_at(&self, at: Instant) -> Vec<ProposedValue> {
-        let ended = |document: &str| {
-            self.negotiation
-                .documents
-                .iter()
-                .position(|known| known.id == document)
-                .is_some_and(|index| self.document_event_at(index, at).is_some_and(|event| event.state.is_terminal()))
-        };
         // Per issue: (in play, introduced, item index) of the governing item, and its value.
         let mut governing: Vec<((bool, Instant, usize), ProposedValue)> = Vec::new();
         for (index, item) in self.negotiation.items.iter().enumerate() {
@@ -480,7 +473,7 @@ impl<'n> Record<'n> {
             if version.removed {
                 continue;
             }
-            let rank = (!ended(&item.document), self.items[index].introduced, index);
+            let rank = self.governing_rank(index, at);
             for (issue, value) in version.proposes {
                 let candidate = ProposedValue { issue, value, item: item.number, document: item.document.clone() };
                 match governing.iter_mut().find(|(_, known)| known.issue == candidate.issue) {
@@ -491,6 +484,20 @@ impl<'n> Record<'n> {
             }
         }
         governing.into_iter().map(|(_, value)| value).collect()
+    }
+
+    /// How strongly item `index` governs the issues it proposes values for at `at` (the greatest
+    /// wins): an item of a document not ended by then, then the one introduced last, then the one
+    /// listed last. The one rule for status and diff.
+    pub(crate) fn governing_rank(&self, index: usize, at: Instant) -> (bool, Instant, usize) {
+        let document = &self.negotiation.items[index].document;
+        let ended = self
+            .negotiation
+            .documents
+            .iter()
+            .position(|known| known.id == *document)
+            .is_some_and(|position| self.document_event_at(position, at).is_some_and(|event| event.state.is_terminal()));
+        (!ended, self.items[index].introduced, index)
     }
 
     /// Evaluates red line `index` against a proposed outcome.

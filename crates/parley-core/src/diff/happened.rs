@@ -387,10 +387,10 @@ impl Record<'_> {
             return false;
         }
         let negotiation = self.negotiation;
-        // The framework's value of an issue: that of the first item (in item order) proposing one,
-        // as `Record::proposed_at` gives it.
+        // The framework's value of an issue: that of the governing item proposing one, as
+        // `Record::proposed_at` gives it.
         let value_of = |issue: &str| -> Option<Value> {
-            proposers.get(issue)?.iter().find_map(|&item| {
+            let candidates = proposers.get(issue)?.iter().filter_map(|&item| {
                 if !self.introduced_by(item, at) {
                     return None;
                 }
@@ -398,8 +398,13 @@ impl Record<'_> {
                 if version.removed {
                     return None;
                 }
-                version.proposes.into_iter().find(|(proposed, _)| proposed == issue).map(|(_, value)| value)
-            })
+                version
+                    .proposes
+                    .into_iter()
+                    .find(|(proposed, _)| proposed == issue)
+                    .map(|(_, value)| (self.governing_rank(item, at), value))
+            });
+            candidates.max_by_key(|(rank, _)| *rank).map(|(_, value)| value)
         };
         let kind_of = |issue: &str| negotiation.issue(issue).map(|issue| issue.kind.clone());
         negotiation.red_lines[index].expr.evaluate_with(&value_of, &kind_of) == Some(false)
