@@ -270,7 +270,7 @@ impl RedLineCheck {
     }
 
     /// Whether item `number` of `document` proposes a value this red line names.
-    fn concerns(&self, document: &str, number: u32) -> bool {
+    pub(crate) fn concerns(&self, document: &str, number: u32) -> bool {
         self.items
             .iter()
             .enumerate()

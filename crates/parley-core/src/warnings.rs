@@ -24,6 +24,9 @@ pub enum StatusWarning {
     AcceptsAgainstOwnRedLine {
         party: String,
         item: u32,
+        /// The item's document, in a record with documents.
+        #[serde(skip_serializing_if = "String::is_empty")]
+        document: String,
         /// The version accepted, which is the item's current one.
         version: usize,
         /// When the acceptance was given: a round id or a date.
@@ -37,10 +40,13 @@ impl StatusWarning {
     /// The warning in words.
     pub fn describe(&self) -> String {
         match self {
-            StatusWarning::AcceptsAgainstOwnRedLine { party, item, version, since, red_line, expression } => format!(
-                "{party} accepts item {item} (version {version}, since {since}) although it breaks {party}'s own red line \
-                 {red_line} ({expression})"
-            ),
+            StatusWarning::AcceptsAgainstOwnRedLine { party, item, document, version, since, red_line, expression } => {
+                let item = crate::document::item_label(document, *item, !document.is_empty());
+                format!(
+                    "{party} accepts item {item} (version {version}, since {since}) although it breaks {party}'s own red line \
+                     {red_line} ({expression})"
+                )
+            }
         }
     }
 }
@@ -57,11 +63,12 @@ pub(crate) fn status_warnings(items: &[ItemStatus], red_lines: &[RedLineCheck]) 
         for stance in item.stances.iter().filter(|stance| accepting(stance.position) && !stance.stale) {
             let broken = red_lines
                 .iter()
-                .filter(|check| check.party == stance.party && check.holds == Some(false) && check.items.contains(&item.number));
+                .filter(|check| check.party == stance.party && check.holds == Some(false) && check.concerns(&item.document, item.number));
             for check in broken {
                 warnings.push(StatusWarning::AcceptsAgainstOwnRedLine {
                     party: stance.party.clone(),
                     item: item.number,
+                    document: item.document.clone(),
                     version: item.version,
                     since: stance.since.clone(),
                     red_line: check.id.clone(),
@@ -103,7 +110,9 @@ impl Record<'_> {
             .collect();
         instants.sort_unstable();
         instants.dedup();
-        let item_index: HashMap<u32, usize> = negotiation.items.iter().enumerate().map(|(index, item)| (item.number, index)).collect();
+        // By document and number: item N of one document is not item N of another.
+        let item_index: HashMap<(&str, u32), usize> =
+            negotiation.items.iter().enumerate().map(|(index, item)| ((item.document.as_str(), item.number), index)).collect();
         let mut seen = HashSet::new();
         let mut found = Vec::new();
         for at in instants {
@@ -113,8 +122,9 @@ impl Record<'_> {
                 if check.holds != Some(false) {
                     continue;
                 }
-                for number in &check.items {
-                    let Some(&item) = item_index.get(number) else { continue };
+                for (position, number) in check.items.iter().enumerate() {
+                    let document = check.documents.get(position).map_or("", String::as_str);
+                    let Some(&item) = item_index.get(&(document, *number)) else { continue };
                     let Some((given_at, stance_index)) = self.stance_at(item, &check.party, at) else { continue };
                     let stance = &negotiation.stances[stance_index];
                     let version = self.version_at(item, at);
@@ -127,6 +137,7 @@ impl Record<'_> {
                     let warning = StatusWarning::AcceptsAgainstOwnRedLine {
                         party: check.party.clone(),
                         item: *number,
+                        document: document.to_owned(),
                         version,
                         since: Record::moment_label(&stance.at),
                         red_line: check.id.clone(),
