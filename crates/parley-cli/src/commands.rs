@@ -770,11 +770,7 @@ fn print_claims(out: &mut dyn Write, negotiation: &Negotiation, report: &ClaimsR
             writeln!(out, "  source: {}", negotiation.source_label(&statement.source))?;
         }
         for claim in &statement.claims {
-            let (word, tone) = match claim.verdict {
-                Verdict::Consistent => ("CONSISTENT", Tone::Good),
-                Verdict::Contradicted => ("CONTRADICTED", Tone::Bad),
-                Verdict::Unverifiable => ("UNVERIFIABLE", Tone::Warn),
-            };
+            let (word, tone) = crate::claims::verdict_word(claim.verdict);
             let third = if claim.third_party { " [third-party claim]" } else { "" };
             writeln!(out, "  {} {}{third}", paint.paint(&format!("{word:<12}"), tone), claim.claim)?;
             writeln!(out, "               {}", claim.finding)?;
