@@ -227,9 +227,12 @@ pub fn scenario_command(
     use parley_analysis::scenario::{ScenarioOptions, Zone, analyse};
     let point = crate::commands::point_in(negotiation, as_of)?;
     check_parties(negotiation, parties.as_deref())?;
-    let options = ScenarioOptions { parties, ..ScenarioOptions::default() };
-    let analysis = analyse(negotiation, &point, viewer, &options);
-    for warning in &analysis.warnings {
+    let options = ScenarioOptions { parties, frontier: crate::limits::frontier_options(), ..ScenarioOptions::default() };
+    let mut analysis = analyse(negotiation, &point, viewer, &options);
+    for warning in &mut analysis.warnings {
+        if warning.starts_with("bargaining analysis: the exact frontier is out of reach") {
+            warning.push_str("; raise --max-memory (MiB) or --max-work to try it");
+        }
         to_stderr!(line "warning: {warning}");
     }
     if json {

@@ -142,7 +142,17 @@ pub fn read_text(path: &Path) -> Result<String> {
     let bytes = crate::input::read_bytes(path)?;
     String::from_utf8(bytes).map_err(|error| {
         let offset = error.utf8_error().valid_up_to();
-        BadInput(format!("{}: not UTF-8 text (invalid byte at offset {offset})", path.display())).into()
+        let bytes = error.as_bytes();
+        // Everything before the bad byte is valid text: count lines and characters there.
+        let before = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
+        let shown = bytes.get(offset).map_or(String::new(), |byte| format!(" 0x{byte:02X}"));
+        BadInput(format!(
+            "{}:{line}:{column}: not UTF-8 text (invalid byte{shown} at byte offset {offset}); save the file as UTF-8",
+            path.display()
+        ))
+        .into()
     })
 }
 

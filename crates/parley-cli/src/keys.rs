@@ -86,7 +86,7 @@ pub fn head(args: HeadArgs, out: &mut dyn Write) -> Result<u8> {
             statement
         }
         None => {
-            let mut store = open(&args.store.db, false)?;
+            let mut store = crate::record::open_read(&args.store.db)?;
             let id = choose(&mut *store, args.negotiation.as_deref())?;
             let (seq, hash) = store.head(&id).map_err(failed)?.ok_or_else(|| failed(store.unknown(&id)))?;
             HeadStatement::sign(&id, seq, &hash, &name, &key)

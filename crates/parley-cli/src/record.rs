@@ -35,6 +35,12 @@ pub(crate) fn open(db: &str, create: bool) -> Result<Box<dyn EventStore>> {
     parley_store::open(db, create).map_err(failed)
 }
 
+/// Opens `--db` to read it, read-only when it cannot be written (a read-only directory or mount,
+/// a full disk): reading never needs write access.
+pub(crate) fn open_read(db: &str) -> Result<Box<dyn EventStore>> {
+    parley_store::open_read(db).map_err(failed)
+}
+
 /// Picks the negotiation: the one named (which must be there), or the only one the database holds.
 pub(crate) fn choose(store: &mut dyn EventStore, wanted: Option<&str>) -> Result<String> {
     if let Some(wanted) = wanted {
@@ -59,7 +65,7 @@ pub(crate) fn choose(store: &mut dyn EventStore, wanted: Option<&str>) -> Result
 
 /// The current state of a recorded negotiation.
 pub fn load(db: &str, negotiation: Option<&str>) -> Result<Negotiation> {
-    let mut store = open(db, false)?;
+    let mut store = open_read(db)?;
     let id = choose(&mut *store, negotiation)?;
     store.negotiation(&id, None).map_err(failed)
 }
@@ -127,7 +133,7 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
         let known = parley_store::event::KINDS.join(", ");
         return Err(BadInput(format!("--kind {kind}: no such event kind (expected one of {known})")).into());
     }
-    let mut store = open(&args.store.db, false)?;
+    let mut store = open_read(&args.store.db)?;
     let id = choose(&mut *store, args.negotiation.as_deref())?;
     let events = store.events(&id).map_err(failed)?;
     // The viewer's rights depend only on who the parties are, which are mediators, the blocs,
@@ -338,7 +344,7 @@ fn may_see(
 }
 
 pub fn export(args: ExportArgs, out: &mut dyn Write) -> Result<u8> {
-    let mut store = open(&args.store.db, false)?;
+    let mut store = open_read(&args.store.db)?;
     let id = choose(&mut *store, args.negotiation.as_deref())?;
     let head = store.head(&id).map_err(failed)?.map_or(0, |(seq, _)| seq);
     if let Some(up_to) = args.up_to.filter(|&up_to| up_to == 0 || up_to > head) {
@@ -418,7 +424,7 @@ impl ChainReport {
 
 pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<u8> {
     let statement = args.against.as_deref().map(crate::keys::read_statement).transpose()?;
-    let mut store = open(&args.store.db, false)?;
+    let mut store = open_read(&args.store.db)?;
     let mut reports = Vec::new();
     let negotiations = store.negotiations().map_err(failed)?;
     if let Some(statement) = statement.as_ref().filter(|statement| !negotiations.contains(&statement.negotiation)) {

@@ -381,3 +381,17 @@ fn rounds_beyond_the_limit_are_refused() {
     let output = quick(&["simulate", path(&folder), "--agents", "hardliner,hardliner", "--rounds", "100000"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
+
+#[test]
+fn analyze_on_a_scenario_keeps_to_the_frontier_budget() {
+    let file = common::scenario("dockworkers-2026.toml");
+    let output = quick(&["analyze", &file, "--max-work", "1", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("raise --max-memory (MiB) or --max-work"), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(report["bargaining"].is_null(), "no frontier past the budget: {}", report["bargaining"]);
+    // The default budget computes it.
+    let output = quick(&["analyze", &file, "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(report["bargaining"]["frontier_size"].as_u64().is_some_and(|size| size > 0), "{}", report["bargaining"]);
+}

@@ -29,9 +29,26 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A real number for people: plain digits in the everyday range, scientific notation beyond it
+/// (`1.6e308`, not three hundred digits), `inf`/`-inf`/`NaN` as Rust writes them.
+pub fn real(number: f64) -> String {
+    let size = number.abs();
+    if number.is_finite() && size != 0.0 && !(1e-6..1e16).contains(&size) { format!("{number:e}") } else { format!("{number}") }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::escape_controls;
+    use super::{escape_controls, real};
+
+    #[test]
+    fn reals_beyond_the_everyday_range_use_an_exponent() {
+        assert_eq!(real(800000.0), "800000");
+        assert_eq!(real(2.5), "2.5");
+        assert_eq!(real(0.0), "0");
+        assert_eq!(real(-1.6e308), "-1.6e308");
+        assert_eq!(real(1e-9), "1e-9");
+        assert_eq!(real(f64::INFINITY), "inf");
+    }
 
     #[test]
     fn controls_are_escaped_and_plain_text_is_borrowed() {

@@ -396,7 +396,7 @@ impl fmt::Display for Value {
         match self {
             Value::Choice(option) => write!(f, "{option}"),
             Value::Integer(number) => write!(f, "{number}"),
-            Value::Real(number) => write!(f, "{number}"),
+            Value::Real(number) => f.write_str(&crate::display::real(*number)),
             Value::Set(elements) => {
                 let names: Vec<&str> = elements.iter().map(String::as_str).collect();
                 write!(f, "{{{}}}", names.join(", "))

@@ -77,7 +77,14 @@ pub fn parse(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
                 .errors()
                 .iter()
                 .map(|error| {
-                    let message = format!("TOML syntax: {}", error.message(text).trim_end());
+                    let message = error.message(text);
+                    // The parser's own wording for its nesting limit reads as a numeric error.
+                    let message = if message.contains("Max recursion depth exceeded") {
+                        "arrays or inline tables nested too deeply (expected at most 256 levels)".to_owned()
+                    } else {
+                        message.trim_end().to_owned()
+                    };
+                    let message = format!("TOML syntax: {message}");
                     lines.diagnostic(Severity::Error, String::new(), Some(error.span().range()), message)
                 })
                 .collect();
@@ -1616,14 +1623,66 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
     red_lines
 }
 
-/// The byte offset in the file of an offset inside a string value, exact when the string is written
-/// without escapes, else the start of the string.
+/// The byte offset in the file of an offset inside a string value: walks the string as written —
+/// any of TOML's four kinds of string, with escapes and line-ending backslashes — alongside its
+/// decoded text. Falls back to the start of the string only if the two do not line up.
 fn expression_offset(text: &str, value_span: Range<usize>, decoded: &str, inner: usize) -> usize {
     let raw = text.get(value_span.clone()).unwrap_or("");
-    let quote = if raw.starts_with("\"\"\"") || raw.starts_with("'''") { 3 } else { 1 };
-    let content_start = value_span.start + quote;
-    let matches_raw = text.get(content_start..content_start + inner) == decoded.get(..inner);
-    if matches_raw { content_start + inner } else { value_span.start }
+    match raw_offsets(raw) {
+        Some(offsets) if offsets.len() == decoded.len() + 1 => offsets.get(inner).map_or(value_span.start, |raw| value_span.start + raw),
+        _ => value_span.start,
+    }
+}
+
+/// For a TOML string as written (delimiters included), the offset in it of every byte of its
+/// decoded value, and of its end; `None` when it is not a string this reads.
+fn raw_offsets(raw: &str) -> Option<Vec<usize>> {
+    let (delimiter, basic) = if raw.starts_with("\"\"\"") {
+        (3, true)
+    } else if raw.starts_with("'''") {
+        (3, false)
+    } else if raw.starts_with('"') {
+        (1, true)
+    } else if raw.starts_with('\'') {
+        (1, false)
+    } else {
+        return None;
+    };
+    let end = raw.len().checked_sub(delimiter)?;
+    let mut at = delimiter;
+    // A newline right after a multi-line string's opening delimiter is not part of it.
+    if delimiter == 3 {
+        at += if raw.get(at..)?.starts_with("\r\n") { 2 } else { usize::from(raw.get(at..)?.starts_with('\n')) };
+    }
+    let mut offsets = Vec::with_capacity(end.saturating_sub(at) + 1);
+    while at < end {
+        let rest = raw.get(at..end)?;
+        let first = rest.chars().next()?;
+        if !(basic && first == '\\') {
+            offsets.extend((0..first.len_utf8()).map(|byte| at + byte));
+            at += first.len_utf8();
+            continue;
+        }
+        let after = &rest[1..];
+        let (written, decoded) = match after.chars().next()? {
+            escape @ ('u' | 'U' | 'x') => {
+                let digits = match escape {
+                    'u' => 4,
+                    'U' => 8,
+                    _ => 2,
+                };
+                let code = u32::from_str_radix(after.get(1..1 + digits)?, 16).ok()?;
+                (2 + digits, char::from_u32(code)?.len_utf8())
+            }
+            // A line-ending backslash: it and all whitespace up to the next text vanish.
+            ' ' | '\t' | '\n' | '\r' => (1 + after.len() - after.trim_start_matches([' ', '\t', '\n', '\r']).len(), 0),
+            _ => (2, 1),
+        };
+        offsets.extend(std::iter::repeat_n(at, decoded));
+        at += written;
+    }
+    offsets.push(end);
+    Some(offsets)
 }
 
 fn read_statements(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>, red_lines: &[RedLine]) -> Vec<Statement> {

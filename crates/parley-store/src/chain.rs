@@ -258,10 +258,16 @@ pub fn verify(events: &[Event]) -> Result<usize, VerifyError> {
         let fail = |reason: String| VerifyError { negotiation: event.negotiation.clone(), seq: event.seq, reason };
         let expected_seq = position as u64 + 1;
         if event.seq != expected_seq {
-            return Err(fail(format!(
-                "numbered {} where {expected_seq} was expected (an event was removed, inserted or moved)",
-                event.seq
-            )));
+            // Named by the place it should hold: a tampered number (even a negative one, which
+            // reads back as a huge unsigned one) is shown as stored.
+            return Err(VerifyError {
+                negotiation: event.negotiation.clone(),
+                seq: expected_seq,
+                reason: format!(
+                    "the log holds an event numbered {} in its place (an event was removed, inserted or moved)",
+                    event.seq as i64
+                ),
+            });
         }
         if event.prev_hash != prev_hash {
             return Err(fail("does not link to the event before it (the chain was edited here or before)".to_owned()));

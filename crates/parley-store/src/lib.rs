@@ -34,3 +34,13 @@ pub fn open(target: &str, create: bool) -> Result<Box<dyn EventStore>, StoreErro
         Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(target), create)?))
     }
 }
+
+/// Opens an existing store only to read it: a SQLite file that cannot be written (a read-only
+/// directory or mount, a full disk) is opened read-only rather than refused.
+pub fn open_read(target: &str) -> Result<Box<dyn EventStore>, StoreError> {
+    if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+        Ok(Box::new(postgres::PgStore::open(target)?))
+    } else {
+        Ok(Box::new(sqlite::SqliteStore::open_read(std::path::Path::new(target))?))
+    }
+}

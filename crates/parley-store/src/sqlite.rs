@@ -4,6 +4,10 @@
 //! survives the writer being killed or the machine losing power. Appends take the write lock up
 //! front (`BEGIN IMMEDIATE`), compare the head with the caller's expectation and either write all
 //! events or none.
+//!
+//! Reading needs no write access: [`SqliteStore::open_read`] falls back to a read-only connection
+//! when the file, its directory or its file system cannot be written (or the disk is full), and
+//! checkpoints, which are only a cache, are then neither saved nor needed.
 
 use std::path::Path;
 use std::time::Duration;
@@ -34,6 +38,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct SqliteStore {
     connection: Connection,
     location: String,
+    /// Opened read-only ([`SqliteStore::open_read`]'s fallback): appends are refused and
+    /// checkpoints not saved.
+    read_only: bool,
 }
 
 impl SqliteStore {
@@ -46,18 +53,90 @@ impl SqliteStore {
     /// As [`SqliteStore::open`], migrating only up to `version` (for upgrade tests).
     pub fn open_at(path: &Path, create: bool, version: i64) -> Result<SqliteStore, StoreError> {
         let location = path.display().to_string();
+        check_location(path, &location)?;
         if !create && !path.exists() {
             return Err(StoreError::Missing { location });
         }
-        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
-        let sqlite = |source| StoreError::Sqlite { location: location.clone(), source };
+        let sqlite = |source| StoreError::Sqlite { location: location.clone(), error: source };
+        // This SQLite reads any name starting with `file:` as a URI; `./file:…` is only a path.
+        let relative;
+        let path = if path.to_str().is_some_and(|text| text.starts_with("file:")) {
+            relative = Path::new(".").join(path);
+            relative.as_path()
+        } else {
+            path
+        };
         let connection = Connection::open_with_flags(path, flags).map_err(sqlite)?;
         connection.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
-        let mut store = SqliteStore { connection, location };
+        let mut store = SqliteStore { connection, location, read_only: false };
         store.prepare(version)?;
+        Ok(store)
+    }
+
+    /// Opens an existing database for reading: as [`SqliteStore::open`] when it can be written
+    /// (so that its schema is brought up to date and checkpoints are kept), else read-only — in a
+    /// read-only directory or mount, or on a full disk. A database whose schema would need an
+    /// upgrade cannot be read without write access, and says so.
+    pub fn open_read(path: &Path) -> Result<SqliteStore, StoreError> {
+        match SqliteStore::open(path, false) {
+            Err(StoreError::Sqlite { .. }) => SqliteStore::open_read_only(path),
+            other => other,
+        }
+    }
+
+    fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        let location = path.display().to_string();
+        let sqlite = |source| StoreError::Sqlite { location: location.clone(), error: source };
+        let absolute =
+            std::path::absolute(path).map_err(|error| StoreError::Io { location: location.clone(), detail: error.to_string() })?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        // Our own URI, built from the path: the path itself is never read as one.
+        let attempt = |query: &str| -> rusqlite::Result<Connection> {
+            let connection = Connection::open_with_flags(format!("file:{}?{query}", uri_path(&absolute)), flags)?;
+            connection.query_row("SELECT COUNT(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))?;
+            Ok(connection)
+        };
+        let connection = match attempt("mode=ro") {
+            Ok(connection) => connection,
+            // A WAL database whose shared-memory index cannot be created (a read-only directory)
+            // or grown (a full disk): read the file as it stands, which is sound only while no WAL
+            // file holds commits.
+            Err(error)
+                if matches!(
+                    error.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::DiskFull)
+                ) =>
+            {
+                let mut wal = absolute.clone().into_os_string();
+                wal.push("-wal");
+                if std::fs::metadata(&wal).is_ok_and(|wal| wal.len() > 0) {
+                    return Err(StoreError::Io {
+                        location,
+                        detail: format!(
+                            "its newest commits are still in {} and cannot be read without write access to its directory",
+                            Path::new(&wal).display()
+                        ),
+                    });
+                }
+                attempt("immutable=1").map_err(sqlite)?
+            }
+            Err(error) => return Err(sqlite(error)),
+        };
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        let store = SqliteStore { connection, location, read_only: true };
+        let current = store.schema_on_disk()?;
+        if current < SCHEMA_VERSION {
+            return Err(StoreError::Io {
+                location: store.location.clone(),
+                detail: format!(
+                    "it has schema version {current}, older than this build's {SCHEMA_VERSION}, and upgrading it needs write access, which it lacks"
+                ),
+            });
+        }
         Ok(store)
     }
 
@@ -71,12 +150,13 @@ impl SqliteStore {
         if corrupt {
             StoreError::NotADatabase { location: self.location.clone(), detail: source.to_string() }
         } else {
-            StoreError::Sqlite { location: self.location.clone(), source }
+            StoreError::Sqlite { location: self.location.clone(), error: source }
         }
     }
 
-    fn prepare(&mut self, target: i64) -> Result<(), StoreError> {
-        // Reading the schema first: a corrupt file or a foreign database fails here, before any write.
+    /// The schema version the file holds (0 for an empty file), refusing a corrupt file, a
+    /// foreign database and a newer schema.
+    fn schema_on_disk(&self) -> Result<i64, StoreError> {
         let tables: Vec<String> = {
             let mut statement =
                 self.connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").map_err(|source| self.error(source))?;
@@ -100,6 +180,12 @@ impl SqliteStore {
         if current > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema { location: self.location.clone(), found: current, supported: SCHEMA_VERSION });
         }
+        Ok(current)
+    }
+
+    fn prepare(&mut self, target: i64) -> Result<(), StoreError> {
+        // Reading the schema first: a corrupt file or a foreign database fails here, before any write.
+        let current = self.schema_on_disk()?;
         let journal: String =
             self.connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(|source| self.error(source))?;
         if !journal.eq_ignore_ascii_case("wal") {
@@ -119,8 +205,8 @@ impl SqliteStore {
         let transaction = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|source| StoreError::Sqlite { location: location.clone(), source })?;
-        let sqlite = |source| StoreError::Sqlite { location: location.clone(), source };
+            .map_err(|source| StoreError::Sqlite { location: location.clone(), error: source })?;
+        let sqlite = |source| StoreError::Sqlite { location: location.clone(), error: source };
         transaction
             .execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
             .map_err(sqlite)?;
@@ -142,6 +228,36 @@ impl SqliteStore {
             .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |row| row.get(0))
             .map_err(|source| self.error(source))
     }
+}
+
+/// Refuses locations SQLite would take for something other than a file: an empty path (a private
+/// temporary database) and `:memory:`, where an import would be acknowledged and then lost.
+fn check_location(path: &Path, location: &str) -> Result<(), StoreError> {
+    let detail = match path.as_os_str().to_str() {
+        Some("") => "an empty path names no file",
+        Some(":memory:") => {
+            "SQLite keeps `:memory:` in memory only, so the record would be lost on exit; name a file (`./:memory:` for one of that name)"
+        }
+        _ => return Ok(()),
+    };
+    Err(StoreError::NotADatabase { location: format!("`{location}`"), detail: detail.to_owned() })
+}
+
+/// `path` as the path part of a `file:` URI: every byte but unreserved ones and `/` percent-encoded.
+fn uri_path(path: &Path) -> String {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().replace('\\', "/").into_bytes();
+    let mut encoded = String::with_capacity(bytes.len());
+    for byte in bytes {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
 }
 
 // SQLite keeps whatever value a row is given, whatever its column's type. Stored rows are read
@@ -229,7 +345,7 @@ impl EventStore for SqliteStore {
     fn apply_events(&mut self, negotiation: &str, after: u64, up_to: Option<u64>, folder: &mut Folder) -> Result<u64, StoreError> {
         // Straight from the stored text into the model types, without building JSON trees.
         let location = self.location.clone();
-        let sqlite = |source| StoreError::Sqlite { location: location.clone(), source };
+        let sqlite = |source| StoreError::Sqlite { location: location.clone(), error: source };
         let mut statement = self
             .connection
             .prepare_cached("SELECT seq, kind, key, op, payload FROM events WHERE negotiation = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq")
@@ -242,7 +358,7 @@ impl EventStore for SqliteStore {
             let column = |index: usize| -> Result<&str, StoreError> {
                 row.get_ref(index)
                     .and_then(|value| value.as_str().map_err(Into::into))
-                    .map_err(|source| StoreError::Sqlite { location: location.clone(), source })
+                    .map_err(|source| StoreError::Sqlite { location: location.clone(), error: source })
             };
             let op = Op::from_stored(column(3)?);
             folder.apply(seq as u64, column(1)?, column(2)?, op, Payload::Text(column(4)?)).map_err(fold_error)?;
@@ -296,8 +412,11 @@ impl EventStore for SqliteStore {
     }
 
     fn save_checkpoint(&mut self, negotiation: &str, checkpoint: &Checkpoint) -> Result<bool, StoreError> {
+        if self.read_only {
+            return Ok(false);
+        }
         let location = self.location.clone();
-        let sqlite = |source| StoreError::Sqlite { location: location.clone(), source };
+        let sqlite = |source| StoreError::Sqlite { location: location.clone(), error: source };
         // Never wait for a writer: a checkpoint is worth less than the reader's time.
         self.connection.busy_timeout(Duration::ZERO).map_err(sqlite)?;
         let saved = (|| -> rusqlite::Result<bool> {
@@ -335,8 +454,11 @@ impl EventStore for SqliteStore {
         events: Vec<NewEvent>,
         signer: Option<(&str, &SigningKey)>,
     ) -> Result<Vec<Event>, StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly { location: self.location.clone() });
+        }
         let location = self.location.clone();
-        let sqlite = |source| StoreError::Sqlite { location: location.clone(), source };
+        let sqlite = |source| StoreError::Sqlite { location: location.clone(), error: source };
         let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite)?;
         let head: Option<(i64, String)> = transaction
             .query_row("SELECT seq, hash FROM events WHERE negotiation = ?1 ORDER BY seq DESC LIMIT 1", [negotiation], |row| {

@@ -23,8 +23,16 @@ pub enum StoreError {
     UnknownNegotiation { negotiation: String, location: String, hint: String },
     #[error("stored events of `{negotiation}` do not fold into a negotiation: {source}")]
     Fold { negotiation: String, source: FoldError },
-    #[error("{location}: {source}")]
-    Sqlite { location: String, source: rusqlite::Error },
+    /// SQLite's error is shown once, in this message, and is not a `source` (which would print
+    /// it again in an error chain).
+    #[error("{location}: {}", sqlite_message(.error))]
+    Sqlite { location: String, error: rusqlite::Error },
+    #[error("{location}: {detail}")]
+    Io { location: String, detail: String },
+    #[error(
+        "{location} could only be opened read-only (its file, directory or file system cannot be written, or the disk is full): nothing was written"
+    )]
+    ReadOnly { location: String },
     #[error("{location}: {source}")]
     Postgres { location: String, source: postgres::Error },
     #[error("`{party}` already signs with key {registered}, not {offered}: a new key must be signed by the old one; nothing was written")]
@@ -45,6 +53,25 @@ pub enum StoreError {
     Unreachable { location: String, detail: String },
     #[error("the database server at {location} refused the connection: {detail}")]
     Rejected { location: String, detail: String },
+}
+
+/// A SQLite error as one sentence: SQLite's message, with what to check when it is about access.
+fn sqlite_message(error: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode;
+    let hint = match error.sqlite_error_code() {
+        Some(ErrorCode::CannotOpen) => " (check that the file and its directory exist and can be read and written)",
+        Some(ErrorCode::ReadOnly) => " (the file, its directory or its file system cannot be written)",
+        Some(ErrorCode::DiskFull) => " (the disk is full: nothing was written)",
+        Some(ErrorCode::SystemIoFailure) => " (the disk may be full or failing)",
+        _ => "",
+    };
+    let text = match error {
+        rusqlite::Error::SqliteFailure(failure, Some(message)) if message.is_empty() => failure.to_string(),
+        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+        rusqlite::Error::SqliteFailure(failure, None) => failure.to_string(),
+        other => other.to_string(),
+    };
+    format!("{text}{hint}")
 }
 
 impl StoreError {

@@ -447,7 +447,7 @@ pub(super) fn analyse(
     let mut improvement = None;
     let mut not_evaluated = None;
     if problem.parties.len() >= 2 && !issues.is_empty() {
-        match regional_frontier(problem, feasible.as_ref(), &FrontierOptions::default()) {
+        match regional_frontier(problem, feasible.as_ref(), &options.frontier) {
             Err(error) => warnings.push(format!("bargaining analysis: {error}")),
             Ok(points) => {
                 let frontier = Frontier { points: points.iter().map(|(point, _)| point.clone()).collect() };

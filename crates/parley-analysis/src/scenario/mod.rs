@@ -47,6 +47,8 @@ pub struct ScenarioOptions {
     pub max_feasible_boxes: usize,
     /// Restrict the bargaining analysis to these parties (in this order).
     pub parties: Option<Vec<String>>,
+    /// The memory and work budget of the bargaining frontier (`--max-memory`, `--max-work`).
+    pub frontier: crate::frontier::FrontierOptions,
 }
 
 impl Default for ScenarioOptions {
@@ -58,6 +60,7 @@ impl Default for ScenarioOptions {
             max_conflict_size: 4,
             max_feasible_boxes: 20_000,
             parties: None,
+            frontier: crate::frontier::FrontierOptions::default(),
         }
     }
 }

@@ -232,8 +232,8 @@ impl Intervals {
             .0
             .iter()
             .map(|&(low, low_open, high, high_open)| {
-                let low_text = value_at(kind, low).map_or_else(|| low.to_string(), |value| value.to_string());
-                let high_text = value_at(kind, high).map_or_else(|| high.to_string(), |value| value.to_string());
+                let low_text = value_at(kind, low).map_or_else(|| parley_core::display::real(low), |value| value.to_string());
+                let high_text = value_at(kind, high).map_or_else(|| parley_core::display::real(high), |value| value.to_string());
                 match (low == high, low_open, high_open) {
                     (true, _, _) => low_text,
                     (false, false, false) => format!("{low_text} to {high_text}"),
