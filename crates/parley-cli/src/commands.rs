@@ -559,7 +559,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
             let label = document_label(&item.document, item.number, negotiation.has_several_documents());
             writeln!(out, "  {label} {} (version {}{revised})", item.title, item.version)?;
             if !item.proposes.is_empty() {
-                let values: Vec<String> = item.proposes.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
+                let values = crate::phases::proposed_values(negotiation, &item.proposes, &item.schedules);
                 writeln!(out, "     proposes: {}", values.join(", "))?;
             }
             for reason in &item.reasons {
@@ -598,6 +598,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
         }
         table.write(out, paint)?;
     }
+    crate::phases::print_status_phases(out, negotiation, status, paint)?;
     if !status.warnings.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", paint.paint("Warnings:", Tone::Warn))?;
@@ -650,9 +651,13 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
         let by = revision.by.as_deref().map(|by| format!(" by {by}")).unwrap_or_default();
         let mut changes = Vec::new();
         for change in &revision.values {
+            let after = crate::phases::bracketed(negotiation, &change.after, &change.after_schedule);
             match &change.before {
-                Some(before) => changes.push(format!("{} {} → {}", change.issue, before, change.after)),
-                None => changes.push(format!("{} = {}", change.issue, change.after)),
+                Some(before) => {
+                    let before = crate::phases::bracketed(negotiation, before, &change.before_schedule);
+                    changes.push(format!("{} {before} → {after}", change.issue))
+                }
+                None => changes.push(format!("{} = {after}", change.issue)),
             }
         }
         for withdrawal in &revision.withdrawn {

@@ -28,6 +28,7 @@ mod input;
 mod keys;
 mod limits;
 mod output;
+mod phases;
 mod readouts;
 mod record;
 mod simulation;

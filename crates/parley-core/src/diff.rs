@@ -103,6 +103,12 @@ pub struct ValueChange {
     pub issue: String,
     pub before: Option<Value>,
     pub after: Value,
+    /// In a record with phases: the later phases' values before (`before` is the first's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub before_schedule: Vec<crate::phase::PhaseValue>,
+    /// The later phases' values after (`after` is the first's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub after_schedule: Vec<crate::phase::PhaseValue>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -232,7 +238,21 @@ impl Record<'_> {
                     .iter()
                     .filter_map(|(issue, value)| {
                         let before = previous.proposes.iter().find(|(proposed, _)| proposed == issue).map(|(_, value)| value.clone());
-                        (before.as_ref() != Some(value)).then(|| ValueChange { issue: issue.clone(), before, after: value.clone() })
+                        let schedule = |schedules: &[crate::phase::Schedule]| {
+                            schedules
+                                .iter()
+                                .find(|schedule| schedule.issue == *issue)
+                                .map(|schedule| schedule.changes.clone())
+                                .unwrap_or_default()
+                        };
+                        let (before_schedule, after_schedule) = (schedule(&previous.schedules), schedule(&revision.schedules));
+                        (before.as_ref() != Some(value) || before_schedule != after_schedule).then(|| ValueChange {
+                            issue: issue.clone(),
+                            before,
+                            after: value.clone(),
+                            before_schedule,
+                            after_schedule,
+                        })
                     })
                     .collect();
                 revisions.push(RevisionChange {

@@ -65,6 +65,7 @@ pub mod document;
 pub mod expr;
 pub mod implementation;
 pub mod model;
+pub mod phase;
 pub mod positions;
 pub mod readout;
 pub mod scenario;

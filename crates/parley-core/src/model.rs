@@ -49,6 +49,10 @@ pub struct Negotiation {
     /// The negotiated texts items belong to; empty for a file with one implicit document.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<crate::document::Document>,
+    /// The periods of the agreement's life, in order; empty when its provisions do not change
+    /// over time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<crate::phase::Phase>,
 }
 
 impl Negotiation {
@@ -463,6 +467,9 @@ pub struct Item {
     /// Who may see the item (default public); its owner is its drafter, `by`.
     #[serde(default, skip_serializing_if = "Visibility::is_public")]
     pub visibility: Visibility,
+    /// Issues whose value changes in later phases: `proposes` holds the first phase's value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedules: Vec<crate::phase::Schedule>,
 }
 
 /// A change to an item made in a round.
@@ -484,6 +491,10 @@ pub struct Revision {
     /// them until a later revision proposes a value again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub withdraws: Vec<String>,
+    /// Schedules for issues of `proposes` (which holds their first phase's value); an issue the
+    /// revision proposes without a schedule has one value in every phase again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedules: Vec<crate::phase::Schedule>,
 }
 
 /// A meeting, a shuttle visit or the publication of a text.
@@ -652,6 +663,9 @@ pub struct RedLine {
     pub replaced_by: Option<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// The phases the red line is about; empty for every phase.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<String>,
 }
 
 /// How a red line ended, distinct from its simply lapsing.
@@ -719,6 +733,8 @@ struct StoredRedLine {
     replaced_by: Option<String>,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    phases: Vec<String>,
 }
 
 impl TryFrom<StoredRedLine> for RedLine {
@@ -740,6 +756,7 @@ impl TryFrom<StoredRedLine> for RedLine {
             reason,
             replaced_by,
             note,
+            phases,
         } = stored;
         let expr = Expr::parse(&expression).map_err(|error| format!("red line `{id}`: expression does not parse: {error}"))?;
         Ok(RedLine {
@@ -758,6 +775,7 @@ impl TryFrom<StoredRedLine> for RedLine {
             reason,
             replaced_by,
             note,
+            phases,
         })
     }
 }

@@ -44,6 +44,7 @@ use crate::timeline::{Instant, Timeline};
 mod claims;
 mod documents;
 mod implementation;
+mod phases;
 mod readouts;
 
 /// A scenario read without errors, with the warnings found on the way.
@@ -120,6 +121,7 @@ fn declared_ids(root: &Fields<'_, '_>) -> HashSet<(&'static str, String)> {
         ("obligations", "obligation", "id"),
         ("red_lines", "red line", "id"),
         ("blocs", "party", "id"),
+        ("phases", "phase", "id"),
     ] {
         let Some(Toml::Array(array)) = root.get(section).map(|node| node.value()) else { continue };
         for element in array.iter() {
@@ -158,6 +160,7 @@ const ROOT_FIELDS: &[&str] = &[
     "preferences",
     "demands",
     "deadlines",
+    "phases",
     "blocs",
     "obligations",
     "implementation",
@@ -195,6 +198,7 @@ const RED_LINE_FIELDS: &[&str] = &[
     "reason",
     "replaced_by",
     "note",
+    "phases",
 ];
 const STATEMENT_FIELDS: &[&str] = &[
     "id",
@@ -213,8 +217,10 @@ const STATEMENT_FIELDS: &[&str] = &[
     "bloc",
     "quote_kind",
 ];
-const CLAIM_FIELDS: &[&str] =
-    &["kind", "party", "item", "position", "version", "at_least", "negated", "note", "document", "issue", "op", "value", "of", "red_line"];
+const CLAIM_FIELDS: &[&str] = &[
+    "kind", "party", "item", "position", "version", "at_least", "negated", "note", "document", "issue", "op", "value", "of", "red_line",
+    "phase",
+];
 const PREFERENCE_FIELDS: &[&str] = &["party", "visibility", "reservation", "issues", "bloc"];
 const NUMERIC_PREFERENCE_FIELDS: &[&str] = &["weight", "best", "worst"];
 const TABLE_PREFERENCE_FIELDS: &[&str] = &["weight", "values"];
@@ -715,6 +721,7 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     let refs = Refs::new(&negotiation, &timeline);
     let read = documents::read_documents(cx, root, &refs);
     negotiation.documents = read;
+    negotiation.phases = phases::read_phases(cx, root, &Refs::new(&negotiation, &timeline));
     let refs = Refs::new(&negotiation, &timeline);
     let items = read_items(cx, root, &refs);
     negotiation.items = items;
@@ -1207,7 +1214,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             }
             settles.push(issue.into_inner());
         }
-        let proposes = read_proposal(cx, &fields, refs, &settles);
+        let (proposes, schedules) = phases::read_proposal(cx, &fields, refs, &settles);
 
         let mut revisions: Vec<Revision> = Vec::new();
         let mut previous: Option<Instant> = None;
@@ -1241,7 +1248,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             let by = opt_string(cx, &revision_fields, "by").filter(|by| refs.party(cx, || revision_fields.path_of("by"), by));
             let title = opt_string(cx, &revision_fields, "title").map(Spanned::into_inner);
             let text = opt_string(cx, &revision_fields, "text").map(Spanned::into_inner);
-            let proposes = read_proposal(cx, &revision_fields, refs, &settles);
+            let (proposes, revision_schedules) = phases::read_proposal(cx, &revision_fields, refs, &settles);
             let withdraws = read_withdrawals(cx, &revision_fields, refs, &settles, &proposes);
             let removed = opt_bool(cx, &revision_fields, "removed").unwrap_or(false);
             let restored = opt_bool(cx, &revision_fields, "restored").unwrap_or(false);
@@ -1274,6 +1281,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
                     note,
                     source,
                     withdraws,
+                    schedules: revision_schedules,
                 });
             }
         }
@@ -1305,6 +1313,7 @@ fn read_items(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Fr
             by: by.map(Spanned::into_inner),
             revisions,
             visibility,
+            schedules,
         });
     }
     let position = |id: &str| refs.negotiation.documents.iter().position(|document| document.id == id).unwrap_or(0);
@@ -1573,8 +1582,9 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
                 }
             }
         });
-        let (Some(id), Some(party), Some(visibility), Some(expr), Some(expression), Some(disclose), Some(ending)) =
-            (id, party, visibility, expr, expression, disclose, ending)
+        let scope = phases::red_line_phases(cx, &fields, refs);
+        let (Some(id), Some(party), Some(visibility), Some(expr), Some(expression), Some(disclose), Some(ending), Some(scope)) =
+            (id, party, visibility, expr, expression, disclose, ending, scope)
         else {
             continue;
         };
@@ -1596,6 +1606,7 @@ fn read_red_lines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
             ending,
             reason,
             note,
+            phases: scope,
             replaced_by: replaced_by.map(|replacement| (replacement.get_ref().clone(), replacement.span())).map(|(id, span)| {
                 replacements.push((red_lines.len(), fields.path_of("replaced_by"), span));
                 id
@@ -1821,14 +1832,14 @@ fn read_claim(
         "stance" => &["party", "item", "position", "version"],
         "differences-minor" => &[],
         "progress" => &["at_least"],
-        "value" => &["issue", "op", "value", "of", "party", "document", "version"],
+        "value" => &["issue", "op", "value", "of", "party", "document", "version", "phase"],
         "red-line-holds" => &["red_line"],
         other => {
             cx.error(fields.path_of("kind"), kind_word.span(), unknown_keyword("kind", other, CLAIM_KINDS));
             return None;
         }
     };
-    for key in ["party", "item", "position", "version", "at_least", "document", "issue", "op", "value", "of", "red_line"] {
+    for key in ["party", "item", "position", "version", "at_least", "document", "issue", "op", "value", "of", "red_line", "phase"] {
         if let Some(node) = fields.get(key) {
             if !allowed.contains(&key) {
                 cx.error(

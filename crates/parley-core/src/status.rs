@@ -152,6 +152,9 @@ pub struct ItemStatus {
     /// Stances on a party's readout rather than on the joint text (they do not decide the state).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub readout_stances: Vec<crate::readout::ReadoutStance>,
+    /// Issues of `proposes` whose value changes in later phases (`proposes` holds the first's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schedules: Vec<crate::phase::Schedule>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -186,6 +189,9 @@ pub enum Reason {
         red_line: String,
         expression: String,
         values: Vec<(String, Value)>,
+        /// In a record with phases: the first phase whose values violate it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        phase: Option<String>,
     },
     Opposes {
         party: String,
@@ -223,9 +229,10 @@ impl Reason {
         let stale = |stale: bool| if stale { " (given on an earlier version)" } else { "" };
         match self {
             Reason::RedLineStance { stale: old, .. } => format!("{who} holds a red line on {item}{}", stale(*old)),
-            Reason::RedLineViolated { red_line, expression, values, .. } => {
+            Reason::RedLineViolated { red_line, expression, values, phase, .. } => {
                 let values: Vec<String> = values.iter().map(|(issue, value)| format!("{issue} = {value}")).collect();
-                format!("{item} breaks {who}'s red line {red_line} ({expression}) with {}", values.join(", "))
+                let phase = phase.as_ref().map_or_else(String::new, |phase| format!(" in phase {phase}"));
+                format!("{item} breaks {who}'s red line {red_line} ({expression}) with {}{phase}", values.join(", "))
             }
             Reason::Opposes { stale: old, .. } => format!("{who} opposes {item}{}", stale(*old)),
             Reason::NotAccepted { why, .. } => {
@@ -254,6 +261,9 @@ pub struct RedLineCheck {
     /// In a record with documents: the document of each item in `items`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<String>,
+    /// In a record with phases: the verdict in each phase the red line is about.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<crate::phase::PhaseVerdict>,
 }
 
 impl RedLineCheck {
@@ -286,6 +296,9 @@ pub struct ProposedValue {
     /// The item's document, in a record with documents.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub document: String,
+    /// The values of later phases, when the item proposes a schedule (`value` is the first's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<crate::phase::PhaseValue>,
 }
 
 impl<'n> Record<'n> {
@@ -431,8 +444,14 @@ impl<'n> Record<'n> {
     /// The item's text, title, proposed values and removal flag at a version.
     pub(crate) fn item_at(&self, index: usize, version: usize) -> ItemVersion<'n> {
         let item = &self.negotiation.items[index];
-        let mut current =
-            ItemVersion { title: &item.title, text: &item.text, proposes: item.proposes.clone(), removed: false, revised_in: None };
+        let mut current = ItemVersion {
+            title: &item.title,
+            text: &item.text,
+            proposes: item.proposes.clone(),
+            removed: false,
+            revised_in: None,
+            schedules: item.schedules.clone(),
+        };
         for revision in &item.revisions[..version] {
             if let Some(title) = &revision.title {
                 current.title = title;
@@ -447,6 +466,11 @@ impl<'n> Record<'n> {
                 }
             }
             current.proposes.retain(|(issue, _)| !revision.withdraws.contains(issue));
+            // A value proposed again replaces the issue's schedule, by the revision's or by none.
+            current.schedules.retain(|schedule| {
+                !revision.withdraws.contains(&schedule.issue) && !revision.proposes.iter().any(|(issue, _)| *issue == schedule.issue)
+            });
+            current.schedules.extend(revision.schedules.iter().cloned());
             if revision.removed {
                 current.removed = true;
             }
@@ -475,7 +499,14 @@ impl<'n> Record<'n> {
             }
             let rank = self.governing_rank(index, at);
             for (issue, value) in version.proposes {
-                let candidate = ProposedValue { issue, value, item: item.number, document: item.document.clone() };
+                let schedule = version.schedules.iter().find(|schedule| schedule.issue == issue).map(|schedule| schedule.changes.clone());
+                let candidate = ProposedValue {
+                    issue,
+                    value,
+                    item: item.number,
+                    document: item.document.clone(),
+                    schedule: schedule.unwrap_or_default(),
+                };
                 match governing.iter_mut().find(|(_, known)| known.issue == candidate.issue) {
                     Some(slot) if slot.0 < rank => *slot = (rank, candidate),
                     Some(_) => {}
@@ -503,9 +534,10 @@ impl<'n> Record<'n> {
     /// Evaluates red line `index` against a proposed outcome.
     pub(crate) fn check_red_line(&self, index: usize, proposed: &[ProposedValue]) -> RedLineCheck {
         let red_line = &self.negotiation.red_lines[index];
-        let value_of = |issue: &str| proposed.iter().find(|value| value.issue == issue).map(|value| value.value.clone());
+        let value_of =
+            |issue: &str| proposed.iter().find(|value| value.issue == issue).map(|value| (value.value.clone(), value.schedule.clone()));
         let kind_of = |issue: &str| -> Option<IssueKind> { self.negotiation.issue(issue).map(|issue| issue.kind.clone()) };
-        let holds = red_line.expr.evaluate_with(&value_of, &kind_of);
+        let (holds, phases) = crate::phase::judge_red_line(&self.negotiation.phases, red_line, &value_of, &kind_of);
         let mut pairs: Vec<(&str, u32)> = red_line
             .expr
             .issues()
@@ -528,6 +560,7 @@ impl<'n> Record<'n> {
             holds,
             items,
             documents,
+            phases,
         }
     }
 
@@ -601,6 +634,7 @@ impl<'n> Record<'n> {
                 readouts,
                 discrepancies,
                 readout_stances,
+                schedules: current.schedules,
             });
         }
 
@@ -674,6 +708,8 @@ pub(crate) struct ItemVersion<'n> {
     pub proposes: Vec<(String, Value)>,
     pub removed: bool,
     pub revised_in: Option<&'n str>,
+    /// Issues of `proposes` whose value changes in later phases.
+    pub schedules: Vec<crate::phase::Schedule>,
 }
 
 /// The issues of `settles` that `proposes` gives no value: nothing is agreed until everything is
@@ -709,6 +745,15 @@ fn judge(
     for check in red_lines {
         if check.holds == Some(false) && check.concerns(document, number) && negotiation.holder_signs(&check.party) {
             let red_line = negotiation.red_lines.iter().find(|red_line| red_line.id == check.id);
+            // With phases, the values of the first phase that violates it.
+            let phase = check.phases.iter().find(|verdict| verdict.holds == Some(false)).map(|verdict| verdict.phase.clone());
+            let position = phase.as_ref().and_then(|phase| negotiation.phases.iter().position(|known| known.id == *phase));
+            let value_in = |value: &ProposedValue| match position {
+                Some(position) => {
+                    crate::phase::values_by_phase(&negotiation.phases[..=position], &value.value, &value.schedule)[position].clone()
+                }
+                None => value.value.clone(),
+            };
             let values = red_line
                 .map(|red_line| {
                     red_line
@@ -716,7 +761,7 @@ fn judge(
                         .issues()
                         .iter()
                         .filter_map(|issue| {
-                            proposed.iter().find(|value| value.issue == *issue).map(|value| (value.issue.clone(), value.value.clone()))
+                            proposed.iter().find(|value| value.issue == *issue).map(|value| (value.issue.clone(), value_in(value)))
                         })
                         .collect()
                 })
@@ -726,6 +771,7 @@ fn judge(
                 red_line: check.id.clone(),
                 expression: check.expression.clone(),
                 values,
+                phase,
             });
         }
     }

@@ -26,7 +26,7 @@ use crate::model::{
 
 /// The negotiation as scenario TOML.
 pub fn to_toml(negotiation: &Negotiation) -> String {
-    let mut out = Toml::default();
+    let mut out = Toml { first_phase: crate::phase::first_phase(&negotiation.phases).unwrap_or_default().to_owned(), ..Toml::default() };
     out.table("negotiation");
     out.string("id", &negotiation.id);
     out.string("title", &negotiation.title);
@@ -69,6 +69,9 @@ pub fn to_toml(negotiation: &Negotiation) -> String {
     }
     for document in &negotiation.documents {
         write_document(&mut out, document);
+    }
+    for phase in &negotiation.phases {
+        write_phase(&mut out, phase);
     }
     for item in &negotiation.items {
         write_item(&mut out, item);
@@ -261,7 +264,7 @@ fn write_item(out: &mut Toml, item: &Item) {
     if !item.settles.is_empty() {
         out.strings("settles", &item.settles);
     }
-    out.values("proposes", &item.proposes);
+    out.scheduled("proposes", &item.proposes, &item.schedules);
     out.moment(&item.introduced);
     if let Some(by) = &item.by {
         out.string("by", by);
@@ -297,7 +300,7 @@ fn write_revision(out: &mut Toml, revision: &Revision) {
     if let Some(text) = &revision.text {
         out.string("text", text);
     }
-    out.values("proposes", &revision.proposes);
+    out.scheduled("proposes", &revision.proposes, &revision.schedules);
     if revision.removed {
         out.raw("removed", "true");
     }
@@ -382,6 +385,9 @@ fn write_red_line(out: &mut Toml, red_line: &RedLine) {
         out.string("replaced_by", replacement);
     }
     out.text("note", &red_line.note);
+    if !red_line.phases.is_empty() {
+        out.strings("phases", &red_line.phases);
+    }
 }
 
 fn write_statement(out: &mut Toml, statement: &Statement) {
@@ -465,6 +471,9 @@ fn write_value_claim(out: &mut Toml, claim: &crate::claims::value::ValueClaim) {
     if let Some(version) = &claim.version {
         out.string("version", version);
     }
+    if let Some(phase) = &claim.phase {
+        out.string("phase", phase);
+    }
 }
 
 fn write_preference(out: &mut Toml, preference: &Preference) {
@@ -496,6 +505,8 @@ fn write_preference(out: &mut Toml, preference: &Preference) {
 #[derive(Default)]
 struct Toml {
     text: String,
+    /// The id of the negotiation's first phase, under which a schedule writes its first value.
+    first_phase: String,
 }
 
 impl Toml {
@@ -539,6 +550,26 @@ impl Toml {
             let rendered: Vec<(&str, String)> = pairs.iter().map(|(issue, proposed)| (issue.as_str(), value(proposed))).collect();
             self.raw(key, &inline(rendered.iter().map(|(issue, proposed)| (*issue, proposed.as_str()))));
         }
+    }
+
+    /// Proposed values, each issue with a schedule as `{ first-phase = value, phase = value }`.
+    fn scheduled(&mut self, key: &str, pairs: &[(String, Value)], schedules: &[crate::phase::Schedule]) {
+        if schedules.is_empty() {
+            return self.values(key, pairs);
+        }
+        let rendered: Vec<(&str, String)> = pairs
+            .iter()
+            .map(|(issue, proposed)| match schedules.iter().find(|schedule| schedule.issue == *issue) {
+                None => (issue.as_str(), value(proposed)),
+                Some(schedule) => {
+                    let first = (self.first_phase.clone(), value(proposed));
+                    let changes = schedule.changes.iter().map(|change| (change.phase.clone(), value(&change.value)));
+                    let entries: Vec<(String, String)> = std::iter::once(first).chain(changes).collect();
+                    (issue.as_str(), inline(entries.iter().map(|(phase, written)| (phase.as_str(), written.as_str()))))
+                }
+            })
+            .collect();
+        self.raw(key, &inline(rendered.iter().map(|(issue, proposed)| (*issue, proposed.as_str()))));
     }
 
     /// A round's, item's or statement's channel: nothing when public (as files written before
@@ -655,6 +686,20 @@ fn escape(text: &str, multiline: bool) -> String {
         }
     }
     escaped
+}
+
+fn write_phase(out: &mut Toml, phase: &crate::phase::Phase) {
+    use crate::phase::PhaseStart;
+    out.array_table("phases");
+    out.string("id", &phase.id);
+    out.text("name", &phase.name);
+    out.text("description", &phase.description);
+    match &phase.starts {
+        PhaseStart::EntryIntoForce => {}
+        PhaseStart::Date { date: day } => out.raw("date", &date(day)),
+        PhaseStart::Round { round } => out.string("round", round),
+        PhaseStart::After { amount, unit } => out.string("after", &PhaseStart::duration_text(*amount, *unit)),
+    }
 }
 
 #[cfg(test)]

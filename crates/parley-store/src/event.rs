@@ -46,6 +46,7 @@ pub const KINDS: &[&str] = &[
     "assessment",
     "source",
     "document",
+    "phases",
 ];
 
 /// An event to append: the chain fields are filled in by the store.
@@ -224,6 +225,10 @@ fn entities(negotiation: &Negotiation) -> Vec<Entity> {
     }
     for document in &negotiation.documents {
         entities.push(entity("document", document.id.clone(), "import", text_of(document)));
+    }
+    if !negotiation.phases.is_empty() {
+        // The phases are one entity: their order is their meaning.
+        entities.push(entity("phases", "phases".to_owned(), "import", text_of(&negotiation.phases)));
     }
     for item in &negotiation.items {
         // Proposed values are kept in the order the issues are declared, which a file may change
@@ -589,6 +594,9 @@ pub struct Folder {
     /// Absent from checkpoints written before documents existed.
     #[serde(default = "Collection::new")]
     documents: Collection<parley_core::document::Document>,
+    /// The phases, in order; absent from checkpoints of records without phases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    phases: Option<Vec<parley_core::phase::Phase>>,
 }
 
 impl Default for Folder {
@@ -617,6 +625,7 @@ impl Folder {
             assessments: Collection::new(),
             sources: Collection::new(),
             documents: Collection::new(),
+            phases: None,
         }
     }
 
@@ -677,6 +686,12 @@ impl Folder {
             "assessment" => apply!(self.assessments),
             "source" => apply!(self.sources),
             "document" => apply!(self.documents),
+            "phases" => {
+                self.phases = match op {
+                    Op::Upsert => Some(payload.decode().map_err(|error| failed(error.to_string()))?),
+                    Op::Delete => None,
+                }
+            }
             "key" => {}
             other => return Err(failed(format!("unknown event kind `{other}`"))),
         }
@@ -712,6 +727,7 @@ impl Folder {
             implementation: self.assessments.values(),
             sources: self.sources.values(),
             documents,
+            phases: self.phases.unwrap_or_default(),
         };
         negotiation.order_by_declaration();
         Ok(Some(negotiation))

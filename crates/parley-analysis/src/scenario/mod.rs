@@ -16,7 +16,10 @@
 //! the agreed value for issues an agreed item settles; no conjunct is ever dropped.
 
 mod bargaining;
+mod phases;
 mod red_lines;
+
+pub use phases::phase_issue;
 
 use std::collections::BTreeSet;
 
@@ -270,10 +273,23 @@ fn analyse_view(visible: &Negotiation, as_of: &Point, options: &ScenarioOptions)
     let unsettled_issues: Vec<String> = named.iter().filter(|issue| !settled.covers(issue)).cloned().collect();
     let domains = Domains::new(visible, &settled, &unsettled_issues, options, &mut warnings);
 
-    let red_lines = red_lines::findings(visible, &in_force, &settled, options, &mut warnings);
-    let current = parley_core::positions::current_demands(visible, as_of.instant);
-    let zopa = red_lines::zones(visible, &in_force, &settled, &unsettled_issues, &current, options, &mut warnings);
-    let (bargaining, proposal) = bargaining::analyse(visible, &status, &settled, &in_force, &domains, options, &mut warnings);
+    // With phases that constrain issues differently, red lines are decided per (issue, phase).
+    let phased = phases::expand(visible, &status, &in_force, &settled, &unsettled_issues).unwrap_or_else(|warning| {
+        warnings.push(warning);
+        None
+    });
+    let (judged, judged_settled, judged_unsettled) = match &phased {
+        Some(phased) => (&phased.negotiation, &phased.settled, phased.unsettled.as_slice()),
+        None => (visible, &settled, unsettled_issues.as_slice()),
+    };
+    let red_lines = red_lines::findings(judged, &in_force, judged_settled, options, &mut warnings);
+    let current = parley_core::positions::current_demands(judged, as_of.instant);
+    let zopa = red_lines::zones(judged, &in_force, judged_settled, judged_unsettled, &current, options, &mut warnings);
+    let (bargaining, mut proposal) = bargaining::analyse(visible, &status, &settled, &in_force, &domains, options, &mut warnings);
+    if let (false, Some(proposal)) = (visible.phases.is_empty(), proposal.as_mut()) {
+        // The proposal breaks a red line when its values break it in some phase, as status says.
+        proposal.breaks = status.red_lines.iter().filter(|check| check.holds == Some(false)).map(|check| check.id.clone()).collect();
+    }
 
     ScenarioAnalysis {
         negotiation: visible.id.clone(),

@@ -159,6 +159,11 @@ pub(super) fn disclosed_conflicts(
         return Vec::new();
     }
     let mut ignored = Vec::new();
+    let phased = super::phases::expand(&augmented, &status, &in_force, &settled, &[]).ok().flatten();
+    let (augmented, settled) = match phased {
+        Some(phased) => (phased.negotiation, phased.settled),
+        None => (augmented, settled),
+    };
     let (_, sets) = conflict_sets(&augmented, &in_force, &settled, options, &mut ignored);
     sets.into_iter()
         .filter(|set| set.iter().any(|&index| index >= first_hidden))

@@ -29,6 +29,9 @@ pub struct ValueClaim {
     /// The round after which the item is read; none for as of the statement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The phase whose value is claimed; none for every phase (each must satisfy the claim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
 }
 
 /// How the value compares with the claimed one.
@@ -135,6 +138,9 @@ impl Record<'_> {
         if let Some(version) = &claim.version {
             words.push_str(&format!(" as of {version}"));
         }
+        if let Some(phase) = &claim.phase {
+            words.push_str(&format!(" in phase {phase}"));
+        }
         words
     }
 
@@ -223,6 +229,12 @@ impl Record<'_> {
             ValueSource::Agreed => "the agreed item sets",
             ValueSource::Proposed => "the framework proposes",
         };
+        if claim.of != ValueSource::Readout && !negotiation.phases.is_empty() {
+            let schedule = self.schedule_in(index, read_at, issue);
+            if claim.phase.is_some() || !schedule.is_empty() {
+                return self.check_phased_value(claim, kind, (&actual, &schedule), source, evidence);
+            }
+        }
         if claim.op.holds(kind, &actual, &claim.values) {
             (Verdict::Consistent, format!("{source} {issue} = {actual}, which {}", claim.op.describe(&claim.values)), vec![evidence])
         } else {
@@ -232,6 +244,56 @@ impl Record<'_> {
             };
             let finding = format!("{source} {issue} = {actual}, which {failed}");
             (Verdict::Contradicted, finding, vec![evidence])
+        }
+    }
+
+    /// The values of later phases item `index` proposes for `issue` as it stood at `at`.
+    fn schedule_in(&self, index: usize, at: Instant, issue: &str) -> Vec<crate::phase::PhaseValue> {
+        let version = self.item_at(index, self.version_at(index, at));
+        version.schedules.into_iter().find(|schedule| schedule.issue == issue).map(|schedule| schedule.changes).unwrap_or_default()
+    }
+
+    /// Judges a value claim phase by phase: in its `phase`, or else in every phase (the first
+    /// phase whose value fails the claim contradicts it).
+    fn check_phased_value(
+        &self,
+        claim: &ValueClaim,
+        kind: &IssueKind,
+        (first, schedule): (&Value, &[crate::phase::PhaseValue]),
+        source: &str,
+        mut evidence: Evidence,
+    ) -> Judged {
+        let phases = &self.negotiation.phases;
+        let values = crate::phase::values_by_phase(phases, first, schedule);
+        let issue = &claim.issue;
+        // The evidence tells the whole schedule: `proposes tariff = 10 until 2030, then 0`.
+        if let Some(stem) = evidence.fact.strip_suffix(&format!(" = {first}")) {
+            evidence.fact = format!("{stem} = {}", crate::phase::describe(phases, first, schedule));
+        }
+        let judged: Vec<(&str, &Value)> = phases
+            .iter()
+            .zip(values)
+            .filter(|(phase, _)| claim.phase.as_ref().is_none_or(|named| *named == phase.id))
+            .map(|(phase, value)| (phase.id.as_str(), value))
+            .collect();
+        match judged.iter().find(|(_, value)| !claim.op.holds(kind, value, &claim.values)) {
+            Some((phase, actual)) => {
+                let failed = match claim.op {
+                    Comparison::In => {
+                        format!("is not one of {}", claim.values.iter().map(Value::to_string).collect::<Vec<_>>().join(", "))
+                    }
+                    op => negate(op).describe(&claim.values),
+                };
+                (Verdict::Contradicted, format!("{source} {issue} = {actual} in phase {phase}, which {failed}"), vec![evidence])
+            }
+            None => {
+                let relation = claim.op.describe(&claim.values);
+                let finding = match judged.as_slice() {
+                    [(phase, actual)] => format!("{source} {issue} = {actual} in phase {phase}, which {relation}"),
+                    _ => format!("{source} {issue} = {}, which {relation} in every phase", crate::phase::describe(phases, first, schedule)),
+                };
+                (Verdict::Consistent, finding, vec![evidence])
+            }
         }
     }
 

@@ -389,7 +389,7 @@ impl Record<'_> {
         let negotiation = self.negotiation;
         // The framework's value of an issue: that of the governing item proposing one, as
         // `Record::proposed_at` gives it.
-        let value_of = |issue: &str| -> Option<Value> {
+        let value_of = |issue: &str| -> Option<(Value, Vec<crate::phase::PhaseValue>)> {
             let candidates = proposers.get(issue)?.iter().filter_map(|&item| {
                 if !self.introduced_by(item, at) {
                     return None;
@@ -398,16 +398,17 @@ impl Record<'_> {
                 if version.removed {
                     return None;
                 }
+                let schedule = version.schedules.iter().find(|schedule| schedule.issue == issue).map(|schedule| schedule.changes.clone());
                 version
                     .proposes
                     .into_iter()
                     .find(|(proposed, _)| proposed == issue)
-                    .map(|(_, value)| (self.governing_rank(item, at), value))
+                    .map(|(_, value)| (self.governing_rank(item, at), (value, schedule.unwrap_or_default())))
             });
             candidates.max_by_key(|(rank, _)| *rank).map(|(_, value)| value)
         };
         let kind_of = |issue: &str| negotiation.issue(issue).map(|issue| issue.kind.clone());
-        negotiation.red_lines[index].expr.evaluate_with(&value_of, &kind_of) == Some(false)
+        crate::phase::judge_red_line(&negotiation.phases, &negotiation.red_lines[index], &value_of, &kind_of).0 == Some(false)
     }
 
     /// Each item's state at the window's ends (`None` before it was introduced) and whether the

@@ -1,0 +1,140 @@
+//! Red lines over phases: each (issue, phase) the red lines constrain becomes its own variable,
+//! `issue@phase`, so that satisfiability, conflicts and zones are decided exactly over schedules.
+//!
+//! A red line about every phase becomes the conjunction of its expression renamed to each phase's
+//! variables; one scoped to some phases, the conjunction over those. An agreed schedule fixes
+//! each phase's variable at that phase's value. When no red line in force is scoped and no agreed
+//! issue has a schedule, every phase is constrained alike and the analysis needs no expansion
+//! (a value that can hold in one phase can hold in all of them).
+//!
+//! Bargaining (utilities, the frontier, solutions) stays over one value per issue: an outcome
+//! there holds in every phase, for which a red line scoped to some phases is its expression.
+
+use std::collections::BTreeSet;
+
+use parley_core::expr::Expr;
+use parley_core::model::{Issue, Negotiation, Value};
+use parley_core::phase::{in_scope, values_by_phase};
+use parley_core::status::Status;
+
+use super::Settled;
+
+/// A record with one variable per (issue, phase), and what is open, fixed and unsettled in it.
+pub(super) struct Phased {
+    pub negotiation: Negotiation,
+    pub settled: Settled,
+    pub unsettled: Vec<String>,
+}
+
+/// The variable of `issue` in `phase`.
+pub fn phase_issue(issue: &str, phase: &str) -> String {
+    format!("{issue}@{phase}")
+}
+
+/// The record expanded over its phases, or `None` when the phases do not constrain the issues
+/// differently (see the module's documentation). `Err` with a warning when an expression could
+/// not be renamed.
+pub(super) fn expand(
+    visible: &Negotiation,
+    status: &Status,
+    in_force: &[usize],
+    settled: &Settled,
+    unsettled: &[String],
+) -> Result<Option<Phased>, String> {
+    let phases = &visible.phases;
+    let scheduled = |issue: &str| status.proposed.iter().any(|value| value.issue == issue && !value.schedule.is_empty());
+    let differ = in_force.iter().any(|&index| !visible.red_lines[index].phases.is_empty())
+        || settled.fixed.iter().any(|(issue, _)| scheduled(issue));
+    if phases.is_empty() || !differ {
+        return Ok(None);
+    }
+    let named: BTreeSet<String> = visible.red_lines.iter().flat_map(|red_line| red_line.expr.issues()).map(str::to_owned).collect();
+    let mut negotiation = visible.clone();
+    for issue in visible.issues.iter().filter(|issue| named.contains(&issue.id)) {
+        for phase in phases {
+            negotiation.issues.push(Issue {
+                id: phase_issue(&issue.id, &phase.id),
+                name: format!("{} in phase {}", issue.name, phase.id),
+                description: issue.description.clone(),
+                kind: issue.kind.clone(),
+            });
+        }
+    }
+    for red_line in &mut negotiation.red_lines {
+        let mut conjunction: Option<Expr> = None;
+        for (_, phase) in in_scope(phases, &red_line.phases) {
+            let renamed = rename(&red_line.expr, &|issue| phase_issue(issue, &phase.id));
+            if renamed.issues().iter().any(|issue| !issue.ends_with(&format!("@{}", phase.id))) {
+                return Err(format!("red line `{}` could not be analysed phase by phase", red_line.id));
+            }
+            conjunction = Some(match conjunction {
+                None => renamed,
+                Some(before) => Expr::And(Box::new(before), Box::new(renamed)),
+            });
+        }
+        red_line.expr = conjunction.unwrap_or(Expr::True);
+    }
+    // Demands hold in every phase: one per phase's variable, for the zones' positions.
+    let demands = std::mem::take(&mut negotiation.demands);
+    for demand in demands {
+        if named.contains(&demand.issue) {
+            for phase in phases {
+                let mut copy = demand.clone();
+                copy.issue = phase_issue(&demand.issue, &phase.id);
+                negotiation.demands.push(copy);
+            }
+        } else {
+            negotiation.demands.push(demand);
+        }
+    }
+    let per_phase = |issues: &[String]| -> Vec<String> {
+        issues
+            .iter()
+            .flat_map(|issue| match named.contains(issue) {
+                true => phases.iter().map(|phase| phase_issue(issue, &phase.id)).collect(),
+                false => vec![issue.clone()],
+            })
+            .collect()
+    };
+    let fixed: Vec<(String, Value)> = settled
+        .fixed
+        .iter()
+        .flat_map(|(issue, value)| {
+            if !named.contains(issue) {
+                return vec![(issue.clone(), value.clone())];
+            }
+            let schedule = status.proposed.iter().find(|proposed| proposed.issue == *issue).map_or(&[][..], |proposed| &proposed.schedule);
+            let values = values_by_phase(phases, value, schedule);
+            phases.iter().zip(values).map(|(phase, value)| (phase_issue(issue, &phase.id), value.clone())).collect()
+        })
+        .collect();
+    let settled = Settled { open: per_phase(&settled.open), fixed };
+    Ok(Some(Phased { negotiation, settled, unsettled: per_phase(unsettled) }))
+}
+
+/// The expression with every issue `rename`d; other variants are kept as they are (and caught by
+/// the caller's check that no original name is left).
+fn rename(expr: &Expr, rename: &dyn Fn(&str) -> String) -> Expr {
+    let name = |issue: &parley_core::expr::Name| parley_core::expr::Name { id: rename(&issue.id), span: issue.span.clone() };
+    match expr {
+        Expr::Not(inner) => Expr::Not(Box::new(self::rename(inner, rename))),
+        Expr::And(left, right) => Expr::And(Box::new(self::rename(left, rename)), Box::new(self::rename(right, rename))),
+        Expr::Or(left, right) => Expr::Or(Box::new(self::rename(left, rename)), Box::new(self::rename(right, rename))),
+        Expr::Implies(left, right) => Expr::Implies(Box::new(self::rename(left, rename)), Box::new(self::rename(right, rename))),
+        Expr::Flag { issue } => Expr::Flag { issue: name(issue) },
+        Expr::Compare { issue, op, literal, literal_span } => {
+            Expr::Compare { issue: name(issue), op: *op, literal: literal.clone(), literal_span: literal_span.clone() }
+        }
+        Expr::Contains { issue, element, element_span, negated } => {
+            Expr::Contains { issue: name(issue), element: element.clone(), element_span: element_span.clone(), negated: *negated }
+        }
+        Expr::OneOf { issue, options, list_span, negated } => {
+            Expr::OneOf { issue: name(issue), options: options.clone(), list_span: list_span.clone(), negated: *negated }
+        }
+        Expr::SetRelation { issue, relation, elements, list_span } => {
+            Expr::SetRelation { issue: name(issue), relation: *relation, elements: elements.clone(), list_span: list_span.clone() }
+        }
+        #[allow(unreachable_patterns)]
+        other => other.clone(),
+    }
+}
