@@ -484,3 +484,112 @@ disclose = "conflicts"
 "#;
     check_record(text, &["public"], &["analyze --json", "analyze --as-of 2026-01-06"]).unwrap();
 }
+
+/// Phases with schedules proposed by a private item and by one revised in a secret round, red
+/// lines confided to the mediator and scoped to a phase, and a claim about a phase: each viewer is
+/// told what its export tells (phases themselves are seen by every viewer, as issues are).
+#[test]
+fn phased_records_tell_each_viewer_only_what_its_export_holds() {
+    let text = r#"[negotiation]
+id = "phased"
+title = "Phased"
+
+[[parties]]
+id = "A"
+role = "principal"
+
+[[parties]]
+id = "B"
+role = "principal"
+
+[[parties]]
+id = "M"
+role = "mediator"
+
+[[issues]]
+id = "cap"
+kind = "integer"
+min = 0
+max = 10
+
+[[issues]]
+id = "rate"
+kind = "integer"
+min = 0
+max = 10
+
+[[rounds]]
+id = "r1"
+date = 2026-01-01
+
+[[rounds]]
+id = "hidden"
+date = 2026-01-15
+participants = ["A", "M"]
+visibility = "private"
+party = "A"
+
+[[rounds]]
+id = "r2"
+date = 2026-02-01
+
+[[phases]]
+id = "first"
+
+[[phases]]
+id = "second"
+after = "3 years"
+
+[[items]]
+number = 1
+title = "Cap"
+settles = ["cap"]
+proposes = { cap = { first = 8, second = 3 } }
+round = "r1"
+
+[[items.revisions]]
+round = "hidden"
+proposes = { cap = { first = 7, second = 2 } }
+
+[[items]]
+number = 2
+title = "Rate"
+settles = ["rate"]
+proposes = { rate = { first = 1, second = 6 } }
+round = "r1"
+by = "A"
+visibility = "private"
+
+[[red_lines]]
+id = "cap-low"
+party = "B"
+expr = "cap <= 4"
+phases = ["second"]
+visibility = "mediator"
+
+[[red_lines]]
+id = "rate-low"
+party = "A"
+expr = "rate <= 5"
+visibility = "public"
+
+[[statements]]
+id = "s"
+speaker = "B"
+party = "B"
+date = 2026-02-01
+round = "r2"
+quote = "The cap falls to 3."
+
+[[statements.claims]]
+kind = "value"
+issue = "cap"
+op = "<="
+value = 3
+phase = "second"
+"#;
+    let commands = ["status --json", "status", "diff r1 r2", "diff start now --json", "claims --json", "analyze --json"];
+    if let Err(difference) = check_record(text, &["public", "mediator", "A", "B", "M"], &commands) {
+        panic!("phased record: {difference}");
+    }
+}

@@ -1,7 +1,8 @@
 //! Writing a negotiation as a scenario file and reading it back gives the same record: for the
 //! bundled scenarios, and for them with every free text and real replaced by arbitrary ones and
 //! arbitrary revisions withdrawing values, with or without the items split between documents, and
-//! with or without readouts and stances on them.
+//! with or without readouts and stances on them, and with or without phases, schedules of
+//! values, red lines scoped to phases and claims about a phase.
 
 use parley_core::date::Date;
 use parley_core::document::{Document, DocumentEvent, DocumentKind, DocumentState};
@@ -272,6 +273,76 @@ fn add_readouts(negotiation: &mut Negotiation, words: &str) {
     }
 }
 
+/// Declares phases (a duration or a date after the first), gives the items and revisions picked
+/// by `flags` (cycling) a schedule over them of values proposed somewhere for the issue, scopes
+/// picked red lines to some phases and makes picked value claims about one phase.
+fn add_phases(negotiation: &mut Negotiation, (count, flags, name): (usize, &[bool], &str)) {
+    use parley_core::phase::{DurationUnit, Phase, PhaseStart, PhaseValue, Schedule};
+    let mut next = {
+        let mut index = 0;
+        move || {
+            index += 1;
+            flags[index % flags.len()]
+        }
+    };
+    let units = [DurationUnit::Days, DurationUnit::Weeks, DurationUnit::Months, DurationUnit::Years];
+    negotiation.phases = (0..count)
+        .map(|index| Phase {
+            id: format!("phase-{index}"),
+            name: name.to_owned(),
+            description: if index % 2 == 0 { String::new() } else { name.to_owned() },
+            starts: match index {
+                0 => PhaseStart::EntryIntoForce,
+                _ if index % 2 == 1 => PhaseStart::After { amount: 1000 * index as u32, unit: units[index % units.len()] },
+                _ => PhaseStart::Date { date: Date::of_year(2100 + index as i32) },
+            },
+        })
+        .collect();
+    // Every value proposed anywhere for an issue: the schedules' values.
+    let mut known: Vec<(String, parley_core::model::Value)> = Vec::new();
+    for item in &negotiation.items {
+        known.extend(item.proposes.iter().cloned());
+        known.extend(item.revisions.iter().flat_map(|revision| revision.proposes.iter().cloned()));
+    }
+    let later: Vec<String> = negotiation.phases.iter().skip(1).map(|phase| phase.id.clone()).collect();
+    let schedule = |proposes: &[(String, parley_core::model::Value)], next: &mut dyn FnMut() -> bool| -> Vec<Schedule> {
+        let mut schedules = Vec::new();
+        for (issue, _) in proposes {
+            let values: Vec<_> = known.iter().filter(|(named, _)| named == issue).map(|(_, value)| value.clone()).collect();
+            let changes: Vec<PhaseValue> = later
+                .iter()
+                .enumerate()
+                .filter(|_| next())
+                .map(|(index, phase)| PhaseValue { phase: phase.clone(), value: values[index % values.len()].clone() })
+                .collect();
+            if !changes.is_empty() {
+                schedules.push(Schedule { issue: issue.clone(), changes });
+            }
+        }
+        schedules
+    };
+    for item in &mut negotiation.items {
+        item.schedules = schedule(&item.proposes, &mut next);
+        for revision in &mut item.revisions {
+            revision.schedules = schedule(&revision.proposes, &mut next);
+        }
+    }
+    let ids: Vec<String> = negotiation.phases.iter().map(|phase| phase.id.clone()).collect();
+    for red_line in &mut negotiation.red_lines {
+        let scope: Vec<String> = ids.iter().filter(|_| next()).cloned().collect();
+        if next() {
+            red_line.phases = scope;
+        }
+    }
+    for statement in &mut negotiation.statements {
+        for claim in &mut statement.claims {
+            if let ClaimKind::Value(value) = &mut claim.kind {
+                value.phase = next().then(|| ids[statement.quote.len() % ids.len()].clone());
+            }
+        }
+    }
+}
+
 #[test]
 fn any_text_and_any_real_read_back_unchanged() {
     let bases: Vec<(&str, Negotiation)> = SCENARIOS.iter().map(|(name, text)| (*name, parse(name, text))).collect();
@@ -284,10 +355,11 @@ fn any_text_and_any_real_read_back_unchanged() {
         proptest::collection::vec(any::<bool>(), 1..6),
         proptest::option::of(awkward_text()),
         proptest::option::of(awkward_text()),
+        proptest::option::of((1usize..5, proptest::collection::vec(any::<bool>(), 1..9), awkward_text())),
     );
     let mut runner = TestRunner::new(Config { cases: 200, ..Config::default() });
     runner
-        .run(&strategy, |(base, texts, reals, withdrawals, documents, readouts)| {
+        .run(&strategy, |(base, texts, reals, withdrawals, documents, readouts, phases)| {
             let (name, negotiation) = &bases[base];
             let mut changed = negotiation.clone();
             retext(&mut changed, &texts);
@@ -299,6 +371,9 @@ fn any_text_and_any_real_read_back_unchanged() {
             }
             if let Some(words) = readouts {
                 add_readouts(&mut changed, &words);
+            }
+            if let Some((count, flags, phase_name)) = &phases {
+                add_phases(&mut changed, (*count, flags, phase_name));
             }
             assert_round_trips(name, &changed)
         })

@@ -81,3 +81,30 @@ fn an_old_stance_keeps_its_key_and_payload() {
     assert_eq!(stance.key, stance_key());
     assert_eq!(stance.payload, old_stance());
 }
+
+// Regression: a red line and a value claim recorded before red lines could name phases and claims
+// a phase must read back to the identical payloads, or re-importing would record spurious changes
+// and the old events' hashes would no longer match what is re-derived.
+#[test]
+fn an_old_red_line_and_value_claim_read_back_unchanged() {
+    let red_line = json!({"id": "low", "party": "A", "expression": "rate <= 5", "description": "", "visibility": "public",
+                          "since": "start", "until": null, "source": ""});
+    let statement = json!({"id": "s1", "speaker": "A", "party": "A", "date": "2026-01-10", "round": null, "venue": "",
+                           "outlet": "", "attribution": "named", "quote": "", "source": "",
+                           "claims": [{"kind": {"kind": "value", "issue": "rate", "op": "<=", "values": [5.0], "of": "proposed"},
+                                       "negated": false, "note": ""}]});
+    let mut events = old_events();
+    events.push(NewEvent { actor: "A".to_owned(), ..event_of("red-line", "low", red_line.clone()) });
+    events.push(NewEvent { actor: "A".to_owned(), ..event_of("statement", "s1", statement.clone()) });
+    let sealed: Vec<_> = seal_for_storage("old", None, events, "2026-01-10T00:00:00Z", None).into_iter().map(|(event, _)| event).collect();
+    assert_eq!(verify(&sealed), Ok(0));
+    let negotiation = fold(&sealed, None).unwrap().expect("a negotiation");
+    let again = changes(None, &negotiation);
+    assert_eq!(again.iter().find(|event| event.kind == "red-line").unwrap().payload, red_line);
+    assert_eq!(again.iter().find(|event| event.kind == "statement").unwrap().payload, statement);
+    assert!(!again.iter().any(|event| event.kind == "phases"), "a record without phases has no phases event");
+}
+
+fn event_of(kind: &str, key: &str, payload: Json) -> NewEvent {
+    NewEvent { kind: kind.to_owned(), key: key.to_owned(), op: Op::Upsert, actor: "import".to_owned(), payload }
+}

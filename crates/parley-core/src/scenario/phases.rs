@@ -64,8 +64,8 @@ pub(super) fn read_phases(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_
         };
         let key = given.first().copied().unwrap_or("id");
         let span = fields.get(key).map_or(fields.span.clone(), |node| node.span().range());
-        if let Some(after) = starts.days_after_entry().filter(|_| index > 0) {
-            if last_after.is_some_and(|last| after <= last) || after == 0.0 {
+        if let Some(after) = starts.days_after_entry() {
+            if index > 0 && (last_after.is_some_and(|last| after <= last) || after == 0.0) {
                 cx.error(fields.path_of(key), span.clone(), "the phase starts no later than the one before it (expected phases in order)");
             }
             last_after = Some(after);

@@ -148,7 +148,8 @@ pub fn deadlines_blocs_and_channels_fold_back_to_the_file(fresh: &dyn Fn() -> Ta
     let target = fresh();
     let mut store = target.open();
     let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("../parley-cli/tests/cases");
-    for name in ["dates.toml", "deadlines.toml", "blocs.toml", "parties.toml", "channels.toml"] {
+    // `phases.toml`: the phases (a kind of their own), schedules, scoped red lines, phase claims.
+    for name in ["dates.toml", "deadlines.toml", "blocs.toml", "parties.toml", "channels.toml", "phases.toml"] {
         let text = std::fs::read_to_string(cases.join(name)).unwrap();
         let original = parley_core::scenario::parse(&text).unwrap().negotiation;
         assert!(import(&mut *store, &original) > 0, "{name}");
