@@ -81,14 +81,15 @@ fn red_lines_about_different_phases_do_not_conflict() {
 }
 
 // Regression: the same red lines meeting in one phase (one of them about every phase) conflict,
-// and the conflict names the phases' variables.
+// and the conflict names the variable of the phase where they meet.
 #[test]
 fn red_lines_meeting_in_one_phase_conflict() {
     let negotiation = record(&[("A", "x <= 1", &[]), ("B", "x >= 3", &["late"])], "");
     let analysis = analyse(&negotiation, &Point::now(), &Viewer::Everything, &ScenarioOptions::default());
     assert_eq!(analysis.red_lines.all_can_hold, Some(false));
     assert_eq!(analysis.red_lines.conflicts.len(), 1);
-    assert!(analysis.red_lines.conflicts[0].issues.contains(&"x@late".to_owned()), "{:?}", analysis.red_lines.conflicts);
+    assert_eq!(analysis.red_lines.conflicts[0].issues, ["x@late"]);
+    assert!(analysis.red_lines.conflicts[0].explanation.ends_with("no value of x@late satisfies them all"));
 }
 
 // Regression: an agreed schedule fixes each phase at its own value; a red line (of a stakeholder,

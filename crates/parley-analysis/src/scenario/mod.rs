@@ -282,7 +282,10 @@ fn analyse_view(visible: &Negotiation, as_of: &Point, options: &ScenarioOptions)
         Some(phased) => (&phased.negotiation, &phased.settled, phased.unsettled.as_slice()),
         None => (visible, &settled, unsettled_issues.as_slice()),
     };
-    let red_lines = red_lines::findings(judged, &in_force, judged_settled, options, &mut warnings);
+    let mut red_lines = red_lines::findings(judged, &in_force, judged_settled, options, &mut warnings);
+    if let Some(phased) = &phased {
+        phases::narrow(phased, visible.phases.len(), &mut red_lines.conflicts, &options.budget);
+    }
     let current = parley_core::positions::current_demands(judged, as_of.instant);
     let zopa = red_lines::zones(judged, &in_force, judged_settled, judged_unsettled, &current, options, &mut warnings);
     let (bargaining, mut proposal) = bargaining::analyse(visible, &status, &settled, &in_force, &domains, options, &mut warnings);

@@ -24,6 +24,8 @@ pub(super) struct Phased {
     pub negotiation: Negotiation,
     pub settled: Settled,
     pub unsettled: Vec<String>,
+    /// Per red line, its expression renamed to each phase it is about: (phase index, expression).
+    parts: Vec<Vec<(usize, Expr)>>,
 }
 
 /// The variable of `issue` in `phase`.
@@ -60,19 +62,23 @@ pub(super) fn expand(
             });
         }
     }
+    let mut parts = Vec::with_capacity(negotiation.red_lines.len());
     for red_line in &mut negotiation.red_lines {
         let mut conjunction: Option<Expr> = None;
-        for (_, phase) in in_scope(phases, &red_line.phases) {
+        let mut mine = Vec::new();
+        for (position, phase) in in_scope(phases, &red_line.phases) {
             let renamed = rename(&red_line.expr, &|issue| phase_issue(issue, &phase.id));
             if renamed.issues().iter().any(|issue| !issue.ends_with(&format!("@{}", phase.id))) {
                 return Err(format!("red line `{}` could not be analysed phase by phase", red_line.id));
             }
+            mine.push((position, renamed.clone()));
             conjunction = Some(match conjunction {
                 None => renamed,
                 Some(before) => Expr::And(Box::new(before), Box::new(renamed)),
             });
         }
         red_line.expr = conjunction.unwrap_or(Expr::True);
+        parts.push(mine);
     }
     // Demands hold in every phase: one per phase's variable, for the zones' positions.
     let demands = std::mem::take(&mut negotiation.demands);
@@ -109,7 +115,47 @@ pub(super) fn expand(
         })
         .collect();
     let settled = Settled { open: per_phase(&settled.open), fixed };
-    Ok(Some(Phased { negotiation, settled, unsettled: per_phase(unsettled) }))
+    Ok(Some(Phased { negotiation, settled, unsettled: per_phase(unsettled), parts }))
+}
+
+/// Narrows each conflict to the phases in which its red lines cannot hold together: its issues
+/// become those phases' variables, and its explanation names them. Phases share no variable, so
+/// a minimal conflict fails in one phase at least, with every one of its red lines about it.
+pub(super) fn narrow(phased: &Phased, phase_count: usize, conflicts: &mut [super::Conflict], budget: &crate::redlines::Budget) {
+    let fixed: std::collections::BTreeMap<String, Value> = phased.settled.fixed.iter().cloned().collect();
+    for conflict in conflicts {
+        let members: Option<Vec<usize>> = conflict
+            .red_lines
+            .iter()
+            .map(|reference| {
+                reference.id.as_ref().and_then(|id| phased.negotiation.red_lines.iter().position(|red_line| red_line.id == *id))
+            })
+            .collect();
+        let Some(members) = members else { continue };
+        let mut issues: Vec<String> = Vec::new();
+        for phase in 0..phase_count {
+            let exprs: Option<Vec<Expr>> = members
+                .iter()
+                .map(|&member| phased.parts[member].iter().find(|(position, _)| *position == phase).map(|(_, expr)| expr.clone()))
+                .collect();
+            let Some(exprs) = exprs else { continue };
+            let Ok(problem) = crate::redlines::Problem::new(&phased.negotiation.issues, &fixed, &exprs) else { continue };
+            let all: Vec<usize> = (0..exprs.len()).collect();
+            if problem.check(&all, budget).holds() == Some(false) {
+                for expr in &exprs {
+                    for issue in expr.issues() {
+                        if !issues.iter().any(|known| known == issue) {
+                            issues.push(issue.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        if !issues.is_empty() && issues != conflict.issues {
+            conflict.explanation = conflict.explanation.replace(&conflict.issues.join(", "), &issues.join(", "));
+            conflict.issues = issues;
+        }
+    }
 }
 
 /// The expression with every issue `rename`d; other variants are kept as they are (and caught by
