@@ -336,7 +336,10 @@ fn add_phases(negotiation: &mut Negotiation, (count, flags, name): (usize, &[boo
     }
     for statement in &mut negotiation.statements {
         for claim in &mut statement.claims {
-            if let ClaimKind::Value(value) = &mut claim.kind {
+            // A readout gives one value: a claim about it names no phase.
+            if let ClaimKind::Value(value) = &mut claim.kind
+                && value.of != parley_core::claims::value::ValueSource::Readout
+            {
                 value.phase = next().then(|| ids[statement.quote.len() % ids.len()].clone());
             }
         }

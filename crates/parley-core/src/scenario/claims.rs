@@ -44,7 +44,7 @@ pub(super) fn read_value_claim(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &
     let party = read_readout_party(cx, fields, refs, of);
     let document = documents::claim_document(cx, fields, refs);
     let version = claim_version(cx, fields, refs, made);
-    let phase = super::phases::claim_phase(cx, fields, refs);
+    let phase = super::phases::claim_phase(cx, fields, refs, of);
     let values = match (issue, op) {
         (Some(issue), Some(op)) => claimed_values(cx, fields, issue, op),
         _ => None,

@@ -223,10 +223,20 @@ pub(super) fn red_line_phases(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &R
 }
 
 /// A value claim's `phase`: a declared phase (`Err` when wrong, already reported).
-pub(super) fn claim_phase(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Result<Option<String>, ()> {
+pub(super) fn claim_phase(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_, '_>,
+    refs: &Refs<'_>,
+    of: Option<crate::claims::value::ValueSource>,
+) -> Result<Option<String>, ()> {
     let Some(phase) = opt_string(cx, fields, "phase") else {
         return if fields.has("phase") { Err(()) } else { Ok(None) };
     };
+    if of == Some(crate::claims::value::ValueSource::Readout) {
+        let message = "a readout gives one value, not one per phase (expected no `phase` with `of = \"readout\"`)";
+        cx.error(fields.path_of("phase"), phase.span(), message);
+        return Err(());
+    }
     let ids = refs.negotiation.phases.iter().map(|known| known.id.as_str());
     if check_ref(cx, fields.path_of("phase"), &phase, "phase", ids) { Ok(Some(phase.into_inner())) } else { Err(()) }
 }
