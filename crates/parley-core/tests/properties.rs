@@ -551,72 +551,123 @@ fn diff_timeline_follows_every_state_change() {
         .run(&(sketch(), spans), |(sketch, spans)| {
             let sketch = sketch.normalise();
             let text = with_red_line_spans(&sketch, &spans);
-            let negotiation = match scenario::parse(&text) {
-                Ok(loaded) => loaded.negotiation,
-                Err(problems) => panic!("generated scenario rejected: {problems:?}\n{text}"),
-            };
-            let record = Record::new(&negotiation);
-            let mut labels: Vec<String> = vec!["start".to_owned(), "now".to_owned()];
-            labels.extend((0..sketch.rounds.len()).map(|round| format!("r{round}")));
-            labels.extend((0..8u8).map(Sketch::day));
-            let probes: Vec<(Point, BTreeMap<u32, ItemState>)> = labels
+            timeline_follows_statuses(&sketch, &text)
+        })
+        .unwrap();
+}
+
+/// The diff of every window of the record `text` (written from `sketch`) against full statuses
+/// at its ends and at every round and day in it.
+fn timeline_follows_statuses(sketch: &Sketch, text: &str) -> Result<(), TestCaseError> {
+    let negotiation = match scenario::parse(text) {
+        Ok(loaded) => loaded.negotiation,
+        Err(problems) => panic!("generated scenario rejected: {problems:?}\n{text}"),
+    };
+    let record = Record::new(&negotiation);
+    let mut labels: Vec<String> = vec!["start".to_owned(), "now".to_owned()];
+    labels.extend((0..sketch.rounds.len()).map(|round| format!("r{round}")));
+    labels.extend((0..8u8).map(Sketch::day));
+    let probes: Vec<(Point, BTreeMap<u32, ItemState>)> = labels
+        .iter()
+        .map(|label| {
+            let point = record.point(label).unwrap();
+            let states = record.status(&point).items.iter().map(|item| (item.number, item.state)).collect();
+            (point, states)
+        })
+        .collect();
+    let accepted = |point: &Point| record.status(point).framework.accepted;
+    for (from, before) in &probes {
+        for (to, after) in &probes {
+            if from.instant > to.instant {
+                continue;
+            }
+            let diff = record.diff(from, to).unwrap();
+            // The net part, judged without full statuses, agrees with them too.
+            prop_assert_eq!((diff.accepted_before, diff.accepted_after), (accepted(from), accepted(to)));
+            let changed: BTreeMap<u32, (Option<ItemState>, ItemState)> =
+                diff.status_changes.iter().map(|change| (change.item, (change.before, change.after))).collect();
+            let expected: BTreeMap<u32, (Option<ItemState>, ItemState)> = after
                 .iter()
-                .map(|label| {
-                    let point = record.point(label).unwrap();
-                    let states = record.status(&point).items.iter().map(|item| (item.number, item.state)).collect();
-                    (point, states)
-                })
+                .filter(|(item, state)| before.get(item) != Some(state))
+                .map(|(item, state)| (*item, (before.get(item).copied(), *state)))
                 .collect();
-            let accepted = |point: &Point| record.status(point).framework.accepted;
-            for (from, before) in &probes {
-                for (to, after) in &probes {
-                    if from.instant > to.instant {
+            prop_assert_eq!(changed, expected, "{} → {}\n{}", from.label, to.label, text);
+            for item in 1..=sketch.items.len() as u32 {
+                let changes: Vec<_> = diff
+                    .timeline
+                    .iter()
+                    .filter_map(|entry| match &entry.event {
+                        TimelineEvent::State { item: number, before, after, .. } if *number == item => {
+                            Some((entry.instant, *before, *after))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let first = changes.first().map_or(after.get(&item).copied(), |(_, before, _)| *before);
+                let last = changes.last().map_or(before.get(&item).copied(), |(_, _, after)| Some(*after));
+                prop_assert_eq!(first, before.get(&item).copied(), "item {} first, {} → {}\n{}", item, from.label, to.label, text);
+                prop_assert_eq!(last, after.get(&item).copied(), "item {} last, {} → {}\n{}", item, from.label, to.label, text);
+                for pair in changes.windows(2) {
+                    prop_assert!(pair[0].0 < pair[1].0 && Some(pair[0].2) == pair[1].1, "item {} chain\n{}", item, text);
+                }
+                for (point, states) in &probes {
+                    if point.instant <= from.instant || point.instant > to.instant {
                         continue;
                     }
-                    let diff = record.diff(from, to).unwrap();
-                    // The net part, judged without full statuses, agrees with them too.
-                    prop_assert_eq!((diff.accepted_before, diff.accepted_after), (accepted(from), accepted(to)));
-                    let changed: BTreeMap<u32, (Option<ItemState>, ItemState)> =
-                        diff.status_changes.iter().map(|change| (change.item, (change.before, change.after))).collect();
-                    let expected: BTreeMap<u32, (Option<ItemState>, ItemState)> = after
+                    let expected = changes
                         .iter()
-                        .filter(|(item, state)| before.get(item) != Some(state))
-                        .map(|(item, state)| (*item, (before.get(item).copied(), *state)))
-                        .collect();
-                    prop_assert_eq!(changed, expected, "{} → {}\n{}", from.label, to.label, text);
-                    for item in 1..=sketch.items.len() as u32 {
-                        let changes: Vec<_> = diff
-                            .timeline
-                            .iter()
-                            .filter_map(|entry| match &entry.event {
-                                TimelineEvent::State { item: number, before, after, .. } if *number == item => {
-                                    Some((entry.instant, *before, *after))
-                                }
-                                _ => None,
-                            })
-                            .collect();
-                        let first = changes.first().map_or(after.get(&item).copied(), |(_, before, _)| *before);
-                        let last = changes.last().map_or(before.get(&item).copied(), |(_, _, after)| Some(*after));
-                        prop_assert_eq!(first, before.get(&item).copied(), "item {} first, {} → {}\n{}", item, from.label, to.label, text);
-                        prop_assert_eq!(last, after.get(&item).copied(), "item {} last, {} → {}\n{}", item, from.label, to.label, text);
-                        for pair in changes.windows(2) {
-                            prop_assert!(pair[0].0 < pair[1].0 && Some(pair[0].2) == pair[1].1, "item {} chain\n{}", item, text);
-                        }
-                        for (point, states) in &probes {
-                            if point.instant <= from.instant || point.instant > to.instant {
-                                continue;
-                            }
-                            let expected = changes
-                                .iter()
-                                .rev()
-                                .find(|(instant, _, _)| *instant <= point.instant)
-                                .map_or(before.get(&item).copied(), |(_, _, after)| Some(*after));
-                            prop_assert_eq!(expected, states.get(&item).copied(), "item {} at {}\n{}", item, point.label, text);
-                        }
-                    }
+                        .rev()
+                        .find(|(instant, _, _)| *instant <= point.instant)
+                        .map_or(before.get(&item).copied(), |(_, _, after)| Some(*after));
+                    prop_assert_eq!(expected, states.get(&item).copied(), "item {} at {}\n{}", item, point.label, text);
                 }
             }
-            Ok(())
+        }
+    }
+    Ok(())
+}
+
+/// Adds two phases to a sketch's record: item 0's cap becomes a schedule whose later value is the
+/// next of `late` (cycling), and each red line is about the first phase, the second, or both.
+fn with_phases(text: &str, late: &[u8], scopes: &[u8]) -> String {
+    let mut out = String::new();
+    let (mut values, mut red_lines) = (0, 0);
+    for line in text.lines() {
+        if let Some(cap) = line.strip_prefix("proposes = { cap = ").and_then(|rest| rest.strip_suffix(" }")) {
+            let later = late[values % late.len()];
+            values += 1;
+            out.push_str(&format!("proposes = {{ cap = {{ early = {cap}, late = {later} }} }}\n"));
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+        if line.starts_with("expr = ") {
+            match scopes[red_lines % scopes.len()] % 3 {
+                0 => out.push_str("phases = [\"early\"]\n"),
+                1 => out.push_str("phases = [\"late\"]\n"),
+                _ => {}
+            }
+            red_lines += 1;
+        }
+    }
+    out.push_str("\n[[phases]]\nid = \"early\"\n\n[[phases]]\nid = \"late\"\nafter = \"5 years\"\n");
+    out
+}
+
+// Regression guard: the diff's own judge of red lines must judge each phase as status does, or a
+// red line broken only by a schedule's later value would block an item in the status and not in
+// the diff's states and timeline.
+#[test]
+fn diff_timeline_follows_every_state_change_with_phases() {
+    let spans = proptest::collection::vec((proptest::option::of(0usize..5), proptest::option::of(0usize..5)), 4);
+    let late = proptest::collection::vec(0u8..5, 1..4);
+    let scopes = proptest::collection::vec(0u8..3, 1..4);
+    let mut runner = TestRunner::new(Config { cases: 120, ..Config::default() });
+    runner
+        .run(&(sketch(), spans, late, scopes), |(sketch, spans, late, scopes)| {
+            let sketch = sketch.normalise();
+            let text = with_phases(&with_red_line_spans(&sketch, &spans), &late, &scopes);
+            timeline_follows_statuses(&sketch, &text)
         })
         .unwrap();
 }
