@@ -415,14 +415,7 @@ fn compare(value: &Value, op: CompareOp, literal: &Literal) -> Option<bool> {
         }
         _ => return None,
     };
-    Some(match op {
-        CompareOp::Eq => ordering == Ordering::Equal,
-        CompareOp::Ne => ordering != Ordering::Equal,
-        CompareOp::Lt => ordering == Ordering::Less,
-        CompareOp::Le => ordering != Ordering::Greater,
-        CompareOp::Gt => ordering == Ordering::Greater,
-        CompareOp::Ge => ordering != Ordering::Less,
-    })
+    Some(op.accepts(ordering))
 }
 
 /// A value as a [ranked](Expr::ranked) expression compares it: an ordered choice's option as its
@@ -550,6 +543,18 @@ impl CompareOp {
             CompareOp::Le => "<=",
             CompareOp::Gt => ">",
             CompareOp::Ge => ">=",
+        }
+    }
+
+    /// Whether a value that compares to the other side as `ordering` passes this comparison.
+    pub fn accepts(self, ordering: Ordering) -> bool {
+        match self {
+            CompareOp::Eq => ordering == Ordering::Equal,
+            CompareOp::Ne => ordering != Ordering::Equal,
+            CompareOp::Lt => ordering == Ordering::Less,
+            CompareOp::Le => ordering != Ordering::Greater,
+            CompareOp::Gt => ordering == Ordering::Greater,
+            CompareOp::Ge => ordering != Ordering::Less,
         }
     }
 

@@ -230,15 +230,7 @@ fn unit_words(unit: &str) -> String {
 impl Normal {
     /// Whether the comparison holds for these values of its terms' issues (in order).
     pub fn holds(&self, values: &[Exact]) -> bool {
-        let ordering = compare_sum(self.terms.iter().map(|(_, coefficient)| *coefficient).zip(values.iter().copied()), self.constant);
-        match self.op {
-            CompareOp::Eq => ordering == Ordering::Equal,
-            CompareOp::Ne => ordering != Ordering::Equal,
-            CompareOp::Lt => ordering == Ordering::Less,
-            CompareOp::Le => ordering != Ordering::Greater,
-            CompareOp::Gt => ordering == Ordering::Greater,
-            CompareOp::Ge => ordering != Ordering::Less,
-        }
+        self.op.accepts(compare_sum(self.terms.iter().map(|(_, coefficient)| *coefficient).zip(values.iter().copied()), self.constant))
     }
 }
 
