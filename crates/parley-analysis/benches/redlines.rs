@@ -205,6 +205,52 @@ fn two_hundred_bounds_on_one_integer_conflicts(bencher: divan::Bencher) {
     bencher.bench_local(|| problem.conflicts(&all, &ConflictOptions::default()));
 }
 
+/// 100 integer and 20 real issues tied by 200 linear red lines: a ladder `x(i+1) >= x(i) + 5`,
+/// sums of three issues within bounds, and real ratios. Satisfiable, and with a cycle closing the
+/// ladder (`x0 >= x99 - 100`) not, found through the comparisons around it.
+fn linear_problem(cycle: bool) -> (Problem, Vec<usize>) {
+    let mut issues: Vec<Issue> = (0..100)
+        .map(|index| Issue {
+            id: format!("n{index}"),
+            name: String::new(),
+            description: String::new(),
+            kind: IssueKind::Integer { min: 0, max: 100_000, step: 1, unit: "t".into() },
+        })
+        .collect();
+    issues.extend((0..20).map(|index| Issue {
+        id: format!("r{index}"),
+        name: String::new(),
+        description: String::new(),
+        kind: IssueKind::Real { min: 0.0, max: 1000.0, unit: "%".into() },
+    }));
+    let mut texts: Vec<String> = (0..99).map(|at| format!("n{} >= n{at} + 5", at + 1)).collect();
+    texts.extend((0..81).map(|at| format!("n{at} + n{} + n{} <= {}", at + 9, at + 18, 3 * 5 * at + 300)));
+    texts.extend((0..19).map(|at| format!("r{} >= 0.5 * r{at} + 1", at + 1)));
+    texts.push("r0 >= 2".into());
+    if cycle {
+        texts.push("n0 >= n99 - 100".into());
+    }
+    let expressions: Vec<Expr> = texts.iter().map(|text| Expr::parse(text).unwrap()).collect();
+    let problem = Problem::new(&issues, &BTreeMap::new(), &expressions).unwrap();
+    let all = (0..expressions.len()).collect();
+    (problem, all)
+}
+
+#[divan::bench]
+fn linear_200_red_lines_over_120_issues(bencher: divan::Bencher) {
+    let (problem, all) = linear_problem(false);
+    let verdict = problem.check(&all, &Budget::default());
+    assert!(matches!(verdict, Verdict::Sat(_)), "{verdict:?}");
+    bencher.bench_local(|| problem.check(&all, &Budget::default()));
+}
+
+#[divan::bench]
+fn linear_200_red_lines_with_a_cycle(bencher: divan::Bencher) {
+    let (problem, all) = linear_problem(true);
+    assert_eq!(problem.check(&all, &Budget::default()), Verdict::Unsat);
+    bencher.bench_local(|| problem.check(&all, &Budget::default()));
+}
+
 /// How long the default budget lasts when it runs out: 11 pigeons in 10 holes as yes-no issues,
 /// which a search without clause learning cannot refute within it.
 #[divan::bench(sample_count = 3, sample_size = 1)]

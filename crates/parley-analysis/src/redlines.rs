@@ -35,11 +35,13 @@
 //! ```
 
 mod conflicts;
+mod linear;
 mod search;
 mod sets;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use parley_core::expr::linear::Exact;
 use parley_core::expr::{CompareOp, Expr, Literal, SetRelation, rank_value};
 use parley_core::model::{Issue, IssueKind, Value};
 
@@ -128,16 +130,20 @@ struct Variable {
     literals: BTreeSet<i128>,
 }
 
-/// An atom: a variable takes a value in a set. Every test of the current language is one (or a
-/// conjunction of them, for subset relations). A comparison between two issues or a linear
-/// inequality would be a second kind here, `Linear { terms, bound }`, whose assignment tightens
-/// its variables' hulls (bound propagation) and which the hulls imply once they decide it; the
-/// search treats atoms only through `search::Search::theory`.
+/// An atom: a variable takes a value in a set, or, when `linear` is set, a linear comparison of
+/// several variables holds (then `var` is [`LINEAR`] and `set` empty). Every test on one issue is
+/// one of the first kind (or a conjunction of them, for subset relations); a comparison between
+/// issues or a sum is one of the second, whose assignment tightens its variables' hulls (bound
+/// propagation) and which the hulls imply once they decide it.
 #[derive(Clone, Debug)]
 struct Atom {
     var: usize,
     set: KeySet,
+    linear: Option<linear::LinearAtom>,
 }
+
+/// The `var` of a linear atom, which has several.
+const LINEAR: usize = usize::MAX;
 
 #[derive(Clone, Debug)]
 enum Formula {
@@ -313,6 +319,16 @@ impl Problem {
         Witness { values }
     }
 
+    /// How a numeric variable's key becomes its value, for linear atoms.
+    fn scale(&self, var: usize) -> linear::Scale {
+        match &self.issues[self.vars[var].issue].kind {
+            IssueKind::Integer { min, step, .. } => linear::Scale::Grid { min: i128::from(*min), step: i128::from(*step) },
+            IssueKind::Real { .. } => linear::Scale::Real,
+            // Only numeric issues are in linear atoms ([`Expr::check`]).
+            _ => linear::Scale::Grid { min: 0, step: 1 },
+        }
+    }
+
     fn value_of(&self, issue: usize, key: &dyn Fn(usize) -> i128) -> Value {
         let vars = &self.issue_vars[issue];
         match &self.issues[issue].kind {
@@ -375,6 +391,7 @@ impl Compiler<'_> {
             Expr::And(left, right) => all(vec![self.formula(left)?, self.formula(right)?]),
             Expr::Or(left, right) => any(vec![self.formula(left)?, self.formula(right)?]),
             Expr::Implies(left, right) => any(vec![not(self.formula(left)?), self.formula(right)?]),
+            Expr::Linear(comparison) => self.linear(comparison)?,
             Expr::Flag { issue }
             | Expr::Compare { issue, .. }
             | Expr::Contains { issue, .. }
@@ -411,7 +428,7 @@ impl Compiler<'_> {
         let next = self.problem.atoms.len();
         let index = *self.interned.entry((var, set.clone())).or_insert(next);
         if index == next {
-            self.problem.atoms.push(Atom { var, set });
+            self.problem.atoms.push(Atom { var, set, linear: None });
         }
         Formula::Atom(index)
     }
@@ -456,6 +473,75 @@ impl Compiler<'_> {
             _ => return Err("not a test".to_owned()),
         };
         Ok(formula)
+    }
+
+    /// A linear comparison: a constant when every issue it names is fixed, a set atom when it
+    /// names one variable (its exact region of keys), else linear atoms (two for `==`).
+    fn linear(&mut self, comparison: &parley_core::expr::Linear) -> Result<Formula, String> {
+        let normal = comparison.normal().ok_or("numbers too large to compare exactly")?;
+        let mut terms = Vec::new();
+        let mut fixed = Vec::new();
+        for (id, coefficient) in &normal.terms {
+            let position = self.problem.issues.iter().position(|issue| &issue.id == id).ok_or("unknown issue")?;
+            match self.fixed.get(id) {
+                Some(Value::Integer(number)) => fixed.push((*coefficient, Exact::integer(*number))),
+                Some(Value::Real(number)) => fixed.push((*coefficient, Exact::real(*number).ok_or("a fixed value that is not finite")?)),
+                Some(other) => return Err(format!("the fixed value of `{id}` ({}) is not a number", other.kind_name())),
+                None => terms.push((*self.problem.issue_vars[position].first().ok_or("not a numeric issue")?, *coefficient)),
+            }
+        }
+        // `Σ op k` as atoms `Σ ≤ k` / `Σ < k`: `≥` and `>` negate both sides.
+        let atom = |terms: &[(usize, i128)], fixed: &[(i128, Exact)], strict: bool, flip: bool| {
+            let sign = if flip { -1 } else { 1 };
+            linear::LinearAtom {
+                terms: terms.iter().map(|&(var, c)| (var, sign * c)).collect(),
+                fixed: fixed.iter().map(|&(c, value)| (sign * c, value)).collect(),
+                constant: sign * normal.constant,
+                strict,
+            }
+        };
+        let parts = match normal.op {
+            CompareOp::Le => vec![atom(&terms, &fixed, false, false)],
+            CompareOp::Lt => vec![atom(&terms, &fixed, true, false)],
+            CompareOp::Ge => vec![atom(&terms, &fixed, false, true)],
+            CompareOp::Gt => vec![atom(&terms, &fixed, true, true)],
+            // `==` is `≤` and `≥`; `!=` is not that.
+            CompareOp::Eq | CompareOp::Ne => vec![atom(&terms, &fixed, false, false), atom(&terms, &fixed, false, true)],
+        };
+        let conjunction = all(parts.into_iter().map(|part| self.linear_atom(part)).collect());
+        Ok(if normal.op == CompareOp::Ne { not(conjunction) } else { conjunction })
+    }
+
+    /// One linear atom as a formula: a constant with no variables, a set atom with one.
+    fn linear_atom(&mut self, atom: linear::LinearAtom) -> Formula {
+        match atom.terms.as_slice() {
+            [] => Formula::Const(atom.holds(&|_| 0, &|_| linear::Scale::Real)),
+            &[(var, _)] => {
+                let scale = self.scale(var);
+                let domain = self.problem.vars[var].domain.clone();
+                let (low, high) = (domain.min().unwrap_or(0), domain.max().unwrap_or(-1));
+                // Whether the atom holds is monotone in the key: a prefix of the keys when the
+                // coefficient is positive (the sum grows with the key), a suffix otherwise.
+                let holds = |key: i128| atom.holds(&|_| key, &|_| scale);
+                let set = if atom.terms[0].1 > 0 {
+                    let order = |key: i128| if holds(key) { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater };
+                    monotone_region(low, high, &order, true, false, false)
+                } else {
+                    let order = |key: i128| if holds(key) { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Less };
+                    monotone_region(low, high, &order, false, false, true)
+                };
+                self.atom(var, set)
+            }
+            _ => {
+                let next = self.problem.atoms.len();
+                self.problem.atoms.push(Atom { var: LINEAR, set: KeySet::default(), linear: Some(atom) });
+                Formula::Atom(next)
+            }
+        }
+    }
+
+    fn scale(&self, var: usize) -> linear::Scale {
+        self.problem.scale(var)
     }
 
     fn compare(&mut self, kind: &IssueKind, vars: &[usize], op: CompareOp, literal: &Literal) -> Result<Formula, String> {
@@ -613,7 +699,15 @@ fn evaluate(problem: &Problem, formula: &Formula, key: &dyn Fn(usize) -> Option<
         Formula::Const(value) => *value,
         Formula::Atom(index) => {
             let atom = &problem.atoms[*index];
-            atom.set.contains(key(atom.var)?)
+            match &atom.linear {
+                Some(linear) => {
+                    for &(var, _) in &linear.terms {
+                        key(var)?;
+                    }
+                    linear.holds(&|var| key(var).unwrap_or(0), &|var| problem.scale(var))
+                }
+                None => atom.set.contains(key(atom.var)?),
+            }
         }
         Formula::Not(inner) => !evaluate(problem, inner, key)?,
         Formula::And(parts) => {

@@ -9,12 +9,16 @@
 //! primary    := "(" expr ")" | "true" | "false" | test
 //! test       := ISSUE                               a yes-no issue is yes
 //!             | ISSUE CMP literal | literal CMP ISSUE
+//!             | sum CMP sum                         linear, over numeric issues
 //!             | STRING ["not"] "in" ISSUE           element of a subset issue
 //!             | ISSUE ["not"] "in" list             value among a list
 //!             | ISSUE ("subset" | "superset") list
 //! CMP        := "==" | "!=" | "<" | "<=" | ">" | ">="
 //! literal    := NUMBER | STRING | "true" | "false" | "yes" | "no" | list
 //! list       := "[" ( STRING ( "," STRING )* ","? )? "]"
+//! sum        := ["-"] term ( ("+" | "-") term )*
+//! term       := NUMBER [UNIT] | [NUMBER "*"] ISSUE | ISSUE "*" NUMBER
+//! UNIT       := "%" | a word: the issue's unit, checked
 //! ```
 //!
 //! Evaluation is three-valued: against a partial outcome (some issues not yet proposed) a test on
@@ -43,6 +47,9 @@ use crate::model::{IssueKind, Value, quoted_list};
 use crate::scenario::with_article;
 
 mod domain;
+pub mod linear;
+
+pub use linear::{Decimal, Linear, Term};
 
 /// A parsed red-line expression.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -85,6 +92,9 @@ pub enum Expr {
         elements: Vec<String>,
         list_span: Range<usize>,
     },
+    /// A linear comparison over numeric issues (`a <= b`, `a + b <= 100`, `x <= 5 %`), decided
+    /// in exact arithmetic.
+    Linear(Linear),
 }
 
 /// An issue named in an expression, with where it stands in the text.
@@ -155,7 +165,7 @@ impl Expr {
             let span = tokens[MAX_TOKENS].span.clone();
             return Err(ExprError::new(span, format!("expression longer than {MAX_TOKENS} tokens (split the red line)")));
         }
-        let mut parser = Parser { tokens, position: 0, end: text.len(), depth: 0 };
+        let mut parser = Parser { tokens, position: 0, end: text.len(), depth: 0, source: text.to_owned() };
         let expr = parser.implies()?;
         match parser.peek() {
             None => Ok(expr),
@@ -189,6 +199,7 @@ impl Expr {
             | Expr::Contains { issue, .. }
             | Expr::OneOf { issue, .. }
             | Expr::SetRelation { issue, .. } => visit(issue),
+            Expr::Linear(linear) => linear.names().for_each(visit),
         }
     }
 
@@ -256,6 +267,7 @@ impl Expr {
                 )),
                 None => {}
             },
+            Expr::Linear(linear) => errors.extend(linear.check(issue_kind)),
         }
     }
 
@@ -333,6 +345,7 @@ impl Expr {
                 }
                 _ => None,
             },
+            Expr::Linear(linear) => linear.evaluate(value_of),
         }
     }
 }
@@ -402,14 +415,7 @@ fn compare(value: &Value, op: CompareOp, literal: &Literal) -> Option<bool> {
         }
         _ => return None,
     };
-    Some(match op {
-        CompareOp::Eq => ordering == Ordering::Equal,
-        CompareOp::Ne => ordering != Ordering::Equal,
-        CompareOp::Lt => ordering == Ordering::Less,
-        CompareOp::Le => ordering != Ordering::Greater,
-        CompareOp::Gt => ordering == Ordering::Greater,
-        CompareOp::Ge => ordering != Ordering::Less,
-    })
+    Some(op.accepts(ordering))
 }
 
 /// A value as a [ranked](Expr::ranked) expression compares it: an ordered choice's option as its
@@ -497,6 +503,10 @@ enum TokenKind {
     LeftBracket,
     RightBracket,
     Comma,
+    Plus,
+    Minus,
+    Star,
+    Percent,
 }
 
 impl TokenKind {
@@ -512,6 +522,10 @@ impl TokenKind {
             TokenKind::LeftBracket => "`[`".to_owned(),
             TokenKind::RightBracket => "`]`".to_owned(),
             TokenKind::Comma => "`,`".to_owned(),
+            TokenKind::Plus => "`+`".to_owned(),
+            TokenKind::Minus => "`-`".to_owned(),
+            TokenKind::Star => "`*`".to_owned(),
+            TokenKind::Percent => "`%`".to_owned(),
         }
     }
 
@@ -529,6 +543,18 @@ impl CompareOp {
             CompareOp::Le => "<=",
             CompareOp::Gt => ">",
             CompareOp::Ge => ">=",
+        }
+    }
+
+    /// Whether a value that compares to the other side as `ordering` passes this comparison.
+    pub fn accepts(self, ordering: Ordering) -> bool {
+        match self {
+            CompareOp::Eq => ordering == Ordering::Equal,
+            CompareOp::Ne => ordering != Ordering::Equal,
+            CompareOp::Lt => ordering == Ordering::Less,
+            CompareOp::Le => ordering != Ordering::Greater,
+            CompareOp::Gt => ordering == Ordering::Greater,
+            CompareOp::Ge => ordering != Ordering::Less,
         }
     }
 
@@ -568,6 +594,13 @@ fn lex(text: &str) -> Result<Vec<Token>, ExprError> {
             b'[' => single(&mut index, TokenKind::LeftBracket),
             b']' => single(&mut index, TokenKind::RightBracket),
             b',' => single(&mut index, TokenKind::Comma),
+            b'+' => single(&mut index, TokenKind::Plus),
+            b'*' => single(&mut index, TokenKind::Star),
+            b'%' => single(&mut index, TokenKind::Percent),
+            // A minus after an operand subtracts (`a - 3`, `a -3`); elsewhere it signs a number.
+            b'-' if operand_before(&tokens) || !matches!(bytes.get(index + 1), Some(b'0'..=b'9' | b'.')) => {
+                single(&mut index, TokenKind::Minus)
+            }
             b'=' | b'!' | b'<' | b'>' => {
                 let two = bytes.get(index + 1) == Some(&b'=');
                 let op = match (byte, two) {
@@ -638,6 +671,15 @@ fn lex(text: &str) -> Result<Vec<Token>, ExprError> {
     Ok(tokens)
 }
 
+/// Whether the last token ends an operand, so that a `-` after it is a subtraction.
+fn operand_before(tokens: &[Token]) -> bool {
+    match tokens.last().map(|token| &token.kind) {
+        Some(TokenKind::Ident(word)) => !KEYWORDS.contains(&word.as_str()) || matches!(word.as_str(), "true" | "false" | "yes" | "no"),
+        Some(TokenKind::Integer(_) | TokenKind::Real(_) | TokenKind::RightParen | TokenKind::Percent) => true,
+        _ => false,
+    }
+}
+
 fn single(index: &mut usize, kind: TokenKind) -> TokenKind {
     *index += 1;
     kind
@@ -657,6 +699,8 @@ struct Parser {
     position: usize,
     end: usize,
     depth: usize,
+    /// The expression's text, for reading numbers of a linear comparison exactly as written.
+    source: String,
 }
 
 impl Parser {
@@ -767,10 +811,134 @@ impl Parser {
             TokenKind::Ident(word) if KEYWORDS.contains(&word.as_str()) && word != "yes" && word != "no" => {
                 Err(ExprError::new(token.span.clone(), format!("expected a test, found the keyword `{word}`")))
             }
+            TokenKind::Ident(_) | TokenKind::Integer(_) | TokenKind::Real(_) | TokenKind::Minus if self.linear_ahead() => self.linear(),
             TokenKind::Ident(_) => self.issue_first(),
             TokenKind::Text(_) | TokenKind::Integer(_) | TokenKind::Real(_) | TokenKind::LeftBracket => self.literal_first(),
             _ => Err(self.expected("a test such as `issue == value`")),
         }
+    }
+
+    /// Whether the test at the current token is a linear comparison rather than one of the plain
+    /// tests: arithmetic, a unit after a number, or an issue compared with an issue.
+    fn linear_ahead(&self) -> bool {
+        let kind = |offset: usize| self.tokens.get(self.position + offset).map(|token| &token.kind);
+        let issue = |kind: Option<&TokenKind>| matches!(kind, Some(TokenKind::Ident(word)) if !KEYWORDS.contains(&word.as_str()));
+        let number = |kind: Option<&TokenKind>| matches!(kind, Some(TokenKind::Integer(_) | TokenKind::Real(_)));
+        let arithmetic = |kind: Option<&TokenKind>| matches!(kind, Some(TokenKind::Plus | TokenKind::Minus | TokenKind::Star));
+        // After a number: arithmetic, or a unit.
+        let after_number =
+            |offset: usize| arithmetic(kind(offset)) || matches!(kind(offset), Some(TokenKind::Percent)) || issue(kind(offset));
+        match kind(0) {
+            Some(TokenKind::Minus) => true,
+            _ if issue(kind(0)) => {
+                arithmetic(kind(1))
+                    || matches!(kind(1), Some(TokenKind::Compare(_)))
+                        && (issue(kind(2)) || matches!(kind(2), Some(TokenKind::Minus)) || number(kind(2)) && after_number(3))
+            }
+            _ if number(kind(0)) => {
+                after_number(1) || matches!(kind(1), Some(TokenKind::Compare(_))) && issue(kind(2)) && arithmetic(kind(3))
+            }
+            _ => false,
+        }
+    }
+
+    /// `sum CMP sum`.
+    fn linear(&mut self) -> Result<Expr, ExprError> {
+        let start = self.peek().map_or(self.end, |token| token.span.start);
+        let left = self.sum()?;
+        let op = match self.next() {
+            Some(Token { kind: TokenKind::Compare(op), .. }) => op,
+            _ => {
+                self.position -= 1;
+                return Err(self.expected("a comparison operator such as `<=`"));
+            }
+        };
+        let right = self.sum()?;
+        let linear = Linear { left, op, right };
+        if linear.names().next().is_none() {
+            let end = linear.right.last().map_or(start, |term| term.span.end);
+            return Err(ExprError::new(start..end, "a comparison of numbers alone names no issue"));
+        }
+        Ok(Expr::Linear(linear))
+    }
+
+    /// `["-"] term (("+" | "-") term)*`.
+    fn sum(&mut self) -> Result<Vec<Term>, ExprError> {
+        let mut terms = Vec::new();
+        let mut negative = false;
+        if let Some(Token { kind: TokenKind::Minus, .. }) = self.peek() {
+            self.position += 1;
+            negative = true;
+        }
+        loop {
+            terms.push(self.term(negative)?);
+            match self.peek().map(|token| &token.kind) {
+                Some(TokenKind::Plus) => negative = false,
+                Some(TokenKind::Minus) => negative = true,
+                _ => return Ok(terms),
+            }
+            self.position += 1;
+        }
+    }
+
+    /// A number with an optional unit, an issue, or a number times an issue.
+    fn term(&mut self, negative: bool) -> Result<Term, ExprError> {
+        let sign = |decimal: Decimal| if negative { Decimal { mantissa: -decimal.mantissa, scale: decimal.scale } } else { decimal };
+        match self.next() {
+            Some(Token { kind: TokenKind::Integer(_) | TokenKind::Real(_), span }) => {
+                let coefficient = sign(self.decimal(&span)?);
+                if let Some(Token { kind: TokenKind::Star, .. }) = self.peek() {
+                    self.position += 1;
+                    let issue = self.issue_name()?;
+                    return Ok(Term { coefficient, span: span.start..issue.span.end, issue: Some(issue), unit: None });
+                }
+                let unit = match self.peek().cloned() {
+                    Some(Token { kind: TokenKind::Percent, span: unit_span }) => Some(("%".to_owned(), unit_span)),
+                    Some(Token { kind: TokenKind::Ident(word), span: unit_span }) if !KEYWORDS.contains(&word.as_str()) => {
+                        Some((word, unit_span))
+                    }
+                    _ => None,
+                };
+                let end = unit.as_ref().map_or(span.end, |(_, unit_span)| unit_span.end);
+                self.position += usize::from(unit.is_some());
+                Ok(Term { coefficient, issue: None, unit: unit.map(|(unit, _)| unit), span: span.start..end })
+            }
+            Some(Token { kind: TokenKind::Ident(_), .. }) => {
+                self.position -= 1;
+                let issue = self.issue_name()?;
+                let mut coefficient = sign(Decimal::ONE);
+                let mut end = issue.span.end;
+                if let Some(Token { kind: TokenKind::Star, .. }) = self.peek() {
+                    self.position += 1;
+                    match self.next() {
+                        Some(Token { kind: TokenKind::Integer(_) | TokenKind::Real(_), span }) => {
+                            coefficient = sign(self.decimal(&span)?);
+                            end = span.end;
+                        }
+                        _ => {
+                            self.position -= 1;
+                            return Err(self.expected("a number after `*` (issues are multiplied by numbers only)"));
+                        }
+                    }
+                }
+                Ok(Term { coefficient, span: issue.span.start..end, issue: Some(issue), unit: None })
+            }
+            _ => {
+                self.position -= 1;
+                Err(self.expected("a number or an issue name"))
+            }
+        }
+    }
+
+    /// The number at `span` as an exact decimal.
+    fn decimal(&self, span: &Range<usize>) -> Result<Decimal, ExprError> {
+        let text = &self.source[span.clone()];
+        Decimal::parse(text).ok_or_else(|| {
+            ExprError::new(
+                span.clone(),
+                format!("`{text}` has too many digits for a sum (expected at most 30 digits and 18 decimal places)"),
+            )
+        })
     }
 
     fn issue_name(&mut self) -> Result<Name, ExprError> {
@@ -971,6 +1139,29 @@ impl fmt::Display for Expr {
                 };
                 write!(f, "{} {word} {}", issue.id, list(elements))
             }
+            Expr::Linear(linear) => {
+                fn side(terms: &[Term]) -> String {
+                    let mut text = String::new();
+                    for (position, term) in terms.iter().enumerate() {
+                        let negative = term.coefficient.mantissa < 0;
+                        let size = Decimal { mantissa: term.coefficient.mantissa.abs(), scale: term.coefficient.scale };
+                        text.push_str(match (position, negative) {
+                            (0, false) => "",
+                            (0, true) => "-",
+                            (_, false) => " + ",
+                            (_, true) => " - ",
+                        });
+                        match (&term.issue, &term.unit) {
+                            (Some(issue), _) if size == Decimal::ONE => text.push_str(&issue.id),
+                            (Some(issue), _) => text.push_str(&format!("{size} * {}", issue.id)),
+                            (None, Some(unit)) => text.push_str(&format!("{size} {unit}")),
+                            (None, None) => text.push_str(&size.to_string()),
+                        }
+                    }
+                    text
+                }
+                write!(f, "{} {} {}", side(&linear.left), linear.op.symbol(), side(&linear.right))
+            }
         }
     }
 }
@@ -1072,5 +1263,43 @@ mod tests {
         assert!(Expr::parse(&text).unwrap_err().message.contains("nested deeper"));
         let text = format!("{}true", "not ".repeat(500));
         assert!(Expr::parse(&text).is_err());
+    }
+
+    #[test]
+    fn linear_comparisons_parse_evaluate_and_print() {
+        let value = |pairs: &[(&str, Value)]| {
+            let pairs: Vec<(String, Value)> = pairs.iter().map(|(id, value)| ((*id).to_owned(), value.clone())).collect();
+            move |id: &str| pairs.iter().find(|(known, _)| known == id).map(|(_, value)| value.clone())
+        };
+        // Plain tests stay plain: a signed number is a literal.
+        assert!(matches!(Expr::parse("x >= -3").unwrap(), Expr::Compare { .. }));
+        assert!(matches!(Expr::parse("-3 <= x").unwrap(), Expr::Compare { .. }));
+        for (text, printed) in [
+            ("a <= b", "a <= b"),
+            ("a - 3 <= b", "a - 3 <= b"),
+            ("a -3 <= b", "a - 3 <= b"),
+            ("-a + 2*b > 0.5 * c - 1", "-a + 2 * b > 0.5 * c - 1"),
+            ("x <= 5 %", "x <= 5 %"),
+            ("x <= 5%", "x <= 5 %"),
+            ("troops <= 600_000 soldiers", "troops <= 600000 soldiers"),
+            ("b * 2 >= a", "2 * b >= a"),
+        ] {
+            let expr = Expr::parse(text).unwrap_or_else(|error| panic!("{text}: {error}"));
+            assert!(matches!(expr, Expr::Linear(_)), "{text}");
+            assert_eq!(expr.to_string(), printed);
+            assert_eq!(Expr::parse(printed).unwrap(), Expr::parse(&expr.to_string()).unwrap());
+        }
+        let expr = Expr::parse("a + b <= 0.3").unwrap();
+        assert_eq!(expr.evaluate(&value(&[("a", Value::Real(0.1)), ("b", Value::Real(0.2))])), Some(false), "exact, not f64");
+        assert_eq!(expr.evaluate(&value(&[("a", Value::Real(0.1)), ("b", Value::Integer(0))])), Some(true));
+        assert_eq!(expr.evaluate(&value(&[("a", Value::Real(0.1))])), None, "unknown without b");
+        let expr = Expr::parse("a <= b or flag").unwrap();
+        assert_eq!(expr.evaluate(&value(&[("flag", Value::Bool(true))])), Some(true), "Kleene: true or unknown");
+        let expr = Expr::parse("2 * a == b - 1").unwrap();
+        assert_eq!(expr.evaluate(&value(&[("a", Value::Integer(3)), ("b", Value::Integer(7))])), Some(true));
+        assert_eq!(expr.evaluate(&value(&[("a", Value::Integer(3)), ("b", Value::Integer(8))])), Some(false));
+        for bad in ["a * b <= 3", "a + <= 3", "2 <= 3", "a + b", "a <= 1e-40 + b"] {
+            assert!(Expr::parse(bad).is_err(), "{bad} parses");
+        }
     }
 }

@@ -335,6 +335,9 @@ impl Problem {
             _ => return None,
         };
         let atom = &self.atoms[atom];
+        if atom.linear.is_some() {
+            return None;
+        }
         let domain = &self.vars[atom.var].domain;
         Some((atom.var, if negated { domain.difference(&atom.set) } else { domain.intersection(&atom.set) }))
     }
@@ -395,16 +398,27 @@ impl Problem {
                 None => found = self.vars[var].domain.clone(),
                 Some(component) => {
                     let atoms: Vec<usize> = (0..self.atoms.len()).filter(|&atom| self.atoms[atom].var == var).collect();
+                    // A variable compared with others by linear atoms: its region is the keys it
+                    // had where the search stopped, on all of which every atom holds.
+                    let linear = self
+                        .atoms
+                        .iter()
+                        .any(|atom| atom.linear.as_ref().is_some_and(|linear| linear.terms.iter().any(|&(known, _)| known == var)));
                     let mut remaining = self.vars[var].domain.clone();
                     while !remaining.is_empty() {
                         let restrict = [(var, remaining.clone())];
-                        match search::solve(self, &Request { positive: component, restrict: &restrict, ..Default::default() }, &mut meter) {
+                        let request = Request { positive: component, restrict: &restrict, ..Default::default() };
+                        let (outcome, keys_left) = search::solve_region(self, &request, &mut meter, Some(var));
+                        match outcome {
                             Outcome::Sat(keys) => {
                                 let key = keys.iter().find(|&&(known, _)| known == var).map_or(0, |&(_, key)| key);
                                 let mut region = remaining.clone();
                                 for &atom in &atoms {
                                     let set = &self.atoms[atom].set;
                                     region = if set.contains(key) { region.intersection(set) } else { region.difference(set) };
+                                }
+                                if linear {
+                                    region = region.intersection(&keys_left.unwrap_or_else(|| KeySet::single(key)));
                                 }
                                 found = found.union(&region);
                                 remaining = remaining.difference(&region);

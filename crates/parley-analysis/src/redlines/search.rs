@@ -6,11 +6,20 @@
 //! a conflict; and any other atom on the variable that the narrowed set decides (contained in
 //! it, or disjoint from it) is implied. When every clause holds, every variable's set is non-empty
 //! and any key of it is a witness: atoms still unassigned are not needed by any clause.
+//!
+//! Linear atoms (comparisons between issues, sums) join through bounds: an assigned one narrows
+//! its variables' hulls (exact bound propagation, capped per propagation so that `a < b, b < a`
+//! over reals does not creep one key at a time), one the hulls decide is implied, and one that
+//! cannot hold on the hulls is a conflict. When every clause holds but an assigned linear atom is
+//! not yet decided by the hulls, the search first looks for a contradiction around a cycle of
+//! comparisons ([`super::linear::difference_cycle`]) and otherwise splits a variable's keys in
+//! two, a decision like any other; hulls of single keys decide every atom, so this ends.
 
 use std::collections::HashMap;
 
-use super::Problem;
+use super::linear::{LinearAtom, Scale, difference_cycle};
 use super::sets::{KeySet, real_key, real_of_key};
+use super::{LINEAR, Problem};
 
 /// The search steps left.
 #[derive(Debug)]
@@ -58,7 +67,26 @@ struct Level {
     domains: usize,
     decision: u32,
     flipped: bool,
+    /// For a split of a variable's keys: the variable and the half not yet tried.
+    split: Option<(usize, KeySet)>,
 }
+
+/// What a point where every clause holds needs still.
+enum Leaf {
+    /// Every assigned linear atom holds on the whole box: done.
+    Holds,
+    /// Every assigned linear atom holds at the witness's point: done, for that point.
+    AtPoint,
+    /// Some cannot hold together.
+    Conflict,
+    /// Try this variable's lower keys, then its upper ones.
+    Split(usize, KeySet, KeySet),
+}
+
+/// The most times linear atoms may narrow one variable's hull in one propagation: a chain of
+/// comparisons narrows each variable once or twice, while comparisons around a cycle (`a < b`,
+/// `b < a` over reals) would creep one key at a time; beyond, the search splits instead.
+const MAX_NARROWINGS: u32 = 16;
 
 struct Search<'p> {
     problem: &'p Problem,
@@ -79,9 +107,27 @@ struct Search<'p> {
     head: usize,
     saved_domains: Vec<(usize, KeySet)>,
     levels: Vec<Level>,
+    /// Per local domain variable: the local booleans of the linear atoms on it.
+    linear_on: Vec<Vec<u32>>,
+    /// Local domain variables whose hull changed and whose linear atoms are to be revisited.
+    dirty: std::collections::VecDeque<usize>,
+    is_dirty: Vec<bool>,
+    /// The problem's variables by local number, and back.
+    local_of: HashMap<usize, u32>,
+    /// Per local domain variable: hull narrowings made by linear atoms in the current
+    /// propagation, and the variables that have some (to reset).
+    narrowings: Vec<u32>,
+    narrowed: Vec<usize>,
+    /// Whether the last leaf was accepted at its point rather than on its whole box.
+    by_point: bool,
+    /// The request's preferred keys, which the witness takes when allowed.
+    prefer: Option<HashMap<usize, i128>>,
 }
 
 const NOT_ATOM: u32 = u32::MAX;
+
+/// The `theory_of` of a linear atom's local boolean (it has several variables).
+const LINEAR_LOCAL: u32 = u32::MAX - 1;
 
 /// What to decide: the constraints `positive` all hold and `negative` all fail, with the
 /// variables in `restrict` limited to the given keys. A witness takes a variable's key from
@@ -96,6 +142,19 @@ pub(crate) struct Request<'a> {
 
 /// Decides a request.
 pub(crate) fn solve(problem: &Problem, request: &Request<'_>, meter: &mut Meter) -> Outcome {
+    solve_region(problem, request, meter, None).0
+}
+
+/// Decides a request and, when it holds and `region_of` names a variable, gives that variable's
+/// keys at the point found: every one of them satisfies the request with the witness's other
+/// values (every clause holds, and every linear atom assigned holds on the whole box).
+pub(crate) fn solve_region(
+    problem: &Problem,
+    request: &Request<'_>,
+    meter: &mut Meter,
+    region_of: Option<usize>,
+) -> (Outcome, Option<KeySet>) {
+    let outcome = |outcome: Outcome| (outcome, None);
     let mut search = Search {
         problem,
         clauses: Vec::new(),
@@ -110,6 +169,14 @@ pub(crate) fn solve(problem: &Problem, request: &Request<'_>, meter: &mut Meter)
         head: 0,
         saved_domains: Vec::new(),
         levels: Vec::new(),
+        linear_on: Vec::new(),
+        dirty: std::collections::VecDeque::new(),
+        is_dirty: Vec::new(),
+        local_of: HashMap::new(),
+        narrowings: Vec::new(),
+        narrowed: Vec::new(),
+        by_point: false,
+        prefer: request.prefer.cloned(),
     };
     let mut local_var: HashMap<usize, u32> = HashMap::new();
     let all = || request.positive.iter().map(|&index| (index, true)).chain(request.negative.iter().map(|&index| (index, false)));
@@ -130,8 +197,12 @@ pub(crate) fn solve(problem: &Problem, request: &Request<'_>, meter: &mut Meter)
         }
     }
     if search.domain.iter().any(KeySet::is_empty) {
-        return Outcome::Unsat;
+        return outcome(Outcome::Unsat);
     }
+    search.linear_on = vec![Vec::new(); search.domain.len()];
+    search.is_dirty = vec![false; search.domain.len()];
+    search.narrowings = vec![0; search.domain.len()];
+    search.local_of = local_var.clone();
     let mut local_bool: HashMap<u32, u32> = HashMap::new();
     let mut units = Vec::new();
     let mut clauses = Vec::new();
@@ -139,7 +210,7 @@ pub(crate) fn solve(problem: &Problem, request: &Request<'_>, meter: &mut Meter)
         let constraint = &problem.constraints[index];
         match constraint.constant {
             Some(value) if value == holds => continue,
-            Some(_) => return Outcome::Unsat,
+            Some(_) => return outcome(Outcome::Unsat),
             None => {
                 let root = search.local(constraint.root, &mut local_bool, &local_var);
                 units.push(if holds { root } else { root ^ 1 });
@@ -148,7 +219,7 @@ pub(crate) fn solve(problem: &Problem, request: &Request<'_>, meter: &mut Meter)
         for clause in &constraint.definitions {
             let clause: Vec<u32> = clause.iter().map(|&literal| search.local(literal, &mut local_bool, &local_var)).collect();
             match clause.len() {
-                0 => return Outcome::Unsat,
+                0 => return outcome(Outcome::Unsat),
                 1 => units.push(clause[0]),
                 _ => clauses.push(clause),
             }
@@ -162,21 +233,31 @@ pub(crate) fn solve(problem: &Problem, request: &Request<'_>, meter: &mut Meter)
     search.clauses = clauses;
     // What the (possibly restricted) domains already decide.
     for local in 0..search.domain.len() {
+        search.mark_dirty(local);
         if !search.imply(local, meter) {
-            return Outcome::Unsat;
+            return outcome(Outcome::Unsat);
         }
     }
     for unit in units {
         if !search.assign(unit) {
-            return Outcome::Unsat;
+            return outcome(Outcome::Unsat);
         }
     }
     match search.run(meter) {
         Some(true) => {
-            Outcome::Sat((0..search.domain.len()).map(|local| (search.theory_vars[local], search.pick(local, request.prefer))).collect())
+            let keys = (0..search.domain.len()).map(|local| (search.theory_vars[local], search.pick(local, request.prefer))).collect();
+            // A leaf accepted at its point proves that point only.
+            let region = region_of.and_then(|var| local_var.get(&var)).map(|&local| {
+                if search.by_point {
+                    KeySet::single(search.pick(local as usize, request.prefer))
+                } else {
+                    search.domain[local as usize].clone()
+                }
+            });
+            (Outcome::Sat(keys), region)
         }
-        Some(false) => Outcome::Unsat,
-        None => Outcome::Unknown,
+        Some(false) => outcome(Outcome::Unsat),
+        None => outcome(Outcome::Unknown),
     }
 }
 
@@ -203,21 +284,187 @@ impl Search<'_> {
 
     /// Propagates every assignment not yet propagated; false on a conflict.
     fn propagate(&mut self, meter: &mut Meter) -> bool {
-        while self.head < self.trail.len() {
-            let literal = self.trail[self.head];
-            self.head += 1;
-            if !meter.spend(1) {
+        loop {
+            while self.head < self.trail.len() {
+                let literal = self.trail[self.head];
+                self.head += 1;
+                if !meter.spend(1) {
+                    return true;
+                }
+                let variable = (literal >> 1) as usize;
+                if self.theory_of[variable] == LINEAR_LOCAL {
+                    // Its variables' hulls are narrowed when they are revisited, below.
+                    let atom = self.linear(variable).clone();
+                    for (var, _) in atom.terms {
+                        self.mark_dirty(self.local_of[&var] as usize);
+                    }
+                } else if self.atom_of[variable] != NOT_ATOM && !self.theory(variable, literal & 1 == 0, meter) {
+                    return false;
+                }
+                if !self.watched(literal ^ 1, meter) {
+                    return false;
+                }
+            }
+            // Linear atoms, once the clauses have settled; what they imply goes round again.
+            if !self.revisit(meter) {
+                return false;
+            }
+            if self.head == self.trail.len() || meter.exhausted() {
                 return true;
             }
-            let variable = (literal >> 1) as usize;
-            if self.atom_of[variable] != NOT_ATOM && !self.theory(variable, literal & 1 == 0, meter) {
-                return false;
-            }
-            if !self.watched(literal ^ 1, meter) {
-                return false;
+        }
+    }
+
+    fn mark_dirty(&mut self, var: usize) {
+        if !self.linear_on[var].is_empty() && !self.is_dirty[var] {
+            self.is_dirty[var] = true;
+            // First in, first out: a chain of comparisons is followed once along its length.
+            self.dirty.push_back(var);
+        }
+    }
+
+    /// The linear atom a local boolean is.
+    fn linear(&self, local: usize) -> &LinearAtom {
+        match &self.problem.atoms[self.atom_of[local] as usize].linear {
+            Some(atom) => atom,
+            None => unreachable!("a local boolean marked linear is a linear atom"),
+        }
+    }
+
+    fn hull(&self, var: usize) -> (i128, i128) {
+        let domain = &self.domain[self.local_of[&var] as usize];
+        (domain.min().unwrap_or(0), domain.max().unwrap_or(0))
+    }
+
+    fn scale_of(&self, var: usize) -> Scale {
+        self.problem.scale(var)
+    }
+
+    /// Revisits the linear atoms of every variable whose hull changed: implies the undecided ones
+    /// the hulls decide, refutes, and narrows hulls by the assigned ones. False on a conflict.
+    fn revisit(&mut self, meter: &mut Meter) -> bool {
+        while let Some(var) = self.dirty.pop_front() {
+            self.is_dirty[var] = false;
+            for position in 0..self.linear_on[var].len() {
+                let local = self.linear_on[var][position] as usize;
+                let atom = self.linear(local).clone();
+                // An exact comparison of a sum costs about ten steps per term.
+                if !meter.spend(20 * atom.terms.len() as u64) {
+                    return true;
+                }
+                let problem = self.problem;
+                let scale = |var: usize| problem.scale(var);
+                let hull = |var: usize| self.hull(var);
+                let effective = match self.value[local] {
+                    UNASSIGNED => {
+                        let implied = if atom.entailed(&hull, &scale) {
+                            (local as u32) << 1
+                        } else if atom.refuted(&hull, &scale) {
+                            ((local as u32) << 1) | 1
+                        } else {
+                            continue;
+                        };
+                        if !self.assign(implied) {
+                            return false;
+                        }
+                        continue;
+                    }
+                    1 => atom,
+                    _ => atom.negated(),
+                };
+                if effective.refuted(&hull, &scale) {
+                    return false;
+                }
+                for term in 0..effective.terms.len() {
+                    let target = self.local_of[&effective.terms[term].0] as usize;
+                    if self.narrowings[target] >= MAX_NARROWINGS {
+                        continue;
+                    }
+                    if !meter.spend(10 * effective.terms.len() as u64) {
+                        return true;
+                    }
+                    let hull = |var: usize| self.hull(var);
+                    let Some((low, high)) = effective.bound(term, &hull, &scale) else { return false };
+                    if (low, high) != self.hull(effective.terms[term].0) {
+                        // A binary search over the keys found the new bound.
+                        meter.spend(10 * 64 * effective.terms.len() as u64);
+                        if self.narrowings[target] == 0 {
+                            self.narrowed.push(target);
+                        }
+                        self.narrowings[target] += 1;
+                        if !self.narrow(target, &KeySet::range(low, high), meter) {
+                            return false;
+                        }
+                    }
+                }
             }
         }
         true
+    }
+
+    /// Limits a local domain variable to `keys`; false when nothing is left.
+    fn narrow(&mut self, var: usize, keys: &KeySet, meter: &mut Meter) -> bool {
+        let current = &self.domain[var];
+        let narrowed = current.intersection(keys);
+        if &narrowed == current {
+            return true;
+        }
+        let empty = narrowed.is_empty();
+        let previous = std::mem::replace(&mut self.domain[var], narrowed);
+        self.saved_domains.push((var, previous));
+        if empty {
+            return false;
+        }
+        self.mark_dirty(var);
+        self.imply(var, meter)
+    }
+
+    /// Every clause holds: whether the assigned linear atoms hold on the whole box, cannot, or
+    /// need a variable split.
+    fn leaf(&mut self, meter: &mut Meter) -> Leaf {
+        let mut active = Vec::new();
+        for local in 0..self.value.len() {
+            if self.theory_of[local] == LINEAR_LOCAL && self.value[local] != UNASSIGNED {
+                let atom = self.linear(local);
+                active.push(if self.value[local] == 1 { atom.clone() } else { atom.negated() });
+            }
+        }
+        let hull = |var: usize| self.hull(var);
+        let scale = |var: usize| self.scale_of(var);
+        meter.spend(active.len() as u64 * 8);
+        let open: Vec<&LinearAtom> = active.iter().filter(|atom| !atom.entailed(&hull, &scale)).collect();
+        if open.is_empty() {
+            return Leaf::Holds;
+        }
+        if open.iter().any(|atom| atom.refuted(&hull, &scale)) {
+            return Leaf::Conflict;
+        }
+        // The point the witness would take (each variable's picked key) may satisfy them already.
+        let point: HashMap<usize, i128> =
+            (0..self.domain.len()).map(|local| (self.theory_vars[local], self.pick(local, self.prefer.as_ref()))).collect();
+        meter.spend(open.len() as u64 * 4);
+        if open.iter().all(|atom| atom.holds(&|var| point[&var], &scale)) {
+            return Leaf::AtPoint;
+        }
+        let integral = |var: usize| matches!(self.scale_of(var), Scale::Grid { .. });
+        meter.spend((active.len() as u64).pow(2));
+        if difference_cycle(&active, &integral) {
+            return Leaf::Conflict;
+        }
+        // Split the widest variable of the first undecided atom.
+        let widest = open[0].terms.iter().map(|&(var, _)| var).max_by_key(|&var| {
+            let (low, high) = self.hull(var);
+            high - low
+        });
+        let Some(var) = widest else { return Leaf::Conflict };
+        let (low, high) = self.hull(var);
+        if low == high {
+            // Single keys decide every atom: an open one here cannot be.
+            return Leaf::Conflict;
+        }
+        let middle = low + (high - low) / 2;
+        let local = self.local_of[&var] as usize;
+        Leaf::Split(local, KeySet::range(low, middle), KeySet::range(middle + 1, high))
     }
 
     /// Visits the clauses watching `falsified`, which has just become false.
@@ -278,7 +525,18 @@ impl Search<'_> {
                 let local = self.value.len() as u32;
                 local_bool.insert(global, local);
                 self.value.push(UNASSIGNED);
-                if (global as usize) < self.problem.atoms.len() {
+                if (global as usize) < self.problem.atoms.len() && self.problem.atoms[global as usize].var == LINEAR {
+                    self.atom_of.push(global);
+                    self.theory_of.push(LINEAR_LOCAL);
+                    if let Some(atom) = &self.problem.atoms[global as usize].linear {
+                        for (var, _) in &atom.terms {
+                            let var = local_var[var] as usize;
+                            if !self.linear_on[var].contains(&local) {
+                                self.linear_on[var].push(local);
+                            }
+                        }
+                    }
+                } else if (global as usize) < self.problem.atoms.len() {
                     let var = local_var[&self.problem.atoms[global as usize].var];
                     self.atom_of.push(global);
                     self.theory_of.push(var);
@@ -306,6 +564,9 @@ impl Search<'_> {
         let empty = narrowed.is_empty();
         let previous = std::mem::replace(&mut self.domain[var], narrowed);
         self.saved_domains.push((var, previous));
+        if !empty {
+            self.mark_dirty(var);
+        }
         !empty && self.imply(var, meter)
     }
 
@@ -346,28 +607,61 @@ impl Search<'_> {
                 self.domain[var] = keys;
             }
         }
+        for var in self.dirty.drain(..) {
+            self.is_dirty[var] = false;
+        }
+        self.reset_narrowings();
+    }
+
+    fn reset_narrowings(&mut self) {
+        for var in self.narrowed.drain(..) {
+            self.narrowings[var] = 0;
+        }
+    }
+
+    /// Undoes decisions back to the newest one not yet flipped and takes its other branch:
+    /// `None` when every branch is spent (no assignment works), else whether the new branch is
+    /// consistent so far.
+    fn backtrack(&mut self, meter: &mut Meter) -> Option<bool> {
+        loop {
+            let level = self.levels.pop()?;
+            self.undo(level.trail, level.domains);
+            if level.flipped {
+                continue;
+            }
+            return Some(match level.split.clone() {
+                Some((var, other)) => {
+                    self.levels.push(Level { flipped: true, split: None, ..level });
+                    self.narrow(var, &other, meter)
+                }
+                None => {
+                    let decision = level.decision ^ 1;
+                    self.levels.push(Level { decision, flipped: true, ..level });
+                    self.assign(decision)
+                }
+            });
+        }
     }
 
     /// The search proper: `Some(true)` when every clause holds, `Some(false)` when no assignment
     /// makes them, `None` when the budget runs out.
     fn run(&mut self, meter: &mut Meter) -> Option<bool> {
         let mut scan = 0;
+        let mut consistent = true;
         loop {
-            let consistent = self.propagate(meter);
+            if consistent {
+                self.reset_narrowings();
+                consistent = self.propagate(meter);
+            }
             if meter.exhausted() {
                 return None;
             }
             if !consistent {
                 scan = 0;
-                loop {
-                    let Some(level) = self.levels.pop() else { return Some(false) };
-                    self.undo(level.trail, level.domains);
-                    if !level.flipped {
-                        let decision = level.decision ^ 1;
-                        self.levels.push(Level { decision, flipped: true, ..level });
-                        self.assign(decision);
-                        break;
-                    }
+                // A branch that fails at once leaves `consistent` false: backtrack further.
+                match self.backtrack(meter) {
+                    None => return Some(false),
+                    Some(ok) => consistent = ok,
                 }
                 continue;
             }
@@ -387,8 +681,29 @@ impl Search<'_> {
                 break;
             }
             meter.spend((scan - scan_start) as u64 / 8);
-            let Some(decision) = decision else { return Some(true) };
-            self.levels.push(Level { trail: self.trail.len(), domains: self.saved_domains.len(), decision, flipped: false });
+            let Some(decision) = decision else {
+                match self.leaf(meter) {
+                    Leaf::Holds => return Some(true),
+                    Leaf::AtPoint => {
+                        self.by_point = true;
+                        return Some(true);
+                    }
+                    Leaf::Conflict => consistent = false,
+                    Leaf::Split(var, lower, upper) => {
+                        let level = Level {
+                            trail: self.trail.len(),
+                            domains: self.saved_domains.len(),
+                            decision: 0,
+                            flipped: false,
+                            split: Some((var, upper)),
+                        };
+                        self.levels.push(level);
+                        consistent = self.narrow(var, &lower, meter);
+                    }
+                }
+                continue;
+            };
+            self.levels.push(Level { trail: self.trail.len(), domains: self.saved_domains.len(), decision, flipped: false, split: None });
             self.assign(decision);
         }
     }

@@ -562,6 +562,16 @@ fn literals(negotiation: &Negotiation, issue: &str) -> Vec<f64> {
                 Literal::Real(number) => found.push(*number),
                 _ => {}
             },
+            // A bound on this issue alone (`x <= 5 %`, `2 * x >= 3`): where it switches.
+            Expr::Linear(linear) => {
+                if let Some(normal) = linear.normal() {
+                    if let [(id, coefficient)] = normal.terms.as_slice() {
+                        if id == issue {
+                            found.push(normal.constant as f64 / *coefficient as f64);
+                        }
+                    }
+                }
+            }
             _ => {}
         }
     }

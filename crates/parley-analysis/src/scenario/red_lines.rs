@@ -110,11 +110,23 @@ fn describe(negotiation: &Negotiation, set: &[usize], settled: &Settled, shown: 
         (1, true) => format!("{} is broken by the agreed value of {}", named[0], issues.join(", ")),
         (1, false) => format!("{} cannot hold for any value of {}", named[0], issues.join(", ")),
         (_, true) => format!("{} cannot all hold with the agreed values of {}", named.join(" and "), issues.join(", ")),
+        (_, false) if issues.len() == 1 => {
+            format!("{} cannot all hold together: no value of {} satisfies them all", named.join(" and "), issues[0])
+        }
         (_, false) => {
-            format!("{} cannot all hold together: no value of {} satisfies them all", named.join(" and "), issues.join(", "))
+            format!("{} cannot all hold together: no values of {} satisfy them all", named.join(" and "), and_list(&issues))
         }
     };
     Conflict { red_lines: refs, issues, explanation }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// The conflicts that red lines hidden from the viewer but disclosed by their parties
