@@ -131,6 +131,21 @@ proposes = { y = 0 }
     assert_eq!(analysis.proposal.as_ref().map(|proposal| proposal.breaks.clone()), Some(vec!["r0".to_owned()]));
 }
 
+// Regression: a linear red line (`x + y <= 5`) is renamed term by term, so that it is decided per
+// phase too, not left out of the expansion.
+#[test]
+fn linear_red_lines_are_decided_per_phase() {
+    let negotiation = record(&[("A", "x + y <= 3", &["early"]), ("B", "x >= 2", &[]), ("B", "y >= 2", &["late"])], "");
+    let analysis = analyse(&negotiation, &Point::now(), &Viewer::Everything, &ScenarioOptions::default());
+    assert_eq!(analysis.red_lines.all_can_hold, Some(true), "{:?}", analysis.warnings);
+    assert!(analysis.warnings.is_empty(), "{:?}", analysis.warnings);
+    let negotiation = record(&[("A", "x + y <= 3", &[]), ("B", "x >= 2", &[]), ("B", "y >= 2", &["late"])], "");
+    let analysis = analyse(&negotiation, &Point::now(), &Viewer::Everything, &ScenarioOptions::default());
+    assert_eq!(analysis.red_lines.all_can_hold, Some(false));
+    assert_eq!(analysis.red_lines.conflicts.len(), 1);
+    assert_eq!(analysis.red_lines.conflicts[0].issues, ["x@late", "y@late"]);
+}
+
 /// Small random red lines: a comparison on x or y, or a disjunction of two, about some phases.
 fn red_line() -> impl Strategy<Value = (bool, String, Vec<bool>)> {
     let test = (prop_oneof![Just("x"), Just("y")], prop_oneof![Just("<="), Just(">="), Just("=="), Just("!=")], 0i64..5)

@@ -118,43 +118,48 @@ pub(super) fn expand(
     Ok(Some(Phased { negotiation, settled, unsettled: per_phase(unsettled), parts }))
 }
 
-/// Narrows each conflict to the phases in which its red lines cannot hold together: its issues
-/// become those phases' variables, and its explanation names them. Phases share no variable, so
-/// a minimal conflict fails in one phase at least, with every one of its red lines about it.
+/// Narrows each conflict to the phases in which its red lines cannot hold together: it is told
+/// again with each red line's expression about those phases only, so that its issues are those
+/// phases' variables. Phases share no variable, so a minimal conflict fails in one phase at least,
+/// with every one of its red lines about it.
 pub(super) fn narrow(phased: &Phased, phase_count: usize, conflicts: &mut [super::Conflict], budget: &crate::redlines::Budget) {
     let fixed: std::collections::BTreeMap<String, Value> = phased.settled.fixed.iter().cloned().collect();
+    let red_lines = &phased.negotiation.red_lines;
     for conflict in conflicts {
         let members: Option<Vec<usize>> = conflict
             .red_lines
             .iter()
-            .map(|reference| {
-                reference.id.as_ref().and_then(|id| phased.negotiation.red_lines.iter().position(|red_line| red_line.id == *id))
-            })
+            .map(|reference| reference.id.as_ref().and_then(|id| red_lines.iter().position(|red_line| red_line.id == *id)))
             .collect();
         let Some(members) = members else { continue };
-        let mut issues: Vec<String> = Vec::new();
-        for phase in 0..phase_count {
-            let exprs: Option<Vec<Expr>> = members
-                .iter()
-                .map(|&member| phased.parts[member].iter().find(|(position, _)| *position == phase).map(|(_, expr)| expr.clone()))
-                .collect();
-            let Some(exprs) = exprs else { continue };
-            let Ok(problem) = crate::redlines::Problem::new(&phased.negotiation.issues, &fixed, &exprs) else { continue };
-            let all: Vec<usize> = (0..exprs.len()).collect();
-            if problem.check(&all, budget).holds() == Some(false) {
-                for expr in &exprs {
-                    for issue in expr.issues() {
-                        if !issues.iter().any(|known| known == issue) {
-                            issues.push(issue.to_owned());
-                        }
-                    }
+        let part = |member: usize, phase: usize| phased.parts[member].iter().find(|(position, _)| *position == phase).map(|(_, expr)| expr);
+        let failing: Vec<usize> = (0..phase_count)
+            .filter(|&phase| {
+                let Some(exprs) = members.iter().map(|&member| part(member, phase).cloned()).collect::<Option<Vec<Expr>>>() else {
+                    return false;
+                };
+                let all: Vec<usize> = (0..exprs.len()).collect();
+                crate::redlines::Problem::new(&phased.negotiation.issues, &fixed, &exprs)
+                    .is_ok_and(|problem| problem.check(&all, budget).holds() == Some(false))
+            })
+            .collect();
+        if failing.is_empty() {
+            continue;
+        }
+        let mut narrowed = phased.negotiation.clone();
+        for &member in &members {
+            let mut conjunction: Option<Expr> = None;
+            for &phase in &failing {
+                if let Some(expr) = part(member, phase) {
+                    conjunction = Some(match conjunction {
+                        None => expr.clone(),
+                        Some(before) => Expr::And(Box::new(before), Box::new(expr.clone())),
+                    });
                 }
             }
+            narrowed.red_lines[member].expr = conjunction.unwrap_or(Expr::True);
         }
-        if !issues.is_empty() && issues != conflict.issues {
-            conflict.explanation = conflict.explanation.replace(&conflict.issues.join(", "), &issues.join(", "));
-            conflict.issues = issues;
-        }
+        *conflict = super::red_lines::describe_all(&narrowed, &members, &phased.settled);
     }
 }
 
@@ -179,6 +184,15 @@ fn rename(expr: &Expr, rename: &dyn Fn(&str) -> String) -> Expr {
         }
         Expr::SetRelation { issue, relation, elements, list_span } => {
             Expr::SetRelation { issue: name(issue), relation: *relation, elements: elements.clone(), list_span: list_span.clone() }
+        }
+        Expr::Linear(linear) => {
+            let mut linear = linear.clone();
+            for term in linear.left.iter_mut().chain(linear.right.iter_mut()) {
+                if let Some(issue) = &mut term.issue {
+                    *issue = name(issue);
+                }
+            }
+            Expr::Linear(linear)
         }
         #[allow(unreachable_patterns)]
         other => other.clone(),

@@ -129,6 +129,11 @@ fn and_list(items: &[String]) -> String {
     }
 }
 
+/// A conflict of red lines `set` told to a reader who sees them all (for phases' narrowing).
+pub(super) fn describe_all(negotiation: &Negotiation, set: &[usize], settled: &Settled) -> Conflict {
+    describe(negotiation, set, settled, &|_| true)
+}
+
 /// The conflicts that red lines hidden from the viewer but disclosed by their parties
 /// (`disclose = "conflicts"`) take part in, among those and the red lines the viewer sees, as the
 /// viewer sees the framework. The only analysis that reads beyond the viewer's view; it tells the
