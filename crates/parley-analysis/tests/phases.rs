@@ -131,6 +131,43 @@ proposes = { y = 0 }
     assert_eq!(analysis.proposal.as_ref().map(|proposal| proposal.breaks.clone()), Some(vec!["r0".to_owned()]));
 }
 
+// Regression guard for sunsets: an agreed schedule that lapses fixes its phases only until the
+// lapse; from then on the phase's variable is open again, so a red line about it can still hold.
+#[test]
+fn an_agreed_schedule_that_lapses_leaves_later_phases_open() {
+    let items = r#"[[parties]]
+id = "S"
+role = "stakeholder"
+
+[[items]]
+number = 1
+title = "X"
+settles = ["x"]
+proposes = { x = { early = 4, lapses = "late" } }
+
+[[stances]]
+party = "A"
+item = 1
+position = "accepts"
+date = 2026-01-01
+
+[[stances]]
+party = "B"
+item = 1
+position = "accepts"
+date = 2026-01-01
+"#;
+    // S wants x at most 2 in the late phase only: the lapse leaves it free there.
+    let negotiation = record(&[("S", "x <= 2", &["late"])], items);
+    let analysis = analyse(&negotiation, &Point::now(), &Viewer::Everything, &ScenarioOptions::default());
+    assert_eq!(analysis.red_lines.all_can_hold, Some(true));
+    // About every phase, it is broken by the agreed 4 in the early ones.
+    let negotiation = record(&[("S", "x <= 2", &[])], items);
+    let analysis = analyse(&negotiation, &Point::now(), &Viewer::Everything, &ScenarioOptions::default());
+    assert_eq!(analysis.red_lines.all_can_hold, Some(false));
+    assert_eq!(analysis.red_lines.conflicts[0].issues, ["x@early", "x@middle"]);
+}
+
 // Regression: a linear red line (`x + y <= 5`) is renamed term by term, so that it is decided per
 // phase too, not left out of the expansion.
 #[test]

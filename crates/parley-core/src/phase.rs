@@ -6,7 +6,8 @@
 //! round, or a duration after entry into force, and lasts until the next one starts (the last is
 //! open-ended). An item proposes for an issue either one value, which holds in every phase, or a
 //! schedule: the value of the first phase (its `proposes` value) and the values later phases
-//! change it to; a phase the schedule does not name keeps the previous phase's value. A red line
+//! change it to; a phase the schedule does not name keeps the previous phase's value. A schedule
+//! may end in a lapse (a sunset clause): from that phase on, the item proposes no value. A red line
 //! holds in every phase unless it names the phases it is about; status, diff, claims and analysis
 //! judge it phase by phase (`docs/status.md`, "Phases").
 //!
@@ -18,9 +19,9 @@
 //!     Phase { id: "transition".into(), name: String::new(), description: String::new(), starts: PhaseStart::EntryIntoForce },
 //!     Phase { id: "final".into(), name: String::new(), description: String::new(), starts: PhaseStart::After { amount: 5, unit: parley_core::phase::DurationUnit::Years } },
 //! ];
-//! let changes = vec![PhaseValue { phase: "final".into(), value: Value::Integer(0) }];
+//! let changes = vec![PhaseValue { phase: "final".into(), value: Some(Value::Integer(0)) }];
 //! let values = values_by_phase(&phases, &Value::Integer(10), &changes);
-//! assert_eq!(values, [&Value::Integer(10), &Value::Integer(0)]);
+//! assert_eq!(values, [Some(&Value::Integer(10)), Some(&Value::Integer(0))]);
 //! ```
 
 use std::fmt;
@@ -109,11 +110,13 @@ impl fmt::Display for PhaseStart {
     }
 }
 
-/// The value a schedule gives an issue from a phase on.
+/// The value a schedule gives an issue from a phase on; none when the provision lapses there.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PhaseValue {
     pub phase: String,
-    pub value: Value,
+    /// `None`: the provision lapses, and the item proposes no value from this phase on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
 }
 
 /// The values an item proposes for an issue in phases after the first (whose value is the item's
@@ -132,14 +135,14 @@ pub struct PhaseVerdict {
 }
 
 /// The value in each phase, in phase order: the first value, changed by each of `changes` from
-/// its phase on.
-pub fn values_by_phase<'v>(phases: &[Phase], first: &'v Value, changes: &'v [PhaseValue]) -> Vec<&'v Value> {
-    let mut current = first;
+/// its phase on (none from a lapse on).
+pub fn values_by_phase<'v>(phases: &[Phase], first: &'v Value, changes: &'v [PhaseValue]) -> Vec<Option<&'v Value>> {
+    let mut current = Some(first);
     phases
         .iter()
         .map(|phase| {
             if let Some(change) = changes.iter().find(|change| change.phase == phase.id) {
-                current = &change.value;
+                current = change.value.as_ref();
             }
             current
         })
@@ -153,7 +156,10 @@ pub fn describe(phases: &[Phase], first: &Value, changes: &[PhaseValue]) -> Stri
     let mut words = first.to_string();
     for (index, value) in values.iter().enumerate().skip(1) {
         if *value != values[index - 1] {
-            words.push_str(&format!(" until {}, then {value}", phases[index].starts));
+            match value {
+                Some(value) => words.push_str(&format!(" until {}, then {value}", phases[index].starts)),
+                None => words.push_str(&format!(" until {}, then lapses", phases[index].starts)),
+            }
         }
     }
     words
@@ -195,8 +201,9 @@ pub fn judge_red_line(
     }
     let verdicts: Vec<PhaseVerdict> = in_scope(phases, &red_line.phases)
         .map(|(index, phase)| {
-            let in_phase =
-                |issue: &str| value_of(issue).map(|(first, changes)| values_by_phase(&phases[..=index], &first, &changes)[index].clone());
+            let in_phase = |issue: &str| {
+                value_of(issue).and_then(|(first, changes)| values_by_phase(&phases[..=index], &first, &changes)[index].cloned())
+            };
             PhaseVerdict { phase: phase.id.clone(), holds: red_line.expr.evaluate_with(&in_phase, kind_of) }
         })
         .collect();

@@ -750,9 +750,9 @@ fn judge(
             let position = phase.as_ref().and_then(|phase| negotiation.phases.iter().position(|known| known.id == *phase));
             let value_in = |value: &ProposedValue| match position {
                 Some(position) => {
-                    crate::phase::values_by_phase(&negotiation.phases[..=position], &value.value, &value.schedule)[position].clone()
+                    crate::phase::values_by_phase(&negotiation.phases[..=position], &value.value, &value.schedule)[position].cloned()
                 }
-                None => value.value.clone(),
+                None => Some(value.value.clone()),
             };
             let values = red_line
                 .map(|red_line| {
@@ -761,7 +761,8 @@ fn judge(
                         .issues()
                         .iter()
                         .filter_map(|issue| {
-                            proposed.iter().find(|value| value.issue == *issue).map(|value| (value.issue.clone(), value_in(value)))
+                            let value = proposed.iter().find(|value| value.issue == *issue)?;
+                            Some((value.issue.clone(), value_in(value)?))
                         })
                         .collect()
                 })

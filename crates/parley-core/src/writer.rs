@@ -552,7 +552,8 @@ impl Toml {
         }
     }
 
-    /// Proposed values, each issue with a schedule as `{ first-phase = value, phase = value }`.
+    /// Proposed values, each issue with a schedule as `{ first-phase = value, phase = value }`
+    /// (and `lapses = "phase"` for a provision that ends there).
     fn scheduled(&mut self, key: &str, pairs: &[(String, Value)], schedules: &[crate::phase::Schedule]) {
         if schedules.is_empty() {
             return self.values(key, pairs);
@@ -563,7 +564,10 @@ impl Toml {
                 None => (issue.as_str(), value(proposed)),
                 Some(schedule) => {
                     let first = (self.first_phase.clone(), value(proposed));
-                    let changes = schedule.changes.iter().map(|change| (change.phase.clone(), value(&change.value)));
+                    let changes = schedule.changes.iter().map(|change| match &change.value {
+                        Some(proposed) => (change.phase.clone(), value(proposed)),
+                        None => ("lapses".to_owned(), basic(&change.phase)),
+                    });
                     let entries: Vec<(String, String)> = std::iter::once(first).chain(changes).collect();
                     (issue.as_str(), inline(entries.iter().map(|(phase, written)| (phase.as_str(), written.as_str()))))
                 }

@@ -129,3 +129,26 @@ fn one_value_proposed_again_replaces_the_schedule() {
     let text = status.items[0].reasons[0].describe("this item", "B");
     assert_eq!(text, "this item breaks B's red line final-floor (tariff >= 5) with tariff = 2 in phase final");
 }
+
+// Regression guard for sunsets: a provision that lapses proposes nothing from its phase on, so a
+// red line over it is undecided there (not held), and a claim about every phase is unverifiable.
+#[test]
+fn a_lapsed_provision_leaves_red_lines_and_claims_undecided() {
+    let claim = "\n[[statements]]\nid = \"s\"\nspeaker = \"A\"\ndate = 2026-03-01\nquote = \"Low for good.\"\n\n\
+                 [[statements.claims]]\nkind = \"value\"\nissue = \"tariff\"\nop = \"<=\"\nvalue = 5\n";
+    let text = RECORD
+        .replace("proposes = { tariff = { transition = 2, final = 9 } }", "proposes = { tariff = { transition = 2, lapses = \"final\" } }")
+        .replace("[[items.revisions]]\nround = \"r2\"\nproposes = { tariff = 2 }\n", "")
+        + claim;
+    let negotiation = scenario::parse(&text).unwrap_or_else(|problems| panic!("{problems:?}")).negotiation;
+    let record = Record::new(&negotiation);
+    let status = record.status(&record.point("now").unwrap());
+    assert_eq!(status.proposed[0].schedule[0].value, None);
+    let holds: Vec<(&str, Option<bool>)> = status.red_lines.iter().map(|check| (check.id.as_str(), check.holds)).collect();
+    // Both red lines name the final phase, where nothing is proposed any more: undecided.
+    assert_eq!(holds, [("low", None), ("final-floor", None)]);
+    let claims = record.check_claims();
+    let verdict = &claims.statements[0].claims[0];
+    assert_eq!(verdict.verdict, parley_core::claims::Verdict::Unverifiable, "{}", verdict.finding);
+    assert!(verdict.finding.ends_with("in phase final: the provision lapses"), "{}", verdict.finding);
+}

@@ -274,7 +274,8 @@ fn add_readouts(negotiation: &mut Negotiation, words: &str) {
 }
 
 /// Declares phases (a duration or a date after the first), gives the items and revisions picked
-/// by `flags` (cycling) a schedule over them of values proposed somewhere for the issue, scopes
+/// by `flags` (cycling) a schedule over them of values proposed somewhere for the issue (some
+/// ending in a lapse), scopes
 /// picked red lines to some phases and makes picked value claims about one phase.
 fn add_phases(negotiation: &mut Negotiation, (count, flags, name): (usize, &[bool], &str)) {
     use parley_core::phase::{DurationUnit, Phase, PhaseStart, PhaseValue, Schedule};
@@ -309,12 +310,17 @@ fn add_phases(negotiation: &mut Negotiation, (count, flags, name): (usize, &[boo
         let mut schedules = Vec::new();
         for (issue, _) in proposes {
             let values: Vec<_> = known.iter().filter(|(named, _)| named == issue).map(|(_, value)| value.clone()).collect();
-            let changes: Vec<PhaseValue> = later
+            let mut changes: Vec<PhaseValue> = later
                 .iter()
                 .enumerate()
                 .filter(|_| next())
-                .map(|(index, phase)| PhaseValue { phase: phase.clone(), value: values[index % values.len()].clone() })
+                .map(|(index, phase)| PhaseValue { phase: phase.clone(), value: Some(values[index % values.len()].clone()) })
                 .collect();
+            // Sometimes a sunset: the provision lapses in the phase after the last change.
+            let after = changes.last().and_then(|last| later.iter().position(|phase| *phase == last.phase)).map_or(0, |at| at + 1);
+            if let Some(phase) = later.get(after).filter(|_| next()) {
+                changes.push(PhaseValue { phase: phase.clone(), value: None });
+            }
             if !changes.is_empty() {
                 schedules.push(Schedule { issue: issue.clone(), changes });
             }

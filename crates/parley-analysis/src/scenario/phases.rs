@@ -102,19 +102,24 @@ pub(super) fn expand(
             })
             .collect()
     };
-    let fixed: Vec<(String, Value)> = settled
-        .fixed
-        .iter()
-        .flat_map(|(issue, value)| {
-            if !named.contains(issue) {
-                return vec![(issue.clone(), value.clone())];
+    // An agreed schedule fixes each phase's variable; where the provision lapses, the variable is
+    // as open as one no item settles.
+    let mut fixed: Vec<(String, Value)> = Vec::new();
+    let mut open = per_phase(&settled.open);
+    for (issue, value) in &settled.fixed {
+        if !named.contains(issue) {
+            fixed.push((issue.clone(), value.clone()));
+            continue;
+        }
+        let schedule = status.proposed.iter().find(|proposed| proposed.issue == *issue).map_or(&[][..], |proposed| &proposed.schedule);
+        for (phase, value) in phases.iter().zip(values_by_phase(phases, value, schedule)) {
+            match value {
+                Some(value) => fixed.push((phase_issue(issue, &phase.id), value.clone())),
+                None => open.push(phase_issue(issue, &phase.id)),
             }
-            let schedule = status.proposed.iter().find(|proposed| proposed.issue == *issue).map_or(&[][..], |proposed| &proposed.schedule);
-            let values = values_by_phase(phases, value, schedule);
-            phases.iter().zip(values).map(|(phase, value)| (phase_issue(issue, &phase.id), value.clone())).collect()
-        })
-        .collect();
-    let settled = Settled { open: per_phase(&settled.open), fixed };
+        }
+    }
+    let settled = Settled { open, fixed };
     Ok(Some(Phased { negotiation, settled, unsettled: per_phase(unsettled), parts }))
 }
 

@@ -270,31 +270,33 @@ impl Record<'_> {
         if let Some(stem) = evidence.fact.strip_suffix(&format!(" = {first}")) {
             evidence.fact = format!("{stem} = {}", crate::phase::describe(phases, first, schedule));
         }
-        let judged: Vec<(&str, &Value)> = phases
+        let judged: Vec<(&str, Option<&Value>)> = phases
             .iter()
             .zip(values)
             .filter(|(phase, _)| claim.phase.as_ref().is_none_or(|named| *named == phase.id))
             .map(|(phase, value)| (phase.id.as_str(), value))
             .collect();
-        match judged.iter().find(|(_, value)| !claim.op.holds(kind, value, &claim.values)) {
-            Some((phase, actual)) => {
-                let failed = match claim.op {
-                    Comparison::In => {
-                        format!("is not one of {}", claim.values.iter().map(Value::to_string).collect::<Vec<_>>().join(", "))
-                    }
-                    op => negate(op).describe(&claim.values),
-                };
-                (Verdict::Contradicted, format!("{source} {issue} = {actual} in phase {phase}, which {failed}"), vec![evidence])
-            }
-            None => {
-                let relation = claim.op.describe(&claim.values);
-                let finding = match judged.as_slice() {
-                    [(phase, actual)] => format!("{source} {issue} = {actual} in phase {phase}, which {relation}"),
-                    _ => format!("{source} {issue} = {}, which {relation} in every phase", crate::phase::describe(phases, first, schedule)),
-                };
-                (Verdict::Consistent, finding, vec![evidence])
-            }
+        let failing = judged
+            .iter()
+            .find_map(|(phase, value)| value.filter(|value| !claim.op.holds(kind, value, &claim.values)).map(|value| (phase, value)));
+        if let Some((phase, actual)) = failing {
+            let failed = match claim.op {
+                Comparison::In => format!("is not one of {}", claim.values.iter().map(Value::to_string).collect::<Vec<_>>().join(", ")),
+                op => negate(op).describe(&claim.values),
+            };
+            return (Verdict::Contradicted, format!("{source} {issue} = {actual} in phase {phase}, which {failed}"), vec![evidence]);
         }
+        // A provision that lapses proposes nothing to check from then on.
+        if let Some((phase, _)) = judged.iter().find(|(_, value)| value.is_none()) {
+            let finding = format!("the framework proposes no value for {issue} in phase {phase}: the provision lapses");
+            return (Verdict::Unverifiable, finding, vec![evidence]);
+        }
+        let relation = claim.op.describe(&claim.values);
+        let finding = match judged.as_slice() {
+            [(phase, Some(actual))] => format!("{source} {issue} = {actual} in phase {phase}, which {relation}"),
+            _ => format!("{source} {issue} = {}, which {relation} in every phase", crate::phase::describe(phases, first, schedule)),
+        };
+        (Verdict::Consistent, finding, vec![evidence])
     }
 
     /// The value item `index` proposes for `issue` as it stood at `at`.

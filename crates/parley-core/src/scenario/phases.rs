@@ -55,6 +55,11 @@ pub(super) fn read_phases(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_
             }),
             Some(_) => read_after(cx, &fields),
         };
+        if let Some(id) = id.as_ref().filter(|id| id.get_ref() == LAPSES) {
+            let message = format!("`{LAPSES}` is the word a schedule uses for a sunset (expected another id for the phase)");
+            cx.error(fields.path_of("id"), id.span(), message);
+            continue;
+        }
         let (Some(id), Some(starts)) = (id, starts) else { continue };
         // In order: later durations, later dates (a round counts by its day).
         let day = match &starts {
@@ -147,43 +152,7 @@ pub(super) fn read_proposal(
             cx.error(path, value.span().range(), message);
             continue;
         }
-        let mut by_phase: Vec<Option<Value>> = vec![None; phases.len()];
-        let mut fine = true;
-        for (phase, entry) in schedule.iter() {
-            let entry_path = format!("{path}.{}", phase.name);
-            let named = Spanned::new(phase.span.range(), phase.name.to_owned());
-            let Some(position) = phases.iter().position(|known| known.id == phase.name) else {
-                check_ref(cx, entry_path, &named, "phase", phases.iter().map(|known| known.id.as_str()));
-                fine = false;
-                continue;
-            };
-            match value_of(entry, &issue.kind) {
-                Ok(value) => by_phase[position] = Some(value),
-                Err(message) => {
-                    cx.error(entry_path, entry.span().range(), message);
-                    fine = false;
-                }
-            }
-        }
-        let Some(Some(first)) = by_phase.first().cloned() else {
-            if fine {
-                let message = format!(
-                    "the schedule of `{issue_id}` gives no value for the first phase, `{}` (later phases inherit it)",
-                    phases[0].id
-                );
-                cx.error(path, value.span().range(), message);
-            }
-            continue;
-        };
-        if !fine {
-            continue;
-        }
-        let changes: Vec<PhaseValue> = phases
-            .iter()
-            .zip(&by_phase)
-            .skip(1)
-            .filter_map(|(phase, value)| value.clone().map(|value| PhaseValue { phase: phase.id.clone(), value }))
-            .collect();
+        let Some((first, changes)) = read_schedule(cx, &path, (issue, value.span().range()), schedule, phases) else { continue };
         proposal.push((issue_id.to_owned(), first));
         if !changes.is_empty() {
             schedules.push(Schedule { issue: issue_id.to_owned(), changes });
@@ -191,6 +160,92 @@ pub(super) fn read_proposal(
     }
     (proposal, schedules)
 }
+
+/// One issue's schedule `{ phase = value, .., lapses = "phase" }`: the first phase's value and
+/// the later phases' changes, a lapse last (`None` when wrong, already reported).
+fn read_schedule(
+    cx: &mut Cx<'_>,
+    path: &str,
+    (issue, span): (&crate::model::Issue, std::ops::Range<usize>),
+    schedule: &toml_spanner::Table<'_>,
+    phases: &[Phase],
+) -> Option<(Value, Vec<PhaseValue>)> {
+    let mut by_phase: Vec<Option<Value>> = vec![None; phases.len()];
+    let mut lapse: Option<(usize, std::ops::Range<usize>)> = None;
+    let mut fine = true;
+    let known = || phases.iter().map(|known| known.id.as_str());
+    for (phase, entry) in schedule.iter() {
+        let entry_path = format!("{path}.{}", phase.name);
+        if phase.name == LAPSES {
+            // `lapses = "phase"`: from that phase on, the item proposes no value (a sunset).
+            let Toml::String(named) = entry.value() else {
+                wrong_type(cx, entry_path, entry, "the id of the phase from which the provision lapses");
+                fine = false;
+                continue;
+            };
+            let named = Spanned::new(entry.span().range(), named.to_string());
+            match phases.iter().position(|known| known.id == *named.get_ref()) {
+                Some(0) => {
+                    cx.error(entry_path, named.span(), "a provision cannot lapse in the first phase (expected a later phase)");
+                    fine = false;
+                }
+                Some(position) => lapse = Some((position, named.span())),
+                None => {
+                    check_ref(cx, entry_path, &named, "phase", known());
+                    fine = false;
+                }
+            }
+            continue;
+        }
+        let named = Spanned::new(phase.span.range(), phase.name.to_owned());
+        let Some(position) = phases.iter().position(|known| known.id == phase.name) else {
+            check_ref(cx, entry_path, &named, "phase", known());
+            fine = false;
+            continue;
+        };
+        match value_of(entry, &issue.kind) {
+            Ok(value) => by_phase[position] = Some(value),
+            Err(message) => {
+                cx.error(entry_path, entry.span().range(), message);
+                fine = false;
+            }
+        }
+    }
+    let Some(Some(first)) = by_phase.first().cloned() else {
+        if fine {
+            let message =
+                format!("the schedule of `{}` gives no value for the first phase, `{}` (later phases inherit it)", issue.id, phases[0].id);
+            cx.error(path, span, message);
+        }
+        return None;
+    };
+    if let Some((position, lapse_span)) = &lapse {
+        if let Some(after) = by_phase.iter().enumerate().skip(*position).find_map(|(index, value)| value.as_ref().map(|_| index)) {
+            let message = format!(
+                "the schedule gives `{}` a value in phase `{}`, after it lapses (expected the lapse last)",
+                issue.id, phases[after].id
+            );
+            cx.error(format!("{path}.{LAPSES}"), lapse_span.clone(), message);
+            fine = false;
+        }
+    }
+    if !fine {
+        return None;
+    }
+    let mut changes: Vec<PhaseValue> = phases
+        .iter()
+        .zip(&by_phase)
+        .skip(1)
+        .filter_map(|(phase, value)| value.clone().map(|value| PhaseValue { phase: phase.id.clone(), value: Some(value) }))
+        .collect();
+    if let Some((position, _)) = lapse {
+        changes.push(PhaseValue { phase: phases[position].id.clone(), value: None });
+    }
+    Some((first, changes))
+}
+
+/// The key of a schedule naming the phase from which its provision lapses; no phase has this id.
+pub(super) const LAPSES: &str = "lapses";
 
 /// A red line's `phases`: the declared phases it is about (`None` when wrong, already reported).
 pub(super) fn red_line_phases(cx: &mut Cx<'_>, fields: &Fields<'_, '_>, refs: &Refs<'_>) -> Option<Vec<String>> {
