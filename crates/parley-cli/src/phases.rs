@@ -51,7 +51,14 @@ pub fn print_status_phases(out: &mut dyn Write, negotiation: &Negotiation, statu
             writeln!(out, "  {}: {} (item {item})", value.issue, scheduled(negotiation, &value.value, &value.schedule))?;
         }
     }
-    let judged: Vec<_> = status.red_lines.iter().filter(|check| !check.phases.is_empty()).collect();
+    // The red lines whose verdict differs from phase to phase, or that are about some phases only.
+    let judged: Vec<_> = status
+        .red_lines
+        .iter()
+        .filter(|check| {
+            check.phases.len() < negotiation.phases.len() || check.phases.iter().any(|verdict| verdict.holds != check.phases[0].holds)
+        })
+        .collect();
     if !judged.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", paint.paint("Red lines by phase:", Tone::Strong))?;

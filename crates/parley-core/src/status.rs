@@ -189,7 +189,8 @@ pub enum Reason {
         red_line: String,
         expression: String,
         values: Vec<(String, Value)>,
-        /// In a record with phases: the first phase whose values violate it.
+        /// In a record with phases: the first phase whose values violate it (absent when the red
+        /// line is about every phase and every phase's values violate it).
         #[serde(skip_serializing_if = "Option::is_none")]
         phase: Option<String>,
     },
@@ -745,8 +746,10 @@ fn judge(
     for check in red_lines {
         if check.holds == Some(false) && check.concerns(document, number) && negotiation.holder_signs(&check.party) {
             let red_line = negotiation.red_lines.iter().find(|red_line| red_line.id == check.id);
-            // With phases, the values of the first phase that violates it.
-            let phase = check.phases.iter().find(|verdict| verdict.holds == Some(false)).map(|verdict| verdict.phase.clone());
+            // With phases, the values of the first phase that violates it, named unless the red
+            // line is about every phase and every phase violates it.
+            let every = check.phases.len() == negotiation.phases.len() && check.phases.iter().all(|verdict| verdict.holds == Some(false));
+            let phase = check.phases.iter().find(|verdict| verdict.holds == Some(false) && !every).map(|verdict| verdict.phase.clone());
             let position = phase.as_ref().and_then(|phase| negotiation.phases.iter().position(|known| known.id == *phase));
             let value_in = |value: &ProposedValue| match position {
                 Some(position) => {

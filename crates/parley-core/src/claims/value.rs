@@ -390,8 +390,13 @@ impl Record<'_> {
                 (Verdict::Contradicted, format!("red line {id} of {} ({}) was violated{by}", check.party, check.expression), evidence)
             }
             None => {
+                // With phases, the first phase in which an issue it names has no value (a lapse).
+                let within = match check.phases.iter().find(|verdict| verdict.holds.is_none()) {
+                    Some(verdict) if check.phases.iter().any(|other| other.holds.is_some()) => format!(" in phase {}", verdict.phase),
+                    _ => String::new(),
+                };
                 let finding = format!(
-                    "red line {id} of {} ({}) was undecided: an issue it names had no proposed value",
+                    "red line {id} of {} ({}) was undecided{within}: an issue it names had no proposed value",
                     check.party, check.expression
                 );
                 (Verdict::Unverifiable, finding, evidence)
