@@ -483,12 +483,12 @@ fn status_agrees_with_brute_force() {
         .unwrap();
 }
 
-/// Month and year dates, round spans, deadlines, blocs, hosts, secret channels and value claims:
-/// their readers and engines, mutated as the bundled scenarios are, never panic either (every
+/// Month and year dates, round spans, deadlines, blocs, hosts, secret channels, value claims and
+/// phases: their readers and engines, mutated as the bundled scenarios are, never panic either (every
 /// viewer included).
 #[test]
 fn scenario_reader_never_panics_on_mutated_new_sections() {
-    const CASES: [&str; 6] = [
+    const CASES: [&str; 7] = [
         include_str!("../../parley-cli/tests/cases/dates.toml"),
         include_str!("../../parley-cli/tests/cases/deadlines.toml"),
         include_str!("../../parley-cli/tests/cases/blocs.toml"),
@@ -496,6 +496,8 @@ fn scenario_reader_never_panics_on_mutated_new_sections() {
         include_str!("../../parley-cli/tests/cases/channels.toml"),
         // Value, red-line-holds and version claims, readouts.
         include_str!("../../parley-cli/tests/cases/value-claims.toml"),
+        // Phases, schedules, lapses, red lines and claims about phases.
+        include_str!("../../parley-cli/tests/cases/phases.toml"),
     ];
     let mut runner = TestRunner::new(Config { cases: 400, ..Config::default() });
     let strategy = (0..CASES.len(), proptest::collection::vec((0usize..4, any::<usize>(), any::<usize>()), 1..6));
