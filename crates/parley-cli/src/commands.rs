@@ -282,6 +282,9 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
             if !negotiation.obligations.is_empty() {
                 counts.push(counted(negotiation.obligations.len(), "obligation", "obligations"));
             }
+            if !negotiation.phases.is_empty() {
+                counts.push(counted(negotiation.phases.len(), "phase", "phases"));
+            }
             let summary = format!("{name}: ok — {}", counts.join(", "));
             let mut warnings = parley_core::warnings::scenario_warnings(&text, &loaded);
             warnings.extend(loaded.warnings);
