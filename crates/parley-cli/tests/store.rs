@@ -616,3 +616,34 @@ fn log_for_a_viewer_equals_the_log_of_its_export_on_every_bundled_scenario() {
         }
     }
 }
+
+/// A phased record (phases, schedules with a lapse, red lines and a claim about phases) answers
+/// from a database as from its file, records its phases as one event, and exports to a file that
+/// re-imports without a change.
+#[test]
+fn a_phased_record_answers_from_the_database_as_from_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/phases.toml").display().to_string();
+    let imported = run_in(dir.path(), &["import", &file]);
+    assert_eq!(imported.status.code(), Some(0), "{}", stderr(&imported));
+    for command in [
+        vec!["status", "--as-of", "r1", "--json"],
+        vec!["diff", "r1", "r2", "--json"],
+        vec!["claims", "--json"],
+        vec!["analyze", "--as-of", "r1", "--json"],
+    ] {
+        let (name, rest) = command.split_first().unwrap();
+        let from_file: Vec<&str> = [*name, file.as_str()].into_iter().chain(rest.iter().copied()).collect();
+        let from_db: Vec<&str> = [*name, "--db", "parley.db"].into_iter().chain(rest.iter().copied()).collect();
+        let (a, b) = (run_in(dir.path(), &from_file), run_in(dir.path(), &from_db));
+        assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
+        assert_eq!(stdout(&a), stdout(&b), "{from_db:?}");
+    }
+    let log = run_in(dir.path(), &["log", "--kind", "phases", "--json"]);
+    assert_eq!(stdout(&log).lines().count(), 1, "the phases are one event");
+    let exported = run_in(dir.path(), &["export", "-o", "exported.toml"]);
+    assert_eq!(exported.status.code(), Some(0), "{}", stderr(&exported));
+    let again = run_in(dir.path(), &["import", "exported.toml", "--json"]);
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&again)).unwrap();
+    assert_eq!(summary["appended"], serde_json::json!(0), "{summary}");
+}
