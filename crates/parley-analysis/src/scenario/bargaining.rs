@@ -171,7 +171,7 @@ fn space(
         parties,
     };
     // The deal needs the signatories: their red lines bound what it can be.
-    let applied: Vec<usize> = in_force.iter().copied().filter(|&index| visible.is_signatory(&visible.red_lines[index].party)).collect();
+    let applied: Vec<usize> = in_force.iter().copied().filter(|&index| visible.holder_signs(&visible.red_lines[index].party)).collect();
     let feasible = if applied.is_empty() || problem.parties.len() < 2 || issues.is_empty() {
         None
     } else {
