@@ -9,11 +9,12 @@ use parley_analysis::space::Problem;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::acceptable::Acceptable;
 use crate::agents::AgentKind;
 use crate::inverter::InverseCache;
 use crate::metrics::{Metrics, Reference};
 use crate::rng::Rng;
-use crate::session::{Protocol, SessionConfig, run_session_with};
+use crate::session::{Protocol, SessionConfig, run_session_within};
 
 /// A scenario of a tournament: a named problem with its reference analysis.
 #[derive(Clone, Debug)]
@@ -23,6 +24,8 @@ pub struct Scenario {
     pub reference: Option<Arc<Reference>>,
     /// Agents' sorted outcome lists, built once and shared by every session of the scenario.
     pub cache: Arc<InverseCache>,
+    /// The outcomes each party may agree to (every outcome by default).
+    pub acceptable: Arc<Acceptable>,
 }
 
 impl Scenario {
@@ -32,7 +35,14 @@ impl Scenario {
             problem: Arc::new(problem),
             reference: reference.map(Arc::new),
             cache: Arc::new(InverseCache::default()),
+            acceptable: Arc::default(),
         }
+    }
+
+    /// The scenario with each party's agent bound to the outcomes `acceptable` lets it agree to.
+    pub fn with_acceptable(self, acceptable: Acceptable) -> Scenario {
+        // The cached lists depend on the regions: a fresh cache for the new ones.
+        Scenario { acceptable: Arc::new(acceptable), cache: Arc::new(InverseCache::default()), ..self }
     }
 }
 
@@ -207,7 +217,7 @@ fn run_job(config: &TournamentConfig, scenarios: &[Scenario], job: &Job) -> JobR
         metrics: Metrics::default(),
         error: None,
     };
-    match run_session_with(&scenario.problem, &kinds, &session, scenario.reference.as_deref(), &scenario.cache) {
+    match run_session_within(&scenario.problem, &scenario.acceptable, &kinds, &session, scenario.reference.as_deref(), &scenario.cache) {
         Ok(session) => JobResult { rounds: session.rounds, metrics: session.metrics, ..base },
         Err(error) => JobResult { error: Some(error.to_string()), ..base },
     }
