@@ -364,14 +364,66 @@ pub struct ProblemSource {
     pub feasible: Option<parley_analysis::scenario::Feasible>,
     /// Ids of the red lines that bound a scenario's feasible outcomes.
     pub red_lines: Vec<String>,
+    /// A scenario's parties' own red lines in force (one entry per party of `problem`).
+    pub own_red_lines: Vec<parley_analysis::scenario::OwnRedLines>,
+    /// What each party's agent may offer and accept: the outcomes its own red lines allow.
+    pub acceptable: parley_sim::acceptable::Acceptable,
+    /// Reads a scenario's outcomes in its terms (`None` for a GENIUS domain).
+    pub reader: Option<parley_analysis::scenario::OutcomeReader>,
 }
 
 impl ProblemSource {
-    /// A warning for the commands that work on the whole outcome space (GENIUS export, simulation),
-    /// when red lines rule some of it out.
+    /// A GENIUS domain: every outcome open to everyone.
+    fn genius(name: String, problem: Problem) -> ProblemSource {
+        ProblemSource {
+            name,
+            problem,
+            proposal: None,
+            feasible: None,
+            red_lines: Vec::new(),
+            own_red_lines: Vec::new(),
+            acceptable: parley_sim::acceptable::Acceptable::default(),
+            reader: None,
+        }
+    }
+
+    /// A warning for the commands that work on the whole outcome space (GENIUS export), when red
+    /// lines rule some of it out.
     pub fn unconstrained_warning(&self, what: &str) -> Option<String> {
         (!self.red_lines.is_empty()).then(|| format!("{what} every outcome: the red lines {} are not applied", self.red_lines.join(", ")))
     }
+
+    /// Warnings for simulations: the parties whose own red lines could not be applied to their
+    /// agents (the outcomes they allow take too many boxes to describe).
+    pub fn unapplied_warnings(&self) -> Vec<String> {
+        self.own_red_lines
+            .iter()
+            .filter(|own| own.out_of_reach())
+            .map(|own| {
+                format!(
+                    "the red lines {} of {} are not applied to its agent: the outcomes they allow take more than {} boxes to describe",
+                    own.red_lines.join(", "),
+                    own.party,
+                    parley_analysis::scenario::ScenarioOptions::default().max_feasible_boxes
+                )
+            })
+            .collect()
+    }
+}
+
+/// What each party's agent may agree to: the outcomes its own red lines allow.
+fn acceptable_of(problem: &Problem, own_red_lines: &[parley_analysis::scenario::OwnRedLines]) -> parley_sim::acceptable::Acceptable {
+    let sizes = parley_sim::inverter::sizes_of(problem);
+    let regions = own_red_lines
+        .iter()
+        .map(|own| {
+            own.allowed.as_ref().map(|allowed| {
+                let boxes: Vec<Vec<Vec<u32>>> = allowed.boxes().map(<[Vec<u32>]>::to_vec).collect();
+                parley_sim::acceptable::Region::from_boxes(&sizes, &boxes)
+            })
+        })
+        .collect();
+    parley_sim::acceptable::Acceptable::new(regions)
 }
 
 /// Every name given to `--parties` must be a party of the scenario (a typo is not a party with no
@@ -393,7 +445,7 @@ pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Opt
         for warning in &source.warnings {
             to_stderr!(line "warning: {warning}");
         }
-        return Ok(ProblemSource { name: source.name, problem: source.problem, proposal: None, feasible: None, red_lines: Vec::new() });
+        return Ok(ProblemSource::genius(source.name, source.problem));
     }
     let negotiation = crate::commands::load(path)?;
     scenario_problem(&negotiation, as_of, viewer, parties)
@@ -410,7 +462,7 @@ pub fn scenario_problem(
     let point = crate::commands::point_in(negotiation, as_of)?;
     check_parties(negotiation, parties.as_deref())?;
     let options = parley_analysis::scenario::ScenarioOptions { parties, ..Default::default() };
-    let parley_analysis::scenario::ViewerProblem { problem, proposal, feasible, red_lines, warnings } =
+    let parley_analysis::scenario::ViewerProblem { problem, proposal, feasible, red_lines, warnings, own_red_lines, reader } =
         parley_analysis::scenario::viewer_problem(negotiation, &point, &viewer, &options);
     for warning in &warnings {
         to_stderr!(line "warning: {warning}");
@@ -422,7 +474,17 @@ pub fn scenario_problem(
         ))
         .into());
     }
-    Ok(ProblemSource { name: negotiation.id.clone(), problem, proposal, feasible, red_lines })
+    let acceptable = acceptable_of(&problem, &own_red_lines);
+    Ok(ProblemSource {
+        name: negotiation.id.clone(),
+        problem,
+        proposal,
+        feasible,
+        red_lines,
+        own_red_lines,
+        acceptable,
+        reader: Some(reader),
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -38,6 +38,11 @@ impl Feasible {
     pub fn contains(&self, outcome: &[u32]) -> bool {
         self.boxes.iter().any(|feasible| feasible.allowed.iter().zip(outcome).all(|(allowed, index)| allowed.contains(index)))
     }
+
+    /// The boxes: each the allowed value indices per issue of the whole problem's space.
+    pub fn boxes(&self) -> impl Iterator<Item = &[Vec<u32>]> {
+        self.boxes.iter().map(|feasible| feasible.allowed.as_slice())
+    }
 }
 
 /// The exact Pareto frontier of the outcomes `feasible` allows (of every outcome when `None`): the
@@ -109,7 +114,17 @@ pub(super) fn viewer_problem(
     let space = space(visible, settled, in_force, domains, options, &mut warnings);
     let proposal = proposal_outcome(&space.issues, status, settled);
     let red_lines = space.applied.iter().map(|&index| visible.red_lines[index].id.clone()).collect();
-    ViewerProblem { problem: space.problem, proposal, feasible: space.feasible, red_lines, warnings }
+    let own_red_lines = super::agreement::own_red_lines(visible, &space.problem, &space.issues, in_force, domains, options);
+    let proposed = space
+        .issues
+        .iter()
+        .map(|(id, candidates)| {
+            let value = framework_value(id, status, settled)?;
+            candidates.iter().position(|candidate| candidate == value).map(|index| index as u32)
+        })
+        .collect();
+    let reader = super::agreement::reader(visible, &space.issues, &space.valued, proposed, in_force);
+    ViewerProblem { problem: space.problem, proposal, feasible: space.feasible, red_lines, warnings, own_red_lines, reader }
 }
 
 /// The bargaining space over the open and agreed issues among the parties whose preferences the
@@ -196,7 +211,7 @@ fn space(
 /// stops at the first decided point: a box is emitted as soon as every red line holds whatever the
 /// remaining issues are. Issues the red lines name outside the bargaining space range over their
 /// candidates and are projected out.
-fn feasible_set(
+pub(super) fn feasible_set(
     visible: &Negotiation,
     problem: &Problem,
     issues: &[(String, Vec<Value>)],

@@ -15,6 +15,7 @@
 //! Red lines range over every issue they name — open, unsettled, or without an item yet — with
 //! the agreed value for issues an agreed item settles; no conjunct is ever dropped.
 
+mod agreement;
 mod bargaining;
 mod red_lines;
 
@@ -299,8 +300,15 @@ pub struct ViewerProblem {
     /// Ids of the red lines that bound the feasible set (the signatories' red lines in force).
     pub red_lines: Vec<String>,
     pub warnings: Vec<String>,
+    /// Per party of `problem`, in order: its own red lines in force and the outcomes they allow
+    /// (what a simulation binds its agent to).
+    pub own_red_lines: Vec<OwnRedLines>,
+    /// Reads an outcome of `problem` in the scenario's terms: the red lines in force it breaks, and
+    /// issues nobody values at the proposal's value or unset.
+    pub reader: OutcomeReader,
 }
 
+pub use agreement::{OutcomeReader, OwnRedLines, ReadOutcome};
 pub use bargaining::{Feasible, feasible_frontier};
 
 /// The viewer's bargaining problem for a negotiation as of a point.
