@@ -388,9 +388,15 @@ impl ProblemSource {
     }
 
     /// A warning for the commands that work on the whole outcome space (GENIUS export), when red
-    /// lines rule some of it out.
+    /// lines rule some of it out: the signatories' and the problem's parties' own.
     pub fn unconstrained_warning(&self, what: &str) -> Option<String> {
-        (!self.red_lines.is_empty()).then(|| format!("{what} every outcome: the red lines {} are not applied", self.red_lines.join(", ")))
+        let mut ids: Vec<&str> = self.red_lines.iter().map(String::as_str).collect();
+        for id in self.own_red_lines.iter().flat_map(|own| &own.red_lines) {
+            if !ids.contains(&id.as_str()) {
+                ids.push(id);
+            }
+        }
+        (!ids.is_empty()).then(|| format!("{what} every outcome: the red lines {} are not applied", ids.join(", ")))
     }
 
     /// Warnings for simulations: the parties whose own red lines could not be applied to their

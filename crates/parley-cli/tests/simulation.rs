@@ -387,3 +387,21 @@ fn no_agent_ever_offers_or_accepts_against_its_own_red_lines_in_random_scenarios
         })
         .unwrap();
 }
+
+#[test]
+fn to_genius_names_every_red_line_its_export_leaves_out() {
+    // GENIUS profiles cannot hold red lines: the signatories' red lines, and the exported parties'
+    // own (the watchdog is no signatory), are named.
+    let directory = tempfile::tempdir().unwrap();
+    let file = fixture("sale-with-red-lines.toml");
+    let output = run(&["to-genius", &file, "--parties", "buyer,watchdog", "-o", directory.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "GENIUS profiles cannot hold red lines; the exported domain holds every outcome: \
+             the red lines buyer-ceiling, seller-floor, seller-audit, watchdog-cap are not applied"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
