@@ -164,11 +164,10 @@ impl Agent {
                 State::TitForTat { inverse: cache.get(problem, party, false, region)?, partner_utility: None, walk: None }
             }
             AgentKind::Micro => State::Micro { inverse: cache.get(problem, party, true, region)?, next: 0, received: HashSet::new() },
-            AgentKind::Hardliner => {
-                let inverse = cache.get(problem, party, false, region)?;
-                let (best_utility, best) = inverse.outcome_at(0).expect("a space has outcomes");
-                State::Hardliner { best, best_utility }
-            }
+            AgentKind::Hardliner => match cache.get(problem, party, false, region)?.outcome_at(0) {
+                Some((best_utility, best)) => State::Hardliner { best, best_utility },
+                None => State::Blocked,
+            },
             AgentKind::Random => State::Random { allowed: region.map(|_| cache.get(problem, party, false, region)).transpose()? },
         };
         Ok(Agent { kind, party, reservation, state, allowed })
@@ -238,8 +237,9 @@ impl Agent {
         match &mut self.state {
             State::TimeBased { exponent, tolerance, inverse, low, high } => {
                 let (lo, hi) = time_range(*exponent, *tolerance, *low, *high, turn.time);
-                // With nothing near the range, NegMAS falls back to the best outcome.
-                Some(inverse.worst_in(lo, hi).or_else(|| inverse.outcome_at(0)).map(|(_, outcome)| outcome).expect("a space has outcomes"))
+                // With nothing near the range, NegMAS falls back to the best outcome. A list can be
+                // empty only when bucketed and nothing in it is rational: then there is no offer.
+                inverse.worst_in(lo, hi).or_else(|| inverse.outcome_at(0)).map(|(_, outcome)| outcome)
             }
             State::TitForTat { inverse, partner_utility, walk } => {
                 let concession = match *partner_utility {
@@ -250,7 +250,7 @@ impl Agent {
                 let target = 1.0 - concession;
                 let range = inverse.max() - inverse.min();
                 let (lo, hi) = (target * range + inverse.min(), 1.0 * range + inverse.min());
-                Some(inverse.worst_in(lo, hi).or_else(|| inverse.outcome_at(0)).map(|(_, outcome)| outcome).expect("a space has outcomes"))
+                inverse.worst_in(lo, hi).or_else(|| inverse.outcome_at(0)).map(|(_, outcome)| outcome)
             }
             State::Micro { inverse, next, received } => {
                 let ready = *next <= received.len();

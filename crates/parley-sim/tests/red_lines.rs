@@ -199,3 +199,32 @@ fn huge_spaces_keep_offers_inside_the_region() {
         }
     }
 }
+
+#[test]
+fn a_region_without_a_rational_outcome_in_a_huge_space_ends_the_negotiation_without_a_panic() {
+    // Regression: a bucketed list keeps only rational outcomes, and a time-based agent whose
+    // region held none of them looked for an outcome that was not there and panicked.
+    let mut rng = Rng::new(5);
+    let mut problem = problem(30, 4, 2, &mut rng);
+    problem.parties[0].reservation = 0.99;
+    let sizes = sizes_of(&problem);
+    let narrow: Vec<Vec<u32>> = (0..30).map(|issue| if issue < 20 { vec![0] } else { vec![0, 1, 2, 3] }).collect();
+    let acceptable = Acceptable::new(vec![Some(Region::from_boxes(&sizes, &[narrow])), None]);
+    for kind in AgentKind::ALL {
+        let session = run_session_within(
+            &problem,
+            &acceptable,
+            &[kind, AgentKind::Conceder],
+            &config(Protocol::AlternatingOffers, 50, 1),
+            None,
+            &InverseCache::default(),
+        )
+        .unwrap();
+        for entry in session.trace.iter().filter(|entry| entry.proposer == Some(0)) {
+            assert!(acceptable.by(0, &entry.outcome), "{kind}: {:?}", entry.outcome);
+        }
+        if let Some(outcome) = &session.agreement {
+            assert!(acceptable.by_all(outcome), "{kind}");
+        }
+    }
+}
