@@ -51,7 +51,7 @@ impl Region {
             // A box with an issue that allows nothing holds no outcome.
             .filter(|mask: &Vec<Vec<bool>>| mask.iter().all(|issue| issue.contains(&true)))
             .collect();
-        Region { boxes }
+        Region { boxes: merged(boxes, sizes.len()) }
     }
 
     /// Whether the region holds the outcome.
@@ -101,4 +101,32 @@ impl Acceptable {
     pub fn constrains(&self) -> bool {
         self.parties.iter().any(Option::is_some)
     }
+}
+
+/// The same union in fewer boxes: boxes that agree on every issue but one become one box allowing
+/// the values either allows there, issue by issue. Box order follows first appearance, so the
+/// result is deterministic.
+fn merged(mut boxes: Vec<Vec<Vec<bool>>>, issues: usize) -> Vec<Vec<Vec<bool>>> {
+    for issue in 0..issues {
+        let mut kept: Vec<Vec<Vec<bool>>> = Vec::with_capacity(boxes.len());
+        let mut index: std::collections::HashMap<Vec<Vec<bool>>, usize> = std::collections::HashMap::new();
+        for mut mask in boxes {
+            // The key: the box with this issue blanked out.
+            let own = std::mem::take(&mut mask[issue]);
+            match index.get(&mask) {
+                Some(&at) => {
+                    for (allowed, more) in kept[at][issue].iter_mut().zip(&own) {
+                        *allowed |= *more;
+                    }
+                }
+                None => {
+                    index.insert(mask.clone(), kept.len());
+                    mask[issue] = own;
+                    kept.push(mask);
+                }
+            }
+        }
+        boxes = kept;
+    }
+    boxes
 }

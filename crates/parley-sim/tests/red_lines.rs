@@ -228,3 +228,22 @@ fn a_region_without_a_rational_outcome_in_a_huge_space_ends_the_negotiation_with
         }
     }
 }
+
+#[test]
+fn regions_hold_exactly_the_outcomes_of_their_boxes() {
+    // Boxes are merged into fewer; the union must not change.
+    for seed in 0..200 {
+        let mut rng = Rng::new(seed);
+        let sizes: Vec<u32> = (0..1 + rng.below(3)).map(|_| 1 + rng.below(3) as u32).collect();
+        let boxes: Vec<Vec<Vec<u32>>> =
+            (0..rng.below(6)).map(|_| sizes.iter().map(|&size| (0..size).filter(|_| rng.below(2) == 0).collect()).collect()).collect();
+        let region = Region::from_boxes(&sizes, &boxes);
+        let count: u64 = sizes.iter().map(|&size| u64::from(size)).product();
+        for index in 0..count {
+            let outcome = decode(index, &sizes);
+            let brute = boxes.iter().any(|allowed| allowed.iter().zip(&outcome).all(|(values, value)| values.contains(value)));
+            assert_eq!(region.contains(&outcome), brute, "seed {seed}: {boxes:?} at {outcome:?}");
+        }
+        assert!(region.boxes().len() <= boxes.len());
+    }
+}
