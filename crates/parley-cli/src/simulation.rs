@@ -313,7 +313,11 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
         .into_iter()
         .map(|source| {
             let reference = reference(&source);
-            let scenario = Scenario::new(source.name, source.problem, reference);
+            let mut scenario = Scenario::new(source.name, source.problem, reference);
+            if let Some(reader) = source.reader {
+                let acceptable = source.acceptable.clone();
+                scenario = scenario.with_judge(std::sync::Arc::new(RedLineJudge { reader, acceptable }));
+            }
             if source.acceptable.constrains() { scenario.with_acceptable(source.acceptable) } else { scenario }
         })
         .collect();
@@ -343,6 +347,20 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
     out.write_all(&ranking)?;
     writeln!(out, "Results in {}", options.output.display())?;
     Ok(())
+}
+
+/// Names the red lines in force a tournament's agreement on a scenario breaks, reading it as
+/// `simulate` does (issues nobody values at the proposal's value or unset).
+#[derive(Debug)]
+struct RedLineJudge {
+    reader: parley_analysis::scenario::OutcomeReader,
+    acceptable: parley_sim::acceptable::Acceptable,
+}
+
+impl tournament::Judge for RedLineJudge {
+    fn breaks(&self, outcome: &[u32]) -> Vec<String> {
+        self.reader.read(outcome, &|outcome| self.acceptable.by_all(outcome)).breaks
+    }
 }
 
 /// Writes results.json, results.csv and ranking.txt; returns the ranking's text.

@@ -114,13 +114,13 @@ fn simulations_respect_red_lines() {
 }
 
 #[test]
-fn tournaments_on_scenarios_apply_red_lines_without_a_warning() {
+fn tournaments_on_scenarios_apply_red_lines_and_name_those_agreements_break() {
     let directory = tempfile::tempdir().unwrap();
     let file = fixture("sale-with-red-lines.toml");
     let output = run(&[
         "tournament",
         "--agents",
-        "boulware,conceder,micro",
+        "linear,boulware,conceder,micro",
         "--scenarios",
         &file,
         "--reps",
@@ -131,15 +131,22 @@ fn tournaments_on_scenarios_apply_red_lines_without_a_warning() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(!stderr(&output).contains("not applied"), "{}", stderr(&output));
     // Every agreement lies in both red-line zones: the buyer pays at most 7, the seller takes at
-    // least 6 (utilities are linear in the price: the seller's is price/10).
+    // least 5 (utilities are linear in the price: the seller's is price/10); so each breaks the
+    // watchdog's cap of 3, and says so.
     let results: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(directory.path().join("results.json")).unwrap()).unwrap();
+    let mut agreements = 0;
     for job in results["results"].as_array().unwrap() {
         if job["agreement"].as_bool().unwrap() {
+            agreements += 1;
             let seller = job["utilities"][1].as_f64().unwrap();
-            assert!((0.6 - 1e-9..=0.7 + 1e-9).contains(&seller), "{job}");
+            assert!((0.5 - 1e-9..=0.7 + 1e-9).contains(&seller), "{job}");
+            assert_eq!(job["agreement_breaks"], serde_json::json!(["watchdog-cap"]), "{job}");
+        } else {
+            assert!(job.get("agreement_breaks").is_none(), "{job}");
         }
     }
+    assert!(agreements > 0);
 }
 
 #[test]

@@ -26,6 +26,14 @@ pub struct Scenario {
     pub cache: Arc<InverseCache>,
     /// The outcomes each party may agree to (every outcome by default).
     pub acceptable: Arc<Acceptable>,
+    /// Names the constraints an agreement breaks (a scenario's red lines), when there are any.
+    pub judge: Option<Arc<dyn Judge>>,
+}
+
+/// What a scenario says of an agreement besides utilities: the constraints (red lines) it breaks.
+pub trait Judge: Send + Sync + std::fmt::Debug {
+    /// Names of the constraints the agreed outcome breaks.
+    fn breaks(&self, outcome: &[u32]) -> Vec<String>;
 }
 
 impl Scenario {
@@ -36,7 +44,13 @@ impl Scenario {
             reference: reference.map(Arc::new),
             cache: Arc::new(InverseCache::default()),
             acceptable: Arc::default(),
+            judge: None,
         }
+    }
+
+    /// The scenario with a judge of its agreements.
+    pub fn with_judge(self, judge: Arc<dyn Judge>) -> Scenario {
+        Scenario { judge: Some(judge), ..self }
     }
 
     /// The scenario with each party's agent bound to the outcomes `acceptable` lets it agree to.
@@ -82,6 +96,9 @@ pub struct JobResult {
     /// Set when the session could not run (for example, an agent cannot invert a huge
     /// non-additive utility).
     pub error: Option<String>,
+    /// The constraints (a scenario's red lines) the agreement breaks, as its judge names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agreement_breaks: Vec<String>,
 }
 
 /// All results of a tournament (or of one shard of it).
@@ -216,9 +233,16 @@ fn run_job(config: &TournamentConfig, scenarios: &[Scenario], job: &Job) -> JobR
         rounds: 0,
         metrics: Metrics::default(),
         error: None,
+        agreement_breaks: Vec::new(),
     };
     match run_session_within(&scenario.problem, &scenario.acceptable, &kinds, &session, scenario.reference.as_deref(), &scenario.cache) {
-        Ok(session) => JobResult { rounds: session.rounds, metrics: session.metrics, ..base },
+        Ok(session) => {
+            let agreement_breaks = match (&session.agreement, &scenario.judge) {
+                (Some(outcome), Some(judge)) => judge.breaks(outcome),
+                _ => Vec::new(),
+            };
+            JobResult { rounds: session.rounds, metrics: session.metrics, agreement_breaks, ..base }
+        }
         Err(error) => JobResult { error: Some(error.to_string()), ..base },
     }
 }
