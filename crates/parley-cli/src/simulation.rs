@@ -89,34 +89,10 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
     if let Some(path) = &options.trace {
         write_output(path, trace_csv(source, &session.trace).as_bytes())?;
     }
-    // A scenario's agreement in its terms: issues nobody values at the proposal's value or unset,
-    // and the red lines in force it breaks.
-    let read = match (&session.agreement, &source.reader) {
-        (Some(outcome), Some(reader)) => Some(reader.read(outcome, &|outcome| source.acceptable.by_all(outcome))),
-        _ => None,
-    };
-    let reported: Option<Vec<(String, parley_analysis::space::Label)>> = session.agreement.as_ref().map(|outcome| match &read {
-        None => problem.space.describe(outcome),
-        Some(read) => problem
-            .space
-            .issues
-            .iter()
-            .zip(&read.values)
-            .filter_map(|(issue, value)| Some((issue.name.clone(), issue.values.get((*value)? as usize)?.clone())))
-            .collect(),
-    });
-    let unset: Vec<&str> = match &read {
-        Some(read) => problem
-            .space
-            .issues
-            .iter()
-            .zip(&read.values)
-            .filter(|(_, value)| value.is_none())
-            .map(|(issue, _)| issue.name.as_str())
-            .collect(),
-        None => Vec::new(),
-    };
-    let breaks: &[String] = read.as_ref().map_or(&[], |read| read.breaks.as_slice());
+    let AgreementReport { values: reported, unset, breaks } = read_agreement(source, session.agreement.as_deref());
+    let unset: Vec<&str> = unset.iter().map(String::as_str).collect();
+    let breaks = breaks.as_slice();
+    // Each party's own red lines its agent was bound by.
     let bound: Vec<(&str, &[String])> =
         source.own_red_lines.iter().filter(|own| own.allowed.is_some()).map(|own| (own.party.as_str(), own.red_lines.as_slice())).collect();
     if options.json {
@@ -236,6 +212,37 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         writeln!(out, "Trace of {} written to {}", counted(session.trace.len(), "offer", "offers"), path.display())?;
     }
     Ok(())
+}
+
+/// An agreement as `simulate` reports it.
+struct AgreementReport {
+    /// Issue and value, in space order; `None` without agreement.
+    values: Option<Vec<(String, parley_analysis::space::Label)>>,
+    /// A scenario's issues nobody values, with no proposed value, that the red lines leave free.
+    unset: Vec<String>,
+    /// The red lines in force (of any party) the agreement breaks.
+    breaks: Vec<String>,
+}
+
+/// A scenario's agreement in its terms: issues nobody values at the proposal's value or unset,
+/// and the red lines in force it breaks; a GENIUS domain's as it is.
+fn read_agreement(source: &ProblemSource, agreement: Option<&[u32]>) -> AgreementReport {
+    let issues = &source.problem.space.issues;
+    let (Some(outcome), Some(reader)) = (agreement, &source.reader) else {
+        return AgreementReport {
+            values: agreement.map(|outcome| source.problem.space.describe(outcome)),
+            unset: Vec::new(),
+            breaks: Vec::new(),
+        };
+    };
+    let read = reader.read(outcome, &|outcome| source.acceptable.by_all(outcome));
+    let values = issues
+        .iter()
+        .zip(&read.values)
+        .filter_map(|(issue, value)| Some((issue.name.clone(), issue.values.get((*value)? as usize)?.clone())))
+        .collect();
+    let unset = issues.iter().zip(&read.values).filter(|(_, value)| value.is_none()).map(|(issue, _)| issue.name.clone()).collect();
+    AgreementReport { values: Some(values), unset, breaks: read.breaks }
 }
 
 /// The trace as CSV: `round, proposer, u_<party>…, <issue>…`, and for a scenario a last column
