@@ -404,7 +404,7 @@ impl ProblemSource {
     pub fn unapplied_warnings(&self) -> Vec<String> {
         self.own_red_lines
             .iter()
-            .filter(|own| own.out_of_reach())
+            .filter(|own| own.out_of_reach)
             .map(|own| {
                 format!(
                     "the red lines {} of {} are not applied to its agent: the outcomes they allow take more than {} boxes to describe",

@@ -412,3 +412,88 @@ fn to_genius_names_every_red_line_its_export_leaves_out() {
         stderr(&output)
     );
 }
+
+#[test]
+fn red_lines_too_fragmented_to_apply_are_named_in_a_warning() {
+    // Two bounds on two integer issues of 300 values take 151 × 151 boxes, over the 20,000 the
+    // search allows: that party's agent cannot be bound, and a warning says so.
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("fragmented.toml");
+    let text = r#"[negotiation]
+id = "fragmented"
+title = "Fragmented"
+
+[[parties]]
+id = "A"
+role = "principal"
+
+[[parties]]
+id = "B"
+role = "principal"
+
+[[issues]]
+id = "x"
+kind = "integer"
+min = 0
+max = 299
+
+[[issues]]
+id = "y"
+kind = "integer"
+min = 0
+max = 299
+
+[[rounds]]
+id = "r1"
+date = 2026-01-01
+
+[[items]]
+number = 1
+title = "Both"
+text = "Both."
+round = "r1"
+settles = ["x", "y"]
+
+[[red_lines]]
+id = "a-x"
+party = "A"
+expr = "x <= 150"
+visibility = "public"
+
+[[red_lines]]
+id = "a-y"
+party = "A"
+expr = "y <= 150"
+visibility = "public"
+
+[[red_lines]]
+id = "b-x"
+party = "B"
+expr = "x >= 100"
+visibility = "public"
+
+[[preferences]]
+party = "A"
+[preferences.issues]
+x = { weight = 0.5, best = 0, worst = 299 }
+y = { weight = 0.5, best = 0, worst = 299 }
+
+[[preferences]]
+party = "B"
+[preferences.issues]
+x = { weight = 0.5, best = 299, worst = 0 }
+y = { weight = 0.5, best = 299, worst = 0 }
+"#;
+    std::fs::write(&file, text).unwrap();
+    let output = run(&["simulate", file.to_str().unwrap(), "--agents", "boulware,conceder", "--rounds", "20", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "warning: the red lines a-x, a-y of A are not applied to its agent: the outcomes they allow take more than 20000 boxes to describe"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["red_lines_applied"], serde_json::json!({ "B": ["b-x"] }));
+}

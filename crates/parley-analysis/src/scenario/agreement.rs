@@ -19,15 +19,10 @@ pub struct OwnRedLines {
     /// Ids of its red lines in force (a bloc's included), in record order.
     pub red_lines: Vec<String>,
     /// The outcomes of the problem's space they allow (empty when none can hold); `None` when the
-    /// party has no red line in force, or when the set takes more boxes than the limit to describe.
+    /// party has no red line in force, the space no issue, or the set is out of reach.
     pub allowed: Option<Feasible>,
-}
-
-impl OwnRedLines {
-    /// Whether the party has red lines in force that could not be turned into a set of outcomes.
-    pub fn out_of_reach(&self) -> bool {
-        !self.red_lines.is_empty() && self.allowed.is_none()
-    }
+    /// The set takes more boxes than the limit to describe: the red lines bind nothing.
+    pub out_of_reach: bool,
 }
 
 /// Reads outcomes of a scenario's bargaining space in the scenario's terms.
@@ -119,13 +114,11 @@ pub(super) fn own_red_lines(
         .map(|party| {
             let own: Vec<usize> =
                 in_force.iter().copied().filter(|&index| visible.holds_for(&visible.red_lines[index].party, &party.name)).collect();
-            let allowed =
-                if own.is_empty() || issues.is_empty() { None } else { feasible_set(visible, problem, issues, &own, domains, options) };
-            OwnRedLines {
-                party: party.name.clone(),
-                red_lines: own.iter().map(|&index| visible.red_lines[index].id.clone()).collect(),
-                allowed,
-            }
+            let searched = !own.is_empty() && !issues.is_empty();
+            let allowed = if searched { feasible_set(visible, problem, issues, &own, domains, options) } else { None };
+            let out_of_reach = searched && allowed.is_none();
+            let red_lines = own.iter().map(|&index| visible.red_lines[index].id.clone()).collect();
+            OwnRedLines { party: party.name.clone(), red_lines, allowed, out_of_reach }
         })
         .collect()
 }
