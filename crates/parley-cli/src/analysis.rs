@@ -364,41 +364,20 @@ pub struct ProblemSource {
     pub feasible: Option<parley_analysis::scenario::Feasible>,
     /// Ids of the red lines that bound a scenario's feasible outcomes.
     pub red_lines: Vec<String>,
-    /// A scenario's parties' own red lines in force (one entry per party of `problem`).
-    pub own_red_lines: Vec<parley_analysis::scenario::OwnRedLines>,
-    /// What each party's agent may offer and accept: the outcomes its own red lines allow.
-    pub acceptable: parley_sim::acceptable::Acceptable,
+    /// A scenario's parties' own red lines in force (`None` for a GENIUS domain).
+    pub own_red_lines: Option<parley_analysis::scenario::OwnRedLineSearch>,
     /// Reads a scenario's outcomes in its terms (`None` for a GENIUS domain).
     pub reader: Option<parley_analysis::scenario::OutcomeReader>,
 }
 
-impl ProblemSource {
-    /// A GENIUS domain: every outcome open to everyone.
-    fn genius(name: String, problem: Problem) -> ProblemSource {
-        ProblemSource {
-            name,
-            problem,
-            proposal: None,
-            feasible: None,
-            red_lines: Vec::new(),
-            own_red_lines: Vec::new(),
-            acceptable: parley_sim::acceptable::Acceptable::default(),
-            reader: None,
-        }
-    }
+/// What binds a simulation's agents: each party's own red lines in force with the outcomes they
+/// allow, and so what each agent may offer and accept.
+pub struct BoundAgents {
+    pub own_red_lines: Vec<parley_analysis::scenario::OwnRedLines>,
+    pub acceptable: parley_sim::acceptable::Acceptable,
+}
 
-    /// A warning for the commands that work on the whole outcome space (GENIUS export), when red
-    /// lines rule some of it out: the signatories' and the problem's parties' own.
-    pub fn unconstrained_warning(&self, what: &str) -> Option<String> {
-        let mut ids: Vec<&str> = self.red_lines.iter().map(String::as_str).collect();
-        for id in self.own_red_lines.iter().flat_map(|own| &own.red_lines) {
-            if !ids.contains(&id.as_str()) {
-                ids.push(id);
-            }
-        }
-        (!ids.is_empty()).then(|| format!("{what} every outcome: the red lines {} are not applied", ids.join(", ")))
-    }
-
+impl BoundAgents {
     /// Warnings for simulations: the parties whose own red lines could not be applied to their
     /// agents (the outcomes they allow take too many boxes to describe).
     pub fn unapplied_warnings(&self) -> Vec<String> {
@@ -417,19 +396,37 @@ impl ProblemSource {
     }
 }
 
-/// What each party's agent may agree to: the outcomes its own red lines allow.
-fn acceptable_of(problem: &Problem, own_red_lines: &[parley_analysis::scenario::OwnRedLines]) -> parley_sim::acceptable::Acceptable {
-    let sizes = parley_sim::inverter::sizes_of(problem);
-    let regions = own_red_lines
-        .iter()
-        .map(|own| {
-            own.allowed.as_ref().map(|allowed| {
-                let boxes: Vec<Vec<Vec<u32>>> = allowed.boxes().map(<[Vec<u32>]>::to_vec).collect();
-                parley_sim::acceptable::Region::from_boxes(&sizes, &boxes)
-            })
-        })
-        .collect();
-    parley_sim::acceptable::Acceptable::new(regions)
+impl ProblemSource {
+    /// A GENIUS domain: every outcome open to everyone.
+    fn genius(name: String, problem: Problem) -> ProblemSource {
+        ProblemSource { name, problem, proposal: None, feasible: None, red_lines: Vec::new(), own_red_lines: None, reader: None }
+    }
+
+    /// Binds each party's agent to the outcomes its own red lines allow (nothing binds the agents
+    /// of a GENIUS domain). The search runs here, when a simulation needs it.
+    pub fn bind_agents(&self) -> BoundAgents {
+        let own_red_lines = self.own_red_lines.as_ref().map(|search| search.run(&self.problem)).unwrap_or_default();
+        let sizes = parley_sim::inverter::sizes_of(&self.problem);
+        let regions = own_red_lines
+            .iter()
+            .map(|own| own.allowed.as_ref().map(|boxes| parley_sim::acceptable::Region::from_boxes(&sizes, boxes)))
+            .collect();
+        BoundAgents { own_red_lines, acceptable: parley_sim::acceptable::Acceptable::new(regions) }
+    }
+
+    /// A warning for the commands that work on the whole outcome space (GENIUS export), when red
+    /// lines rule some of it out: the signatories' and the problem's parties' own.
+    pub fn unconstrained_warning(&self, what: &str) -> Option<String> {
+        let mut ids: Vec<String> = self.red_lines.clone();
+        if let Some(search) = &self.own_red_lines {
+            for id in self.problem.parties.iter().flat_map(|party| search.ids_of(&party.name)) {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        (!ids.is_empty()).then(|| format!("{what} every outcome: the red lines {} are not applied", ids.join(", ")))
+    }
 }
 
 /// Every name given to `--parties` must be a party of the scenario (a typo is not a party with no
@@ -480,15 +477,13 @@ pub fn scenario_problem(
         ))
         .into());
     }
-    let acceptable = acceptable_of(&problem, &own_red_lines);
     Ok(ProblemSource {
         name: negotiation.id.clone(),
         problem,
         proposal,
         feasible,
         red_lines,
-        own_red_lines,
-        acceptable,
+        own_red_lines: Some(own_red_lines),
         reader: Some(reader),
     })
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use parley_analysis::scenario::feasible_frontier;
 use parley_analysis::solutions::solve;
+use parley_sim::acceptable::Acceptable;
 use parley_sim::agents::AgentKind;
 use parley_sim::inverter::InverseCache;
 use parley_sim::metrics::Reference;
@@ -59,9 +60,6 @@ pub struct SimulateOptions {
 }
 
 pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: &mut dyn Write) -> Result<()> {
-    for warning in source.unapplied_warnings() {
-        to_stderr!(line "warning: {warning}");
-    }
     let problem = &source.problem;
     if options.agents.len() != problem.parties.len() {
         let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
@@ -74,6 +72,10 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         .into());
     }
     crate::limits::check_listing(problem, &source.name)?;
+    let bound = source.bind_agents();
+    for warning in bound.unapplied_warnings() {
+        to_stderr!(line "warning: {warning}");
+    }
     let reference = reference(source);
     let config = SessionConfig {
         protocol: options.protocol,
@@ -83,18 +85,18 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         time_limit: options.time_limit,
     };
     let started = std::time::Instant::now();
-    let session = run_session_within(problem, &source.acceptable, &options.agents, &config, reference.as_ref(), &InverseCache::default())
+    let session = run_session_within(problem, &bound.acceptable, &options.agents, &config, reference.as_ref(), &InverseCache::default())
         .map_err(|error| BadInput(error.to_string()))?;
     let seconds = started.elapsed().as_secs_f64();
     if let Some(path) = &options.trace {
         write_output(path, trace_csv(source, &session.trace).as_bytes())?;
     }
-    let AgreementReport { values: reported, unset, breaks } = read_agreement(source, session.agreement.as_deref());
+    let AgreementReport { values: reported, unset, breaks } = read_agreement(source, &bound.acceptable, session.agreement.as_deref());
     let unset: Vec<&str> = unset.iter().map(String::as_str).collect();
     let breaks = breaks.as_slice();
     // Each party's own red lines its agent was bound by.
     let bound: Vec<(&str, &[String])> =
-        source.own_red_lines.iter().filter(|own| own.allowed.is_some()).map(|own| (own.party.as_str(), own.red_lines.as_slice())).collect();
+        bound.own_red_lines.iter().filter(|own| own.allowed.is_some()).map(|own| (own.party.as_str(), own.red_lines.as_slice())).collect();
     if options.json {
         #[derive(serde::Serialize)]
         struct Json<'a> {
@@ -226,7 +228,7 @@ struct AgreementReport {
 
 /// A scenario's agreement in its terms: issues nobody values at the proposal's value or unset,
 /// and the red lines in force it breaks; a GENIUS domain's as it is.
-fn read_agreement(source: &ProblemSource, agreement: Option<&[u32]>) -> AgreementReport {
+fn read_agreement(source: &ProblemSource, acceptable: &Acceptable, agreement: Option<&[u32]>) -> AgreementReport {
     let issues = &source.problem.space.issues;
     let (Some(outcome), Some(reader)) = (agreement, &source.reader) else {
         return AgreementReport {
@@ -235,7 +237,7 @@ fn read_agreement(source: &ProblemSource, agreement: Option<&[u32]>) -> Agreemen
             breaks: Vec::new(),
         };
     };
-    let read = reader.read(outcome, &|outcome| source.acceptable.by_all(outcome));
+    let read = reader.read(outcome, &|outcome| acceptable.by_all(outcome));
     let values = issues
         .iter()
         .zip(&read.values)
@@ -311,21 +313,20 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
     for source in &sources {
         crate::limits::check_listing(&source.problem, &source.name)?;
     }
-    for source in &sources {
-        for warning in source.unapplied_warnings() {
-            to_stderr!(line "warning: {}: {warning}", source.name);
-        }
-    }
     let scenarios: Vec<Scenario> = sources
         .into_iter()
         .map(|source| {
+            let bound = source.bind_agents();
+            for warning in bound.unapplied_warnings() {
+                to_stderr!(line "warning: {}: {warning}", source.name);
+            }
             let reference = reference(&source);
             let mut scenario = Scenario::new(source.name, source.problem, reference);
             if let Some(reader) = source.reader {
-                let acceptable = source.acceptable.clone();
+                let acceptable = bound.acceptable.clone();
                 scenario = scenario.with_judge(std::sync::Arc::new(RedLineJudge { reader, acceptable }));
             }
-            if source.acceptable.constrains() { scenario.with_acceptable(source.acceptable) } else { scenario }
+            if bound.acceptable.constrains() { scenario.with_acceptable(bound.acceptable) } else { scenario }
         })
         .collect();
     let interactive = std::io::stderr().is_terminal();
@@ -361,7 +362,7 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
 #[derive(Debug)]
 struct RedLineJudge {
     reader: parley_analysis::scenario::OutcomeReader,
-    acceptable: parley_sim::acceptable::Acceptable,
+    acceptable: Acceptable,
 }
 
 impl tournament::Judge for RedLineJudge {

@@ -5,10 +5,12 @@
 //!
 //! Everything here is computed from the viewer's view, like the rest of the analysis.
 
+use std::sync::Arc;
+
 use parley_core::expr::Expr;
 use parley_core::model::{IssueKind, Negotiation, Value};
 
-use super::bargaining::{Feasible, feasible_set};
+use super::bargaining::feasible_boxes;
 use super::{Domains, ScenarioOptions};
 use crate::space::Problem;
 
@@ -18,9 +20,10 @@ pub struct OwnRedLines {
     pub party: String,
     /// Ids of its red lines in force (a bloc's included), in record order.
     pub red_lines: Vec<String>,
-    /// The outcomes of the problem's space they allow (empty when none can hold); `None` when the
-    /// party has no red line in force, the space no issue, or the set is out of reach.
-    pub allowed: Option<Feasible>,
+    /// The outcomes of the problem's space they allow, as a union of boxes — per box, the allowed
+    /// value indices of each issue (no box when none can hold); `None` when the party has no red
+    /// line in force, the space no issue, or the set is out of reach.
+    pub allowed: Option<Vec<Vec<Vec<u32>>>>,
     /// The set takes more boxes than the limit to describe: the red lines bind nothing.
     pub out_of_reach: bool,
 }
@@ -99,28 +102,64 @@ impl OutcomeReader {
     }
 }
 
-/// Each party's own red lines in force and the outcomes they allow.
-pub(super) fn own_red_lines(
-    visible: &Negotiation,
-    problem: &Problem,
+/// The parties' own red lines in force, as the viewer sees them, kept so that the outcomes they
+/// allow are searched for only when a simulation asks (`frontier` and `plot` need not pay for it).
+#[derive(Debug)]
+pub struct OwnRedLineSearch {
+    /// The viewer's view of the record.
+    visible: Arc<Negotiation>,
+    /// The issues of the bargaining space with their candidate values.
+    issues: Vec<(String, Vec<Value>)>,
+    /// Candidate values of every issue the analysis ranges over (those outside the space too).
+    domains: Vec<(String, Vec<Value>)>,
+    /// The red lines in force (indices into the view's red lines).
+    in_force: Vec<usize>,
+    options: ScenarioOptions,
+}
+
+impl OwnRedLineSearch {
+    /// Ids of the red lines in force that `party` holds (its own and its blocs'), in record order.
+    pub fn ids_of(&self, party: &str) -> Vec<String> {
+        self.held_by(party).into_iter().map(|index| self.visible.red_lines[index].id.clone()).collect()
+    }
+
+    /// For each party of `problem` (the viewer's problem this search came with), its own red lines
+    /// in force and the outcomes of the problem's space they allow.
+    pub fn run(&self, problem: &Problem) -> Vec<OwnRedLines> {
+        let domains = Domains { negotiation: &self.visible, values: self.domains.clone() };
+        problem
+            .parties
+            .iter()
+            .map(|party| {
+                let own = self.held_by(&party.name);
+                let searched = !own.is_empty() && !self.issues.is_empty();
+                let allowed = if searched { feasible_boxes(&self.visible, &self.issues, &own, &domains, &self.options) } else { None };
+                let out_of_reach = searched && allowed.is_none();
+                OwnRedLines { party: party.name.clone(), red_lines: self.ids_of(&party.name), allowed, out_of_reach }
+            })
+            .collect()
+    }
+
+    fn held_by(&self, party: &str) -> Vec<usize> {
+        self.in_force.iter().copied().filter(|&index| self.visible.holds_for(&self.visible.red_lines[index].party, party)).collect()
+    }
+}
+
+/// The search for the parties' own red lines over the space `issues`.
+pub(super) fn own_red_line_search(
+    visible: &Arc<Negotiation>,
     issues: &[(String, Vec<Value>)],
     in_force: &[usize],
     domains: &Domains<'_>,
     options: &ScenarioOptions,
-) -> Vec<OwnRedLines> {
-    problem
-        .parties
-        .iter()
-        .map(|party| {
-            let own: Vec<usize> =
-                in_force.iter().copied().filter(|&index| visible.holds_for(&visible.red_lines[index].party, &party.name)).collect();
-            let searched = !own.is_empty() && !issues.is_empty();
-            let allowed = if searched { feasible_set(visible, problem, issues, &own, domains, options) } else { None };
-            let out_of_reach = searched && allowed.is_none();
-            let red_lines = own.iter().map(|&index| visible.red_lines[index].id.clone()).collect();
-            OwnRedLines { party: party.name.clone(), red_lines, allowed, out_of_reach }
-        })
-        .collect()
+) -> OwnRedLineSearch {
+    OwnRedLineSearch {
+        visible: Arc::clone(visible),
+        issues: issues.to_vec(),
+        domains: domains.values.clone(),
+        in_force: in_force.to_vec(),
+        options: options.clone(),
+    }
 }
 
 /// The reader of outcomes of the space `issues`, with `proposed` the framework's candidate index

@@ -38,11 +38,6 @@ impl Feasible {
     pub fn contains(&self, outcome: &[u32]) -> bool {
         self.boxes.iter().any(|feasible| feasible.allowed.iter().zip(outcome).all(|(allowed, index)| allowed.contains(index)))
     }
-
-    /// The boxes: each the allowed value indices per issue of the whole problem's space.
-    pub fn boxes(&self) -> impl Iterator<Item = &[Vec<u32>]> {
-        self.boxes.iter().map(|feasible| feasible.allowed.as_slice())
-    }
 }
 
 /// The exact Pareto frontier of the outcomes `feasible` allows (of every outcome when `None`): the
@@ -103,7 +98,7 @@ struct Space {
 }
 
 pub(super) fn viewer_problem(
-    visible: &Negotiation,
+    visible: &std::sync::Arc<Negotiation>,
     status: &Status,
     settled: &Settled,
     in_force: &[usize],
@@ -114,7 +109,7 @@ pub(super) fn viewer_problem(
     let space = space(visible, settled, in_force, domains, options, &mut warnings);
     let proposal = proposal_outcome(&space.issues, status, settled);
     let red_lines = space.applied.iter().map(|&index| visible.red_lines[index].id.clone()).collect();
-    let own_red_lines = super::agreement::own_red_lines(visible, &space.problem, &space.issues, in_force, domains, options);
+    let own_red_lines = super::agreement::own_red_line_search(visible, &space.issues, in_force, domains, options);
     let proposed = space
         .issues
         .iter()
@@ -211,7 +206,7 @@ fn space(
 /// stops at the first decided point: a box is emitted as soon as every red line holds whatever the
 /// remaining issues are. Issues the red lines name outside the bargaining space range over their
 /// candidates and are projected out.
-pub(super) fn feasible_set(
+fn feasible_set(
     visible: &Negotiation,
     problem: &Problem,
     issues: &[(String, Vec<Value>)],
@@ -219,6 +214,18 @@ pub(super) fn feasible_set(
     domains: &Domains<'_>,
     options: &ScenarioOptions,
 ) -> Option<Feasible> {
+    let boxes = feasible_boxes(visible, issues, applied, domains, options)?;
+    Some(Feasible { boxes: boxes.into_iter().map(|allowed| FeasibleBox { problem: restricted(problem, &allowed), allowed }).collect() })
+}
+
+/// The boxes of [`feasible_set`]: per box, the allowed value indices per issue of the space.
+pub(super) fn feasible_boxes(
+    visible: &Negotiation,
+    issues: &[(String, Vec<Value>)],
+    applied: &[usize],
+    domains: &Domains<'_>,
+    options: &ScenarioOptions,
+) -> Option<Vec<Vec<Vec<u32>>>> {
     let kind = |issue: &str| domains.kind(issue);
     let expressions: Vec<Expr> = applied.iter().map(|&index| visible.red_lines[index].expr.ranked(&kind)).collect();
     // Every issue the search assigns: the space's named ones, then the others the red lines name.
@@ -245,7 +252,7 @@ pub(super) fn feasible_set(
         return None;
     }
     let full: Vec<Vec<u32>> = issues.iter().map(|(_, values)| (0..values.len() as u32).collect()).collect();
-    let mut boxes: Vec<FeasibleBox> = Vec::new();
+    let mut boxes: Vec<Vec<Vec<u32>>> = Vec::new();
     let mut seen = BTreeSet::new();
     for assignment in search.boxes {
         let mut allowed = full.clone();
@@ -256,10 +263,10 @@ pub(super) fn feasible_set(
         }
         // Boxes that differ only in issues outside the space project onto the same box.
         if seen.insert(allowed.clone()) {
-            boxes.push(FeasibleBox { problem: restricted(problem, &allowed), allowed });
+            boxes.push(allowed);
         }
     }
-    Some(Feasible { boxes })
+    Some(boxes)
 }
 
 /// An issue the feasible-set search assigns.
