@@ -367,13 +367,68 @@ pub struct ProblemSource {
     pub feasible: Option<parley_analysis::scenario::Feasible>,
     /// Ids of the red lines that bound a scenario's feasible outcomes.
     pub red_lines: Vec<String>,
+    /// A scenario's parties' own red lines in force (`None` for a GENIUS domain).
+    pub own_red_lines: Option<parley_analysis::scenario::OwnRedLineSearch>,
+    /// Reads a scenario's outcomes in its terms (`None` for a GENIUS domain).
+    pub reader: Option<parley_analysis::scenario::OutcomeReader>,
+}
+
+/// What binds a simulation's agents: each party's own red lines in force with the outcomes they
+/// allow, and so what each agent may offer and accept.
+pub struct BoundAgents {
+    pub own_red_lines: Vec<parley_analysis::scenario::OwnRedLines>,
+    pub acceptable: parley_sim::acceptable::Acceptable,
+}
+
+impl BoundAgents {
+    /// Warnings for simulations: the parties whose own red lines could not be applied to their
+    /// agents (the outcomes they allow take too many boxes to describe).
+    pub fn unapplied_warnings(&self) -> Vec<String> {
+        self.own_red_lines
+            .iter()
+            .filter(|own| own.out_of_reach)
+            .map(|own| {
+                format!(
+                    "the red lines {} of {} are not applied to its agent: the outcomes they allow take more than {} boxes to describe",
+                    own.red_lines.join(", "),
+                    own.party,
+                    parley_analysis::scenario::ScenarioOptions::default().max_feasible_boxes
+                )
+            })
+            .collect()
+    }
 }
 
 impl ProblemSource {
-    /// A warning for the commands that work on the whole outcome space (GENIUS export, simulation),
-    /// when red lines rule some of it out.
+    /// A GENIUS domain: every outcome open to everyone.
+    fn genius(name: String, problem: Problem) -> ProblemSource {
+        ProblemSource { name, problem, proposal: None, feasible: None, red_lines: Vec::new(), own_red_lines: None, reader: None }
+    }
+
+    /// Binds each party's agent to the outcomes its own red lines allow (nothing binds the agents
+    /// of a GENIUS domain). The search runs here, when a simulation needs it.
+    pub fn bind_agents(&self) -> BoundAgents {
+        let own_red_lines = self.own_red_lines.as_ref().map(|search| search.run(&self.problem)).unwrap_or_default();
+        let sizes = parley_sim::inverter::sizes_of(&self.problem);
+        let regions = own_red_lines
+            .iter()
+            .map(|own| own.allowed.as_ref().map(|boxes| parley_sim::acceptable::Region::from_boxes(&sizes, boxes)))
+            .collect();
+        BoundAgents { own_red_lines, acceptable: parley_sim::acceptable::Acceptable::new(regions) }
+    }
+
+    /// A warning for the commands that work on the whole outcome space (GENIUS export), when red
+    /// lines rule some of it out: the signatories' and the problem's parties' own.
     pub fn unconstrained_warning(&self, what: &str) -> Option<String> {
-        (!self.red_lines.is_empty()).then(|| format!("{what} every outcome: the red lines {} are not applied", self.red_lines.join(", ")))
+        let mut ids: Vec<String> = self.red_lines.clone();
+        if let Some(search) = &self.own_red_lines {
+            for id in self.problem.parties.iter().flat_map(|party| search.ids_of(&party.name)) {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        (!ids.is_empty()).then(|| format!("{what} every outcome: the red lines {} are not applied", ids.join(", ")))
     }
 }
 
@@ -396,7 +451,7 @@ pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Opt
         for warning in &source.warnings {
             to_stderr!(line "warning: {warning}");
         }
-        return Ok(ProblemSource { name: source.name, problem: source.problem, proposal: None, feasible: None, red_lines: Vec::new() });
+        return Ok(ProblemSource::genius(source.name, source.problem));
     }
     let negotiation = crate::commands::load(path)?;
     scenario_problem(&negotiation, as_of, viewer, parties)
@@ -413,7 +468,7 @@ pub fn scenario_problem(
     let point = crate::commands::point_in(negotiation, as_of)?;
     check_parties(negotiation, parties.as_deref())?;
     let options = parley_analysis::scenario::ScenarioOptions { parties, ..Default::default() };
-    let parley_analysis::scenario::ViewerProblem { problem, proposal, feasible, red_lines, warnings } =
+    let parley_analysis::scenario::ViewerProblem { problem, proposal, feasible, red_lines, warnings, own_red_lines, reader } =
         parley_analysis::scenario::viewer_problem(negotiation, &point, &viewer, &options);
     for warning in &warnings {
         to_stderr!(line "warning: {warning}");
@@ -425,7 +480,15 @@ pub fn scenario_problem(
         ))
         .into());
     }
-    Ok(ProblemSource { name: negotiation.id.clone(), problem, proposal, feasible, red_lines })
+    Ok(ProblemSource {
+        name: negotiation.id.clone(),
+        problem,
+        proposal,
+        feasible,
+        red_lines,
+        own_red_lines: Some(own_red_lines),
+        reader: Some(reader),
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,12 +4,13 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use parley_analysis::frontier::frontier;
+use parley_analysis::scenario::feasible_frontier;
 use parley_analysis::solutions::solve;
-use parley_analysis::space::Problem;
+use parley_sim::acceptable::Acceptable;
 use parley_sim::agents::AgentKind;
+use parley_sim::inverter::InverseCache;
 use parley_sim::metrics::Reference;
-use parley_sim::session::{Protocol, SessionConfig, run_session};
+use parley_sim::session::{Protocol, SessionConfig, run_session_within};
 use parley_sim::tournament::{self, Scenario, TournamentConfig, TournamentResult};
 
 use crate::BadInput;
@@ -31,9 +32,11 @@ pub fn parse_protocol(text: &str) -> Result<Protocol, String> {
     }
 }
 
-/// The frontier and solutions a session's distances are measured against, when within reach.
-pub fn reference(problem: &Problem) -> Option<Reference> {
-    let frontier = frontier(problem, &crate::limits::frontier_options()).ok()?;
+/// The frontier and solutions a session's distances are measured against, when within reach: over
+/// the outcomes a scenario's signatories' red lines allow, as `parley frontier` draws it.
+pub fn reference(source: &ProblemSource) -> Option<Reference> {
+    let problem = &source.problem;
+    let frontier = feasible_frontier(problem, source.feasible.as_ref(), &crate::limits::frontier_options()).ok()?;
     let solutions = solve(&frontier, &problem.reservations());
     Some(Reference { frontier, solutions })
 }
@@ -57,9 +60,6 @@ pub struct SimulateOptions {
 }
 
 pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: &mut dyn Write) -> Result<()> {
-    if let Some(warning) = source.unconstrained_warning("the agents may offer and accept") {
-        to_stderr!(line "warning: {warning}");
-    }
     let problem = &source.problem;
     if options.agents.len() != problem.parties.len() {
         let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
@@ -72,7 +72,11 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         .into());
     }
     crate::limits::check_listing(problem, &source.name)?;
-    let reference = reference(problem);
+    let bound = source.bind_agents();
+    for warning in bound.unapplied_warnings() {
+        to_stderr!(line "warning: {warning}");
+    }
+    let reference = reference(source);
     let config = SessionConfig {
         protocol: options.protocol,
         rounds: options.rounds,
@@ -81,22 +85,18 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         time_limit: options.time_limit,
     };
     let started = std::time::Instant::now();
-    let session = run_session(problem, &options.agents, &config, reference.as_ref()).map_err(|error| BadInput(error.to_string()))?;
+    let session = run_session_within(problem, &bound.acceptable, &options.agents, &config, reference.as_ref(), &InverseCache::default())
+        .map_err(|error| BadInput(error.to_string()))?;
     let seconds = started.elapsed().as_secs_f64();
     if let Some(path) = &options.trace {
-        let mut csv = String::new();
-        let names: Vec<String> = problem.parties.iter().map(|party| csv_field(&format!("u_{}", party.name))).collect();
-        let issues: Vec<String> = problem.space.issues.iter().map(|issue| csv_field(&issue.name)).collect();
-        csv.push_str(&format!("round,proposer,{},{}\n", names.join(","), issues.join(",")));
-        for entry in &session.trace {
-            let proposer = entry.proposer.map_or("mediator".to_owned(), |party| problem.parties[party].name.clone());
-            let utilities: Vec<String> = entry.utilities.iter().map(|value| value.to_string()).collect();
-            let values: Vec<String> =
-                problem.space.describe(&entry.outcome).into_iter().map(|(_, label)| csv_field(&label.to_string())).collect();
-            csv.push_str(&format!("{},{},{},{}\n", entry.round, csv_field(&proposer), utilities.join(","), values.join(",")));
-        }
-        write_output(path, csv.as_bytes())?;
+        write_output(path, trace_csv(source, &session.trace).as_bytes())?;
     }
+    let AgreementReport { values: reported, unset, breaks } = read_agreement(source, &bound.acceptable, session.agreement.as_deref());
+    let unset: Vec<&str> = unset.iter().map(String::as_str).collect();
+    let breaks = breaks.as_slice();
+    // Each party's own red lines its agent was bound by.
+    let bound: Vec<(&str, &[String])> =
+        bound.own_red_lines.iter().filter(|own| own.allowed.is_some()).map(|own| (own.party.as_str(), own.red_lines.as_slice())).collect();
     if options.json {
         #[derive(serde::Serialize)]
         struct Json<'a> {
@@ -115,15 +115,22 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
             metrics: &'a parley_sim::metrics::Metrics,
             /// Agents' set-up and the session, in this process (loading excluded).
             seconds: f64,
+            /// A scenario's: each party's own red lines in force its agent was bound to.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            red_lines_applied: Option<serde_json::Map<String, serde_json::Value>>,
+            /// A scenario's: issues of the agreement nobody values, with no proposed value, that the
+            /// red lines leave free.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            agreement_unset: Option<&'a [&'a str]>,
+            /// A scenario's: red lines in force (of any party) the agreement breaks.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            agreement_breaks: Option<&'a [String]>,
         }
-        let agreement = session.agreement.as_ref().map(|outcome| {
-            problem
-                .space
-                .describe(outcome)
-                .into_iter()
-                .map(|(issue, label)| (issue, serde_json::to_value(label).unwrap_or_default()))
-                .collect()
-        });
+        let agreement = reported
+            .as_ref()
+            .map(|values| values.iter().map(|(issue, label)| (issue.clone(), serde_json::to_value(label).unwrap_or_default())).collect());
+        let scenario = source.reader.is_some();
+        let red_lines_applied = scenario.then(|| bound.iter().map(|(party, ids)| ((*party).to_owned(), serde_json::json!(ids))).collect());
         let json = Json {
             domain: &source.name,
             parties: problem.parties.iter().map(|party| party.name.as_str()).collect(),
@@ -138,14 +145,21 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
             ended_by: session.ended_by.and_then(|index| problem.parties.get(index)).map(|party| party.name.as_str()),
             metrics: &session.metrics,
             seconds,
+            red_lines_applied,
+            agreement_unset: scenario.then_some(unset.as_slice()),
+            agreement_breaks: scenario.then_some(breaks),
         };
         return write_json(out, &json);
     }
     let pairs: Vec<String> =
         problem.parties.iter().zip(&options.agents).map(|(party, agent)| format!("{} as {}", agent.name(), party.name)).collect();
     writeln!(out, "{} — {}", source.name, pairs.join(", "))?;
-    match (&session.agreement, session.agreement_round) {
-        (Some(outcome), Some(round)) => {
+    if !bound.is_empty() {
+        let described: Vec<String> = bound.iter().map(|(party, ids)| format!("{party} ({})", ids.join(", "))).collect();
+        writeln!(out, "Agents bound by their own red lines: {}", described.join(", "))?;
+    }
+    match (&reported, session.agreement_round) {
+        (Some(values), Some(round)) => {
             writeln!(
                 out,
                 "Agreement in round {} of {} after {}:",
@@ -153,9 +167,14 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
                 options.rounds,
                 counted(session.offers as usize, "offer", "offers")
             )?;
-            let values: Vec<String> =
-                problem.space.describe(outcome).into_iter().map(|(issue, label)| format!("{issue} = {label}")).collect();
+            let values: Vec<String> = values.iter().map(|(issue, label)| format!("{issue} = {label}")).collect();
             writeln!(out, "  {}", values.join("; "))?;
+            if !unset.is_empty() {
+                writeln!(out, "  unset (nobody values them, nothing is proposed): {}", unset.join(", "))?;
+            }
+            if !breaks.is_empty() {
+                writeln!(out, "  It breaks red lines: {}", breaks.join(", "))?;
+            }
         }
         _ => match session.ended_by.and_then(|index| problem.parties.get(index)) {
             Some(party) => writeln!(
@@ -195,6 +214,63 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         writeln!(out, "Trace of {} written to {}", counted(session.trace.len(), "offer", "offers"), path.display())?;
     }
     Ok(())
+}
+
+/// An agreement as `simulate` reports it.
+struct AgreementReport {
+    /// Issue and value, in space order; `None` without agreement.
+    values: Option<Vec<(String, parley_analysis::space::Label)>>,
+    /// A scenario's issues nobody values, with no proposed value, that the red lines leave free.
+    unset: Vec<String>,
+    /// The red lines in force (of any party) the agreement breaks.
+    breaks: Vec<String>,
+}
+
+/// A scenario's agreement in its terms: issues nobody values at the proposal's value or unset,
+/// and the red lines in force it breaks; a GENIUS domain's as it is.
+fn read_agreement(source: &ProblemSource, acceptable: &Acceptable, agreement: Option<&[u32]>) -> AgreementReport {
+    let issues = &source.problem.space.issues;
+    let (Some(outcome), Some(reader)) = (agreement, &source.reader) else {
+        return AgreementReport {
+            values: agreement.map(|outcome| source.problem.space.describe(outcome)),
+            unset: Vec::new(),
+            breaks: Vec::new(),
+        };
+    };
+    let read = reader.read(outcome, &|outcome| acceptable.by_all(outcome));
+    let values = issues
+        .iter()
+        .zip(&read.values)
+        .filter_map(|(issue, value)| Some((issue.name.clone(), issue.values.get((*value)? as usize)?.clone())))
+        .collect();
+    let unset = issues.iter().zip(&read.values).filter(|(_, value)| value.is_none()).map(|(issue, _)| issue.name.clone()).collect();
+    AgreementReport { values: Some(values), unset, breaks: read.breaks }
+}
+
+/// The trace as CSV: `round, proposer, u_<party>…, <issue>…`, and for a scenario a last column
+/// `breaks` with the red lines in force each offer breaks (none of its proposer's own).
+fn trace_csv(source: &ProblemSource, trace: &[parley_sim::session::TraceEntry]) -> String {
+    let problem = &source.problem;
+    let mut csv = String::new();
+    let names: Vec<String> = problem.parties.iter().map(|party| csv_field(&format!("u_{}", party.name))).collect();
+    let issues: Vec<String> = problem.space.issues.iter().map(|issue| csv_field(&issue.name)).collect();
+    let breaks_column = if source.reader.is_some() { ",breaks" } else { "" };
+    csv.push_str(&format!("round,proposer,{},{}{breaks_column}\n", names.join(","), issues.join(",")));
+    for entry in trace {
+        let proposer = entry.proposer.map_or("mediator".to_owned(), |party| problem.parties[party].name.clone());
+        let utilities: Vec<String> = entry.utilities.iter().map(|value| value.to_string()).collect();
+        let values: Vec<String> =
+            problem.space.describe(&entry.outcome).into_iter().map(|(_, label)| csv_field(&label.to_string())).collect();
+        let breaks = match &source.reader {
+            Some(reader) => {
+                let values: Vec<Option<u32>> = entry.outcome.iter().map(|&index| Some(index)).collect();
+                format!(",{}", csv_field(&reader.breaks(&values).join(" ")))
+            }
+            None => String::new(),
+        };
+        csv.push_str(&format!("{},{},{},{}{breaks}\n", entry.round, csv_field(&proposer), utilities.join(","), values.join(",")));
+    }
+    csv
 }
 
 /// The fields of one CSV line as `csv_field` writes them (quoted fields may hold commas and `""`).
@@ -240,8 +316,17 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
     let scenarios: Vec<Scenario> = sources
         .into_iter()
         .map(|source| {
-            let reference = reference(&source.problem);
-            Scenario::new(source.name, source.problem, reference)
+            let bound = source.bind_agents();
+            for warning in bound.unapplied_warnings() {
+                to_stderr!(line "warning: {}: {warning}", source.name);
+            }
+            let reference = reference(&source);
+            let mut scenario = Scenario::new(source.name, source.problem, reference);
+            if let Some(reader) = source.reader {
+                let acceptable = bound.acceptable.clone();
+                scenario = scenario.with_judge(std::sync::Arc::new(RedLineJudge { reader, acceptable }));
+            }
+            if bound.acceptable.constrains() { scenario.with_acceptable(bound.acceptable) } else { scenario }
         })
         .collect();
     let interactive = std::io::stderr().is_terminal();
@@ -270,6 +355,20 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
     out.write_all(&ranking)?;
     writeln!(out, "Results in {}", options.output.display())?;
     Ok(())
+}
+
+/// Names the red lines in force a tournament's agreement on a scenario breaks, reading it as
+/// `simulate` does (issues nobody values at the proposal's value or unset).
+#[derive(Debug)]
+struct RedLineJudge {
+    reader: parley_analysis::scenario::OutcomeReader,
+    acceptable: Acceptable,
+}
+
+impl tournament::Judge for RedLineJudge {
+    fn breaks(&self, outcome: &[u32]) -> Vec<String> {
+        self.reader.read(outcome, &|outcome| self.acceptable.by_all(outcome)).breaks
+    }
 }
 
 /// Writes results.json, results.csv and ranking.txt; returns the ranking's text.

@@ -2,10 +2,11 @@
 
 use divan::counter::ItemsCount;
 use parley_analysis::space::{Additive, IssueSpace, Label, OutcomeSpace, Party, Problem, Utility};
+use parley_sim::acceptable::{Acceptable, Region};
 use parley_sim::agents::AgentKind;
 use parley_sim::inverter::InverseCache;
 use parley_sim::rng::Rng;
-use parley_sim::session::{Protocol, SessionConfig, run_session_with};
+use parley_sim::session::{Protocol, SessionConfig, run_session_with, run_session_within};
 
 fn main() {
     divan::main();
@@ -47,4 +48,22 @@ fn offers_boulware_against_boulware(bencher: divan::Bencher<'_, '_>, rounds: u32
     let kinds = [AgentKind::Boulware, AgentKind::Boulware];
     let offers = run_session_with(&problem, &kinds, &config, None, &cache).unwrap().offers;
     bencher.counter(ItemsCount::new(offers)).bench(|| run_session_with(&problem, &kinds, &config, None, &cache).unwrap().offers);
+}
+
+/// The same, each party bound to a region of two boxes (red lines): the cost of the checks.
+#[divan::bench(args = [100, 1000], sample_count = 20)]
+fn offers_boulware_against_boulware_within_regions(bencher: divan::Bencher<'_, '_>, rounds: u32) {
+    let problem = problem(4, 10, 2);
+    let sizes = parley_sim::inverter::sizes_of(&problem);
+    let region = |low: u32| {
+        let first: Vec<Vec<u32>> = (0..4).map(|issue| if issue == 0 { (low..10).collect() } else { (0..10).collect() }).collect();
+        let second: Vec<Vec<u32>> = (0..4).map(|issue| if issue == 1 { vec![low] } else { (0..10).collect() }).collect();
+        Region::from_boxes(&sizes, &[first, second])
+    };
+    let acceptable = Acceptable::new(vec![Some(region(3)), Some(region(5))]);
+    let cache = InverseCache::default();
+    let config = SessionConfig { protocol: Protocol::AlternatingOffers, rounds, seed: 1, record_trace: false, time_limit: None };
+    let kinds = [AgentKind::Boulware, AgentKind::Boulware];
+    let run = || run_session_within(&problem, &acceptable, &kinds, &config, None, &cache).unwrap().offers;
+    bencher.counter(ItemsCount::new(run())).bench(run);
 }

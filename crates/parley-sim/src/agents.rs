@@ -10,6 +10,7 @@ use std::sync::Arc;
 use parley_analysis::space::{Outcome, Problem};
 use serde::Serialize;
 
+use crate::acceptable::{Acceptable, Region};
 use crate::inverter::{Inverse, InverseCache, InverseError};
 use crate::rng::Rng;
 
@@ -90,6 +91,8 @@ pub struct Agent {
     pub party: usize,
     reservation: f64,
     state: State,
+    /// The outcomes its party may agree to, when its red lines rule some out.
+    allowed: Option<Arc<Region>>,
 }
 
 #[derive(Debug)]
@@ -121,14 +124,32 @@ enum State {
         best: Outcome,
         best_utility: f64,
     },
-    Random,
+    /// Offers uniformly at random: over the whole space, or over the outcomes its party may agree
+    /// to (listed) when it is bound to a region.
+    Random {
+        allowed: Option<Arc<Inverse>>,
+    },
+    /// Its party may agree to no outcome at all: it rejects every offer and makes none.
+    Blocked,
 }
 
 impl Agent {
-    pub fn new(kind: AgentKind, problem: &Problem, party: usize, cache: &InverseCache) -> Result<Agent, InverseError> {
+    /// The agent of `party`, bound to the outcomes `acceptable` lets the party agree to.
+    pub fn new(
+        kind: AgentKind,
+        problem: &Problem,
+        acceptable: &Acceptable,
+        party: usize,
+        cache: &InverseCache,
+    ) -> Result<Agent, InverseError> {
         let reservation = problem.parties[party].reservation;
+        let allowed = acceptable.of(party).cloned();
+        let region = allowed.as_deref();
+        if region.is_some_and(Region::is_empty) {
+            return Ok(Agent { kind, party, reservation, state: State::Blocked, allowed });
+        }
         let time_based = |exponent: f64, tolerance: f64, rational_only: bool| -> Result<State, InverseError> {
-            let inverse = cache.get(problem, party, rational_only)?;
+            let inverse = cache.get(problem, party, rational_only, region)?;
             let high = inverse.max();
             let low = if inverse.min() < reservation { reservation } else { inverse.min() };
             Ok(State::TimeBased { exponent, tolerance, inverse, low, high })
@@ -139,24 +160,35 @@ impl Agent {
             AgentKind::Conceder => time_based(0.25, 1e-4, true)?,
             // NegMAS's AspirationNegotiator: a Boulware curve, tolerance 1e-3, all outcomes listed.
             AgentKind::Aspiration => time_based(4.0, 1e-3, false)?,
-            AgentKind::TitForTat => State::TitForTat { inverse: cache.get(problem, party, false)?, partner_utility: None, walk: None },
-            AgentKind::Micro => State::Micro { inverse: cache.get(problem, party, true)?, next: 0, received: HashSet::new() },
-            AgentKind::Hardliner => {
-                let inverse = cache.get(problem, party, false)?;
-                let (best_utility, best) = inverse.outcome_at(0).expect("a space has outcomes");
-                State::Hardliner { best, best_utility }
+            AgentKind::TitForTat => {
+                State::TitForTat { inverse: cache.get(problem, party, false, region)?, partner_utility: None, walk: None }
             }
-            AgentKind::Random => State::Random,
+            AgentKind::Micro => State::Micro { inverse: cache.get(problem, party, true, region)?, next: 0, received: HashSet::new() },
+            AgentKind::Hardliner => match cache.get(problem, party, false, region)?.outcome_at(0) {
+                Some((best_utility, best)) => State::Hardliner { best, best_utility },
+                None => State::Blocked,
+            },
+            AgentKind::Random => State::Random { allowed: region.map(|_| cache.get(problem, party, false, region)).transpose()? },
         };
-        Ok(Agent { kind, party, reservation, state })
+        Ok(Agent { kind, party, reservation, state, allowed })
     }
 
     fn utility(&self, problem: &Problem, outcome: &[u32]) -> f64 {
         problem.parties[self.party].utility.evaluate(outcome)
     }
 
-    /// Accept the standing offer (`true`), or reject it and then propose.
+    /// Accept the standing offer (`true`), or reject it and then propose. An offer outside the
+    /// party's region is rejected whatever the agent's rule says (the rule still runs, so that the
+    /// agent's state and the random stream advance as they would).
     pub fn respond(&mut self, turn: &mut Turn<'_>, offer: &[u32]) -> Response {
+        let response = self.respond_by_rule(turn, offer);
+        match &self.allowed {
+            Some(region) if response == Response::Accept && !region.contains(offer) => Response::Reject,
+            _ => response,
+        }
+    }
+
+    fn respond_by_rule(&mut self, turn: &mut Turn<'_>, offer: &[u32]) -> Response {
         let utility = self.utility(turn.problem, offer);
         match &mut self.state {
             State::TimeBased { exponent, tolerance, low, high, .. } => {
@@ -186,7 +218,8 @@ impl Agent {
                 Response::from_accept(utility - mine >= 0.0)
             }
             State::Hardliner { best_utility, .. } => Response::from_accept(utility >= *best_utility - 1e-10),
-            State::Random => {
+            State::Blocked => Response::Reject,
+            State::Random { .. } => {
                 let draw = turn.rng.unit();
                 if draw < 0.15 {
                     Response::Accept
@@ -204,8 +237,9 @@ impl Agent {
         match &mut self.state {
             State::TimeBased { exponent, tolerance, inverse, low, high } => {
                 let (lo, hi) = time_range(*exponent, *tolerance, *low, *high, turn.time);
-                // With nothing near the range, NegMAS falls back to the best outcome.
-                Some(inverse.worst_in(lo, hi).or_else(|| inverse.outcome_at(0)).map(|(_, outcome)| outcome).expect("a space has outcomes"))
+                // With nothing near the range, NegMAS falls back to the best outcome. A list can be
+                // empty only when bucketed and nothing in it is rational: then there is no offer.
+                inverse.worst_in(lo, hi).or_else(|| inverse.outcome_at(0)).map(|(_, outcome)| outcome)
             }
             State::TitForTat { inverse, partner_utility, walk } => {
                 let concession = match *partner_utility {
@@ -216,7 +250,7 @@ impl Agent {
                 let target = 1.0 - concession;
                 let range = inverse.max() - inverse.min();
                 let (lo, hi) = (target * range + inverse.min(), 1.0 * range + inverse.min());
-                Some(inverse.worst_in(lo, hi).or_else(|| inverse.outcome_at(0)).map(|(_, outcome)| outcome).expect("a space has outcomes"))
+                inverse.worst_in(lo, hi).or_else(|| inverse.outcome_at(0)).map(|(_, outcome)| outcome)
             }
             State::Micro { inverse, next, received } => {
                 let ready = *next <= received.len();
@@ -231,10 +265,12 @@ impl Agent {
                 }
             }
             State::Hardliner { best, .. } => Some(best.clone()),
-            State::Random => {
+            State::Random { allowed: None } => {
                 let outcome = turn.problem.space.issues.iter().map(|issue| turn.rng.below(issue.values.len() as u64) as u32).collect();
                 Some(outcome)
             }
+            State::Random { allowed: Some(inverse) } => Some(inverse.at(turn.rng.below(inverse.len() as u64) as usize).1),
+            State::Blocked => None,
         }
     }
 

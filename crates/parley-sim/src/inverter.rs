@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use parley_analysis::space::{Outcome, Problem, Utility};
 
+use crate::acceptable::Region;
+
 /// Spaces up to this many outcomes are listed and sorted.
 pub const SORTED_LIMIT: u64 = 4_000_000;
 
@@ -41,7 +43,9 @@ pub enum Inverse {
 }
 
 /// Outcomes sorted ascending by utility (ties by listing order). With `rational_only`, the
-/// outcomes the party values below its reservation value follow unsorted, in listing order.
+/// outcomes the party values below its reservation value follow unsorted, in listing order. A
+/// party bound to a region lists only the outcomes in it (the others are worth less to it than
+/// disagreement), and its `min` and `max` are over those.
 #[derive(Debug)]
 pub struct Sorted {
     pub utilities: Vec<f64>,
@@ -76,12 +80,18 @@ pub struct InverseError {
 }
 
 impl Inverse {
-    pub fn new(problem: &Problem, party: usize, rational_only: bool) -> Result<Inverse, InverseError> {
+    /// The party's outcomes by utility; only those in `allowed`, when given.
+    pub fn new(problem: &Problem, party: usize, rational_only: bool, allowed: Option<&Region>) -> Result<Inverse, InverseError> {
         let reservation = problem.parties[party].reservation;
         match problem.space.count().exact() {
-            Some(count) if count <= SORTED_LIMIT => Ok(Inverse::Sorted(Sorted::new(problem, party, count, rational_only, reservation))),
+            Some(count) if count <= SORTED_LIMIT => {
+                Ok(Inverse::Sorted(Sorted::new(problem, party, count, rational_only, reservation, allowed)))
+            }
             _ => match &problem.parties[party].utility {
-                Utility::Additive(additive) => Ok(Inverse::Buckets(Buckets::new(&additive.tables, rational_only, reservation))),
+                Utility::Additive(additive) => Ok(Inverse::Buckets(match allowed {
+                    None => Buckets::new(&additive.tables, rational_only, reservation),
+                    Some(region) => Buckets::within(&additive.tables, rational_only, reservation, region),
+                })),
                 Utility::Rectangles(_) => Err(InverseError { party: problem.parties[party].name.clone(), limit: SORTED_LIMIT }),
             },
         }
@@ -161,18 +171,42 @@ impl Inverse {
 }
 
 impl Sorted {
-    fn new(problem: &Problem, party: usize, count: u64, rational_only: bool, reservation: f64) -> Sorted {
+    fn new(problem: &Problem, party: usize, count: u64, rational_only: bool, reservation: f64, allowed: Option<&Region>) -> Sorted {
         let sizes: Vec<u32> = sizes_of(problem);
         let utility = &problem.parties[party].utility;
         // Every outcome's utility, in listing order (an odometer, not a decode per outcome).
         let mut all: Vec<f64> = Vec::with_capacity(count as usize);
-        parley_analysis::frontier::for_each_outcome(problem, &mut |outcome| all.push(utility.evaluate(outcome)));
-        let min = all.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let (rational, tail): (Vec<u64>, Vec<u64>) = if rational_only {
-            (0..count).partition(|&index| all[index as usize] >= reservation)
-        } else {
-            ((0..count).collect(), Vec::new())
+        let (min, max, rational, tail): (f64, f64, Vec<u64>, Vec<u64>) = match allowed {
+            None => {
+                parley_analysis::frontier::for_each_outcome(problem, &mut |outcome| all.push(utility.evaluate(outcome)));
+                let min = all.iter().copied().fold(f64::INFINITY, f64::min);
+                let max = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let (rational, tail) = if rational_only {
+                    (0..count).partition(|&index| all[index as usize] >= reservation)
+                } else {
+                    ((0..count).collect(), Vec::new())
+                };
+                (min, max, rational, tail)
+            }
+            Some(region) => {
+                let mut listed: Vec<u64> = Vec::new();
+                let mut index = 0u64;
+                parley_analysis::frontier::for_each_outcome(problem, &mut |outcome| {
+                    all.push(utility.evaluate(outcome));
+                    if region.contains(outcome) {
+                        listed.push(index);
+                    }
+                    index += 1;
+                });
+                let min = listed.iter().map(|&index| all[index as usize]).fold(f64::INFINITY, f64::min);
+                let max = listed.iter().map(|&index| all[index as usize]).fold(f64::NEG_INFINITY, f64::max);
+                let (rational, tail) = if rational_only {
+                    listed.into_iter().partition(|&index| all[index as usize] >= reservation)
+                } else {
+                    (listed, Vec::new())
+                };
+                (min, max, rational, tail)
+            }
         };
         // Sort by (utility, listing index) through integer keys that order like `total_cmp`; keys
         // are unique, so the unstable sort is deterministic.
@@ -229,56 +263,103 @@ impl Buckets {
         let maximum = |row: &Vec<f64>| row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let min: f64 = tables.iter().map(minimum).sum();
         let max: f64 = tables.iter().map(maximum).sum();
-        let bucket = |utility: f64| -> usize {
-            if max <= min {
-                return 0;
-            }
-            (((utility - min) / (max - min)) * BUCKETS as f64).clamp(0.0, BUCKETS as f64) as usize
-        };
-        // Suffix minima: the lowest utility the remaining issues can add.
-        let mut remaining_low = vec![0.0; tables.len() + 1];
-        for issue in (0..tables.len()).rev() {
-            remaining_low[issue] = remaining_low[issue + 1] + minimum(&tables[issue]);
-        }
-        let mut current: Vec<Option<f64>> = vec![None; BUCKETS + 1];
-        current[bucket(remaining_low[0])] = Some(0.0);
-        let mut levels: Vec<Vec<Option<(usize, u32)>>> = Vec::with_capacity(tables.len());
-        for (issue, row) in tables.iter().enumerate() {
-            let mut next: Vec<Option<f64>> = vec![None; BUCKETS + 1];
-            let mut level: Vec<Option<(usize, u32)>> = vec![None; BUCKETS + 1];
-            for (from, partial) in current.iter().enumerate() {
-                let Some(partial) = partial else { continue };
-                for (value, contribution) in row.iter().enumerate() {
-                    let sum = partial + contribution;
-                    // Bucket by the lowest full utility this partial can still reach.
-                    let target = bucket(sum + remaining_low[issue + 1]);
-                    if next[target].is_none() {
-                        next[target] = Some(sum);
-                        level[target] = Some((from, value as u32));
-                    }
-                }
-            }
-            levels.push(level);
-            current = next;
-        }
+        let mut entries = representatives(tables, None, min, max);
+        entries.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Buckets::keep(entries, rational_only, reservation, min, max)
+    }
+
+    /// The representatives of the outcomes in `region` only: each box's own, merged, one per bucket
+    /// of the whole space's utility range; `min` and `max` are over the region.
+    fn within(tables: &[Vec<f64>], rational_only: bool, reservation: f64, region: &Region) -> Buckets {
+        let minimum = |row: &Vec<f64>| row.iter().copied().fold(f64::INFINITY, f64::min);
+        let maximum = |row: &Vec<f64>| row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (whole_min, whole_max): (f64, f64) = (tables.iter().map(minimum).sum(), tables.iter().map(maximum).sum());
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut entries: Vec<(f64, Outcome)> = Vec::new();
-        for (end, utility) in current.iter().enumerate() {
-            let Some(utility) = utility else { continue };
-            let mut outcome = vec![0u32; tables.len()];
-            let mut at = end;
-            for issue in (0..tables.len()).rev() {
-                let Some((from, value)) = levels[issue][at] else { break };
-                outcome[issue] = value;
-                at = from;
-            }
-            entries.push((*utility, outcome));
+        for mask in region.boxes() {
+            let allowed =
+                |issue: usize| tables[issue].iter().enumerate().filter(move |(value, _)| mask[issue][*value]).map(|(_, &utility)| utility);
+            min = min.min((0..tables.len()).map(|issue| allowed(issue).fold(f64::INFINITY, f64::min)).sum());
+            max = max.max((0..tables.len()).map(|issue| allowed(issue).fold(f64::NEG_INFINITY, f64::max)).sum());
+            entries.extend(representatives(tables, Some(mask), whole_min, whole_max));
         }
         entries.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let bucket = |utility: f64| bucket_of(utility, whole_min, whole_max);
+        entries.dedup_by(|later, earlier| bucket(later.0) == bucket(earlier.0));
+        Buckets::keep(entries, rational_only, reservation, min, max)
+    }
+
+    fn keep(mut entries: Vec<(f64, Outcome)>, rational_only: bool, reservation: f64, min: f64, max: f64) -> Buckets {
         let first_rational = if rational_only { entries.partition_point(|entry| entry.0 < reservation) } else { 0 };
         // Keep the rational part only, as the sorted inverter's positions would.
         let entries = entries.split_off(first_rational);
         Buckets { entries, min, max }
     }
+}
+
+/// The bucket of a utility in a range.
+fn bucket_of(utility: f64, min: f64, max: f64) -> usize {
+    if max <= min {
+        return 0;
+    }
+    (((utility - min) / (max - min)) * BUCKETS as f64).clamp(0.0, BUCKETS as f64) as usize
+}
+
+/// One outcome per reachable utility bucket of `min..=max` (unsorted), by a dynamic programme over
+/// the issues; with a mask, over the values it allows only.
+fn representatives(tables: &[Vec<f64>], mask: Option<&[Vec<bool>]>, min: f64, max: f64) -> Vec<(f64, Outcome)> {
+    let allowed = |issue: usize, value: usize| mask.is_none_or(|mask| mask[issue][value]);
+    let minimum = |issue: usize| {
+        tables[issue]
+            .iter()
+            .enumerate()
+            .filter(|(value, _)| allowed(issue, *value))
+            .map(|(_, &utility)| utility)
+            .fold(f64::INFINITY, f64::min)
+    };
+    let bucket = |utility: f64| bucket_of(utility, min, max);
+    // Suffix minima: the lowest utility the remaining issues can add.
+    let mut remaining_low = vec![0.0; tables.len() + 1];
+    for issue in (0..tables.len()).rev() {
+        remaining_low[issue] = remaining_low[issue + 1] + minimum(issue);
+    }
+    let mut current: Vec<Option<f64>> = vec![None; BUCKETS + 1];
+    current[bucket(remaining_low[0])] = Some(0.0);
+    let mut levels: Vec<Vec<Option<(usize, u32)>>> = Vec::with_capacity(tables.len());
+    for (issue, row) in tables.iter().enumerate() {
+        let mut next: Vec<Option<f64>> = vec![None; BUCKETS + 1];
+        let mut level: Vec<Option<(usize, u32)>> = vec![None; BUCKETS + 1];
+        for (from, partial) in current.iter().enumerate() {
+            let Some(partial) = partial else { continue };
+            for (value, contribution) in row.iter().enumerate() {
+                if !allowed(issue, value) {
+                    continue;
+                }
+                let sum = partial + contribution;
+                // Bucket by the lowest full utility this partial can still reach.
+                let target = bucket(sum + remaining_low[issue + 1]);
+                if next[target].is_none() {
+                    next[target] = Some(sum);
+                    level[target] = Some((from, value as u32));
+                }
+            }
+        }
+        levels.push(level);
+        current = next;
+    }
+    let mut entries: Vec<(f64, Outcome)> = Vec::new();
+    for (end, utility) in current.iter().enumerate() {
+        let Some(utility) = utility else { continue };
+        let mut outcome = vec![0u32; tables.len()];
+        let mut at = end;
+        for issue in (0..tables.len()).rev() {
+            let Some((from, value)) = levels[issue][at] else { break };
+            outcome[issue] = value;
+            at = from;
+        }
+        entries.push((*utility, outcome));
+    }
+    entries
 }
 
 /// Inverses shared by every session of a scenario: built once per party and kind.
@@ -291,7 +372,15 @@ pub struct InverseCache {
 type CacheEntry = ((usize, bool), Arc<std::sync::OnceLock<Result<Arc<Inverse>, InverseError>>>);
 
 impl InverseCache {
-    pub fn get(&self, problem: &Problem, party: usize, rational_only: bool) -> Result<Arc<Inverse>, InverseError> {
+    /// The party's inverse (only the outcomes in `allowed`, when given). A cache serves one problem
+    /// with one set of regions: the key is the party and `rational_only`.
+    pub fn get(
+        &self,
+        problem: &Problem,
+        party: usize,
+        rational_only: bool,
+        allowed: Option<&Region>,
+    ) -> Result<Arc<Inverse>, InverseError> {
         let key = (party, rational_only);
         let slot = {
             let mut entries = self.entries.lock().expect("cache lock");
@@ -305,6 +394,6 @@ impl InverseCache {
             }
         };
         // Built outside the cache lock, once per key, however many threads ask at the same time.
-        slot.get_or_init(|| Inverse::new(problem, party, rational_only).map(Arc::new)).clone()
+        slot.get_or_init(|| Inverse::new(problem, party, rational_only, allowed).map(Arc::new)).clone()
     }
 }

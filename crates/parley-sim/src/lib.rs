@@ -5,7 +5,9 @@
 //! exactly as NegMAS does, offer for offer. Sessions ([`session::run_session`]) run under
 //! alternating offers (any number of parties) or a mediator's single negotiating text; tournaments
 //! ([`tournament::run`]) run many sessions in parallel with results independent of the number of
-//! threads.
+//! threads. A party whose red lines rule outcomes out is bound to the rest
+//! ([`acceptable::Acceptable`], [`session::run_session_within`]): its agent never offers or
+//! accepts an outcome outside them.
 //!
 //! ```
 //! use parley_analysis::space::{Additive, IssueSpace, Label, OutcomeSpace, Party, Problem, Utility};
@@ -22,6 +24,7 @@
 //! assert!(session.agreement.is_some());
 //! ```
 
+pub mod acceptable;
 pub mod agents;
 pub mod inverter;
 pub mod metrics;

@@ -11,10 +11,17 @@
 //! that adds most to the parties' summed utility — and every round asks each party to accept or
 //! object; it then revises the text by the one-issue change that most parties accept, breaking ties
 //! by the largest smallest gain, until every party accepts or the rounds run out.
+//!
+//! **Red lines** ([`run_session_within`]): a party bound to a region of acceptable outcomes
+//! ([`crate::acceptable`]) never offers or accepts an outcome outside it, so an agreement lies in
+//! every party's region. Under a single text, a change that takes the text out of a party's region
+//! is not welcome to it and counts as an unbounded loss; one that brings the text into it is
+//! welcome whatever its utility; otherwise the change's utility decides, as without regions.
 
 use parley_analysis::space::{Outcome, Problem, Utility};
 use serde::Serialize;
 
+use crate::acceptable::Acceptable;
 use crate::agents::{Agent, AgentKind, Response, Turn};
 use crate::inverter::{InverseCache, InverseError};
 use crate::metrics::{Metrics, Reference, measure};
@@ -99,6 +106,19 @@ pub fn run_session_with(
     reference: Option<&Reference>,
     cache: &InverseCache,
 ) -> Result<Session, SessionError> {
+    run_session_within(problem, &Acceptable::default(), kinds, config, reference, cache)
+}
+
+/// Runs a session in which each party's agent offers and accepts only the outcomes `acceptable`
+/// lets its party agree to; `cache` must serve this problem with these regions.
+pub fn run_session_within(
+    problem: &Problem,
+    acceptable: &Acceptable,
+    kinds: &[AgentKind],
+    config: &SessionConfig,
+    reference: Option<&Reference>,
+    cache: &InverseCache,
+) -> Result<Session, SessionError> {
     let parties = problem.parties.len();
     if parties < 2 {
         return Err(SessionError::TooFewParties(parties));
@@ -116,11 +136,11 @@ pub fn run_session_with(
         return Err(SessionError::EmptySpace);
     }
     let mut agents: Vec<Agent> =
-        kinds.iter().enumerate().map(|(party, &kind)| Agent::new(kind, problem, party, cache)).collect::<Result<_, _>>()?;
+        kinds.iter().enumerate().map(|(party, &kind)| Agent::new(kind, problem, acceptable, party, cache)).collect::<Result<_, _>>()?;
     let mut rng = Rng::new(config.seed);
     let mut session = match config.protocol {
         Protocol::AlternatingOffers => alternating_offers(problem, &mut agents, config, &mut rng),
-        Protocol::SingleText => single_text(problem, &mut agents, config, &mut rng),
+        Protocol::SingleText => single_text(problem, acceptable, &mut agents, config, &mut rng),
     };
     let reservations = problem.reservations();
     let utilities = match &session.agreement {
@@ -241,7 +261,8 @@ fn first_text(problem: &Problem) -> Outcome {
     text
 }
 
-fn single_text(problem: &Problem, agents: &mut [Agent], config: &SessionConfig, rng: &mut Rng) -> Session {
+fn single_text(problem: &Problem, acceptable: &Acceptable, agents: &mut [Agent], config: &SessionConfig, rng: &mut Rng) -> Session {
+    let constrained = acceptable.constrains();
     let parties = agents.len();
     let mut text = first_text(problem);
     let mut offers = 0u64;
@@ -274,6 +295,7 @@ fn single_text(problem: &Problem, agents: &mut [Agent], config: &SessionConfig, 
         // gain over the current text.
         // Each candidate is the text with one value changed in place (and changed back).
         let mut best: Option<(usize, f64, usize, u32)> = None;
+        let inside: Vec<bool> = if constrained { (0..parties).map(|party| acceptable.by(party, &text)).collect() } else { Vec::new() };
         for issue in 0..text.len() {
             let original = text[issue];
             for value in 0..problem.space.issues[issue].values.len() as u32 {
@@ -282,8 +304,16 @@ fn single_text(problem: &Problem, agents: &mut [Agent], config: &SessionConfig, 
                 }
                 text[issue] = value;
                 let (mut smallest, mut welcome) = (f64::INFINITY, 0);
-                for (party, before) in problem.parties.iter().zip(&current) {
+                for (index, (party, before)) in problem.parties.iter().zip(&current).enumerate() {
                     let gain = party.utility.evaluate(&text) - before;
+                    if constrained {
+                        // Leaving the party's region is an unbounded loss and never welcome; entering
+                        // it is welcome; otherwise the utility decides, as without a region.
+                        let (was, is) = (inside[index], acceptable.by(index, &text));
+                        smallest = smallest.min(if was && !is { f64::NEG_INFINITY } else { gain });
+                        welcome += usize::from(if was != is { is } else { gain > 0.0 });
+                        continue;
+                    }
                     smallest = smallest.min(gain);
                     // Acceptance is asked without side effects: a change is welcome when it
                     // improves a party's utility.

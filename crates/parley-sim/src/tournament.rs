@@ -9,11 +9,12 @@ use parley_analysis::space::Problem;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::acceptable::Acceptable;
 use crate::agents::AgentKind;
 use crate::inverter::InverseCache;
 use crate::metrics::{Metrics, Reference};
 use crate::rng::Rng;
-use crate::session::{Protocol, SessionConfig, run_session_with};
+use crate::session::{Protocol, SessionConfig, run_session_within};
 
 /// A scenario of a tournament: a named problem with its reference analysis.
 #[derive(Clone, Debug)]
@@ -23,6 +24,16 @@ pub struct Scenario {
     pub reference: Option<Arc<Reference>>,
     /// Agents' sorted outcome lists, built once and shared by every session of the scenario.
     pub cache: Arc<InverseCache>,
+    /// The outcomes each party may agree to (every outcome by default).
+    pub acceptable: Arc<Acceptable>,
+    /// Names the constraints an agreement breaks (a scenario's red lines), when there are any.
+    pub judge: Option<Arc<dyn Judge>>,
+}
+
+/// What a scenario says of an agreement besides utilities: the constraints (red lines) it breaks.
+pub trait Judge: Send + Sync + std::fmt::Debug {
+    /// Names of the constraints the agreed outcome breaks.
+    fn breaks(&self, outcome: &[u32]) -> Vec<String>;
 }
 
 impl Scenario {
@@ -32,7 +43,20 @@ impl Scenario {
             problem: Arc::new(problem),
             reference: reference.map(Arc::new),
             cache: Arc::new(InverseCache::default()),
+            acceptable: Arc::default(),
+            judge: None,
         }
+    }
+
+    /// The scenario with a judge of its agreements.
+    pub fn with_judge(self, judge: Arc<dyn Judge>) -> Scenario {
+        Scenario { judge: Some(judge), ..self }
+    }
+
+    /// The scenario with each party's agent bound to the outcomes `acceptable` lets it agree to.
+    pub fn with_acceptable(self, acceptable: Acceptable) -> Scenario {
+        // The cached lists depend on the regions: a fresh cache for the new ones.
+        Scenario { acceptable: Arc::new(acceptable), cache: Arc::new(InverseCache::default()), ..self }
     }
 }
 
@@ -72,6 +96,9 @@ pub struct JobResult {
     /// Set when the session could not run (for example, an agent cannot invert a huge
     /// non-additive utility).
     pub error: Option<String>,
+    /// The constraints (a scenario's red lines) the agreement breaks, as its judge names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agreement_breaks: Vec<String>,
 }
 
 /// All results of a tournament (or of one shard of it).
@@ -206,9 +233,16 @@ fn run_job(config: &TournamentConfig, scenarios: &[Scenario], job: &Job) -> JobR
         rounds: 0,
         metrics: Metrics::default(),
         error: None,
+        agreement_breaks: Vec::new(),
     };
-    match run_session_with(&scenario.problem, &kinds, &session, scenario.reference.as_deref(), &scenario.cache) {
-        Ok(session) => JobResult { rounds: session.rounds, metrics: session.metrics, ..base },
+    match run_session_within(&scenario.problem, &scenario.acceptable, &kinds, &session, scenario.reference.as_deref(), &scenario.cache) {
+        Ok(session) => {
+            let agreement_breaks = match (&session.agreement, &scenario.judge) {
+                (Some(outcome), Some(judge)) => judge.breaks(outcome),
+                _ => Vec::new(),
+            };
+            JobResult { rounds: session.rounds, metrics: session.metrics, agreement_breaks, ..base }
+        }
         Err(error) => JobResult { error: Some(error.to_string()), ..base },
     }
 }

@@ -98,7 +98,7 @@ struct Space {
 }
 
 pub(super) fn viewer_problem(
-    visible: &Negotiation,
+    visible: &std::sync::Arc<Negotiation>,
     status: &Status,
     settled: &Settled,
     in_force: &[usize],
@@ -109,7 +109,17 @@ pub(super) fn viewer_problem(
     let space = space(visible, settled, in_force, domains, options, &mut warnings);
     let proposal = proposal_outcome(&space.issues, status, settled);
     let red_lines = space.applied.iter().map(|&index| visible.red_lines[index].id.clone()).collect();
-    ViewerProblem { problem: space.problem, proposal, feasible: space.feasible, red_lines, warnings }
+    let own_red_lines = super::agreement::own_red_line_search(visible, &space.issues, in_force, domains, options);
+    let proposed = space
+        .issues
+        .iter()
+        .map(|(id, candidates)| {
+            let value = framework_value(id, status, settled)?;
+            candidates.iter().position(|candidate| candidate == value).map(|index| index as u32)
+        })
+        .collect();
+    let reader = super::agreement::reader(visible, &space.issues, &space.valued, proposed, in_force);
+    ViewerProblem { problem: space.problem, proposal, feasible: space.feasible, red_lines, warnings, own_red_lines, reader }
 }
 
 /// The bargaining space over the open and agreed issues among the parties whose preferences the
@@ -171,7 +181,7 @@ fn space(
         parties,
     };
     // The deal needs the signatories: their red lines bound what it can be.
-    let applied: Vec<usize> = in_force.iter().copied().filter(|&index| visible.is_signatory(&visible.red_lines[index].party)).collect();
+    let applied: Vec<usize> = in_force.iter().copied().filter(|&index| visible.holder_signs(&visible.red_lines[index].party)).collect();
     let feasible = if applied.is_empty() || problem.parties.len() < 2 || issues.is_empty() {
         None
     } else {
@@ -204,6 +214,18 @@ fn feasible_set(
     domains: &Domains<'_>,
     options: &ScenarioOptions,
 ) -> Option<Feasible> {
+    let boxes = feasible_boxes(visible, issues, applied, domains, options)?;
+    Some(Feasible { boxes: boxes.into_iter().map(|allowed| FeasibleBox { problem: restricted(problem, &allowed), allowed }).collect() })
+}
+
+/// The boxes of [`feasible_set`]: per box, the allowed value indices per issue of the space.
+pub(super) fn feasible_boxes(
+    visible: &Negotiation,
+    issues: &[(String, Vec<Value>)],
+    applied: &[usize],
+    domains: &Domains<'_>,
+    options: &ScenarioOptions,
+) -> Option<Vec<Vec<Vec<u32>>>> {
     let kind = |issue: &str| domains.kind(issue);
     let expressions: Vec<Expr> = applied.iter().map(|&index| visible.red_lines[index].expr.ranked(&kind)).collect();
     // Every issue the search assigns: the space's named ones, then the others the red lines name.
@@ -230,7 +252,7 @@ fn feasible_set(
         return None;
     }
     let full: Vec<Vec<u32>> = issues.iter().map(|(_, values)| (0..values.len() as u32).collect()).collect();
-    let mut boxes: Vec<FeasibleBox> = Vec::new();
+    let mut boxes: Vec<Vec<Vec<u32>>> = Vec::new();
     let mut seen = BTreeSet::new();
     for assignment in search.boxes {
         let mut allowed = full.clone();
@@ -241,10 +263,10 @@ fn feasible_set(
         }
         // Boxes that differ only in issues outside the space project onto the same box.
         if seen.insert(allowed.clone()) {
-            boxes.push(FeasibleBox { problem: restricted(problem, &allowed), allowed });
+            boxes.push(allowed);
         }
     }
-    Some(Feasible { boxes })
+    Some(boxes)
 }
 
 /// An issue the feasible-set search assigns.

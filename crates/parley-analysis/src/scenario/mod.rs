@@ -15,6 +15,7 @@
 //! Red lines range over every issue they name — open, unsettled, or without an item yet — with
 //! the agreed value for issues an agreed item settles; no conjunct is ever dropped.
 
+mod agreement;
 mod bargaining;
 mod phases;
 mod red_lines;
@@ -321,13 +322,21 @@ pub struct ViewerProblem {
     /// Ids of the red lines that bound the feasible set (the signatories' red lines in force).
     pub red_lines: Vec<String>,
     pub warnings: Vec<String>,
+    /// The parties' own red lines in force; [`OwnRedLineSearch::run`] finds, per party of
+    /// `problem`, the outcomes they allow (what a simulation binds its agent to).
+    pub own_red_lines: OwnRedLineSearch,
+    /// Reads an outcome of `problem` in the scenario's terms: the red lines in force it breaks, and
+    /// issues nobody values at the proposal's value or unset.
+    pub reader: OutcomeReader,
 }
 
+pub use agreement::{OutcomeReader, OwnRedLineSearch, OwnRedLines, ReadOutcome};
 pub use bargaining::{Feasible, feasible_frontier};
 
 /// The viewer's bargaining problem for a negotiation as of a point.
 pub fn viewer_problem(negotiation: &Negotiation, as_of: &Point, viewer: &Viewer, options: &ScenarioOptions) -> ViewerProblem {
-    let visible = view(negotiation, viewer);
+    // Shared with the search for the parties' own red lines, which a simulation runs later.
+    let visible = std::sync::Arc::new(view(negotiation, viewer));
     let mut warnings = Vec::new();
     let status = Record::new(&visible).status(as_of);
     let settled = Settled::new(&visible, &status);

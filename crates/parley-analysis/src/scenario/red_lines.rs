@@ -307,13 +307,13 @@ pub(super) fn zones(
         // Each party with a red line naming the issue: the values its red lines in force allow.
         let mut parties: Vec<(String, Intervals)> = Vec::new();
         for party in &negotiation.parties {
-            let names_issue = in_force.iter().any(|&index| {
-                negotiation.red_lines[index].party == party.id && negotiation.red_lines[index].expr.issues().contains(&issue_id.as_str())
-            });
+            // A party holds its own red lines and those of the blocs it belongs to.
+            let holds = |index: usize| negotiation.holds_for(&negotiation.red_lines[index].party, &party.id);
+            let names_issue =
+                in_force.iter().any(|&index| holds(index) && negotiation.red_lines[index].expr.issues().contains(&issue_id.as_str()));
             let Some(problem) = problem.as_ref().filter(|_| names_issue) else { continue };
             // All of the party's red lines in force: one on another issue may bound this one.
-            let mine: Vec<usize> =
-                (0..in_force.len()).filter(|&constraint| negotiation.red_lines[in_force[constraint]].party == party.id).collect();
+            let mine: Vec<usize> = (0..in_force.len()).filter(|&constraint| holds(in_force[constraint])).collect();
             match problem.projection(issue_id, &mine, &options.budget) {
                 Ok(projection) => {
                     if !projection.complete {
