@@ -133,50 +133,35 @@ const BUNDLED_NAME: &str = "scenarios/ukraine-2025.toml (bundled)";
 fn read_source(path: Option<&Path>) -> Result<(String, String)> {
     match path {
         None => Ok((BUNDLED_EXAMPLE.to_owned(), BUNDLED_NAME.to_owned())),
-        Some(path) => Ok((read_text(path)?, display_name(path))),
+        Some(path) => Ok((read_text(path)?, parley_service::display_name(path))),
     }
 }
 
 /// Reads a file (or standard input for `-`) as UTF-8 text.
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = crate::input::read_bytes(path)?;
-    String::from_utf8(bytes).map_err(|error| {
-        let offset = error.utf8_error().valid_up_to();
-        let bytes = error.as_bytes();
-        // Everything before the bad byte is valid text: count lines and characters there.
-        let before = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
-        let shown = bytes.get(offset).map_or(String::new(), |byte| format!(" 0x{byte:02X}"));
-        BadInput(format!(
-            "{}:{line}:{column}: not UTF-8 text (invalid byte{shown} at byte offset {offset}); save the file as UTF-8",
-            path.display()
-        ))
-        .into()
-    })
-}
-
-fn display_name(path: &Path) -> String {
-    if path == Path::new("-") { "<stdin>".to_owned() } else { path.display().to_string() }
+    Ok(parley_service::read_text(path)?)
 }
 
 /// Loads a scenario, printing its warnings (or all its problems) to standard error.
 pub fn load(path: Option<&Path>) -> Result<Negotiation> {
-    let (text, name) = read_source(path)?;
-    match scenario::parse(&text) {
-        Ok(loaded) => {
-            for warning in &loaded.warnings {
-                to_stderr!(line "{}", warning.render(&name));
+    let source = match path {
+        None => parley_service::Source::Text { name: BUNDLED_NAME.to_owned(), text: BUNDLED_EXAMPLE.to_owned() },
+        Some(path) => parley_service::Source::File(path.to_owned()),
+    };
+    match parley_service::open(&source) {
+        Ok(opened) => {
+            for warning in &opened.warnings {
+                to_stderr!(line "{}", warning.render(&opened.name));
             }
-            Ok(loaded.negotiation)
+            Ok(opened.negotiation)
         }
-        Err(problems) => {
+        Err(parley_service::ServiceError::Invalid { name, problems }) => {
             for problem in &problems {
                 to_stderr!(line "{}", problem.render(&name));
             }
-            let errors = problems.iter().filter(|problem| problem.severity == Severity::Error).count();
-            Err(BadInput(format!("{name}: {errors} error{} found; nothing was computed", plural(errors))).into())
+            Err(parley_service::ServiceError::Invalid { name, problems }.into())
         }
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -196,7 +181,8 @@ pub fn record_of(file: Option<&Path>, from_db: &crate::FromDb) -> Result<Negotia
             if let Some(file) = file {
                 return Err(BadInput(format!("give either a scenario file ({}) or --db, not both", file.display())).into());
             }
-            crate::record::load(db, from_db.negotiation.as_deref())
+            let source = parley_service::Source::Database { db: db.clone(), negotiation: from_db.negotiation.clone() };
+            Ok(parley_service::open(&source)?.negotiation)
         }
         None => load(file),
     }
@@ -211,34 +197,18 @@ fn viewed(file: Option<&Path>, common: &Common, from_db: &crate::FromDb) -> Resu
 }
 
 pub fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {
-    // The one party a viewer keyword may name: a mediator called `mediator` (the reader refuses
-    // any other), which then is the mediator `--viewer mediator` asks for.
-    if text == "mediator" && negotiation.party(text).is_some() {
-        return Ok(Viewer::Party(text.to_owned()));
-    }
-    let viewer: Viewer = text.parse().unwrap_or_default();
-    if let Viewer::Party(party) = &viewer {
-        if negotiation.party(party).is_none() {
-            let ids: Vec<&str> = negotiation.parties.iter().map(|party| party.id.as_str()).collect();
-            let message = format!("unknown viewer `{party}` (expected all, public, mediator or a party: {})", ids.join(", "));
-            return Err(BadInput(message).into());
-        }
-    }
-    Ok(viewer)
+    Ok(parley_service::viewer(negotiation, text)?)
 }
 
 /// Resolves a point given as the argument `argument` (`--as-of`, `FROM`, `TO`), naming the
 /// argument when it is wrong.
 pub fn point(record: &Record<'_>, argument: &str, text: &str) -> Result<parley_core::timeline::Point> {
-    record.point(text).map_err(|error| BadInput(format!("{argument}: {error}")).into())
+    Ok(parley_service::point(record, argument, text)?)
 }
 
-/// A `--as-of` point where no `Record` is needed otherwise: the rounds' timeline is enough (a
-/// Record also indexes every stance).
+/// A `--as-of` point where no `Record` is needed otherwise.
 pub fn point_in(negotiation: &Negotiation, text: &str) -> Result<parley_core::timeline::Point> {
-    parley_core::timeline::Timeline::new(&negotiation.rounds)
-        .point(negotiation, text)
-        .map_err(|error| BadInput(format!("--as-of: {error}")).into())
+    Ok(parley_service::as_of(negotiation, text)?)
 }
 
 pub fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {

@@ -24,7 +24,6 @@ mod deadlines;
 mod documents;
 mod files;
 mod happened;
-mod input;
 mod keys;
 mod limits;
 mod output;
@@ -752,12 +751,18 @@ fn main() -> ExitCode {
             if is_broken_pipe(&error) {
                 return ExitCode::SUCCESS;
             }
-            let code = if error.downcast_ref::<BadInput>().is_some() { 2 } else { 1 };
+            let code = if is_bad_input(&error) { 2 } else { 1 };
             let message = format!("{error:#}");
             let _ = writeln!(io::stderr(), "error: {}", parley_core::display::escape_controls(&message));
             ExitCode::from(code)
         }
     }
+}
+
+/// The caller's mistakes, raised here or by the service, exit with 2.
+fn is_bad_input(error: &anyhow::Error) -> bool {
+    error.downcast_ref::<BadInput>().is_some()
+        || error.downcast_ref::<parley_service::ServiceError>().is_some_and(parley_service::ServiceError::is_bad_input)
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

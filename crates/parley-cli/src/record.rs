@@ -15,59 +15,22 @@ pub const DEFAULT_DB: &str = "parley.db";
 
 /// Maps a store error to the CLI's exit codes: the user's input (2) or a failure (1).
 pub(crate) fn failed(error: StoreError) -> anyhow::Error {
-    match error {
-        StoreError::NewerSchema { .. }
-        | StoreError::NotADatabase { .. }
-        | StoreError::Missing { .. }
-        | StoreError::UnknownNegotiation { .. }
-        | StoreError::Rejected { .. }
-        | StoreError::KeyMismatch { .. }
-        | StoreError::SignatureRequired { .. }
-        | StoreError::KeyRevoked { .. }
-        | StoreError::NoKey { .. }
-        | StoreError::ChangesHands { .. } => BadInput(error.to_string()).into(),
-        other => anyhow::Error::new(other),
-    }
+    parley_service::ServiceError::store(error).into()
 }
 
 /// Opens `--db`: a SQLite file path or a `postgres://` URL.
 pub(crate) fn open(db: &str, create: bool) -> Result<Box<dyn EventStore>> {
-    parley_store::open(db, create).map_err(failed)
+    Ok(parley_service::open_store(db, create)?)
 }
 
-/// Opens `--db` to read it, read-only when it cannot be written (a read-only directory or mount,
-/// a full disk): reading never needs write access.
+/// Opens `--db` to read it, read-only when it cannot be written.
 pub(crate) fn open_read(db: &str) -> Result<Box<dyn EventStore>> {
-    parley_store::open_read(db).map_err(failed)
+    Ok(parley_service::open_read(db)?)
 }
 
 /// Picks the negotiation: the one named (which must be there), or the only one the database holds.
 pub(crate) fn choose(store: &mut dyn EventStore, wanted: Option<&str>) -> Result<String> {
-    if let Some(wanted) = wanted {
-        if store.head(wanted).map_err(failed)?.is_none() {
-            return Err(failed(store.unknown(wanted)));
-        }
-        return Ok(wanted.to_owned());
-    }
-    let held = store.negotiations().map_err(failed)?;
-    match held.as_slice() {
-        [only] => Ok(only.clone()),
-        [] => {
-            Err(BadInput(format!("{} holds no negotiation yet (run `parley import FILE --db {}`)", store.location(), store.location()))
-                .into())
-        }
-        _ => {
-            Err(BadInput(format!("{} holds several negotiations; pick one with --negotiation ({})", store.location(), held.join(", ")))
-                .into())
-        }
-    }
-}
-
-/// The current state of a recorded negotiation.
-pub fn load(db: &str, negotiation: Option<&str>) -> Result<Negotiation> {
-    let mut store = open_read(db)?;
-    let id = choose(&mut *store, negotiation)?;
-    store.negotiation(&id, None).map_err(failed)
+    Ok(parley_service::choose(store, wanted)?)
 }
 
 pub fn import(args: ImportArgs, out: &mut dyn Write) -> Result<u8> {

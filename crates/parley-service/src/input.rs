@@ -7,33 +7,32 @@
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::Result;
 use parley_core::scenario::MAX_SCENARIO_BYTES;
 
-use crate::BadInput;
+use crate::ServiceError;
 
 /// The most bytes read from any one input: a scenario file, standard input, or a GENIUS file.
 pub const MAX_INPUT_BYTES: usize = MAX_SCENARIO_BYTES;
 
 /// The bytes of a file, or of standard input for `-`, refused past [`MAX_INPUT_BYTES`].
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ServiceError> {
     if path == Path::new("-") {
         // A failure to read standard input is the environment's, not the input's (exit 1).
         return read_bounded(&mut std::io::stdin().lock(), "standard input")?
-            .map_err(|error| anyhow::Error::new(error).context("reading standard input"));
+            .map_err(|source| ServiceError::Io { context: "reading standard input".to_owned(), source });
     }
-    let cannot = |error: std::io::Error| BadInput(format!("cannot read {}: {error}", path.display()));
+    let cannot = |error: std::io::Error| ServiceError::BadInput(format!("cannot read {}: {error}", path.display()));
     let metadata = std::fs::metadata(path).map_err(cannot)?;
     if metadata.is_file() && metadata.len() > MAX_INPUT_BYTES as u64 {
         return Err(too_large(&path.display().to_string(), &format!("it has {} bytes", metadata.len())));
     }
     let mut file = std::fs::File::open(path).map_err(cannot)?;
-    read_bounded(&mut file, &path.display().to_string())?.map_err(|error| cannot(error).into())
+    read_bounded(&mut file, &path.display().to_string())?.map_err(cannot)
 }
 
 /// Reads at most [`MAX_INPUT_BYTES`] (in pieces, so that memory grows only with what arrived): an
 /// input over the limit is the outer error, a failure to read the inner one.
-fn read_bounded(reader: &mut dyn Read, name: &str) -> Result<std::io::Result<Vec<u8>>> {
+fn read_bounded(reader: &mut dyn Read, name: &str) -> Result<std::io::Result<Vec<u8>>, ServiceError> {
     let mut bytes = Vec::new();
     let mut piece = vec![0u8; 1 << 16];
     loop {
@@ -55,9 +54,8 @@ fn read_bounded(reader: &mut dyn Read, name: &str) -> Result<std::io::Result<Vec
     }
 }
 
-fn too_large(name: &str, detail: &str) -> anyhow::Error {
-    BadInput(format!(
+fn too_large(name: &str, detail: &str) -> ServiceError {
+    ServiceError::BadInput(format!(
         "{name} is larger than {MAX_INPUT_BYTES} bytes (256 MiB), the most parley reads from one input; {detail} (docs/cli.md, Limits)"
     ))
-    .into()
 }

@@ -1,0 +1,31 @@
+//! The operations every front end of parley offers, whatever speaks to the user.
+//!
+//! The `parley` command line (and a server after it) is an adapter: it parses its input, calls one
+//! operation of this crate, and encodes what comes back. The operations open a negotiation (a
+//! scenario file, a scenario's text, or a database), resolve who is looking (a [`Viewer`]), and
+//! compute what that viewer may be told. Nothing here writes to a terminal or knows an argument
+//! parser; errors are one [`ServiceError`], which tells the caller's mistakes from failures.
+//!
+//! ```no_run
+//! use parley_service::{Source, open, viewer};
+//!
+//! let opened = open(&Source::File("scenarios/ukraine-2025.toml".into()))?;
+//! let public = viewer(&opened.negotiation, "public")?;
+//! # let _ = public;
+//! # Ok::<(), parley_service::ServiceError>(())
+//! ```
+//!
+//! [`Viewer`]: parley_core::visibility::Viewer
+
+#![warn(missing_docs)]
+
+mod database;
+mod error;
+pub mod input;
+mod source;
+mod viewer;
+
+pub use database::{choose, load_recorded, open_read, open_store};
+pub use error::ServiceError;
+pub use source::{Opened, Source, display_name, open, read_text};
+pub use viewer::{as_of, point, viewer};
