@@ -7,7 +7,6 @@ use anyhow::Result;
 use parley_core::document::item_label;
 use parley_core::model::Negotiation;
 use parley_core::status::Status;
-use parley_core::visibility::Viewer;
 
 use crate::output::{Paint, Tone};
 
@@ -53,18 +52,4 @@ pub fn print_readouts(out: &mut dyn Write, negotiation: &Negotiation, status: &S
         }
     }
     Ok(())
-}
-
-/// Whether the viewer may see the readout a stance is on (a stance on a readout the viewer may not
-/// see would give that readout away). An item's own readouts are filtered from its payload
-/// instead (`Channels::viewed_item`).
-pub fn may_see_readouts(viewer: &Viewer, negotiation: &Negotiation, payload: &serde_json::Value) -> bool {
-    let Some(owner) = payload.get("readout").and_then(serde_json::Value::as_str) else { return true };
-    let number = payload.get("item").and_then(serde_json::Value::as_u64);
-    let document = payload.get("document").and_then(serde_json::Value::as_str).unwrap_or_default();
-    negotiation.items.iter().any(|item| {
-        Some(u64::from(item.number)) == number
-            && item.document == document
-            && item.readouts.iter().any(|readout| readout.party == owner && viewer.may_see(negotiation, owner, readout.visibility))
-    })
 }

@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use parley_core::model::Negotiation;
 use parley_store::chain::{hex, signing_key};
 use parley_store::{EventStore, StoreError};
 
@@ -99,31 +98,10 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
     let mut store = open_read(&args.store.db)?;
     let id = choose(&mut *store, args.negotiation.as_deref())?;
     let events = store.events(&id).map_err(failed)?;
-    // The viewer's rights depend only on who the parties are, which are mediators, the blocs,
-    // which rounds it may know of and the items' readouts (a stance on a readout is seen only with
-    // it): fold just those events (of the ones already read) rather than the whole history.
-    let mut roles = parley_store::event::Folder::new();
-    // Red lines too: a statement's claims about a red line the viewer may not see are left out.
-    for event in
-        events.iter().filter(|event| matches!(event.kind.as_str(), "negotiation" | "party" | "bloc" | "round" | "item" | "red-line"))
-    {
-        roles
-            .apply(event.seq, &event.kind, &event.key, event.op, parley_store::event::Payload::Json(&event.payload))
-            .map_err(|source| failed(StoreError::Fold { negotiation: id.clone(), source }))?;
-    }
-    let negotiation = roles
-        .finish()
-        .map_err(|source| failed(StoreError::Fold { negotiation: id.clone(), source }))?
-        .ok_or_else(|| failed(store.unknown(&id)))?;
-    let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
-    let channels = parley_core::channels::Channels::new(&negotiation, &viewer);
-    // The items the viewer's view keeps (by document and number): a stance or a deadline on any
-    // other is not the viewer's to see.
-    let shown_items: std::collections::HashSet<(String, u32)> =
-        parley_core::visibility::view(&negotiation, &viewer).items.into_iter().map(|item| (item.document, item.number)).collect();
-    let wanted = |event: &&parley_store::Event| args.kind.as_deref().is_none_or(|kind| kind == event.kind);
-    if viewer == parley_core::visibility::Viewer::Everything {
-        for event in events.iter().filter(wanted) {
+    let view = parley_service::LogView::of(&mut *store, &id, &events, &args.viewer)?;
+    let visible = view.visible(&events, args.kind.as_deref());
+    if *view.viewer() == parley_core::visibility::Viewer::Everything {
+        for event in visible {
             if args.json {
                 writeln!(out, "{}", serde_json::to_string(event)?)?;
             } else {
@@ -134,94 +112,16 @@ pub fn log(args: LogArgs, out: &mut dyn Write) -> Result<u8> {
         }
         return Ok(0);
     }
-    // A viewer who may not see everything is told nothing of the events it may not see: not their
-    // actor, kind, key, time or position. So those events are left out, and so are every event's
-    // number and chain fields, which count and cover them (a hash would let anyone confirm a guess
-    // of a hidden stance, whose possible values are few).
-    #[derive(serde::Serialize)]
-    struct Viewed<'a> {
-        negotiation: &'a str,
-        kind: &'a str,
-        key: &'a str,
-        op: parley_store::event::Op,
-        actor: &'a str,
-        recorded_at: &'a str,
-        payload: &'a serde_json::Value,
-    }
-    // A deletion carries no payload: it is judged by the entity it deletes, as last upserted.
-    let mut last_upsert: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
-    let mut visible = Vec::with_capacity(events.len());
-    for (index, event) in events.iter().enumerate() {
-        let judged = match event.op {
-            parley_store::event::Op::Upsert => {
-                last_upsert.insert((event.kind.as_str(), event.key.as_str()), index);
-                event
-            }
-            parley_store::event::Op::Delete => {
-                last_upsert.get(&(event.kind.as_str(), event.key.as_str())).map_or(event, |&upsert| &events[upsert])
-            }
-        };
-        visible.push(may_see(&viewer, &negotiation, &channels, &shown_items, judged));
-    }
-    for (event, _) in events.iter().zip(visible).filter(|(event, visible)| *visible && wanted(event)) {
-        if args.json {
-            let payload = viewed_payload(&negotiation, &viewer, &channels, &shown_items, event).unwrap_or_else(|| event.payload.clone());
-            let viewed = Viewed {
-                negotiation: &event.negotiation,
-                kind: &event.kind,
-                key: &event.key,
-                op: event.op,
-                actor: &event.actor,
-                recorded_at: &event.recorded_at,
-                payload: &payload,
-            };
+    if args.json {
+        for viewed in view.redacted(&visible) {
             writeln!(out, "{}", serde_json::to_string(&viewed)?)?;
-        } else {
+        }
+    } else {
+        for event in visible {
             log_line(out, "-", event, "", "-")?;
         }
     }
     Ok(0)
-}
-
-/// An entity as the viewer's export holds it, where that differs from what was stored: a statement
-/// without its claims about what the viewer may not see (by the same view that makes the export),
-/// an item without its revisions and readouts of hidden rounds, a deadline no longer tied to a
-/// hidden item. `None`: the payload as stored.
-fn viewed_payload(
-    negotiation: &Negotiation,
-    viewer: &parley_core::visibility::Viewer,
-    channels: &parley_core::channels::Channels<'_>,
-    shown_items: &std::collections::HashSet<(String, u32)>,
-    event: &parley_store::Event,
-) -> Option<serde_json::Value> {
-    if event.op != parley_store::event::Op::Upsert {
-        return None;
-    }
-    match event.kind.as_str() {
-        "statement" => {
-            let statement: parley_core::model::Statement = serde_json::from_value(event.payload.clone()).ok()?;
-            let mut alone = negotiation.clone();
-            alone.statements = vec![statement];
-            let viewed = parley_core::visibility::into_view(alone, viewer);
-            viewed.statements.first().and_then(|statement| serde_json::to_value(statement).ok())
-        }
-        "item" => {
-            let item: parley_core::model::Item = serde_json::from_value(event.payload.clone()).ok()?;
-            channels.viewed_item(item).and_then(|item| serde_json::to_value(item).ok())
-        }
-        "deadline" => {
-            let mut deadline: parley_core::deadline::Deadline = serde_json::from_value(event.payload.clone()).ok()?;
-            // As the view does: a deadline tied to a hidden item stays, tied to no item.
-            let hidden = |number: u32| {
-                negotiation.items.iter().any(|item| item.number == number && !shown_items.contains(&(item.document.clone(), number)))
-            };
-            if deadline.item.is_some_and(hidden) {
-                deadline.item = None;
-            }
-            serde_json::to_value(deadline).ok()
-        }
-        _ => None,
-    }
 }
 
 fn log_line(out: &mut dyn Write, number: &str, event: &parley_store::Event, mark: &str, hash: &str) -> Result<()> {
@@ -238,72 +138,6 @@ fn log_line(out: &mut dyn Write, number: &str, event: &parley_store::Event, mark
         hash
     )?;
     Ok(())
-}
-
-/// Whether the viewer may see an event's content: entities with a visibility setting are shown
-/// only as that setting allows their owner's, readouts as theirs allow, and nothing that happened
-/// in a round the viewer may not know of (`docs/status.md`, "Secret channels"); everything else is
-/// public record.
-fn may_see(
-    viewer: &parley_core::visibility::Viewer,
-    negotiation: &Negotiation,
-    channels: &parley_core::channels::Channels<'_>,
-    shown_items: &std::collections::HashSet<(String, u32)>,
-    event: &parley_store::Event,
-) -> bool {
-    use parley_core::model::{Item, RedLine, Round, Stance, Statement, Visibility};
-    fn decode<T: serde::de::DeserializeOwned>(payload: &serde_json::Value) -> Option<T> {
-        T::deserialize(payload).ok()
-    }
-    if *viewer == parley_core::visibility::Viewer::Everything {
-        return true;
-    }
-    if !crate::readouts::may_see_readouts(viewer, negotiation, &event.payload) {
-        return false;
-    }
-    if !matches!(
-        event.kind.as_str(),
-        "stance" | "red-line" | "preference" | "demand" | "round" | "item" | "statement" | "document" | "assessment"
-    ) {
-        return true;
-    }
-    // A deletion without an upsert before it: its key alone may name a hidden entity.
-    if event.op == parley_store::event::Op::Delete {
-        return !matches!(event.kind.as_str(), "stance" | "red-line" | "preference" | "demand");
-    }
-    let payload = &event.payload;
-    match event.kind.as_str() {
-        "round" => decode::<Round>(payload).is_some_and(|round| channels.round(&round)),
-        "item" => decode::<Item>(payload).is_some_and(|item| channels.viewed_item(item).is_some()),
-        "statement" => decode::<Statement>(payload).is_some_and(|statement| channels.statement(&statement)),
-        "stance" => decode::<Stance>(payload).is_some_and(|stance| {
-            channels.owned(&stance.party, stance.visibility, stance.bloc.as_deref())
-                && !channels.in_hidden_round(&stance.at)
-                && shown_items.contains(&(stance.document.clone(), stance.item))
-        }),
-        "demand" => decode::<parley_core::model::Demand>(payload).is_some_and(|demand| {
-            channels.owned(&demand.party, demand.visibility, demand.bloc.as_deref()) && !channels.in_hidden_round(&demand.at)
-        }),
-        // Stored whole with their dated parts: shown only when nothing in them is in a hidden round.
-        "document" => decode::<parley_core::document::Document>(payload)
-            .is_some_and(|document| !document.events.iter().any(|event| channels.in_hidden_round(&event.at))),
-        "assessment" => {
-            decode::<parley_core::model::Assessment>(payload).is_some_and(|assessment| !channels.in_hidden_round(&assessment.at))
-        }
-        "red-line" => decode::<RedLine>(payload).is_some_and(|red_line| {
-            channels.owned(&red_line.party, red_line.visibility, red_line.bloc.as_deref())
-                && !channels.in_hidden_round(&red_line.since)
-                && !red_line.until.as_ref().is_some_and(|until| channels.in_hidden_round(until))
-        }),
-        _ => {
-            let owner = payload.get("party").and_then(|party| party.as_str()).unwrap_or(&event.actor);
-            let bloc = payload.get("bloc").and_then(|bloc| bloc.as_str());
-            payload
-                .get("visibility")
-                .and_then(|value| <Visibility as serde::Deserialize>::deserialize(value).ok())
-                .is_some_and(|visibility| channels.owned(owner, visibility, bloc))
-        }
-    }
 }
 
 pub fn export(args: ExportArgs, out: &mut dyn Write) -> Result<u8> {
