@@ -50,12 +50,9 @@ pub fn import(args: ImportArgs, out: &mut dyn Write) -> Result<u8> {
         None => None,
     };
     let mut store = open(&args.store.db, true)?;
-    let stored = store.import(&negotiation, signer.as_ref().map(|(party, key)| (party.as_str(), key))).map_err(failed)?;
+    let parley_service::Imported { appended: stored, head } =
+        parley_service::import(&mut *store, &negotiation, signer.as_ref().map(|(party, key)| (party.as_str(), key)))?;
     let count = stored.len();
-    let head = match stored.last() {
-        Some(last) => last.seq,
-        None => store.head(&negotiation.id).map_err(failed)?.map_or(0, |(seq, _)| seq),
-    };
     let signed = stored.iter().filter(|event| event.signature.is_some()).count();
     if args.json {
         let summary = serde_json::json!({
@@ -143,26 +140,7 @@ fn log_line(out: &mut dyn Write, number: &str, event: &parley_store::Event, mark
 pub fn export(args: ExportArgs, out: &mut dyn Write) -> Result<u8> {
     let mut store = open_read(&args.store.db)?;
     let id = choose(&mut *store, args.negotiation.as_deref())?;
-    let head = store.head(&id).map_err(failed)?.map_or(0, |(seq, _)| seq);
-    if let Some(up_to) = args.up_to.filter(|&up_to| up_to == 0 || up_to > head) {
-        return Err(BadInput(format!("--up-to {up_to}: `{id}` has events #1 to #{head}")).into());
-    }
-    let negotiation = store.negotiation(&id, args.up_to).map_err(failed)?;
-    let viewer = crate::commands::viewer_of(&negotiation, &args.viewer)?;
-    let visible = parley_core::visibility::into_view(negotiation, &viewer);
-    let event = args.up_to.unwrap_or(head);
-    let mut text = format!("# `{id}` from {} as of event #{event}, viewer {viewer}.\n", store.location());
-    if viewer != parley_core::visibility::Viewer::Everything || event < head {
-        text.push_str("# A partial record: importing it into the database it came from would record the removal of\n");
-        text.push_str("# everything it leaves out (the log keeps it, but the current state would lose it).\n");
-    }
-    text.push('\n');
-    text.push_str(&parley_core::writer::to_toml(&visible));
-    // What is written must read back: a record the format cannot express is an error, not a file.
-    if let Err(problems) = parley_core::scenario::parse(&text) {
-        let first = problems.first().map(|problem| problem.render("the exported scenario")).unwrap_or_default();
-        anyhow::bail!("`{id}` cannot be written as a scenario file that reads back: {first}");
-    }
+    let parley_service::Exported { event, viewer, text } = parley_service::export(&mut *store, &id, args.up_to, &args.viewer)?;
     match &args.output {
         None => out.write_all(text.as_bytes())?,
         Some(path) => {

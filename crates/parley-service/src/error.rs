@@ -25,6 +25,10 @@ pub enum ServiceError {
     /// The database failed (not the caller's mistake; see [`ServiceError::store`]).
     #[error(transparent)]
     Store(StoreError),
+    /// parley could not do what was asked, through no fault of the input (a record the scenario
+    /// format cannot express).
+    #[error("{0}")]
+    Failed(String),
     /// Reading or writing failed in the environment (standard input closed with an error).
     #[error("{context}")]
     Io {

@@ -23,11 +23,13 @@ mod database;
 mod error;
 pub mod input;
 mod log;
+mod record;
 mod source;
 mod viewer;
 
 pub use database::{choose, load_recorded, open_read, open_store};
 pub use error::ServiceError;
 pub use log::{LogView, ViewedEvent};
+pub use record::{Exported, Imported, export, import};
 pub use source::{Opened, Source, display_name, open, read_text};
 pub use viewer::{as_of, point, viewer};
