@@ -12,6 +12,8 @@ use parley_analysis::solutions::{Solutions, solve};
 use parley_analysis::space::{Label, Problem};
 use serde::Serialize;
 
+use parley_service::ProblemSource;
+
 use crate::BadInput;
 use crate::commands::{counted, read_text, write_json};
 use crate::output::csv_field;
@@ -224,11 +226,8 @@ pub fn scenario_command(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
-    use parley_analysis::scenario::{ScenarioOptions, Zone, analyse};
-    let point = crate::commands::point_in(negotiation, as_of)?;
-    check_parties(negotiation, parties.as_deref())?;
-    let options = ScenarioOptions { parties, frontier: crate::limits::frontier_options(), ..ScenarioOptions::default() };
-    let mut analysis = analyse(negotiation, &point, viewer, &options);
+    use parley_analysis::scenario::Zone;
+    let mut analysis = parley_service::analysis(negotiation, as_of, viewer, parties, crate::limits::frontier_options())?;
     for warning in &mut analysis.warnings {
         if warning.starts_with("bargaining analysis: the exact frontier is out of reach") {
             warning.push_str("; raise --max-memory (MiB) or --max-work to try it");
@@ -357,94 +356,6 @@ pub fn scenario_command(
     Ok(())
 }
 
-/// A bargaining problem from a GENIUS folder or a scenario (as the viewer sees it), with the
-/// current proposal's outcome when a scenario has one.
-pub struct ProblemSource {
-    pub name: String,
-    pub problem: Problem,
-    pub proposal: Option<Vec<u32>>,
-    /// The outcomes a scenario's signatories' red lines allow (`None`: every outcome).
-    pub feasible: Option<parley_analysis::scenario::Feasible>,
-    /// Ids of the red lines that bound a scenario's feasible outcomes.
-    pub red_lines: Vec<String>,
-    /// A scenario's parties' own red lines in force (`None` for a GENIUS domain).
-    pub own_red_lines: Option<parley_analysis::scenario::OwnRedLineSearch>,
-    /// Reads a scenario's outcomes in its terms (`None` for a GENIUS domain).
-    pub reader: Option<parley_analysis::scenario::OutcomeReader>,
-}
-
-/// What binds a simulation's agents: each party's own red lines in force with the outcomes they
-/// allow, and so what each agent may offer and accept.
-pub struct BoundAgents {
-    pub own_red_lines: Vec<parley_analysis::scenario::OwnRedLines>,
-    pub acceptable: parley_sim::acceptable::Acceptable,
-}
-
-impl BoundAgents {
-    /// Warnings for simulations: the parties whose own red lines could not be applied to their
-    /// agents (the outcomes they allow take too many boxes to describe).
-    pub fn unapplied_warnings(&self) -> Vec<String> {
-        self.own_red_lines
-            .iter()
-            .filter(|own| own.out_of_reach)
-            .map(|own| {
-                format!(
-                    "the red lines {} of {} are not applied to its agent: the outcomes they allow take more than {} boxes to describe",
-                    own.red_lines.join(", "),
-                    own.party,
-                    parley_analysis::scenario::ScenarioOptions::default().max_feasible_boxes
-                )
-            })
-            .collect()
-    }
-}
-
-impl ProblemSource {
-    /// A GENIUS domain: every outcome open to everyone.
-    fn genius(name: String, problem: Problem) -> ProblemSource {
-        ProblemSource { name, problem, proposal: None, feasible: None, red_lines: Vec::new(), own_red_lines: None, reader: None }
-    }
-
-    /// Binds each party's agent to the outcomes its own red lines allow (nothing binds the agents
-    /// of a GENIUS domain). The search runs here, when a simulation needs it.
-    pub fn bind_agents(&self) -> BoundAgents {
-        let own_red_lines = self.own_red_lines.as_ref().map(|search| search.run(&self.problem)).unwrap_or_default();
-        let sizes = parley_sim::inverter::sizes_of(&self.problem);
-        let regions = own_red_lines
-            .iter()
-            .map(|own| own.allowed.as_ref().map(|boxes| parley_sim::acceptable::Region::from_boxes(&sizes, boxes)))
-            .collect();
-        BoundAgents { own_red_lines, acceptable: parley_sim::acceptable::Acceptable::new(regions) }
-    }
-
-    /// A warning for the commands that work on the whole outcome space (GENIUS export), when red
-    /// lines rule some of it out: the signatories' and the problem's parties' own.
-    pub fn unconstrained_warning(&self, what: &str) -> Option<String> {
-        let mut ids: Vec<String> = self.red_lines.clone();
-        if let Some(search) = &self.own_red_lines {
-            for id in self.problem.parties.iter().flat_map(|party| search.ids_of(&party.name)) {
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
-        }
-        (!ids.is_empty()).then(|| format!("{what} every outcome: the red lines {} are not applied", ids.join(", ")))
-    }
-}
-
-/// Every name given to `--parties` must be a party of the scenario (a typo is not a party with no
-/// preferences).
-fn check_parties(negotiation: &parley_core::model::Negotiation, parties: Option<&[String]>) -> Result<()> {
-    crate::limits::check_distinct_parties(parties)?;
-    match parties.unwrap_or_default().iter().find(|party| negotiation.party(party).is_none()) {
-        Some(party) => {
-            let known: Vec<&str> = negotiation.parties.iter().map(|party| party.id.as_str()).collect();
-            Err(BadInput(format!("unknown party `{party}` in --parties (parties: {})", known.join(", "))).into())
-        }
-        None => Ok(()),
-    }
-}
-
 pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Option<Vec<String>>) -> Result<ProblemSource> {
     if let Some(path) = path.filter(|path| path.is_dir()) {
         let source = load_genius_folder(path, parties.as_deref())?;
@@ -457,38 +368,18 @@ pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Opt
     scenario_problem(&negotiation, as_of, viewer, parties)
 }
 
-/// The bargaining problem of a scenario as of a point, for a viewer.
+/// The bargaining problem of a scenario as of a point, for a viewer, its warnings printed.
 pub fn scenario_problem(
     negotiation: &parley_core::model::Negotiation,
     as_of: &str,
     viewer: &str,
     parties: Option<Vec<String>>,
 ) -> Result<ProblemSource> {
-    let viewer = crate::commands::viewer_of(negotiation, viewer)?;
-    let point = crate::commands::point_in(negotiation, as_of)?;
-    check_parties(negotiation, parties.as_deref())?;
-    let options = parley_analysis::scenario::ScenarioOptions { parties, ..Default::default() };
-    let parley_analysis::scenario::ViewerProblem { problem, proposal, feasible, red_lines, warnings, own_red_lines, reader } =
-        parley_analysis::scenario::viewer_problem(negotiation, &point, &viewer, &options);
+    let (source, warnings) = parley_service::scenario_problem(negotiation, as_of, viewer, parties)?;
     for warning in &warnings {
         to_stderr!(line "warning: {warning}");
     }
-    if problem.parties.len() < 2 {
-        return Err(BadInput(format!(
-            "{}: fewer than two parties with preferences visible to viewer `{viewer}` (a frontier needs [[preferences]] of at least two parties)",
-            negotiation.id
-        ))
-        .into());
-    }
-    Ok(ProblemSource {
-        name: negotiation.id.clone(),
-        problem,
-        proposal,
-        feasible,
-        red_lines,
-        own_red_lines: Some(own_red_lines),
-        reader: Some(reader),
-    })
+    Ok(source)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

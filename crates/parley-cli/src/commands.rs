@@ -9,8 +9,8 @@ use parley_core::diagnostic::{Diagnostic, Severity};
 use parley_core::diff::Diff;
 use parley_core::model::{Negotiation, Position};
 use parley_core::scenario;
-use parley_core::status::{ItemState, Record, Status};
-use parley_core::visibility::{Viewer, into_view};
+use parley_core::status::{ItemState, Status};
+use parley_core::visibility::Viewer;
 
 use crate::output::{Paint, Table, Tone, clip};
 use crate::{BadInput, CheckArgs, ClaimsArgs, Command, Common, DiffArgs, PositionsArgs, RecordArgs, StatusArgs, VerdictFilter};
@@ -40,7 +40,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
                 }
                 _ => {
                     let negotiation = problem.negotiation()?;
-                    let negotiation = if args.json { negotiation } else { crate::output::for_terminal(negotiation) };
+                    let negotiation = if args.json { negotiation } else { parley_service::escaped(negotiation) };
                     let viewer = viewer_of(&negotiation, &problem.viewer)?;
                     crate::analysis::scenario_command(&negotiation, &problem.as_of, &viewer, problem.parties, args.json, out)?;
                 }
@@ -188,27 +188,14 @@ pub fn record_of(file: Option<&Path>, from_db: &crate::FromDb) -> Result<Negotia
     }
 }
 
-fn viewed(file: Option<&Path>, common: &Common, from_db: &crate::FromDb) -> Result<Negotiation> {
-    let negotiation = record_of(file, from_db)?;
-    let viewer = viewer_of(&negotiation, &common.viewer)?;
-    let visible = into_view(negotiation, &viewer);
+fn viewed(file: Option<&Path>, common: &Common, from_db: &crate::FromDb) -> Result<parley_service::View> {
+    let view = parley_service::view(record_of(file, from_db)?, &common.viewer)?;
     // Plain text shows the record's free text with its control characters escaped; JSON is exact.
-    Ok(if common.json { visible } else { crate::output::for_terminal(visible) })
+    Ok(if common.json { view } else { view.escaped() })
 }
 
 pub fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {
     Ok(parley_service::viewer(negotiation, text)?)
-}
-
-/// Resolves a point given as the argument `argument` (`--as-of`, `FROM`, `TO`), naming the
-/// argument when it is wrong.
-pub fn point(record: &Record<'_>, argument: &str, text: &str) -> Result<parley_core::timeline::Point> {
-    Ok(parley_service::point(record, argument, text)?)
-}
-
-/// A `--as-of` point where no `Record` is needed otherwise.
-pub fn point_in(negotiation: &Negotiation, text: &str) -> Result<parley_core::timeline::Point> {
-    Ok(parley_service::as_of(negotiation, text)?)
 }
 
 pub fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
@@ -290,24 +277,22 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
 // ---------------------------------------------------------------------------------------------
 
 fn status(args: StatusArgs, out: &mut dyn Write) -> Result<u8> {
-    let negotiation = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
-    let record = Record::new(&negotiation);
-    let as_of = point(&record, "--as-of", &args.as_of)?;
-    let status = record.status(&as_of);
+    let view = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
+    let negotiation = view.negotiation();
+    let status = view.status(&args.as_of)?;
     if args.common.json {
         write_json(out, &status)?;
     } else {
-        print_status(out, &negotiation, &status, Paint::new(args.common.color))?;
+        print_status(out, negotiation, &status, Paint::new(args.common.color))?;
     }
     Ok(0)
 }
 
 fn positions(args: PositionsArgs, out: &mut dyn Write) -> Result<u8> {
     let PositionsArgs { record: args, output } = args;
-    let negotiation = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
-    let record = Record::new(&negotiation);
-    let as_of = point(&record, "--as-of", &args.as_of)?;
-    let positions = parley_core::positions::positions(&negotiation, &as_of);
+    let view = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
+    let negotiation = view.negotiation();
+    let positions = view.positions(&args.as_of)?;
     if let Some(output) = &output {
         let labels = |issue: &str, rank: f64| match negotiation.issue(issue).map(|issue| &issue.kind) {
             Some(parley_core::model::IssueKind::Choice { options, .. }) => {
@@ -355,10 +340,10 @@ fn positions(args: PositionsArgs, out: &mut dyn Write) -> Result<u8> {
 }
 
 fn implementation(args: RecordArgs, out: &mut dyn Write) -> Result<u8> {
-    let negotiation = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
-    let record = Record::new(&negotiation);
-    let as_of = point(&record, "--as-of", &args.as_of)?;
-    let report = parley_core::implementation::implementation(&negotiation, &as_of);
+    let view = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
+    let negotiation = view.negotiation();
+    let report = view.implementation(&args.as_of)?;
+    let as_of = &report.as_of;
     if args.common.json {
         return write_json(out, &report).map(|()| 0);
     }
@@ -590,15 +575,13 @@ fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<u8> {
         [from, to] => (None, from, to),
         _ => return Err(BadInput("expected [FILE] FROM TO".to_owned()).into()),
     };
-    let negotiation = viewed(file, &args.common, &args.from_db)?;
-    let record = Record::new(&negotiation);
-    let from = point(&record, "FROM", from)?;
-    let to = point(&record, "TO", to)?;
-    let diff = record.diff(&from, &to).map_err(|error| BadInput(error.to_string()))?;
+    let view = viewed(file, &args.common, &args.from_db)?;
+    let negotiation = view.negotiation();
+    let diff = view.diff(from, to)?;
     if args.common.json {
         write_json(out, &diff)?;
     } else {
-        print_diff(out, &negotiation, &diff, Paint::new(args.common.color))?;
+        print_diff(out, negotiation, &diff, Paint::new(args.common.color))?;
     }
     Ok(0)
 }
@@ -705,24 +688,18 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
 // ---------------------------------------------------------------------------------------------
 
 fn claims(args: ClaimsArgs, out: &mut dyn Write) -> Result<u8> {
-    let negotiation = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
-    let record = Record::new(&negotiation);
-    let mut report = record.check_claims();
-    if let Some(only) = args.only {
-        let wanted = match only {
-            VerdictFilter::Consistent => Verdict::Consistent,
-            VerdictFilter::Contradicted => Verdict::Contradicted,
-            VerdictFilter::Unverifiable => Verdict::Unverifiable,
-        };
-        for statement in &mut report.statements {
-            statement.claims.retain(|claim| claim.verdict == wanted);
-        }
-        report.statements.retain(|statement| !statement.claims.is_empty());
-    }
+    let view = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
+    let negotiation = view.negotiation();
+    let only = args.only.map(|only| match only {
+        VerdictFilter::Consistent => Verdict::Consistent,
+        VerdictFilter::Contradicted => Verdict::Contradicted,
+        VerdictFilter::Unverifiable => Verdict::Unverifiable,
+    });
+    let report = view.claims(only);
     if args.common.json {
         write_json(out, &report)?;
     } else {
-        print_claims(out, &negotiation, &report, Paint::new(args.common.color), args.hindsight)?;
+        print_claims(out, negotiation, &report, Paint::new(args.common.color), args.hindsight)?;
     }
     Ok(0)
 }

@@ -8,7 +8,7 @@ use parley_analysis::frontier::{FrontierError, FrontierOptions};
 use parley_sim::tournament::{TournamentConfig, job_count};
 
 use crate::BadInput;
-use crate::analysis::ProblemSource;
+use parley_service::ProblemSource;
 
 /// The most negotiations one tournament lists (each job is held in memory with its result).
 pub const MAX_TOURNAMENT_JOBS: u128 = 1_000_000;
@@ -103,19 +103,6 @@ pub fn rational_budget(problem: &parley_analysis::space::Problem, options: &Fron
     let per_outcome = parley_analysis::frontier::enumeration_work(problem) / problem.space.count().approximate().max(1.0);
     let max_enumerated = (50_000_000.0f64).min(options.max_work as f64 / per_outcome.max(1.0));
     (max_states, max_enumerated)
-}
-
-/// `--parties` must name at least two parties, each once: one party, or one party twice, is no
-/// negotiation (its frontier is a line and its bargaining points meaningless).
-pub fn check_distinct_parties(parties: Option<&[String]>) -> Result<()> {
-    let Some(parties) = parties else { return Ok(()) };
-    if let Some((_, party)) = parties.iter().enumerate().find(|(position, party)| parties[..*position].contains(party)) {
-        return Err(BadInput(format!("the party `{party}` is named twice in --parties (expected distinct parties)")).into());
-    }
-    if parties.len() < 2 {
-        return Err(BadInput(format!("--parties {}: a negotiation needs at least two parties", parties.join(","))).into());
-    }
-    Ok(())
 }
 
 /// Agents list and sort the outcomes of spaces up to `SORTED_LIMIT` outcomes; for hyper-rectangle

@@ -548,7 +548,7 @@ struct ProblemArgs {
 impl ProblemArgs {
     /// The problem these flags name: a GENIUS folder, or a scenario (a file or a database) as of a
     /// point for a viewer.
-    fn load(&self) -> anyhow::Result<analysis::ProblemSource> {
+    fn load(&self) -> anyhow::Result<parley_service::ProblemSource> {
         self.set_budget();
         match &self.from_db.db {
             Some(_) => {

@@ -14,10 +14,10 @@ use parley_sim::session::{Protocol, SessionConfig, run_session_within};
 use parley_sim::tournament::{self, Scenario, TournamentConfig, TournamentResult};
 
 use crate::BadInput;
-use crate::analysis::ProblemSource;
 use crate::commands::{counted, read_text, write_json};
 use crate::files::write_output;
 use crate::output::csv_field;
+use parley_service::ProblemSource;
 
 pub fn parse_agents(names: &[String]) -> Result<Vec<AgentKind>> {
     names.iter().map(|name| name.parse::<AgentKind>().map_err(|error| BadInput(error.to_string()).into())).collect()

@@ -21,15 +21,21 @@
 
 mod database;
 mod error;
+mod escape;
 pub mod input;
 mod log;
+mod problem;
 mod record;
 mod source;
+mod view;
 mod viewer;
 
 pub use database::{choose, load_recorded, open_read, open_store};
 pub use error::ServiceError;
+pub use escape::escaped;
 pub use log::{LogView, ViewedEvent};
+pub use problem::{BoundAgents, ProblemSource, analysis, check_distinct_parties, check_parties, scenario_problem};
 pub use record::{Exported, Imported, export, import};
 pub use source::{Opened, Source, display_name, open, read_text};
+pub use view::{View, view};
 pub use viewer::{as_of, point, viewer};

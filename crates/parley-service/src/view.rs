@@ -1,0 +1,89 @@
+//! A negotiation as one viewer may see it, and everything computed from it: status, diff, claims,
+//! positions, implementation.
+
+use parley_core::claims::{ClaimsReport, Verdict};
+use parley_core::diff::Diff;
+use parley_core::implementation::Implementation;
+use parley_core::model::Negotiation;
+use parley_core::positions::Positions;
+use parley_core::status::{Record, Status};
+use parley_core::visibility::{Viewer, into_view};
+
+use crate::ServiceError;
+
+/// The viewer's copy of a negotiation: only what the viewer may see. Every operation on it
+/// computes from that copy alone, so none can tell the viewer more than its export would.
+#[derive(Debug)]
+pub struct View {
+    negotiation: Negotiation,
+    viewer: Viewer,
+}
+
+/// The view of the whole record `negotiation` for the viewer named by `viewer` (see
+/// [`crate::viewer`]).
+pub fn view(negotiation: Negotiation, viewer: &str) -> Result<View, ServiceError> {
+    let viewer = crate::viewer(&negotiation, viewer)?;
+    let negotiation = into_view(negotiation, &viewer);
+    Ok(View { negotiation, viewer })
+}
+
+impl View {
+    /// The viewer's copy of the record.
+    pub fn negotiation(&self) -> &Negotiation {
+        &self.negotiation
+    }
+
+    /// Who is looking.
+    pub fn viewer(&self) -> &Viewer {
+        &self.viewer
+    }
+
+    /// The view with every string escaped ([`crate::escaped`]), for plain-text output; JSON is
+    /// exact and takes the view as it is.
+    pub fn escaped(self) -> View {
+        View { negotiation: crate::escaped(self.negotiation), viewer: self.viewer }
+    }
+
+    /// The status as of `as_of` (a round, a date, `start`, `now`).
+    pub fn status(&self, as_of: &str) -> Result<Status, ServiceError> {
+        let record = Record::new(&self.negotiation);
+        let as_of = crate::point(&record, "--as-of", as_of)?;
+        Ok(record.status(&as_of))
+    }
+
+    /// What changed after `from` up to `to`; `from` after `to` is bad input.
+    pub fn diff(&self, from: &str, to: &str) -> Result<Diff, ServiceError> {
+        let record = Record::new(&self.negotiation);
+        let from = crate::point(&record, "FROM", from)?;
+        let to = crate::point(&record, "TO", to)?;
+        record.diff(&from, &to).map_err(|error| ServiceError::BadInput(error.to_string()))
+    }
+
+    /// The verdict on every claim, or only on those with the verdict `only`; statements left
+    /// without claims are left out.
+    pub fn claims(&self, only: Option<Verdict>) -> ClaimsReport {
+        let record = Record::new(&self.negotiation);
+        let mut report = record.check_claims();
+        if let Some(wanted) = only {
+            for statement in &mut report.statements {
+                statement.claims.retain(|claim| claim.verdict == wanted);
+            }
+            report.statements.retain(|statement| !statement.claims.is_empty());
+        }
+        report
+    }
+
+    /// Each party's demands over time, up to `as_of`.
+    pub fn positions(&self, as_of: &str) -> Result<Positions, ServiceError> {
+        let record = Record::new(&self.negotiation);
+        let as_of = crate::point(&record, "--as-of", as_of)?;
+        Ok(parley_core::positions::positions(&self.negotiation, &as_of))
+    }
+
+    /// Implementation after signature, as of `as_of`.
+    pub fn implementation(&self, as_of: &str) -> Result<Implementation, ServiceError> {
+        let record = Record::new(&self.negotiation);
+        let as_of = crate::point(&record, "--as-of", as_of)?;
+        Ok(parley_core::implementation::implementation(&self.negotiation, &as_of))
+    }
+}
