@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+pub mod trace;
+
 use crate::frontier::{Frontier, Point};
 use crate::solutions::Solutions;
 use crate::space::Problem;
