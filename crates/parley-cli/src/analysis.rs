@@ -15,8 +15,9 @@ use serde::Serialize;
 use parley_service::ProblemSource;
 
 use crate::BadInput;
-use crate::commands::{counted, read_text, write_json};
+use crate::input::read_text;
 use crate::output::csv_field;
+use crate::output::{counted, write_json};
 
 /// A problem read from disk, with what is needed to report on it.
 pub struct Source {
@@ -364,7 +365,7 @@ pub fn load_problem(path: Option<&Path>, as_of: &str, viewer: &str, parties: Opt
         }
         return Ok(ProblemSource::genius(source.name, source.problem));
     }
-    let negotiation = crate::commands::load(path)?;
+    let negotiation = crate::input::load(path)?;
     scenario_problem(&negotiation, as_of, viewer, parties)
 }
 

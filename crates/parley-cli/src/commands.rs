@@ -10,182 +10,13 @@ use parley_core::diff::Diff;
 use parley_core::model::{Negotiation, Position};
 use parley_core::scenario;
 use parley_core::status::{ItemState, Status};
-use parley_core::visibility::Viewer;
 
-use crate::output::{Paint, Table, Tone, clip};
-use crate::{BadInput, CheckArgs, ClaimsArgs, Command, Common, DiffArgs, PositionsArgs, RecordArgs, StatusArgs, VerdictFilter};
-
-pub fn run(command: Command, out: &mut dyn Write) -> Result<u8> {
-    match command {
-        Command::Check(args) => check(args, out),
-        Command::Import(args) => crate::record::import(args, out),
-        Command::Log(args) => crate::record::log(args, out),
-        Command::Verify(args) => crate::record::verify(args, out),
-        Command::Export(args) => crate::record::export(args, out),
-        Command::Keygen(args) => crate::record::keygen(args, out),
-        Command::Key(args) => crate::keys::key(args, out),
-        Command::Head(args) => crate::keys::head(args, out),
-        Command::Status(args) => status(args, out),
-        Command::Diff(args) => diff(args, out),
-        Command::Claims(args) => claims(args, out),
-        Command::Positions(args) => positions(args, out),
-        Command::Implementation(args) => implementation(args, out),
-        Command::Analyze(args) => {
-            let problem = args.problem;
-            problem.set_budget();
-            match &problem.path {
-                Some(path) if path.is_dir() => {
-                    let source = crate::analysis::load_genius_folder(path, problem.parties.as_deref())?;
-                    crate::analysis::analyze_command(&source, args.json, out)?;
-                }
-                _ => {
-                    let negotiation = problem.negotiation()?;
-                    let negotiation = if args.json { negotiation } else { parley_service::escaped(negotiation) };
-                    let viewer = viewer_of(&negotiation, &problem.viewer)?;
-                    crate::analysis::scenario_command(&negotiation, &problem.as_of, &viewer, problem.parties, args.json, out)?;
-                }
-            }
-            Ok(0)
-        }
-        Command::Frontier(args) => {
-            let source = args.problem.load()?;
-            let format = if args.csv {
-                crate::analysis::FrontierFormat::Csv
-            } else if args.json {
-                crate::analysis::FrontierFormat::Json
-            } else {
-                crate::analysis::FrontierFormat::Table
-            };
-            crate::analysis::frontier_command(&source, format, out)?;
-            Ok(0)
-        }
-        Command::Plot(args) => {
-            let source = args.problem.load()?;
-            crate::analysis::plot_command(&source, &args.output, out)?;
-            Ok(0)
-        }
-        Command::Simulate(args) => {
-            let source = args.problem.load()?;
-            let options = crate::simulation::SimulateOptions {
-                agents: crate::simulation::parse_agents(&args.agents)?,
-                protocol: args.session.protocol,
-                rounds: args.session.rounds,
-                time_limit: args.session.time_limit,
-                seed: args.session.seed,
-                json: args.json,
-                trace: args.trace,
-            };
-            crate::simulation::simulate_command(&source, &options, out)?;
-            Ok(0)
-        }
-        Command::Tournament(args) => {
-            let agents = crate::simulation::parse_agents(&args.agents)?;
-            let shard = match &args.shard {
-                None => None,
-                Some(text) => {
-                    let parsed =
-                        text.split_once('/').and_then(|(index, count)| Some((index.parse::<usize>().ok()?, count.parse::<usize>().ok()?)));
-                    match parsed {
-                        Some((index, count)) if count > 0 && index < count => Some((index, count)),
-                        _ => return Err(BadInput(format!("--shard {text}: expected I/N with 0 <= I < N")).into()),
-                    }
-                }
-            };
-            let mut sources = Vec::new();
-            for path in &args.scenarios {
-                sources.push(crate::analysis::load_problem(Some(path), "now", "all", None)?);
-            }
-            let settings = parley_sim::tournament::Settings {
-                repetitions: args.reps,
-                rounds: args.session.rounds,
-                time_limit: args.session.time_limit,
-                protocol: args.session.protocol,
-                self_play: !args.no_self_play,
-                rotate: !args.no_rotate,
-                seed: args.session.seed,
-            };
-            let config = parley_sim::tournament::TournamentConfig { agents, settings, shard };
-            let options = crate::simulation::TournamentOptions { config, output: args.output, threads: args.threads };
-            crate::simulation::tournament_command(sources, options, out)?;
-            Ok(0)
-        }
-        Command::Merge(args) => {
-            crate::simulation::merge_command(&args.inputs, &args.output, out)?;
-            Ok(0)
-        }
-        Command::PlotTrace(args) => {
-            crate::simulation::plot_trace_command(&args.trace, &args.output, out)?;
-            Ok(0)
-        }
-        Command::ToGenius(args) => {
-            let source = args.problem.load()?;
-            crate::analysis::to_genius_command(&source, &args.output, out)?;
-            Ok(0)
-        }
-    }
-}
-
-/// The example read when no file is named.
-const BUNDLED_EXAMPLE: &str = include_str!("../../../scenarios/ukraine-2025.toml");
-const BUNDLED_NAME: &str = "scenarios/ukraine-2025.toml (bundled)";
-
-/// The text of a scenario and the name to show for it.
-fn read_source(path: Option<&Path>) -> Result<(String, String)> {
-    match path {
-        None => Ok((BUNDLED_EXAMPLE.to_owned(), BUNDLED_NAME.to_owned())),
-        Some(path) => Ok((read_text(path)?, parley_service::display_name(path))),
-    }
-}
-
-/// Reads a file (or standard input for `-`) as UTF-8 text.
-pub fn read_text(path: &Path) -> Result<String> {
-    Ok(parley_service::read_text(path)?)
-}
-
-/// Loads a scenario, printing its warnings (or all its problems) to standard error.
-pub fn load(path: Option<&Path>) -> Result<Negotiation> {
-    let source = match path {
-        None => parley_service::Source::Text { name: BUNDLED_NAME.to_owned(), text: BUNDLED_EXAMPLE.to_owned() },
-        Some(path) => parley_service::Source::File(path.to_owned()),
-    };
-    match parley_service::open(&source) {
-        Ok(opened) => {
-            for warning in &opened.warnings {
-                to_stderr!(line "{}", warning.render(&opened.name));
-            }
-            Ok(opened.negotiation)
-        }
-        Err(parley_service::ServiceError::Invalid { name, problems }) => {
-            for problem in &problems {
-                to_stderr!(line "{}", problem.render(&name));
-            }
-            Err(parley_service::ServiceError::Invalid { name, problems }.into())
-        }
-        Err(error) => Err(error.into()),
-    }
-}
-
-pub fn counted(count: usize, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
-}
+use crate::input::{read_source, record_of};
+use crate::output::{Paint, Table, Tone, clip, counted, state_tone, write_json};
+use crate::{BadInput, CheckArgs, ClaimsArgs, Common, DiffArgs, PositionsArgs, RecordArgs, StatusArgs, VerdictFilter};
 
 fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
-}
-
-/// The record a command names: a scenario file (or the bundled example), or a negotiation in a
-/// database with `--db`; never both.
-pub fn record_of(file: Option<&Path>, from_db: &crate::FromDb) -> Result<Negotiation> {
-    match &from_db.db {
-        Some(db) => {
-            if let Some(file) = file {
-                return Err(BadInput(format!("give either a scenario file ({}) or --db, not both", file.display())).into());
-            }
-            let source = parley_service::Source::Database { db: db.clone(), negotiation: from_db.negotiation.clone() };
-            Ok(parley_service::open(&source)?.negotiation)
-        }
-        None => load(file),
-    }
 }
 
 fn viewed(file: Option<&Path>, common: &Common, from_db: &crate::FromDb) -> Result<parley_service::View> {
@@ -194,21 +25,9 @@ fn viewed(file: Option<&Path>, common: &Common, from_db: &crate::FromDb) -> Resu
     Ok(if common.json { view } else { view.escaped() })
 }
 
-pub fn viewer_of(negotiation: &Negotiation, text: &str) -> Result<Viewer> {
-    Ok(parley_service::viewer(negotiation, text)?)
-}
-
-pub fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
-    // Serialise first, so that a closed pipe surfaces as the plain I/O error it is.
-    let mut text = serde_json::to_string_pretty(value)?;
-    text.push('\n');
-    out.write_all(text.as_bytes())?;
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------------
 
-fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
+pub fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
     let (text, name) = read_source(args.file.as_deref())?;
     let (problems, summary) = match scenario::parse(&text) {
         Ok(loaded) => {
@@ -276,7 +95,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> Result<u8> {
 
 // ---------------------------------------------------------------------------------------------
 
-fn status(args: StatusArgs, out: &mut dyn Write) -> Result<u8> {
+pub fn status(args: StatusArgs, out: &mut dyn Write) -> Result<u8> {
     let view = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
     let negotiation = view.negotiation();
     let status = view.status(&args.as_of)?;
@@ -288,7 +107,7 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(0)
 }
 
-fn positions(args: PositionsArgs, out: &mut dyn Write) -> Result<u8> {
+pub fn positions(args: PositionsArgs, out: &mut dyn Write) -> Result<u8> {
     let PositionsArgs { record: args, output } = args;
     let view = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
     let negotiation = view.negotiation();
@@ -339,7 +158,7 @@ fn positions(args: PositionsArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(0)
 }
 
-fn implementation(args: RecordArgs, out: &mut dyn Write) -> Result<u8> {
+pub fn implementation(args: RecordArgs, out: &mut dyn Write) -> Result<u8> {
     let view = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
     let negotiation = view.negotiation();
     let report = view.implementation(&args.as_of)?;
@@ -394,17 +213,6 @@ fn implementation(args: RecordArgs, out: &mut dyn Write) -> Result<u8> {
 }
 
 use parley_core::document::item_label as document_label;
-
-pub(crate) fn state_tone(state: ItemState) -> Tone {
-    match state {
-        ItemState::Agreed => Tone::Good,
-        ItemState::Blocked => Tone::Bad,
-        ItemState::Disputed => Tone::Warn,
-        ItemState::Open => Tone::Strong,
-        ItemState::Removed => Tone::Dim,
-        ItemState::AgreedInPrinciple => Tone::Strong,
-    }
-}
 
 fn position_tone(position: Position) -> Option<Tone> {
     match position {
@@ -569,7 +377,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
 
 // ---------------------------------------------------------------------------------------------
 
-fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<u8> {
+pub fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<u8> {
     let (file, from, to) = match args.arguments.as_slice() {
         [file, from, to] => (Some(Path::new(file)), from, to),
         [from, to] => (None, from, to),
@@ -687,7 +495,7 @@ fn print_diff(out: &mut dyn Write, negotiation: &Negotiation, diff: &Diff, paint
 
 // ---------------------------------------------------------------------------------------------
 
-fn claims(args: ClaimsArgs, out: &mut dyn Write) -> Result<u8> {
+pub fn claims(args: ClaimsArgs, out: &mut dyn Write) -> Result<u8> {
     let view = viewed(args.file.as_deref(), &args.common, &args.from_db)?;
     let negotiation = view.negotiation();
     let only = args.only.map(|only| match only {

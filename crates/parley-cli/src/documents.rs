@@ -36,7 +36,7 @@ pub fn print_documents(out: &mut dyn Write, status: &Status, paint: Paint) -> Re
         };
         let framework = &document.framework;
         let items = if framework.accepted {
-            let count = crate::commands::counted(framework.items, "item", "items");
+            let count = crate::output::counted(framework.items, "item", "items");
             format!("{} ({count})", paint.paint("accepted", Tone::Good))
         } else if framework.items == 0 {
             "no items yet".to_owned()

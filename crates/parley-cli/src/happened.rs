@@ -43,7 +43,7 @@ fn describe(event: &TimelineEvent, several: bool, paint: Paint) -> String {
         }
         TimelineEvent::State { item: number, before, after, document } => {
             let before = before.map_or("—", ItemState::keyword);
-            format!("{} state: {before} → {}", item(document, *number), paint.paint(after.keyword(), crate::commands::state_tone(*after)))
+            format!("{} state: {before} → {}", item(document, *number), paint.paint(after.keyword(), crate::output::state_tone(*after)))
         }
         TimelineEvent::RedLineDrawn { red_line, party } => format!("red line {red_line} drawn by {party}"),
         TimelineEvent::RedLineDropped { red_line, party, ending, reason, replaced_by } => {

@@ -9,14 +9,16 @@ use parley_store::chain::{hex, revocation_event, rotation_event, signing_key};
 use parley_store::head::HeadStatement;
 use parley_store::{KeyStatus, StoreError};
 
-use crate::commands::write_json;
-use crate::record::{choose, failed, open};
+use parley_service::ServiceError;
+
+use crate::input::{read_statement, read_text};
+use crate::output::write_json;
 use crate::{BadInput, HeadArgs, KeyAction, KeyArgs};
 
 /// A secret key file written by `parley keygen`.
 fn read_key(file: &Path) -> Result<SigningKey> {
     // Through the one bounded reader: a key named as /dev/zero or a FIFO must not read forever.
-    let text = crate::commands::read_text(file)?;
+    let text = read_text(file)?;
     Ok(signing_key(&text).ok_or_else(|| BadInput(format!("{}: not a key written by `parley keygen` (64 hex digits)", file.display())))?)
 }
 
@@ -29,18 +31,9 @@ fn signer(spec: &str) -> Result<(String, SigningKey)> {
     Ok((name.to_owned(), read_key(Path::new(file))?))
 }
 
-/// A head statement file whose signatures hold.
-pub fn read_statement(file: &Path) -> Result<HeadStatement> {
-    let text = crate::commands::read_text(file)?;
-    let statement: HeadStatement = serde_json::from_str(&text)
-        .map_err(|error| BadInput(format!("{}: not a head statement written by `parley head`: {error}", file.display())))?;
-    statement.check().map_err(|error| BadInput(format!("{}: {error}", file.display())))?;
-    Ok(statement)
-}
-
 pub fn key(args: KeyArgs, out: &mut dyn Write) -> Result<u8> {
-    let mut store = open(&args.store.db, false)?;
-    let id = choose(&mut *store, args.negotiation.as_deref())?;
+    let mut store = parley_service::open_store(&args.store.db, false)?;
+    let id = parley_service::choose(&mut *store, args.negotiation.as_deref())?;
     let (party, current, event, new_public) = match &args.action {
         KeyAction::Rotate { party, old, new } => {
             let (old, new) = (read_key(old)?, read_key(new)?);
@@ -50,19 +43,19 @@ pub fn key(args: KeyArgs, out: &mut dyn Write) -> Result<u8> {
         KeyAction::Revoke { party, key } => (party, read_key(key)?, revocation_event(party), None),
     };
     let offered = hex(&current.verifying_key().to_bytes());
-    match store.key_status(&id, party).map_err(failed)? {
+    match store.key_status(&id, party).map_err(ServiceError::store)? {
         KeyStatus::Active(registered) if registered == offered => {}
         KeyStatus::Active(registered) => {
-            return Err(failed(StoreError::KeyMismatch { party: party.clone(), registered, offered }));
+            return Err(ServiceError::store(StoreError::KeyMismatch { party: party.clone(), registered, offered }).into());
         }
-        KeyStatus::Revoked => return Err(failed(StoreError::KeyRevoked { negotiation: id, party: party.clone() })),
-        KeyStatus::None => return Err(failed(StoreError::NoKey { negotiation: id, party: party.clone() })),
+        KeyStatus::Revoked => return Err(ServiceError::store(StoreError::KeyRevoked { negotiation: id, party: party.clone() }).into()),
+        KeyStatus::None => return Err(ServiceError::store(StoreError::NoKey { negotiation: id, party: party.clone() }).into()),
     }
     if new_public.as_deref() == Some(offered.as_str()) {
         return Err(BadInput(format!("the new key of `{party}` is the one it already has")).into());
     }
-    let head = store.head(&id).map_err(failed)?.map_or(0, |(seq, _)| seq);
-    let stored = store.append(&id, head, vec![event], Some((party, &current))).map_err(failed)?;
+    let head = store.head(&id).map_err(ServiceError::store)?.map_or(0, |(seq, _)| seq);
+    let stored = store.append(&id, head, vec![event], Some((party, &current))).map_err(ServiceError::store)?;
     let seq = stored.first().map_or(0, |event| event.seq);
     if args.json {
         write_json(
@@ -86,9 +79,9 @@ pub fn head(args: HeadArgs, out: &mut dyn Write) -> Result<u8> {
             statement
         }
         None => {
-            let mut store = crate::record::open_read(&args.store.db)?;
-            let id = choose(&mut *store, args.negotiation.as_deref())?;
-            let (seq, hash) = store.head(&id).map_err(failed)?.ok_or_else(|| failed(store.unknown(&id)))?;
+            let mut store = parley_service::open_read(&args.store.db)?;
+            let id = parley_service::choose(&mut *store, args.negotiation.as_deref())?;
+            let (seq, hash) = store.head(&id).map_err(ServiceError::store)?.ok_or_else(|| ServiceError::store(store.unknown(&id)))?;
             HeadStatement::sign(&id, seq, &hash, &name, &key)
         }
     };

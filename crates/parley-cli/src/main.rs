@@ -24,6 +24,7 @@ mod deadlines;
 mod documents;
 mod files;
 mod happened;
+mod input;
 mod keys;
 mod limits;
 mod output;
@@ -566,7 +567,7 @@ impl ProblemArgs {
 
     /// The scenario these flags name, from a file or a database (not a GENIUS folder).
     fn negotiation(&self) -> anyhow::Result<parley_core::model::Negotiation> {
-        commands::record_of(self.path.as_deref(), &self.from_db)
+        input::record_of(self.path.as_deref(), &self.from_db)
     }
 }
 
@@ -724,6 +725,117 @@ impl std::fmt::Display for BadInput {
 
 impl std::error::Error for BadInput {}
 
+/// Runs one command: each command module parses nothing and imports no other.
+fn run(command: Command, out: &mut dyn Write) -> anyhow::Result<u8> {
+    match command {
+        Command::Check(args) => commands::check(args, out),
+        Command::Import(args) => record::import(args, out),
+        Command::Log(args) => record::log(args, out),
+        Command::Verify(args) => record::verify(args, out),
+        Command::Export(args) => record::export(args, out),
+        Command::Keygen(args) => record::keygen(args, out),
+        Command::Key(args) => keys::key(args, out),
+        Command::Head(args) => keys::head(args, out),
+        Command::Status(args) => commands::status(args, out),
+        Command::Diff(args) => commands::diff(args, out),
+        Command::Claims(args) => commands::claims(args, out),
+        Command::Positions(args) => commands::positions(args, out),
+        Command::Implementation(args) => commands::implementation(args, out),
+        Command::Analyze(args) => {
+            let problem = args.problem;
+            problem.set_budget();
+            match &problem.path {
+                Some(path) if path.is_dir() => {
+                    let source = analysis::load_genius_folder(path, problem.parties.as_deref())?;
+                    analysis::analyze_command(&source, args.json, out)?;
+                }
+                _ => {
+                    let negotiation = problem.negotiation()?;
+                    let negotiation = if args.json { negotiation } else { parley_service::escaped(negotiation) };
+                    let viewer = input::viewer_of(&negotiation, &problem.viewer)?;
+                    analysis::scenario_command(&negotiation, &problem.as_of, &viewer, problem.parties, args.json, out)?;
+                }
+            }
+            Ok(0)
+        }
+        Command::Frontier(args) => {
+            let source = args.problem.load()?;
+            let format = if args.csv {
+                analysis::FrontierFormat::Csv
+            } else if args.json {
+                analysis::FrontierFormat::Json
+            } else {
+                analysis::FrontierFormat::Table
+            };
+            analysis::frontier_command(&source, format, out)?;
+            Ok(0)
+        }
+        Command::Plot(args) => {
+            let source = args.problem.load()?;
+            analysis::plot_command(&source, &args.output, out)?;
+            Ok(0)
+        }
+        Command::Simulate(args) => {
+            let source = args.problem.load()?;
+            let options = simulation::SimulateOptions {
+                agents: simulation::parse_agents(&args.agents)?,
+                protocol: args.session.protocol,
+                rounds: args.session.rounds,
+                time_limit: args.session.time_limit,
+                seed: args.session.seed,
+                json: args.json,
+                trace: args.trace,
+            };
+            simulation::simulate_command(&source, &options, out)?;
+            Ok(0)
+        }
+        Command::Tournament(args) => {
+            let agents = simulation::parse_agents(&args.agents)?;
+            let shard = match &args.shard {
+                None => None,
+                Some(text) => {
+                    let parsed =
+                        text.split_once('/').and_then(|(index, count)| Some((index.parse::<usize>().ok()?, count.parse::<usize>().ok()?)));
+                    match parsed {
+                        Some((index, count)) if count > 0 && index < count => Some((index, count)),
+                        _ => return Err(BadInput(format!("--shard {text}: expected I/N with 0 <= I < N")).into()),
+                    }
+                }
+            };
+            let mut sources = Vec::new();
+            for path in &args.scenarios {
+                sources.push(analysis::load_problem(Some(path), "now", "all", None)?);
+            }
+            let settings = parley_sim::tournament::Settings {
+                repetitions: args.reps,
+                rounds: args.session.rounds,
+                time_limit: args.session.time_limit,
+                protocol: args.session.protocol,
+                self_play: !args.no_self_play,
+                rotate: !args.no_rotate,
+                seed: args.session.seed,
+            };
+            let config = parley_sim::tournament::TournamentConfig { agents, settings, shard };
+            let options = simulation::TournamentOptions { config, output: args.output, threads: args.threads };
+            simulation::tournament_command(sources, options, out)?;
+            Ok(0)
+        }
+        Command::Merge(args) => {
+            simulation::merge_command(&args.inputs, &args.output, out)?;
+            Ok(0)
+        }
+        Command::PlotTrace(args) => {
+            simulation::plot_trace_command(&args.trace, &args.output, out)?;
+            Ok(0)
+        }
+        Command::ToGenius(args) => {
+            let source = args.problem.load()?;
+            analysis::to_genius_command(&source, &args.output, out)?;
+            Ok(0)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -741,7 +853,7 @@ fn main() -> ExitCode {
         }
     };
     let mut stdout = io::stdout().lock();
-    let result = commands::run(cli.command, &mut stdout).and_then(|code| {
+    let result = run(cli.command, &mut stdout).and_then(|code| {
         stdout.flush()?;
         Ok(code)
     });

@@ -117,3 +117,30 @@ pub fn clip(text: &str, max: usize) -> String {
 pub fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
+
+/// `1 party`, `2 parties`.
+pub fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// Writes `value` as pretty JSON and a line break.
+pub fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    // Serialise first, so that a closed pipe surfaces as the plain I/O error it is.
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    out.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// The colour of an item's state.
+pub fn state_tone(state: parley_core::status::ItemState) -> Tone {
+    use parley_core::status::ItemState;
+    match state {
+        ItemState::Agreed => Tone::Good,
+        ItemState::Blocked => Tone::Bad,
+        ItemState::Disputed => Tone::Warn,
+        ItemState::Open => Tone::Strong,
+        ItemState::Removed => Tone::Dim,
+        ItemState::AgreedInPrinciple => Tone::Strong,
+    }
+}

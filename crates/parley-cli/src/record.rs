@@ -6,29 +6,30 @@ use anyhow::{Context, Result};
 use parley_store::chain::{hex, signing_key};
 use parley_store::{EventStore, StoreError};
 
-use crate::commands::{counted, load as load_scenario, write_json};
+use crate::input::{load as load_scenario, read_text};
+use crate::output::{counted, write_json};
 use crate::{BadInput, ExportArgs, ImportArgs, KeygenArgs, LogArgs, VerifyArgs};
 
 /// The database used when `--db` is not given: a file in the working directory.
 pub const DEFAULT_DB: &str = "parley.db";
 
 /// Maps a store error to the CLI's exit codes: the user's input (2) or a failure (1).
-pub(crate) fn failed(error: StoreError) -> anyhow::Error {
+fn failed(error: StoreError) -> anyhow::Error {
     parley_service::ServiceError::store(error).into()
 }
 
 /// Opens `--db`: a SQLite file path or a `postgres://` URL.
-pub(crate) fn open(db: &str, create: bool) -> Result<Box<dyn EventStore>> {
+fn open(db: &str, create: bool) -> Result<Box<dyn EventStore>> {
     Ok(parley_service::open_store(db, create)?)
 }
 
 /// Opens `--db` to read it, read-only when it cannot be written.
-pub(crate) fn open_read(db: &str) -> Result<Box<dyn EventStore>> {
+fn open_read(db: &str) -> Result<Box<dyn EventStore>> {
     Ok(parley_service::open_read(db)?)
 }
 
 /// Picks the negotiation: the one named (which must be there), or the only one the database holds.
-pub(crate) fn choose(store: &mut dyn EventStore, wanted: Option<&str>) -> Result<String> {
+fn choose(store: &mut dyn EventStore, wanted: Option<&str>) -> Result<String> {
     Ok(parley_service::choose(store, wanted)?)
 }
 
@@ -41,8 +42,7 @@ pub fn import(args: ImportArgs, out: &mut dyn Write) -> Result<u8> {
                 return Err(BadInput(format!("--sign {spec}: `{party}` is not a party of `{}`", negotiation.id)).into());
             }
             // Bounded like every input: `--sign UA=/dev/zero` must not read forever.
-            let text =
-                crate::commands::read_text(std::path::Path::new(file)).map_err(|error| BadInput(format!("--sign {spec}: {error}")))?;
+            let text = read_text(std::path::Path::new(file)).map_err(|error| BadInput(format!("--sign {spec}: {error}")))?;
             let key =
                 signing_key(&text).ok_or_else(|| BadInput(format!("{file}: not a key written by `parley keygen` (64 hex digits)")))?;
             Some((party.to_owned(), key))
@@ -198,7 +198,7 @@ impl ChainReport {
 }
 
 pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<u8> {
-    let statement = args.against.as_deref().map(crate::keys::read_statement).transpose()?;
+    let statement = args.against.as_deref().map(crate::input::read_statement).transpose()?;
     let mut store = open_read(&args.store.db)?;
     let mut reports = Vec::new();
     let negotiations = store.negotiations().map_err(failed)?;

@@ -14,9 +14,10 @@ use parley_sim::session::{Protocol, SessionConfig, run_session_within};
 use parley_sim::tournament::{self, Scenario, TournamentConfig, TournamentResult};
 
 use crate::BadInput;
-use crate::commands::{counted, read_text, write_json};
 use crate::files::write_output;
+use crate::input::read_text;
 use crate::output::csv_field;
+use crate::output::{counted, write_json};
 use parley_service::ProblemSource;
 
 pub fn parse_agents(names: &[String]) -> Result<Vec<AgentKind>> {
