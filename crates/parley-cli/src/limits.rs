@@ -108,17 +108,5 @@ pub fn rational_budget(problem: &parley_analysis::space::Problem, options: &Fron
 /// Agents list and sort the outcomes of spaces up to `SORTED_LIMIT` outcomes; for hyper-rectangle
 /// profiles that tests every outcome against every rectangle, which must fit the work budget.
 pub fn check_listing(problem: &parley_analysis::space::Problem, name: &str) -> Result<()> {
-    let outcomes = problem.space.count().approximate();
-    if problem.is_additive() || outcomes > parley_sim::inverter::SORTED_LIMIT as f64 {
-        return Ok(());
-    }
-    let work = parley_analysis::frontier::enumeration_work(problem);
-    let limit = frontier_options().max_work;
-    if work > limit as f64 {
-        return Err(BadInput(format!(
-            "{name}: listing the outcomes for the agents takes {work:.3e} hyper-rectangle tests (limit {limit}); raise --max-work to try it"
-        ))
-        .into());
-    }
-    Ok(())
+    Ok(parley_service::check_listing(problem, name, frontier_options().max_work)?)
 }

@@ -4,19 +4,13 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use parley_analysis::scenario::feasible_frontier;
-use parley_analysis::solutions::solve;
-use parley_sim::acceptable::Acceptable;
 use parley_sim::agents::AgentKind;
-use parley_sim::inverter::InverseCache;
-use parley_sim::metrics::Reference;
-use parley_sim::session::{Protocol, SessionConfig, run_session_within};
-use parley_sim::tournament::{self, Scenario, TournamentConfig, TournamentResult};
+use parley_sim::session::Protocol;
+use parley_sim::tournament::{self, TournamentConfig, TournamentResult};
 
 use crate::BadInput;
 use crate::files::write_output;
 use crate::input::read_text;
-use crate::output::csv_field;
 use crate::output::{counted, write_json};
 use parley_service::ProblemSource;
 
@@ -31,15 +25,6 @@ pub fn parse_protocol(text: &str) -> Result<Protocol, String> {
         "single-text" | "mediator" | "snt" => Ok(Protocol::SingleText),
         other => Err(format!("unknown protocol `{other}` (expected alternating or single-text)")),
     }
-}
-
-/// The frontier and solutions a session's distances are measured against, when within reach: over
-/// the outcomes a scenario's signatories' red lines allow, as `parley frontier` draws it.
-pub fn reference(source: &ProblemSource) -> Option<Reference> {
-    let problem = &source.problem;
-    let frontier = feasible_frontier(problem, source.feasible.as_ref(), &crate::limits::frontier_options()).ok()?;
-    let solutions = solve(&frontier, &problem.reservations());
-    Some(Reference { frontier, solutions })
 }
 
 /// A `--time-limit` in seconds: positive and finite (read by clap, like `--protocol`).
@@ -62,37 +47,22 @@ pub struct SimulateOptions {
 
 pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: &mut dyn Write) -> Result<()> {
     let problem = &source.problem;
-    if options.agents.len() != problem.parties.len() {
-        let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
-        return Err(BadInput(format!(
-            "{} for {} ({}); give one agent per party, in party order",
-            counted(options.agents.len(), "agent", "agents"),
-            counted(names.len(), "party", "parties"),
-            names.join(", ")
-        ))
-        .into());
-    }
-    crate::limits::check_listing(problem, &source.name)?;
-    let bound = source.bind_agents();
-    for warning in bound.unapplied_warnings() {
-        to_stderr!(line "warning: {warning}");
-    }
-    let reference = reference(source);
-    let config = SessionConfig {
+    let request = parley_service::SessionRequest {
+        agents: options.agents.clone(),
         protocol: options.protocol,
         rounds: options.rounds,
-        seed: options.seed,
-        record_trace: true,
         time_limit: options.time_limit,
+        seed: options.seed,
     };
-    let started = std::time::Instant::now();
-    let session = run_session_within(problem, &bound.acceptable, &options.agents, &config, reference.as_ref(), &InverseCache::default())
-        .map_err(|error| BadInput(error.to_string()))?;
-    let seconds = started.elapsed().as_secs_f64();
-    if let Some(path) = &options.trace {
-        write_output(path, trace_csv(source, &session.trace).as_bytes())?;
+    let parley_service::Simulation { session, bound, agreement, seconds, warnings } =
+        parley_service::simulate(source, &request, &crate::limits::frontier_options())?;
+    for warning in warnings {
+        to_stderr!(line "warning: {warning}");
     }
-    let AgreementReport { values: reported, unset, breaks } = read_agreement(source, &bound.acceptable, session.agreement.as_deref());
+    if let Some(path) = &options.trace {
+        write_output(path, parley_service::trace_csv(source, &session.trace)?.as_bytes())?;
+    }
+    let parley_service::AgreementReport { values: reported, unset, breaks } = agreement;
     let unset: Vec<&str> = unset.iter().map(String::as_str).collect();
     let breaks = breaks.as_slice();
     // Each party's own red lines its agent was bound by.
@@ -217,63 +187,6 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
     Ok(())
 }
 
-/// An agreement as `simulate` reports it.
-struct AgreementReport {
-    /// Issue and value, in space order; `None` without agreement.
-    values: Option<Vec<(String, parley_analysis::space::Label)>>,
-    /// A scenario's issues nobody values, with no proposed value, that the red lines leave free.
-    unset: Vec<String>,
-    /// The red lines in force (of any party) the agreement breaks.
-    breaks: Vec<String>,
-}
-
-/// A scenario's agreement in its terms: issues nobody values at the proposal's value or unset,
-/// and the red lines in force it breaks; a GENIUS domain's as it is.
-fn read_agreement(source: &ProblemSource, acceptable: &Acceptable, agreement: Option<&[u32]>) -> AgreementReport {
-    let issues = &source.problem.space.issues;
-    let (Some(outcome), Some(reader)) = (agreement, &source.reader) else {
-        return AgreementReport {
-            values: agreement.map(|outcome| source.problem.space.describe(outcome)),
-            unset: Vec::new(),
-            breaks: Vec::new(),
-        };
-    };
-    let read = reader.read(outcome, &|outcome| acceptable.by_all(outcome));
-    let values = issues
-        .iter()
-        .zip(&read.values)
-        .filter_map(|(issue, value)| Some((issue.name.clone(), issue.values.get((*value)? as usize)?.clone())))
-        .collect();
-    let unset = issues.iter().zip(&read.values).filter(|(_, value)| value.is_none()).map(|(issue, _)| issue.name.clone()).collect();
-    AgreementReport { values: Some(values), unset, breaks: read.breaks }
-}
-
-/// The trace as CSV: `round, proposer, u_<party>…, <issue>…`, and for a scenario a last column
-/// `breaks` with the red lines in force each offer breaks (none of its proposer's own).
-fn trace_csv(source: &ProblemSource, trace: &[parley_sim::session::TraceEntry]) -> String {
-    let problem = &source.problem;
-    let mut csv = String::new();
-    let names: Vec<String> = problem.parties.iter().map(|party| csv_field(&format!("u_{}", party.name))).collect();
-    let issues: Vec<String> = problem.space.issues.iter().map(|issue| csv_field(&issue.name)).collect();
-    let breaks_column = if source.reader.is_some() { ",breaks" } else { "" };
-    csv.push_str(&format!("round,proposer,{},{}{breaks_column}\n", names.join(","), issues.join(",")));
-    for entry in trace {
-        let proposer = entry.proposer.map_or("mediator".to_owned(), |party| problem.parties[party].name.clone());
-        let utilities: Vec<String> = entry.utilities.iter().map(|value| value.to_string()).collect();
-        let values: Vec<String> =
-            problem.space.describe(&entry.outcome).into_iter().map(|(_, label)| csv_field(&label.to_string())).collect();
-        let breaks = match &source.reader {
-            Some(reader) => {
-                let values: Vec<Option<u32>> = entry.outcome.iter().map(|&index| Some(index)).collect();
-                format!(",{}", csv_field(&reader.breaks(&values).join(" ")))
-            }
-            None => String::new(),
-        };
-        csv.push_str(&format!("{},{},{},{}{breaks}\n", entry.round, csv_field(&proposer), utilities.join(","), values.join(",")));
-    }
-    csv
-}
-
 /// The fields of one CSV line as `csv_field` writes them (quoted fields may hold commas and `""`).
 fn csv_fields(line: &str) -> Vec<String> {
     let mut fields = vec![String::new()];
@@ -314,22 +227,10 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
     for source in &sources {
         crate::limits::check_listing(&source.problem, &source.name)?;
     }
-    let scenarios: Vec<Scenario> = sources
-        .into_iter()
-        .map(|source| {
-            let bound = source.bind_agents();
-            for warning in bound.unapplied_warnings() {
-                to_stderr!(line "warning: {}: {warning}", source.name);
-            }
-            let reference = reference(&source);
-            let mut scenario = Scenario::new(source.name, source.problem, reference);
-            if let Some(reader) = source.reader {
-                let acceptable = bound.acceptable.clone();
-                scenario = scenario.with_judge(std::sync::Arc::new(RedLineJudge { reader, acceptable }));
-            }
-            if bound.acceptable.constrains() { scenario.with_acceptable(bound.acceptable) } else { scenario }
-        })
-        .collect();
+    let (scenarios, warnings) = parley_service::tournament_scenarios(sources, &crate::limits::frontier_options());
+    for warning in warnings {
+        to_stderr!(line "warning: {warning}");
+    }
     let interactive = std::io::stderr().is_terminal();
     let progress = |done: usize, of: usize| {
         if interactive && (done == of || done % 64 == 0) {
@@ -358,62 +259,13 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
     Ok(())
 }
 
-/// Names the red lines in force a tournament's agreement on a scenario breaks, reading it as
-/// `simulate` does (issues nobody values at the proposal's value or unset).
-#[derive(Debug)]
-struct RedLineJudge {
-    reader: parley_analysis::scenario::OutcomeReader,
-    acceptable: Acceptable,
-}
-
-impl tournament::Judge for RedLineJudge {
-    fn breaks(&self, outcome: &[u32]) -> Vec<String> {
-        self.reader.read(outcome, &|outcome| self.acceptable.by_all(outcome)).breaks
-    }
-}
-
 /// Writes results.json, results.csv and ranking.txt; returns the ranking's text.
 pub fn write_results(result: &TournamentResult, directory: &Path) -> Result<Vec<u8>> {
     std::fs::create_dir_all(directory).with_context(|| format!("creating {}", directory.display()))?;
     let mut json = serde_json::to_string_pretty(result)?;
     json.push('\n');
     write_output(&directory.join("results.json"), json.as_bytes())?;
-    let parties = result.results.iter().map(|job| job.agents.len()).max().unwrap_or(0);
-    let mut csv = String::from(
-        "index,scenario,repetition,seed,agreement,rounds,welfare,distance_to_frontier,distance_to_nash,distance_to_kalai_smorodinsky,error",
-    );
-    for party in 0..parties {
-        csv.push_str(&format!(",agent_{party},utility_{party},advantage_{party}"));
-    }
-    csv.push('\n');
-    let option = |value: Option<f64>| value.map_or(String::new(), |value| value.to_string());
-    for job in &result.results {
-        csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}",
-            job.index,
-            csv_field(&job.scenario),
-            job.repetition,
-            job.seed,
-            job.metrics.agreement,
-            job.rounds,
-            job.metrics.welfare,
-            option(job.metrics.distance_to_frontier),
-            option(job.metrics.distance_to_nash),
-            option(job.metrics.distance_to_kalai_smorodinsky),
-            csv_field(job.error.as_deref().unwrap_or(""))
-        ));
-        for party in 0..parties {
-            match job.agents.get(party) {
-                Some(agent) => csv.push_str(&format!(
-                    ",{agent},{},{}",
-                    job.metrics.utilities.get(party).map_or(String::new(), f64::to_string),
-                    job.metrics.advantages.get(party).map_or(String::new(), f64::to_string)
-                )),
-                None => csv.push_str(",,,"),
-            }
-        }
-        csv.push('\n');
-    }
+    let csv = parley_service::results_csv(result)?;
     write_output(&directory.join("results.csv"), csv.as_bytes())?;
     let mut ranking = Vec::new();
     print_ranking(result, &mut ranking)?;

@@ -26,6 +26,7 @@ pub mod input;
 mod log;
 mod problem;
 mod record;
+mod simulation;
 mod source;
 mod view;
 mod viewer;
@@ -36,6 +37,9 @@ pub use escape::escaped;
 pub use log::{LogView, ViewedEvent};
 pub use problem::{BoundAgents, ProblemSource, analysis, check_distinct_parties, check_parties, scenario_problem};
 pub use record::{Exported, Imported, export, import};
+pub use simulation::{
+    AgreementReport, SessionRequest, Simulation, check_listing, reference, results_csv, simulate, tournament_scenarios, trace_csv,
+};
 pub use source::{Opened, Source, display_name, open, read_text};
 pub use view::{View, view};
 pub use viewer::{as_of, point, viewer};
