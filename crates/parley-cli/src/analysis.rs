@@ -16,7 +16,6 @@ use parley_service::ProblemSource;
 
 use crate::BadInput;
 use crate::input::read_text;
-use crate::output::csv_field;
 use crate::output::{counted, write_json};
 
 /// A problem read from disk, with what is needed to report on it.
@@ -394,7 +393,6 @@ pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mu
     let problem = &source.problem;
     let frontier = source_frontier(source)?;
     let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
-    let issues: Vec<&str> = problem.space.issues.iter().map(|issue| issue.name.as_str()).collect();
     match format {
         FrontierFormat::Json => {
             #[derive(Serialize)]
@@ -407,13 +405,7 @@ pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mu
             write_json(out, &FrontierJson { domain: &source.name, parties: &names, points })?;
         }
         FrontierFormat::Csv => {
-            let header: Vec<String> = names.iter().chain(&issues).map(|name| csv_field(name)).collect();
-            writeln!(out, "{}", header.join(","))?;
-            for point in &frontier.points {
-                let mut fields: Vec<String> = point.utilities.iter().map(|value| format!("{value}")).collect();
-                fields.extend(problem.space.describe(&point.outcome).into_iter().map(|(_, label)| csv_field(&label.to_string())));
-                writeln!(out, "{}", fields.join(","))?;
-            }
+            out.write_all(parley_service::frontier_csv(problem, &frontier)?.as_bytes())?;
         }
         FrontierFormat::Table => {
             writeln!(

@@ -187,26 +187,6 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
     Ok(())
 }
 
-/// The fields of one CSV line as `csv_field` writes them (quoted fields may hold commas and `""`).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        let field = fields.last_mut().expect("never empty");
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(String::new()),
-            _ => field.push(c),
-        }
-    }
-    fields
-}
-
 pub struct TournamentOptions {
     pub config: TournamentConfig,
     pub output: PathBuf,
@@ -324,31 +304,8 @@ pub fn merge_command(inputs: &[PathBuf], output: &Path, out: &mut dyn Write) -> 
 /// utility space, and each party's utility of the offers over the rounds.
 pub fn plot_trace_command(trace: &Path, output: &Path, out: &mut dyn Write) -> Result<()> {
     let text = read_text(trace)?;
-    let mut lines = text.lines();
-    let header = csv_fields(lines.next().ok_or_else(|| BadInput(format!("{}: empty trace", trace.display())))?);
-    let utility_columns: Vec<usize> =
-        header.iter().enumerate().filter(|(_, name)| name.starts_with("u_")).map(|(index, _)| index).collect();
-    if header.first().map(String::as_str) != Some("round") || utility_columns.len() < 2 {
-        return Err(BadInput(format!("{}: not a trace (expected columns round, proposer, u_<party>...)", trace.display())).into());
-    }
-    // Names go into SVG text: escaped once here, so that comparisons between them still hold.
-    let names: Vec<String> = utility_columns.iter().map(|&index| parley_analysis::plot::escape(&header[index][2..])).collect();
-    let mut rows: Vec<(u32, String, Vec<f64>)> = Vec::new();
-    for (number, line) in lines.enumerate() {
-        let fields = csv_fields(line);
-        let parse = |index: usize| fields.get(index).and_then(|field| field.parse::<f64>().ok());
-        let round = fields.first().and_then(|field| field.parse::<u32>().ok());
-        let utilities: Option<Vec<f64>> = utility_columns.iter().map(|&index| parse(index)).collect();
-        match (round, utilities) {
-            (Some(round), Some(utilities)) => {
-                rows.push((round, parley_analysis::plot::escape(fields.get(1).map_or("", String::as_str)), utilities))
-            }
-            _ => return Err(BadInput(format!("{}:{}: malformed trace row", trace.display(), number + 2)).into()),
-        }
-    }
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let svg = parley_analysis::plot::trace::svg(&names, &rows);
+    let parley_service::TracePlot { svg, offers } = parley_service::plot_trace(&text, &trace.display().to_string())?;
     write_output(output, svg.as_bytes())?;
-    writeln!(out, "wrote {} ({})", output.display(), counted(rows.len(), "offer", "offers"))?;
+    writeln!(out, "wrote {} ({})", output.display(), counted(offers, "offer", "offers"))?;
     Ok(())
 }

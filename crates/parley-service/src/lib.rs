@@ -38,7 +38,8 @@ pub use log::{LogView, ViewedEvent};
 pub use problem::{BoundAgents, ProblemSource, analysis, check_distinct_parties, check_parties, scenario_problem};
 pub use record::{Exported, Imported, export, import};
 pub use simulation::{
-    AgreementReport, SessionRequest, Simulation, check_listing, reference, results_csv, simulate, tournament_scenarios, trace_csv,
+    AgreementReport, SessionRequest, Simulation, TracePlot, check_listing, frontier_csv, plot_trace, reference, results_csv, simulate,
+    tournament_scenarios, trace_csv,
 };
 pub use source::{Opened, Source, display_name, open, read_text};
 pub use view::{View, view};

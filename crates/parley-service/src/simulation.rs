@@ -251,6 +251,23 @@ pub fn results_csv(result: &tournament::TournamentResult) -> Result<String, Serv
     csv_text(writer)
 }
 
+/// A Pareto frontier as CSV: each party's utility, then each issue's value, one line per point.
+pub fn frontier_csv(
+    problem: &parley_analysis::space::Problem,
+    frontier: &parley_analysis::frontier::Frontier,
+) -> Result<String, ServiceError> {
+    let mut writer = csv_writer();
+    let header =
+        problem.parties.iter().map(|party| party.name.as_str()).chain(problem.space.issues.iter().map(|issue| issue.name.as_str()));
+    writer.write_record(header).map_err(csv_failed)?;
+    for point in &frontier.points {
+        let mut fields: Vec<String> = point.utilities.iter().map(|value| format!("{value}")).collect();
+        fields.extend(problem.space.describe(&point.outcome).into_iter().map(|(_, label)| label.to_string()));
+        writer.write_record(&fields).map_err(csv_failed)?;
+    }
+    csv_text(writer)
+}
+
 /// Fields quoted only when they must be (a comma, a quote, a line break), lines ended by `\n`.
 fn csv_writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new().flexible(true).terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new())
@@ -276,5 +293,68 @@ struct RedLineJudge {
 impl tournament::Judge for RedLineJudge {
     fn breaks(&self, outcome: &[u32]) -> Vec<String> {
         self.reader.read(outcome, &|outcome| self.acceptable.by_all(outcome)).breaks
+    }
+}
+/// A trace drawn as SVG.
+#[derive(Debug)]
+pub struct TracePlot {
+    /// The picture (`parley_analysis::plot::trace`).
+    pub svg: String,
+    /// How many offers it shows.
+    pub offers: usize,
+}
+
+/// Draws a trace CSV written by [`trace_csv`] (named `name` in messages): offers in the first two
+/// parties' utility space, and each party's utility of the offers over the rounds. Anything else
+/// is bad input naming the line.
+pub fn plot_trace(text: &str, name: &str) -> Result<TracePlot, ServiceError> {
+    let mut lines = text.lines();
+    let header = csv_fields(lines.next().ok_or_else(|| ServiceError::BadInput(format!("{}: empty trace", name)))?);
+    let utility_columns: Vec<usize> =
+        header.iter().enumerate().filter(|(_, name)| name.starts_with("u_")).map(|(index, _)| index).collect();
+    if header.first().map(String::as_str) != Some("round") || utility_columns.len() < 2 {
+        return Err(ServiceError::BadInput(format!("{}: not a trace (expected columns round, proposer, u_<party>...)", name)));
+    }
+    // Names go into SVG text: escaped once here, so that comparisons between them still hold.
+    let names: Vec<String> = utility_columns.iter().map(|&index| parley_analysis::plot::escape(&header[index][2..])).collect();
+    let mut rows: Vec<(u32, String, Vec<f64>)> = Vec::new();
+    for (number, line) in lines.enumerate() {
+        let fields = csv_fields(line);
+        let parse = |index: usize| fields.get(index).and_then(|field| field.parse::<f64>().ok());
+        let round = fields.first().and_then(|field| field.parse::<u32>().ok());
+        let utilities: Option<Vec<f64>> = utility_columns.iter().map(|&index| parse(index)).collect();
+        match (round, utilities) {
+            (Some(round), Some(utilities)) => {
+                rows.push((round, parley_analysis::plot::escape(fields.get(1).map_or("", String::as_str)), utilities))
+            }
+            _ => return Err(ServiceError::BadInput(format!("{}:{}: malformed trace row", name, number + 2))),
+        }
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let svg = parley_analysis::plot::trace::svg(&names, &rows);
+    Ok(TracePlot { svg, offers: rows.len() })
+}
+
+/// The fields of one line of CSV (quoted fields may hold commas and `""`); an empty line is one
+/// empty field.
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(line.as_bytes());
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => record.iter().map(str::to_owned).collect(),
+        _ => vec![String::new()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_fields;
+
+    #[test]
+    fn a_csv_line_splits_as_the_trace_writer_quotes_it() {
+        assert_eq!(csv_fields(r#"0,"Ports, Inc","say ""no""",x"#), ["0", "Ports, Inc", r#"say "no""#, "x"]);
+        assert_eq!(csv_fields("1,,2"), ["1", "", "2"]);
+        // An empty line is one empty field, so that a trace's empty row is malformed, not skipped.
+        assert_eq!(csv_fields(""), [""]);
     }
 }
