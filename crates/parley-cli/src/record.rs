@@ -163,74 +163,10 @@ pub fn export(args: ExportArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(0)
 }
 
-/// One negotiation's verdict, as `verify --json` prints it.
-#[derive(serde::Serialize)]
-struct ChainReport {
-    negotiation: String,
-    ok: bool,
-    events: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    signed: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    checkpoints: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    head: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    first_bad_event: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-}
-
-impl ChainReport {
-    /// The report of a negotiation that fails before its events are read.
-    fn failed(error: parley_store::VerifyError) -> ChainReport {
-        ChainReport {
-            negotiation: error.negotiation,
-            ok: false,
-            events: 0,
-            signed: None,
-            checkpoints: None,
-            head: None,
-            first_bad_event: Some(error.seq),
-            reason: Some(error.reason),
-        }
-    }
-}
-
 pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<u8> {
     let statement = args.against.as_deref().map(crate::input::read_statement).transpose()?;
     let mut store = open_read(&args.store.db)?;
-    let mut reports = Vec::new();
-    let negotiations = store.negotiations().map_err(failed)?;
-    if let Some(statement) = statement.as_ref().filter(|statement| !negotiations.contains(&statement.negotiation)) {
-        // The log holds none of the stated negotiation: cut off entirely.
-        if let Err(error) = statement.check_against(&[]) {
-            reports.push(ChainReport::failed(error));
-        }
-    }
-    for id in negotiations {
-        // Checkpoints first: events are never removed, so every checkpoint read now names an event
-        // the next read holds, even while others append and checkpoint.
-        let checkpoints = store.checkpoints(&id).map_err(failed)?;
-        let events = store.events(&id).map_err(failed)?;
-        // The checkpoints are checked against the log only once the log itself holds.
-        let verdict = parley_store::verify(&events)
-            .and_then(|signed| parley_store::verify_checkpoints(&events, &checkpoints).map(|checked| (signed, checked)))
-            .and_then(|counts| match statement.as_ref().filter(|statement| statement.negotiation == id) {
-                Some(statement) => statement.check_against(&events).map(|()| counts),
-                None => Ok(counts),
-            });
-        reports.push(ChainReport {
-            ok: verdict.is_ok(),
-            events: events.len(),
-            signed: verdict.as_ref().ok().map(|(signed, _)| *signed),
-            checkpoints: verdict.as_ref().ok().map(|(_, checked)| *checked),
-            head: verdict.is_ok().then(|| events.last().map(|event| event.hash.clone()).unwrap_or_default()),
-            first_bad_event: verdict.as_ref().err().map(|error| error.seq),
-            reason: verdict.err().map(|error| error.reason),
-            negotiation: id,
-        });
-    }
+    let reports = parley_service::verify(&mut *store, statement.as_ref())?;
     let all_good = reports.iter().all(|report| report.ok);
     if args.json {
         let mut summary = serde_json::json!({"db": store.location(), "ok": all_good, "negotiations": reports});

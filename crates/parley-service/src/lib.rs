@@ -28,6 +28,7 @@ mod problem;
 mod record;
 mod simulation;
 mod source;
+mod verify;
 mod view;
 mod viewer;
 
@@ -42,5 +43,6 @@ pub use simulation::{
     tournament_scenarios, trace_csv,
 };
 pub use source::{Opened, Source, display_name, open, read_text};
+pub use verify::{ChainReport, verify};
 pub use view::{View, view};
 pub use viewer::{as_of, point, viewer};

@@ -41,3 +41,18 @@ fn an_export_before_the_first_event_is_bad_input() {
     assert!(matches!(error, ServiceError::BadInput(_)), "{error:?}");
     assert!(error.to_string().starts_with("--up-to 0: `ukraine-2025` has events #1 to #"), "{error}");
 }
+
+#[test]
+fn a_freshly_imported_log_verifies() {
+    let directory = tempfile::tempdir().unwrap();
+    let db = directory.path().join("parley.db").display().to_string();
+    let mut store = open_store(&db, true).unwrap();
+    let imported = import(&mut *store, &ukraine(), None).unwrap();
+    let reports = parley_service::verify(&mut *store, None).unwrap();
+    assert_eq!(reports.len(), 1);
+    let report = &reports[0];
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.negotiation, "ukraine-2025");
+    assert_eq!(report.events as u64, imported.head);
+    assert_eq!(report.head.as_deref(), Some(imported.appended.last().unwrap().hash.as_str()));
+}
