@@ -2,59 +2,18 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::Instant;
 
 use anyhow::{Context, Result};
-use parley_analysis::frontier::{Frontier, Point, frontier};
-use parley_analysis::genius::{self, GeniusFile, LoadOptions};
-use parley_analysis::rational::count_rational;
-use parley_analysis::solutions::{Solutions, solve};
+use parley_analysis::frontier::{Frontier, Point};
+use parley_analysis::genius;
+use parley_analysis::solutions::solve;
 use parley_analysis::space::{Label, Problem};
 use serde::Serialize;
 
-use parley_service::ProblemSource;
+use parley_service::{GeniusSource, ProblemSource, Timings};
 
 use crate::BadInput;
-use crate::input::read_text;
 use crate::output::{counted, write_json};
-
-/// A problem read from disk, with what is needed to report on it.
-pub struct Source {
-    pub name: String,
-    pub problem: Problem,
-    pub warnings: Vec<String>,
-    /// Seconds spent reading and parsing the files.
-    pub load_seconds: f64,
-}
-
-/// Reads a GENIUS folder: the one domain file and the profiles in file-name order (or as named).
-pub fn load_genius_folder(folder: &Path, parties: Option<&[String]>) -> Result<Source> {
-    let started = Instant::now();
-    let mut files = Vec::new();
-    let entries = std::fs::read_dir(folder).map_err(|error| BadInput(format!("cannot read {}: {error}", folder.display())))?;
-    for entry in entries {
-        let path = entry.map_err(|error| BadInput(format!("cannot read {}: {error}", folder.display())))?.path();
-        if !path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("xml")) {
-            continue;
-        }
-        // Only regular files (through links): opening a FIFO would wait for a writer forever, and
-        // a device may never end.
-        if !std::fs::metadata(&path).is_ok_and(|metadata| metadata.is_file()) {
-            to_stderr!(line "warning: {}: not a regular file; skipped", path.display());
-            continue;
-        }
-        let text = read_text(&path)?;
-        files.push(GeniusFile::new(path.display().to_string(), text));
-    }
-    let loaded = genius::load_folder(&folder.display().to_string(), files, parties, &LoadOptions::default())
-        .map_err(|error| BadInput(error.to_string()))?;
-    Ok(Source {
-        name: loaded.domain_name,
-        problem: loaded.problem,
-        warnings: loaded.warnings,
-        load_seconds: started.elapsed().as_secs_f64(),
-    })
-}
 
 #[derive(Serialize)]
 struct SolutionJson {
@@ -77,17 +36,6 @@ struct AnalysisJson<'a> {
     solutions: SolutionsJson,
     warnings: &'a [String],
     timings: Timings,
-}
-
-/// Seconds spent on each step, measured in the process.
-#[derive(Clone, Copy, Serialize)]
-pub struct Timings {
-    pub load_s: f64,
-    pub frontier_s: f64,
-    pub solutions_s: f64,
-    /// Frontier plus the four solutions: the work NegMAS's `pareto_frontier` and `*_points` do.
-    pub frontier_and_solutions_s: f64,
-    pub rational_count_s: f64,
 }
 
 #[derive(Serialize)]
@@ -115,40 +63,12 @@ fn solution_json(problem: &Problem, point: &Option<Point>) -> Option<SolutionJso
     })
 }
 
-/// Everything `analyze` computes.
-pub struct Analysis {
-    pub frontier: Frontier,
-    pub solutions: Solutions,
-    pub rational: Option<parley_analysis::space::Count>,
-    pub timings: Timings,
-}
-
-pub fn analyse(problem: &Problem, load_seconds: f64) -> Result<Analysis> {
-    let started = Instant::now();
-    let options = crate::limits::frontier_options();
-    let frontier = frontier(problem, &options).map_err(crate::limits::frontier_refusal)?;
-    let frontier_s = started.elapsed().as_secs_f64();
-    let solutions = solve(&frontier, &problem.reservations());
-    let frontier_and_solutions_s = started.elapsed().as_secs_f64();
-    let counting = Instant::now();
-    let (max_states, max_enumerated) = crate::limits::rational_budget(problem, &options);
-    let rational = count_rational(problem, max_states, max_enumerated);
-    let timings = Timings {
-        load_s: load_seconds,
-        frontier_s,
-        solutions_s: frontier_and_solutions_s - frontier_s,
-        frontier_and_solutions_s,
-        rational_count_s: counting.elapsed().as_secs_f64(),
-    };
-    Ok(Analysis { frontier, solutions, rational, timings })
-}
-
-pub fn analyze_command(source: &Source, json: bool, out: &mut dyn Write) -> Result<()> {
+pub fn analyze_command(source: &GeniusSource, json: bool, out: &mut dyn Write) -> Result<()> {
     for warning in &source.warnings {
         to_stderr!(line "warning: {warning}");
     }
     let problem = &source.problem;
-    let analysis = analyse(problem, source.load_seconds)?;
+    let analysis = parley_service::analyse_problem(problem, source.load_seconds, &crate::limits::frontier_options())?;
     if json {
         let report = AnalysisJson {
             domain: &source.name,
@@ -430,7 +350,7 @@ pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mu
 /// scenario's signatories' red lines allow.
 fn source_frontier(source: &ProblemSource) -> Result<Frontier> {
     parley_analysis::scenario::feasible_frontier(&source.problem, source.feasible.as_ref(), &crate::limits::frontier_options())
-        .map_err(crate::limits::frontier_refusal)
+        .map_err(|error| parley_service::frontier_refusal(error).into())
 }
 
 pub fn plot_command(source: &ProblemSource, output: &Path, out: &mut dyn Write) -> Result<()> {
@@ -473,4 +393,13 @@ pub fn to_genius_command(source: &ProblemSource, directory: &Path, out: &mut dyn
 fn file_stem(name: &str) -> String {
     let stem: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
     if stem.is_empty() { "unnamed".to_owned() } else { stem }
+}
+
+/// Reads a GENIUS folder, saying which files it skipped.
+pub fn load_genius_folder(folder: &Path, parties: Option<&[String]>) -> Result<GeniusSource> {
+    let source = parley_service::load_genius_folder(folder, parties)?;
+    for skipped in &source.skipped {
+        to_stderr!(line "warning: {skipped}");
+    }
+    Ok(source)
 }

@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use anyhow::Result;
-use parley_analysis::frontier::{FrontierError, FrontierOptions};
+use parley_analysis::frontier::FrontierOptions;
 use parley_sim::tournament::{TournamentConfig, job_count};
 
 use crate::BadInput;
@@ -70,39 +70,6 @@ pub fn frontier_options() -> FrontierOptions {
         options.max_work = work;
     }
     options
-}
-
-/// A refused frontier as a usage problem that names the option raising the limit.
-pub fn frontier_refusal(error: FrontierError) -> anyhow::Error {
-    let hint = match &error {
-        FrontierError::TooMuchMemory { bytes, .. } => {
-            format!("; raise --max-memory (MiB) to at least {} to try it", bytes.div_ceil(1 << 20))
-        }
-        FrontierError::TooMuchWork { .. } => "; raise --max-work to try it".to_owned(),
-        _ => String::new(),
-    };
-    BadInput(format!("{error}{hint}")).into()
-}
-
-/// The most distinct partial vectors, and outcomes enumerated, for counting rational outcomes
-/// within the frontier's budget (beyond them the count is reported as not counted).
-///
-/// Each step of the additive count extends every kept partial vector by every value of an issue,
-/// then sorts the extensions: a step holds `states × values` candidates (their utilities twice,
-/// their multiplicity twice and their sort order) and sorts them, once per issue. Enumerating a
-/// non-additive space tests every outcome against every hyper-rectangle.
-pub fn rational_budget(problem: &parley_analysis::space::Problem, options: &FrontierOptions) -> (usize, f64) {
-    let parties = problem.parties.len() as u64;
-    let issues = problem.space.issues.len().max(1) as u64;
-    let values = problem.space.issues.iter().map(|issue| issue.values.len() as u64).max().unwrap_or(1).max(1);
-    let bytes_per_candidate = 16 * parties + 40;
-    let by_memory = options.max_memory / bytes_per_candidate / values;
-    // n log n per step, with log n at most 32 at these sizes.
-    let by_work = options.max_work / issues / values / 32;
-    let max_states = by_memory.min(by_work).min(2_000_000) as usize;
-    let per_outcome = parley_analysis::frontier::enumeration_work(problem) / problem.space.count().approximate().max(1.0);
-    let max_enumerated = (50_000_000.0f64).min(options.max_work as f64 / per_outcome.max(1.0));
-    (max_states, max_enumerated)
 }
 
 /// Agents list and sort the outcomes of spaces up to `SORTED_LIMIT` outcomes; for hyper-rectangle

@@ -22,6 +22,7 @@
 mod database;
 mod error;
 mod escape;
+mod genius;
 pub mod input;
 mod log;
 mod problem;
@@ -35,6 +36,7 @@ mod viewer;
 pub use database::{choose, load_recorded, open_read, open_store};
 pub use error::ServiceError;
 pub use escape::escaped;
+pub use genius::{GeniusSource, ProblemAnalysis, Timings, analyse_problem, frontier_refusal, load_genius_folder, rational_budget};
 pub use log::{LogView, ViewedEvent};
 pub use problem::{BoundAgents, ProblemSource, analysis, check_distinct_parties, check_parties, scenario_problem};
 pub use record::{Exported, Imported, export, import};
