@@ -4,9 +4,8 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use parley_analysis::frontier::{Frontier, Point};
+use parley_analysis::frontier::Point;
 use parley_analysis::genius;
-use parley_analysis::solutions::solve;
 use parley_analysis::space::{Label, Problem};
 use serde::Serialize;
 
@@ -311,7 +310,7 @@ pub enum FrontierFormat {
 
 pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mut dyn Write) -> Result<()> {
     let problem = &source.problem;
-    let frontier = source_frontier(source)?;
+    let frontier = source.frontier(&crate::limits::frontier_options())?;
     let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
     match format {
         FrontierFormat::Json => {
@@ -346,21 +345,9 @@ pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mu
     Ok(())
 }
 
-/// The frontier of the outcomes the source allows: every outcome of a GENIUS domain, those a
-/// scenario's signatories' red lines allow.
-fn source_frontier(source: &ProblemSource) -> Result<Frontier> {
-    parley_analysis::scenario::feasible_frontier(&source.problem, source.feasible.as_ref(), &crate::limits::frontier_options())
-        .map_err(|error| parley_service::frontier_refusal(error).into())
-}
-
 pub fn plot_command(source: &ProblemSource, output: &Path, out: &mut dyn Write) -> Result<()> {
     let problem = &source.problem;
-    let frontier = source_frontier(source)?;
-    let solutions = solve(&frontier, &problem.reservations());
-    let sample = parley_analysis::plot::sample_utilities(problem, 4000);
-    let proposal = source.proposal.as_ref().map(|outcome| problem.utilities(outcome));
-    let input = parley_analysis::plot::PlotInput { title: &source.name, sample: &sample, proposal: proposal.as_deref() };
-    let svg = parley_analysis::plot::svg(problem, &frontier, &solutions, &input);
+    let (svg, frontier) = source.plot(&crate::limits::frontier_options())?;
     crate::files::write_output(output, svg.as_bytes())?;
     writeln!(
         out,

@@ -1,6 +1,7 @@
 //! Bargaining problems and analysis of a scenario for a viewer.
 
-use parley_analysis::frontier::FrontierOptions;
+use parley_analysis::frontier::{Frontier, FrontierOptions};
+use parley_analysis::scenario::feasible_frontier;
 use parley_analysis::scenario::{ScenarioAnalysis, ScenarioOptions, analyse};
 use parley_analysis::space::Problem;
 use parley_core::model::Negotiation;
@@ -89,6 +90,25 @@ impl ProblemSource {
             .map(|own| own.allowed.as_ref().map(|boxes| parley_sim::acceptable::Region::from_boxes(&sizes, boxes)))
             .collect();
         BoundAgents { own_red_lines, acceptable: parley_sim::acceptable::Acceptable::new(regions) }
+    }
+
+    /// The frontier of the outcomes the source allows: every outcome of a GENIUS domain, those a
+    /// scenario's signatories' red lines allow; out of the `options` budget, bad input.
+    pub fn frontier(&self, options: &FrontierOptions) -> Result<Frontier, ServiceError> {
+        feasible_frontier(&self.problem, self.feasible.as_ref(), options).map_err(crate::frontier_refusal)
+    }
+
+    /// The utility space as SVG (a sample of outcomes, the frontier, the bargaining solutions, the
+    /// proposal), with the frontier drawn.
+    pub fn plot(&self, options: &FrontierOptions) -> Result<(String, Frontier), ServiceError> {
+        let problem = &self.problem;
+        let frontier = self.frontier(options)?;
+        let solutions = parley_analysis::solutions::solve(&frontier, &problem.reservations());
+        let sample = parley_analysis::plot::sample_utilities(problem, 4000);
+        let proposal = self.proposal.as_ref().map(|outcome| problem.utilities(outcome));
+        let input = parley_analysis::plot::PlotInput { title: &self.name, sample: &sample, proposal: proposal.as_deref() };
+        let svg = parley_analysis::plot::svg(problem, &frontier, &solutions, &input);
+        Ok((svg, frontier))
     }
 
     /// A warning for the commands that work on the whole outcome space (GENIUS export), when red
