@@ -113,13 +113,7 @@ pub fn positions(args: PositionsArgs, out: &mut dyn Write) -> Result<u8> {
     let negotiation = view.negotiation();
     let positions = view.positions(&args.as_of)?;
     if let Some(output) = &output {
-        let labels = |issue: &str, rank: f64| match negotiation.issue(issue).map(|issue| &issue.kind) {
-            Some(parley_core::model::IssueKind::Choice { options, .. }) => {
-                options.get(rank.round().max(0.0) as usize).cloned().unwrap_or_default()
-            }
-            _ => format!("{rank}"),
-        };
-        let svg = parley_analysis::trajectories::svg(&positions, &labels);
+        let svg = view.positions_svg(&positions);
         crate::files::write_output(output, svg.as_bytes())?;
     }
     if args.common.json {

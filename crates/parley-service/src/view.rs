@@ -80,6 +80,18 @@ impl View {
         Ok(parley_core::positions::positions(&self.negotiation, &as_of))
     }
 
+    /// The parties' positions over time as SVG (`parley_analysis::trajectories`), a choice issue's
+    /// ranks labelled with its options.
+    pub fn positions_svg(&self, positions: &Positions) -> String {
+        let labels = |issue: &str, rank: f64| match self.negotiation.issue(issue).map(|issue| &issue.kind) {
+            Some(parley_core::model::IssueKind::Choice { options, .. }) => {
+                options.get(rank.round().max(0.0) as usize).cloned().unwrap_or_default()
+            }
+            _ => format!("{rank}"),
+        };
+        parley_analysis::trajectories::svg(positions, &labels)
+    }
+
     /// Implementation after signature, as of `as_of`.
     pub fn implementation(&self, as_of: &str) -> Result<Implementation, ServiceError> {
         let record = Record::new(&self.negotiation);
