@@ -223,8 +223,7 @@ pub fn tournament_command(sources: Vec<ProblemSource>, options: TournamentOption
         }
     };
     let started = std::time::Instant::now();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads.unwrap_or(0)).build().context("starting worker threads")?;
-    let result = pool.install(|| tournament::run(&options.config, &scenarios, &progress));
+    let result = parley_service::tournament(&options.config, &scenarios, options.threads, &progress)?;
     let seconds = started.elapsed().as_secs_f64();
     let ranking = write_results(&result, &options.output)?;
     writeln!(

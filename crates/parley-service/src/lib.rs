@@ -42,7 +42,7 @@ pub use problem::{BoundAgents, ProblemSource, analysis, check_distinct_parties, 
 pub use record::{Exported, Imported, export, import};
 pub use simulation::{
     AgreementReport, SessionRequest, Simulation, TracePlot, check_listing, frontier_csv, plot_trace, reference, results_csv, simulate,
-    tournament_scenarios, trace_csv,
+    tournament, tournament_scenarios, trace_csv,
 };
 pub use source::{Opened, Source, display_name, open, read_text};
 pub use verify::{ChainReport, verify};

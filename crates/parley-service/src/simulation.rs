@@ -101,6 +101,21 @@ pub fn tournament_scenarios(sources: Vec<ProblemSource>, frontier: &FrontierOpti
     (scenarios, warnings)
 }
 
+/// Runs a tournament (or its shard) on `threads` worker threads (one per core for `None`),
+/// reporting `progress` as (negotiations done, of). Results are in job order whatever the threads.
+pub fn tournament(
+    config: &tournament::TournamentConfig,
+    scenarios: &[Scenario],
+    threads: Option<usize>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<tournament::TournamentResult, ServiceError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|error| ServiceError::Failed(format!("starting worker threads: {error}")))?;
+    Ok(pool.install(|| tournament::run(config, scenarios, progress)))
+}
+
 /// Agents list and sort the outcomes of spaces up to `SORTED_LIMIT` outcomes; for hyper-rectangle
 /// profiles that tests every outcome against every rectangle, which must fit the work budget.
 pub fn check_listing(problem: &parley_analysis::space::Problem, name: &str, max_work: u64) -> Result<(), ServiceError> {
