@@ -6,14 +6,32 @@
 //! compute what that viewer may be told. Nothing here writes to a terminal or knows an argument
 //! parser; errors are one [`ServiceError`], which tells the caller's mistakes from failures.
 //!
-//! ```no_run
-//! use parley_service::{Source, open, viewer};
+//! ```
+//! use parley_service::{Source, open, view};
 //!
-//! let opened = open(&Source::File("scenarios/ukraine-2025.toml".into()))?;
-//! let public = viewer(&opened.negotiation, "public")?;
-//! # let _ = public;
+//! let opened = open(&Source::File("../../scenarios/ukraine-2025.toml".into()))?;
+//! // The public's copy of the record, taken once; everything below is computed from it.
+//! let public = view(opened.negotiation, "public")?;
+//! let status = public.status("now")?;
+//! let changes = public.diff("start", "now")?;
+//! assert_eq!(status.as_of.label, changes.to.label);
+//! // An unknown viewer is the caller's mistake, with the message the command line prints.
+//! let error = view(public.negotiation().clone(), "nobody").unwrap_err();
+//! assert!(error.is_bad_input());
 //! # Ok::<(), parley_service::ServiceError>(())
 //! ```
+//!
+//! The operations, by what they work on:
+//!
+//! - a source: [`open`], [`viewer`], [`as_of`], [`view`] and a [`View`]'s `status`, `diff`,
+//!   `claims`, `positions`, `implementation`; [`analysis`] and [`scenario_problem`] for
+//!   bargaining;
+//! - a database: [`open_store`], [`choose`], [`import`], [`export`], [`LogView`] (the log for a
+//!   viewer), [`verify`];
+//! - a bargaining problem ([`ProblemSource`], or a GENIUS folder by [`load_genius_folder`]):
+//!   [`analyse_problem`], its frontier and plot, [`simulate`], [`tournament_scenarios`] and
+//!   [`tournament`], and the CSV files ([`trace_csv`], [`results_csv`], [`frontier_csv`],
+//!   [`plot_trace`]).
 //!
 //! [`Viewer`]: parley_core::visibility::Viewer
 
