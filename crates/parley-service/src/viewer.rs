@@ -7,8 +7,9 @@ use parley_core::visibility::Viewer;
 
 use crate::ServiceError;
 
-/// Resolves a viewer named by `text`: `all`, `public`, `mediator`, or a party or bloc of the
-/// negotiation. An unknown name is bad input listing the parties.
+/// Resolves a viewer named by `text`: `all` (or `everything`), `public`, `mediator`, or a party
+/// of the negotiation. A bloc is not a viewer (its members are); an unknown name is bad input
+/// listing the parties.
 pub fn viewer(negotiation: &Negotiation, text: &str) -> Result<Viewer, ServiceError> {
     // The one party a viewer keyword may name: a mediator called `mediator` (the reader refuses
     // any other), which then is the mediator `--viewer mediator` asks for.

@@ -54,3 +54,13 @@ fn an_unknown_round_names_the_argument() {
     assert!(error.is_bad_input());
     assert!(error.to_string().starts_with("--as-of: "), "{error}");
 }
+
+#[test]
+fn a_bloc_is_not_a_viewer_its_members_are() {
+    let path = format!("{}/../parley-cli/tests/cases/blocs.toml", env!("CARGO_MANIFEST_DIR"));
+    let negotiation = open(&Source::File(path.into())).unwrap().negotiation;
+    assert_eq!(viewer(&negotiation, "CN").unwrap(), Viewer::Party("CN".to_owned()));
+    let error = viewer(&negotiation, "G77").expect_err("a bloc sees through its members");
+    assert!(error.is_bad_input());
+    assert!(error.to_string().starts_with("unknown viewer `G77`"), "{error}");
+}
