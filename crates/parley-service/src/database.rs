@@ -1,6 +1,5 @@
 //! Negotiations recorded in a database.
 
-use parley_core::model::Negotiation;
 use parley_store::EventStore;
 
 use crate::ServiceError;
@@ -38,11 +37,4 @@ pub fn choose(store: &mut dyn EventStore, wanted: Option<&str>) -> Result<String
             held.join(", ")
         ))),
     }
-}
-
-/// The current state of a recorded negotiation.
-pub fn load_recorded(db: &str, negotiation: Option<&str>) -> Result<Negotiation, ServiceError> {
-    let mut store = open_read(db)?;
-    let id = choose(&mut *store, negotiation)?;
-    store.negotiation(&id, None).map_err(ServiceError::store)
 }

@@ -51,7 +51,7 @@ mod verify;
 mod view;
 mod viewer;
 
-pub use database::{choose, load_recorded, open_read, open_store};
+pub use database::{choose, open_read, open_store};
 pub use error::ServiceError;
 pub use escape::escaped;
 pub use genius::{GeniusSource, ProblemAnalysis, Timings, analyse_problem, frontier_refusal, load_genius_folder, rational_budget};

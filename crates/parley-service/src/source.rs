@@ -36,7 +36,8 @@ pub enum Source {
 pub struct Opened {
     /// The whole record: every viewer's operations start from it.
     pub negotiation: Negotiation,
-    /// The name the source is shown by (a path, `<stdin>`, a database's location).
+    /// The name the source is shown by (a path, `<stdin>`, a database's location with any
+    /// password redacted).
     pub name: String,
     /// The scenario reader's warnings (none for a database), to render with
     /// [`Diagnostic::render`] and `name`.
@@ -50,8 +51,11 @@ pub fn open(source: &Source) -> Result<Opened, ServiceError> {
         Source::File(path) => parse(read_text(path)?, display_name(path)),
         Source::Text { name, text } => parse_text(text, name.clone()),
         Source::Database { db, negotiation } => {
-            let negotiation = crate::load_recorded(db, negotiation.as_deref())?;
-            Ok(Opened { negotiation, name: db.clone(), warnings: Vec::new() })
+            let mut store = crate::open_read(db)?;
+            let id = crate::choose(&mut *store, negotiation.as_deref())?;
+            let negotiation = store.negotiation(&id, None).map_err(ServiceError::store)?;
+            // The store's location, not `db`: a PostgreSQL URL's password is redacted there.
+            Ok(Opened { negotiation, name: store.location().to_owned(), warnings: Vec::new() })
         }
     }
 }
