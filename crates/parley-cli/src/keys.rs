@@ -5,11 +5,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use ed25519_dalek::SigningKey;
-use parley_store::chain::{hex, revocation_event, rotation_event, signing_key};
-use parley_store::head::HeadStatement;
-use parley_store::{KeyStatus, StoreError};
-
-use parley_service::ServiceError;
+use parley_store::chain::signing_key;
 
 use crate::input::{read_statement, read_text};
 use crate::output::write_json;
@@ -34,29 +30,15 @@ fn signer(spec: &str) -> Result<(String, SigningKey)> {
 pub fn key(args: KeyArgs, out: &mut dyn Write) -> Result<u8> {
     let mut store = parley_service::open_store(&args.store.db, false)?;
     let id = parley_service::choose(&mut *store, args.negotiation.as_deref())?;
-    let (party, current, event, new_public) = match &args.action {
+    let (party, current, change) = match &args.action {
         KeyAction::Rotate { party, old, new } => {
             let (old, new) = (read_key(old)?, read_key(new)?);
-            let public = hex(&new.verifying_key().to_bytes());
-            (party, old, rotation_event(party, &new), Some(public))
+            (party, old, parley_service::KeyChange::Rotate { new: Box::new(new) })
         }
-        KeyAction::Revoke { party, key } => (party, read_key(key)?, revocation_event(party), None),
+        KeyAction::Revoke { party, key } => (party, read_key(key)?, parley_service::KeyChange::Revoke),
     };
-    let offered = hex(&current.verifying_key().to_bytes());
-    match store.key_status(&id, party).map_err(ServiceError::store)? {
-        KeyStatus::Active(registered) if registered == offered => {}
-        KeyStatus::Active(registered) => {
-            return Err(ServiceError::store(StoreError::KeyMismatch { party: party.clone(), registered, offered }).into());
-        }
-        KeyStatus::Revoked => return Err(ServiceError::store(StoreError::KeyRevoked { negotiation: id, party: party.clone() }).into()),
-        KeyStatus::None => return Err(ServiceError::store(StoreError::NoKey { negotiation: id, party: party.clone() }).into()),
-    }
-    if new_public.as_deref() == Some(offered.as_str()) {
-        return Err(BadInput(format!("the new key of `{party}` is the one it already has")).into());
-    }
-    let head = store.head(&id).map_err(ServiceError::store)?.map_or(0, |(seq, _)| seq);
-    let stored = store.append(&id, head, vec![event], Some((party, &current))).map_err(ServiceError::store)?;
-    let seq = stored.first().map_or(0, |event| event.seq);
+    let parley_service::KeyChanged { event: seq, public_key: new_public } =
+        parley_service::change_key(&mut *store, &id, party, &current, change)?;
     if args.json {
         write_json(
             out,
@@ -81,8 +63,7 @@ pub fn head(args: HeadArgs, out: &mut dyn Write) -> Result<u8> {
         None => {
             let mut store = parley_service::open_read(&args.store.db)?;
             let id = parley_service::choose(&mut *store, args.negotiation.as_deref())?;
-            let (seq, hash) = store.head(&id).map_err(ServiceError::store)?.ok_or_else(|| ServiceError::store(store.unknown(&id)))?;
-            HeadStatement::sign(&id, seq, &hash, &name, &key)
+            parley_service::sign_head(&mut *store, &id, &name, &key)?
         }
     };
     let mut text = serde_json::to_string_pretty(&statement)?;
