@@ -56,3 +56,38 @@ fn a_freshly_imported_log_verifies() {
     assert_eq!(report.events as u64, imported.head);
     assert_eq!(report.head.as_deref(), Some(imported.appended.last().unwrap().hash.as_str()));
 }
+
+#[test]
+fn the_log_a_viewer_sees_is_the_log_of_its_export() {
+    use parley_service::LogView;
+    let directory = tempfile::tempdir().unwrap();
+    let whole = ukraine();
+    let mut store = open_store(&directory.path().join("whole.db").display().to_string(), true).unwrap();
+    import(&mut *store, &whole, None).unwrap();
+    let events = store.events("ukraine-2025").unwrap();
+    let everything = LogView::of(&mut *store, "ukraine-2025", &events, "all").unwrap();
+    assert_eq!(everything.visible(&events, None).len(), events.len());
+    for viewer in ["public", "UA"] {
+        let log = LogView::of(&mut *store, "ukraine-2025", &events, viewer).unwrap();
+        let shown: Vec<String> = log
+            .redacted(&log.visible(&events, None))
+            .iter()
+            .map(|event| serde_json::to_string(&(event.kind, event.key, &event.payload)).unwrap())
+            .collect();
+        // The viewer's export, recorded on its own, logs the same entities with the same payloads.
+        let exported = parley_core::visibility::view(&whole, log.viewer());
+        let mut own = open_store(&directory.path().join(format!("{viewer}.db")).display().to_string(), true).unwrap();
+        import(&mut *own, &exported, None).unwrap();
+        let own_events = own.events("ukraine-2025").unwrap();
+        let expected: Vec<String> = own_events
+            .iter()
+            .map(|event| serde_json::to_string(&(event.kind.as_str(), event.key.as_str(), &event.payload)).unwrap())
+            .collect();
+        assert!(shown.len() < events.len(), "{viewer} sees fewer events than the whole log");
+        let mut shown_sorted = shown.clone();
+        shown_sorted.sort();
+        let mut expected_sorted = expected.clone();
+        expected_sorted.sort();
+        assert_eq!(shown_sorted, expected_sorted, "{viewer}");
+    }
+}
