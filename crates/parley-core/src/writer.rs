@@ -704,6 +704,7 @@ fn write_phase(out: &mut Toml, phase: &crate::phase::Phase) {
         PhaseStart::Round { round } => out.string("round", round),
         PhaseStart::After { amount, unit } => out.string("after", &PhaseStart::duration_text(*amount, *unit)),
     }
+    out.text("source", &phase.source);
 }
 
 #[cfg(test)]

@@ -297,6 +297,7 @@ fn add_phases(negotiation: &mut Negotiation, (count, flags, name): (usize, &[boo
                 _ if index % 2 == 1 => PhaseStart::After { amount: 1000 * index as u32, unit: units[index % units.len()] },
                 _ => PhaseStart::Date { date: Date::of_year(2100 + index as i32) },
             },
+            source: if index % 3 == 1 { name.to_owned() } else { String::new() },
         })
         .collect();
     // Every value proposed anywhere for an issue: the schedules' values.
