@@ -275,3 +275,60 @@ expr = "cap <= 50"
         }
     }
 }
+
+/// Regression: a deadline could name its item only by number, which is ambiguous once documents
+/// repeat numbers; `item = "DOC:N"` names it, and only that item's agreement meets the deadline.
+#[test]
+fn a_deadline_names_its_item_in_one_document() {
+    let text = r#"
+[negotiation]
+id = "n"
+title = "Two texts"
+
+[[parties]]
+id = "A"
+role = "principal"
+
+[[documents]]
+id = "interim"
+title = "Interim text"
+kind = "interim"
+
+[[documents]]
+id = "final"
+title = "Final text"
+kind = "final"
+
+[[items]]
+document = "interim"
+number = 1
+title = "Interim point"
+
+[[items]]
+document = "final"
+number = 1
+title = "Final point"
+
+[[stances]]
+party = "A"
+item = "interim:1"
+position = "accepts"
+date = 2026-01-05
+
+[[deadlines]]
+id = "final-by-february"
+title = "Final point agreed"
+date = 2026-02-01
+item = "final:1"
+"#;
+    let negotiation = scenario::parse(text).unwrap_or_else(|problems| panic!("{problems:?}")).negotiation;
+    assert_eq!(negotiation.deadlines[0].document, "final");
+    let record = Record::new(&negotiation);
+    let deadlines = record.deadlines(&record.point("2026-03-01").unwrap());
+    // The interim point was agreed; the final one, which the deadline names, was not.
+    assert_eq!(deadlines[0].state, parley_core::deadline::DeadlineState::Missed);
+    // The written record reads back the same reference.
+    let written = parley_core::writer::to_toml(&negotiation);
+    assert!(written.contains("item = \"final:1\""), "{written}");
+    assert_eq!(scenario::parse(&written).unwrap().negotiation.deadlines[0].document, "final");
+}
