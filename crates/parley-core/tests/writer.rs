@@ -227,6 +227,11 @@ fn split_into_documents(negotiation: &mut Negotiation, note: &str) {
             obligation.items.retain(|&number| document_of(number) == document_of(first));
         }
     }
+    for deadline in &mut negotiation.deadlines {
+        if let Some(item) = deadline.item {
+            deadline.document = document_of(item);
+        }
+    }
     for statement in &mut negotiation.statements {
         for claim in &mut statement.claims {
             match &mut claim.kind {
