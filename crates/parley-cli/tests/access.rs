@@ -192,3 +192,58 @@ fn nesting_too_deep_says_so() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("nested too deeply") && !stderr(&output).contains("out of range"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_read_only_postgresql_role_reads_and_cannot_write() {
+    let Some(url) = std::env::var("PARLEY_TEST_PG_URL").ok().filter(|url| !url.is_empty()) else {
+        eprintln!("PARLEY_TEST_PG_URL is not set: skipping the PostgreSQL test (.ci/run starts a server)");
+        return;
+    };
+    let database = format!("parley_ro_{}", std::process::id());
+    let role = format!("parley_reader_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    // One statement per call: DROP and CREATE DATABASE cannot run inside a transaction.
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {database}"),
+        format!("DROP ROLE IF EXISTS {role}"),
+        format!("CREATE DATABASE {database}"),
+        format!("CREATE ROLE {role} LOGIN PASSWORD 'reader-secret'"),
+    ] {
+        admin.batch_execute(&statement).unwrap();
+    }
+    let (prefix, _) = url.rsplit_once('/').unwrap();
+    let owner_db = format!("{prefix}/{database}");
+    let dir = tempfile::tempdir().unwrap();
+    let imported = run_in(dir.path(), &["import", &scenario("ukraine-2025.toml"), "--db", &owner_db]);
+    assert_eq!(imported.status.code(), Some(0), "{}", stderr(&imported));
+    {
+        let mut owner = postgres::Client::connect(&owner_db, postgres::NoTls).unwrap();
+        owner
+            .batch_execute(&format!(
+                "GRANT CONNECT ON DATABASE {database} TO {role}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"
+            ))
+            .unwrap();
+    }
+    // The reader's URL: the same server and database, the reader's credentials.
+    let host = owner_db.split_once('@').unwrap().1;
+    let reader_db = format!("postgres://{role}:reader-secret@{host}");
+    for args in READS {
+        let mut owner_args: Vec<&str> = args.to_vec();
+        owner_args.extend(["--db", &owner_db]);
+        let mut reader_args: Vec<&str> = args.to_vec();
+        reader_args.extend(["--db", &reader_db]);
+        let (owner, reader) = (run_in(dir.path(), &owner_args), run_in(dir.path(), &reader_args));
+        assert_eq!(reader.status.code(), Some(0), "{args:?} as the reader: {}", stderr(&reader));
+        // Export names the database it read, by its URL without the password.
+        let masked = |text: String| text.replace(&role, "ROLE").replace("postgres:***", "ROLE:***");
+        assert_eq!(masked(stdout(&reader)), masked(stdout(&owner)), "{args:?}");
+    }
+    let write = run_in(dir.path(), &["import", &scenario("dockworkers-2026.toml"), "--db", &reader_db]);
+    assert_ne!(write.status.code(), Some(0), "a read-only role cannot import");
+    assert!(!stderr(&write).contains("reader-secret"), "{}", stderr(&write));
+    // The server's reason, told once.
+    assert_eq!(stderr(&write).matches("permission denied").count(), 1, "{}", stderr(&write));
+    assert!(!stderr(&write).contains("db error: db error"), "{}", stderr(&write));
+    admin.batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)")).unwrap();
+    admin.batch_execute(&format!("DROP ROLE {role}")).unwrap();
+}

@@ -124,6 +124,9 @@ const TESTS: &[&str] = &[
     "(cap >= 3) and (mode == 'low')",
     "(cap <= 2) or flag",
     "flag implies (cap >= 8)",
+    // Linear tests, decided exactly.
+    "2 * cap <= 9",
+    "(cap - 3 > 0.5 * cap) or flag",
 ];
 const PARTIES: [&str; 4] = ["A", "B", "S", "M"];
 const ISSUES: [&str; 4] = ["cap", "mode", "flag", "zones"];

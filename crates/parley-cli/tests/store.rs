@@ -647,3 +647,18 @@ fn a_phased_record_answers_from_the_database_as_from_its_file() {
     let summary: serde_json::Value = serde_json::from_str(&stdout(&again)).unwrap();
     assert_eq!(summary["appended"], serde_json::json!(0), "{summary}");
 }
+
+#[test]
+fn rotating_or_revoking_a_key_never_registered_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_in(dir.path(), &["import", &scenario("ukraine-2025.toml")]).status.code(), Some(0));
+    assert_eq!(run_in(dir.path(), &["keygen", "RU", "-o", "ru.key"]).status.code(), Some(0));
+    assert_eq!(run_in(dir.path(), &["keygen", "RU", "-o", "ru2.key"]).status.code(), Some(0));
+    let before = stdout(&run_in(dir.path(), &["log", "--json"]));
+    for args in [vec!["key", "rotate", "RU", "--old", "ru.key", "--new", "ru2.key"], vec!["key", "revoke", "RU", "--key", "ru.key"]] {
+        let output = run_in(dir.path(), &args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("has no key registered"), "{}", stderr(&output));
+    }
+    assert_eq!(stdout(&run_in(dir.path(), &["log", "--json"])), before, "nothing was written");
+}

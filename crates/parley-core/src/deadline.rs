@@ -32,6 +32,9 @@ pub struct Deadline {
     /// Later dates it was moved to, in the order they were granted.
     pub extensions: Vec<Extension>,
     pub source: String,
+    /// The document of `item`, in a record whose documents repeat item numbers (`"DOC:N"`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 /// A deadline moved to a later date.
@@ -81,6 +84,9 @@ pub struct DeadlineStatus {
     pub extensions: usize,
     pub item: Option<u32>,
     pub state: DeadlineState,
+    /// The document of `item`, when the record names one.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 /// A deadline extended within a diff's window.
@@ -122,7 +128,7 @@ impl Record<'_> {
                     match (deadline.met, deadline.item) {
                         (Some(true), _) => DeadlineState::Met,
                         (Some(false), _) => DeadlineState::Missed,
-                        (None, Some(item)) if self.item_agreed_at(item, Instant::end_of(due)) => DeadlineState::Met,
+                        (None, Some(item)) if self.item_agreed_at(&deadline.document, item, Instant::end_of(due)) => DeadlineState::Met,
                         (None, Some(_)) => DeadlineState::Missed,
                         (None, None) => DeadlineState::Passed,
                     }
@@ -136,15 +142,20 @@ impl Record<'_> {
                     extensions,
                     item: deadline.item,
                     state,
+                    document: deadline.document.clone(),
                 }
             })
             .collect()
     }
 
-    /// Whether item `number` was agreed at `at`.
-    fn item_agreed_at(&self, number: u32, at: Instant) -> bool {
+    /// Whether item `number` of `document` was agreed at `at`.
+    fn item_agreed_at(&self, document: &str, number: u32, at: Instant) -> bool {
         let point = Point { label: String::new(), date: None, round: None, instant: at };
-        self.status_of_items(&point).items.iter().any(|item| item.number == number && item.state == ItemState::Agreed)
+        self.status_of_items(&point)
+            .items
+            .iter()
+            // A deadline recorded without a document (before documents existed) names the number.
+            .any(|item| item.number == number && (document.is_empty() || item.document == document) && item.state == ItemState::Agreed)
     }
 
     /// The deadlines that passed, and the extensions granted, after `from` up to `to`.
@@ -193,6 +204,7 @@ mod tests {
             met: None,
             extensions: vec![extension("2019-03-29", "2019-04-12"), extension("2019-04-11", "2019-10-31")],
             source: String::new(),
+            document: String::new(),
         }
     }
 

@@ -16,8 +16,8 @@
 //! use parley_core::phase::{Phase, PhaseStart, PhaseValue, values_by_phase};
 //!
 //! let phases = vec![
-//!     Phase { id: "transition".into(), name: String::new(), description: String::new(), starts: PhaseStart::EntryIntoForce },
-//!     Phase { id: "final".into(), name: String::new(), description: String::new(), starts: PhaseStart::After { amount: 5, unit: parley_core::phase::DurationUnit::Years } },
+//!     Phase { id: "transition".into(), name: String::new(), description: String::new(), starts: PhaseStart::EntryIntoForce, source: String::new() },
+//!     Phase { id: "final".into(), name: String::new(), description: String::new(), starts: PhaseStart::After { amount: 5, unit: parley_core::phase::DurationUnit::Years }, source: String::new() },
 //! ];
 //! let changes = vec![PhaseValue { phase: "final".into(), value: Some(Value::Integer(0)) }];
 //! let values = values_by_phase(&phases, &Value::Integer(10), &changes);
@@ -40,6 +40,10 @@ pub struct Phase {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     pub starts: PhaseStart,
+    /// Where the record takes the phase from (a `[[sources]]` id or free text), as on other
+    /// elements.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 /// When a phase starts.

@@ -173,14 +173,22 @@ pub(crate) fn retain_visible(negotiation: &mut crate::model::Negotiation, sees: 
     }
     let timeline = crate::timeline::Timeline::new(&negotiation.rounds);
     let items = &negotiation.items;
+    // Items by (document, number), so that each stance on a readout finds its item at once.
+    let by_key: std::collections::HashMap<(&str, u32), Vec<usize>> =
+        items.iter().enumerate().fold(std::collections::HashMap::new(), |mut map, (index, item)| {
+            map.entry((item.document.as_str(), item.number)).or_insert_with(Vec::new).push(index);
+            map
+        });
     negotiation.stances.retain(|stance| {
+        if stance.readout.is_empty() {
+            return true;
+        }
         let at = timeline.moment(&stance.at);
-        stance.readout.is_empty()
-            || items.iter().any(|item| {
-                item.number == stance.item
-                    && item.document == stance.document
-                    && item.readouts.iter().any(|readout| readout.party == stance.readout && timeline.moment(&readout.at) <= at)
+        by_key.get(&(stance.document.as_str(), stance.item)).is_some_and(|indices| {
+            indices.iter().any(|&index| {
+                items[index].readouts.iter().any(|readout| readout.party == stance.readout && timeline.moment(&readout.at) <= at)
             })
+        })
     });
 }
 

@@ -2099,8 +2099,10 @@ fn read_deadlines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
         let title = text(cx, &fields, "title");
         let date = required(cx, &fields, "date", "the day (or month, or year) it falls due", |cx| opt_date(cx, &fields, "date"));
         let purpose = text(cx, &fields, "for");
-        let item =
-            opt_integer(cx, &fields, "item").and_then(|number| refs.item(cx, || fields.path_of("item"), &number)).map(|item| item.number);
+        // A number, or "DOC:N" where documents repeat numbers.
+        let item = fields.get("item").and_then(|node| refs.item_node(cx, || fields.path_of("item"), node));
+        let document = item.map(|item| item.document.clone()).unwrap_or_default();
+        let item = item.map(|item| item.number);
         let met = opt_bool(cx, &fields, "met");
         let source = text(cx, &fields, "source");
         let extensions = date.as_ref().map(|date| read_extensions(cx, &fields, *date.get_ref()));
@@ -2108,7 +2110,7 @@ fn read_deadlines(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Ve
         if (fields.has("item") && item.is_none()) || (fields.has("met") && met.is_none()) || !registry.add(cx, fields.path_of("id"), &id) {
             continue;
         }
-        deadlines.push(Deadline { id: id.into_inner(), title, date: date.into_inner(), purpose, item, met, extensions, source });
+        deadlines.push(Deadline { id: id.into_inner(), title, date: date.into_inner(), purpose, item, met, extensions, source, document });
     }
     deadlines
 }

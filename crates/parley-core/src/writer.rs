@@ -150,7 +150,7 @@ fn write_deadline(out: &mut Toml, deadline: &Deadline) {
     out.raw("date", &date(&deadline.date));
     out.text("for", &deadline.purpose);
     if let Some(item) = deadline.item {
-        out.raw("item", &item.to_string());
+        out.raw("item", &item_reference(&deadline.document, item));
     }
     if let Some(met) = deadline.met {
         out.raw("met", &met.to_string());
@@ -704,6 +704,7 @@ fn write_phase(out: &mut Toml, phase: &crate::phase::Phase) {
         PhaseStart::Round { round } => out.string("round", round),
         PhaseStart::After { amount, unit } => out.string("after", &PhaseStart::duration_text(*amount, *unit)),
     }
+    out.text("source", &phase.source);
 }
 
 #[cfg(test)]

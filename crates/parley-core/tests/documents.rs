@@ -183,3 +183,152 @@ fn documents_agree_with_brute_force() {
         })
         .unwrap();
 }
+
+/// Regression: when items of two documents proposed a value for one issue and a red line on it
+/// was broken, `diff` judged every one of them blocked while `status` blocks only the item whose
+/// value the framework takes (the governing one, here the later text). Both now follow the one
+/// rule; the diff's net changes and timeline match statuses at both ends.
+#[test]
+fn a_broken_red_line_blocks_only_the_governing_item_in_diff_as_in_status() {
+    let text = r#"
+[negotiation]
+id = "n"
+title = "Two texts on one cap"
+
+[[parties]]
+id = "A"
+role = "principal"
+
+[[parties]]
+id = "B"
+role = "principal"
+
+[[issues]]
+id = "cap"
+kind = "integer"
+min = 0
+max = 100
+
+[[rounds]]
+id = "r1"
+date = 2026-01-10
+
+[[rounds]]
+id = "r2"
+date = 2026-02-10
+
+[[documents]]
+id = "interim"
+title = "Interim text"
+kind = "interim"
+
+[[documents]]
+id = "final"
+title = "Final text"
+kind = "final"
+
+[[items]]
+document = "interim"
+number = 1
+title = "Cap, interim"
+settles = ["cap"]
+proposes = { cap = 40 }
+round = "r1"
+
+[[items]]
+document = "final"
+number = 1
+title = "Cap, final"
+settles = ["cap"]
+proposes = { cap = 80 }
+round = "r2"
+
+[[red_lines]]
+id = "a-cap"
+party = "A"
+expr = "cap <= 50"
+"#;
+    let negotiation = scenario::parse(text).unwrap_or_else(|problems| panic!("{problems:?}")).negotiation;
+    let record = Record::new(&negotiation);
+    let states = |label: &str| -> BTreeMap<(String, u32), ItemState> {
+        let point = record.point(label).unwrap();
+        record.status(&point).items.iter().map(|item| ((item.document.clone(), item.number), item.state)).collect()
+    };
+    let (before, after) = (states("r1"), states("r2"));
+    // Status: at r2 the final text governs `cap` (80 breaks A's red line) and is blocked; the
+    // interim text, whose 40 the framework no longer takes, is not.
+    assert_eq!(after[&("final".to_owned(), 1)], ItemState::Blocked);
+    assert_ne!(after[&("interim".to_owned(), 1)], ItemState::Blocked);
+    let diff = record.diff(&record.point("r1").unwrap(), &record.point("r2").unwrap()).unwrap();
+    for change in &diff.status_changes {
+        let key = (change.document.clone(), change.item);
+        assert_eq!(Some(change.after), after.get(&key).copied(), "{key:?}: diff says {:?}", change.after);
+        assert_eq!(change.before, before.get(&key).copied(), "{key:?}");
+    }
+    for (key, state) in &after {
+        if before.get(key) != Some(state) {
+            assert!(
+                diff.status_changes.iter().any(|change| (change.document.clone(), change.item) == *key),
+                "{key:?} changed from {:?} to {state:?} but the diff does not say so",
+                before.get(key)
+            );
+        }
+    }
+}
+
+/// Regression: a deadline could name its item only by number, which is ambiguous once documents
+/// repeat numbers; `item = "DOC:N"` names it, and only that item's agreement meets the deadline.
+#[test]
+fn a_deadline_names_its_item_in_one_document() {
+    let text = r#"
+[negotiation]
+id = "n"
+title = "Two texts"
+
+[[parties]]
+id = "A"
+role = "principal"
+
+[[documents]]
+id = "interim"
+title = "Interim text"
+kind = "interim"
+
+[[documents]]
+id = "final"
+title = "Final text"
+kind = "final"
+
+[[items]]
+document = "interim"
+number = 1
+title = "Interim point"
+
+[[items]]
+document = "final"
+number = 1
+title = "Final point"
+
+[[stances]]
+party = "A"
+item = "interim:1"
+position = "accepts"
+date = 2026-01-05
+
+[[deadlines]]
+id = "final-by-february"
+title = "Final point agreed"
+date = 2026-02-01
+item = "final:1"
+"#;
+    let negotiation = scenario::parse(text).unwrap_or_else(|problems| panic!("{problems:?}")).negotiation;
+    assert_eq!(negotiation.deadlines[0].document, "final");
+    let record = Record::new(&negotiation);
+    let deadlines = record.deadlines(&record.point("2026-03-01").unwrap());
+    // The interim point was agreed; the final one, which the deadline names, was not.
+    assert_eq!(deadlines[0].state, parley_core::deadline::DeadlineState::Missed);
+    // The written record reads back the same reference.
+    let written = parley_core::writer::to_toml(&negotiation);
+    assert!(written.contains("item = \"final:1\""), "{written}");
+    assert_eq!(scenario::parse(&written).unwrap().negotiation.deadlines[0].document, "final");
+}

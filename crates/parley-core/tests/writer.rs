@@ -227,6 +227,11 @@ fn split_into_documents(negotiation: &mut Negotiation, note: &str) {
             obligation.items.retain(|&number| document_of(number) == document_of(first));
         }
     }
+    for deadline in &mut negotiation.deadlines {
+        if let Some(item) = deadline.item {
+            deadline.document = document_of(item);
+        }
+    }
     for statement in &mut negotiation.statements {
         for claim in &mut statement.claims {
             match &mut claim.kind {
@@ -297,6 +302,7 @@ fn add_phases(negotiation: &mut Negotiation, (count, flags, name): (usize, &[boo
                 _ if index % 2 == 1 => PhaseStart::After { amount: 1000 * index as u32, unit: units[index % units.len()] },
                 _ => PhaseStart::Date { date: Date::of_year(2100 + index as i32) },
             },
+            source: if index % 3 == 1 { name.to_owned() } else { String::new() },
         })
         .collect();
     // Every value proposed anywhere for an issue: the schedules' values.

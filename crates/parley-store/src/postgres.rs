@@ -85,7 +85,7 @@ impl PgStore {
     }
 
     fn error(&self, source: postgres::Error) -> StoreError {
-        StoreError::Postgres { location: self.location.clone(), source }
+        StoreError::Postgres { location: self.location.clone(), error: source }
     }
 
     fn current_version(client: &mut impl postgres::GenericClient) -> Result<Option<i64>, postgres::Error> {
@@ -105,7 +105,7 @@ impl PgStore {
             return Ok(());
         }
         let location = self.location.clone();
-        let postgres = |source| StoreError::Postgres { location: location.clone(), source };
+        let postgres = |source| StoreError::Postgres { location: location.clone(), error: source };
         let mut transaction = self.client.transaction().map_err(postgres)?;
         transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(postgres)?;
         transaction
@@ -222,7 +222,7 @@ impl EventStore for PgStore {
     fn apply_events(&mut self, negotiation: &str, after: u64, up_to: Option<u64>, folder: &mut Folder) -> Result<u64, StoreError> {
         use postgres::fallible_iterator::FallibleIterator;
         let location = self.location.clone();
-        let postgres = |source| StoreError::Postgres { location: location.clone(), source };
+        let postgres = |source| StoreError::Postgres { location: location.clone(), error: source };
         let (after, limit) = (clamp(after), up_to.map_or(i64::MAX, clamp));
         // Streamed: each row is folded as it arrives rather than the whole log held first.
         let mut rows = self
@@ -283,7 +283,7 @@ impl EventStore for PgStore {
 
     fn save_checkpoint(&mut self, negotiation: &str, checkpoint: &Checkpoint) -> Result<bool, StoreError> {
         let location = self.location.clone();
-        let postgres = |source| StoreError::Postgres { location: location.clone(), source };
+        let postgres = |source| StoreError::Postgres { location: location.clone(), error: source };
         let mut transaction = self.client.transaction().map_err(postgres)?;
         // Never wait for another saver: a checkpoint is worth less than the reader's time.
         let locked: bool =
@@ -322,7 +322,7 @@ impl EventStore for PgStore {
         signer: Option<(&str, &SigningKey)>,
     ) -> Result<Vec<Event>, StoreError> {
         let location = self.location.clone();
-        let postgres = |source| StoreError::Postgres { location: location.clone(), source };
+        let postgres = |source| StoreError::Postgres { location: location.clone(), error: source };
         let mut transaction = self.client.transaction().map_err(postgres)?;
         transaction.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&negotiation]).map_err(postgres)?;
         let head = transaction

@@ -33,8 +33,9 @@ pub enum StoreError {
         "{location} could only be opened read-only (its file, directory or file system cannot be written, or the disk is full): nothing was written"
     )]
     ReadOnly { location: String },
-    #[error("{location}: {source}")]
-    Postgres { location: String, source: postgres::Error },
+    /// Like [`StoreError::Sqlite`], the server's error is told once, in this message.
+    #[error("{location}: {}", postgres_message(.error))]
+    Postgres { location: String, error: postgres::Error },
     #[error("`{party}` already signs with key {registered}, not {offered}: a new key must be signed by the old one; nothing was written")]
     KeyMismatch { party: String, registered: String, offered: String },
     #[error(
@@ -72,6 +73,23 @@ fn sqlite_message(error: &rusqlite::Error) -> String {
         other => other.to_string(),
     };
     format!("{text}{hint}")
+}
+
+/// A PostgreSQL error as one sentence: the server's message and hint, or the client's error.
+fn postgres_message(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => match db.hint() {
+            Some(hint) => format!("{} ({hint})", db.message()),
+            None => db.message().to_owned(),
+        },
+        None => {
+            let text = error.to_string();
+            match std::error::Error::source(error) {
+                Some(cause) if !text.contains(&cause.to_string()) => format!("{text}: {cause}"),
+                _ => text,
+            }
+        }
+    }
 }
 
 impl StoreError {

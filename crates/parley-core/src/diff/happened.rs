@@ -547,6 +547,8 @@ struct Judge<'r, 'n> {
     red_line_issues: Vec<Vec<&'n str>>,
     /// Issue → the red lines naming it whose party signs.
     red_lines_of_issue: HashMap<&'n str, Vec<usize>>,
+    /// Issue → the items proposing a value for it in some version.
+    proposers: HashMap<&'n str, Vec<usize>>,
 }
 
 impl<'r, 'n> Judge<'r, 'n> {
@@ -561,9 +563,19 @@ impl<'r, 'n> Judge<'r, 'n> {
                 }
             }
         }
+        let mut proposers: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (index, item) in negotiation.items.iter().enumerate() {
+            for (issue, _) in item.proposes.iter().chain(item.revisions.iter().flat_map(|revision| revision.proposes.iter())) {
+                let items = proposers.entry(issue.as_str()).or_default();
+                if items.last() != Some(&index) {
+                    items.push(index);
+                }
+            }
+        }
         Judge {
             record,
             verdicts,
+            proposers,
             signatories: negotiation
                 .signatories
                 .iter()
@@ -588,6 +600,21 @@ impl<'r, 'n> Judge<'r, 'n> {
         );
         red_lines.sort_unstable();
         red_lines.dedup();
+    }
+
+    /// Whether item `index`, which proposes a value for `issue` at `at`, is the item whose value
+    /// the framework takes: no other item proposing one then governs more strongly.
+    fn governs(&self, index: usize, issue: &str, at: Instant) -> bool {
+        let record = self.record;
+        let rank = record.governing_rank(index, at);
+        self.proposers.get(issue).is_none_or(|items| {
+            items.iter().filter(|&&other| other != index && record.introduced_by(other, at)).all(|&other| {
+                let version = record.item_at(other, record.version_at(other, at));
+                version.removed
+                    || !version.proposes.iter().any(|(proposed, _)| proposed == issue)
+                    || record.governing_rank(other, at) < rank
+            })
+        })
     }
 
     /// The state of item `index` at `at` (`None` before it was introduced), given the red lines
@@ -624,10 +651,13 @@ impl<'r, 'n> Judge<'r, 'n> {
                 Position::Accepts | Position::AcceptsWithReservations => {}
             }
         }
-        // A broken red line blocks the items proposing a value for an issue it names.
+        // A broken red line blocks the items whose values it was judged on: for each issue it
+        // names, the governing item proposing one (`Record::proposed_at`), as status does.
         blocked |= red_lines.iter().any(|&red_line| {
             self.verdicts[red_line].as_ref().is_some_and(|verdicts| verdicts.broken_at(at))
-                && self.red_line_issues[red_line].iter().any(|issue| current.proposes.iter().any(|(proposed, _)| proposed == issue))
+                && self.red_line_issues[red_line]
+                    .iter()
+                    .any(|issue| current.proposes.iter().any(|(proposed, _)| proposed == issue) && self.governs(index, issue, at))
         });
         Some(if blocked {
             ItemState::Blocked

@@ -9,7 +9,7 @@ use super::{
 use crate::model::{Keyword, Value};
 use crate::phase::{DurationUnit, Phase, PhaseStart, PhaseValue, Schedule};
 
-const PHASE_FIELDS: &[&str] = &["id", "name", "description", "date", "round", "after"];
+const PHASE_FIELDS: &[&str] = &["id", "name", "description", "date", "round", "after", "source"];
 
 /// The phases, in order. Each starts at entry into force (the first, when it names no start), on
 /// a `date`, at a `round`, or `after` a duration; starts of one form must come in order.
@@ -24,6 +24,7 @@ pub(super) fn read_phases(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_
         let id = req_id(cx, &fields, "id", "phase");
         let name = text(cx, &fields, "name");
         let description = text(cx, &fields, "description");
+        let source = text(cx, &fields, "source");
         let given: Vec<&str> = ["date", "round", "after"].into_iter().filter(|key| fields.has(key)).collect();
         if given.len() > 1 {
             let span = fields.get(given[1]).map_or(fields.span.clone(), |node| node.span().range());
@@ -82,7 +83,7 @@ pub(super) fn read_phases(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_
             last_day = Some(day);
         }
         if registry.add(cx, fields.path_of("id"), &id) {
-            phases.push(Phase { id: id.into_inner(), name, description, starts });
+            phases.push(Phase { id: id.into_inner(), name, description, starts, source });
         }
     }
     phases
