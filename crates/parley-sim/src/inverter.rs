@@ -40,6 +40,9 @@ pub fn sizes_of(problem: &Problem) -> Vec<u32> {
 pub enum Inverse {
     Sorted(Sorted),
     Buckets(Buckets),
+    /// Additive utilities, found by query without listing: answers `min`, `max`, `worst_in` and
+    /// `outcome_at(0)` only (agents that walk positions take a listing).
+    Queries(crate::queries::Queries),
 }
 
 /// Outcomes sorted ascending by utility (ties by listing order). With `rational_only`, the
@@ -101,6 +104,7 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => sorted.min,
             Inverse::Buckets(buckets) => buckets.min,
+            Inverse::Queries(queries) => queries.min,
         }
     }
 
@@ -108,6 +112,7 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => sorted.max,
             Inverse::Buckets(buckets) => buckets.max,
+            Inverse::Queries(queries) => queries.max,
         }
     }
 
@@ -116,6 +121,7 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => sorted.utilities.len(),
             Inverse::Buckets(buckets) => buckets.entries.len(),
+            Inverse::Queries(_) => unreachable!("query inverses have no positions"),
         }
     }
 
@@ -128,6 +134,7 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => sorted.last,
             Inverse::Buckets(buckets) => buckets.entries.len().saturating_sub(1),
+            Inverse::Queries(_) => unreachable!("query inverses have no positions"),
         }
     }
 
@@ -136,6 +143,7 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => (sorted.utilities[position], decode(sorted.outcomes[position], &sorted.sizes)),
             Inverse::Buckets(buckets) => buckets.entries[position].clone(),
+            Inverse::Queries(_) => unreachable!("query inverses have no positions"),
         }
     }
 
@@ -143,12 +151,17 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => sorted.utilities[position],
             Inverse::Buckets(buckets) => buckets.entries[position].0,
+            Inverse::Queries(_) => unreachable!("query inverses have no positions"),
         }
     }
 
     /// The party's `i`-th best rational outcome (0 = best); past the sorted part, the unsorted
     /// tail in listing order (as NegMAS's `outcome_at`).
     pub fn outcome_at(&self, i: usize) -> Option<(f64, Outcome)> {
+        if let Inverse::Queries(queries) = self {
+            assert_eq!(i, 0, "query inverses know only the best outcome");
+            return Some(queries.best());
+        }
         if i >= self.len() {
             return None;
         }
@@ -166,6 +179,7 @@ impl Inverse {
                 let start = buckets.entries.partition_point(|entry| entry.0 < low);
                 buckets.entries.get(start).filter(|entry| entry.0 <= high + 2e-6).cloned()
             }
+            Inverse::Queries(queries) => queries.worst_in(low, high),
         }
     }
 }
@@ -368,8 +382,9 @@ pub struct InverseCache {
     entries: std::sync::Mutex<Vec<CacheEntry>>,
 }
 
-/// `((party, rational only), slot)`: the slot is filled once, by the first caller; others wait.
-type CacheEntry = ((usize, bool), Arc<std::sync::OnceLock<Result<Arc<Inverse>, InverseError>>>);
+/// `((party, rational only, by query), slot)`: the slot is filled once, by the first caller;
+/// others wait.
+type CacheEntry = ((usize, bool, bool), Arc<std::sync::OnceLock<Result<Arc<Inverse>, InverseError>>>);
 
 impl InverseCache {
     /// The party's inverse (only the outcomes in `allowed`, when given). A cache serves one problem
@@ -381,7 +396,31 @@ impl InverseCache {
         rational_only: bool,
         allowed: Option<&Region>,
     ) -> Result<Arc<Inverse>, InverseError> {
-        let key = (party, rational_only);
+        self.slot(problem, party, rational_only, allowed, false)
+    }
+
+    /// Like [`InverseCache::get`], for agents that only ask `min`, `max`, `worst_in` and
+    /// `outcome_at(0)`: additive utilities get a [`crate::queries::Queries`] inverse (no listing),
+    /// others a listing as `get` gives.
+    pub fn get_queries(
+        &self,
+        problem: &Problem,
+        party: usize,
+        rational_only: bool,
+        allowed: Option<&Region>,
+    ) -> Result<Arc<Inverse>, InverseError> {
+        self.slot(problem, party, rational_only, allowed, true)
+    }
+
+    fn slot(
+        &self,
+        problem: &Problem,
+        party: usize,
+        rational_only: bool,
+        allowed: Option<&Region>,
+        by_query: bool,
+    ) -> Result<Arc<Inverse>, InverseError> {
+        let key = (party, rational_only, by_query);
         let slot = {
             let mut entries = self.entries.lock().expect("cache lock");
             match entries.iter().find(|(stored, _)| *stored == key) {
@@ -394,6 +433,13 @@ impl InverseCache {
             }
         };
         // Built outside the cache lock, once per key, however many threads ask at the same time.
-        slot.get_or_init(|| Inverse::new(problem, party, rational_only, allowed).map(Arc::new)).clone()
+        slot.get_or_init(|| {
+            let queries = if by_query { crate::queries::Queries::new(problem, party, rational_only, allowed) } else { None };
+            match queries {
+                Some(queries) => Ok(Arc::new(Inverse::Queries(queries))),
+                None => Inverse::new(problem, party, rational_only, allowed).map(Arc::new),
+            }
+        })
+        .clone()
     }
 }
