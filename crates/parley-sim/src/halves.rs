@@ -159,7 +159,17 @@ impl Halves {
         if floor > ceiling {
             return None;
         }
-        let mut width = 16.0 * self.slack;
+        // The first window reaches just past the nearest approximate sum from the wanted end.
+        let nearest = match want {
+            Want::Lowest => self.splits.iter().filter_map(|split| split.lowest_from(floor)).fold(f64::INFINITY, f64::min) - floor,
+            Want::Highest | Want::HighestLast => {
+                ceiling - self.splits.iter().filter_map(|split| split.highest_to(ceiling)).fold(f64::NEG_INFINITY, f64::max)
+            }
+        };
+        if !nearest.is_finite() {
+            return None;
+        }
+        let mut width = nearest + 4.0 * self.slack;
         let mut outcome = vec![0u32; self.tables.len()];
         loop {
             // The window of approximate sums searched this time, from the wanted end.
@@ -244,6 +254,59 @@ impl Split {
         Some(Split { at, left, right })
     }
 
+    /// The lowest approximate sum at or above `from`.
+    fn lowest_from(&self, from: f64) -> Option<f64> {
+        let (left, right) = (&self.left, &self.right);
+        let start = left.partition_point(|entry| entry.0 + right[right.len() - 1].0 < from);
+        let mut begin = right.len();
+        let mut lowest: Option<f64> = None;
+        for &(value, _) in &left[start..] {
+            if begin == right.len() {
+                begin = right.partition_point(|entry| value + entry.0 < from);
+            }
+            while begin > 0 && value + right[begin - 1].0 >= from {
+                begin -= 1;
+            }
+            if let Some(entry) = right.get(begin) {
+                let sum = value + entry.0;
+                if lowest.is_none_or(|lowest| sum < lowest) {
+                    lowest = Some(sum);
+                }
+            }
+            if begin == 0 {
+                break;
+            }
+        }
+        lowest
+    }
+
+    /// The highest approximate sum at or below `to`.
+    fn highest_to(&self, to: f64) -> Option<f64> {
+        let (left, right) = (&self.left, &self.right);
+        let end = left.partition_point(|entry| entry.0 + right[0].0 <= to);
+        // As the left value falls, more right entries fit below `to`.
+        let mut finish = 0;
+        let mut highest: Option<f64> = None;
+        for &(value, _) in left[..end].iter().rev() {
+            if finish == 0 {
+                finish = right.partition_point(|entry| value + entry.0 <= to);
+            }
+            while finish < right.len() && value + right[finish].0 <= to {
+                finish += 1;
+            }
+            if finish > 0 {
+                let sum = value + right[finish - 1].0;
+                if highest.is_none_or(|highest| sum > highest) {
+                    highest = Some(sum);
+                }
+            }
+            if finish == right.len() {
+                break;
+            }
+        }
+        highest
+    }
+
     /// Calls `each(left index, right index)` for every pair whose approximate sum lies in
     /// `[from, to]`: a two-pointer sweep (floating-point addition is monotone in each argument).
     fn pairs(&self, from: f64, to: f64, each: &mut impl FnMut(u64, u64)) {
@@ -253,9 +316,13 @@ impl Split {
         let start = left.partition_point(|entry| entry.0 + high_right < from);
         let end = left.partition_point(|entry| entry.0 + low_right <= to);
         // As the left value grows, the right ranges move down.
-        let mut begin = right.len();
-        let mut finish = right.len();
-        for &(value, index) in &left[start..end.max(start)] {
+        let (mut begin, mut finish) = match left.get(start) {
+            Some(first) if start < end => {
+                (right.partition_point(|entry| first.0 + entry.0 < from), right.partition_point(|entry| first.0 + entry.0 <= to))
+            }
+            _ => return,
+        };
+        for &(value, index) in &left[start..end] {
             while begin > 0 && value + right[begin - 1].0 >= from {
                 begin -= 1;
             }

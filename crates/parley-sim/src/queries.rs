@@ -64,7 +64,9 @@ impl Queries {
             None => (self.top.0, self.top_place),
         };
         let below = self.halves.find(Some(Bound::at_least(floor(window_low))), Some(Bound::below(low)), Want::Highest);
-        let tail = self.rational_from.and_then(|reservation| {
+        // The non-rational outcomes lie below the reservation value: only a window reaching below
+        // it can hold one.
+        let tail = self.rational_from.filter(|&reservation| window_low < reservation).and_then(|reservation| {
             let under = self.halves.find(Some(Bound::at_least(window_low)), Some(Bound::below(low.min(reservation))), Want::Highest);
             let cap = if reservation <= window_high { Bound::below(reservation) } else { Bound { value: window_high, inclusive: true } };
             let over = self.halves.find(Some(Bound::at_least(low)), Some(cap), Want::Lowest);
