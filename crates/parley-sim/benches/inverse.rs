@@ -28,14 +28,14 @@ const SPACES: [(usize, usize); 3] = [(8, 5), (8, 10), (12, 10)];
 #[divan::bench(args = SPACES, sample_count = 10)]
 fn set_up(bencher: divan::Bencher<'_, '_>, (issues, values): (usize, usize)) {
     let problem = problem(issues, values);
-    bencher.bench(|| InverseCache::default().get_queries(&problem, 0, true, None).unwrap().max());
+    bencher.bench(|| InverseCache::default().get_queries(&problem, 0, true, None, false).unwrap().max());
 }
 
 /// 100 `worst_in` queries spread over the utility range, as a Boulware agent asks them.
 #[divan::bench(args = SPACES, sample_count = 20)]
 fn hundred_queries(bencher: divan::Bencher<'_, '_>, (issues, values): (usize, usize)) {
     let problem = problem(issues, values);
-    let inverse = InverseCache::default().get_queries(&problem, 0, true, None).unwrap();
+    let inverse = InverseCache::default().get_queries(&problem, 0, true, None, false).unwrap();
     let (low, high) = (inverse.min().max(0.1), inverse.max());
     bencher.bench(|| (1..=100).filter_map(|step| inverse.worst_in(high - (high - low) * f64::from(step) / 100.0, high)).count());
 }

@@ -118,6 +118,14 @@ impl Halves {
         Some(Halves { tables, sizes, splits, slack, approx_low, approx_high, first: first? })
     }
 
+    /// How many outcomes the boxes hold, when that is known without listing: one box.
+    pub fn count(&self) -> Option<u64> {
+        match self.splits.as_slice() {
+            [split] => (split.left.len() as u64).checked_mul(split.right.len() as u64),
+            _ => None,
+        }
+    }
+
     /// The outcome at a place.
     pub fn outcome(&self, place: Place) -> Outcome {
         let at = self.splits[0].at;
@@ -144,6 +152,23 @@ impl Halves {
     /// The outcome `want` asks for among those whose exact utility lies between `low` and `high`
     /// (unbounded when `None`), with its utility.
     pub fn find(&self, low: Option<Bound>, high: Option<Bound>, want: Want) -> Option<(f64, Place)> {
+        self.find_admitting(low, high, want, &|_, _| true)
+    }
+
+    /// The outcome after `(utility, place)` in descending order of (utility, listing place): the
+    /// next one down a walk from the best.
+    pub fn next_down(&self, (utility, place): (f64, Place)) -> Option<(f64, Place)> {
+        let admit = |other: f64, other_place: Place| other < utility || other_place < place;
+        self.find_admitting(None, Some(Bound { value: utility, inclusive: true }), Want::HighestLast, &admit)
+    }
+
+    fn find_admitting(
+        &self,
+        low: Option<Bound>,
+        high: Option<Bound>,
+        want: Want,
+        admit: &dyn Fn(f64, Place) -> bool,
+    ) -> Option<(f64, Place)> {
         let inside = |utility: f64| {
             low.is_none_or(|bound| if bound.inclusive { utility >= bound.value } else { utility > bound.value })
                 && high.is_none_or(|bound| if bound.inclusive { utility <= bound.value } else { utility < bound.value })
@@ -183,7 +208,7 @@ impl Halves {
                 split.pairs(from, to, &mut |left, right| {
                     self.fill(split.at, left, right, &mut outcome);
                     let utility = self.evaluate(&outcome);
-                    if inside(utility) && best.is_none_or(|best| better((utility, (left, right)), best)) {
+                    if inside(utility) && admit(utility, (left, right)) && best.is_none_or(|best| better((utility, (left, right)), best)) {
                         best = Some((utility, (left, right)));
                     }
                 });

@@ -40,8 +40,9 @@ pub fn sizes_of(problem: &Problem) -> Vec<u32> {
 pub enum Inverse {
     Sorted(Sorted),
     Buckets(Buckets),
-    /// Additive utilities, found by query without listing: answers `min`, `max`, `worst_in` and
-    /// `outcome_at(0)` only (agents that walk positions take a listing).
+    /// Additive utilities, found by query without listing: answers `min`, `max`, `worst_in`,
+    /// `outcome_at` and, when the number of outcomes is known, `last` and `utility_at_position`
+    /// near either end (a random agent bound to a region, drawing any position, takes a listing).
     Queries(crate::queries::Queries),
 }
 
@@ -121,7 +122,7 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => sorted.utilities.len(),
             Inverse::Buckets(buckets) => buckets.entries.len(),
-            Inverse::Queries(_) => unreachable!("query inverses have no positions"),
+            Inverse::Queries(queries) => queries.count.expect("a query inverse with positions") as usize,
         }
     }
 
@@ -134,7 +135,7 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => sorted.last,
             Inverse::Buckets(buckets) => buckets.entries.len().saturating_sub(1),
-            Inverse::Queries(_) => unreachable!("query inverses have no positions"),
+            Inverse::Queries(_) => self.len() - 1,
         }
     }
 
@@ -151,7 +152,9 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => sorted.utilities[position],
             Inverse::Buckets(buckets) => buckets.entries[position].0,
-            Inverse::Queries(_) => unreachable!("query inverses have no positions"),
+            // Tit-for-tat asks the worst (position 0) and a few down from the best.
+            Inverse::Queries(queries) if position == 0 => queries.min,
+            Inverse::Queries(queries) => queries.kth(self.last() - position).expect("a position within the count").0,
         }
     }
 
@@ -159,8 +162,9 @@ impl Inverse {
     /// tail in listing order (as NegMAS's `outcome_at`).
     pub fn outcome_at(&self, i: usize) -> Option<(f64, Outcome)> {
         if let Inverse::Queries(queries) = self {
-            assert_eq!(i, 0, "query inverses know only the best outcome");
-            return Some(queries.best());
+            // Past the rational outcomes the listing has those below the reservation value, which
+            // no agent offers: `None` serves the same.
+            return if i == 0 { Some(queries.best()) } else { queries.kth(i) };
         }
         if i >= self.len() {
             return None;
@@ -382,9 +386,9 @@ pub struct InverseCache {
     entries: std::sync::Mutex<Vec<CacheEntry>>,
 }
 
-/// `((party, rational only, by query), slot)`: the slot is filled once, by the first caller;
-/// others wait.
-type CacheEntry = ((usize, bool, bool), Arc<std::sync::OnceLock<Result<Arc<Inverse>, InverseError>>>);
+/// `((party, rational only, mode), slot)` (mode: 0 listing, 1 queries, 2 queries with positions):
+/// the slot is filled once, by the first caller; others wait.
+type CacheEntry = ((usize, bool, u8), Arc<std::sync::OnceLock<Result<Arc<Inverse>, InverseError>>>);
 
 impl InverseCache {
     /// The party's inverse (only the outcomes in `allowed`, when given). A cache serves one problem
@@ -396,20 +400,21 @@ impl InverseCache {
         rational_only: bool,
         allowed: Option<&Region>,
     ) -> Result<Arc<Inverse>, InverseError> {
-        self.slot(problem, party, rational_only, allowed, false)
+        self.slot(problem, party, rational_only, allowed, 0)
     }
 
-    /// Like [`InverseCache::get`], for agents that only ask `min`, `max`, `worst_in` and
-    /// `outcome_at(0)`: additive utilities get a [`crate::queries::Queries`] inverse (no listing),
-    /// others a listing as `get` gives.
+    /// Like [`InverseCache::get`], for agents that ask `min`, `max`, `worst_in` and `outcome_at`
+    /// (and, with `positions`, `last` and `utility_at_position` near the ends): additive utilities
+    /// get a [`crate::queries::Queries`] inverse (no listing), others a listing as `get` gives.
     pub fn get_queries(
         &self,
         problem: &Problem,
         party: usize,
         rational_only: bool,
         allowed: Option<&Region>,
+        positions: bool,
     ) -> Result<Arc<Inverse>, InverseError> {
-        self.slot(problem, party, rational_only, allowed, true)
+        self.slot(problem, party, rational_only, allowed, 1 + u8::from(positions))
     }
 
     fn slot(
@@ -418,9 +423,9 @@ impl InverseCache {
         party: usize,
         rational_only: bool,
         allowed: Option<&Region>,
-        by_query: bool,
+        mode: u8,
     ) -> Result<Arc<Inverse>, InverseError> {
-        let key = (party, rational_only, by_query);
+        let key = (party, rational_only, mode);
         let slot = {
             let mut entries = self.entries.lock().expect("cache lock");
             match entries.iter().find(|(stored, _)| *stored == key) {
@@ -434,7 +439,11 @@ impl InverseCache {
         };
         // Built outside the cache lock, once per key, however many threads ask at the same time.
         slot.get_or_init(|| {
-            let queries = if by_query { crate::queries::Queries::new(problem, party, rational_only, allowed) } else { None };
+            let queries = match mode {
+                0 => None,
+                1 => crate::queries::Queries::new(problem, party, rational_only, allowed),
+                _ => crate::queries::Queries::new(problem, party, rational_only, allowed).filter(|queries| queries.count.is_some()),
+            };
             match queries {
                 Some(queries) => Ok(Arc::new(Inverse::Queries(queries))),
                 None => Inverse::new(problem, party, rational_only, allowed).map(Arc::new),

@@ -28,6 +28,10 @@ pub struct Queries {
     top_place: Place,
     pub min: f64,
     pub max: f64,
+    /// How many outcomes are listed, when known (no region, or a region of one box).
+    pub count: Option<u64>,
+    /// The walk down from the best found so far: the k-th best rational outcome at index k.
+    walk: std::sync::Mutex<Vec<(f64, Place)>>,
 }
 
 impl Queries {
@@ -38,7 +42,27 @@ impl Queries {
         let (max, place) = halves.find(None, None, Want::HighestLast)?;
         let rational_from = rational_only.then_some(problem.parties[party].reservation);
         let top = (max, halves.outcome(place));
-        Some(Queries { halves, rational_from, top, top_place: place, min, max })
+        let count = halves.count();
+        Some(Queries { halves, rational_from, top, top_place: place, min, max, count, walk: std::sync::Mutex::default() })
+    }
+
+    /// The k-th best rational outcome (0 = best; descending by utility, then by listing order from
+    /// the last), or `None` past the last rational one.
+    pub fn kth(&self, k: usize) -> Option<(f64, Outcome)> {
+        let mut walk = self.walk.lock().expect("walk lock");
+        if walk.is_empty() && self.rational() {
+            walk.push((self.top.0, self.top_place));
+        }
+        while walk.len() <= k {
+            let last = *walk.last()?;
+            let next = self.halves.next_down(last)?;
+            if self.rational_from.is_some_and(|reservation| next.0 < reservation) {
+                return None;
+            }
+            walk.push(next);
+        }
+        let (utility, place) = walk[k];
+        Some((utility, self.halves.outcome(place)))
     }
 
     fn rational(&self) -> bool {

@@ -36,13 +36,34 @@ fn tables() -> impl Strategy<Value = Vec<Vec<f64>>> {
 fn compare(problem: &Problem, rational_only: bool, region: Option<&Region>, queries: &[(f64, f64)]) -> Result<(), TestCaseError> {
     let listing = Inverse::new(problem, 0, rational_only, region).unwrap();
     let cache = InverseCache::default();
-    let by_query = cache.get_queries(problem, 0, rational_only, region).unwrap();
+    let by_query = cache.get_queries(problem, 0, rational_only, region, false).unwrap();
     prop_assert!(matches!(*by_query, Inverse::Queries(_)));
     prop_assert_eq!(listing.min().to_bits(), by_query.min().to_bits());
     prop_assert_eq!(listing.max().to_bits(), by_query.max().to_bits());
     prop_assert_eq!(listing.outcome_at(0), by_query.outcome_at(0));
     for &(low, high) in queries {
         prop_assert_eq!(listing.worst_in(low, high), by_query.worst_in(low, high), "worst_in({}, {})", low, high);
+    }
+    // The walk down from the best (MiCRO): past the rational outcomes the listing holds the others,
+    // which the query inverse does not give.
+    let reservation = problem.parties[0].reservation;
+    for i in 0..listing.len().min(40) {
+        let expected = listing.outcome_at(i);
+        if i == 0 || !rational_only || expected.as_ref().is_some_and(|(utility, _)| *utility >= reservation) {
+            prop_assert_eq!(&expected, &by_query.outcome_at(i), "outcome_at({})", i);
+        } else {
+            prop_assert_eq!(by_query.outcome_at(i), None, "outcome_at({}) past the rational outcomes", i);
+        }
+    }
+    // Positions near both ends (tit-for-tat), where the number of outcomes is known.
+    let positioned = cache.get_queries(problem, 0, rational_only, region, true).unwrap();
+    if matches!(*positioned, Inverse::Queries(_)) && !rational_only {
+        prop_assert_eq!(listing.last(), positioned.last());
+        for back in 0..6.min(listing.len()) {
+            let position = listing.last() - back;
+            prop_assert_eq!(listing.utility_at_position(position).to_bits(), positioned.utility_at_position(position).to_bits());
+        }
+        prop_assert_eq!(listing.utility_at_position(0).to_bits(), positioned.utility_at_position(0).to_bits());
     }
     Ok(())
 }
@@ -109,7 +130,7 @@ fn boxes_of_different_shapes_share_one_split() {
     let problem = problem(vec![vec![0.0, 0.0, 0.0], vec![0.25, 0.0, 0.0], vec![0.0, 0.0, 0.0, 0.0]], 0.0);
     let region = Region::from_boxes(&[3, 3, 4], &[vec![vec![0], vec![1, 0], vec![0, 1]], vec![vec![0, 1, 2], vec![0], vec![3]]]);
     let cache = InverseCache::default();
-    let by_query = cache.get_queries(&problem, 0, false, Some(&region)).unwrap();
+    let by_query = cache.get_queries(&problem, 0, false, Some(&region), false).unwrap();
     assert_eq!(by_query.worst_in(0.0, 0.25), Inverse::new(&problem, 0, false, Some(&region)).unwrap().worst_in(0.0, 0.25));
     assert_eq!(by_query.worst_in(0.0, 0.25), Some((0.0, vec![0, 1, 0])));
 }
