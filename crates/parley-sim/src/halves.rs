@@ -33,6 +33,9 @@ struct Split {
     /// `(partial utility, index)`, ascending by partial utility.
     left: Vec<(f64, u64)>,
     right: Vec<(f64, u64)>,
+    /// Find each left entry's range in the right half by binary search (the left half is much
+    /// smaller), rather than by moving pointers.
+    search: bool,
 }
 
 /// A party's additive utility over a union of boxes, split in halves.
@@ -243,21 +246,23 @@ impl Halves {
     }
 }
 
-/// The split point that balances the halves of the whole space best (the second half may hold no
-/// issue).
+/// The split point: the second half as large as [`RIGHT_AT_LEAST`] or the balanced split's larger
+/// half, whichever is larger, so that a small space has few first-half entries to sweep (each
+/// finding its range in the second half by binary search).
 fn split_point(sizes: &[u32]) -> usize {
     let total: f64 = sizes.iter().map(|&size| f64::from(size)).product();
-    let mut product = 1.0;
-    let mut best = (f64::INFINITY, 1);
-    for (issue, &size) in sizes.iter().enumerate() {
-        product *= f64::from(size);
-        let larger = product.max(total / product);
-        if larger < best.0 {
-            best = (larger, issue + 1);
-        }
+    let target = total.sqrt().max(RIGHT_AT_LEAST);
+    let mut suffix = 1.0;
+    let mut at = sizes.len();
+    while at > 1 && suffix * f64::from(sizes[at - 1]) <= target {
+        at -= 1;
+        suffix *= f64::from(sizes[at]);
     }
-    best.1
+    at
 }
+
+/// The second half may hold this many entries even when the first is smaller.
+const RIGHT_AT_LEAST: f64 = 65_536.0;
 
 /// The listing index, within issues of `sizes`, of the first outcome allowing `allowed` values.
 fn place_of(allowed: &[Vec<u32>], sizes: &[u32]) -> u64 {
@@ -276,7 +281,8 @@ impl Split {
         }
         let left = half(&tables[..at], &sizes[..at], &allowed[..at]);
         let right = half(&tables[at..], &sizes[at..], &allowed[at..]);
-        Some(Split { at, left, right })
+        let search = (left.len() as f64) * (right.len() as f64).log2().max(1.0) < (left.len() + right.len()) as f64;
+        Some(Split { at, left, right, search })
     }
 
     /// The lowest approximate sum at or above `from`.
@@ -286,7 +292,7 @@ impl Split {
         let mut begin = right.len();
         let mut lowest: Option<f64> = None;
         for &(value, _) in &left[start..] {
-            if begin == right.len() {
+            if self.search || begin == right.len() {
                 begin = right.partition_point(|entry| value + entry.0 < from);
             }
             while begin > 0 && value + right[begin - 1].0 >= from {
@@ -313,7 +319,7 @@ impl Split {
         let mut finish = 0;
         let mut highest: Option<f64> = None;
         for &(value, _) in left[..end].iter().rev() {
-            if finish == 0 {
+            if self.search || finish == 0 {
                 finish = right.partition_point(|entry| value + entry.0 <= to);
             }
             while finish < right.len() && value + right[finish].0 <= to {
@@ -348,6 +354,10 @@ impl Split {
             _ => return,
         };
         for &(value, index) in &left[start..end] {
+            if self.search {
+                begin = right.partition_point(|entry| value + entry.0 < from);
+                finish = right.partition_point(|entry| value + entry.0 <= to);
+            }
             while begin > 0 && value + right[begin - 1].0 >= from {
                 begin -= 1;
             }
