@@ -1,6 +1,10 @@
 //! Finding outcomes by utility, as agents need to: "the cheapest outcome I value at least `u`",
 //! "my i-th best outcome", "walk down from my best".
 //!
+//! Additive utilities are answered by query, without listing ([`Inverse::Queries`], see
+//! [`crate::halves`] and [`crate::queries`]), whenever the agent needs no arbitrary position; what
+//! follows serves the rest (non-additive utilities, a random agent bound to a region).
+//!
 //! Spaces of up to [`SORTED_LIMIT`] outcomes are listed once and sorted by the party's utility, the
 //! way NegMAS's presorting inverter does — its exact selection rule ([`Sorted::worst_in`]) is
 //! reproduced so that sessions match NegMAS offer for offer. A sorted list is shared by every
@@ -18,6 +22,10 @@ use crate::acceptable::Region;
 pub const SORTED_LIMIT: u64 = 4_000_000;
 
 const BUCKETS: usize = 4096;
+
+/// Spaces up to this many outcomes are listed whatever the agent: a binary search in a short
+/// sorted list beats a query, and sorting it is cheap.
+pub const LIST_UP_TO: u64 = 16_384;
 
 /// Decodes an outcome index (mixed radix, last issue fastest: the order outcomes are listed in).
 pub fn decode(index: u64, sizes: &[u32]) -> Outcome {
@@ -439,7 +447,11 @@ impl InverseCache {
         };
         // Built outside the cache lock, once per key, however many threads ask at the same time.
         slot.get_or_init(|| {
+            // A small space is listed even for query agents: sorting it costs less than the
+            // queries a tournament's sessions would make.
+            let small = problem.space.count().exact().is_some_and(|count| count <= LIST_UP_TO);
             let queries = match mode {
+                _ if small => None,
                 0 => None,
                 1 => crate::queries::Queries::new(problem, party, rational_only, allowed),
                 _ => crate::queries::Queries::new(problem, party, rational_only, allowed).filter(|queries| queries.count.is_some()),
