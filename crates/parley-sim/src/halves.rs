@@ -21,6 +21,9 @@ use crate::inverter::decode;
 /// A half may list at most this many partial outcomes (per box); larger spaces are not split.
 pub const HALF_LIMIT: u64 = 1 << 21;
 
+/// Utility ranges this narrow are swept whole at once.
+const NARROW: f64 = 1e-5;
+
 /// An outcome's place in the listing order: (index of the first half's values, index of the
 /// second half's), both mixed radix over the whole space's issue sizes.
 pub type Place = (u64, u64);
@@ -187,8 +190,11 @@ impl Halves {
         if floor > ceiling {
             return None;
         }
-        // The first window reaches just past the nearest approximate sum from the wanted end.
+        // A narrow range (worst_in's windows of a few 1e-6) is searched whole in one sweep;
+        // otherwise the first window reaches just past the nearest approximate sum from the wanted
+        // end.
         let nearest = match want {
+            _ if ceiling - floor <= NARROW => ceiling - floor,
             Want::Lowest => self.splits.iter().filter_map(|split| split.lowest_from(floor)).fold(f64::INFINITY, f64::min) - floor,
             Want::Highest | Want::HighestLast => {
                 ceiling - self.splits.iter().filter_map(|split| split.highest_to(ceiling)).fold(f64::NEG_INFINITY, f64::max)
@@ -197,7 +203,7 @@ impl Halves {
         if !nearest.is_finite() {
             return None;
         }
-        let mut width = nearest + 4.0 * self.slack;
+        let mut width = if ceiling - floor <= NARROW { nearest } else { nearest + 4.0 * self.slack };
         let mut outcome = vec![0u32; self.tables.len()];
         loop {
             // The window of approximate sums searched this time, from the wanted end.
