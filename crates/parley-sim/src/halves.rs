@@ -105,9 +105,17 @@ impl Halves {
         let at = split_point(&sizes);
         let mut splits = Vec::with_capacity(boxes.len());
         let mut first: Option<Place> = None;
+        // Every box's halves together stay within twice a half's limit (memory, and every query
+        // sweeps every box): a region of many boxes is listed instead.
+        let mut entries = 0u64;
         for mask in boxes {
             let allowed: Vec<Vec<u32>> =
                 mask.iter().map(|values| (0..values.len() as u32).filter(|&value| values[value as usize]).collect()).collect();
+            let count = |issues: &[Vec<u32>]| issues.iter().fold(1u64, |product, values| product.saturating_mul(values.len() as u64));
+            entries = entries.saturating_add(count(&allowed[..at])).saturating_add(count(&allowed[at..]));
+            if entries > 2 * HALF_LIMIT {
+                return None;
+            }
             let split = Split::new(&tables, &sizes, &allowed, at)?;
             let place = (place_of(&allowed[..split.at], &sizes[..split.at]), place_of(&allowed[split.at..], &sizes[split.at..]));
             first = Some(first.map_or(place, |first: Place| first.min(place)));

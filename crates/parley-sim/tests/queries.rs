@@ -133,3 +133,17 @@ fn boxes_of_different_shapes_share_one_split() {
     assert_eq!(by_query.worst_in(0.0, 0.25), Inverse::new(&problem, 0, false, Some(&region)).unwrap().worst_in(0.0, 0.25));
     assert_eq!(by_query.worst_in(0.0, 0.25), Some((0.0, vec![0, 1, 0])));
 }
+
+/// A region of many boxes is not split box by box past a total size (every query would sweep
+/// every box): 1,500 boxes of 3,000 entries each exceed it, one such box does not.
+#[test]
+fn regions_of_many_large_boxes_are_not_split() {
+    let values: Vec<f64> = (0..3000).map(|value| f64::from(value) / 3000.0).collect();
+    let problem = problem(vec![values.clone(), values], 0.0);
+    let boxes: Vec<Vec<Vec<u32>>> = (0..1500).map(|k: u32| vec![vec![k], (0..3000).filter(|&value| value != k).collect()]).collect();
+    let many = Region::from_boxes(&[3000, 3000], &boxes);
+    assert_eq!(many.boxes().len(), 1500);
+    assert!(Queries::new(&problem, 0, false, Some(&many)).is_none());
+    let one = Region::from_boxes(&[3000, 3000], &boxes[..1]);
+    assert!(Queries::new(&problem, 0, false, Some(&one)).is_some());
+}
