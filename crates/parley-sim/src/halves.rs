@@ -6,8 +6,8 @@
 //! pointers for the pairs whose approximate sum `left + right` lies in a window, and re-evaluates
 //! those in the order the utility itself sums (issue by issue from the first), so that the answer
 //! is the exact one the listing would give, ties broken by listing order. The approximate sum
-//! differs from the exact one by at most [`Halves::slack`], so a window widened by it on both sides
-//! is sure to hold the answer.
+//! differs from the exact one by at most a slack bounded from the number of issues and the tables'
+//! magnitudes, so a window widened by it on both sides is sure to hold the answer.
 //!
 //! A party bound to a region (a union of boxes, each allowing some values per issue) gets one pair
 //! of halves per box; an answer is the best over the boxes (boxes may overlap: the same outcome
@@ -103,6 +103,11 @@ impl Halves {
             return None;
         }
         let at = split_point(&sizes);
+        // Listing places are indices over each half's whole issues: they must fit 64 bits.
+        let fits = |issues: &[u32]| issues.iter().try_fold(1u64, |product, &size| product.checked_mul(u64::from(size))).is_some();
+        if !fits(&sizes[..at]) || !fits(&sizes[at..]) {
+            return None;
+        }
         let mut splits = Vec::with_capacity(boxes.len());
         let mut first: Option<Place> = None;
         // Every box's halves together stay within twice a half's limit (memory, and every query

@@ -147,3 +147,12 @@ fn regions_of_many_large_boxes_are_not_split() {
     let one = Region::from_boxes(&[3000, 3000], &boxes[..1]);
     assert!(Queries::new(&problem, 0, false, Some(&one)).is_some());
 }
+
+/// Listing places are 64-bit indices over each half's issues: a space of 2^140 outcomes (halves of
+/// 2^70) is not split even for a region of one outcome, where computing its place would overflow.
+#[test]
+fn halves_too_large_to_index_are_not_split() {
+    let problem = problem(vec![vec![0.0, 1.0]; 140], 0.0);
+    let region = Region::from_boxes(&[2; 140], &[vec![vec![0]; 140]]);
+    assert!(Queries::new(&problem, 0, false, Some(&region)).is_none());
+}
