@@ -7,7 +7,8 @@
 # GENIUS domains (Laptop, EnglandZimbabwe, Car) x 2 repetitions with self-play and rotated
 # profiles, 100 rounds (192 negotiations); and one 1000-round Boulware vs conceder negotiation on
 # ANAC Energy. parley runs as whole commands (process start and loading included) with 1 and 2
-# threads; NegMAS is timed inside Python with imports excluded. The table goes to stdout and to
+# threads, the median of several runs (by hyperfine when installed); NegMAS is timed inside Python
+# with imports excluded. The table goes to stdout and to
 # bench/results/negmas-simulation.md.
 set -euo pipefail
 export LC_ALL=C
@@ -31,20 +32,31 @@ domains=("$genius/Laptop" "$genius/scenarios/anac/y2010/EnglandZimbabwe" "$geniu
 # parley prints its in-process time ("N negotiations (...) in S s"): the same work NegMAS's timing
 # covers. The whole command adds process start, loading, reference frontiers and writing results.
 in_process() { grep -o 'in [0-9.]* s:' "$1" | awk '{print $2}'; }
+# Whole-command time: the median of several runs, by hyperfine when it is installed (apt install
+# hyperfine), otherwise by this script's own clock. Prints seconds.
+median_of_runs() {
+    if command -v hyperfine >/dev/null; then
+        hyperfine -N --runs 15 --warmup 2 --style none --export-json "$work/hyperfine.json" -- "$(printf '%q ' "$@")" >/dev/null 2>&1
+        python3 -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]))['results'][0]['median'])" "$work/hyperfine.json"
+    else
+        local times=()
+        for _ in 1 2 3 4 5 6 7; do
+            local start
+            start=$(now)
+            "$@" >/dev/null
+            times+=("$(elapsed "$start" "$(now)")")
+        done
+        printf '%s\n' "${times[@]}" | sort -g | sed -n 4p
+    fi
+}
+timer=$(command -v hyperfine >/dev/null && echo "hyperfine without a shell, median of 15 runs after 2 warm-ups" || echo "median of 7 runs")
 declare -A seconds inside
 for threads in 1 2; do
-    best=""
-    for _ in 1 2 3; do
-        start=$(now)
-        "$parley" tournament --agents boulware,conceder,tit-for-tat,micro --scenarios "${domains[@]}" \
-            --reps 2 --rounds 100 --threads "$threads" -o "$work/tournament-$threads" >"$work/tournament-$threads.txt"
-        took=$(elapsed "$start" "$(now)")
-        if [[ -z $best ]] || awk -v a="$took" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-            best=$took
-            inside[$threads]=$(in_process "$work/tournament-$threads.txt")
-        fi
-    done
-    seconds[$threads]=$best
+    "$parley" tournament --agents boulware,conceder,tit-for-tat,micro --scenarios "${domains[@]}" \
+        --reps 2 --rounds 100 --threads "$threads" -o "$work/tournament-$threads" >"$work/tournament-$threads.txt"
+    inside[$threads]=$(in_process "$work/tournament-$threads.txt")
+    seconds[$threads]=$(median_of_runs "$parley" tournament --agents boulware,conceder,tit-for-tat,micro --scenarios "${domains[@]}" \
+        --reps 2 --rounds 100 --threads "$threads" -o "$work/tournament-timed-$threads")
 done
 # Throughput and scaling: the same tournament with 500 repetitions (48,000 negotiations).
 declare -A big
@@ -56,9 +68,10 @@ done
 negotiations=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['results']))" "$work/tournament-1/results.json")
 agreement=$(grep -o 'Agreement rate [0-9.]*' "$work/tournament-1.txt" | awk '{print $3}')
 
-start=$(now)
 "$parley" simulate "$genius/scenarios/anac/y2011/Energy" --agents boulware,conceder --rounds 1000 --json >"$work/energy.json"
-energy_seconds=$(elapsed "$start" "$(now)")
+energy_seconds=$(median_of_runs "$parley" simulate "$genius/scenarios/anac/y2011/Energy" --agents boulware,conceder --rounds 1000 --json)
+# Process start alone, for scale: the smallest whole command there is.
+startup_seconds=$(median_of_runs "$parley" --version)
 energy_offers=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['offers'], d['rounds'], d['seconds'])" "$work/energy.json")
 
 # NegMAS draws a progress bar in Unicode: do not let the C locale break it.
@@ -86,7 +99,7 @@ PY
     echo
     echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-    echo "- parley \"same work\": its own in-process timing of the sessions (agents' set-up included, loading excluded); \"whole command\": process start, loading, reference frontiers for the distance metrics, sessions and writing results; small tournament best of three"
+    echo "- parley \"same work\": its own in-process timing of the sessions (agents' set-up included, loading excluded); \"whole command\": process start, loading, reference frontiers for the distance metrics, sessions and writing results ($timer); \`parley --version\` alone takes $startup_seconds s here"
     echo "- NegMAS: \`cartesian_tournament(..., njobs=-1, path=None)\` and one \`SAOMechanism.run()\`, timed in Python, imports excluded"
     echo
     cat "$work/table.md"

@@ -149,7 +149,7 @@ impl Agent {
             return Ok(Agent { kind, party, reservation, state: State::Blocked, allowed });
         }
         let time_based = |exponent: f64, tolerance: f64, rational_only: bool| -> Result<State, InverseError> {
-            let inverse = cache.get(problem, party, rational_only, region)?;
+            let inverse = cache.get_queries(problem, party, rational_only, region, false)?;
             let high = inverse.max();
             let low = if inverse.min() < reservation { reservation } else { inverse.min() };
             Ok(State::TimeBased { exponent, tolerance, inverse, low, high })
@@ -161,10 +161,12 @@ impl Agent {
             // NegMAS's AspirationNegotiator: a Boulware curve, tolerance 1e-3, all outcomes listed.
             AgentKind::Aspiration => time_based(4.0, 1e-3, false)?,
             AgentKind::TitForTat => {
-                State::TitForTat { inverse: cache.get(problem, party, false, region)?, partner_utility: None, walk: None }
+                State::TitForTat { inverse: cache.get_queries(problem, party, false, region, true)?, partner_utility: None, walk: None }
             }
-            AgentKind::Micro => State::Micro { inverse: cache.get(problem, party, true, region)?, next: 0, received: HashSet::new() },
-            AgentKind::Hardliner => match cache.get(problem, party, false, region)?.outcome_at(0) {
+            AgentKind::Micro => {
+                State::Micro { inverse: cache.get_queries(problem, party, true, region, false)?, next: 0, received: HashSet::new() }
+            }
+            AgentKind::Hardliner => match cache.get_queries(problem, party, false, region, false)?.outcome_at(0) {
                 Some((best_utility, best)) => State::Hardliner { best, best_utility },
                 None => State::Blocked,
             },

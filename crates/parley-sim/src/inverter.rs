@@ -1,6 +1,10 @@
 //! Finding outcomes by utility, as agents need to: "the cheapest outcome I value at least `u`",
 //! "my i-th best outcome", "walk down from my best".
 //!
+//! Additive utilities are answered by query, without listing ([`Inverse::Queries`], see
+//! [`crate::halves`] and [`crate::queries`]), whenever the agent needs no arbitrary position; what
+//! follows serves the rest (non-additive utilities, a random agent bound to a region).
+//!
 //! Spaces of up to [`SORTED_LIMIT`] outcomes are listed once and sorted by the party's utility, the
 //! way NegMAS's presorting inverter does — its exact selection rule ([`Sorted::worst_in`]) is
 //! reproduced so that sessions match NegMAS offer for offer. A sorted list is shared by every
@@ -18,6 +22,10 @@ use crate::acceptable::Region;
 pub const SORTED_LIMIT: u64 = 4_000_000;
 
 const BUCKETS: usize = 4096;
+
+/// Spaces up to this many outcomes are listed whatever the agent: a binary search in a short
+/// sorted list beats a query, and sorting it is cheap.
+pub const LIST_UP_TO: u64 = 16_384;
 
 /// Decodes an outcome index (mixed radix, last issue fastest: the order outcomes are listed in).
 pub fn decode(index: u64, sizes: &[u32]) -> Outcome {
@@ -40,6 +48,10 @@ pub fn sizes_of(problem: &Problem) -> Vec<u32> {
 pub enum Inverse {
     Sorted(Sorted),
     Buckets(Buckets),
+    /// Additive utilities, found by query without listing: answers `min`, `max`, `worst_in`,
+    /// `outcome_at` and, when the number of outcomes is known, `last` and `utility_at_position`
+    /// near either end (a random agent bound to a region, drawing any position, takes a listing).
+    Queries(crate::queries::Queries),
 }
 
 /// Outcomes sorted ascending by utility (ties by listing order). With `rational_only`, the
@@ -101,6 +113,7 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => sorted.min,
             Inverse::Buckets(buckets) => buckets.min,
+            Inverse::Queries(queries) => queries.min,
         }
     }
 
@@ -108,6 +121,7 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => sorted.max,
             Inverse::Buckets(buckets) => buckets.max,
+            Inverse::Queries(queries) => queries.max,
         }
     }
 
@@ -116,6 +130,7 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => sorted.utilities.len(),
             Inverse::Buckets(buckets) => buckets.entries.len(),
+            Inverse::Queries(queries) => queries.count.expect("a query inverse with positions") as usize,
         }
     }
 
@@ -128,6 +143,7 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => sorted.last,
             Inverse::Buckets(buckets) => buckets.entries.len().saturating_sub(1),
+            Inverse::Queries(_) => self.len() - 1,
         }
     }
 
@@ -136,6 +152,7 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => (sorted.utilities[position], decode(sorted.outcomes[position], &sorted.sizes)),
             Inverse::Buckets(buckets) => buckets.entries[position].clone(),
+            Inverse::Queries(_) => unreachable!("query inverses have no positions"),
         }
     }
 
@@ -143,12 +160,20 @@ impl Inverse {
         match self {
             Inverse::Sorted(sorted) => sorted.utilities[position],
             Inverse::Buckets(buckets) => buckets.entries[position].0,
+            // Tit-for-tat asks the worst (position 0) and a few down from the best.
+            Inverse::Queries(queries) if position == 0 => queries.min,
+            Inverse::Queries(queries) => queries.kth(self.last() - position).expect("a position within the count").0,
         }
     }
 
     /// The party's `i`-th best rational outcome (0 = best); past the sorted part, the unsorted
     /// tail in listing order (as NegMAS's `outcome_at`).
     pub fn outcome_at(&self, i: usize) -> Option<(f64, Outcome)> {
+        if let Inverse::Queries(queries) = self {
+            // Past the rational outcomes the listing has those below the reservation value, which
+            // no agent offers: `None` serves the same.
+            return if i == 0 { Some(queries.best()) } else { queries.kth(i) };
+        }
         if i >= self.len() {
             return None;
         }
@@ -166,6 +191,7 @@ impl Inverse {
                 let start = buckets.entries.partition_point(|entry| entry.0 < low);
                 buckets.entries.get(start).filter(|entry| entry.0 <= high + 2e-6).cloned()
             }
+            Inverse::Queries(queries) => queries.worst_in(low, high),
         }
     }
 }
@@ -368,8 +394,9 @@ pub struct InverseCache {
     entries: std::sync::Mutex<Vec<CacheEntry>>,
 }
 
-/// `((party, rational only), slot)`: the slot is filled once, by the first caller; others wait.
-type CacheEntry = ((usize, bool), Arc<std::sync::OnceLock<Result<Arc<Inverse>, InverseError>>>);
+/// `((party, rational only, mode), slot)` (mode: 0 listing, 1 queries, 2 queries with positions):
+/// the slot is filled once, by the first caller; others wait.
+type CacheEntry = ((usize, bool, u8), Arc<std::sync::OnceLock<Result<Arc<Inverse>, InverseError>>>);
 
 impl InverseCache {
     /// The party's inverse (only the outcomes in `allowed`, when given). A cache serves one problem
@@ -381,7 +408,32 @@ impl InverseCache {
         rational_only: bool,
         allowed: Option<&Region>,
     ) -> Result<Arc<Inverse>, InverseError> {
-        let key = (party, rational_only);
+        self.slot(problem, party, rational_only, allowed, 0)
+    }
+
+    /// Like [`InverseCache::get`], for agents that ask `min`, `max`, `worst_in` and `outcome_at`
+    /// (and, with `positions`, `last` and `utility_at_position` near the ends): additive utilities
+    /// get a [`crate::queries::Queries`] inverse (no listing), others a listing as `get` gives.
+    pub fn get_queries(
+        &self,
+        problem: &Problem,
+        party: usize,
+        rational_only: bool,
+        allowed: Option<&Region>,
+        positions: bool,
+    ) -> Result<Arc<Inverse>, InverseError> {
+        self.slot(problem, party, rational_only, allowed, 1 + u8::from(positions))
+    }
+
+    fn slot(
+        &self,
+        problem: &Problem,
+        party: usize,
+        rational_only: bool,
+        allowed: Option<&Region>,
+        mode: u8,
+    ) -> Result<Arc<Inverse>, InverseError> {
+        let key = (party, rational_only, mode);
         let slot = {
             let mut entries = self.entries.lock().expect("cache lock");
             match entries.iter().find(|(stored, _)| *stored == key) {
@@ -394,6 +446,21 @@ impl InverseCache {
             }
         };
         // Built outside the cache lock, once per key, however many threads ask at the same time.
-        slot.get_or_init(|| Inverse::new(problem, party, rational_only, allowed).map(Arc::new)).clone()
+        slot.get_or_init(|| {
+            // A small space is listed even for query agents: sorting it costs less than the
+            // queries a tournament's sessions would make.
+            let small = problem.space.count().exact().is_some_and(|count| count <= LIST_UP_TO);
+            let queries = match mode {
+                _ if small => None,
+                0 => None,
+                1 => crate::queries::Queries::new(problem, party, rational_only, allowed),
+                _ => crate::queries::Queries::new(problem, party, rational_only, allowed).filter(|queries| queries.count.is_some()),
+            };
+            match queries {
+                Some(queries) => Ok(Arc::new(Inverse::Queries(queries))),
+                None => Inverse::new(problem, party, rational_only, allowed).map(Arc::new),
+            }
+        })
+        .clone()
     }
 }

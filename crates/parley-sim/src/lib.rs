@@ -26,8 +26,10 @@
 
 pub mod acceptable;
 pub mod agents;
+pub mod halves;
 pub mod inverter;
 pub mod metrics;
+pub mod queries;
 pub mod rng;
 pub mod session;
 pub mod tournament;

@@ -35,6 +35,8 @@ fn kind(name: &str) -> AgentKind {
         "Conceder" => AgentKind::Conceder,
         "NaiveTitForTat" => AgentKind::TitForTat,
         "MiCRO" => AgentKind::Micro,
+        "Aspiration" => AgentKind::Aspiration,
+        "Hardliner" => AgentKind::Hardliner,
         other => panic!("unknown reference agent {other}"),
     }
 }
@@ -53,11 +55,24 @@ fn labels(problem: &Problem, outcome: &[u32]) -> Vec<String> {
 
 #[test]
 fn sessions_match_negmas_offer_for_offer() {
+    check_against("negmas-reference.json", 150);
+}
+
+/// `tests/data/negmas-reference-extra.json` (written by `bench/negmas_extra_reference.py`): the
+/// aspiration and hard-line agents, and every offer of 20 runs on spaces of 1e5 and 1e6 outcomes,
+/// where agents find their offers by query instead of a sorted listing.
+#[test]
+fn aspiration_hardliner_and_large_spaces_match_negmas_offer_for_offer() {
+    check_against("negmas-reference-extra.json", 20);
+}
+
+/// Runs every deterministic run of a reference file and compares it with NegMAS's, offer by offer
+/// where the file has traces; at least `minimum` runs must be checked.
+fn check_against(file: &str, minimum: usize) {
     let data = data();
-    let reference: Value = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/negmas-reference.json")).unwrap(),
-    )
-    .unwrap();
+    let reference: Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(file)).unwrap())
+            .unwrap();
     let mut checked = 0;
     let mut failures = Vec::new();
     let mut problems: Vec<(String, Problem, InverseCache)> = Vec::new();
@@ -124,6 +139,6 @@ fn sessions_match_negmas_offer_for_offer() {
             }
         }
     }
-    assert!(checked >= 150, "only {checked} deterministic reference runs");
+    assert!(checked >= minimum, "only {checked} deterministic reference runs");
     assert!(failures.is_empty(), "{} of {checked} runs differ:\n{}", failures.len(), failures.join("\n"));
 }

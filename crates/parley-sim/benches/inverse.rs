@@ -1,0 +1,41 @@
+//! The inverse by query (meet in the middle): set-up and one `worst_in` query, on additive spaces
+//! of 390,625 outcomes (ANAC Energy's size), 1e8 and 1e12 outcomes. Run with
+//! `cargo bench -p parley-sim --bench inverse`.
+
+use parley_analysis::space::{Additive, IssueSpace, Label, OutcomeSpace, Party, Problem, Utility};
+use parley_sim::inverter::InverseCache;
+use parley_sim::rng::Rng;
+
+fn main() {
+    divan::main();
+}
+
+/// `issues` issues of `values` values; utilities random, summing to at most 1.
+fn problem(issues: usize, values: usize) -> Problem {
+    let mut rng = Rng::new(7);
+    let space = OutcomeSpace {
+        issues: (0..issues)
+            .map(|issue| IssueSpace { name: format!("i{issue}"), values: (0..values as i64).map(Label::Integer).collect() })
+            .collect(),
+    };
+    let tables = (0..issues).map(|_| (0..values).map(|_| rng.unit() / issues as f64).collect()).collect();
+    let party = Party { name: "p".into(), utility: Utility::Additive(Additive { tables }), reservation: 0.1, discount: None };
+    Problem { space, parties: vec![party] }
+}
+
+const SPACES: [(usize, usize); 3] = [(8, 5), (8, 10), (12, 10)];
+
+#[divan::bench(args = SPACES, sample_count = 10)]
+fn set_up(bencher: divan::Bencher<'_, '_>, (issues, values): (usize, usize)) {
+    let problem = problem(issues, values);
+    bencher.bench(|| InverseCache::default().get_queries(&problem, 0, true, None, false).unwrap().max());
+}
+
+/// 100 `worst_in` queries spread over the utility range, as a Boulware agent asks them.
+#[divan::bench(args = SPACES, sample_count = 20)]
+fn hundred_queries(bencher: divan::Bencher<'_, '_>, (issues, values): (usize, usize)) {
+    let problem = problem(issues, values);
+    let inverse = InverseCache::default().get_queries(&problem, 0, true, None, false).unwrap();
+    let (low, high) = (inverse.min().max(0.1), inverse.max());
+    bencher.bench(|| (1..=100).filter_map(|step| inverse.worst_in(high - (high - low) * f64::from(step) / 100.0, high)).count());
+}

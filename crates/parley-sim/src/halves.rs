@@ -1,0 +1,408 @@
+//! Exact inverse utility for additive utilities without listing the outcomes: meet in the middle.
+//!
+//! The issues are split in two halves; each half's partial utilities are listed and sorted once
+//! (set-up grows with the square root of the number of outcomes, not with it). A query — "the
+//! lowest utility at or above `x`", "the highest below `x`" — sweeps the two sorted halves with two
+//! pointers for the pairs whose approximate sum `left + right` lies in a window, and re-evaluates
+//! those in the order the utility itself sums (issue by issue from the first), so that the answer
+//! is the exact one the listing would give, ties broken by listing order. The approximate sum
+//! differs from the exact one by at most a slack bounded from the number of issues and the tables'
+//! magnitudes, so a window widened by it on both sides is sure to hold the answer.
+//!
+//! A party bound to a region (a union of boxes, each allowing some values per issue) gets one pair
+//! of halves per box; an answer is the best over the boxes (boxes may overlap: the same outcome
+//! found twice changes nothing).
+
+use parley_analysis::space::{Outcome, Problem, Utility};
+
+use crate::acceptable::Region;
+use crate::inverter::decode;
+
+/// A half may list at most this many partial outcomes (per box); larger spaces are not split.
+pub const HALF_LIMIT: u64 = 1 << 21;
+
+/// Utility ranges this narrow are swept whole at once.
+const NARROW: f64 = 1e-5;
+
+/// An outcome's place in the listing order: (index of the first half's values, index of the
+/// second half's), both mixed radix over the whole space's issue sizes.
+pub type Place = (u64, u64);
+
+/// One box's halves.
+#[derive(Debug)]
+struct Split {
+    /// Issues `..at` form the first half, `at..` the second.
+    at: usize,
+    /// `(partial utility, index)`, ascending by partial utility.
+    left: Vec<(f64, u64)>,
+    right: Vec<(f64, u64)>,
+    /// Find each left entry's range in the right half by binary search (the left half is much
+    /// smaller), rather than by moving pointers.
+    search: bool,
+}
+
+/// A party's additive utility over a union of boxes, split in halves.
+#[derive(Debug)]
+pub struct Halves {
+    tables: Vec<Vec<f64>>,
+    sizes: Vec<u32>,
+    splits: Vec<Split>,
+    /// The largest difference between a pair's approximate sum and its exact utility.
+    slack: f64,
+    /// The lowest and highest approximate sums over every box.
+    approx_low: f64,
+    approx_high: f64,
+    /// The first outcome in listing order.
+    first: Place,
+}
+
+/// Which end of a range an answer comes from, and how ties are broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    /// The lowest utility, the first in listing order among ties.
+    Lowest,
+    /// The highest utility, the first in listing order among ties.
+    Highest,
+    /// The highest utility, the last in listing order among ties.
+    HighestLast,
+}
+
+/// A bound of a utility range.
+#[derive(Clone, Copy, Debug)]
+pub struct Bound {
+    pub value: f64,
+    pub inclusive: bool,
+}
+
+impl Bound {
+    pub fn at_least(value: f64) -> Bound {
+        Bound { value, inclusive: true }
+    }
+
+    pub fn below(value: f64) -> Bound {
+        Bound { value, inclusive: false }
+    }
+}
+
+impl Halves {
+    /// The party's halves (over `region` only, when given), or `None` when its utility is not
+    /// additive or a half would list more than [`HALF_LIMIT`] partial outcomes.
+    pub fn new(problem: &Problem, party: usize, region: Option<&Region>) -> Option<Halves> {
+        let Utility::Additive(additive) = &problem.parties[party].utility else { return None };
+        let tables = additive.tables.clone();
+        let sizes: Vec<u32> = tables.iter().map(|table| table.len() as u32).collect();
+        if sizes.is_empty() || sizes.contains(&0) {
+            return None;
+        }
+        let every: Vec<Vec<bool>> = sizes.iter().map(|&size| vec![true; size as usize]).collect();
+        let boxes: Vec<&[Vec<bool>]> = match region {
+            None => vec![every.as_slice()],
+            Some(region) => region.boxes().iter().map(Vec::as_slice).collect(),
+        };
+        if boxes.is_empty() {
+            return None;
+        }
+        let at = split_point(&sizes);
+        // Listing places are indices over each half's whole issues: they must fit 64 bits.
+        let fits = |issues: &[u32]| issues.iter().try_fold(1u64, |product, &size| product.checked_mul(u64::from(size))).is_some();
+        if !fits(&sizes[..at]) || !fits(&sizes[at..]) {
+            return None;
+        }
+        let mut splits = Vec::with_capacity(boxes.len());
+        let mut first: Option<Place> = None;
+        // Every box's halves together stay within twice a half's limit (memory, and every query
+        // sweeps every box): a region of many boxes is listed instead.
+        let mut entries = 0u64;
+        for mask in boxes {
+            let allowed: Vec<Vec<u32>> =
+                mask.iter().map(|values| (0..values.len() as u32).filter(|&value| values[value as usize]).collect()).collect();
+            let count = |issues: &[Vec<u32>]| issues.iter().fold(1u64, |product, values| product.saturating_mul(values.len() as u64));
+            entries = entries.saturating_add(count(&allowed[..at])).saturating_add(count(&allowed[at..]));
+            if entries > 2 * HALF_LIMIT {
+                return None;
+            }
+            let split = Split::new(&tables, &sizes, &allowed, at)?;
+            let place = (place_of(&allowed[..split.at], &sizes[..split.at]), place_of(&allowed[split.at..], &sizes[split.at..]));
+            first = Some(first.map_or(place, |first: Place| first.min(place)));
+            splits.push(split);
+        }
+        let magnitude: f64 = tables.iter().map(|table| table.iter().fold(0.0f64, |high, value| high.max(value.abs()))).sum();
+        // Sequential and split sums each stray from the real sum by at most (n - 1)·u·Σ|a|.
+        let slack = 4.0 * (tables.len() as f64 + 1.0) * f64::EPSILON * magnitude + f64::MIN_POSITIVE;
+        let approx_low = splits.iter().map(|split| split.left[0].0 + split.right[0].0).fold(f64::INFINITY, f64::min);
+        let approx_high = splits
+            .iter()
+            .map(|split| split.left[split.left.len() - 1].0 + split.right[split.right.len() - 1].0)
+            .fold(f64::NEG_INFINITY, f64::max);
+        Some(Halves { tables, sizes, splits, slack, approx_low, approx_high, first: first? })
+    }
+
+    /// How many outcomes the boxes hold, when that is known without listing: one box.
+    pub fn count(&self) -> Option<u64> {
+        match self.splits.as_slice() {
+            [split] => (split.left.len() as u64).checked_mul(split.right.len() as u64),
+            _ => None,
+        }
+    }
+
+    /// The outcome at a place.
+    pub fn outcome(&self, place: Place) -> Outcome {
+        let at = self.splits[0].at;
+        let mut outcome = decode(place.0, &self.sizes[..at]);
+        outcome.extend(decode(place.1, &self.sizes[at..]));
+        outcome
+    }
+
+    /// The first outcome in listing order.
+    pub fn first(&self) -> (f64, Outcome) {
+        let outcome = self.outcome(self.first);
+        (self.evaluate(&outcome), outcome)
+    }
+
+    fn evaluate(&self, outcome: &[u32]) -> f64 {
+        // The same sum as `Utility::evaluate`, in the same order.
+        let mut total = 0.0;
+        for (table, &value) in self.tables.iter().zip(outcome) {
+            total += table[value as usize];
+        }
+        total
+    }
+
+    /// The outcome `want` asks for among those whose exact utility lies between `low` and `high`
+    /// (unbounded when `None`), with its utility.
+    pub fn find(&self, low: Option<Bound>, high: Option<Bound>, want: Want) -> Option<(f64, Place)> {
+        self.find_admitting(low, high, want, &|_, _| true)
+    }
+
+    /// The outcome after `(utility, place)` in descending order of (utility, listing place): the
+    /// next one down a walk from the best.
+    pub fn next_down(&self, (utility, place): (f64, Place)) -> Option<(f64, Place)> {
+        let admit = |other: f64, other_place: Place| other < utility || other_place < place;
+        self.find_admitting(None, Some(Bound { value: utility, inclusive: true }), Want::HighestLast, &admit)
+    }
+
+    fn find_admitting(
+        &self,
+        low: Option<Bound>,
+        high: Option<Bound>,
+        want: Want,
+        admit: &dyn Fn(f64, Place) -> bool,
+    ) -> Option<(f64, Place)> {
+        let inside = |utility: f64| {
+            low.is_none_or(|bound| if bound.inclusive { utility >= bound.value } else { utility > bound.value })
+                && high.is_none_or(|bound| if bound.inclusive { utility <= bound.value } else { utility < bound.value })
+        };
+        let better = |candidate: (f64, Place), best: (f64, Place)| match want {
+            Want::Lowest => candidate.0 < best.0 || (candidate.0 == best.0 && candidate.1 < best.1),
+            Want::Highest => candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 < best.1),
+            Want::HighestLast => candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 > best.1),
+        };
+        // Approximate sums outside [floor, ceiling] cannot be in the range.
+        let floor = low.map_or(self.approx_low, |bound| bound.value - self.slack).max(self.approx_low);
+        let ceiling = high.map_or(self.approx_high, |bound| bound.value + self.slack).min(self.approx_high);
+        if floor > ceiling {
+            return None;
+        }
+        // A narrow range (worst_in's windows of a few 1e-6) is searched whole in one sweep;
+        // otherwise the first window reaches just past the nearest approximate sum from the wanted
+        // end.
+        let nearest = match want {
+            _ if ceiling - floor <= NARROW => ceiling - floor,
+            Want::Lowest => self.splits.iter().filter_map(|split| split.lowest_from(floor)).fold(f64::INFINITY, f64::min) - floor,
+            Want::Highest | Want::HighestLast => {
+                ceiling - self.splits.iter().filter_map(|split| split.highest_to(ceiling)).fold(f64::NEG_INFINITY, f64::max)
+            }
+        };
+        if !nearest.is_finite() {
+            return None;
+        }
+        let mut width = if ceiling - floor <= NARROW { nearest } else { nearest + 4.0 * self.slack };
+        let mut outcome = vec![0u32; self.tables.len()];
+        loop {
+            // The window of approximate sums searched this time, from the wanted end.
+            let (from, to) = match want {
+                Want::Lowest => (floor, (floor + width).min(ceiling)),
+                Want::Highest | Want::HighestLast => ((ceiling - width).max(floor), ceiling),
+            };
+            let whole = from <= floor && to >= ceiling;
+            let mut best: Option<(f64, Place)> = None;
+            for split in &self.splits {
+                split.pairs(from, to, &mut |left, right| {
+                    self.fill(split.at, left, right, &mut outcome);
+                    let utility = self.evaluate(&outcome);
+                    if inside(utility) && admit(utility, (left, right)) && best.is_none_or(|best| better((utility, (left, right)), best)) {
+                        best = Some((utility, (left, right)));
+                    }
+                });
+            }
+            // Any pair outside the window is off from it by more than the slack in exact utility.
+            let settled = match (want, best) {
+                (_, _) if whole => true,
+                (Want::Lowest, Some((utility, _))) => utility + self.slack < to,
+                (Want::Highest | Want::HighestLast, Some((utility, _))) => utility - self.slack > from,
+                (_, None) => false,
+            };
+            if settled {
+                return best;
+            }
+            width *= 8.0;
+        }
+    }
+
+    fn fill(&self, at: usize, left: u64, right: u64, outcome: &mut [u32]) {
+        let mut rest = left;
+        for issue in (0..at).rev() {
+            let size = u64::from(self.sizes[issue]);
+            outcome[issue] = (rest % size) as u32;
+            rest /= size;
+        }
+        let mut rest = right;
+        for issue in (at..self.sizes.len()).rev() {
+            let size = u64::from(self.sizes[issue]);
+            outcome[issue] = (rest % size) as u32;
+            rest /= size;
+        }
+    }
+}
+
+/// The split point: the second half as large as [`RIGHT_AT_LEAST`] or the balanced split's larger
+/// half, whichever is larger, so that a small space has few first-half entries to sweep (each
+/// finding its range in the second half by binary search).
+fn split_point(sizes: &[u32]) -> usize {
+    let total: f64 = sizes.iter().map(|&size| f64::from(size)).product();
+    let target = total.sqrt().max(RIGHT_AT_LEAST);
+    let mut suffix = 1.0;
+    let mut at = sizes.len();
+    while at > 1 && suffix * f64::from(sizes[at - 1]) <= target {
+        at -= 1;
+        suffix *= f64::from(sizes[at]);
+    }
+    at
+}
+
+/// The second half may hold this many entries even when the first is smaller.
+const RIGHT_AT_LEAST: f64 = 65_536.0;
+
+/// The listing index, within issues of `sizes`, of the first outcome allowing `allowed` values.
+fn place_of(allowed: &[Vec<u32>], sizes: &[u32]) -> u64 {
+    allowed.iter().zip(sizes).fold(0u64, |index, (values, &size)| index * u64::from(size) + u64::from(values[0]))
+}
+
+impl Split {
+    /// The halves of one box, split before issue `at` (the same for every box, so that places
+    /// compare across boxes).
+    fn new(tables: &[Vec<f64>], sizes: &[u32], allowed: &[Vec<u32>], at: usize) -> Option<Split> {
+        let limit = HALF_LIMIT as f64;
+        let left_count: f64 = allowed[..at].iter().map(|values| values.len() as f64).product();
+        let right_count: f64 = allowed[at..].iter().map(|values| values.len() as f64).product();
+        if left_count > limit || right_count > limit {
+            return None;
+        }
+        let left = half(&tables[..at], &sizes[..at], &allowed[..at]);
+        let right = half(&tables[at..], &sizes[at..], &allowed[at..]);
+        let search = (left.len() as f64) * (right.len() as f64).log2().max(1.0) < (left.len() + right.len()) as f64;
+        Some(Split { at, left, right, search })
+    }
+
+    /// The lowest approximate sum at or above `from`.
+    fn lowest_from(&self, from: f64) -> Option<f64> {
+        let (left, right) = (&self.left, &self.right);
+        let start = left.partition_point(|entry| entry.0 + right[right.len() - 1].0 < from);
+        let mut begin = right.len();
+        let mut lowest: Option<f64> = None;
+        for &(value, _) in &left[start..] {
+            if self.search || begin == right.len() {
+                begin = right.partition_point(|entry| value + entry.0 < from);
+            }
+            while begin > 0 && value + right[begin - 1].0 >= from {
+                begin -= 1;
+            }
+            if let Some(entry) = right.get(begin) {
+                let sum = value + entry.0;
+                if lowest.is_none_or(|lowest| sum < lowest) {
+                    lowest = Some(sum);
+                }
+            }
+            if begin == 0 {
+                break;
+            }
+        }
+        lowest
+    }
+
+    /// The highest approximate sum at or below `to`.
+    fn highest_to(&self, to: f64) -> Option<f64> {
+        let (left, right) = (&self.left, &self.right);
+        let end = left.partition_point(|entry| entry.0 + right[0].0 <= to);
+        // As the left value falls, more right entries fit below `to`.
+        let mut finish = 0;
+        let mut highest: Option<f64> = None;
+        for &(value, _) in left[..end].iter().rev() {
+            if self.search || finish == 0 {
+                finish = right.partition_point(|entry| value + entry.0 <= to);
+            }
+            while finish < right.len() && value + right[finish].0 <= to {
+                finish += 1;
+            }
+            if finish > 0 {
+                let sum = value + right[finish - 1].0;
+                if highest.is_none_or(|highest| sum > highest) {
+                    highest = Some(sum);
+                }
+            }
+            if finish == right.len() {
+                break;
+            }
+        }
+        highest
+    }
+
+    /// Calls `each(left index, right index)` for every pair whose approximate sum lies in
+    /// `[from, to]`: a two-pointer sweep (floating-point addition is monotone in each argument).
+    fn pairs(&self, from: f64, to: f64, each: &mut impl FnMut(u64, u64)) {
+        let (left, right) = (&self.left, &self.right);
+        let (low_right, high_right) = (right[0].0, right[right.len() - 1].0);
+        // Only left entries that can reach the window with some right entry.
+        let start = left.partition_point(|entry| entry.0 + high_right < from);
+        let end = left.partition_point(|entry| entry.0 + low_right <= to);
+        // As the left value grows, the right ranges move down.
+        let (mut begin, mut finish) = match left.get(start) {
+            Some(first) if start < end => {
+                (right.partition_point(|entry| first.0 + entry.0 < from), right.partition_point(|entry| first.0 + entry.0 <= to))
+            }
+            _ => return,
+        };
+        for &(value, index) in &left[start..end] {
+            if self.search {
+                begin = right.partition_point(|entry| value + entry.0 < from);
+                finish = right.partition_point(|entry| value + entry.0 <= to);
+            }
+            while begin > 0 && value + right[begin - 1].0 >= from {
+                begin -= 1;
+            }
+            while finish > 0 && value + right[finish - 1].0 > to {
+                finish -= 1;
+            }
+            for entry in &right[begin..finish.max(begin)] {
+                each(index, entry.1);
+            }
+        }
+    }
+}
+
+/// Every combination of the allowed values of a half's issues: `(partial sum, index)`, ascending
+/// by partial sum (ties by index).
+fn half(tables: &[Vec<f64>], sizes: &[u32], allowed: &[Vec<u32>]) -> Vec<(f64, u64)> {
+    let mut entries: Vec<(f64, u64)> = vec![(0.0, 0)];
+    for ((table, &size), values) in tables.iter().zip(sizes).zip(allowed) {
+        let mut next = Vec::with_capacity(entries.len() * values.len());
+        for &(sum, index) in &entries {
+            for &value in values {
+                next.push((sum + table[value as usize], index * u64::from(size) + u64::from(value)));
+            }
+        }
+        entries = next;
+    }
+    entries.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    entries
+}

@@ -1,0 +1,123 @@
+//! NegMAS's `worst_in` selection answered by queries on [`Halves`] instead of a sorted listing.
+//!
+//! The listing ([`crate::inverter::Sorted`]) orders the rational outcomes ascending by (utility,
+//! listing index), followed by the others (below the reservation value) in listing order, and
+//! `worst_in(low, high)` scans it. The same choice, by queries:
+//!
+//! - `A`: the lowest rational utility at or above `low`, first in listing order among ties; when
+//!   there is none, the highest rational one, last in listing order among ties;
+//! - the candidates met before `A` in the scan: the highest rational utility in
+//!   `[low − 1e-6, low)`, first among ties; then, after the rational part, the non-rational
+//!   outcome in the window `[low − 1e-6, high + 2e-6]` nearest to `low`, first among ties;
+//! - the first candidate strictly nearer to `low` than `A` wins, and is dropped when more than
+//!   2e-6 from `low`.
+
+use parley_analysis::space::{Outcome, Problem};
+
+use crate::acceptable::Region;
+use crate::halves::{Bound, Halves, Place, Want};
+
+/// A party's inverse by query.
+#[derive(Debug)]
+pub struct Queries {
+    halves: Halves,
+    /// The reservation value when only outcomes at or above it are "rational" (sorted).
+    rational_from: Option<f64>,
+    /// The highest utility, last in listing order among ties.
+    top: (f64, Outcome),
+    top_place: Place,
+    pub min: f64,
+    pub max: f64,
+    /// How many outcomes are listed, when known (no region, or a region of one box).
+    pub count: Option<u64>,
+    /// The walk down from the best found so far: the k-th best rational outcome at index k.
+    walk: std::sync::Mutex<Vec<(f64, Place)>>,
+}
+
+impl Queries {
+    /// `None` when the utility is not additive or too large to split.
+    pub fn new(problem: &Problem, party: usize, rational_only: bool, allowed: Option<&Region>) -> Option<Queries> {
+        let halves = Halves::new(problem, party, allowed)?;
+        let (min, _) = halves.find(None, None, Want::Lowest)?;
+        let (max, place) = halves.find(None, None, Want::HighestLast)?;
+        let rational_from = rational_only.then_some(problem.parties[party].reservation);
+        let top = (max, halves.outcome(place));
+        let count = halves.count();
+        Some(Queries { halves, rational_from, top, top_place: place, min, max, count, walk: std::sync::Mutex::default() })
+    }
+
+    /// The k-th best rational outcome (0 = best; descending by utility, then by listing order from
+    /// the last), or `None` past the last rational one.
+    pub fn kth(&self, k: usize) -> Option<(f64, Outcome)> {
+        let mut walk = self.walk.lock().expect("walk lock");
+        if walk.is_empty() && self.rational() {
+            walk.push((self.top.0, self.top_place));
+        }
+        while walk.len() <= k {
+            let last = *walk.last()?;
+            let next = self.halves.next_down(last)?;
+            if self.rational_from.is_some_and(|reservation| next.0 < reservation) {
+                return None;
+            }
+            walk.push(next);
+        }
+        let (utility, place) = walk[k];
+        Some((utility, self.halves.outcome(place)))
+    }
+
+    fn rational(&self) -> bool {
+        self.rational_from.is_none_or(|reservation| self.max >= reservation)
+    }
+
+    /// The best rational outcome (highest utility, last in listing order among ties); with none
+    /// rational, the first outcome in listing order (where the listing's unsorted part begins).
+    pub fn best(&self) -> (f64, Outcome) {
+        if self.rational() { self.top.clone() } else { self.halves.first() }
+    }
+
+    /// See the module documentation and [`crate::inverter::Inverse::worst_in`].
+    pub fn worst_in(&self, low: f64, high: f64) -> Option<(f64, Outcome)> {
+        if !self.rational() {
+            return None;
+        }
+        let (window_low, window_high) = (low - 1e-6, high + 2e-6);
+        let floor = |value: f64| self.rational_from.map_or(value, |reservation| value.max(reservation));
+        let at_or_above = self.halves.find(Some(Bound::at_least(floor(low))), None, Want::Lowest);
+        let anchor = match at_or_above {
+            Some((utility, place)) => (utility, place),
+            None => (self.top.0, self.top_place),
+        };
+        let below = self.halves.find(Some(Bound::at_least(floor(window_low))), Some(Bound::below(low)), Want::Highest);
+        // The non-rational outcomes lie below the reservation value: only a window reaching below
+        // it can hold one.
+        let tail = self.rational_from.filter(|&reservation| window_low < reservation).and_then(|reservation| {
+            let under = self.halves.find(Some(Bound::at_least(window_low)), Some(Bound::below(low.min(reservation))), Want::Highest);
+            let cap = if reservation <= window_high { Bound::below(reservation) } else { Bound { value: window_high, inclusive: true } };
+            let over = self.halves.find(Some(Bound::at_least(low)), Some(cap), Want::Lowest);
+            match (under, over) {
+                (Some(a), Some(b)) => {
+                    let (gap_a, gap_b) = ((a.0 - low).abs(), (b.0 - low).abs());
+                    Some(if gap_a < gap_b || (gap_a == gap_b && a.1 < b.1) { a } else { b })
+                }
+                (a, b) => a.or(b),
+            }
+        });
+        let in_window = |candidate: &(f64, Place)| (window_low..=window_high).contains(&candidate.0);
+        let mut best: Option<((f64, Place), f64)> = None;
+        for candidate in [below, Some(anchor), tail].into_iter().flatten().filter(in_window) {
+            let gap = (candidate.0 - low).abs();
+            if best.is_none_or(|(_, best_gap)| gap < best_gap) {
+                best = Some((candidate, gap));
+            }
+        }
+        let anchor_gap = (anchor.0 - low).abs();
+        let chosen = match best {
+            Some((candidate, gap)) if gap < anchor_gap => candidate,
+            _ => anchor,
+        };
+        if chosen != anchor && (chosen.0 - low).abs() > 2e-6 {
+            return None;
+        }
+        Some((chosen.0, self.halves.outcome(chosen.1)))
+    }
+}

@@ -1,0 +1,158 @@
+//! The inverse by query (meet in the middle, no listing) against the listing it replaces (brute
+//! force): on random small additive spaces — utilities on a coarse grid, so that ties are common —
+//! with and without a reservation value and a region, every query answers exactly as the sorted
+//! listing does, outcome for outcome.
+
+use parley_analysis::space::{Additive, IssueSpace, Label, OutcomeSpace, Party, Problem, Utility};
+use parley_sim::acceptable::Region;
+use parley_sim::inverter::Inverse;
+use parley_sim::queries::Queries;
+use proptest::prelude::*;
+
+fn problem(tables: Vec<Vec<f64>>, reservation: f64) -> Problem {
+    let space = OutcomeSpace {
+        issues: tables
+            .iter()
+            .enumerate()
+            .map(|(issue, table)| IssueSpace { name: format!("i{issue}"), values: (0..table.len() as i64).map(Label::Integer).collect() })
+            .collect(),
+    };
+    let party = |name: &str, tables: Vec<Vec<f64>>| Party {
+        name: name.into(),
+        utility: Utility::Additive(Additive { tables }),
+        reservation,
+        discount: None,
+    };
+    let other: Vec<Vec<f64>> = tables.iter().map(|table| table.iter().rev().copied().collect()).collect();
+    Problem { space, parties: vec![party("A", tables), party("B", other)] }
+}
+
+/// Tables of 1–5 issues of 1–4 values; values on a grid of `step` (coarse grids tie often), some
+/// as sums of thirds so that the floating-point sum depends on its order.
+fn tables() -> impl Strategy<Value = Vec<Vec<f64>>> {
+    (prop::collection::vec(prop::collection::vec(0u32..7, 1..5), 1..6), prop_oneof![Just(0.25), Just(1.0 / 3.0), Just(0.1), Just(0.0137)])
+        .prop_map(|(grid, step)| grid.into_iter().map(|row| row.into_iter().map(|cell| f64::from(cell) * step).collect()).collect())
+}
+
+fn compare(problem: &Problem, rational_only: bool, region: Option<&Region>, queries: &[(f64, f64)]) -> Result<(), TestCaseError> {
+    let listing = Inverse::new(problem, 0, rational_only, region).unwrap();
+    // Built directly: the cache lists spaces this small.
+    let by_query = Inverse::Queries(Queries::new(problem, 0, rational_only, region).unwrap());
+    prop_assert_eq!(listing.min().to_bits(), by_query.min().to_bits());
+    prop_assert_eq!(listing.max().to_bits(), by_query.max().to_bits());
+    prop_assert_eq!(listing.outcome_at(0), by_query.outcome_at(0));
+    for &(low, high) in queries {
+        prop_assert_eq!(listing.worst_in(low, high), by_query.worst_in(low, high), "worst_in({}, {})", low, high);
+    }
+    // The walk down from the best (MiCRO): past the rational outcomes the listing holds the others,
+    // which the query inverse does not give.
+    let reservation = problem.parties[0].reservation;
+    for i in 0..listing.len().min(40) {
+        let expected = listing.outcome_at(i);
+        if i == 0 || !rational_only || expected.as_ref().is_some_and(|(utility, _)| *utility >= reservation) {
+            prop_assert_eq!(&expected, &by_query.outcome_at(i), "outcome_at({})", i);
+        } else {
+            prop_assert_eq!(by_query.outcome_at(i), None, "outcome_at({}) past the rational outcomes", i);
+        }
+    }
+    // Positions near both ends (tit-for-tat), where the number of outcomes is known.
+    let positioned = &by_query;
+    if matches!(positioned, Inverse::Queries(queries) if queries.count.is_some()) && !rational_only {
+        prop_assert_eq!(listing.last(), positioned.last());
+        for back in 0..6.min(listing.len()) {
+            let position = listing.last() - back;
+            prop_assert_eq!(listing.utility_at_position(position).to_bits(), positioned.utility_at_position(position).to_bits());
+        }
+        prop_assert_eq!(listing.utility_at_position(0).to_bits(), positioned.utility_at_position(0).to_bits());
+    }
+    Ok(())
+}
+
+/// Queries spread over the utility range, and exactly at (and a hair around) utilities that occur.
+fn queries(problem: &Problem, picks: &[(u32, u32, u32)]) -> Vec<(f64, f64)> {
+    let listing = Inverse::new(problem, 0, false, None).unwrap();
+    let (min, max) = (listing.min(), listing.max());
+    let mut out = Vec::new();
+    for &(a, b, c) in picks {
+        let at = listing.utility_at_position(a as usize % listing.len());
+        let spread = min - 0.1 + (max - min + 0.2) * f64::from(b) / 100.0;
+        let nudge = [0.0, 1e-6, -1e-6, 5e-7, -5e-7, 2e-6, -3e-6, f64::EPSILON][c as usize % 8];
+        out.push((at + nudge, max.max(at + nudge)));
+        out.push((spread, max.max(spread)));
+        out.push((at - nudge, at + f64::from(c % 3) * 1e-7));
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn queries_answer_as_the_sorted_listing(
+        tables in tables(),
+        reservation_step in 0u32..8,
+        picks in prop::collection::vec((0u32..1000, 0u32..100, 0u32..8), 1..12),
+    ) {
+        let max: f64 = tables.iter().map(|table| table.iter().copied().fold(0.0, f64::max)).sum();
+        let problem = problem(tables, max * f64::from(reservation_step) / 7.0);
+        let queries = queries(&problem, &picks);
+        compare(&problem, false, None, &queries)?;
+        compare(&problem, true, None, &queries)?;
+    }
+
+    #[test]
+    fn queries_within_a_region_answer_as_its_listing(
+        tables in tables(),
+        reservation_step in 0u32..8,
+        boxes in prop::collection::vec(prop::collection::vec(prop::collection::vec(0u32..4, 1..4), 6), 1..4),
+        picks in prop::collection::vec((0u32..1000, 0u32..100, 0u32..8), 1..12),
+    ) {
+        let max: f64 = tables.iter().map(|table| table.iter().copied().fold(0.0, f64::max)).sum();
+        let sizes: Vec<u32> = tables.iter().map(|table| table.len() as u32).collect();
+        let problem = problem(tables, max * f64::from(reservation_step) / 7.0);
+        // Every index taken modulo its issue's size, so that no box is empty.
+        let boxes: Vec<Vec<Vec<u32>>> = boxes
+            .into_iter()
+            .map(|allowed| allowed.into_iter().zip(&sizes).map(|(values, &size)| values.into_iter().map(|value| value % size).collect()).collect())
+            .collect();
+        let region = Region::from_boxes(&sizes, &boxes);
+        let queries = queries(&problem, &picks);
+        compare(&problem, false, Some(&region), &queries)?;
+        compare(&problem, true, Some(&region), &queries)?;
+    }
+}
+
+/// Regression: boxes of a region once split their issues at different points, so listing places
+/// from two boxes were compared (and decoded) as if they had the same shape, and `worst_in` gave
+/// `[0, 0, 0]` (utility 0.25) for utility 0.
+#[test]
+fn boxes_of_different_shapes_share_one_split() {
+    let problem = problem(vec![vec![0.0, 0.0, 0.0], vec![0.25, 0.0, 0.0], vec![0.0, 0.0, 0.0, 0.0]], 0.0);
+    let region = Region::from_boxes(&[3, 3, 4], &[vec![vec![0], vec![1, 0], vec![0, 1]], vec![vec![0, 1, 2], vec![0], vec![3]]]);
+    let by_query = Inverse::Queries(Queries::new(&problem, 0, false, Some(&region)).unwrap());
+    assert_eq!(by_query.worst_in(0.0, 0.25), Inverse::new(&problem, 0, false, Some(&region)).unwrap().worst_in(0.0, 0.25));
+    assert_eq!(by_query.worst_in(0.0, 0.25), Some((0.0, vec![0, 1, 0])));
+}
+
+/// A region of many boxes is not split box by box past a total size (every query would sweep
+/// every box): 1,500 boxes of 3,000 entries each exceed it, one such box does not.
+#[test]
+fn regions_of_many_large_boxes_are_not_split() {
+    let values: Vec<f64> = (0..3000).map(|value| f64::from(value) / 3000.0).collect();
+    let problem = problem(vec![values.clone(), values], 0.0);
+    let boxes: Vec<Vec<Vec<u32>>> = (0..1500).map(|k: u32| vec![vec![k], (0..3000).filter(|&value| value != k).collect()]).collect();
+    let many = Region::from_boxes(&[3000, 3000], &boxes);
+    assert_eq!(many.boxes().len(), 1500);
+    assert!(Queries::new(&problem, 0, false, Some(&many)).is_none());
+    let one = Region::from_boxes(&[3000, 3000], &boxes[..1]);
+    assert!(Queries::new(&problem, 0, false, Some(&one)).is_some());
+}
+
+/// Listing places are 64-bit indices over each half's issues: a space of 2^140 outcomes (halves of
+/// 2^70) is not split even for a region of one outcome, where computing its place would overflow.
+#[test]
+fn halves_too_large_to_index_are_not_split() {
+    let problem = problem(vec![vec![0.0, 1.0]; 140], 0.0);
+    let region = Region::from_boxes(&[2; 140], &[vec![vec![0]; 140]]);
+    assert!(Queries::new(&problem, 0, false, Some(&region)).is_none());
+}
