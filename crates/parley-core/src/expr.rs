@@ -277,18 +277,31 @@ impl Expr {
     /// ask. Comparisons that [`Expr::check`] rejects are left to it.
     pub fn constant_comparisons(&self, issue_kind: &dyn Fn(&str) -> Option<IssueKind>) -> Vec<ExprError> {
         let mut errors = Vec::new();
-        self.visit_comparisons(&mut |comparison| {
-            let Expr::Compare { issue, op, literal, literal_span } = comparison else { return };
-            if let Some(kind) = issue_kind(&issue.id) {
-                if check_compare(&kind, *op, literal).is_ok() {
-                    errors.extend(domain::constant_comparison(&issue.id, &kind, *op, literal, literal_span));
+        self.visit_comparisons(&mut |comparison| match comparison {
+            Expr::Compare { issue, op, literal, literal_span } => {
+                if let Some(kind) = issue_kind(&issue.id) {
+                    if check_compare(&kind, *op, literal).is_ok() {
+                        errors.extend(domain::constant_comparison(&issue.id, &kind, *op, literal, literal_span));
+                    }
                 }
             }
+            Expr::Linear(linear) => {
+                let names: Vec<&Name> = linear.names().collect();
+                let single = names.iter().all(|name| name.id == names[0].id);
+                if let Some(kind) =
+                    names.first().filter(|_| single && linear.check(issue_kind).is_empty()).and_then(|name| issue_kind(&name.id))
+                {
+                    let start = linear.left.first().map_or(0, |term| term.span.start);
+                    let end = linear.right.last().map_or(start, |term| term.span.end);
+                    errors.extend(domain::constant_linear(linear, &kind, start..end));
+                }
+            }
+            _ => {}
         });
         errors
     }
 
-    /// Calls `visit` with every `Compare` node.
+    /// Calls `visit` with every `Compare` and `Linear` node.
     fn visit_comparisons(&self, visit: &mut dyn FnMut(&Expr)) {
         match self {
             Expr::Not(inner) => inner.visit_comparisons(visit),
@@ -296,7 +309,7 @@ impl Expr {
                 left.visit_comparisons(visit);
                 right.visit_comparisons(visit);
             }
-            Expr::Compare { .. } => visit(self),
+            Expr::Compare { .. } | Expr::Linear(_) => visit(self),
             _ => {}
         }
     }

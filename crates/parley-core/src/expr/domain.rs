@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::{CompareOp, ExprError, Literal, compare};
+use super::{CompareOp, ExprError, Linear, Literal, compare};
 use crate::model::{IssueKind, Value};
 
 /// The error for a comparison of a numeric issue with a number outside its domain, if it is one.
@@ -58,4 +58,33 @@ pub(super) fn constant_comparison(
         return None;
     };
     Some(ExprError { span: span.clone(), message })
+}
+
+/// The error for a linear test on one issue that its domain decides (`cap <= 5000 %` on
+/// `0..=100`), if it is one: an ordering test is monotone in the issue's value, so it is constant
+/// when the lowest and highest values decide it alike.
+pub(super) fn constant_linear(linear: &Linear, kind: &IssueKind, span: Range<usize>) -> Option<ExprError> {
+    let normal = linear.normal()?;
+    let [(issue, _)] = normal.terms.as_slice() else { return None };
+    if matches!(normal.op, CompareOp::Eq | CompareOp::Ne) {
+        return None;
+    }
+    let (lowest, highest, domain) = match kind {
+        IssueKind::Integer { min, max, step, .. } if *step > 0 && min <= max => {
+            let last = i128::from(*min) + (i128::from(*max) - i128::from(*min)) / i128::from(*step) * i128::from(*step);
+            let domain = if *step == 1 { format!("{min}..={max}") } else { format!("{min}..={max} in steps of {step}") };
+            (Value::Integer(*min), Value::Integer(i64::try_from(last).ok()?), domain)
+        }
+        IssueKind::Real { min, max, .. } if min <= max => (Value::Real(*min), Value::Real(*max), format!("{min}..={max}")),
+        _ => return None,
+    };
+    let at = |value: &Value| linear.evaluate(&|id| (id == issue).then(|| value.clone()));
+    let (low, high) = (at(&lowest)?, at(&highest)?);
+    (low == high).then(|| ExprError {
+        span,
+        message: format!(
+            "`{linear_text}` is always {low} on `{issue}`'s range {domain}",
+            linear_text = super::Expr::Linear(linear.clone())
+        ),
+    })
 }
