@@ -261,7 +261,7 @@ pub(crate) fn solve_region(
     }
 }
 
-impl Search<'_> {
+impl<'p> Search<'p> {
     fn literal_value(&self, literal: u32) -> i8 {
         match self.value[(literal >> 1) as usize] {
             UNASSIGNED => UNASSIGNED,
@@ -294,8 +294,7 @@ impl Search<'_> {
                 let variable = (literal >> 1) as usize;
                 if self.theory_of[variable] == LINEAR_LOCAL {
                     // Its variables' hulls are narrowed when they are revisited, below.
-                    let atom = self.linear(variable).clone();
-                    for (var, _) in atom.terms {
+                    for &(var, _) in &self.linear(variable).terms {
                         self.mark_dirty(self.local_of[&var] as usize);
                     }
                 } else if self.atom_of[variable] != NOT_ATOM && !self.theory(variable, literal & 1 == 0, meter) {
@@ -324,8 +323,10 @@ impl Search<'_> {
     }
 
     /// The linear atom a local boolean is.
-    fn linear(&self, local: usize) -> &LinearAtom {
-        match &self.problem.atoms[self.atom_of[local] as usize].linear {
+    /// Borrowed from the problem, not from the search, so that the search can change meanwhile.
+    fn linear(&self, local: usize) -> &'p LinearAtom {
+        let problem: &'p Problem = self.problem;
+        match &problem.atoms[self.atom_of[local] as usize].linear {
             Some(atom) => atom,
             None => unreachable!("a local boolean marked linear is a linear atom"),
         }
@@ -347,7 +348,7 @@ impl Search<'_> {
             self.is_dirty[var] = false;
             for position in 0..self.linear_on[var].len() {
                 let local = self.linear_on[var][position] as usize;
-                let atom = self.linear(local).clone();
+                let atom = self.linear(local);
                 // An exact comparison of a sum costs about ten steps per term.
                 if !meter.spend(20 * atom.terms.len() as u64) {
                     return true;
@@ -369,8 +370,8 @@ impl Search<'_> {
                         }
                         continue;
                     }
-                    1 => atom,
-                    _ => atom.negated(),
+                    1 => std::borrow::Cow::Borrowed(atom),
+                    _ => std::borrow::Cow::Owned(atom.negated()),
                 };
                 if effective.refuted(&hull, &scale) {
                     return false;
