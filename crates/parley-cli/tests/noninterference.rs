@@ -596,3 +596,106 @@ phase = "second"
         panic!("phased record: {difference}");
     }
 }
+
+/// Regression: a stance given in a public round on a readout given in a secret round stayed in the
+/// view of an outsider (stances on readouts were filtered before the secret round's readouts went),
+/// telling it that the party gave a readout in secret; and a deadline on item `A:3` lost its item
+/// when item `B:3`, another document's, was hidden, which told that a hidden item 3 exists.
+#[test]
+fn secret_readouts_and_hidden_items_of_another_document_leave_no_trace() {
+    let text = r#"
+[negotiation]
+id = "n"
+title = "Secret readout"
+
+[[parties]]
+id = "A"
+role = "principal"
+
+[[parties]]
+id = "B"
+role = "principal"
+
+[[parties]]
+id = "C"
+role = "principal"
+
+[[issues]]
+id = "cap"
+kind = "integer"
+min = 0
+max = 10
+
+[[rounds]]
+id = "open"
+date = 2026-01-10
+
+[[rounds]]
+id = "secret"
+date = 2026-01-20
+participants = ["A", "B"]
+visibility = "private"
+party = "A"
+
+[[rounds]]
+id = "later"
+date = 2026-02-10
+
+[[documents]]
+id = "D1"
+title = "First"
+kind = "interim"
+
+[[documents]]
+id = "D2"
+title = "Second"
+kind = "final"
+
+[[items]]
+document = "D1"
+number = 3
+title = "Cap"
+settles = ["cap"]
+proposes = { cap = 4 }
+round = "open"
+
+[[items.readouts]]
+party = "A"
+proposes = { cap = 6 }
+round = "secret"
+
+[[items]]
+document = "D2"
+number = 3
+title = "Cap, secret text"
+round = "secret"
+
+[[stances]]
+party = "B"
+item = "D1:3"
+readout = "A"
+position = "accepts"
+round = "later"
+
+[[stances]]
+party = "B"
+item = "D1:3"
+position = "accepts"
+round = "later"
+
+[[stances]]
+party = "A"
+item = "D1:3"
+position = "accepts"
+round = "later"
+
+[[deadlines]]
+id = "cap-by-march"
+title = "Cap agreed"
+date = 2026-03-01
+item = "D1:3"
+"#;
+    if let Err(difference) = check_record(text, &["public", "C", "A", "B"], &["status", "status --json", "diff open later", "claims"]) {
+        panic!("{difference}");
+    }
+}

@@ -135,9 +135,9 @@ pub(crate) fn hide(negotiation: &mut Negotiation, viewer: &Viewer, sight: &Sight
         });
     }
     for deadline in &mut negotiation.deadlines {
-        // A deadline names an item by number: hidden when an item of that number is.
-        if deadline.item.is_some_and(|item| hidden_items.iter().any(|(_, number)| *number == item)) {
-            deadline.item = None;
+        // A deadline tied to a hidden item stays, tied to no item.
+        if hidden_items.iter().any(|(document, number)| deadline.names_item(document, *number)) {
+            deadline.untie();
         }
     }
 }

@@ -100,6 +100,18 @@ pub struct DeadlineExtended {
 }
 
 impl Deadline {
+    /// Whether the deadline is tied to item `number` of `document`. One recorded without a
+    /// document (before documents existed) names the number in any document.
+    pub fn names_item(&self, document: &str, number: u32) -> bool {
+        self.item == Some(number) && (self.document.is_empty() || self.document == document)
+    }
+
+    /// Ties the deadline to no item (its item is hidden from a viewer).
+    pub fn untie(&mut self) {
+        self.item = None;
+        self.document.clear();
+    }
+
     /// The due date as of `at`, and how many extensions were granted by then.
     pub fn due_at(&self, at: Instant) -> (Date, usize) {
         let granted = self.extensions.iter().take_while(|extension| Instant::end_of(extension.on) <= at).count();
@@ -128,7 +140,7 @@ impl Record<'_> {
                     match (deadline.met, deadline.item) {
                         (Some(true), _) => DeadlineState::Met,
                         (Some(false), _) => DeadlineState::Missed,
-                        (None, Some(item)) if self.item_agreed_at(&deadline.document, item, Instant::end_of(due)) => DeadlineState::Met,
+                        (None, Some(_)) if self.item_agreed_at(deadline, Instant::end_of(due)) => DeadlineState::Met,
                         (None, Some(_)) => DeadlineState::Missed,
                         (None, None) => DeadlineState::Passed,
                     }
@@ -148,14 +160,13 @@ impl Record<'_> {
             .collect()
     }
 
-    /// Whether item `number` of `document` was agreed at `at`.
-    fn item_agreed_at(&self, document: &str, number: u32, at: Instant) -> bool {
+    /// Whether the deadline's item was agreed at `at`.
+    fn item_agreed_at(&self, deadline: &Deadline, at: Instant) -> bool {
         let point = Point { label: String::new(), date: None, round: None, instant: at };
         self.status_of_items(&point)
             .items
             .iter()
-            // A deadline recorded without a document (before documents existed) names the number.
-            .any(|item| item.number == number && (document.is_empty() || item.document == document) && item.state == ItemState::Agreed)
+            .any(|item| deadline.names_item(&item.document, item.number) && item.state == ItemState::Agreed)
     }
 
     /// The deadlines that passed, and the extensions granted, after `from` up to `to`.

@@ -140,8 +140,9 @@ pub fn into_view(mut negotiation: Negotiation, viewer: &Viewer) -> Negotiation {
     negotiation.red_lines.retain(|red_line| sight.sees(&red_line.party, red_line.visibility, red_line.bloc.as_deref()));
     negotiation.preferences.retain(|preference| sight.sees(&preference.party, preference.visibility, preference.bloc.as_deref()));
     negotiation.demands.retain(|demand| sight.sees(&demand.party, demand.visibility, demand.bloc.as_deref()));
-    crate::readout::retain_visible(&mut negotiation, |owner, visibility| sight.sees(owner, visibility, None));
     crate::channels::hide(&mut negotiation, viewer, &sight);
+    // After the channels: a readout given in a hidden round goes, and stances on it with it.
+    crate::readout::retain_visible(&mut negotiation, |owner, visibility| sight.sees(owner, visibility, None));
     // A claim that a red line the viewer may not see holds goes with the red line, as a claim
     // about a hidden item goes with the item: the view stays a record that reads back.
     let red_lines: HashSet<&str> = negotiation.red_lines.iter().map(|red_line| red_line.id.as_str()).collect();

@@ -144,11 +144,11 @@ fn viewed_payload(
         "deadline" => {
             let mut deadline: parley_core::deadline::Deadline = serde_json::from_value(event.payload.clone()).ok()?;
             // As the view does: a deadline tied to a hidden item stays, tied to no item.
-            let hidden = |number: u32| {
-                negotiation.items.iter().any(|item| item.number == number && !shown_items.contains(&(item.document.clone(), number)))
-            };
-            if deadline.item.is_some_and(hidden) {
-                deadline.item = None;
+            let hidden = negotiation.items.iter().any(|item| {
+                deadline.names_item(&item.document, item.number) && !shown_items.contains(&(item.document.clone(), item.number))
+            });
+            if hidden {
+                deadline.untie();
             }
             serde_json::to_value(deadline).ok()
         }
