@@ -244,3 +244,20 @@ fn integer_strictness_is_exact() {
     assert_eq!(decide(&issues, &["x < y + 1", "y < x"]), Verdict::Unsat);
     assert!(matches!(decide(&issues, &["x <= y + 1", "y < x"]), Verdict::Sat(_)));
 }
+
+#[test]
+fn a_real_issue_compared_with_another_projects_to_a_range() {
+    // Regression: a point accepted at a leaf proved a single key, so projecting a real issue under
+    // `a <= b` took one key per search and ran out of budget.
+    let issues = vec![
+        issue("a", IssueKind::Real { min: 0.0, max: 100.0, unit: String::new() }),
+        issue("b", IssueKind::Real { min: 0.0, max: 50.0, unit: String::new() }),
+    ];
+    let expressions = vec![Expr::parse("a <= b").unwrap()];
+    let problem = Problem::new(&issues, &BTreeMap::new(), &expressions).unwrap();
+    let projection = problem.projection("a", &[0], &Budget::default()).unwrap();
+    assert!(projection.complete, "{projection:?}");
+    let ProjectedValues::Reals(intervals) = &projection.values else { panic!("real projection") };
+    assert_eq!(intervals.len(), 1, "{intervals:?}");
+    assert_eq!((intervals[0].low, intervals[0].high), (0.0, 50.0), "{intervals:?}");
+}

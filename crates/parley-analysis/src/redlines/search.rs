@@ -245,14 +245,16 @@ pub(crate) fn solve_region(
     }
     match search.run(meter) {
         Some(true) => {
-            let keys = (0..search.domain.len()).map(|local| (search.theory_vars[local], search.pick(local, request.prefer))).collect();
-            // A leaf accepted at its point proves that point only.
+            let keys: Vec<(usize, i128)> =
+                (0..search.domain.len()).map(|local| (search.theory_vars[local], search.pick(local, request.prefer))).collect();
             let region = region_of.and_then(|var| local_var.get(&var)).map(|&local| {
-                if search.by_point {
+                // A leaf accepted at its point proves that point only; one decided on its box, the box.
+                let proven = if search.by_point {
                     KeySet::single(search.pick(local as usize, request.prefer))
                 } else {
                     search.domain[local as usize].clone()
-                }
+                };
+                proven.union(&search.linear_reach(local as usize, &keys))
             });
             (Outcome::Sat(keys), region)
         }
@@ -339,6 +341,36 @@ impl<'p> Search<'p> {
 
     fn scale_of(&self, var: usize) -> Scale {
         self.problem.scale(var)
+    }
+
+    /// The keys of local variable `local` on which every assigned linear atom on it holds with
+    /// every other variable at its witness key (`keys`): an interval that, with the others held
+    /// there, satisfies the request as the witness does (its set atoms are the caller's to agree
+    /// on). Empty when no linear atom is assigned on it.
+    fn linear_reach(&self, local: usize, keys: &[(usize, i128)]) -> KeySet {
+        let var = self.theory_vars[local];
+        let witness: HashMap<usize, i128> = keys.iter().copied().collect();
+        let problem = self.problem;
+        let scale = |other: usize| problem.scale(other);
+        let full = &problem.vars[var].domain;
+        let Some((low, high)) = full.min().zip(full.max()) else { return KeySet::default() };
+        let hull = |other: usize| if other == var { (low, high) } else { witness.get(&other).map_or((0, 0), |&key| (key, key)) };
+        let mut reach: Option<(i128, i128)> = None;
+        for &atom_local in &self.linear_on[local] {
+            let atom = self.linear(atom_local as usize);
+            let effective = match self.value[atom_local as usize] {
+                UNASSIGNED => continue,
+                1 => std::borrow::Cow::Borrowed(atom),
+                _ => std::borrow::Cow::Owned(atom.negated()),
+            };
+            let Some(term) = effective.terms.iter().position(|&(known, _)| known == var) else { continue };
+            let Some((from, to)) = effective.bound(term, &hull, &scale) else { return KeySet::default() };
+            reach = Some(reach.map_or((from, to), |(known_from, known_to)| (known_from.max(from), known_to.min(to))));
+        }
+        match reach {
+            Some((from, to)) if from <= to => KeySet::range(from, to).intersection(full),
+            _ => KeySet::default(),
+        }
     }
 
     /// Revisits the linear atoms of every variable whose hull changed: implies the undecided ones
