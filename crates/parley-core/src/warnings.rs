@@ -128,7 +128,9 @@ impl Record<'_> {
                     let Some((given_at, stance_index)) = self.stance_at(item, &check.party, at) else { continue };
                     let stance = &negotiation.stances[stance_index];
                     let version = self.version_at(item, at);
-                    if !accepting(stance.position) || self.version_at(item, given_at) != version {
+                    // The version the stance was given on (its own `version` when it names one), as status
+                    // reads it.
+                    if !accepting(stance.position) || self.stance_version(item, given_at, stance_index) != version {
                         continue;
                     }
                     if !seen.insert((stance_index, version, index)) {
