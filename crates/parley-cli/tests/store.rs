@@ -488,7 +488,9 @@ fn keys_rotate_and_revoke_and_head_statements_catch_truncation() {
     for (party, key) in [("UA", "ua.key"), ("UA", "ua2.key"), ("W", "w.key")] {
         assert_eq!(run_in(dir.path(), &["keygen", party, "-o", key]).status.code(), Some(0));
     }
-    assert_eq!(run_in(dir.path(), &["key", "revoke", "UA", "--key", "ua.key"]).status.code(), Some(2), "no database yet");
+    let early = run_in(dir.path(), &["key", "revoke", "UA", "--key", "ua.key"]);
+    assert_eq!(early.status.code(), Some(2), "no database yet");
+    assert!(stderr(&early).contains("does not exist"), "{}", stderr(&early));
     assert_eq!(run_in(dir.path(), &["import", &file, "--sign", "UA=ua.key"]).status.code(), Some(0));
 
     // A change of UA's imported without its key is refused, nothing written.
@@ -516,7 +518,9 @@ fn keys_rotate_and_revoke_and_head_statements_catch_truncation() {
     assert_eq!(run_in(dir.path(), &["import", &changed, "--sign", "UA=ua2.key"]).status.code(), Some(0));
     assert_eq!(run_in(dir.path(), &["head", "--sign", "UA=ua2.key", "-o", "later.json"]).status.code(), Some(0));
     // Revocation with the current key: UA's changes are refused from then on.
-    assert_eq!(run_in(dir.path(), &["key", "revoke", "UA", "--key", "ua.key"]).status.code(), Some(2), "not the current key");
+    let stale = run_in(dir.path(), &["key", "revoke", "UA", "--key", "ua.key"]);
+    assert_eq!(stale.status.code(), Some(2), "not the current key");
+    assert!(stderr(&stale).contains("already signs with key"), "{}", stderr(&stale));
     assert_eq!(run_in(dir.path(), &["key", "revoke", "UA", "--key", "ua2.key"]).status.code(), Some(0));
     let after = run_in(dir.path(), &["import", &file, "--sign", "UA=ua2.key"]);
     assert_eq!(after.status.code(), Some(2));
