@@ -420,13 +420,18 @@ fn negate(op: Comparison) -> Comparison {
 }
 
 /// The state an item-agreed finding names ("item 3 was disputed" → "disputed"), else "not agreed".
+/// Read from the phrase that states it (" was disputed"), never from ids that may hold the word
+/// (a round `blocked-talks`), which appear in the finding only without that phrase.
 fn finding_state(finding: &str) -> String {
-    for state in ["blocked", "disputed", "open", "removed", "agreed in principle only", "not yet in the framework"] {
-        if finding.contains(state) {
-            return state.to_owned();
-        }
-    }
-    "not agreed".to_owned()
+    let phrases = [
+        (" was blocked", "blocked"),
+        (" was disputed", "disputed"),
+        (" was open", "open"),
+        (" had been removed", "removed"),
+        (" was agreed in principle only", "agreed in principle only"),
+        (" was not yet in the framework", "not yet in the framework"),
+    ];
+    phrases.iter().find(|(phrase, _)| finding.contains(phrase)).map_or_else(|| "not agreed".to_owned(), |(_, state)| (*state).to_owned())
 }
 
 #[cfg(test)]
@@ -475,6 +480,15 @@ mod tests {
                 prop_assert_eq!(negate(op).holds(&integers, &Value::Integer(actual as i64), &as_integers), !wanted);
             }
         }
+    }
+
+    #[test]
+    fn the_state_is_read_from_the_phrase_not_from_an_id() {
+        // Regression: a round named `blocked-talks` made a disputed item read as blocked.
+        let finding = "item 3 as it stood after blocked-talks (version 1) was disputed";
+        assert_eq!(finding_state(finding), "disputed");
+        assert_eq!(finding_state("item open-door:2 was open: a signatory was undecided"), "open");
+        assert_eq!(finding_state("item 2 had been removed from the framework"), "removed");
     }
 
     #[test]
