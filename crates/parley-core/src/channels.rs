@@ -50,8 +50,6 @@ impl<'v> Channels<'v> {
         !self.hidden_rounds.contains(&round.id) && sees_round(self.sight.viewer(), &self.sight, round)
     }
 
-    /// Whether the viewer may see the item *as stored*: visible, and neither introduced nor
-    /// revised in a round it may not know of (the stored item would show that revision).
     /// The item as the viewer's view leaves it: `None` when it is hidden (not visible, or introduced
     /// in a hidden round), else without its revisions and readouts made in hidden rounds and the
     /// readouts the viewer may not see.

@@ -327,8 +327,7 @@ impl Record<'_> {
     /// Whether `party` held `position` on item `number` of `document` as of `instant`.
     fn check_stance(&self, party: &str, number: u32, position: Position, document: &str, instant: Instant) -> Judged {
         let item = &self.label(document, number);
-        let Some(index) = self.negotiation.items.iter().position(|candidate| candidate.number == number && candidate.document == document)
-        else {
+        let Some(index) = self.item_index(document, number) else {
             return (Verdict::Unverifiable, format!("item {item} is not in the record"), Vec::new());
         };
         if !self.introduced_by(index, instant) {

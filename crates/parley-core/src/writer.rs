@@ -171,18 +171,7 @@ fn write_implementation(out: &mut Toml, negotiation: &Negotiation) {
         out.string("description", &obligation.description);
         if !obligation.items.is_empty() {
             // Numbers when the file has one document; `"DOC:N"` otherwise.
-            let references: Vec<String> =
-                obligation
-                    .items
-                    .iter()
-                    .map(|number| {
-                        if obligation.document.is_empty() {
-                            number.to_string()
-                        } else {
-                            basic(&format!("{}:{number}", obligation.document))
-                        }
-                    })
-                    .collect();
+            let references: Vec<String> = obligation.items.iter().map(|number| item_reference(&obligation.document, *number)).collect();
             out.raw("items", &format!("[{}]", references.join(", ")));
         }
         if let Some(party) = &obligation.party {
