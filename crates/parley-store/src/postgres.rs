@@ -10,9 +10,7 @@ use postgres::{Client, NoTls};
 
 use crate::chain::seal_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
-use crate::store::{
-    Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, REGISTERED_KEY, StoreError, clamp, now_utc, public_key_of,
-};
+use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, StoreError, clamp, now_utc};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
 pub const MIGRATIONS: &[(i64, &str)] = &[
@@ -240,12 +238,6 @@ impl EventStore for PgStore {
             applied += 1;
         }
         Ok(applied)
-    }
-
-    fn registered_key(&mut self, negotiation: &str, party: &str) -> Result<Option<String>, StoreError> {
-        let sql = REGISTERED_KEY.replace("{1}", "$1").replace("{2}", "$2");
-        let row = self.client.query_opt(&sql, &[&negotiation, &party]).map_err(|source| self.error(source))?;
-        Ok(row.and_then(|row| public_key_of(row.get(0))))
     }
 
     fn key_status(&mut self, negotiation: &str, party: &str) -> Result<KeyStatus, StoreError> {

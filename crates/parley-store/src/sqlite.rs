@@ -17,9 +17,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 
 use crate::chain::seal_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
-use crate::store::{
-    Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, REGISTERED_KEY, StoreError, clamp, now_utc, public_key_of,
-};
+use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, StoreError, clamp, now_utc};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
 pub const MIGRATIONS: &[(i64, &str)] = &[
@@ -365,13 +363,6 @@ impl EventStore for SqliteStore {
             applied += 1;
         }
         Ok(applied)
-    }
-
-    fn registered_key(&mut self, negotiation: &str, party: &str) -> Result<Option<String>, StoreError> {
-        let sql = REGISTERED_KEY.replace("{1}", "?1").replace("{2}", "?2");
-        let payload: Option<String> =
-            self.connection.query_row(&sql, [negotiation, party], |row| row.get(0)).optional().map_err(|source| self.error(source))?;
-        Ok(payload.as_deref().and_then(public_key_of))
     }
 
     fn key_status(&mut self, negotiation: &str, party: &str) -> Result<KeyStatus, StoreError> {

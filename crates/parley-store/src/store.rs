@@ -107,12 +107,8 @@ pub(crate) const DISTINCT_NEGOTIATIONS: &str = "WITH RECURSIVE held(id) AS (
     SELECT (SELECT MIN(negotiation) FROM events WHERE negotiation > held.id) FROM held WHERE held.id IS NOT NULL
 ) SELECT id FROM held WHERE id IS NOT NULL ORDER BY id";
 
-/// The payload of a party's newest `key` event, in SQL both backends read (`?1`/`$1` differ only
-/// in spelling, so each backend substitutes its own placeholders).
-pub(crate) const REGISTERED_KEY: &str =
-    "SELECT payload FROM events WHERE negotiation = {1} AND kind = 'key' AND key = {2} AND op = 'upsert' ORDER BY seq DESC LIMIT 1";
-
-/// The newest `key` event of a party, whatever its op: `(op, payload)`.
+/// The newest `key` event of a party, whatever its op: `(op, payload)`, in SQL both backends read
+/// (`?1`/`$1` differ only in spelling, so each backend substitutes its own placeholders).
 pub(crate) const KEY_STATUS: &str =
     "SELECT op, payload FROM events WHERE negotiation = {1} AND kind = 'key' AND key = {2} ORDER BY seq DESC LIMIT 1";
 
@@ -197,9 +193,6 @@ pub trait EventStore {
     /// Applies the events after `after` (up to and including `up_to`, all when `None`) to `folder`,
     /// straight from the stored text; returns how many it applied.
     fn apply_events(&mut self, negotiation: &str, after: u64, up_to: Option<u64>, folder: &mut Folder) -> Result<u64, StoreError>;
-
-    /// The public key (hex) the newest `key` event of `party` registered, if any.
-    fn registered_key(&mut self, negotiation: &str, party: &str) -> Result<Option<String>, StoreError>;
 
     /// Where `party`'s key stands: none, the active key (hex), or revoked.
     fn key_status(&mut self, negotiation: &str, party: &str) -> Result<KeyStatus, StoreError>;

@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use ed25519_dalek::SigningKey;
 use parley_core::model::{Moment, Negotiation, Position, Visibility};
 use parley_store::chain::key_event;
-use parley_store::{EventStore, NewEvent, Op, StoreError, verify};
+use parley_store::{EventStore, KeyStatus, NewEvent, Op, StoreError, verify};
 
 /// One empty store: a SQLite file path or a PostgreSQL URL, and what keeps it alive.
 pub struct Target {
@@ -429,11 +429,11 @@ pub fn signed_events_verify_and_forgeries_do_not(fresh: &dyn Fn() -> Target) {
     import(&mut *store, &negotiation);
     let key = SigningKey::from_bytes(&[7; 32]);
     let head = store.head(&negotiation.id).unwrap().unwrap().0;
-    assert_eq!(store.registered_key(&negotiation.id, "UA").unwrap(), None);
+    assert_eq!(store.key_status(&negotiation.id, "UA").unwrap(), KeyStatus::None);
     store.append(&negotiation.id, head, vec![key_event("UA", &key)], Some(("UA", &key))).unwrap();
     let public = parley_store::chain::hex(&key.verifying_key().to_bytes());
-    assert_eq!(store.registered_key(&negotiation.id, "UA").unwrap(), Some(public));
-    assert_eq!(store.registered_key(&negotiation.id, "RU").unwrap(), None);
+    assert_eq!(store.key_status(&negotiation.id, "UA").unwrap(), KeyStatus::Active(public));
+    assert_eq!(store.key_status(&negotiation.id, "RU").unwrap(), KeyStatus::None);
     // Importing with another key for UA is refused before anything is written.
     let head_before = store.head(&negotiation.id).unwrap();
     let other = SigningKey::from_bytes(&[8; 32]);
