@@ -437,9 +437,15 @@ impl<'p> Search<'p> {
 
     /// Limits a local domain variable to `keys`; false when nothing is left.
     fn narrow(&mut self, var: usize, keys: &KeySet, meter: &mut Meter) -> bool {
-        let current = &self.domain[var];
-        let narrowed = current.intersection(keys);
-        if &narrowed == current {
+        let narrowed = self.domain[var].intersection(keys);
+        self.replace_domain(var, narrowed, meter)
+    }
+
+    /// Makes `narrowed` (a subset of it) the domain of local variable `var`, saving the old one
+    /// for backtracking, and propagates: the atoms it decides, and its linear atoms later. False
+    /// when nothing is left.
+    fn replace_domain(&mut self, var: usize, narrowed: KeySet, meter: &mut Meter) -> bool {
+        if narrowed == self.domain[var] {
             return true;
         }
         let empty = narrowed.is_empty();
@@ -587,20 +593,12 @@ impl<'p> Search<'p> {
     /// Narrows an atom's variable after the atom (a local boolean) is assigned; false on an
     /// empty domain.
     fn theory(&mut self, local: usize, holds: bool, meter: &mut Meter) -> bool {
-        let atom = &self.problem.atoms[self.atom_of[local] as usize];
+        let problem: &'p Problem = self.problem;
+        let atom = &problem.atoms[self.atom_of[local] as usize];
         let var = self.theory_of[local] as usize;
         let current = &self.domain[var];
         let narrowed = if holds { current.intersection(&atom.set) } else { current.difference(&atom.set) };
-        if &narrowed == current {
-            return true;
-        }
-        let empty = narrowed.is_empty();
-        let previous = std::mem::replace(&mut self.domain[var], narrowed);
-        self.saved_domains.push((var, previous));
-        if !empty {
-            self.mark_dirty(var);
-        }
-        !empty && self.imply(var, meter)
+        self.replace_domain(var, narrowed, meter)
     }
 
     /// Assigns every unassigned atom on the local domain variable `var` that its domain decides.
