@@ -363,7 +363,7 @@ fn print_status(out: &mut dyn Write, negotiation: &Negotiation, status: &Status,
         writeln!(out)?;
         writeln!(out, "{}", paint.paint("Warnings:", Tone::Warn))?;
         for warning in &status.warnings {
-            writeln!(out, "  - {}", warning.describe())?;
+            writeln!(out, "  - {}", warning.describe(negotiation))?;
         }
     }
     crate::deadlines::print_status_deadlines(out, status, paint)

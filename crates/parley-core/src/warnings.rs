@@ -37,11 +37,12 @@ pub enum StatusWarning {
 }
 
 impl StatusWarning {
-    /// The warning in words.
-    pub fn describe(&self) -> String {
+    /// The warning in words, naming items as the rest of the record's output does: by document
+    /// only when `negotiation` has several.
+    pub fn describe(&self, negotiation: &crate::model::Negotiation) -> String {
         match self {
             StatusWarning::AcceptsAgainstOwnRedLine { party, item, document, version, since, red_line, expression } => {
-                let item = crate::document::item_label(document, *item, !document.is_empty());
+                let item = crate::document::item_label(document, *item, negotiation.has_several_documents());
                 format!(
                     "{party} accepts item {item} (version {version}, since {since}) although it breaks {party}'s own red line \
                      {red_line} ({expression})"
@@ -163,7 +164,7 @@ pub fn scenario_warnings(text: &str, scenario: &Scenario) -> Vec<Diagnostic> {
         .into_iter()
         .map(|(stance, warning)| {
             let (path, span) = scenario.stance_positions.get(stance).cloned().unwrap_or_default();
-            lines.diagnostic(Severity::Warning, path, Some(span), warning.describe())
+            lines.diagnostic(Severity::Warning, path, Some(span), warning.describe(&scenario.negotiation))
         })
         .collect()
 }
