@@ -416,6 +416,10 @@ fn bad_simulation_arguments_exit_2() {
     std::fs::write(&not_results, "{\"hello\": 1}").unwrap();
     let not_trace = dir.path().join("trace.csv");
     std::fs::write(&not_trace, "a,b\n1,2\n").unwrap();
+    let empty_trace = dir.path().join("empty.csv");
+    std::fs::write(&empty_trace, "").unwrap();
+    let bad_row = dir.path().join("bad-row.csv");
+    std::fs::write(&bad_row, "round,proposer,u_a,u_b\n1,a,x,0.5\n").unwrap();
     for (args, expected) in [
         (vec!["simulate", &file, "--agents", "boulware,conceder", "--time-limit=-1"], "is not a positive number of seconds"),
         (vec!["simulate", &file, "--agents", "boulware,conceder", "--time-limit", "0"], "is not a positive number of seconds"),
@@ -426,6 +430,8 @@ fn bad_simulation_arguments_exit_2() {
         (vec!["tournament", "--agents", "boulware", "--scenarios", &file, "--shard", "x", "-o", out], "expected I/N with 0 <= I < N"),
         (vec!["merge", not_results.to_str().unwrap(), "-o", out], "not a tournament result"),
         (vec!["plot-trace", not_trace.to_str().unwrap(), "-o", out], "not a trace"),
+        (vec!["plot-trace", empty_trace.to_str().unwrap(), "-o", out], "empty trace"),
+        (vec!["plot-trace", bad_row.to_str().unwrap(), "-o", out], "bad-row.csv:2: malformed trace row"),
     ] {
         let output = run(&args);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
