@@ -247,3 +247,20 @@ fn a_read_only_postgresql_role_reads_and_cannot_write() {
     admin.batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)")).unwrap();
     admin.batch_execute(&format!("DROP ROLE {role}")).unwrap();
 }
+
+#[test]
+fn an_older_schema_on_a_read_only_mount_says_it_needs_an_upgrade() {
+    if !namespaces() {
+        return;
+    }
+    let source = tempfile::tempdir().unwrap();
+    let mount = tempfile::tempdir().unwrap();
+    // A database of the first schema version, which reading would have to migrate.
+    drop(SqliteStore::open_at(&source.path().join("p.db"), true, 1).unwrap());
+    let script = r#"mount --bind "$2" "$3" && mount -o remount,ro,bind "$3" || exit 99
+"$1" status --db "$3/p.db""#;
+    let output = in_namespace(script, &[&source.path().display().to_string(), &mount.path().display().to_string(), ""]);
+    assert_ne!(output.status.code(), Some(99), "the mount failed: {}", stderr(&output));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("older than this build's") && stderr(&output).contains("write access"), "{}", stderr(&output));
+}
