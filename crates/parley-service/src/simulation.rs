@@ -323,26 +323,33 @@ pub struct TracePlot {
 /// parties' utility space, and each party's utility of the offers over the rounds. Anything else
 /// is bad input naming the line.
 pub fn plot_trace(text: &str, name: &str) -> Result<TracePlot, ServiceError> {
-    let mut lines = text.lines();
-    let header = csv_fields(lines.next().ok_or_else(|| ServiceError::BadInput(format!("{}: empty trace", name)))?);
+    // One reader over the whole text: a quoted field may hold a line break, as `trace_csv` writes
+    // one when a party's or a value's name has it.
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let malformed = |line: u64| ServiceError::BadInput(format!("{name}:{line}: malformed trace row"));
+    let header: Vec<String> = match records.next() {
+        None => return Err(ServiceError::BadInput(format!("{name}: empty trace"))),
+        Some(Ok(record)) => record.iter().map(str::to_owned).collect(),
+        Some(Err(_)) => Vec::new(),
+    };
     let utility_columns: Vec<usize> =
         header.iter().enumerate().filter(|(_, name)| name.starts_with("u_")).map(|(index, _)| index).collect();
     if header.first().map(String::as_str) != Some("round") || utility_columns.len() < 2 {
-        return Err(ServiceError::BadInput(format!("{}: not a trace (expected columns round, proposer, u_<party>...)", name)));
+        return Err(ServiceError::BadInput(format!("{name}: not a trace (expected columns round, proposer, u_<party>...)")));
     }
     // Names go into SVG text: escaped once here, so that comparisons between them still hold.
     let names: Vec<String> = utility_columns.iter().map(|&index| parley_analysis::plot::escape(&header[index][2..])).collect();
     let mut rows: Vec<(u32, String, Vec<f64>)> = Vec::new();
-    for (number, line) in lines.enumerate() {
-        let fields = csv_fields(line);
+    for record in records {
+        let fields = record.map_err(|error| malformed(error.position().map_or(0, csv::Position::line)))?;
+        let line = fields.position().map_or(0, csv::Position::line);
         let parse = |index: usize| fields.get(index).and_then(|field| field.parse::<f64>().ok());
-        let round = fields.first().and_then(|field| field.parse::<u32>().ok());
+        let round = fields.get(0).and_then(|field| field.parse::<u32>().ok());
         let utilities: Option<Vec<f64>> = utility_columns.iter().map(|&index| parse(index)).collect();
         match (round, utilities) {
-            (Some(round), Some(utilities)) => {
-                rows.push((round, parley_analysis::plot::escape(fields.get(1).map_or("", String::as_str)), utilities))
-            }
-            _ => return Err(ServiceError::BadInput(format!("{}:{}: malformed trace row", name, number + 2))),
+            (Some(round), Some(utilities)) => rows.push((round, parley_analysis::plot::escape(fields.get(1).unwrap_or("")), utilities)),
+            _ => return Err(malformed(line)),
         }
     }
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -350,26 +357,17 @@ pub fn plot_trace(text: &str, name: &str) -> Result<TracePlot, ServiceError> {
     Ok(TracePlot { svg, offers: rows.len() })
 }
 
-/// The fields of one line of CSV (quoted fields may hold commas and `""`); an empty line is one
-/// empty field.
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(line.as_bytes());
-    let mut record = csv::StringRecord::new();
-    match reader.read_record(&mut record) {
-        Ok(true) => record.iter().map(str::to_owned).collect(),
-        _ => vec![String::new()],
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::csv_fields;
+    use super::plot_trace;
 
     #[test]
-    fn a_csv_line_splits_as_the_trace_writer_quotes_it() {
-        assert_eq!(csv_fields(r#"0,"Ports, Inc","say ""no""",x"#), ["0", "Ports, Inc", r#"say "no""#, "x"]);
-        assert_eq!(csv_fields("1,,2"), ["1", "", "2"]);
-        // An empty line is one empty field, so that a trace's empty row is malformed, not skipped.
-        assert_eq!(csv_fields(""), [""]);
+    fn a_trace_reads_back_with_quoted_commas_and_line_breaks() {
+        // Regression: the trace was read line by line, so a name holding a line break, which the
+        // writer quotes, made parley refuse a trace it wrote itself.
+        let text = "round,proposer,u_a,u_b\n0,\"Ports, Inc\",0.9,0.1\n1,\"two\nlines\",0.5,0.5\n";
+        assert_eq!(plot_trace(text, "t.csv").unwrap().offers, 2);
+        let error = plot_trace("round,proposer,u_a,u_b\n0,a,0.9,0.1\n1,b,x,0.5\n", "t.csv").err().unwrap();
+        assert!(error.to_string().contains("t.csv:3: malformed trace row"), "{error}");
     }
 }
