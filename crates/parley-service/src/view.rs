@@ -75,8 +75,7 @@ impl View {
 
     /// Each party's demands over time, up to `as_of`.
     pub fn positions(&self, as_of: &str) -> Result<Positions, ServiceError> {
-        let record = Record::new(&self.negotiation);
-        let as_of = crate::point(&record, "--as-of", as_of)?;
+        let as_of = crate::as_of(&self.negotiation, as_of)?;
         Ok(parley_core::positions::positions(&self.negotiation, &as_of))
     }
 
@@ -94,8 +93,7 @@ impl View {
 
     /// Implementation after signature, as of `as_of`.
     pub fn implementation(&self, as_of: &str) -> Result<Implementation, ServiceError> {
-        let record = Record::new(&self.negotiation);
-        let as_of = crate::point(&record, "--as-of", as_of)?;
+        let as_of = crate::as_of(&self.negotiation, as_of)?;
         Ok(parley_core::implementation::implementation(&self.negotiation, &as_of))
     }
 }
