@@ -16,6 +16,7 @@
 pub mod chain;
 pub mod event;
 pub mod head;
+mod pg_tls;
 pub mod postgres;
 pub mod sqlite;
 pub mod store;

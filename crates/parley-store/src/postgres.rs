@@ -10,6 +10,7 @@ use postgres::{Client, NoTls};
 
 use crate::chain::seal_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
+use crate::pg_tls;
 use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, StoreError, clamp, now_utc};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
@@ -71,7 +72,12 @@ impl PgStore {
     /// As [`PgStore::open`], migrating only up to `version` (for upgrade tests).
     pub fn open_at(url: &str, version: i64) -> Result<PgStore, StoreError> {
         let location = redact(url);
-        let client = Client::connect(url, NoTls).map_err(|source| connect_error(&location, source))?;
+        let (url, tls) = pg_tls::parse(url).map_err(|detail| StoreError::Tls { location: location.clone(), detail })?;
+        let client = match tls {
+            pg_tls::Mode::Plain => Client::connect(&url, NoTls),
+            pg_tls::Mode::Tls(config) => Client::connect(&url, pg_tls::RustlsConnect(config)),
+        }
+        .map_err(|source| connect_error(&location, source))?;
         let mut store = PgStore { client, location };
         store.prepare(version)?;
         Ok(store)
@@ -163,7 +169,9 @@ fn connect_error(location: &str, source: postgres::Error) -> StoreError {
         Some(code) if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION || *code == SqlState::INVALID_CATALOG_NAME
     );
     let detail = source.as_db_error().map_or_else(|| source.to_string(), |db| db.message().to_owned());
-    if rejected {
+    if detail.starts_with("error performing TLS handshake") {
+        StoreError::Tls { location: location.to_owned(), detail: pg_tls::explain(&source) }
+    } else if rejected {
         StoreError::Rejected { location: location.to_owned(), detail }
     } else {
         StoreError::Unreachable { location: location.to_owned(), detail }

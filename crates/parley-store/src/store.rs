@@ -54,6 +54,8 @@ pub enum StoreError {
     Unreachable { location: String, detail: String },
     #[error("the database server at {location} refused the connection: {detail}")]
     Rejected { location: String, detail: String },
+    #[error("no TLS connection to the database server at {location}: {detail}")]
+    Tls { location: String, detail: String },
 }
 
 /// A SQLite error as one sentence: SQLite's message, with what to check when it is about access.
