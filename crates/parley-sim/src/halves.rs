@@ -16,6 +16,7 @@
 use parley_analysis::space::{Outcome, Problem, Utility};
 
 use crate::acceptable::Region;
+use crate::guide::Guide;
 use crate::inverter::decode;
 
 /// A half may list at most this many partial outcomes (per box); larger spaces are not split.
@@ -39,6 +40,12 @@ struct Split {
     /// Find each left entry's range in the right half by binary search (the left half is much
     /// smaller), rather than by moving pointers.
     search: bool,
+    /// Where searches of the right half start.
+    guide: Guide,
+    /// The right half's values, issue by issue for each entry in sorted order, when each fits a
+    /// byte and all of them stay small: a pair's exact utility is then the left entry's partial sum
+    /// (summed in the utility's own order) plus these values' table entries, without decoding.
+    digits: Option<Vec<u8>>,
 }
 
 /// A party's additive utility over a union of boxes, split in halves.
@@ -227,9 +234,23 @@ impl Halves {
             let whole = from <= floor && to >= ceiling;
             let mut best: Option<(f64, Place)> = None;
             for split in &self.splits {
-                split.pairs(from, to, &mut |left, right| {
-                    self.fill(split.at, left, right, &mut outcome);
-                    let utility = self.evaluate(&outcome);
+                split.pairs(from, to, &mut |&(partial, left), position| {
+                    let right = split.right[position].1;
+                    let utility = match &split.digits {
+                        Some(digits) => {
+                            let issues = self.tables.len() - split.at;
+                            let values = &digits[position * issues..(position + 1) * issues];
+                            // The same sum as `evaluate`: the left partial is its first `at` steps.
+                            self.tables[split.at..]
+                                .iter()
+                                .zip(values)
+                                .fold(partial, |total, (table, &value)| total + table[usize::from(value)])
+                        }
+                        None => {
+                            self.fill(split.at, left, right, &mut outcome);
+                            self.evaluate(&outcome)
+                        }
+                    };
                     if inside(utility) && admit(utility, (left, right)) && best.is_none_or(|best| better((utility, (left, right)), best)) {
                         best = Some((utility, (left, right)));
                     }
@@ -301,7 +322,9 @@ impl Split {
         let left = half(&tables[..at], &sizes[..at], &allowed[..at]);
         let right = half(&tables[at..], &sizes[at..], &allowed[at..]);
         let search = (left.len() as f64) * (right.len() as f64).log2().max(1.0) < (left.len() + right.len()) as f64;
-        Some(Split { at, left, right, search })
+        let guide = Guide::new(&right, |entry| entry.0);
+        let digits = digits(&right, &sizes[at..]);
+        Some(Split { at, left, right, search, guide, digits })
     }
 
     /// The lowest approximate sum at or above `from`.
@@ -312,7 +335,7 @@ impl Split {
         let mut lowest: Option<f64> = None;
         for &(value, _) in &left[start..] {
             if self.search || begin == right.len() {
-                begin = right.partition_point(|entry| value + entry.0 < from);
+                begin = self.guide.partition_point(right, from - value, |entry| value + entry.0 < from);
             }
             while begin > 0 && value + right[begin - 1].0 >= from {
                 begin -= 1;
@@ -339,7 +362,7 @@ impl Split {
         let mut highest: Option<f64> = None;
         for &(value, _) in left[..end].iter().rev() {
             if self.search || finish == 0 {
-                finish = right.partition_point(|entry| value + entry.0 <= to);
+                finish = self.guide.partition_point(right, to - value, |entry| value + entry.0 <= to);
             }
             while finish < right.len() && value + right[finish].0 <= to {
                 finish += 1;
@@ -359,7 +382,7 @@ impl Split {
 
     /// Calls `each(left index, right index)` for every pair whose approximate sum lies in
     /// `[from, to]`: a two-pointer sweep (floating-point addition is monotone in each argument).
-    fn pairs(&self, from: f64, to: f64, each: &mut impl FnMut(u64, u64)) {
+    fn pairs(&self, from: f64, to: f64, each: &mut impl FnMut(&(f64, u64), usize)) {
         let (left, right) = (&self.left, &self.right);
         let (low_right, high_right) = (right[0].0, right[right.len() - 1].0);
         // Only left entries that can reach the window with some right entry.
@@ -367,15 +390,17 @@ impl Split {
         let end = left.partition_point(|entry| entry.0 + low_right <= to);
         // As the left value grows, the right ranges move down.
         let (mut begin, mut finish) = match left.get(start) {
-            Some(first) if start < end => {
-                (right.partition_point(|entry| first.0 + entry.0 < from), right.partition_point(|entry| first.0 + entry.0 <= to))
-            }
+            Some(first) if start < end => (
+                self.guide.partition_point(right, from - first.0, |entry| first.0 + entry.0 < from),
+                self.guide.partition_point(right, to - first.0, |entry| first.0 + entry.0 <= to),
+            ),
             _ => return,
         };
-        for &(value, index) in &left[start..end] {
+        for entry in &left[start..end] {
+            let value = entry.0;
             if self.search {
-                begin = right.partition_point(|entry| value + entry.0 < from);
-                finish = right.partition_point(|entry| value + entry.0 <= to);
+                begin = self.guide.partition_point(right, from - value, |entry| value + entry.0 < from);
+                finish = self.guide.partition_point(right, to - value, |entry| value + entry.0 <= to);
             }
             while begin > 0 && value + right[begin - 1].0 >= from {
                 begin -= 1;
@@ -383,26 +408,80 @@ impl Split {
             while finish > 0 && value + right[finish - 1].0 > to {
                 finish -= 1;
             }
-            for entry in &right[begin..finish.max(begin)] {
-                each(index, entry.1);
+            for position in begin..finish.max(begin) {
+                each(entry, position);
             }
         }
     }
 }
 
+/// At most this many bytes of right-half values are kept per box.
+const DIGITS_LIMIT: usize = 1 << 24;
+
+/// The values of each entry of a right half, in the half's sorted order (see [`Split::digits`]).
+fn digits(right: &[(f64, u64)], sizes: &[u32]) -> Option<Vec<u8>> {
+    if sizes.iter().any(|&size| size > 256) || right.len().checked_mul(sizes.len())? > DIGITS_LIMIT {
+        return None;
+    }
+    let mut digits = vec![0u8; right.len() * sizes.len()];
+    let narrow = sizes.iter().try_fold(1u32, |product, &size| product.checked_mul(size)).is_some();
+    for (values, &(_, index)) in digits.chunks_exact_mut(sizes.len().max(1)).zip(right) {
+        if narrow {
+            // 32-bit division is several times faster than 64-bit.
+            let mut rest = index as u32;
+            for (value, &size) in values.iter_mut().zip(sizes).rev() {
+                *value = (rest % size) as u8;
+                rest /= size;
+            }
+        } else {
+            let mut rest = index;
+            for (value, &size) in values.iter_mut().zip(sizes).rev() {
+                *value = (rest % u64::from(size)) as u8;
+                rest /= u64::from(size);
+            }
+        }
+    }
+    Some(digits)
+}
+
 /// Every combination of the allowed values of a half's issues: `(partial sum, index)`, ascending
-/// by partial sum (ties by index).
+/// by partial sum (ties in no particular order: queries compare places themselves).
 fn half(tables: &[Vec<f64>], sizes: &[u32], allowed: &[Vec<u32>]) -> Vec<(f64, u64)> {
     let mut entries: Vec<(f64, u64)> = vec![(0.0, 0)];
     for ((table, &size), values) in tables.iter().zip(sizes).zip(allowed) {
         let mut next = Vec::with_capacity(entries.len() * values.len());
-        for &(sum, index) in &entries {
-            for &value in values {
-                next.push((sum + table[value as usize], index * u64::from(size) + u64::from(value)));
-            }
+        // Value by value: adding one value's table entry keeps the sorted sums sorted (addition is
+        // monotone), so each value gives a sorted run and the runs only need merging.
+        for &value in values {
+            next.extend(entries.iter().map(|&(sum, index)| (sum + table[value as usize], index * u64::from(size) + u64::from(value))));
         }
-        entries = next;
+        entries = merge_runs(next, entries.len());
     }
-    entries.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    entries
+}
+
+/// Merges consecutive sorted runs of `run` entries each (the last may be shorter) into one list
+/// ascending by sum, pairwise, as the bottom passes of a merge sort.
+fn merge_runs(mut entries: Vec<(f64, u64)>, mut run: usize) -> Vec<(f64, u64)> {
+    let mut scratch = Vec::with_capacity(entries.len());
+    while run < entries.len() {
+        scratch.clear();
+        for chunk in entries.chunks(2 * run) {
+            let (mut a, mut b) = chunk.split_at(run.min(chunk.len()));
+            while let (Some(x), Some(y)) = (a.first(), b.first()) {
+                if y.0 < x.0 {
+                    scratch.push(*y);
+                    b = &b[1..];
+                } else {
+                    scratch.push(*x);
+                    a = &a[1..];
+                }
+            }
+            scratch.extend_from_slice(a);
+            scratch.extend_from_slice(b);
+        }
+        std::mem::swap(&mut entries, &mut scratch);
+        run *= 2;
+    }
     entries
 }
