@@ -16,7 +16,7 @@
 use parley_analysis::space::{Outcome, Problem, Utility};
 
 use crate::acceptable::Region;
-use crate::guide::Guide;
+use crate::guide::{Guide, gallop};
 use crate::inverter::decode;
 
 /// A half may list at most this many partial outcomes (per box); larger spaces are not split.
@@ -45,7 +45,16 @@ struct Split {
     /// The right half's values, issue by issue for each entry in sorted order, when each fits a
     /// byte and all of them stay small: a pair's exact utility is then the left entry's partial sum
     /// (summed in the utility's own order) plus these values' table entries, without decoding.
-    digits: Option<Vec<u8>>,
+    digits: Option<Digits>,
+}
+
+/// The right half's values per entry, `issues` bytes each.
+#[derive(Debug)]
+struct Digits {
+    values: Vec<u8>,
+    /// Laid out by listing index (a box allowing every value: made by counting, without
+    /// division), rather than by sorted position.
+    by_index: bool,
 }
 
 /// A party's additive utility over a union of boxes, split in halves.
@@ -239,7 +248,8 @@ impl Halves {
                     let utility = match &split.digits {
                         Some(digits) => {
                             let issues = self.tables.len() - split.at;
-                            let values = &digits[position * issues..(position + 1) * issues];
+                            let row = if digits.by_index { right as usize } else { position };
+                            let values = &digits.values[row * issues..(row + 1) * issues];
                             // The same sum as `evaluate`: the left partial is its first `at` steps.
                             self.tables[split.at..]
                                 .iter()
@@ -323,7 +333,7 @@ impl Split {
         let right = half(&tables[at..], &sizes[at..], &allowed[at..]);
         let search = (left.len() as f64) * (right.len() as f64).log2().max(1.0) < (left.len() + right.len()) as f64;
         let guide = Guide::new(&right, |entry| entry.0);
-        let digits = digits(&right, &sizes[at..]);
+        let digits = digits(&right, &sizes[at..], &allowed[at..]);
         Some(Split { at, left, right, search, guide, digits })
     }
 
@@ -400,7 +410,8 @@ impl Split {
             let value = entry.0;
             if self.search {
                 begin = self.guide.partition_point(right, from - value, |entry| value + entry.0 < from);
-                finish = self.guide.partition_point(right, to - value, |entry| value + entry.0 <= to);
+                // The window is usually narrow: its end lies a few entries past its start.
+                finish = gallop(right, begin, |entry| value + entry.0 <= to);
             }
             while begin > 0 && value + right[begin - 1].0 >= from {
                 begin -= 1;
@@ -418,12 +429,27 @@ impl Split {
 /// At most this many bytes of right-half values are kept per box.
 const DIGITS_LIMIT: usize = 1 << 24;
 
-/// The values of each entry of a right half, in the half's sorted order (see [`Split::digits`]).
-fn digits(right: &[(f64, u64)], sizes: &[u32]) -> Option<Vec<u8>> {
+/// The values of each entry of a right half (see [`Split::digits`]).
+fn digits(right: &[(f64, u64)], sizes: &[u32], allowed: &[Vec<u32>]) -> Option<Digits> {
     if sizes.iter().any(|&size| size > 256) || right.len().checked_mul(sizes.len())? > DIGITS_LIMIT {
         return None;
     }
     let mut digits = vec![0u8; right.len() * sizes.len()];
+    if allowed.iter().zip(sizes).all(|(values, &size)| values.len() == size as usize) {
+        // Every value allowed: listing indices are 0..len, and counting up lists their values.
+        let mut current = vec![0u8; sizes.len()];
+        for row in digits.chunks_exact_mut(sizes.len().max(1)) {
+            row.copy_from_slice(&current);
+            for (value, &size) in current.iter_mut().zip(sizes).rev() {
+                if u32::from(*value) + 1 < size {
+                    *value += 1;
+                    break;
+                }
+                *value = 0;
+            }
+        }
+        return Some(Digits { values: digits, by_index: true });
+    }
     let narrow = sizes.iter().try_fold(1u32, |product, &size| product.checked_mul(size)).is_some();
     for (values, &(_, index)) in digits.chunks_exact_mut(sizes.len().max(1)).zip(right) {
         if narrow {
@@ -441,29 +467,35 @@ fn digits(right: &[(f64, u64)], sizes: &[u32]) -> Option<Vec<u8>> {
             }
         }
     }
-    Some(digits)
+    Some(Digits { values: digits, by_index: false })
 }
 
 /// Every combination of the allowed values of a half's issues: `(partial sum, index)`, ascending
 /// by partial sum (ties in no particular order: queries compare places themselves).
 fn half(tables: &[Vec<f64>], sizes: &[u32], allowed: &[Vec<u32>]) -> Vec<(f64, u64)> {
-    let mut entries: Vec<(f64, u64)> = vec![(0.0, 0)];
+    let total = allowed.iter().fold(1usize, |product, values| product.saturating_mul(values.len()));
+    // Two buffers of the final size, used in turn: no allocation per issue or per merge pass.
+    let mut entries: Vec<(f64, u64)> = Vec::with_capacity(total);
+    let mut other: Vec<(f64, u64)> = Vec::with_capacity(total);
+    entries.push((0.0, 0));
     for ((table, &size), values) in tables.iter().zip(sizes).zip(allowed) {
-        let mut next = Vec::with_capacity(entries.len() * values.len());
         // Value by value: adding one value's table entry keeps the sorted sums sorted (addition is
         // monotone), so each value gives a sorted run and the runs only need merging.
+        other.clear();
         for &value in values {
-            next.extend(entries.iter().map(|&(sum, index)| (sum + table[value as usize], index * u64::from(size) + u64::from(value))));
+            other.extend(entries.iter().map(|&(sum, index)| (sum + table[value as usize], index * u64::from(size) + u64::from(value))));
         }
-        entries = merge_runs(next, entries.len());
+        let run = entries.len();
+        std::mem::swap(&mut entries, &mut other);
+        merge_runs(&mut entries, &mut other, run);
     }
     entries
 }
 
-/// Merges consecutive sorted runs of `run` entries each (the last may be shorter) into one list
-/// ascending by sum, pairwise, as the bottom passes of a merge sort.
-fn merge_runs(mut entries: Vec<(f64, u64)>, mut run: usize) -> Vec<(f64, u64)> {
-    let mut scratch = Vec::with_capacity(entries.len());
+/// Merges consecutive sorted runs of `run` entries each (the last may be shorter) of `entries` into
+/// one list ascending by sum, pairwise, as the bottom passes of a merge sort (`scratch` is
+/// overwritten).
+fn merge_runs(entries: &mut Vec<(f64, u64)>, scratch: &mut Vec<(f64, u64)>, mut run: usize) {
     while run < entries.len() {
         scratch.clear();
         for chunk in entries.chunks(2 * run) {
@@ -480,8 +512,7 @@ fn merge_runs(mut entries: Vec<(f64, u64)>, mut run: usize) -> Vec<(f64, u64)> {
             scratch.extend_from_slice(a);
             scratch.extend_from_slice(b);
         }
-        std::mem::swap(&mut entries, &mut scratch);
+        std::mem::swap(entries, scratch);
         run *= 2;
     }
-    entries
 }
