@@ -204,25 +204,96 @@ impl Halves {
         want: Want,
         admit: &dyn Fn(f64, Place) -> bool,
     ) -> Option<(f64, Place)> {
-        let inside = |utility: f64| {
-            low.is_none_or(|bound| if bound.inclusive { utility >= bound.value } else { utility > bound.value })
-                && high.is_none_or(|bound| if bound.inclusive { utility <= bound.value } else { utility < bound.value })
-        };
-        let better = |candidate: (f64, Place), best: (f64, Place)| match want {
-            Want::Lowest => candidate.0 < best.0 || (candidate.0 == best.0 && candidate.1 < best.1),
-            Want::Highest => candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 < best.1),
-            Want::HighestLast => candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 > best.1),
-        };
+        let [answer] = self.find_each([Request { low, high, want, admit }]);
+        answer
+    }
+
+    /// Two queries answered by one sweep per round of widening, as [`Halves::find`] answers each.
+    pub fn find_two(
+        &self,
+        first: (Option<Bound>, Option<Bound>, Want),
+        second: (Option<Bound>, Option<Bound>, Want),
+    ) -> [Option<(f64, Place)>; 2] {
+        let all: &dyn Fn(f64, Place) -> bool = &|_, _| true;
+        self.find_each([
+            Request { low: first.0, high: first.1, want: first.2, admit: all },
+            Request { low: second.0, high: second.1, want: second.2, admit: all },
+        ])
+    }
+
+    /// Each request's answer. Every request searches its own windows exactly as it would alone
+    /// (the same pairs, the same widening); requests still open share one sweep over the span of
+    /// their windows, so that a pair is decoded and summed once for all of them.
+    fn find_each<const N: usize>(&self, requests: [Request<'_>; N]) -> [Option<(f64, Place)>; N] {
+        let mut answers = [None; N];
+        let mut open: [Option<Search>; N] = [None; N];
+        for (slot, request) in open.iter_mut().zip(&requests) {
+            *slot = self.start(request);
+        }
+        let mut outcome = vec![0u32; self.tables.len()];
+        while open.iter().any(Option::is_some) {
+            // The window of approximate sums each open request searches this time.
+            let windows: [Option<(f64, f64)>; N] =
+                std::array::from_fn(|index| open[index].map(|search| search.window(requests[index].want)));
+            let span = windows
+                .iter()
+                .flatten()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(from, to), window| (from.min(window.0), to.max(window.1)));
+            let mut best: [Option<(f64, Place)>; N] = [None; N];
+            for split in &self.splits {
+                split.pairs(span.0, span.1, &mut |&(partial, left), position| {
+                    let approximate = partial + split.right[position].0;
+                    let right = split.right[position].1;
+                    let mut utility = None;
+                    for index in 0..N {
+                        let Some((from, to)) = windows[index] else { continue };
+                        if approximate < from || approximate > to {
+                            continue;
+                        }
+                        let utility = *utility.get_or_insert_with(|| self.exact(split, partial, left, right, position, &mut outcome));
+                        let request = &requests[index];
+                        if request.inside(utility)
+                            && (request.admit)(utility, (left, right))
+                            && best[index].is_none_or(|best| request.better((utility, (left, right)), best))
+                        {
+                            best[index] = Some((utility, (left, right)));
+                        }
+                    }
+                });
+            }
+            for index in 0..N {
+                let (Some(search), Some((from, to))) = (open[index].as_mut(), windows[index]) else { continue };
+                let whole = from <= search.floor && to >= search.ceiling;
+                // Any pair outside the window is off from it by more than the slack in exact utility.
+                let settled = match (requests[index].want, best[index]) {
+                    (_, _) if whole => true,
+                    (Want::Lowest, Some((utility, _))) => utility + self.slack < to,
+                    (Want::Highest | Want::HighestLast, Some((utility, _))) => utility - self.slack > from,
+                    (_, None) => false,
+                };
+                if settled {
+                    answers[index] = best[index];
+                    open[index] = None;
+                } else {
+                    search.width *= 8.0;
+                }
+            }
+        }
+        answers
+    }
+
+    /// Where a request's search begins, or `None` when nothing can be in its range.
+    fn start(&self, request: &Request<'_>) -> Option<Search> {
         // Approximate sums outside [floor, ceiling] cannot be in the range.
-        let floor = low.map_or(self.approx_low, |bound| bound.value - self.slack).max(self.approx_low);
-        let ceiling = high.map_or(self.approx_high, |bound| bound.value + self.slack).min(self.approx_high);
+        let floor = request.low.map_or(self.approx_low, |bound| bound.value - self.slack).max(self.approx_low);
+        let ceiling = request.high.map_or(self.approx_high, |bound| bound.value + self.slack).min(self.approx_high);
         if floor > ceiling {
             return None;
         }
         // A narrow range (worst_in's windows of a few 1e-6) is searched whole in one sweep;
         // otherwise the first window reaches just past the nearest approximate sum from the wanted
         // end.
-        let nearest = match want {
+        let nearest = match request.want {
             _ if ceiling - floor <= NARROW => ceiling - floor,
             Want::Lowest => self.splits.iter().filter_map(|split| split.lowest_from(floor)).fold(f64::INFINITY, f64::min) - floor,
             Want::Highest | Want::HighestLast => {
@@ -232,51 +303,24 @@ impl Halves {
         if !nearest.is_finite() {
             return None;
         }
-        let mut width = if ceiling - floor <= NARROW { nearest } else { nearest + 4.0 * self.slack };
-        let mut outcome = vec![0u32; self.tables.len()];
-        loop {
-            // The window of approximate sums searched this time, from the wanted end.
-            let (from, to) = match want {
-                Want::Lowest => (floor, (floor + width).min(ceiling)),
-                Want::Highest | Want::HighestLast => ((ceiling - width).max(floor), ceiling),
-            };
-            let whole = from <= floor && to >= ceiling;
-            let mut best: Option<(f64, Place)> = None;
-            for split in &self.splits {
-                split.pairs(from, to, &mut |&(partial, left), position| {
-                    let right = split.right[position].1;
-                    let utility = match &split.digits {
-                        Some(digits) => {
-                            let issues = self.tables.len() - split.at;
-                            let row = if digits.by_index { right as usize } else { position };
-                            let values = &digits.values[row * issues..(row + 1) * issues];
-                            // The same sum as `evaluate`: the left partial is its first `at` steps.
-                            self.tables[split.at..]
-                                .iter()
-                                .zip(values)
-                                .fold(partial, |total, (table, &value)| total + table[usize::from(value)])
-                        }
-                        None => {
-                            self.fill(split.at, left, right, &mut outcome);
-                            self.evaluate(&outcome)
-                        }
-                    };
-                    if inside(utility) && admit(utility, (left, right)) && best.is_none_or(|best| better((utility, (left, right)), best)) {
-                        best = Some((utility, (left, right)));
-                    }
-                });
+        let width = if ceiling - floor <= NARROW { nearest } else { nearest + 4.0 * self.slack };
+        Some(Search { floor, ceiling, width })
+    }
+
+    /// A pair's exact utility, summed in the utility's own order.
+    fn exact(&self, split: &Split, partial: f64, left: u64, right: u64, position: usize, outcome: &mut [u32]) -> f64 {
+        match &split.digits {
+            Some(digits) => {
+                let issues = self.tables.len() - split.at;
+                let row = if digits.by_index { right as usize } else { position };
+                let values = &digits.values[row * issues..(row + 1) * issues];
+                // The same sum as `evaluate`: the left partial is its first `at` steps.
+                self.tables[split.at..].iter().zip(values).fold(partial, |total, (table, &value)| total + table[usize::from(value)])
             }
-            // Any pair outside the window is off from it by more than the slack in exact utility.
-            let settled = match (want, best) {
-                (_, _) if whole => true,
-                (Want::Lowest, Some((utility, _))) => utility + self.slack < to,
-                (Want::Highest | Want::HighestLast, Some((utility, _))) => utility - self.slack > from,
-                (_, None) => false,
-            };
-            if settled {
-                return best;
+            None => {
+                self.fill(split.at, left, right, outcome);
+                self.evaluate(outcome)
             }
-            width *= 8.0;
         }
     }
 
@@ -292,6 +336,47 @@ impl Halves {
             let size = u64::from(self.sizes[issue]);
             outcome[issue] = (rest % size) as u32;
             rest /= size;
+        }
+    }
+}
+
+/// One query of [`Halves::find_each`].
+struct Request<'a> {
+    low: Option<Bound>,
+    high: Option<Bound>,
+    want: Want,
+    admit: &'a dyn Fn(f64, Place) -> bool,
+}
+
+impl Request<'_> {
+    fn inside(&self, utility: f64) -> bool {
+        self.low.is_none_or(|bound| if bound.inclusive { utility >= bound.value } else { utility > bound.value })
+            && self.high.is_none_or(|bound| if bound.inclusive { utility <= bound.value } else { utility < bound.value })
+    }
+
+    fn better(&self, candidate: (f64, Place), best: (f64, Place)) -> bool {
+        match self.want {
+            Want::Lowest => candidate.0 < best.0 || (candidate.0 == best.0 && candidate.1 < best.1),
+            Want::Highest => candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 < best.1),
+            Want::HighestLast => candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 > best.1),
+        }
+    }
+}
+
+/// An open request's search: the approximate sums that can be in its range, and how wide a
+/// window from its wanted end it searches next.
+#[derive(Clone, Copy, Debug)]
+struct Search {
+    floor: f64,
+    ceiling: f64,
+    width: f64,
+}
+
+impl Search {
+    fn window(&self, want: Want) -> (f64, f64) {
+        match want {
+            Want::Lowest => (self.floor, (self.floor + self.width).min(self.ceiling)),
+            Want::Highest | Want::HighestLast => ((self.ceiling - self.width).max(self.floor), self.ceiling),
         }
     }
 }

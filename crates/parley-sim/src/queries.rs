@@ -82,12 +82,15 @@ impl Queries {
         }
         let (window_low, window_high) = (low - 1e-6, high + 2e-6);
         let floor = |value: f64| self.rational_from.map_or(value, |reservation| value.max(reservation));
-        let at_or_above = self.halves.find(Some(Bound::at_least(floor(low))), None, Want::Lowest);
+        // Both searches near `low` in one sweep.
+        let [at_or_above, below] = self.halves.find_two(
+            (Some(Bound::at_least(floor(low))), None, Want::Lowest),
+            (Some(Bound::at_least(floor(window_low))), Some(Bound::below(low)), Want::Highest),
+        );
         let anchor = match at_or_above {
             Some((utility, place)) => (utility, place),
             None => (self.top.0, self.top_place),
         };
-        let below = self.halves.find(Some(Bound::at_least(floor(window_low))), Some(Bound::below(low)), Want::Highest);
         // The non-rational outcomes lie below the reservation value: only a window reaching below
         // it can hold one.
         let tail = self.rational_from.filter(|&reservation| window_low < reservation).and_then(|reservation| {
