@@ -230,7 +230,8 @@ impl Halves {
         for (slot, request) in open.iter_mut().zip(&requests) {
             *slot = self.start(request);
         }
-        let mut outcome = vec![0u32; self.tables.len()];
+        // Only pairs of splits without digits are decoded into this.
+        let mut outcome = Vec::new();
         while open.iter().any(Option::is_some) {
             // The window of approximate sums each open request searches this time.
             let windows: [Option<(f64, f64)>; N] =
@@ -308,7 +309,7 @@ impl Halves {
     }
 
     /// A pair's exact utility, summed in the utility's own order.
-    fn exact(&self, split: &Split, partial: f64, left: u64, right: u64, position: usize, outcome: &mut [u32]) -> f64 {
+    fn exact(&self, split: &Split, partial: f64, left: u64, right: u64, position: usize, outcome: &mut Vec<u32>) -> f64 {
         match &split.digits {
             Some(digits) => {
                 let issues = self.tables.len() - split.at;
@@ -318,6 +319,7 @@ impl Halves {
                 self.tables[split.at..].iter().zip(values).fold(partial, |total, (table, &value)| total + table[usize::from(value)])
             }
             None => {
+                outcome.resize(self.tables.len(), 0);
                 self.fill(split.at, left, right, outcome);
                 self.evaluate(outcome)
             }
