@@ -30,6 +30,9 @@ fi
 # TLS: a CA and a server certificate made once, then `ssl = on` (a reload suffices for a running
 # server, so tests already connected are not disturbed).
 tls="$data-tls"
+if ! command -v openssl >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >&2
+fi
 if [ ! -s "$tls/ca.crt" ] || [ ! -s "$data/server.crt" ]; then
     rm -rf "$tls"
     install -d -m 700 "$tls"
