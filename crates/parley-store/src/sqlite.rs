@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_events.sql")),
     (2, include_str!("../migrations/0002_append_only.sql")),
     (3, include_str!("../migrations/0003_checkpoints.sql")),
+    (4, include_str!("../migrations/0004_tokens_jobs.sql")),
 ];
 
 /// The schema version this build writes.

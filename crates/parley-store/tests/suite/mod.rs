@@ -4,11 +4,13 @@
 #![allow(dead_code)]
 
 pub mod signatures;
+pub mod tokens;
 
 pub use signatures::{
     a_partys_signed_events_can_be_rewritten_without_its_key, a_signing_partys_entity_does_not_change_hands_unsigned,
     keys_rotate_and_revoke_by_signed_events, truncation_is_caught_against_a_signed_head,
 };
+pub use tokens::tokens_are_stored_hashed_and_revocation_is_immediate;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -617,6 +619,7 @@ macro_rules! backend_suite {
             concurrent_writers_lose_no_update,
             two_processes_append_without_losing_updates,
             acknowledged_appends_survive_kill_9,
+            tokens_are_stored_hashed_and_revocation_is_immediate,
         );
 
         /// The writer half of the process tests (does nothing unless started by one).
