@@ -244,6 +244,13 @@ pub trait EventStore {
     /// ([`StoreError::KeyMismatch`]): a new key must be signed by the old one.
     fn import(&mut self, wanted: &Negotiation, signer: Option<(&str, &SigningKey)>) -> Result<Vec<Event>, StoreError> {
         let head = self.head(&wanted.id)?.map_or(0, |(seq, _)| seq);
+        self.import_after(wanted, signer, head)
+    }
+
+    /// As [`EventStore::import`], with the differences taken from the state after event `head`
+    /// (0: none) and appended only if that is still the head — [`StoreError::Conflict`] otherwise.
+    /// For a writer that computed `wanted` from the state at a head it read earlier.
+    fn import_after(&mut self, wanted: &Negotiation, signer: Option<(&str, &SigningKey)>, head: u64) -> Result<Vec<Event>, StoreError> {
         let current = if head == 0 { None } else { Some(self.negotiation(&wanted.id, Some(head))?) };
         let mut events = crate::event::changes(current.as_ref(), wanted);
         if let Some((party, key)) = signer {
