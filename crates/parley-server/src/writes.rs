@@ -141,12 +141,21 @@ fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, Bytes
     let bytes = body_bytes(body)?;
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
     let mut unknown = Vec::new();
-    let parsed: Result<T, _> = serde_ignored::deserialize(&mut deserializer, |path| unknown.push(path.to_string()));
-    let value = match parsed.and_then(|value| deserializer.end().map(|()| value)) {
+    let mut note = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(&mut deserializer, &mut note));
+    let value = match parsed {
         Ok(value) => value,
-        Err(error) if error.is_data() => return Err(ApiError::field(field_of(&error.to_string()), error.to_string())),
-        Err(error) => return Err(ApiError::new(Code::MalformedJson, error.to_string())),
+        Err(error) => {
+            let field = error.path().to_string();
+            let inner = error.into_inner();
+            if !inner.is_data() {
+                return Err(ApiError::new(Code::MalformedJson, inner.to_string()));
+            }
+            let field = if field == "." { field_of(&inner.to_string()) } else { field };
+            return Err(ApiError::field(field, inner.to_string()));
+        }
     };
+    deserializer.end().map_err(|error| ApiError::new(Code::MalformedJson, error.to_string()))?;
     if !unknown.is_empty() {
         let errors = unknown.iter().map(|field| FieldError { field: field.clone(), message: "unknown field".to_owned() }).collect();
         return Err(ApiError { errors, ..ApiError::new(Code::Invalid, format!("unknown field `{}`", unknown[0])) });

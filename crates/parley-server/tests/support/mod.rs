@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use parley_store::{EventStore, NewToken, open_store};
+use parley_store::{NewToken, open_store};
 
 /// An answer: status, headers (lower-case names) and body.
 #[derive(Debug)]
