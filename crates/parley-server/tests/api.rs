@@ -242,6 +242,24 @@ fn a_hidden_round_is_answered_like_a_missing_one(fresh: &dyn Fn() -> Database) {
     assert_eq!(hidden.body.replace("muscat", "ROUND"), missing.body.replace("nowhere", "ROUND"));
 }
 
+fn a_signing_partys_writes_are_refused_not_forged(fresh: &dyn Fn() -> Database) {
+    let server = Server::start(fresh(), UKRAINE);
+    // UA registers a key (as `parley import --sign UA=KEYFILE` does): from then on everything
+    // attributed to UA must carry its signature, which the server cannot make.
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let negotiation = parley_core::scenario::parse(&scenario_text(UKRAINE)).unwrap().negotiation;
+    let mut store = parley_store::open_store(&server.db.url, false).unwrap();
+    store.import(&negotiation, Some(("UA", &key))).unwrap();
+    let (seq, hash) = server.head();
+    let (_, body, _) = writes().into_iter().next().unwrap();
+    let answer = server.post(server.token("UA"), &server.path("stances"), &hash, &body);
+    assert_eq!((answer.status, answer.code().as_str()), (422, "signature_required"), "{answer:?}");
+    assert_eq!(server.head(), (seq, hash.clone()));
+    // Others still write.
+    let (_, round, _) = writes().into_iter().find(|(route, ..)| *route == "rounds").unwrap();
+    assert_eq!(server.post(server.token("mediator"), &server.path("rounds"), &hash, &round).status, 201);
+}
+
 fn the_openapi_document_lists_every_route(fresh: &dyn Fn() -> Database) {
     let db = fresh();
     let server = Server::start(db, UKRAINE);
@@ -304,4 +322,5 @@ on_both_backends!(
     a_hidden_round_is_answered_like_a_missing_one,
     the_openapi_document_lists_every_route,
     each_role_may_make_only_its_writes,
+    a_signing_partys_writes_are_refused_not_forged,
 );
