@@ -5,12 +5,14 @@
 
 pub mod signatures;
 pub mod tokens;
+pub mod writes;
 
 pub use signatures::{
     a_partys_signed_events_can_be_rewritten_without_its_key, a_signing_partys_entity_does_not_change_hands_unsigned,
     keys_rotate_and_revoke_by_signed_events, truncation_is_caught_against_a_signed_head,
 };
 pub use tokens::tokens_are_stored_hashed_and_revocation_is_immediate;
+pub use writes::import_after_a_moved_head_is_a_conflict_and_writes_nothing;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -620,6 +622,7 @@ macro_rules! backend_suite {
             two_processes_append_without_losing_updates,
             acknowledged_appends_survive_kill_9,
             tokens_are_stored_hashed_and_revocation_is_immediate,
+            import_after_a_moved_head_is_a_conflict_and_writes_nothing,
         );
 
         /// The writer half of the process tests (does nothing unless started by one).
