@@ -155,3 +155,44 @@ fn sigterm_stops_the_server_cleanly() {
     assert!(status.success(), "{status:?}");
     assert!(std::path::Path::new(&db).exists());
 }
+
+#[test]
+fn the_demo_prints_a_token_per_role_and_its_logs_never_hold_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stderr.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.split_whitespace().nth(2).unwrap().to_owned();
+    let address: SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+    lines.next().unwrap().unwrap();
+    // admin, mediator, the six parties, public: "ROLE ACCESS TOKEN URL/sign-in?token=TOKEN".
+    let mut tokens = Vec::new();
+    for _ in 0..9 {
+        let line = lines.next().unwrap().unwrap();
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(fields[3], format!("{url}/sign-in?token={}", fields[2]), "{line}");
+        tokens.push((fields[0].to_owned(), fields[1].to_owned(), fields[2].to_owned()));
+    }
+    let roles: Vec<&str> = tokens.iter().map(|(role, ..)| role.as_str()).collect();
+    assert_eq!(roles, ["admin", "mediator", "US", "UA", "RU", "E3", "NATO", "IAEA", "public"]);
+    assert!(tokens.iter().all(|(role, access, _)| access == if role == "public" { "reads" } else { "writes" }));
+    for (role, _, token) in &tokens {
+        let answer = get(address, token, "/api/v1/negotiations/ukraine-2025/status");
+        assert_eq!(answer.status, 200, "{role}");
+        // A token in a query string (the workbench's sign-in link) is not logged either.
+        http::request(address, "GET", &format!("/sign-in?token={token}"), &[], b"");
+    }
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    assert!(child.wait().unwrap().success());
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("/api/v1/negotiations/ukraine-2025/status") && logged.contains("200"), "{logged}");
+    for (role, _, token) in &tokens {
+        assert!(!logged.contains(token.as_str()), "{role}'s token is in the log");
+    }
+}
