@@ -100,7 +100,8 @@ pub fn app(state: AppState) -> Router {
             TraceLayer::new_for_http()
                 // Method and path only: a query may hold a token (`/sign-in?token=`).
                 .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
-                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                    let id = request.headers().get("x-request-id").and_then(|value| value.to_str().ok()).unwrap_or("");
+                    tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
