@@ -17,6 +17,8 @@ pub enum Code {
     Forbidden,
     /// No such negotiation or route for this token (also one it may not see).
     NotFound,
+    /// A route that exists, with another method.
+    MethodNotAllowed,
     /// A write without `If-Match`.
     IfMatchRequired,
     /// A write whose `If-Match` is not the head any more.
@@ -44,6 +46,7 @@ pub const CODES: &[(Code, u16, &str, &str)] = &[
     (Code::Unauthorized, 401, "unauthorized", "A valid bearer token is required"),
     (Code::Forbidden, 403, "forbidden", "This token may not do that"),
     (Code::NotFound, 404, "not_found", "Not found"),
+    (Code::MethodNotAllowed, 405, "method_not_allowed", "Method not allowed"),
     (Code::IfMatchRequired, 428, "if_match_required", "A write must name the head it was made against in If-Match"),
     (Code::StaleHead, 412, "stale_head", "The record has moved on since that head"),
     (Code::BodyTooLarge, 413, "body_too_large", "The body is too large"),

@@ -275,6 +275,8 @@ fn the_openapi_document_lists_every_route(fresh: &dyn Fn() -> Database) {
     assert_eq!(server.get("", "/api/v1/docs/").status, 200);
     let unknown = server.get(server.token("UA"), "/api/v1/nothing-here");
     assert_eq!((unknown.status, unknown.code().as_str()), (404, "not_found"));
+    let wrong_method = server.get(server.token("UA"), &server.path("stances"));
+    assert_eq!((wrong_method.status, wrong_method.code().as_str()), (405, "method_not_allowed"));
 }
 
 macro_rules! on_both_backends {
