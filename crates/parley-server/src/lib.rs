@@ -16,6 +16,7 @@
 //! ```
 
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod reads;
 pub mod state;

@@ -4,7 +4,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use parley_core::model::Negotiation;
 use parley_store::Store;
 use serde::{Deserialize, Serialize};
 
@@ -32,13 +31,6 @@ pub fn head_of(store: &mut dyn Store, id: &str) -> Result<Head, ApiError> {
         Some((seq, hash)) => Ok(Head { seq, hash }),
         None => Err(ApiError::no_negotiation(id)),
     }
-}
-
-/// The negotiation `id` folded at its head, with the head.
-pub fn folded(store: &mut dyn Store, id: &str) -> Result<(Negotiation, Head), ApiError> {
-    let head = head_of(store, id)?;
-    let negotiation = store.negotiation(id, Some(head.seq)).map_err(ApiError::store)?;
-    Ok((negotiation, head))
 }
 
 /// A body as the CLI prints it (`--json`: pretty, one newline), with the head as `ETag`.
@@ -115,10 +107,11 @@ async fn viewed<T: Serialize + Send + 'static>(
 ) -> Result<Response, ApiError> {
     let id = caller.negotiation(id)?;
     let viewer = caller.viewer().to_owned();
+    let cache = state.cache();
     let (value, head) = state
         .with_store(move |store| {
-            let (negotiation, head) = folded(store, &id)?;
-            let view = parley_service::view(negotiation, &viewer).map_err(ApiError::service)?;
+            let (negotiation, head) = cache.folded(store, &id)?;
+            let view = parley_service::view((*negotiation).clone(), &viewer).map_err(ApiError::service)?;
             Ok((read(&view)?, head))
         })
         .await?;
@@ -179,9 +172,10 @@ pub async fn analysis(
     let as_of = query(as_of)?.as_of.unwrap_or_else(|| "now".to_owned());
     let id = caller.negotiation(&id)?;
     let viewer = caller.viewer().to_owned();
+    let cache = state.cache();
     let (report, head) = state
         .with_store(move |store| {
-            let (negotiation, head) = folded(store, &id)?;
+            let (negotiation, head) = cache.folded(store, &id)?;
             let viewer = parley_service::viewer(&negotiation, &viewer).map_err(ApiError::service)?;
             let options = parley_analysis::frontier::FrontierOptions::default();
             let report = parley_service::analysis(&negotiation, &as_of, &viewer, None, options).map_err(ApiError::service)?;
@@ -203,9 +197,10 @@ pub async fn frontier(
     let as_of = query(as_of)?.as_of.unwrap_or_else(|| "now".to_owned());
     let id = caller.negotiation(&id)?;
     let viewer = caller.viewer().to_owned();
+    let cache = state.cache();
     let (report, head) = state
         .with_store(move |store| {
-            let (negotiation, head) = folded(store, &id)?;
+            let (negotiation, head) = cache.folded(store, &id)?;
             let (source, _warnings) = parley_service::scenario_problem(&negotiation, &as_of, &viewer, None).map_err(ApiError::service)?;
             let frontier = source.frontier(&parley_analysis::frontier::FrontierOptions::default()).map_err(ApiError::service)?;
             Ok((parley_service::frontier_report(&source, &frontier), head))

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use parley_store::{Store, open_store};
 
+use crate::cache::FoldCache;
 use crate::error::{ApiError, Code};
 
 /// The most idle stores kept open for reuse.
@@ -21,6 +22,7 @@ pub struct AppState {
 
 struct Inner {
     target: String,
+    cache: Arc<FoldCache>,
     idle: Mutex<Vec<Box<dyn Store>>>,
 }
 
@@ -37,7 +39,12 @@ impl AppState {
     /// now (creating a SQLite file when absent) so that a bad target fails at start.
     pub fn open(target: &str) -> Result<AppState, parley_store::StoreError> {
         let store = open_store(target, true)?;
-        Ok(AppState { inner: Arc::new(Inner { target: target.to_owned(), idle: Mutex::new(vec![store]) }) })
+        Ok(AppState { inner: Arc::new(Inner { target: target.to_owned(), cache: Arc::default(), idle: Mutex::new(vec![store]) }) })
+    }
+
+    /// The folded negotiations of this process, keyed by head.
+    pub fn cache(&self) -> Arc<FoldCache> {
+        self.inner.cache.clone()
     }
 
     /// Runs `work` with a store on a blocking thread; the store goes back to the pool unless the

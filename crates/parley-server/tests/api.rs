@@ -260,6 +260,20 @@ fn a_signing_partys_writes_are_refused_not_forged(fresh: &dyn Fn() -> Database) 
     assert_eq!(server.post(server.token("mediator"), &server.path("rounds"), &hash, &round).status, 201);
 }
 
+fn a_write_by_another_process_is_read_at_once(fresh: &dyn Fn() -> Database) {
+    let server = Server::start(fresh(), UKRAINE);
+    let before = server.get(server.token("public"), &server.path("scenario"));
+    assert_eq!(before.status, 200);
+    // Another process (or server) appends to the same database: this server's folded copy is
+    // keyed by the head, which every read checks.
+    let mut negotiation = parley_core::scenario::parse(&scenario_text(UKRAINE)).unwrap().negotiation;
+    negotiation.title = "Retitled elsewhere".into();
+    parley_store::open_store(&server.db.url, false).unwrap().import(&negotiation, None).unwrap();
+    let after = server.get(server.token("public"), &server.path("scenario"));
+    assert_eq!(after.json()["title"], "Retitled elsewhere");
+    assert_ne!(after.header("etag"), before.header("etag"));
+}
+
 fn the_openapi_document_lists_every_route(fresh: &dyn Fn() -> Database) {
     let db = fresh();
     let server = Server::start(db, UKRAINE);
@@ -325,4 +339,5 @@ on_both_backends!(
     the_openapi_document_lists_every_route,
     each_role_may_make_only_its_writes,
     a_signing_partys_writes_are_refused_not_forged,
+    a_write_by_another_process_is_read_at_once,
 );
