@@ -277,7 +277,7 @@ pub fn record(store: &mut dyn Store, id: &str, caller: &Caller, expected: &str, 
             ));
         }
     }
-    let appended = match store.import_after(&wanted, None, head.seq) {
+    let appended = match store.import_after(&wanted, None, head.seq, &caller.token.label) {
         Ok(appended) => appended,
         Err(parley_store::StoreError::Conflict { .. }) => {
             let now = crate::reads::head_of(store, id)?;

@@ -163,6 +163,17 @@ fn heads_are_required_and_a_stale_one_appends_nothing(fresh: &dyn Fn() -> Databa
     // Reads carry the head as ETag: the one a client names next.
     let status = server.get(server.token("UA"), &server.path("status"));
     assert_eq!(status.header("etag"), first.header("etag"));
+    // The write is attributed as an import would be (actor UA) and carries the token's label,
+    // which the chain covers; only the whole log (the admin's) shows it.
+    let mut store = parley_store::open_store(&server.db.url, false).unwrap();
+    let events = store.events(&server.negotiation).unwrap();
+    parley_store::verify(&events).unwrap();
+    let last = events.last().unwrap();
+    assert_eq!((last.actor.as_str(), last.label.as_str()), ("UA", "test UA"));
+    let logged = server.get(server.token("admin"), &server.path("events"));
+    let line: serde_json::Value = serde_json::from_str(logged.body.lines().last().unwrap()).unwrap();
+    assert_eq!(line["label"], "test UA");
+    assert!(!server.get(server.token("UA"), &server.path("events")).body.contains("\"label\""));
 }
 
 fn bad_bodies_are_problems_and_append_nothing(fresh: &dyn Fn() -> Database) {

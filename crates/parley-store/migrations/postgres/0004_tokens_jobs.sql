@@ -26,3 +26,7 @@ CREATE TABLE jobs (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+-- The label of the token that made an event over the server (NULL for the command line and for
+-- every event before this version). Part of the event's hash only when present, so that the
+-- hashes of older events are unchanged.
+ALTER TABLE events ADD COLUMN label TEXT;

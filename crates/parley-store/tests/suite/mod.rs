@@ -396,7 +396,7 @@ pub fn verify_catches_every_kind_of_tampering(fresh: &dyn Fn() -> Target) {
         (
             "insert an event",
             "UPDATE events SET seq = seq + 1000 WHERE seq >= 20; UPDATE events SET seq = seq - 999 WHERE seq >= 1020;
-             INSERT INTO events SELECT negotiation, 20, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature FROM events WHERE seq = 5",
+             INSERT INTO events (negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature) SELECT negotiation, 20, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature FROM events WHERE seq = 5",
             20,
         ),
         ("swap two events", "UPDATE events SET seq = -1 WHERE seq = 30; UPDATE events SET seq = 30 WHERE seq = 31; UPDATE events SET seq = 31 WHERE seq = -1", 30),

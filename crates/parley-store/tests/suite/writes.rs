@@ -17,11 +17,17 @@ pub fn import_after_a_moved_head_is_a_conflict_and_writes_nothing(fresh: &dyn Fn
     retitled.title = "Another title".into();
     let mut described = first.clone();
     described.description = "Another description".into();
-    store.import_after(&retitled, None, head).unwrap();
+    let appended = store.import_after(&retitled, None, head, "UA desk").unwrap();
+    assert!(appended.iter().all(|event| event.label == "UA desk"));
     let moved = store.head(&first.id).unwrap().unwrap();
     assert_ne!(moved, (head, hash));
-    let error = store.import_after(&described, None, head).unwrap_err();
+    let error = store.import_after(&described, None, head, "").unwrap_err();
     assert!(matches!(error, StoreError::Conflict { .. }), "{error}");
     assert_eq!(store.head(&first.id).unwrap().unwrap(), moved);
     assert_eq!(store.negotiation(&first.id, None).unwrap().title, "Another title");
+    // The label reads back and its hash covers it: the chain verifies with it.
+    let events = store.events(&first.id).unwrap();
+    assert_eq!(events.last().unwrap().label, "UA desk");
+    assert!(events.iter().rev().skip(appended.len()).all(|event| event.label.is_empty()));
+    parley_store::verify(&events).unwrap();
 }
