@@ -200,9 +200,13 @@ fn checked(negotiation: &Negotiation, change: &Change, index: usize) -> Result<N
                 .iter()
                 .filter(|problem| problem.severity == parley_core::diagnostic::Severity::Error)
                 .map(|problem| {
-                    let field = match problem.path.strip_prefix(&own) {
-                        Some(rest) => rest.trim_start_matches('.').to_owned(),
-                        None if matches!(change, Change::Import(_)) => problem.path.clone(),
+                    let field = match problem.path.strip_prefix(&own).map(|rest| rest.trim_start_matches('.')) {
+                        // An item's revision: `revisions[N].round` is the body's `revision.round`.
+                        Some(rest) if matches!(change, Change::Revision(_)) && rest.starts_with("revisions[") => {
+                            rest.split_once(']').map_or(rest.to_owned(), |(_, field)| format!("revision{field}"))
+                        }
+                        Some(rest) => rest.to_owned(),
+                        // Another entity's field (an import's, or a clash with what exists).
                         None => problem.path.clone(),
                     };
                     FieldError { field, message: problem.message.clone() }

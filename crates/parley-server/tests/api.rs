@@ -227,6 +227,15 @@ fn bad_bodies_are_problems_and_append_nothing(fresh: &dyn Fn() -> Database) {
         r#"{"id":"x","party":"UA","expression":"nato ==","description":"","visibility":"public","since":"start","until":null,"source":""}"#,
     );
     assert_eq!((bad_line.status, bad_line.code().as_str()), (422, "invalid"), "{bad_line:?}");
+    // A revision in a round that does not exist names the body's field.
+    let revision = server.post(
+        server.token("mediator"),
+        &server.path("revisions"),
+        &hash,
+        r#"{"item":1,"revision":{"round":"nowhere","by":"US","title":null,"text":"x","proposes":{},"removed":false,"restored":false,"note":"","source":""}}"#,
+    );
+    assert_eq!((revision.status, revision.code().as_str()), (422, "invalid"), "{revision:?}");
+    assert_eq!(revision.json()["errors"][0]["field"], "revision.round", "{}", revision.body);
     // Over the limit: 413, whether or not the server read it all.
     let huge = format!("{{\"note\": \"{}\"}}", "x".repeat(parley_server::writes::MAX_BODY_BYTES + 10));
     let answer = server.post(ua, &stance, &hash, &huge);
