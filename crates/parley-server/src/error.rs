@@ -188,3 +188,61 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{CODES, Code};
+
+    /// Every code, by a match that stops compiling when one is added without a row.
+    fn every_code() -> Vec<Code> {
+        let all = [
+            Code::Unauthorized,
+            Code::Forbidden,
+            Code::NotFound,
+            Code::MethodNotAllowed,
+            Code::IfMatchRequired,
+            Code::StaleHead,
+            Code::BodyTooLarge,
+            Code::UnsupportedMediaType,
+            Code::MalformedJson,
+            Code::Invalid,
+            Code::BadQuery,
+            Code::SignatureRequired,
+            Code::DatabaseUnavailable,
+            Code::Internal,
+        ];
+        for code in all {
+            match code {
+                Code::Unauthorized
+                | Code::Forbidden
+                | Code::NotFound
+                | Code::MethodNotAllowed
+                | Code::IfMatchRequired
+                | Code::StaleHead
+                | Code::BodyTooLarge
+                | Code::UnsupportedMediaType
+                | Code::MalformedJson
+                | Code::Invalid
+                | Code::BadQuery
+                | Code::SignatureRequired
+                | Code::DatabaseUnavailable
+                | Code::Internal => {}
+            }
+        }
+        all.to_vec()
+    }
+
+    #[test]
+    fn every_code_has_one_row_and_a_line_in_the_docs() {
+        let docs = include_str!("../../../docs/api.md");
+        for code in every_code() {
+            let rows: Vec<_> = CODES.iter().filter(|(row, ..)| *row == code).collect();
+            assert_eq!(rows.len(), 1, "{code:?}");
+            let (_, status, text, _) = rows[0];
+            assert_eq!(CODES.iter().filter(|(.., other, _)| other == text).count(), 1, "`{text}` is used twice");
+            assert!(docs.contains(&format!("| `{text}` | {status} |")), "docs/api.md lacks `{text}`");
+            assert_eq!(code.status().as_u16(), *status);
+        }
+        assert_eq!(CODES.len(), every_code().len());
+    }
+}
