@@ -294,6 +294,34 @@ fn a_write_by_another_process_is_read_at_once(fresh: &dyn Fn() -> Database) {
     assert_ne!(after.header("etag"), before.header("etag"));
 }
 
+fn an_admin_imports_a_new_negotiation(fresh: &dyn Fn() -> Database) {
+    let server = Server::start(fresh(), UKRAINE);
+    let mut store = parley_store::open_store(&server.db.url, false).unwrap();
+    let new = parley_store::NewToken { negotiation: "dockworkers-2026".into(), viewer: "admin".into(), write: true, label: "clerk".into() };
+    let admin = store.create_token(&new).unwrap().secret;
+    let text = scenario_text("dockworkers-2026.toml");
+    let path = "/api/v1/negotiations/dockworkers-2026/import";
+    let bearer = format!("Bearer {admin}");
+    let import = |if_match: &str, body: &str| {
+        let headers = [("Authorization", bearer.as_str()), ("Content-Type", "application/toml"), ("If-Match", if_match)];
+        request(server.address, "POST", path, &headers, body.as_bytes())
+    };
+    // Nothing recorded yet: its reads are 404, and the head to name is "0".
+    assert_eq!(server.get(&admin, "/api/v1/negotiations/dockworkers-2026/status").status, 404);
+    let broken = import("\"0\"", "[negotiation]\nid = 3\n");
+    assert_eq!((broken.status, broken.code().as_str()), (422, "invalid"), "{broken:?}");
+    let wrong = import("\"0\"", &scenario_text(UKRAINE));
+    assert_eq!(wrong.json()["errors"][0]["field"], "negotiation.id");
+    let first = import("\"0\"", &text);
+    assert_eq!(first.status, 201, "{first:?}");
+    let head = first.header("etag").unwrap().to_owned();
+    // The same file again changes nothing: 200, the head unchanged.
+    let again = import(&head, &text);
+    assert_eq!((again.status, again.header("etag")), (200, Some(head.as_str())));
+    assert_eq!(again.json()["appended"], 0);
+    assert_eq!(server.get(&admin, "/api/v1/negotiations/dockworkers-2026/status").status, 200);
+}
+
 fn the_openapi_document_lists_every_route(fresh: &dyn Fn() -> Database) {
     let db = fresh();
     let server = Server::start(db, UKRAINE);
@@ -360,4 +388,5 @@ on_both_backends!(
     each_role_may_make_only_its_writes,
     a_signing_partys_writes_are_refused_not_forged,
     a_write_by_another_process_is_read_at_once,
+    an_admin_imports_a_new_negotiation,
 );
