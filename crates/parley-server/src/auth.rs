@@ -25,6 +25,7 @@ pub enum Role {
 /// The caller of an `/api/v1` route: a valid (known, unrevoked) token.
 #[derive(Clone, Debug)]
 pub struct Caller {
+    /// The token, as stored (never its secret).
     pub token: Token,
 }
 

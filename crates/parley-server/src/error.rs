@@ -85,14 +85,18 @@ pub struct FieldError {
     /// The field, as a path in the request body (`position`, `claims[0].kind`) or a query
     /// parameter's name.
     pub field: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
 /// An error answer.
 #[derive(Clone, Debug)]
 pub struct ApiError {
+    /// Its row of [`CODES`].
     pub code: Code,
+    /// What happened, for the client (never a failure's cause).
     pub detail: String,
+    /// The fields at fault, for [`Code::Invalid`].
     pub errors: Vec<FieldError>,
     /// The current head, for [`Code::StaleHead`] (also sent as `ETag`).
     pub head: Option<String>,
@@ -113,6 +117,7 @@ struct Problem<'a> {
 }
 
 impl ApiError {
+    /// An error of `code`, saying `detail`.
     pub fn new(code: Code, detail: impl Into<String>) -> ApiError {
         ApiError { code, detail: detail.into(), errors: Vec::new(), head: None }
     }

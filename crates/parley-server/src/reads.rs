@@ -14,7 +14,9 @@ use crate::state::AppState;
 /// A log's head: the number and hash of its last event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Head {
+    /// The number of the last event.
     pub seq: u64,
+    /// Its hash (hex).
     pub hash: String,
 }
 
@@ -56,7 +58,9 @@ fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
 /// A negotiation the token may see.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Listed {
+    /// The negotiation's id.
     pub id: String,
+    /// Its title.
     pub title: String,
     /// The viewer the token reads as.
     pub viewer: String,
@@ -70,6 +74,7 @@ pub struct Listed {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AsOf {
+    /// The point.
     pub as_of: Option<String>,
 }
 
@@ -77,7 +82,9 @@ pub struct AsOf {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct Window {
+    /// The window's start.
     pub from: Option<String>,
+    /// Its end.
     pub to: Option<String>,
 }
 

@@ -28,12 +28,19 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// What a write adds to the record.
 #[derive(Clone, Debug)]
 pub enum Change {
+    /// A stance (`stances`).
     Stance(Stance),
+    /// A statement with its claims (`statements`).
     Statement(Statement),
+    /// A round (`rounds`).
     Round(Round),
+    /// An item's revision (`revisions`).
     Revision(RevisionRequest),
+    /// A red line (`red-lines`).
     RedLine(RedLine),
+    /// A demand (`demands`).
     Demand(Demand),
+    /// A party's preferences, replacing its earlier ones (`preferences`).
     Preference(Preference),
     /// A whole scenario, recorded as the differences from the head (`parley import`).
     Import(Box<Negotiation>),
@@ -44,9 +51,12 @@ pub enum Change {
 #[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevisionRequest {
+    /// The item's number.
     pub item: u32,
+    /// The item's document (empty in a record without documents).
     #[serde(default)]
     pub document: String,
+    /// The revision, as `[[items.revisions]]`.
     #[schema(value_type = Object)]
     pub revision: Revision,
 }
