@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use parley_analysis::frontier::Point;
 use parley_analysis::genius;
-use parley_analysis::space::{Label, Problem};
+use parley_analysis::space::Problem;
 use serde::Serialize;
 
 use parley_service::{GeniusSource, ProblemSource, Timings};
@@ -14,11 +14,7 @@ use parley_service::{GeniusSource, ProblemSource, Timings};
 use crate::BadInput;
 use crate::output::{counted, write_json};
 
-#[derive(Serialize)]
-struct SolutionJson {
-    utilities: Vec<f64>,
-    outcome: serde_json::Map<String, serde_json::Value>,
-}
+use parley_service::SolutionReport as SolutionJson;
 
 #[derive(Serialize)]
 struct AnalysisJson<'a> {
@@ -51,15 +47,8 @@ struct SolutionsJson {
     utilitarian: Option<SolutionJson>,
 }
 
-fn label_json(label: &Label) -> serde_json::Value {
-    serde_json::to_value(label).unwrap_or(serde_json::Value::Null)
-}
-
 fn solution_json(problem: &Problem, point: &Option<Point>) -> Option<SolutionJson> {
-    point.as_ref().map(|point| SolutionJson {
-        utilities: point.utilities.clone(),
-        outcome: problem.space.describe(&point.outcome).into_iter().map(|(issue, label)| (issue, label_json(&label))).collect(),
-    })
+    point.as_ref().map(|point| parley_service::solution_report(problem, point))
 }
 
 pub fn analyze_command(source: &GeniusSource, json: bool, out: &mut dyn Write) -> Result<()> {
@@ -314,14 +303,7 @@ pub fn frontier_command(source: &ProblemSource, format: FrontierFormat, out: &mu
     let names: Vec<&str> = problem.parties.iter().map(|party| party.name.as_str()).collect();
     match format {
         FrontierFormat::Json => {
-            #[derive(Serialize)]
-            struct FrontierJson<'a> {
-                domain: &'a str,
-                parties: &'a [&'a str],
-                points: Vec<SolutionJson>,
-            }
-            let points = frontier.points.iter().map(|point| solution_json(problem, &Some(point.clone())).expect("a point")).collect();
-            write_json(out, &FrontierJson { domain: &source.name, parties: &names, points })?;
+            write_json(out, &parley_service::frontier_report(source, &frontier))?;
         }
         FrontierFormat::Csv => {
             out.write_all(parley_service::frontier_csv(problem, &frontier)?.as_bytes())?;

@@ -31,6 +31,7 @@ mod output;
 mod phases;
 mod readouts;
 mod record;
+mod serve;
 mod simulation;
 
 use std::io::{self, Write};
@@ -275,6 +276,89 @@ Examples:
 The statement names the negotiation, the head event's number and hash; every signer signs the
 JSON array [\"parley-head/1\", negotiation, seq, hash]. See docs/store.md, \"Head statements\".")]
     Head(HeadArgs),
+    /// Serve the record over HTTP (JSON API under /api/v1, each token seeing what its viewer may).
+    #[command(after_help = "\
+Examples:
+  parley serve --demo                        a temporary database with the bundled scenario and a token per role
+  parley serve --db parley.db --bind 127.0.0.1:7878
+  parley serve --db postgres://parley:secret@db/parley --bind 0.0.0.0:7878
+
+Tokens come from `parley token create`. Stops on SIGINT or SIGTERM after the requests in flight.
+See docs/server.md and docs/api.md.")]
+    Serve(ServeArgs),
+    /// Create, list and revoke the server's access tokens.
+    #[command(after_help = "\
+Examples:
+  parley token create --negotiation ukraine-2025 --as UA --write --label \"UA delegation\"
+  parley token list --negotiation ukraine-2025
+  parley token revoke 3f2a9c0e1b7d4a65
+
+A token is shown once, when created; the database keeps only its SHA-256 hash. See docs/security.md.")]
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The database: a SQLite file (created if absent) or a PostgreSQL URL.
+    #[arg(long, value_name = "PATH|URL", default_value = record::DEFAULT_DB, conflicts_with = "demo")]
+    db: String,
+    /// The address to listen on (port 0: any free port; the URL printed says which).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+    bind: String,
+    /// Serve a fresh temporary database holding the bundled scenario, and print a token per role.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Debug, Args)]
+struct TokenArgs {
+    #[command(subcommand)]
+    command: TokenCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it (alone, once) on standard output.
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The negotiation the token belongs to.
+        #[arg(long, value_name = "ID")]
+        negotiation: String,
+        /// Whose view it reads: admin, mediator, public or a party id.
+        #[arg(long = "as", value_name = "VIEWER")]
+        viewer: String,
+        /// The token may write (within its role); otherwise it only reads.
+        #[arg(long)]
+        write: bool,
+        /// Who holds it (default: the viewer).
+        #[arg(long, value_name = "TEXT")]
+        label: Option<String>,
+        /// Print {"token", "id"} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Only this negotiation's.
+        #[arg(long, value_name = "ID")]
+        negotiation: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its id (effective on the next request).
+    Revoke {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The token's id, as `parley token list` shows it.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Where a recorded negotiation lives: a database written by `parley import`.
@@ -736,6 +820,8 @@ fn run(command: Command, out: &mut dyn Write) -> anyhow::Result<u8> {
         Command::Keygen(args) => record::keygen(args, out),
         Command::Key(args) => keys::key(args, out),
         Command::Head(args) => keys::head(args, out),
+        Command::Serve(args) => serve::serve(args, out),
+        Command::Token(args) => serve::token(args, out),
         Command::Status(args) => commands::status(args, out),
         Command::Diff(args) => commands::diff(args, out),
         Command::Claims(args) => commands::claims(args, out),

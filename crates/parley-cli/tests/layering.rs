@@ -2,7 +2,7 @@
 //! circle, commands ↔ analysis ↔ record ↔ simulation), and what they share lives in `input`,
 //! `output`, `files`, `limits` or the `parley-service` library.
 
-const COMMAND_MODULES: [&str; 5] = ["commands", "analysis", "simulation", "record", "keys"];
+const COMMAND_MODULES: [&str; 6] = ["commands", "analysis", "simulation", "record", "keys", "serve"];
 
 #[test]
 fn no_command_module_imports_another() {

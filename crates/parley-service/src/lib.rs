@@ -46,6 +46,7 @@ mod keys;
 mod log;
 mod problem;
 mod record;
+mod report;
 mod simulation;
 mod source;
 mod verify;
@@ -60,6 +61,7 @@ pub use keys::{KeyChange, KeyChanged, change_key, sign_head};
 pub use log::{LogView, ViewedEvent};
 pub use problem::{BoundAgents, ProblemSource, analysis, check_distinct_parties, check_parties, scenario_problem};
 pub use record::{Exported, Imported, export, import};
+pub use report::{FrontierReport, SolutionReport, frontier_report, solution_report};
 pub use simulation::{
     AgreementReport, SessionRequest, Simulation, TracePlot, check_listing, frontier_csv, plot_trace, reference, results_csv, simulate,
     tournament, tournament_scenarios, trace_csv,

@@ -62,7 +62,9 @@ fn canonical_parts(event: &Event) -> (Vec<u8>, std::ops::Range<usize>) {
         &event.prev_hash,
     ];
     let mut payload = 0..0;
-    for (index, field) in fields.iter().enumerate() {
+    let label: [&dyn erased::Json; 1] = [&event.label];
+    let labelled = if event.label.is_empty() { &[][..] } else { &label[..] };
+    for (index, field) in fields.iter().chain(labelled).enumerate() {
         if index > 0 {
             bytes.push(b',');
         }
@@ -107,9 +109,16 @@ mod tests {
             prev_hash: GENESIS.to_owned(),
             hash: "ignored".to_owned(),
             signature: Some("ignored".to_owned()),
+            label: String::new(),
         };
         let expected = serde_json::json!(["n", 7, "stance", "k\"1", "upsert", "UA", "2026-01-01T00:00:00Z", event.payload, GENESIS]);
         assert_eq!(canonical(&event), expected.to_string().into_bytes());
+        // A label (an event recorded over the server) is a tenth element; without one, the nine
+        // elements above, so that events recorded before labels existed keep their hashes.
+        let labelled = Event { label: "UA desk".to_owned(), ..event.clone() };
+        let expected =
+            serde_json::json!(["n", 7, "stance", "k\"1", "upsert", "UA", "2026-01-01T00:00:00Z", event.payload, GENESIS, "UA desk"]);
+        assert_eq!(canonical(&labelled), expected.to_string().into_bytes());
     }
 
     /// A stance's key must be the digest of its content and a positive count written plainly.
@@ -197,6 +206,18 @@ pub fn seal_for_storage(
     recorded_at: &str,
     signer: Option<(&str, &SigningKey)>,
 ) -> Vec<(Event, String)> {
+    seal_labelled_for_storage(negotiation, head, events, recorded_at, signer, "")
+}
+
+/// As [`seal_for_storage`], every event carrying `label` (empty: none), which its hash covers.
+pub fn seal_labelled_for_storage(
+    negotiation: &str,
+    head: Option<(u64, String)>,
+    events: Vec<NewEvent>,
+    recorded_at: &str,
+    signer: Option<(&str, &SigningKey)>,
+    label: &str,
+) -> Vec<(Event, String)> {
     let (mut seq, mut prev_hash) = head.unwrap_or((0, GENESIS.to_owned()));
     let mut sealed = Vec::with_capacity(events.len());
     for event in events {
@@ -213,6 +234,7 @@ pub fn seal_for_storage(
             prev_hash,
             hash: String::new(),
             signature: None,
+            label: label.to_owned(),
         };
         let (bytes, payload) = canonical_parts(&sealed_event);
         let hash_bytes = Sha256::digest(&bytes);

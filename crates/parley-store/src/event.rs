@@ -82,6 +82,10 @@ pub struct Event {
     pub hash: String,
     /// Hex ed25519 signature of the hash by the actor's registered key, if signed.
     pub signature: Option<String>,
+    /// Who recorded it over the server: the label of the token that made the write (empty
+    /// otherwise). Hashed after `prev_hash` only when not empty, so older events hash as before.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
 }
 
 /// An event row as a backend stores it, all text, before interpretation.
@@ -98,6 +102,7 @@ pub struct StoredRow {
     pub prev_hash: String,
     pub hash: String,
     pub signature: Option<String>,
+    pub label: Option<String>,
 }
 
 impl From<StoredRow> for Event {
@@ -122,6 +127,7 @@ impl From<StoredRow> for Event {
             prev_hash: row.prev_hash,
             hash: row.hash,
             signature: row.signature,
+            label: row.label.unwrap_or_default(),
         }
     }
 }

@@ -20,11 +20,13 @@ mod pg_tls;
 pub mod postgres;
 pub mod sqlite;
 pub mod store;
+pub mod tokens;
 
 pub use chain::{VerifyError, verify, verify_checkpoints};
 pub use event::{Event, NewEvent, Op, changes, fold};
 pub use parley_core::model::Negotiation;
 pub use store::{Checkpoint, EventStore, KeyStatus, StoreError};
+pub use tokens::{IssuedToken, NewToken, Store, Token, TokenStore, open_store};
 
 /// Opens the store a `--db` value names: a `postgres://` or `postgresql://` URL, or a SQLite file
 /// path (created when `create` is set).

@@ -8,7 +8,7 @@ use ed25519_dalek::SigningKey;
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 
-use crate::chain::seal_for_storage;
+use crate::chain::seal_labelled_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
 use crate::pg_tls;
 use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, StoreError, clamp, now_utc};
@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_events.sql")),
     (2, include_str!("../migrations/postgres/0002_append_only.sql")),
     (3, include_str!("../migrations/postgres/0003_checkpoints.sql")),
+    (4, include_str!("../migrations/postgres/0004_tokens_jobs.sql")),
 ];
 
 /// The schema version this build writes (the same numbering as SQLite's).
@@ -132,7 +133,10 @@ impl PgStore {
     }
 }
 
-/// Rows written by one `INSERT` (11 parameters each, within PostgreSQL's 65,535).
+/// The columns of an event row, each a parameter of an `INSERT`.
+const COLUMNS: usize = 12;
+
+/// Rows written by one `INSERT` (12 parameters each, within PostgreSQL's 65,535).
 pub const ROWS_PER_INSERT: usize = 1_000;
 
 /// An op as a statement parameter (a promoted constant, so it lives as long as the statement).
@@ -145,12 +149,16 @@ fn op_parameter(op: Op) -> &'static (dyn postgres::types::ToSql + Sync) {
 
 /// `INSERT INTO events ... VALUES (...), (...)` for `rows` rows.
 pub fn insert_statement(rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO events (negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature) VALUES ",
-    );
+    insert_statement_of(rows, COLUMNS - 1)
+}
+
+/// `insert_statement` of the first `columns` columns (the label, the last, only with one).
+fn insert_statement_of(rows: usize, columns: usize) -> String {
+    let names = ["negotiation", "seq", "kind", "key", "op", "actor", "recorded_at", "payload", "prev_hash", "hash", "signature", "label"];
+    let mut sql = format!("INSERT INTO events ({}) VALUES ", names[..columns].join(", "));
     for row in 0..rows {
-        let first = row * 11;
-        let placeholders: Vec<String> = (first + 1..=first + 11).map(|number| format!("${number}")).collect();
+        let first = row * columns;
+        let placeholders: Vec<String> = (first + 1..=first + columns).map(|number| format!("${number}")).collect();
         sql.push_str(if row == 0 { "(" } else { ", (" });
         sql.push_str(&placeholders.join(", "));
         sql.push(')');
@@ -200,7 +208,7 @@ impl EventStore for PgStore {
         let rows = self
             .client
             .query(
-                "SELECT negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature
+                "SELECT negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature, label
                  FROM events WHERE negotiation = $1 ORDER BY seq",
                 &[&negotiation],
             )
@@ -220,6 +228,7 @@ impl EventStore for PgStore {
                     prev_hash: row.get(8),
                     hash: row.get(9),
                     signature: row.get(10),
+                    label: row.get(11),
                 })
             })
             .collect())
@@ -314,12 +323,13 @@ impl EventStore for PgStore {
         Ok(true)
     }
 
-    fn append(
+    fn append_labelled(
         &mut self,
         negotiation: &str,
         expected: u64,
         events: Vec<NewEvent>,
         signer: Option<(&str, &SigningKey)>,
+        label: &str,
     ) -> Result<Vec<Event>, StoreError> {
         let location = self.location.clone();
         let postgres = |source| StoreError::Postgres { location: location.clone(), error: source };
@@ -333,12 +343,15 @@ impl EventStore for PgStore {
         if actual != expected {
             return Err(StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual });
         }
-        let sealed = seal_for_storage(negotiation, head, events, &now_utc(), signer);
+        let sealed = seal_labelled_for_storage(negotiation, head, events, &now_utc(), signer, label);
+        // The label column only when there is a label, as in SQLite.
+        let columns = if label.is_empty() { COLUMNS - 1 } else { COLUMNS };
+        let labels: Vec<&str> = sealed.iter().map(|(event, _)| event.label.as_str()).collect();
         // Many rows per statement: a round trip per row would dominate a large append.
         let seqs: Vec<i64> = sealed.iter().map(|(event, _)| clamp(event.seq)).collect();
-        for (rows, seqs) in sealed.chunks(ROWS_PER_INSERT).zip(seqs.chunks(ROWS_PER_INSERT)) {
-            let mut parameters: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::with_capacity(rows.len() * 11);
-            for ((event, payload), seq) in rows.iter().zip(seqs) {
+        for ((rows, seqs), labels) in sealed.chunks(ROWS_PER_INSERT).zip(seqs.chunks(ROWS_PER_INSERT)).zip(labels.chunks(ROWS_PER_INSERT)) {
+            let mut parameters: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::with_capacity(rows.len() * columns);
+            for (((event, payload), seq), label) in rows.iter().zip(seqs).zip(labels) {
                 parameters.extend_from_slice(&[
                     &event.negotiation,
                     seq,
@@ -351,9 +364,11 @@ impl EventStore for PgStore {
                     &event.prev_hash,
                     &event.hash,
                     &event.signature,
+                    label,
                 ]);
+                parameters.truncate(parameters.len() - (COLUMNS - columns));
             }
-            transaction.execute(&insert_statement(rows.len()), &parameters).map_err(|source| {
+            transaction.execute(&insert_statement_of(rows.len(), columns), &parameters).map_err(|source| {
                 if source.code() == Some(&SqlState::UNIQUE_VIOLATION) {
                     // A writer that bypassed the advisory lock took these sequence numbers first:
                     // the head is at least the first of them (the aborted transaction cannot read it).

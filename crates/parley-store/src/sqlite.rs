@@ -15,7 +15,7 @@ use std::time::Duration;
 use ed25519_dalek::SigningKey;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use crate::chain::seal_for_storage;
+use crate::chain::seal_labelled_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
 use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, StoreError, clamp, now_utc};
 
@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_events.sql")),
     (2, include_str!("../migrations/0002_append_only.sql")),
     (3, include_str!("../migrations/0003_checkpoints.sql")),
+    (4, include_str!("../migrations/0004_tokens_jobs.sql")),
 ];
 
 /// The schema version this build writes.
@@ -305,6 +306,10 @@ fn stored_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
             rusqlite::types::ValueRef::Null => None,
             _ => Some(lenient_text(row, 10)?),
         },
+        label: match row.get_ref(11)? {
+            rusqlite::types::ValueRef::Null => None,
+            _ => Some(lenient_text(row, 11)?),
+        },
     })
 }
 
@@ -332,7 +337,7 @@ impl EventStore for SqliteStore {
         let mut statement = self
             .connection
             .prepare_cached(
-                "SELECT negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature
+                "SELECT negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature, label
                  FROM events WHERE negotiation = ?1 ORDER BY seq",
             )
             .map_err(|source| self.error(source))?;
@@ -438,12 +443,13 @@ impl EventStore for SqliteStore {
         }
     }
 
-    fn append(
+    fn append_labelled(
         &mut self,
         negotiation: &str,
         expected: u64,
         events: Vec<NewEvent>,
         signer: Option<(&str, &SigningKey)>,
+        label: &str,
     ) -> Result<Vec<Event>, StoreError> {
         if self.read_only {
             return Err(StoreError::ReadOnly { location: self.location.clone() });
@@ -461,30 +467,39 @@ impl EventStore for SqliteStore {
         if actual != expected {
             return Err(StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual });
         }
-        let sealed = seal_for_storage(negotiation, head.map(|(seq, hash)| (seq as u64, hash)), events, &now_utc(), signer);
+        let sealed = seal_labelled_for_storage(negotiation, head.map(|(seq, hash)| (seq as u64, hash)), events, &now_utc(), signer, label);
         {
-            let mut insert = transaction
-                .prepare_cached(
-                    "INSERT INTO events (negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )
-                .map_err(sqlite)?;
+            // The label column only when there is a label: a database of an older schema (opened
+            // by upgrade tests at their version) is written as before.
+            let insert = if label.is_empty() {
+                "INSERT INTO events (negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+            } else {
+                "INSERT INTO events (negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature, label)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+            };
+            let mut insert = transaction.prepare_cached(insert).map_err(sqlite)?;
             for (event, payload) in &sealed {
-                insert
-                    .execute(params![
-                        event.negotiation,
-                        event.seq as i64,
-                        event.kind,
-                        event.key,
-                        event.op.keyword(),
-                        event.actor,
-                        event.recorded_at,
-                        payload,
-                        event.prev_hash,
-                        event.hash,
-                        event.signature,
-                    ])
-                    .map_err(sqlite)?;
+                let (seq, op) = (event.seq as i64, event.op.keyword());
+                let mut values = params![
+                    event.negotiation,
+                    seq,
+                    event.kind,
+                    event.key,
+                    op,
+                    event.actor,
+                    event.recorded_at,
+                    payload,
+                    event.prev_hash,
+                    event.hash,
+                    event.signature,
+                    event.label,
+                ]
+                .to_vec();
+                if label.is_empty() {
+                    values.pop();
+                }
+                insert.execute(values.as_slice()).map_err(sqlite)?;
             }
         }
         transaction.commit().map_err(sqlite)?;

@@ -190,6 +190,19 @@ pub trait EventStore {
         expected: u64,
         events: Vec<NewEvent>,
         signer: Option<(&str, &SigningKey)>,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.append_labelled(negotiation, expected, events, signer, "")
+    }
+
+    /// As [`EventStore::append`], every event carrying `label` (who recorded it over the server;
+    /// empty for none), which its hash then covers.
+    fn append_labelled(
+        &mut self,
+        negotiation: &str,
+        expected: u64,
+        events: Vec<NewEvent>,
+        signer: Option<(&str, &SigningKey)>,
+        label: &str,
     ) -> Result<Vec<Event>, StoreError>;
 
     /// Applies the events after `after` (up to and including `up_to`, all when `None`) to `folder`,
@@ -246,6 +259,20 @@ pub trait EventStore {
     /// ([`StoreError::KeyMismatch`]): a new key must be signed by the old one.
     fn import(&mut self, wanted: &Negotiation, signer: Option<(&str, &SigningKey)>) -> Result<Vec<Event>, StoreError> {
         let head = self.head(&wanted.id)?.map_or(0, |(seq, _)| seq);
+        self.import_after(wanted, signer, head, "")
+    }
+
+    /// As [`EventStore::import`], with the differences taken from the state after event `head`
+    /// (0: none) and appended only if that is still the head — [`StoreError::Conflict`] otherwise.
+    /// For a writer that computed `wanted` from the state at a head it read earlier; the events
+    /// carry `label` (see [`EventStore::append_labelled`]).
+    fn import_after(
+        &mut self,
+        wanted: &Negotiation,
+        signer: Option<(&str, &SigningKey)>,
+        head: u64,
+        label: &str,
+    ) -> Result<Vec<Event>, StoreError> {
         let current = if head == 0 { None } else { Some(self.negotiation(&wanted.id, Some(head))?) };
         let mut events = crate::event::changes(current.as_ref(), wanted);
         if let Some((party, key)) = signer {
@@ -293,7 +320,7 @@ pub trait EventStore {
                 }
             }
         }
-        self.append(&wanted.id, head, events, signer)
+        self.append_labelled(&wanted.id, head, events, signer, label)
     }
 
     /// The negotiation as of event `up_to` (all events when `None`).

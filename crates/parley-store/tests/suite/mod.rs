@@ -4,11 +4,15 @@
 #![allow(dead_code)]
 
 pub mod signatures;
+pub mod tokens;
+pub mod writes;
 
 pub use signatures::{
     a_partys_signed_events_can_be_rewritten_without_its_key, a_signing_partys_entity_does_not_change_hands_unsigned,
     keys_rotate_and_revoke_by_signed_events, truncation_is_caught_against_a_signed_head,
 };
+pub use tokens::tokens_are_stored_hashed_and_revocation_is_immediate;
+pub use writes::import_after_a_moved_head_is_a_conflict_and_writes_nothing;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -392,7 +396,7 @@ pub fn verify_catches_every_kind_of_tampering(fresh: &dyn Fn() -> Target) {
         (
             "insert an event",
             "UPDATE events SET seq = seq + 1000 WHERE seq >= 20; UPDATE events SET seq = seq - 999 WHERE seq >= 1020;
-             INSERT INTO events SELECT negotiation, 20, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature FROM events WHERE seq = 5",
+             INSERT INTO events (negotiation, seq, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature) SELECT negotiation, 20, kind, key, op, actor, recorded_at, payload, prev_hash, hash, signature FROM events WHERE seq = 5",
             20,
         ),
         ("swap two events", "UPDATE events SET seq = -1 WHERE seq = 30; UPDATE events SET seq = 30 WHERE seq = 31; UPDATE events SET seq = 31 WHERE seq = -1", 30),
@@ -617,6 +621,8 @@ macro_rules! backend_suite {
             concurrent_writers_lose_no_update,
             two_processes_append_without_losing_updates,
             acknowledged_appends_survive_kill_9,
+            tokens_are_stored_hashed_and_revocation_is_immediate,
+            import_after_a_moved_head_is_a_conflict_and_writes_nothing,
         );
 
         /// The writer half of the process tests (does nothing unless started by one).

@@ -1,0 +1,81 @@
+//! Who is calling: the bearer token of a request, checked against the database on every request.
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use parley_store::Token;
+
+use crate::error::{ApiError, Code};
+use crate::state::AppState;
+
+/// What a token may do, by its viewer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Sees everything; may import whole scenarios (and use every write route) when it may write.
+    Admin,
+    /// The mediator's view; records rounds, items, revisions and statements when it may write.
+    Mediator,
+    /// The public view; never writes.
+    Public,
+    /// A party's view; records its own stances, statements, demands, preferences and red lines
+    /// when it may write.
+    Party(String),
+}
+
+/// The caller of an `/api/v1` route: a valid (known, unrevoked) token.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The token, as stored (never its secret).
+    pub token: Token,
+}
+
+impl Caller {
+    /// The token's role.
+    pub fn role(&self) -> Role {
+        match self.token.viewer.as_str() {
+            "admin" => Role::Admin,
+            "mediator" => Role::Mediator,
+            "public" => Role::Public,
+            party => Role::Party(party.to_owned()),
+        }
+    }
+
+    /// The viewer as the service names it (`all` for the admin).
+    pub fn viewer(&self) -> &str {
+        if self.token.viewer == "admin" { "all" } else { &self.token.viewer }
+    }
+
+    /// Checks that `id` is the token's negotiation: any other is answered as if it did not exist.
+    pub fn negotiation(&self, id: &str) -> Result<String, ApiError> {
+        if id == self.token.negotiation { Ok(id.to_owned()) } else { Err(ApiError::no_negotiation(id)) }
+    }
+
+    /// Checks that the token may write at all.
+    pub fn writer(&self) -> Result<Role, ApiError> {
+        let role = self.role();
+        if !self.token.write || role == Role::Public {
+            return Err(ApiError::new(Code::Forbidden, "this token only reads"));
+        }
+        Ok(role)
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+        let unauthorized = |detail: &str| ApiError::new(Code::Unauthorized, detail);
+        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| unauthorized("no Authorization header"))?;
+        let text = value.to_str().map_err(|_| unauthorized("the Authorization header is not text"))?;
+        let secret = match text.split_once(' ') {
+            Some((scheme, secret)) if scheme.eq_ignore_ascii_case("bearer") => secret.trim().to_owned(),
+            _ => return Err(unauthorized("expected `Authorization: Bearer TOKEN`")),
+        };
+        if secret.is_empty() || secret.len() > 256 {
+            return Err(unauthorized("unknown or revoked token"));
+        }
+        let found = state.with_store(move |store| store.token_for(&secret).map_err(ApiError::store)).await?;
+        let token = found.ok_or_else(|| unauthorized("unknown or revoked token"))?;
+        Ok(Caller { token })
+    }
+}

@@ -1,0 +1,170 @@
+//! parley over HTTP: one negotiation record shared by a mediator, the parties and the public,
+//! each through a bearer token that sees only what its viewer may.
+//!
+//! The server is an adapter over `parley-service`, like the command line: every read answers
+//! the same bytes as `parley <command> --json --viewer V`, and every write is turned into events
+//! in one place ([`writes::record`]) and appended in one append after the head the client named.
+//! Processes keep no state another process must see (tokens and the log are read from the
+//! database on every request), so several `parley serve` on one PostgreSQL act as one service.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let state = parley_server::AppState::open("parley.db")?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:7878").await?;
+//! parley_server::serve_on(listener, state, std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod cache;
+pub mod error;
+pub mod reads;
+pub mod state;
+pub mod writes;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa::OpenApi;
+
+pub use error::{ApiError, CODES, Code};
+pub use state::AppState;
+
+/// How long a request may take before it is answered 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The OpenAPI document, generated from the handlers.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "parley", description = "The shared negotiation record. See docs/api.md."),
+    paths(
+        reads::negotiations, reads::status, reads::diff, reads::claims, reads::analysis, reads::frontier, reads::events,
+        reads::export, reads::scenario, writes::stances, writes::statements, writes::rounds, writes::revisions,
+        writes::red_lines, writes::demands, writes::preferences, writes::import,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// The one router: every route, its limits and its logging.
+pub fn app(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let api = Router::new()
+        .route("/negotiations", get(reads::negotiations))
+        .route("/negotiations/{id}/status", get(reads::status))
+        .route("/negotiations/{id}/diff", get(reads::diff))
+        .route("/negotiations/{id}/claims", get(reads::claims))
+        .route("/negotiations/{id}/analysis", get(reads::analysis))
+        .route("/negotiations/{id}/frontier", get(reads::frontier))
+        .route("/negotiations/{id}/events", get(reads::events))
+        .route("/negotiations/{id}/export", get(reads::export))
+        .route("/negotiations/{id}/scenario", get(reads::scenario))
+        .route("/negotiations/{id}/stances", post(writes::stances))
+        .route("/negotiations/{id}/statements", post(writes::statements))
+        .route("/negotiations/{id}/rounds", post(writes::rounds))
+        .route("/negotiations/{id}/revisions", post(writes::revisions))
+        .route("/negotiations/{id}/red-lines", post(writes::red_lines))
+        .route("/negotiations/{id}/demands", post(writes::demands))
+        .route("/negotiations/{id}/preferences", post(writes::preferences))
+        .route("/negotiations/{id}/import", post(writes::import))
+        .route("/openapi.json", get(openapi));
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs").url("/api/v1/docs/openapi.json", ApiDoc::openapi()))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .fallback(|| async { ApiError::new(Code::NotFound, "no such route") })
+        .method_not_allowed_fallback(|| async { ApiError::new(Code::MethodNotAllowed, "this route does not take that method") })
+        .layer(DefaultBodyLimit::max(writes::MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        // The trace logs method, path and status: never headers (they hold the token).
+        .layer(
+            TraceLayer::new_for_http()
+                // Method and path only: a query may hold a token (`/sign-in?token=`).
+                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                    let id = request.headers().get("x-request-id").and_then(|value| value.to_str().ok()).unwrap_or("");
+                    tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn openapi() -> Response {
+    let text = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.with_store(|store| store.negotiations().map_err(ApiError::store)).await {
+        Ok(_) => "ready\n".into_response(),
+        Err(_) => ApiError::new(Code::DatabaseUnavailable, "the database cannot be reached").into_response(),
+    }
+}
+
+/// Serves `state` on `listener` until `shutdown` completes; requests in flight then finish.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
+/// Runs the server on `listener` (already bound, so the caller can print its address) until
+/// SIGINT or SIGTERM, on a runtime of its own.
+pub fn serve(listener: std::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        serve_on(listener, state, shutdown_signal()).await
+    })
+}

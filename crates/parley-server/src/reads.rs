@@ -1,0 +1,265 @@
+//! The reads under `/api/v1`: each the same bytes as the CLI's `--json` for the token's viewer.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use parley_store::Store;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Code};
+use crate::state::AppState;
+
+/// A log's head: the number and hash of its last event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// The number of the last event.
+    pub seq: u64,
+    /// Its hash (hex).
+    pub hash: String,
+}
+
+impl Head {
+    /// The `ETag` (and `If-Match`) form of the head: its hash, quoted.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.hash)
+    }
+}
+
+/// The head of `id`, or 404 when it has no events.
+pub fn head_of(store: &mut dyn Store, id: &str) -> Result<Head, ApiError> {
+    match store.head(id).map_err(ApiError::store)? {
+        Some((seq, hash)) => Ok(Head { seq, hash }),
+        None => Err(ApiError::no_negotiation(id)),
+    }
+}
+
+/// A body as the CLI prints it (`--json`: pretty, one newline), with the head as `ETag`.
+pub fn json_response(value: &impl Serialize, head: Option<&Head>) -> Result<Response, ApiError> {
+    let text = serde_json::to_string_pretty(value).map_err(ApiError::internal)? + "\n";
+    Ok(text_response(text, "application/json", head))
+}
+
+/// A text body of `content_type`, with the head as `ETag`.
+pub fn text_response(text: String, content_type: &'static str, head: Option<&Head>) -> Response {
+    let mut response = text.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(value) = head.and_then(|head| HeaderValue::from_str(&head.etag()).ok()) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query.map(|Query(value)| value).map_err(|rejection| ApiError::new(Code::BadQuery, rejection.body_text()))
+}
+
+/// A negotiation the token may see.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Listed {
+    /// The negotiation's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// The viewer the token reads as.
+    pub viewer: String,
+    /// Whether the token may write.
+    pub write: bool,
+    /// The head (`ETag` form, quoted hash) the next write must name in `If-Match`.
+    pub head: String,
+}
+
+/// `?as_of=`: a round, a date, `start` or `now` (the default).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AsOf {
+    /// The point.
+    pub as_of: Option<String>,
+}
+
+/// `?from=&to=` (default `start` and `now`).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// The window's start.
+    pub from: Option<String>,
+    /// Its end.
+    pub to: Option<String>,
+}
+
+/// The negotiations the token may see (its own, once it holds events).
+#[utoipa::path(get, path = "/api/v1/negotiations", tag = "reads", security(("bearer" = [])),
+    responses((status = 200, body = [Listed]), (status = 401, description = "no valid token")))]
+pub async fn negotiations(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let token = caller.token.clone();
+    let viewer = caller.viewer().to_owned();
+    let listed = state
+        .with_store(move |store| {
+            let Some((seq, hash)) = store.head(&token.negotiation).map_err(ApiError::store)? else { return Ok(Vec::new()) };
+            let negotiation = store.negotiation(&token.negotiation, Some(seq)).map_err(ApiError::store)?;
+            let head = Head { seq, hash };
+            Ok(vec![Listed { id: negotiation.id, title: negotiation.title, viewer, write: token.write, head: head.etag() }])
+        })
+        .await?;
+    json_response(&listed, None)
+}
+
+/// Runs `read` on the viewer's copy of negotiation `id` folded at its head.
+async fn viewed<T: Serialize + Send + 'static>(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    read: impl FnOnce(&parley_service::View) -> Result<T, ApiError> + Send + 'static,
+) -> Result<Response, ApiError> {
+    let id = caller.negotiation(id)?;
+    let viewer = caller.viewer().to_owned();
+    let cache = state.cache();
+    let (value, head) = state
+        .with_store(move |store| {
+            let (negotiation, head) = cache.folded(store, &id)?;
+            let view = parley_service::view((*negotiation).clone(), &viewer).map_err(ApiError::service)?;
+            Ok((read(&view)?, head))
+        })
+        .await?;
+    json_response(&value, Some(&head))
+}
+
+/// The status as of a point (`parley status --json --viewer V --as-of P`).
+#[utoipa::path(get, path = "/api/v1/negotiations/{id}/status", tag = "reads", security(("bearer" = [])), params(("id" = String, Path), AsOf),
+    responses((status = 200, description = "the status", body = Object), (status = 404, description = "no such negotiation for this token")))]
+pub async fn status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    as_of: Result<Query<AsOf>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let as_of = query(as_of)?.as_of.unwrap_or_else(|| "now".to_owned());
+    viewed(&state, &caller, &id, move |view| view.status(&as_of).map_err(ApiError::service)).await
+}
+
+/// What happened between two points (`parley diff --json --viewer V FROM TO`).
+#[utoipa::path(get, path = "/api/v1/negotiations/{id}/diff", tag = "reads", security(("bearer" = [])), params(("id" = String, Path), Window),
+    responses((status = 200, description = "the diff", body = Object), (status = 404, description = "no such negotiation for this token")))]
+pub async fn diff(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    window: Result<Query<Window>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let window = query(window)?;
+    let from = window.from.unwrap_or_else(|| "start".to_owned());
+    let to = window.to.unwrap_or_else(|| "now".to_owned());
+    viewed(&state, &caller, &id, move |view| view.diff(&from, &to).map_err(ApiError::service)).await
+}
+
+/// Verdicts on public claims (`parley claims --json --viewer V`).
+#[utoipa::path(get, path = "/api/v1/negotiations/{id}/claims", tag = "reads", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "the claims report", body = Object), (status = 404, description = "no such negotiation for this token")))]
+pub async fn claims(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    viewed(&state, &caller, &id, |view| Ok(view.claims(None))).await
+}
+
+/// The viewer's record as JSON.
+#[utoipa::path(get, path = "/api/v1/negotiations/{id}/scenario", tag = "reads", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "the negotiation as the viewer sees it", body = Object), (status = 404, description = "no such negotiation for this token")))]
+pub async fn scenario(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    viewed(&state, &caller, &id, |view| Ok(view.negotiation().clone())).await
+}
+
+/// Bargaining analysis (`parley analyze --json --viewer V --as-of P`).
+#[utoipa::path(get, path = "/api/v1/negotiations/{id}/analysis", tag = "reads", security(("bearer" = [])), params(("id" = String, Path), AsOf),
+    responses((status = 200, description = "the analysis", body = Object), (status = 404, description = "no such negotiation for this token")))]
+pub async fn analysis(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    as_of: Result<Query<AsOf>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let as_of = query(as_of)?.as_of.unwrap_or_else(|| "now".to_owned());
+    let id = caller.negotiation(&id)?;
+    let viewer = caller.viewer().to_owned();
+    let cache = state.cache();
+    let (report, head) = state
+        .with_store(move |store| {
+            let (negotiation, head) = cache.folded(store, &id)?;
+            let viewer = parley_service::viewer(&negotiation, &viewer).map_err(ApiError::service)?;
+            let options = parley_analysis::frontier::FrontierOptions::default();
+            let report = parley_service::analysis(&negotiation, &as_of, &viewer, None, options).map_err(ApiError::service)?;
+            Ok((report, head))
+        })
+        .await?;
+    json_response(&report, Some(&head))
+}
+
+/// The Pareto frontier of the viewer's problem (`parley frontier --json --viewer V`).
+#[utoipa::path(get, path = "/api/v1/negotiations/{id}/frontier", tag = "reads", security(("bearer" = [])), params(("id" = String, Path), AsOf),
+    responses((status = 200, description = "the frontier", body = Object), (status = 404, description = "no such negotiation for this token")))]
+pub async fn frontier(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    as_of: Result<Query<AsOf>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let as_of = query(as_of)?.as_of.unwrap_or_else(|| "now".to_owned());
+    let id = caller.negotiation(&id)?;
+    let viewer = caller.viewer().to_owned();
+    let cache = state.cache();
+    let (report, head) = state
+        .with_store(move |store| {
+            let (negotiation, head) = cache.folded(store, &id)?;
+            let (source, _warnings) = parley_service::scenario_problem(&negotiation, &as_of, &viewer, None).map_err(ApiError::service)?;
+            let frontier = source.frontier(&parley_analysis::frontier::FrontierOptions::default()).map_err(ApiError::service)?;
+            Ok((parley_service::frontier_report(&source, &frontier), head))
+        })
+        .await?;
+    json_response(&report, Some(&head))
+}
+
+/// The log as the viewer may see it, one JSON object a line (`parley log --json --viewer V`).
+#[utoipa::path(get, path = "/api/v1/negotiations/{id}/events", tag = "reads", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "newline-delimited JSON events", content_type = "application/x-ndjson", body = String),
+        (status = 404, description = "no such negotiation for this token")))]
+pub async fn events(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = caller.negotiation(&id)?;
+    let viewer = caller.viewer().to_owned();
+    let (text, head) = state
+        .with_store(move |store| {
+            let head = head_of(store, &id)?;
+            let events = store.events(&id).map_err(ApiError::store)?;
+            let view = parley_service::LogView::of(store, &id, &events, &viewer).map_err(ApiError::service)?;
+            let visible = view.visible(&events, None);
+            let mut text = String::new();
+            if *view.viewer() == parley_core::visibility::Viewer::Everything {
+                for event in visible {
+                    text.push_str(&serde_json::to_string(event).map_err(ApiError::internal)?);
+                    text.push('\n');
+                }
+            } else {
+                for viewed in view.redacted(&visible) {
+                    text.push_str(&serde_json::to_string(&viewed).map_err(ApiError::internal)?);
+                    text.push('\n');
+                }
+            }
+            Ok((text, head))
+        })
+        .await?;
+    Ok(text_response(text, "application/x-ndjson", Some(&head)))
+}
+
+/// The viewer's record as scenario TOML (`parley export --viewer V`).
+#[utoipa::path(get, path = "/api/v1/negotiations/{id}/export", tag = "reads", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "scenario TOML", content_type = "application/toml", body = String),
+        (status = 404, description = "no such negotiation for this token")))]
+pub async fn export(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = caller.negotiation(&id)?;
+    let viewer = caller.viewer().to_owned();
+    let (text, head) = state
+        .with_store(move |store| {
+            let head = head_of(store, &id)?;
+            let exported = parley_service::export(store, &id, Some(head.seq), &viewer).map_err(ApiError::service)?;
+            Ok((exported.text, head))
+        })
+        .await?;
+    Ok(text_response(text, "application/toml", Some(&head)))
+}

@@ -1,0 +1,81 @@
+//! The server's state: where the database is, and a small pool of open stores.
+//!
+//! Stores are synchronous (rusqlite, the sync `postgres` client), so every use runs on tokio's
+//! blocking threads. Nothing else is kept in memory: every request reads the database, so
+//! several processes on one PostgreSQL act as one service.
+
+use std::sync::{Arc, Mutex};
+
+use parley_store::{Store, open_store};
+
+use crate::cache::FoldCache;
+use crate::error::{ApiError, Code};
+
+/// The most idle stores kept open for reuse.
+const MAX_IDLE: usize = 8;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    target: String,
+    cache: Arc<FoldCache>,
+    idle: Mutex<Vec<Box<dyn Store>>>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The target may be a URL with a password.
+        let target = parley_store::postgres::redact(&self.inner.target);
+        f.debug_struct("AppState").field("target", &target).finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// The state for the database `target` (a SQLite path or a PostgreSQL URL), opening it once
+    /// now (creating a SQLite file when absent) so that a bad target fails at start.
+    pub fn open(target: &str) -> Result<AppState, parley_store::StoreError> {
+        let store = open_store(target, true)?;
+        Ok(AppState { inner: Arc::new(Inner { target: target.to_owned(), cache: Arc::default(), idle: Mutex::new(vec![store]) }) })
+    }
+
+    /// The folded negotiations of this process, keyed by head.
+    pub fn cache(&self) -> Arc<FoldCache> {
+        self.inner.cache.clone()
+    }
+
+    /// Runs `work` with a store on a blocking thread; the store goes back to the pool unless the
+    /// work failed (a broken connection is not reused).
+    pub async fn with_store<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Store) -> Result<T, ApiError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let taken = inner.idle.lock().ok().and_then(|mut idle| idle.pop());
+            let mut store = match taken {
+                Some(store) => store,
+                None => open_store(&inner.target, false).map_err(ApiError::store)?,
+            };
+            let result = work(&mut *store);
+            let healthy = match &result {
+                Ok(_) => true,
+                Err(error) => !matches!(error.code, Code::Internal | Code::DatabaseUnavailable),
+            };
+            if healthy {
+                if let Ok(mut idle) = inner.idle.lock() {
+                    if idle.len() < MAX_IDLE {
+                        idle.push(store);
+                    }
+                }
+            }
+            result
+        })
+        .await;
+        joined.unwrap_or_else(|error| Err(ApiError::internal(format!("a store task failed: {error}"))))
+    }
+}

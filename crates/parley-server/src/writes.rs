@@ -1,0 +1,408 @@
+//! The writes under `/api/v1`: one place turns a request into events.
+//!
+//! Every write names the head it was made against (`If-Match`), is applied to the record folded
+//! at that head — first to the writer's own view, so that an entity hidden from it is answered
+//! exactly like one that does not exist — written out and read back by the scenario reader (the
+//! same checks as a scenario file), turned into the events that differ (`changes`), checked
+//! against the token's role, and appended in one append after that head, or not at all.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use parley_core::model::{Demand, Negotiation, Preference, RedLine, Revision, Round, Stance, Statement};
+use parley_core::visibility::view;
+use parley_store::Store;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Caller, Role};
+use crate::error::{ApiError, Code, FieldError};
+use crate::reads::{Head, json_response};
+use crate::state::AppState;
+
+/// The largest request body accepted, in bytes (a whole scenario for `import`).
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// What a write adds to the record.
+#[derive(Clone, Debug)]
+pub enum Change {
+    /// A stance (`stances`).
+    Stance(Stance),
+    /// A statement with its claims (`statements`).
+    Statement(Statement),
+    /// A round (`rounds`).
+    Round(Round),
+    /// An item's revision (`revisions`).
+    Revision(RevisionRequest),
+    /// A red line (`red-lines`).
+    RedLine(RedLine),
+    /// A demand (`demands`).
+    Demand(Demand),
+    /// A party's preferences, replacing its earlier ones (`preferences`).
+    Preference(Preference),
+    /// A whole scenario, recorded as the differences from the head (`parley import`).
+    Import(Box<Negotiation>),
+}
+
+/// A revision of an item: which item (its number, and its document when there are several) and
+/// the revision, with the fields of a scenario's `[[items.revisions]]`.
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevisionRequest {
+    /// The item's number.
+    pub item: u32,
+    /// The item's document (empty in a record without documents).
+    #[serde(default)]
+    pub document: String,
+    /// The revision, as `[[items.revisions]]`.
+    #[schema(value_type = Object)]
+    pub revision: Revision,
+}
+
+/// What a successful write answers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Written {
+    /// The new head, in the `ETag` form the next write names in `If-Match`.
+    pub head: String,
+    /// The number of the head event.
+    pub seq: u64,
+    /// How many events the write appended (0 when it changed nothing).
+    pub appended: usize,
+}
+
+impl Change {
+    /// The section of the scenario file the change adds to, for naming fields.
+    fn section(&self) -> &'static str {
+        match self {
+            Change::Stance(_) => "stances",
+            Change::Statement(_) => "statements",
+            Change::Round(_) => "rounds",
+            Change::Revision(_) => "items",
+            Change::RedLine(_) => "red_lines",
+            Change::Demand(_) => "demands",
+            Change::Preference(_) => "preferences",
+            Change::Import(_) => "",
+        }
+    }
+
+    /// Who may make it.
+    fn allowed(&self, role: &Role) -> bool {
+        match (self, role) {
+            (_, Role::Admin) => true,
+            (Change::Import(_), _) | (_, Role::Public) => false,
+            (Change::Round(_) | Change::Revision(_), Role::Mediator) => true,
+            (Change::Statement(_), Role::Mediator | Role::Party(_)) => true,
+            (Change::Stance(_) | Change::RedLine(_) | Change::Demand(_) | Change::Preference(_), Role::Party(_)) => true,
+            _ => false,
+        }
+    }
+
+    /// Applies the change to `negotiation`; the entity it names must exist there.
+    fn apply(&self, negotiation: &mut Negotiation) -> Result<(), ApiError> {
+        match self {
+            Change::Stance(stance) => negotiation.stances.push(stance.clone()),
+            Change::Statement(statement) => negotiation.statements.push(statement.clone()),
+            Change::Round(round) => negotiation.rounds.push(round.clone()),
+            Change::RedLine(red_line) => negotiation.red_lines.push(red_line.clone()),
+            Change::Demand(demand) => negotiation.demands.push(demand.clone()),
+            Change::Preference(preference) => {
+                negotiation.preferences.retain(|held| held.party != preference.party);
+                negotiation.preferences.push(preference.clone());
+            }
+            Change::Revision(request) => {
+                let item = negotiation
+                    .items
+                    .iter_mut()
+                    .find(|item| item.number == request.item && item.document == request.document)
+                    .ok_or_else(|| ApiError::field("item", format!("no item {}", request.item)))?;
+                item.revisions.push(request.revision.clone());
+            }
+            Change::Import(wanted) => *negotiation = (**wanted).clone(),
+        }
+        Ok(())
+    }
+}
+
+/// The event kinds each role may append (by any write route), and whose they must be.
+fn permitted(role: &Role, kind: &str, actor: &str) -> bool {
+    match role {
+        Role::Admin => true,
+        Role::Mediator => matches!(kind, "round" | "item" | "statement"),
+        Role::Party(party) => matches!(kind, "stance" | "statement" | "demand" | "preference" | "red-line") && actor == party,
+        Role::Public => false,
+    }
+}
+
+/// `If-Match`: the quoted head hash, or the quoted head number (`"0"` for an empty log).
+fn if_match(headers: &HeaderMap) -> Result<String, ApiError> {
+    let value = headers.get(header::IF_MATCH).ok_or_else(|| {
+        ApiError::new(Code::IfMatchRequired, "a write must carry If-Match: the quoted head hash (the ETag of any read) or head number")
+    })?;
+    let text = value.to_str().unwrap_or_default().trim();
+    let text = text.strip_prefix("W/").unwrap_or(text);
+    Ok(text.trim_matches('"').to_owned())
+}
+
+/// The body as `T`: a JSON object with no field `T` does not know.
+fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+    content_type(headers, "application/json")?;
+    let bytes = body_bytes(body)?;
+    let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+    let mut unknown = Vec::new();
+    let mut note = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(&mut deserializer, &mut note));
+    let value = match parsed {
+        Ok(value) => value,
+        Err(error) => {
+            let field = error.path().to_string();
+            let inner = error.into_inner();
+            if !inner.is_data() {
+                return Err(ApiError::new(Code::MalformedJson, inner.to_string()));
+            }
+            let field = if field == "." { field_of(&inner.to_string()) } else { field };
+            return Err(ApiError::field(field, inner.to_string()));
+        }
+    };
+    deserializer.end().map_err(|error| ApiError::new(Code::MalformedJson, error.to_string()))?;
+    if !unknown.is_empty() {
+        let errors = unknown.iter().map(|field| FieldError { field: field.clone(), message: "unknown field".to_owned() }).collect();
+        return Err(ApiError { errors, ..ApiError::new(Code::Invalid, format!("unknown field `{}`", unknown[0])) });
+    }
+    Ok(value)
+}
+
+/// The field a serde message names (`missing field `x``, `unknown variant` …), or the body.
+fn field_of(message: &str) -> String {
+    message.split('`').nth(1).filter(|_| message.starts_with("missing field")).unwrap_or("").to_owned()
+}
+
+fn content_type(headers: &HeaderMap, wanted: &str) -> Result<(), ApiError> {
+    let given = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("");
+    let essence = given.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case(wanted) {
+        Ok(())
+    } else {
+        Err(ApiError::new(Code::UnsupportedMediaType, format!("expected Content-Type: {wanted}, got `{given}`")))
+    }
+}
+
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(Code::BodyTooLarge, format!("the body is over {MAX_BODY_BYTES} bytes"))
+        } else {
+            ApiError::new(Code::MalformedJson, rejection.body_text())
+        }
+    })
+}
+
+/// The record's reader's verdict on `negotiation`: the negotiation as a scenario file reads it,
+/// or the problems, fields named relative to the request where they are the new entity's.
+fn checked(negotiation: &Negotiation, change: &Change, index: usize) -> Result<Negotiation, ApiError> {
+    let text = parley_core::writer::to_toml(negotiation);
+    match parley_core::scenario::parse(&text) {
+        Ok(scenario) => Ok(scenario.negotiation),
+        Err(problems) => {
+            let own = format!("{}[{index}]", change.section());
+            let errors: Vec<FieldError> = problems
+                .iter()
+                .filter(|problem| problem.severity == parley_core::diagnostic::Severity::Error)
+                .map(|problem| {
+                    let field = match problem.path.strip_prefix(&own).map(|rest| rest.trim_start_matches('.')) {
+                        // An item's revision: `revisions[N].round` is the body's `revision.round`.
+                        Some(rest) if matches!(change, Change::Revision(_)) && rest.starts_with("revisions[") => {
+                            rest.split_once(']').map_or(rest.to_owned(), |(_, field)| format!("revision{field}"))
+                        }
+                        Some(rest) => rest.to_owned(),
+                        // Another entity's field (an import's, or a clash with what exists).
+                        None => problem.path.clone(),
+                    };
+                    FieldError { field, message: problem.message.clone() }
+                })
+                .collect();
+            let detail = errors.first().map(|error| format!("{}: {}", error.field, error.message)).unwrap_or_default();
+            Err(ApiError { errors, ..ApiError::new(Code::Invalid, detail) })
+        }
+    }
+}
+
+/// Where the new entity lands in its section (for naming its fields).
+fn index_of(change: &Change, negotiation: &Negotiation) -> usize {
+    match change {
+        Change::Stance(_) => negotiation.stances.len(),
+        Change::Statement(_) => negotiation.statements.len(),
+        Change::Round(_) => negotiation.rounds.len(),
+        Change::RedLine(_) => negotiation.red_lines.len(),
+        Change::Demand(_) => negotiation.demands.len(),
+        Change::Preference(preference) => negotiation.preferences.iter().filter(|held| held.party != preference.party).count(),
+        Change::Revision(request) => {
+            negotiation.items.iter().position(|item| item.number == request.item && item.document == request.document).unwrap_or_default()
+        }
+        Change::Import(_) => 0,
+    }
+}
+
+/// Records `change` in negotiation `id` for `caller`, against the head `expected`.
+pub fn record(store: &mut dyn Store, id: &str, caller: &Caller, expected: &str, change: &Change) -> Result<(Written, Head), ApiError> {
+    let role = caller.role();
+    let head = match store.head(id).map_err(ApiError::store)? {
+        Some((seq, hash)) => Head { seq, hash },
+        None if matches!(change, Change::Import(_)) => Head { seq: 0, hash: String::new() },
+        None => return Err(ApiError::no_negotiation(id)),
+    };
+    if expected != head.hash && expected != head.seq.to_string() {
+        let detail = format!("the head is {} (event #{}), not `{expected}`: re-read and retry", head.etag(), head.seq);
+        return Err(ApiError { head: Some(head.hash.clone()), ..ApiError::new(Code::StaleHead, detail) });
+    }
+    let current = if head.seq == 0 {
+        Negotiation { id: id.to_owned(), ..Negotiation::default() }
+    } else {
+        store.negotiation(id, Some(head.seq)).map_err(ApiError::store)?
+    };
+    if let Change::Import(wanted) = change {
+        if wanted.id != id {
+            return Err(ApiError::field("negotiation.id", format!("the scenario is `{}`, not `{id}`", wanted.id)));
+        }
+    }
+    // First on the writer's own view: what it cannot see is, to it, what does not exist.
+    let viewer = if head.seq == 0 {
+        parley_core::visibility::Viewer::Everything
+    } else {
+        parley_service::viewer(&current, caller.viewer()).map_err(ApiError::service)?
+    };
+    if viewer != parley_core::visibility::Viewer::Everything {
+        let mut seen = view(&current, &viewer);
+        let index = index_of(change, &seen);
+        change.apply(&mut seen)?;
+        checked(&seen, change, index)?;
+    }
+    let mut wanted = current.clone();
+    let index = index_of(change, &wanted);
+    change.apply(&mut wanted)?;
+    let wanted = checked(&wanted, change, index)?;
+    let current = (head.seq > 0).then_some(&current);
+    for event in parley_store::changes(current, &wanted) {
+        if !permitted(&role, &event.kind, &event.actor) {
+            return Err(ApiError::new(
+                Code::Forbidden,
+                format!("a `{}` token may not record this {} (it would be `{}`'s)", caller.token.viewer, event.kind, event.actor),
+            ));
+        }
+    }
+    let appended = match store.import_after(&wanted, None, head.seq, &caller.token.label) {
+        Ok(appended) => appended,
+        Err(parley_store::StoreError::Conflict { .. }) => {
+            let now = crate::reads::head_of(store, id)?;
+            return Err(ApiError {
+                head: Some(now.hash.clone()),
+                ..ApiError::new(Code::StaleHead, "another writer appended first; re-read and retry")
+            });
+        }
+        Err(error) => return Err(ApiError::store(error)),
+    };
+    let new = match appended.last() {
+        Some(last) => Head { seq: last.seq, hash: last.hash.clone() },
+        None => head,
+    };
+    Ok((Written { head: new.etag(), seq: new.seq, appended: appended.len() }, new))
+}
+
+/// Parses, authorises and records one write.
+async fn write(
+    state: AppState,
+    caller: Caller,
+    id: String,
+    headers: HeaderMap,
+    change: Result<Change, ApiError>,
+) -> Result<Response, ApiError> {
+    let role = caller.writer()?;
+    let id = caller.negotiation(&id)?;
+    let expected = if_match(&headers)?;
+    let change = change?;
+    if !change.allowed(&role) {
+        return Err(ApiError::new(Code::Forbidden, format!("a `{}` token may not use this route", caller.token.viewer)));
+    }
+    let (written, head) = state.with_store(move |store| record(store, &id, &caller, &expected, &change)).await?;
+    tracing::info!(seq = head.seq, appended = written.appended, "recorded");
+    let status = if written.appended > 0 { StatusCode::CREATED } else { StatusCode::OK };
+    let mut response = json_response(&written, Some(&head))?;
+    *response.status_mut() = status;
+    Ok(response.into_response())
+}
+
+macro_rules! json_write {
+    ($name:ident, $path:literal, $model:ty, $variant:ident, $what:literal) => {
+        #[doc = $what]
+        #[utoipa::path(post, path = $path, tag = "writes", security(("bearer" = [])),
+                            params(("id" = String, Path), ("If-Match" = String, Header, description = "the quoted head hash or number")),
+                            request_body(content = Object, content_type = "application/json", description = $what),
+                            responses((status = 201, body = Written), (status = 403, description = "not this token's to write"),
+                                (status = 412, description = "stale head"), (status = 422, description = "invalid")))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            caller: Caller,
+            Path(id): Path<String>,
+            headers: HeaderMap,
+            body: Result<Bytes, BytesRejection>,
+        ) -> Result<Response, ApiError> {
+            let change = json_body::<$model>(&headers, body).map(Change::$variant);
+            write(state, caller, id, headers, change).await
+        }
+    };
+}
+
+json_write!(stances, "/api/v1/negotiations/{id}/stances", Stance, Stance, "A stance, with the fields of a scenario's `[[stances]]`.");
+json_write!(statements, "/api/v1/negotiations/{id}/statements", Statement, Statement, "A statement with its claims, as `[[statements]]`.");
+json_write!(rounds, "/api/v1/negotiations/{id}/rounds", Round, Round, "A round, as `[[rounds]]`.");
+json_write!(revisions, "/api/v1/negotiations/{id}/revisions", RevisionRequest, Revision, "An item's revision.");
+json_write!(red_lines, "/api/v1/negotiations/{id}/red-lines", RedLine, RedLine, "A red line, as `[[red_lines]]`.");
+json_write!(demands, "/api/v1/negotiations/{id}/demands", Demand, Demand, "A demand, as `[[demands]]`.");
+json_write!(
+    preferences,
+    "/api/v1/negotiations/{id}/preferences",
+    Preference,
+    Preference,
+    "A party's preferences (replacing its earlier ones)."
+);
+
+/// A whole scenario (TOML), recorded as its differences from the head, as `parley import`.
+#[utoipa::path(post, path = "/api/v1/negotiations/{id}/import", tag = "writes", security(("bearer" = [])),
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "the quoted head hash or number; \"0\" for a new negotiation")),
+    request_body(content = String, content_type = "application/toml"),
+    responses((status = 201, body = Written), (status = 403, description = "admin only"), (status = 412, description = "stale head"),
+        (status = 422, description = "the scenario does not read")))]
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let change = (|| {
+        content_type(&headers, "application/toml")?;
+        let bytes = body_bytes(body)?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| ApiError::new(Code::MalformedJson, "the scenario is not UTF-8"))?;
+        match parley_core::scenario::parse(text) {
+            Ok(scenario) => Ok(Change::Import(Box::new(scenario.negotiation))),
+            Err(problems) => {
+                let errors: Vec<FieldError> = problems
+                    .iter()
+                    .map(|problem| FieldError {
+                        field: problem.path.clone(),
+                        message: format!(
+                            "{} (line {}, column {})",
+                            problem.message,
+                            problem.line.unwrap_or(0),
+                            problem.column.unwrap_or(0)
+                        ),
+                    })
+                    .collect();
+                let detail = errors.first().map(|error| format!("{}: {}", error.field, error.message)).unwrap_or_default();
+                Err(ApiError { errors, ..ApiError::new(Code::Invalid, detail) })
+            }
+        }
+    })();
+    write(state, caller, id, headers, change).await
+}

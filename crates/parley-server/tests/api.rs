@@ -1,0 +1,392 @@
+//! The server over real HTTP on 127.0.0.1: authentication, the role matrix of writes, heads
+//! (`If-Match`), bad input, and what a hidden entity looks like to a writer. Every test runs on
+//! SQLite, and again on PostgreSQL when `PARLEY_TEST_PG_URL` is set.
+
+mod support;
+
+use std::io::Write;
+
+use support::{Database, Server, request, scenario_text};
+
+const UKRAINE: &str = "ukraine-2025.toml";
+
+/// Every write route with a body that the roles in its `allowed` list may post (on the bundled
+/// 2025 scenario). `import` posts TOML.
+fn writes() -> Vec<(&'static str, String, &'static [&'static str])> {
+    vec![
+        (
+            "stances",
+            r#"{"party":"UA","item":1,"position":"opposes","at":{"date":"2026-01-15"},"source":"test","visibility":"public","note":"posted"}"#.into(),
+            &["admin", "UA"],
+        ),
+        (
+            "red-lines",
+            r#"{"id":"ua-test-line","party":"UA","expression":"nato != \"renounced\"","description":"t","visibility":"public","since":"start","until":null,"source":""}"#.into(),
+            &["admin", "UA"],
+        ),
+        (
+            "demands",
+            r#"{"party":"UA","issue":"znpp_operator","value":"us-ua-joint-venture","visibility":"public","source":"test","at":{"date":"2026-01-15"}}"#.into(),
+            &["admin", "UA"],
+        ),
+        (
+            "statements",
+            r#"{"id":"ua-test-statement","speaker":"A spokesperson","party":"UA","date":"2025-12-23","round":"kyiv-briefing","venue":"Kyiv","outlet":"","attribution":"named","quote":"We posted this.","source":"","claims":[{"kind":{"kind":"item-agreed","item":19},"negated":true,"note":""}]}"#.into(),
+            &["admin", "mediator", "UA"],
+        ),
+        (
+            "rounds",
+            r#"{"id":"test-round","title":"Test","date":"2026-01-10","planned":false,"venue":"Geneva","kind":"meeting","participants":["US","UA"],"summary":""}"#.into(),
+            &["admin", "mediator"],
+        ),
+        (
+            "revisions",
+            r#"{"item":1,"revision":{"round":"kyiv-briefing","by":"US","title":null,"text":"Revised by the test.","proposes":{},"removed":false,"restored":false,"note":"","source":""}}"#.into(),
+            &["admin", "mediator"],
+        ),
+        ("import", scenario_text(UKRAINE).replacen("title = \"US framework", "title = \"The US framework", 1), &["admin"]),
+    ]
+}
+
+fn post(server: &Server, token: &str, route: &str, if_match: &str, body: &str) -> support::Answer {
+    if route == "import" {
+        let bearer = format!("Bearer {token}");
+        let quoted = format!("\"{if_match}\"");
+        let headers = [("Authorization", bearer.as_str()), ("Content-Type", "application/toml"), ("If-Match", quoted.as_str())];
+        return request(server.address, "POST", &server.path("import"), &headers, body.as_bytes());
+    }
+    server.post(token, &server.path(route), if_match, body)
+}
+
+fn auth_refuses_missing_unknown_and_revoked_tokens(fresh: &dyn Fn() -> Database) {
+    let db = fresh();
+    let server = Server::start(db, UKRAINE);
+    let path = server.path("status");
+    for token in ["", "parley_0000", "not a token at all"] {
+        let answer = server.get(token, &path);
+        assert_eq!(answer.status, 401, "{token:?}: {answer:?}");
+        assert_eq!(answer.code(), "unauthorized");
+        assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
+    }
+    let answer = request(server.address, "GET", &path, &[("Authorization", "Basic dXNlcjpwYXNz")], b"");
+    assert_eq!(answer.status, 401);
+    assert_eq!(server.get(server.token("UA"), &path).status, 200);
+    // Revoked in the database (as `parley token revoke` does): refused on the very next request.
+    let mut store = parley_store::open_store(&server.db.url, false).unwrap();
+    let id = store.tokens(None).unwrap().into_iter().find(|token| token.viewer == "UA" && token.write).unwrap().id;
+    assert!(store.revoke_token(&id).unwrap());
+    let answer = server.get(server.token("UA"), &path);
+    assert_eq!(answer.status, 401, "{answer:?}");
+    // The unversioned probes need no token.
+    assert_eq!(server.get("", "/healthz").status, 200);
+    assert_eq!(server.get("", "/readyz").status, 200);
+}
+
+fn another_negotiation_is_answered_like_a_missing_one(fresh: &dyn Fn() -> Database) {
+    let db = fresh();
+    let server = Server::start(db, UKRAINE);
+    // A second negotiation in the same database, which the UA token does not belong to.
+    let other = parley_core::scenario::parse(&scenario_text("dockworkers-2026.toml")).unwrap().negotiation;
+    let mut store = parley_store::open_store(&server.db.url, false).unwrap();
+    store.import(&other, None).unwrap();
+    for token in ["UA", "admin", "public"] {
+        let hidden = server.get(server.token(token), &format!("/api/v1/negotiations/{}/status", other.id));
+        let missing = server.get(server.token(token), "/api/v1/negotiations/no-such-talks/status");
+        assert_eq!((hidden.status, missing.status), (404, 404));
+        assert_eq!(hidden.body.replace(&other.id, "ID"), missing.body.replace("no-such-talks", "ID"));
+        let listed = server.get(server.token(token), "/api/v1/negotiations").json();
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        assert_eq!(listed[0]["id"], server.negotiation.as_str());
+        // Writes too: a token cannot probe another negotiation by writing to it.
+        let (_, hash) = server.head();
+        let written = server.post(server.token(token), &format!("/api/v1/negotiations/{}/stances", other.id), &hash, "{}");
+        assert!(written.status == 404 || written.status == 403, "{written:?}");
+    }
+}
+
+fn each_role_may_make_only_its_writes(fresh: &dyn Fn() -> Database) {
+    let roles = ["admin", "mediator", "UA", "UA-ro", "RU", "public", "public-ro", "admin-ro"];
+    for (route, body, allowed) in writes() {
+        for role in roles {
+            let server = Server::start(fresh(), UKRAINE);
+            let (seq, hash) = server.head();
+            let answer = post(&server, server.token(role), route, &hash, &body);
+            if allowed.contains(&role) {
+                assert_eq!(answer.status, 201, "{route} by {role}: {answer:?}");
+                let written = answer.json();
+                let (new_seq, new_hash) = server.head();
+                assert_eq!(written["head"], format!("\"{new_hash}\""));
+                assert_eq!(answer.header("etag"), Some(format!("\"{new_hash}\"").as_str()));
+                assert_eq!(written["seq"], new_seq);
+                assert!(new_seq > seq);
+            } else {
+                assert_eq!(answer.status, 403, "{route} by {role}: {answer:?}");
+                assert_eq!(answer.code(), "forbidden");
+                assert_eq!(server.head(), (seq, hash), "{route} by {role}: nothing may be appended");
+            }
+        }
+    }
+}
+
+fn a_party_never_writes_another_partys_entities(fresh: &dyn Fn() -> Database) {
+    let db = fresh();
+    let server = Server::start(db, UKRAINE);
+    let (seq, hash) = server.head();
+    for (route, body, _) in writes().into_iter().filter(|(route, ..)| ["stances", "red-lines", "demands", "statements"].contains(route)) {
+        let answer = post(&server, server.token("RU"), route, &hash, &body);
+        assert_eq!(answer.status, 403, "{route}: {answer:?}");
+        // The mediator may record statements, but not a party's stance in its name.
+        if route == "stances" {
+            assert_eq!(post(&server, server.token("mediator"), route, &hash, &body).status, 403);
+        }
+    }
+    assert_eq!(server.head(), (seq, hash));
+}
+
+fn heads_are_required_and_a_stale_one_appends_nothing(fresh: &dyn Fn() -> Database) {
+    let db = fresh();
+    let server = Server::start(db, UKRAINE);
+    let (route, body, _) = writes().into_iter().next().unwrap();
+    let (seq, hash) = server.head();
+    let missing = server.post(server.token("UA"), &server.path(route), "", &body);
+    assert_eq!((missing.status, missing.code().as_str()), (428, "if_match_required"));
+    let stale = server.post(server.token("UA"), &server.path(route), "0123abcd", &body);
+    assert_eq!((stale.status, stale.code().as_str()), (412, "stale_head"), "{stale:?}");
+    assert_eq!(stale.header("etag"), Some(format!("\"{hash}\"").as_str()));
+    assert_eq!(stale.json()["head"], hash.as_str());
+    assert_eq!(server.head(), (seq, hash.clone()));
+    // The head's number names it as well as its hash; once used, it is stale.
+    let first = server.post(server.token("UA"), &server.path(route), &seq.to_string(), &body);
+    assert_eq!(first.status, 201, "{first:?}");
+    let again = server.post(server.token("UA"), &server.path(route), &hash, &body);
+    assert_eq!(again.status, 412);
+    // Reads carry the head as ETag: the one a client names next.
+    let status = server.get(server.token("UA"), &server.path("status"));
+    assert_eq!(status.header("etag"), first.header("etag"));
+    // The write is attributed as an import would be (actor UA) and carries the token's label,
+    // which the chain covers; only the whole log (the admin's) shows it.
+    let mut store = parley_store::open_store(&server.db.url, false).unwrap();
+    let events = store.events(&server.negotiation).unwrap();
+    parley_store::verify(&events).unwrap();
+    let last = events.last().unwrap();
+    assert_eq!((last.actor.as_str(), last.label.as_str()), ("UA", "test UA"));
+    let logged = server.get(server.token("admin"), &server.path("events"));
+    let line: serde_json::Value = serde_json::from_str(logged.body.lines().last().unwrap()).unwrap();
+    assert_eq!(line["label"], "test UA");
+    assert!(!server.get(server.token("UA"), &server.path("events")).body.contains("\"label\""));
+}
+
+fn bad_bodies_are_problems_and_append_nothing(fresh: &dyn Fn() -> Database) {
+    let db = fresh();
+    let server = Server::start(db, UKRAINE);
+    let (seq, hash) = server.head();
+    let stance = server.path("stances");
+    let ua = server.token("UA");
+    let check = |body: &str, status: u16, code: &str| -> serde_json::Value {
+        let answer = server.post(ua, &stance, &hash, body);
+        assert_eq!((answer.status, answer.code().as_str()), (status, code), "{body:.80}: {answer:?}");
+        answer.json()
+    };
+    check("{\"party\": \"UA\",", 400, "malformed_json");
+    check("{\"party\" \"UA\"}", 400, "malformed_json");
+    // Deep nesting, as the body and inside an unknown field: refused within serde_json's
+    // recursion limit, never a stack overflow.
+    for deep in ["[".repeat(100_000), format!("{{\"party\":\"UA\",\"x\":{}", "[".repeat(100_000))] {
+        let answer = server.post(ua, &stance, &hash, &deep);
+        assert!([400, 422].contains(&answer.status), "{answer:?}");
+        assert!(["malformed_json", "invalid"].contains(&answer.code().as_str()));
+    }
+    let unknown = check(
+        r#"{"party":"UA","item":1,"position":"opposes","at":"start","source":"","visibility":"public","note":"","colour":"red"}"#,
+        422,
+        "invalid",
+    );
+    assert_eq!(unknown["errors"][0]["field"], "colour");
+    let wrong_type = check(
+        r#"{"party":"UA","item":"one","position":"opposes","at":"start","source":"","visibility":"public","note":""}"#,
+        422,
+        "invalid",
+    );
+    assert!(wrong_type["detail"].as_str().unwrap().contains("invalid type"), "{wrong_type}");
+    assert_eq!(wrong_type["errors"][0]["field"], "item");
+    let wrong_variant =
+        check(r#"{"party":"UA","item":1,"position":"objects","at":"start","source":"","visibility":"public","note":""}"#, 422, "invalid");
+    assert_eq!(wrong_variant["errors"][0]["field"], "position");
+    let missing = check(r#"{"party":"UA","item":1}"#, 422, "invalid");
+    assert_eq!(missing["errors"][0]["field"], "position");
+    let no_item = check(
+        r#"{"party":"UA","item":999,"position":"opposes","at":{"date":"2026-01-15"},"source":"","visibility":"public","note":""}"#,
+        422,
+        "invalid",
+    );
+    assert_eq!(no_item["errors"][0]["field"], "item", "{no_item}");
+    let bad_line = server.post(
+        ua,
+        &server.path("red-lines"),
+        &hash,
+        r#"{"id":"x","party":"UA","expression":"nato ==","description":"","visibility":"public","since":"start","until":null,"source":""}"#,
+    );
+    assert_eq!((bad_line.status, bad_line.code().as_str()), (422, "invalid"), "{bad_line:?}");
+    // A revision in a round that does not exist names the body's field.
+    let revision = server.post(
+        server.token("mediator"),
+        &server.path("revisions"),
+        &hash,
+        r#"{"item":1,"revision":{"round":"nowhere","by":"US","title":null,"text":"x","proposes":{},"removed":false,"restored":false,"note":"","source":""}}"#,
+    );
+    assert_eq!((revision.status, revision.code().as_str()), (422, "invalid"), "{revision:?}");
+    assert_eq!(revision.json()["errors"][0]["field"], "revision.round", "{}", revision.body);
+    // Over the limit: 413, whether or not the server read it all.
+    let huge = format!("{{\"note\": \"{}\"}}", "x".repeat(parley_server::writes::MAX_BODY_BYTES + 10));
+    let answer = server.post(ua, &stance, &hash, &huge);
+    assert_eq!((answer.status, answer.code().as_str()), (413, "body_too_large"));
+    let bearer = format!("Bearer {ua}");
+    let quoted = format!("\"{hash}\"");
+    let headers = [("Authorization", bearer.as_str()), ("Content-Type", "text/plain"), ("If-Match", quoted.as_str())];
+    let answer = request(server.address, "POST", &stance, &headers, b"{}");
+    assert_eq!((answer.status, answer.code().as_str()), (415, "unsupported_media_type"));
+    assert_eq!(server.head(), (seq, hash));
+}
+
+fn a_hidden_round_is_answered_like_a_missing_one(fresh: &dyn Fn() -> Database) {
+    let db = fresh();
+    // `muscat` is a private round of US and IR: to Russia it does not exist.
+    let server = Server::start(db, "iran-nuclear-2013-2016.toml");
+    let (_, hash) = server.head();
+    let stance = |round: &str| {
+        format!(r#"{{"party":"RU","item":1,"position":"opposes","at":{{"round":"{round}"}},"source":"","visibility":"public","note":""}}"#)
+    };
+    let hidden = server.post(server.token("RU"), &server.path("stances"), &hash, &stance("muscat"));
+    let missing = server.post(server.token("RU"), &server.path("stances"), &hash, &stance("nowhere"));
+    assert_eq!((hidden.status, missing.status), (422, 422), "{hidden:?}");
+    assert_eq!(hidden.body.replace("muscat", "ROUND"), missing.body.replace("nowhere", "ROUND"));
+}
+
+fn a_signing_partys_writes_are_refused_not_forged(fresh: &dyn Fn() -> Database) {
+    let server = Server::start(fresh(), UKRAINE);
+    // UA registers a key (as `parley import --sign UA=KEYFILE` does): from then on everything
+    // attributed to UA must carry its signature, which the server cannot make.
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let negotiation = parley_core::scenario::parse(&scenario_text(UKRAINE)).unwrap().negotiation;
+    let mut store = parley_store::open_store(&server.db.url, false).unwrap();
+    store.import(&negotiation, Some(("UA", &key))).unwrap();
+    let (seq, hash) = server.head();
+    let (_, body, _) = writes().into_iter().next().unwrap();
+    let answer = server.post(server.token("UA"), &server.path("stances"), &hash, &body);
+    assert_eq!((answer.status, answer.code().as_str()), (422, "signature_required"), "{answer:?}");
+    assert_eq!(server.head(), (seq, hash.clone()));
+    // Others still write.
+    let (_, round, _) = writes().into_iter().find(|(route, ..)| *route == "rounds").unwrap();
+    assert_eq!(server.post(server.token("mediator"), &server.path("rounds"), &hash, &round).status, 201);
+}
+
+fn a_write_by_another_process_is_read_at_once(fresh: &dyn Fn() -> Database) {
+    let server = Server::start(fresh(), UKRAINE);
+    let before = server.get(server.token("public"), &server.path("scenario"));
+    assert_eq!(before.status, 200);
+    // Another process (or server) appends to the same database: this server's folded copy is
+    // keyed by the head, which every read checks.
+    let mut negotiation = parley_core::scenario::parse(&scenario_text(UKRAINE)).unwrap().negotiation;
+    negotiation.title = "Retitled elsewhere".into();
+    parley_store::open_store(&server.db.url, false).unwrap().import(&negotiation, None).unwrap();
+    let after = server.get(server.token("public"), &server.path("scenario"));
+    assert_eq!(after.json()["title"], "Retitled elsewhere");
+    assert_ne!(after.header("etag"), before.header("etag"));
+}
+
+fn an_admin_imports_a_new_negotiation(fresh: &dyn Fn() -> Database) {
+    let server = Server::start(fresh(), UKRAINE);
+    let mut store = parley_store::open_store(&server.db.url, false).unwrap();
+    let new = parley_store::NewToken { negotiation: "dockworkers-2026".into(), viewer: "admin".into(), write: true, label: "clerk".into() };
+    let admin = store.create_token(&new).unwrap().secret;
+    let text = scenario_text("dockworkers-2026.toml");
+    let path = "/api/v1/negotiations/dockworkers-2026/import";
+    let bearer = format!("Bearer {admin}");
+    let import = |if_match: &str, body: &str| {
+        let headers = [("Authorization", bearer.as_str()), ("Content-Type", "application/toml"), ("If-Match", if_match)];
+        request(server.address, "POST", path, &headers, body.as_bytes())
+    };
+    // Nothing recorded yet: its reads are 404, and the head to name is "0".
+    assert_eq!(server.get(&admin, "/api/v1/negotiations/dockworkers-2026/status").status, 404);
+    let broken = import("\"0\"", "[negotiation]\nid = 3\n");
+    assert_eq!((broken.status, broken.code().as_str()), (422, "invalid"), "{broken:?}");
+    let wrong = import("\"0\"", &scenario_text(UKRAINE));
+    assert_eq!(wrong.json()["errors"][0]["field"], "negotiation.id");
+    let first = import("\"0\"", &text);
+    assert_eq!(first.status, 201, "{first:?}");
+    let head = first.header("etag").unwrap().to_owned();
+    // The same file again changes nothing: 200, the head unchanged.
+    let again = import(&head, &text);
+    assert_eq!((again.status, again.header("etag")), (200, Some(head.as_str())));
+    assert_eq!(again.json()["appended"], 0);
+    assert_eq!(server.get(&admin, "/api/v1/negotiations/dockworkers-2026/status").status, 200);
+}
+
+fn the_openapi_document_lists_every_route(fresh: &dyn Fn() -> Database) {
+    let db = fresh();
+    let server = Server::start(db, UKRAINE);
+    let document = server.get("", "/api/v1/openapi.json").json();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"), "{}", document["openapi"]);
+    let paths = document["paths"].as_object().unwrap();
+    for route in ["status", "diff", "claims", "analysis", "frontier", "events", "export", "scenario"] {
+        assert!(paths.contains_key(&format!("/api/v1/negotiations/{{id}}/{route}")), "{route}");
+    }
+    for (route, ..) in writes() {
+        assert!(paths.contains_key(&format!("/api/v1/negotiations/{{id}}/{route}")), "{route}");
+    }
+    assert_eq!(server.get("", "/api/v1/docs/").status, 200);
+    let unknown = server.get(server.token("UA"), "/api/v1/nothing-here");
+    assert_eq!((unknown.status, unknown.code().as_str()), (404, "not_found"));
+    let wrong_method = server.get(server.token("UA"), &server.path("stances"));
+    assert_eq!((wrong_method.status, wrong_method.code().as_str()), (405, "method_not_allowed"));
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::on_sqlite(super::$name);
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    super::on_postgres(super::$name);
+                }
+            )*
+        }
+    };
+}
+
+type Test = fn(&dyn Fn() -> Database);
+
+fn on_sqlite(test: Test) {
+    test(&Database::sqlite);
+}
+
+fn on_postgres(test: Test) {
+    match support::postgres_server() {
+        Some(server) => test(&|| Database::postgres(&server)),
+        None => {
+            let _ = std::io::stderr().write_all(b"PARLEY_TEST_PG_URL is not set: skipping the server's PostgreSQL tests\n");
+        }
+    }
+}
+
+on_both_backends!(
+    auth_refuses_missing_unknown_and_revoked_tokens,
+    another_negotiation_is_answered_like_a_missing_one,
+    a_party_never_writes_another_partys_entities,
+    heads_are_required_and_a_stale_one_appends_nothing,
+    bad_bodies_are_problems_and_append_nothing,
+    a_hidden_round_is_answered_like_a_missing_one,
+    the_openapi_document_lists_every_route,
+    each_role_may_make_only_its_writes,
+    a_signing_partys_writes_are_refused_not_forged,
+    a_write_by_another_process_is_read_at_once,
+    an_admin_imports_a_new_negotiation,
+);

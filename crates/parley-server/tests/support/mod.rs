@@ -1,0 +1,154 @@
+//! What the server's tests share: a tiny blocking HTTP/1.1 client over `TcpStream`, a server
+//! started in-process on a real listener on 127.0.0.1, and a database holding a bundled scenario
+//! with one token per role — on SQLite, or on PostgreSQL when `PARLEY_TEST_PG_URL` is set.
+
+#![allow(dead_code)]
+
+mod http;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use parley_store::{NewToken, open_store};
+
+pub use http::{Answer, request};
+
+/// A database for one test: a SQLite file in a temporary directory, or a fresh PostgreSQL
+/// database on the server `PARLEY_TEST_PG_URL` names (dropped afterwards).
+pub struct Database {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.postgres {
+            if let Ok(mut client) = postgres::Client::connect(server, postgres::NoTls) {
+                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// The PostgreSQL server of the tests, if there is one.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("PARLEY_TEST_PG_URL").ok().filter(|url| !url.is_empty())
+}
+
+impl Database {
+    pub fn sqlite() -> Database {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("parley.db").display().to_string();
+        Database { url, _dir: Some(dir), postgres: None }
+    }
+
+    pub fn postgres(server: &str) -> Database {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("parley_server_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        let mut client = postgres::Client::connect(server, postgres::NoTls).unwrap();
+        client.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let (base, _) = server.rsplit_once('/').expect("a URL ending in /DATABASE");
+        Database { url: format!("{base}/{name}"), _dir: None, postgres: Some((server.to_owned(), name)) }
+    }
+}
+
+/// A server started in-process on a free port of 127.0.0.1, stopped when dropped.
+pub struct Server {
+    pub address: SocketAddr,
+    pub db: Database,
+    /// The bundled scenario's id, and one token per viewer (`admin`, `mediator`, `public`, each
+    /// party; `NAME-ro` a read-only one).
+    pub negotiation: String,
+    pub tokens: BTreeMap<String, String>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The bundled scenarios, by file name.
+pub fn scenario_text(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/../../scenarios/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+impl Server {
+    /// A server over `db` holding the scenario `file` (of `scenarios/`), with its tokens.
+    pub fn start(db: Database, file: &str) -> Server {
+        let negotiation = parley_core::scenario::parse(&scenario_text(file)).unwrap().negotiation;
+        let mut store = open_store(&db.url, true).unwrap();
+        store.import(&negotiation, None).unwrap();
+        let mut viewers: Vec<String> = ["admin", "mediator", "public"].map(str::to_owned).to_vec();
+        viewers.extend(negotiation.parties.iter().map(|party| party.id.clone()));
+        let mut tokens = BTreeMap::new();
+        for viewer in viewers {
+            for write in [true, false] {
+                let new = NewToken { negotiation: negotiation.id.clone(), viewer: viewer.clone(), write, label: format!("test {viewer}") };
+                let issued = store.create_token(&new).unwrap();
+                let name = if write { viewer.clone() } else { format!("{viewer}-ro") };
+                tokens.insert(name, issued.secret);
+            }
+        }
+        drop(store);
+        let state = parley_server::AppState::open(&db.url).unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            runtime.block_on(async move {
+                listener.set_nonblocking(true).unwrap();
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let shutdown = async move {
+                    let _ = stopped.await;
+                };
+                parley_server::serve_on(listener, state, shutdown).await.unwrap();
+            });
+        });
+        Server { address, db, negotiation: negotiation.id, tokens, stop: Some(stop), thread: Some(thread) }
+    }
+
+    pub fn token(&self, viewer: &str) -> &str {
+        self.tokens.get(viewer).unwrap_or_else(|| panic!("no token for {viewer}"))
+    }
+
+    /// A GET with `token` (none when empty).
+    pub fn get(&self, token: &str, path: &str) -> Answer {
+        let bearer = format!("Bearer {token}");
+        let headers: Vec<(&str, &str)> = if token.is_empty() { Vec::new() } else { vec![("Authorization", bearer.as_str())] };
+        request(self.address, "GET", path, &headers, b"")
+    }
+
+    /// A JSON POST with `token` against the head `if_match` (none when empty).
+    pub fn post(&self, token: &str, path: &str, if_match: &str, body: &str) -> Answer {
+        let bearer = format!("Bearer {token}");
+        let mut headers = vec![("Authorization", bearer.as_str()), ("Content-Type", "application/json")];
+        let quoted = format!("\"{if_match}\"");
+        if !if_match.is_empty() {
+            headers.push(("If-Match", quoted.as_str()));
+        }
+        request(self.address, "POST", path, &headers, body.as_bytes())
+    }
+
+    /// The head's hash as the store has it, and the number of events.
+    pub fn head(&self) -> (u64, String) {
+        let mut store = open_store(&self.db.url, false).unwrap();
+        store.head(&self.negotiation).unwrap().unwrap()
+    }
+
+    /// `/api/v1/negotiations/ID/rest`.
+    pub fn path(&self, rest: &str) -> String {
+        format!("/api/v1/negotiations/{}/{rest}", self.negotiation)
+    }
+}

@@ -1,0 +1,28 @@
+//! Tokens on every backend: shown once, stored hashed, revoked at once.
+
+use parley_store::{NewToken, open_store};
+
+use super::Target;
+
+pub fn tokens_are_stored_hashed_and_revocation_is_immediate(fresh: &dyn Fn() -> Target) {
+    let target = fresh();
+    let mut store = open_store(&target.url, true).unwrap();
+    let new = NewToken { negotiation: "n".into(), viewer: "ua".into(), write: true, label: "Kyiv desk".into() };
+    let issued = store.create_token(&new).unwrap();
+    let other = store.create_token(&NewToken { viewer: "public".into(), write: false, ..new.clone() }).unwrap();
+    assert!(issued.secret.starts_with("parley_") && issued.secret.len() == 7 + 64, "{}", issued.secret.len());
+    assert_ne!(issued.secret, other.secret);
+    assert!(!format!("{issued:?}").contains(&issued.secret), "Debug must not show the secret");
+    // A second connection, as another server process would have, sees the token.
+    let mut reader = open_store(&target.url, false).unwrap();
+    assert_eq!(reader.token_for(&issued.secret).unwrap(), Some(issued.token.clone()));
+    assert_eq!(reader.token_for("parley_00").unwrap(), None);
+    let listed = reader.tokens(Some("n")).unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(reader.tokens(Some("elsewhere")).unwrap().is_empty());
+    assert!(store.revoke_token(&issued.token.id).unwrap());
+    assert!(!store.revoke_token(&issued.token.id).unwrap(), "a revoked token is not revoked twice");
+    assert_eq!(reader.token_for(&issued.secret).unwrap(), None, "revocation takes effect at once");
+    assert!(reader.tokens(None).unwrap().iter().any(|token| token.id == issued.token.id && token.revoked_at.is_some()));
+    assert!(reader.token_for(&other.secret).unwrap().is_some());
+}
