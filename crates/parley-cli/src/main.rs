@@ -522,7 +522,7 @@ struct SessionArgs {
     #[arg(long, default_value = "alternating", value_parser = simulation::parse_protocol)]
     protocol: parley_sim::session::Protocol,
     /// The deadline, in rounds (1 to 100,000: a session keeps every offer, docs/cli.md, Limits).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=parley_service::MAX_SESSION_ROUNDS as i64))]
     rounds: u32,
     /// A wall-clock deadline in seconds besides the rounds (results then depend on speed).
     #[arg(long, value_name = "SECONDS", value_parser = simulation::parse_time_limit)]

@@ -146,7 +146,7 @@ fn if_match(headers: &HeaderMap) -> Result<String, ApiError> {
 }
 
 /// The body as `T`: a JSON object with no field `T` does not know.
-fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+pub(crate) fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
     content_type(headers, "application/json")?;
     let bytes = body_bytes(body)?;
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
@@ -326,6 +326,9 @@ async fn write(
     }
     let (written, head) = state.with_store(move |store| record(store, &id, &caller, &expected, &change)).await?;
     tracing::info!(seq = head.seq, appended = written.appended, "recorded");
+    if written.appended > 0 {
+        state.poke();
+    }
     let status = if written.appended > 0 { StatusCode::CREATED } else { StatusCode::OK };
     let mut response = json_response(&written, Some(&head))?;
     *response.status_mut() = status;

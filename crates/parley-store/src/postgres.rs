@@ -18,7 +18,16 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/postgres/0002_append_only.sql")),
     (3, include_str!("../migrations/postgres/0003_checkpoints.sql")),
     (4, include_str!("../migrations/postgres/0004_tokens_jobs.sql")),
+    (5, include_str!("../migrations/postgres/0005_job_owners.sql")),
 ];
+
+/// Whether a `--db` value names PostgreSQL (a `postgres://` or `postgresql://` URL).
+pub fn is_url(target: &str) -> bool {
+    target.starts_with("postgres://") || target.starts_with("postgresql://")
+}
+
+/// The channel every append notifies (`NOTIFY parley_appended, 'NEGOTIATION'`).
+pub const NOTIFY_CHANNEL: &str = "parley_appended";
 
 /// The schema version this build writes (the same numbering as SQLite's).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -369,6 +378,11 @@ impl EventStore for PgStore {
                     postgres(source)
                 }
             })?;
+        }
+        if !sealed.is_empty() {
+            // Wakes every server process's event streams (delivered on commit, only then): the
+            // payload is the negotiation's id alone; a listener reads what changed itself.
+            transaction.execute("SELECT pg_notify($1, $2)", &[&NOTIFY_CHANNEL, &negotiation]).map_err(postgres)?;
         }
         transaction.commit().map_err(postgres)?;
         Ok(sealed.into_iter().map(|(event, _)| event).collect())

@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_append_only.sql")),
     (3, include_str!("../migrations/0003_checkpoints.sql")),
     (4, include_str!("../migrations/0004_tokens_jobs.sql")),
+    (5, include_str!("../migrations/0005_job_owners.sql")),
 ];
 
 /// The schema version this build writes.

@@ -347,7 +347,7 @@ pub fn now_utc() -> String {
 }
 
 /// Seconds since 1970-01-01T00:00:00Z as `YYYY-MM-DDTHH:MM:SSZ`.
-fn utc(seconds: u64) -> String {
+pub(crate) fn utc(seconds: u64) -> String {
     let (days, rest) = ((seconds / 86_400) as i64, seconds % 86_400);
     // Civil date from days since 1970-01-01 (proleptic Gregorian).
     let z = days + 719_468;
