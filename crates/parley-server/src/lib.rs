@@ -23,6 +23,7 @@ pub mod error;
 pub mod jobs;
 pub mod listen;
 pub mod reads;
+pub mod signing;
 pub mod state;
 pub mod stream;
 pub mod writes;

@@ -384,6 +384,19 @@ fn a_job_left_running_by_a_stopped_process_is_reported_failed(fresh: &dyn Fn() -
     assert_eq!(answer["error"], parley_store::jobs::ORPHANED);
 }
 
+fn the_openapi_document_lists_the_stream_and_job_routes(fresh: &dyn Fn() -> Database) {
+    let server = Server::start(fresh(), UKRAINE);
+    let document = server.get("", "/api/v1/openapi.json").json();
+    let paths = document["paths"].as_object().unwrap();
+    for (route, method) in [("events/stream", "get"), ("simulations", "post"), ("tournaments", "post"), ("jobs/{job}", "get")] {
+        let path = format!("/api/v1/negotiations/{{id}}/{route}");
+        assert!(paths.get(&path).is_some_and(|operations| operations.get(method).is_some()), "{path}");
+    }
+    let stances = &paths["/api/v1/negotiations/{id}/stances"]["post"]["parameters"];
+    let names: Vec<&str> = stances.as_array().unwrap().iter().filter_map(|parameter| parameter["name"].as_str()).collect();
+    assert!(names.contains(&"Parley-Sign") && names.contains(&"Parley-Signature"), "{names:?}");
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -420,4 +433,5 @@ on_both_backends!(
     a_tournament_job_runs_to_done,
     unknown_jobs_and_other_viewers_jobs_are_not_found,
     a_job_left_running_by_a_stopped_process_is_reported_failed,
+    the_openapi_document_lists_the_stream_and_job_routes,
 );

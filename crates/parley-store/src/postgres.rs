@@ -8,7 +8,7 @@ use ed25519_dalek::SigningKey;
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 
-use crate::chain::seal_labelled_for_storage;
+use crate::chain::seal_presigned_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
 use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, StoreError, clamp, now_utc};
 
@@ -324,12 +324,13 @@ impl EventStore for PgStore {
         Ok(true)
     }
 
-    fn append_labelled(
+    fn append_presigned(
         &mut self,
         negotiation: &str,
         expected: u64,
         events: Vec<NewEvent>,
         signer: Option<(&str, &SigningKey)>,
+        presigned: Option<&crate::chain::Presigned>,
         label: &str,
     ) -> Result<Vec<Event>, StoreError> {
         let location = self.location.clone();
@@ -344,7 +345,8 @@ impl EventStore for PgStore {
         if actual != expected {
             return Err(StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual });
         }
-        let sealed = seal_labelled_for_storage(negotiation, head, events, &now_utc(), signer, label);
+        let recorded_at = presigned.map_or_else(now_utc, |presigned| presigned.recorded_at.clone());
+        let sealed = seal_presigned_for_storage(negotiation, head, events, &recorded_at, signer, presigned, label);
         // The label column only when there is a label, as in SQLite.
         let columns = if label.is_empty() { COLUMNS - 1 } else { COLUMNS };
         let labels: Vec<&str> = sealed.iter().map(|(event, _)| event.label.as_str()).collect();
