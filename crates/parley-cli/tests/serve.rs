@@ -96,7 +96,16 @@ fn every_read_equals_the_commands_output_for_every_viewer() {
             let answer = get(served.address, token, &format!("/api/v1/negotiations/{id}/{route}"));
             if cli.status.success() {
                 assert_eq!(answer.status, 200, "{id} {viewer} {route}: {}", answer.body);
-                assert_eq!(answer.body, String::from_utf8_lossy(&cli.stdout), "{id} {viewer} {route}");
+                let printed = String::from_utf8_lossy(&cli.stdout);
+                if route == "export" && viewer != "all" {
+                    // A restricted viewer's export names neither the database nor the event
+                    // number (which counts the events hidden from it); the record is the same.
+                    let (first, rest) = answer.body.split_once('\n').unwrap();
+                    assert_eq!(first, format!("# `{id}` as viewer {viewer} may see it."), "{id} {viewer}");
+                    assert_eq!(rest, printed.split_once('\n').unwrap().1, "{id} {viewer} {route}");
+                } else {
+                    assert_eq!(answer.body, printed, "{id} {viewer} {route}");
+                }
                 compared += 1;
             } else {
                 // The command refuses (e.g. no preferences to build a frontier from): so does the API.

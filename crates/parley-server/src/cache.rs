@@ -2,7 +2,9 @@
 //!
 //! A read checks the head in the database on every request and folds the log only when the head
 //! differs from the one its cached copy was folded at, so a write made through another process
-//! is seen by the next read here. Nothing else is cached.
+//! is seen by the next read here. Beside it, each viewer's head at a chain head
+//! ([`crate::viewhead`]), so that a read does not hash its viewer's view again. Nothing else is
+//! cached.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,6 +14,7 @@ use parley_store::Store;
 
 use crate::error::ApiError;
 use crate::reads::{Head, head_of};
+use crate::viewhead::ViewHead;
 
 /// The most negotiations kept folded (a server usually holds a handful).
 const MAX_CACHED: usize = 64;
@@ -20,6 +23,8 @@ const MAX_CACHED: usize = 64;
 #[derive(Debug, Default)]
 pub struct FoldCache {
     folded: Mutex<HashMap<String, (Head, Arc<Negotiation>)>>,
+    /// Each viewer's head, by negotiation and viewer, with the chain head it was computed at.
+    view_heads: Mutex<HashMap<(String, String), (Head, ViewHead)>>,
 }
 
 impl FoldCache {
@@ -39,5 +44,31 @@ impl FoldCache {
             map.insert(id.to_owned(), (head.clone(), negotiation.clone()));
         }
         Ok((negotiation, head))
+    }
+
+    /// As [`FoldCache::folded`], with the head `viewer` is told at that chain head (computed once
+    /// per chain head and viewer).
+    pub fn viewed(&self, store: &mut dyn Store, id: &str, viewer: &str) -> Result<(Arc<Negotiation>, Head, ViewHead), ApiError> {
+        let (negotiation, head) = self.folded(store, id)?;
+        let view_head = self.view_head(&negotiation, &head, id, viewer)?;
+        Ok((negotiation, head, view_head))
+    }
+
+    /// The head `viewer` is told for `negotiation`, negotiation `id` folded at `head`.
+    pub fn view_head(&self, negotiation: &Negotiation, head: &Head, id: &str, viewer: &str) -> Result<ViewHead, ApiError> {
+        let key = (id.to_owned(), viewer.to_owned());
+        if let Some((cached, view_head)) = self.view_heads.lock().ok().and_then(|map| map.get(&key).cloned()) {
+            if cached == *head {
+                return Ok(view_head);
+            }
+        }
+        let view_head = crate::viewhead::of(negotiation, head, viewer)?;
+        if let Ok(mut map) = self.view_heads.lock() {
+            if map.len() >= MAX_CACHED * 8 && !map.contains_key(&key) {
+                map.clear();
+            }
+            map.insert(key, (head.clone(), view_head.clone()));
+        }
+        Ok(view_head)
     }
 }

@@ -26,6 +26,7 @@ pub mod reads;
 pub mod signing;
 pub mod state;
 pub mod stream;
+pub mod viewhead;
 pub mod writes;
 
 use std::future::Future;

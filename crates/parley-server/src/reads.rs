@@ -10,21 +10,16 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Caller;
 use crate::error::{ApiError, Code};
 use crate::state::AppState;
+use crate::viewhead::ViewHead;
 
-/// A log's head: the number and hash of its last event.
+/// A log's chain head: the number and hash of its last event. Only a viewer who sees everything
+/// is told it; every answer carries the viewer's own head ([`ViewHead`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Head {
     /// The number of the last event.
     pub seq: u64,
     /// Its hash (hex).
     pub hash: String,
-}
-
-impl Head {
-    /// The `ETag` (and `If-Match`) form of the head: its hash, quoted.
-    pub fn etag(&self) -> String {
-        format!("\"{}\"", self.hash)
-    }
 }
 
 /// The head of `id`, or 404 when it has no events.
@@ -35,14 +30,14 @@ pub fn head_of(store: &mut dyn Store, id: &str) -> Result<Head, ApiError> {
     }
 }
 
-/// A body as the CLI prints it (`--json`: pretty, one newline), with the head as `ETag`.
-pub fn json_response(value: &impl Serialize, head: Option<&Head>) -> Result<Response, ApiError> {
+/// A body as the CLI prints it (`--json`: pretty, one newline), with the viewer's head as `ETag`.
+pub fn json_response(value: &impl Serialize, head: Option<&ViewHead>) -> Result<Response, ApiError> {
     let text = serde_json::to_string_pretty(value).map_err(ApiError::internal)? + "\n";
     Ok(text_response(text, "application/json", head))
 }
 
-/// A text body of `content_type`, with the head as `ETag`.
-pub fn text_response(text: String, content_type: &'static str, head: Option<&Head>) -> Response {
+/// A text body of `content_type`, with the viewer's head as `ETag`.
+pub fn text_response(text: String, content_type: &'static str, head: Option<&ViewHead>) -> Response {
     let mut response = text.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Some(value) = head.and_then(|head| HeaderValue::from_str(&head.etag()).ok()) {
@@ -66,7 +61,7 @@ pub struct Listed {
     pub viewer: String,
     /// Whether the token may write.
     pub write: bool,
-    /// The head (`ETag` form, quoted hash) the next write must name in `If-Match`.
+    /// The token's viewer's head (`ETag` form, quoted) the next write must name in `If-Match`.
     pub head: String,
 }
 
@@ -94,12 +89,15 @@ pub struct Window {
 pub async fn negotiations(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let token = caller.token.clone();
     let viewer = caller.viewer().to_owned();
+    let cache = state.cache();
     let listed = state
         .with_store(move |store| {
-            let Some((seq, hash)) = store.head(&token.negotiation).map_err(ApiError::store)? else { return Ok(Vec::new()) };
-            let negotiation = store.negotiation(&token.negotiation, Some(seq)).map_err(ApiError::store)?;
-            let head = Head { seq, hash };
-            Ok(vec![Listed { id: negotiation.id, title: negotiation.title, viewer, write: token.write, head: head.etag() }])
+            if store.head(&token.negotiation).map_err(ApiError::store)?.is_none() {
+                return Ok(Vec::new());
+            }
+            let (negotiation, _, head) = cache.viewed(store, &token.negotiation, &viewer)?;
+            let (id, title) = (negotiation.id.clone(), negotiation.title.clone());
+            Ok(vec![Listed { id, title, viewer, write: token.write, head: head.etag() }])
         })
         .await?;
     json_response(&listed, None)
@@ -117,7 +115,7 @@ async fn viewed<T: Serialize + Send + 'static>(
     let cache = state.cache();
     let (value, head) = state
         .with_store(move |store| {
-            let (negotiation, head) = cache.folded(store, &id)?;
+            let (negotiation, _, head) = cache.viewed(store, &id, &viewer)?;
             let view = parley_service::view((*negotiation).clone(), &viewer).map_err(ApiError::service)?;
             Ok((read(&view)?, head))
         })
@@ -182,7 +180,7 @@ pub async fn analysis(
     let cache = state.cache();
     let (report, head) = state
         .with_store(move |store| {
-            let (negotiation, head) = cache.folded(store, &id)?;
+            let (negotiation, _, head) = cache.viewed(store, &id, &viewer)?;
             let viewer = parley_service::viewer(&negotiation, &viewer).map_err(ApiError::service)?;
             let options = parley_analysis::frontier::FrontierOptions::default();
             let report = parley_service::analysis(&negotiation, &as_of, &viewer, None, options).map_err(ApiError::service)?;
@@ -207,7 +205,7 @@ pub async fn frontier(
     let cache = state.cache();
     let (report, head) = state
         .with_store(move |store| {
-            let (negotiation, head) = cache.folded(store, &id)?;
+            let (negotiation, _, head) = cache.viewed(store, &id, &viewer)?;
             let (source, _warnings) = parley_service::scenario_problem(&negotiation, &as_of, &viewer, None).map_err(ApiError::service)?;
             let frontier = source.frontier(&parley_analysis::frontier::FrontierOptions::default()).map_err(ApiError::service)?;
             Ok((parley_service::frontier_report(&source, &frontier), head))
@@ -223,10 +221,13 @@ pub async fn frontier(
 pub async fn events(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = caller.negotiation(&id)?;
     let viewer = caller.viewer().to_owned();
+    let cache = state.cache();
     let (text, head) = state
         .with_store(move |store| {
-            let head = head_of(store, &id)?;
-            let events = store.events(&id).map_err(ApiError::store)?;
+            let (_, chain, head) = cache.viewed(store, &id, &viewer)?;
+            let mut events = store.events(&id).map_err(ApiError::store)?;
+            // The log as of the head the answer names (a write may have come since).
+            events.retain(|event| event.seq <= chain.seq);
             let view = parley_service::LogView::of(store, &id, &events, &viewer).map_err(ApiError::service)?;
             let visible = view.visible(&events, None);
             let mut text = String::new();
@@ -258,11 +259,18 @@ pub fn event_lines(view: &parley_service::LogView, visible: &[&parley_store::Eve
 pub async fn export(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = caller.negotiation(&id)?;
     let viewer = caller.viewer().to_owned();
+    let cache = state.cache();
     let (text, head) = state
         .with_store(move |store| {
-            let head = head_of(store, &id)?;
-            let exported = parley_service::export(store, &id, Some(head.seq), &viewer).map_err(ApiError::service)?;
-            Ok((exported.text, head))
+            let (_, chain, head) = cache.viewed(store, &id, &viewer)?;
+            let exported = parley_service::export(store, &id, Some(chain.seq), &viewer).map_err(ApiError::service)?;
+            if head.seq.is_some() {
+                return Ok((exported.text, head));
+            }
+            // The first line names the database and the event number, which counts the events
+            // hidden from the viewer: a restricted viewer's copy names only what it may know.
+            let rest = exported.text.split_once('\n').map_or("", |(_, rest)| rest);
+            Ok((format!("# `{id}` as viewer {viewer} may see it.\n{rest}"), head))
         })
         .await?;
     Ok(text_response(text, "application/toml", Some(&head)))

@@ -49,7 +49,7 @@ pub enum Signing {
 #[derive(Debug)]
 pub enum Recorded {
     /// Appended (or changed nothing).
-    Written(Written, Head),
+    Written(Written, crate::viewhead::ViewHead),
     /// The events to sign.
     Prepared(Prepared),
 }
@@ -129,9 +129,15 @@ fn window() -> (String, String) {
     (stamp(now.saturating_sub(CLOCK_WINDOW_SECONDS)), stamp(now + CLOCK_WINDOW_SECONDS))
 }
 
-/// The sealed events `wanted` would append after `head`.
-pub fn prepare(store: &mut dyn Store, wanted: &Negotiation, head: &Head, label: &str) -> Result<Prepared, ApiError> {
+/// The sealed events `wanted` would append after `head`, for the writer whose head there is `seen`.
+pub fn prepare(
+    store: &mut dyn Store,
+    wanted: &Negotiation,
+    head: &Head,
+    seen: &crate::viewhead::ViewHead,
+    label: &str,
+) -> Result<Prepared, ApiError> {
     let recorded_at = parley_store::store::now_utc();
     let events = store.prepare(wanted, head.seq, &recorded_at, label).map_err(ApiError::store)?;
-    Ok(Prepared { head: head.etag(), recorded_at, events })
+    Ok(Prepared { head: seen.etag(), recorded_at, events })
 }

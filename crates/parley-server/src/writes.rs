@@ -1,10 +1,14 @@
 //! The writes under `/api/v1`: one place turns a request into events.
 //!
-//! Every write names the head it was made against (`If-Match`), is applied to the record folded
-//! at that head — first to the writer's own view, so that an entity hidden from it is answered
-//! exactly like one that does not exist — written out and read back by the scenario reader (the
-//! same checks as a scenario file), turned into the events that differ (`changes`), checked
-//! against the token's role, and appended in one append after that head, or not at all.
+//! Every write names the head it was made against (`If-Match`): the writer's own head
+//! ([`crate::viewhead`]), compared with the writer's head at the current chain head, so that an
+//! event hidden from the writer never makes its write stale. The write is applied to the record
+//! folded at the current chain head — first to the writer's own view, so that an entity hidden
+//! from it is answered exactly like one that does not exist — written out and read back by the
+//! scenario reader (the same checks as a scenario file), turned into the events that differ
+//! (`changes`), checked against the token's role, and appended in one append after that chain
+//! head, or not at all. When another writer appended in between (a store conflict), all of it is
+//! done again at the new chain head, up to [`WRITE_ATTEMPTS`] times.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -21,6 +25,10 @@ use crate::auth::{Caller, Role};
 use crate::error::{ApiError, Code, FieldError};
 use crate::reads::{Head, json_response};
 use crate::state::AppState;
+use crate::viewhead::ViewHead;
+
+/// How many times a write is tried against a chain head that another writer keeps moving.
+pub const WRITE_ATTEMPTS: usize = 5;
 
 /// The largest request body accepted, in bytes (a whole scenario for `import`).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -64,10 +72,12 @@ pub struct RevisionRequest {
 /// What a successful write answers.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Written {
-    /// The new head, in the `ETag` form the next write names in `If-Match`.
+    /// The writer's new head, in the `ETag` form the next write names in `If-Match`.
     pub head: String,
-    /// The number of the head event.
-    pub seq: u64,
+    /// The number of the head event: only for a viewer who sees everything (`admin`); another
+    /// viewer is told no number, which would count the events hidden from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
     /// How many events the write appended (0 when it changed nothing).
     pub appended: usize,
 }
@@ -135,11 +145,12 @@ fn permitted(role: &Role, kind: &str, actor: &str) -> bool {
     }
 }
 
-/// `If-Match`: the quoted head hash, or the quoted head number (`"0"` for an empty log).
+/// `If-Match`: the quoted head of the writer (an `ETag`), or for `admin` the quoted head number
+/// (`"0"` for an empty log).
 fn if_match(headers: &HeaderMap) -> Result<String, ApiError> {
-    let value = headers.get(header::IF_MATCH).ok_or_else(|| {
-        ApiError::new(Code::IfMatchRequired, "a write must carry If-Match: the quoted head hash (the ETag of any read) or head number")
-    })?;
+    let value = headers
+        .get(header::IF_MATCH)
+        .ok_or_else(|| ApiError::new(Code::IfMatchRequired, "a write must carry If-Match: the quoted head (the ETag of any read)"))?;
     let text = value.to_str().unwrap_or_default().trim();
     let text = text.strip_prefix("W/").unwrap_or(text);
     Ok(text.trim_matches('"').to_owned())
@@ -245,7 +256,7 @@ fn index_of(change: &Change, negotiation: &Negotiation) -> usize {
 }
 
 /// Records `change` in negotiation `id` for `caller`, against the head `expected`.
-pub fn record(store: &mut dyn Store, id: &str, caller: &Caller, expected: &str, change: &Change) -> Result<(Written, Head), ApiError> {
+pub fn record(store: &mut dyn Store, id: &str, caller: &Caller, expected: &str, change: &Change) -> Result<(Written, ViewHead), ApiError> {
     match record_signed(store, id, caller, expected, change, &crate::signing::Signing::None)? {
         crate::signing::Recorded::Written(written, head) => Ok((written, head)),
         crate::signing::Recorded::Prepared(_) => Err(ApiError::internal("an unsigned write was only prepared")),
@@ -263,21 +274,54 @@ pub fn record_signed(
     change: &Change,
     signing: &crate::signing::Signing,
 ) -> Result<crate::signing::Recorded, ApiError> {
+    for _ in 0..WRITE_ATTEMPTS {
+        if let Some(recorded) = attempt(store, id, caller, expected, change, signing)? {
+            return Ok(recorded);
+        }
+    }
+    let now = match store.head(id).map_err(ApiError::store)? {
+        Some((seq, hash)) => {
+            let head = Head { seq, hash };
+            let current = store.negotiation(id, Some(seq)).map_err(ApiError::store)?;
+            crate::viewhead::of(&current, &head, caller.viewer())?
+        }
+        None => return Err(ApiError::no_negotiation(id)),
+    };
+    Err(ApiError { head: Some(now.tag), ..ApiError::new(Code::StaleHead, "other writers kept appending first; re-read and retry") })
+}
+
+/// One try of [`record_signed`] at the current chain head; `None` when another writer appended
+/// first (the store's conflict), to be tried again.
+fn attempt(
+    store: &mut dyn Store,
+    id: &str,
+    caller: &Caller,
+    expected: &str,
+    change: &Change,
+    signing: &crate::signing::Signing,
+) -> Result<Option<crate::signing::Recorded>, ApiError> {
     let role = caller.role();
     let head = match store.head(id).map_err(ApiError::store)? {
         Some((seq, hash)) => Head { seq, hash },
         None if matches!(change, Change::Import(_)) => Head { seq: 0, hash: String::new() },
         None => return Err(ApiError::no_negotiation(id)),
     };
-    if expected != head.hash && expected != head.seq.to_string() {
-        let detail = format!("the head is {} (event #{}), not `{expected}`: re-read and retry", head.etag(), head.seq);
-        return Err(ApiError { head: Some(head.hash.clone()), ..ApiError::new(Code::StaleHead, detail) });
-    }
     let current = if head.seq == 0 {
         Negotiation { id: id.to_owned(), ..Negotiation::default() }
     } else {
         store.negotiation(id, Some(head.seq)).map_err(ApiError::store)?
     };
+    // The writer's head at the chain head: what it named must be what it would read now.
+    let seen_head = if head.seq == 0 {
+        ViewHead { tag: head.hash.clone(), seq: Some(0) }
+    } else {
+        crate::viewhead::of(&current, &head, caller.viewer())?
+    };
+    if !seen_head.named_by(expected) {
+        let number = seen_head.seq.map(|seq| format!(" (event #{seq})")).unwrap_or_default();
+        let detail = format!("the head is {}{number}, not `{expected}`: re-read and retry", seen_head.etag());
+        return Err(ApiError { head: Some(seen_head.tag.clone()), ..ApiError::new(Code::StaleHead, detail) });
+    }
     if let Change::Import(wanted) = change {
         if wanted.id != id {
             return Err(ApiError::field("negotiation.id", format!("the scenario is `{}`, not `{id}`", wanted.id)));
@@ -311,26 +355,26 @@ pub fn record_signed(
     let presigned = match signing {
         crate::signing::Signing::None => None,
         crate::signing::Signing::Prepare => {
-            return crate::signing::prepare(store, &wanted, &head, &caller.token.label).map(crate::signing::Recorded::Prepared);
+            return crate::signing::prepare(store, &wanted, &head, &seen_head, &caller.token.label)
+                .map(|prepared| Some(crate::signing::Recorded::Prepared(prepared)));
         }
         crate::signing::Signing::Signed(presigned) => Some(presigned),
     };
     let appended = match store.import_presigned(&wanted, None, presigned, head.seq, &caller.token.label) {
         Ok(appended) => appended,
-        Err(parley_store::StoreError::Conflict { .. }) => {
-            let now = crate::reads::head_of(store, id)?;
-            return Err(ApiError {
-                head: Some(now.hash.clone()),
-                ..ApiError::new(Code::StaleHead, "another writer appended first; re-read and retry")
-            });
-        }
+        Err(parley_store::StoreError::Conflict { .. }) => return Ok(None),
         Err(error) => return Err(ApiError::store(error)),
     };
     let new = match appended.last() {
-        Some(last) => Head { seq: last.seq, hash: last.hash.clone() },
-        None => head,
+        None => seen_head,
+        Some(last) => {
+            let new = Head { seq: last.seq, hash: last.hash.clone() };
+            let folded = store.negotiation(id, Some(new.seq)).map_err(ApiError::store)?;
+            crate::viewhead::of(&folded, &new, caller.viewer())?
+        }
     };
-    Ok(crate::signing::Recorded::Written(Written { head: new.etag(), seq: new.seq, appended: appended.len() }, new))
+    let written = Written { head: new.etag(), seq: new.seq, appended: appended.len() };
+    Ok(Some(crate::signing::Recorded::Written(written, new)))
 }
 
 /// Parses, authorises and records one write.
@@ -354,7 +398,7 @@ async fn write(
         crate::signing::Recorded::Written(written, head) => (written, head),
         crate::signing::Recorded::Prepared(prepared) => return json_response(&prepared, None),
     };
-    tracing::info!(seq = head.seq, appended = written.appended, "recorded");
+    tracing::info!(appended = written.appended, "recorded");
     if written.appended > 0 {
         state.poke();
     }
@@ -368,7 +412,7 @@ macro_rules! json_write {
     ($name:ident, $path:literal, $model:ty, $variant:ident, $what:literal) => {
         #[doc = $what]
         #[utoipa::path(post, path = $path, tag = "writes", security(("bearer" = [])),
-                            params(("id" = String, Path), ("If-Match" = String, Header, description = "the quoted head hash or number"),
+                            params(("id" = String, Path), ("If-Match" = String, Header, description = "the quoted head (an ETag; for admin also the head number)"),
                                 ("Parley-Sign" = Option<String>, Header, description = "`prepare`: answer the events the write would append, to sign; append nothing"),
                                 ("Parley-Signature" = Option<String>, Header, description = "a party's signed write: `RECORDED_AT SIG,SIG…` (docs/security.md)")),
                             request_body(content = Object, content_type = "application/json", description = $what),
@@ -404,7 +448,7 @@ json_write!(
 
 /// A whole scenario (TOML), recorded as its differences from the head, as `parley import`.
 #[utoipa::path(post, path = "/api/v1/negotiations/{id}/import", tag = "writes", security(("bearer" = [])),
-    params(("id" = String, Path), ("If-Match" = String, Header, description = "the quoted head hash or number; \"0\" for a new negotiation")),
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "the quoted head (an ETag or the head number); \"0\" for a new negotiation")),
     request_body(content = String, content_type = "application/toml"),
     responses((status = 201, body = Written), (status = 403, description = "admin only"), (status = 412, description = "stale head"),
         (status = 422, description = "the scenario does not read")))]

@@ -110,14 +110,24 @@ fn each_role_may_make_only_its_writes(fresh: &dyn Fn() -> Database) {
         for role in roles {
             let server = Server::start(fresh(), UKRAINE);
             let (seq, hash) = server.head();
-            let answer = post(&server, server.token(role), route, &hash, &body);
+            let named = server.view_head(server.token(role));
+            let answer = post(&server, server.token(role), route, &named, &body);
             if allowed.contains(&role) {
                 assert_eq!(answer.status, 201, "{route} by {role}: {answer:?}");
                 let written = answer.json();
                 let (new_seq, new_hash) = server.head();
-                assert_eq!(written["head"], format!("\"{new_hash}\""));
-                assert_eq!(answer.header("etag"), Some(format!("\"{new_hash}\"").as_str()));
-                assert_eq!(written["seq"], new_seq);
+                // The writer's new head: what its next read carries; the chain head and its
+                // number only for the admin, who sees everything.
+                let now = format!("\"{}\"", server.view_head(server.token(role)));
+                assert_eq!(written["head"], now.as_str());
+                assert_eq!(answer.header("etag"), Some(now.as_str()));
+                if role == "admin" {
+                    assert_eq!(written["head"], format!("\"{new_hash}\""));
+                    assert_eq!(written["seq"], new_seq);
+                } else {
+                    assert_ne!(written["head"], format!("\"{new_hash}\""));
+                    assert!(written.get("seq").is_none(), "{written}");
+                }
                 assert!(new_seq > seq);
             } else {
                 assert_eq!(answer.status, 403, "{route} by {role}: {answer:?}");
@@ -132,12 +142,13 @@ fn a_party_never_writes_another_partys_entities(fresh: &dyn Fn() -> Database) {
     let db = fresh();
     let server = Server::start(db, UKRAINE);
     let (seq, hash) = server.head();
+    let (ru, mediator) = (server.view_head(server.token("RU")), server.view_head(server.token("mediator")));
     for (route, body, _) in writes().into_iter().filter(|(route, ..)| ["stances", "red-lines", "demands", "statements"].contains(route)) {
-        let answer = post(&server, server.token("RU"), route, &hash, &body);
+        let answer = post(&server, server.token("RU"), route, &ru, &body);
         assert_eq!(answer.status, 403, "{route}: {answer:?}");
         // The mediator may record statements, but not a party's stance in its name.
         if route == "stances" {
-            assert_eq!(post(&server, server.token("mediator"), route, &hash, &body).status, 403);
+            assert_eq!(post(&server, server.token("mediator"), route, &mediator, &body).status, 403);
         }
     }
     assert_eq!(server.head(), (seq, hash));
@@ -148,18 +159,31 @@ fn heads_are_required_and_a_stale_one_appends_nothing(fresh: &dyn Fn() -> Databa
     let server = Server::start(db, UKRAINE);
     let (route, body, _) = writes().into_iter().next().unwrap();
     let (seq, hash) = server.head();
+    let ua = server.view_head(server.token("UA"));
     let missing = server.post(server.token("UA"), &server.path(route), "", &body);
     assert_eq!((missing.status, missing.code().as_str()), (428, "if_match_required"));
     let stale = server.post(server.token("UA"), &server.path(route), "0123abcd", &body);
     assert_eq!((stale.status, stale.code().as_str()), (412, "stale_head"), "{stale:?}");
-    assert_eq!(stale.header("etag"), Some(format!("\"{hash}\"").as_str()));
-    assert_eq!(stale.json()["head"], hash.as_str());
+    // The problem names UA's own head, never the chain head or its number.
+    assert_eq!(stale.header("etag"), Some(format!("\"{ua}\"").as_str()));
+    assert_eq!(stale.json()["head"], ua.as_str());
+    assert!(!stale.body.contains(&hash) && !stale.body.contains(&format!("#{seq}")), "{stale:?}");
     assert_eq!(server.head(), (seq, hash.clone()));
-    // The head's number names it as well as its hash; once used, it is stale.
-    let first = server.post(server.token("UA"), &server.path(route), &seq.to_string(), &body);
+    // Only the admin may name the chain head, by hash or number: to a party both are stale.
+    for chain in [hash.clone(), seq.to_string()] {
+        let refused = server.post(server.token("UA"), &server.path(route), &chain, &body);
+        assert_eq!((refused.status, refused.json()["head"].as_str()), (412, Some(ua.as_str())), "{refused:?}");
+    }
+    let first = server.post(server.token("UA"), &server.path(route), &ua, &body);
     assert_eq!(first.status, 201, "{first:?}");
-    let again = server.post(server.token("UA"), &server.path(route), &hash, &body);
+    // Once used (and the write changed what UA sees), UA's head is stale.
+    let again = server.post(server.token("UA"), &server.path(route), &ua, &body);
     assert_eq!(again.status, 412);
+    let by_number = server.post(server.token("admin"), &server.path(route), &server.head().0.to_string(), &body.replace("posted", "again"));
+    assert_eq!(by_number.status, 201, "the admin names the head by its number: {by_number:?}");
+    let first =
+        server.post(server.token("UA"), &server.path(route), &server.view_head(server.token("UA")), &body.replace("posted", "third"));
+    assert_eq!(first.status, 201, "{first:?}");
     // Reads carry the head as ETag: the one a client names next.
     let status = server.get(server.token("UA"), &server.path("status"));
     assert_eq!(status.header("etag"), first.header("etag"));
@@ -182,8 +206,9 @@ fn bad_bodies_are_problems_and_append_nothing(fresh: &dyn Fn() -> Database) {
     let (seq, hash) = server.head();
     let stance = server.path("stances");
     let ua = server.token("UA");
+    let ua_head = server.view_head(ua);
     let check = |body: &str, status: u16, code: &str| -> serde_json::Value {
-        let answer = server.post(ua, &stance, &hash, body);
+        let answer = server.post(ua, &stance, &ua_head, body);
         assert_eq!((answer.status, answer.code().as_str()), (status, code), "{body:.80}: {answer:?}");
         answer.json()
     };
@@ -192,7 +217,7 @@ fn bad_bodies_are_problems_and_append_nothing(fresh: &dyn Fn() -> Database) {
     // Deep nesting, as the body and inside an unknown field: refused within serde_json's
     // recursion limit, never a stack overflow.
     for deep in ["[".repeat(100_000), format!("{{\"party\":\"UA\",\"x\":{}", "[".repeat(100_000))] {
-        let answer = server.post(ua, &stance, &hash, &deep);
+        let answer = server.post(ua, &stance, &ua_head, &deep);
         assert!([400, 422].contains(&answer.status), "{answer:?}");
         assert!(["malformed_json", "invalid"].contains(&answer.code().as_str()));
     }
@@ -223,7 +248,7 @@ fn bad_bodies_are_problems_and_append_nothing(fresh: &dyn Fn() -> Database) {
     let bad_line = server.post(
         ua,
         &server.path("red-lines"),
-        &hash,
+        &ua_head,
         r#"{"id":"x","party":"UA","expression":"nato ==","description":"","visibility":"public","since":"start","until":null,"source":""}"#,
     );
     assert_eq!((bad_line.status, bad_line.code().as_str()), (422, "invalid"), "{bad_line:?}");
@@ -231,17 +256,17 @@ fn bad_bodies_are_problems_and_append_nothing(fresh: &dyn Fn() -> Database) {
     let revision = server.post(
         server.token("mediator"),
         &server.path("revisions"),
-        &hash,
+        &server.view_head(server.token("mediator")),
         r#"{"item":1,"revision":{"round":"nowhere","by":"US","title":null,"text":"x","proposes":{},"removed":false,"restored":false,"note":"","source":""}}"#,
     );
     assert_eq!((revision.status, revision.code().as_str()), (422, "invalid"), "{revision:?}");
     assert_eq!(revision.json()["errors"][0]["field"], "revision.round", "{}", revision.body);
     // Over the limit: 413, whether or not the server read it all.
     let huge = format!("{{\"note\": \"{}\"}}", "x".repeat(parley_server::writes::MAX_BODY_BYTES + 10));
-    let answer = server.post(ua, &stance, &hash, &huge);
+    let answer = server.post(ua, &stance, &ua_head, &huge);
     assert_eq!((answer.status, answer.code().as_str()), (413, "body_too_large"));
     let bearer = format!("Bearer {ua}");
-    let quoted = format!("\"{hash}\"");
+    let quoted = format!("\"{ua_head}\"");
     let headers = [("Authorization", bearer.as_str()), ("Content-Type", "text/plain"), ("If-Match", quoted.as_str())];
     let answer = request(server.address, "POST", &stance, &headers, b"{}");
     assert_eq!((answer.status, answer.code().as_str()), (415, "unsupported_media_type"));
@@ -252,7 +277,7 @@ fn a_hidden_round_is_answered_like_a_missing_one(fresh: &dyn Fn() -> Database) {
     let db = fresh();
     // `muscat` is a private round of US and IR: to Russia it does not exist.
     let server = Server::start(db, "iran-nuclear-2013-2016.toml");
-    let (_, hash) = server.head();
+    let hash = server.view_head(server.token("RU"));
     let stance = |round: &str| {
         format!(r#"{{"party":"RU","item":1,"position":"opposes","at":{{"round":"{round}"}},"source":"","visibility":"public","note":""}}"#)
     };
@@ -272,12 +297,13 @@ fn a_signing_partys_writes_are_refused_not_forged(fresh: &dyn Fn() -> Database) 
     store.import(&negotiation, Some(("UA", &key))).unwrap();
     let (seq, hash) = server.head();
     let (_, body, _) = writes().into_iter().next().unwrap();
-    let answer = server.post(server.token("UA"), &server.path("stances"), &hash, &body);
+    let answer = server.post(server.token("UA"), &server.path("stances"), &server.view_head(server.token("UA")), &body);
     assert_eq!((answer.status, answer.code().as_str()), (422, "signature_required"), "{answer:?}");
     assert_eq!(server.head(), (seq, hash.clone()));
     // Others still write.
     let (_, round, _) = writes().into_iter().find(|(route, ..)| *route == "rounds").unwrap();
-    assert_eq!(server.post(server.token("mediator"), &server.path("rounds"), &hash, &round).status, 201);
+    let mediator = server.view_head(server.token("mediator"));
+    assert_eq!(server.post(server.token("mediator"), &server.path("rounds"), &mediator, &round).status, 201);
 }
 
 fn a_write_by_another_process_is_read_at_once(fresh: &dyn Fn() -> Database) {

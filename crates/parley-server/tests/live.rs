@@ -105,8 +105,9 @@ impl Subscriber {
     }
 }
 
-fn head_hash(server: &Server) -> String {
-    server.head().1
+/// The head UA's writes name.
+fn ua_head(server: &Server) -> String {
+    server.view_head(server.token("UA"))
 }
 
 /// The `events` route's lines for `token`.
@@ -120,7 +121,7 @@ fn a_subscriber_sees_another_tokens_write_within_a_second_redacted(fresh: &dyn F
     let server = Server::start(fresh(), UKRAINE);
     let mut public = Subscriber::open(&server, server.token("public"), None);
     let mut admin = Subscriber::open(&server, server.token("admin"), None);
-    let posted = server.post(server.token("UA"), &server.path("stances"), &head_hash(&server), PUBLIC_STANCE);
+    let posted = server.post(server.token("UA"), &server.path("stances"), &ua_head(&server), PUBLIC_STANCE);
     assert_eq!(posted.status, 201, "{posted:?}");
     let started = Instant::now();
     let pushed = public.next(Duration::from_secs(1)).expect("the public subscriber is pushed the stance within 1 s");
@@ -139,14 +140,14 @@ fn a_partys_private_event_never_reaches_publics_stream(fresh: &dyn Fn() -> Datab
     let before = event_lines(&server, server.token("public")).len();
     let mut public = Subscriber::open(&server, server.token("public"), None);
     let mut party = Subscriber::open(&server, server.token("UA"), None);
-    let posted = server.post(server.token("UA"), &server.path("red-lines"), &head_hash(&server), PRIVATE_RED_LINE);
+    let posted = server.post(server.token("UA"), &server.path("red-lines"), &ua_head(&server), PRIVATE_RED_LINE);
     assert_eq!(posted.status, 201, "{posted:?}");
     let own = party.next(Duration::from_secs(1)).expect("UA is pushed its own red line");
     assert!(own.data.contains("ua-secret-line"));
     // Public is pushed nothing for it (not even an empty message) ...
     assert_eq!(public.next(Duration::from_millis(1500)), None);
     // ... and the next event it may see follows its previous one without a gap.
-    let posted = server.post(server.token("UA"), &server.path("stances"), &head_hash(&server), PUBLIC_STANCE);
+    let posted = server.post(server.token("UA"), &server.path("stances"), &ua_head(&server), PUBLIC_STANCE);
     assert_eq!(posted.status, 201);
     let next = public.next(Duration::from_secs(1)).expect("the public stance");
     assert_eq!(next.id, (before + 1).to_string());
@@ -179,7 +180,7 @@ fn a_revoked_tokens_stream_ends_at_the_next_event(fresh: &dyn Fn() -> Database) 
     let public = listed.iter().find(|token| token.viewer == "public" && !token.write).unwrap().id.clone();
     let mut subscriber = Subscriber::open(&server, server.token("public-ro"), None);
     assert!(store.revoke_token(&public).unwrap());
-    let posted = server.post(server.token("UA"), &server.path("stances"), &head_hash(&server), PUBLIC_STANCE);
+    let posted = server.post(server.token("UA"), &server.path("stances"), &ua_head(&server), PUBLIC_STANCE);
     assert_eq!(posted.status, 201);
     assert_eq!(subscriber.next(Duration::from_secs(1)), None);
     assert!(subscriber.ends_within(Duration::from_secs(2)));
@@ -231,10 +232,10 @@ fn a_write_through_another_server_reaches_this_servers_subscribers(fresh: &dyn F
     let second = SecondServer::beside(&first);
     let mut on_first = Subscriber::open(&first, first.token("mediator"), None);
     let mut on_second = Subscriber::at(second.address, &first.path("events/stream"), first.token("mediator"), None);
-    let posted = first.post(first.token("UA"), &first.path("stances"), &head_hash(&first), PUBLIC_STANCE);
+    let posted = first.post(first.token("UA"), &first.path("stances"), &ua_head(&first), PUBLIC_STANCE);
     assert_eq!(posted.status, 201);
     let bearer = format!("Bearer {}", first.token("UA"));
-    let quoted = format!("\"{}\"", head_hash(&first));
+    let quoted = format!("\"{}\"", ua_head(&first));
     let headers = [("Authorization", bearer.as_str()), ("Content-Type", "application/json"), ("If-Match", quoted.as_str())];
     let body = PRIVATE_RED_LINE.replace("private", "public");
     let posted = support::request(second.address, "POST", &first.path("red-lines"), &headers, body.as_bytes());

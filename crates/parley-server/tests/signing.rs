@@ -30,7 +30,7 @@ fn post(server: &Server, token: &str, head: &str, extra: (&str, &str), body: &st
 /// Prepares the stance and signs what the server shows with `key`: the `Parley-Signature` value.
 fn prepared_and_signed(server: &Server, key: &ed25519_dalek::SigningKey) -> String {
     let head = server.head();
-    let prepared = post(server, server.token("UA"), &head.1, ("Parley-Sign", "prepare"), STANCE);
+    let prepared = post(server, server.token("UA"), &server.view_head(server.token("UA")), ("Parley-Sign", "prepare"), STANCE);
     assert_eq!(prepared.status, 200, "{prepared:?}");
     assert_eq!(server.head(), head, "preparing appends nothing");
     let body = prepared.json();
@@ -45,8 +45,7 @@ fn a_signed_stance_verifies_and_a_forged_one_does_not(fresh: &dyn Fn() -> Databa
     let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
     let server = signing_server(fresh, &key);
     let signature = prepared_and_signed(&server, &key);
-    let head = server.head();
-    let written = post(&server, server.token("UA"), &head.1, ("Parley-Signature", &signature), STANCE);
+    let written = post(&server, server.token("UA"), &server.view_head(server.token("UA")), ("Parley-Signature", &signature), STANCE);
     assert_eq!(written.status, 201, "{written:?}");
     let mut store = parley_store::open_store(&server.db.url, false).unwrap();
     let events = store.events(&server.negotiation).unwrap();
@@ -84,27 +83,28 @@ fn unsigned_and_badly_signed_writes_of_a_keyed_party_are_refused(fresh: &dyn Fn(
     let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
     let server = signing_server(fresh, &key);
     let head = server.head();
-    let unsigned = server.post(server.token("UA"), &server.path("stances"), &head.1, STANCE);
+    let ua = server.view_head(server.token("UA"));
+    let unsigned = server.post(server.token("UA"), &server.path("stances"), &ua, STANCE);
     assert_eq!((unsigned.status, unsigned.code().as_str()), (422, "signature_required"));
     // Signed with another key: refused, nothing appended.
     let other = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
     let wrong = prepared_and_signed(&server, &other);
-    let answer = post(&server, server.token("UA"), &head.1, ("Parley-Signature", &wrong), STANCE);
+    let answer = post(&server, server.token("UA"), &ua, ("Parley-Signature", &wrong), STANCE);
     assert_eq!((answer.status, answer.code().as_str()), (422, "signature_required"), "{answer:?}");
     assert!(answer.body.contains("do not verify"), "{answer:?}");
     // The right signatures over another write (a changed note) do not carry over.
     let right = prepared_and_signed(&server, &key);
-    let answer = post(&server, server.token("UA"), &head.1, ("Parley-Signature", &right), &STANCE.replace("posted", "changed"));
+    let answer = post(&server, server.token("UA"), &ua, ("Parley-Signature", &right), &STANCE.replace("posted", "changed"));
     assert_eq!(answer.status, 422, "{answer:?}");
     // A time far from the server's clock, and a non-party signing, are refused before anything.
     let stale = format!("2001-01-01T00:00:00Z {}", right.split_once(' ').unwrap().1);
-    let answer = post(&server, server.token("UA"), &head.1, ("Parley-Signature", &stale), STANCE);
+    let answer = post(&server, server.token("UA"), &ua, ("Parley-Signature", &stale), STANCE);
     assert_eq!((answer.status, answer.code().as_str()), (400, "bad_query"), "{answer:?}");
     let answer = post(&server, server.token("admin"), &head.1, ("Parley-Signature", &right), STANCE);
     assert_eq!((answer.status, answer.code().as_str()), (403, "forbidden"), "{answer:?}");
     assert_eq!(server.head(), head);
     // And the right ones go through.
-    let answer = post(&server, server.token("UA"), &head.1, ("Parley-Signature", &right), STANCE);
+    let answer = post(&server, server.token("UA"), &ua, ("Parley-Signature", &right), STANCE);
     assert_eq!(answer.status, 201, "{answer:?}");
 }
 

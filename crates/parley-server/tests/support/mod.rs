@@ -86,7 +86,12 @@ pub fn scenario_text(name: &str) -> String {
 impl Server {
     /// A server over `db` holding the scenario `file` (of `scenarios/`), with its tokens.
     pub fn start(db: Database, file: &str) -> Server {
-        let negotiation = parley_core::scenario::parse(&scenario_text(file)).unwrap().negotiation;
+        Server::holding(db, &scenario_text(file))
+    }
+
+    /// A server over `db` holding the scenario `text`, with its tokens.
+    pub fn holding(db: Database, text: &str) -> Server {
+        let negotiation = parley_core::scenario::parse(text).unwrap().negotiation;
         let mut store = open_store(&db.url, true).unwrap();
         store.import(&negotiation, None).unwrap();
         let mut viewers: Vec<String> = ["admin", "mediator", "public"].map(str::to_owned).to_vec();
@@ -145,6 +150,13 @@ impl Server {
     pub fn head(&self) -> (u64, String) {
         let mut store = open_store(&self.db.url, false).unwrap();
         store.head(&self.negotiation).unwrap().unwrap()
+    }
+
+    /// The head `token`'s viewer is told (the `ETag` of its reads, unquoted): what its writes name.
+    pub fn view_head(&self, token: &str) -> String {
+        let answer = self.get(token, &self.path("scenario"));
+        assert_eq!(answer.status, 200, "{answer:?}");
+        answer.header("etag").unwrap().trim_matches('"').to_owned()
     }
 
     /// `/api/v1/negotiations/ID/rest`.

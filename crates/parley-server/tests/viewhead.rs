@@ -1,0 +1,178 @@
+//! Heads a viewer may know, over real HTTP on 127.0.0.1: a restricted viewer's `ETag`, listed
+//! head, write answers and stale-head problems are computed only from what it may see, so an
+//! event hidden from it changes none of them, never makes its write stale, and a server holding
+//! only its export tells it the same head. Every test runs on SQLite, and again on PostgreSQL
+//! when `PARLEY_TEST_PG_URL` is set.
+
+mod support;
+
+use support::{Database, Server};
+
+const UKRAINE: &str = "ukraine-2025.toml";
+const IRAN: &str = "iran-nuclear-2013-2016.toml";
+
+/// A red line of RU that only RU may see.
+const RU_PRIVATE_RED_LINE: &str = r#"{"id":"ru-secret-line","party":"RU","expression":"nato == \"renounced\"","description":"kept to ourselves","visibility":"private","since":"start","until":null,"source":""}"#;
+
+/// A public stance of `party` on item 1 at `at` (a JSON `at` value).
+fn stance(party: &str, at: &str, note: &str) -> String {
+    format!(r#"{{"party":"{party}","item":1,"position":"opposes","at":{at},"source":"test","visibility":"public","note":"{note}"}}"#)
+}
+
+/// As [`stance`], on item 1 of the Iran record's document `jpoa`.
+fn jpoa_stance(party: &str, at: &str, note: &str) -> String {
+    stance(party, at, note).replacen("\"item\":1", "\"document\":\"jpoa\",\"item\":1", 1)
+}
+
+/// The mediator records a round only US and IR know of, and US a stance in it: two events
+/// hidden from every other party.
+fn secret_round_with_a_stance(server: &Server) {
+    let round = r#"{"id":"back-channel","title":"Back channel","date":"2015-08-01","planned":false,"venue":"Muscat","kind":"meeting","participants":["US","IR"],"visibility":"private","summary":""}"#;
+    appended(server, server.token("mediator"), "rounds", &server.view_head(server.token("mediator")), round);
+    let stance = jpoa_stance("US", r#"{"round":"back-channel"}"#, "secret");
+    appended(server, server.token("US"), "stances", &server.view_head(server.token("US")), &stance);
+}
+
+/// Asserts that `token` is told what it was told `before`, naming the first route that differs.
+fn still_told(server: &Server, token: &str, before: &[(String, Option<String>, String)]) {
+    for (now, then) in told(server, token).iter().zip(before) {
+        let line = now.2.lines().zip(then.2.lines()).find(|(now, then)| now != then);
+        assert_eq!((&now.1, now.2.len()), (&then.1, then.2.len()), "{}: the first line that differs: {line:?}", now.0);
+        assert!(now.2 == then.2, "{}: the first line that differs: {line:?}", now.0);
+    }
+}
+
+/// Everything `token` is told by the reads: each route's `ETag` and body, and its listed head.
+fn told(server: &Server, token: &str) -> Vec<(String, Option<String>, String)> {
+    let mut told = Vec::new();
+    for route in ["status", "events", "scenario", "export", "claims", "diff"] {
+        let answer = server.get(token, &server.path(route));
+        assert_eq!(answer.status, 200, "{route}: {answer:?}");
+        told.push((route.to_owned(), answer.header("etag").map(str::to_owned), answer.body.clone()));
+    }
+    let listed = server.get(token, "/api/v1/negotiations").json();
+    told.push(("negotiations".to_owned(), None, listed[0]["head"].to_string()));
+    told
+}
+
+/// Posts `body` to `route` as `token` against `head`, expecting it appended.
+fn appended(server: &Server, token: &str, route: &str, head: &str, body: &str) -> serde_json::Value {
+    let answer = server.post(token, &server.path(route), head, body);
+    assert_eq!(answer.status, 201, "{route}: {answer:?}");
+    answer.json()
+}
+
+/// A party is told exactly the same before and after an event hidden from it, and its write made
+/// against the head from before succeeds: the hidden event is neither seen, counted nor timed.
+fn a_hidden_event_changes_nothing_a_party_is_told(fresh: &dyn Fn() -> Database) {
+    // Another party's private red line, hidden from UA.
+    let server = Server::start(fresh(), UKRAINE);
+    let before = told(&server, server.token("UA"));
+    let head = server.view_head(server.token("UA"));
+    let chain = server.head();
+    appended(&server, server.token("RU"), "red-lines", &server.view_head(server.token("RU")), RU_PRIVATE_RED_LINE);
+    assert_ne!(server.head(), chain, "the hidden event was appended");
+    still_told(&server, server.token("UA"), &before);
+    let written = appended(&server, server.token("UA"), "stances", &head, &stance("UA", r#"{"date":"2026-01-15"}"#, "after"));
+    assert!(written.get("seq").is_none(), "{written}");
+    assert_eq!(written["head"], format!("\"{}\"", server.view_head(server.token("UA"))));
+
+    // A stance in a round secret from RU (US and IR met in Muscat).
+    let server = Server::start(fresh(), IRAN);
+    let before = told(&server, server.token("RU"));
+    let head = server.view_head(server.token("RU"));
+    secret_round_with_a_stance(&server);
+    still_told(&server, server.token("RU"), &before);
+    assert_ne!(told(&server, server.token("US")), told(&server, server.token("IR")), "each viewer has its own head");
+    appended(&server, server.token("RU"), "stances", &head, &jpoa_stance("RU", r#"{"date":"2015-07-14"}"#, "after"));
+}
+
+/// A change a party can see changes its head, and the head from before is then stale: 412 with
+/// the party's new head, and no chain hash or event number anywhere in the answer.
+fn a_visible_change_makes_the_old_head_stale(fresh: &dyn Fn() -> Database) {
+    let server = Server::start(fresh(), UKRAINE);
+    let old = server.view_head(server.token("UA"));
+    appended(
+        &server,
+        server.token("RU"),
+        "stances",
+        &server.view_head(server.token("RU")),
+        &stance("RU", r#"{"date":"2026-01-16"}"#, "seen"),
+    );
+    let new = server.view_head(server.token("UA"));
+    assert_ne!(new, old);
+    let (seq, hash) = server.head();
+    let stale = server.post(server.token("UA"), &server.path("stances"), &old, &stance("UA", r#"{"date":"2026-01-17"}"#, "late"));
+    assert_eq!((stale.status, stale.code().as_str()), (412, "stale_head"), "{stale:?}");
+    assert_eq!(stale.header("etag"), Some(format!("\"{new}\"").as_str()));
+    let problem = stale.json();
+    assert_eq!(problem["head"], new.as_str());
+    let mut fields: Vec<&str> = problem.as_object().unwrap().keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["code", "detail", "head", "status", "title", "type"], "{problem}");
+    assert!(!stale.body.contains(&hash), "{stale:?}");
+    assert!(!problem["detail"].as_str().unwrap().contains(&seq.to_string()), "{problem}");
+    assert_eq!(server.head(), (seq, hash), "a stale write appends nothing");
+}
+
+/// Non-interference of heads: every viewer but the admin is told, for every read, the same head
+/// by a server holding only that viewer's export, before and after events hidden from some.
+fn a_viewers_head_is_the_head_of_its_export(fresh: &dyn Fn() -> Database) {
+    for file in [UKRAINE, IRAN] {
+        let server = Server::start(fresh(), file);
+        if file == IRAN {
+            secret_round_with_a_stance(&server);
+        } else {
+            appended(&server, server.token("RU"), "red-lines", &server.view_head(server.token("RU")), RU_PRIVATE_RED_LINE);
+        }
+        let negotiation = parley_core::scenario::parse(&support::scenario_text(file)).unwrap().negotiation;
+        let mut viewers = vec!["public".to_owned(), "mediator".to_owned()];
+        viewers.extend(negotiation.parties.iter().map(|party| party.id.clone()));
+        for viewer in &viewers {
+            let export = server.get(server.token(viewer), &server.path("export"));
+            assert_eq!(export.status, 200, "{viewer}: {export:?}");
+            let alone = Server::holding(fresh(), &export.body);
+            for route in ["status", "scenario", "events", "export"] {
+                let here = server.get(server.token(viewer), &server.path(route));
+                let there = alone.get(alone.token(viewer), &alone.path(route));
+                assert_eq!(here.header("etag"), there.header("etag"), "{file}, {viewer}, {route}");
+            }
+            let listed = |server: &Server| server.get(server.token(viewer), "/api/v1/negotiations").json()[0]["head"].clone();
+            assert_eq!(listed(&server), listed(&alone), "{file}, {viewer}");
+        }
+        // The admin sees everything and is told the chain head itself.
+        assert_eq!(server.view_head(server.token("admin")), server.head().1);
+    }
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(&super::Database::sqlite);
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    match super::support::postgres_server() {
+                        Some(server) => super::$name(&|| super::Database::postgres(&server)),
+                        None => {
+                            let _ = std::io::Write::write_all(&mut std::io::stderr(), b"PARLEY_TEST_PG_URL is not set: skipping the server's PostgreSQL tests\n");
+                        }
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    a_hidden_event_changes_nothing_a_party_is_told,
+    a_visible_change_makes_the_old_head_stale,
+    a_viewers_head_is_the_head_of_its_export,
+);
