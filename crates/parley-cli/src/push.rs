@@ -1,9 +1,9 @@
 //! `parley push`: a write over the server, signed by the party's own key when it has one.
 //!
-//! The client's half of a signed write (`docs/security.md`): ask the server for the events the
-//! write would append (`Parley-Sign: prepare`), check them (hashes recomputed, links, kind, party,
-//! time against this machine's clock), sign their hashes and send the write again with the
-//! signatures. The key never leaves this machine.
+//! The client's half of a signed write (`docs/security.md`): ask the server for the content of
+//! the events the write would append (`Parley-Sign: prepare`), check it (negotiation, head, kind,
+//! party, time against this machine's clock), sign each event's content with the head this party
+//! saw and send the write again with the signatures. The key never leaves this machine.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use parley_store::Event;
+use parley_store::content::Content;
 
 use crate::BadInput;
 use crate::output::write_json;
@@ -71,7 +71,13 @@ pub fn push(options: &PushOptions<'_>, out: &mut dyn Write) -> Result<u8> {
         let prepared: serde_json::Value = serde_json::from_str(&prepared.body).context("the prepared write is not JSON")?;
         let recorded_at = prepared["recorded_at"].as_str().unwrap_or_default().to_owned();
         check_time(&recorded_at)?;
-        let events: Vec<Event> = serde_json::from_value(prepared["events"].clone()).context("the prepared events do not read")?;
+        if prepared["head"].as_str() != Some(head.as_str()) {
+            return Err(anyhow!("the server prepared the write against another head: nothing signed"));
+        }
+        let events: Vec<Content> = serde_json::from_value(prepared["events"].clone()).context("the prepared events do not read")?;
+        if let Some(other) = events.iter().find(|event| event.negotiation != id || event.recorded_at != recorded_at) {
+            return Err(anyhow!("the server prepared an event of `{}` at {}: nothing signed", other.negotiation, other.recorded_at));
+        }
         if let Some(other) = events.iter().find(|event| event.kind != kind || event.actor != party) {
             return Err(anyhow!(
                 "the server prepared a `{}` event of `{}`, not a `{kind}` of `{party}`: nothing signed",
@@ -79,7 +85,8 @@ pub fn push(options: &PushOptions<'_>, out: &mut dyn Write) -> Result<u8> {
                 other.actor
             ));
         }
-        let signatures = parley_store::chain::sign_prepared(&events, &party, key).map_err(|reason| anyhow!("{reason}: nothing signed"))?;
+        // Each over the event's content and the head this party saw (its view head, unquoted).
+        let signatures = parley_store::content::sign_content(&events, &party, key, head.trim_matches('"'));
         headers.push(("Parley-Signature", format!("{recorded_at} {}", signatures.join(","))));
     }
     let written = call(&host, "POST", &path, options.token, &headers, &body)?;

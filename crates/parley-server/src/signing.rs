@@ -1,22 +1,25 @@
 //! Signed writes: a party that registered a key signs its own writes on its own machine, so
 //! that the server, which never holds the key, cannot forge what the party recorded.
 //!
-//! A write is made twice against the same head. First with `Parley-Sign: prepare`: the server
-//! checks it as any write and answers the events it would append, sealed exactly as they would
-//! be stored (number, previous hash, time, label, hash), appending nothing. The client checks
-//! them (`parley push` recomputes every hash from the content it sent) and signs the hash of
-//! each event attributed to its party, as `parley import --sign` would. Then the same write with
+//! A write is made twice against the same head (the writer's view head, `crate::viewhead`).
+//! First with `Parley-Sign: prepare`: the server checks it as any write and answers the content
+//! of the events it would append (negotiation, kind, key, op, actor, time, payload: no number,
+//! previous hash or hash, which depend on events hidden from the party), appending nothing. The
+//! client checks them and signs each event attributed to its party over its content and the view
+//! head it named (`parley_store::content`). Then the same write with
 //! `Parley-Signature: RECORDED_AT SIG,SIG…` (the `recorded_at` of the prepared events and one
-//! hex signature per event of the party, in order): the store seals the events again with that
-//! time, checks every signature against the party's active key over the hashes it is about to
-//! store, and appends them, or nothing. A moved head is 412 as for any write.
+//! hex signature per event of the party, in order): the store makes the events again with that
+//! time, checks every signature against the party's active key over their content and the view
+//! head of `If-Match`, and appends them after the current chain head, or nothing. A moved view
+//! head is 412 as for any write; a chain head moved only by events hidden from the party is not.
 //!
 //! A party whose key is active can only write this way: an unsigned write attributed to it is
 //! refused (`signature_required`), as `parley import` refuses one.
 
 use axum::http::HeaderMap;
 use parley_store::chain::Presigned;
-use parley_store::{Event, Negotiation, Store};
+use parley_store::content::Content;
+use parley_store::{Negotiation, Store};
 use serde::Serialize;
 
 use crate::auth::Role;
@@ -61,12 +64,21 @@ pub struct Prepared {
     pub head: String,
     /// The time the events are stamped with: send it back in `Parley-Signature`.
     pub recorded_at: String,
-    /// The events, sealed as they would be stored (unsigned).
+    /// The content of each event, as the party signs it (no number or chain fields).
     #[schema(value_type = Vec<Object>)]
-    pub events: Vec<Event>,
+    pub events: Vec<Content>,
 }
 
 impl Signing {
+    /// The same signing, its signatures bound to the view head `expected` (the write's
+    /// `If-Match`): each is over its event's content and that head.
+    pub fn bound_to(self, expected: &str) -> Signing {
+        match self {
+            Signing::Signed(presigned) => Signing::Signed(Presigned { view_head: Some(expected.to_owned()), ..presigned }),
+            other => other,
+        }
+    }
+
     /// The signing a request's headers ask for; only a party's token signs.
     pub fn of(headers: &HeaderMap, role: &Role) -> Result<Signing, ApiError> {
         let prepare = headers.get(SIGN_HEADER).map(|value| value.to_str().unwrap_or_default().trim().to_owned());
@@ -86,7 +98,7 @@ impl Signing {
                 check_time(recorded_at)?;
                 let signatures: Vec<String> =
                     signatures.split(',').map(str::trim).filter(|signature| !signature.is_empty()).map(str::to_owned).collect();
-                Ok(Signing::Signed(Presigned { party, recorded_at: recorded_at.to_owned(), signatures }))
+                Ok(Signing::Signed(Presigned { party, recorded_at: recorded_at.to_owned(), signatures, view_head: None }))
             }
         }
     }
@@ -139,5 +151,5 @@ pub fn prepare(
 ) -> Result<Prepared, ApiError> {
     let recorded_at = parley_store::store::now_utc();
     let events = store.prepare(wanted, head.seq, &recorded_at, label).map_err(ApiError::store)?;
-    Ok(Prepared { head: seen.etag(), recorded_at, events })
+    Ok(Prepared { head: seen.etag(), recorded_at, events: events.iter().map(Content::of).collect() })
 }

@@ -392,7 +392,7 @@ async fn write(
     if !change.allowed(&role) {
         return Err(ApiError::new(Code::Forbidden, format!("a `{}` token may not use this route", caller.token.viewer)));
     }
-    let signing = crate::signing::Signing::of(&headers, &role)?;
+    let signing = crate::signing::Signing::of(&headers, &role)?.bound_to(&expected);
     let recorded = state.with_store(move |store| record_signed(store, &id, &caller, &expected, &change, &signing)).await?;
     let (written, head) = match recorded {
         crate::signing::Recorded::Written(written, head) => (written, head),

@@ -4,7 +4,7 @@
 
 mod support;
 
-use parley_store::Event;
+use parley_store::content::Content;
 use support::{Database, Server, request, scenario_text};
 
 const UKRAINE: &str = "ukraine-2025.toml";
@@ -30,15 +30,67 @@ fn post(server: &Server, token: &str, head: &str, extra: (&str, &str), body: &st
 /// Prepares the stance and signs what the server shows with `key`: the `Parley-Signature` value.
 fn prepared_and_signed(server: &Server, key: &ed25519_dalek::SigningKey) -> String {
     let head = server.head();
-    let prepared = post(server, server.token("UA"), &server.view_head(server.token("UA")), ("Parley-Sign", "prepare"), STANCE);
+    let ua = server.view_head(server.token("UA"));
+    let prepared = post(server, server.token("UA"), &ua, ("Parley-Sign", "prepare"), STANCE);
     assert_eq!(prepared.status, 200, "{prepared:?}");
     assert_eq!(server.head(), head, "preparing appends nothing");
     let body = prepared.json();
-    let events: Vec<Event> = serde_json::from_value(body["events"].clone()).unwrap();
+    assert_eq!(body["head"], format!("\"{ua}\""));
+    let events: Vec<Content> = serde_json::from_value(body["events"].clone()).unwrap();
     assert_eq!(events.len(), 1);
-    assert_eq!((events[0].kind.as_str(), events[0].actor.as_str(), events[0].seq), ("stance", "UA", head.0 + 1));
-    let signatures = parley_store::chain::sign_prepared(&events, "UA", key).unwrap();
+    assert_eq!((events[0].kind.as_str(), events[0].actor.as_str()), ("stance", "UA"));
+    let signatures = parley_store::content::sign_content(&events, "UA", key, &ua);
     format!("{} {}", body["recorded_at"].as_str().unwrap(), signatures.join(","))
+}
+
+/// The prepare answer holds the content a party signs and nothing of the chain: no event number,
+/// previous hash, hash or label, and not the chain head anywhere.
+fn a_prepare_answer_holds_no_chain_hash_or_number(fresh: &dyn Fn() -> Database) {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let server = signing_server(fresh, &key);
+    let (seq, hash) = server.head();
+    let prepared = post(&server, server.token("UA"), &server.view_head(server.token("UA")), ("Parley-Sign", "prepare"), STANCE);
+    assert_eq!(prepared.status, 200, "{prepared:?}");
+    assert!(!prepared.body.contains(&hash), "{}", prepared.body);
+    assert!(prepared.header("etag").is_none_or(|etag| !etag.contains(&hash)));
+    let body = prepared.json();
+    let mut fields: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["events", "head", "recorded_at"]);
+    let event = body["events"][0].as_object().unwrap();
+    let mut fields: Vec<&str> = event.keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["actor", "key", "kind", "negotiation", "op", "payload", "recorded_at"], "{body}");
+    assert_eq!(server.head(), (seq, hash), "preparing appends nothing");
+}
+
+/// A signed write lands after events hidden from the party that came between its prepare and
+/// its write (another party's private red line): the signature covers what the party saw, not
+/// where among hidden events the server appends it, and it verifies.
+fn a_hidden_event_between_prepare_and_write_does_not_void_the_signatures(fresh: &dyn Fn() -> Database) {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let server = signing_server(fresh, &key);
+    let ua = server.view_head(server.token("UA"));
+    let signature = prepared_and_signed(&server, &key);
+    let line = r#"{"id":"ru-secret","party":"RU","expression":"nato == \"renounced\"","description":"","visibility":"private","since":"start","until":null,"source":""}"#;
+    let hidden = server.post(server.token("RU"), &server.path("red-lines"), &server.view_head(server.token("RU")), line);
+    assert_eq!(hidden.status, 201, "{hidden:?}");
+    assert_eq!(server.view_head(server.token("UA")), ua, "hidden from UA");
+    let written = post(&server, server.token("UA"), &ua, ("Parley-Signature", &signature), STANCE);
+    assert_eq!(written.status, 201, "{written:?}");
+    let events = parley_store::open_store(&server.db.url, false).unwrap().events(&server.negotiation).unwrap();
+    let stance = events.last().unwrap();
+    assert_eq!(stance.signature.as_deref().map(|text| text.starts_with(&format!("view:{ua}:"))), Some(true));
+    assert_eq!(parley_store::verify(&events).map_err(|error| error.to_string()), Ok(2));
+    // Bound to the view head: replayed against the head UA sees now, the signatures do not verify
+    // (and against the old one the write is stale); nothing is appended.
+    let now = server.view_head(server.token("UA"));
+    let replayed = post(&server, server.token("UA"), &now, ("Parley-Signature", &signature), &STANCE.replace("test", "again"));
+    assert_eq!((replayed.status, replayed.code().as_str()), (422, "signature_required"), "{replayed:?}");
+    let replayed = post(&server, server.token("UA"), &now, ("Parley-Signature", &signature), STANCE);
+    assert_eq!(replayed.status, 422, "{replayed:?}");
+    assert_eq!(post(&server, server.token("UA"), &ua, ("Parley-Signature", &signature), STANCE).status, 412);
+    assert_eq!(server.head().0, events.len() as u64);
 }
 
 fn a_signed_stance_verifies_and_a_forged_one_does_not(fresh: &dyn Fn() -> Database) {
@@ -134,4 +186,9 @@ macro_rules! on_both_backends {
     };
 }
 
-on_both_backends!(a_signed_stance_verifies_and_a_forged_one_does_not, unsigned_and_badly_signed_writes_of_a_keyed_party_are_refused,);
+on_both_backends!(
+    a_signed_stance_verifies_and_a_forged_one_does_not,
+    unsigned_and_badly_signed_writes_of_a_keyed_party_are_refused,
+    a_prepare_answer_holds_no_chain_hash_or_number,
+    a_hidden_event_between_prepare_and_write_does_not_void_the_signatures,
+);

@@ -7,7 +7,9 @@
 //! has registered a key, every later event attributed to it must be signed by its current key; a
 //! later `key` upsert signed by that key rotates it, a `key` deletion signed by it revokes it for
 //! good. Whether an event must be signed follows from hashed fields only, so a signature cannot
-//! be stripped (`docs/store.md`, "Signatures").
+//! be stripped (`docs/store.md`, "Signatures"). A party writing over the server signs its
+//! events' content and the view head it wrote against instead ([`crate::content`]); such a
+//! signature is stored with a `view:` prefix, and checked here over those bytes.
 
 use std::collections::HashMap;
 
@@ -127,15 +129,15 @@ pub fn check_presigned(sealed: &[Event], presigned: &Presigned, key: &str) -> Re
         return Err(format!("{} signatures for {} events of `{}`", presigned.signatures.len(), own.len(), presigned.party));
     }
     for event in own {
-        let signature = event
+        let (view_head, signature) = event
             .signature
             .as_deref()
-            .and_then(unhex)
-            .and_then(|bytes| Signature::from_slice(&bytes).ok())
+            .and_then(crate::content::read)
             .ok_or_else(|| format!("the signature of event {} is not an ed25519 signature", event.seq))?;
         let hash = unhex(&event.hash).unwrap_or_default();
-        key.verify(&hash, &signature)
-            .map_err(|_| format!("the signature of event {} is not `{}`'s over its hash", event.seq, presigned.party))?;
+        let over = if view_head.is_some() { "content" } else { "hash" };
+        key.verify(&crate::content::signed_bytes(event, view_head, &hash), &signature)
+            .map_err(|_| format!("the signature of event {} is not `{}`'s over its {over}", event.seq, presigned.party))?;
     }
     Ok(())
 }
@@ -281,6 +283,9 @@ pub struct Presigned {
     pub recorded_at: String,
     /// One signature per event attributed to `party`, in order.
     pub signatures: Vec<String>,
+    /// The view head the signatures bind (each over its event's content, `crate::content`);
+    /// `None`: each over its event's hash.
+    pub view_head: Option<String>,
 }
 
 /// As [`seal_labelled_for_storage`], the events of `presigned`'s party carrying its signatures
@@ -318,7 +323,13 @@ pub fn seal_presigned_for_storage(
         sealed_event.hash = hex(&hash_bytes);
         sealed_event.signature = match (signer, presigned) {
             (Some((party, key)), _) if party == sealed_event.actor => Some(hex(&key.sign(&hash_bytes).to_bytes())),
-            (_, Some(presigned)) if presigned.party == sealed_event.actor => given.as_mut().and_then(Iterator::next).cloned(),
+            (_, Some(presigned)) if presigned.party == sealed_event.actor => {
+                let signature = given.as_mut().and_then(Iterator::next);
+                match &presigned.view_head {
+                    Some(view_head) => signature.map(|signature| crate::content::stored(view_head, signature)),
+                    None => signature.cloned(),
+                }
+            }
             _ => None,
         };
         prev_hash = sealed_event.hash.clone();
@@ -378,17 +389,20 @@ pub fn verify(events: &[Event]) -> Result<usize, VerifyError> {
             return Err(fail("its content does not match its hash (it was edited)".to_owned()));
         }
         check_attribution(event, &bytes[payload], &mut owners, &keys).map_err(fail)?;
-        let signature = match &event.signature {
-            None => None,
-            Some(text) => Some(
-                unhex(text)
-                    .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
-                    .map(|bytes| Signature::from_bytes(&bytes))
-                    .ok_or_else(|| fail("malformed signature".to_owned()))?,
-            ),
+        let (view_head, signature) = match &event.signature {
+            None => (None, None),
+            Some(text) => {
+                let (view_head, signature) = crate::content::read(text).ok_or_else(|| fail("malformed signature".to_owned()))?;
+                (view_head, Some(signature))
+            }
         };
+        // A key event is signed locally, over its hash: it never carries a content signature.
+        if view_head.is_some() && event.kind == "key" {
+            return Err(fail("a key event signed over its content".to_owned()));
+        }
+        let message = crate::content::signed_bytes(event, view_head, &hash_bytes);
         let current = keys.get(&event.actor);
-        if let Some(next) = check_signature(event, &hash_bytes, signature.as_ref(), current).map_err(fail)? {
+        if let Some(next) = check_signature(event, &message, signature.as_ref(), current).map_err(fail)? {
             keys.insert(event.actor.clone(), next);
         }
         signed += usize::from(signature.is_some());

@@ -14,6 +14,7 @@
 //! from a path or a `postgres://` URL.
 
 pub mod chain;
+pub mod content;
 pub mod event;
 pub mod head;
 pub mod jobs;
