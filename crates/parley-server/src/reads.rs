@@ -72,6 +72,7 @@ pub struct Listed {
 
 /// `?as_of=`: a round, a date, `start` or `now` (the default).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AsOf {
     /// The point.
@@ -80,6 +81,7 @@ pub struct AsOf {
 
 /// `?from=&to=` (default `start` and `now`).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Window {
     /// The window's start.
@@ -258,8 +260,17 @@ pub async fn export(State(state): State<AppState>, caller: Caller, Path(id): Pat
         .with_store(move |store| {
             let head = head_of(store, &id)?;
             let exported = parley_service::export(store, &id, Some(head.seq), &viewer).map_err(ApiError::service)?;
-            Ok((exported.text, head))
+            Ok((served_export(&id, &exported.viewer.to_string(), &exported.text), head))
         })
         .await?;
     Ok(text_response(text, "application/toml", Some(&head)))
+}
+
+/// An export as the server sends it: the command's first line names the database (a server's
+/// file path or URL) and the number of the head event, which count events hidden from the
+/// viewer; the server's names neither, only the negotiation and the viewer. The rest is the
+/// command's text.
+pub fn served_export(id: &str, viewer: &str, text: &str) -> String {
+    let rest = text.split_once('\n').map_or("", |(_, rest)| rest);
+    format!("# `{id}` as served to viewer {viewer}.\n{rest}")
 }

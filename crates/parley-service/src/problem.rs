@@ -19,7 +19,7 @@ pub fn analysis(
     parties: Option<Vec<String>>,
     frontier: FrontierOptions,
 ) -> Result<ScenarioAnalysis, ServiceError> {
-    let point = crate::as_of(negotiation, as_of)?;
+    let point = crate::viewer::as_of_for(negotiation, viewer, as_of)?;
     check_parties(negotiation, parties.as_deref())?;
     let options = ScenarioOptions { parties, frontier, ..ScenarioOptions::default() };
     Ok(analyse(negotiation, &point, viewer, &options))
@@ -161,7 +161,7 @@ pub fn scenario_problem(
     parties: Option<Vec<String>>,
 ) -> Result<(ProblemSource, Vec<String>), ServiceError> {
     let viewer = crate::viewer(negotiation, viewer)?;
-    let point = crate::as_of(negotiation, as_of)?;
+    let point = crate::viewer::as_of_for(negotiation, &viewer, as_of)?;
     check_parties(negotiation, parties.as_deref())?;
     let options = ScenarioOptions { parties, ..Default::default() };
     let parley_analysis::scenario::ViewerProblem { problem, proposal, feasible, red_lines, warnings, own_red_lines, reader } =
