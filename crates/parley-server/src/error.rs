@@ -76,6 +76,11 @@ impl Code {
         self.row().1
     }
 
+    /// The title of the code.
+    pub fn title(self) -> &'static str {
+        self.row().2
+    }
+
     /// The HTTP status of the code.
     pub fn status(self) -> StatusCode {
         StatusCode::from_u16(self.row().0).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)

@@ -20,6 +20,7 @@
 pub mod auth;
 pub mod cache;
 pub mod error;
+pub mod openapi;
 pub mod reads;
 pub mod state;
 pub mod writes;
@@ -39,6 +40,7 @@ use tracing::Level;
 use utoipa::OpenApi;
 
 pub use error::{ApiError, CODES, Code};
+use openapi::ProblemResponses;
 pub use state::AppState;
 
 /// How long a request may take before it is answered 408.
@@ -53,7 +55,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
         reads::export, reads::scenario, writes::stances, writes::statements, writes::rounds, writes::revisions,
         writes::red_lines, writes::demands, writes::preferences, writes::import,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &ProblemResponses)
 )]
 pub struct ApiDoc;
 
