@@ -195,7 +195,8 @@ pub async fn analysis(
             let (negotiation, head) = cache.folded(store, &id)?;
             let viewer = parley_service::viewer(&negotiation, &viewer).map_err(ApiError::service)?;
             let options = parley_analysis::frontier::FrontierOptions::default();
-            let report = parley_service::analysis(&negotiation, &as_of, &viewer, None, options).map_err(ApiError::service)?;
+            let mut report = parley_service::analysis(&negotiation, &as_of, &viewer, None, options).map_err(ApiError::service)?;
+            parley_service::hint_frontier_budget(&mut report.warnings, parley_service::FrontEnd::Server);
             Ok((report, head))
         })
         .await?;
