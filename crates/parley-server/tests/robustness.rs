@@ -15,12 +15,14 @@ const UKRAINE: &str = "ukraine-2025.toml";
 /// A request's content type, `If-Match` and body, and the status and code it must get.
 type Case<'a> = (&'a str, Option<&'a str>, &'a [u8], u16, &'a str);
 
-/// Every POST route of the server's OpenAPI document.
+/// Every write route of the server's OpenAPI document (a POST tagged `writes`; the job routes,
+/// which record nothing and take no `If-Match`, are tried by `tests/live.rs`).
 fn write_routes(server: &Server) -> Vec<String> {
     let document = server.get("", "/api/v1/openapi.json").json();
     let paths = document["paths"].as_object().unwrap();
+    let is_write = |item: &serde_json::Value| item["post"]["tags"].as_array().is_some_and(|tags| tags.iter().any(|tag| tag == "writes"));
     let routes: Vec<String> =
-        paths.iter().filter(|(_, item)| item.get("post").is_some()).map(|(path, _)| path.replace("{id}", &server.negotiation)).collect();
+        paths.iter().filter(|(_, item)| is_write(item)).map(|(path, _)| path.replace("{id}", &server.negotiation)).collect();
     assert!(routes.len() >= 8, "{routes:?}");
     routes
 }
@@ -157,4 +159,43 @@ fn a_request_over_the_timeout_is_a_408_problem() {
     // Nothing was recorded, and a normal request is answered within the timeout.
     let answer = request(address, "GET", "/healthz", &[], b"");
     assert_eq!(answer.status, 200);
+}
+
+/// The job routes (a POST tagged `jobs`) refuse bad bodies as the writes do, and start nothing.
+#[test]
+fn bad_input_on_every_job_route_is_a_problem() {
+    let server = Server::start(Database::sqlite(), UKRAINE);
+    let bearer = format!("Bearer {}", server.token("admin"));
+    let document = server.get("", "/api/v1/openapi.json").json();
+    let is_job = |item: &serde_json::Value| item["post"]["tags"].as_array().is_some_and(|tags| tags.iter().any(|tag| tag == "jobs"));
+    let routes: Vec<String> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, item)| is_job(item))
+        .map(|(path, _)| path.replace("{id}", &server.negotiation))
+        .collect();
+    assert!(routes.len() >= 2, "{routes:?}");
+    let deep = "[".repeat(100_000);
+    let huge = format!("{{\"note\": \"{}\"}}", "x".repeat(parley_server::writes::MAX_BODY_BYTES + 10));
+    let cases: [(&str, &[u8], u16, &str); 6] = [
+        ("text/plain", b"{}", 415, "unsupported_media_type"),
+        ("application/json", huge.as_bytes(), 413, "body_too_large"),
+        ("application/json", b"{", 400, "malformed_json"),
+        ("application/json", b"not json", 400, "malformed_json"),
+        ("application/json", b"{\"no_such_field\": 1}", 422, "invalid"),
+        ("application/json", deep.as_bytes(), 400, "malformed_json"),
+    ];
+    for path in &routes {
+        for (content_type, body, status, code) in cases {
+            let headers = [("Authorization", bearer.as_str()), ("Content-Type", content_type)];
+            let answer = request(server.address, "POST", path, &headers, body);
+            let deep_ok = body.len() == deep.len() && (answer.status, answer.code().as_str()) == (422, "invalid");
+            assert!(
+                deep_ok || (answer.status, answer.code().as_str()) == (status, code),
+                "{path} {content_type} {:.30}: {answer:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
 }

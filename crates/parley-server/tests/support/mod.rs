@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parley_store::{NewToken, open_store};
 
-pub use http::{Answer, request};
+pub use http::{Answer, request, request_within};
 
 /// A database for one test: a SQLite file in a temporary directory, or a fresh PostgreSQL
 /// database on the server `PARLEY_TEST_PG_URL` names (dropped afterwards).
