@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parley_store::{NewToken, open_store};
 
+#[allow(unused_imports)] // Each test binary uses its own part of the client.
 pub use http::{Answer, request, request_within};
 
 /// A database for one test: a SQLite file in a temporary directory, or a fresh PostgreSQL
