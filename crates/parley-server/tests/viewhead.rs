@@ -131,7 +131,7 @@ fn a_viewers_head_is_the_head_of_its_export(fresh: &dyn Fn() -> Database) {
         for viewer in &viewers {
             let export = server.get(server.token(viewer), &server.path("export"));
             assert_eq!(export.status, 200, "{viewer}: {export:?}");
-            let alone = Server::holding(fresh(), &export.body);
+            let alone = Server::start_text(fresh(), &export.body);
             for route in ["status", "scenario", "events", "export"] {
                 let here = server.get(server.token(viewer), &server.path(route));
                 let there = alone.get(alone.token(viewer), &alone.path(route));
