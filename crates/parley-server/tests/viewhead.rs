@@ -115,6 +115,37 @@ fn a_visible_change_makes_the_old_head_stale(fresh: &dyn Fn() -> Database) {
     assert_eq!(server.head(), (seq, hash), "a stale write appends nothing");
 }
 
+/// Regression test for writes made stale by hidden ones: while RU keeps appending private red
+/// lines, UA's writes, each named by the head its previous write answered, all succeed (a
+/// concurrent append is retried at the new chain head, not answered 412).
+fn a_hidden_writer_never_makes_a_visible_write_stale(fresh: &dyn Fn() -> Database) {
+    let server = Server::start(fresh(), UKRAINE);
+    let writes = 12;
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut done = 0;
+            while done < writes {
+                // UA's stances are visible to RU: its own head may go stale, and it re-reads then.
+                let line = RU_PRIVATE_RED_LINE.replace("ru-secret-line", &format!("ru-secret-{done}"));
+                let answer = server.post(server.token("RU"), &server.path("red-lines"), &server.view_head(server.token("RU")), &line);
+                assert!(answer.status == 201 || answer.status == 412, "{answer:?}");
+                done += usize::from(answer.status == 201);
+            }
+        });
+        let mut head = server.view_head(server.token("UA"));
+        for index in 0..writes {
+            let body = stance("UA", r#"{"date":"2026-01-15"}"#, &format!("write {index}"));
+            let answer = server.post(server.token("UA"), &server.path("stances"), &head, &body);
+            assert_eq!(answer.status, 201, "write {index}: {answer:?}");
+            head = answer.json()["head"].as_str().unwrap().trim_matches('"').to_owned();
+        }
+    });
+    let events = parley_store::open_store(&server.db.url, false).unwrap().events(&server.negotiation).unwrap();
+    let count = |kind: &str, actor: &str| events.iter().filter(|event| event.kind == kind && event.actor == actor).count();
+    assert!(count("red-line", "RU") >= writes && count("stance", "UA") >= writes);
+    parley_store::verify(&events).unwrap();
+}
+
 /// Non-interference of heads: every viewer but the admin is told, for every read, the same head
 /// by a server holding only that viewer's export, before and after events hidden from some.
 fn a_viewers_head_is_the_head_of_its_export(fresh: &dyn Fn() -> Database) {
@@ -175,4 +206,5 @@ on_both_backends!(
     a_hidden_event_changes_nothing_a_party_is_told,
     a_visible_change_makes_the_old_head_stale,
     a_viewers_head_is_the_head_of_its_export,
+    a_hidden_writer_never_makes_a_visible_write_stale,
 );
