@@ -23,7 +23,10 @@ use crate::acceptable::Region;
 use crate::halves::{Bound, Halves, Place, Want};
 
 /// A level may hold at most this many distinct running totals (per box).
-pub const STATES_LIMIT: usize = 1 << 16;
+pub const STATES_LIMIT: usize = 1 << 20;
+
+/// All levels of all boxes together at most this many.
+const TOTAL_LIMIT: usize = 1 << 23;
 
 /// One level's distinct running totals, ascending.
 #[derive(Debug)]
@@ -32,10 +35,6 @@ struct Level {
     /// `(state one level up, value)` of the first and of the last prefix reaching each sum.
     first: Vec<(u32, u32)>,
     last: Vec<(u32, u32)>,
-    /// Each state's first (last) prefix's rank among the level's first (last) prefixes, in
-    /// listing order.
-    first_rank: Vec<u32>,
-    last_rank: Vec<u32>,
 }
 
 /// The running totals of one box.
@@ -57,6 +56,8 @@ pub struct Sums {
     /// Places split the issues here (as the halves would), so that each part fits 64 bits.
     at: usize,
     boxes: Vec<Lattice>,
+    /// Bounds how far a running total strays from the real partial sum.
+    slack: f64,
     /// The marks of the last walk through ties: `(box, utility, reachable per level)`.
     marks: std::sync::Mutex<Option<Marks>>,
 }
@@ -68,9 +69,13 @@ impl Sums {
         let Utility::Additive(additive) = &problem.parties[party].utility else { return None };
         let tables = additive.tables.clone();
         let sizes: Vec<u32> = tables.iter().map(|table| table.len() as u32).collect();
-        if sizes.is_empty() || sizes.contains(&0) || tables.iter().flatten().any(|value| !value.is_finite()) {
+        let magnitude: f64 = tables.iter().map(|table| table.iter().fold(0.0f64, |high, value| high.max(value.abs()))).sum();
+        // Running totals stay finite (no NaN to break their order).
+        if sizes.is_empty() || sizes.contains(&0) || !magnitude.is_finite() {
             return None;
         }
+        // A running total strays from the real sum by at most (n - 1)·u·Σ|a| (as in the halves).
+        let slack = 4.0 * (tables.len() as f64 + 1.0) * f64::EPSILON * magnitude + f64::MIN_POSITIVE;
         let at = sizes.len() / 2;
         let fits = |issues: &[u32]| issues.iter().try_fold(1u64, |product, &size| product.checked_mul(u64::from(size))).is_some();
         if !fits(&sizes[..at]) || !fits(&sizes[at..]) {
@@ -96,7 +101,7 @@ impl Sums {
         if boxes.is_empty() {
             return None;
         }
-        Some(Sums { tables, sizes, at, boxes, marks: std::sync::Mutex::default() })
+        Some(Sums { tables, sizes, at, boxes, slack, marks: std::sync::Mutex::default() })
     }
 
     /// How many outcomes the boxes hold, when known: one box.
@@ -171,11 +176,12 @@ impl Sums {
             let sums = &lattice.levels[lattice.levels.len() - 1].sums;
             let tied = sums.partition_point(|&sum| sum < utility);
             let mut candidate = None;
-            if sums.get(tied) == Some(&utility) {
+            // The tied outcomes before `place` exist only when `place` is not the first of them.
+            if sums.get(tied) == Some(&utility) && self.place(&lattice.outcome(tied, false)) < place {
                 let mut marks = self.marks.lock().expect("marks lock");
                 let fresh = marks.as_ref().is_some_and(|(at, bits, _)| *at == number && *bits == utility.to_bits());
                 if !fresh {
-                    *marks = Some((number, utility.to_bits(), lattice.reaching(&self.tables, tied)));
+                    *marks = Some((number, utility.to_bits(), lattice.reaching(&self.tables, tied, self.slack)));
                 }
                 let reach = &marks.as_ref().expect("marks").2;
                 candidate = lattice.last_below(&self.tables, reach, &target).map(|outcome| (utility, self.place(&outcome)));
@@ -195,22 +201,32 @@ impl Sums {
 
 impl Lattice {
     fn new(tables: &[Vec<f64>], allowed: Vec<Vec<u32>>) -> Option<Lattice> {
-        let mut levels =
-            vec![Level { sums: vec![0.0], first: vec![(u32::MAX, 0)], last: vec![(u32::MAX, 0)], first_rank: vec![0], last_rank: vec![0] }];
+        let mut levels = vec![Level { sums: vec![0.0], first: vec![(u32::MAX, 0)], last: vec![(u32::MAX, 0)] }];
+        // Each state's first (last) prefix's rank among the level's first (last) prefixes, in
+        // listing order: only the level being extended needs them.
+        let (mut first_rank, mut last_rank) = (vec![0u32], vec![0u32]);
+        let mut steps: Vec<(f64, u32, u32)> = Vec::new();
+        let mut scratch: Vec<(f64, u32, u32)> = Vec::new();
+        let mut slots: Vec<u32> = Vec::new();
+        let mut total = 1usize;
         for (table, values) in tables.iter().zip(&allowed) {
             let level = &levels[levels.len() - 1];
-            if level.sums.len() * values.len() > 4 * STATES_LIMIT {
+            let count = level.sums.len() * values.len();
+            if count > 4 * STATES_LIMIT {
                 return None;
             }
-            // Every (state, value) step, grouped by the sum it reaches.
-            let mut steps: Vec<(f64, u32, u32)> = Vec::with_capacity(level.sums.len() * values.len());
-            for (state, &sum) in level.sums.iter().enumerate() {
-                for &value in values {
-                    steps.push((sum + table[value as usize], state as u32, value));
-                }
+            // Every (state, value index) step: one sorted run per value (addition is monotone),
+            // merged into one list ascending by the sum reached.
+            steps.clear();
+            for (index, &value) in values.iter().enumerate() {
+                let add = table[value as usize];
+                steps.extend(level.sums.iter().enumerate().map(|(state, &sum)| (sum + add, state as u32, index as u32)));
             }
-            steps.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            let (mut sums, mut first, mut last) = (Vec::new(), Vec::new(), Vec::new());
+            merge_runs(&mut steps, &mut scratch, level.sums.len());
+            let capacity = steps.len().min(STATES_LIMIT + 1);
+            let (mut sums, mut first, mut last) =
+                (Vec::with_capacity(capacity), Vec::with_capacity(capacity), Vec::with_capacity(capacity));
+            let (mut first_key, mut last_key) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
             let mut group = 0;
             while group < steps.len() {
                 let sum = steps[group].0;
@@ -219,33 +235,44 @@ impl Lattice {
                 while end < steps.len() && steps[end].0 == sum {
                     end += 1;
                 }
-                let key_first = |&(_, state, value): &(f64, u32, u32)| (level.first_rank[state as usize], value);
-                let key_last = |&(_, state, value): &(f64, u32, u32)| (level.last_rank[state as usize], value);
-                let earliest = steps[group..end].iter().min_by_key(|step| key_first(step)).expect("a step");
-                let latest = steps[group..end].iter().max_by_key(|step| key_last(step)).expect("a step");
+                let key =
+                    |ranks: &[u32], &(_, state, index): &(f64, u32, u32)| ranks[state as usize] as usize * values.len() + index as usize;
+                let earliest = steps[group..end].iter().min_by_key(|step| key(&first_rank, step)).expect("a step");
+                let latest = steps[group..end].iter().max_by_key(|step| key(&last_rank, step)).expect("a step");
                 sums.push(sum);
-                first.push((earliest.1, earliest.2));
-                last.push((latest.1, latest.2));
+                first.push((earliest.1, values[earliest.2 as usize]));
+                last.push((latest.1, values[latest.2 as usize]));
+                first_key.push(key(&first_rank, earliest));
+                last_key.push(key(&last_rank, latest));
                 group = end;
             }
-            if sums.len() > STATES_LIMIT {
+            total += sums.len();
+            if sums.len() > STATES_LIMIT || total > TOTAL_LIMIT {
                 return None;
             }
-            let rank = |pointers: &[(u32, u32)], ranks: &[u32]| -> Vec<u32> {
-                let mut order: Vec<u32> = (0..pointers.len() as u32).collect();
-                order.sort_unstable_by_key(|&state| {
-                    let (parent, value) = pointers[state as usize];
-                    (ranks[parent as usize], value)
-                });
-                let mut result = vec![0u32; pointers.len()];
-                for (position, &state) in order.iter().enumerate() {
-                    result[state as usize] = position as u32;
+            // Tables of unrelated reals never share a total: when a level of thousands of totals
+            // merged none and the rest would multiply it past the limit, give up now rather than
+            // at the limit (the caller's fallback is the same, sooner).
+            let rest: f64 = allowed[levels.len()..].iter().map(|values| values.len() as f64).product();
+            if sums.len() == count && sums.len() >= 4096 && sums.len() as f64 * rest > TOTAL_LIMIT as f64 {
+                return None;
+            }
+            // Ranks by placing each state at its (distinct) key: linear, no sort.
+            let mut rank = |keys: &[usize]| -> Vec<u32> {
+                slots.clear();
+                slots.resize(count, u32::MAX);
+                for (state, &key) in keys.iter().enumerate() {
+                    slots[key] = state as u32;
                 }
-                result
+                let mut ranks = vec![0u32; keys.len()];
+                for (position, &state) in slots.iter().filter(|&&state| state != u32::MAX).enumerate() {
+                    ranks[state as usize] = position as u32;
+                }
+                ranks
             };
-            let first_rank = rank(&first, &level.first_rank);
-            let last_rank = rank(&last, &level.last_rank);
-            levels.push(Level { sums, first, last, first_rank, last_rank });
+            first_rank = rank(&first_key);
+            last_rank = rank(&last_key);
+            levels.push(Level { sums, first, last });
         }
         Some(Lattice { allowed, levels })
     }
@@ -270,12 +297,22 @@ impl Lattice {
     }
 
     /// Per level, the states from which the last level's state `end` can be reached.
-    fn reaching(&self, tables: &[Vec<f64>], end: usize) -> Vec<Vec<bool>> {
+    fn reaching(&self, tables: &[Vec<f64>], end: usize, slack: f64) -> Vec<Vec<bool>> {
         let issues = self.allowed.len();
         let mut reach: Vec<Vec<bool>> = self.levels.iter().map(|level| vec![false; level.sums.len()]).collect();
         reach[issues][end] = true;
+        let target = self.levels[issues].sums[end];
+        // What the issues from each level on can add, at least and at most.
+        let (mut rest_low, mut rest_high) = (0.0, 0.0);
         for issue in (0..issues).rev() {
-            for state in 0..self.levels[issue].sums.len() {
+            let added = self.allowed[issue].iter().map(|&value| tables[issue][value as usize]);
+            rest_low += added.clone().fold(f64::INFINITY, f64::min);
+            rest_high += added.fold(f64::NEG_INFINITY, f64::max);
+            // Only running totals within reach of the target (widened by the rounding slack).
+            let sums = &self.levels[issue].sums;
+            let from = sums.partition_point(|&sum| sum < target - rest_high - slack);
+            let to = sums.partition_point(|&sum| sum <= target - rest_low + slack);
+            for state in from..to {
                 reach[issue][state] = self.allowed[issue].iter().any(|&value| reach[issue + 1][self.step(tables, issue, state, value)]);
             }
         }
@@ -386,5 +423,32 @@ impl Engine {
             Engine::Halves(halves) => halves.next_down(at),
             Engine::Sums(sums) => sums.next_down(at),
         }
+    }
+}
+
+/// Merges consecutive sorted runs of `run` entries each of `entries` into one list ascending by
+/// sum, pairwise (`scratch` is overwritten). Equal sums keep no particular order.
+fn merge_runs(entries: &mut Vec<(f64, u32, u32)>, scratch: &mut Vec<(f64, u32, u32)>, mut run: usize) {
+    while run < entries.len() {
+        scratch.clear();
+        scratch.resize(entries.len(), (0.0, 0, 0));
+        for (chunk, out) in entries.chunks(2 * run).zip(scratch.chunks_mut(2 * run)) {
+            let (a, b) = chunk.split_at(run.min(chunk.len()));
+            // Without branches on the comparison: which side is taken is a coin toss, and a
+            // mispredicted branch per entry costs more than both loads.
+            let (mut i, mut j, mut k) = (0, 0, 0);
+            while i < a.len() && j < b.len() {
+                let take_b = b[j].0 < a[i].0;
+                out[k] = if take_b { b[j] } else { a[i] };
+                j += usize::from(take_b);
+                i += usize::from(!take_b);
+                k += 1;
+            }
+            out[k..k + a.len() - i].copy_from_slice(&a[i..]);
+            k += a.len() - i;
+            out[k..].copy_from_slice(&b[j..]);
+        }
+        std::mem::swap(entries, scratch);
+        run *= 2;
     }
 }

@@ -204,3 +204,44 @@ fn issues_of_many_values_answer_as_the_listing() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    /// The distinct running totals against the halves on spaces too large to list here (4^10 to
+    /// 5^10 outcomes): tables on a grid of 1/1000 scaled by a weight, as GENIUS profiles are,
+    /// with and without a reservation value and a region.
+    #[test]
+    fn running_totals_answer_as_the_halves_on_mid_size_spaces(
+        grid in prop::collection::vec(prop::collection::vec(0u32..1000, 4..6), 10),
+        reservation_step in 0u32..4,
+        targets in prop::collection::vec(0u32..1000, 20),
+        narrow in prop::collection::vec(0u32..4, 10),
+    ) {
+        let weight = 1.0 / 10.0;
+        let tables: Vec<Vec<f64>> = grid.into_iter().map(|row| row.into_iter().map(|cell| weight * (f64::from(cell) / 1000.0)).collect()).collect();
+        let max: f64 = tables.iter().map(|table| table.iter().copied().fold(0.0, f64::max)).sum();
+        let sizes: Vec<u32> = tables.iter().map(|table| table.len() as u32).collect();
+        let problem = problem(tables, max * f64::from(reservation_step) / 4.0);
+        let boxes: Vec<Vec<Vec<u32>>> = vec![
+            sizes.iter().zip(&narrow).map(|(&size, &skip)| (0..size).filter(|&value| value != skip % size).collect()).collect(),
+            sizes.iter().zip(&narrow).map(|(&size, &keep)| vec![keep % size, (keep + 1) % size]).collect(),
+        ];
+        let region = Region::from_boxes(&sizes, &boxes);
+        for region in [None, Some(&region)] {
+            for rational_only in [false, true] {
+                let halves = Inverse::Queries(Queries::new(&problem, 0, rational_only, region).unwrap());
+                let sums = Inverse::Queries(Queries::by_sums(&problem, 0, rational_only, region).unwrap());
+                prop_assert_eq!(halves.min().to_bits(), sums.min().to_bits());
+                prop_assert_eq!(halves.max().to_bits(), sums.max().to_bits());
+                for &target in &targets {
+                    let low = halves.min() + (halves.max() - halves.min()) * f64::from(target) / 1000.0;
+                    prop_assert_eq!(halves.worst_in(low, halves.max()), sums.worst_in(low, sums.max()), "worst_in({})", low);
+                }
+                for i in 0..30 {
+                    prop_assert_eq!(halves.outcome_at(i), sums.outcome_at(i), "outcome_at({})", i);
+                }
+            }
+        }
+    }
+}
