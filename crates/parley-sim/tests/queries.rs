@@ -245,3 +245,45 @@ proptest! {
         }
     }
 }
+
+/// A 30-issue, 4-value space (4^30 ≈ 1.15e18 outcomes) whose tables lie on a grid (a weight of
+/// 1/30 times evaluations k/1000, as GENIUS profiles): too large for the halves, it was answered by
+/// utility buckets (to within 1/4096 of the range); its running totals answer exactly, each answer
+/// an outcome whose utility, summed as the utility sums, is the one reported.
+#[test]
+fn a_grid_space_of_4_pow_30_outcomes_is_answered_exactly() {
+    let weight = 1.0 / 30.0;
+    let tables: Vec<Vec<f64>> = (0..30u32)
+        .map(|issue| (0..4u32).map(|value| weight * f64::from(1 + (issue * 389 + value * 677) % 1000) / 1000.0).collect())
+        .collect();
+    let problem = problem(tables, 0.2);
+    let utility = &problem.parties[0].utility;
+    let inverse = parley_sim::inverter::InverseCache::default().get_queries(&problem, 0, true, None, false).unwrap();
+    assert!(matches!(&*inverse, Inverse::Queries(_)), "not answered by query");
+    let (low, high) = (inverse.min().max(0.2), inverse.max());
+    let mut previous = f64::INFINITY;
+    for step in 0..=50 {
+        let target = high - (high - low) * f64::from(step) / 50.0;
+        let (found, outcome) = inverse.worst_in(target, high).unwrap();
+        assert_eq!(found.to_bits(), utility.evaluate(&outcome).to_bits());
+        assert!(found >= target - 1e-6 && found <= previous, "{found} for {target}");
+        previous = found;
+    }
+    // The walk down from the best descends.
+    let walk: Vec<f64> = (0..20).map(|k| inverse.outcome_at(k).unwrap().0).collect();
+    assert!(walk.windows(2).all(|pair| pair[0] >= pair[1]), "{walk:?}");
+}
+
+/// Tables of unrelated reals share no running total: past the halves they give up (and the caller
+/// falls back to buckets) rather than build a level per outcome.
+#[test]
+fn running_totals_of_unrelated_reals_give_up() {
+    let mut seed = 1u64;
+    let mut next = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let tables: Vec<Vec<f64>> = (0..30).map(|_| (0..4).map(|_| next() / 30.0).collect()).collect();
+    let problem = problem(tables, 0.0);
+    assert!(parley_sim::sums::Sums::new(&problem, 0, None).is_none());
+}
