@@ -22,6 +22,7 @@ pub mod cache;
 pub mod error;
 pub mod reads;
 pub mod state;
+pub mod web;
 pub mod writes;
 
 use std::future::Future;
@@ -92,6 +93,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs").url("/api/v1/docs/openapi.json", ApiDoc::openapi()))
+        .merge(web::router())
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .fallback(|| async { ApiError::new(Code::NotFound, "no such route") })

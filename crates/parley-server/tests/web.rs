@@ -1,0 +1,225 @@
+//! The workbench over real HTTP: sign in and out, the session cookie, CSRF, every page for every
+//! viewer (crawled from the dashboard, searched for what the viewer may not see), recording
+//! through a form and a stale form refused with an explanation.
+
+mod support;
+
+use std::collections::{BTreeSet, VecDeque};
+
+use support::{Answer, request};
+use support::{Database, Server};
+
+const UKRAINE: &str = "ukraine-2025.toml";
+
+fn cookie(token: &str) -> String {
+    format!("parley_session={token}")
+}
+
+fn page(server: &Server, token: &str, path: &str) -> Answer {
+    request(server.address, "GET", path, &[("Cookie", &cookie(token))], b"")
+}
+
+fn form(server: &Server, token: &str, path: &str, fields: &[(&str, &str)]) -> Answer {
+    let body: Vec<String> = fields.iter().map(|(name, value)| format!("{name}={}", encode(value))).collect();
+    let headers = [("Cookie", cookie(token)), ("Content-Type", "application/x-www-form-urlencoded".to_owned())];
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    request(server.address, "POST", path, &headers, body.join("&").as_bytes())
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(
+            |byte| if byte.is_ascii_alphanumeric() || b"-_.".contains(&byte) { (byte as char).to_string() } else { format!("%{byte:02X}") },
+        )
+        .collect()
+}
+
+/// The value of the hidden field `name` in the first form of `html` that has it.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Every `/n/...` link of a page (forms' actions aside).
+fn links(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.starts_with("/n/"))
+        .map(|href| href.replace("&amp;", "&"))
+        .collect()
+}
+
+#[test]
+fn signing_in_by_link_sets_a_strict_http_only_cookie_and_drops_the_token_from_the_address() {
+    let server = Server::start(Database::sqlite(), UKRAINE);
+    let token = server.token("UA");
+    let answer = request(server.address, "GET", &format!("/sign-in?token={token}"), &[], b"");
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.header("location"), Some("/negotiations"));
+    let set = answer.header("set-cookie").unwrap();
+    assert!(set.contains(&cookie(token)) && set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let listed = page(&server, token, "/negotiations");
+    assert_eq!(listed.status, 200);
+    assert!(listed.body.contains(&format!("href=\"/n/{}\"", server.negotiation)), "{}", listed.body);
+
+    let unknown = request(server.address, "GET", "/sign-in?token=parley_nope", &[], b"");
+    assert_eq!(unknown.status, 401);
+    assert!(unknown.header("set-cookie").is_none());
+}
+
+#[test]
+fn the_sign_in_form_signs_in_and_signing_out_clears_the_cookie() {
+    let server = Server::start(Database::sqlite(), UKRAINE);
+    let token = server.token("public");
+    let form_page = request(server.address, "GET", "/sign-in", &[], b"");
+    assert!(form_page.body.contains("name=\"token\""));
+    let body = format!("token={token}");
+    let signed = request(server.address, "POST", "/sign-in", &[("Content-Type", "application/x-www-form-urlencoded")], body.as_bytes());
+    assert_eq!(signed.status, 303);
+    let dashboard = page(&server, token, &format!("/n/{}", server.negotiation));
+    let csrf = hidden(&dashboard.body, "csrf");
+    let refused = form(&server, token, "/sign-out", &[("csrf", "forged")]);
+    assert_eq!(refused.status, 403);
+    let out = form(&server, token, "/sign-out", &[("csrf", &csrf)]);
+    assert_eq!(out.status, 303);
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+}
+
+#[test]
+fn without_a_session_or_with_a_revoked_token_a_page_sends_to_sign_in() {
+    let server = Server::start(Database::sqlite(), UKRAINE);
+    let path = format!("/n/{}", server.negotiation);
+    let anonymous = request(server.address, "GET", &path, &[], b"");
+    assert_eq!((anonymous.status, anonymous.header("location")), (303, Some("/sign-in")));
+    let token = server.token("RU");
+    assert_eq!(page(&server, token, &path).status, 200);
+    let mut store = parley_store::open_store(&server.db.url, false).unwrap();
+    let id =
+        store.tokens(Some(&server.negotiation)).unwrap().into_iter().find(|listed| listed.label == "test RU" && listed.write).unwrap().id;
+    assert!(store.revoke_token(&id).unwrap());
+    let revoked = page(&server, token, &path);
+    assert_eq!((revoked.status, revoked.header("location")), (303, Some("/sign-in")));
+    assert!(revoked.header("set-cookie").unwrap().contains("Max-Age=0"));
+}
+
+/// Crawls every page reachable from the dashboard as `viewer`; each must answer 200 and hold
+/// none of `forbidden`.
+fn crawl(server: &Server, viewer: &str, forbidden: &[&str]) -> usize {
+    let token = server.token(viewer);
+    let start = format!("/n/{}", server.negotiation);
+    let mut seen = BTreeSet::from([start.clone()]);
+    let mut queue = VecDeque::from([start]);
+    while let Some(path) = queue.pop_front() {
+        let answer = page(server, token, &path);
+        assert_eq!(answer.status, 200, "{viewer} {path}: {}", answer.body);
+        for text in forbidden {
+            assert!(!answer.body.contains(text), "{viewer} sees `{text}` on {path}");
+        }
+        for link in links(&answer.body) {
+            if seen.insert(link.clone()) {
+                queue.push_back(link);
+            }
+        }
+    }
+    seen.len()
+}
+
+#[test]
+fn no_page_shows_a_party_s_mediator_only_red_line_to_the_public_or_another_party() {
+    let server = Server::start(Database::sqlite(), UKRAINE);
+    let ua_only = ["ua-troop-floor", "troop_cap &gt;= 800000", "Any stated force level is at least 800,000"];
+    let ru_only = ["ru-troop-cap", "ru-all-of-donbas", "troop_cap &lt;= 600000"];
+    let both: Vec<&str> = ua_only.iter().chain(&ru_only).copied().collect();
+    let pages = crawl(&server, "public", &both);
+    assert!(pages > 20, "only {pages} pages reached");
+    crawl(&server, "RU", &ua_only);
+    crawl(&server, "UA", &ru_only);
+    // The test can fail: the mediator does see them.
+    let mediator = page(&server, server.token("mediator"), &format!("/n/{}/items/6", server.negotiation));
+    assert!(both.iter().any(|text| mediator.body.contains(text)), "{}", mediator.body);
+}
+
+#[test]
+fn a_party_records_a_stance_through_the_form_and_a_stale_form_is_refused_with_what_changed() {
+    let server = Server::start(Database::sqlite(), UKRAINE);
+    let item = format!("/n/{}/items/1", server.negotiation);
+    let ua = page(&server, server.token("UA"), &item);
+    let ru = page(&server, server.token("RU"), &item);
+    let action = format!("/n/{}/record/stance", server.negotiation);
+    let fields = |html: &str, note: &'static str| {
+        vec![
+            ("csrf", hidden(html, "csrf")),
+            ("head", hidden(html, "head")),
+            ("seq", hidden(html, "seq")),
+            ("back", item.clone()),
+            ("item", "1".to_owned()),
+            ("document", String::new()),
+            ("position", "opposes".to_owned()),
+            ("at", "2026-01-15".to_owned()),
+            ("visibility", "public".to_owned()),
+            ("note", note.to_owned()),
+        ]
+    };
+    let ua_fields = fields(&ua.body, "Posted through the workbench");
+    let sent: Vec<(&str, &str)> = ua_fields.iter().map(|(name, value)| (*name, value.as_str())).collect();
+
+    // Without the CSRF token nothing is recorded.
+    let (before, _) = server.head();
+    let forged: Vec<(&str, &str)> = sent.iter().map(|&(name, value)| if name == "csrf" { (name, "0") } else { (name, value) }).collect();
+    assert_eq!(form(&server, server.token("UA"), &action, &forged).status, 403);
+    assert_eq!(server.head().0, before);
+
+    let recorded = form(&server, server.token("UA"), &action, &sent);
+    assert_eq!((recorded.status, recorded.header("location")), (303, Some(item.as_str())), "{}", recorded.body);
+    assert!(server.head().0 > before);
+    let after = page(&server, server.token("mediator"), &item);
+    assert!(after.body.contains("Posted through the workbench"), "{}", after.body);
+
+    // RU's page was rendered before UA's stance: its form is stale.
+    let ru_fields = fields(&ru.body, "Кремль не согласен");
+    let ru_sent: Vec<(&str, &str)> = ru_fields.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    let (head, _) = server.head();
+    let stale = form(&server, server.token("RU"), &action, &ru_sent);
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert!(stale.body.contains("the record changed after this page was shown"), "{}", stale.body);
+    assert!(stale.body.contains("<td dir=\"auto\">UA</td><td dir=\"auto\">stance"), "who changed what: {}", stale.body);
+    assert!(stale.body.contains("Кремль не согласен"), "the note is kept: {}", stale.body);
+    assert_eq!(server.head().0, head);
+    // The form given back is at the current head: sending it again records RU's stance.
+    let again = fields(&stale.body, "Кремль не согласен");
+    let again: Vec<(&str, &str)> = again.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    assert_eq!(form(&server, server.token("RU"), &action, &again).status, 303);
+}
+
+#[test]
+fn a_read_only_token_gets_no_forms_and_its_posts_are_refused() {
+    let server = Server::start(Database::sqlite(), UKRAINE);
+    let item = format!("/n/{}/items/1", server.negotiation);
+    let shown = page(&server, server.token("UA-ro"), &item);
+    assert!(!shown.body.contains("/record/"), "{}", shown.body);
+    let fields =
+        [("csrf", hidden(&shown.body, "csrf")), ("head", server.head().1), ("item", "1".to_owned()), ("position", "accepts".to_owned())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    let refused = form(&server, server.token("UA-ro"), &format!("/n/{}/record/stance", server.negotiation), &fields);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("only reads"), "{}", refused.body);
+}
+
+/// The dashboard as of a past round shows each item in the state `parley status --as-of` gives.
+#[test]
+fn the_dashboard_as_of_a_round_shows_the_status_as_of_that_round() {
+    let server = Server::start(Database::sqlite(), UKRAINE);
+    let negotiation = parley_core::scenario::parse(&support::scenario_text(UKRAINE)).unwrap().negotiation;
+    let public = parley_service::view(negotiation, "public").unwrap();
+    for round in ["geneva", "now"] {
+        let status = public.status(round).unwrap();
+        let shown = page(&server, server.token("public"), &format!("/n/{}?as_of={round}", server.negotiation));
+        let rows: Vec<&str> = shown.body.split("<tr>").skip(2).collect();
+        assert_eq!(rows.len(), status.items.len());
+        for (row, item) in rows.iter().zip(&status.items) {
+            assert!(row.contains(&format!("class=\"state {}\"", item.state.keyword())), "item {} as of {round}: {row}", item.number);
+        }
+    }
+}
