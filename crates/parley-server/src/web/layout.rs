@@ -103,7 +103,7 @@ pub fn position(position: Position) -> Markup {
         Position::AcceptsWithReservations => ("≈", "reservations"),
         Position::Undecided => ("?", "undecided"),
         Position::Opposes => ("✗", "opposes"),
-        Position::RedLine => ("⛔", "red-line"),
+        Position::RedLine => ("!", "red-line"),
     };
     html! { span class={ "stance " (class) } { span aria-hidden="true" { (symbol) " " } (position.keyword()) } }
 }

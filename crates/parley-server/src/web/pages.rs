@@ -250,7 +250,7 @@ fn cell(item: &ItemStatus, party: &str) -> Markup {
                 Position::AcceptsWithReservations => ("≈", "reservations"),
                 Position::Undecided => ("?", "undecided"),
                 Position::Opposes => ("✗", "opposes"),
-                Position::RedLine => ("⛔", "red-line"),
+                Position::RedLine => ("!", "red-line"),
             };
             let stale = if stance.stale { "†" } else { "" };
             let title = format!("{}{}", stance.position.keyword(), if stance.stale { " (stale)" } else { "" });
@@ -339,10 +339,12 @@ pub async fn item(
         let new = &versions[b - 1];
         let title = format!("Item {} — {}", label(&item.document, item.number), current.map_or(item.title.as_str(), |shown| &shown.title));
         let body = html! {
-            @if let Some(shown) = current {
-                p data-live="state" { "State as of " (status.as_of.label) ": " (layout::state(shown.state.keyword())) " (version " (shown.version) ")" }
-                @if !shown.reasons.is_empty() {
-                    ul.reasons data-live="reasons" { @for reason in &shown.reasons { li dir="auto" { (reason.describe("this item", reason.party())) } } }
+            div data-live="item-state" {
+                @if let Some(shown) = current {
+                    p { "State as of " (status.as_of.label) ": " (layout::state(shown.state.keyword())) " (version " (shown.version) ")" }
+                    @if !shown.reasons.is_empty() {
+                        ul.reasons { @for reason in &shown.reasons { li dir="auto" { (reason.describe("this item", reason.party())) } } }
+                    }
                 }
             }
             section aria-labelledby="versions" {
@@ -374,7 +376,7 @@ pub async fn item(
             }
             section aria-labelledby="history" {
                 h2 #history { "Stance history" }
-                (record::stance_history(negotiation, item))
+                div data-live="history" { (record::stance_history(negotiation, item)) }
             }
             section aria-labelledby="redlines" {
                 h2 #redlines { "Red lines touching it" }
