@@ -27,6 +27,7 @@ const pages = {
   timeline: `/n/${negotiation}/timeline`,
   claims: `/n/${negotiation}/claims`,
   analysis: `/n/${negotiation}/analysis`,
+  simulations: `/n/${negotiation}/simulations`,
 };
 
 module.exports = { base, negotiation, tokens, shots, signedIn, pages };

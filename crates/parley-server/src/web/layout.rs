@@ -7,7 +7,8 @@ use parley_core::model::Position;
 use super::session::Session;
 
 /// The pages of a negotiation, in the navigation's order: (path suffix, name).
-const PAGES: &[(&str, &str)] = &[("", "Dashboard"), ("/timeline", "Timeline"), ("/claims", "Claims"), ("/analysis", "Analysis")];
+const PAGES: &[(&str, &str)] =
+    &[("", "Dashboard"), ("/timeline", "Timeline"), ("/claims", "Claims"), ("/analysis", "Analysis"), ("/simulations", "Simulations")];
 
 fn head(title: &str) -> Markup {
     html! {
@@ -123,7 +124,9 @@ pub fn verdict(keyword: &str) -> Markup {
     html! { span class={ "verdict " (keyword) } { span aria-hidden="true" { (symbol) " " } (keyword) } }
 }
 
-/// An SVG produced by our own plotting code (escaped by it), inlined.
-pub fn svg(text: &str) -> Markup {
+/// An SVG produced by our own plotting code (escaped by it), inlined as one labelled picture
+/// (its `<title>`s still give hover details).
+pub fn svg(text: &str, label: &str) -> Markup {
+    let text = text.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", html! { (label) }.into_string()), 1);
     html! { div.plot { (PreEscaped(text)) } }
 }

@@ -16,6 +16,7 @@ mod layout;
 mod pages;
 mod record;
 pub mod session;
+mod simulations;
 mod worddiff;
 
 use axum::Router;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/n/{id}/timeline", get(pages::timeline))
         .route("/n/{id}/claims", get(pages::claims))
         .route("/n/{id}/analysis", get(pages::analysis))
+        .route("/n/{id}/simulations", get(simulations::simulations))
         .route("/n/{id}/head", get(pages::head))
         .route("/n/{id}/record/stance", post(forms::stance))
         .route("/n/{id}/record/statement", post(forms::statement))

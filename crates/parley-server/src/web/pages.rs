@@ -4,11 +4,13 @@
 //! copy once (`parley_service::view`) and computes everything from that copy, so a page can
 //! show nothing the viewer's export would not hold.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 use parley_core::model::{Moment, Negotiation};
 use parley_core::status::{ItemStatus, Status};
 use parley_service::View;
@@ -45,7 +47,7 @@ pub(super) async fn render(
     let page = state
         .with_store(move |store| {
             let (negotiation, head) = cache.folded(store, &id)?;
-            let view = parley_service::view((*negotiation).clone(), session.caller.viewer()).map_err(ApiError::service)?;
+            let view = viewed(&negotiation, &head, session.caller.viewer())?;
             let context = Context { view: &view, negotiation: &negotiation, head: &head, session: &session };
             let (title, content) = body(&context)?;
             let frame = Frame {
@@ -58,6 +60,38 @@ pub(super) async fn render(
         })
         .await?;
     Ok(page.into_response())
+}
+
+/// The most lines a list of a page shows (blockers, changes); each item's page has the rest.
+pub(super) const MAX_LISTED: usize = 100;
+
+/// The viewers' copies of the negotiations, by (negotiation, viewer), each with the head it was
+/// taken at: a copy costs a clone of the whole record, which a page would otherwise pay per
+/// request. Like `FoldCache`, it is only a cache: the head every request reads decides.
+type Views = Mutex<HashMap<(String, String), (String, Arc<View>)>>;
+
+/// The most copies kept (a handful of viewers of a handful of negotiations).
+const MAX_VIEWS: usize = 64;
+
+static VIEWS: OnceLock<Views> = OnceLock::new();
+
+/// The viewer's copy of `negotiation` at `head`, taken once per head.
+pub(super) fn viewed(negotiation: &Negotiation, head: &Head, viewer: &str) -> Result<Arc<View>, ApiError> {
+    let views = VIEWS.get_or_init(Views::default);
+    let key = (negotiation.id.clone(), viewer.to_owned());
+    if let Some((hash, view)) = views.lock().ok().and_then(|map| map.get(&key).cloned()) {
+        if hash == head.hash {
+            return Ok(view);
+        }
+    }
+    let view = Arc::new(parley_service::view(negotiation.clone(), viewer).map_err(ApiError::service)?);
+    if let Ok(mut map) = views.lock() {
+        if map.len() >= MAX_VIEWS && !map.contains_key(&key) {
+            map.clear();
+        }
+        map.insert(key, (head.hash.clone(), view.clone()));
+    }
+    Ok(view)
 }
 
 /// `?as_of=`
@@ -184,11 +218,18 @@ pub async fn dashboard(
     let as_of = query.as_of.filter(|text| !text.is_empty()).unwrap_or_else(|| "now".to_owned());
     render(&state, session, &id.clone(), "", move |context| {
         let view = context.view;
-        let status = view.status(&as_of).map_err(ApiError::service)?;
+        // One index of the record for the status and the diff (what `View::status` and
+        // `View::diff` each build): on a large record the index is most of their cost.
+        let record = parley_core::status::Record::new(view.negotiation());
+        let point = parley_service::point(&record, "as_of", &as_of).map_err(ApiError::service)?;
+        let status = record.status(&point);
         let points = points(view.negotiation());
         let since = previous(view.negotiation(), &points, &as_of);
         let changes = match &since {
-            Some(from) => Some(view.diff(from, &as_of).map_err(ApiError::service)?),
+            Some(from) => {
+                let from = parley_service::point(&record, "from", from).map_err(ApiError::service)?;
+                Some(record.diff(&from, &point).map_err(|error| ApiError::new(crate::error::Code::BadQuery, error.to_string()))?)
+            }
             None => None,
         };
         let path = format!("/n/{id}");
@@ -238,30 +279,45 @@ fn legend() -> Markup {
     }
 }
 
-/// Short stance cells keep a 500 × 12 matrix small: the symbol, the class, the word as a title
-/// and in the legend.
-fn cell(item: &ItemStatus, party: &str) -> Markup {
+/// A stance cell: the symbol and a one-letter class (its colour, and its word for screen readers
+/// by CSS `content`, see `web.css`), `†` and class `st` when stale; nothing without a stance.
+fn cell(out: &mut String, item: &ItemStatus, party: &str) {
     use parley_core::model::Position;
-    match item.stances.iter().find(|stance| stance.party == party) {
-        None => html! { td.none { span.sr { "no stance" } } },
-        Some(stance) => {
-            let (symbol, class) = match stance.position {
-                Position::Accepts => ("✓", "accepts"),
-                Position::AcceptsWithReservations => ("≈", "reservations"),
-                Position::Undecided => ("?", "undecided"),
-                Position::Opposes => ("✗", "opposes"),
-                Position::RedLine => ("!", "red-line"),
-            };
-            let stale = if stance.stale { "†" } else { "" };
-            let title = format!("{}{}", stance.position.keyword(), if stance.stale { " (stale)" } else { "" });
-            html! { td class=(class) title=(title) { (symbol) (stale) span.sr { " " (title) } } }
-        }
-    }
+    let Some(stance) = item.stances.iter().find(|stance| stance.party == party) else {
+        out.push_str("<td>");
+        return;
+    };
+    let (symbol, class) = match stance.position {
+        Position::Accepts => ("✓", "a"),
+        Position::AcceptsWithReservations => ("≈", "r"),
+        Position::Undecided => ("?", "u"),
+        Position::Opposes => ("✗", "o"),
+        Position::RedLine => ("!", "l"),
+    };
+    let stale = if stance.stale { (" st", "†") } else { ("", "") };
+    let _ = write!(out, "<td class=\"{class}{}\">{symbol}{}", stale.0, stale.1);
 }
 
+/// The items × parties matrix. Its rows are written directly, without the optional end tags of
+/// cells and rows (valid HTML): a 500-item, 12-party record's matrix stays near 130 KB.
 fn matrix(id: &str, status: &Status, as_of: &str) -> Markup {
     let parties = columns(status);
-    let query = if as_of == "now" { String::new() } else { format!("?as_of={as_of}") };
+    let query = if as_of == "now" { String::new() } else { format!("?as_of={}", escape(as_of)) };
+    let mut rows = String::with_capacity(status.items.len() * (60 + 16 * parties.len()));
+    for item in &status.items {
+        let label = escape(&label(&item.document, item.number));
+        let _ = write!(
+            rows,
+            "<tr><th scope=\"row\"><a href=\"/n/{}/items/{label}{query}\">{label}</a> {}<td class=\"state {state}\">{state}",
+            escape(id),
+            escape(&item.title),
+            state = item.state.keyword(),
+        );
+        for party in &parties {
+            cell(&mut rows, item, party);
+        }
+        rows.push('\n');
+    }
     html! {
         table.matrix {
             caption.sr { "Each item's state and each party's stance" }
@@ -270,25 +326,20 @@ fn matrix(id: &str, status: &Status, as_of: &str) -> Markup {
                 th scope="col" { "State" }
                 @for party in &parties { th scope="col" dir="auto" { (party) } }
             } }
-            tbody {
-                @for item in &status.items {
-                    tr {
-                        th scope="row" dir="auto" {
-                            a href={ "/n/" (id) "/items/" (label(&item.document, item.number)) (query) } { (label(&item.document, item.number)) }
-                            " " (item.title)
-                        }
-                        td { (layout::state(item.state.keyword())) }
-                        @for party in &parties { (cell(item, party)) }
-                    }
-                }
-            }
+            tbody { (PreEscaped(rows)) }
         }
     }
+}
+
+/// `text` escaped for HTML text and attribute values.
+fn escape(text: &str) -> String {
+    html! { (text) }.into_string()
 }
 
 fn blockers(status: &Status) -> Markup {
     let blocked: Vec<&ItemStatus> = status.items.iter().filter(|item| !item.reasons.is_empty()).collect();
     let broken: Vec<_> = status.red_lines.iter().filter(|check| check.holds == Some(false)).collect();
+    let reasons: Vec<_> = blocked.iter().flat_map(|item| item.reasons.iter().map(move |reason| (*item, reason))).collect();
     html! {
         @if blocked.is_empty() && broken.is_empty() { p { "Nothing blocks the framework." } }
         @if !broken.is_empty() {
@@ -297,12 +348,11 @@ fn blockers(status: &Status) -> Markup {
         }
         @if !blocked.is_empty() {
             ul.reasons {
-                @for item in blocked {
-                    @for reason in &item.reasons {
-                        li dir="auto" { (reason.describe(&format!("item {}", label(&item.document, item.number)), reason.party())) }
-                    }
+                @for (item, reason) in reasons.iter().take(MAX_LISTED) {
+                    li dir="auto" { (reason.describe(&format!("item {}", label(&item.document, item.number)), reason.party())) }
                 }
             }
+            @if reasons.len() > MAX_LISTED { p { "… and " (reasons.len() - MAX_LISTED) " more: each item's page lists its own." } }
         }
     }
 }
@@ -565,7 +615,7 @@ pub async fn analysis(
             }
             section aria-labelledby="pareto" {
                 h2 #pareto { "Pareto frontier" }
-                @match &plot { Some(svg) => (layout::svg(svg)), None => p { "No bargaining problem for this viewer (preferences are needed)." } }
+                @match &plot { Some(svg) => (layout::svg(svg, "The Pareto frontier, the bargaining solutions and the proposal in the parties' utilities")), None => p { "No bargaining problem for this viewer (preferences are needed)." } }
             }
             @if let Some(proposal) = &report.proposal {
                 section aria-labelledby="skew" {
@@ -579,7 +629,7 @@ pub async fn analysis(
             }
             section aria-labelledby="trajectories" {
                 h2 #trajectories { "Positions over time" }
-                @match &trajectories { Some(svg) => (layout::svg(svg)), None => p { "No demands recorded that this viewer sees." } }
+                @match &trajectories { Some(svg) => (layout::svg(svg, "Each party's demands over time, per issue")), None => p { "No demands recorded that this viewer sees." } }
             }
             @if !report.warnings.is_empty() { ul.warnings { @for warning in &report.warnings { li { (warning) } } } }
         };

@@ -108,6 +108,9 @@ pub(super) fn stance_history(negotiation: &Negotiation, item: &Item) -> Markup {
 
 /// What a diff changed, in words.
 pub(super) fn diff_summary(diff: &Diff) -> Markup {
+    let total = diff.introduced.len() + diff.revisions.len() + diff.stance_changes.len() + diff.status_changes.len();
+    // A window of a large record may hold thousands of changes: the first of each kind, then a count.
+    let cap = super::pages::MAX_LISTED / 4;
     let nothing = diff.introduced.is_empty()
         && diff.revisions.is_empty()
         && diff.stance_changes.is_empty()
@@ -118,17 +121,17 @@ pub(super) fn diff_summary(diff: &Diff) -> Markup {
     html! {
         @if nothing { p { "Nothing changed." } }
         ul.changes {
-            @for item in &diff.introduced { li dir="auto" { "Item " (label(&item.document, item.number)) " introduced: " (item.title) } }
-            @for revision in &diff.revisions {
+            @for item in diff.introduced.iter().take(cap) { li dir="auto" { "Item " (label(&item.document, item.number)) " introduced: " (item.title) } }
+            @for revision in diff.revisions.iter().take(cap) {
                 li dir="auto" { "Item " (revision.item) " revised in " (revision.round) " (version " (revision.version) ")"
                     @if revision.removed { ", removed" } @if !revision.note.is_empty() { ": " (revision.note) } }
             }
-            @for change in &diff.stance_changes {
+            @for change in diff.stance_changes.iter().take(cap) {
                 li dir="auto" { (change.party) " on item " (label(&change.document, change.item)) ": "
                     @match change.before { Some(before) => { (layout::position(before)) " → " }, None => {} }
                     (layout::position(change.after)) }
             }
-            @for change in &diff.status_changes {
+            @for change in diff.status_changes.iter().take(cap) {
                 li dir="auto" { "Item " (label(&change.document, change.item)) " " (change.title) ": "
                     @match change.before { Some(before) => { (layout::state(before.keyword())) " → " }, None => {} }
                     (layout::state(change.after.keyword())) }
@@ -137,6 +140,8 @@ pub(super) fn diff_summary(diff: &Diff) -> Markup {
             @for id in &diff.red_lines_dropped { li dir="auto" { "Red line dropped: " (id) } }
             @for id in &diff.statements { li dir="auto" { "Statement: " (id) } }
         }
+        @let listed = diff.introduced.len().min(cap) + diff.revisions.len().min(cap) + diff.stance_changes.len().min(cap) + diff.status_changes.len().min(cap);
+        @if total > listed { p { "… and " (total - listed) " more changes (the timeline and each item's page list them)." } }
     }
 }
 
