@@ -21,6 +21,8 @@ parley=$repo_dir/target/release/parley
 results=$bench_dir/results/negmas-simulation.md
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Whole-command times on 2 cores move with whatever else runs: recorded with the results.
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 "$bench_dir/compare-negmas.sh" --setup-only >&2
 (cd "$repo_dir" && cargo build --release -p parley-cli >&2)
@@ -98,7 +100,7 @@ PY
     echo "# parley vs NegMAS 0.16.0: simulation"
     echo
     echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+    echo "- Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load average (1, 5, 15 min) at the start: $load_at_start, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- parley \"same work\": its own in-process timing of the sessions (agents' set-up included, loading excluded); \"whole command\": process start, loading, reference frontiers for the distance metrics, sessions and writing results ($timer); \`parley --version\` alone takes $startup_seconds s here"
     echo "- NegMAS: \`cartesian_tournament(..., njobs=-1, path=None)\` and one \`SAOMechanism.run()\`, timed in Python, imports excluded"
     echo

@@ -64,12 +64,18 @@ test("the simulations page runs a session on the viewer's problem", async ({ bro
   const { context, page } = await signedIn(browser, "mediator");
   await page.goto(`/n/${negotiation}/simulations`);
   await page.selectOption("#agent-0", "conceder");
-  await page.getByRole("button", { name: "Run" }).click();
+  await page.getByRole("button", { name: "Run", exact: true }).click();
   await expect(page.locator("#result")).toBeVisible();
   await expect(page.locator("main")).toContainText(/Agreement in round|No agreement/);
   const results = await new AxeBuilder({ page }).analyze();
   expect(results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
   await page.screenshot({ path: path.join(shots, "simulations-1280.png"), fullPage: true });
+  // A tournament as a server job: its page follows the job until it is done.
+  await page.getByRole("button", { name: "Run the tournament as a server job" }).click();
+  await expect(page).toHaveURL(/\/jobs\//);
+  await expect(page.locator("main strong").first()).toHaveText("done", { timeout: 60_000 });
+  await expect(page.locator("#result")).toBeVisible();
+  await page.screenshot({ path: path.join(shots, "tournament-job-1280.png"), fullPage: true });
   await context.close();
 });
 
@@ -140,7 +146,10 @@ test("the dashboard as of a past round equals the status as of it", async ({ bro
 
 test("a delegate's stance changes the item and a claim, and the mediator sees it without reloading", async ({ browser }) => {
   const mediator = await signedIn(browser, "mediator");
+  // The page subscribes to the event stream (not the polling fallback).
+  const subscribed = mediator.page.waitForResponse((answer) => answer.url().endsWith("/events/stream") && answer.status() === 200);
   await mediator.page.goto(pages.item);
+  await subscribed;
   // The mediator sees RU's red lines, which already block item 6; UA holds none on it yet.
   await expect(mediator.page.locator("[data-live=item-state]")).not.toContainText("UA holds a red line");
   const mediatorClaims = await mediator.context.newPage();

@@ -12,7 +12,7 @@ use crate::output::write_json;
 use crate::{BadInput, HeadArgs, KeyAction, KeyArgs};
 
 /// A secret key file written by `parley keygen`.
-fn read_key(file: &Path) -> Result<SigningKey> {
+pub fn read_key(file: &Path) -> Result<SigningKey> {
     // Through the one bounded reader: a key named as /dev/zero or a FIFO must not read forever.
     let text = read_text(file)?;
     Ok(signing_key(&text).ok_or_else(|| BadInput(format!("{}: not a key written by `parley keygen` (64 hex digits)", file.display())))?)

@@ -29,6 +29,7 @@ mod keys;
 mod limits;
 mod output;
 mod phases;
+mod push;
 mod readouts;
 mod record;
 mod serve;
@@ -295,6 +296,34 @@ Examples:
 
 A token is shown once, when created; the database keeps only its SHA-256 hash. See docs/security.md.")]
     Token(TokenArgs),
+    /// Send a write to a server, signed with the party's key when it has one.
+    #[command(after_help = "\
+Examples:
+  parley push --server http://127.0.0.1:7878 --token parley_… --key ua.key stances stance.json
+
+The token names the negotiation and the party. With --key, the server first prepares the events
+the write would append; they are checked (hashes, links, kind, party, a time within 10 minutes of
+this machine's clock) and signed here, and the write is sent again with the signatures: the key
+never leaves this machine. A party that registered a key can write through the server only this
+way. Prints the server's answer (the new head). See docs/security.md, \"Signed writes\".")]
+    Push(PushArgs),
+}
+
+#[derive(Debug, Args)]
+struct PushArgs {
+    /// The server, `http://HOST:PORT`.
+    #[arg(long, value_name = "URL")]
+    server: String,
+    /// The bearer token of the party (or any writer).
+    #[arg(long, value_name = "TOKEN")]
+    token: String,
+    /// The party's secret key file (`parley keygen`); without it the write is sent unsigned.
+    #[arg(long, value_name = "KEYFILE")]
+    key: Option<PathBuf>,
+    /// The write route: stances, statements, red-lines, demands or preferences.
+    route: String,
+    /// The body, a JSON file.
+    body: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -522,7 +551,7 @@ struct SessionArgs {
     #[arg(long, default_value = "alternating", value_parser = simulation::parse_protocol)]
     protocol: parley_sim::session::Protocol,
     /// The deadline, in rounds (1 to 100,000: a session keeps every offer, docs/cli.md, Limits).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=parley_service::MAX_SESSION_ROUNDS as i64))]
     rounds: u32,
     /// A wall-clock deadline in seconds besides the rounds (results then depend on speed).
     #[arg(long, value_name = "SECONDS", value_parser = simulation::parse_time_limit)]
@@ -822,6 +851,16 @@ fn run(command: Command, out: &mut dyn Write) -> anyhow::Result<u8> {
         Command::Head(args) => keys::head(args, out),
         Command::Serve(args) => serve::serve(args, out),
         Command::Token(args) => serve::token(args, out),
+        Command::Push(args) => {
+            let options = push::PushOptions {
+                server: &args.server,
+                token: &args.token,
+                key: args.key.as_deref(),
+                route: &args.route,
+                body: &args.body,
+            };
+            push::push(&options, out)
+        }
         Command::Status(args) => commands::status(args, out),
         Command::Diff(args) => commands::diff(args, out),
         Command::Claims(args) => commands::claims(args, out),

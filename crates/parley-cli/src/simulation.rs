@@ -20,11 +20,7 @@ pub fn parse_agents(names: &[String]) -> Result<Vec<AgentKind>> {
 
 /// A `--protocol` (read by clap, so a bad one is a usage error, exit 2, before anything loads).
 pub fn parse_protocol(text: &str) -> Result<Protocol, String> {
-    match text {
-        "alternating" | "alternating-offers" | "sao" => Ok(Protocol::AlternatingOffers),
-        "single-text" | "mediator" | "snt" => Ok(Protocol::SingleText),
-        other => Err(format!("unknown protocol `{other}` (expected alternating or single-text)")),
-    }
+    parley_service::parse_protocol(text)
 }
 
 /// A `--time-limit` in seconds: positive and finite (read by clap, like `--protocol`).
@@ -54,74 +50,23 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         time_limit: options.time_limit,
         seed: options.seed,
     };
-    let parley_service::Simulation { session, bound, agreement, seconds, warnings } =
-        parley_service::simulate(source, &request, &crate::limits::frontier_options())?;
-    for warning in warnings {
+    let mut simulation = parley_service::simulate(source, &request, &crate::limits::frontier_options())?;
+    for warning in std::mem::take(&mut simulation.warnings) {
         to_stderr!(line "warning: {warning}");
     }
     if let Some(path) = &options.trace {
-        write_output(path, parley_service::trace_csv(source, &session.trace)?.as_bytes())?;
+        write_output(path, parley_service::trace_csv(source, &simulation.session.trace)?.as_bytes())?;
     }
+    if options.json {
+        return write_json(out, &parley_service::simulation_report(source, &request, &simulation));
+    }
+    let parley_service::Simulation { session, bound, agreement, .. } = simulation;
     let parley_service::AgreementReport { values: reported, unset, breaks } = agreement;
     let unset: Vec<&str> = unset.iter().map(String::as_str).collect();
     let breaks = breaks.as_slice();
     // Each party's own red lines its agent was bound by.
     let bound: Vec<(&str, &[String])> =
         bound.own_red_lines.iter().filter(|own| own.allowed.is_some()).map(|own| (own.party.as_str(), own.red_lines.as_slice())).collect();
-    if options.json {
-        #[derive(serde::Serialize)]
-        struct Json<'a> {
-            domain: &'a str,
-            parties: Vec<&'a str>,
-            agents: Vec<&'a str>,
-            protocol: Protocol,
-            rounds_limit: u32,
-            seed: u64,
-            agreement: Option<serde_json::Map<String, serde_json::Value>>,
-            agreement_round: Option<u32>,
-            rounds: u32,
-            offers: u64,
-            /// The party whose agent walked away, if one did.
-            ended_by: Option<&'a str>,
-            metrics: &'a parley_sim::metrics::Metrics,
-            /// Agents' set-up and the session, in this process (loading excluded).
-            seconds: f64,
-            /// A scenario's: each party's own red lines in force its agent was bound to.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            red_lines_applied: Option<serde_json::Map<String, serde_json::Value>>,
-            /// A scenario's: issues of the agreement nobody values, with no proposed value, that the
-            /// red lines leave free.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            agreement_unset: Option<&'a [&'a str]>,
-            /// A scenario's: red lines in force (of any party) the agreement breaks.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            agreement_breaks: Option<&'a [String]>,
-        }
-        let agreement = reported
-            .as_ref()
-            .map(|values| values.iter().map(|(issue, label)| (issue.clone(), serde_json::to_value(label).unwrap_or_default())).collect());
-        let scenario = source.reader.is_some();
-        let red_lines_applied = scenario.then(|| bound.iter().map(|(party, ids)| ((*party).to_owned(), serde_json::json!(ids))).collect());
-        let json = Json {
-            domain: &source.name,
-            parties: problem.parties.iter().map(|party| party.name.as_str()).collect(),
-            agents: options.agents.iter().map(|agent| agent.name()).collect(),
-            protocol: options.protocol,
-            rounds_limit: options.rounds,
-            seed: options.seed,
-            agreement,
-            agreement_round: session.agreement_round,
-            rounds: session.rounds,
-            offers: session.offers,
-            ended_by: session.ended_by.and_then(|index| problem.parties.get(index)).map(|party| party.name.as_str()),
-            metrics: &session.metrics,
-            seconds,
-            red_lines_applied,
-            agreement_unset: scenario.then_some(unset.as_slice()),
-            agreement_breaks: scenario.then_some(breaks),
-        };
-        return write_json(out, &json);
-    }
     let pairs: Vec<String> =
         problem.parties.iter().zip(&options.agents).map(|(party, agent)| format!("{} as {}", agent.name(), party.name)).collect();
     writeln!(out, "{} — {}", source.name, pairs.join(", "))?;

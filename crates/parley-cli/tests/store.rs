@@ -89,6 +89,29 @@ fn an_imported_scenario_answers_as_the_file_does_on_postgres() {
 }
 
 #[test]
+fn postgres_over_tls_answers_and_a_certificate_from_another_ca_exits_1() {
+    let url = std::env::var("PARLEY_TEST_PG_URL").ok().filter(|url| !url.is_empty());
+    let ca = std::env::var("PARLEY_TEST_PG_CA").ok().filter(|ca| std::path::Path::new(ca).exists());
+    let (Some(url), Some(ca)) = (url, ca) else {
+        eprintln!("PARLEY_TEST_PG_URL or PARLEY_TEST_PG_CA is not set: skipping the PostgreSQL TLS test (.ci/run sets both)");
+        return;
+    };
+    let database = format!("parley_cli_tls_{}", std::process::id());
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute(&format!("DROP DATABASE IF EXISTS {database}")).unwrap();
+    client.batch_execute(&format!("CREATE DATABASE {database}")).unwrap();
+    let db = format!("{}/{database}", url.rsplit_once('/').unwrap().0);
+    let dir = tempfile::tempdir().unwrap();
+    answers_as_the_file_does(dir.path(), &format!("{db}?sslmode=verify-full&sslrootcert={ca}"));
+    let other = concat!(env!("CARGO_MANIFEST_DIR"), "/../parley-store/tests/data/other-ca.crt");
+    let output = run_in(dir.path(), &["verify", "--db", &format!("{db}?sslmode=verify-full&sslrootcert={other}")]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("not signed by a CA in sslrootcert"), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("parley-test"), "the password is masked: {}", stderr(&output));
+    client.batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)")).unwrap();
+}
+
+#[test]
 fn an_imported_scenario_answers_as_the_file_does() {
     let dir = tempfile::tempdir().unwrap();
     let file = scenario("ukraine-2025.toml");

@@ -147,15 +147,20 @@ impl ApiError {
     pub fn store(error: StoreError) -> ApiError {
         match error {
             StoreError::Conflict { .. } => ApiError::new(Code::StaleHead, "another writer appended first; re-read and retry"),
-            StoreError::Unreachable { .. } | StoreError::Rejected { .. } => {
+            StoreError::Unreachable { .. } | StoreError::Rejected { .. } | StoreError::Tls { .. } => {
                 tracing::error!(error = %error, "database unavailable");
                 ApiError::new(Code::DatabaseUnavailable, "the database cannot be reached")
             }
             StoreError::SignatureRequired { party, .. } | StoreError::KeyRevoked { party, .. } | StoreError::ChangesHands { party, .. } => {
                 ApiError::new(
                     Code::SignatureRequired,
-                    format!("`{party}` signs its events: record this change with `parley import --sign`"),
+                    format!(
+                        "`{party}` signs its events: sign this write with its key (`parley push`), or record it with `parley import --sign`"
+                    ),
                 )
+            }
+            StoreError::BadSignature { reason, .. } => {
+                ApiError::new(Code::SignatureRequired, format!("the write's signatures do not verify: {reason}"))
             }
             StoreError::UnknownNegotiation { negotiation, .. } => ApiError::no_negotiation(&negotiation),
             other => ApiError::internal(other),

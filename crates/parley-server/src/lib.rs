@@ -20,8 +20,12 @@
 pub mod auth;
 pub mod cache;
 pub mod error;
+pub mod jobs;
+pub mod listen;
 pub mod reads;
+pub mod signing;
 pub mod state;
+pub mod stream;
 pub mod web;
 pub mod writes;
 
@@ -52,7 +56,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
     paths(
         reads::negotiations, reads::status, reads::diff, reads::claims, reads::analysis, reads::frontier, reads::events,
         reads::export, reads::scenario, writes::stances, writes::statements, writes::rounds, writes::revisions,
-        writes::red_lines, writes::demands, writes::preferences, writes::import,
+        writes::red_lines, writes::demands, writes::preferences, writes::import, stream::stream, jobs::simulations,
+        jobs::tournaments, jobs::job,
     ),
     modifiers(&BearerAuth)
 )]
@@ -79,6 +84,10 @@ pub fn app(state: AppState) -> Router {
         .route("/negotiations/{id}/analysis", get(reads::analysis))
         .route("/negotiations/{id}/frontier", get(reads::frontier))
         .route("/negotiations/{id}/events", get(reads::events))
+        .route("/negotiations/{id}/events/stream", get(stream::stream))
+        .route("/negotiations/{id}/simulations", post(jobs::simulations))
+        .route("/negotiations/{id}/tournaments", post(jobs::tournaments))
+        .route("/negotiations/{id}/jobs/{job}", get(jobs::job))
         .route("/negotiations/{id}/export", get(reads::export))
         .route("/negotiations/{id}/scenario", get(reads::scenario))
         .route("/negotiations/{id}/stances", post(writes::stances))

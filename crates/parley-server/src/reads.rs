@@ -230,21 +230,25 @@ pub async fn events(State(state): State<AppState>, caller: Caller, Path(id): Pat
             let view = parley_service::LogView::of(store, &id, &events, &viewer).map_err(ApiError::service)?;
             let visible = view.visible(&events, None);
             let mut text = String::new();
-            if *view.viewer() == parley_core::visibility::Viewer::Everything {
-                for event in visible {
-                    text.push_str(&serde_json::to_string(event).map_err(ApiError::internal)?);
-                    text.push('\n');
-                }
-            } else {
-                for viewed in view.redacted(&visible) {
-                    text.push_str(&serde_json::to_string(&viewed).map_err(ApiError::internal)?);
-                    text.push('\n');
-                }
+            for line in event_lines(&view, &visible)? {
+                text.push_str(&line);
+                text.push('\n');
             }
             Ok((text, head))
         })
         .await?;
     Ok(text_response(text, "application/x-ndjson", Some(&head)))
+}
+
+/// The events `visible` (of `view.visible`) as the viewer is shown them, one JSON text each: the
+/// whole event for a viewer who sees everything, else the redacted form (no number, no chain
+/// fields). The `events` route and the event stream both show events through this one function.
+pub fn event_lines(view: &parley_service::LogView, visible: &[&parley_store::Event]) -> Result<Vec<String>, ApiError> {
+    if *view.viewer() == parley_core::visibility::Viewer::Everything {
+        visible.iter().map(|event| serde_json::to_string(event).map_err(ApiError::internal)).collect()
+    } else {
+        view.redacted(visible).iter().map(|viewed| serde_json::to_string(viewed).map_err(ApiError::internal)).collect()
+    }
 }
 
 /// The viewer's record as scenario TOML (`parley export --viewer V`).

@@ -24,6 +24,23 @@ struct Inner {
     target: String,
     cache: Arc<FoldCache>,
     idle: Mutex<Vec<Box<dyn Store>>>,
+    /// Poked after every write of this process that appended (and by the PostgreSQL listener
+    /// on every append of any process): event streams then read the log after their position.
+    appended: tokio::sync::watch::Sender<u64>,
+    /// This process's id in the `jobs` table, and the jobs it runs.
+    jobs: crate::jobs::Runner,
+}
+
+impl Drop for Inner {
+    /// Closes the idle stores on a plain thread: the last handle to the state may go inside the
+    /// runtime (an event stream or a job task dropped at shutdown), where the synchronous
+    /// PostgreSQL client cannot close its connection.
+    fn drop(&mut self) {
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -39,12 +56,56 @@ impl AppState {
     /// now (creating a SQLite file when absent) so that a bad target fails at start.
     pub fn open(target: &str) -> Result<AppState, parley_store::StoreError> {
         let store = open_store(target, true)?;
-        Ok(AppState { inner: Arc::new(Inner { target: target.to_owned(), cache: Arc::default(), idle: Mutex::new(vec![store]) }) })
+        let (appended, _) = tokio::sync::watch::channel(0);
+        let inner = Inner {
+            target: target.to_owned(),
+            cache: Arc::default(),
+            idle: Mutex::new(vec![store]),
+            appended,
+            jobs: crate::jobs::Runner::default(),
+        };
+        let state = AppState { inner: Arc::new(inner) };
+        if parley_store::postgres::is_url(target) {
+            let (poked, alive) = (Arc::downgrade(&state.inner), Arc::downgrade(&state.inner));
+            let poke = move || {
+                if let Some(inner) = poked.upgrade() {
+                    inner.appended.send_modify(|count| *count = count.wrapping_add(1));
+                }
+            };
+            crate::listen::start(target.to_owned(), poke, move || alive.strong_count() > 0);
+        }
+        Ok(state)
     }
 
     /// The folded negotiations of this process, keyed by head.
     pub fn cache(&self) -> Arc<FoldCache> {
         self.inner.cache.clone()
+    }
+
+    /// The database target (a SQLite path or a PostgreSQL URL).
+    pub fn target(&self) -> &str {
+        &self.inner.target
+    }
+
+    /// Whether a `LISTEN` connection wakes the event streams (PostgreSQL), so that their own
+    /// head poll is only a net under it.
+    pub fn listens(&self) -> bool {
+        parley_store::postgres::is_url(&self.inner.target)
+    }
+
+    /// Tells this process's event streams that the log moved on.
+    pub fn poke(&self) {
+        self.inner.appended.send_modify(|count| *count = count.wrapping_add(1));
+    }
+
+    /// A receiver poked after each append (see [`AppState::poke`]).
+    pub fn appended(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.appended.subscribe()
+    }
+
+    /// This process's job runner.
+    pub fn jobs(&self) -> &crate::jobs::Runner {
+        &self.inner.jobs
     }
 
     /// Runs `work` with a store on a blocking thread; the store goes back to the pool unless the

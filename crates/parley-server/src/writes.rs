@@ -146,7 +146,7 @@ fn if_match(headers: &HeaderMap) -> Result<String, ApiError> {
 }
 
 /// The body as `T`: a JSON object with no field `T` does not know.
-fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+pub(crate) fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
     content_type(headers, "application/json")?;
     let bytes = body_bytes(body)?;
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
@@ -246,6 +246,23 @@ fn index_of(change: &Change, negotiation: &Negotiation) -> usize {
 
 /// Records `change` in negotiation `id` for `caller`, against the head `expected`.
 pub fn record(store: &mut dyn Store, id: &str, caller: &Caller, expected: &str, change: &Change) -> Result<(Written, Head), ApiError> {
+    match record_signed(store, id, caller, expected, change, &crate::signing::Signing::None)? {
+        crate::signing::Recorded::Written(written, head) => Ok((written, head)),
+        crate::signing::Recorded::Prepared(_) => Err(ApiError::internal("an unsigned write was only prepared")),
+    }
+}
+
+/// As [`record`], for a write a party signs (`crate::signing`): `Prepare` answers the events
+/// the write would append, sealed, without appending; `Signed` appends them with the party's
+/// signatures, checked against its key.
+pub fn record_signed(
+    store: &mut dyn Store,
+    id: &str,
+    caller: &Caller,
+    expected: &str,
+    change: &Change,
+    signing: &crate::signing::Signing,
+) -> Result<crate::signing::Recorded, ApiError> {
     let role = caller.role();
     let head = match store.head(id).map_err(ApiError::store)? {
         Some((seq, hash)) => Head { seq, hash },
@@ -291,7 +308,14 @@ pub fn record(store: &mut dyn Store, id: &str, caller: &Caller, expected: &str, 
             ));
         }
     }
-    let appended = match store.import_after(&wanted, None, head.seq, &caller.token.label) {
+    let presigned = match signing {
+        crate::signing::Signing::None => None,
+        crate::signing::Signing::Prepare => {
+            return crate::signing::prepare(store, &wanted, &head, &caller.token.label).map(crate::signing::Recorded::Prepared);
+        }
+        crate::signing::Signing::Signed(presigned) => Some(presigned),
+    };
+    let appended = match store.import_presigned(&wanted, None, presigned, head.seq, &caller.token.label) {
         Ok(appended) => appended,
         Err(parley_store::StoreError::Conflict { .. }) => {
             let now = crate::reads::head_of(store, id)?;
@@ -306,7 +330,7 @@ pub fn record(store: &mut dyn Store, id: &str, caller: &Caller, expected: &str, 
         Some(last) => Head { seq: last.seq, hash: last.hash.clone() },
         None => head,
     };
-    Ok((Written { head: new.etag(), seq: new.seq, appended: appended.len() }, new))
+    Ok(crate::signing::Recorded::Written(Written { head: new.etag(), seq: new.seq, appended: appended.len() }, new))
 }
 
 /// Parses, authorises and records one write.
@@ -324,8 +348,16 @@ async fn write(
     if !change.allowed(&role) {
         return Err(ApiError::new(Code::Forbidden, format!("a `{}` token may not use this route", caller.token.viewer)));
     }
-    let (written, head) = state.with_store(move |store| record(store, &id, &caller, &expected, &change)).await?;
+    let signing = crate::signing::Signing::of(&headers, &role)?;
+    let recorded = state.with_store(move |store| record_signed(store, &id, &caller, &expected, &change, &signing)).await?;
+    let (written, head) = match recorded {
+        crate::signing::Recorded::Written(written, head) => (written, head),
+        crate::signing::Recorded::Prepared(prepared) => return json_response(&prepared, None),
+    };
     tracing::info!(seq = head.seq, appended = written.appended, "recorded");
+    if written.appended > 0 {
+        state.poke();
+    }
     let status = if written.appended > 0 { StatusCode::CREATED } else { StatusCode::OK };
     let mut response = json_response(&written, Some(&head))?;
     *response.status_mut() = status;
@@ -336,9 +368,12 @@ macro_rules! json_write {
     ($name:ident, $path:literal, $model:ty, $variant:ident, $what:literal) => {
         #[doc = $what]
         #[utoipa::path(post, path = $path, tag = "writes", security(("bearer" = [])),
-                            params(("id" = String, Path), ("If-Match" = String, Header, description = "the quoted head hash or number")),
+                            params(("id" = String, Path), ("If-Match" = String, Header, description = "the quoted head hash or number"),
+                                ("Parley-Sign" = Option<String>, Header, description = "`prepare`: answer the events the write would append, to sign; append nothing"),
+                                ("Parley-Signature" = Option<String>, Header, description = "a party's signed write: `RECORDED_AT SIG,SIG…` (docs/security.md)")),
                             request_body(content = Object, content_type = "application/json", description = $what),
-                            responses((status = 201, body = Written), (status = 403, description = "not this token's to write"),
+                            responses((status = 201, body = Written), (status = 200, description = "prepared (or nothing changed)", body = crate::signing::Prepared),
+                                (status = 400, description = "a malformed signing header"), (status = 403, description = "not this token's to write"),
                                 (status = 412, description = "stale head"), (status = 422, description = "invalid")))]
         pub async fn $name(
             State(state): State<AppState>,

@@ -223,3 +223,53 @@ fn the_dashboard_as_of_a_round_shows_the_status_as_of_that_round() {
         }
     }
 }
+
+/// Follows a job's page until it is done (or fails the test after a minute).
+fn finished_job(server: &Server, token: &str, location: &str) -> String {
+    for _ in 0..600 {
+        let shown = page(server, token, location);
+        assert_eq!(shown.status, 200, "{}", shown.body);
+        if !shown.body.contains("data-refresh") {
+            return shown.body;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the job at {location} did not finish");
+}
+
+#[test]
+fn a_simulation_and_a_tournament_run_as_server_jobs_from_the_page() {
+    let server = Server::start(Database::sqlite(), UKRAINE);
+    let token = server.token("mediator");
+    let simulations = page(&server, token, &format!("/n/{}/simulations", server.negotiation));
+    assert!(simulations.body.contains("Run as a server job"), "{}", simulations.body);
+    let csrf = hidden(&simulations.body, "csrf");
+    let agents = simulations.body.matches("id=\"agent-").count();
+    assert!(agents >= 2, "{}", simulations.body);
+
+    // Run here, synchronously: the result and the trace are on the page.
+    let query: Vec<String> = (0..agents).map(|index| format!("agent-{index}=conceder")).collect();
+    let here = page(&server, token, &format!("/n/{}/simulations?{}&rounds=50", server.negotiation, query.join("&")));
+    assert!(here.body.contains("id=\"result\"") && here.body.contains("<svg"), "{}", here.body);
+
+    let mut fields: Vec<(String, String)> = (0..agents).map(|index| (format!("agent-{index}"), "boulware".to_owned())).collect();
+    fields.extend([("rounds".to_owned(), "50".to_owned()), ("seed".to_owned(), "7".to_owned()), ("csrf".to_owned(), csrf.clone())]);
+    let sent: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
+    let started = form(&server, token, &format!("/n/{}/simulations/jobs", server.negotiation), &sent);
+    assert_eq!(started.status, 303, "{}", started.body);
+    let done = finished_job(&server, token, started.header("location").unwrap());
+    assert!(done.contains("<strong>done</strong>") && done.contains("id=\"result\""), "{done}");
+
+    let tournament = [("csrf", csrf.as_str()), ("agent", "boulware"), ("agent", "conceder"), ("rounds", "20")];
+    let started = form(&server, token, &format!("/n/{}/tournaments/jobs", server.negotiation), &tournament);
+    assert_eq!(started.status, 303, "{}", started.body);
+    let done = finished_job(&server, token, started.header("location").unwrap());
+    assert!(done.contains("<strong>done</strong>"), "{done}");
+
+    // Without the CSRF token no job starts.
+    let forged = form(&server, token, &format!("/n/{}/tournaments/jobs", server.negotiation), &[("agent", "boulware")]);
+    assert_eq!(forged.status, 403);
+    // Another viewer's token does not see the job.
+    let other = page(&server, server.token("public"), started.header("location").unwrap());
+    assert_eq!(other.status, 404, "{}", other.body);
+}

@@ -60,7 +60,8 @@ impl ServiceError {
             | StoreError::SignatureRequired { .. }
             | StoreError::KeyRevoked { .. }
             | StoreError::NoKey { .. }
-            | StoreError::ChangesHands { .. } => ServiceError::BadInput(error.to_string()),
+            | StoreError::ChangesHands { .. }
+            | StoreError::BadSignature { .. } => ServiceError::BadInput(error.to_string()),
             other => ServiceError::Store(other),
         }
     }

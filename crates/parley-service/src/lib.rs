@@ -47,6 +47,7 @@ mod log;
 mod problem;
 mod record;
 mod report;
+mod runs;
 mod simulation;
 mod source;
 mod verify;
@@ -62,6 +63,10 @@ pub use log::{LogView, ViewedEvent};
 pub use problem::{BoundAgents, ProblemSource, analysis, check_distinct_parties, check_parties, scenario_problem};
 pub use record::{Exported, Imported, export, import};
 pub use report::{FrontierReport, SolutionReport, frontier_report, solution_report};
+pub use runs::{
+    MAX_SESSION_ROUNDS, MAX_TOURNAMENT_JOBS, MAX_TOURNAMENT_ROUNDS, SimulationReport, THREADS_PER_CORE, check_session_rounds,
+    check_tournament, parse_protocol, simulation_report,
+};
 pub use simulation::{
     AgreementReport, SessionRequest, Simulation, TracePlot, check_listing, frontier_csv, plot_trace, reference, results_csv, simulate,
     tournament, tournament_scenarios, trace_csv,

@@ -16,6 +16,7 @@
 use parley_analysis::space::{Outcome, Problem, Utility};
 
 use crate::acceptable::Region;
+use crate::guide::{Guide, gallop};
 use crate::inverter::decode;
 
 /// A half may list at most this many partial outcomes (per box); larger spaces are not split.
@@ -39,6 +40,21 @@ struct Split {
     /// Find each left entry's range in the right half by binary search (the left half is much
     /// smaller), rather than by moving pointers.
     search: bool,
+    /// Where searches of the right half start.
+    guide: Guide,
+    /// The right half's values, issue by issue for each entry in sorted order, when each fits a
+    /// byte and all of them stay small: a pair's exact utility is then the left entry's partial sum
+    /// (summed in the utility's own order) plus these values' table entries, without decoding.
+    digits: Option<Digits>,
+}
+
+/// The right half's values per entry, `issues` bytes each.
+#[derive(Debug)]
+struct Digits {
+    values: Vec<u8>,
+    /// Laid out by listing index (a box allowing every value: made by counting, without
+    /// division), rather than by sorted position.
+    by_index: bool,
 }
 
 /// A party's additive utility over a union of boxes, split in halves.
@@ -188,25 +204,97 @@ impl Halves {
         want: Want,
         admit: &dyn Fn(f64, Place) -> bool,
     ) -> Option<(f64, Place)> {
-        let inside = |utility: f64| {
-            low.is_none_or(|bound| if bound.inclusive { utility >= bound.value } else { utility > bound.value })
-                && high.is_none_or(|bound| if bound.inclusive { utility <= bound.value } else { utility < bound.value })
-        };
-        let better = |candidate: (f64, Place), best: (f64, Place)| match want {
-            Want::Lowest => candidate.0 < best.0 || (candidate.0 == best.0 && candidate.1 < best.1),
-            Want::Highest => candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 < best.1),
-            Want::HighestLast => candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 > best.1),
-        };
+        let [answer] = self.find_each([Request { low, high, want, admit }]);
+        answer
+    }
+
+    /// Two queries answered by one sweep per round of widening, as [`Halves::find`] answers each.
+    pub fn find_two(
+        &self,
+        first: (Option<Bound>, Option<Bound>, Want),
+        second: (Option<Bound>, Option<Bound>, Want),
+    ) -> [Option<(f64, Place)>; 2] {
+        let all: &dyn Fn(f64, Place) -> bool = &|_, _| true;
+        self.find_each([
+            Request { low: first.0, high: first.1, want: first.2, admit: all },
+            Request { low: second.0, high: second.1, want: second.2, admit: all },
+        ])
+    }
+
+    /// Each request's answer. Every request searches its own windows exactly as it would alone
+    /// (the same pairs, the same widening); requests still open share one sweep over the span of
+    /// their windows, so that a pair is decoded and summed once for all of them.
+    fn find_each<const N: usize>(&self, requests: [Request<'_>; N]) -> [Option<(f64, Place)>; N] {
+        let mut answers = [None; N];
+        let mut open: [Option<Search>; N] = [None; N];
+        for (slot, request) in open.iter_mut().zip(&requests) {
+            *slot = self.start(request);
+        }
+        // Only pairs of splits without digits are decoded into this.
+        let mut outcome = Vec::new();
+        while open.iter().any(Option::is_some) {
+            // The window of approximate sums each open request searches this time.
+            let windows: [Option<(f64, f64)>; N] =
+                std::array::from_fn(|index| open[index].map(|search| search.window(requests[index].want)));
+            let span = windows
+                .iter()
+                .flatten()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(from, to), window| (from.min(window.0), to.max(window.1)));
+            let mut best: [Option<(f64, Place)>; N] = [None; N];
+            for split in &self.splits {
+                split.pairs(span.0, span.1, &mut |&(partial, left), position| {
+                    let approximate = partial + split.right[position].0;
+                    let right = split.right[position].1;
+                    let mut utility = None;
+                    for index in 0..N {
+                        let Some((from, to)) = windows[index] else { continue };
+                        if approximate < from || approximate > to {
+                            continue;
+                        }
+                        let utility = *utility.get_or_insert_with(|| self.exact(split, partial, left, right, position, &mut outcome));
+                        let request = &requests[index];
+                        if request.inside(utility)
+                            && (request.admit)(utility, (left, right))
+                            && best[index].is_none_or(|best| request.better((utility, (left, right)), best))
+                        {
+                            best[index] = Some((utility, (left, right)));
+                        }
+                    }
+                });
+            }
+            for index in 0..N {
+                let (Some(search), Some((from, to))) = (open[index].as_mut(), windows[index]) else { continue };
+                let whole = from <= search.floor && to >= search.ceiling;
+                // Any pair outside the window is off from it by more than the slack in exact utility.
+                let settled = match (requests[index].want, best[index]) {
+                    (_, _) if whole => true,
+                    (Want::Lowest, Some((utility, _))) => utility + self.slack < to,
+                    (Want::Highest | Want::HighestLast, Some((utility, _))) => utility - self.slack > from,
+                    (_, None) => false,
+                };
+                if settled {
+                    answers[index] = best[index];
+                    open[index] = None;
+                } else {
+                    search.width *= 8.0;
+                }
+            }
+        }
+        answers
+    }
+
+    /// Where a request's search begins, or `None` when nothing can be in its range.
+    fn start(&self, request: &Request<'_>) -> Option<Search> {
         // Approximate sums outside [floor, ceiling] cannot be in the range.
-        let floor = low.map_or(self.approx_low, |bound| bound.value - self.slack).max(self.approx_low);
-        let ceiling = high.map_or(self.approx_high, |bound| bound.value + self.slack).min(self.approx_high);
+        let floor = request.low.map_or(self.approx_low, |bound| bound.value - self.slack).max(self.approx_low);
+        let ceiling = request.high.map_or(self.approx_high, |bound| bound.value + self.slack).min(self.approx_high);
         if floor > ceiling {
             return None;
         }
         // A narrow range (worst_in's windows of a few 1e-6) is searched whole in one sweep;
         // otherwise the first window reaches just past the nearest approximate sum from the wanted
         // end.
-        let nearest = match want {
+        let nearest = match request.want {
             _ if ceiling - floor <= NARROW => ceiling - floor,
             Want::Lowest => self.splits.iter().filter_map(|split| split.lowest_from(floor)).fold(f64::INFINITY, f64::min) - floor,
             Want::Highest | Want::HighestLast => {
@@ -216,36 +304,25 @@ impl Halves {
         if !nearest.is_finite() {
             return None;
         }
-        let mut width = if ceiling - floor <= NARROW { nearest } else { nearest + 4.0 * self.slack };
-        let mut outcome = vec![0u32; self.tables.len()];
-        loop {
-            // The window of approximate sums searched this time, from the wanted end.
-            let (from, to) = match want {
-                Want::Lowest => (floor, (floor + width).min(ceiling)),
-                Want::Highest | Want::HighestLast => ((ceiling - width).max(floor), ceiling),
-            };
-            let whole = from <= floor && to >= ceiling;
-            let mut best: Option<(f64, Place)> = None;
-            for split in &self.splits {
-                split.pairs(from, to, &mut |left, right| {
-                    self.fill(split.at, left, right, &mut outcome);
-                    let utility = self.evaluate(&outcome);
-                    if inside(utility) && admit(utility, (left, right)) && best.is_none_or(|best| better((utility, (left, right)), best)) {
-                        best = Some((utility, (left, right)));
-                    }
-                });
+        let width = if ceiling - floor <= NARROW { nearest } else { nearest + 4.0 * self.slack };
+        Some(Search { floor, ceiling, width })
+    }
+
+    /// A pair's exact utility, summed in the utility's own order.
+    fn exact(&self, split: &Split, partial: f64, left: u64, right: u64, position: usize, outcome: &mut Vec<u32>) -> f64 {
+        match &split.digits {
+            Some(digits) => {
+                let issues = self.tables.len() - split.at;
+                let row = if digits.by_index { right as usize } else { position };
+                let values = &digits.values[row * issues..(row + 1) * issues];
+                // The same sum as `evaluate`: the left partial is its first `at` steps.
+                self.tables[split.at..].iter().zip(values).fold(partial, |total, (table, &value)| total + table[usize::from(value)])
             }
-            // Any pair outside the window is off from it by more than the slack in exact utility.
-            let settled = match (want, best) {
-                (_, _) if whole => true,
-                (Want::Lowest, Some((utility, _))) => utility + self.slack < to,
-                (Want::Highest | Want::HighestLast, Some((utility, _))) => utility - self.slack > from,
-                (_, None) => false,
-            };
-            if settled {
-                return best;
+            None => {
+                outcome.resize(self.tables.len(), 0);
+                self.fill(split.at, left, right, outcome);
+                self.evaluate(outcome)
             }
-            width *= 8.0;
         }
     }
 
@@ -261,6 +338,47 @@ impl Halves {
             let size = u64::from(self.sizes[issue]);
             outcome[issue] = (rest % size) as u32;
             rest /= size;
+        }
+    }
+}
+
+/// One query of [`Halves::find_each`].
+struct Request<'a> {
+    low: Option<Bound>,
+    high: Option<Bound>,
+    want: Want,
+    admit: &'a dyn Fn(f64, Place) -> bool,
+}
+
+impl Request<'_> {
+    fn inside(&self, utility: f64) -> bool {
+        self.low.is_none_or(|bound| if bound.inclusive { utility >= bound.value } else { utility > bound.value })
+            && self.high.is_none_or(|bound| if bound.inclusive { utility <= bound.value } else { utility < bound.value })
+    }
+
+    fn better(&self, candidate: (f64, Place), best: (f64, Place)) -> bool {
+        match self.want {
+            Want::Lowest => candidate.0 < best.0 || (candidate.0 == best.0 && candidate.1 < best.1),
+            Want::Highest => candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 < best.1),
+            Want::HighestLast => candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 > best.1),
+        }
+    }
+}
+
+/// An open request's search: the approximate sums that can be in its range, and how wide a
+/// window from its wanted end it searches next.
+#[derive(Clone, Copy, Debug)]
+struct Search {
+    floor: f64,
+    ceiling: f64,
+    width: f64,
+}
+
+impl Search {
+    fn window(&self, want: Want) -> (f64, f64) {
+        match want {
+            Want::Lowest => (self.floor, (self.floor + self.width).min(self.ceiling)),
+            Want::Highest | Want::HighestLast => ((self.ceiling - self.width).max(self.floor), self.ceiling),
         }
     }
 }
@@ -301,7 +419,9 @@ impl Split {
         let left = half(&tables[..at], &sizes[..at], &allowed[..at]);
         let right = half(&tables[at..], &sizes[at..], &allowed[at..]);
         let search = (left.len() as f64) * (right.len() as f64).log2().max(1.0) < (left.len() + right.len()) as f64;
-        Some(Split { at, left, right, search })
+        let guide = Guide::new(&right, |entry| entry.0);
+        let digits = digits(&right, &sizes[at..], &allowed[at..]);
+        Some(Split { at, left, right, search, guide, digits })
     }
 
     /// The lowest approximate sum at or above `from`.
@@ -312,7 +432,7 @@ impl Split {
         let mut lowest: Option<f64> = None;
         for &(value, _) in &left[start..] {
             if self.search || begin == right.len() {
-                begin = right.partition_point(|entry| value + entry.0 < from);
+                begin = self.guide.partition_point(right, from - value, |entry| value + entry.0 < from);
             }
             while begin > 0 && value + right[begin - 1].0 >= from {
                 begin -= 1;
@@ -339,7 +459,7 @@ impl Split {
         let mut highest: Option<f64> = None;
         for &(value, _) in left[..end].iter().rev() {
             if self.search || finish == 0 {
-                finish = right.partition_point(|entry| value + entry.0 <= to);
+                finish = self.guide.partition_point(right, to - value, |entry| value + entry.0 <= to);
             }
             while finish < right.len() && value + right[finish].0 <= to {
                 finish += 1;
@@ -359,7 +479,7 @@ impl Split {
 
     /// Calls `each(left index, right index)` for every pair whose approximate sum lies in
     /// `[from, to]`: a two-pointer sweep (floating-point addition is monotone in each argument).
-    fn pairs(&self, from: f64, to: f64, each: &mut impl FnMut(u64, u64)) {
+    fn pairs(&self, from: f64, to: f64, each: &mut impl FnMut(&(f64, u64), usize)) {
         let (left, right) = (&self.left, &self.right);
         let (low_right, high_right) = (right[0].0, right[right.len() - 1].0);
         // Only left entries that can reach the window with some right entry.
@@ -367,15 +487,18 @@ impl Split {
         let end = left.partition_point(|entry| entry.0 + low_right <= to);
         // As the left value grows, the right ranges move down.
         let (mut begin, mut finish) = match left.get(start) {
-            Some(first) if start < end => {
-                (right.partition_point(|entry| first.0 + entry.0 < from), right.partition_point(|entry| first.0 + entry.0 <= to))
-            }
+            Some(first) if start < end => (
+                self.guide.partition_point(right, from - first.0, |entry| first.0 + entry.0 < from),
+                self.guide.partition_point(right, to - first.0, |entry| first.0 + entry.0 <= to),
+            ),
             _ => return,
         };
-        for &(value, index) in &left[start..end] {
+        for entry in &left[start..end] {
+            let value = entry.0;
             if self.search {
-                begin = right.partition_point(|entry| value + entry.0 < from);
-                finish = right.partition_point(|entry| value + entry.0 <= to);
+                begin = self.guide.partition_point(right, from - value, |entry| value + entry.0 < from);
+                // The window is usually narrow: its end lies a few entries past its start.
+                finish = gallop(right, begin, |entry| value + entry.0 <= to);
             }
             while begin > 0 && value + right[begin - 1].0 >= from {
                 begin -= 1;
@@ -383,26 +506,100 @@ impl Split {
             while finish > 0 && value + right[finish - 1].0 > to {
                 finish -= 1;
             }
-            for entry in &right[begin..finish.max(begin)] {
-                each(index, entry.1);
+            for position in begin..finish.max(begin) {
+                each(entry, position);
             }
         }
     }
 }
 
-/// Every combination of the allowed values of a half's issues: `(partial sum, index)`, ascending
-/// by partial sum (ties by index).
-fn half(tables: &[Vec<f64>], sizes: &[u32], allowed: &[Vec<u32>]) -> Vec<(f64, u64)> {
-    let mut entries: Vec<(f64, u64)> = vec![(0.0, 0)];
-    for ((table, &size), values) in tables.iter().zip(sizes).zip(allowed) {
-        let mut next = Vec::with_capacity(entries.len() * values.len());
-        for &(sum, index) in &entries {
-            for &value in values {
-                next.push((sum + table[value as usize], index * u64::from(size) + u64::from(value)));
+/// At most this many bytes of right-half values are kept per box.
+const DIGITS_LIMIT: usize = 1 << 24;
+
+/// The values of each entry of a right half (see [`Split::digits`]).
+fn digits(right: &[(f64, u64)], sizes: &[u32], allowed: &[Vec<u32>]) -> Option<Digits> {
+    if sizes.iter().any(|&size| size > 256) || right.len().checked_mul(sizes.len())? > DIGITS_LIMIT {
+        return None;
+    }
+    let mut digits = vec![0u8; right.len() * sizes.len()];
+    if allowed.iter().zip(sizes).all(|(values, &size)| values.len() == size as usize) {
+        // Every value allowed: listing indices are 0..len, and counting up lists their values.
+        let mut current = vec![0u8; sizes.len()];
+        for row in digits.chunks_exact_mut(sizes.len().max(1)) {
+            row.copy_from_slice(&current);
+            for (value, &size) in current.iter_mut().zip(sizes).rev() {
+                if u32::from(*value) + 1 < size {
+                    *value += 1;
+                    break;
+                }
+                *value = 0;
             }
         }
-        entries = next;
+        return Some(Digits { values: digits, by_index: true });
     }
-    entries.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let narrow = sizes.iter().try_fold(1u32, |product, &size| product.checked_mul(size)).is_some();
+    for (values, &(_, index)) in digits.chunks_exact_mut(sizes.len().max(1)).zip(right) {
+        if narrow {
+            // 32-bit division is several times faster than 64-bit.
+            let mut rest = index as u32;
+            for (value, &size) in values.iter_mut().zip(sizes).rev() {
+                *value = (rest % size) as u8;
+                rest /= size;
+            }
+        } else {
+            let mut rest = index;
+            for (value, &size) in values.iter_mut().zip(sizes).rev() {
+                *value = (rest % u64::from(size)) as u8;
+                rest /= u64::from(size);
+            }
+        }
+    }
+    Some(Digits { values: digits, by_index: false })
+}
+
+/// Every combination of the allowed values of a half's issues: `(partial sum, index)`, ascending
+/// by partial sum (ties in no particular order: queries compare places themselves).
+fn half(tables: &[Vec<f64>], sizes: &[u32], allowed: &[Vec<u32>]) -> Vec<(f64, u64)> {
+    let total = allowed.iter().fold(1usize, |product, values| product.saturating_mul(values.len()));
+    // Two buffers of the final size, used in turn: no allocation per issue or per merge pass.
+    let mut entries: Vec<(f64, u64)> = Vec::with_capacity(total);
+    let mut other: Vec<(f64, u64)> = Vec::with_capacity(total);
+    entries.push((0.0, 0));
+    for ((table, &size), values) in tables.iter().zip(sizes).zip(allowed) {
+        // Value by value: adding one value's table entry keeps the sorted sums sorted (addition is
+        // monotone), so each value gives a sorted run and the runs only need merging.
+        other.clear();
+        for &value in values {
+            other.extend(entries.iter().map(|&(sum, index)| (sum + table[value as usize], index * u64::from(size) + u64::from(value))));
+        }
+        let run = entries.len();
+        std::mem::swap(&mut entries, &mut other);
+        merge_runs(&mut entries, &mut other, run);
+    }
     entries
+}
+
+/// Merges consecutive sorted runs of `run` entries each (the last may be shorter) of `entries` into
+/// one list ascending by sum, pairwise, as the bottom passes of a merge sort (`scratch` is
+/// overwritten).
+fn merge_runs(entries: &mut Vec<(f64, u64)>, scratch: &mut Vec<(f64, u64)>, mut run: usize) {
+    while run < entries.len() {
+        scratch.clear();
+        for chunk in entries.chunks(2 * run) {
+            let (mut a, mut b) = chunk.split_at(run.min(chunk.len()));
+            while let (Some(x), Some(y)) = (a.first(), b.first()) {
+                if y.0 < x.0 {
+                    scratch.push(*y);
+                    b = &b[1..];
+                } else {
+                    scratch.push(*x);
+                    a = &a[1..];
+                }
+            }
+            scratch.extend_from_slice(a);
+            scratch.extend_from_slice(b);
+        }
+        std::mem::swap(entries, scratch);
+        run *= 2;
+    }
 }

@@ -26,6 +26,7 @@
 
 pub mod acceptable;
 pub mod agents;
+mod guide;
 pub mod halves;
 pub mod inverter;
 pub mod metrics;

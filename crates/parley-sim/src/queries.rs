@@ -32,7 +32,12 @@ pub struct Queries {
     pub count: Option<u64>,
     /// The walk down from the best found so far: the k-th best rational outcome at index k.
     walk: std::sync::Mutex<Vec<(f64, Place)>>,
+    /// The last `worst_in`'s lower bound and the lowest outcome at or above it.
+    last_lowest: std::sync::Mutex<Option<LowestFrom>>,
 }
+
+/// A lower bound and the lowest outcome at or above it (first in listing order among ties).
+type LowestFrom = (f64, Option<(f64, Place)>);
 
 impl Queries {
     /// `None` when the utility is not additive or too large to split.
@@ -43,7 +48,17 @@ impl Queries {
         let rational_from = rational_only.then_some(problem.parties[party].reservation);
         let top = (max, halves.outcome(place));
         let count = halves.count();
-        Some(Queries { halves, rational_from, top, top_place: place, min, max, count, walk: std::sync::Mutex::default() })
+        Some(Queries {
+            halves,
+            rational_from,
+            top,
+            top_place: place,
+            min,
+            max,
+            count,
+            walk: std::sync::Mutex::default(),
+            last_lowest: std::sync::Mutex::default(),
+        })
     }
 
     /// The k-th best rational outcome (0 = best; descending by utility, then by listing order from
@@ -82,12 +97,27 @@ impl Queries {
         }
         let (window_low, window_high) = (low - 1e-6, high + 2e-6);
         let floor = |value: f64| self.rational_from.map_or(value, |reservation| value.max(reservation));
-        let at_or_above = self.halves.find(Some(Bound::at_least(floor(low))), None, Want::Lowest);
+        // Both searches near `low` in one sweep. The lowest at or above `floor(low)` is, when an
+        // earlier query answered it for a bound no lower, the lowest in the strip between the two
+        // bounds if there is one (it is below everything above the strip), else that answer: a
+        // conceding agent's strips are narrow, searched in one sweep without a first scan.
+        let bound = floor(low);
+        let previous = *self.last_lowest.lock().expect("last_lowest lock");
+        let strip = previous.filter(|&(from, _)| bound <= from);
+        let upper = strip.map(|(from, _)| Bound::below(from));
+        let [in_strip, below] = self.halves.find_two(
+            (Some(Bound::at_least(bound)), upper, Want::Lowest),
+            (Some(Bound::at_least(floor(window_low))), Some(Bound::below(low)), Want::Highest),
+        );
+        let at_or_above = match strip {
+            Some((_, above)) => in_strip.or(above),
+            None => in_strip,
+        };
+        *self.last_lowest.lock().expect("last_lowest lock") = Some((bound, at_or_above));
         let anchor = match at_or_above {
             Some((utility, place)) => (utility, place),
             None => (self.top.0, self.top_place),
         };
-        let below = self.halves.find(Some(Bound::at_least(floor(window_low))), Some(Bound::below(low)), Want::Highest);
         // The non-rational outcomes lie below the reservation value: only a window reaching below
         // it can hold one.
         let tail = self.rational_from.filter(|&reservation| window_low < reservation).and_then(|reservation| {

@@ -100,6 +100,24 @@ proptest! {
         compare(&problem, true, None, &queries)?;
     }
 
+    /// A conceding agent asks for ever lower targets, repeats some and sometimes goes back up:
+    /// the strip searched after an earlier, higher query gives what a fresh query gives.
+    #[test]
+    fn a_conceding_sequence_of_queries_answers_as_the_listing(
+        tables in tables(),
+        reservation_step in 0u32..8,
+        picks in prop::collection::vec((0u32..1000, 0u32..100, 0u32..8), 1..12),
+    ) {
+        let max: f64 = tables.iter().map(|table| table.iter().copied().fold(0.0, f64::max)).sum();
+        let problem = problem(tables, max * f64::from(reservation_step) / 7.0);
+        let mut queries = queries(&problem, &picks);
+        queries.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let again = queries.clone();
+        queries.extend(again);
+        compare(&problem, false, None, &queries)?;
+        compare(&problem, true, None, &queries)?;
+    }
+
     #[test]
     fn queries_within_a_region_answer_as_its_listing(
         tables in tables(),
@@ -155,4 +173,21 @@ fn halves_too_large_to_index_are_not_split() {
     let problem = problem(vec![vec![0.0, 1.0]; 140], 0.0);
     let region = Region::from_boxes(&[2; 140], &[vec![vec![0]; 140]]);
     assert!(Queries::new(&problem, 0, false, Some(&region)).is_none());
+}
+
+/// Issues of more than 256 values keep no value bytes: pairs are decoded from their places, and
+/// answer as the listing does.
+#[test]
+fn issues_of_many_values_answer_as_the_listing() {
+    let tables: Vec<Vec<f64>> =
+        (0..2).map(|issue| (0..300).map(|value| f64::from((value * 7 + issue * 13) % 50) * 0.01).collect()).collect();
+    let problem = problem(tables, 0.3);
+    for rational_only in [false, true] {
+        let listing = Inverse::new(&problem, 0, rational_only, None).unwrap();
+        let by_query = Inverse::Queries(Queries::new(&problem, 0, rational_only, None).unwrap());
+        for step in (0..=100).rev() {
+            let low = f64::from(step) * 0.01 + [0.0, 1e-6, -1e-6][step as usize % 3];
+            assert_eq!(listing.worst_in(low, 1.0), by_query.worst_in(low, 1.0), "worst_in({low}, 1.0)");
+        }
+    }
 }

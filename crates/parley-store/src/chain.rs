@@ -91,6 +91,55 @@ mod erased {
     }
 }
 
+/// The client's side of a signed write: checks that `prepared` (the events a server says a
+/// write would append) hash as their content says and chain one to the next, and signs the hash
+/// of each event attributed to `party` with `key`; the signatures (hex) in order. A server that
+/// altered what it shows (content, attribution, numbering) is refused here, before anything is
+/// signed.
+pub fn sign_prepared(prepared: &[Event], party: &str, key: &SigningKey) -> Result<Vec<String>, String> {
+    let mut signatures = Vec::new();
+    for (index, event) in prepared.iter().enumerate() {
+        let hash_bytes = Sha256::digest(canonical(event));
+        if hex(&hash_bytes) != event.hash {
+            return Err(format!("event {} does not hash to the hash given for it", event.seq));
+        }
+        if let Some(previous) = index.checked_sub(1).map(|previous| &prepared[previous]) {
+            if event.prev_hash != previous.hash || event.seq != previous.seq + 1 {
+                return Err(format!("event {} does not follow event {}", event.seq, previous.seq));
+            }
+        }
+        if event.actor == party {
+            signatures.push(hex(&key.sign(&hash_bytes).to_bytes()));
+        }
+    }
+    Ok(signatures)
+}
+
+/// Checks that every event of `presigned`'s party in `sealed` carries a valid signature by `key`
+/// (hex) and that no signature is left over; the first problem otherwise.
+pub fn check_presigned(sealed: &[Event], presigned: &Presigned, key: &str) -> Result<(), String> {
+    let key = unhex(key)
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok())
+        .ok_or_else(|| format!("`{}`'s registered key does not read", presigned.party))?;
+    let own: Vec<&Event> = sealed.iter().filter(|event| event.actor == presigned.party).collect();
+    if own.len() != presigned.signatures.len() {
+        return Err(format!("{} signatures for {} events of `{}`", presigned.signatures.len(), own.len(), presigned.party));
+    }
+    for event in own {
+        let signature = event
+            .signature
+            .as_deref()
+            .and_then(unhex)
+            .and_then(|bytes| Signature::from_slice(&bytes).ok())
+            .ok_or_else(|| format!("the signature of event {} is not an ed25519 signature", event.seq))?;
+        let hash = unhex(&event.hash).unwrap_or_default();
+        key.verify(&hash, &signature)
+            .map_err(|_| format!("the signature of event {} is not `{}`'s over its hash", event.seq, presigned.party))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +267,34 @@ pub fn seal_labelled_for_storage(
     signer: Option<(&str, &SigningKey)>,
     label: &str,
 ) -> Vec<(Event, String)> {
+    seal_presigned_for_storage(negotiation, head, events, recorded_at, signer, None, label)
+}
+
+/// Signatures made by a party's client over the events of a write it prepared (a write over the
+/// server, `docs/security.md`): the time the events were stamped with, and the party's
+/// signatures (hex) over the hashes of its events, in log order. The server never holds the key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Presigned {
+    /// The party that signed.
+    pub party: String,
+    /// The `recorded_at` its signed hashes cover.
+    pub recorded_at: String,
+    /// One signature per event attributed to `party`, in order.
+    pub signatures: Vec<String>,
+}
+
+/// As [`seal_labelled_for_storage`], the events of `presigned`'s party carrying its signatures
+/// (in order) instead of being signed here.
+pub fn seal_presigned_for_storage(
+    negotiation: &str,
+    head: Option<(u64, String)>,
+    events: Vec<NewEvent>,
+    recorded_at: &str,
+    signer: Option<(&str, &SigningKey)>,
+    presigned: Option<&Presigned>,
+    label: &str,
+) -> Vec<(Event, String)> {
+    let mut given = presigned.map(|presigned| presigned.signatures.iter());
     let (mut seq, mut prev_hash) = head.unwrap_or((0, GENESIS.to_owned()));
     let mut sealed = Vec::with_capacity(events.len());
     for event in events {
@@ -239,8 +316,9 @@ pub fn seal_labelled_for_storage(
         let (bytes, payload) = canonical_parts(&sealed_event);
         let hash_bytes = Sha256::digest(&bytes);
         sealed_event.hash = hex(&hash_bytes);
-        sealed_event.signature = match signer {
-            Some((party, key)) if party == sealed_event.actor => Some(hex(&key.sign(&hash_bytes).to_bytes())),
+        sealed_event.signature = match (signer, presigned) {
+            (Some((party, key)), _) if party == sealed_event.actor => Some(hex(&key.sign(&hash_bytes).to_bytes())),
+            (_, Some(presigned)) if presigned.party == sealed_event.actor => given.as_mut().and_then(Iterator::next).cloned(),
             _ => None,
         };
         prev_hash = sealed_event.hash.clone();

@@ -16,6 +16,8 @@
 pub mod chain;
 pub mod event;
 pub mod head;
+pub mod jobs;
+mod pg_tls;
 pub mod postgres;
 pub mod sqlite;
 pub mod store;
@@ -23,6 +25,7 @@ pub mod tokens;
 
 pub use chain::{VerifyError, verify, verify_checkpoints};
 pub use event::{Event, NewEvent, Op, changes, fold};
+pub use jobs::{Job, JobStore};
 pub use parley_core::model::Negotiation;
 pub use store::{Checkpoint, EventStore, KeyStatus, StoreError};
 pub use tokens::{IssuedToken, NewToken, Store, Token, TokenStore, open_store};

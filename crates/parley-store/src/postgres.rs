@@ -8,8 +8,9 @@ use ed25519_dalek::SigningKey;
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 
-use crate::chain::seal_labelled_for_storage;
+use crate::chain::seal_presigned_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
+use crate::pg_tls;
 use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, StoreError, clamp, now_utc};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
@@ -18,7 +19,16 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/postgres/0002_append_only.sql")),
     (3, include_str!("../migrations/postgres/0003_checkpoints.sql")),
     (4, include_str!("../migrations/postgres/0004_tokens_jobs.sql")),
+    (5, include_str!("../migrations/postgres/0005_job_owners.sql")),
 ];
+
+/// Whether a `--db` value names PostgreSQL (a `postgres://` or `postgresql://` URL).
+pub fn is_url(target: &str) -> bool {
+    target.starts_with("postgres://") || target.starts_with("postgresql://")
+}
+
+/// The channel every append notifies (`NOTIFY parley_appended, 'NEGOTIATION'`).
+pub const NOTIFY_CHANNEL: &str = "parley_appended";
 
 /// The schema version this build writes (the same numbering as SQLite's).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -72,7 +82,12 @@ impl PgStore {
     /// As [`PgStore::open`], migrating only up to `version` (for upgrade tests).
     pub fn open_at(url: &str, version: i64) -> Result<PgStore, StoreError> {
         let location = redact(url);
-        let client = Client::connect(url, NoTls).map_err(|source| connect_error(&location, source))?;
+        let (url, tls) = pg_tls::parse(url).map_err(|detail| StoreError::Tls { location: location.clone(), detail })?;
+        let client = match tls {
+            pg_tls::Mode::Plain => Client::connect(&url, NoTls),
+            pg_tls::Mode::Tls(config) => Client::connect(&url, pg_tls::RustlsConnect(config)),
+        }
+        .map_err(|source| connect_error(&location, source))?;
         let mut store = PgStore { client, location };
         store.prepare(version)?;
         Ok(store)
@@ -171,7 +186,9 @@ fn connect_error(location: &str, source: postgres::Error) -> StoreError {
         Some(code) if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION || *code == SqlState::INVALID_CATALOG_NAME
     );
     let detail = source.as_db_error().map_or_else(|| source.to_string(), |db| db.message().to_owned());
-    if rejected {
+    if detail.starts_with("error performing TLS handshake") {
+        StoreError::Tls { location: location.to_owned(), detail: pg_tls::explain(&source) }
+    } else if rejected {
         StoreError::Rejected { location: location.to_owned(), detail }
     } else {
         StoreError::Unreachable { location: location.to_owned(), detail }
@@ -315,12 +332,13 @@ impl EventStore for PgStore {
         Ok(true)
     }
 
-    fn append_labelled(
+    fn append_presigned(
         &mut self,
         negotiation: &str,
         expected: u64,
         events: Vec<NewEvent>,
         signer: Option<(&str, &SigningKey)>,
+        presigned: Option<&crate::chain::Presigned>,
         label: &str,
     ) -> Result<Vec<Event>, StoreError> {
         let location = self.location.clone();
@@ -335,7 +353,8 @@ impl EventStore for PgStore {
         if actual != expected {
             return Err(StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual });
         }
-        let sealed = seal_labelled_for_storage(negotiation, head, events, &now_utc(), signer, label);
+        let recorded_at = presigned.map_or_else(now_utc, |presigned| presigned.recorded_at.clone());
+        let sealed = seal_presigned_for_storage(negotiation, head, events, &recorded_at, signer, presigned, label);
         // The label column only when there is a label, as in SQLite.
         let columns = if label.is_empty() { COLUMNS - 1 } else { COLUMNS };
         let labels: Vec<&str> = sealed.iter().map(|(event, _)| event.label.as_str()).collect();
@@ -369,6 +388,11 @@ impl EventStore for PgStore {
                     postgres(source)
                 }
             })?;
+        }
+        if !sealed.is_empty() {
+            // Wakes every server process's event streams (delivered on commit, only then): the
+            // payload is the negotiation's id alone; a listener reads what changed itself.
+            transaction.execute("SELECT pg_notify($1, $2)", &[&NOTIFY_CHANNEL, &negotiation]).map_err(postgres)?;
         }
         transaction.commit().map_err(postgres)?;
         Ok(sealed.into_iter().map(|(event, _)| event).collect())

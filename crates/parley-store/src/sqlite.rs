@@ -15,7 +15,7 @@ use std::time::Duration;
 use ed25519_dalek::SigningKey;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use crate::chain::seal_labelled_for_storage;
+use crate::chain::seal_presigned_for_storage;
 use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
 use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, StoreError, clamp, now_utc};
 
@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_append_only.sql")),
     (3, include_str!("../migrations/0003_checkpoints.sql")),
     (4, include_str!("../migrations/0004_tokens_jobs.sql")),
+    (5, include_str!("../migrations/0005_job_owners.sql")),
 ];
 
 /// The schema version this build writes.
@@ -443,12 +444,13 @@ impl EventStore for SqliteStore {
         }
     }
 
-    fn append_labelled(
+    fn append_presigned(
         &mut self,
         negotiation: &str,
         expected: u64,
         events: Vec<NewEvent>,
         signer: Option<(&str, &SigningKey)>,
+        presigned: Option<&crate::chain::Presigned>,
         label: &str,
     ) -> Result<Vec<Event>, StoreError> {
         if self.read_only {
@@ -467,7 +469,16 @@ impl EventStore for SqliteStore {
         if actual != expected {
             return Err(StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual });
         }
-        let sealed = seal_labelled_for_storage(negotiation, head.map(|(seq, hash)| (seq as u64, hash)), events, &now_utc(), signer, label);
+        let recorded_at = presigned.map_or_else(now_utc, |presigned| presigned.recorded_at.clone());
+        let sealed = seal_presigned_for_storage(
+            negotiation,
+            head.map(|(seq, hash)| (seq as u64, hash)),
+            events,
+            &recorded_at,
+            signer,
+            presigned,
+            label,
+        );
         {
             // The label column only when there is a label: a database of an older schema (opened
             // by upgrade tests at their version) is written as before.

@@ -42,6 +42,8 @@ pub enum StoreError {
         "`{party}` signs its events in `{negotiation}` (it registered a key): its changes must be imported with `--sign {party}=KEYFILE`; nothing was written"
     )]
     SignatureRequired { negotiation: String, party: String },
+    #[error("a signed write to `{negotiation}` does not verify: {reason}; nothing was written")]
+    BadSignature { negotiation: String, reason: String },
     #[error("`{party}` revoked its key in `{negotiation}`: nothing more can be recorded as its own; nothing was written")]
     KeyRevoked { negotiation: String, party: String },
     #[error(
@@ -54,6 +56,8 @@ pub enum StoreError {
     Unreachable { location: String, detail: String },
     #[error("the database server at {location} refused the connection: {detail}")]
     Rejected { location: String, detail: String },
+    #[error("no TLS connection to the database server at {location}: {detail}")]
+    Tls { location: String, detail: String },
 }
 
 /// A SQLite error as one sentence: SQLite's message, with what to check when it is about access.
@@ -201,6 +205,20 @@ pub trait EventStore {
         events: Vec<NewEvent>,
         signer: Option<(&str, &SigningKey)>,
         label: &str,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.append_presigned(negotiation, expected, events, signer, None, label)
+    }
+
+    /// As [`EventStore::append_labelled`], the events of `presigned`'s party stamped with its
+    /// time and carrying its signatures (checked by [`EventStore::import_presigned`], not here).
+    fn append_presigned(
+        &mut self,
+        negotiation: &str,
+        expected: u64,
+        events: Vec<NewEvent>,
+        signer: Option<(&str, &SigningKey)>,
+        presigned: Option<&crate::chain::Presigned>,
+        label: &str,
     ) -> Result<Vec<Event>, StoreError>;
 
     /// Applies the events after `after` (up to and including `up_to`, all when `None`) to `folder`,
@@ -271,6 +289,20 @@ pub trait EventStore {
         head: u64,
         label: &str,
     ) -> Result<Vec<Event>, StoreError> {
+        self.import_presigned(wanted, signer, None, head, label)
+    }
+
+    /// As [`EventStore::import_after`], the events of `presigned`'s party carrying the signatures
+    /// its client made over the events as [`EventStore::prepare`] sealed them: each is checked
+    /// against the party's active key before anything is written ([`StoreError::BadSignature`]).
+    fn import_presigned(
+        &mut self,
+        wanted: &Negotiation,
+        signer: Option<(&str, &SigningKey)>,
+        presigned: Option<&crate::chain::Presigned>,
+        head: u64,
+        label: &str,
+    ) -> Result<Vec<Event>, StoreError> {
         let current = if head == 0 { None } else { Some(self.negotiation(&wanted.id, Some(head))?) };
         let mut events = crate::event::changes(current.as_ref(), wanted);
         if let Some((party, key)) = signer {
@@ -290,7 +322,8 @@ pub trait EventStore {
         let mut actors: Vec<&str> = events.iter().map(|event| event.actor.as_str()).collect();
         actors.sort_unstable();
         actors.dedup();
-        for actor in actors.into_iter().filter(|actor| signer.is_none_or(|(party, _)| party != *actor)) {
+        let signed_elsewhere = |actor: &str| presigned.is_some_and(|presigned| presigned.party == actor);
+        for actor in actors.into_iter().filter(|actor| signer.is_none_or(|(party, _)| party != *actor) && !signed_elsewhere(actor)) {
             match self.key_status(&wanted.id, actor)? {
                 KeyStatus::None => {}
                 KeyStatus::Active(_) => {
@@ -318,7 +351,41 @@ pub trait EventStore {
                 }
             }
         }
-        self.append_labelled(&wanted.id, head, events, signer, label)
+        if let Some(presigned) = presigned {
+            let KeyStatus::Active(key) = self.key_status(&wanted.id, &presigned.party)? else {
+                return Err(StoreError::BadSignature {
+                    negotiation: wanted.id.clone(),
+                    reason: format!("`{}` has no active key to sign with", presigned.party),
+                });
+            };
+            // The events exactly as the append will seal them after `head` (a moved head is a
+            // conflict there), so the signatures are checked over the hashes that will be stored.
+            let at = if head == 0 { None } else { self.hash_at(&wanted.id, head)?.map(|hash| (head, hash)) };
+            let sealed = crate::chain::seal_presigned_for_storage(
+                &wanted.id,
+                at,
+                events.clone(),
+                &presigned.recorded_at,
+                None,
+                Some(presigned),
+                label,
+            );
+            let sealed: Vec<Event> = sealed.into_iter().map(|(event, _)| event).collect();
+            crate::chain::check_presigned(&sealed, presigned, &key)
+                .map_err(|reason| StoreError::BadSignature { negotiation: wanted.id.clone(), reason })?;
+        }
+        self.append_presigned(&wanted.id, head, events, signer, presigned, label)
+    }
+
+    /// The events `wanted` would append after `head`, sealed as a write labelled `label` and
+    /// stamped `recorded_at` would seal them (unsigned): what a party's client signs. Nothing is
+    /// written.
+    fn prepare(&mut self, wanted: &Negotiation, head: u64, recorded_at: &str, label: &str) -> Result<Vec<Event>, StoreError> {
+        let current = if head == 0 { None } else { Some(self.negotiation(&wanted.id, Some(head))?) };
+        let events = crate::event::changes(current.as_ref(), wanted);
+        let at = if head == 0 { None } else { self.hash_at(&wanted.id, head)?.map(|hash| (head, hash)) };
+        let sealed = crate::chain::seal_labelled_for_storage(&wanted.id, at, events, recorded_at, None, label);
+        Ok(sealed.into_iter().map(|(event, _)| event).collect())
     }
 
     /// The negotiation as of event `up_to` (all events when `None`).
@@ -346,8 +413,13 @@ pub fn now_utc() -> String {
     utc(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|elapsed| elapsed.as_secs()).unwrap_or(0))
 }
 
+/// Seconds since 1970-01-01T00:00:00Z as `YYYY-MM-DDTHH:MM:SSZ` (the form of every time stored).
+pub fn utc_of(seconds: u64) -> String {
+    utc(seconds)
+}
+
 /// Seconds since 1970-01-01T00:00:00Z as `YYYY-MM-DDTHH:MM:SSZ`.
-fn utc(seconds: u64) -> String {
+pub(crate) fn utc(seconds: u64) -> String {
     let (days, rest) = ((seconds / 86_400) as i64, seconds % 86_400);
     // Civil date from days since 1970-01-01 (proleptic Gregorian).
     let z = days + 719_468;

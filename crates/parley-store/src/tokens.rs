@@ -70,10 +70,10 @@ pub trait TokenStore {
     fn token_for(&mut self, secret: &str) -> Result<Option<Token>, StoreError>;
 }
 
-/// A store of events and of tokens, as the server and `parley token` open it.
-pub trait Store: EventStore + TokenStore + Send {}
+/// A store of events, tokens and jobs, as the server and `parley token` open it.
+pub trait Store: EventStore + TokenStore + crate::jobs::JobStore + Send {}
 
-impl<T: EventStore + TokenStore + Send> Store for T {}
+impl<T: EventStore + TokenStore + crate::jobs::JobStore + Send> Store for T {}
 
 /// Opens the store a `--db` value names (as [`crate::open`]), with its tokens.
 pub fn open_store(target: &str, create: bool) -> Result<Box<dyn Store>, StoreError> {

@@ -121,3 +121,89 @@ fn a_writer_around_the_lock_gives_a_conflict() {
     let mut store = target.open();
     assert_eq!(store.events("n").unwrap().len(), 1, "only the intruder's row");
 }
+
+/// The CA that signed the test server's certificate (`.ci/postgres.sh` writes it), or `None` with a
+/// notice when TLS cannot be tested.
+fn tls_server() -> Option<(String, String)> {
+    let url = server()?;
+    match std::env::var("PARLEY_TEST_PG_CA") {
+        Ok(ca) if !ca.is_empty() && std::path::Path::new(&ca).exists() => Some((url, ca)),
+        _ => {
+            eprintln!("PARLEY_TEST_PG_CA is not set to the server's CA certificate: skipping the TLS tests (.ci/run sets it)");
+            None
+        }
+    }
+}
+
+/// `url` with its query parameters set to `parameters`.
+fn with_query(url: &str, parameters: &str) -> String {
+    format!("{}?{parameters}", url.split_once('?').map_or(url, |(address, _)| address))
+}
+
+#[test]
+fn verify_full_against_the_servers_ca_round_trips() {
+    let Some((_, ca)) = tls_server() else { return };
+    let target = fresh();
+    let url = with_query(&target.url, &format!("sslmode=verify-full&sslrootcert={ca}"));
+    let mut store = PgStore::open(&url).unwrap_or_else(|error| panic!("{error}"));
+    let in_tls: bool = store.client().query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap().get(0);
+    assert!(in_tls, "the connection is encrypted");
+    let original = suite::scenario("dockworkers-2026.toml");
+    assert!(suite::import(&mut store, &original) > 0);
+    let folded = store.negotiation(&original.id, None).unwrap();
+    assert_eq!(suite::json(&folded), suite::json(&original));
+    verify(&store.events(&original.id).unwrap()).unwrap();
+    // Through the URL the CLI hands over, too.
+    let mut again = parley_store::open(&url, true).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(again.negotiations().unwrap(), vec![original.id.clone()]);
+}
+
+#[test]
+fn require_encrypts_without_checking_the_certificate() {
+    if tls_server().is_none() {
+        return;
+    }
+    let target = fresh();
+    // The certificate's CA is not given: `require` does not check it.
+    let mut store = PgStore::open(&with_query(&target.url, "sslmode=require")).unwrap_or_else(|error| panic!("{error}"));
+    let in_tls: bool = store.client().query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap().get(0);
+    assert!(in_tls);
+    store.append("n", 0, vec![event("a", "1")], None).unwrap();
+    verify(&store.events("n").unwrap()).unwrap();
+    // And a plain connection still works beside it.
+    let mut plain = PgStore::open(&with_query(&target.url, "sslmode=disable")).unwrap();
+    let in_tls: Option<bool> =
+        plain.client().query_opt("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap().map(|row| row.get(0));
+    assert_eq!(in_tls, Some(false));
+}
+
+#[test]
+fn verify_full_refuses_a_certificate_from_another_ca() {
+    let Some((url, _)) = tls_server() else { return };
+    let other = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/other-ca.crt");
+    let error = PgStore::open(&with_query(&url, &format!("sslmode=verify-full&sslrootcert={other}"))).unwrap_err();
+    assert!(matches!(error, StoreError::Tls { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("not signed by a CA in sslrootcert") && message.contains("127.0.0.1"), "{message}");
+    assert!(!message.contains("parley-test") && message.contains(":***@"), "the password is masked: {message}");
+}
+
+#[test]
+fn verify_full_refuses_a_host_name_the_certificate_does_not_name() {
+    let Some((url, ca)) = tls_server() else { return };
+    // Connect to the server's address but check the certificate for another name.
+    let (scheme_user, rest) = url.split_once('@').unwrap();
+    let (_, port_and_database) = rest.split_once(':').unwrap();
+    let wrong = format!("{scheme_user}@db.example.invalid:{port_and_database}");
+    let error = PgStore::open(&with_query(&wrong, &format!("hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert={ca}"))).unwrap_err();
+    assert!(matches!(error, StoreError::Tls { .. }), "{error}");
+    assert!(error.to_string().contains("not valid for name \"db.example.invalid\""), "{error}");
+}
+
+#[test]
+fn bad_tls_settings_are_refused_before_connecting() {
+    let error = PgStore::open("postgres://postgres:secret@127.0.0.1:9/postgres?sslmode=verify-full").unwrap_err();
+    assert!(matches!(error, StoreError::Tls { .. }), "{error}");
+    assert!(error.to_string().contains("needs sslrootcert=PATH"), "{error}");
+    assert!(!error.to_string().contains("secret"), "{error}");
+}

@@ -4,7 +4,8 @@
 //! `maud` (templates checked at compile time). Pages read through `parley_service` on the
 //! viewer's copy of the record, exactly as `reads` does, and write through [`crate::writes::record`]
 //! with the head the page was rendered at. Every page reads without JavaScript; `assets/live.js`
-//! (our own, a few lines) only refreshes the parts marked `data-live` when the head moves.
+//! (our own, a few lines) only refreshes the parts marked `data-live` when the event stream
+//! (the API's, served here by cookie) brings an event the viewer may see.
 //!
 //! Sessions are stateless: the session cookie carries the token itself (HttpOnly,
 //! SameSite=Strict), and every request looks the token up in the database, so a revoked token is
@@ -20,7 +21,8 @@ mod simulations;
 mod worddiff;
 
 use axum::Router;
-use axum::http::header;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
@@ -44,7 +46,11 @@ pub fn router() -> Router<AppState> {
         .route("/n/{id}/claims", get(pages::claims))
         .route("/n/{id}/analysis", get(pages::analysis))
         .route("/n/{id}/simulations", get(simulations::simulations))
+        .route("/n/{id}/simulations/jobs", post(simulations::simulation_job))
+        .route("/n/{id}/tournaments/jobs", post(simulations::tournament_job))
+        .route("/n/{id}/jobs/{job}", get(simulations::job_page))
         .route("/n/{id}/head", get(pages::head))
+        .route("/n/{id}/events/stream", get(events))
         .route("/n/{id}/record/stance", post(forms::stance))
         .route("/n/{id}/record/statement", post(forms::statement))
         .route("/n/{id}/record/demand", post(forms::demand))
@@ -52,6 +58,17 @@ pub fn router() -> Router<AppState> {
         .route("/n/{id}/record/revision", post(forms::revision))
         .route("/assets/web.css", get(|| async { asset(STYLE, "text/css; charset=utf-8") }))
         .route("/assets/live.js", get(|| async { asset(LIVE, "text/javascript; charset=utf-8") }))
+}
+
+/// The API's event stream (`events/stream`) for the session's token: a browser's `EventSource`
+/// cannot send a bearer header, so pages subscribe here, with their cookie.
+async fn events(
+    State(state): State<AppState>,
+    session: session::Session,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, session::WebError> {
+    Ok(crate::stream::stream(State(state), session.caller, Path(id), headers).await?)
 }
 
 fn asset(text: &'static str, content_type: &'static str) -> Response {

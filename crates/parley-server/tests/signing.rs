@@ -1,0 +1,137 @@
+//! Signed writes over real HTTP on 127.0.0.1: a party with a key prepares a write, signs the
+//! events on its side and sends the signatures; the server stores them and cannot forge them.
+//! Every test runs on SQLite, and again on PostgreSQL when `PARLEY_TEST_PG_URL` is set.
+
+mod support;
+
+use parley_store::Event;
+use support::{Database, Server, request, scenario_text};
+
+const UKRAINE: &str = "ukraine-2025.toml";
+
+const STANCE: &str =
+    r#"{"party":"UA","item":1,"position":"opposes","at":{"date":"2026-01-15"},"source":"test","visibility":"public","note":"posted"}"#;
+
+/// A server whose negotiation UA signs (as `parley import --sign UA=KEYFILE` leaves it).
+fn signing_server(fresh: &dyn Fn() -> Database, key: &ed25519_dalek::SigningKey) -> Server {
+    let server = Server::start(fresh(), UKRAINE);
+    let negotiation = parley_core::scenario::parse(&scenario_text(UKRAINE)).unwrap().negotiation;
+    parley_store::open_store(&server.db.url, false).unwrap().import(&negotiation, Some(("UA", key))).unwrap();
+    server
+}
+
+fn post(server: &Server, token: &str, head: &str, extra: (&str, &str), body: &str) -> support::Answer {
+    let bearer = format!("Bearer {token}");
+    let quoted = format!("\"{head}\"");
+    let headers = [("Authorization", bearer.as_str()), ("Content-Type", "application/json"), ("If-Match", quoted.as_str()), extra];
+    request(server.address, "POST", &server.path("stances"), &headers, body.as_bytes())
+}
+
+/// Prepares the stance and signs what the server shows with `key`: the `Parley-Signature` value.
+fn prepared_and_signed(server: &Server, key: &ed25519_dalek::SigningKey) -> String {
+    let head = server.head();
+    let prepared = post(server, server.token("UA"), &head.1, ("Parley-Sign", "prepare"), STANCE);
+    assert_eq!(prepared.status, 200, "{prepared:?}");
+    assert_eq!(server.head(), head, "preparing appends nothing");
+    let body = prepared.json();
+    let events: Vec<Event> = serde_json::from_value(body["events"].clone()).unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!((events[0].kind.as_str(), events[0].actor.as_str(), events[0].seq), ("stance", "UA", head.0 + 1));
+    let signatures = parley_store::chain::sign_prepared(&events, "UA", key).unwrap();
+    format!("{} {}", body["recorded_at"].as_str().unwrap(), signatures.join(","))
+}
+
+fn a_signed_stance_verifies_and_a_forged_one_does_not(fresh: &dyn Fn() -> Database) {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let server = signing_server(fresh, &key);
+    let signature = prepared_and_signed(&server, &key);
+    let head = server.head();
+    let written = post(&server, server.token("UA"), &head.1, ("Parley-Signature", &signature), STANCE);
+    assert_eq!(written.status, 201, "{written:?}");
+    let mut store = parley_store::open_store(&server.db.url, false).unwrap();
+    let events = store.events(&server.negotiation).unwrap();
+    let stance = events.last().unwrap().clone();
+    assert_eq!((stance.kind.as_str(), stance.actor.as_str()), ("stance", "UA"));
+    assert!(stance.signature.is_some());
+    // Two signed events: the key registration and the stance.
+    assert_eq!(parley_store::verify(&events).map_err(|error| error.to_string()), Ok(2));
+    // The server (anyone with the database) alters the signed stance and recomputes its hash,
+    // so the chain holds; it cannot sign, and `verify` (what `parley verify` runs) names it.
+    let mut forged = stance.clone();
+    forged.payload["note"] = serde_json::json!("forged");
+    forged.key = format!("{}#1", parley_store::chain::sha256_hex(forged.payload.to_string().as_bytes()));
+    forged.hash = parley_store::chain::sha256_hex(&parley_store::chain::canonical(&forged));
+    let payload = forged.payload.to_string();
+    if server.db.url.starts_with("postgres") {
+        let mut client = ::postgres::Client::connect(&server.db.url, ::postgres::NoTls).unwrap();
+        client.batch_execute("DROP TRIGGER events_no_update ON events").unwrap();
+        let sql = "UPDATE events SET payload = $1, hash = $2, key = $3 WHERE seq = $4";
+        client.execute(sql, &[&payload, &forged.hash, &forged.key, &(forged.seq as i64)]).unwrap();
+    } else {
+        let connection = rusqlite::Connection::open(&server.db.url).unwrap();
+        connection.execute_batch("DROP TRIGGER events_no_update").unwrap();
+        let sql = "UPDATE events SET payload = ?1, hash = ?2, key = ?3 WHERE seq = ?4";
+        connection.execute(sql, rusqlite::params![payload, forged.hash, forged.key, forged.seq as i64]).unwrap();
+    }
+    let events = store.events(&server.negotiation).unwrap();
+    assert_eq!(events.last().unwrap().payload["note"], "forged");
+    let refused = parley_store::verify(&events).unwrap_err();
+    assert_eq!(refused.seq, stance.seq, "{refused}");
+    assert!(refused.reason.contains("signature"), "{refused}");
+}
+
+fn unsigned_and_badly_signed_writes_of_a_keyed_party_are_refused(fresh: &dyn Fn() -> Database) {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let server = signing_server(fresh, &key);
+    let head = server.head();
+    let unsigned = server.post(server.token("UA"), &server.path("stances"), &head.1, STANCE);
+    assert_eq!((unsigned.status, unsigned.code().as_str()), (422, "signature_required"));
+    // Signed with another key: refused, nothing appended.
+    let other = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let wrong = prepared_and_signed(&server, &other);
+    let answer = post(&server, server.token("UA"), &head.1, ("Parley-Signature", &wrong), STANCE);
+    assert_eq!((answer.status, answer.code().as_str()), (422, "signature_required"), "{answer:?}");
+    assert!(answer.body.contains("do not verify"), "{answer:?}");
+    // The right signatures over another write (a changed note) do not carry over.
+    let right = prepared_and_signed(&server, &key);
+    let answer = post(&server, server.token("UA"), &head.1, ("Parley-Signature", &right), &STANCE.replace("posted", "changed"));
+    assert_eq!(answer.status, 422, "{answer:?}");
+    // A time far from the server's clock, and a non-party signing, are refused before anything.
+    let stale = format!("2001-01-01T00:00:00Z {}", right.split_once(' ').unwrap().1);
+    let answer = post(&server, server.token("UA"), &head.1, ("Parley-Signature", &stale), STANCE);
+    assert_eq!((answer.status, answer.code().as_str()), (400, "bad_query"), "{answer:?}");
+    let answer = post(&server, server.token("admin"), &head.1, ("Parley-Signature", &right), STANCE);
+    assert_eq!((answer.status, answer.code().as_str()), (403, "forbidden"), "{answer:?}");
+    assert_eq!(server.head(), head);
+    // And the right ones go through.
+    let answer = post(&server, server.token("UA"), &head.1, ("Parley-Signature", &right), STANCE);
+    assert_eq!(answer.status, 201, "{answer:?}");
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(&super::Database::sqlite);
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    match super::support::postgres_server() {
+                        Some(server) => super::$name(&|| super::Database::postgres(&server)),
+                        None => {
+                            let _ = std::io::Write::write_all(&mut std::io::stderr(), b"PARLEY_TEST_PG_URL is not set: skipping the server's PostgreSQL tests\n");
+                        }
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(a_signed_stance_verifies_and_a_forged_one_does_not, unsigned_and_badly_signed_writes_of_a_keyed_party_are_refused,);
