@@ -273,3 +273,79 @@ fn a_simulation_and_a_tournament_run_as_server_jobs_from_the_page() {
     let other = page(&server, server.token("public"), started.header("location").unwrap());
     assert_eq!(other.status, 404, "{}", other.body);
 }
+
+/// The fields of the form posting to `action` on `html`, as the browser would send them
+/// (hidden fields and the given values).
+fn filled(html: &str, action: &str, values: &[(&str, &str)]) -> Vec<(String, String)> {
+    let start = html.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form for {action}: {html}"));
+    let form = &html[start..start + html[start..].find("</form>").unwrap()];
+    let mut fields: Vec<(String, String)> = form
+        .split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (name, rest) = rest.split_once('"')?;
+            let value = rest.strip_prefix(" value=\"")?.split('"').next()?;
+            Some((name.to_owned(), value.replace("&quot;", "\"").replace("&amp;", "&")))
+        })
+        .collect();
+    fields.extend(values.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())));
+    fields
+}
+
+fn send(server: &Server, token: &str, action: &str, fields: &[(String, String)]) -> Answer {
+    let sent: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
+    form(server, token, action, &sent)
+}
+
+#[test]
+fn the_mediator_adds_a_round_and_revises_an_item_and_a_party_records_a_demand_and_a_statement() {
+    let server = Server::start(Database::sqlite(), UKRAINE);
+    let id = server.negotiation.clone();
+    let (mediator, ua) = (server.token("mediator"), server.token("UA"));
+
+    let timeline = page(&server, mediator, &format!("/n/{id}/timeline"));
+    let action = format!("/n/{id}/record/round");
+    let round = [("id", "web-round"), ("title", "Talks in Istanbul"), ("date", "2026-02-01"), ("venue", "İstanbul")];
+    let answer = send(&server, mediator, &action, &filled(&timeline.body, &action, &round));
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert!(page(&server, ua, &format!("/n/{id}/timeline")).body.contains("Talks in Istanbul"));
+
+    let item = page(&server, mediator, &format!("/n/{id}/items/1"));
+    let action = format!("/n/{id}/record/revision");
+    let revision = [("round", "web-round"), ("text", "Ukraine's sovereignty is confirmed anew."), ("note", "web")];
+    let answer = send(&server, mediator, &action, &filled(&item.body, &action, &revision));
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let revised = page(&server, ua, &format!("/n/{id}/items/1"));
+    assert!(revised.body.contains("<ins>") && revised.body.contains("anew."), "{}", revised.body);
+
+    let dashboard = page(&server, ua, &format!("/n/{id}"));
+    let action = format!("/n/{id}/record/demand");
+    let demand = [("issue", "troop_cap"), ("value", "850000"), ("at", "2026-02-01"), ("visibility", "public")];
+    let answer = send(&server, ua, &action, &filled(&dashboard.body, &action, &demand));
+    assert_eq!(answer.status, 303, "{}", answer.body);
+
+    let claims = page(&server, ua, &format!("/n/{id}/claims"));
+    let action = format!("/n/{id}/record/statement");
+    let statement = [
+        ("id", "ua-web-statement"),
+        ("speaker", "Речник МЗС"),
+        ("date", "2026-02-02"),
+        ("quote", "Пункт 1 ще не погоджено."),
+        ("claim_item", "1"),
+        ("claim_negated", "yes"),
+    ];
+    let answer = send(&server, ua, &action, &filled(&claims.body, &action, &statement));
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let public =
+        page(&server, server.token("public"), &format!("/n/{id}/claims?speaker=%D0%A0%D0%B5%D1%87%D0%BD%D0%B8%D0%BA%20%D0%9C%D0%97%D0%A1"));
+    assert!(public.body.contains("Пункт 1 ще не погоджено.") && public.body.contains("not: item 1 is agreed"), "{}", public.body);
+
+    // An invalid value is refused with the field named, the input kept, nothing appended.
+    let (head, _) = server.head();
+    let dashboard = page(&server, ua, &format!("/n/{id}"));
+    let bad = [("issue", "troop_cap"), ("value", "many"), ("at", "2026-02-03"), ("visibility", "public")];
+    let answer = send(&server, ua, &format!("/n/{id}/record/demand"), &filled(&dashboard.body, &format!("/n/{id}/record/demand"), &bad));
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(answer.body.contains("Your change was not recorded") && answer.body.contains("value=\"many\""), "{}", answer.body);
+    assert_eq!(server.head().0, head);
+}
