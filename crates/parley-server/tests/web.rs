@@ -216,6 +216,8 @@ fn the_dashboard_as_of_a_round_shows_the_status_as_of_that_round() {
     for round in ["geneva", "now"] {
         let status = public.status(round).unwrap();
         let shown = page(&server, server.token("public"), &format!("/n/{}?as_of={round}", server.negotiation));
+        // The page weight the workbench promises for a dashboard.
+        assert!(shown.body.len() < 200_000, "{} bytes", shown.body.len());
         let rows: Vec<&str> = shown.body.split("<tr>").skip(2).collect();
         assert_eq!(rows.len(), status.items.len());
         for (row, item) in rows.iter().zip(&status.items) {
