@@ -111,6 +111,7 @@ fn main() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
     let address = listener.local_addr().expect("an address");
     std::thread::spawn(move || parley_server::serve(listener, state));
+    let public = tokens.iter().find(|(viewer, _)| *viewer == "public").map(|(_, token)| token.clone()).unwrap_or_default();
     println!("dashboard of the 500-item, 12-party benchmark negotiation, {SAMPLES} requests each (median, max):");
     for (viewer, token) in &tokens {
         for path in ["/n/large", "/n/large?as_of=r100", "/n/large?as_of=2025-03-15"] {
@@ -137,9 +138,9 @@ fn main() {
             println!("  {viewer:<9} {path:<28} {:>7.1} ms {:>7.1} ms {:>8} bytes", ms(median), ms(max), bytes);
         }
     }
+    other_pages(address, &public);
 }
 
-/// What a dashboard computes before rendering, each timed alone (median of 5).
 fn breakdown(negotiation: &parley_core::model::Negotiation) {
     let time = |what: &str, work: &dyn Fn()| {
         let mut times: Vec<Duration> = (0..5)
@@ -158,6 +159,25 @@ fn breakdown(negotiation: &parley_core::model::Negotiation) {
     time("status as of now", &|| drop(view.status("now").unwrap()));
     time("diff from the last round to now", &|| drop(view.diff("r199", "now").unwrap()));
     time("diff from r99 to r100", &|| drop(view.diff("r99", "r100").unwrap()));
+}
+
+/// The other pages of the same negotiation, as the public, 3 requests each (median).
+fn other_pages(address: std::net::SocketAddr, token: &str) {
+    println!("the other pages, as the public (median of 3):");
+    let cookie = format!("parley_session={token}");
+    for path in ["/n/large/items/1", "/n/large/timeline", "/n/large/claims", "/n/large/analysis"] {
+        let mut times: Vec<Duration> = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..3 {
+            let started = Instant::now();
+            let answer = http::request(address, "GET", path, &[("Cookie", &cookie)], b"");
+            times.push(started.elapsed());
+            assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+            bytes = answer.body.len();
+        }
+        times.sort();
+        println!("  {path:<28} {:>9.1} ms {:>8} bytes", ms(times[1]), bytes);
+    }
 }
 
 fn ms(duration: Duration) -> f64 {

@@ -454,13 +454,20 @@ pub async fn timeline(State(state): State<AppState>, session: Session, Path(id):
         let points = points(negotiation);
         let status = view.status("now").map_err(ApiError::service)?;
         let mut rounds = Vec::new();
+        // One index of the record for every round's diff.
+        let record = parley_core::status::Record::new(negotiation);
         for pair in points.windows(2) {
             let (from, to) = (&pair[0].0, &pair[1].0);
             if to == "now" {
                 break;
             }
             let round = negotiation.rounds.iter().find(|round| &round.id == to);
-            let changes = view.diff(from, to).map_err(ApiError::service)?;
+            let window = (
+                parley_service::point(&record, "from", from).map_err(ApiError::service)?,
+                parley_service::point(&record, "to", to).map_err(ApiError::service)?,
+            );
+            let changes =
+                record.diff(&window.0, &window.1).map_err(|error| ApiError::new(crate::error::Code::BadQuery, error.to_string()))?;
             rounds.push((round, to.clone(), changes));
         }
         let planned: Vec<_> = negotiation.rounds.iter().filter(|round| round.date.is_none()).collect();
