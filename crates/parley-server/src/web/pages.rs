@@ -447,16 +447,27 @@ pub async fn item(
 }
 
 /// `GET /n/{id}/timeline`: rounds, what each changed, deadlines.
-pub async fn timeline(State(state): State<AppState>, session: Session, Path(id): Path<String>) -> Result<Response, WebError> {
+pub async fn timeline(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, WebError> {
     render(&state, session, &id.clone(), "/timeline", move |context| {
         let view = context.view;
         let negotiation = view.negotiation();
         let points = points(negotiation);
         let status = view.status("now").map_err(ApiError::service)?;
+        // The dated rounds are points[1..len-1]; a page holds ROUNDS_PER_PAGE of them, the last
+        // page (the latest rounds) by default.
+        let dated = points.len().saturating_sub(2);
+        let pages = dated.div_ceil(ROUNDS_PER_PAGE).max(1);
+        let shown = query.page.unwrap_or(pages).clamp(1, pages);
+        let first = (shown - 1) * ROUNDS_PER_PAGE;
         let mut rounds = Vec::new();
         // One index of the record for every round's diff.
         let record = parley_core::status::Record::new(negotiation);
-        for pair in points.windows(2) {
+        for pair in points.windows(2).skip(first).take(ROUNDS_PER_PAGE) {
             let (from, to) = (&pair[0].0, &pair[1].0);
             if to == "now" {
                 break;
@@ -471,8 +482,18 @@ pub async fn timeline(State(state): State<AppState>, session: Session, Path(id):
             rounds.push((round, to.clone(), changes));
         }
         let planned: Vec<_> = negotiation.rounds.iter().filter(|round| round.date.is_none()).collect();
+        let pager = html! {
+            @if pages > 1 {
+                nav.pager aria-label="Timeline pages" {
+                    "Rounds " (first + 1) "–" (first + rounds.len()) " of " (dated) ". "
+                    @if shown > 1 { a href={ "/n/" (id) "/timeline?page=" (shown - 1) } { "Earlier rounds" } " " }
+                    @if shown < pages { a href={ "/n/" (id) "/timeline?page=" (shown + 1) } { "Later rounds" } }
+                }
+            }
+        };
         let body = html! {
-            ol.timeline data-live="timeline" {
+            (pager)
+            ol.timeline data-live="timeline" start=(first + 1) {
                 @for (round, round_id, changes) in &rounds {
                     li {
                         h2 dir="auto" {
@@ -509,6 +530,15 @@ pub async fn timeline(State(state): State<AppState>, session: Session, Path(id):
         Ok(("Timeline".to_owned(), body))
     })
     .await
+}
+
+/// The most rounds the timeline shows on one page.
+const ROUNDS_PER_PAGE: usize = 25;
+
+/// `?page=` (the timeline's; 1 is the earliest rounds).
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    page: Option<usize>,
 }
 
 /// `?speaker=&verdict=`
