@@ -136,10 +136,8 @@ pub fn scenario_command(
 ) -> Result<()> {
     use parley_analysis::scenario::Zone;
     let mut analysis = parley_service::analysis(negotiation, as_of, viewer, parties, crate::limits::frontier_options())?;
-    for warning in &mut analysis.warnings {
-        if warning.starts_with("bargaining analysis: the exact frontier is out of reach") {
-            warning.push_str("; raise --max-memory (MiB) or --max-work to try it");
-        }
+    parley_service::hint_frontier_budget(&mut analysis.warnings, parley_service::FrontEnd::CommandLine);
+    for warning in &analysis.warnings {
         to_stderr!(line "warning: {warning}");
     }
     if json {

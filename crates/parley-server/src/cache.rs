@@ -2,7 +2,9 @@
 //!
 //! A read checks the head in the database on every request and folds the log only when the head
 //! differs from the one its cached copy was folded at, so a write made through another process
-//! is seen by the next read here. Nothing else is cached.
+//! is seen by the next read here. The answers of the reads computed from a folded copy are kept
+//! too, under the same head and keyed by viewer and request, so a read repeated at an unchanged
+//! head costs two lookups (the token and the head), not a status computed anew.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,10 +18,14 @@ use crate::reads::{Head, head_of};
 /// The most negotiations kept folded (a server usually holds a handful).
 const MAX_CACHED: usize = 64;
 
+/// The most answers kept (all dropped when full: a new head makes them stale anyway).
+const MAX_ANSWERS: usize = 4096;
+
 /// Negotiations folded at a head, by id.
 #[derive(Debug, Default)]
 pub struct FoldCache {
     folded: Mutex<HashMap<String, (Head, Arc<Negotiation>)>>,
+    answers: Mutex<HashMap<String, (Head, Arc<String>)>>,
 }
 
 impl FoldCache {
@@ -39,5 +45,21 @@ impl FoldCache {
             map.insert(id.to_owned(), (head.clone(), negotiation.clone()));
         }
         Ok((negotiation, head))
+    }
+
+    /// The answer kept for `key` (negotiation, viewer and request), if computed at `head`.
+    pub fn answer(&self, key: &str, head: &Head) -> Option<Arc<String>> {
+        let answers = self.answers.lock().ok()?;
+        answers.get(key).filter(|(at, _)| at == head).map(|(_, text)| text.clone())
+    }
+
+    /// Keeps the answer for `key` computed at `head`.
+    pub fn keep(&self, key: String, head: &Head, text: Arc<String>) {
+        if let Ok(mut answers) = self.answers.lock() {
+            if answers.len() >= MAX_ANSWERS {
+                answers.clear();
+            }
+            answers.insert(key, (head.clone(), text));
+        }
     }
 }

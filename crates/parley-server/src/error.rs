@@ -39,6 +39,8 @@ pub enum Code {
     DatabaseUnavailable,
     /// Anything else: logged, never detailed to the client.
     Internal,
+    /// The request took longer than the server allows (`REQUEST_TIMEOUT`).
+    Timeout,
 }
 
 /// `(code, status, stable code text, title)`: the table every answer is built from.
@@ -57,6 +59,7 @@ pub const CODES: &[(Code, u16, &str, &str)] = &[
     (Code::SignatureRequired, 422, "signature_required", "This party signs its events; the server cannot sign for it"),
     (Code::DatabaseUnavailable, 503, "database_unavailable", "The database cannot be reached"),
     (Code::Internal, 500, "internal", "Internal error"),
+    (Code::Timeout, 408, "timeout", "The request took too long"),
 ];
 
 impl Code {
@@ -71,6 +74,11 @@ impl Code {
     /// The stable text of the code.
     pub fn text(self) -> &'static str {
         self.row().1
+    }
+
+    /// The title of the code.
+    pub fn title(self) -> &'static str {
+        self.row().2
     }
 
     /// The HTTP status of the code.
@@ -220,6 +228,7 @@ mod tests {
             Code::SignatureRequired,
             Code::DatabaseUnavailable,
             Code::Internal,
+            Code::Timeout,
         ];
         for code in all {
             match code {
@@ -236,7 +245,8 @@ mod tests {
                 | Code::BadQuery
                 | Code::SignatureRequired
                 | Code::DatabaseUnavailable
-                | Code::Internal => {}
+                | Code::Internal
+                | Code::Timeout => {}
             }
         }
         all.to_vec()

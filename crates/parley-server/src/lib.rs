@@ -22,6 +22,7 @@ pub mod cache;
 pub mod error;
 pub mod jobs;
 pub mod listen;
+pub mod openapi;
 pub mod reads;
 pub mod signing;
 pub mod state;
@@ -44,6 +45,7 @@ use tracing::Level;
 use utoipa::OpenApi;
 
 pub use error::{ApiError, CODES, Code};
+use openapi::ProblemResponses;
 pub use state::AppState;
 
 /// How long a request may take before it is answered 408.
@@ -59,7 +61,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
         writes::red_lines, writes::demands, writes::preferences, writes::import, stream::stream, jobs::simulations,
         jobs::tournaments, jobs::job,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &ProblemResponses)
 )]
 pub struct ApiDoc;
 
@@ -73,8 +75,26 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The limits a router enforces (`app` uses the defaults: [`REQUEST_TIMEOUT`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// How long a request may take, from its head being read to its answer.
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { request_timeout: REQUEST_TIMEOUT }
+    }
+}
+
 /// The one router: every route, its limits and its logging.
 pub fn app(state: AppState) -> Router {
+    app_with(state, Limits::default())
+}
+
+/// The router with other limits (tests shorten the timeout).
+pub fn app_with(state: AppState, limits: Limits) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let api = Router::new()
         .route("/negotiations", get(reads::negotiations))
@@ -108,7 +128,9 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { ApiError::new(Code::NotFound, "no such route") })
         .method_not_allowed_fallback(|| async { ApiError::new(Code::MethodNotAllowed, "this route does not take that method") })
         .layer(DefaultBodyLimit::max(writes::MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+        // The timeout layer answers with an empty body: make it a problem like every error.
+        .layer(axum::middleware::map_response(timeout_problem))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         // The trace logs method, path and status: never headers (they hold the token).
         .layer(
@@ -122,6 +144,14 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+async fn timeout_problem(response: Response) -> Response {
+    if response.status() == StatusCode::REQUEST_TIMEOUT && !response.headers().contains_key(axum::http::header::CONTENT_TYPE) {
+        return ApiError::new(Code::Timeout, "the request was not answered in time; nothing was recorded unless a later read shows it")
+            .into_response();
+    }
+    response
 }
 
 async fn openapi() -> Response {
@@ -143,7 +173,17 @@ pub async fn serve_on(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    serve_with(listener, state, Limits::default(), shutdown).await
+}
+
+/// [`serve_on`] with other limits.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app_with(state, limits)).with_graceful_shutdown(shutdown).await
 }
 
 /// Completes on SIGINT or SIGTERM.

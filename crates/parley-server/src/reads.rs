@@ -72,6 +72,7 @@ pub struct Listed {
 
 /// `?as_of=`: a round, a date, `start` or `now` (the default).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AsOf {
     /// The point.
@@ -80,6 +81,7 @@ pub struct AsOf {
 
 /// `?from=&to=` (default `start` and `now`).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Window {
     /// The window's start.
@@ -105,24 +107,32 @@ pub async fn negotiations(State(state): State<AppState>, caller: Caller) -> Resu
     json_response(&listed, None)
 }
 
-/// Runs `read` on the viewer's copy of negotiation `id` folded at its head.
+/// Runs `read` on the viewer's copy of negotiation `id` folded at its head; `request` names the
+/// read and its parameters, under which the answer is kept for that viewer and head.
 async fn viewed<T: Serialize + Send + 'static>(
     state: &AppState,
     caller: &Caller,
     id: &str,
+    request: String,
     read: impl FnOnce(&parley_service::View) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<Response, ApiError> {
     let id = caller.negotiation(id)?;
     let viewer = caller.viewer().to_owned();
     let cache = state.cache();
-    let (value, head) = state
+    let (text, head) = state
         .with_store(move |store| {
             let (negotiation, head) = cache.folded(store, &id)?;
+            let key = format!("{id}\0{viewer}\0{request}");
+            if let Some(text) = cache.answer(&key, &head) {
+                return Ok((text, head));
+            }
             let view = parley_service::view((*negotiation).clone(), &viewer).map_err(ApiError::service)?;
-            Ok((read(&view)?, head))
+            let text = std::sync::Arc::new(serde_json::to_string_pretty(&read(&view)?).map_err(ApiError::internal)? + "\n");
+            cache.keep(key, &head, text.clone());
+            Ok((text, head))
         })
         .await?;
-    json_response(&value, Some(&head))
+    Ok(text_response((*text).clone(), "application/json", Some(&head)))
 }
 
 /// The status as of a point (`parley status --json --viewer V --as-of P`).
@@ -135,7 +145,7 @@ pub async fn status(
     as_of: Result<Query<AsOf>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let as_of = query(as_of)?.as_of.unwrap_or_else(|| "now".to_owned());
-    viewed(&state, &caller, &id, move |view| view.status(&as_of).map_err(ApiError::service)).await
+    viewed(&state, &caller, &id, format!("status\0{as_of}"), move |view| view.status(&as_of).map_err(ApiError::service)).await
 }
 
 /// What happened between two points (`parley diff --json --viewer V FROM TO`).
@@ -150,21 +160,21 @@ pub async fn diff(
     let window = query(window)?;
     let from = window.from.unwrap_or_else(|| "start".to_owned());
     let to = window.to.unwrap_or_else(|| "now".to_owned());
-    viewed(&state, &caller, &id, move |view| view.diff(&from, &to).map_err(ApiError::service)).await
+    viewed(&state, &caller, &id, format!("diff\0{from}\0{to}"), move |view| view.diff(&from, &to).map_err(ApiError::service)).await
 }
 
 /// Verdicts on public claims (`parley claims --json --viewer V`).
 #[utoipa::path(get, path = "/api/v1/negotiations/{id}/claims", tag = "reads", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, description = "the claims report", body = Object), (status = 404, description = "no such negotiation for this token")))]
 pub async fn claims(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    viewed(&state, &caller, &id, |view| Ok(view.claims(None))).await
+    viewed(&state, &caller, &id, "claims".to_owned(), |view| Ok(view.claims(None))).await
 }
 
 /// The viewer's record as JSON.
 #[utoipa::path(get, path = "/api/v1/negotiations/{id}/scenario", tag = "reads", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, description = "the negotiation as the viewer sees it", body = Object), (status = 404, description = "no such negotiation for this token")))]
 pub async fn scenario(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    viewed(&state, &caller, &id, |view| Ok(view.negotiation().clone())).await
+    viewed(&state, &caller, &id, "scenario".to_owned(), |view| Ok(view.negotiation().clone())).await
 }
 
 /// Bargaining analysis (`parley analyze --json --viewer V --as-of P`).
@@ -185,7 +195,8 @@ pub async fn analysis(
             let (negotiation, head) = cache.folded(store, &id)?;
             let viewer = parley_service::viewer(&negotiation, &viewer).map_err(ApiError::service)?;
             let options = parley_analysis::frontier::FrontierOptions::default();
-            let report = parley_service::analysis(&negotiation, &as_of, &viewer, None, options).map_err(ApiError::service)?;
+            let mut report = parley_service::analysis(&negotiation, &as_of, &viewer, None, options).map_err(ApiError::service)?;
+            parley_service::hint_frontier_budget(&mut report.warnings, parley_service::FrontEnd::Server);
             Ok((report, head))
         })
         .await?;
@@ -262,8 +273,17 @@ pub async fn export(State(state): State<AppState>, caller: Caller, Path(id): Pat
         .with_store(move |store| {
             let head = head_of(store, &id)?;
             let exported = parley_service::export(store, &id, Some(head.seq), &viewer).map_err(ApiError::service)?;
-            Ok((exported.text, head))
+            Ok((served_export(&id, &exported.viewer.to_string(), &exported.text), head))
         })
         .await?;
     Ok(text_response(text, "application/toml", Some(&head)))
+}
+
+/// An export as the server sends it: the command's first line names the database (a server's
+/// file path or URL) and the number of the head event, which count events hidden from the
+/// viewer; the server's names neither, only the negotiation and the viewer. The rest is the
+/// command's text.
+pub fn served_export(id: &str, viewer: &str, text: &str) -> String {
+    let rest = text.split_once('\n').map_or("", |(_, rest)| rest);
+    format!("# `{id}` as served to viewer {viewer}.\n{rest}")
 }

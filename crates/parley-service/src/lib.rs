@@ -60,7 +60,9 @@ pub use escape::escaped;
 pub use genius::{GeniusSource, ProblemAnalysis, Timings, analyse_problem, frontier_refusal, load_genius_folder, rational_budget};
 pub use keys::{KeyChange, KeyChanged, change_key, sign_head};
 pub use log::{LogView, ViewedEvent};
-pub use problem::{BoundAgents, ProblemSource, analysis, check_distinct_parties, check_parties, scenario_problem};
+pub use problem::{
+    BoundAgents, FrontEnd, ProblemSource, analysis, check_distinct_parties, check_parties, hint_frontier_budget, scenario_problem,
+};
 pub use record::{Exported, Imported, export, import};
 pub use report::{FrontierReport, SolutionReport, frontier_report, solution_report};
 pub use runs::{

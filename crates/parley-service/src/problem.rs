@@ -19,10 +19,33 @@ pub fn analysis(
     parties: Option<Vec<String>>,
     frontier: FrontierOptions,
 ) -> Result<ScenarioAnalysis, ServiceError> {
-    let point = crate::as_of(negotiation, as_of)?;
+    let point = crate::viewer::as_of_for(negotiation, viewer, as_of)?;
     check_parties(negotiation, parties.as_deref())?;
     let options = ScenarioOptions { parties, frontier, ..ScenarioOptions::default() };
     Ok(analyse(negotiation, &point, viewer, &options))
+}
+
+/// The front end a warning is worded for: each says what its user can do about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrontEnd {
+    /// `parley analyze`, whose `--max-memory` and `--max-work` raise the frontier's budget.
+    CommandLine,
+    /// `parley serve`, whose budget is fixed.
+    Server,
+}
+
+/// Ends each warning of a scenario analysis that the exact frontier was out of reach with what
+/// `front_end`'s user can do about it: the one place that hint is worded.
+pub fn hint_frontier_budget(warnings: &mut [String], front_end: FrontEnd) {
+    let hint = match front_end {
+        FrontEnd::CommandLine => "; raise --max-memory (MiB) or --max-work to try it",
+        FrontEnd::Server => {
+            "; the server's budget is fixed: run `parley analyze` with a larger --max-memory or --max-work on the record to try it"
+        }
+    };
+    for warning in warnings.iter_mut().filter(|warning| warning.starts_with("bargaining analysis: the exact frontier is out of reach")) {
+        warning.push_str(hint);
+    }
 }
 
 /// A bargaining problem from a GENIUS folder or a scenario (as the viewer sees it), with the
@@ -161,7 +184,7 @@ pub fn scenario_problem(
     parties: Option<Vec<String>>,
 ) -> Result<(ProblemSource, Vec<String>), ServiceError> {
     let viewer = crate::viewer(negotiation, viewer)?;
-    let point = crate::as_of(negotiation, as_of)?;
+    let point = crate::viewer::as_of_for(negotiation, &viewer, as_of)?;
     check_parties(negotiation, parties.as_deref())?;
     let options = ScenarioOptions { parties, ..Default::default() };
     let parley_analysis::scenario::ViewerProblem { problem, proposal, feasible, red_lines, warnings, own_red_lines, reader } =
@@ -182,4 +205,22 @@ pub fn scenario_problem(
         reader: Some(reader),
     };
     Ok((source, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FrontEnd, hint_frontier_budget};
+
+    #[test]
+    fn only_the_out_of_reach_warning_gets_the_front_ends_hint() {
+        let warning = "bargaining analysis: the exact frontier is out of reach: combining issue 3 of 9 would hold 10 partial outcomes";
+        for (front_end, hint) in
+            [(FrontEnd::CommandLine, "raise --max-memory (MiB) or --max-work"), (FrontEnd::Server, "the server's budget is fixed")]
+        {
+            let mut warnings = vec![warning.to_owned(), "preferences of RU are hidden".to_owned()];
+            hint_frontier_budget(&mut warnings, front_end);
+            assert!(warnings[0].starts_with(warning) && warnings[0].contains(hint), "{}", warnings[0]);
+            assert_eq!(warnings[1], "preferences of RU are hidden");
+        }
+    }
 }

@@ -38,3 +38,12 @@ pub fn point(record: &Record<'_>, argument: &str, text: &str) -> Result<Point, S
 pub fn as_of(negotiation: &Negotiation, text: &str) -> Result<Point, ServiceError> {
     Timeline::new(&negotiation.rounds).point(negotiation, text).map_err(|error| ServiceError::BadInput(format!("--as-of: {error}")))
 }
+
+/// [`as_of`] as `viewer` may name points: only by the rounds of its view, so that a hidden round
+/// is refused as one that does not exist, and the error lists no hidden round.
+pub fn as_of_for(negotiation: &Negotiation, viewer: &Viewer, text: &str) -> Result<Point, ServiceError> {
+    if *viewer == Viewer::Everything {
+        return as_of(negotiation, text);
+    }
+    as_of(&parley_core::visibility::view(negotiation, viewer), text)
+}

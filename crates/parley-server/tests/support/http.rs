@@ -33,7 +33,21 @@ impl Answer {
 
 /// Sends one request (`Connection: close`) and reads the whole answer.
 pub fn request(address: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+    request_within(address, method, path, headers, body, None)
+}
+
+/// As [`request`], reading for at most `wait` when given: what arrived by then is the answer (an
+/// event stream never ends by itself).
+pub fn request_within(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    wait: Option<std::time::Duration>,
+) -> Answer {
     let mut stream = TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(wait).unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));

@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parley_store::{NewToken, open_store};
 
-pub use http::{Answer, request};
+#[allow(unused_imports)] // Each test binary uses its own part of the client.
+pub use http::{Answer, request, request_within};
 
 /// A database for one test: a SQLite file in a temporary directory, or a fresh PostgreSQL
 /// database on the server `PARLEY_TEST_PG_URL` names (dropped afterwards).
@@ -86,7 +87,12 @@ pub fn scenario_text(name: &str) -> String {
 impl Server {
     /// A server over `db` holding the scenario `file` (of `scenarios/`), with its tokens.
     pub fn start(db: Database, file: &str) -> Server {
-        let negotiation = parley_core::scenario::parse(&scenario_text(file)).unwrap().negotiation;
+        Server::start_text(db, &scenario_text(file))
+    }
+
+    /// A server over `db` holding the scenario `text`, with its tokens.
+    pub fn start_text(db: Database, text: &str) -> Server {
+        let negotiation = parley_core::scenario::parse(text).unwrap().negotiation;
         let mut store = open_store(&db.url, true).unwrap();
         store.import(&negotiation, None).unwrap();
         let mut viewers: Vec<String> = ["admin", "mediator", "public"].map(str::to_owned).to_vec();
