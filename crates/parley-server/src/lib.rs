@@ -27,6 +27,7 @@ pub mod reads;
 pub mod signing;
 pub mod state;
 pub mod stream;
+pub mod web;
 pub mod writes;
 
 use std::future::Future;
@@ -121,6 +122,7 @@ pub fn app_with(state: AppState, limits: Limits) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs").url("/api/v1/docs/openapi.json", ApiDoc::openapi()))
+        .merge(web::router())
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .fallback(|| async { ApiError::new(Code::NotFound, "no such route") })
