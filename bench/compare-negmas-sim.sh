@@ -6,7 +6,7 @@
 # Workloads: the tournament of 4 agent types (Boulware, conceder, naive tit-for-tat, MiCRO) x 3
 # GENIUS domains (Laptop, EnglandZimbabwe, Car) x 2 repetitions with self-play and rotated
 # profiles, 100 rounds (192 negotiations); and one 1000-round Boulware vs conceder negotiation on
-# ANAC Energy. parley runs as whole commands (process start and loading included) with 1 and 2
+# ANAC Energy; parley alone, the same on a generated 30-issue, 4-value domain. parley runs as whole commands (process start and loading included) with 1 and 2
 # threads, the median of several runs (by hyperfine when installed); NegMAS is timed inside Python
 # with imports excluded. The table goes to stdout and to
 # bench/results/negmas-simulation.md.
@@ -76,11 +76,37 @@ energy_seconds=$(median_of_runs "$parley" simulate "$genius/scenarios/anac/y2011
 startup_seconds=$(median_of_runs "$parley" --version)
 energy_offers=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['offers'], d['rounds'], d['seconds'])" "$work/energy.json")
 
+# A 30-issue, 4-value GENIUS domain (4^30 ≈ 1.15e18 outcomes; weights 1/30 times evaluations
+# k/1000, as tests/limits.rs generates them): parley only, NegMAS lists every outcome first.
+python3 - "$work/huge" <<'PY'
+import os, sys
+out, issues, values, mask = sys.argv[1], 30, 4, (1 << 64) - 1
+def evaluation(seed):
+    mixed = (seed * 0x9E3779B97F4A7C15) & mask
+    return ((((mixed << 17) | (mixed >> 47)) & mask) % 1000 + 1) / 1000
+os.makedirs(out)
+items = lambda i: "".join(f'<item index="{v + 1}" value="v{v}"/>' for v in range(values))
+with open(f"{out}/domain.xml", "w") as f:
+    f.write('<negotiation_template><utility_space><objective index="0" name="huge">\n')
+    f.write("".join(f'<issue index="{i}" name="i{i}" type="discrete">{items(i)}</issue>\n' for i in range(1, issues + 1)))
+    f.write("</objective></utility_space></negotiation_template>\n")
+for p in (1, 2):
+    with open(f"{out}/p{p}.xml", "w") as f:
+        f.write('<utility_space><objective index="0" name="huge">\n')
+        for i in range(1, issues + 1):
+            evals = "".join(f'<item value="v{v}" evaluation="{evaluation(p * 1000003 + i * 1009 + v)}"/>' for v in range(values))
+            f.write(f'<issue index="{i}" name="i{i}" type="discrete">{evals}</issue><weight index="{i}" value="{1 / issues!r}"/>\n')
+        f.write('</objective><reservation value="0"/></utility_space>\n')
+PY
+"$parley" simulate "$work/huge" --agents boulware,conceder --rounds 1000 --json >"$work/huge.json"
+huge_seconds=$(median_of_runs "$parley" simulate "$work/huge" --agents boulware,conceder --rounds 1000 --json)
+huge_offers=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['offers'], d['rounds'], d['seconds'])" "$work/huge.json")
+
 # NegMAS draws a progress bar in Unicode: do not let the C locale break it.
 PYTHONIOENCODING=utf-8 "$bench_dir/.venv/bin/python" "$bench_dir/negmas_sim_bench.py" --genius "$genius" >"$work/negmas.json" 2>"$work/negmas.err" || { cat "$work/negmas.err" >&2; exit 1; }
 
 big_negotiations=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['results']))" "$work/big-1/results.json")
-python3 - "$work/negmas.json" "$negotiations" "${seconds[1]}" "${seconds[2]}" "$agreement" "$energy_seconds" $energy_offers "${big[1]}" "${big[2]}" "${inside[1]}" "${inside[2]}" "$big_negotiations" >"$work/table.md" <<'PY'
+python3 - "$work/negmas.json" "$negotiations" "${seconds[1]}" "${seconds[2]}" "$agreement" "$energy_seconds" $energy_offers "${big[1]}" "${big[2]}" "${inside[1]}" "${inside[2]}" "$big_negotiations" "$huge_seconds" $huge_offers >"$work/table.md" <<'PY'
 import json, sys
 # NegMAS may draw its progress bar on standard output: the result is the last line.
 negmas = json.loads([line for line in open(sys.argv[1]) if line.strip()][-1])
@@ -95,6 +121,8 @@ print("|---|---|---|---|---|---|---|---|---|---|")
 print(f"| tournament: {negotiations} negotiations, 100 rounds (agreement rate NegMAS {t['agreement_rate']:.3f}, parley {agreement}) | {t['seconds']:.2f} | {t['negotiations'] / t['seconds']:.1f} | {one:.4f} | {rate(negotiations, one)} | {two:.4f} | {one / two:.2f}× | {whole_one:.4f} | {t['seconds'] / one:,.0f}× | {t['seconds'] / whole_one:,.0f}× |")
 print(f"| the same tournament, 500 repetitions ({big_n:,} negotiations) | — | — | {big_one:.3f} | {rate(big_n, big_one)} | {big_two:.3f} | {big_one / big_two:.2f}× | — | {t['seconds'] / t['negotiations'] * big_n / big_one:,.0f}× (NegMAS extrapolated) | — |")
 print(f"| Energy (390,625 outcomes), Boulware vs conceder, 1000 rounds: {offers} offers, agreement in round {rounds} (NegMAS: {e['rounds']}, other semantics) | {e['seconds']:.2f} | — | {energy_inside:.4f} | — | — | — | {energy_whole:.4f} | {e['seconds'] / energy_inside:,.0f}× | {e['seconds'] / energy_whole:,.0f}× |")
+huge_whole, huge_offers, huge_rounds, huge_inside = float(sys.argv[15]), int(sys.argv[16]), int(sys.argv[17]), float(sys.argv[18])
+print(f"| 30 issues × 4 values (4^30 ≈ 1.15e18 outcomes, exact targets), Boulware vs conceder, 1000 rounds: {huge_offers} offers, agreement in round {huge_rounds} | — (NegMAS lists every outcome) | — | {huge_inside:.4f} | — | — | — | {huge_whole:.4f} | — | — |")
 PY
 {
     echo "# parley vs NegMAS 0.16.0: simulation"

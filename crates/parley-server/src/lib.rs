@@ -28,6 +28,7 @@ pub mod signing;
 pub mod state;
 pub mod stream;
 pub mod viewhead;
+pub mod web;
 pub mod writes;
 
 use std::future::Future;
@@ -122,6 +123,7 @@ pub fn app_with(state: AppState, limits: Limits) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs").url("/api/v1/docs/openapi.json", ApiDoc::openapi()))
+        .merge(web::router())
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .fallback(|| async { ApiError::new(Code::NotFound, "no such route") })

@@ -39,3 +39,37 @@ fn hundred_queries(bencher: divan::Bencher<'_, '_>, (issues, values): (usize, us
     let (low, high) = (inverse.min().max(0.1), inverse.max());
     bencher.bench(|| (1..=100).filter_map(|step| inverse.worst_in(high - (high - low) * f64::from(step) / 100.0, high)).count());
 }
+
+/// Spaces past the halves (4^30 ≈ 1.15e18 and 10^20 outcomes), tables a weight of `1/issues` times
+/// evaluations k/1000 as in GENIUS profiles: the distinct running totals' set-up.
+const GRID_SPACES: [(usize, usize); 2] = [(30, 4), (20, 10)];
+
+fn genius_like(issues: usize, values: usize) -> Problem {
+    let mut problem = problem(issues, values);
+    let mut rng = Rng::new(11);
+    let weight = 1.0 / issues as f64;
+    if let Utility::Additive(additive) = &mut problem.parties[0].utility {
+        for table in &mut additive.tables {
+            for value in table.iter_mut() {
+                *value = weight * ((1 + rng.below(1000)) as f64 / 1000.0);
+            }
+        }
+    }
+    problem
+}
+
+#[divan::bench(args = GRID_SPACES, sample_count = 10)]
+fn set_up_running_totals(bencher: divan::Bencher<'_, '_>, (issues, values): (usize, usize)) {
+    let problem = genius_like(issues, values);
+    bencher.bench(|| InverseCache::default().get_queries(&problem, 0, true, None, false).unwrap().max());
+}
+
+/// 100 `worst_in` queries over the running totals.
+#[divan::bench(args = GRID_SPACES, sample_count = 20)]
+fn hundred_queries_running_totals(bencher: divan::Bencher<'_, '_>, (issues, values): (usize, usize)) {
+    let problem = genius_like(issues, values);
+    let inverse = InverseCache::default().get_queries(&problem, 0, true, None, false).unwrap();
+    assert!(matches!(&*inverse, parley_sim::inverter::Inverse::Queries(_)), "not exact");
+    let (low, high) = (inverse.min().max(0.1), inverse.max());
+    bencher.bench(|| (1..=100).filter_map(|step| inverse.worst_in(high - (high - low) * f64::from(step) / 100.0, high)).count());
+}

@@ -67,3 +67,32 @@ fn offers_boulware_against_boulware_within_regions(bencher: divan::Bencher<'_, '
     let run = || run_session_within(&problem, &acceptable, &kinds, &config, None, &cache).unwrap().offers;
     bencher.counter(ItemsCount::new(run())).bench(run);
 }
+
+/// A 30-issue, 4-value space (4^30 ≈ 1.15e18 outcomes), each party's tables a weight of 1/30 times
+/// evaluations on a grid of 1/1000, as GENIUS profiles are: Boulware against conceder for 1000
+/// rounds with exact targets (distinct running totals), set-up included (a fresh cache).
+#[divan::bench(sample_count = 10)]
+fn boulware_against_conceder_on_4_pow_30_outcomes(bencher: divan::Bencher<'_, '_>) {
+    let problem = genius_like(30, 4);
+    let config = SessionConfig { protocol: Protocol::AlternatingOffers, rounds: 1000, seed: 1, record_trace: false, time_limit: None };
+    let kinds = [AgentKind::Boulware, AgentKind::Conceder];
+    bencher.bench(|| run_session_with(&problem, &kinds, &config, None, &InverseCache::default()).unwrap().offers);
+}
+
+/// `issues` issues of `values` values; every table a weight of `1/issues` times evaluations k/1000.
+fn genius_like(issues: usize, values: usize) -> Problem {
+    let mut rng = Rng::new(11);
+    let space = OutcomeSpace {
+        issues: (0..issues)
+            .map(|issue| IssueSpace { name: format!("i{issue}"), values: (0..values as i64).map(Label::Integer).collect() })
+            .collect(),
+    };
+    let weight = 1.0 / issues as f64;
+    let parties = (0..2)
+        .map(|party| {
+            let tables = (0..issues).map(|_| (0..values).map(|_| weight * ((1 + rng.below(1000)) as f64 / 1000.0)).collect()).collect();
+            Party { name: format!("p{party}"), utility: Utility::Additive(Additive { tables }), reservation: 0.0, discount: None }
+        })
+        .collect();
+    Problem { space, parties }
+}

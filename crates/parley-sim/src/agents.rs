@@ -358,3 +358,25 @@ fn tit_for_tat_raw(inverse: &Inverse, walk: &mut Option<usize>, reservation: f64
 fn clean(concession: f64) -> f64 {
     if !concession.is_finite() || !(-1e-6..=1.0000001).contains(&concession) { 0.0 } else { concession }
 }
+
+/// Spaces of more outcomes than this (or too many to count) set their agents up in parallel: each
+/// party's inverse may then take the running totals' set-up (tens of milliseconds), not the
+/// halves' (milliseconds).
+const PARALLEL_SET_UP_FROM: u64 = 1 << 42;
+
+/// Every party's agent, in party order; the parties' inverses are built in parallel on spaces too
+/// large for the halves (agents draw no random number while set up: the result is the same).
+pub fn set_up(kinds: &[AgentKind], problem: &Problem, acceptable: &Acceptable, cache: &InverseCache) -> Result<Vec<Agent>, InverseError> {
+    let large = problem.space.count().exact().is_none_or(|count| count > PARALLEL_SET_UP_FROM);
+    if !large || kinds.len() < 2 {
+        return kinds.iter().enumerate().map(|(party, &kind)| Agent::new(kind, problem, acceptable, party, cache)).collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = kinds
+            .iter()
+            .enumerate()
+            .map(|(party, &kind)| scope.spawn(move || Agent::new(kind, problem, acceptable, party, cache)))
+            .collect();
+        handles.into_iter().map(|handle| handle.join().expect("an agent's set-up does not panic")).collect()
+    })
+}

@@ -2,8 +2,9 @@
 //! "my i-th best outcome", "walk down from my best".
 //!
 //! Additive utilities are answered by query, without listing ([`Inverse::Queries`], see
-//! [`crate::halves`] and [`crate::queries`]), whenever the agent needs no arbitrary position; what
-//! follows serves the rest (non-additive utilities, a random agent bound to a region).
+//! [`crate::halves`], [`crate::sums`] and [`crate::queries`]), whenever the agent needs no arbitrary
+//! position; what follows serves the rest (non-additive utilities, a random agent bound to a region,
+//! additive spaces neither query engine takes).
 //!
 //! Spaces of up to [`SORTED_LIMIT`] outcomes are listed once and sorted by the party's utility, the
 //! way NegMAS's presorting inverter does — its exact selection rule ([`Sorted::worst_in`]) is

@@ -33,4 +33,5 @@ pub mod metrics;
 pub mod queries;
 pub mod rng;
 pub mod session;
+pub mod sums;
 pub mod tournament;

@@ -15,12 +15,13 @@
 use parley_analysis::space::{Outcome, Problem};
 
 use crate::acceptable::Region;
-use crate::halves::{Bound, Halves, Place, Want};
+use crate::halves::{Bound, Place, Want};
+use crate::sums::Engine;
 
 /// A party's inverse by query.
 #[derive(Debug)]
 pub struct Queries {
-    halves: Halves,
+    halves: Engine,
     /// The reservation value when only outcomes at or above it are "rational" (sorted).
     rational_from: Option<f64>,
     /// The highest utility, last in listing order among ties.
@@ -40,9 +41,20 @@ pub struct Queries {
 type LowestFrom = (f64, Option<(f64, Place)>);
 
 impl Queries {
-    /// `None` when the utility is not additive or too large to split.
+    /// `None` when the utility is not additive, or too large to split and of too many distinct
+    /// running totals (see [`crate::sums`]).
     pub fn new(problem: &Problem, party: usize, rational_only: bool, allowed: Option<&Region>) -> Option<Queries> {
-        let halves = Halves::new(problem, party, allowed)?;
+        Queries::over(Engine::new(problem, party, allowed)?, problem, party, rational_only)
+    }
+
+    /// Over the distinct running totals ([`crate::sums::Sums`]) whatever the size: for tests
+    /// against the halves and the listing.
+    pub fn by_sums(problem: &Problem, party: usize, rational_only: bool, allowed: Option<&Region>) -> Option<Queries> {
+        let sums = crate::sums::Sums::new(problem, party, allowed)?;
+        Queries::over(Engine::Sums(sums), problem, party, rational_only)
+    }
+
+    fn over(halves: Engine, problem: &Problem, party: usize, rational_only: bool) -> Option<Queries> {
         let (min, _) = halves.find(None, None, Want::Lowest)?;
         let (max, place) = halves.find(None, None, Want::HighestLast)?;
         let rational_from = rational_only.then_some(problem.parties[party].reservation);

@@ -135,8 +135,7 @@ pub fn run_session_within(
     if problem.space.issues.iter().any(|issue| issue.values.is_empty()) {
         return Err(SessionError::EmptySpace);
     }
-    let mut agents: Vec<Agent> =
-        kinds.iter().enumerate().map(|(party, &kind)| Agent::new(kind, problem, acceptable, party, cache)).collect::<Result<_, _>>()?;
+    let mut agents: Vec<Agent> = crate::agents::set_up(kinds, problem, acceptable, cache)?;
     let mut rng = Rng::new(config.seed);
     let mut session = match config.protocol {
         Protocol::AlternatingOffers => alternating_offers(problem, &mut agents, config, &mut rng),

@@ -34,10 +34,23 @@ fn tables() -> impl Strategy<Value = Vec<Vec<f64>>> {
         .prop_map(|(grid, step)| grid.into_iter().map(|row| row.into_iter().map(|cell| f64::from(cell) * step).collect()).collect())
 }
 
+/// Both query engines (the halves, and the distinct running totals used beyond them) against the
+/// listing.
 fn compare(problem: &Problem, rational_only: bool, region: Option<&Region>, queries: &[(f64, f64)]) -> Result<(), TestCaseError> {
-    let listing = Inverse::new(problem, 0, rational_only, region).unwrap();
     // Built directly: the cache lists spaces this small.
-    let by_query = Inverse::Queries(Queries::new(problem, 0, rational_only, region).unwrap());
+    compare_one(problem, rational_only, region, queries, Queries::new(problem, 0, rational_only, region).unwrap())?;
+    compare_one(problem, rational_only, region, queries, Queries::by_sums(problem, 0, rational_only, region).unwrap())
+}
+
+fn compare_one(
+    problem: &Problem,
+    rational_only: bool,
+    region: Option<&Region>,
+    queries: &[(f64, f64)],
+    by_query: Queries,
+) -> Result<(), TestCaseError> {
+    let listing = Inverse::new(problem, 0, rational_only, region).unwrap();
+    let by_query = Inverse::Queries(by_query);
     prop_assert_eq!(listing.min().to_bits(), by_query.min().to_bits());
     prop_assert_eq!(listing.max().to_bits(), by_query.max().to_bits());
     prop_assert_eq!(listing.outcome_at(0), by_query.outcome_at(0));
@@ -190,4 +203,87 @@ fn issues_of_many_values_answer_as_the_listing() {
             assert_eq!(listing.worst_in(low, 1.0), by_query.worst_in(low, 1.0), "worst_in({low}, 1.0)");
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    /// The distinct running totals against the halves on spaces too large to list here (4^10 to
+    /// 5^10 outcomes): tables on a grid of 1/1000 scaled by a weight, as GENIUS profiles are,
+    /// with and without a reservation value and a region.
+    #[test]
+    fn running_totals_answer_as_the_halves_on_mid_size_spaces(
+        grid in prop::collection::vec(prop::collection::vec(0u32..1000, 4..6), 10),
+        reservation_step in 0u32..4,
+        targets in prop::collection::vec(0u32..1000, 20),
+        narrow in prop::collection::vec(0u32..4, 10),
+    ) {
+        let weight = 1.0 / 10.0;
+        let tables: Vec<Vec<f64>> = grid.into_iter().map(|row| row.into_iter().map(|cell| weight * (f64::from(cell) / 1000.0)).collect()).collect();
+        let max: f64 = tables.iter().map(|table| table.iter().copied().fold(0.0, f64::max)).sum();
+        let sizes: Vec<u32> = tables.iter().map(|table| table.len() as u32).collect();
+        let problem = problem(tables, max * f64::from(reservation_step) / 4.0);
+        let boxes: Vec<Vec<Vec<u32>>> = vec![
+            sizes.iter().zip(&narrow).map(|(&size, &skip)| (0..size).filter(|&value| value != skip % size).collect()).collect(),
+            sizes.iter().zip(&narrow).map(|(&size, &keep)| vec![keep % size, (keep + 1) % size]).collect(),
+        ];
+        let region = Region::from_boxes(&sizes, &boxes);
+        for region in [None, Some(&region)] {
+            for rational_only in [false, true] {
+                let halves = Inverse::Queries(Queries::new(&problem, 0, rational_only, region).unwrap());
+                let sums = Inverse::Queries(Queries::by_sums(&problem, 0, rational_only, region).unwrap());
+                prop_assert_eq!(halves.min().to_bits(), sums.min().to_bits());
+                prop_assert_eq!(halves.max().to_bits(), sums.max().to_bits());
+                for &target in &targets {
+                    let low = halves.min() + (halves.max() - halves.min()) * f64::from(target) / 1000.0;
+                    prop_assert_eq!(halves.worst_in(low, halves.max()), sums.worst_in(low, sums.max()), "worst_in({})", low);
+                }
+                for i in 0..30 {
+                    prop_assert_eq!(halves.outcome_at(i), sums.outcome_at(i), "outcome_at({})", i);
+                }
+            }
+        }
+    }
+}
+
+/// A 30-issue, 4-value space (4^30 ≈ 1.15e18 outcomes) whose tables lie on a grid (a weight of
+/// 1/30 times evaluations k/1000, as GENIUS profiles): too large for the halves, it was answered by
+/// utility buckets (to within 1/4096 of the range); its running totals answer exactly, each answer
+/// an outcome whose utility, summed as the utility sums, is the one reported.
+#[test]
+fn a_grid_space_of_4_pow_30_outcomes_is_answered_exactly() {
+    let weight = 1.0 / 30.0;
+    let tables: Vec<Vec<f64>> = (0..30u32)
+        .map(|issue| (0..4u32).map(|value| weight * f64::from(1 + (issue * 389 + value * 677) % 1000) / 1000.0).collect())
+        .collect();
+    let problem = problem(tables, 0.2);
+    let utility = &problem.parties[0].utility;
+    let inverse = parley_sim::inverter::InverseCache::default().get_queries(&problem, 0, true, None, false).unwrap();
+    assert!(matches!(&*inverse, Inverse::Queries(_)), "not answered by query");
+    let (low, high) = (inverse.min().max(0.2), inverse.max());
+    let mut previous = f64::INFINITY;
+    for step in 0..=50 {
+        let target = high - (high - low) * f64::from(step) / 50.0;
+        let (found, outcome) = inverse.worst_in(target, high).unwrap();
+        assert_eq!(found.to_bits(), utility.evaluate(&outcome).to_bits());
+        assert!(found >= target - 1e-6 && found <= previous, "{found} for {target}");
+        previous = found;
+    }
+    // The walk down from the best descends.
+    let walk: Vec<f64> = (0..20).map(|k| inverse.outcome_at(k).unwrap().0).collect();
+    assert!(walk.windows(2).all(|pair| pair[0] >= pair[1]), "{walk:?}");
+}
+
+/// Tables of unrelated reals share no running total: past the halves they give up (and the caller
+/// falls back to buckets) rather than build a level per outcome.
+#[test]
+fn running_totals_of_unrelated_reals_give_up() {
+    let mut seed = 1u64;
+    let mut next = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let tables: Vec<Vec<f64>> = (0..30).map(|_| (0..4).map(|_| next() / 30.0).collect()).collect();
+    let problem = problem(tables, 0.0);
+    assert!(parley_sim::sums::Sums::new(&problem, 0, None).is_none());
 }

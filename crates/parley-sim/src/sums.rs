@@ -1,0 +1,454 @@
+//! Exact inverse utility over the distinct partial sums, for additive spaces the halves cannot
+//! split.
+//!
+//! An additive utility is summed issue by issue from the first: after `i` issues the running total
+//! is one floating-point number, and what the remaining issues add to it depends on that number
+//! only. So the outcomes group by their running totals — level by level, the distinct sums, each
+//! with the first and the last prefix (in listing order) reaching it — and the last level holds
+//! every distinct utility exactly, to the last bit, with the first and last outcome of each. The
+//! first outcome of a utility extends the first prefix of its state one level up (any outcome
+//! through the same state can swap its prefix for that one), so one back pointer per state and end
+//! suffices. The set-up grows with the number of distinct running totals, not with the outcomes:
+//! tables on a common grid (the usual GENIUS evaluations and weights) keep it small whatever the
+//! number of issues; tables of unrelated reals make it grow like the outcomes themselves, and past
+//! [`STATES_LIMIT`] states a level gives up (the caller falls back).
+//!
+//! Queries are binary searches over the last level. The walk down through tied outcomes (the
+//! k-th best) marks the states that can still reach the tied utility and descends in listing
+//! order from the last.
+
+use parley_analysis::space::{Outcome, Problem, Utility};
+
+use crate::acceptable::Region;
+use crate::halves::{Bound, Halves, Place, Want};
+
+/// A level may hold at most this many distinct running totals (per box).
+pub const STATES_LIMIT: usize = 1 << 20;
+
+/// All levels of all boxes together at most this many.
+const TOTAL_LIMIT: usize = 1 << 23;
+
+/// One level's distinct running totals, ascending.
+#[derive(Debug)]
+struct Level {
+    sums: Vec<f64>,
+    /// `(state one level up, value)` of the first and of the last prefix reaching each sum.
+    first: Vec<(u32, u32)>,
+    last: Vec<(u32, u32)>,
+}
+
+/// The running totals of one box.
+#[derive(Debug)]
+struct Lattice {
+    allowed: Vec<Vec<u32>>,
+    /// `levels[i]`: after `i` issues (`levels[0]` holds 0 alone).
+    levels: Vec<Level>,
+}
+
+/// `(box, utility's bits, per level whether each state can reach it)`.
+type Marks = (usize, u64, Vec<Vec<bool>>);
+
+/// A party's additive utility over a union of boxes, by distinct running totals.
+#[derive(Debug)]
+pub struct Sums {
+    tables: Vec<Vec<f64>>,
+    sizes: Vec<u32>,
+    /// Places split the issues here (as the halves would), so that each part fits 64 bits.
+    at: usize,
+    boxes: Vec<Lattice>,
+    /// Bounds how far a running total strays from the real partial sum.
+    slack: f64,
+    /// The marks of the last walk through ties: `(box, utility, reachable per level)`.
+    marks: std::sync::Mutex<Option<Marks>>,
+}
+
+impl Sums {
+    /// `None` when the utility is not additive, a place does not fit, or a level exceeds
+    /// [`STATES_LIMIT`].
+    pub fn new(problem: &Problem, party: usize, region: Option<&Region>) -> Option<Sums> {
+        let Utility::Additive(additive) = &problem.parties[party].utility else { return None };
+        let tables = additive.tables.clone();
+        let sizes: Vec<u32> = tables.iter().map(|table| table.len() as u32).collect();
+        let magnitude: f64 = tables.iter().map(|table| table.iter().fold(0.0f64, |high, value| high.max(value.abs()))).sum();
+        // Running totals stay finite (no NaN to break their order).
+        if sizes.is_empty() || sizes.contains(&0) || !magnitude.is_finite() {
+            return None;
+        }
+        // A running total strays from the real sum by at most (n - 1)·u·Σ|a| (as in the halves).
+        let slack = 4.0 * (tables.len() as f64 + 1.0) * f64::EPSILON * magnitude + f64::MIN_POSITIVE;
+        let at = sizes.len() / 2;
+        let fits = |issues: &[u32]| issues.iter().try_fold(1u64, |product, &size| product.checked_mul(u64::from(size))).is_some();
+        if !fits(&sizes[..at]) || !fits(&sizes[at..]) {
+            return None;
+        }
+        let every: Vec<Vec<bool>> = sizes.iter().map(|&size| vec![true; size as usize]).collect();
+        let masks: Vec<&[Vec<bool>]> = match region {
+            None => vec![every.as_slice()],
+            Some(region) => region.boxes().iter().map(Vec::as_slice).collect(),
+        };
+        if masks.is_empty() || masks.len() > 64 {
+            return None;
+        }
+        let mut boxes = Vec::with_capacity(masks.len());
+        for mask in masks {
+            let allowed: Vec<Vec<u32>> =
+                mask.iter().map(|values| (0..values.len() as u32).filter(|&value| values[value as usize]).collect()).collect();
+            if allowed.iter().any(Vec::is_empty) {
+                continue;
+            }
+            boxes.push(Lattice::new(&tables, allowed)?);
+        }
+        if boxes.is_empty() {
+            return None;
+        }
+        Some(Sums { tables, sizes, at, boxes, slack, marks: std::sync::Mutex::default() })
+    }
+
+    /// How many outcomes the boxes hold, when known: one box.
+    pub fn count(&self) -> Option<u64> {
+        match self.boxes.as_slice() {
+            [lattice] => lattice.allowed.iter().try_fold(1u64, |product, values| product.checked_mul(values.len() as u64)),
+            _ => None,
+        }
+    }
+
+    pub fn outcome(&self, place: Place) -> Outcome {
+        let mut outcome = crate::inverter::decode(place.0, &self.sizes[..self.at]);
+        outcome.extend(crate::inverter::decode(place.1, &self.sizes[self.at..]));
+        outcome
+    }
+
+    fn place(&self, outcome: &[u32]) -> Place {
+        let index = |values: &[u32], sizes: &[u32]| {
+            values.iter().zip(sizes).fold(0u64, |index, (&value, &size)| index * u64::from(size) + u64::from(value))
+        };
+        (index(&outcome[..self.at], &self.sizes[..self.at]), index(&outcome[self.at..], &self.sizes[self.at..]))
+    }
+
+    /// The first outcome in listing order, with its utility.
+    pub fn first(&self) -> (f64, Outcome) {
+        let outcome =
+            self.boxes.iter().map(|lattice| lattice.allowed.iter().map(|values| values[0]).collect::<Vec<u32>>()).min().expect("a box");
+        let mut total = 0.0;
+        for (table, &value) in self.tables.iter().zip(&outcome) {
+            total += table[value as usize];
+        }
+        (total, outcome)
+    }
+
+    /// As [`Halves::find`].
+    pub fn find(&self, low: Option<Bound>, high: Option<Bound>, want: Want) -> Option<(f64, Place)> {
+        let mut best: Option<(f64, Place)> = None;
+        for lattice in &self.boxes {
+            let sums = &lattice.levels[lattice.levels.len() - 1].sums;
+            let from =
+                low.map_or(0, |bound| sums.partition_point(|&sum| if bound.inclusive { sum < bound.value } else { sum <= bound.value }));
+            let to = high.map_or(sums.len(), |bound| {
+                sums.partition_point(|&sum| if bound.inclusive { sum <= bound.value } else { sum < bound.value })
+            });
+            if from >= to {
+                continue;
+            }
+            let (state, last) = match want {
+                Want::Lowest => (from, false),
+                Want::Highest => (to - 1, false),
+                Want::HighestLast => (to - 1, true),
+            };
+            let candidate = (sums[state], self.place(&lattice.outcome(state, last)));
+            let better = match (want, best) {
+                (_, None) => true,
+                (Want::Lowest, Some(best)) => candidate.0 < best.0 || (candidate.0 == best.0 && candidate.1 < best.1),
+                (Want::Highest, Some(best)) => candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 < best.1),
+                (Want::HighestLast, Some(best)) => candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 > best.1),
+            };
+            if better {
+                best = Some(candidate);
+            }
+        }
+        best
+    }
+
+    /// As [`Halves::next_down`].
+    pub fn next_down(&self, (utility, place): (f64, Place)) -> Option<(f64, Place)> {
+        let mut best: Option<(f64, Place)> = None;
+        let target = self.outcome(place);
+        for (number, lattice) in self.boxes.iter().enumerate() {
+            let sums = &lattice.levels[lattice.levels.len() - 1].sums;
+            let tied = sums.partition_point(|&sum| sum < utility);
+            let mut candidate = None;
+            // The tied outcomes before `place` exist only when `place` is not the first of them.
+            if sums.get(tied) == Some(&utility) && self.place(&lattice.outcome(tied, false)) < place {
+                let mut marks = self.marks.lock().expect("marks lock");
+                let fresh = marks.as_ref().is_some_and(|(at, bits, _)| *at == number && *bits == utility.to_bits());
+                if !fresh {
+                    *marks = Some((number, utility.to_bits(), lattice.reaching(&self.tables, tied, self.slack)));
+                }
+                let reach = &marks.as_ref().expect("marks").2;
+                candidate = lattice.last_below(&self.tables, reach, &target).map(|outcome| (utility, self.place(&outcome)));
+            }
+            if candidate.is_none() && tied > 0 {
+                candidate = Some((sums[tied - 1], self.place(&lattice.outcome(tied - 1, true))));
+            }
+            if let Some(candidate) = candidate
+                && best.is_none_or(|best| candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 > best.1))
+            {
+                best = Some(candidate);
+            }
+        }
+        best
+    }
+}
+
+impl Lattice {
+    fn new(tables: &[Vec<f64>], allowed: Vec<Vec<u32>>) -> Option<Lattice> {
+        let mut levels = vec![Level { sums: vec![0.0], first: vec![(u32::MAX, 0)], last: vec![(u32::MAX, 0)] }];
+        // Each state's first (last) prefix's rank among the level's first (last) prefixes, in
+        // listing order: only the level being extended needs them.
+        let (mut first_rank, mut last_rank) = (vec![0u32], vec![0u32]);
+        let mut steps: Vec<(f64, u32, u32)> = Vec::new();
+        let mut scratch: Vec<(f64, u32, u32)> = Vec::new();
+        let mut slots: Vec<u32> = Vec::new();
+        let mut total = 1usize;
+        for (table, values) in tables.iter().zip(&allowed) {
+            let level = &levels[levels.len() - 1];
+            let count = level.sums.len() * values.len();
+            if count > 4 * STATES_LIMIT {
+                return None;
+            }
+            // Every (state, value index) step: one sorted run per value (addition is monotone),
+            // merged into one list ascending by the sum reached.
+            steps.clear();
+            for (index, &value) in values.iter().enumerate() {
+                let add = table[value as usize];
+                steps.extend(level.sums.iter().enumerate().map(|(state, &sum)| (sum + add, state as u32, index as u32)));
+            }
+            merge_runs(&mut steps, &mut scratch, level.sums.len());
+            let capacity = steps.len().min(STATES_LIMIT + 1);
+            let (mut sums, mut first, mut last) =
+                (Vec::with_capacity(capacity), Vec::with_capacity(capacity), Vec::with_capacity(capacity));
+            let (mut first_key, mut last_key) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
+            let mut group = 0;
+            while group < steps.len() {
+                let sum = steps[group].0;
+                let mut end = group + 1;
+                // Equal sums (0 and -0 included) are one state: they add alike from here on.
+                while end < steps.len() && steps[end].0 == sum {
+                    end += 1;
+                }
+                let key =
+                    |ranks: &[u32], &(_, state, index): &(f64, u32, u32)| ranks[state as usize] as usize * values.len() + index as usize;
+                let earliest = steps[group..end].iter().min_by_key(|step| key(&first_rank, step)).expect("a step");
+                let latest = steps[group..end].iter().max_by_key(|step| key(&last_rank, step)).expect("a step");
+                sums.push(sum);
+                first.push((earliest.1, values[earliest.2 as usize]));
+                last.push((latest.1, values[latest.2 as usize]));
+                first_key.push(key(&first_rank, earliest));
+                last_key.push(key(&last_rank, latest));
+                group = end;
+            }
+            total += sums.len();
+            if sums.len() > STATES_LIMIT || total > TOTAL_LIMIT {
+                return None;
+            }
+            // Tables of unrelated reals never share a total: when a level of thousands of totals
+            // merged none and the rest would multiply it past the limit, give up now rather than
+            // at the limit (the caller's fallback is the same, sooner).
+            let rest: f64 = allowed[levels.len()..].iter().map(|values| values.len() as f64).product();
+            if sums.len() == count && sums.len() >= 4096 && sums.len() as f64 * rest > TOTAL_LIMIT as f64 {
+                return None;
+            }
+            // Ranks by placing each state at its (distinct) key: linear, no sort.
+            let mut rank = |keys: &[usize]| -> Vec<u32> {
+                slots.clear();
+                slots.resize(count, u32::MAX);
+                for (state, &key) in keys.iter().enumerate() {
+                    slots[key] = state as u32;
+                }
+                let mut ranks = vec![0u32; keys.len()];
+                for (position, &state) in slots.iter().filter(|&&state| state != u32::MAX).enumerate() {
+                    ranks[state as usize] = position as u32;
+                }
+                ranks
+            };
+            first_rank = rank(&first_key);
+            last_rank = rank(&last_key);
+            levels.push(Level { sums, first, last });
+        }
+        Some(Lattice { allowed, levels })
+    }
+
+    /// The first (or last) outcome reaching a state of the last level.
+    fn outcome(&self, mut state: usize, last: bool) -> Outcome {
+        let mut outcome = vec![0u32; self.allowed.len()];
+        for issue in (0..self.allowed.len()).rev() {
+            let level = &self.levels[issue + 1];
+            let (parent, value) = if last { level.last[state] } else { level.first[state] };
+            outcome[issue] = value;
+            state = parent as usize;
+        }
+        outcome
+    }
+
+    /// The state a step reaches (it exists: every step was listed).
+    fn step(&self, tables: &[Vec<f64>], issue: usize, state: usize, value: u32) -> usize {
+        let sum = self.levels[issue].sums[state] + tables[issue][value as usize];
+        let next = &self.levels[issue + 1].sums;
+        next.partition_point(|&other| other < sum)
+    }
+
+    /// Per level, the states from which the last level's state `end` can be reached.
+    fn reaching(&self, tables: &[Vec<f64>], end: usize, slack: f64) -> Vec<Vec<bool>> {
+        let issues = self.allowed.len();
+        let mut reach: Vec<Vec<bool>> = self.levels.iter().map(|level| vec![false; level.sums.len()]).collect();
+        reach[issues][end] = true;
+        let target = self.levels[issues].sums[end];
+        // What the issues from each level on can add, at least and at most.
+        let (mut rest_low, mut rest_high) = (0.0, 0.0);
+        for issue in (0..issues).rev() {
+            let added = self.allowed[issue].iter().map(|&value| tables[issue][value as usize]);
+            rest_low += added.clone().fold(f64::INFINITY, f64::min);
+            rest_high += added.fold(f64::NEG_INFINITY, f64::max);
+            // Only running totals within reach of the target (widened by the rounding slack).
+            let sums = &self.levels[issue].sums;
+            let from = sums.partition_point(|&sum| sum < target - rest_high - slack);
+            let to = sums.partition_point(|&sum| sum <= target - rest_low + slack);
+            for state in from..to {
+                reach[issue][state] = self.allowed[issue].iter().any(|&value| reach[issue + 1][self.step(tables, issue, state, value)]);
+            }
+        }
+        reach
+    }
+
+    /// The last outcome in listing order before `target` that reaches the marked end.
+    fn last_below(&self, tables: &[Vec<f64>], reach: &[Vec<bool>], target: &[u32]) -> Option<Outcome> {
+        let mut outcome = Vec::with_capacity(target.len());
+        if self.descend(tables, reach, target, 0, 0, &mut outcome) { Some(outcome) } else { None }
+    }
+
+    /// Extends `outcome` (equal to `target` so far) below `target`, as late as possible.
+    fn descend(
+        &self,
+        tables: &[Vec<f64>],
+        reach: &[Vec<bool>],
+        target: &[u32],
+        issue: usize,
+        state: usize,
+        outcome: &mut Vec<u32>,
+    ) -> bool {
+        if issue == self.allowed.len() {
+            return false;
+        }
+        for &value in self.allowed[issue].iter().rev().filter(|&&value| value <= target[issue]) {
+            let next = self.step(tables, issue, state, value);
+            if !reach[issue + 1][next] {
+                continue;
+            }
+            outcome.push(value);
+            if value < target[issue] {
+                // Below the target already: the latest completion.
+                let mut at = next;
+                for later in issue + 1..self.allowed.len() {
+                    let value = *self.allowed[later]
+                        .iter()
+                        .rev()
+                        .find(|&&value| reach[later + 1][self.step(tables, later, at, value)])
+                        .expect("a marked state reaches the end");
+                    at = self.step(tables, later, at, value);
+                    outcome.push(value);
+                }
+                return true;
+            }
+            if self.descend(tables, reach, target, issue + 1, next, outcome) {
+                return true;
+            }
+            outcome.pop();
+        }
+        false
+    }
+}
+
+/// The query engine of an additive utility: halves when they fit, else distinct running totals.
+#[derive(Debug)]
+pub enum Engine {
+    Halves(Halves),
+    Sums(Sums),
+}
+
+impl Engine {
+    pub fn new(problem: &Problem, party: usize, region: Option<&Region>) -> Option<Engine> {
+        Halves::new(problem, party, region).map(Engine::Halves).or_else(|| Sums::new(problem, party, region).map(Engine::Sums))
+    }
+
+    pub fn count(&self) -> Option<u64> {
+        match self {
+            Engine::Halves(halves) => halves.count(),
+            Engine::Sums(sums) => sums.count(),
+        }
+    }
+
+    pub fn outcome(&self, place: Place) -> Outcome {
+        match self {
+            Engine::Halves(halves) => halves.outcome(place),
+            Engine::Sums(sums) => sums.outcome(place),
+        }
+    }
+
+    pub fn first(&self) -> (f64, Outcome) {
+        match self {
+            Engine::Halves(halves) => halves.first(),
+            Engine::Sums(sums) => sums.first(),
+        }
+    }
+
+    pub fn find(&self, low: Option<Bound>, high: Option<Bound>, want: Want) -> Option<(f64, Place)> {
+        match self {
+            Engine::Halves(halves) => halves.find(low, high, want),
+            Engine::Sums(sums) => sums.find(low, high, want),
+        }
+    }
+
+    pub fn find_two(
+        &self,
+        first: (Option<Bound>, Option<Bound>, Want),
+        second: (Option<Bound>, Option<Bound>, Want),
+    ) -> [Option<(f64, Place)>; 2] {
+        match self {
+            Engine::Halves(halves) => halves.find_two(first, second),
+            Engine::Sums(sums) => [sums.find(first.0, first.1, first.2), sums.find(second.0, second.1, second.2)],
+        }
+    }
+
+    pub fn next_down(&self, at: (f64, Place)) -> Option<(f64, Place)> {
+        match self {
+            Engine::Halves(halves) => halves.next_down(at),
+            Engine::Sums(sums) => sums.next_down(at),
+        }
+    }
+}
+
+/// Merges consecutive sorted runs of `run` entries each of `entries` into one list ascending by
+/// sum, pairwise (`scratch` is overwritten). Equal sums keep no particular order.
+fn merge_runs(entries: &mut Vec<(f64, u32, u32)>, scratch: &mut Vec<(f64, u32, u32)>, mut run: usize) {
+    while run < entries.len() {
+        scratch.clear();
+        scratch.resize(entries.len(), (0.0, 0, 0));
+        for (chunk, out) in entries.chunks(2 * run).zip(scratch.chunks_mut(2 * run)) {
+            let (a, b) = chunk.split_at(run.min(chunk.len()));
+            // Without branches on the comparison: which side is taken is a coin toss, and a
+            // mispredicted branch per entry costs more than both loads.
+            let (mut i, mut j, mut k) = (0, 0, 0);
+            while i < a.len() && j < b.len() {
+                let take_b = b[j].0 < a[i].0;
+                out[k] = if take_b { b[j] } else { a[i] };
+                j += usize::from(take_b);
+                i += usize::from(!take_b);
+                k += 1;
+            }
+            out[k..k + a.len() - i].copy_from_slice(&a[i..]);
+            k += a.len() - i;
+            out[k..].copy_from_slice(&b[j..]);
+        }
+        std::mem::swap(entries, scratch);
+        run *= 2;
+    }
+}
