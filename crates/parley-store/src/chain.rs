@@ -93,30 +93,6 @@ mod erased {
     }
 }
 
-/// The client's side of a signed write: checks that `prepared` (the events a server says a
-/// write would append) hash as their content says and chain one to the next, and signs the hash
-/// of each event attributed to `party` with `key`; the signatures (hex) in order. A server that
-/// altered what it shows (content, attribution, numbering) is refused here, before anything is
-/// signed.
-pub fn sign_prepared(prepared: &[Event], party: &str, key: &SigningKey) -> Result<Vec<String>, String> {
-    let mut signatures = Vec::new();
-    for (index, event) in prepared.iter().enumerate() {
-        let hash_bytes = Sha256::digest(canonical(event));
-        if hex(&hash_bytes) != event.hash {
-            return Err(format!("event {} does not hash to the hash given for it", event.seq));
-        }
-        if let Some(previous) = index.checked_sub(1).map(|previous| &prepared[previous]) {
-            if event.prev_hash != previous.hash || event.seq != previous.seq + 1 {
-                return Err(format!("event {} does not follow event {}", event.seq, previous.seq));
-            }
-        }
-        if event.actor == party {
-            signatures.push(hex(&key.sign(&hash_bytes).to_bytes()));
-        }
-    }
-    Ok(signatures)
-}
-
 /// Checks that every event of `presigned`'s party in `sealed` carries a valid signature by `key`
 /// (hex) and that no signature is left over; the first problem otherwise.
 pub fn check_presigned(sealed: &[Event], presigned: &Presigned, key: &str) -> Result<(), String> {
