@@ -10,7 +10,8 @@
 //! `TOKENS` holds lines `VIEWER SECRET`: the reads use the `public` token, each writer a party's
 //! write token (`parley token create --as UA --write`). Kinds, by share of the connections:
 //! `healthz`, `status` (as of now), `status-past` (as of `--past`), `claims`, and `write` (a stance
-//! by the writer's party, retried on a stale head with the head the 412 names). Each connection
+//! by the writer's party on an item picked at random, retried on a stale head with the head the
+//! 412 names). Each connection
 //! does one kind only, so a kind's rate per connection measures what one request of it costs.
 
 use std::collections::BTreeMap;
@@ -158,12 +159,19 @@ async fn connection(options: &Options, kind: &str, index: usize, stop: &AtomicBo
     };
     let mut head = String::from("\"0\"");
     let mut count = 0u64;
+    // Each writer picks its items at random (a fixed seed per connection, so runs compare).
+    let mut random = 0x9e37_79b9_7f4a_7c15_u64 ^ (index as u64 + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     while !stop.load(Ordering::Relaxed) {
         let request = if kind == "write" {
             count += 1;
             let body = format!(
                 r#"{{"party":"{writer_party}","item":{},"position":"opposes","at":{{"date":"2026-01-15"}},"source":"load","visibility":"public","note":"load {index}-{count}"}}"#,
-                1 + count % 20
+                {
+                    random ^= random << 13;
+                    random ^= random >> 7;
+                    random ^= random << 17;
+                    1 + random % 20
+                }
             );
             format!(
                 "POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nIf-Match: {head}\r\nContent-Length: {}\r\n\r\n{body}",

@@ -1,17 +1,26 @@
 //! Folded negotiations, kept per process and keyed by the log's head.
 //!
-//! A read checks the head in the database on every request and folds the log only when the head
-//! differs from the one its cached copy was folded at, so a write made through another process
-//! is seen by the next read here. The answers of the reads computed from a folded copy are kept
-//! too, under the same head and keyed by viewer and request, so a read repeated at an unchanged
-//! head costs two lookups (the token and the head), not a status computed anew; and each viewer's
-//! head at a chain head ([`crate::viewhead`]), so that a read does not hash its viewer's view again.
+//! A read checks the head in the database on every request and brings its cached copy up to that
+//! head when it differs, so a write made through another process is seen by the next read here.
+//! The copy is brought up incrementally: the folder it was folded with is kept, and only the events
+//! after its head are read and applied (after checking that the cached head's event is still in
+//! the log with the same hash; otherwise it is folded anew). A write of this process applies the
+//! events it appended without reading them back. The answers of the reads computed from a folded
+//! copy are kept too, under the same head and keyed by viewer and request, so a read repeated at an
+//! unchanged head costs one trip to the database (the token and the head), not a status computed
+//! anew; and each viewer's head at a chain head ([`crate::viewhead`]), so that a read does not hash
+//! its viewer's view again.
+//!
+//! For the writes' per-entity preconditions ([`crate::precondition`]) the cache also remembers, for
+//! each view head it handed out, the chain head it was computed at, and keeps the last few folded
+//! copies: an older view head it no longer knows is answered as stale, as any other process would.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use parley_core::model::Negotiation;
 use parley_store::Store;
+use parley_store::event::{Folder, Payload};
 
 use crate::error::ApiError;
 use crate::reads::{Head, head_of};
@@ -23,32 +32,124 @@ const MAX_CACHED: usize = 64;
 /// The most answers kept (all dropped when full: a new head makes them stale anyway).
 const MAX_ANSWERS: usize = 4096;
 
+/// How many earlier folded copies are kept per negotiation, for the writes' preconditions.
+const MAX_HISTORY: usize = 256;
+
+/// The most view heads remembered with the chain head they were computed at.
+const MAX_HANDED_OUT: usize = 65_536;
+
+/// Earlier folded copies of one negotiation, oldest first.
+type History = VecDeque<(Head, Arc<Negotiation>)>;
+
+/// A negotiation folded at a head, with the folder that continues from there.
+struct Folded {
+    head: Head,
+    folder: Folder,
+    negotiation: Arc<Negotiation>,
+}
+
 /// Negotiations folded at a head, by id.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct FoldCache {
-    folded: Mutex<HashMap<String, (Head, Arc<Negotiation>)>>,
+    folded: Mutex<HashMap<String, Arc<Folded>>>,
     answers: Mutex<HashMap<String, (Head, Arc<String>)>>,
     /// Each viewer's head, by negotiation and viewer, with the chain head it was computed at.
     view_heads: Mutex<HashMap<(String, String), (Head, ViewHead)>>,
+    /// Recent folded copies per negotiation, oldest first.
+    history: Mutex<HashMap<String, History>>,
+    /// The chain head each view head handed out was computed at, by negotiation, viewer and tag.
+    handed_out: Mutex<HashMap<(String, String, String), Head>>,
+    /// One lock per negotiation that this process's writes to it take in turn.
+    writers: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+}
+
+impl std::fmt::Debug for FoldCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FoldCache").finish_non_exhaustive()
+    }
 }
 
 impl FoldCache {
-    /// The negotiation `id` at its current head (read now), folded once per head.
+    /// The negotiation `id` at its current head (read now), brought up to each new head once.
     pub fn folded(&self, store: &mut dyn Store, id: &str) -> Result<(Arc<Negotiation>, Head), ApiError> {
         let head = head_of(store, id)?;
-        if let Some((cached, negotiation)) = self.folded.lock().ok().and_then(|map| map.get(id).cloned()) {
-            if cached == head {
-                return Ok((negotiation, head));
+        let negotiation = self.at_head(store, id, &head)?;
+        Ok((negotiation, head))
+    }
+
+    /// The negotiation `id` folded at `head` (its current head, just read).
+    pub fn at_head(&self, store: &mut dyn Store, id: &str, head: &Head) -> Result<Arc<Negotiation>, ApiError> {
+        let cached = self.folded.lock().ok().and_then(|map| map.get(id).cloned());
+        if let Some(cached) = &cached {
+            if cached.head == *head {
+                return Ok(cached.negotiation.clone());
             }
         }
-        let negotiation = Arc::new(store.negotiation(id, Some(head.seq)).map_err(ApiError::store)?);
+        // Another request may have brought the copy further already.
+        if let Some(earlier) = self.earlier(id, head) {
+            return Ok(earlier);
+        }
+        // Continue from the cached folder when its head is still in the log; fold anew otherwise.
+        let continued = match &cached {
+            Some(cached) if cached.head.seq < head.seq => {
+                let hash = store.hash_at(id, cached.head.seq).map_err(ApiError::store)?;
+                (hash.as_deref() == Some(cached.head.hash.as_str())).then(|| cached.folder.clone())
+            }
+            _ => None,
+        };
+        let mut folder = match continued {
+            Some(folder) => folder,
+            None => store.restore(id, Some(head.seq)).map_err(ApiError::store)?.unwrap_or_default(),
+        };
+        store.apply_events(id, folder.seq(), Some(head.seq), &mut folder).map_err(ApiError::store)?;
+        self.install(id, head, folder)
+    }
+
+    /// Applies the events a write of this process appended after `before` (the head it wrote
+    /// after) to the cached copy, when that copy is at `before`: the write's own answer and the
+    /// next read then need not read them back.
+    pub fn advance(&self, id: &str, before: &Head, appended: &[parley_store::Event]) -> Result<Option<Arc<Negotiation>>, ApiError> {
+        let Some(last) = appended.last() else { return Ok(None) };
+        let cached = self.folded.lock().ok().and_then(|map| map.get(id).cloned());
+        let Some(cached) = cached.filter(|cached| cached.head == *before) else { return Ok(None) };
+        let mut folder = cached.folder.clone();
+        for event in appended {
+            folder
+                .apply(event.seq, &event.kind, &event.key, event.op, Payload::Json(&event.payload))
+                .map_err(|error| ApiError::internal(error.to_string()))?;
+        }
+        self.install(id, &Head { seq: last.seq, hash: last.hash.clone() }, folder).map(Some)
+    }
+
+    fn install(&self, id: &str, head: &Head, folder: Folder) -> Result<Arc<Negotiation>, ApiError> {
+        let negotiation = folder
+            .negotiation()
+            .map_err(|error| ApiError::store(parley_store::StoreError::Fold { negotiation: id.to_owned(), source: error }))?
+            .ok_or_else(|| ApiError::no_negotiation(id))?;
+        let negotiation = Arc::new(negotiation);
         if let Ok(mut map) = self.folded.lock() {
             if map.len() >= MAX_CACHED && !map.contains_key(id) {
                 map.clear();
             }
-            map.insert(id.to_owned(), (head.clone(), negotiation.clone()));
+            // Never replace a newer copy (another request may have brought it further).
+            if map.get(id).is_none_or(|held| held.head.seq <= head.seq) {
+                let folded = Folded { head: head.clone(), folder, negotiation: negotiation.clone() };
+                map.insert(id.to_owned(), Arc::new(folded));
+            }
         }
-        Ok((negotiation, head))
+        if let Ok(mut history) = self.history.lock() {
+            if history.len() >= MAX_CACHED && !history.contains_key(id) {
+                history.clear();
+            }
+            let kept = history.entry(id.to_owned()).or_default();
+            if !kept.iter().any(|(at, _)| at == head) {
+                kept.push_back((head.clone(), negotiation.clone()));
+                if kept.len() > MAX_HISTORY {
+                    kept.pop_front();
+                }
+            }
+        }
+        Ok(negotiation)
     }
 
     /// As [`FoldCache::folded`], with the head `viewer` is told at that chain head (computed once
@@ -74,7 +175,38 @@ impl FoldCache {
             }
             map.insert(key, (head.clone(), view_head.clone()));
         }
+        if let Ok(mut handed_out) = self.handed_out.lock() {
+            if handed_out.len() >= MAX_HANDED_OUT {
+                handed_out.clear();
+            }
+            handed_out.insert((id.to_owned(), viewer.to_owned(), view_head.tag.clone()), head.clone());
+        }
         Ok(view_head)
+    }
+
+    /// The chain head at which this process told `viewer` the view head `tag`, if it did and
+    /// still remembers it.
+    pub fn handed_out(&self, id: &str, viewer: &str, tag: &str) -> Option<Head> {
+        let handed_out = self.handed_out.lock().ok()?;
+        handed_out.get(&(id.to_owned(), viewer.to_owned(), tag.to_owned())).cloned()
+    }
+
+    /// The negotiation `id` as folded at `head`, if still kept.
+    pub fn earlier(&self, id: &str, head: &Head) -> Option<Arc<Negotiation>> {
+        let history = self.history.lock().ok()?;
+        history.get(id)?.iter().find(|(at, _)| at == head).map(|(_, negotiation)| negotiation.clone())
+    }
+
+    /// The lock this process's writes to negotiation `id` hold while they read the head and
+    /// append after it: they then never conflict with each other (only with other processes,
+    /// which the store's head check catches), and each is validated against the state the one
+    /// before it left.
+    pub fn writer(&self, id: &str) -> Arc<Mutex<()>> {
+        let mut writers = self.writers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if writers.len() >= MAX_CACHED && !writers.contains_key(id) {
+            writers.retain(|_, lock| Arc::strong_count(lock) > 1);
+        }
+        writers.entry(id.to_owned()).or_default().clone()
     }
 
     /// The answer kept for `key` (negotiation, viewer and request), if computed at `head`.

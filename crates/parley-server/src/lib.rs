@@ -23,6 +23,7 @@ pub mod error;
 pub mod jobs;
 pub mod listen;
 pub mod openapi;
+pub mod precondition;
 pub mod reads;
 pub mod signing;
 pub mod state;

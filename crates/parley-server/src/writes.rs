@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Caller, Role};
+use crate::cache::FoldCache;
 use crate::error::{ApiError, Code, FieldError};
 use crate::reads::{Head, json_response};
 use crate::state::AppState;
@@ -257,7 +258,19 @@ fn index_of(change: &Change, negotiation: &Negotiation) -> usize {
 
 /// Records `change` in negotiation `id` for `caller`, against the head `expected`.
 pub fn record(store: &mut dyn Store, id: &str, caller: &Caller, expected: &str, change: &Change) -> Result<(Written, ViewHead), ApiError> {
-    match record_signed(store, id, caller, expected, change, &crate::signing::Signing::None)? {
+    record_cached(store, &FoldCache::default(), id, caller, expected, change)
+}
+
+/// As [`record`], folding through the process's `cache` (and keeping the write's result there).
+pub fn record_cached(
+    store: &mut dyn Store,
+    cache: &FoldCache,
+    id: &str,
+    caller: &Caller,
+    expected: &str,
+    change: &Change,
+) -> Result<(Written, ViewHead), ApiError> {
+    match record_signed_cached(store, cache, id, caller, expected, change, &crate::signing::Signing::None)? {
         crate::signing::Recorded::Written(written, head) => Ok((written, head)),
         crate::signing::Recorded::Prepared(_) => Err(ApiError::internal("an unsigned write was only prepared")),
     }
@@ -274,16 +287,31 @@ pub fn record_signed(
     change: &Change,
     signing: &crate::signing::Signing,
 ) -> Result<crate::signing::Recorded, ApiError> {
+    record_signed_cached(store, &FoldCache::default(), id, caller, expected, change, signing)
+}
+
+/// As [`record_signed`], folding through the process's `cache`.
+pub fn record_signed_cached(
+    store: &mut dyn Store,
+    cache: &FoldCache,
+    id: &str,
+    caller: &Caller,
+    expected: &str,
+    change: &Change,
+    signing: &crate::signing::Signing,
+) -> Result<crate::signing::Recorded, ApiError> {
+    let writer = cache.writer(id);
+    let _turn = writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     for _ in 0..WRITE_ATTEMPTS {
-        if let Some(recorded) = attempt(store, id, caller, expected, change, signing)? {
+        if let Some(recorded) = attempt(store, cache, id, caller, expected, change, signing)? {
             return Ok(recorded);
         }
     }
     let now = match store.head(id).map_err(ApiError::store)? {
         Some((seq, hash)) => {
             let head = Head { seq, hash };
-            let current = store.negotiation(id, Some(seq)).map_err(ApiError::store)?;
-            crate::viewhead::of(&current, &head, caller.viewer())?
+            let current = cache.at_head(store, id, &head)?;
+            cache.view_head(&current, &head, id, caller.viewer())?
         }
         None => return Err(ApiError::no_negotiation(id)),
     };
@@ -294,6 +322,7 @@ pub fn record_signed(
 /// first (the store's conflict), to be tried again.
 fn attempt(
     store: &mut dyn Store,
+    cache: &FoldCache,
     id: &str,
     caller: &Caller,
     expected: &str,
@@ -307,17 +336,20 @@ fn attempt(
         None => return Err(ApiError::no_negotiation(id)),
     };
     let current = if head.seq == 0 {
-        Negotiation { id: id.to_owned(), ..Negotiation::default() }
+        std::sync::Arc::new(Negotiation { id: id.to_owned(), ..Negotiation::default() })
     } else {
-        store.negotiation(id, Some(head.seq)).map_err(ApiError::store)?
+        cache.at_head(store, id, &head)?
     };
-    // The writer's head at the chain head: what it named must be what it would read now.
+    // The writer's head at the chain head: what it named must be what it would read now, or an
+    // older head of the writer's since which nothing the write depends on changed as it sees it.
     let seen_head = if head.seq == 0 {
         ViewHead { tag: head.hash.clone(), seq: Some(0) }
     } else {
-        crate::viewhead::of(&current, &head, caller.viewer())?
+        cache.view_head(&current, &head, id, caller.viewer())?
     };
-    if !seen_head.named_by(expected) {
+    let at = crate::precondition::At { id, head: &head, current: &current };
+    let holds = seen_head.named_by(expected) || (head.seq > 0 && crate::precondition::holds(cache, store, at, caller, expected, change)?);
+    if !holds {
         let number = seen_head.seq.map(|seq| format!(" (event #{seq})")).unwrap_or_default();
         let detail = format!("the head is {}{number}, not `{expected}`: re-read and retry", seen_head.etag());
         return Err(ApiError { head: Some(seen_head.tag.clone()), ..ApiError::new(Code::StaleHead, detail) });
@@ -339,11 +371,11 @@ fn attempt(
         change.apply(&mut seen)?;
         checked(&seen, change, index)?;
     }
-    let mut wanted = current.clone();
+    let mut wanted = (*current).clone();
     let index = index_of(change, &wanted);
     change.apply(&mut wanted)?;
     let wanted = checked(&wanted, change, index)?;
-    let current = (head.seq > 0).then_some(&current);
+    let current = (head.seq > 0).then_some(&*current);
     for event in parley_store::changes(current, &wanted) {
         if !permitted(&role, &event.kind, &event.actor) {
             return Err(ApiError::new(
@@ -360,7 +392,7 @@ fn attempt(
         }
         crate::signing::Signing::Signed(presigned) => Some(presigned),
     };
-    let appended = match store.import_presigned(&wanted, None, presigned, head.seq, &caller.token.label) {
+    let appended = match store.import_presigned_from(current, &wanted, None, presigned, head.seq, &caller.token.label) {
         Ok(appended) => appended,
         Err(parley_store::StoreError::Conflict { .. }) => return Ok(None),
         Err(error) => return Err(ApiError::store(error)),
@@ -369,8 +401,11 @@ fn attempt(
         None => seen_head,
         Some(last) => {
             let new = Head { seq: last.seq, hash: last.hash.clone() };
-            let folded = store.negotiation(id, Some(new.seq)).map_err(ApiError::store)?;
-            crate::viewhead::of(&folded, &new, caller.viewer())?
+            let folded = match cache.advance(id, &head, &appended)? {
+                Some(folded) => folded,
+                None => cache.at_head(store, id, &new)?,
+            };
+            cache.view_head(&folded, &new, id, caller.viewer())?
         }
     };
     let written = Written { head: new.etag(), seq: new.seq, appended: appended.len() };
@@ -393,7 +428,8 @@ async fn write(
         return Err(ApiError::new(Code::Forbidden, format!("a `{}` token may not use this route", caller.token.viewer)));
     }
     let signing = crate::signing::Signing::of(&headers, &role)?.bound_to(&expected);
-    let recorded = state.with_store(move |store| record_signed(store, &id, &caller, &expected, &change, &signing)).await?;
+    let cache = state.cache();
+    let recorded = state.with_store(move |store| record_signed_cached(store, &cache, &id, &caller, &expected, &change, &signing)).await?;
     let (written, head) = match recorded {
         crate::signing::Recorded::Written(written, head) => (written, head),
         crate::signing::Recorded::Prepared(prepared) => return json_response(&prepared, None),

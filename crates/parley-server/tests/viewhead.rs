@@ -87,18 +87,13 @@ fn a_hidden_event_changes_nothing_a_party_is_told(fresh: &dyn Fn() -> Database) 
     appended(&server, server.token("RU"), "stances", &head, &jpoa_stance("RU", r#"{"date":"2015-07-14"}"#, "after"));
 }
 
-/// A change a party can see changes its head, and the head from before is then stale: 412 with
-/// the party's new head, and no chain hash or event number anywhere in the answer.
+/// A change a party can see of what its write depends on (here its own stances on the item)
+/// changes its head, and a write against the head from before is then stale: 412 with the party's
+/// new head, and no chain hash or event number anywhere in the answer.
 fn a_visible_change_makes_the_old_head_stale(fresh: &dyn Fn() -> Database) {
     let server = Server::start(fresh(), UKRAINE);
     let old = server.view_head(server.token("UA"));
-    appended(
-        &server,
-        server.token("RU"),
-        "stances",
-        &server.view_head(server.token("RU")),
-        &stance("RU", r#"{"date":"2026-01-16"}"#, "seen"),
-    );
+    appended(&server, server.token("UA"), "stances", &old, &stance("UA", r#"{"date":"2026-01-16"}"#, "first"));
     let new = server.view_head(server.token("UA"));
     assert_ne!(new, old);
     let (seq, hash) = server.head();
@@ -113,6 +108,65 @@ fn a_visible_change_makes_the_old_head_stale(fresh: &dyn Fn() -> Database) {
     assert!(!stale.body.contains(&hash), "{stale:?}");
     assert!(!problem["detail"].as_str().unwrap().contains(&seq.to_string()), "{problem}");
     assert_eq!(server.head(), (seq, hash), "a stale write appends nothing");
+}
+
+/// A change a party can see that its write does not depend on (another party's stance on the
+/// item) changes its head, but a write against the head from before still holds (per-entity
+/// preconditions, docs/api.md); one on the item's text does not.
+fn a_visible_change_elsewhere_keeps_the_old_head_valid(fresh: &dyn Fn() -> Database) {
+    let server = Server::start(fresh(), UKRAINE);
+    let old = server.view_head(server.token("UA"));
+    appended(
+        &server,
+        server.token("RU"),
+        "stances",
+        &server.view_head(server.token("RU")),
+        &stance("RU", r#"{"date":"2026-01-16"}"#, "seen"),
+    );
+    let new = server.view_head(server.token("UA"));
+    assert_ne!(new, old);
+    let written = appended(&server, server.token("UA"), "stances", &old, &stance("UA", r#"{"date":"2026-01-17"}"#, "still"));
+    assert_eq!(written["head"], format!("\"{}\"", server.view_head(server.token("UA"))));
+    // A revision of item 1 changes what a stance on it depends on.
+    let old = server.view_head(server.token("UA"));
+    let revision = r#"{"item":1,"revision":{"round":"kyiv-briefing","by":"US","title":null,"text":"A new text.","proposes":{},"removed":false,"restored":false,"note":"","source":""}}"#;
+    let revised = server.post(server.token("mediator"), &server.path("revisions"), &server.view_head(server.token("mediator")), revision);
+    assert_eq!(revised.status, 201, "{revised:?}");
+    let stale = server.post(server.token("UA"), &server.path("stances"), &old, &stance("UA", r#"{"date":"2026-01-18"}"#, "late"));
+    assert_eq!((stale.status, stale.code().as_str()), (412, "stale_head"), "{stale:?}");
+    // A head this process never handed out is stale, as on any other process.
+    let unknown = "0".repeat(64);
+    let stale = server.post(server.token("UA"), &server.path("stances"), &unknown, &stance("UA", r#"{"date":"2026-01-18"}"#, "late"));
+    assert_eq!((stale.status, stale.code().as_str()), (412, "stale_head"), "{stale:?}");
+}
+
+/// Non-interference of per-entity preconditions: a write against an older head of the writer is
+/// answered (appended or stale, and the head it is told) exactly as by a server holding only the
+/// writer's export and the same visible changes, whatever hidden events came in between.
+fn an_old_head_is_judged_as_on_the_writers_export(fresh: &dyn Fn() -> Database) {
+    let server = Server::start(fresh(), UKRAINE);
+    let alone = Server::start_text(fresh(), &server.get(server.token("UA"), &server.path("export")).body);
+    let old = server.view_head(server.token("UA"));
+    assert_eq!(alone.view_head(alone.token("UA")), old);
+    let hidden = |index: usize| {
+        let line = RU_PRIVATE_RED_LINE.replace("ru-secret-line", &format!("ru-secret-{index}"));
+        appended(&server, server.token("RU"), "red-lines", &server.view_head(server.token("RU")), &line);
+    };
+    hidden(0);
+    for each in [&server, &alone] {
+        appended(each, each.token("RU"), "stances", &each.view_head(each.token("RU")), &stance("RU", r#"{"date":"2026-01-16"}"#, "seen"));
+    }
+    hidden(1);
+    let on_item = |item: u32, note: &str| stance("UA", r#"{"date":"2026-01-17"}"#, note).replace("\"item\":1", &format!("\"item\":{item}"));
+    for (index, (body, expected)) in
+        [(on_item(1, "holds"), 201), (on_item(1, "stale now"), 412), (on_item(2, "other item"), 201)].into_iter().enumerate()
+    {
+        let here = server.post(server.token("UA"), &server.path("stances"), &old, &body);
+        let there = alone.post(alone.token("UA"), &alone.path("stances"), &old, &body);
+        assert_eq!((here.status, there.status), (expected, expected), "{body}: {here:?} {there:?}");
+        assert_eq!(here.header("etag"), there.header("etag"), "{body}");
+        hidden(2 + index);
+    }
 }
 
 /// Regression test for writes made stale by hidden ones: while RU keeps appending private red
@@ -205,6 +259,8 @@ macro_rules! on_both_backends {
 on_both_backends!(
     a_hidden_event_changes_nothing_a_party_is_told,
     a_visible_change_makes_the_old_head_stale,
+    a_visible_change_elsewhere_keeps_the_old_head_valid,
+    an_old_head_is_judged_as_on_the_writers_export,
     a_viewers_head_is_the_head_of_its_export,
     a_hidden_writer_never_makes_a_visible_write_stale,
 );

@@ -346,6 +346,7 @@ pub struct FoldError {
 /// Entities of one kind in first-insertion order, replaced in place by later upserts. Serialised as
 /// the live `[key, entity]` pairs in that order (a deleted entity's place is not kept: a later
 /// upsert of the same key goes to the end either way).
+#[derive(Clone)]
 struct Collection<T> {
     entries: Vec<Option<T>>,
     /// Each live entity's key and slot; the one place keys are kept.
@@ -557,7 +558,7 @@ impl Payload<'_> {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Header {
     id: String,
     title: String,
@@ -569,7 +570,7 @@ struct Header {
 /// can be saved ([`Folder::snapshot`]) and restored ([`Folder::restore`]) to continue folding later:
 /// that is what a checkpoint holds.
 #[allow(missing_debug_implementations)]
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Folder {
     /// The sequence number of the last event applied (0 for none).
@@ -702,6 +703,12 @@ impl Folder {
             other => return Err(failed(format!("unknown event kind `{other}`"))),
         }
         Ok(())
+    }
+
+    /// The negotiation folded so far, keeping the folder to apply later events to (a server's
+    /// incremental fold); the same as [`Folder::finish`] on a copy.
+    pub fn negotiation(&self) -> Result<Option<Negotiation>, FoldError> {
+        self.clone().finish()
     }
 
     /// The negotiation, or `None` when no header event has been applied.

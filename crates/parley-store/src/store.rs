@@ -304,7 +304,21 @@ pub trait EventStore {
         label: &str,
     ) -> Result<Vec<Event>, StoreError> {
         let current = if head == 0 { None } else { Some(self.negotiation(&wanted.id, Some(head))?) };
-        let mut events = crate::event::changes(current.as_ref(), wanted);
+        self.import_presigned_from(current.as_ref(), wanted, signer, presigned, head, label)
+    }
+
+    /// As [`EventStore::import_presigned`], given the state after event `head` (`None` for 0),
+    /// already folded by the caller (a server's cache), so that it is not folded again here.
+    fn import_presigned_from(
+        &mut self,
+        current: Option<&Negotiation>,
+        wanted: &Negotiation,
+        signer: Option<(&str, &SigningKey)>,
+        presigned: Option<&crate::chain::Presigned>,
+        head: u64,
+        label: &str,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut events = crate::event::changes(current, wanted);
         if let Some((party, key)) = signer {
             let offered = crate::chain::hex(&key.verifying_key().to_bytes());
             match self.key_status(&wanted.id, party)? {
@@ -335,7 +349,7 @@ pub trait EventStore {
         // So is a change of an entity whose last author is another party (a red line moved to
         // another party, an item with a new drafter) when that author signs its events: it would
         // have to remove the entity itself first.
-        if let Some(current) = &current {
+        if let Some(current) = current {
             let before = crate::event::changes(None, current);
             let owners: HashMap<(&str, &str), &str> =
                 before.iter().map(|event| ((event.kind.as_str(), event.key.as_str()), event.actor.as_str())).collect();

@@ -1,0 +1,110 @@
+//! Per-entity preconditions: when a write that names an older head of its writer still holds.
+//!
+//! A write names the writer's head it was made against (`If-Match`). When that is the writer's
+//! head now, the write goes ahead. When it is an older head of the writer that this process handed
+//! out (and still remembers), the write goes ahead too as long as nothing it depends on changed, as
+//! the writer sees it, between that head and now; [`depends`] says what each kind of write depends
+//! on (docs/api.md, "Preconditions"). Both states are compared through the writer's own view of the
+//! record, so an event hidden from the writer never makes its write stale, nor saves it from being
+//! stale: the answer is the one a server holding only the writer's export would give. A head this
+//! process does not know (another process handed it out, or it was forgotten) is stale, as before.
+
+use parley_core::model::Negotiation;
+use parley_core::visibility::view;
+use parley_store::Store;
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::cache::FoldCache;
+use crate::error::ApiError;
+use crate::reads::Head;
+use crate::writes::Change;
+
+/// What `change` depends on in `seen` (the writer's view of the record): the entities whose change
+/// since the head the writer named makes the write stale. `None` for a write that depends on
+/// everything (an import), which only the writer's current head admits.
+pub fn depends(change: &Change, seen: &Negotiation) -> Option<Value> {
+    let item = |number: u32, document: &str| {
+        seen.items.iter().filter(|item| item.number == number && item.document == document).collect::<Vec<_>>()
+    };
+    let value = match change {
+        // The party's stances on that item, and the item (its text and versions).
+        Change::Stance(stance) => {
+            let stances: Vec<_> = seen
+                .stances
+                .iter()
+                .filter(|held| held.party == stance.party && held.item == stance.item && held.document == stance.document)
+                .collect();
+            json!([item(stance.item, &stance.document), stances])
+        }
+        // The item revised.
+        Change::Revision(request) => json!(item(request.item, &request.document)),
+        // The party's red lines (and any with the same id).
+        Change::RedLine(red_line) => {
+            let held: Vec<_> = seen.red_lines.iter().filter(|held| held.party == red_line.party || held.id == red_line.id).collect();
+            json!(held)
+        }
+        // The statement with the same id.
+        Change::Statement(statement) => json!(seen.statements.iter().filter(|held| held.id == statement.id).collect::<Vec<_>>()),
+        // The party's demands on that issue.
+        Change::Demand(demand) => {
+            json!(seen.demands.iter().filter(|held| held.party == demand.party && held.issue == demand.issue).collect::<Vec<_>>())
+        }
+        // The party's preferences.
+        Change::Preference(preference) => {
+            json!(seen.preferences.iter().filter(|held| held.party == preference.party).collect::<Vec<_>>())
+        }
+        // The rounds (they are ordered by their dates).
+        Change::Round(_) => json!(seen.rounds),
+        Change::Import(_) => return None,
+    };
+    Some(value)
+}
+
+/// Where a write stands: the chain head it is tried at and the record there.
+#[derive(Clone, Copy, Debug)]
+pub struct At<'a> {
+    /// The negotiation's id.
+    pub id: &'a str,
+    /// The chain head.
+    pub head: &'a Head,
+    /// The record folded at it.
+    pub current: &'a Negotiation,
+}
+
+/// Whether `change`, made against the writer's head `expected` (not its head now), still holds
+/// at `at`.
+pub fn holds(
+    cache: &FoldCache,
+    store: &mut dyn Store,
+    at: At<'_>,
+    caller: &Caller,
+    expected: &str,
+    change: &Change,
+) -> Result<bool, ApiError> {
+    let At { id, head, current } = at;
+    let viewer_name = caller.viewer();
+    let viewer = parley_service::viewer(current, viewer_name).map_err(ApiError::service)?;
+    let everything = viewer == parley_core::visibility::Viewer::Everything;
+    // A viewer who sees everything may name the chain head by number; any other only by a view
+    // head this process handed out to it (and whose event is still in the log: not another
+    // database's).
+    let earlier = match expected.parse::<u64>() {
+        Ok(seq) if everything && seq > 0 && seq < head.seq => {
+            store.hash_at(id, seq).map_err(ApiError::store)?.map(|hash| Head { seq, hash })
+        }
+        _ => cache.handed_out(id, viewer_name, expected).filter(|earlier| earlier.seq < head.seq),
+    };
+    let Some(earlier) = earlier else { return Ok(false) };
+    if store.hash_at(id, earlier.seq).map_err(ApiError::store)?.as_deref() != Some(earlier.hash.as_str()) {
+        return Ok(false);
+    }
+    let Some(now) = depends(change, &view(current, &viewer)) else { return Ok(false) };
+    let before = match cache.earlier(id, &earlier) {
+        Some(before) => before,
+        None if everything => std::sync::Arc::new(store.negotiation(id, Some(earlier.seq)).map_err(ApiError::store)?),
+        None => return Ok(false),
+    };
+    let before_viewer = parley_service::viewer(&before, viewer_name).map_err(ApiError::service)?;
+    Ok(depends(change, &view(&before, &before_viewer)).as_ref() == Some(&now))
+}
