@@ -60,10 +60,32 @@ impl Caller {
     }
 }
 
-impl FromRequestParts<AppState> for Caller {
+/// A request's bearer token, read from its header but not yet looked up: a read looks it up in
+/// the same trip to the database as the log's head ([`Bearer::caller`]).
+#[derive(Clone)]
+pub struct Bearer {
+    secret: String,
+}
+
+impl std::fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Bearer(…)")
+    }
+}
+
+impl Bearer {
+    /// The caller the token names, looked up now (so a revocation takes effect at once).
+    pub fn caller(&self, store: &mut dyn parley_store::Store) -> Result<Caller, ApiError> {
+        let found = store.token_for(&self.secret).map_err(ApiError::store)?;
+        let token = found.ok_or_else(|| ApiError::new(Code::Unauthorized, "unknown or revoked token"))?;
+        Ok(Caller { token })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Bearer, ApiError> {
         let unauthorized = |detail: &str| ApiError::new(Code::Unauthorized, detail);
         let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| unauthorized("no Authorization header"))?;
         let text = value.to_str().map_err(|_| unauthorized("the Authorization header is not text"))?;
@@ -74,8 +96,15 @@ impl FromRequestParts<AppState> for Caller {
         if secret.is_empty() || secret.len() > 256 {
             return Err(unauthorized("unknown or revoked token"));
         }
-        let found = state.with_store(move |store| store.token_for(&secret).map_err(ApiError::store)).await?;
-        let token = found.ok_or_else(|| unauthorized("unknown or revoked token"))?;
-        Ok(Caller { token })
+        Ok(Bearer { secret })
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+        let bearer = Bearer::from_request_parts(parts, state).await?;
+        state.with_store(move |store| bearer.caller(store)).await
     }
 }

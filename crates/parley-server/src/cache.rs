@@ -61,6 +61,9 @@ pub struct FoldCache {
     handed_out: Mutex<HashMap<(String, String, String), Head>>,
     /// One lock per negotiation that this process's writes to it take in turn.
     writers: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// The same turn, awaited by the API's writes before they take a blocking thread, so that
+    /// writers waiting their turn do not hold the threads the reads need.
+    queues: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl std::fmt::Debug for FoldCache {
@@ -207,6 +210,15 @@ impl FoldCache {
             writers.retain(|_, lock| Arc::strong_count(lock) > 1);
         }
         writers.entry(id.to_owned()).or_default().clone()
+    }
+
+    /// The queue the API's writes to negotiation `id` wait in (see [`FoldCache::writer`]).
+    pub fn queue(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut queues = self.queues.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if queues.len() >= MAX_CACHED && !queues.contains_key(id) {
+            queues.retain(|_, queue| Arc::strong_count(queue) > 1);
+        }
+        queues.entry(id.to_owned()).or_default().clone()
     }
 
     /// The answer kept for `key` (negotiation, viewer and request), if computed at `head`.

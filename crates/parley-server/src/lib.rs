@@ -214,7 +214,10 @@ pub async fn shutdown_signal() {
 /// Runs the server on `listener` (already bound, so the caller can print its address) until
 /// SIGINT or SIGTERM, on a runtime of its own.
 pub fn serve(listener: std::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    // Store work runs on blocking threads: a few more than the idle stores kept, rather than
+    // tokio's 512, so that a burst of requests queues in the runtime instead of contending for
+    // the cores as threads (the machine this serves on may have two).
+    let runtime = tokio::runtime::Builder::new_multi_thread().max_blocking_threads(state::MAX_BLOCKING).enable_all().build()?;
     runtime.block_on(async move {
         listener.set_nonblocking(true)?;
         let listener = tokio::net::TcpListener::from_std(listener)?;

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use parley_store::Store;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Caller;
+use crate::auth::{Bearer, Caller};
 use crate::error::{ApiError, Code};
 use crate::state::AppState;
 use crate::viewhead::ViewHead;
@@ -106,19 +106,25 @@ pub async fn negotiations(State(state): State<AppState>, caller: Caller) -> Resu
 }
 
 /// Runs `read` on the viewer's copy of negotiation `id` folded at its head; `request` names the
-/// read and its parameters, under which the answer is kept for that viewer and head.
-async fn viewed<T: Serialize + Send + 'static>(
+/// read and its parameters, under which the answer is kept for that viewer and head (or is the
+/// request's bad query, answered once the token is known good). The token and the head are read
+/// in one trip to the database.
+async fn viewed<T: Serialize + Send + 'static, R>(
     state: &AppState,
-    caller: &Caller,
-    id: &str,
-    request: String,
-    read: impl FnOnce(&parley_service::View) -> Result<T, ApiError> + Send + 'static,
-) -> Result<Response, ApiError> {
-    let id = caller.negotiation(id)?;
-    let viewer = caller.viewer().to_owned();
+    bearer: Bearer,
+    id: String,
+    request: Result<(String, R), ApiError>,
+) -> Result<Response, ApiError>
+where
+    R: FnOnce(&parley_service::View) -> Result<T, ApiError> + Send + 'static,
+{
     let cache = state.cache();
     let (text, head) = state
         .with_store(move |store| {
+            let caller = bearer.caller(store)?;
+            let (request, read) = request?;
+            let id = caller.negotiation(&id)?;
+            let viewer = caller.viewer().to_owned();
             let (negotiation, chain, head) = cache.viewed(store, &id, &viewer)?;
             let key = format!("{id}\0{viewer}\0{request}");
             if let Some(text) = cache.answer(&key, &chain) {
@@ -138,12 +144,15 @@ async fn viewed<T: Serialize + Send + 'static>(
     responses((status = 200, description = "the status", body = Object), (status = 404, description = "no such negotiation for this token")))]
 pub async fn status(
     State(state): State<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     Path(id): Path<String>,
     as_of: Result<Query<AsOf>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let as_of = query(as_of)?.as_of.unwrap_or_else(|| "now".to_owned());
-    viewed(&state, &caller, &id, format!("status\0{as_of}"), move |view| view.status(&as_of).map_err(ApiError::service)).await
+    let request = query(as_of).map(|as_of| {
+        let as_of = as_of.as_of.unwrap_or_else(|| "now".to_owned());
+        (format!("status\0{as_of}"), move |view: &parley_service::View| view.status(&as_of).map_err(ApiError::service))
+    });
+    viewed(&state, bearer, id, request).await
 }
 
 /// What happened between two points (`parley diff --json --viewer V FROM TO`).
@@ -151,28 +160,30 @@ pub async fn status(
     responses((status = 200, description = "the diff", body = Object), (status = 404, description = "no such negotiation for this token")))]
 pub async fn diff(
     State(state): State<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     Path(id): Path<String>,
     window: Result<Query<Window>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let window = query(window)?;
-    let from = window.from.unwrap_or_else(|| "start".to_owned());
-    let to = window.to.unwrap_or_else(|| "now".to_owned());
-    viewed(&state, &caller, &id, format!("diff\0{from}\0{to}"), move |view| view.diff(&from, &to).map_err(ApiError::service)).await
+    let request = query(window).map(|window| {
+        let from = window.from.unwrap_or_else(|| "start".to_owned());
+        let to = window.to.unwrap_or_else(|| "now".to_owned());
+        (format!("diff\0{from}\0{to}"), move |view: &parley_service::View| view.diff(&from, &to).map_err(ApiError::service))
+    });
+    viewed(&state, bearer, id, request).await
 }
 
 /// Verdicts on public claims (`parley claims --json --viewer V`).
 #[utoipa::path(get, path = "/api/v1/negotiations/{id}/claims", tag = "reads", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, description = "the claims report", body = Object), (status = 404, description = "no such negotiation for this token")))]
-pub async fn claims(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    viewed(&state, &caller, &id, "claims".to_owned(), |view| Ok(view.claims(None))).await
+pub async fn claims(State(state): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> Result<Response, ApiError> {
+    viewed(&state, bearer, id, Ok(("claims".to_owned(), |view: &parley_service::View| Ok(view.claims(None))))).await
 }
 
 /// The viewer's record as JSON.
 #[utoipa::path(get, path = "/api/v1/negotiations/{id}/scenario", tag = "reads", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, description = "the negotiation as the viewer sees it", body = Object), (status = 404, description = "no such negotiation for this token")))]
-pub async fn scenario(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    viewed(&state, &caller, &id, "scenario".to_owned(), |view| Ok(view.negotiation().clone())).await
+pub async fn scenario(State(state): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> Result<Response, ApiError> {
+    viewed(&state, bearer, id, Ok(("scenario".to_owned(), |view: &parley_service::View| Ok(view.negotiation().clone())))).await
 }
 
 /// Bargaining analysis (`parley analyze --json --viewer V --as-of P`).

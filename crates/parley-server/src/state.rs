@@ -12,7 +12,10 @@ use crate::cache::FoldCache;
 use crate::error::{ApiError, Code};
 
 /// The most idle stores kept open for reuse.
-const MAX_IDLE: usize = 8;
+const MAX_IDLE: usize = 16;
+
+/// The most blocking threads `serve` runs store work on (one more for a job).
+pub const MAX_BLOCKING: usize = MAX_IDLE + crate::jobs::JOBS_AT_ONCE;
 
 /// What every handler shares.
 #[derive(Clone)]

@@ -429,6 +429,8 @@ async fn write(
     }
     let signing = crate::signing::Signing::of(&headers, &role)?.bound_to(&expected);
     let cache = state.cache();
+    let queue = cache.queue(&id);
+    let _turn = queue.lock().await;
     let recorded = state.with_store(move |store| record_signed_cached(store, &cache, &id, &caller, &expected, &change, &signing)).await?;
     let (written, head) = match recorded {
         crate::signing::Recorded::Written(written, head) => (written, head),
