@@ -20,6 +20,7 @@
 pub mod auth;
 pub mod cache;
 pub mod error;
+pub mod ids;
 pub mod jobs;
 pub mod listen;
 pub mod openapi;

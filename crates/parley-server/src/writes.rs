@@ -80,6 +80,9 @@ pub struct Written {
     pub seq: Option<u64>,
     /// How many events the write appended (0 when it changed nothing).
     pub appended: usize,
+    /// The id of the round, red line or statement the write created (`crate::ids`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 impl Change {
@@ -333,6 +336,10 @@ fn attempt(
     } else {
         parley_service::viewer(&current, caller.viewer()).map_err(ApiError::service)?
     };
+    let source = crate::ids::Source::of(signing, id, caller.viewer(), expected);
+    let everything = viewer == parley_core::visibility::Viewer::Everything;
+    let assigned = crate::ids::assign(change, everything, source, &current)?;
+    let (change, created) = assigned.as_ref().map_or((change, None), |(change, id)| (change, Some(id.clone())));
     if viewer != parley_core::visibility::Viewer::Everything {
         let mut seen = view(&current, &viewer);
         let index = index_of(change, &seen);
@@ -373,7 +380,7 @@ fn attempt(
             crate::viewhead::of(&folded, &new, caller.viewer())?
         }
     };
-    let written = Written { head: new.etag(), seq: new.seq, appended: appended.len() };
+    let written = Written { head: new.etag(), seq: new.seq, appended: appended.len(), id: created };
     Ok(Some(crate::signing::Recorded::Written(written, new)))
 }
 
@@ -393,7 +400,8 @@ async fn write(
         return Err(ApiError::new(Code::Forbidden, format!("a `{}` token may not use this route", caller.token.viewer)));
     }
     let signing = crate::signing::Signing::of(&headers, &role)?.bound_to(&expected);
-    let recorded = state.with_store(move |store| record_signed(store, &id, &caller, &expected, &change, &signing)).await?;
+    let (negotiation, written) = (id.clone(), change.clone());
+    let recorded = state.with_store(move |store| record_signed(store, &id, &caller, &expected, &written, &signing)).await?;
     let (written, head) = match recorded {
         crate::signing::Recorded::Written(written, head) => (written, head),
         crate::signing::Recorded::Prepared(prepared) => return json_response(&prepared, None),
@@ -405,6 +413,7 @@ async fn write(
     let status = if written.appended > 0 { StatusCode::CREATED } else { StatusCode::OK };
     let mut response = json_response(&written, Some(&head))?;
     *response.status_mut() = status;
+    crate::ids::locate(&mut response, &negotiation, &change, written.id.as_deref());
     Ok(response.into_response())
 }
 
@@ -416,7 +425,8 @@ macro_rules! json_write {
                                 ("Parley-Sign" = Option<String>, Header, description = "`prepare`: answer the events the write would append, to sign; append nothing"),
                                 ("Parley-Signature" = Option<String>, Header, description = "a party's signed write: `RECORDED_AT SIG,SIG…` (docs/security.md)")),
                             request_body(content = Object, content_type = "application/json", description = $what),
-                            responses((status = 201, body = Written), (status = 200, description = "prepared (or nothing changed)", body = crate::signing::Prepared),
+                            responses((status = 201, body = Written, headers(("Location" = String, description = "a created round, red line or statement: the `scenario` read, `#SECTION/ID`"))),
+                                (status = 200, description = "prepared (or nothing changed)", body = crate::signing::Prepared),
                                 (status = 400, description = "a malformed signing header"), (status = 403, description = "not this token's to write"),
                                 (status = 412, description = "stale head"), (status = 422, description = "invalid")))]
         pub async fn $name(

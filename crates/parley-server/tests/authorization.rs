@@ -47,10 +47,10 @@ fn body(route: &str, n: usize) -> Option<(&'static str, String)> {
             r#"{"party":"UA","item":1,"position":"opposes","at":{"date":"2026-01-15"},"source":"","visibility":"public","note":"{n}"}"#,
         ),
         "statements" => json(
-            r#"{"id":"ua-statement-{n}","speaker":"A spokesperson","party":"UA","date":"2025-12-23","round":"kyiv-briefing","venue":"","outlet":"","attribution":"named","quote":"Said.","source":"","claims":[]}"#,
+            r#"{"speaker":"A spokesperson","party":"UA","date":"2025-12-23","round":"kyiv-briefing","venue":"","outlet":"","attribution":"named","quote":"Said.","source":"","claims":[]}"#,
         ),
         "red-lines" => json(
-            r#"{"id":"ua-line-{n}","party":"UA","expression":"nato != \"renounced\"","description":"","visibility":"public","since":"start","until":null,"source":""}"#,
+            r#"{"party":"UA","expression":"nato != \"renounced\"","description":"","visibility":"public","since":"start","until":null,"source":""}"#,
         ),
         "demands" => json(
             r#"{"party":"UA","issue":"znpp_operator","value":"us-ua-joint-venture","visibility":"public","source":"{n}","at":{"date":"{date}"}}"#,
@@ -59,7 +59,7 @@ fn body(route: &str, n: usize) -> Option<(&'static str, String)> {
             r#"{"party":"UA","visibility":"private","reservation":0.{n}1,"issues":[{"issue":"nato","valuation":{"kind":"table","values":[["open",1.0],["deferred",0.5],["renounced",0.0]]},"weight":1.0}]}"#,
         ),
         "rounds" => json(
-            r#"{"id":"round-{n}","title":"Test","date":"2026-01-10","planned":false,"venue":"Geneva","kind":"meeting","participants":["US","UA"],"summary":""}"#,
+            r#"{"title":"Test","date":"2026-01-10","planned":false,"venue":"Geneva","kind":"meeting","participants":["US","UA"],"summary":""}"#,
         ),
         "revisions" => json(
             r#"{"item":1,"revision":{"round":"kyiv-briefing","by":"US","title":null,"text":"Revision {n}.","proposes":{},"removed":false,"restored":false,"note":"","source":""}}"#,

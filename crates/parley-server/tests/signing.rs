@@ -72,7 +72,7 @@ fn a_hidden_event_between_prepare_and_write_does_not_void_the_signatures(fresh: 
     let server = signing_server(fresh, &key);
     let ua = server.view_head(server.token("UA"));
     let signature = prepared_and_signed(&server, &key);
-    let line = r#"{"id":"ru-secret","party":"RU","expression":"nato == \"renounced\"","description":"","visibility":"private","since":"start","until":null,"source":""}"#;
+    let line = r#"{"party":"RU","expression":"nato == \"renounced\"","description":"","visibility":"private","since":"start","until":null,"source":""}"#;
     let hidden = server.post(server.token("RU"), &server.path("red-lines"), &server.view_head(server.token("RU")), line);
     assert_eq!(hidden.status, 201, "{hidden:?}");
     assert_eq!(server.view_head(server.token("UA")), ua, "hidden from UA");
