@@ -59,7 +59,7 @@ fn a_job_of_a_killed_server_is_reported_failed_after_restart() {
     let db = dir.path().join("parley.db").display().to_string();
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios");
     parley(&["import", &format!("{root}/ukraine-2025.toml"), "--db", &db]);
-    let token = parley(&["token", "create", "--db", &db, "--negotiation", "ukraine-2025", "--as", "mediator"]);
+    let token = parley(&["token", "create", "--db", &db, "--negotiation", "ukraine-2025", "--as", "mediator", "--write"]);
     let token = token.trim();
     let first = serve(&db);
     // Long enough to be running when the server dies.
