@@ -19,13 +19,19 @@
 //!   sees everything), and is then refused.
 //!
 //! The id is returned in the write's answer (`id`) and its `Location`.
+//!
+//! For the same reason a party's writer naming another party's entity (a demand, stance, red
+//! line, preference or statement of another party) is refused for that ([`foreign`]) before the
+//! record's checks: the whole record's checks would otherwise tell it of a hidden entity that
+//! the new one clashes with (another party's private demand on the same issue and moment).
 
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use parley_core::model::Negotiation;
 use sha2::{Digest, Sha256};
 
-use crate::error::ApiError;
+use crate::auth::Role;
+use crate::error::{ApiError, Code};
 use crate::signing::Signing;
 use crate::writes::Change;
 
@@ -101,6 +107,28 @@ pub fn assign(
         _ => {}
     }
     Ok(Some((change, id)))
+}
+
+/// Refuses (403) a party's writer naming another party's entity: the refusal the events'
+/// check would give, given before the record's checks, so that it never depends on what the
+/// whole record holds.
+pub fn foreign(change: &Change, role: &Role, viewer: &str) -> Result<(), ApiError> {
+    let Role::Party(party) = role else {
+        return Ok(());
+    };
+    let (kind, owner) = match change {
+        Change::Stance(stance) => ("stance", Some(stance.party.as_str())),
+        Change::RedLine(red_line) => ("red-line", Some(red_line.party.as_str())),
+        Change::Demand(demand) => ("demand", Some(demand.party.as_str())),
+        Change::Preference(preference) => ("preference", Some(preference.party.as_str())),
+        Change::Statement(statement) => ("statement", statement.party.as_deref()),
+        _ => return Ok(()),
+    };
+    let owner = owner.unwrap_or("import");
+    if owner == party {
+        return Ok(());
+    }
+    Err(ApiError::new(Code::Forbidden, format!("a `{viewer}` token may not record this {kind} (it would be `{owner}`'s)")))
 }
 
 /// Adds `Location` to a write's answer: the `scenario` read, the new entity as fragment.

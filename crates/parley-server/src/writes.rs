@@ -336,6 +336,7 @@ fn attempt(
     } else {
         parley_service::viewer(&current, caller.viewer()).map_err(ApiError::service)?
     };
+    crate::ids::foreign(change, &role, &caller.token.viewer)?;
     let source = crate::ids::Source::of(signing, id, caller.viewer(), expected);
     let everything = viewer == parley_core::visibility::Viewer::Everything;
     let assigned = crate::ids::assign(change, everything, source, &current)?;

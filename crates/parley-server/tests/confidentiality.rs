@@ -396,7 +396,9 @@ fn creating(route: &str, whole: &Negotiation, viewer: &str, id: Option<&str>) ->
 /// statement or round with the id of an entity hidden from it was refused as a duplicate, which
 /// a server holding only its export did not do: the refusal told it that the hidden entity
 /// existed. Now every such write answers exactly as on the export (only a viewer who sees
-/// everything names ids), and a write without an id is given a fresh one on both servers.
+/// everything names ids), and a write without an id is given a fresh one on both servers. The
+/// same for a party recording another party's demand identical to a hidden one (refused as a
+/// duplicate, where the export's server said it was not the party's to record).
 #[test]
 fn creating_an_entity_with_a_hidden_entitys_id_answers_as_the_export_does() {
     let records =
@@ -423,6 +425,17 @@ fn creating_an_entity_with_a_hidden_entitys_id_answers_as_the_export_does() {
                 let alone = post(&exported, export_token, route, "application/json", &body);
                 assert_same(&normalised(&answer, None), &normalised(&alone, None), &what);
                 assert_ne!(answer.status, 201, "{what}: {answer:?}");
+            }
+            // Another party's demand, as the record holds it: a party may not record it, and
+            // is told so whether or not the demand is hidden from it (a duplicate of a hidden
+            // demand was refused as a duplicate).
+            for demand in whole.demands.iter().filter(|demand| demand.party != viewer) {
+                let body = serde_json::to_string(demand).unwrap();
+                let what = format!("{name}: POST demands as {viewer} of {}'s demand on {}", demand.party, demand.issue);
+                let answer = post(&server, token, "demands", "application/json", &body);
+                let alone = post(&exported, export_token, "demands", "application/json", &body);
+                assert_same(&normalised(&answer, None), &normalised(&alone, None), &what);
+                assert_eq!(answer.status, 403, "{what}: {answer:?}");
             }
             for route in ["red-lines", "statements", "rounds"] {
                 let body = creating(route, &whole, &viewer, None);
