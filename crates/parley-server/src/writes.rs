@@ -80,7 +80,8 @@ pub struct Written {
     pub seq: Option<u64>,
     /// How many events the write appended (0 when it changed nothing).
     pub appended: usize,
-    /// The id of the round, red line or statement the write created (`crate::ids`).
+    /// The id of the round, red line or statement the write created (`docs/api.md`, "Ids of new
+    /// entities").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
