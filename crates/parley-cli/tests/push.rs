@@ -2,44 +2,9 @@
 //! side, `parley verify` accepts it, and the same stance altered in the database afterwards fails
 //! `parley verify`; without the key the write is refused.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
 
-fn parley(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_parley")).args(args).output().unwrap()
-}
-
-fn stdout(args: &[&str]) -> String {
-    let output = parley(args);
-    assert!(output.status.success(), "parley {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
-}
-
-/// A `parley serve` process on a free port, killed when dropped.
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(db: &str) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
-        .args(["serve", "--db", db, "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let url = first.split_whitespace().nth(2).unwrap_or_else(|| panic!("no URL in {first:?}")).to_owned();
-    Served { child, url }
-}
+use common::{run, serve, succeeds};
 
 #[test]
 fn a_pushed_signed_stance_verifies_and_an_altered_one_does_not() {
@@ -47,9 +12,9 @@ fn a_pushed_signed_stance_verifies_and_an_altered_one_does_not() {
     let path = |name: &str| dir.path().join(name).display().to_string();
     let (db, key, body) = (path("parley.db"), path("ua.key"), path("stance.json"));
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios");
-    stdout(&["keygen", "UA", "-o", &key]);
-    stdout(&["import", &format!("{root}/ukraine-2025.toml"), "--db", &db, "--sign", &format!("UA={key}")]);
-    let token = stdout(&["token", "create", "--db", &db, "--negotiation", "ukraine-2025", "--as", "UA", "--write"]);
+    succeeds(&["keygen", "UA", "-o", &key]);
+    succeeds(&["import", &format!("{root}/ukraine-2025.toml"), "--db", &db, "--sign", &format!("UA={key}")]);
+    let token = succeeds(&["token", "create", "--db", &db, "--negotiation", "ukraine-2025", "--as", "UA", "--write"]);
     let token = token.trim();
     std::fs::write(
         &body,
@@ -57,14 +22,14 @@ fn a_pushed_signed_stance_verifies_and_an_altered_one_does_not() {
     )
     .unwrap();
     let served = serve(&db);
-    let unsigned = parley(&["push", "--server", &served.url, "--token", token, "stances", &body]);
+    let unsigned = run(&["push", "--server", &served.url(), "--token", token, "stances", &body]);
     assert!(!unsigned.status.success());
     assert!(String::from_utf8_lossy(&unsigned.stderr).contains("signature_required"), "{unsigned:?}");
     let pushed: serde_json::Value =
-        serde_json::from_str(&stdout(&["push", "--server", &served.url, "--token", token, "--key", &key, "stances", &body])).unwrap();
+        serde_json::from_str(&succeeds(&["push", "--server", &served.url(), "--token", token, "--key", &key, "stances", &body])).unwrap();
     assert_eq!(pushed["appended"], 1, "{pushed}");
     drop(served);
-    stdout(&["verify", "--db", &db]);
+    succeeds(&["verify", "--db", &db]);
     // Whoever holds the database alters the signed stance, recomputing its key and hash so
     // that the chain holds; it cannot sign as UA.
     let connection = rusqlite::Connection::open(&db).unwrap();
@@ -90,7 +55,7 @@ fn a_pushed_signed_stance_verifies_and_an_altered_one_does_not() {
             rusqlite::params![forged.payload.to_string(), forged.key, forged.hash, seq],
         )
         .unwrap();
-    let verified = parley(&["verify", "--db", &db]);
+    let verified = run(&["verify", "--db", &db]);
     assert_eq!(verified.status.code(), Some(3), "{verified:?}");
     assert!(String::from_utf8_lossy(&verified.stdout).contains("the signature is not by its current key of `UA`"), "{verified:?}");
 }

@@ -3,52 +3,15 @@
 //! every viewer of every bundled scenario; `parley token` creates, lists and revokes; SIGTERM
 //! stops the server cleanly.
 
-#[path = "../../parley-server/tests/support/http.rs"]
-mod http;
+mod common;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use common::{http, parley, run, serve, succeeds};
 
 const SCENARIOS: [&str; 3] = ["ukraine-2025.toml", "dockworkers-2026.toml", "iran-nuclear-2013-2016.toml"];
-
-fn parley(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_parley")).args(args).output().unwrap()
-}
-
-fn stdout(args: &[&str]) -> String {
-    let output = parley(args);
-    assert!(output.status.success(), "parley {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
-}
-
-/// A `parley serve` process on a free port, killed if the test fails before stopping it.
-struct Served {
-    child: Child,
-    address: SocketAddr,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(db: &str) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
-        .args(["serve", "--db", db, "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    // "parley serve: http://127.0.0.1:PORT (database …)"
-    let url = first.split_whitespace().nth(2).unwrap_or_else(|| panic!("no URL in {first:?}"));
-    let address = url.trim_start_matches("http://").parse().unwrap();
-    Served { child, address }
-}
 
 fn get(address: SocketAddr, token: &str, path: &str) -> http::Answer {
     http::request(address, "GET", path, &[("Authorization", &format!("Bearer {token}"))], b"")
@@ -61,13 +24,13 @@ fn every_read_equals_the_commands_output_for_every_viewer() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios");
     let mut cases = Vec::new();
     for file in SCENARIOS {
-        stdout(&["import", &format!("{root}/{file}"), "--db", &db]);
+        succeeds(&["import", &format!("{root}/{file}"), "--db", &db]);
         let negotiation = parley_core::scenario::parse(&std::fs::read_to_string(format!("{root}/{file}")).unwrap()).unwrap().negotiation;
         let mut viewers =
             vec![("admin".to_owned(), "all".to_owned()), ("mediator".into(), "mediator".into()), ("public".into(), "public".into())];
         viewers.extend(negotiation.parties.iter().map(|party| (party.id.clone(), party.id.clone())));
         for (role, viewer) in viewers {
-            let token = stdout(&["token", "create", "--db", &db, "--negotiation", &negotiation.id, "--as", &role]).trim().to_owned();
+            let token = succeeds(&["token", "create", "--db", &db, "--negotiation", &negotiation.id, "--as", &role]).trim().to_owned();
             assert!(token.starts_with("parley_") && !token.contains('\n'), "{token}");
             cases.push((negotiation.id.clone(), viewer, token));
         }
@@ -92,7 +55,7 @@ fn every_read_equals_the_commands_output_for_every_viewer() {
             } else {
                 args.extend(from_db);
             }
-            let cli = parley(&args);
+            let cli = run(&args);
             let answer = get(served.address, token, &format!("/api/v1/negotiations/{id}/{route}"));
             if cli.status.success() {
                 assert_eq!(answer.status, 200, "{id} {viewer} {route}: {}", answer.body);
@@ -113,11 +76,11 @@ fn every_read_equals_the_commands_output_for_every_viewer() {
                 assert!((400..500).contains(&answer.status), "{id} {viewer} {route}: {answer:?}");
             }
         }
-        let log = stdout(&["log", "--json", "--db", &db, "--negotiation", id, "--viewer", viewer]);
+        let log = succeeds(&["log", "--json", "--db", &db, "--negotiation", id, "--viewer", viewer]);
         let events = get(served.address, token, &format!("/api/v1/negotiations/{id}/events"));
         assert_eq!(events.body, log, "{id} {viewer} events");
         // The scenario read is the viewer's export, as JSON: the same record.
-        let exported = stdout(&["export", "--db", &db, "--viewer", viewer, id]);
+        let exported = succeeds(&["export", "--db", &db, "--viewer", viewer, id]);
         let scenario = get(served.address, token, &format!("/api/v1/negotiations/{id}/scenario")).json();
         let expected = parley_core::scenario::parse(&exported).unwrap().negotiation;
         assert_eq!(scenario, serde_json::to_value(&expected).unwrap(), "{id} {viewer} scenario");
@@ -130,26 +93,27 @@ fn tokens_are_listed_without_secrets_and_revoked_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("parley.db").display().to_string();
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios");
-    stdout(&["import", &format!("{root}/ukraine-2025.toml"), "--db", &db]);
-    let token = stdout(&["token", "create", "--db", &db, "--negotiation", "ukraine-2025", "--as", "UA", "--write", "--label", "Kyiv desk"]);
+    succeeds(&["import", &format!("{root}/ukraine-2025.toml"), "--db", &db]);
+    let token =
+        succeeds(&["token", "create", "--db", &db, "--negotiation", "ukraine-2025", "--as", "UA", "--write", "--label", "Kyiv desk"]);
     let token = token.trim();
-    let unknown = parley(&["token", "create", "--db", &db, "--negotiation", "ukraine-2025", "--as", "XX"]);
+    let unknown = run(&["token", "create", "--db", &db, "--negotiation", "ukraine-2025", "--as", "XX"]);
     assert_eq!(unknown.status.code(), Some(2), "an unknown viewer is refused");
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("expected admin, mediator, public or a party"));
-    let listed = stdout(&["token", "list", "--db", &db, "--json"]);
+    let listed = succeeds(&["token", "list", "--db", &db, "--json"]);
     assert!(!listed.contains(token), "the list never shows a secret");
     let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
     assert_eq!(listed[0]["label"], "Kyiv desk");
     assert_eq!(listed[0]["write"], true);
     let id = listed[0]["id"].as_str().unwrap().to_owned();
-    let table = stdout(&["token", "list", "--db", &db]);
+    let table = succeeds(&["token", "list", "--db", &db]);
     assert!(table.contains(&id) && table.contains("Kyiv desk") && !table.contains(token), "{table}");
     let served = serve(&db);
     let path = "/api/v1/negotiations/ukraine-2025/status";
     assert_eq!(get(served.address, token, path).status, 200);
-    stdout(&["token", "revoke", "--db", &db, &id]);
+    succeeds(&["token", "revoke", "--db", &db, &id]);
     assert_eq!(get(served.address, token, path).status, 401, "revocation takes effect on the next request");
-    assert_eq!(parley(&["token", "revoke", "--db", &db, &id]).status.code(), Some(2), "revoking twice is refused");
+    assert_eq!(run(&["token", "revoke", "--db", &db, &id]).status.code(), Some(2), "revoking twice is refused");
 }
 
 #[test]
@@ -170,7 +134,7 @@ fn sigterm_stops_the_server_cleanly() {
 fn the_demo_prints_a_token_per_role_and_its_logs_never_hold_one() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("stderr.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
+    let mut child = parley()
         .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap())

@@ -2,42 +2,13 @@
 //! without it): writes go through both, and an event-stream subscriber on each is pushed every
 //! event within a second, whichever process took the write (`NOTIFY`/`LISTEN`).
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-fn parley(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_parley")).args(args).output().unwrap();
-    assert!(output.status.success(), "parley {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
-}
-
-/// A `parley serve` process, killed when dropped.
-struct Served {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(db: &str) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
-        .args(["serve", "--db", db, "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let url = first.split_whitespace().nth(2).unwrap_or_else(|| panic!("no URL in {first:?}"));
-    Served { child, address: url.trim_start_matches("http://").to_owned() }
-}
+use common::{Served, serve, succeeds};
 
 /// The `data:` lines of a stream, read for up to `within` or until `count` arrived.
 fn pushed(reader: &mut BufReader<TcpStream>, count: usize, within: Duration) -> Vec<String> {
@@ -61,7 +32,7 @@ fn pushed(reader: &mut BufReader<TcpStream>, count: usize, within: Duration) -> 
     found
 }
 
-fn subscribe(address: &str, token: &str) -> BufReader<TcpStream> {
+fn subscribe(address: SocketAddr, token: &str) -> BufReader<TcpStream> {
     let mut stream = TcpStream::connect(address).unwrap();
     let path = "/api/v1/negotiations/ukraine-2025/events/stream";
     write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\r\n").unwrap();
@@ -72,27 +43,16 @@ fn subscribe(address: &str, token: &str) -> BufReader<TcpStream> {
     reader
 }
 
-fn post(address: &str, token: &str, route: &str, body: &str) -> String {
-    let list = request(address, "GET", "/api/v1/negotiations", token, &[], "");
-    let listed: serde_json::Value = serde_json::from_str(&list).unwrap();
-    let head = listed[0]["head"].as_str().unwrap().to_owned();
+/// A write through `served`, against the token's head there; its answer's JSON.
+fn post(served: &Served, token: &str, route: &str, body: &str) -> serde_json::Value {
+    let bearer = format!("Bearer {token}");
+    let listed = served.request("GET", "/api/v1/negotiations", &[("Authorization", bearer.as_str())], "").json();
+    let head = format!("\"{}\"", listed[0]["head"].as_str().unwrap());
     let path = format!("/api/v1/negotiations/ukraine-2025/{route}");
-    request(address, "POST", &path, token, &[("If-Match", &head), ("Content-Type", "application/json")], body)
-}
-
-fn request(address: &str, method: &str, path: &str, token: &str, headers: &[(&str, &str)], body: &str) -> String {
-    let mut stream = TcpStream::connect(address).unwrap();
-    let mut head =
-        format!("{method} {path} HTTP/1.0\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\n", body.len());
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    write!(stream, "{head}\r\n{body}").unwrap();
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut stream, &mut text).unwrap();
-    let (status, body) = text.split_once("\r\n\r\n").unwrap();
-    assert!(status.contains(" 201 ") || status.contains(" 200 "), "{text}");
-    body.to_owned()
+    let headers = [("Authorization", bearer.as_str()), ("If-Match", head.as_str()), ("Content-Type", "application/json")];
+    let answer = served.request("POST", &path, &headers, body);
+    assert!(answer.status == 201 || answer.status == 200, "{answer:?}");
+    answer.json()
 }
 
 #[test]
@@ -108,30 +68,30 @@ fn subscribers_of_two_servers_on_one_postgresql_see_every_write() {
     let db = format!("{}/{name}", server.rsplit_once('/').unwrap().0);
     {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios");
-        parley(&["import", &format!("{root}/ukraine-2025.toml"), "--db", &db]);
-        let token = |viewer: &str| parley(&["token", "create", "--db", &db, "--negotiation", "ukraine-2025", "--as", viewer, "--write"]);
+        succeeds(&["import", &format!("{root}/ukraine-2025.toml"), "--db", &db]);
+        let token = |viewer: &str| succeeds(&["token", "create", "--db", &db, "--negotiation", "ukraine-2025", "--as", viewer, "--write"]);
         let (mediator, party) = (token("mediator"), token("UA"));
         let (mediator, party) = (mediator.trim(), party.trim());
         let (first, second) = (serve(&db), serve(&db));
-        let mut on_first = subscribe(&first.address, mediator);
-        let mut on_second = subscribe(&second.address, mediator);
+        let mut on_first = subscribe(first.address, mediator);
+        let mut on_second = subscribe(second.address, mediator);
         post(
-            &first.address,
+            &first,
             party,
             "stances",
             r#"{"party":"UA","item":1,"position":"opposes","at":{"date":"2026-01-15"},"source":"test","visibility":"public","note":"first"}"#,
         );
-        post(
-            &second.address,
+        let line = post(
+            &second,
             party,
             "red-lines",
-            r#"{"id":"ua-second","party":"UA","expression":"nato != \"renounced\"","description":"second","visibility":"public","since":"start","until":null,"source":""}"#,
+            r#"{"party":"UA","expression":"nato != \"renounced\"","description":"second","visibility":"public","since":"start","until":null,"source":""}"#,
         );
         for reader in [&mut on_first, &mut on_second] {
             let events = pushed(reader, 2, Duration::from_secs(1));
             assert_eq!(events.len(), 2, "{events:?}");
             assert!(events[0].contains("\"stance\"") && events[0].contains("first"), "{events:?}");
-            assert!(events[1].contains("ua-second"), "{events:?}");
+            assert!(events[1].contains(line["id"].as_str().unwrap()), "{events:?}");
         }
     }
     let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));

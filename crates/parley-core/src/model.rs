@@ -500,6 +500,8 @@ pub struct Revision {
 /// A meeting, a shuttle visit or the publication of a text.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Round {
+    /// Absent in a server write's body when the server assigns it (`parley-server`'s `ids`).
+    #[serde(default)]
     pub id: String,
     pub title: String,
     /// Absent only for a planned round whose date is not yet known.
@@ -713,6 +715,8 @@ impl Disclosure {
 /// A red line as serialised: everything but the parsed expression.
 #[derive(Deserialize)]
 struct StoredRedLine {
+    /// Absent in a server write's body when the server assigns it (`parley-server`'s `ids`).
+    #[serde(default)]
     id: String,
     party: String,
     expression: String,
@@ -909,6 +913,8 @@ impl Demand {
 /// Something someone said, with the checkable claims it makes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Statement {
+    /// Absent in a server write's body when the server assigns it (`parley-server`'s `ids`).
+    #[serde(default)]
     pub id: String,
     pub speaker: String,
     pub party: Option<String>,

@@ -41,6 +41,8 @@ pub enum Code {
     Internal,
     /// The request took longer than the server allows (`REQUEST_TIMEOUT`).
     Timeout,
+    /// Too many jobs of the token or the negotiation queued or running (`crate::job_limits`).
+    TooManyJobs,
 }
 
 /// `(code, status, stable code text, title)`: the table every answer is built from.
@@ -60,6 +62,7 @@ pub const CODES: &[(Code, u16, &str, &str)] = &[
     (Code::DatabaseUnavailable, 503, "database_unavailable", "The database cannot be reached"),
     (Code::Internal, 500, "internal", "Internal error"),
     (Code::Timeout, 408, "timeout", "The request took too long"),
+    (Code::TooManyJobs, 429, "too_many_jobs", "Too many jobs queued or running"),
 ];
 
 impl Code {
@@ -200,6 +203,9 @@ impl IntoResponse for ApiError {
         if self.code == Code::Unauthorized {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if self.code == Code::TooManyJobs {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(crate::job_limits::RETRY_AFTER_SECONDS));
+        }
         if let Some(head) = self.head.as_deref().and_then(|head| HeaderValue::from_str(&format!("\"{head}\"")).ok()) {
             headers.insert(header::ETAG, head);
         }
@@ -229,6 +235,7 @@ mod tests {
             Code::DatabaseUnavailable,
             Code::Internal,
             Code::Timeout,
+            Code::TooManyJobs,
         ];
         for code in all {
             match code {
@@ -246,7 +253,8 @@ mod tests {
                 | Code::SignatureRequired
                 | Code::DatabaseUnavailable
                 | Code::Internal
-                | Code::Timeout => {}
+                | Code::Timeout
+                | Code::TooManyJobs => {}
             }
         }
         all.to_vec()

@@ -44,17 +44,24 @@ pub struct Runner {
     owner: String,
     slots: Arc<tokio::sync::Semaphore>,
     counter: AtomicU64,
+    /// The unfinished jobs by token and negotiation (`crate::job_limits`).
+    active: crate::job_limits::Active,
 }
 
 impl Default for Runner {
     fn default() -> Runner {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|elapsed| elapsed.as_nanos()).unwrap_or(0);
         let owner = format!("{:x}-{now:x}", std::process::id());
-        Runner { owner, slots: Arc::new(tokio::sync::Semaphore::new(JOBS_AT_ONCE)), counter: AtomicU64::new(0) }
+        Runner { owner, slots: Arc::new(tokio::sync::Semaphore::new(JOBS_AT_ONCE)), counter: AtomicU64::new(0), active: Default::default() }
     }
 }
 
 impl Runner {
+    /// The unfinished jobs by token and negotiation.
+    pub(crate) fn active(&self) -> &crate::job_limits::Active {
+        &self.active
+    }
+
     /// A fresh job id: unguessable in practice, though access never rests on it.
     fn next_id(&self) -> String {
         let count = self.counter.fetch_add(1, Ordering::Relaxed);
@@ -238,7 +245,14 @@ async fn prepare(
 }
 
 /// Queues `work` for the caller and starts it; answers 202 with the job.
-async fn submit(state: AppState, caller: Caller, id: String, request: String, work: Work) -> Result<Response, ApiError> {
+async fn submit(
+    state: AppState,
+    caller: Caller,
+    id: String,
+    request: String,
+    work: Work,
+    admitted: crate::job_limits::Admitted,
+) -> Result<Response, ApiError> {
     let runner = state.jobs();
     let job = Job {
         id: runner.next_id(),
@@ -257,7 +271,7 @@ async fn submit(state: AppState, caller: Caller, id: String, request: String, wo
     let stored = job.clone();
     state.with_store(move |store| store.create_job(&stored).map_err(ApiError::store)).await?;
     tracing::info!(job = %job.id, kind = %job.kind, "job queued");
-    tokio::spawn(run(state.clone(), job.id.clone(), work));
+    tokio::spawn(run(state.clone(), job.id.clone(), work, admitted));
     let location = format!("/api/v1/negotiations/{id}/jobs/{}", job.id);
     let now = parley_store::store::now_utc();
     let report = JobReport { created_at: now.clone(), updated_at: now, ..JobReport::of(job) };
@@ -283,7 +297,7 @@ async fn set(state: &AppState, id: &str, job_state: &'static str, progress: f64,
 
 /// Waits for a slot, runs the work on a blocking thread and records the outcome, renewing the
 /// heartbeat (and progress) every [`BEAT`] meanwhile.
-async fn run(state: AppState, id: String, work: Work) {
+async fn run(state: AppState, id: String, work: Work, admitted: crate::job_limits::Admitted) {
     let mut beat = tokio::time::interval(BEAT);
     let slot = state.jobs().slots.clone().acquire_owned();
     tokio::pin!(slot);
@@ -311,13 +325,16 @@ async fn run(state: AppState, id: String, work: Work) {
         Err(_) => set(&state, &id, "failed", 0.0, None, Some("the job stopped unexpectedly".to_owned())).await,
     }
     tracing::info!(job = %id, "job finished");
+    drop(admitted);
 }
 
 /// Runs a session on the viewer's view (`parley simulate --json --viewer V`), as a job.
 #[utoipa::path(post, path = "/api/v1/negotiations/{id}/simulations", tag = "jobs", security(("bearer" = [])), params(("id" = String, Path)),
     request_body(content = SimulationRequest, content_type = "application/json"),
     responses((status = 202, description = "the job, queued; its URL in Location", body = JobReport),
-        (status = 404, description = "no such negotiation for this token"), (status = 422, description = "invalid")))]
+        (status = 403, description = "a read-only or public token"), (status = 404, description = "no such negotiation for this token"),
+        (status = 422, description = "invalid"),
+        (status = 429, description = "too many jobs of this token or negotiation queued or running", headers(("Retry-After" = u64, description = "seconds")))))]
 pub async fn simulations(
     State(state): State<AppState>,
     caller: Caller,
@@ -326,6 +343,7 @@ pub async fn simulations(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = caller.negotiation(&id)?;
+    caller.writer()?;
     let mut raw = String::new();
     let body = body.inspect(|bytes| raw = String::from_utf8_lossy(bytes).into_owned());
     let request: SimulationRequest = json_body(&headers, body)?;
@@ -336,6 +354,7 @@ pub async fn simulations(
         time_limit: None,
         seed: request.seed,
     };
+    let admitted = crate::job_limits::admit(&state, &caller.token.id, &id)?;
     let work = prepare(&state, &caller, &id, request.as_of, move |source| {
         let parties = source.problem.parties.len();
         if session.agents.len() != parties {
@@ -347,14 +366,16 @@ pub async fn simulations(
         Ok(Work::Simulation(Box::new(source), session))
     })
     .await?;
-    submit(state, caller, id, raw, work).await
+    submit(state, caller, id, raw, work, admitted).await
 }
 
 /// Runs a tournament on the viewer's view (`parley tournament` on one scenario), as a job.
 #[utoipa::path(post, path = "/api/v1/negotiations/{id}/tournaments", tag = "jobs", security(("bearer" = [])), params(("id" = String, Path)),
     request_body(content = TournamentRequest, content_type = "application/json"),
     responses((status = 202, description = "the job, queued; its URL in Location", body = JobReport),
-        (status = 404, description = "no such negotiation for this token"), (status = 422, description = "invalid")))]
+        (status = 403, description = "a read-only or public token"), (status = 404, description = "no such negotiation for this token"),
+        (status = 422, description = "invalid"),
+        (status = 429, description = "too many jobs of this token or negotiation queued or running", headers(("Retry-After" = u64, description = "seconds")))))]
 pub async fn tournaments(
     State(state): State<AppState>,
     caller: Caller,
@@ -363,6 +384,7 @@ pub async fn tournaments(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = caller.negotiation(&id)?;
+    caller.writer()?;
     let mut raw = String::new();
     let body = body.inspect(|bytes| raw = String::from_utf8_lossy(bytes).into_owned());
     let request: TournamentRequest = json_body(&headers, body)?;
@@ -379,6 +401,7 @@ pub async fn tournaments(
         return Err(ApiError::field("agents", "name at least one agent type"));
     }
     let config = parley_sim::tournament::TournamentConfig { agents: agents(&request.agents)?, settings, shard: None };
+    let admitted = crate::job_limits::admit(&state, &caller.token.id, &id)?;
     let work = prepare(&state, &caller, &id, request.as_of, move |source| {
         if source.problem.parties.len() < 2 {
             return Err(ApiError::new(Code::Invalid, "the viewer's problem has fewer than two parties"));
@@ -390,7 +413,7 @@ pub async fn tournaments(
         Ok(Work::Tournament(Box::new(source), config))
     })
     .await?;
-    submit(state, caller, id, raw, work).await
+    submit(state, caller, id, raw, work, admitted).await
 }
 
 /// A job's state, progress and result; 404 for a job of another negotiation or viewer.

@@ -20,6 +20,8 @@
 pub mod auth;
 pub mod cache;
 pub mod error;
+pub mod ids;
+pub mod job_limits;
 pub mod jobs;
 pub mod listen;
 pub mod openapi;

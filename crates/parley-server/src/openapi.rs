@@ -77,6 +77,9 @@ impl utoipa::Modify for ProblemResponses {
             }
             if let Some(operation) = item.post.as_mut() {
                 add_problems(operation, EVERY_ROUTE.iter().chain(WRITES));
+                if path.ends_with("/simulations") || path.ends_with("/tournaments") {
+                    add_problems(operation, [Code::TooManyJobs].iter());
+                }
             }
         }
     }

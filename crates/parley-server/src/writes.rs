@@ -81,6 +81,10 @@ pub struct Written {
     pub seq: Option<u64>,
     /// How many events the write appended (0 when it changed nothing).
     pub appended: usize,
+    /// The id of the round, red line or statement the write created (`docs/api.md`, "Ids of new
+    /// entities").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 impl Change {
@@ -365,6 +369,11 @@ fn attempt(
     } else {
         parley_service::viewer(&current, caller.viewer()).map_err(ApiError::service)?
     };
+    crate::ids::foreign(change, &role, &caller.token.viewer)?;
+    let source = crate::ids::Source::of(signing, id, caller.viewer(), expected);
+    let everything = viewer == parley_core::visibility::Viewer::Everything;
+    let assigned = crate::ids::assign(change, everything, source, &current)?;
+    let (change, created) = assigned.as_ref().map_or((change, None), |(change, id)| (change, Some(id.clone())));
     if viewer != parley_core::visibility::Viewer::Everything {
         let mut seen = view(&current, &viewer);
         let index = index_of(change, &seen);
@@ -408,7 +417,7 @@ fn attempt(
             cache.view_head(&folded, &new, id, caller.viewer())?
         }
     };
-    let written = Written { head: new.etag(), seq: new.seq, appended: appended.len() };
+    let written = Written { head: new.etag(), seq: new.seq, appended: appended.len(), id: created };
     Ok(Some(crate::signing::Recorded::Written(written, new)))
 }
 
@@ -431,7 +440,8 @@ async fn write(
     let cache = state.cache();
     let queue = cache.queue(&id);
     let _turn = queue.lock().await;
-    let recorded = state.with_store(move |store| record_signed_cached(store, &cache, &id, &caller, &expected, &change, &signing)).await?;
+    let (negotiation, written) = (id.clone(), change.clone());
+    let recorded = state.with_store(move |store| record_signed_cached(store, &cache, &id, &caller, &expected, &written, &signing)).await?;
     let (written, head) = match recorded {
         crate::signing::Recorded::Written(written, head) => (written, head),
         crate::signing::Recorded::Prepared(prepared) => return json_response(&prepared, None),
@@ -443,6 +453,7 @@ async fn write(
     let status = if written.appended > 0 { StatusCode::CREATED } else { StatusCode::OK };
     let mut response = json_response(&written, Some(&head))?;
     *response.status_mut() = status;
+    crate::ids::locate(&mut response, &negotiation, &change, written.id.as_deref());
     Ok(response.into_response())
 }
 
@@ -454,7 +465,8 @@ macro_rules! json_write {
                                 ("Parley-Sign" = Option<String>, Header, description = "`prepare`: answer the events the write would append, to sign; append nothing"),
                                 ("Parley-Signature" = Option<String>, Header, description = "a party's signed write: `RECORDED_AT SIG,SIG…` (docs/security.md)")),
                             request_body(content = Object, content_type = "application/json", description = $what),
-                            responses((status = 201, body = Written), (status = 200, description = "prepared (or nothing changed)", body = crate::signing::Prepared),
+                            responses((status = 201, body = Written, headers(("Location" = String, description = "a created round, red line or statement: the `scenario` read, `#SECTION/ID`"))),
+                                (status = 200, description = "prepared (or nothing changed)", body = crate::signing::Prepared),
                                 (status = 400, description = "a malformed signing header"), (status = 403, description = "not this token's to write"),
                                 (status = 412, description = "stale head"), (status = 422, description = "invalid")))]
         pub async fn $name(

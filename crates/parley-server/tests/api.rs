@@ -21,7 +21,7 @@ fn writes() -> Vec<(&'static str, String, &'static [&'static str])> {
         ),
         (
             "red-lines",
-            r#"{"id":"ua-test-line","party":"UA","expression":"nato != \"renounced\"","description":"t","visibility":"public","since":"start","until":null,"source":""}"#.into(),
+            r#"{"party":"UA","expression":"nato != \"renounced\"","description":"t","visibility":"public","since":"start","until":null,"source":""}"#.into(),
             &["admin", "UA"],
         ),
         (
@@ -31,12 +31,12 @@ fn writes() -> Vec<(&'static str, String, &'static [&'static str])> {
         ),
         (
             "statements",
-            r#"{"id":"ua-test-statement","speaker":"A spokesperson","party":"UA","date":"2025-12-23","round":"kyiv-briefing","venue":"Kyiv","outlet":"","attribution":"named","quote":"We posted this.","source":"","claims":[{"kind":{"kind":"item-agreed","item":19},"negated":true,"note":""}]}"#.into(),
+            r#"{"speaker":"A spokesperson","party":"UA","date":"2025-12-23","round":"kyiv-briefing","venue":"Kyiv","outlet":"","attribution":"named","quote":"We posted this.","source":"","claims":[{"kind":{"kind":"item-agreed","item":19},"negated":true,"note":""}]}"#.into(),
             &["admin", "mediator", "UA"],
         ),
         (
             "rounds",
-            r#"{"id":"test-round","title":"Test","date":"2026-01-10","planned":false,"venue":"Geneva","kind":"meeting","participants":["US","UA"],"summary":""}"#.into(),
+            r#"{"title":"Test","date":"2026-01-10","planned":false,"venue":"Geneva","kind":"meeting","participants":["US","UA"],"summary":""}"#.into(),
             &["admin", "mediator"],
         ),
         (

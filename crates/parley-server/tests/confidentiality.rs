@@ -130,7 +130,7 @@ fn invalid_bodies(route: &str, negotiation: &Negotiation, viewer: &str) -> Vec<(
                 r#"{{"party":"{party}","item":9999,"position":"opposes","at":{{"round":"{round}"}},"source":"","visibility":"public","note":""}}"#
             ),
             "statements" => format!(
-                r#"{{"id":"probe","speaker":"S","party":"{party}","date":"2025-12-23","round":"{round}","venue":"","outlet":"","attribution":"named","quote":"q","source":"","claims":[{{"kind":{{"kind":"item-agreed","item":9999}},"negated":false,"note":""}}]}}"#
+                r#"{{"speaker":"S","party":"{party}","date":"2025-12-23","round":"{round}","venue":"","outlet":"","attribution":"named","quote":"q","source":"","claims":[{{"kind":{{"kind":"item-agreed","item":9999}},"negated":false,"note":""}}]}}"#
             ),
             "demands" => format!(
                 r#"{{"party":"{party}","issue":"no_such_issue","value":"x","visibility":"public","source":"","at":{{"round":"{round}"}}}}"#
@@ -160,7 +160,7 @@ fn invalid_bodies(route: &str, negotiation: &Negotiation, viewer: &str) -> Vec<(
         "red-lines" => bodies.push((
             "application/json",
             format!(
-                r#"{{"id":"probe-line","party":"{party}","expression":"nato ==","description":"","visibility":"public","since":"start","until":null,"source":""}}"#
+                r#"{{"party":"{party}","expression":"nato ==","description":"","visibility":"public","since":"start","until":null,"source":""}}"#
             ),
         )),
         "preferences" => bodies.push((
@@ -372,5 +372,88 @@ fn check_record(name: &str, text: &str) {
 fn no_route_tells_a_viewer_more_than_its_export() {
     for (name, text) in records() {
         check_record(name, &text);
+    }
+}
+
+/// A valid body creating a red line, statement or round as `viewer`, with `id` when given.
+fn creating(route: &str, whole: &Negotiation, viewer: &str, id: Option<&str>) -> String {
+    let party = whole.parties.iter().find(|party| party.id == viewer).map(|party| party.id.clone());
+    let mut body = match route {
+        "red-lines" => serde_json::json!({"party": party, "expression": whole.red_lines[0].expression, "description": "",
+            "visibility": "private", "since": "start", "until": null, "source": ""}),
+        "statements" => serde_json::json!({"speaker": "S", "party": party, "date": "2025-12-23", "round": null, "venue": "",
+            "outlet": "", "attribution": "named", "quote": "q", "source": "", "claims": []}),
+        _ => serde_json::json!({"title": "T", "date": "2026-01-10", "planned": false, "venue": "", "kind": "meeting",
+            "participants": [], "summary": ""}),
+    };
+    if let Some(id) = id {
+        body["id"] = Value::from(id);
+    }
+    body.to_string()
+}
+
+/// Regression test for the id-clash leak: a party (or the mediator) creating a red line,
+/// statement or round with the id of an entity hidden from it was refused as a duplicate, which
+/// a server holding only its export did not do: the refusal told it that the hidden entity
+/// existed. Now every such write answers exactly as on the export (only a viewer who sees
+/// everything names ids), and a write without an id is given a fresh one on both servers. The
+/// same for a party recording another party's demand identical to a hidden one (refused as a
+/// duplicate, where the export's server said it was not the party's to record).
+#[test]
+fn creating_an_entity_with_a_hidden_entitys_id_answers_as_the_export_does() {
+    let records =
+        [("iran-nuclear-2013-2016.toml", scenario_text("iran-nuclear-2013-2016.toml")), ("ukraine-2025-private.toml", PRIVATE.to_owned())];
+    for (name, text) in records {
+        let whole = parley_core::scenario::parse(&text).unwrap().negotiation;
+        let server = Server::start_text(Database::sqlite(), &text);
+        let mut ids: Vec<(&str, &str)> = whole.red_lines.iter().map(|red_line| ("red-lines", red_line.id.as_str())).collect();
+        ids.extend(whole.statements.iter().map(|statement| ("statements", statement.id.as_str())));
+        ids.extend(whole.rounds.iter().map(|round| ("rounds", round.id.as_str())));
+        let mut hidden = 0;
+        for viewer in viewers(&whole).into_iter().filter(|viewer| viewer != "admin" && server.tokens.contains_key(viewer)) {
+            let seen = view(&whole, &service_viewer(&viewer).parse::<Viewer>().unwrap());
+            let exported = export_server(&server, &viewer);
+            let (token, export_token) = (&server.tokens[&viewer], &exported.tokens[&viewer]);
+            for (route, id) in &ids {
+                let visible = seen.red_lines.iter().any(|held| held.id == *id)
+                    || seen.statements.iter().any(|held| held.id == *id)
+                    || seen.rounds.iter().any(|held| held.id == *id);
+                hidden += usize::from(!visible);
+                let body = creating(route, &whole, &viewer, Some(id));
+                let what = format!("{name}: POST {route} as {viewer} naming `{id}`");
+                let answer = post(&server, token, route, "application/json", &body);
+                let alone = post(&exported, export_token, route, "application/json", &body);
+                assert_same(&normalised(&answer, None), &normalised(&alone, None), &what);
+                assert_ne!(answer.status, 201, "{what}: {answer:?}");
+            }
+            // Another party's demand, as the record holds it: a party may not record it, and
+            // is told so whether or not the demand is hidden from it (a duplicate of a hidden
+            // demand was refused as a duplicate).
+            for demand in whole.demands.iter().filter(|demand| demand.party != viewer) {
+                let body = serde_json::to_string(demand).unwrap();
+                let what = format!("{name}: POST demands as {viewer} of {}'s demand on {}", demand.party, demand.issue);
+                let answer = post(&server, token, "demands", "application/json", &body);
+                let alone = post(&exported, export_token, "demands", "application/json", &body);
+                assert_same(&normalised(&answer, None), &normalised(&alone, None), &what);
+                assert_eq!(answer.status, 403, "{what}: {answer:?}");
+            }
+            for route in ["red-lines", "statements", "rounds"] {
+                let body = creating(route, &whole, &viewer, None);
+                let what = format!("{name}: POST {route} as {viewer} without an id");
+                let answer = post(&server, token, route, "application/json", &body);
+                let alone = post(&exported, export_token, route, "application/json", &body);
+                assert_eq!(answer.status, alone.status, "{what}: {answer:?} {alone:?}");
+                if answer.status == 201 {
+                    let id = answer.json()["id"].as_str().unwrap().to_owned();
+                    assert!(id.rsplit('-').next().is_some_and(|random| random.len() == 16), "{what}: {id}");
+                    assert!(!ids.iter().any(|(_, taken)| *taken == id), "{what}: {id} was taken");
+                    let location = answer.header("location").unwrap_or_default();
+                    assert!(location.ends_with(&format!("/{id}")), "{what}: {location}");
+                } else {
+                    assert_same(&normalised(&answer, None), &normalised(&alone, None), &what);
+                }
+            }
+        }
+        assert!(hidden > 0, "{name}: no id hidden from any viewer");
     }
 }

@@ -21,10 +21,14 @@ fn signing_server(fresh: &dyn Fn() -> Database, key: &ed25519_dalek::SigningKey)
 }
 
 fn post(server: &Server, token: &str, head: &str, extra: (&str, &str), body: &str) -> support::Answer {
+    post_to(server, "stances", token, head, extra, body)
+}
+
+fn post_to(server: &Server, route: &str, token: &str, head: &str, extra: (&str, &str), body: &str) -> support::Answer {
     let bearer = format!("Bearer {token}");
     let quoted = format!("\"{head}\"");
     let headers = [("Authorization", bearer.as_str()), ("Content-Type", "application/json"), ("If-Match", quoted.as_str()), extra];
-    request(server.address, "POST", &server.path("stances"), &headers, body.as_bytes())
+    request(server.address, "POST", &server.path(route), &headers, body.as_bytes())
 }
 
 /// Prepares the stance and signs what the server shows with `key`: the `Parley-Signature` value.
@@ -41,6 +45,33 @@ fn prepared_and_signed(server: &Server, key: &ed25519_dalek::SigningKey) -> Stri
     assert_eq!((events[0].kind.as_str(), events[0].actor.as_str()), ("stance", "UA"));
     let signatures = parley_store::content::sign_content(&events, "UA", key, &ua);
     format!("{} {}", body["recorded_at"].as_str().unwrap(), signatures.join(","))
+}
+
+/// A party's signed red line is given its id by the server (`ids.rs`), the same in the prepare
+/// and in the signed write, so that the signatures over the prepared events cover the event
+/// appended; it is derived from the head named, so the next write gets another.
+fn a_signed_red_line_gets_the_id_its_prepare_showed(fresh: &dyn Fn() -> Database) {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let server = signing_server(fresh, &key);
+    let line = r#"{"party":"UA","expression":"nato != \"renounced\"","description":"","visibility":"private","since":"start","until":null,"source":""}"#;
+    let ua = server.view_head(server.token("UA"));
+    let prepared = post_to(&server, "red-lines", server.token("UA"), &ua, ("Parley-Sign", "prepare"), line);
+    assert_eq!(prepared.status, 200, "{prepared:?}");
+    let body = prepared.json();
+    let events: Vec<Content> = serde_json::from_value(body["events"].clone()).unwrap();
+    let id = events[0].payload["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("red-line-") && id.len() == "red-line-".len() + 16, "{id}");
+    let signatures = parley_store::content::sign_content(&events, "UA", &key, &ua);
+    let signature = format!("{} {}", body["recorded_at"].as_str().unwrap(), signatures.join(","));
+    let written = post_to(&server, "red-lines", server.token("UA"), &ua, ("Parley-Signature", &signature), line);
+    assert_eq!(written.status, 201, "{written:?}");
+    assert_eq!(written.json()["id"], id.as_str());
+    assert!(written.header("location").is_some_and(|location| location.ends_with(&format!("#red_lines/{id}"))), "{written:?}");
+    let events = parley_store::open_store(&server.db.url, false).unwrap().events(&server.negotiation).unwrap();
+    parley_store::verify(&events).unwrap();
+    let now = server.view_head(server.token("UA"));
+    let again = post_to(&server, "red-lines", server.token("UA"), &now, ("Parley-Sign", "prepare"), line);
+    assert_ne!(again.json()["events"][0]["payload"]["id"], id.as_str());
 }
 
 /// The prepare answer holds the content a party signs and nothing of the chain: no event number,
@@ -72,7 +103,7 @@ fn a_hidden_event_between_prepare_and_write_does_not_void_the_signatures(fresh: 
     let server = signing_server(fresh, &key);
     let ua = server.view_head(server.token("UA"));
     let signature = prepared_and_signed(&server, &key);
-    let line = r#"{"id":"ru-secret","party":"RU","expression":"nato == \"renounced\"","description":"","visibility":"private","since":"start","until":null,"source":""}"#;
+    let line = r#"{"party":"RU","expression":"nato == \"renounced\"","description":"","visibility":"private","since":"start","until":null,"source":""}"#;
     let hidden = server.post(server.token("RU"), &server.path("red-lines"), &server.view_head(server.token("RU")), line);
     assert_eq!(hidden.status, 201, "{hidden:?}");
     assert_eq!(server.view_head(server.token("UA")), ua, "hidden from UA");
@@ -191,4 +222,5 @@ on_both_backends!(
     unsigned_and_badly_signed_writes_of_a_keyed_party_are_refused,
     a_prepare_answer_holds_no_chain_hash_or_number,
     a_hidden_event_between_prepare_and_write_does_not_void_the_signatures,
+    a_signed_red_line_gets_the_id_its_prepare_showed,
 );

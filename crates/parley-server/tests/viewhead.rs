@@ -12,7 +12,7 @@ const UKRAINE: &str = "ukraine-2025.toml";
 const IRAN: &str = "iran-nuclear-2013-2016.toml";
 
 /// A red line of RU that only RU may see.
-const RU_PRIVATE_RED_LINE: &str = r#"{"id":"ru-secret-line","party":"RU","expression":"nato == \"renounced\"","description":"kept to ourselves","visibility":"private","since":"start","until":null,"source":""}"#;
+const RU_PRIVATE_RED_LINE: &str = r#"{"party":"RU","expression":"nato == \"renounced\"","description":"kept to ourselves","visibility":"private","since":"start","until":null,"source":""}"#;
 
 /// A public stance of `party` on item 1 at `at` (a JSON `at` value).
 fn stance(party: &str, at: &str, note: &str) -> String {
@@ -27,9 +27,9 @@ fn jpoa_stance(party: &str, at: &str, note: &str) -> String {
 /// The mediator records a round only US and IR know of, and US a stance in it: two events
 /// hidden from every other party.
 fn secret_round_with_a_stance(server: &Server) {
-    let round = r#"{"id":"back-channel","title":"Back channel","date":"2015-08-01","planned":false,"venue":"Muscat","kind":"meeting","participants":["US","IR"],"visibility":"private","summary":""}"#;
-    appended(server, server.token("mediator"), "rounds", &server.view_head(server.token("mediator")), round);
-    let stance = jpoa_stance("US", r#"{"round":"back-channel"}"#, "secret");
+    let round = r#"{"title":"Back channel","date":"2015-08-01","planned":false,"venue":"Muscat","kind":"meeting","participants":["US","IR"],"visibility":"private","summary":""}"#;
+    let round = appended(server, server.token("mediator"), "rounds", &server.view_head(server.token("mediator")), round);
+    let stance = jpoa_stance("US", &serde_json::json!({"round": round["id"]}).to_string(), "secret");
     appended(server, server.token("US"), "stances", &server.view_head(server.token("US")), &stance);
 }
 
@@ -180,7 +180,7 @@ fn a_hidden_writer_never_makes_a_visible_write_stale(fresh: &dyn Fn() -> Databas
             let mut done = 0;
             while done < writes {
                 // UA's stances are visible to RU: its own head may go stale, and it re-reads then.
-                let line = RU_PRIVATE_RED_LINE.replace("ru-secret-line", &format!("ru-secret-{done}"));
+                let line = RU_PRIVATE_RED_LINE.replace("kept to ourselves", &format!("kept to ourselves {done}"));
                 let answer = server.post(server.token("RU"), &server.path("red-lines"), &server.view_head(server.token("RU")), &line);
                 assert!(answer.status == 201 || answer.status == 412, "{answer:?}");
                 done += usize::from(answer.status == 201);

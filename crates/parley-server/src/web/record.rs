@@ -205,6 +205,18 @@ fn value<'a>(fields: &'a Fields, name: &str, default: &'a str) -> &'a str {
     fields.get(name).map_or(default, String::as_str)
 }
 
+/// The id of a new round or statement: only a token that sees the whole record (`admin`) names
+/// it, and may leave it to the server; for any other the server assigns it (`crate::ids`).
+fn id_field(context: &Context<'_>, input: &str, fields: &Fields) -> Markup {
+    if context.session.caller.role() != Role::Admin {
+        return html! { p.hint { "Its id is assigned when it is recorded." } };
+    }
+    html! {
+        label for=(input) { "Id (assigned when left empty)" }
+        input id=(input) name="id" pattern="[A-Za-z0-9_\\-]*" value=(value(fields, "id", ""));
+    }
+}
+
 /// Today, as the record writes dates.
 pub(super) fn today() -> String {
     let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs());
@@ -281,8 +293,7 @@ pub(super) fn round_form(context: &Context<'_>, fields: &Fields) -> Markup {
         form.record method="post" action={ "/n/" (context.negotiation.id) "/record/round" } {
             h2 { "Add a round" }
             (hidden(context, &back))
-            label for="round-id" { "Id" }
-            input #round-id name="id" required pattern="[A-Za-z0-9_\\-]+" value=(value(fields, "id", ""));
+            (id_field(context, "round-id", fields))
             label for="round-title" { "Title" }
             input #round-title name="title" dir="auto" required value=(value(fields, "title", ""));
             label for="round-date" { "Date" }
@@ -303,8 +314,7 @@ pub(super) fn statement_form(context: &Context<'_>, party: Option<&str>, fields:
             h2 { "Record a statement" }
             (hidden(context, &back))
             input type="hidden" name="party" value=(party.unwrap_or(""));
-            label for="statement-id" { "Id" }
-            input #statement-id name="id" required pattern="[A-Za-z0-9_\\-]+" value=(value(fields, "id", ""));
+            (id_field(context, "statement-id", fields))
             label for="statement-speaker" { "Speaker" }
             input #statement-speaker name="speaker" dir="auto" required value=(value(fields, "speaker", ""));
             label for="statement-date" { "Date" }

@@ -50,8 +50,8 @@ pub async fn simulations(
             }
         };
         let csrf = context.session.csrf.clone();
-        // Jobs are the API's: any token of the negotiation may start them on its own view.
-        let can_run_jobs = true;
+        // Jobs are the API's: a token that may write starts them, on its own view.
+        let can_run_jobs = context.session.caller.writer().is_ok();
         let parties: Vec<String> = source.problem.parties.iter().map(|party| party.name.clone()).collect();
         let mut chosen: Vec<String> = (0..parties.len()).map_while(|index| query.get(&format!("agent-{index}")).cloned()).collect();
         if chosen.is_empty() {

@@ -2,45 +2,19 @@
 //! clients, then restarted on the same database: every acknowledged write is there, with its
 //! content, nothing else but the writes in flight at the kill, and the chain verifies — on SQLite,
 //! and on PostgreSQL when `PARLEY_TEST_PG_URL` is set.
-//!
-//! The process is the `parley` binary of this workspace (`target/debug/parley`), which
-//! `cargo test --workspace` builds with the command line's tests.
 
-mod support;
+mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::database::{Database, postgres_server};
+use common::http::request;
+use common::{run, serve};
 use parley_store::{NewToken, open_store};
-use support::{Database, request, scenario_text};
 
 const PARTIES: [&str; 4] = ["UA", "RU", "US", "E3"];
-
-/// The `parley` binary beside this test's directory.
-fn parley_binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let binary = exe.parent().and_then(|deps| deps.parent()).unwrap().join(format!("parley{}", std::env::consts::EXE_SUFFIX));
-    assert!(binary.exists(), "{} is missing: build it with `cargo build -p parley-cli` (cargo test --workspace does)", binary.display());
-    binary
-}
-
-/// Starts `parley serve` on `db` and a free port; its address.
-fn serve(db: &str) -> (Child, SocketAddr) {
-    let mut child = Command::new(parley_binary())
-        .args(["serve", "--db", db, "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address = line.strip_prefix("parley serve: http://").and_then(|rest| rest.split(' ').next()).unwrap_or_else(|| panic!("{line:?}"));
-    (child, address.parse().unwrap())
-}
 
 /// One stance by `party`, told apart by its note.
 fn stance(party: &str, note: &str) -> String {
@@ -50,7 +24,8 @@ fn stance(party: &str, note: &str) -> String {
 }
 
 fn acknowledged_writes_survive_a_kill(db: Database) {
-    let negotiation = parley_core::scenario::parse(&scenario_text("ukraine-2025.toml")).unwrap().negotiation;
+    let text = std::fs::read_to_string(common::scenario("ukraine-2025.toml")).unwrap();
+    let negotiation = parley_core::scenario::parse(&text).unwrap().negotiation;
     let mut store = open_store(&db.url, true).unwrap();
     store.import(&negotiation, None).unwrap();
     let tokens: Vec<(String, String)> = PARTIES
@@ -64,7 +39,8 @@ fn acknowledged_writes_survive_a_kill(db: Database) {
     let (before, _) = store.head(&negotiation.id).unwrap().unwrap();
     drop(store);
 
-    let (mut server, address) = serve(&db.url);
+    let mut server = serve(&db.url);
+    let address = server.address;
     let acknowledged = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
     let attempted = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
     let killed = Arc::new(AtomicBool::new(false));
@@ -105,8 +81,8 @@ fn acknowledged_writes_survive_a_kill(db: Database) {
     while acknowledged.lock().unwrap().len() < 40 && started.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(5));
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
     killed.store(true, Ordering::Relaxed);
     for client in clients {
         let _ = client.join();
@@ -115,8 +91,8 @@ fn acknowledged_writes_survive_a_kill(db: Database) {
     assert!(acknowledged.len() >= 40, "only {} writes acknowledged", acknowledged.len());
 
     // Restarted on the same database: every acknowledged write is there, once, with its content.
-    let (mut server, address) = serve(&db.url);
-    assert_eq!(request(address, "GET", "/readyz", &[], b"").status, 200);
+    let server = serve(&db.url);
+    assert_eq!(server.request("GET", "/readyz", &[], "").status, 200);
     let mut store = open_store(&db.url, false).unwrap();
     let events = store.events(&negotiation.id).unwrap();
     parley_store::verify(&events).unwrap();
@@ -136,10 +112,8 @@ fn acknowledged_writes_survive_a_kill(db: Database) {
     assert!(written.len() <= acknowledged.len() + PARTIES.len(), "{} recorded, {} acknowledged", written.len(), acknowledged.len());
     // One event per recorded write, and the log verifies with the command too.
     assert_eq!(events.len() as u64 - before, written.len() as u64);
-    let verified = Command::new(parley_binary()).args(["verify", "--db", &db.url]).output().unwrap();
+    let verified = run(&["verify", "--db", &db.url]);
     assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
-    server.kill().unwrap();
-    server.wait().unwrap();
 }
 
 #[test]
@@ -149,8 +123,11 @@ fn acknowledged_writes_survive_a_kill_on_sqlite() {
 
 #[test]
 fn acknowledged_writes_survive_a_kill_on_postgres() {
-    match support::postgres_server() {
+    match postgres_server() {
         Some(server) => acknowledged_writes_survive_a_kill(Database::postgres(&server)),
-        None => eprintln!("PARLEY_TEST_PG_URL is not set: skipping the kill test on PostgreSQL"),
+        None => {
+            let _ =
+                std::io::Write::write_all(&mut std::io::stderr(), b"PARLEY_TEST_PG_URL is not set: skipping the kill test on PostgreSQL\n");
+        }
     }
 }
