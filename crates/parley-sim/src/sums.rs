@@ -243,28 +243,27 @@ impl Lattice {
             // it comes (no list of steps).
             steps.clear();
             if values.len() <= FEW_VALUES {
+                let k = values.len();
                 let adds: Vec<f64> = values.iter().map(|&value| table[value as usize]).collect();
-                let mut heads = [0usize; FEW_VALUES];
                 let states = level.sums.len();
-                loop {
-                    let mut next: Option<f64> = None;
-                    for (index, &add) in adds.iter().enumerate() {
-                        if heads[index] < states {
-                            let sum = level.sums[heads[index]] + add;
-                            if next.is_none_or(|next| sum < next) {
-                                next = Some(sum);
-                            }
-                        }
-                    }
-                    let Some(sum) = next else { break };
+                // Each run's next sum (NaN once the run is spent: `f64::min` passes over it, and it
+                // equals nothing), and where it is.
+                let mut heads = [0usize; FEW_VALUES];
+                let mut next = [f64::NAN; FEW_VALUES];
+                for index in 0..k {
+                    next[index] = level.sums[0] + adds[index];
+                }
+                let mut left = states * k;
+                while left > 0 {
+                    let sum = next[..k].iter().copied().fold(f64::NAN, f64::min);
                     // Equal sums (0 and -0 included) are one state: they add alike from here on.
                     let (mut earliest, mut latest) = ((usize::MAX, (0, 0)), (0, (0, 0)));
                     let mut any = false;
-                    for (index, &add) in adds.iter().enumerate() {
-                        while heads[index] < states && level.sums[heads[index]] + add == sum {
+                    for index in 0..k {
+                        while next[index] == sum {
                             let state = heads[index];
-                            let first_at = first_rank[state] as usize * values.len() + index;
-                            let last_at = last_rank[state] as usize * values.len() + index;
+                            let first_at = first_rank[state] as usize * k + index;
+                            let last_at = last_rank[state] as usize * k + index;
                             if first_at < earliest.0 {
                                 earliest = (first_at, (state as u32, values[index]));
                             }
@@ -273,6 +272,8 @@ impl Lattice {
                             }
                             any = true;
                             heads[index] += 1;
+                            left -= 1;
+                            next[index] = level.sums.get(heads[index]).map_or(f64::NAN, |&sum| sum + adds[index]);
                         }
                     }
                     sums.push(sum);
@@ -320,15 +321,21 @@ impl Lattice {
                 return None;
             }
             // Ranks by placing each state at its (distinct) key: linear, no sort.
+            // The slots are all empty between calls (each call empties those it filled): only
+            // their growth is written whole.
             let mut rank = |keys: &[usize]| -> Vec<u32> {
-                slots.clear();
-                slots.resize(count, u32::MAX);
+                if slots.len() < count {
+                    slots.resize(count, u32::MAX);
+                }
                 for (state, &key) in keys.iter().enumerate() {
                     slots[key] = state as u32;
                 }
                 let mut ranks = vec![0u32; keys.len()];
-                for (position, &state) in slots.iter().filter(|&&state| state != u32::MAX).enumerate() {
+                for (position, &state) in slots[..count].iter().filter(|&&state| state != u32::MAX).enumerate() {
                     ranks[state as usize] = position as u32;
+                }
+                for &key in keys {
+                    slots[key] = u32::MAX;
                 }
                 ranks
             };
