@@ -321,21 +321,15 @@ impl Lattice {
                 return None;
             }
             // Ranks by placing each state at its (distinct) key: linear, no sort.
-            // The slots are all empty between calls (each call empties those it filled): only
-            // their growth is written whole.
             let mut rank = |keys: &[usize]| -> Vec<u32> {
-                if slots.len() < count {
-                    slots.resize(count, u32::MAX);
-                }
+                slots.clear();
+                slots.resize(count, u32::MAX);
                 for (state, &key) in keys.iter().enumerate() {
                     slots[key] = state as u32;
                 }
                 let mut ranks = vec![0u32; keys.len()];
-                for (position, &state) in slots[..count].iter().filter(|&&state| state != u32::MAX).enumerate() {
+                for (position, &state) in slots.iter().filter(|&&state| state != u32::MAX).enumerate() {
                     ranks[state as usize] = position as u32;
-                }
-                for &key in keys {
-                    slots[key] = u32::MAX;
                 }
                 ranks
             };
