@@ -54,6 +54,13 @@ impl Queries {
         Queries::over(Engine::Sums(sums), problem, party, rational_only)
     }
 
+    /// Over the halves ([`crate::halves::Halves`]) even where the running totals are few: for
+    /// tests of the one against the other.
+    pub fn by_halves(problem: &Problem, party: usize, rational_only: bool, allowed: Option<&Region>) -> Option<Queries> {
+        let halves = crate::halves::Halves::new(problem, party, allowed)?;
+        Queries::over(Engine::Halves(halves), problem, party, rational_only)
+    }
+
     fn over(halves: Engine, problem: &Problem, party: usize, rational_only: bool) -> Option<Queries> {
         let (min, _) = halves.find(None, None, Want::Lowest)?;
         let (max, place) = halves.find(None, None, Want::HighestLast)?;

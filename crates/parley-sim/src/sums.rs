@@ -28,6 +28,14 @@ pub const STATES_LIMIT: usize = 1 << 20;
 /// All levels of all boxes together at most this many.
 const TOTAL_LIMIT: usize = 1 << 23;
 
+/// Running totals this few (all levels together) are preferred to the halves: ANAC Energy's
+/// parties have about 4,000 and 17,000, where the halves sort 78,125 partial sums each and sweep
+/// them per query. A table of unrelated reals reaches the limit within a few levels and gives up.
+const FEW_TOTALS: usize = 1 << 16;
+
+/// Issues of at most this many values merge their runs at once.
+const FEW_VALUES: usize = 8;
+
 /// One level's distinct running totals, ascending.
 #[derive(Debug)]
 struct Level {
@@ -66,6 +74,13 @@ impl Sums {
     /// `None` when the utility is not additive, a place does not fit, or a level exceeds
     /// [`STATES_LIMIT`].
     pub fn new(problem: &Problem, party: usize, region: Option<&Region>) -> Option<Sums> {
+        Sums::with_limit(problem, party, region, TOTAL_LIMIT)
+    }
+
+    /// As [`Sums::new`], or `None` as soon as all levels of all boxes together hold more than
+    /// `limit` running totals (the set-up stops there: it costs at most about `limit` steps per
+    /// value).
+    pub fn with_limit(problem: &Problem, party: usize, region: Option<&Region>, limit: usize) -> Option<Sums> {
         let Utility::Additive(additive) = &problem.parties[party].utility else { return None };
         let tables = additive.tables.clone();
         let sizes: Vec<u32> = tables.iter().map(|table| table.len() as u32).collect();
@@ -90,13 +105,16 @@ impl Sums {
             return None;
         }
         let mut boxes = Vec::with_capacity(masks.len());
+        let mut budget = limit.min(TOTAL_LIMIT);
         for mask in masks {
             let allowed: Vec<Vec<u32>> =
                 mask.iter().map(|values| (0..values.len() as u32).filter(|&value| values[value as usize]).collect()).collect();
             if allowed.iter().any(Vec::is_empty) {
                 continue;
             }
-            boxes.push(Lattice::new(&tables, allowed)?);
+            let lattice = Lattice::new(&tables, allowed, budget)?;
+            budget -= lattice.levels.iter().map(|level| level.sums.len()).sum::<usize>();
+            boxes.push(lattice);
         }
         if boxes.is_empty() {
             return None;
@@ -200,7 +218,8 @@ impl Sums {
 }
 
 impl Lattice {
-    fn new(tables: &[Vec<f64>], allowed: Vec<Vec<u32>>) -> Option<Lattice> {
+    /// `None` past `limit` running totals over all levels.
+    fn new(tables: &[Vec<f64>], allowed: Vec<Vec<u32>>, limit: usize) -> Option<Lattice> {
         let mut levels = vec![Level { sums: vec![0.0], first: vec![(u32::MAX, 0)], last: vec![(u32::MAX, 0)] }];
         // Each state's first (last) prefix's rank among the level's first (last) prefixes, in
         // listing order: only the level being extended needs them.
@@ -212,21 +231,65 @@ impl Lattice {
         for (table, values) in tables.iter().zip(&allowed) {
             let level = &levels[levels.len() - 1];
             let count = level.sums.len() * values.len();
-            if count > 4 * STATES_LIMIT {
+            if count > 4 * STATES_LIMIT || level.sums.len() + total > limit {
                 return None;
             }
-            // Every (state, value index) step: one sorted run per value (addition is monotone),
-            // merged into one list ascending by the sum reached.
-            steps.clear();
-            for (index, &value) in values.iter().enumerate() {
-                let add = table[value as usize];
-                steps.extend(level.sums.iter().enumerate().map(|(state, &sum)| (sum + add, state as u32, index as u32)));
-            }
-            merge_runs(&mut steps, &mut scratch, level.sums.len());
-            let capacity = steps.len().min(STATES_LIMIT + 1);
+            let capacity = count.min(STATES_LIMIT + 1);
             let (mut sums, mut first, mut last) =
                 (Vec::with_capacity(capacity), Vec::with_capacity(capacity), Vec::with_capacity(capacity));
             let (mut first_key, mut last_key) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
+            // Every (state, value index) step: one sorted run per value (addition is monotone).
+            // Few values: the runs are merged at once, each distinct sum taken with its steps as
+            // it comes (no list of steps).
+            steps.clear();
+            if values.len() <= FEW_VALUES {
+                let k = values.len();
+                let adds: Vec<f64> = values.iter().map(|&value| table[value as usize]).collect();
+                let states = level.sums.len();
+                // Each run's next sum (NaN once the run is spent: `f64::min` passes over it, and it
+                // equals nothing), and where it is.
+                let mut heads = [0usize; FEW_VALUES];
+                let mut next = [f64::NAN; FEW_VALUES];
+                for index in 0..k {
+                    next[index] = level.sums[0] + adds[index];
+                }
+                let mut left = states * k;
+                while left > 0 {
+                    let sum = next[..k].iter().copied().fold(f64::NAN, f64::min);
+                    // Equal sums (0 and -0 included) are one state: they add alike from here on.
+                    let (mut earliest, mut latest) = ((usize::MAX, (0, 0)), (0, (0, 0)));
+                    let mut any = false;
+                    for index in 0..k {
+                        while next[index] == sum {
+                            let state = heads[index];
+                            let first_at = first_rank[state] as usize * k + index;
+                            let last_at = last_rank[state] as usize * k + index;
+                            if first_at < earliest.0 {
+                                earliest = (first_at, (state as u32, values[index]));
+                            }
+                            if !any || last_at > latest.0 {
+                                latest = (last_at, (state as u32, values[index]));
+                            }
+                            any = true;
+                            heads[index] += 1;
+                            left -= 1;
+                            next[index] = level.sums.get(heads[index]).map_or(f64::NAN, |&sum| sum + adds[index]);
+                        }
+                    }
+                    sums.push(sum);
+                    first.push(earliest.1);
+                    last.push(latest.1);
+                    first_key.push(earliest.0);
+                    last_key.push(latest.0);
+                }
+            } else {
+                for (index, &value) in values.iter().enumerate() {
+                    let add = table[value as usize];
+                    steps.extend(level.sums.iter().enumerate().map(|(state, &sum)| (sum + add, state as u32, index as u32)));
+                }
+                // Merged into one list ascending by the sum reached.
+                merge_runs(&mut steps, &mut scratch, level.sums.len());
+            }
             let mut group = 0;
             while group < steps.len() {
                 let sum = steps[group].0;
@@ -247,14 +310,14 @@ impl Lattice {
                 group = end;
             }
             total += sums.len();
-            if sums.len() > STATES_LIMIT || total > TOTAL_LIMIT {
+            if sums.len() > STATES_LIMIT || total > limit {
                 return None;
             }
             // Tables of unrelated reals never share a total: when a level of thousands of totals
             // merged none and the rest would multiply it past the limit, give up now rather than
             // at the limit (the caller's fallback is the same, sooner).
             let rest: f64 = allowed[levels.len()..].iter().map(|values| values.len() as f64).product();
-            if sums.len() == count && sums.len() >= 4096 && sums.len() as f64 * rest > TOTAL_LIMIT as f64 {
+            if sums.len() == count && sums.len() >= 4096 && sums.len() as f64 * rest > limit as f64 {
                 return None;
             }
             // Ranks by placing each state at its (distinct) key: linear, no sort.
@@ -375,8 +438,14 @@ pub enum Engine {
 }
 
 impl Engine {
+    /// Running totals when they are few (tables on a grid: their set-up is then cheaper than
+    /// sorting the halves, and a query is a binary search instead of a sweep), else the halves
+    /// when they fit, else running totals however many.
     pub fn new(problem: &Problem, party: usize, region: Option<&Region>) -> Option<Engine> {
-        Halves::new(problem, party, region).map(Engine::Halves).or_else(|| Sums::new(problem, party, region).map(Engine::Sums))
+        Sums::with_limit(problem, party, region, FEW_TOTALS)
+            .map(Engine::Sums)
+            .or_else(|| Halves::new(problem, party, region).map(Engine::Halves))
+            .or_else(|| Sums::new(problem, party, region).map(Engine::Sums))
     }
 
     pub fn count(&self) -> Option<u64> {

@@ -38,7 +38,7 @@ fn tables() -> impl Strategy<Value = Vec<Vec<f64>>> {
 /// listing.
 fn compare(problem: &Problem, rational_only: bool, region: Option<&Region>, queries: &[(f64, f64)]) -> Result<(), TestCaseError> {
     // Built directly: the cache lists spaces this small.
-    compare_one(problem, rational_only, region, queries, Queries::new(problem, 0, rational_only, region).unwrap())?;
+    compare_one(problem, rational_only, region, queries, Queries::by_halves(problem, 0, rational_only, region).unwrap())?;
     compare_one(problem, rational_only, region, queries, Queries::by_sums(problem, 0, rational_only, region).unwrap())
 }
 
@@ -113,6 +113,24 @@ proptest! {
         compare(&problem, true, None, &queries)?;
     }
 
+    /// The running totals merge the runs of an issue of few values at once and those of an issue
+    /// of many values pairwise: issues of 1–12 values, mixed, answer as the listing either way.
+    #[test]
+    fn running_totals_of_few_and_many_values_answer_as_the_listing(
+        grid in prop::collection::vec(prop::collection::vec(0u32..9, 1..13), 1..4),
+        step in prop_oneof![Just(0.25), Just(1.0 / 3.0), Just(0.0137)],
+        reservation_step in 0u32..8,
+        picks in prop::collection::vec((0u32..1000, 0u32..100, 0u32..8), 1..12),
+    ) {
+        let tables: Vec<Vec<f64>> = grid.into_iter().map(|row| row.into_iter().map(|cell| f64::from(cell) * step).collect()).collect();
+        let max: f64 = tables.iter().map(|table| table.iter().copied().fold(0.0, f64::max)).sum();
+        let problem = problem(tables, max * f64::from(reservation_step) / 7.0);
+        let queries = queries(&problem, &picks);
+        for rational_only in [false, true] {
+            compare_one(&problem, rational_only, None, &queries, Queries::by_sums(&problem, 0, rational_only, None).unwrap())?;
+        }
+    }
+
     /// A conceding agent asks for ever lower targets, repeats some and sometimes goes back up:
     /// the strip searched after an earlier, higher query gives what a fresh query gives.
     #[test]
@@ -160,7 +178,7 @@ proptest! {
 fn boxes_of_different_shapes_share_one_split() {
     let problem = problem(vec![vec![0.0, 0.0, 0.0], vec![0.25, 0.0, 0.0], vec![0.0, 0.0, 0.0, 0.0]], 0.0);
     let region = Region::from_boxes(&[3, 3, 4], &[vec![vec![0], vec![1, 0], vec![0, 1]], vec![vec![0, 1, 2], vec![0], vec![3]]]);
-    let by_query = Inverse::Queries(Queries::new(&problem, 0, false, Some(&region)).unwrap());
+    let by_query = Inverse::Queries(Queries::by_halves(&problem, 0, false, Some(&region)).unwrap());
     assert_eq!(by_query.worst_in(0.0, 0.25), Inverse::new(&problem, 0, false, Some(&region)).unwrap().worst_in(0.0, 0.25));
     assert_eq!(by_query.worst_in(0.0, 0.25), Some((0.0, vec![0, 1, 0])));
 }
@@ -197,7 +215,7 @@ fn issues_of_many_values_answer_as_the_listing() {
     let problem = problem(tables, 0.3);
     for rational_only in [false, true] {
         let listing = Inverse::new(&problem, 0, rational_only, None).unwrap();
-        let by_query = Inverse::Queries(Queries::new(&problem, 0, rational_only, None).unwrap());
+        let by_query = Inverse::Queries(Queries::by_halves(&problem, 0, rational_only, None).unwrap());
         for step in (0..=100).rev() {
             let low = f64::from(step) * 0.01 + [0.0, 1e-6, -1e-6][step as usize % 3];
             assert_eq!(listing.worst_in(low, 1.0), by_query.worst_in(low, 1.0), "worst_in({low}, 1.0)");
@@ -230,7 +248,7 @@ proptest! {
         let region = Region::from_boxes(&sizes, &boxes);
         for region in [None, Some(&region)] {
             for rational_only in [false, true] {
-                let halves = Inverse::Queries(Queries::new(&problem, 0, rational_only, region).unwrap());
+                let halves = Inverse::Queries(Queries::by_halves(&problem, 0, rational_only, region).unwrap());
                 let sums = Inverse::Queries(Queries::by_sums(&problem, 0, rational_only, region).unwrap());
                 prop_assert_eq!(halves.min().to_bits(), sums.min().to_bits());
                 prop_assert_eq!(halves.max().to_bits(), sums.max().to_bits());
