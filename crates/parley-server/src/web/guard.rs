@@ -24,14 +24,20 @@ pub const PRESESSION: &str = "parley_presession";
 
 /// Why a form is refused as sent by another site, or `None` when it may be from this one.
 pub fn cross_site(headers: &HeaderMap, settings: &Settings) -> Option<String> {
-    if let Some(site) = headers.get("sec-fetch-site") {
-        let site = site.to_str().unwrap_or("");
+    let site = headers.get("sec-fetch-site").map(|site| site.to_str().unwrap_or(""));
+    if let Some(site) = site {
         if !matches!(site, "same-origin" | "none") {
             return Some(format!("the browser says this form was sent from a {site} page"));
         }
     }
     let origin = headers.get(header::ORIGIN)?;
     let origin = origin.to_str().unwrap_or("").trim_end_matches('/');
+    // A browser hides the origin (`null`) of a page whose referrer policy is `no-referrer`, even
+    // for its own forms; one that also says `Sec-Fetch-Site: same-origin` is believed. Without
+    // that header, `null` is refused (the pages' `same-origin` policy sends their real origin).
+    if origin == "null" && site.is_some() {
+        return None;
+    }
     let expected = match &settings.public_url {
         Some(url) => same_origin(origin, url),
         None => {

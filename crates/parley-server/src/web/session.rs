@@ -216,7 +216,8 @@ async fn confirm(state: &AppState, headers: &HeaderMap, secret: String) -> Resul
     Ok(response)
 }
 
-/// The headers of a sign-in page: its pre-session cookie, never framed, cached or referred.
+/// The headers of a sign-in page: its pre-session cookie, never framed or cached, never referred
+/// to another site.
 fn guarded(response: &mut Response, cookie: Option<HeaderValue>) {
     let headers = response.headers_mut();
     if let Some(cookie) = cookie {
@@ -225,7 +226,9 @@ fn guarded(response: &mut Response, cookie: Option<HeaderValue>) {
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // A referrer (the page's address, which may hold a token) only to this server, whose forms
+    // then carry its real `Origin`.
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
 }
 
 /// The CSRF field of a sign-out form.

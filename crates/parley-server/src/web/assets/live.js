@@ -15,6 +15,8 @@
     return document.querySelector('#' + range.getAttribute("list") + ' option[value="' + range.value + '"]');
   }
   let settle = null;
+  // The address whose page is shown (a jump to an anchor, such as the skip link's, keeps it).
+  let shown = location.pathname + location.search;
   document.addEventListener("input", (event) => {
     const range = event.target;
     if (!(range instanceof HTMLInputElement) || !range.hasAttribute("data-asof")) return;
@@ -44,13 +46,16 @@
       main.replaceWith(document.importNode(replacement, true));
       document.title = fresh.title;
       history.pushState(null, "", url);
+      shown = location.pathname + location.search;
       const again = document.getElementById(range.id);
       if (again) again.focus();
     } catch (error) {
       location.assign(url);
     }
   }
-  window.addEventListener("popstate", () => location.reload());
+  window.addEventListener("popstate", () => {
+    if (location.pathname + location.search !== shown) location.reload();
+  });
   const body = document.body;
   const id = body.dataset.negotiation;
   let head = body.dataset.head;
