@@ -79,15 +79,91 @@ test("the simulations page runs a session on the viewer's problem", async ({ bro
   await context.close();
 });
 
-test("the dashboard is usable by keyboard: skip link, then the as-of control", async ({ browser }) => {
+test("the simulations page runs a session on a GENIUS domain of the server's catalogue", async ({ browser }) => {
+  const { context, page } = await signedIn(browser, "public");
+  await page.goto(pages.simulations);
+  await page.selectOption("#domain", "gen3p_1e3");
+  await page.getByRole("button", { name: "Choose" }).click();
+  await expect(page).toHaveURL(/domain=gen3p_1e3/);
+  // One agent per profile of the domain.
+  await expect(page.locator("select[id^=agent-]")).toHaveCount(3);
+  await page.selectOption("#agent-2", "conceder");
+  await page.getByRole("button", { name: "Run", exact: true }).click();
+  await expect(page.locator("#result")).toBeVisible();
+  await expect(page).toHaveURL(/domain=gen3p_1e3/);
+  const results = await new AxeBuilder({ page }).exclude(".plot svg *").analyze();
+  expect(results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
+  await page.screenshot({ path: path.join(shots, "simulations-domain-1280.png"), fullPage: true });
+  await context.close();
+});
+
+test("a sign-in link opened from another site asks first, and its button signs in", async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: base });
+  const page = await context.newPage();
+  // A page of no origin of ours links to the demo's sign-in link (a cross-site navigation).
+  await page.setContent(`<a id="link" href="${base}/sign-in?token=${tokens.UA}">sign in</a>`);
+  await page.click("#link");
+  await expect(page.locator("h1")).toHaveText("Sign in?");
+  const session = async () => (await context.cookies()).find((cookie) => cookie.name === "parley_session");
+  expect(await session()).toBeUndefined();
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
+  await page.screenshot({ path: path.join(shots, "sign-in-confirm-1280.png"), fullPage: true });
+  await page.getByRole("button", { name: "Sign in as UA" }).click();
+  await expect(page).toHaveURL(`${base}/negotiations`);
+  expect(await session()).toBeDefined();
+  // The sign-in form (its pre-session token and cookie) signs in too.
+  await context.clearCookies();
+  await page.goto("/sign-in");
+  const form = await new AxeBuilder({ page }).analyze();
+  expect(form.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
+  await page.fill("#token", tokens.public);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(`${base}/negotiations`);
+  await context.close();
+});
+
+test("the dashboard is usable by keyboard: skip link, then the as-of slider", async ({ browser }) => {
   const { context, page } = await signedIn(browser, "public");
   await page.goto(pages.dashboard);
   await page.keyboard.press("Tab");
   await expect(page.locator("a.skip")).toBeFocused();
   await page.keyboard.press("Enter");
+  // The slider is the first control of the page's content, reached by Tab from the skip target.
+  await page.keyboard.press("Tab");
+  const slider = page.locator("#as_of");
+  await expect(slider).toBeFocused();
+  await expect(page.locator("#as_of_label")).toHaveText("now");
+  // One step back from now: the last dated stop, which the label, the page and its address show.
+  const stops = page.locator("#as_of_stops option");
+  const last = stops.nth((await stops.count()) - 2);
+  const stop = await last.getAttribute("data-as-of");
+  await page.keyboard.press("ArrowLeft");
+  await expect(page.locator("#as_of_label")).toHaveText(await last.getAttribute("label"));
+  await expect(page).toHaveURL(new RegExp(`as_of=${stop}$`));
+  await expect(page.locator(".summary")).not.toContainText("As of now");
+  // The page moved in place and the slider kept the focus: Home goes to the start.
+  await expect(page.locator("#as_of")).toBeFocused();
+  await page.keyboard.press("Home");
+  await expect(page).toHaveURL(/as_of=start$/);
+  await expect(page.locator("#as_of")).toBeFocused();
+  // Back returns to the previous moment.
+  await page.goBack();
+  await expect(page).toHaveURL(new RegExp(`as_of=${stop}$`));
+  await context.close();
+});
+
+test("without JavaScript the as-of slider is a form: the keys move it, Show moves the page", async ({ browser }) => {
+  const { context, page } = await signedIn(browser, "public", { javaScriptEnabled: false });
+  await page.goto(pages.dashboard);
   await page.locator("#as_of").focus();
-  await page.locator("#as_of").selectOption("geneva");
-  await expect(page).toHaveURL(/as_of=geneva/);
+  await page.keyboard.press("Home");
+  await page.keyboard.press("ArrowRight");
+  const second = await page.locator("#as_of_stops option").nth(1).getAttribute("data-as-of");
+  await page.locator("form.slider").getByRole("button", { name: "Show" }).click();
+  // ?at=1 is answered with the stop's own name in the address.
+  await expect(page).toHaveURL(new RegExp(`as_of=${second}$`));
+  await expect(page.locator("#as_of")).toHaveValue("1");
   await context.close();
 });
 
@@ -129,13 +205,20 @@ test("the public and another party never see a party's mediator-only red line", 
   await context.close();
 });
 
-test("the dashboard as of a past round equals the status as of it", async ({ browser, request }) => {
+test("the as-of slider shows the status of a past round equal to `parley status --as-of`", async ({ browser, request }) => {
+  // The API's status equals `parley status --json --viewer public --as-of geneva`
+  // (crates/parley-cli/tests/serve.rs).
   const answer = await request.get(`${base}/api/v1/negotiations/${negotiation}/status?as_of=geneva`, {
     headers: { Authorization: `Bearer ${tokens.public}` },
   });
   const status = await answer.json();
   const { context, page } = await signedIn(browser, "public");
-  await page.goto(`${pages.dashboard}?as_of=geneva`);
+  await page.goto(pages.dashboard);
+  // Drive the slider itself: set it to the stop of the round geneva, as a user dragging it would.
+  const index = await page.locator('#as_of_stops option[data-as-of="geneva"]').getAttribute("value");
+  await page.locator("#as_of").fill(index);
+  await expect(page.locator("#as_of_label")).toContainText("geneva");
+  await expect(page).toHaveURL(/as_of=geneva$/);
   const rows = page.locator("table.matrix tbody tr");
   await expect(rows).toHaveCount(status.items.length);
   const shown = await rows.evaluateAll((all) => all.map((row) => row.querySelector(".state").textContent.trim()));

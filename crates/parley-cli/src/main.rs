@@ -283,6 +283,7 @@ Examples:
   parley serve --demo                        a temporary database with the bundled scenario and a token per role
   parley serve --db parley.db --bind 127.0.0.1:7878
   parley serve --db postgres://parley:secret@db/parley --bind 0.0.0.0:7878
+  parley serve --db parley.db --domains genius-domains --public-url https://parley.example.org
 
 Tokens come from `parley token create`. Stops on SIGINT or SIGTERM after the requests in flight.
 See docs/server.md and docs/api.md.")]
@@ -337,6 +338,18 @@ struct ServeArgs {
     /// Serve a fresh temporary database holding the bundled scenario, and print a token per role.
     #[arg(long)]
     demo: bool,
+    /// A directory of GENIUS domains (one folder of domain and profile XML files each) that
+    /// simulations may run on; repeatable. `--demo` adds the bundled ones.
+    #[arg(long, value_name = "DIR")]
+    domains: Vec<PathBuf>,
+    /// The address browsers use, behind a proxy (`https://parley.example.org`): workbench forms
+    /// must come from it, and an https address makes the session cookie Secure.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// Believe the proxy's X-Forwarded-Proto (https makes the session cookie Secure). Only behind
+    /// a proxy that always sets it.
+    #[arg(long)]
+    trust_proxy: bool,
 }
 
 #[derive(Debug, Args)]

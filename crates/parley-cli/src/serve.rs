@@ -19,7 +19,8 @@ pub fn serve(args: ServeArgs, out: &mut dyn Write) -> Result<u8> {
         Some(dir) => dir.path().join("parley.db").display().to_string(),
         None => args.db.clone(),
     };
-    let state = parley_server::AppState::open(&db).map_err(ServiceError::store)?;
+    let settings = settings(&args, demo.as_ref().map(tempfile::TempDir::path))?;
+    let state = parley_server::AppState::open(&db).map_err(ServiceError::store)?.with_settings(settings);
     let listener = std::net::TcpListener::bind(&args.bind).map_err(|error| BadInput(format!("--bind {}: {error}", args.bind)))?;
     let url = format!("http://{}", listener.local_addr()?);
     writeln!(out, "parley serve: {url} (database {})", parley_store::postgres::redact(&db))?;
@@ -32,6 +33,46 @@ pub fn serve(args: ServeArgs, out: &mut dyn Write) -> Result<u8> {
     // The temporary database of `--demo` goes with `demo` here, after the last request.
     drop(demo);
     Ok(0)
+}
+
+/// The GENIUS domains bundled with `--demo` (`testdata/negmas-generated`, written by NegMAS):
+/// (folder, file, text), embedded so that the demo needs no file beside the binary.
+const DEMO_DOMAINS: &[(&str, &str, &str)] = &[
+    ("gen2p_1e3", "gen2p_1e3.xml", include_str!("../../../testdata/negmas-generated/gen2p_1e3/gen2p_1e3.xml")),
+    ("gen2p_1e3", "gen2p_1e3_party1.xml", include_str!("../../../testdata/negmas-generated/gen2p_1e3/gen2p_1e3_party1.xml")),
+    ("gen2p_1e3", "gen2p_1e3_party2.xml", include_str!("../../../testdata/negmas-generated/gen2p_1e3/gen2p_1e3_party2.xml")),
+    ("gen3p_1e3", "gen3p_1e3.xml", include_str!("../../../testdata/negmas-generated/gen3p_1e3/gen3p_1e3.xml")),
+    ("gen3p_1e3", "gen3p_1e3_party1.xml", include_str!("../../../testdata/negmas-generated/gen3p_1e3/gen3p_1e3_party1.xml")),
+    ("gen3p_1e3", "gen3p_1e3_party2.xml", include_str!("../../../testdata/negmas-generated/gen3p_1e3/gen3p_1e3_party2.xml")),
+    ("gen3p_1e3", "gen3p_1e3_party3.xml", include_str!("../../../testdata/negmas-generated/gen3p_1e3/gen3p_1e3_party3.xml")),
+    ("gen2p_1e4", "gen2p_1e4.xml", include_str!("../../../testdata/negmas-generated/gen2p_1e4/gen2p_1e4.xml")),
+    ("gen2p_1e4", "gen2p_1e4_party1.xml", include_str!("../../../testdata/negmas-generated/gen2p_1e4/gen2p_1e4_party1.xml")),
+    ("gen2p_1e4", "gen2p_1e4_party2.xml", include_str!("../../../testdata/negmas-generated/gen2p_1e4/gen2p_1e4_party2.xml")),
+];
+
+/// The server's settings from the flags; with `--demo`, the bundled domains written under `demo`.
+fn settings(args: &ServeArgs, demo: Option<&std::path::Path>) -> Result<parley_server::state::Settings> {
+    if let Some(url) = &args.public_url {
+        let authority = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        if authority.is_none_or(|authority| authority.trim_end_matches('/').is_empty() || authority.trim_end_matches('/').contains('/')) {
+            return Err(BadInput(format!("--public-url {url}: expected http(s)://HOST[:PORT], without a path")).into());
+        }
+    }
+    let mut directories = args.domains.clone();
+    if let Some(demo) = demo {
+        let bundled = demo.join("domains");
+        for (folder, file, text) in DEMO_DOMAINS {
+            std::fs::create_dir_all(bundled.join(folder))?;
+            std::fs::write(bundled.join(folder).join(file), text)?;
+        }
+        directories.push(bundled);
+    }
+    let domains = parley_server::domains::Catalogue::scan(&directories).map_err(BadInput)?;
+    Ok(parley_server::state::Settings {
+        public_url: args.public_url.as_ref().map(|url| url.trim_end_matches('/').to_owned()),
+        trust_proxy: args.trust_proxy,
+        domains,
+    })
 }
 
 /// Logs to standard error: requests and failures, never a token or a password.

@@ -89,6 +89,10 @@ pub struct SimulationRequest {
     /// The point of the record the problem is read at (default `now`).
     #[serde(default)]
     pub as_of: Option<String>,
+    /// A GENIUS domain of the server's catalogue (`GET /api/v1/domains`) to run on instead of
+    /// the record's problem: its name, never a path (then `as_of` does not apply).
+    #[serde(default)]
+    pub domain: Option<String>,
 }
 
 /// A tournament of `agents` on the viewer's view (`parley tournament` on one scenario).
@@ -118,6 +122,10 @@ pub struct TournamentRequest {
     /// The point of the record the problem is read at (default `now`).
     #[serde(default)]
     pub as_of: Option<String>,
+    /// A GENIUS domain of the server's catalogue (`GET /api/v1/domains`) to run on instead of
+    /// the record's problem: its name, never a path (then `as_of` does not apply).
+    #[serde(default)]
+    pub domain: Option<String>,
 }
 
 /// A job as its viewer sees it.
@@ -221,17 +229,31 @@ fn rounds(rounds: Option<u32>) -> Result<u32, ApiError> {
     Ok(rounds)
 }
 
-/// The viewer's problem at `as_of`, and `build`'s work on it, checked before the job is queued.
+/// The viewer's problem at `as_of` (or the catalogue's domain named `domain`), and `build`'s work
+/// on it, checked before the job is queued.
 async fn prepare(
     state: &AppState,
     caller: &Caller,
     id: &str,
-    as_of: Option<String>,
+    (as_of, domain): (Option<String>, Option<String>),
     build: impl FnOnce(ProblemSource) -> Result<Work, ApiError> + Send + 'static,
 ) -> Result<Work, ApiError> {
     let id = caller.negotiation(id)?;
     let viewer = caller.viewer().to_owned();
     let cache = state.cache();
+    if let Some(name) = domain {
+        if as_of.is_some() {
+            return Err(ApiError::field("as_of", "a point of the record does not apply to a domain: give one or the other"));
+        }
+        let catalogue = state.settings().domains.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let source = catalogue.problem(&name, "domain")?;
+            parley_service::check_listing(&source.problem, &source.name, FrontierOptions::default().max_work).map_err(refused)?;
+            build(source)
+        })
+        .await;
+        return joined.unwrap_or_else(|error| Err(ApiError::internal(format!("reading a domain failed: {error}"))));
+    }
     let as_of = as_of.unwrap_or_else(|| "now".to_owned());
     state
         .with_store(move |store| {
@@ -242,6 +264,13 @@ async fn prepare(
             build(source)
         })
         .await
+}
+
+/// The server's GENIUS domain catalogue (`parley serve --domains`): the same for every token.
+#[utoipa::path(get, path = "/api/v1/domains", tag = "jobs", security(("bearer" = [])),
+    responses((status = 200, description = "every folder of the catalogue, in name order; unreadable ones with their error", body = [crate::domains::Domain])))]
+pub async fn domains(State(state): State<AppState>, _caller: Caller) -> Result<Response, ApiError> {
+    json_response(&state.settings().domains.domains(), None)
 }
 
 /// Queues `work` for the caller and starts it; answers 202 with the job.
@@ -355,7 +384,7 @@ pub async fn simulations(
         seed: request.seed,
     };
     let admitted = crate::job_limits::admit(&state, &caller.token.id, &id)?;
-    let work = prepare(&state, &caller, &id, request.as_of, move |source| {
+    let work = prepare(&state, &caller, &id, (request.as_of, request.domain), move |source| {
         let parties = source.problem.parties.len();
         if session.agents.len() != parties {
             return Err(ApiError::field(
@@ -402,7 +431,7 @@ pub async fn tournaments(
     }
     let config = parley_sim::tournament::TournamentConfig { agents: agents(&request.agents)?, settings, shard: None };
     let admitted = crate::job_limits::admit(&state, &caller.token.id, &id)?;
-    let work = prepare(&state, &caller, &id, request.as_of, move |source| {
+    let work = prepare(&state, &caller, &id, (request.as_of, request.domain), move |source| {
         if source.problem.parties.len() < 2 {
             return Err(ApiError::new(Code::Invalid, "the viewer's problem has fewer than two parties"));
         }

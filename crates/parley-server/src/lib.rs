@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod domains;
 pub mod error;
 pub mod ids;
 pub mod job_limits;
@@ -63,7 +64,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
         reads::negotiations, reads::status, reads::diff, reads::claims, reads::analysis, reads::frontier, reads::events,
         reads::export, reads::scenario, writes::stances, writes::statements, writes::rounds, writes::revisions,
         writes::red_lines, writes::demands, writes::preferences, writes::import, stream::stream, jobs::simulations,
-        jobs::tournaments, jobs::job,
+        jobs::tournaments, jobs::job, jobs::domains,
     ),
     modifiers(&BearerAuth, &ProblemResponses)
 )]
@@ -112,6 +113,7 @@ pub fn app_with(state: AppState, limits: Limits) -> Router {
         .route("/negotiations/{id}/simulations", post(jobs::simulations))
         .route("/negotiations/{id}/tournaments", post(jobs::tournaments))
         .route("/negotiations/{id}/jobs/{job}", get(jobs::job))
+        .route("/domains", get(jobs::domains))
         .route("/negotiations/{id}/export", get(reads::export))
         .route("/negotiations/{id}/scenario", get(reads::scenario))
         .route("/negotiations/{id}/stances", post(writes::stances))

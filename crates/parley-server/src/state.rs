@@ -21,6 +21,22 @@ pub const MAX_BLOCKING: usize = MAX_IDLE + crate::jobs::JOBS_AT_ONCE;
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
+    settings: Arc<Settings>,
+}
+
+/// How the server is reached and what it offers besides the record, fixed at start
+/// (`parley serve --public-url`, `--trust-proxy`, `--domains`).
+#[derive(Debug, Default)]
+pub struct Settings {
+    /// The address browsers use, `https://HOST[:PORT]` behind a proxy: forms must come from this
+    /// origin, and an `https` address makes the session cookie `Secure`. Without it, a form's
+    /// `Origin` must name the request's `Host`.
+    pub public_url: Option<String>,
+    /// Believe `X-Forwarded-Proto` (set it only behind a proxy that always sets or strips it):
+    /// `https` there makes the session cookie `Secure`.
+    pub trust_proxy: bool,
+    /// The GENIUS domains simulations may run on, besides the record's own problem.
+    pub domains: crate::domains::Catalogue,
 }
 
 struct Inner {
@@ -67,7 +83,7 @@ impl AppState {
             appended,
             jobs: crate::jobs::Runner::default(),
         };
-        let state = AppState { inner: Arc::new(inner) };
+        let state = AppState { inner: Arc::new(inner), settings: Arc::default() };
         if parley_store::postgres::is_url(target) {
             let (poked, alive) = (Arc::downgrade(&state.inner), Arc::downgrade(&state.inner));
             let poke = move || {
@@ -78,6 +94,18 @@ impl AppState {
             crate::listen::start(target.to_owned(), poke, move || alive.strong_count() > 0);
         }
         Ok(state)
+    }
+
+    /// The same state with `settings`.
+    #[must_use]
+    pub fn with_settings(mut self, settings: Settings) -> AppState {
+        self.settings = Arc::new(settings);
+        self
+    }
+
+    /// How the server is reached, and its domain catalogue.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The folded negotiations of this process, keyed by head.

@@ -1,5 +1,5 @@
 //! The workbench in a real browser: starts a server on a free loopback port on a fresh SQLite
-//! database holding the bundled 2025 scenario, and runs the Playwright specs of `web-tests/`
+//! database holding the bundled 2025 scenario (and the bundled GENIUS domains in its catalogue), and runs the Playwright specs of `web-tests/`
 //! against it (Debian's chromium). Builds nothing extra.
 //!
 //! When `web-tests/node_modules` (from `PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci`) or chromium
@@ -36,7 +36,10 @@ fn the_workbench_passes_its_browser_specs() {
         assert!(std::env::var_os("PARLEY_REQUIRE_BROWSER").is_none(), "{notice}");
         return;
     }
-    let server = Server::start(Database::sqlite(), "ukraine-2025.toml");
+    // The GENIUS domains bundled in the repository, as `serve --domains testdata/negmas-generated`.
+    let domains = parley_server::domains::Catalogue::scan(&[root.join("../testdata/negmas-generated")]).unwrap();
+    let settings = parley_server::state::Settings { domains, ..Default::default() };
+    let server = Server::start_with(Database::sqlite(), &support::scenario_text("ukraine-2025.toml"), settings);
     let tokens = serde_json::to_string(&server.tokens).unwrap();
     let status = Command::new("npx")
         .args(["--no-install", "playwright", "test"])

@@ -15,7 +15,9 @@ fn head(title: &str) -> Markup {
         head {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
-            meta name="referrer" content="no-referrer";
+            // Never a referrer to another site; to this one, so that a form's `Origin` is this
+            // server's and not `null` (see `guard::cross_site`).
+            meta name="referrer" content="same-origin";
             title { (title) " · parley" }
             link rel="stylesheet" href="/assets/web.css";
         }
@@ -85,7 +87,8 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Html<String> {
                         button type="submit" { "Sign out" }
                     }
                 }
-                main #main {
+                // Focusable by the skip link, so that the next Tab is the page's first control.
+                main #main tabindex="-1" {
                     h1 dir="auto" { (title) }
                     p.notice #live-notice role="status" aria-live="polite" {}
                     (body)

@@ -12,7 +12,9 @@
 //! signed out at its next request and several processes share sessions without a table in memory.
 //! Every form carries a CSRF token derived from the session's token (see [`session`]).
 
+mod asof;
 mod forms;
+mod guard;
 mod layout;
 mod pages;
 mod record;

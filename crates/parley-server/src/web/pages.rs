@@ -116,10 +116,11 @@ pub(super) fn viewed(negotiation: &Negotiation, head: &Head, viewer: &str) -> Re
     Ok(view)
 }
 
-/// `?as_of=`
+/// `?as_of=` (or `?at=N`, the as-of slider's stop, sent by its form without JavaScript)
 #[derive(Debug, Default, Deserialize)]
 pub struct AsOfQuery {
     as_of: Option<String>,
+    at: Option<String>,
 }
 
 /// `GET /negotiations`: the negotiations the token may see, each with its state in one line.
@@ -184,20 +185,13 @@ fn previous(negotiation: &Negotiation, points: &[(String, String)], as_of: &str)
     Some(before.map_or_else(|| "start".to_owned(), |round| round.id.clone()))
 }
 
-/// The as-of control: a select over rounds (a slider's stops) and a date field; GET forms, so
-/// they work without JavaScript and the point stays in the address.
-fn as_of_control(path: &str, points: &[(String, String)], as_of: &str) -> Markup {
+/// The as-of control: a slider over the start, the dated rounds, the other dated events and now
+/// (see [`super::asof`]), and a date field; GET forms, so they work without JavaScript and the
+/// point stays in the address.
+fn as_of_control(path: &str, stops: &[super::asof::Stop], as_of: &str) -> Markup {
     html! {
         div.asof {
-            form method="get" action=(path) {
-                label for="as_of" { "As of" }
-                select #as_of name="as_of" data-autosubmit {
-                    @for (id, label) in points {
-                        option value=(id) selected[id == as_of] dir="auto" { (label) }
-                    }
-                }
-                button type="submit" { "Show" }
-            }
+            (super::asof::slider(path, stops, as_of))
             form method="get" action=(path) {
                 label for="as_of_date" { "or the date" }
                 input #as_of_date type="date" name="as_of" value=[looks_like_date(as_of).then_some(as_of)];
@@ -237,6 +231,9 @@ pub async fn dashboard(
     Path(id): Path<String>,
     Query(query): Query<AsOfQuery>,
 ) -> Result<Response, WebError> {
+    if let (None, Some(at)) = (&query.as_of, &query.at) {
+        return super::asof::to_stop(&state, &session, &id, &format!("/n/{id}"), at).await;
+    }
     let as_of = query.as_of.filter(|text| !text.is_empty()).unwrap_or_else(|| "now".to_owned());
     render(&state, session, &id.clone(), "", move |context| {
         let view = context.view;
@@ -255,8 +252,9 @@ pub async fn dashboard(
             None => None,
         };
         let path = format!("/n/{id}");
+        let stops = super::asof::stops(view.negotiation());
         let body = html! {
-            (as_of_control(&path, &points, &as_of))
+            (as_of_control(&path, &stops, &as_of))
             p.summary data-live="summary" { "As of " strong { (status.as_of.label) } ": " (summary(&status)) }
             @if !status.documents.is_empty() {
                 section aria-labelledby="documents" {
@@ -647,6 +645,9 @@ pub async fn analysis(
     Path(id): Path<String>,
     Query(query): Query<AsOfQuery>,
 ) -> Result<Response, WebError> {
+    if let (None, Some(at)) = (&query.as_of, &query.at) {
+        return super::asof::to_stop(&state, &session, &id, &format!("/n/{id}/analysis"), at).await;
+    }
     let as_of = query.as_of.filter(|text| !text.is_empty()).unwrap_or_else(|| "now".to_owned());
     render(&state, session, &id.clone(), "/analysis", move |context| {
         let viewer = parley_service::viewer(context.negotiation, context.session.caller.viewer()).map_err(ApiError::service)?;
@@ -658,9 +659,9 @@ pub async fn analysis(
             .map(|(svg, _)| svg);
         let positions = context.view.positions(&as_of).map_err(ApiError::service)?;
         let trajectories = (!positions.issues.is_empty()).then(|| context.view.positions_svg(&positions));
-        let points = points(context.view.negotiation());
+        let stops = super::asof::stops(context.view.negotiation());
         let body = html! {
-            (as_of_control(&format!("/n/{id}/analysis"), &points, &as_of))
+            (as_of_control(&format!("/n/{id}/analysis"), &stops, &as_of))
             section aria-labelledby="conflicts" {
                 h2 #conflicts { "Red-line conflicts" }
                 p { (report.red_lines.considered) " red lines considered; "

@@ -6,6 +6,10 @@
 //! agents know only preferences and red lines it may see. Sessions are small (at most
 //! [`MAX_ROUNDS`] rounds and [`TIME_LIMIT`]); longer runs and tournaments go to the API's jobs,
 //! through their own handlers.
+//!
+//! The page can also run on a GENIUS domain of the server's catalogue (`?domain=NAME`,
+//! `parley serve --domains`): the same for every viewer, read exactly as `parley simulate
+//! FOLDER` reads it.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -40,14 +44,28 @@ pub async fn simulations(
     Path(id): Path<String>,
     Query(query): Query<SimulationQuery>,
 ) -> Result<Response, WebError> {
+    let catalogue = state.settings().domains.clone();
     render(&state, session, &id.clone(), "/simulations", move |context| {
         let viewer = context.session.caller.viewer().to_owned();
-        let source = match parley_service::scenario_problem(context.negotiation, "now", &viewer, None) {
-            Ok((source, _warnings)) => source,
+        let domain = query.get("domain").filter(|name| !name.is_empty()).cloned();
+        let chooser = problem_chooser(&catalogue, domain.as_deref());
+        let loaded = match &domain {
+            Some(name) => catalogue.problem(name, "domain").map_err(|error| error.detail),
+            None => parley_service::scenario_problem(context.negotiation, "now", &viewer, None)
+                .map(|(source, _warnings)| source)
+                .map_err(|error| format!("No bargaining problem for this viewer: {error}")),
+        };
+        let source = match loaded {
+            Ok(source) => source,
             Err(error) => {
-                let body = html! { p { "No bargaining problem for this viewer: " (error.to_string()) } };
+                let body = html! { (chooser) p.problem role="alert" { (error) } };
                 return Ok(("Simulations".to_owned(), body));
             }
+        };
+        let domain_field = domain.clone().unwrap_or_default();
+        let of_what = match &domain {
+            Some(name) => format!("of the GENIUS domain {name}"),
+            None => "of the problem this viewer sees (as of now)".to_owned(),
         };
         let csrf = context.session.csrf.clone();
         // Jobs are the API's: a token that may write starts them, on its own view.
@@ -62,9 +80,11 @@ pub async fn simulations(
         let single_text = query.get("protocol").map(String::as_str) == Some("single-text");
         let result = if chosen.is_empty() { None } else { Some(run(&source, &chosen, rounds, seed, single_text)) };
         let body = html! {
+            (chooser)
             form.record method="get" {
-                p { "One agent per party of the problem this viewer sees (as of now), run here within "
+                p dir="auto" { "One agent per party " (of_what) ", run here within "
                     (MAX_ROUNDS) " rounds and " (TIME_LIMIT.as_secs()) " s." }
+                input type="hidden" name="domain" value=(domain_field);
                 @for (index, party) in parties.iter().enumerate() {
                     @let field = format!("agent-{index}");
                     label for=(field) dir="auto" { "Agent of " (party) }
@@ -93,6 +113,7 @@ pub async fn simulations(
                 form.record method="post" action={ "/n/" (id) "/tournaments/jobs" } {
                     h2 { "Tournament" }
                     input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="domain" value=(domain_field);
                     fieldset {
                         legend { "Agent types (each plays every role)" }
                         @for kind in AgentKind::ALL {
@@ -113,6 +134,36 @@ pub async fn simulations(
         Ok(("Simulations".to_owned(), body))
     })
     .await
+}
+
+/// The problem chooser: the record's own problem, or a domain of the catalogue (a GET form, so
+/// the choice stays in the address); folders that could not be read are listed with why.
+fn problem_chooser(catalogue: &crate::domains::Catalogue, chosen: Option<&str>) -> Markup {
+    let domains = catalogue.domains();
+    let unreadable: Vec<_> = domains.iter().filter(|domain| domain.error.is_some()).collect();
+    html! {
+        @if !domains.is_empty() {
+            form.chooser method="get" {
+                label for="domain" { "Problem" }
+                select #domain name="domain" {
+                    option value="" selected[chosen.is_none()] { "this negotiation, as you see it" }
+                    @for domain in domains.iter().filter(|domain| domain.error.is_none()) {
+                        option value=(domain.name) selected[chosen == Some(domain.name.as_str())] dir="auto" {
+                            "GENIUS: " (domain.name) " (" (domain.parties.len()) " parties, " (domain.issues) " issues, "
+                            (domain.outcomes) " outcomes)"
+                        }
+                    }
+                }
+                button type="submit" { "Choose" }
+            }
+            @if !unreadable.is_empty() {
+                details.unreadable {
+                    summary { (unreadable.len()) " folder(s) of the domain catalogue could not be read" }
+                    ul { @for domain in &unreadable { li dir="auto" { code { (domain.name) } ": " (domain.error.as_deref().unwrap_or("")) } } }
+                }
+            }
+        }
+    }
 }
 
 fn run(source: &parley_service::ProblemSource, chosen: &[String], rounds: u32, seed: u64, single_text: bool) -> Result<Markup, ApiError> {
@@ -168,6 +219,7 @@ pub async fn simulation_job(
         "rounds": fields.get("rounds").and_then(|text| text.parse::<u32>().ok()),
         "seed": fields.get("seed").and_then(|text| text.parse::<u64>().ok()).unwrap_or(1),
         "protocol": fields.get("protocol"),
+        "domain": fields.get("domain").filter(|name| !name.is_empty()),
     });
     let answer =
         crate::jobs::simulations(State(state), session.caller, Path(id.clone()), json_headers(), Ok(body.to_string().into())).await?;
@@ -189,6 +241,7 @@ pub async fn tournament_job(
         "agents": agents,
         "rounds": field("rounds").and_then(|text| text.parse::<u32>().ok()),
         "seed": field("seed").and_then(|text| text.parse::<u64>().ok()).unwrap_or(1),
+        "domain": field("domain").filter(|name| !name.is_empty()),
     });
     let answer =
         crate::jobs::tournaments(State(state), session.caller, Path(id.clone()), json_headers(), Ok(body.to_string().into())).await?;

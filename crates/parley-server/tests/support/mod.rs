@@ -53,6 +53,11 @@ impl Server {
 
     /// A server over `db` holding the scenario `text`, with its tokens.
     pub fn start_text(db: Database, text: &str) -> Server {
+        Server::start_with(db, text, parley_server::state::Settings::default())
+    }
+
+    /// [`Server::start_text`] with the server's `settings` (public URL, proxy, domain catalogue).
+    pub fn start_with(db: Database, text: &str, settings: parley_server::state::Settings) -> Server {
         let negotiation = parley_core::scenario::parse(text).unwrap().negotiation;
         let mut store = open_store(&db.url, true).unwrap();
         store.import(&negotiation, None).unwrap();
@@ -68,7 +73,7 @@ impl Server {
             }
         }
         drop(store);
-        let state = parley_server::AppState::open(&db.url).unwrap();
+        let state = parley_server::AppState::open(&db.url).unwrap().with_settings(settings);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -9,12 +9,58 @@
     select.addEventListener("change", () => select.form.requestSubmit());
   }
   if (document.querySelector("[data-refresh]")) setTimeout(() => location.reload(), 1000);
+  // The as-of slider: its label follows it at once; when it settles, the page as of that stop
+  // replaces this one's main part in place (the address follows, and the slider keeps focus).
+  function stopOf(range) {
+    return document.querySelector('#' + range.getAttribute("list") + ' option[value="' + range.value + '"]');
+  }
+  let settle = null;
+  // The address whose page is shown (a jump to an anchor, such as the skip link's, keeps it).
+  let shown = location.pathname + location.search;
+  document.addEventListener("input", (event) => {
+    const range = event.target;
+    if (!(range instanceof HTMLInputElement) || !range.hasAttribute("data-asof")) return;
+    const stop = stopOf(range);
+    const output = document.querySelector('output[for="' + range.id + '"]');
+    if (stop && output) output.textContent = stop.label;
+    if (stop) range.setAttribute("aria-valuetext", stop.label);
+  });
+  document.addEventListener("change", (event) => {
+    const range = event.target;
+    if (!(range instanceof HTMLInputElement) || !range.hasAttribute("data-asof")) return;
+    clearTimeout(settle);
+    settle = setTimeout(() => moveTo(range), 250);
+  });
+  async function moveTo(range) {
+    const stop = stopOf(range);
+    if (!stop) return;
+    const url = new URL(range.form.getAttribute("action"), location.href);
+    url.searchParams.set("as_of", stop.dataset.asOf);
+    try {
+      const page = await fetch(url, { cache: "no-store", credentials: "same-origin" });
+      if (!page.ok || page.redirected) { location.assign(url); return; }
+      const fresh = new DOMParser().parseFromString(await page.text(), "text/html");
+      const main = document.querySelector("main");
+      const replacement = fresh.querySelector("main");
+      if (!main || !replacement) { location.assign(url); return; }
+      main.replaceWith(document.importNode(replacement, true));
+      document.title = fresh.title;
+      history.pushState(null, "", url);
+      shown = location.pathname + location.search;
+      const again = document.getElementById(range.id);
+      if (again) again.focus();
+    } catch (error) {
+      location.assign(url);
+    }
+  }
+  window.addEventListener("popstate", () => {
+    if (location.pathname + location.search !== shown) location.reload();
+  });
   const body = document.body;
   const id = body.dataset.negotiation;
   let head = body.dataset.head;
   if (!id || !head) return;
   const base = "/n/" + encodeURIComponent(id);
-  const notice = document.getElementById("live-notice");
   let busy = false;
   let again = false;
   async function refresh() {
@@ -29,6 +75,7 @@
           if (replacement) part.replaceWith(document.importNode(replacement, true));
         }
         head = fresh.body.dataset.head || head;
+        const notice = document.getElementById("live-notice");
         if (notice) notice.textContent = "Updated: the record changed.";
       }
     } catch (error) {
