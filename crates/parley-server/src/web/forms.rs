@@ -180,8 +180,8 @@ async fn submit(state: AppState, session: Session, id: String, fields: Fields, f
                 Err(error) => error,
             };
             // Refused: explain, and give the form back filled, at the current head.
-            let (negotiation, _, shown) = cache.viewed(store, &id, session.caller.viewer())?;
-            let head = super::pages::shown_head(store, &id, session.caller.viewer(), &shown)?;
+            let (negotiation, chain, shown) = cache.viewed(store, &id, session.caller.viewer())?;
+            let head = super::pages::shown_head(store, &id, session.caller.viewer(), &shown, &chain)?;
             let view = parley_service::view((*negotiation).clone(), session.caller.viewer()).map_err(ApiError::service)?;
             let since = field(&fields, "seq").parse::<u64>().unwrap_or(head.seq);
             let explanation = explain(store, &id, &session.caller, &error, since)?;

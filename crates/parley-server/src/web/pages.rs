@@ -49,7 +49,7 @@ pub(super) async fn render(
             let (negotiation, head, shown) = cache.viewed(store, &id, session.caller.viewer())?;
             let view = viewed(&negotiation, &head, session.caller.viewer())?;
             // The page names the viewer's own head (`crate::viewhead`), never the chain head.
-            let head = shown_head(store, &id, session.caller.viewer(), &shown)?;
+            let head = shown_head(store, &id, session.caller.viewer(), &shown, &head)?;
             let context = Context { view: &view, negotiation: &negotiation, head: &head, session: &session };
             let (title, content) = body(&context)?;
             let frame = Frame {
@@ -72,17 +72,41 @@ pub(super) fn shown_head(
     id: &str,
     viewer: &str,
     shown: &crate::viewhead::ViewHead,
+    chain: &Head,
 ) -> Result<Head, ApiError> {
     let seq = match shown.seq {
         Some(seq) => seq,
         None => {
-            let events = store.events(id).map_err(ApiError::store)?;
-            let view = parley_service::LogView::of(store, id, &events, viewer).map_err(ApiError::service)?;
-            view.visible(&events, None).len() as u64
+            // Which events a viewer may see depends on the whole log (a readout published later
+            // shows the stances on it), so the count is kept per chain head, not carried forward.
+            let counts = SHOWN.get_or_init(Shown::default);
+            let key = (id.to_owned(), viewer.to_owned());
+            let cached = counts.lock().ok().and_then(|map| map.get(&key).cloned());
+            match cached {
+                Some((hash, count)) if hash == chain.hash => count,
+                _ => {
+                    let events = store.events(id).map_err(ApiError::store)?;
+                    let view = parley_service::LogView::of(store, id, &events, viewer).map_err(ApiError::service)?;
+                    let count = view.visible(&events, None).len() as u64;
+                    if let Ok(mut map) = counts.lock() {
+                        if map.len() >= MAX_VIEWS && !map.contains_key(&key) {
+                            map.clear();
+                        }
+                        map.insert(key, (chain.hash.clone(), count));
+                    }
+                    count
+                }
+            }
         }
     };
     Ok(Head { seq, hash: shown.tag.clone() })
 }
+
+/// The number of events each viewer may see, by (negotiation, viewer), with the chain head it was
+/// counted at: counting reads and judges the whole log, which a page would otherwise pay per request.
+type Shown = Mutex<HashMap<(String, String), (String, u64)>>;
+
+static SHOWN: OnceLock<Shown> = OnceLock::new();
 
 /// The most lines a list of a page shows (blockers, changes); each item's page has the rest.
 pub(super) const MAX_LISTED: usize = 100;
