@@ -73,3 +73,18 @@ fn hundred_queries_running_totals(bencher: divan::Bencher<'_, '_>, (issues, valu
     let (low, high) = (inverse.min().max(0.1), inverse.max());
     bencher.bench(|| (1..=100).filter_map(|step| inverse.worst_in(high - (high - low) * f64::from(step) / 100.0, high)).count());
 }
+
+/// Branch and bound (not chosen for sessions, see `parley_sim::bnb`): 10 `worst_in` queries in the
+/// top thousandth of the range, built afresh each time (a query cut short voids the engine), on
+/// random real tables of 1e8 outcomes and 4^30 ≈ 1.15e18 outcomes; the count answered is returned.
+const BNB_SPACES: [(usize, usize); 2] = [(8, 10), (30, 4)];
+
+#[divan::bench(args = BNB_SPACES, sample_count = 10)]
+fn ten_queries_branch_and_bound(bencher: divan::Bencher<'_, '_>, (issues, values): (usize, usize)) {
+    let problem = problem(issues, values);
+    bencher.bench(|| {
+        let by_bnb = parley_sim::queries::Queries::by_bnb(&problem, 0, true, None, parley_sim::bnb::NODE_LIMIT).unwrap();
+        let (low, high) = (by_bnb.min.max(0.1), by_bnb.max);
+        (1..=10).filter_map(|step| by_bnb.worst_in(high - (high - low) * f64::from(step) / 10_000.0, high)).count()
+    });
+}

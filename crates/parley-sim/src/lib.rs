@@ -26,6 +26,7 @@
 
 pub mod acceptable;
 pub mod agents;
+pub mod bnb;
 mod guide;
 pub mod halves;
 pub mod inverter;

@@ -61,6 +61,18 @@ impl Queries {
         Queries::over(Engine::Halves(halves), problem, party, rational_only)
     }
 
+    /// By branch and bound ([`crate::bnb::Bnb`]) whatever the size, each query visiting at most
+    /// `limit` nodes: for tests against the listing.
+    pub fn by_bnb(problem: &Problem, party: usize, rational_only: bool, allowed: Option<&Region>, limit: u64) -> Option<Queries> {
+        let bnb = crate::bnb::Bnb::with_limit(problem, party, allowed, limit)?;
+        Queries::over(Engine::Bnb(bnb), problem, party, rational_only)
+    }
+
+    /// The node limit, when a query was cut short at it (its answer is then not to be used).
+    pub fn exhausted(&self) -> Option<u64> {
+        self.halves.exhausted()
+    }
+
     fn over(halves: Engine, problem: &Problem, party: usize, rational_only: bool) -> Option<Queries> {
         let (min, _) = halves.find(None, None, Want::Lowest)?;
         let (max, place) = halves.find(None, None, Want::HighestLast)?;
@@ -94,6 +106,9 @@ impl Queries {
                 return None;
             }
             walk.push(next);
+        }
+        if self.exhausted().is_some() {
+            return None;
         }
         let (utility, place) = walk[k];
         Some((utility, self.halves.outcome(place)))
@@ -164,7 +179,8 @@ impl Queries {
             Some((candidate, gap)) if gap < anchor_gap => candidate,
             _ => anchor,
         };
-        if chosen != anchor && (chosen.0 - low).abs() > 2e-6 {
+        // A search cut short found nothing it could vouch for.
+        if (chosen != anchor && (chosen.0 - low).abs() > 2e-6) || self.exhausted().is_some() {
             return None;
         }
         Some((chosen.0, self.halves.outcome(chosen.1)))

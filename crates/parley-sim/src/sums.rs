@@ -430,17 +430,20 @@ impl Lattice {
     }
 }
 
-/// The query engine of an additive utility: halves when they fit, else distinct running totals.
+/// The query engine of an additive utility: halves when they fit, else distinct running totals
+/// (branch and bound on request).
 #[derive(Debug)]
 pub enum Engine {
     Halves(Halves),
     Sums(Sums),
+    Bnb(crate::bnb::Bnb),
 }
 
 impl Engine {
     /// Running totals when they are few (tables on a grid: their set-up is then cheaper than
     /// sorting the halves, and a query is a binary search instead of a sweep), else the halves
-    /// when they fit, else running totals however many.
+    /// when they fit, else running totals however many. Branch and bound ([`crate::bnb`]) is not
+    /// chosen here: on dense spaces its queries in the middle of the range exceed its node limit.
     pub fn new(problem: &Problem, party: usize, region: Option<&Region>) -> Option<Engine> {
         Sums::with_limit(problem, party, region, FEW_TOTALS)
             .map(Engine::Sums)
@@ -448,10 +451,19 @@ impl Engine {
             .or_else(|| Sums::new(problem, party, region).map(Engine::Sums))
     }
 
+    /// The node limit, when a branch-and-bound query was cut short at it.
+    pub fn exhausted(&self) -> Option<u64> {
+        match self {
+            Engine::Bnb(bnb) => bnb.exhausted(),
+            Engine::Halves(_) | Engine::Sums(_) => None,
+        }
+    }
+
     pub fn count(&self) -> Option<u64> {
         match self {
             Engine::Halves(halves) => halves.count(),
             Engine::Sums(sums) => sums.count(),
+            Engine::Bnb(bnb) => bnb.count(),
         }
     }
 
@@ -459,6 +471,7 @@ impl Engine {
         match self {
             Engine::Halves(halves) => halves.outcome(place),
             Engine::Sums(sums) => sums.outcome(place),
+            Engine::Bnb(bnb) => bnb.outcome(place),
         }
     }
 
@@ -466,6 +479,7 @@ impl Engine {
         match self {
             Engine::Halves(halves) => halves.first(),
             Engine::Sums(sums) => sums.first(),
+            Engine::Bnb(bnb) => bnb.first(),
         }
     }
 
@@ -473,6 +487,7 @@ impl Engine {
         match self {
             Engine::Halves(halves) => halves.find(low, high, want),
             Engine::Sums(sums) => sums.find(low, high, want),
+            Engine::Bnb(bnb) => bnb.find(low, high, want),
         }
     }
 
@@ -484,6 +499,7 @@ impl Engine {
         match self {
             Engine::Halves(halves) => halves.find_two(first, second),
             Engine::Sums(sums) => [sums.find(first.0, first.1, first.2), sums.find(second.0, second.1, second.2)],
+            Engine::Bnb(bnb) => [bnb.find(first.0, first.1, first.2), bnb.find(second.0, second.1, second.2)],
         }
     }
 
@@ -491,6 +507,7 @@ impl Engine {
         match self {
             Engine::Halves(halves) => halves.next_down(at),
             Engine::Sums(sums) => sums.next_down(at),
+            Engine::Bnb(bnb) => bnb.next_down(at),
         }
     }
 }
