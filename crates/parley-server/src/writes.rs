@@ -260,13 +260,9 @@ fn index_of(change: &Change, negotiation: &Negotiation) -> usize {
     }
 }
 
-/// Records `change` in negotiation `id` for `caller`, against the head `expected`.
-pub fn record(store: &mut dyn Store, id: &str, caller: &Caller, expected: &str, change: &Change) -> Result<(Written, ViewHead), ApiError> {
-    record_cached(store, &FoldCache::default(), id, caller, expected, change)
-}
-
-/// As [`record`], folding through the process's `cache` (and keeping the write's result there).
-pub fn record_cached(
+/// Records `change` in negotiation `id` for `caller`, against the head `expected`, folding
+/// through the process's `cache` (which keeps the write's result and the heads it handed out).
+pub fn record(
     store: &mut dyn Store,
     cache: &FoldCache,
     id: &str,
@@ -274,7 +270,7 @@ pub fn record_cached(
     expected: &str,
     change: &Change,
 ) -> Result<(Written, ViewHead), ApiError> {
-    match record_signed_cached(store, cache, id, caller, expected, change, &crate::signing::Signing::None)? {
+    match record_signed(store, cache, id, caller, expected, change, &crate::signing::Signing::None)? {
         crate::signing::Recorded::Written(written, head) => Ok((written, head)),
         crate::signing::Recorded::Prepared(_) => Err(ApiError::internal("an unsigned write was only prepared")),
     }
@@ -284,18 +280,6 @@ pub fn record_cached(
 /// the write would append, sealed, without appending; `Signed` appends them with the party's
 /// signatures, checked against its key.
 pub fn record_signed(
-    store: &mut dyn Store,
-    id: &str,
-    caller: &Caller,
-    expected: &str,
-    change: &Change,
-    signing: &crate::signing::Signing,
-) -> Result<crate::signing::Recorded, ApiError> {
-    record_signed_cached(store, &FoldCache::default(), id, caller, expected, change, signing)
-}
-
-/// As [`record_signed`], folding through the process's `cache`.
-pub fn record_signed_cached(
     store: &mut dyn Store,
     cache: &FoldCache,
     id: &str,
@@ -441,7 +425,7 @@ async fn write(
     let queue = cache.queue(&id);
     let _turn = queue.lock().await;
     let (negotiation, written) = (id.clone(), change.clone());
-    let recorded = state.with_store(move |store| record_signed_cached(store, &cache, &id, &caller, &expected, &written, &signing)).await?;
+    let recorded = state.with_store(move |store| record_signed(store, &cache, &id, &caller, &expected, &written, &signing)).await?;
     let (written, head) = match recorded {
         crate::signing::Recorded::Written(written, head) => (written, head),
         crate::signing::Recorded::Prepared(prepared) => return json_response(&prepared, None),

@@ -153,6 +153,7 @@ fn a_party_records_a_stance_through_the_form_and_a_stale_form_is_refused_with_wh
     let item = format!("/n/{}/items/1", server.negotiation);
     let ua = page(&server, server.token("UA"), &item);
     let ru = page(&server, server.token("RU"), &item);
+    let ru_earlier = page(&server, server.token("RU"), &item);
     let action = format!("/n/{}/record/stance", server.negotiation);
     let fields = |html: &str, note: &'static str| {
         vec![
@@ -183,7 +184,12 @@ fn a_party_records_a_stance_through_the_form_and_a_stale_form_is_refused_with_wh
     let after = page(&server, server.token("mediator"), &item);
     assert!(after.body.contains("Posted through the workbench"), "{}", after.body);
 
-    // RU's page was rendered before UA's stance: its form is stale.
+    // RU's pages were rendered before UA's stance. Another party's stance is not something RU's
+    // stance depends on (docs/api.md, "Preconditions"), so the first form still holds; it changes
+    // RU's own stance on the item, which makes the second form stale.
+    let first = fields(&ru_earlier.body, "Первая позиция");
+    let first: Vec<(&str, &str)> = first.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    assert_eq!(form(&server, server.token("RU"), &action, &first).status, 303);
     let ru_fields = fields(&ru.body, "Кремль не согласен");
     let ru_sent: Vec<(&str, &str)> = ru_fields.iter().map(|(name, value)| (*name, value.as_str())).collect();
     let (head, _) = server.head();

@@ -168,13 +168,16 @@ async fn submit(state: AppState, session: Session, id: String, fields: Fields, f
     let back = back(&fields, &id);
     let cache = state.cache();
     let page = back.clone();
+    // A form's write takes its turn among the API's writes to this negotiation (`writes::write`).
+    let queue = cache.queue(&id);
+    let _turn = queue.lock().await;
     let outcome = state
         .with_store(move |store| {
             let attempt = session
                 .caller
                 .writer()
                 .and_then(|_| change(form, &fields, &session.caller))
-                .and_then(|change| record(store, &id, &session.caller, field(&fields, "head"), &change));
+                .and_then(|change| record(store, &cache, &id, &session.caller, field(&fields, "head"), &change));
             let error = match attempt {
                 Ok(_) => return Ok(None),
                 Err(error) => error,
