@@ -3,6 +3,7 @@
 //! visibility, and a job whose process stopped). Every test runs on SQLite, and again on
 //! PostgreSQL when `PARLEY_TEST_PG_URL` is set.
 
+#[macro_use]
 mod support;
 
 use std::io::{BufRead, BufReader, Write};
@@ -397,32 +398,6 @@ fn the_openapi_document_lists_the_stream_and_job_routes(fresh: &dyn Fn() -> Data
     let stances = &paths["/api/v1/negotiations/{id}/stances"]["post"]["parameters"];
     let names: Vec<&str> = stances.as_array().unwrap().iter().filter_map(|parameter| parameter["name"].as_str()).collect();
     assert!(names.contains(&"Parley-Sign") && names.contains(&"Parley-Signature"), "{names:?}");
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[test]
-                fn $name() {
-                    super::$name(&super::Database::sqlite);
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $name() {
-                    match super::support::postgres_server() {
-                        Some(server) => super::$name(&|| super::Database::postgres(&server)),
-                        None => {
-                            let _ = std::io::Write::write_all(&mut std::io::stderr(), b"PARLEY_TEST_PG_URL is not set: skipping the server's PostgreSQL tests\n");
-                        }
-                    }
-                }
-            )*
-        }
-    };
 }
 
 on_both_backends!(

@@ -2,6 +2,7 @@
 //! events on its side and sends the signatures; the server stores them and cannot forge them.
 //! Every test runs on SQLite, and again on PostgreSQL when `PARLEY_TEST_PG_URL` is set.
 
+#[macro_use]
 mod support;
 
 use parley_store::content::Content;
@@ -189,32 +190,6 @@ fn unsigned_and_badly_signed_writes_of_a_keyed_party_are_refused(fresh: &dyn Fn(
     // And the right ones go through.
     let answer = post(&server, server.token("UA"), &ua, ("Parley-Signature", &right), STANCE);
     assert_eq!(answer.status, 201, "{answer:?}");
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[test]
-                fn $name() {
-                    super::$name(&super::Database::sqlite);
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $name() {
-                    match super::support::postgres_server() {
-                        Some(server) => super::$name(&|| super::Database::postgres(&server)),
-                        None => {
-                            let _ = std::io::Write::write_all(&mut std::io::stderr(), b"PARLEY_TEST_PG_URL is not set: skipping the server's PostgreSQL tests\n");
-                        }
-                    }
-                }
-            )*
-        }
-    };
 }
 
 on_both_backends!(

@@ -4,6 +4,7 @@
 //! only its export tells it the same head. Every test runs on SQLite, and again on PostgreSQL
 //! when `PARLEY_TEST_PG_URL` is set.
 
+#[macro_use]
 mod support;
 
 use support::{Database, Server};
@@ -228,32 +229,6 @@ fn a_viewers_head_is_the_head_of_its_export(fresh: &dyn Fn() -> Database) {
         // The admin sees everything and is told the chain head itself.
         assert_eq!(server.view_head(server.token("admin")), server.head().1);
     }
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[test]
-                fn $name() {
-                    super::$name(&super::Database::sqlite);
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $name() {
-                    match super::support::postgres_server() {
-                        Some(server) => super::$name(&|| super::Database::postgres(&server)),
-                        None => {
-                            let _ = std::io::Write::write_all(&mut std::io::stderr(), b"PARLEY_TEST_PG_URL is not set: skipping the server's PostgreSQL tests\n");
-                        }
-                    }
-                }
-            )*
-        }
-    };
 }
 
 on_both_backends!(

@@ -4,6 +4,35 @@
 
 #![allow(dead_code)]
 
+/// One `#[test]` per backend for each named function taking `&dyn Fn() -> Database`: in `mod
+/// sqlite` always, in `mod postgres` when `PARLEY_TEST_PG_URL` is set (said on stderr otherwise).
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(&super::Database::sqlite);
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    match super::support::postgres_server() {
+                        Some(server) => super::$name(&|| super::Database::postgres(&server)),
+                        None => {
+                            let _ = std::io::Write::write_all(&mut std::io::stderr(), b"PARLEY_TEST_PG_URL is not set: skipping the server's PostgreSQL tests\n");
+                        }
+                    }
+                }
+            )*
+        }
+    };
+}
+
 mod database;
 mod http;
 
