@@ -20,10 +20,11 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use parley_analysis::space::{Outcome, Problem, Utility};
+use parley_analysis::space::{Outcome, Problem};
 
 use crate::acceptable::Region;
 use crate::halves::{Bound, Place, Want};
+use crate::sums::Layout;
 
 /// Nodes one query may visit.
 pub const NODE_LIMIT: u64 = 20_000_000;
@@ -74,36 +75,9 @@ impl Bnb {
 
     /// As [`Bnb::new`], each query visiting at most `limit` nodes.
     pub fn with_limit(problem: &Problem, party: usize, region: Option<&Region>, limit: u64) -> Option<Bnb> {
-        let Utility::Additive(additive) = &problem.parties[party].utility else { return None };
-        let tables = additive.tables.clone();
-        let sizes: Vec<u32> = tables.iter().map(|table| table.len() as u32).collect();
-        let magnitude: f64 = tables.iter().map(|table| table.iter().fold(0.0f64, |high, value| high.max(value.abs()))).sum();
-        if sizes.is_empty() || sizes.contains(&0) || !magnitude.is_finite() {
-            return None;
-        }
-        // Any order of summation strays from the real sum by at most (n - 1)·u·Σ|a|.
-        let slack = 4.0 * (tables.len() as f64 + 1.0) * f64::EPSILON * magnitude + f64::MIN_POSITIVE;
-        let at = sizes.len() / 2;
-        let fits = |issues: &[u32]| issues.iter().try_fold(1u64, |product, &size| product.checked_mul(u64::from(size))).is_some();
-        if !fits(&sizes[..at]) || !fits(&sizes[at..]) {
-            return None;
-        }
-        let every: Vec<Vec<bool>> = sizes.iter().map(|&size| vec![true; size as usize]).collect();
-        let masks: Vec<&[Vec<bool>]> = match region {
-            None => vec![every.as_slice()],
-            Some(region) => region.boxes().iter().map(Vec::as_slice).collect(),
-        };
-        // Every query descends every box: a region of many boxes is listed instead.
-        if masks.is_empty() || masks.len() > 64 {
-            return None;
-        }
+        let Layout { tables, sizes, slack, at, boxes } = Layout::of(problem, party, region)?;
         let mut trees = Vec::new();
-        for mask in masks {
-            let mut ascending: Vec<Vec<u32>> =
-                mask.iter().map(|values| (0..values.len() as u32).filter(|&value| values[value as usize]).collect()).collect();
-            if ascending.iter().any(Vec::is_empty) {
-                continue;
-            }
+        for mut ascending in boxes {
             let first: Outcome = ascending.iter().map(|values| values[0]).collect();
             for (issue, values) in ascending.iter_mut().enumerate() {
                 values.sort_by(|&a, &b| tables[issue][a as usize].total_cmp(&tables[issue][b as usize]).then(a.cmp(&b)));

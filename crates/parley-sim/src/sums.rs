@@ -70,26 +70,33 @@ pub struct Sums {
     marks: std::sync::Mutex<Option<Marks>>,
 }
 
-impl Sums {
-    /// `None` when the utility is not additive, a place does not fit, or a level exceeds
-    /// [`STATES_LIMIT`].
-    pub fn new(problem: &Problem, party: usize, region: Option<&Region>) -> Option<Sums> {
-        Sums::with_limit(problem, party, region, TOTAL_LIMIT)
-    }
+/// What the exact engines over one party's additive utility start from (the running totals here,
+/// the branch and bound in `crate::bnb`): its tables, the issues' sizes, the summation slack, the
+/// split of a place into two 64-bit halves, and each box's allowed values per issue.
+pub(crate) struct Layout {
+    pub tables: Vec<Vec<f64>>,
+    pub sizes: Vec<u32>,
+    /// A sum in any order strays from the real sum by at most (n - 1)·u·Σ|a|; this bounds it.
+    pub slack: f64,
+    /// Places split before this issue, each half fitting 64 bits.
+    pub at: usize,
+    /// Per box (all values when there is no region), per issue, the values allowed, ascending;
+    /// boxes allowing no value of some issue are left out.
+    pub boxes: Vec<Vec<Vec<u32>>>,
+}
 
-    /// As [`Sums::new`], or `None` as soon as all levels of all boxes together hold more than
-    /// `limit` running totals (the set-up stops there: it costs at most about `limit` steps per
-    /// value).
-    pub fn with_limit(problem: &Problem, party: usize, region: Option<&Region>, limit: usize) -> Option<Sums> {
+impl Layout {
+    /// `None` when the utility is not additive, a table is empty or not finite, a half does not
+    /// fit 64 bits, or the region has no box or more than 64.
+    pub(crate) fn of(problem: &Problem, party: usize, region: Option<&Region>) -> Option<Layout> {
         let Utility::Additive(additive) = &problem.parties[party].utility else { return None };
         let tables = additive.tables.clone();
         let sizes: Vec<u32> = tables.iter().map(|table| table.len() as u32).collect();
         let magnitude: f64 = tables.iter().map(|table| table.iter().fold(0.0f64, |high, value| high.max(value.abs()))).sum();
-        // Running totals stay finite (no NaN to break their order).
+        // Sums stay finite (no NaN to break their order).
         if sizes.is_empty() || sizes.contains(&0) || !magnitude.is_finite() {
             return None;
         }
-        // A running total strays from the real sum by at most (n - 1)·u·Σ|a| (as in the halves).
         let slack = 4.0 * (tables.len() as f64 + 1.0) * f64::EPSILON * magnitude + f64::MIN_POSITIVE;
         let at = sizes.len() / 2;
         let fits = |issues: &[u32]| issues.iter().try_fold(1u64, |product, &size| product.checked_mul(u64::from(size))).is_some();
@@ -101,17 +108,38 @@ impl Sums {
             None => vec![every.as_slice()],
             Some(region) => region.boxes().iter().map(Vec::as_slice).collect(),
         };
+        // Every query visits every box: a region of many boxes is listed instead.
         if masks.is_empty() || masks.len() > 64 {
             return None;
         }
-        let mut boxes = Vec::with_capacity(masks.len());
+        let boxes = masks
+            .into_iter()
+            .map(|mask| {
+                mask.iter()
+                    .map(|values| (0..values.len() as u32).filter(|&value| values[value as usize]).collect::<Vec<u32>>())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|allowed: &Vec<Vec<u32>>| !allowed.iter().any(Vec::is_empty))
+            .collect();
+        Some(Layout { tables, sizes, slack, at, boxes })
+    }
+}
+
+impl Sums {
+    /// `None` when the utility is not additive, a place does not fit, or a level exceeds
+    /// [`STATES_LIMIT`].
+    pub fn new(problem: &Problem, party: usize, region: Option<&Region>) -> Option<Sums> {
+        Sums::with_limit(problem, party, region, TOTAL_LIMIT)
+    }
+
+    /// As [`Sums::new`], or `None` as soon as all levels of all boxes together hold more than
+    /// `limit` running totals (the set-up stops there: it costs at most about `limit` steps per
+    /// value).
+    pub fn with_limit(problem: &Problem, party: usize, region: Option<&Region>, limit: usize) -> Option<Sums> {
+        let Layout { tables, sizes, slack, at, boxes: allowed } = Layout::of(problem, party, region)?;
+        let mut boxes = Vec::with_capacity(allowed.len());
         let mut budget = limit.min(TOTAL_LIMIT);
-        for mask in masks {
-            let allowed: Vec<Vec<u32>> =
-                mask.iter().map(|values| (0..values.len() as u32).filter(|&value| values[value as usize]).collect()).collect();
-            if allowed.iter().any(Vec::is_empty) {
-                continue;
-            }
+        for allowed in allowed {
             let lattice = Lattice::new(&tables, allowed, budget)?;
             budget -= lattice.levels.iter().map(|level| level.sums.len()).sum::<usize>();
             boxes.push(lattice);
