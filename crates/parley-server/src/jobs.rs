@@ -383,7 +383,7 @@ pub async fn simulations(
         time_limit: None,
         seed: request.seed,
     };
-    let admitted = crate::job_limits::admit(&state, &caller.token.id, &id)?;
+    let admitted = crate::job_limits::admit(&state, &caller.token.id, &id, caller.viewer())?;
     let work = prepare(&state, &caller, &id, (request.as_of, request.domain), move |source| {
         let parties = source.problem.parties.len();
         if session.agents.len() != parties {
@@ -430,7 +430,7 @@ pub async fn tournaments(
         return Err(ApiError::field("agents", "name at least one agent type"));
     }
     let config = parley_sim::tournament::TournamentConfig { agents: agents(&request.agents)?, settings, shard: None };
-    let admitted = crate::job_limits::admit(&state, &caller.token.id, &id)?;
+    let admitted = crate::job_limits::admit(&state, &caller.token.id, &id, caller.viewer())?;
     let work = prepare(&state, &caller, &id, (request.as_of, request.domain), move |source| {
         if source.problem.parties.len() < 2 {
             return Err(ApiError::new(Code::Invalid, "the viewer's problem has fewer than two parties"));

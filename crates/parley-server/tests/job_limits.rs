@@ -1,12 +1,13 @@
 //! Who may start jobs, and how many: a token that only reads (public, or any read-only token)
-//! starts none (403); a token may have [`PER_TOKEN`] jobs queued or running, a negotiation
-//! [`PER_NEGOTIATION`], and one more is a 429 problem with `Retry-After`, until one ends.
+//! starts none (403); a token may have [`PER_TOKEN`] jobs queued or running, a viewer of a
+//! negotiation [`PER_VIEWER`] (other viewers' jobs never count), and one more is a 429 problem
+//! with `Retry-After`, until one ends.
 
 mod support;
 
 use std::time::{Duration, Instant};
 
-use parley_server::job_limits::{PER_NEGOTIATION, PER_TOKEN, RETRY_AFTER_SECONDS};
+use parley_server::job_limits::{PER_TOKEN, PER_VIEWER, RETRY_AFTER_SECONDS};
 use support::{Answer, Database, Server};
 
 const UKRAINE: &str = "ukraine-2025.toml";
@@ -48,7 +49,7 @@ fn wait_until_every_job_ends(server: &Server, jobs: &[(String, String)]) {
 }
 
 #[test]
-fn readers_start_no_jobs_and_a_token_and_a_negotiation_have_bounded_jobs() {
+fn readers_start_no_jobs_and_a_token_and_a_viewer_have_bounded_jobs() {
     let server = Server::start(Database::sqlite(), UKRAINE);
     for reader in ["public", "public-ro", "admin-ro", "mediator-ro", "UA-ro"] {
         for route in ["simulations", "tournaments"] {
@@ -72,22 +73,24 @@ fn readers_start_no_jobs_and_a_token_and_a_negotiation_have_bounded_jobs() {
     let invalid = submit(&server, &mut jobs, server.token("admin"), r#"{"agents":["boulware"],"reps":4000000000}"#);
     assert_eq!(invalid.status, 422, "{invalid:?}");
 
-    // Other tokens of the negotiation, up to its bound.
-    let mut others = vec![server.token("admin").to_owned()];
-    while (others.len() + 1) * PER_TOKEN < PER_NEGOTIATION {
+    // Other tokens of the same viewer, up to its bound.
+    let mut others = vec![a_write_token(&server, "mediator")];
+    while (others.len() + 1) * PER_TOKEN < PER_VIEWER {
         others.push(a_write_token(&server, "mediator"));
     }
     for (index, token) in others.iter().enumerate() {
-        let places = PER_TOKEN.min(PER_NEGOTIATION - (index + 1) * PER_TOKEN);
+        let places = PER_TOKEN.min(PER_VIEWER - (index + 1) * PER_TOKEN);
         for _ in 0..places {
             assert_eq!(submit(&server, &mut jobs, token, SHORT).status, 202, "{}", jobs.len());
         }
     }
-    assert_eq!(jobs.len(), PER_NEGOTIATION);
+    assert_eq!(jobs.len(), PER_VIEWER);
     let fresh = a_write_token(&server, "mediator");
     let refused = submit(&server, &mut jobs, &fresh, SHORT);
     assert_eq!((refused.status, refused.code().as_str()), (429, "too_many_jobs"), "{refused:?}");
-    assert!(refused.body.contains("this negotiation has"), "{refused:?}");
+    assert!(refused.body.contains("this token's viewer has"), "{refused:?}");
+    // Another viewer of the negotiation is not told of the mediator's jobs: its own start.
+    assert_eq!(submit(&server, &mut jobs, server.token("admin"), SHORT).status, 202);
 
     // Once the jobs have ended, their places are free again.
     wait_until_every_job_ends(&server, &jobs);
