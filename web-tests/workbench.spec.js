@@ -261,11 +261,19 @@ test("a delegate's stance changes the item and a claim, and the mediator sees it
 test("a stale edit is refused with what changed, and what was typed is kept", async ({ browser }) => {
   const ru = await signedIn(browser, "RU", { javaScriptEnabled: false });
   await ru.page.goto(pages.item);
+  const ruElsewhere = await signedIn(browser, "RU", { javaScriptEnabled: false });
+  await ruElsewhere.page.goto(pages.item);
   const ua = await signedIn(browser, "UA");
   await ua.page.goto(pages.item);
   await ua.page.selectOption("#stance-position", "opposes");
   await ua.page.click("text=Record the stance");
   await expect(ua.page.locator("[data-live=item-state]")).toBeVisible();
+  // Another party's stance is not what RU's stance depends on (docs/api.md, "Preconditions"):
+  // RU's other page still records; that changes RU's own stance, which makes the first page stale.
+  await ruElsewhere.page.selectOption("#stance-position", "undecided");
+  await ruElsewhere.page.click("text=Record the stance");
+  await expect(ruElsewhere.page).toHaveURL(new RegExp(`${pages.item}$`));
+  await ruElsewhere.context.close();
 
   await ru.page.selectOption("#stance-position", "accepts");
   await ru.page.fill("#stance-note", "Согласны с поправками");
