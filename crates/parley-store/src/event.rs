@@ -200,6 +200,24 @@ pub fn stance_digest(stance: &Stance) -> String {
     crate::chain::sha256_hex(stance_content(stance).as_bytes())
 }
 
+/// The event [`changes`] yields for `stance` added at the end of `current`'s stances, built
+/// without diffing whole records: keyed by its content and by how many equal stances precede it.
+pub fn stance_added(current: &Negotiation, stance: &Stance) -> NewEvent {
+    let content = stance_content(stance);
+    // Equal content means equal fields: compare the cheap ones before the content.
+    let equal = current
+        .stances
+        .iter()
+        .filter(|held| {
+            held.party == stance.party && held.item == stance.item && held.document == stance.document && held.note == stance.note
+        })
+        .filter(|held| stance_content(held) == content)
+        .count();
+    let key = format!("{}#{}", crate::chain::sha256_hex(content.as_bytes()), equal + 1);
+    let payload = serde_json::from_str(&text_of(stance)).unwrap_or(Json::Null);
+    NewEvent { kind: "stance".to_owned(), key, op: Op::Upsert, actor: stance.party.clone(), payload }
+}
+
 /// The entities of a negotiation in dependency order.
 fn entities(negotiation: &Negotiation) -> Vec<Entity> {
     let entity = |kind, key: String, actor: &str, text| Entity { kind, key, actor: actor.to_owned(), text };
@@ -759,6 +777,29 @@ pub fn fold(events: &[Event], up_to: Option<u64>) -> Result<Option<Negotiation>,
 #[cfg(test)]
 mod tests {
     use parley_core::model::{Moment, Position, Stance, Visibility};
+
+    /// The event built for one added stance is the one `changes` finds by diffing whole records:
+    /// for every stance of the bundled scenarios added again (a second equal stance, keyed `#2`),
+    /// and for each added to the record without it.
+    #[test]
+    fn stance_added_is_what_changes_yields() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+        for name in ["ukraine-2025.toml", "dockworkers-2026.toml", "iran-nuclear-2013-2016.toml"] {
+            let text = std::fs::read_to_string(root.join(name)).unwrap();
+            let negotiation = parley_core::scenario::parse(&text).unwrap().negotiation;
+            for (index, stance) in negotiation.stances.iter().enumerate().step_by(7) {
+                let mut wanted = negotiation.clone();
+                wanted.stances.push(stance.clone());
+                assert_eq!(super::changes(Some(&negotiation), &wanted), vec![super::stance_added(&negotiation, stance)], "{name} #{index}");
+                let mut without = negotiation.clone();
+                let removed = without.stances.remove(index);
+                let mut with = without.clone();
+                with.stances.push(removed.clone());
+                let diffed: Vec<_> = super::changes(Some(&without), &with).into_iter().filter(|event| event.kind == "stance").collect();
+                assert!(diffed.contains(&super::stance_added(&without, &removed)), "{name} #{index}");
+            }
+        }
+    }
 
     /// Events written before rounds had an `end`, records had deadlines and blocs, and stances,
     /// red lines, demands and preferences could name a bloc (by the release before them, from

@@ -28,7 +28,7 @@ pub use chain::{VerifyError, verify, verify_checkpoints};
 pub use event::{Event, NewEvent, Op, changes, fold};
 pub use jobs::{Job, JobStore};
 pub use parley_core::model::Negotiation;
-pub use store::{Checkpoint, EventStore, KeyStatus, StoreError};
+pub use store::{Checkpoint, EventStore, Group, KeyStatus, StoreError};
 pub use tokens::{IssuedToken, NewToken, Store, Token, TokenStore, open_store};
 
 /// Opens the store a `--db` value names: a `postgres://` or `postgresql://` URL, or a SQLite file

@@ -4,14 +4,13 @@
 //! caller's expectation and write all events or none; the primary key (negotiation, seq) backs this
 //! up. A commit returns once PostgreSQL has flushed it (the server's default `synchronous_commit`).
 
-use ed25519_dalek::SigningKey;
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 
 use crate::chain::seal_presigned_for_storage;
-use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
+use crate::event::{Event, Folder, Op, Payload, StoredRow};
 use crate::pg_tls;
-use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, StoreError, clamp, now_utc};
+use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, Group, KEY_STATUS, KeyStatus, StoreError, clamp, now_utc};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
 pub const MIGRATIONS: &[(i64, &str)] = &[
@@ -332,20 +331,12 @@ impl EventStore for PgStore {
         Ok(true)
     }
 
-    fn append_presigned(
-        &mut self,
-        negotiation: &str,
-        expected: u64,
-        events: Vec<NewEvent>,
-        signer: Option<(&str, &SigningKey)>,
-        presigned: Option<&crate::chain::Presigned>,
-        label: &str,
-    ) -> Result<Vec<Event>, StoreError> {
+    fn append_groups(&mut self, negotiation: &str, expected: u64, groups: Vec<Group<'_>>) -> Result<Vec<Vec<Event>>, StoreError> {
         let location = self.location.clone();
         let postgres = |source| StoreError::Postgres { location: location.clone(), error: source };
         let mut transaction = self.client.transaction().map_err(postgres)?;
         transaction.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&negotiation]).map_err(postgres)?;
-        let head = transaction
+        let mut head = transaction
             .query_opt("SELECT seq, hash FROM events WHERE negotiation = $1 ORDER BY seq DESC LIMIT 1", &[&negotiation])
             .map_err(postgres)?
             .map(|row| (row.get::<_, i64>(0) as u64, row.get::<_, String>(1)));
@@ -353,49 +344,58 @@ impl EventStore for PgStore {
         if actual != expected {
             return Err(StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual });
         }
-        let recorded_at = presigned.map_or_else(now_utc, |presigned| presigned.recorded_at.clone());
-        let sealed = seal_presigned_for_storage(negotiation, head, events, &recorded_at, signer, presigned, label);
-        // The label column only when there is a label, as in SQLite.
-        let columns = if label.is_empty() { COLUMNS - 1 } else { COLUMNS };
-        let labels: Vec<&str> = sealed.iter().map(|(event, _)| event.label.as_str()).collect();
-        // Many rows per statement: a round trip per row would dominate a large append.
-        let seqs: Vec<i64> = sealed.iter().map(|(event, _)| clamp(event.seq)).collect();
-        for ((rows, seqs), labels) in sealed.chunks(ROWS_PER_INSERT).zip(seqs.chunks(ROWS_PER_INSERT)).zip(labels.chunks(ROWS_PER_INSERT)) {
-            let mut parameters: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::with_capacity(rows.len() * columns);
-            for (((event, payload), seq), label) in rows.iter().zip(seqs).zip(labels) {
-                parameters.extend_from_slice(&[
-                    &event.negotiation,
-                    seq,
-                    &event.kind,
-                    &event.key,
-                    op_parameter(event.op),
-                    &event.actor,
-                    &event.recorded_at,
-                    payload,
-                    &event.prev_hash,
-                    &event.hash,
-                    &event.signature,
-                    label,
-                ]);
-                parameters.truncate(parameters.len() - (COLUMNS - columns));
-            }
-            transaction.execute(&insert_statement_of(rows.len(), columns), &parameters).map_err(|source| {
-                if source.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-                    // A writer that bypassed the advisory lock took these sequence numbers first:
-                    // the head is at least the first of them (the aborted transaction cannot read it).
-                    StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual: expected + 1 }
-                } else {
-                    postgres(source)
+        let mut appended: Vec<Vec<Event>> = Vec::with_capacity(groups.len());
+        for Group { events, signer, presigned, label } in groups {
+            let recorded_at = presigned.map_or_else(now_utc, |presigned| presigned.recorded_at.clone());
+            let sealed = seal_presigned_for_storage(negotiation, head.clone(), events, &recorded_at, signer, presigned, label);
+            // The label column only when there is a label, as in SQLite.
+            let columns = if label.is_empty() { COLUMNS - 1 } else { COLUMNS };
+            let labels: Vec<&str> = sealed.iter().map(|(event, _)| event.label.as_str()).collect();
+            // Many rows per statement: a round trip per row would dominate a large append.
+            let seqs: Vec<i64> = sealed.iter().map(|(event, _)| clamp(event.seq)).collect();
+            for ((rows, seqs), labels) in
+                sealed.chunks(ROWS_PER_INSERT).zip(seqs.chunks(ROWS_PER_INSERT)).zip(labels.chunks(ROWS_PER_INSERT))
+            {
+                let mut parameters: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::with_capacity(rows.len() * columns);
+                for (((event, payload), seq), label) in rows.iter().zip(seqs).zip(labels) {
+                    parameters.extend_from_slice(&[
+                        &event.negotiation,
+                        seq,
+                        &event.kind,
+                        &event.key,
+                        op_parameter(event.op),
+                        &event.actor,
+                        &event.recorded_at,
+                        payload,
+                        &event.prev_hash,
+                        &event.hash,
+                        &event.signature,
+                        label,
+                    ]);
+                    parameters.truncate(parameters.len() - (COLUMNS - columns));
                 }
-            })?;
+                transaction.execute(&insert_statement_of(rows.len(), columns), &parameters).map_err(|source| {
+                    if source.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+                        // A writer that bypassed the advisory lock took these sequence numbers first:
+                        // the head is at least the first of them (the aborted transaction cannot read it).
+                        StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual: expected + 1 }
+                    } else {
+                        postgres(source)
+                    }
+                })?;
+            }
+            if let Some((event, _)) = sealed.last() {
+                head = Some((event.seq, event.hash.clone()));
+            }
+            appended.push(sealed.into_iter().map(|(event, _)| event).collect());
         }
-        if !sealed.is_empty() {
+        if appended.iter().any(|events| !events.is_empty()) {
             // Wakes every server process's event streams (delivered on commit, only then): the
             // payload is the negotiation's id alone; a listener reads what changed itself.
             transaction.execute("SELECT pg_notify($1, $2)", &[&NOTIFY_CHANNEL, &negotiation]).map_err(postgres)?;
         }
         transaction.commit().map_err(postgres)?;
-        Ok(sealed.into_iter().map(|(event, _)| event).collect())
+        Ok(appended)
     }
 }
 

@@ -12,12 +12,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use ed25519_dalek::SigningKey;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::chain::seal_presigned_for_storage;
-use crate::event::{Event, Folder, NewEvent, Op, Payload, StoredRow};
-use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, KEY_STATUS, KeyStatus, StoreError, clamp, now_utc};
+use crate::event::{Event, Folder, Op, Payload, StoredRow};
+use crate::store::{Checkpoint, DISTINCT_NEGOTIATIONS, EventStore, Group, KEY_STATUS, KeyStatus, StoreError, clamp, now_utc};
 
 /// The schema, one forward-only step per entry: `(version, SQL)`.
 pub const MIGRATIONS: &[(i64, &str)] = &[
@@ -444,42 +443,27 @@ impl EventStore for SqliteStore {
         }
     }
 
-    fn append_presigned(
-        &mut self,
-        negotiation: &str,
-        expected: u64,
-        events: Vec<NewEvent>,
-        signer: Option<(&str, &SigningKey)>,
-        presigned: Option<&crate::chain::Presigned>,
-        label: &str,
-    ) -> Result<Vec<Event>, StoreError> {
+    fn append_groups(&mut self, negotiation: &str, expected: u64, groups: Vec<Group<'_>>) -> Result<Vec<Vec<Event>>, StoreError> {
         if self.read_only {
             return Err(StoreError::ReadOnly { location: self.location.clone() });
         }
         let location = self.location.clone();
         let sqlite = |source| StoreError::Sqlite { location: location.clone(), error: source };
         let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite)?;
-        let head: Option<(i64, String)> = transaction
+        let mut head: Option<(u64, String)> = transaction
             .query_row("SELECT seq, hash FROM events WHERE negotiation = ?1 ORDER BY seq DESC LIMIT 1", [negotiation], |row| {
-                Ok((row.get(0)?, row.get(1)?))
+                Ok((row.get::<_, i64>(0)? as u64, row.get(1)?))
             })
             .optional()
             .map_err(sqlite)?;
-        let actual = head.as_ref().map_or(0, |(seq, _)| *seq as u64);
+        let actual = head.as_ref().map_or(0, |(seq, _)| *seq);
         if actual != expected {
             return Err(StoreError::Conflict { negotiation: negotiation.to_owned(), expected, actual });
         }
-        let recorded_at = presigned.map_or_else(now_utc, |presigned| presigned.recorded_at.clone());
-        let sealed = seal_presigned_for_storage(
-            negotiation,
-            head.map(|(seq, hash)| (seq as u64, hash)),
-            events,
-            &recorded_at,
-            signer,
-            presigned,
-            label,
-        );
-        {
+        let mut appended = Vec::with_capacity(groups.len());
+        for Group { events, signer, presigned, label } in groups {
+            let recorded_at = presigned.map_or_else(now_utc, |presigned| presigned.recorded_at.clone());
+            let sealed = seal_presigned_for_storage(negotiation, head.clone(), events, &recorded_at, signer, presigned, label);
             // The label column only when there is a label: a database of an older schema (opened
             // by upgrade tests at their version) is written as before.
             let insert = if label.is_empty() {
@@ -512,8 +496,12 @@ impl EventStore for SqliteStore {
                 }
                 insert.execute(values.as_slice()).map_err(sqlite)?;
             }
+            if let Some((event, _)) = sealed.last() {
+                head = Some((event.seq, event.hash.clone()));
+            }
+            appended.push(sealed.into_iter().map(|(event, _)| event).collect());
         }
         transaction.commit().map_err(sqlite)?;
-        Ok(sealed.into_iter().map(|(event, _)| event).collect())
+        Ok(appended)
     }
 }

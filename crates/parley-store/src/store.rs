@@ -168,6 +168,19 @@ pub struct Checkpoint {
     pub state: String,
 }
 
+/// One write's events in an [`EventStore::append_groups`], with what seals them.
+#[derive(Debug)]
+pub struct Group<'a> {
+    /// The events, in order.
+    pub events: Vec<NewEvent>,
+    /// The party whose events are signed with the key (see [`EventStore::append`]).
+    pub signer: Option<(&'a str, &'a SigningKey)>,
+    /// A party's own signatures and time (see [`EventStore::append_presigned`]).
+    pub presigned: Option<&'a crate::chain::Presigned>,
+    /// Who recorded them over the server (empty for none).
+    pub label: &'a str,
+}
+
 /// An append-only, hash-chained log of negotiation events.
 pub trait EventStore {
     /// Where the store lives, for messages.
@@ -219,7 +232,17 @@ pub trait EventStore {
         signer: Option<(&str, &SigningKey)>,
         presigned: Option<&crate::chain::Presigned>,
         label: &str,
-    ) -> Result<Vec<Event>, StoreError>;
+    ) -> Result<Vec<Event>, StoreError> {
+        let group = Group { events, signer, presigned, label };
+        Ok(self.append_groups(negotiation, expected, vec![group])?.into_iter().next().unwrap_or_default())
+    }
+
+    /// Appends several writes' events in one transaction after the head `expected`: each group
+    /// sealed as [`EventStore::append_presigned`] seals one write (its own time, label, signer),
+    /// chained after the group before it. All are durable when it returns, or none is written
+    /// ([`StoreError::Conflict`] when the head has moved). One commit for many writes: a server's
+    /// group commit.
+    fn append_groups(&mut self, negotiation: &str, expected: u64, groups: Vec<Group<'_>>) -> Result<Vec<Vec<Event>>, StoreError>;
 
     /// Applies the events after `after` (up to and including `up_to`, all when `None`) to `folder`,
     /// straight from the stored text; returns how many it applied.
