@@ -48,13 +48,22 @@ struct Folded {
     negotiation: Arc<Negotiation>,
 }
 
+/// A viewer's head at a chain head, with what the next one can be computed from.
+#[derive(Clone)]
+struct ViewHeadAt {
+    head: Head,
+    view_head: ViewHead,
+    /// Its parts, and the number of the record's stances then.
+    parts: Option<(crate::viewhead::Parts, usize)>,
+}
+
 /// Negotiations folded at a head, by id.
 #[derive(Default)]
 pub struct FoldCache {
     folded: Mutex<HashMap<String, Arc<Folded>>>,
     answers: Mutex<HashMap<String, (Head, Arc<String>)>>,
     /// Each viewer's head, by negotiation and viewer, with the chain head it was computed at.
-    view_heads: Mutex<HashMap<(String, String), (Head, ViewHead)>>,
+    view_heads: Mutex<HashMap<(String, String), ViewHeadAt>>,
     /// Recent folded copies per negotiation, oldest first.
     history: Mutex<HashMap<String, History>>,
     /// The chain head each view head handed out was computed at, by negotiation, viewer and tag.
@@ -64,6 +73,8 @@ pub struct FoldCache {
     /// The same turn, awaited by the API's writes before they take a blocking thread, so that
     /// writers waiting their turn do not hold the threads the reads need.
     queues: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The stance writes waiting in those queues, for the group commit ([`crate::batch`]).
+    batches: crate::batch::Queues,
 }
 
 impl std::fmt::Debug for FoldCache {
@@ -166,17 +177,32 @@ impl FoldCache {
     /// The head `viewer` is told for `negotiation`, negotiation `id` folded at `head`.
     pub fn view_head(&self, negotiation: &Negotiation, head: &Head, id: &str, viewer: &str) -> Result<ViewHead, ApiError> {
         let key = (id.to_owned(), viewer.to_owned());
-        if let Some((cached, view_head)) = self.view_heads.lock().ok().and_then(|map| map.get(&key).cloned()) {
-            if cached == *head {
-                return Ok(view_head);
+        let cached = self.view_heads.lock().ok().and_then(|map| map.get(&key).cloned());
+        if let Some(cached) = &cached {
+            if cached.head == *head {
+                return Ok(cached.view_head.clone());
             }
         }
-        let view_head = crate::viewhead::of(negotiation, head, viewer)?;
+        // Only stances added since the viewer's last head (by this process's group commits): its
+        // head continues from there.
+        let continued = cached.and_then(|cached| {
+            let (parts, before) = cached.parts?;
+            let added = self.batches.stances_added(id, &cached.head, head)?;
+            (before + added == negotiation.stances.len()).then_some((parts, before))
+        });
+        let (view_head, parts) = match continued {
+            Some((parts, before)) => {
+                let (view_head, parts) = crate::viewhead::after_stances(negotiation, before, parts, viewer)?;
+                (view_head, Some(parts))
+            }
+            None => crate::viewhead::with_parts(negotiation, head, viewer)?,
+        };
+        let parts = parts.map(|parts| (parts, negotiation.stances.len()));
         if let Ok(mut map) = self.view_heads.lock() {
             if map.len() >= MAX_CACHED * 8 && !map.contains_key(&key) {
                 map.clear();
             }
-            map.insert(key, (head.clone(), view_head.clone()));
+            map.insert(key, ViewHeadAt { head: head.clone(), view_head: view_head.clone(), parts });
         }
         if let Ok(mut handed_out) = self.handed_out.lock() {
             if handed_out.len() >= MAX_HANDED_OUT {
@@ -210,6 +236,11 @@ impl FoldCache {
             writers.retain(|_, lock| Arc::strong_count(lock) > 1);
         }
         writers.entry(id.to_owned()).or_default().clone()
+    }
+
+    /// The writes waiting to be recorded in a group ([`crate::batch`]).
+    pub fn batches(&self) -> &crate::batch::Queues {
+        &self.batches
     }
 
     /// The queue the API's writes to negotiation `id` wait in (see [`FoldCache::writer`]).

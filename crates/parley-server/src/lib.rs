@@ -18,9 +18,11 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod batch;
 pub mod cache;
 pub mod domains;
 pub mod error;
+pub mod fastwrite;
 pub mod ids;
 pub mod job_limits;
 pub mod jobs;

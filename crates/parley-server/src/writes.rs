@@ -290,6 +290,19 @@ pub fn record_signed(
 ) -> Result<crate::signing::Recorded, ApiError> {
     let writer = cache.writer(id);
     let _turn = writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    record_in_turn(store, cache, id, caller, expected, change, signing)
+}
+
+/// As [`record_signed`], in the write turn of negotiation `id` that the caller already holds.
+pub(crate) fn record_in_turn(
+    store: &mut dyn Store,
+    cache: &FoldCache,
+    id: &str,
+    caller: &Caller,
+    expected: &str,
+    change: &Change,
+    signing: &crate::signing::Signing,
+) -> Result<crate::signing::Recorded, ApiError> {
     for _ in 0..WRITE_ATTEMPTS {
         if let Some(recorded) = attempt(store, cache, id, caller, expected, change, signing)? {
             return Ok(recorded);
@@ -423,9 +436,35 @@ async fn write(
     let signing = crate::signing::Signing::of(&headers, &role)?.bound_to(&expected);
     let cache = state.cache();
     let queue = cache.queue(&id);
-    let _turn = queue.lock().await;
-    let (negotiation, written) = (id.clone(), change.clone());
-    let recorded = state.with_store(move |store| record_signed(store, &cache, &id, &caller, &expected, &written, &signing)).await?;
+    let negotiation = id.clone();
+    let recorded = match (&change, &signing) {
+        // A plain stance joins its negotiation's group commit (`crate::batch`).
+        (Change::Stance(stance), crate::signing::Signing::None) => {
+            let (reply, mut answer) = tokio::sync::oneshot::channel();
+            cache.batches().push(&id, crate::batch::Pending { caller, expected, stance: stance.clone(), reply });
+            let _turn = queue.lock().await;
+            match answer.try_recv() {
+                // Recorded in the group of the writer that had the turn before.
+                Ok(recorded) => recorded?,
+                Err(_) => {
+                    let leader = cache.clone();
+                    state
+                        .with_store(move |store| {
+                            let batch = leader.batches().take(&id);
+                            crate::batch::record(store, &leader, &id, batch);
+                            Ok(())
+                        })
+                        .await?;
+                    answer.await.map_err(|_| ApiError::internal("a grouped write was not answered"))??
+                }
+            }
+        }
+        _ => {
+            let _turn = queue.lock().await;
+            let written = change.clone();
+            state.with_store(move |store| record_signed(store, &cache, &id, &caller, &expected, &written, &signing)).await?
+        }
+    };
     let (written, head) = match recorded {
         crate::signing::Recorded::Written(written, head) => (written, head),
         crate::signing::Recorded::Prepared(prepared) => return json_response(&prepared, None),
