@@ -8,15 +8,23 @@
 #
 #   bench/server-load.sh                   # release build, 60 s per backend
 #   SECONDS_OF_LOAD=10 bench/server-load.sh
+#   TARGET_DIR=/tmp/target bench/server-load.sh   # binaries built there, no build
+#   MIX=write=1 bench/server-load.sh               # every connection writes (load.rs --mix)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${SECONDS_OF_LOAD:-60}"
 connections="${CONNECTIONS:-64}"
-cargo build --quiet --release -p parley-cli --bin parley
-cargo build --quiet --release -p parley-server --example load
-parley=target/release/parley
-load=target/release/examples/load
+# TARGET_DIR: binaries already built there (e.g. by a quicker profile) instead of a release build.
+if [ -n "${TARGET_DIR:-}" ]; then
+    parley="$TARGET_DIR/release/parley"
+    load="$TARGET_DIR/release/examples/load"
+else
+    cargo build --quiet --release -p parley-cli --bin parley
+    cargo build --quiet --release -p parley-server --example load
+    parley=target/release/parley
+    load=target/release/examples/load
+fi
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {
@@ -47,7 +55,7 @@ run() {
     [ -n "$url" ] || { echo "the server printed no address"; cat "$work/serve.err"; exit 1; }
     echo "== $name: $connections connections, $seconds s, load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
     "$load" --address "$url" --negotiation ukraine-2025 --tokens "$work/tokens" --seconds "$seconds" \
-        --connections "$connections" --past geneva --writers UA,RU,US,E3 >"$work/report.json"
+        --connections "$connections" --past geneva --writers UA,RU,US,E3 ${MIX:+--mix "$MIX"} >"$work/report.json"
     echo "== $name: load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
     kill -TERM "$server_pid"
     wait "$server_pid" || true

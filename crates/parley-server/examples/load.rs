@@ -31,6 +31,8 @@ struct Options {
     connections: usize,
     past: String,
     writers: Vec<String>,
+    /// The kinds and their shares (`--mix`, else [`MIX`]).
+    mix: Vec<(String, usize)>,
 }
 
 /// The kinds and their share of the connections (out of 16).
@@ -58,6 +60,7 @@ fn parse_options() -> Result<Options, Box<dyn std::error::Error>> {
     let mut tokens_file = String::new();
     let (mut seconds, mut connections, mut past) = (60, 64, "geneva".to_owned());
     let mut writers = vec!["UA".to_owned(), "RU".to_owned(), "US".to_owned(), "E3".to_owned()];
+    let mut mix: Vec<(String, usize)> = MIX.iter().map(|(kind, share)| ((*kind).to_owned(), *share)).collect();
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -68,6 +71,16 @@ fn parse_options() -> Result<Options, Box<dyn std::error::Error>> {
             "--connections" => connections = value()?.parse()?,
             "--past" => past = value()?,
             "--writers" => writers = value()?.split(',').map(str::to_owned).collect(),
+            // `--mix write=1`: every connection writes; `--mix status=3,write=1` …
+            "--mix" => {
+                mix = value()?
+                    .split(',')
+                    .map(|part| {
+                        let (kind, share) = part.split_once('=').ok_or_else(|| format!("--mix: `{part}` is not KIND=SHARE"))?;
+                        Ok((kind.to_owned(), share.parse::<usize>().map_err(|error| format!("--mix {part}: {error}"))?))
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+            }
             other => return Err(format!("unknown option {other}").into()),
         }
     }
@@ -77,16 +90,16 @@ fn parse_options() -> Result<Options, Box<dyn std::error::Error>> {
         .filter_map(|line| line.split_once(' '))
         .map(|(viewer, secret)| (viewer.to_owned(), secret.trim().to_owned()))
         .collect();
-    Ok(Options { address, negotiation, tokens, seconds, connections, past, writers })
+    Ok(Options { address, negotiation, tokens, seconds, connections, past, writers, mix })
 }
 
 async fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
     let options = Arc::new(options);
     let stop = Arc::new(AtomicBool::new(false));
     let mut kinds = Vec::new();
-    let share: usize = MIX.iter().map(|(_, share)| share).sum();
-    for (kind, count) in MIX {
-        kinds.extend(std::iter::repeat_n(*kind, (options.connections * count).div_ceil(share)));
+    let share: usize = options.mix.iter().map(|(_, share)| share).sum();
+    for (kind, count) in &options.mix {
+        kinds.extend(std::iter::repeat_n(kind.as_str(), (options.connections * count).div_ceil(share.max(1))));
     }
     kinds.truncate(options.connections);
     let mut tasks = Vec::new();
