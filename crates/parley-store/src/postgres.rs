@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/0003_checkpoints.sql")),
     (4, include_str!("../migrations/postgres/0004_tokens_jobs.sql")),
     (5, include_str!("../migrations/postgres/0005_job_owners.sql")),
+    (6, include_str!("../migrations/postgres/0006_key_index.sql")),
 ];
 
 /// Whether a `--db` value names PostgreSQL (a `postgres://` or `postgresql://` URL).

@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_checkpoints.sql")),
     (4, include_str!("../migrations/0004_tokens_jobs.sql")),
     (5, include_str!("../migrations/0005_job_owners.sql")),
+    (6, include_str!("../migrations/0006_key_index.sql")),
 ];
 
 /// The schema version this build writes.
@@ -71,6 +72,7 @@ impl SqliteStore {
         };
         let connection = Connection::open_with_flags(path, flags).map_err(sqlite)?;
         connection.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        stable_plans(&connection).map_err(sqlite)?;
         let mut store = SqliteStore { connection, location, read_only: false };
         store.prepare(version)?;
         Ok(store)
@@ -96,6 +98,7 @@ impl SqliteStore {
         // Our own URI, built from the path: the path itself is never read as one.
         let attempt = |query: &str| -> rusqlite::Result<Connection> {
             let connection = Connection::open_with_flags(format!("file:{}?{query}", uri_path(&absolute)), flags)?;
+            stable_plans(&connection)?;
             connection.query_row("SELECT COUNT(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))?;
             Ok(connection)
         };
@@ -325,11 +328,11 @@ impl EventStore for SqliteStore {
     }
 
     fn head(&mut self, negotiation: &str) -> Result<Option<(u64, String)>, StoreError> {
+        // Cached: every read asks for the head (parsing the statement each time cost more than
+        // running it).
         self.connection
-            .query_row("SELECT seq, hash FROM events WHERE negotiation = ?1 ORDER BY seq DESC LIMIT 1", [negotiation], |row| {
-                Ok((row.get::<_, i64>(0)? as u64, row.get(1)?))
-            })
-            .optional()
+            .prepare_cached("SELECT seq, hash FROM events WHERE negotiation = ?1 ORDER BY seq DESC LIMIT 1")
+            .and_then(|mut statement| statement.query_row([negotiation], |row| Ok((row.get::<_, i64>(0)? as u64, row.get(1)?))).optional())
             .map_err(|source| self.error(source))
     }
 
@@ -371,19 +374,24 @@ impl EventStore for SqliteStore {
     }
 
     fn key_status(&mut self, negotiation: &str, party: &str) -> Result<KeyStatus, StoreError> {
-        let sql = KEY_STATUS.replace("{1}", "?1").replace("{2}", "?2");
+        // The planner, without statistics, would scan the negotiation's log by sequence instead.
+        let sql = KEY_STATUS.replace("{1}", "?1").replace("{2}", "?2").replace("FROM events", "FROM events INDEXED BY events_keys");
         let newest: Option<(String, String)> = self
             .connection
-            .query_row(&sql, [negotiation, party], |row| Ok((row.get(0)?, row.get::<_, Option<String>>(1)?.unwrap_or_default())))
-            .optional()
+            .prepare_cached(&sql)
+            .and_then(|mut statement| {
+                statement
+                    .query_row([negotiation, party], |row| Ok((row.get(0)?, row.get::<_, Option<String>>(1)?.unwrap_or_default())))
+                    .optional()
+            })
             .map_err(|source| self.error(source))?;
         Ok(KeyStatus::of(newest))
     }
 
     fn hash_at(&mut self, negotiation: &str, seq: u64) -> Result<Option<String>, StoreError> {
         self.connection
-            .query_row("SELECT hash FROM events WHERE negotiation = ?1 AND seq = ?2", params![negotiation, clamp(seq)], |row| row.get(0))
-            .optional()
+            .prepare_cached("SELECT hash FROM events WHERE negotiation = ?1 AND seq = ?2")
+            .and_then(|mut statement| statement.query_row(params![negotiation, clamp(seq)], |row| row.get(0)).optional())
             .map_err(|source| self.error(source))
     }
 
@@ -504,4 +512,12 @@ impl EventStore for SqliteStore {
         transaction.commit().map_err(sqlite)?;
         Ok(appended)
     }
+}
+
+/// Query plans that do not depend on the values bound: without this, this SQLite (built with
+/// STAT4) marks a statement comparing a column with a parameter to be prepared again whenever the
+/// parameter is bound anew, so a cached statement was parsed again on every use (the head read on
+/// every request among them).
+fn stable_plans(connection: &Connection) -> rusqlite::Result<()> {
+    connection.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map(drop)
 }

@@ -157,7 +157,11 @@ impl TokenStore for SqliteStore {
     fn token_for(&mut self, secret: &str) -> Result<Option<Token>, StoreError> {
         use rusqlite::OptionalExtension;
         let sql = format!("SELECT {COLUMNS} FROM tokens WHERE secret_hash = ?1 AND revoked_at IS NULL");
-        self.connection().query_row(&sql, [secret_hash(secret)], sqlite_token).optional().map_err(|error| self.sqlite(error))
+        // Cached: every request looks its token up.
+        self.connection()
+            .prepare_cached(&sql)
+            .and_then(|mut statement| statement.query_row([secret_hash(secret)], sqlite_token).optional())
+            .map_err(|error| self.sqlite(error))
     }
 }
 
