@@ -128,6 +128,14 @@ impl Queues {
         Some(added)
     }
 
+    /// Remembers that the last `added` stances of `negotiation` (negotiation `id` at `after`) were
+    /// appended after `before` by one write of this process, and nothing else was.
+    pub(crate) fn stances_appended(&self, id: &str, before: &Head, after: &Head, negotiation: &Negotiation, added: usize) {
+        let Some(start) = negotiation.stances.len().checked_sub(added) else { return };
+        let keys = negotiation.stances[start..].iter().map(|stance| (stance.party.clone(), stance.item, stance.document.clone())).collect();
+        self.appended(id, Appended { before: before.clone(), after: after.clone(), keys, added });
+    }
+
     fn appended(&self, id: &str, group: Appended) {
         if let Ok(mut recent) = self.recent.lock() {
             if recent.len() >= 64 && !recent.contains_key(id) {
@@ -259,11 +267,15 @@ fn commit(store: &mut dyn Store, cache: &FoldCache, id: &str, base: Option<Base>
             label: &member.pending.caller.token.label,
         })
         .collect();
+    // Reads that see the new head wait until it is applied and remembered.
+    let folding = cache.folding(id);
+    let publishing = folding.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let appended = match store.append_groups(id, head.seq, groups) {
         Ok(appended) => appended,
         // Another process appended first, or the store failed: each write as it would be alone
         // (which reports a failure as its own).
         Err(StoreError::Conflict { .. }) | Err(_) => {
+            drop(publishing);
             for member in group {
                 one_at_a_time(store, cache, id, member.pending);
             }
@@ -275,7 +287,7 @@ fn commit(store: &mut dyn Store, cache: &FoldCache, id: &str, base: Option<Base>
     let new = Head { seq: last.seq, hash: last.hash.clone() };
     let folded = match cache.advance(id, &head, &all) {
         Ok(Some(folded)) => Ok(folded),
-        Ok(None) => cache.at_head(store, id, &new),
+        Ok(None) => cache.at_head_folding(store, id, &new),
         Err(error) => Err(error),
     };
     cache.batches().set_bound(id, &new, bound);
@@ -284,6 +296,7 @@ fn commit(store: &mut dyn Store, cache: &FoldCache, id: &str, base: Option<Base>
         .map(|member| (member.pending.stance.party.clone(), member.pending.stance.item, member.pending.stance.document.clone()))
         .collect();
     cache.batches().appended(id, Appended { before: head.clone(), after: new.clone(), keys, added: all.len() });
+    drop(publishing);
     for (member, events) in group.into_iter().zip(appended) {
         let answer = folded.as_ref().map_err(Clone::clone).and_then(|folded| {
             let head = cache.view_head(folded, &new, id, member.pending.caller.viewer())?;

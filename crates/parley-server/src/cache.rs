@@ -75,6 +75,10 @@ pub struct FoldCache {
     queues: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The stance writes waiting in those queues, for the group commit ([`crate::batch`]).
     batches: crate::batch::Queues,
+    /// One lock per piece of work many requests may need at once (folding a negotiation up to a
+    /// new head, computing a read's answer there), so that one request does it and the others
+    /// wait for its result instead of repeating it beside it.
+    flights: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
 
 impl std::fmt::Debug for FoldCache {
@@ -100,6 +104,31 @@ impl FoldCache {
             }
         }
         // Another request may have brought the copy further already.
+        if let Some(earlier) = self.earlier(id, head) {
+            return Ok(earlier);
+        }
+        // One request folds up to a new head; the others that see it meanwhile wait and take its
+        // copy (as they wait for a write of this process to publish what it appended).
+        let folding = self.folding(id);
+        let _folding = folding.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.at_head_folding(store, id, head)
+    }
+
+    /// The lock held while negotiation `id` is brought up to a new head: by a read folding it,
+    /// and by a write of this process from before it appends until its events are applied and
+    /// remembered, so that a read seeing the new head waits for them instead of folding them too.
+    pub fn folding(&self, id: &str) -> Arc<Mutex<()>> {
+        self.flight(&format!("fold\0{id}"))
+    }
+
+    /// As [`FoldCache::at_head`], by a caller holding [`FoldCache::folding`].
+    pub fn at_head_folding(&self, store: &mut dyn Store, id: &str, head: &Head) -> Result<Arc<Negotiation>, ApiError> {
+        let cached = self.folded.lock().ok().and_then(|map| map.get(id).cloned());
+        if let Some(cached) = &cached {
+            if cached.head == *head {
+                return Ok(cached.negotiation.clone());
+            }
+        }
         if let Some(earlier) = self.earlier(id, head) {
             return Ok(earlier);
         }
@@ -183,6 +212,15 @@ impl FoldCache {
                 return Ok(cached.view_head.clone());
             }
         }
+        // Readers seeing a new head at once: one computes the viewer's head, the others take it.
+        let flight = self.flight(&format!("head\0{id}\0{viewer}"));
+        let _computing = flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let cached = self.view_heads.lock().ok().and_then(|map| map.get(&key).cloned());
+        if let Some(cached) = &cached {
+            if cached.head == *head {
+                return Ok(cached.view_head.clone());
+            }
+        }
         // Only stances added since the viewer's last head (by this process's group commits): its
         // head continues from there.
         let continued = cached.and_then(|cached| {
@@ -250,6 +288,15 @@ impl FoldCache {
             queues.retain(|_, queue| Arc::strong_count(queue) > 1);
         }
         queues.entry(id.to_owned()).or_default().clone()
+    }
+
+    /// The lock of one piece of work (see the field `flights`), by a key naming it.
+    pub fn flight(&self, key: &str) -> Arc<Mutex<()>> {
+        let mut flights = self.flights.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if flights.len() >= MAX_ANSWERS && !flights.contains_key(key) {
+            flights.retain(|_, lock| Arc::strong_count(lock) > 1);
+        }
+        flights.entry(key.to_owned()).or_default().clone()
     }
 
     /// The answer kept for `key` (negotiation, viewer and request), if computed at `head`.

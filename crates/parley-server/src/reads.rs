@@ -130,6 +130,13 @@ where
             if let Some(text) = cache.answer(&key, &chain) {
                 return Ok((text, head));
             }
+            // Many requests for the same answer at a new head: one computes it, the others wait
+            // for it.
+            let flight = cache.flight(&key);
+            let _computing = flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(text) = cache.answer(&key, &chain) {
+                return Ok((text, head));
+            }
             let view = parley_service::view((*negotiation).clone(), &viewer).map_err(ApiError::service)?;
             let text = std::sync::Arc::new(serde_json::to_string_pretty(&read(&view)?).map_err(ApiError::internal)? + "\n");
             cache.keep(key, &chain, text.clone());

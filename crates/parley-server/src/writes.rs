@@ -398,6 +398,9 @@ fn attempt(
         }
         crate::signing::Signing::Signed(presigned) => Some(presigned),
     };
+    // Reads that see the new head wait until it is applied (and remembered, for stances).
+    let folding = cache.folding(id);
+    let publishing = folding.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let appended = match store.import_presigned_from(current, &wanted, None, presigned, head.seq, &caller.token.label) {
         Ok(appended) => appended,
         Err(parley_store::StoreError::Conflict { .. }) => return Ok(None),
@@ -409,8 +412,15 @@ fn attempt(
             let new = Head { seq: last.seq, hash: last.hash.clone() };
             let folded = match cache.advance(id, &head, &appended)? {
                 Some(folded) => folded,
-                None => cache.at_head(store, id, &new)?,
+                None => cache.at_head_folding(store, id, &new)?,
             };
+            // Stances added and nothing else, as a group commit appends them: remembered as one,
+            // so that view heads continue over them and older heads stay usable after them.
+            let before = current.map_or(0, |current| current.stances.len());
+            if head.seq > 0 && appended.iter().all(|event| event.kind == "stance") && before + appended.len() == folded.stances.len() {
+                cache.batches().stances_appended(id, &head, &new, &folded, appended.len());
+            }
+            drop(publishing);
             cache.view_head(&folded, &new, id, caller.viewer())?
         }
     };

@@ -190,10 +190,13 @@ fn check_scenario(text: &str, cases: u32) -> usize {
             let (fast, slow) = &mut *sides.borrow_mut();
             let seq = fast.store.head(&id).unwrap().map_or(0, |(seq, _)| seq);
             prop_assert_eq!(seq, slow.store.head(&id).unwrap().map_or(0, |(seq, _)| seq));
-            // Every viewer's head known before the groups.
-            let (current, head) = fast.cache.folded(&mut *fast.store, &id).unwrap();
-            for viewer in viewers(&negotiation) {
-                fast.cache.view_head(&current, &head, &id, &viewer).unwrap();
+            // Every viewer's head known before the groups (and before the same writes one at a
+            // time, whose stances are remembered as appended alike).
+            for side in [&mut *fast, &mut *slow] {
+                let (current, head) = side.cache.folded(&mut *side.store, &id).unwrap();
+                for viewer in viewers(&negotiation) {
+                    side.cache.view_head(&current, &head, &id, &viewer).unwrap();
+                }
             }
             // Every write names its writer's head before any of them: made together.
             let mut writes = Vec::new();
@@ -223,12 +226,14 @@ fn check_scenario(text: &str, cases: u32) -> usize {
                 writes.iter().map(|(caller, _, stance)| (&caller.token.viewer, stance)).collect::<Vec<_>>()
             );
             prop_assert_eq!(fast.events_after(&id, seq), slow.events_after(&id, seq));
-            // Each viewer's head, continued from its head before the groups where only stances
+            // Each viewer's head, continued from its head before the writes where only stances
             // were added, is the head computed from its whole view.
-            let (current, head) = fast.cache.folded(&mut *fast.store, &id).unwrap();
-            for viewer in viewers(&negotiation) {
-                let continued = fast.cache.view_head(&current, &head, &id, &viewer).unwrap();
-                prop_assert_eq!(continued, parley_server::viewhead::of(&current, &head, &viewer).unwrap(), "{}", viewer);
+            for side in [&mut *fast, &mut *slow] {
+                let (current, head) = side.cache.folded(&mut *side.store, &id).unwrap();
+                for viewer in viewers(&negotiation) {
+                    let continued = side.cache.view_head(&current, &head, &id, &viewer).unwrap();
+                    prop_assert_eq!(continued, parley_server::viewhead::of(&current, &head, &viewer).unwrap(), "{}", viewer);
+                }
             }
             taken.set(taken.get() + fast_answers.iter().filter(|answer| answer.starts_with("written: appended 1")).count());
             Ok(())
