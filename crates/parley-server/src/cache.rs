@@ -97,21 +97,25 @@ impl FoldCache {
 
     /// The negotiation `id` folded at `head` (its current head, just read).
     pub fn at_head(&self, store: &mut dyn Store, id: &str, head: &Head) -> Result<Arc<Negotiation>, ApiError> {
-        let cached = self.folded.lock().ok().and_then(|map| map.get(id).cloned());
-        if let Some(cached) = &cached {
-            if cached.head == *head {
-                return Ok(cached.negotiation.clone());
-            }
-        }
-        // Another request may have brought the copy further already.
-        if let Some(earlier) = self.earlier(id, head) {
-            return Ok(earlier);
+        if let (_, Some(kept)) = self.kept(id, head) {
+            return Ok(kept);
         }
         // One request folds up to a new head; the others that see it meanwhile wait and take its
         // copy (as they wait for a write of this process to publish what it appended).
         let folding = self.folding(id);
         let _folding = folding.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.at_head_folding(store, id, head)
+    }
+
+    /// The cached copy of negotiation `id`, and the record at `head` when kept: the cached copy
+    /// is at `head`, or another request brought it further and `head` is among the earlier ones.
+    fn kept(&self, id: &str, head: &Head) -> (Option<Arc<Folded>>, Option<Arc<Negotiation>>) {
+        let cached = self.folded.lock().ok().and_then(|map| map.get(id).cloned());
+        let kept = match &cached {
+            Some(cached) if cached.head == *head => Some(cached.negotiation.clone()),
+            _ => self.earlier(id, head),
+        };
+        (cached, kept)
     }
 
     /// The lock held while negotiation `id` is brought up to a new head: by a read folding it,
@@ -123,15 +127,10 @@ impl FoldCache {
 
     /// As [`FoldCache::at_head`], by a caller holding [`FoldCache::folding`].
     pub fn at_head_folding(&self, store: &mut dyn Store, id: &str, head: &Head) -> Result<Arc<Negotiation>, ApiError> {
-        let cached = self.folded.lock().ok().and_then(|map| map.get(id).cloned());
-        if let Some(cached) = &cached {
-            if cached.head == *head {
-                return Ok(cached.negotiation.clone());
-            }
-        }
-        if let Some(earlier) = self.earlier(id, head) {
-            return Ok(earlier);
-        }
+        let cached = match self.kept(id, head) {
+            (_, Some(kept)) => return Ok(kept),
+            (cached, None) => cached,
+        };
         // Continue from the cached folder when its head is still in the log; fold anew otherwise.
         let continued = match &cached {
             Some(cached) if cached.head.seq < head.seq => {
