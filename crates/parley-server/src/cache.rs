@@ -6,10 +6,12 @@
 //! after its head are read and applied (after checking that the cached head's event is still in
 //! the log with the same hash; otherwise it is folded anew). A write of this process applies the
 //! events it appended without reading them back. The answers of the reads computed from a folded
-//! copy are kept too, under the same head and keyed by viewer and request, so a read repeated at an
-//! unchanged head costs one trip to the database (the token and the head), not a status computed
-//! anew; and each viewer's head at a chain head ([`crate::viewhead`]), so that a read does not hash
-//! its viewer's view again.
+//! copy are kept too, keyed by viewer and request, under the viewer's head ([`crate::viewhead`],
+//! a hash of all the viewer sees): a read repeated while the viewer's view is unchanged — however
+//! many writes it cannot see were made since — costs one trip to the database (the token and the
+//! head) and the viewer's head, not a status computed anew. Each read is a function of the
+//! viewer's view alone, so equal views have equal answers. Each viewer's head is kept per chain
+//! head, so that a read does not hash its viewer's view again.
 //!
 //! For the writes' per-entity preconditions ([`crate::precondition`]) the cache also remembers, for
 //! each view head it handed out, the chain head it was computed at, and keeps the last few folded
@@ -29,7 +31,8 @@ use crate::viewhead::ViewHead;
 /// The most negotiations kept folded (a server usually holds a handful).
 const MAX_CACHED: usize = 64;
 
-/// The most answers kept (all dropped when full: a new head makes them stale anyway).
+/// The most answers kept (all dropped when full: a new head of their viewer makes them stale
+/// anyway).
 const MAX_ANSWERS: usize = 4096;
 
 /// How many earlier folded copies are kept per negotiation, for the writes' preconditions.
@@ -61,7 +64,9 @@ struct ViewHeadAt {
 #[derive(Default)]
 pub struct FoldCache {
     folded: Mutex<HashMap<String, Arc<Folded>>>,
-    answers: Mutex<HashMap<String, (Head, Arc<String>)>>,
+    /// The reads' answers by negotiation, viewer and request, with the viewer's head they were
+    /// computed at.
+    answers: Mutex<HashMap<String, (String, Arc<String>)>>,
     /// Each viewer's head, by negotiation and viewer, with the chain head it was computed at.
     view_heads: Mutex<HashMap<(String, String), ViewHeadAt>>,
     /// Recent folded copies per negotiation, oldest first.
@@ -298,19 +303,20 @@ impl FoldCache {
         flights.entry(key.to_owned()).or_default().clone()
     }
 
-    /// The answer kept for `key` (negotiation, viewer and request), if computed at `head`.
-    pub fn answer(&self, key: &str, head: &Head) -> Option<Arc<String>> {
+    /// The answer kept for `key` (negotiation, viewer and request), if computed when the viewer's
+    /// head was `head`.
+    pub fn answer(&self, key: &str, head: &ViewHead) -> Option<Arc<String>> {
         let answers = self.answers.lock().ok()?;
-        answers.get(key).filter(|(at, _)| at == head).map(|(_, text)| text.clone())
+        answers.get(key).filter(|(at, _)| *at == head.tag).map(|(_, text)| text.clone())
     }
 
-    /// Keeps the answer for `key` computed at `head`.
-    pub fn keep(&self, key: String, head: &Head, text: Arc<String>) {
+    /// Keeps the answer for `key` computed at the viewer's head `head`.
+    pub fn keep(&self, key: String, head: &ViewHead, text: Arc<String>) {
         if let Ok(mut answers) = self.answers.lock() {
             if answers.len() >= MAX_ANSWERS {
                 answers.clear();
             }
-            answers.insert(key, (head.clone(), text));
+            answers.insert(key, (head.tag.clone(), text));
         }
     }
 }

@@ -106,7 +106,7 @@ pub async fn negotiations(State(state): State<AppState>, caller: Caller) -> Resu
 }
 
 /// Runs `read` on the viewer's copy of negotiation `id` folded at its head; `request` names the
-/// read and its parameters, under which the answer is kept for that viewer and head (or is the
+/// read and its parameters, under which the answer is kept for that viewer and its head (or is the
 /// request's bad query, answered once the token is known good). The token and the head are read
 /// in one trip to the database.
 async fn viewed<T: Serialize + Send + 'static, R>(
@@ -125,21 +125,21 @@ where
             let (request, read) = request?;
             let id = caller.negotiation(&id)?;
             let viewer = caller.viewer().to_owned();
-            let (negotiation, chain, head) = cache.viewed(store, &id, &viewer)?;
+            let (negotiation, _, head) = cache.viewed(store, &id, &viewer)?;
             let key = format!("{id}\0{viewer}\0{request}");
-            if let Some(text) = cache.answer(&key, &chain) {
+            if let Some(text) = cache.answer(&key, &head) {
                 return Ok((text, head));
             }
             // Many requests for the same answer at a new head: one computes it, the others wait
             // for it.
             let flight = cache.flight(&key);
             let _computing = flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some(text) = cache.answer(&key, &chain) {
+            if let Some(text) = cache.answer(&key, &head) {
                 return Ok((text, head));
             }
             let view = parley_service::view((*negotiation).clone(), &viewer).map_err(ApiError::service)?;
             let text = std::sync::Arc::new(serde_json::to_string_pretty(&read(&view)?).map_err(ApiError::internal)? + "\n");
-            cache.keep(key, &chain, text.clone());
+            cache.keep(key, &head, text.clone());
             Ok((text, head))
         })
         .await?;

@@ -231,7 +231,46 @@ fn a_viewers_head_is_the_head_of_its_export(fresh: &dyn Fn() -> Database) {
     }
 }
 
+/// Answers are kept under the viewer's head, across writes it cannot see: after each write,
+/// hidden from some viewers and seen by others, every viewer's reads (bodies and heads, each read
+/// twice, so the second comes from what was kept) are those of a server holding only its export.
+fn kept_answers_follow_each_viewers_own_view(fresh: &dyn Fn() -> Database) {
+    let server = Server::start(fresh(), UKRAINE);
+    let viewers = ["public", "UA", "RU"];
+    let private_line = |note: &str| RU_PRIVATE_RED_LINE.replace("kept to ourselves", note);
+    let writes: [(&str, &str, String); 4] = [
+        ("RU", "red-lines", private_line("first")),
+        ("UA", "stances", stance("UA", r#"{"date":"2026-01-15"}"#, "seen by all")),
+        ("RU", "red-lines", private_line("second")),
+        ("RU", "stances", stance("RU", r#"{"date":"2026-01-16"}"#, "seen by all too")),
+    ];
+    let reads = |server: &Server, viewer: &str| -> Vec<(Option<String>, String)> {
+        ["status", "claims", "scenario", "diff"]
+            .iter()
+            .map(|route| {
+                let answer = server.get(server.token(viewer), &server.path(route));
+                assert_eq!(answer.status, 200, "{route}: {answer:?}");
+                (answer.header("etag").map(str::to_owned), answer.body)
+            })
+            .collect()
+    };
+    for viewer in viewers {
+        reads(&server, viewer);
+    }
+    for (writer, route, body) in &writes {
+        appended(&server, server.token(writer), route, &server.view_head(server.token(writer)), body);
+        for viewer in viewers {
+            let export = server.get(server.token(viewer), &server.path("export"));
+            let alone = Server::start_text(fresh(), &export.body);
+            let expected = reads(&alone, viewer);
+            assert_eq!(reads(&server, viewer), expected, "{viewer} after {writer}'s {route}");
+            assert_eq!(reads(&server, viewer), expected, "{viewer} after {writer}'s {route}, read again");
+        }
+    }
+}
+
 on_both_backends!(
+    kept_answers_follow_each_viewers_own_view,
     a_hidden_event_changes_nothing_a_party_is_told,
     a_visible_change_makes_the_old_head_stale,
     a_visible_change_elsewhere_keeps_the_old_head_valid,
