@@ -44,6 +44,9 @@ const MAX_HANDED_OUT: usize = 65_536;
 /// Earlier folded copies of one negotiation, oldest first.
 type History = VecDeque<(Head, Arc<Negotiation>)>;
 
+/// A viewer's view, with the viewer's head (its tag) it was computed at.
+type TaggedView = (String, Arc<parley_service::View>);
+
 /// A negotiation folded at a head, with the folder that continues from there.
 struct Folded {
     head: Head,
@@ -80,6 +83,9 @@ pub struct FoldCache {
     queues: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The stance writes waiting in those queues, for the group commit ([`crate::batch`]).
     batches: crate::batch::Queues,
+    /// Each viewer's view, by negotiation and viewer, with the viewer's head it has: the reads
+    /// at one head (status, claims, …) share it instead of each viewing the record anew.
+    views: Mutex<HashMap<(String, String), TaggedView>>,
     /// One lock per piece of work many requests may need at once (folding a negotiation up to a
     /// new head, computing a read's answer there), so that one request does it and the others
     /// wait for its result instead of repeating it beside it.
@@ -292,6 +298,32 @@ impl FoldCache {
             queues.retain(|_, queue| Arc::strong_count(queue) > 1);
         }
         queues.entry(id.to_owned()).or_default().clone()
+    }
+
+    /// The view of negotiation `id` (folded as `negotiation`) for `viewer`, whose head there is
+    /// `head`: computed once per viewer's head.
+    pub fn view(&self, negotiation: &Negotiation, id: &str, viewer: &str, head: &ViewHead) -> Result<Arc<parley_service::View>, ApiError> {
+        let key = (id.to_owned(), viewer.to_owned());
+        let kept = || {
+            let views = self.views.lock().ok()?;
+            views.get(&key).filter(|(tag, _)| *tag == head.tag).map(|(_, view)| view.clone())
+        };
+        if let Some(view) = kept() {
+            return Ok(view);
+        }
+        let flight = self.flight(&format!("view\0{id}\0{viewer}"));
+        let _viewing = flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(view) = kept() {
+            return Ok(view);
+        }
+        let view = Arc::new(parley_service::view(negotiation.clone(), viewer).map_err(ApiError::service)?);
+        if let Ok(mut views) = self.views.lock() {
+            if views.len() >= MAX_CACHED * 8 && !views.contains_key(&key) {
+                views.clear();
+            }
+            views.insert(key, (head.tag.clone(), view.clone()));
+        }
+        Ok(view)
     }
 
     /// The lock of one piece of work (see the field `flights`), by a key naming it.

@@ -137,7 +137,7 @@ where
             if let Some(text) = cache.answer(&key, &head) {
                 return Ok((text, head));
             }
-            let view = parley_service::view((*negotiation).clone(), &viewer).map_err(ApiError::service)?;
+            let view = cache.view(&negotiation, &id, &viewer, &head)?;
             let text = std::sync::Arc::new(serde_json::to_string_pretty(&read(&view)?).map_err(ApiError::internal)? + "\n");
             cache.keep(key, &head, text.clone());
             Ok((text, head))
