@@ -12,6 +12,7 @@ use parley_core::model::{Moment, Negotiation, Position, Stance, Visibility};
 use parley_server::auth::Caller;
 use parley_server::batch::Pending;
 use parley_server::cache::FoldCache;
+use parley_server::error::ApiError;
 use parley_server::signing::Recorded;
 use parley_server::writes::{Change, record};
 use parley_store::{Store, Token};
@@ -140,7 +141,7 @@ fn caller(negotiation: &Negotiation, selector: u8) -> Caller {
 /// Status, body (less head tags) and the events appended, or the error as the client sees it
 /// (less head tags: the admin's is the chain head's hash, which covers each event's time of
 /// recording, so the two stores' differ when their writes fall in different seconds).
-fn outcome(answer: Result<(parley_server::writes::Written, parley_server::viewhead::ViewHead), parley_server::error::ApiError>) -> String {
+fn outcome(answer: Result<(parley_server::writes::Written, parley_server::viewhead::ViewHead), ApiError>) -> String {
     match answer {
         Ok((written, _)) => format!("written: appended {}", written.appended),
         Err(error) => format!("{:?} {} {:?}", error.code, without_tags(&error.detail), error.errors),
@@ -165,9 +166,9 @@ fn without_tags(text: &str) -> String {
     out
 }
 
-/// Records `writes` (caller, head named, stance) as one group, as the server does for the writes
-/// waiting together; each one's outcome.
-fn grouped(side: &mut Side, id: &str, writes: Vec<(Caller, String, Stance)>) -> Vec<String> {
+/// Hands `writes` (caller, head named, stance) to the group commit together, as the server does
+/// for the writes waiting for one turn; each one's answer, in order.
+fn record_together(side: &mut Side, id: &str, writes: Vec<(Caller, String, Stance)>) -> Vec<Result<Recorded, ApiError>> {
     let mut answers = Vec::new();
     let batch = writes
         .into_iter()
@@ -178,10 +179,15 @@ fn grouped(side: &mut Side, id: &str, writes: Vec<(Caller, String, Stance)>) -> 
         })
         .collect();
     parley_server::batch::record(&mut *side.store, &side.cache, id, batch);
-    answers
+    answers.into_iter().map(|mut answer| answer.try_recv().expect("every grouped write is answered")).collect()
+}
+
+/// Records `writes` (caller, head named, stance) as one group, as the server does for the writes
+/// waiting together; each one's outcome.
+fn grouped(side: &mut Side, id: &str, writes: Vec<(Caller, String, Stance)>) -> Vec<String> {
+    record_together(side, id, writes)
         .into_iter()
-        .map(|mut answer| {
-            let answer = answer.try_recv().expect("every grouped write is answered");
+        .map(|answer| {
             outcome(answer.map(|recorded| match recorded {
                 Recorded::Written(written, head) => (written, head),
                 Recorded::Prepared(_) => unreachable!("an unsigned write is never only prepared"),
@@ -315,19 +321,8 @@ fn writes_waiting_together_are_answered_with_the_head_after_the_group() {
             (admin.clone(), seq.to_string(), stance)
         })
         .collect();
-    let mut answers = Vec::new();
-    let batch = writes
-        .iter()
-        .cloned()
-        .map(|(caller, expected, stance)| {
-            let (reply, answer) = tokio::sync::oneshot::channel();
-            answers.push(answer);
-            Pending { caller, expected, stance, reply }
-        })
-        .collect();
-    parley_server::batch::record(&mut *side.store, &side.cache, &id, batch);
-    for mut answer in answers {
-        match answer.try_recv().unwrap().unwrap() {
+    for answer in record_together(&mut side, &id, writes.clone()) {
+        match answer.unwrap() {
             Recorded::Written(written, _) => assert_eq!((written.appended, written.seq), (1, Some(seq + 3))),
             Recorded::Prepared(_) => unreachable!(),
         }
