@@ -33,16 +33,15 @@ const TOTAL_LIMIT: usize = 1 << 23;
 /// them per query. A table of unrelated reals reaches the limit within a few levels and gives up.
 const FEW_TOTALS: usize = 1 << 16;
 
-/// Issues of at most this many values merge their runs at once.
-const FEW_VALUES: usize = 8;
-
 /// One level's distinct running totals, ascending.
 #[derive(Debug)]
 struct Level {
     sums: Vec<f64>,
-    /// `(state one level up, value)` of the first and of the last prefix reaching each sum.
-    first: Vec<(u32, u32)>,
-    last: Vec<(u32, u32)>,
+    /// The step of the first and of the last prefix reaching each sum, as `state one level down ×
+    /// number of values + value's index` (below 2^32: a level has at most 4 × [`STATES_LIMIT`]
+    /// steps).
+    first: Vec<u32>,
+    last: Vec<u32>,
 }
 
 /// The running totals of one box.
@@ -93,8 +92,9 @@ impl Layout {
         let tables = additive.tables.clone();
         let sizes: Vec<u32> = tables.iter().map(|table| table.len() as u32).collect();
         let magnitude: f64 = tables.iter().map(|table| table.iter().fold(0.0f64, |high, value| high.max(value.abs()))).sum();
-        // Sums stay finite (no NaN to break their order).
-        if sizes.is_empty() || sizes.contains(&0) || !magnitude.is_finite() {
+        // Sums stay finite, rounding included (no NaN to break their order, no infinity to pass
+        // for the end of a run).
+        if sizes.is_empty() || sizes.contains(&0) || !(2.0 * magnitude).is_finite() {
             return None;
         }
         let slack = 4.0 * (tables.len() as f64 + 1.0) * f64::EPSILON * magnitude + f64::MIN_POSITIVE;
@@ -248,122 +248,72 @@ impl Sums {
 impl Lattice {
     /// `None` past `limit` running totals over all levels.
     fn new(tables: &[Vec<f64>], allowed: Vec<Vec<u32>>, limit: usize) -> Option<Lattice> {
-        let mut levels = vec![Level { sums: vec![0.0], first: vec![(u32::MAX, 0)], last: vec![(u32::MAX, 0)] }];
+        let mut levels = vec![Level { sums: vec![0.0], first: vec![0], last: vec![0] }];
         // Each state's first (last) prefix's rank among the level's first (last) prefixes, in
-        // listing order: only the level being extended needs them.
+        // listing order, times the number of values of the next issue: only the level being
+        // extended needs them. A step's key, its state's entry plus the value's index, orders the
+        // steps as the listing does.
         let (mut first_rank, mut last_rank) = (vec![0u32], vec![0u32]);
         let mut steps: Vec<(f64, u32, u32)> = Vec::new();
         let mut scratch: Vec<(f64, u32, u32)> = Vec::new();
         let mut slots: Vec<u32> = Vec::new();
+        // Each new state's first (last) step's key.
+        let (mut first_key, mut last_key): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
         let mut total = 1usize;
-        for (table, values) in tables.iter().zip(&allowed) {
+        for (issue, (table, values)) in tables.iter().zip(&allowed).enumerate() {
             let level = &levels[levels.len() - 1];
             let count = level.sums.len() * values.len();
             if count > 4 * STATES_LIMIT || level.sums.len() + total > limit {
                 return None;
             }
+            // Room for every step (pages never written cost nothing): no copy on growth.
             let capacity = count.min(STATES_LIMIT + 1);
-            let (mut sums, mut first, mut last) =
-                (Vec::with_capacity(capacity), Vec::with_capacity(capacity), Vec::with_capacity(capacity));
-            let (mut first_key, mut last_key) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
+            let mut next =
+                Level { sums: Vec::with_capacity(capacity), first: Vec::with_capacity(capacity), last: Vec::with_capacity(capacity) };
+            first_key.clear();
+            last_key.clear();
+            let ranks = Ranks { first: &first_rank, last: &last_rank };
+            let adds: Vec<f64> = values.iter().map(|&value| table[value as usize]).collect();
             // Every (state, value index) step: one sorted run per value (addition is monotone).
             // Few values: the runs are merged at once, each distinct sum taken with its steps as
             // it comes (no list of steps).
-            steps.clear();
-            if values.len() <= FEW_VALUES {
-                let k = values.len();
-                let adds: Vec<f64> = values.iter().map(|&value| table[value as usize]).collect();
-                let states = level.sums.len();
-                // Each run's next sum (NaN once the run is spent: `f64::min` passes over it, and it
-                // equals nothing), and where it is.
-                let mut heads = [0usize; FEW_VALUES];
-                let mut next = [f64::NAN; FEW_VALUES];
-                for index in 0..k {
-                    next[index] = level.sums[0] + adds[index];
-                }
-                let mut left = states * k;
-                while left > 0 {
-                    let sum = next[..k].iter().copied().fold(f64::NAN, f64::min);
-                    // Equal sums (0 and -0 included) are one state: they add alike from here on.
-                    let (mut earliest, mut latest) = ((usize::MAX, (0, 0)), (0, (0, 0)));
-                    let mut any = false;
-                    for index in 0..k {
-                        while next[index] == sum {
-                            let state = heads[index];
-                            let first_at = first_rank[state] as usize * k + index;
-                            let last_at = last_rank[state] as usize * k + index;
-                            if first_at < earliest.0 {
-                                earliest = (first_at, (state as u32, values[index]));
-                            }
-                            if !any || last_at > latest.0 {
-                                latest = (last_at, (state as u32, values[index]));
-                            }
-                            any = true;
-                            heads[index] += 1;
-                            left -= 1;
-                            next[index] = level.sums.get(heads[index]).map_or(f64::NAN, |&sum| sum + adds[index]);
-                        }
+            let keys = (&mut first_key, &mut last_key);
+            match values.len() {
+                1..=2 => merge_few::<2>(&level.sums, &adds, ranks, &mut next, keys),
+                3..=4 => merge_few::<4>(&level.sums, &adds, ranks, &mut next, keys),
+                5..=8 => merge_few::<8>(&level.sums, &adds, ranks, &mut next, keys),
+                _ => {
+                    steps.clear();
+                    for (index, &add) in adds.iter().enumerate() {
+                        steps.extend(level.sums.iter().enumerate().map(|(state, &sum)| (sum + add, state as u32, index as u32)));
                     }
-                    sums.push(sum);
-                    first.push(earliest.1);
-                    last.push(latest.1);
-                    first_key.push(earliest.0);
-                    last_key.push(latest.0);
+                    // Merged into one list ascending by the sum reached.
+                    merge_runs(&mut steps, &mut scratch, level.sums.len());
+                    group_steps(&steps, values.len() as u32, ranks, &mut next, keys);
                 }
-            } else {
-                for (index, &value) in values.iter().enumerate() {
-                    let add = table[value as usize];
-                    steps.extend(level.sums.iter().enumerate().map(|(state, &sum)| (sum + add, state as u32, index as u32)));
-                }
-                // Merged into one list ascending by the sum reached.
-                merge_runs(&mut steps, &mut scratch, level.sums.len());
             }
-            let mut group = 0;
-            while group < steps.len() {
-                let sum = steps[group].0;
-                let mut end = group + 1;
-                // Equal sums (0 and -0 included) are one state: they add alike from here on.
-                while end < steps.len() && steps[end].0 == sum {
-                    end += 1;
-                }
-                let key =
-                    |ranks: &[u32], &(_, state, index): &(f64, u32, u32)| ranks[state as usize] as usize * values.len() + index as usize;
-                let earliest = steps[group..end].iter().min_by_key(|step| key(&first_rank, step)).expect("a step");
-                let latest = steps[group..end].iter().max_by_key(|step| key(&last_rank, step)).expect("a step");
-                sums.push(sum);
-                first.push((earliest.1, values[earliest.2 as usize]));
-                last.push((latest.1, values[latest.2 as usize]));
-                first_key.push(key(&first_rank, earliest));
-                last_key.push(key(&last_rank, latest));
-                group = end;
-            }
-            total += sums.len();
-            if sums.len() > STATES_LIMIT || total > limit {
+            total += next.sums.len();
+            if next.sums.len() > STATES_LIMIT || total > limit {
                 return None;
             }
             // Tables of unrelated reals never share a total: when a level of thousands of totals
             // merged none and the rest would multiply it past the limit, give up now rather than
             // at the limit (the caller's fallback is the same, sooner).
             let rest: f64 = allowed[levels.len()..].iter().map(|values| values.len() as f64).product();
-            if sums.len() == count && sums.len() >= 4096 && sums.len() as f64 * rest > limit as f64 {
+            if next.sums.len() == count && next.sums.len() >= 4096 && next.sums.len() as f64 * rest > limit as f64 {
                 return None;
             }
-            // Ranks by placing each state at its (distinct) key: linear, no sort.
-            let mut rank = |keys: &[usize]| -> Vec<u32> {
-                slots.clear();
-                slots.resize(count, u32::MAX);
-                for (state, &key) in keys.iter().enumerate() {
-                    slots[key] = state as u32;
+            // The last level is extended no further; a level the next check would refuse is not
+            // ranked (its keys would not fit).
+            if let Some(further) = allowed.get(issue + 1) {
+                if next.sums.len() * further.len() > 4 * STATES_LIMIT {
+                    return None;
                 }
-                let mut ranks = vec![0u32; keys.len()];
-                for (position, &state) in slots.iter().filter(|&&state| state != u32::MAX).enumerate() {
-                    ranks[state as usize] = position as u32;
-                }
-                ranks
-            };
-            first_rank = rank(&first_key);
-            last_rank = rank(&last_key);
-            levels.push(Level { sums, first, last });
+                let scale = further.len() as u32;
+                rank(&first_key, count, scale, &mut slots, &mut first_rank);
+                rank(&last_key, count, scale, &mut slots, &mut last_rank);
+            }
+            levels.push(next);
         }
         Some(Lattice { allowed, levels })
     }
@@ -373,9 +323,10 @@ impl Lattice {
         let mut outcome = vec![0u32; self.allowed.len()];
         for issue in (0..self.allowed.len()).rev() {
             let level = &self.levels[issue + 1];
-            let (parent, value) = if last { level.last[state] } else { level.first[state] };
-            outcome[issue] = value;
-            state = parent as usize;
+            let step = if last { level.last[state] } else { level.first[state] } as usize;
+            let values = &self.allowed[issue];
+            outcome[issue] = values[step % values.len()];
+            state = step / values.len();
         }
         outcome
     }
@@ -538,6 +489,132 @@ impl Engine {
             Engine::Bnb(bnb) => bnb.next_down(at),
         }
     }
+}
+
+/// The ranks of the level being extended, scaled: see [`Lattice::new`].
+#[derive(Clone, Copy)]
+struct Ranks<'a> {
+    first: &'a [u32],
+    last: &'a [u32],
+}
+
+/// Merges the runs `sums[..] + adds[index]` (one per value, each ascending) into `next`'s distinct
+/// totals, each with its first and last step, and their keys. `LANES` (a power of two, at least
+/// the number of values) runs are compared at once without a branch per run: which runs reach the
+/// smallest total next is a coin toss the branch predictor loses.
+fn merge_few<const LANES: usize>(
+    sums: &[f64],
+    adds: &[f64],
+    ranks: Ranks<'_>,
+    next: &mut Level,
+    (first_key, last_key): (&mut Vec<u32>, &mut Vec<u32>),
+) {
+    let k = adds.len();
+    debug_assert!(k <= LANES && !sums.is_empty());
+    // Each run's position and next sum; +inf once the run is spent and for lanes beyond the
+    // values (the sums are finite, see `Layout::of`, so +inf equals none of them).
+    let mut heads = [0usize; LANES];
+    let mut ahead = [f64::INFINITY; LANES];
+    let mut step = [0.0f64; LANES];
+    step[..k].copy_from_slice(adds);
+    for index in 0..k {
+        ahead[index] = sums[0] + step[index];
+    }
+    loop {
+        let sum = smallest(&ahead);
+        if sum == f64::INFINITY {
+            break;
+        }
+        // The runs at `sum` now (equal sums, 0 and -0 included, are one state: they add alike
+        // from here on).
+        let mut at = 0u32;
+        for (index, &value) in ahead.iter().enumerate() {
+            at |= u32::from(value == sum) << index;
+        }
+        // Keys in the high half, steps in the low: the smallest first key and the largest last
+        // key win, each with its step.
+        let (mut earliest, mut latest) = (u64::MAX, 0u64);
+        while at != 0 {
+            let index = at.trailing_zeros() as usize;
+            let state = heads[index];
+            let step_at = u64::from((state * k + index) as u32);
+            earliest = earliest.min(u64::from(ranks.first[state] + index as u32) << 32 | step_at);
+            latest = latest.max(u64::from(ranks.last[state] + index as u32) << 32 | step_at);
+            heads[index] = state + 1;
+            ahead[index] = sums.get(state + 1).map_or(f64::INFINITY, |&sum| sum + step[index]);
+            // Two totals of a run can round to one sum.
+            at &= at - 1;
+            at |= u32::from(ahead[index] == sum) << index;
+        }
+        next.sums.push(sum);
+        next.first.push(earliest as u32);
+        next.last.push(latest as u32);
+        first_key.push((earliest >> 32) as u32);
+        last_key.push((latest >> 32) as u32);
+    }
+}
+
+/// The smallest of a few sums, by a tree of comparisons (no branch).
+fn smallest<const LANES: usize>(sums: &[f64; LANES]) -> f64 {
+    let mut lanes = *sums;
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for index in 0..width {
+            let (a, b) = (lanes[index], lanes[index + width]);
+            lanes[index] = if b < a { b } else { a };
+        }
+    }
+    lanes[0]
+}
+
+/// Groups merged steps (ascending by sum) of `k` values into `next`'s distinct totals, each with
+/// its first and last step, and their keys.
+fn group_steps(
+    steps: &[(f64, u32, u32)],
+    k: u32,
+    ranks: Ranks<'_>,
+    next: &mut Level,
+    (first_key, last_key): (&mut Vec<u32>, &mut Vec<u32>),
+) {
+    let key = |ranks: &[u32], &(_, state, index): &(f64, u32, u32)| ranks[state as usize] + index;
+    let mut group = 0;
+    while group < steps.len() {
+        let sum = steps[group].0;
+        let mut end = group + 1;
+        // Equal sums (0 and -0 included) are one state: they add alike from here on.
+        while end < steps.len() && steps[end].0 == sum {
+            end += 1;
+        }
+        let earliest = steps[group..end].iter().min_by_key(|step| key(ranks.first, step)).expect("a step");
+        let latest = steps[group..end].iter().max_by_key(|step| key(ranks.last, step)).expect("a step");
+        next.sums.push(sum);
+        next.first.push(earliest.1 * k + earliest.2);
+        next.last.push(latest.1 * k + latest.2);
+        first_key.push(key(ranks.first, earliest));
+        last_key.push(key(ranks.last, latest));
+        group = end;
+    }
+}
+
+/// Each state's rank by its (distinct) key, keys below `count`, times `scale`, into `ranks`: by
+/// placing each state in a slot of its key, linear, no sort. Empty slots point past the states,
+/// at a rank nobody reads, so the scan has no branch.
+fn rank(keys: &[u32], count: usize, scale: u32, slots: &mut Vec<u32>, ranks: &mut Vec<u32>) {
+    let empty = keys.len() as u32;
+    slots.clear();
+    slots.resize(count, empty);
+    for (state, &key) in keys.iter().enumerate() {
+        slots[key as usize] = state as u32;
+    }
+    ranks.clear();
+    ranks.resize(keys.len() + 1, 0);
+    let mut position = 0u32;
+    for &state in slots.iter() {
+        ranks[state as usize] = position;
+        position += scale * u32::from(state != empty);
+    }
+    ranks.truncate(keys.len());
 }
 
 /// Merges consecutive sorted runs of `run` entries each of `entries` into one list ascending by

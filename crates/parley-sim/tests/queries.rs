@@ -208,6 +208,26 @@ fn halves_too_large_to_index_are_not_split() {
     assert!(Queries::new(&problem, 0, false, Some(&region)).is_none());
 }
 
+/// Two running totals one ulp apart that the next issue's value rounds to one sum: the run of that
+/// value meets the same total twice in a row, and the merged state keeps the first and the last
+/// outcome reaching it in listing order (here four outcomes of utility 2, the first `(0, 0, 0)`,
+/// the last `(1, 2, 1)`).
+#[test]
+fn running_totals_that_round_together_keep_the_first_and_last_outcome() {
+    let tiny = f64::EPSILON;
+    assert_eq!((1.0 + tiny) + 1.0, 1.0 + 1.0, "the case this test needs");
+    let tables = vec![vec![1.0 + tiny, 1.0, 0.5], vec![1.0, 0.0, 1.0, 0.25], vec![0.0, 0.0]];
+    let problem = problem(tables, 0.0);
+    let picks: Vec<(u32, u32, u32)> = (0..24).map(|pick| (pick * 5, pick * 4, pick)).collect();
+    let mut queries = queries(&problem, &picks);
+    queries.extend([(2.0, 2.0), (2.0, 3.0), (1.75, 2.0), (2.0 - tiny, 2.5)]);
+    for rational_only in [false, true] {
+        compare(&problem, rational_only, None, &queries).unwrap();
+    }
+    let sums = Inverse::Queries(Queries::by_sums(&problem, 0, false, None).unwrap());
+    assert_eq!(sums.worst_in(2.0, 2.0), Some((2.0, vec![0, 0, 0])));
+}
+
 /// Issues of more than 256 values keep no value bytes: pairs are decoded from their places, and
 /// answer as the listing does.
 #[test]
