@@ -15,21 +15,69 @@ use crate::BadInput;
 
 /// Writes `bytes` to `path` as the module documentation describes.
 pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
-    let target = resolve_links(path)?;
-    match std::fs::metadata(&target) {
-        Ok(metadata) if metadata.is_dir() => Err(BadInput(format!("{} is a directory (expected a file to write)", path.display())).into()),
-        Ok(metadata) if !metadata.is_file() => {
-            // A device, FIFO or socket: write into it, never replace it.
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(&target)
-                .map_err(|error| anyhow::Error::new(error).context(format!("opening {}", path.display())))?;
-            file.write_all(bytes)
-                .and_then(|()| file.flush())
-                .map_err(|error| anyhow::Error::new(error).context(format!("writing {}", path.display())))
+    write_outputs(&[(path, bytes)])
+}
+
+/// Writes several files (at distinct paths), each as [`write_output`] does; the regular ones are
+/// all written and synced before any is renamed into place, and each directory is synced once
+/// after the renames (one sync of the directory instead of one per file). On an error before the
+/// renames nothing is replaced.
+pub fn write_outputs(files: &[(&Path, &[u8])]) -> Result<()> {
+    let mut staged: Vec<Staged> = Vec::new();
+    let result = (|| -> Result<()> {
+        for &(path, bytes) in files {
+            let target = resolve_links(path)?;
+            match std::fs::metadata(&target) {
+                Ok(metadata) if metadata.is_dir() => {
+                    return Err(BadInput(format!("{} is a directory (expected a file to write)", path.display())).into());
+                }
+                Ok(metadata) if !metadata.is_file() => {
+                    // A device, FIFO or socket: write into it, never replace it.
+                    let mut file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(&target)
+                        .map_err(|error| anyhow::Error::new(error).context(format!("opening {}", path.display())))?;
+                    file.write_all(bytes)
+                        .and_then(|()| file.flush())
+                        .map_err(|error| anyhow::Error::new(error).context(format!("writing {}", path.display())))?;
+                }
+                _ => {
+                    let file = stage(&target, bytes).map_err(|error| error.context(format!("writing {}", path.display())))?;
+                    staged.push(Staged { shown: path.to_path_buf(), ..file });
+                }
+            }
         }
-        _ => replace_atomically(&target, bytes).map_err(|error| error.context(format!("writing {}", path.display()))),
+        Ok(())
+    })();
+    if let Err(error) = result {
+        for file in &staged {
+            let _ = std::fs::remove_file(&file.temporary);
+        }
+        return Err(error);
     }
+    let mut directories: Vec<PathBuf> = Vec::new();
+    let mut staged = staged.into_iter();
+    while let Some(file) = staged.next() {
+        if let Err(error) = std::fs::rename(&file.temporary, &file.path) {
+            let shown = file.shown.clone();
+            for file in std::iter::once(file).chain(staged) {
+                let _ = std::fs::remove_file(&file.temporary);
+            }
+            return Err(anyhow::Error::new(error).context(format!("writing {}", shown.display())));
+        }
+        if !directories.contains(&file.directory) {
+            directories.push(file.directory);
+        }
+    }
+    // The renames are durable once their directories are synced. The files are in place either
+    // way, so a failure here is not reported as a failure to write them.
+    #[cfg(unix)]
+    for directory in directories {
+        if let Ok(directory) = std::fs::File::open(directory) {
+            let _ = directory.sync_all();
+        }
+    }
+    Ok(())
 }
 
 /// The file a path names after following symbolic links (at most 40, as the kernel allows), even
@@ -51,9 +99,19 @@ fn resolve_links(path: &Path) -> Result<PathBuf> {
     Err(BadInput(format!("{}: too many levels of symbolic links", path.display())).into())
 }
 
-/// Writes a regular file through a temporary sibling and a rename. A file it replaces keeps its
-/// permissions (an export of a confidential record stays as private as the file it overwrites).
-fn replace_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+/// A regular file written and synced under a temporary sibling name, to be renamed over `path`.
+struct Staged {
+    /// The path as given (for messages) and the file it names.
+    shown: PathBuf,
+    path: PathBuf,
+    temporary: PathBuf,
+    directory: PathBuf,
+}
+
+/// Writes a regular file's new content to a temporary sibling and syncs it. A file it replaces
+/// keeps its permissions (an export of a confidential record stays as private as the file it
+/// overwrites).
+fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
     let directory = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let temporary =
         directory.join(format!(".{}.tmp-{}", path.file_name().map_or("output".into(), |name| name.to_string_lossy()), std::process::id()));
@@ -77,18 +135,11 @@ fn replace_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
             file.set_permissions(permissions)?;
         }
         file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
+        file.sync_all()
     })();
     if let Err(error) = result {
         let _ = std::fs::remove_file(&temporary);
         return Err(anyhow::Error::new(error));
     }
-    // The rename is durable once the directory is synced. The file is in place either way, so a
-    // failure here is not reported as a failure to write it.
-    #[cfg(unix)]
-    if let Ok(directory) = std::fs::File::open(directory) {
-        let _ = directory.sync_all();
-    }
-    Ok(())
+    Ok(Staged { shown: path.to_path_buf(), path: path.to_path_buf(), temporary, directory: directory.to_path_buf() })
 }

@@ -9,7 +9,7 @@ use parley_sim::session::Protocol;
 use parley_sim::tournament::{self, TournamentConfig, TournamentResult};
 
 use crate::BadInput;
-use crate::files::write_output;
+use crate::files::{write_output, write_outputs};
 use crate::input::read_text;
 use crate::output::{counted, write_json};
 use parley_service::ProblemSource;
@@ -188,12 +188,14 @@ pub fn write_results(result: &TournamentResult, directory: &Path) -> Result<Vec<
     std::fs::create_dir_all(directory).with_context(|| format!("creating {}", directory.display()))?;
     let mut json = serde_json::to_string_pretty(result)?;
     json.push('\n');
-    write_output(&directory.join("results.json"), json.as_bytes())?;
     let csv = parley_service::results_csv(result)?;
-    write_output(&directory.join("results.csv"), csv.as_bytes())?;
     let mut ranking = Vec::new();
     print_ranking(result, &mut ranking)?;
-    write_output(&directory.join("ranking.txt"), &ranking)?;
+    write_outputs(&[
+        (&directory.join("results.json"), json.as_bytes()),
+        (&directory.join("results.csv"), csv.as_bytes()),
+        (&directory.join("ranking.txt"), &ranking),
+    ])?;
     Ok(ranking)
 }
 

@@ -526,6 +526,43 @@ fn outputs_write_through_links_and_into_devices_and_refuse_directories() {
     assert!(directory.path().is_dir());
 }
 
+/// A tournament writes its three result files together: all are written and synced before any is
+/// renamed into place, so one that cannot be written (a directory in its way) leaves the others as
+/// they were, and no temporary file behind; a replaced file keeps its permissions.
+#[test]
+fn tournament_results_are_replaced_together_or_not_at_all() {
+    let file = scenario("dockworkers-2026.toml");
+    let directory = tempfile::tempdir().unwrap();
+    let output = directory.path().join("results");
+    std::fs::create_dir(&output).unwrap();
+    std::fs::write(output.join("results.json"), "old").unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(output.join("results.json"), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    std::fs::create_dir(output.join("ranking.txt")).unwrap();
+    let args = ["tournament", "--scenarios", &file, "--agents", "boulware,conceder", "--reps", "1", "--rounds", "5", "-o"];
+    let refused = run(&[&args[..], &[output.to_str().unwrap()]].concat());
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("ranking.txt is a directory"), "{}", stderr(&refused));
+    assert_eq!(std::fs::read_to_string(output.join("results.json")).unwrap(), "old");
+    assert!(!output.join("results.csv").exists());
+    let left: Vec<String> =
+        std::fs::read_dir(&output).unwrap().map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(left.iter().all(|name| !name.contains(".tmp-")), "{left:?}");
+
+    std::fs::remove_dir(output.join("ranking.txt")).unwrap();
+    let written = run(&[&args[..], &[output.to_str().unwrap()]].concat());
+    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(output.join("results.json")).unwrap()).unwrap();
+    assert!(json["results"].as_array().is_some_and(|results| !results.is_empty()), "{json}");
+    assert!(std::fs::read_to_string(output.join("results.csv")).unwrap().lines().count() > 1);
+    assert!(std::fs::read_to_string(output.join("ranking.txt")).unwrap().starts_with("Agreement rate "));
+    #[cfg(unix)]
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(output.join("results.json")).unwrap().permissions()) & 0o777,
+        0o600
+    );
+}
+
 /// Escape sequences and carriage returns in titles, notes and quotes were printed raw, even with
 /// `--color never`, so a scenario could paint a fake "CONSISTENT" line. Text output escapes every
 /// control character; JSON keeps the text exact.
