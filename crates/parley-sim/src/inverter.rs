@@ -75,6 +75,12 @@ pub struct Sorted {
     sizes: Vec<u32>,
 }
 
+/// An integer that orders utilities as `f64::total_cmp` does.
+fn sort_key(utility: f64) -> u64 {
+    let bits = utility.to_bits();
+    if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
+}
+
 /// Representatives of utility buckets, ascending, for spaces too large to list.
 #[derive(Debug)]
 pub struct Buckets {
@@ -237,11 +243,7 @@ impl Sorted {
         };
         // Sort by (utility, listing index) through integer keys that order like `total_cmp`; keys
         // are unique, so the unstable sort is deterministic.
-        let key = |utility: f64| -> u64 {
-            let bits = utility.to_bits();
-            if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
-        };
-        let mut keyed: Vec<(u64, u64)> = rational.iter().map(|&index| (key(all[index as usize]), index)).collect();
+        let mut keyed: Vec<(u64, u64)> = rational.iter().map(|&index| (sort_key(all[index as usize]), index)).collect();
         keyed.sort_unstable();
         let rational: Vec<u64> = keyed.into_iter().map(|(_, index)| index).collect();
         let (last, rational_count) = (rational.len().saturating_sub(1), rational.len());
@@ -249,6 +251,46 @@ impl Sorted {
         let outcomes: Vec<u64> = rational.into_iter().chain(tail).collect();
         let utilities = outcomes.iter().map(|&index| all[index as usize]).collect();
         Sorted { utilities, outcomes, last, rational: rational_count, tail_max, min, max, sizes }
+    }
+
+    /// The same outcomes listed for `rational_only` (this listing being for the other): every
+    /// outcome below `reservation` sorts before every rational one, so the whole sorted list is
+    /// the others sorted followed by the rational part, and the rational part is the sorted list
+    /// from the first rational outcome on, followed by the others in listing order. Only the
+    /// others are sorted again, as the whole sort would order them.
+    fn regrouped(&self, rational_only: bool, reservation: f64) -> Sorted {
+        let (utilities, outcomes, rational) = if rational_only {
+            let cut = self.utilities[..self.rational].partition_point(|&utility| utility < reservation);
+            let mut others: Vec<(u64, f64)> = self.outcomes[..cut].iter().copied().zip(self.utilities[..cut].iter().copied()).collect();
+            others.sort_unstable_by_key(|&(index, _)| index);
+            let utilities = self.utilities[cut..].iter().copied().chain(others.iter().map(|&(_, utility)| utility)).collect();
+            let outcomes = self.outcomes[cut..].iter().copied().chain(others.iter().map(|&(index, _)| index)).collect();
+            (utilities, outcomes, self.rational - cut)
+        } else {
+            let mut others: Vec<(u64, u64, f64)> = self.outcomes[self.rational..]
+                .iter()
+                .zip(&self.utilities[self.rational..])
+                .map(|(&index, &utility)| (sort_key(utility), index, utility))
+                .collect();
+            others.sort_unstable_by_key(|&(key, index, _)| (key, index));
+            let utilities: Vec<f64> =
+                others.iter().map(|&(_, _, utility)| utility).chain(self.utilities[..self.rational].iter().copied()).collect();
+            let outcomes = others.iter().map(|&(_, index, _)| index).chain(self.outcomes[..self.rational].iter().copied()).collect();
+            let count = utilities.len();
+            (utilities, outcomes, count)
+        };
+        // The highest utility in the unsorted tail: the last sorted one before the cut.
+        let tail_max = utilities[rational..].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Sorted {
+            utilities,
+            outcomes,
+            last: rational.saturating_sub(1),
+            rational,
+            tail_max,
+            min: self.min,
+            max: self.max,
+            sizes: self.sizes.clone(),
+        }
     }
 
     /// The position `worst_in` selects (see [`Inverse::worst_in`]).
@@ -459,9 +501,99 @@ impl InverseCache {
             };
             match queries {
                 Some(queries) => Ok(Arc::new(Inverse::Queries(queries))),
-                None => Inverse::new(problem, party, rational_only, allowed).map(Arc::new),
+                None => match self.listed(party) {
+                    // One sort per party: the other listings are the same list, or its rational
+                    // part and the rest (see `Sorted::regrouped`).
+                    Some(listed) if listed.rational_only == rational_only => Ok(listed.inverse),
+                    Some(listed) => {
+                        let Inverse::Sorted(sorted) = &*listed.inverse else { unreachable!("a listing") };
+                        Ok(Arc::new(Inverse::Sorted(sorted.regrouped(rational_only, problem.parties[party].reservation))))
+                    }
+                    None => Inverse::new(problem, party, rational_only, allowed).map(Arc::new),
+                },
             }
         })
         .clone()
+    }
+
+    /// A listing of the party's outcomes already built (sorted, not bucketed), if any.
+    fn listed(&self, party: usize) -> Option<Listed> {
+        let entries = self.entries.lock().expect("cache lock");
+        entries.iter().filter(|((stored, _, _), _)| *stored == party).find_map(|((_, rational_only, _), slot)| match slot.get() {
+            Some(Ok(inverse)) if matches!(**inverse, Inverse::Sorted(_)) => {
+                Some(Listed { rational_only: *rational_only, inverse: Arc::clone(inverse) })
+            }
+            _ => None,
+        })
+    }
+}
+
+/// A listing in the cache and whether it sorts the rational outcomes only.
+struct Listed {
+    rational_only: bool,
+    inverse: Arc<Inverse>,
+}
+
+#[cfg(test)]
+mod tests {
+    use parley_analysis::space::{Additive, IssueSpace, Label, OutcomeSpace, Party, Problem, Utility};
+    use proptest::prelude::*;
+
+    use super::Sorted;
+    use crate::acceptable::Region;
+
+    fn problem(tables: Vec<Vec<f64>>, reservation: f64) -> Problem {
+        let issues = tables
+            .iter()
+            .enumerate()
+            .map(|(issue, table)| IssueSpace { name: format!("i{issue}"), values: (0..table.len() as i64).map(Label::Integer).collect() })
+            .collect();
+        let party = Party { name: "A".into(), utility: Utility::Additive(Additive { tables }), reservation, discount: None };
+        Problem { space: OutcomeSpace { issues }, parties: vec![party] }
+    }
+
+    /// Every field, floats by their bits.
+    fn fields(sorted: &Sorted) -> (Vec<u64>, Vec<u64>, usize, usize, u64, u64, u64) {
+        (
+            sorted.utilities.iter().map(|utility| utility.to_bits()).collect(),
+            sorted.outcomes.clone(),
+            sorted.last,
+            sorted.rational,
+            sorted.tail_max.to_bits(),
+            sorted.min.to_bits(),
+            sorted.max.to_bits(),
+        )
+    }
+
+    proptest! {
+        /// A listing regrouped from the other one (rational part and the rest, or the whole) is
+        /// the listing built directly, field for field, with and without a region, on grids that
+        /// tie often and reservation values below, inside and above the range.
+        #[test]
+        fn a_regrouped_listing_is_the_one_built_directly(
+            grid in prop::collection::vec(prop::collection::vec(0u32..6, 1..5), 1..5),
+            reservation in prop_oneof![Just(-1.0), Just(0.0), Just(0.5), Just(1.0), Just(2.0), Just(9.0)],
+            keep in prop::collection::vec(0u32..4, 4),
+        ) {
+            let tables: Vec<Vec<f64>> = grid.iter().map(|row| row.iter().map(|&cell| f64::from(cell) * 0.25).collect()).collect();
+            let problem = problem(tables, reservation);
+            let sizes: Vec<u32> = grid.iter().map(|row| row.len() as u32).collect();
+            // A point and, beside it, all but one value of each issue.
+            let point: Vec<Vec<u32>> = sizes.iter().zip(&keep).map(|(&size, &keep)| vec![keep % size]).collect();
+            let most: Vec<Vec<u32>> = sizes
+                .iter()
+                .zip(&keep)
+                .map(|(&size, &keep)| (0..size).filter(|&value| size == 1 || value != (keep + 1) % size).collect())
+                .collect();
+            let boxes = vec![point, most];
+            let region = Region::from_boxes(&sizes, &boxes);
+            let count = problem.space.count().exact().unwrap();
+            for allowed in [None, Some(&region)] {
+                let all = Sorted::new(&problem, 0, count, false, reservation, allowed);
+                let rational = Sorted::new(&problem, 0, count, true, reservation, allowed);
+                prop_assert_eq!(fields(&all.regrouped(true, reservation)), fields(&rational));
+                prop_assert_eq!(fields(&rational.regrouped(false, reservation)), fields(&all));
+            }
+        }
     }
 }
