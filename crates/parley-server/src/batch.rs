@@ -311,6 +311,7 @@ fn commit(store: &mut dyn Store, cache: &FoldCache, id: &str, base: Option<Base>
 /// Records `pending` by the one-at-a-time path (the writer's turn is already held) and answers it.
 fn one_at_a_time(store: &mut dyn Store, cache: &FoldCache, id: &str, pending: Pending) {
     let change = Change::Stance(pending.stance);
-    let answer = crate::writes::record_in_turn(store, cache, id, &pending.caller, &pending.expected, &change, &Signing::None);
+    let write = crate::writes::Write { id, caller: &pending.caller, expected: &pending.expected, change: &change, signing: &Signing::None };
+    let answer = crate::writes::record_in_turn(store, cache, &write);
     let _ = pending.reply.send(answer);
 }

@@ -216,20 +216,18 @@ impl FoldCache {
     /// The head `viewer` is told for `negotiation`, negotiation `id` folded at `head`.
     pub fn view_head(&self, negotiation: &Negotiation, head: &Head, id: &str, viewer: &str) -> Result<ViewHead, ApiError> {
         let key = (id.to_owned(), viewer.to_owned());
-        let cached = self.view_heads.lock().ok().and_then(|map| map.get(&key).cloned());
-        if let Some(cached) = &cached {
-            if cached.head == *head {
-                return Ok(cached.view_head.clone());
-            }
+        let cached = || self.view_heads.lock().ok().and_then(|map| map.get(&key).cloned());
+        let at_head =
+            |cached: &Option<ViewHeadAt>| cached.as_ref().filter(|cached| cached.head == *head).map(|cached| cached.view_head.clone());
+        if let Some(view_head) = at_head(&cached()) {
+            return Ok(view_head);
         }
         // Readers seeing a new head at once: one computes the viewer's head, the others take it.
         let flight = self.flight(&format!("head\0{id}\0{viewer}"));
         let _computing = flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let cached = self.view_heads.lock().ok().and_then(|map| map.get(&key).cloned());
-        if let Some(cached) = &cached {
-            if cached.head == *head {
-                return Ok(cached.view_head.clone());
-            }
+        let cached = cached();
+        if let Some(view_head) = at_head(&cached) {
+            return Ok(view_head);
         }
         // Only stances added since the viewer's last head (by this process's group commits): its
         // head continues from there.

@@ -270,7 +270,8 @@ pub fn record(
     expected: &str,
     change: &Change,
 ) -> Result<(Written, ViewHead), ApiError> {
-    match record_signed(store, cache, id, caller, expected, change, &crate::signing::Signing::None)? {
+    let write = Write { id, caller, expected, change, signing: &crate::signing::Signing::None };
+    match record_signed(store, cache, &write)? {
         crate::signing::Recorded::Written(written, head) => Ok((written, head)),
         crate::signing::Recorded::Prepared(_) => Err(ApiError::internal("an unsigned write was only prepared")),
     }
@@ -279,32 +280,33 @@ pub fn record(
 /// As [`record`], for a write a party signs (`crate::signing`): `Prepare` answers the events
 /// the write would append, sealed, without appending; `Signed` appends them with the party's
 /// signatures, checked against its key.
-pub fn record_signed(
-    store: &mut dyn Store,
-    cache: &FoldCache,
-    id: &str,
-    caller: &Caller,
-    expected: &str,
-    change: &Change,
-    signing: &crate::signing::Signing,
-) -> Result<crate::signing::Recorded, ApiError> {
-    let writer = cache.writer(id);
+pub fn record_signed(store: &mut dyn Store, cache: &FoldCache, write: &Write<'_>) -> Result<crate::signing::Recorded, ApiError> {
+    let writer = cache.writer(write.id);
     let _turn = writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    record_in_turn(store, cache, id, caller, expected, change, signing)
+    record_in_turn(store, cache, write)
 }
 
-/// As [`record_signed`], in the write turn of negotiation `id` that the caller already holds.
-pub(crate) fn record_in_turn(
-    store: &mut dyn Store,
-    cache: &FoldCache,
-    id: &str,
-    caller: &Caller,
-    expected: &str,
-    change: &Change,
-    signing: &crate::signing::Signing,
-) -> Result<crate::signing::Recorded, ApiError> {
+/// One write: the change, by whom, against which head it was made, in which negotiation, and how
+/// it is signed.
+#[derive(Clone, Copy, Debug)]
+pub struct Write<'a> {
+    /// The negotiation written to.
+    pub id: &'a str,
+    /// Who writes (its token's viewer, role and label).
+    pub caller: &'a Caller,
+    /// The head the writer names (`If-Match`).
+    pub expected: &'a str,
+    /// What the write changes.
+    pub change: &'a Change,
+    /// Unsigned, prepared for the party's signature, or signed.
+    pub signing: &'a crate::signing::Signing,
+}
+
+/// As [`record_signed`], in the write turn of the negotiation that the caller already holds.
+pub(crate) fn record_in_turn(store: &mut dyn Store, cache: &FoldCache, write: &Write<'_>) -> Result<crate::signing::Recorded, ApiError> {
+    let Write { id, caller, .. } = *write;
     for _ in 0..WRITE_ATTEMPTS {
-        if let Some(recorded) = attempt(store, cache, id, caller, expected, change, signing)? {
+        if let Some(recorded) = attempt(store, cache, write)? {
             return Ok(recorded);
         }
     }
@@ -321,15 +323,8 @@ pub(crate) fn record_in_turn(
 
 /// One try of [`record_signed`] at the current chain head; `None` when another writer appended
 /// first (the store's conflict), to be tried again.
-fn attempt(
-    store: &mut dyn Store,
-    cache: &FoldCache,
-    id: &str,
-    caller: &Caller,
-    expected: &str,
-    change: &Change,
-    signing: &crate::signing::Signing,
-) -> Result<Option<crate::signing::Recorded>, ApiError> {
+fn attempt(store: &mut dyn Store, cache: &FoldCache, write: &Write<'_>) -> Result<Option<crate::signing::Recorded>, ApiError> {
+    let Write { id, caller, expected, change, signing } = *write;
     let role = caller.role();
     let head = match store.head(id).map_err(ApiError::store)? {
         Some((seq, hash)) => Head { seq, hash },
@@ -472,7 +467,12 @@ async fn write(
         _ => {
             let _turn = queue.lock().await;
             let written = change.clone();
-            state.with_store(move |store| record_signed(store, &cache, &id, &caller, &expected, &written, &signing)).await?
+            state
+                .with_store(move |store| {
+                    let write = Write { id: &id, caller: &caller, expected: &expected, change: &written, signing: &signing };
+                    record_signed(store, &cache, &write)
+                })
+                .await?
         }
     };
     let (written, head) = match recorded {
