@@ -176,6 +176,29 @@ impl Sums {
         (index(&outcome[..self.at], &self.sizes[..self.at]), index(&outcome[self.at..], &self.sizes[self.at..]))
     }
 
+    /// The place of the first (or last) outcome reaching a state of `lattice`'s last level, read
+    /// off its back pointers from the last issue to the first (no outcome is built).
+    fn place_of(&self, lattice: &Lattice, mut state: usize, last: bool) -> Place {
+        let (mut place, mut weight) = ((0u64, 0u64), (1u64, 1u64));
+        for issue in (0..lattice.allowed.len()).rev() {
+            let step = if last { lattice.levels[issue + 1].last[state] } else { lattice.levels[issue + 1].first[state] } as usize;
+            let values = &lattice.allowed[issue];
+            let value = u64::from(values[step % values.len()]);
+            let size = u64::from(self.sizes[issue]);
+            // Each half fits 64 bits (`Layout::of`): neither sum nor weight overflows before its
+            // last issue's weight, which is never used.
+            if issue >= self.at {
+                place.1 += value * weight.1;
+                weight.1 = weight.1.wrapping_mul(size);
+            } else {
+                place.0 += value * weight.0;
+                weight.0 = weight.0.wrapping_mul(size);
+            }
+            state = step / values.len();
+        }
+        place
+    }
+
     /// The first outcome in listing order, with its utility.
     pub fn first(&self) -> (f64, Outcome) {
         let outcome =
@@ -205,7 +228,7 @@ impl Sums {
                 Want::Highest => (to - 1, false),
                 Want::HighestLast => (to - 1, true),
             };
-            let candidate = (sums[state], self.place(&lattice.outcome(state, last)));
+            let candidate = (sums[state], self.place_of(lattice, state, last));
             let better = match (want, best) {
                 (_, None) => true,
                 (Want::Lowest, Some(best)) => candidate.0 < best.0 || (candidate.0 == best.0 && candidate.1 < best.1),
@@ -228,7 +251,7 @@ impl Sums {
             let tied = sums.partition_point(|&sum| sum < utility);
             let mut candidate = None;
             // The tied outcomes before `place` exist only when `place` is not the first of them.
-            if sums.get(tied) == Some(&utility) && self.place(&lattice.outcome(tied, false)) < place {
+            if sums.get(tied) == Some(&utility) && self.place_of(lattice, tied, false) < place {
                 let mut marks = self.marks.lock().expect("marks lock");
                 let fresh = marks.as_ref().is_some_and(|(at, bits, _)| *at == number && *bits == utility.to_bits());
                 if !fresh {
@@ -238,7 +261,7 @@ impl Sums {
                 candidate = lattice.last_below(&self.tables, reach, &target).map(|outcome| (utility, self.place(&outcome)));
             }
             if candidate.is_none() && tied > 0 {
-                candidate = Some((sums[tied - 1], self.place(&lattice.outcome(tied - 1, true))));
+                candidate = Some((sums[tied - 1], self.place_of(lattice, tied - 1, true)));
             }
             if let Some(candidate) = candidate
                 && best.is_none_or(|best| candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 > best.1))
@@ -321,19 +344,6 @@ impl Lattice {
             levels.push(next);
         }
         Some(Lattice { allowed, levels })
-    }
-
-    /// The first (or last) outcome reaching a state of the last level.
-    fn outcome(&self, mut state: usize, last: bool) -> Outcome {
-        let mut outcome = vec![0u32; self.allowed.len()];
-        for issue in (0..self.allowed.len()).rev() {
-            let level = &self.levels[issue + 1];
-            let step = if last { level.last[state] } else { level.first[state] } as usize;
-            let values = &self.allowed[issue];
-            outcome[issue] = values[step % values.len()];
-            state = step / values.len();
-        }
-        outcome
     }
 
     /// The state a step reaches (it exists: every step was listed).
