@@ -49,6 +49,7 @@ pub fn simulate_command(source: &ProblemSource, options: &SimulateOptions, out: 
         rounds: options.rounds,
         time_limit: options.time_limit,
         seed: options.seed,
+        trace: options.trace.is_some(),
     };
     let mut simulation = parley_service::simulate(source, &request, &crate::limits::frontier_options())?;
     for warning in std::mem::take(&mut simulation.warnings) {

@@ -382,6 +382,8 @@ pub async fn simulations(
         rounds: rounds(request.rounds)?,
         time_limit: None,
         seed: request.seed,
+        // The job's report has no trace.
+        trace: false,
     };
     let admitted = crate::job_limits::admit(&state, &caller.token.id, &id, caller.viewer())?;
     let work = prepare(&state, &caller, &id, (request.as_of, request.domain), move |source| {

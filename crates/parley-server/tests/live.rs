@@ -275,6 +275,7 @@ fn simulation_for(server: &Server, viewer: &str, agents: &[parley_sim::agents::A
         rounds: 20,
         time_limit: None,
         seed: 3,
+        trace: false,
     };
     let frontier = parley_analysis::frontier::FrontierOptions::default();
     let simulation = parley_service::simulate(&source, &request, &frontier).unwrap();

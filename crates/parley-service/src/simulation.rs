@@ -27,6 +27,8 @@ pub struct SessionRequest {
     pub time_limit: Option<Duration>,
     /// The seed of every random choice.
     pub seed: u64,
+    /// Whether every offer is kept (`Session::trace`), for a trace to write or draw.
+    pub trace: bool,
 }
 
 /// A session run, with what its report needs.
@@ -66,7 +68,7 @@ pub fn simulate(source: &ProblemSource, request: &SessionRequest, frontier: &Fro
         protocol: request.protocol,
         rounds: request.rounds,
         seed: request.seed,
-        record_trace: true,
+        record_trace: request.trace,
         time_limit: request.time_limit,
     };
     let started = std::time::Instant::now();

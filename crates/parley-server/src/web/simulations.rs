@@ -177,6 +177,7 @@ fn run(source: &parley_service::ProblemSource, chosen: &[String], rounds: u32, s
         rounds,
         time_limit: Some(TIME_LIMIT),
         seed,
+        trace: true,
     };
     let options = parley_analysis::frontier::FrontierOptions::default();
     let simulation = parley_service::simulate(source, &request, &options).map_err(ApiError::service)?;
