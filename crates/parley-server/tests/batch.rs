@@ -125,17 +125,7 @@ fn stance(negotiation: &Negotiation, spec: &Spec) -> Stance {
 fn caller(negotiation: &Negotiation, selector: u8) -> Caller {
     let parties: Vec<&str> = negotiation.parties.iter().map(|party| party.id.as_str()).collect();
     let viewer = if selector % 3 == 0 { "admin" } else { parties[usize::from(selector) % parties.len()] };
-    Caller {
-        token: Token {
-            id: "t".to_owned(),
-            negotiation: negotiation.id.clone(),
-            viewer: viewer.to_owned(),
-            write: true,
-            label: format!("{viewer}'s token"),
-            created_at: String::new(),
-            revoked_at: None,
-        },
-    }
+    caller_as(negotiation, viewer)
 }
 
 /// Status, body (less head tags) and the events appended, or the error as the client sees it
@@ -336,4 +326,208 @@ fn writes_waiting_together_are_answered_with_the_head_after_the_group() {
     let wanted: Vec<(&str, u32)> = writes.iter().map(|(_, _, stance)| (stance.party.as_str(), stance.item)).collect();
     assert_eq!(added, wanted);
     parley_store::verify(&events).unwrap();
+}
+
+/// A store whose first group commit finds the chain head moved: just before it, another process
+/// (its own connection to the same file, its own cache) records `race`.
+struct Racing {
+    inner: Box<dyn Store>,
+    race: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl parley_store::EventStore for Racing {
+    fn location(&self) -> &str {
+        self.inner.location()
+    }
+    fn negotiations(&mut self) -> Result<Vec<String>, parley_store::StoreError> {
+        self.inner.negotiations()
+    }
+    fn head(&mut self, negotiation: &str) -> Result<Option<(u64, String)>, parley_store::StoreError> {
+        self.inner.head(negotiation)
+    }
+    fn events(&mut self, negotiation: &str) -> Result<Vec<parley_store::Event>, parley_store::StoreError> {
+        self.inner.events(negotiation)
+    }
+    fn append_presigned(
+        &mut self,
+        negotiation: &str,
+        expected: u64,
+        events: Vec<parley_store::NewEvent>,
+        signer: Option<(&str, &ed25519_dalek::SigningKey)>,
+        presigned: Option<&parley_store::chain::Presigned>,
+        label: &str,
+    ) -> Result<Vec<parley_store::Event>, parley_store::StoreError> {
+        self.inner.append_presigned(negotiation, expected, events, signer, presigned, label)
+    }
+    fn append_groups(
+        &mut self,
+        negotiation: &str,
+        expected: u64,
+        groups: Vec<parley_store::Group<'_>>,
+    ) -> Result<Vec<Vec<parley_store::Event>>, parley_store::StoreError> {
+        if let Some(race) = self.race.take() {
+            race();
+        }
+        self.inner.append_groups(negotiation, expected, groups)
+    }
+    fn apply_events(
+        &mut self,
+        negotiation: &str,
+        after: u64,
+        up_to: Option<u64>,
+        folder: &mut parley_store::event::Folder,
+    ) -> Result<u64, parley_store::StoreError> {
+        self.inner.apply_events(negotiation, after, up_to, folder)
+    }
+    fn key_status(&mut self, negotiation: &str, party: &str) -> Result<parley_store::KeyStatus, parley_store::StoreError> {
+        self.inner.key_status(negotiation, party)
+    }
+    fn hash_at(&mut self, negotiation: &str, seq: u64) -> Result<Option<String>, parley_store::StoreError> {
+        self.inner.hash_at(negotiation, seq)
+    }
+    fn checkpoints(&mut self, negotiation: &str) -> Result<Vec<parley_store::Checkpoint>, parley_store::StoreError> {
+        self.inner.checkpoints(negotiation)
+    }
+    fn checkpoint(&mut self, negotiation: &str, up_to: Option<u64>) -> Result<Option<parley_store::Checkpoint>, parley_store::StoreError> {
+        self.inner.checkpoint(negotiation, up_to)
+    }
+    fn save_checkpoint(&mut self, negotiation: &str, checkpoint: &parley_store::Checkpoint) -> Result<bool, parley_store::StoreError> {
+        self.inner.save_checkpoint(negotiation, checkpoint)
+    }
+}
+
+impl parley_store::TokenStore for Racing {
+    fn create_token(&mut self, new: &parley_store::NewToken) -> Result<parley_store::IssuedToken, parley_store::StoreError> {
+        self.inner.create_token(new)
+    }
+    fn tokens(&mut self, negotiation: Option<&str>) -> Result<Vec<Token>, parley_store::StoreError> {
+        self.inner.tokens(negotiation)
+    }
+    fn revoke_token(&mut self, id: &str) -> Result<bool, parley_store::StoreError> {
+        self.inner.revoke_token(id)
+    }
+    fn token_for(&mut self, secret: &str) -> Result<Option<Token>, parley_store::StoreError> {
+        self.inner.token_for(secret)
+    }
+}
+
+impl parley_store::JobStore for Racing {
+    fn create_job(&mut self, job: &parley_store::Job) -> Result<(), parley_store::StoreError> {
+        self.inner.create_job(job)
+    }
+    fn job(&mut self, id: &str) -> Result<Option<parley_store::Job>, parley_store::StoreError> {
+        self.inner.job(id)
+    }
+    fn update_job(
+        &mut self,
+        id: &str,
+        state: &str,
+        progress: f64,
+        result: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<(), parley_store::StoreError> {
+        self.inner.update_job(id, state, progress, result, error)
+    }
+    fn beat(&mut self, owner: &str) -> Result<(), parley_store::StoreError> {
+        self.inner.beat(owner)
+    }
+    fn fail_orphans(&mut self) -> Result<usize, parley_store::StoreError> {
+        self.inner.fail_orphans()
+    }
+}
+
+fn caller_as(negotiation: &Negotiation, viewer: &str) -> Caller {
+    Caller {
+        token: Token {
+            id: "t".to_owned(),
+            negotiation: negotiation.id.clone(),
+            viewer: viewer.to_owned(),
+            write: true,
+            label: format!("{viewer}'s token"),
+            created_at: String::new(),
+            revoked_at: None,
+        },
+    }
+}
+
+fn public_stance(party: &str, item: u32, round: &str, visibility: Visibility) -> Stance {
+    Stance {
+        party: party.to_owned(),
+        item,
+        position: Position::Opposes,
+        at: Moment::Round(round.to_owned()),
+        source: "raced".to_owned(),
+        visibility,
+        note: String::new(),
+        document: String::new(),
+        version: None,
+        readout: String::new(),
+        bloc: None,
+    }
+}
+
+/// A group whose commit finds that another process appended first (the store's conflict) is
+/// answered one write at a time, each exactly as it would be alone after that process's write:
+/// here the other process records a party's private stance on an item. Another party's writes
+/// and the admin's, on other items, still go in (nothing they depend on changed as they see it);
+/// the party's own write on that item, made against its head before, is stale. The answers and
+/// the events equal those of the same writes made one at a time after the same interleaving.
+#[test]
+fn a_group_another_process_overtook_is_answered_one_write_at_a_time() {
+    let negotiation = parley_core::scenario::parse(include_str!("../../../scenarios/ukraine-2025.toml")).unwrap().negotiation;
+    let id = negotiation.id.clone();
+    let round = negotiation.rounds.iter().find(|round| !round.planned).unwrap().id.clone();
+    let parties: Vec<String> = negotiation.parties.iter().map(|party| party.id.clone()).collect();
+    let (hidden, writer) = (parties[0].clone(), parties[1].clone());
+    let items: Vec<u32> = negotiation.items.iter().map(|item| item.number).take(3).collect();
+    let race_write = public_stance(&hidden, items[0], &round, Visibility::Private);
+    let race_caller = caller_as(&negotiation, &hidden);
+    let mut sides = [Side::new(&negotiation), Side::new(&negotiation)];
+    let seq = sides[0].store.head(&id).unwrap().unwrap().0;
+    let mut answers = Vec::new();
+    for (number, side) in sides.iter_mut().enumerate() {
+        let other_process = {
+            let (path, id, caller, change) =
+                (side.store.location().to_owned(), id.clone(), race_caller.clone(), Change::Stance(race_write.clone()));
+            move || {
+                let mut store = parley_store::open_store(&path, false).unwrap();
+                let cache = FoldCache::default();
+                let head = record(&mut *store, &cache, &id, &caller, "no-such-head", &change).err().and_then(|error| error.head).unwrap();
+                record(&mut *store, &cache, &id, &caller, &head, &change).unwrap();
+            }
+        };
+        let writer_caller = caller_as(&negotiation, &writer);
+        let admin = caller(&negotiation, 0);
+        let probe = Change::Stance(public_stance(&writer, items[1], &round, Visibility::Public));
+        let writer_head = side.head(&id, &writer_caller, &probe);
+        let hidden_head = side.head(&id, &race_caller, &probe);
+        let writes = vec![
+            (writer_caller.clone(), writer_head.clone(), public_stance(&writer, items[1], &round, Visibility::Public)),
+            (admin, seq.to_string(), public_stance(&parties[2], items[2], &round, Visibility::Public)),
+            (writer_caller, writer_head, public_stance(&writer, items[2], &round, Visibility::Public)),
+            (race_caller.clone(), hidden_head, public_stance(&hidden, items[0], &round, Visibility::Public)),
+        ];
+        let outcomes: Vec<String> = if number == 1 {
+            // The same file through a store that lets the other process in first.
+            let inner = parley_store::open_store(side.store.location(), false).unwrap();
+            side.store = Box::new(Racing { inner, race: Some(Box::new(other_process)) });
+            grouped(side, &id, writes)
+        } else {
+            other_process();
+            writes
+                .into_iter()
+                .map(|(caller, expected, stance)| {
+                    outcome(record(&mut *side.store, &side.cache, &id, &caller, &expected, &Change::Stance(stance)))
+                })
+                .collect()
+        };
+        answers.push((outcomes, side.events_after(&id, seq)));
+    }
+    assert_eq!(answers[0], answers[1]);
+    let (outcomes, events) = &answers[1];
+    // The other process's write, then three of the four.
+    assert_eq!(events.len(), 4, "{events:?}");
+    assert!(outcomes[..3].iter().all(|outcome| outcome == "written: appended 1"), "{outcomes:?}");
+    assert!(outcomes[3].starts_with("StaleHead"), "{outcomes:?}");
+    parley_store::verify(&sides[1].store.events(&id).unwrap()).unwrap();
 }
