@@ -44,6 +44,11 @@ const MAX_HANDED_OUT: usize = 65_536;
 /// Earlier folded copies of one negotiation, oldest first.
 type History = VecDeque<(Head, Arc<Negotiation>)>;
 
+/// The flight of folding negotiation `id` up to a new head.
+fn fold_flight(id: &str) -> String {
+    format!("fold\0{id}")
+}
+
 /// A viewer's view, with the viewer's head (its tag) it was computed at.
 type TaggedView = (String, Arc<parley_service::View>);
 
@@ -108,14 +113,9 @@ impl FoldCache {
 
     /// The negotiation `id` folded at `head` (its current head, just read).
     pub fn at_head(&self, store: &mut dyn Store, id: &str, head: &Head) -> Result<Arc<Negotiation>, ApiError> {
-        if let (_, Some(kept)) = self.kept(id, head) {
-            return Ok(kept);
-        }
         // One request folds up to a new head; the others that see it meanwhile wait and take its
         // copy (as they wait for a write of this process to publish what it appended).
-        let folding = self.folding(id);
-        let _folding = folding.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.at_head_folding(store, id, head)
+        self.once(&fold_flight(id), || self.kept(id, head).1, || self.at_head_folding(store, id, head))
     }
 
     /// The cached copy of negotiation `id`, and the record at `head` when kept: the cached copy
@@ -133,7 +133,7 @@ impl FoldCache {
     /// and by a write of this process from before it appends until its events are applied and
     /// remembered, so that a read seeing the new head waits for them instead of folding them too.
     pub fn folding(&self, id: &str) -> Arc<Mutex<()>> {
-        self.flight(&format!("fold\0{id}"))
+        self.flight(&fold_flight(id))
     }
 
     /// As [`FoldCache::at_head`], by a caller holding [`FoldCache::folding`].
@@ -217,18 +217,21 @@ impl FoldCache {
     pub fn view_head(&self, negotiation: &Negotiation, head: &Head, id: &str, viewer: &str) -> Result<ViewHead, ApiError> {
         let key = (id.to_owned(), viewer.to_owned());
         let cached = || self.view_heads.lock().ok().and_then(|map| map.get(&key).cloned());
-        let at_head =
-            |cached: &Option<ViewHeadAt>| cached.as_ref().filter(|cached| cached.head == *head).map(|cached| cached.view_head.clone());
-        if let Some(view_head) = at_head(&cached()) {
-            return Ok(view_head);
-        }
+        let at_head = || cached().filter(|cached| cached.head == *head).map(|cached| cached.view_head);
         // Readers seeing a new head at once: one computes the viewer's head, the others take it.
-        let flight = self.flight(&format!("head\0{id}\0{viewer}"));
-        let _computing = flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let cached = cached();
-        if let Some(view_head) = at_head(&cached) {
-            return Ok(view_head);
-        }
+        self.once(&format!("head\0{id}\0{viewer}"), at_head, || self.compute_view_head(negotiation, head, id, viewer, cached()))
+    }
+
+    /// The head `viewer` is told at `head`, continued from `cached` (its head kept before) when
+    /// only stances were added since, and kept.
+    fn compute_view_head(
+        &self,
+        negotiation: &Negotiation,
+        head: &Head,
+        id: &str,
+        viewer: &str,
+        cached: Option<ViewHeadAt>,
+    ) -> Result<ViewHead, ApiError> {
         // Only stances added since the viewer's last head (by this process's group commits): its
         // head continues from there.
         let continued = cached.and_then(|cached| {
@@ -244,6 +247,7 @@ impl FoldCache {
             None => crate::viewhead::with_parts(negotiation, head, viewer)?,
         };
         let parts = parts.map(|parts| (parts, negotiation.stances.len()));
+        let key = (id.to_owned(), viewer.to_owned());
         if let Ok(mut map) = self.view_heads.lock() {
             if map.len() >= MAX_CACHED * 8 && !map.contains_key(&key) {
                 map.clear();
@@ -306,26 +310,35 @@ impl FoldCache {
             let views = self.views.lock().ok()?;
             views.get(&key).filter(|(tag, _)| *tag == head.tag).map(|(_, view)| view.clone())
         };
-        if let Some(view) = kept() {
-            return Ok(view);
-        }
-        let flight = self.flight(&format!("view\0{id}\0{viewer}"));
-        let _viewing = flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(view) = kept() {
-            return Ok(view);
-        }
-        let view = Arc::new(parley_service::view(negotiation.clone(), viewer).map_err(ApiError::service)?);
-        if let Ok(mut views) = self.views.lock() {
-            if views.len() >= MAX_CACHED * 8 && !views.contains_key(&key) {
-                views.clear();
+        self.once(&format!("view\0{id}\0{viewer}"), kept, || {
+            let view = Arc::new(parley_service::view(negotiation.clone(), viewer).map_err(ApiError::service)?);
+            if let Ok(mut views) = self.views.lock() {
+                if views.len() >= MAX_CACHED * 8 && !views.contains_key(&key) {
+                    views.clear();
+                }
+                views.insert(key.clone(), (head.tag.clone(), view.clone()));
             }
-            views.insert(key, (head.tag.clone(), view.clone()));
+            Ok(view)
+        })
+    }
+
+    /// What `kept` finds; else, under the flight `key` (of many requests needing it at once, one
+    /// computes it and the others wait and take it), what `kept` finds then, or what `compute`
+    /// computes — and keeps, so that `kept` finds it.
+    pub fn once<T, E>(&self, key: &str, kept: impl Fn() -> Option<T>, compute: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        if let Some(found) = kept() {
+            return Ok(found);
         }
-        Ok(view)
+        let flight = self.flight(key);
+        let _computing = flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match kept() {
+            Some(found) => Ok(found),
+            None => compute(),
+        }
     }
 
     /// The lock of one piece of work (see the field `flights`), by a key naming it.
-    pub fn flight(&self, key: &str) -> Arc<Mutex<()>> {
+    fn flight(&self, key: &str) -> Arc<Mutex<()>> {
         let mut flights = self.flights.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if flights.len() >= MAX_ANSWERS && !flights.contains_key(key) {
             flights.retain(|_, lock| Arc::strong_count(lock) > 1);

@@ -127,19 +127,18 @@ where
             let viewer = caller.viewer().to_owned();
             let (negotiation, _, head) = cache.viewed(store, &id, &viewer)?;
             let key = format!("{id}\0{viewer}\0{request}");
-            if let Some(text) = cache.answer(&key, &head) {
-                return Ok((text, head));
-            }
             // Many requests for the same answer at a new head: one computes it, the others wait
             // for it.
-            let flight = cache.flight(&key);
-            let _computing = flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some(text) = cache.answer(&key, &head) {
-                return Ok((text, head));
-            }
-            let view = cache.view(&negotiation, &id, &viewer, &head)?;
-            let text = std::sync::Arc::new(serde_json::to_string_pretty(&read(&view)?).map_err(ApiError::internal)? + "\n");
-            cache.keep(key, &head, text.clone());
+            let text = cache.once(
+                &key,
+                || cache.answer(&key, &head),
+                || {
+                    let view = cache.view(&negotiation, &id, &viewer, &head)?;
+                    let text = std::sync::Arc::new(serde_json::to_string_pretty(&read(&view)?).map_err(ApiError::internal)? + "\n");
+                    cache.keep(key.clone(), &head, text.clone());
+                    Ok::<_, ApiError>(text)
+                },
+            )?;
             Ok((text, head))
         })
         .await?;
