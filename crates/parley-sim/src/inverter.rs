@@ -279,7 +279,7 @@ impl Sorted {
             let count = utilities.len();
             (utilities, outcomes, count)
         };
-        // The highest utility in the unsorted tail: the last sorted one before the cut.
+        // The highest utility in the unsorted tail (none when the whole list is sorted).
         let tail_max = utilities[rational..].iter().copied().fold(f64::NEG_INFINITY, f64::max);
         Sorted {
             utilities,

@@ -185,14 +185,13 @@ impl Sums {
             let values = &lattice.allowed[issue];
             let value = u64::from(values[step % values.len()]);
             let size = u64::from(self.sizes[issue]);
-            // Each half fits 64 bits (`Layout::of`): neither sum nor weight overflows before its
-            // last issue's weight, which is never used.
+            // Each half's outcomes are numbered in 64 bits (`Layout::of`), so neither overflows.
             if issue >= self.at {
                 place.1 += value * weight.1;
-                weight.1 = weight.1.wrapping_mul(size);
+                weight.1 *= size;
             } else {
                 place.0 += value * weight.0;
-                weight.0 = weight.0.wrapping_mul(size);
+                weight.0 *= size;
             }
             state = step / values.len();
         }
@@ -281,19 +280,24 @@ impl Lattice {
         // listing order, times the number of values of the next issue: only the level being
         // extended needs them. A step's key, its state's entry plus the value's index, orders the
         // steps as the listing does.
-        let (mut first_rank, mut last_rank) = (vec![0u32], vec![0u32]);
+        let (mut first_rank, mut last_rank): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
         let mut steps: Vec<(f64, u32, u32)> = Vec::new();
         let mut scratch: Vec<(f64, u32, u32)> = Vec::new();
         let mut slots: Vec<u32> = Vec::new();
-        // Each new state's first (last) step's key.
-        let (mut first_key, mut last_key): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+        // Each state's first (last) step's key, below `keys_below` (level 0's one state: 0), from
+        // which the ranks are found when the level is extended (the last level never is).
+        let (mut first_key, mut last_key) = (vec![0u32], vec![0u32]);
+        let mut keys_below = 1usize;
         let mut total = 1usize;
-        for (issue, (table, values)) in tables.iter().zip(&allowed).enumerate() {
+        for (table, values) in tables.iter().zip(&allowed) {
             let level = &levels[levels.len() - 1];
             let count = level.sums.len() * values.len();
             if count > 4 * STATES_LIMIT || level.sums.len() + total > limit {
                 return None;
             }
+            let scale = values.len() as u32;
+            rank(&first_key, keys_below, scale, &mut slots, &mut first_rank);
+            rank(&last_key, keys_below, scale, &mut slots, &mut last_rank);
             // Room for every step (pages never written cost nothing): no copy on growth.
             let capacity = count.min(STATES_LIMIT + 1);
             let mut next =
@@ -331,16 +335,7 @@ impl Lattice {
             if next.sums.len() == count && next.sums.len() >= 4096 && next.sums.len() as f64 * rest > limit as f64 {
                 return None;
             }
-            // The last level is extended no further; a level the next check would refuse is not
-            // ranked (its keys would not fit).
-            if let Some(further) = allowed.get(issue + 1) {
-                if next.sums.len() * further.len() > 4 * STATES_LIMIT {
-                    return None;
-                }
-                let scale = further.len() as u32;
-                rank(&first_key, count, scale, &mut slots, &mut first_rank);
-                rank(&last_key, count, scale, &mut slots, &mut last_rank);
-            }
+            keys_below = count;
             levels.push(next);
         }
         Some(Lattice { allowed, levels })
@@ -515,8 +510,9 @@ struct Ranks<'a> {
 
 /// Merges the runs `sums[..] + adds[index]` (one per value, each ascending) into `next`'s distinct
 /// totals, each with its first and last step, and their keys. `LANES` (a power of two, at least
-/// the number of values) runs are compared at once without a branch per run: which runs reach the
-/// smallest total next is a coin toss the branch predictor loses.
+/// the number of values) runs' next sums are compared at once, the smallest found and the runs
+/// at it marked without a branch per run (which runs reach the smallest total next is a coin toss
+/// the branch predictor loses); only the marked runs are then visited.
 fn merge_few<const LANES: usize>(
     sums: &[f64],
     adds: &[f64],
@@ -612,7 +608,8 @@ fn group_steps(
     }
 }
 
-/// Each state's rank by its (distinct) key, keys below `count`, times `scale`, into `ranks`: by
+/// Each state's rank by its (distinct) key, keys below `count`, times `scale` (the product fits: it
+/// is below the steps of the level extended, checked against 4 × [`STATES_LIMIT`]), into `ranks`: by
 /// placing each state in a slot of its key, linear, no sort. Empty slots point past the states,
 /// at a rank nobody reads, so the scan has no branch.
 fn rank(keys: &[u32], count: usize, scale: u32, slots: &mut Vec<u32>, ranks: &mut Vec<u32>) {
