@@ -23,7 +23,8 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
 /// after the renames (one sync of the directory instead of one per file). On an error before the
 /// renames nothing is replaced.
 pub fn write_outputs(files: &[(&Path, &[u8])]) -> Result<()> {
-    let mut staged: Vec<Staged> = Vec::new();
+    // Each staged file with the path it was given as (for messages).
+    let mut staged: Vec<(&Path, Staged)> = Vec::new();
     let result = (|| -> Result<()> {
         for &(path, bytes) in files {
             let target = resolve_links(path)?;
@@ -41,29 +42,25 @@ pub fn write_outputs(files: &[(&Path, &[u8])]) -> Result<()> {
                         .and_then(|()| file.flush())
                         .map_err(|error| anyhow::Error::new(error).context(format!("writing {}", path.display())))?;
                 }
-                _ => {
-                    let file = stage(&target, bytes).map_err(|error| error.context(format!("writing {}", path.display())))?;
-                    staged.push(Staged { shown: path.to_path_buf(), ..file });
-                }
+                _ => staged.push((path, stage(&target, bytes).map_err(|error| error.context(format!("writing {}", path.display())))?)),
             }
         }
         Ok(())
     })();
     if let Err(error) = result {
-        for file in &staged {
+        for (_, file) in &staged {
             let _ = std::fs::remove_file(&file.temporary);
         }
         return Err(error);
     }
     let mut directories: Vec<PathBuf> = Vec::new();
     let mut staged = staged.into_iter();
-    while let Some(file) = staged.next() {
+    while let Some((path, file)) = staged.next() {
         if let Err(error) = std::fs::rename(&file.temporary, &file.path) {
-            let shown = file.shown.clone();
-            for file in std::iter::once(file).chain(staged) {
+            for (_, file) in std::iter::once((path, file)).chain(staged) {
                 let _ = std::fs::remove_file(&file.temporary);
             }
-            return Err(anyhow::Error::new(error).context(format!("writing {}", shown.display())));
+            return Err(anyhow::Error::new(error).context(format!("writing {}", path.display())));
         }
         if !directories.contains(&file.directory) {
             directories.push(file.directory);
@@ -101,8 +98,6 @@ fn resolve_links(path: &Path) -> Result<PathBuf> {
 
 /// A regular file written and synced under a temporary sibling name, to be renamed over `path`.
 struct Staged {
-    /// The path as given (for messages) and the file it names.
-    shown: PathBuf,
     path: PathBuf,
     temporary: PathBuf,
     directory: PathBuf,
@@ -141,5 +136,5 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
         let _ = std::fs::remove_file(&temporary);
         return Err(anyhow::Error::new(error));
     }
-    Ok(Staged { shown: path.to_path_buf(), path: path.to_path_buf(), temporary, directory: directory.to_path_buf() })
+    Ok(Staged { path: path.to_path_buf(), temporary, directory: directory.to_path_buf() })
 }
