@@ -259,6 +259,8 @@ impl Sorted {
     /// from the first rational outcome on, followed by the others in listing order. Only the
     /// others are sorted again, as the whole sort would order them.
     fn regrouped(&self, rational_only: bool, reservation: f64) -> Sorted {
+        // The rational part of a listing with an unsorted tail is not the whole list.
+        debug_assert!(!rational_only || self.rational == self.utilities.len(), "regrouped from a listing for rational outcomes");
         let (utilities, outcomes, rational) = if rational_only {
             let cut = self.utilities[..self.rational].partition_point(|&utility| utility < reservation);
             let mut others: Vec<(u64, f64)> = self.outcomes[..cut].iter().copied().zip(self.utilities[..cut].iter().copied()).collect();

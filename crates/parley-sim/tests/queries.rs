@@ -228,6 +228,18 @@ fn running_totals_that_round_together_keep_the_first_and_last_outcome() {
     assert_eq!(sums.worst_in(2.0, 2.0), Some((2.0, vec![0, 0, 0])));
 }
 
+/// Tables whose summed magnitude leaves less than its own size of headroom below `f64::MAX`: the
+/// running totals, which mark a spent run by infinity and need every sum finite, refuse them
+/// (`Layout::of`) rather than risk a sum rounding to infinity, and the listing answers.
+#[test]
+fn tables_near_the_largest_float_are_not_summed_by_running_totals() {
+    let huge = f64::MAX / 3.0;
+    let problem = problem(vec![vec![0.0, huge], vec![huge, 0.0], vec![0.0, 1.0]], 0.0);
+    assert!(Queries::by_sums(&problem, 0, false, None).is_none());
+    let listing = Inverse::new(&problem, 0, false, None).unwrap();
+    assert_eq!(listing.max(), huge + huge + 1.0);
+}
+
 /// Issues of more than 256 values keep no value bytes: pairs are decoded from their places, and
 /// answer as the listing does.
 #[test]
