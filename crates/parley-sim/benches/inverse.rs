@@ -58,10 +58,19 @@ fn genius_like(issues: usize, values: usize) -> Problem {
     problem
 }
 
+/// The set-up a session starts with: the totals of the top sixteenth of the range (and those
+/// near the bottom, for the lowest utility).
 #[divan::bench(args = GRID_SPACES, sample_count = 10)]
 fn set_up_running_totals(bencher: divan::Bencher<'_, '_>, (issues, values): (usize, usize)) {
     let problem = genius_like(issues, values);
     bencher.bench(|| InverseCache::default().get_queries(&problem, 0, true, None, false).unwrap().max());
+}
+
+/// The totals of every utility at once: what a session that concedes far ends up building.
+#[divan::bench(args = GRID_SPACES, sample_count = 10)]
+fn set_up_every_running_total(bencher: divan::Bencher<'_, '_>, (issues, values): (usize, usize)) {
+    let problem = genius_like(issues, values);
+    bencher.bench(|| parley_sim::sums::Sums::with_limit(&problem, 0, None, parley_sim::sums::TOTAL_LIMIT).map(|sums| sums.min()));
 }
 
 /// 100 `worst_in` queries over the running totals.

@@ -437,6 +437,13 @@ fn representatives(tables: &[Vec<f64>], mask: Option<&[Vec<bool>]>, min: f64, ma
 #[derive(Debug, Default)]
 pub struct InverseCache {
     entries: std::sync::Mutex<Vec<CacheEntry>>,
+    /// Listings only, no inverse by query: what a session falls back to when a query inverse
+    /// gave up (see [`InverseCache::exhausted`]).
+    listings_only: bool,
+    /// The running totals a query inverse may hold ([`crate::sums::TOTAL_LIMIT`] when `None`).
+    sums_limit: Option<usize>,
+    /// The listings sessions fall back to, shared by them as this cache is.
+    fallback: std::sync::OnceLock<Box<InverseCache>>,
 }
 
 /// `((party, rational only, mode), slot)` (mode: 0 listing, 1 queries, 2 queries with positions):
@@ -444,6 +451,32 @@ pub struct InverseCache {
 type CacheEntry = ((usize, bool, u8), Arc<std::sync::OnceLock<Result<Arc<Inverse>, InverseError>>>);
 
 impl InverseCache {
+    /// A cache that lists every party's outcomes (sorted, or in utility buckets past
+    /// [`SORTED_LIMIT`]) and never answers by query.
+    pub fn listings_only() -> InverseCache {
+        InverseCache { listings_only: true, ..InverseCache::default() }
+    }
+
+    /// A cache whose query inverses hold at most `limit` running totals (a smaller limit than the
+    /// default bounds their memory sooner; sessions fall back to listings past it).
+    pub fn with_sums_limit(limit: usize) -> InverseCache {
+        InverseCache { sums_limit: Some(limit), ..InverseCache::default() }
+    }
+
+    /// The listings-only cache the sessions sharing this one fall back to.
+    pub fn fallback(&self) -> &InverseCache {
+        self.fallback.get_or_init(|| Box::new(InverseCache::listings_only()))
+    }
+
+    /// Whether an inverse by query in the cache gave up (a deeper window of running totals than
+    /// its limit allows): the answers it gave since are `None`, not the outcomes asked for.
+    pub fn exhausted(&self) -> bool {
+        let entries = self.entries.lock().expect("cache lock");
+        entries.iter().any(|(_, slot)| {
+            matches!(slot.get(), Some(Ok(inverse)) if matches!(&**inverse, Inverse::Queries(queries) if queries.exhausted().is_some()))
+        })
+    }
+
     /// The party's inverse (only the outcomes in `allowed`, when given). A cache serves one problem
     /// with one set of regions: the key is the party and `rational_only`.
     pub fn get(
@@ -495,11 +528,13 @@ impl InverseCache {
             // A small space is listed even for query agents: sorting it costs less than the
             // queries a tournament's sessions would make.
             let small = problem.space.count().exact().is_some_and(|count| count <= LIST_UP_TO);
+            let limit = self.sums_limit.unwrap_or(crate::sums::TOTAL_LIMIT);
             let queries = match mode {
-                _ if small => None,
+                _ if small || self.listings_only => None,
                 0 => None,
-                1 => crate::queries::Queries::new(problem, party, rational_only, allowed),
-                _ => crate::queries::Queries::new(problem, party, rational_only, allowed).filter(|queries| queries.count.is_some()),
+                1 => crate::queries::Queries::with_limit(problem, party, rational_only, allowed, limit),
+                _ => crate::queries::Queries::with_limit(problem, party, rational_only, allowed, limit)
+                    .filter(|queries| queries.count.is_some()),
             };
             match queries {
                 Some(queries) => Ok(Arc::new(Inverse::Queries(queries))),

@@ -44,14 +44,34 @@ impl Queries {
     /// `None` when the utility is not additive, or too large to split and of too many distinct
     /// running totals (see [`crate::sums`]).
     pub fn new(problem: &Problem, party: usize, rational_only: bool, allowed: Option<&Region>) -> Option<Queries> {
-        Queries::over(Engine::new(problem, party, allowed)?, problem, party, rational_only)
+        Queries::with_limit(problem, party, rational_only, allowed, crate::sums::TOTAL_LIMIT)
+    }
+
+    /// As [`Queries::new`], running totals held to `limit` (see [`crate::sums::Sums::windowed`]).
+    pub fn with_limit(problem: &Problem, party: usize, rational_only: bool, allowed: Option<&Region>, limit: usize) -> Option<Queries> {
+        Queries::over(Engine::new(problem, party, allowed, limit)?, problem, party, rational_only)
     }
 
     /// Over the distinct running totals ([`crate::sums::Sums`]) whatever the size: for tests
     /// against the halves and the listing.
     pub fn by_sums(problem: &Problem, party: usize, rational_only: bool, allowed: Option<&Region>) -> Option<Queries> {
         let sums = crate::sums::Sums::new(problem, party, allowed)?;
-        Queries::over(Engine::Sums(sums), problem, party, rational_only)
+        Queries::over(Engine::Sums(Box::new(sums)), problem, party, rational_only)
+    }
+
+    /// Over running totals built for a window of utilities first `fraction` of the range wide
+    /// and deepened as queries need, each window at most `limit` totals: for tests of the
+    /// windows against the listing.
+    pub fn by_window(
+        problem: &Problem,
+        party: usize,
+        rational_only: bool,
+        allowed: Option<&Region>,
+        fraction: f64,
+        limit: usize,
+    ) -> Option<Queries> {
+        let sums = crate::sums::Sums::windowed(problem, party, allowed, fraction, limit)?;
+        Queries::over(Engine::Sums(Box::new(sums)), problem, party, rational_only)
     }
 
     /// Over the halves ([`crate::halves::Halves`]) even where the running totals are few: for
@@ -74,7 +94,7 @@ impl Queries {
     }
 
     fn over(halves: Engine, problem: &Problem, party: usize, rational_only: bool) -> Option<Queries> {
-        let (min, _) = halves.find(None, None, Want::Lowest)?;
+        let min = halves.min()?;
         let (max, place) = halves.find(None, None, Want::HighestLast)?;
         let rational_from = rational_only.then_some(problem.parties[party].reservation);
         let top = (max, halves.outcome(place));

@@ -135,18 +135,28 @@ pub fn run_session_within(
     if problem.space.issues.iter().any(|issue| issue.values.is_empty()) {
         return Err(SessionError::EmptySpace);
     }
-    let mut agents: Vec<Agent> = crate::agents::set_up(kinds, problem, acceptable, cache)?;
-    let mut rng = Rng::new(config.seed);
-    let mut session = match config.protocol {
-        Protocol::AlternatingOffers => alternating_offers(problem, &mut agents, config, &mut rng),
-        Protocol::SingleText => single_text(problem, acceptable, &mut agents, config, &mut rng),
+    // Sessions with these inverses; a query inverse that gave up mid-session answered `None` from
+    // then on, so the session is run again on listings, as it would have been had the running
+    // totals given up at once.
+    let run = |cache: &InverseCache| -> Result<Session, SessionError> {
+        let mut agents: Vec<Agent> = crate::agents::set_up(kinds, problem, acceptable, cache)?;
+        let mut rng = Rng::new(config.seed);
+        let mut session = match config.protocol {
+            Protocol::AlternatingOffers => alternating_offers(problem, &mut agents, config, &mut rng),
+            Protocol::SingleText => single_text(problem, acceptable, &mut agents, config, &mut rng),
+        };
+        let reservations = problem.reservations();
+        let utilities = match &session.agreement {
+            Some(outcome) => problem.utilities(outcome),
+            None => reservations.clone(),
+        };
+        session.metrics = measure(utilities, session.agreement.is_some(), &reservations, reference);
+        Ok(session)
     };
-    let reservations = problem.reservations();
-    let utilities = match &session.agreement {
-        Some(outcome) => problem.utilities(outcome),
-        None => reservations.clone(),
-    };
-    session.metrics = measure(utilities, session.agreement.is_some(), &reservations, reference);
+    let session = run(cache)?;
+    if cache.exhausted() {
+        return run(cache.fallback());
+    }
     Ok(session)
 }
 

@@ -18,20 +18,31 @@
 //! cost more than the arithmetic (a page fault each), so one level's scratch is reused by the next
 //! and the last level, extended no further, is not ranked.
 //!
+//! Past the halves (spaces too large to split), the totals are built for a window at the top of
+//! the utility range first and rebuilt deeper only when a query reaches below it ([`Sums`]): a
+//! negotiation that ends after a little concession never pays for the totals of the middle of
+//! the range, where they are densest.
+//!
 //! Queries are binary searches over the last level. The walk down through tied outcomes (the
 //! k-th best) marks the states that can still reach the tied utility and descends in listing
 //! order from the last.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use parley_analysis::space::{Outcome, Problem, Utility};
 
 use crate::acceptable::Region;
 use crate::halves::{Bound, Halves, Place, Want};
 
+/// The first window's share of the utility range ([`Sums::new`]).
+const FIRST_WINDOW: f64 = 1.0 / 16.0;
+
 /// A level may hold at most this many distinct running totals (per box).
 pub const STATES_LIMIT: usize = 1 << 20;
 
-/// All levels of all boxes together at most this many.
-const TOTAL_LIMIT: usize = 1 << 23;
+/// All levels of all boxes together at most this many (the default of a window's limit).
+pub const TOTAL_LIMIT: usize = 1 << 23;
 
 /// Running totals this few (all levels together) are preferred to the halves: ANAC Energy's
 /// parties have about 4,000 and 17,000, where the halves sort 78,125 partial sums each and sweep
@@ -61,17 +72,74 @@ struct Lattice {
 type Marks = (usize, u64, Vec<Vec<bool>>);
 
 /// A party's additive utility over a union of boxes, by distinct running totals.
+///
+/// The running totals can be built for a window of utilities only: a running total from which
+/// no outcome can reach the window (by the tables' highest and lowest rest, widened by the
+/// rounding slack) is dropped, and the last level keeps the utilities within the window alone.
+/// Every outcome of a utility in the window then passes through kept totals only, so the window's
+/// utilities are held with their first and last outcome exactly as without it. [`Sums::new`]
+/// starts with the top sixteenth of the range and deepens the window (rebuilt four times as
+/// wide, or twice as deep as the query asks) when a query reaches below it: an agent that
+/// concedes a little pays for the totals near the top, not for all of them. The first time it
+/// deepens, the totals of every utility are also built on another thread, and the next query
+/// below the window waits for them instead of rebuilding it again: an agent that concedes far
+/// pays for about one build of everything, on a core the session leaves idle.
 #[derive(Debug)]
 pub struct Sums {
     tables: Vec<Vec<f64>>,
     sizes: Vec<u32>,
     /// Places split the issues here (as the halves would), so that each part fits 64 bits.
     at: usize,
-    boxes: Vec<Lattice>,
+    /// Per box, per issue, the values allowed.
+    allowed: Vec<Vec<Vec<u32>>>,
     /// Bounds how far a running total strays from the real partial sum.
     slack: f64,
-    /// The marks of the last walk through ties: `(box, utility, reachable per level)`.
-    marks: std::sync::Mutex<Option<Marks>>,
+    /// The highest and lowest real sum over the boxes.
+    top: f64,
+    bottom: f64,
+    /// The lowest utility (summed as the utility sums).
+    min: f64,
+    /// Running totals a window may hold, all levels of all boxes together.
+    limit: usize,
+    window: RwLock<Window>,
+    /// The running totals of every utility, built on another thread from the first time a query
+    /// reaches below the first window (the session goes on meanwhile on the window rebuilt for
+    /// it), and taken at the next.
+    every: Mutex<Every>,
+    /// Set when the sums are dropped: a build on another thread stops at its next level.
+    cancel: Arc<AtomicBool>,
+    /// The marks of the last walk through ties: `(window's generation, box, utility, reachable
+    /// per level)`.
+    marks: Mutex<Option<(u64, Marks)>>,
+}
+
+/// Where the build of every utility on another thread stands.
+#[derive(Debug, Default)]
+enum Every {
+    #[default]
+    NotStarted,
+    Running(std::thread::JoinHandle<Option<Vec<Lattice>>>),
+    /// Taken, failed, or not needed.
+    Done,
+}
+
+impl Drop for Sums {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The running totals of the utilities at or above `floor` (all of them at `-inf`).
+#[derive(Debug)]
+struct Window {
+    floor: f64,
+    /// `top - floor` (infinite once the window holds every utility).
+    width: f64,
+    boxes: Vec<Lattice>,
+    /// Counts the rebuilds, so that marks of an earlier window are not read.
+    generation: u64,
+    /// A deeper window exceeded the limit: nothing more is answered.
+    exhausted: bool,
 }
 
 /// What the exact engines over one party's additive utility start from (the running totals here,
@@ -131,34 +199,188 @@ impl Layout {
 }
 
 impl Sums {
-    /// `None` when the utility is not additive, a place does not fit, or a level exceeds
-    /// [`STATES_LIMIT`].
+    /// A window deepened as queries reach below it (see [`Sums`]), starting with the top
+    /// sixteenth of the range. `None` when the utility is not additive, a place does not fit, or
+    /// the first window exceeds the limits; a deeper window exceeding them later leaves the sums
+    /// [`Sums::exhausted`].
     pub fn new(problem: &Problem, party: usize, region: Option<&Region>) -> Option<Sums> {
-        Sums::with_limit(problem, party, region, TOTAL_LIMIT)
+        Sums::windowed(problem, party, region, FIRST_WINDOW, TOTAL_LIMIT)
     }
 
-    /// As [`Sums::new`], or `None` as soon as all levels of all boxes together hold more than
-    /// `limit` running totals (the set-up stops there: it costs at most about `limit` steps per
-    /// value).
+    /// As [`Sums::new`], the first window `fraction` of the range wide (infinite: every utility
+    /// at once), each window at most `limit` running totals (all levels of all boxes).
+    pub fn windowed(problem: &Problem, party: usize, region: Option<&Region>, fraction: f64, limit: usize) -> Option<Sums> {
+        Sums::build(Layout::of(problem, party, region)?, limit, fraction)
+    }
+
+    /// Every utility at once, or `None` as soon as all levels of all boxes together hold more
+    /// than `limit` running totals (the set-up stops there: it costs at most about `limit` steps
+    /// per value).
     pub fn with_limit(problem: &Problem, party: usize, region: Option<&Region>, limit: usize) -> Option<Sums> {
-        let Layout { tables, sizes, slack, at, boxes: allowed } = Layout::of(problem, party, region)?;
-        let mut boxes = Vec::with_capacity(allowed.len());
-        let mut budget = limit.min(TOTAL_LIMIT);
-        for allowed in allowed {
-            let lattice = Lattice::new(&tables, allowed, budget)?;
-            budget -= lattice.levels.iter().map(|level| level.sums.len()).sum::<usize>();
-            boxes.push(lattice);
-        }
-        if boxes.is_empty() {
+        Sums::build(Layout::of(problem, party, region)?, limit.min(TOTAL_LIMIT), f64::INFINITY)
+    }
+
+    /// The first window is `fraction` of the range wide (infinite: every utility).
+    fn build(layout: Layout, limit: usize, fraction: f64) -> Option<Sums> {
+        let Layout { tables, sizes, slack, at, boxes: allowed } = layout;
+        if allowed.is_empty() {
             return None;
         }
-        Some(Sums { tables, sizes, at, boxes, slack, marks: std::sync::Mutex::default() })
+        let mut sums = Sums {
+            tables,
+            sizes,
+            at,
+            allowed,
+            slack,
+            top: 0.0,
+            bottom: 0.0,
+            min: 0.0,
+            limit,
+            window: RwLock::new(Window {
+                floor: f64::NEG_INFINITY,
+                width: f64::INFINITY,
+                boxes: Vec::new(),
+                generation: 0,
+                exhausted: false,
+            }),
+            every: Mutex::default(),
+            cancel: Arc::default(),
+            marks: Mutex::default(),
+        };
+        (sums.top, sums.bottom) = (
+            sums.allowed.iter().map(|allowed| sums.extreme(allowed, true)).fold(f64::NEG_INFINITY, f64::max),
+            sums.allowed.iter().map(|allowed| sums.extreme(allowed, false)).fold(f64::INFINITY, f64::min),
+        );
+        let floor = if fraction.is_finite() { sums.floor_of(fraction * (sums.top - sums.bottom)) } else { f64::NEG_INFINITY };
+        let boxes = sums.lattices((floor, f64::INFINITY), limit)?;
+        // The lowest utility: when the window does not reach it, from the totals up to the
+        // lowest sum and twice the slack (the lowest utility, summed in floating point, strays
+        // from its real sum by less than the slack).
+        sums.min = if floor == f64::NEG_INFINITY {
+            Sums::lowest(&boxes)?
+        } else {
+            Sums::lowest(&sums.lattices((f64::NEG_INFINITY, sums.bottom + 2.0 * sums.slack), limit)?)?
+        };
+        let window = sums.window.get_mut().expect("window lock");
+        (window.floor, window.width, window.boxes) = (floor, sums.top - floor, boxes);
+        Some(sums)
+    }
+
+    /// The sum of each issue's highest (or lowest) allowed value.
+    fn extreme(&self, allowed: &[Vec<u32>], highest: bool) -> f64 {
+        let (start, pick): (f64, fn(f64, f64) -> f64) = if highest { (f64::NEG_INFINITY, f64::max) } else { (f64::INFINITY, f64::min) };
+        self.tables.iter().zip(allowed).map(|(table, values)| values.iter().map(|&value| table[value as usize]).fold(start, pick)).sum()
+    }
+
+    /// The floor of a window `width` below the top: `-inf` once it reaches below every utility.
+    fn floor_of(&self, width: f64) -> f64 {
+        let floor = self.top - width;
+        if floor.is_finite() && floor >= self.bottom - 2.0 * self.slack { floor } else { f64::NEG_INFINITY }
+    }
+
+    /// Each box's running totals of the utilities within `window`, or `None` past `limit`.
+    fn lattices(&self, window: (f64, f64), limit: usize) -> Option<Vec<Lattice>> {
+        lattices(&self.tables, &self.allowed, self.slack, window, limit, &self.cancel)
+    }
+
+    /// Starts building every utility's running totals on another thread (`None` when no thread
+    /// can be started).
+    fn build_every(&self) -> Option<std::thread::JoinHandle<Option<Vec<Lattice>>>> {
+        let (tables, allowed, slack, limit) = (self.tables.clone(), self.allowed.clone(), self.slack, self.limit);
+        let cancel = Arc::clone(&self.cancel);
+        let every = (f64::NEG_INFINITY, f64::INFINITY);
+        std::thread::Builder::new()
+            .name("running-totals".into())
+            .spawn(move || lattices(&tables, &allowed, slack, every, limit, &cancel))
+            .ok()
+    }
+
+    /// The lowest utility of the boxes' last levels.
+    fn lowest(boxes: &[Lattice]) -> Option<f64> {
+        boxes.iter().filter_map(|lattice| lattice.levels[lattice.levels.len() - 1].sums.first().copied()).reduce(f64::min)
+    }
+
+    /// The lowest utility.
+    pub fn min(&self) -> f64 {
+        self.min
+    }
+
+    /// The limit, once a window deepened for a query exceeded it (the query, and every one
+    /// after it, answered `None`).
+    pub fn exhausted(&self) -> Option<u64> {
+        self.window.read().expect("window lock").exhausted.then_some(self.limit as u64)
+    }
+
+    /// Answers `query` from the window, deepened until it can: the query gives `Err(bound)` when
+    /// it needs every utility at or above `bound` (`-inf`: deeper, however far), and must answer
+    /// once the window holds every utility. `None` when a deeper window exceeds the limit.
+    fn answer<T>(&self, query: impl Fn(&Window) -> Result<T, f64>) -> Option<T> {
+        {
+            let window = self.window.read().expect("window lock");
+            if window.exhausted {
+                return None;
+            }
+            if let Ok(answer) = query(&window) {
+                return Some(answer);
+            }
+        }
+        let mut window = self.window.write().expect("window lock");
+        loop {
+            if window.exhausted {
+                return None;
+            }
+            match query(&window) {
+                Ok(answer) => return Some(answer),
+                Err(bound) => {
+                    debug_assert!(window.floor > f64::NEG_INFINITY, "a query of every utility answers");
+                    let mut every = self.every.lock().expect("every lock");
+                    let running = match std::mem::take(&mut *every) {
+                        Every::Running(handle) => {
+                            *every = Every::Done;
+                            Some(handle)
+                        }
+                        other => {
+                            *every = other;
+                            None
+                        }
+                    };
+                    if let Some(handle) = running {
+                        // Every utility, built meanwhile (or as soon as it is): no window to
+                        // deepen again. Past the limit, windows deepen on as before.
+                        if let Ok(Some(boxes)) = handle.join() {
+                            (window.floor, window.width, window.boxes) = (f64::NEG_INFINITY, f64::INFINITY, boxes);
+                            window.generation += 1;
+                            continue;
+                        }
+                    }
+                    // Four times as wide at least (a window of no width, of equal utilities, too),
+                    // or twice as deep as the query asks: a conceding agent's next queries are
+                    // lower still, and each rebuild costs the whole window.
+                    let mut width = 4.0 * window.width.max(self.slack);
+                    if bound.is_finite() {
+                        width = width.max(2.0 * (self.top - bound));
+                    }
+                    let floor = self.floor_of(width);
+                    if matches!(*every, Every::NotStarted) && floor > f64::NEG_INFINITY {
+                        *every = self.build_every().map_or(Every::Done, Every::Running);
+                    }
+                    drop(every);
+                    match self.lattices((floor, f64::INFINITY), self.limit) {
+                        Some(boxes) => {
+                            (window.floor, window.width, window.boxes) = (floor, width, boxes);
+                            window.generation += 1;
+                        }
+                        None => window.exhausted = true,
+                    }
+                }
+            }
+        }
     }
 
     /// How many outcomes the boxes hold, when known: one box.
     pub fn count(&self) -> Option<u64> {
-        match self.boxes.as_slice() {
-            [lattice] => lattice.allowed.iter().try_fold(1u64, |product, values| product.checked_mul(values.len() as u64)),
+        match self.allowed.as_slice() {
+            [allowed] => allowed.iter().try_fold(1u64, |product, values| product.checked_mul(values.len() as u64)),
             _ => None,
         }
     }
@@ -200,8 +422,7 @@ impl Sums {
 
     /// The first outcome in listing order, with its utility.
     pub fn first(&self) -> (f64, Outcome) {
-        let outcome =
-            self.boxes.iter().map(|lattice| lattice.allowed.iter().map(|values| values[0]).collect::<Vec<u32>>()).min().expect("a box");
+        let outcome = self.allowed.iter().map(|allowed| allowed.iter().map(|values| values[0]).collect::<Vec<u32>>()).min().expect("a box");
         let mut total = 0.0;
         for (table, &value) in self.tables.iter().zip(&outcome) {
             total += table[value as usize];
@@ -211,8 +432,24 @@ impl Sums {
 
     /// As [`Halves::find`].
     pub fn find(&self, low: Option<Bound>, high: Option<Bound>, want: Want) -> Option<(f64, Place)> {
+        self.answer(|window| {
+            let best = self.find_in(&window.boxes, low, high, want);
+            // Every utility at or above the floor is held, with its first and last outcome.
+            let held = window.floor == f64::NEG_INFINITY || low.is_some_and(|bound| bound.value >= window.floor);
+            match want {
+                // The lowest above a bound below the floor may lie below it.
+                Want::Lowest if !held => Err(low.map_or(f64::NEG_INFINITY, |bound| bound.value)),
+                // The highest found is the highest there is; none found, one may lie below.
+                Want::Highest | Want::HighestLast if best.is_none() && !held => Err(f64::NEG_INFINITY),
+                _ => Ok(best),
+            }
+        })
+        .flatten()
+    }
+
+    fn find_in(&self, boxes: &[Lattice], low: Option<Bound>, high: Option<Bound>, want: Want) -> Option<(f64, Place)> {
         let mut best: Option<(f64, Place)> = None;
-        for lattice in &self.boxes {
+        for lattice in boxes {
             let sums = &lattice.levels[lattice.levels.len() - 1].sums;
             let from =
                 low.map_or(0, |bound| sums.partition_point(|&sum| if bound.inclusive { sum < bound.value } else { sum <= bound.value }));
@@ -243,38 +480,64 @@ impl Sums {
 
     /// As [`Halves::next_down`].
     pub fn next_down(&self, (utility, place): (f64, Place)) -> Option<(f64, Place)> {
-        let mut best: Option<(f64, Place)> = None;
         let target = self.outcome(place);
-        for (number, lattice) in self.boxes.iter().enumerate() {
-            let sums = &lattice.levels[lattice.levels.len() - 1].sums;
-            let tied = sums.partition_point(|&sum| sum < utility);
-            let mut candidate = None;
-            // The tied outcomes before `place` exist only when `place` is not the first of them.
-            if sums.get(tied) == Some(&utility) && self.place_of(lattice, tied, false) < place {
-                let mut marks = self.marks.lock().expect("marks lock");
-                let fresh = marks.as_ref().is_some_and(|(at, bits, _)| *at == number && *bits == utility.to_bits());
-                if !fresh {
-                    *marks = Some((number, utility.to_bits(), lattice.reaching(&self.tables, tied, self.slack)));
+        self.answer(|window| {
+            let mut best: Option<(f64, Place)> = None;
+            for (number, lattice) in window.boxes.iter().enumerate() {
+                let sums = &lattice.levels[lattice.levels.len() - 1].sums;
+                let tied = sums.partition_point(|&sum| sum < utility);
+                let mut candidate = None;
+                // The tied outcomes before `place` exist only when `place` is not the first of them.
+                if sums.get(tied) == Some(&utility) && self.place_of(lattice, tied, false) < place {
+                    let mut marks = self.marks.lock().expect("marks lock");
+                    let fresh = marks.as_ref().is_some_and(|(generation, (at, bits, _))| {
+                        *generation == window.generation && *at == number && *bits == utility.to_bits()
+                    });
+                    if !fresh {
+                        let reach = lattice.reaching(&self.tables, tied, self.slack);
+                        *marks = Some((window.generation, (number, utility.to_bits(), reach)));
+                    }
+                    let reach = &marks.as_ref().expect("marks").1.2;
+                    candidate = lattice.last_below(&self.tables, reach, &target).map(|outcome| (utility, self.place(&outcome)));
                 }
-                let reach = &marks.as_ref().expect("marks").2;
-                candidate = lattice.last_below(&self.tables, reach, &target).map(|outcome| (utility, self.place(&outcome)));
+                if candidate.is_none() && tied > 0 {
+                    candidate = Some((sums[tied - 1], self.place_of(lattice, tied - 1, true)));
+                }
+                if let Some(candidate) = candidate
+                    && best.is_none_or(|best| candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 > best.1))
+                {
+                    best = Some(candidate);
+                }
             }
-            if candidate.is_none() && tied > 0 {
-                candidate = Some((sums[tied - 1], self.place_of(lattice, tied - 1, true)));
-            }
-            if let Some(candidate) = candidate
-                && best.is_none_or(|best| candidate.0 > best.0 || (candidate.0 == best.0 && candidate.1 > best.1))
-            {
-                best = Some(candidate);
-            }
-        }
-        best
+            // The next one down found is the next there is; none found, it may lie below.
+            if best.is_none() && window.floor > f64::NEG_INFINITY { Err(f64::NEG_INFINITY) } else { Ok(best) }
+        })
+        .flatten()
     }
 }
 
 impl Lattice {
-    /// `None` past `limit` running totals over all levels.
-    fn new(tables: &[Vec<f64>], allowed: Vec<Vec<u32>>, limit: usize) -> Option<Lattice> {
+    /// The running totals of the utilities within `[floor, ceiling]` (see [`Sums`]): a level
+    /// keeps a total only when the rest of the issues can take it there (their real lowest and
+    /// highest, widened by `slack`), the last level only the utilities within. `None` past
+    /// `limit` running totals over all levels.
+    /// Also `None` as soon as `cancel` is set (checked level by level).
+    fn new(
+        tables: &[Vec<f64>],
+        allowed: Vec<Vec<u32>>,
+        limit: usize,
+        (floor, ceiling): (f64, f64),
+        slack: f64,
+        cancel: &AtomicBool,
+    ) -> Option<Lattice> {
+        // What the issues from each level on can add, at least and at most.
+        let issues = allowed.len();
+        let (mut rest_low, mut rest_high) = (vec![0.0; issues + 1], vec![0.0; issues + 1]);
+        for issue in (0..issues).rev() {
+            let added = allowed[issue].iter().map(|&value| tables[issue][value as usize]);
+            rest_low[issue] = rest_low[issue + 1] + added.clone().fold(f64::INFINITY, f64::min);
+            rest_high[issue] = rest_high[issue + 1] + added.fold(f64::NEG_INFINITY, f64::max);
+        }
         let mut levels = vec![Level { sums: vec![0.0], first: vec![0], last: vec![0] }];
         // Each state's first (last) prefix's rank among the level's first (last) prefixes, in
         // listing order, times the number of values of the next issue: only the level being
@@ -292,38 +555,59 @@ impl Lattice {
         for (table, values) in tables.iter().zip(&allowed) {
             let level = &levels[levels.len() - 1];
             let count = level.sums.len() * values.len();
-            if count > 4 * STATES_LIMIT || level.sums.len() + total > limit {
+            if count > 4 * STATES_LIMIT || level.sums.len() + total > limit || cancel.load(Ordering::Relaxed) {
                 return None;
             }
             let scale = values.len() as u32;
             rank(&first_key, keys_below, scale, &mut slots, &mut first_rank);
             rank(&last_key, keys_below, scale, &mut slots, &mut last_rank);
-            // Room for every step (pages never written cost nothing): no copy on growth.
-            let capacity = count.min(STATES_LIMIT + 1);
+            let adds: Vec<f64> = values.iter().map(|&value| table[value as usize]).collect();
+            // The totals this level keeps: from the first that can still rise to the floor to
+            // the last that can still fall to the ceiling (each test monotone in the total).
+            let after = levels.len();
+            let (to_floor, to_ceiling) = if after == issues { (0.0, 0.0) } else { (rest_high[after] + slack, rest_low[after] - slack) };
+            let kept = |sum: f64| sum + to_floor >= floor && sum + to_ceiling <= ceiling;
+            let range = |add: f64| {
+                let from = level.sums.partition_point(|&sum| sum + add + to_floor < floor);
+                let to = level.sums.partition_point(|&sum| sum + add + to_ceiling <= ceiling);
+                (from, to.max(from))
+            };
+            let mut runs = [(0usize, 0usize); 8];
+            for (run, &add) in runs.iter_mut().zip(&adds) {
+                *run = range(add);
+            }
+            // Room for every step kept (pages never written cost nothing): no copy on growth.
+            let kept_steps = if adds.len() <= 8 { runs.iter().map(|(from, to)| to - from).sum() } else { count };
+            let capacity = kept_steps.min(STATES_LIMIT + 1);
             let mut next =
                 Level { sums: Vec::with_capacity(capacity), first: Vec::with_capacity(capacity), last: Vec::with_capacity(capacity) };
             first_key.clear();
             last_key.clear();
             let ranks = Ranks { first: &first_rank, last: &last_rank };
-            let adds: Vec<f64> = values.iter().map(|&value| table[value as usize]).collect();
             // Every (state, value index) step: one sorted run per value (addition is monotone).
             // Few values: the runs are merged at once, each distinct sum taken with its steps as
             // it comes (no list of steps).
             let keys = (&mut first_key, &mut last_key);
+            let mut kept_steps = kept_steps;
             match values.len() {
-                1..=2 => merge_few::<2>(&level.sums, &adds, ranks, &mut next, keys),
-                3..=4 => merge_few::<4>(&level.sums, &adds, ranks, &mut next, keys),
-                5..=8 => merge_few::<8>(&level.sums, &adds, ranks, &mut next, keys),
+                1..=2 => merge_few::<2>(&level.sums, &adds, &runs, ranks, &mut next, keys),
+                3..=4 => merge_few::<4>(&level.sums, &adds, &runs, ranks, &mut next, keys),
+                5..=8 => merge_few::<8>(&level.sums, &adds, &runs, ranks, &mut next, keys),
                 _ => {
                     steps.clear();
                     for (index, &add) in adds.iter().enumerate() {
                         steps.extend(level.sums.iter().enumerate().map(|(state, &sum)| (sum + add, state as u32, index as u32)));
                     }
-                    // Merged into one list ascending by the sum reached.
+                    // Merged into one list ascending by the sum reached, then the kept ones
+                    // grouped.
                     merge_runs(&mut steps, &mut scratch, level.sums.len());
-                    group_steps(&steps, values.len() as u32, ranks, &mut next, keys);
+                    let from = steps.partition_point(|step| step.0 + to_floor < floor);
+                    let to = steps.partition_point(|step| step.0 + to_ceiling <= ceiling).max(from);
+                    kept_steps = to - from;
+                    group_steps(&steps[from..to], values.len() as u32, ranks, &mut next, keys);
                 }
             }
+            debug_assert!(next.sums.iter().all(|&sum| kept(sum)));
             total += next.sums.len();
             if next.sums.len() > STATES_LIMIT || total > limit {
                 return None;
@@ -332,7 +616,7 @@ impl Lattice {
             // merged none and the rest would multiply it past the limit, give up now rather than
             // at the limit (the caller's fallback is the same, sooner).
             let rest: f64 = allowed[levels.len()..].iter().map(|values| values.len() as f64).product();
-            if next.sums.len() == count && next.sums.len() >= 4096 && next.sums.len() as f64 * rest > limit as f64 {
+            if next.sums.len() == kept_steps && next.sums.len() >= 4096 && next.sums.len() as f64 * rest > limit as f64 {
                 return None;
             }
             keys_below = count;
@@ -341,11 +625,12 @@ impl Lattice {
         Some(Lattice { allowed, levels })
     }
 
-    /// The state a step reaches (it exists: every step was listed).
-    fn step(&self, tables: &[Vec<f64>], issue: usize, state: usize, value: u32) -> usize {
+    /// The state a step reaches, unless the window left it out (no outcome through it is held).
+    fn step(&self, tables: &[Vec<f64>], issue: usize, state: usize, value: u32) -> Option<usize> {
         let sum = self.levels[issue].sums[state] + tables[issue][value as usize];
         let next = &self.levels[issue + 1].sums;
-        next.partition_point(|&other| other < sum)
+        let at = next.partition_point(|&other| other < sum);
+        (next.get(at) == Some(&sum)).then_some(at)
     }
 
     /// Per level, the states from which the last level's state `end` can be reached.
@@ -365,7 +650,9 @@ impl Lattice {
             let from = sums.partition_point(|&sum| sum < target - rest_high - slack);
             let to = sums.partition_point(|&sum| sum <= target - rest_low + slack);
             for state in from..to {
-                reach[issue][state] = self.allowed[issue].iter().any(|&value| reach[issue + 1][self.step(tables, issue, state, value)]);
+                reach[issue][state] = self.allowed[issue]
+                    .iter()
+                    .any(|&value| self.step(tables, issue, state, value).is_some_and(|next| reach[issue + 1][next]));
             }
         }
         reach
@@ -391,21 +678,18 @@ impl Lattice {
             return false;
         }
         for &value in self.allowed[issue].iter().rev().filter(|&&value| value <= target[issue]) {
-            let next = self.step(tables, issue, state, value);
-            if !reach[issue + 1][next] {
-                continue;
-            }
+            let Some(next) = self.step(tables, issue, state, value).filter(|&next| reach[issue + 1][next]) else { continue };
             outcome.push(value);
             if value < target[issue] {
                 // Below the target already: the latest completion.
                 let mut at = next;
                 for later in issue + 1..self.allowed.len() {
-                    let value = *self.allowed[later]
+                    let (value, next) = self.allowed[later]
                         .iter()
                         .rev()
-                        .find(|&&value| reach[later + 1][self.step(tables, later, at, value)])
+                        .find_map(|&value| Some((value, self.step(tables, later, at, value).filter(|&next| reach[later + 1][next])?)))
                         .expect("a marked state reaches the end");
-                    at = self.step(tables, later, at, value);
+                    at = next;
                     outcome.push(value);
                 }
                 return true;
@@ -419,32 +703,64 @@ impl Lattice {
     }
 }
 
+/// Each box's running totals of the utilities within `window`, or `None` past `limit` (all boxes
+/// together) or once `cancel` is set.
+fn lattices(
+    tables: &[Vec<f64>],
+    allowed: &[Vec<Vec<u32>>],
+    slack: f64,
+    window: (f64, f64),
+    limit: usize,
+    cancel: &AtomicBool,
+) -> Option<Vec<Lattice>> {
+    let mut budget = limit;
+    let mut boxes = Vec::with_capacity(allowed.len());
+    for allowed in allowed {
+        let lattice = Lattice::new(tables, allowed.clone(), budget, window, slack, cancel)?;
+        budget -= lattice.levels.iter().map(|level| level.sums.len()).sum::<usize>();
+        boxes.push(lattice);
+    }
+    Some(boxes)
+}
+
 /// The query engine of an additive utility: halves when they fit, else distinct running totals
 /// (branch and bound on request).
 #[derive(Debug)]
 pub enum Engine {
     Halves(Halves),
-    Sums(Sums),
+    /// Boxed: its window and marks are behind locks, larger than the other engines.
+    Sums(Box<Sums>),
     Bnb(crate::bnb::Bnb),
 }
 
 impl Engine {
     /// Running totals when they are few (tables on a grid: their set-up is then cheaper than
     /// sorting the halves, and a query is a binary search instead of a sweep), else the halves
-    /// when they fit, else running totals however many. Branch and bound ([`crate::bnb`]) is not
+    /// when they fit, else running totals however many, by windows deepened as queries need. Branch and bound ([`crate::bnb`]) is not
     /// chosen here: on dense spaces its queries in the middle of the range exceed its node limit.
-    pub fn new(problem: &Problem, party: usize, region: Option<&Region>) -> Option<Engine> {
-        Sums::with_limit(problem, party, region, FEW_TOTALS)
-            .map(Engine::Sums)
+    /// Running totals are held to `limit` ([`TOTAL_LIMIT`] by default).
+    pub fn new(problem: &Problem, party: usize, region: Option<&Region>, limit: usize) -> Option<Engine> {
+        Sums::with_limit(problem, party, region, FEW_TOTALS.min(limit))
+            .map(|sums| Engine::Sums(Box::new(sums)))
             .or_else(|| Halves::new(problem, party, region).map(Engine::Halves))
-            .or_else(|| Sums::new(problem, party, region).map(Engine::Sums))
+            .or_else(|| Sums::windowed(problem, party, region, FIRST_WINDOW, limit).map(|sums| Engine::Sums(Box::new(sums))))
     }
 
-    /// The node limit, when a branch-and-bound query was cut short at it.
+    /// The limit, when a branch-and-bound query was cut short at it or a window of running
+    /// totals deepened past it.
     pub fn exhausted(&self) -> Option<u64> {
         match self {
             Engine::Bnb(bnb) => bnb.exhausted(),
-            Engine::Halves(_) | Engine::Sums(_) => None,
+            Engine::Sums(sums) => sums.exhausted(),
+            Engine::Halves(_) => None,
+        }
+    }
+
+    /// The lowest utility.
+    pub fn min(&self) -> Option<f64> {
+        match self {
+            Engine::Sums(sums) => Some(sums.min()),
+            Engine::Halves(_) | Engine::Bnb(_) => self.find(None, None, Want::Lowest).map(|(utility, _)| utility),
         }
     }
 
@@ -508,28 +824,34 @@ struct Ranks<'a> {
     last: &'a [u32],
 }
 
-/// Merges the runs `sums[..] + adds[index]` (one per value, each ascending) into `next`'s distinct
-/// totals, each with its first and last step, and their keys. `LANES` (a power of two, at least
+/// Merges the runs `sums[from..to] + adds[index]` (one per value, `(from, to) = runs[index]`,
+/// each ascending) into `next`'s distinct totals, each with its first and last step, and their
+/// keys. `LANES` (a power of two, at least
 /// the number of values) runs' next sums are compared at once, the smallest found and the runs
 /// at it marked without a branch per run (which runs reach the smallest total next is a coin toss
 /// the branch predictor loses); only the marked runs are then visited.
 fn merge_few<const LANES: usize>(
     sums: &[f64],
     adds: &[f64],
+    runs: &[(usize, usize); 8],
     ranks: Ranks<'_>,
     next: &mut Level,
     (first_key, last_key): (&mut Vec<u32>, &mut Vec<u32>),
 ) {
     let k = adds.len();
-    debug_assert!(k <= LANES && !sums.is_empty());
-    // Each run's position and next sum; +inf once the run is spent and for lanes beyond the
+    debug_assert!(k <= LANES && LANES <= runs.len());
+    // Each run's position, end and next sum; +inf once the run is spent and for lanes beyond the
     // values (the sums are finite, see `Layout::of`, so +inf equals none of them).
     let mut heads = [0usize; LANES];
+    let mut ends = [0usize; LANES];
     let mut ahead = [f64::INFINITY; LANES];
     let mut step = [0.0f64; LANES];
     step[..k].copy_from_slice(adds);
     for index in 0..k {
-        ahead[index] = sums[0] + step[index];
+        (heads[index], ends[index]) = runs[index];
+        if heads[index] < ends[index] {
+            ahead[index] = sums[heads[index]] + step[index];
+        }
     }
     loop {
         let sum = smallest(&ahead);
@@ -552,7 +874,7 @@ fn merge_few<const LANES: usize>(
             earliest = earliest.min(u64::from(ranks.first[state] + index as u32) << 32 | step_at);
             latest = latest.max(u64::from(ranks.last[state] + index as u32) << 32 | step_at);
             heads[index] = state + 1;
-            ahead[index] = sums.get(state + 1).map_or(f64::INFINITY, |&sum| sum + step[index]);
+            ahead[index] = if state + 1 < ends[index] { sums[state + 1] + step[index] } else { f64::INFINITY };
             // Two totals of a run can round to one sum.
             at &= at - 1;
             at |= u32::from(ahead[index] == sum) << index;

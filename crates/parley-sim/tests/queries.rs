@@ -34,12 +34,16 @@ fn tables() -> impl Strategy<Value = Vec<Vec<f64>>> {
         .prop_map(|(grid, step)| grid.into_iter().map(|row| row.into_iter().map(|cell| f64::from(cell) * step).collect()).collect())
 }
 
-/// Every query engine (the halves, the distinct running totals used beyond them, and branch and
-/// bound beyond both) against the listing.
+/// Every query engine (the halves, the distinct running totals used beyond them — all at once,
+/// and by windows deepened as queries need — and branch and bound beyond both) against the
+/// listing.
 fn compare(problem: &Problem, rational_only: bool, region: Option<&Region>, queries: &[(f64, f64)]) -> Result<(), TestCaseError> {
     // Built directly: the cache lists spaces this small.
     compare_one(problem, rational_only, region, queries, Queries::by_halves(problem, 0, rational_only, region).unwrap())?;
     compare_one(problem, rational_only, region, queries, Queries::by_sums(problem, 0, rational_only, region).unwrap())?;
+    // A first window a thousandth of the range wide: most queries deepen it, some many times.
+    let by_window = Queries::by_window(problem, 0, rational_only, region, 1e-3, parley_sim::sums::TOTAL_LIMIT).unwrap();
+    compare_one(problem, rational_only, region, queries, by_window)?;
     let by_bnb = Queries::by_bnb(problem, 0, rational_only, region, parley_sim::bnb::NODE_LIMIT).unwrap();
     compare_one(problem, rational_only, region, queries, by_bnb)
 }
@@ -324,6 +328,53 @@ fn a_grid_space_of_4_pow_30_outcomes_is_answered_exactly() {
     // The walk down from the best descends.
     let walk: Vec<f64> = (0..20).map(|k| inverse.outcome_at(k).unwrap().0).collect();
     assert!(walk.windows(2).all(|pair| pair[0] >= pair[1]), "{walk:?}");
+}
+
+/// The 4^30 grid space's tables (as [`a_grid_space_of_4_pow_30_outcomes_is_answered_exactly`]).
+fn grid_4_pow_30() -> Problem {
+    let weight = 1.0 / 30.0;
+    let tables: Vec<Vec<f64>> = (0..30u32)
+        .map(|issue| (0..4u32).map(|value| weight * f64::from(1 + (issue * 389 + value * 677) % 1000) / 1000.0).collect())
+        .collect();
+    problem(tables, 0.2)
+}
+
+/// Running totals built for the top of the range first and deepened as queries go lower answer
+/// every query as the totals of every utility do: a conceding sequence, one that jumps to the
+/// bottom and back, and the walk down from the best.
+#[test]
+fn a_window_deepened_by_queries_answers_as_all_running_totals() {
+    let problem = grid_4_pow_30();
+    let all = Inverse::Queries(Queries::by_window(&problem, 0, true, None, f64::INFINITY, parley_sim::sums::TOTAL_LIMIT).unwrap());
+    let (low, high) = (all.min(), all.max());
+    for fraction in [1.0 / 16.0, 1e-4] {
+        let window = Inverse::Queries(Queries::by_window(&problem, 0, true, None, fraction, parley_sim::sums::TOTAL_LIMIT).unwrap());
+        assert_eq!((window.min().to_bits(), window.max().to_bits()), (low.to_bits(), high.to_bits()));
+        let conceding = (0..=40).map(|step| high - (high - low) * f64::from(step) / 40.0);
+        let jumping = [high - 1e-3, low, high - 1e-3, (low + high) / 2.0, low - 1.0];
+        for target in conceding.chain(jumping) {
+            assert_eq!(window.worst_in(target, high), all.worst_in(target, high), "worst_in({target}, {high})");
+        }
+        for k in 0..30 {
+            assert_eq!(window.outcome_at(k), all.outcome_at(k), "outcome_at({k})");
+        }
+    }
+}
+
+/// A window that would need more running totals than its limit to go deeper answers nothing more
+/// and says so, however it answered before.
+#[test]
+fn a_window_past_its_limit_answers_nothing_and_says_so() {
+    let problem = grid_4_pow_30();
+    let window = Queries::by_window(&problem, 0, false, None, 1e-3, 50_000).unwrap();
+    let high = window.max;
+    assert!(window.worst_in(high - 1e-4, high).is_some());
+    assert_eq!(window.exhausted(), None);
+    assert_eq!(window.worst_in(window.min, high), None);
+    assert_eq!(window.exhausted(), Some(50_000));
+    assert_eq!(window.worst_in(high - 1e-4, high), None);
+    // All at once, the same limit is refused at the start.
+    assert!(Queries::by_window(&problem, 0, false, None, f64::INFINITY, 50_000).is_none());
 }
 
 /// Tables of unrelated reals share no running total: past the halves they give up (and the caller

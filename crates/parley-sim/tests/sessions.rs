@@ -3,7 +3,7 @@
 use parley_analysis::space::{Additive, IssueSpace, Label, OutcomeSpace, Party, Problem, Utility};
 use parley_sim::agents::AgentKind;
 use parley_sim::rng::Rng;
-use parley_sim::session::{Protocol, SessionConfig, SessionError, run_session};
+use parley_sim::session::{Protocol, SessionConfig, SessionError, run_session, run_session_with};
 use parley_sim::tournament::{self, Scenario, Settings, TournamentConfig};
 
 /// A random additive problem with reservation values.
@@ -111,6 +111,33 @@ fn huge_spaces_are_negotiated_without_listing_them() {
     assert!(session.agreement.is_some());
     let session = run_session(&problem, &[AgentKind::Micro, AgentKind::TitForTat], &config(200), None).unwrap();
     assert!(session.offers > 0);
+}
+
+/// A session whose running totals give up part way (a deeper window than their limit allows) is
+/// run again on listings, as if they had given up at once: the same session as on listings alone.
+#[test]
+fn a_session_whose_running_totals_give_up_falls_back_to_listings() {
+    // 30 issues of 4 values on a grid (running totals: about 800,000 over the whole range).
+    let tables: Vec<Vec<f64>> =
+        (0..30u32).map(|issue| (0..4u32).map(|value| f64::from(1 + (issue * 389 + value * 677) % 1000) / 30_000.0).collect()).collect();
+    let reversed: Vec<Vec<f64>> = tables.iter().map(|table| table.iter().rev().copied().collect()).collect();
+    let party =
+        |name: &str, tables| Party { name: name.into(), utility: Utility::Additive(Additive { tables }), reservation: 0.0, discount: None };
+    let space = OutcomeSpace {
+        issues: (0..30).map(|issue| IssueSpace { name: format!("i{issue}"), values: (0..4).map(Label::Integer).collect() }).collect(),
+    };
+    let problem = Problem { space, parties: vec![party("a", tables), party("b", reversed)] };
+    let kinds = [AgentKind::Conceder, AgentKind::Conceder];
+    let small = parley_sim::inverter::InverseCache::with_sums_limit(50_000);
+    let given_up = run_session_with(&problem, &kinds, &config(100), None, &small).unwrap();
+    assert!(small.exhausted(), "the windows stayed within the limit: the fallback was not exercised");
+    let listed = run_session_with(&problem, &kinds, &config(100), None, &parley_sim::inverter::InverseCache::listings_only()).unwrap();
+    assert_eq!(given_up.agreement, listed.agreement);
+    assert_eq!(given_up.trace, listed.trace);
+    // Within the default limit, nothing gives up.
+    let ample = parley_sim::inverter::InverseCache::default();
+    run_session_with(&problem, &kinds, &config(100), None, &ample).unwrap();
+    assert!(!ample.exhausted());
 }
 
 fn tournament_config(shard: Option<(usize, usize)>) -> TournamentConfig {
