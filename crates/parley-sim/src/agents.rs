@@ -375,8 +375,13 @@ pub fn set_up(kinds: &[AgentKind], problem: &Problem, acceptable: &Acceptable, c
         let handles: Vec<_> = kinds
             .iter()
             .enumerate()
-            .map(|(party, &kind)| scope.spawn(move || Agent::new(kind, problem, acceptable, party, cache)))
+            .map(|(party, &kind)| scope.spawn(move || (Agent::new(kind, problem, acceptable, party, cache), crate::sums::take_failed())))
             .collect();
-        handles.into_iter().map(|handle| handle.join().expect("an agent's set-up does not panic")).collect()
+        let agents: Vec<_> = handles.into_iter().map(|handle| handle.join().expect("an agent's set-up does not panic")).collect();
+        // A query that failed on a set-up thread is the session's (see `crate::sums::take_failed`).
+        if agents.iter().any(|(_, failed)| *failed) {
+            crate::sums::note_failed();
+        }
+        agents.into_iter().map(|(agent, _)| agent).collect()
     })
 }

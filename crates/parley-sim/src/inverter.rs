@@ -169,7 +169,9 @@ impl Inverse {
             Inverse::Buckets(buckets) => buckets.entries[position].0,
             // Tit-for-tat asks the worst (position 0) and a few down from the best.
             Inverse::Queries(queries) if position == 0 => queries.min,
-            Inverse::Queries(queries) => queries.kth(self.last() - position).expect("a position within the count").0,
+            // `None` only when the query failed (past the running totals' limit): the session
+            // runs again on listings, whatever this answers.
+            Inverse::Queries(queries) => queries.kth(self.last() - position).map_or(queries.min, |(utility, _)| utility),
         }
     }
 
@@ -437,8 +439,8 @@ fn representatives(tables: &[Vec<f64>], mask: Option<&[Vec<bool>]>, min: f64, ma
 #[derive(Debug, Default)]
 pub struct InverseCache {
     entries: std::sync::Mutex<Vec<CacheEntry>>,
-    /// Listings only, no inverse by query: what a session falls back to when a query inverse
-    /// gave up (see [`InverseCache::exhausted`]).
+    /// Listings only, no inverse by query: what a session falls back to when a query on running
+    /// totals failed (see [`crate::sums::take_failed`]).
     listings_only: bool,
     /// The running totals a query inverse may hold ([`crate::sums::TOTAL_LIMIT`] when `None`).
     sums_limit: Option<usize>,
@@ -466,15 +468,6 @@ impl InverseCache {
     /// The listings-only cache the sessions sharing this one fall back to.
     pub fn fallback(&self) -> &InverseCache {
         self.fallback.get_or_init(|| Box::new(InverseCache::listings_only()))
-    }
-
-    /// Whether an inverse by query in the cache gave up (a deeper window of running totals than
-    /// its limit allows): the answers it gave since are `None`, not the outcomes asked for.
-    pub fn exhausted(&self) -> bool {
-        let entries = self.entries.lock().expect("cache lock");
-        entries.iter().any(|(_, slot)| {
-            matches!(slot.get(), Some(Ok(inverse)) if matches!(&**inverse, Inverse::Queries(queries) if queries.exhausted().is_some()))
-        })
     }
 
     /// The party's inverse (only the outcomes in `allowed`, when given). A cache serves one problem

@@ -52,25 +52,25 @@ impl Queries {
         Queries::over(Engine::new(problem, party, allowed, limit)?, problem, party, rational_only)
     }
 
-    /// Over the distinct running totals ([`crate::sums::Sums`]) whatever the size: for tests
+    /// Over the distinct running totals ([`crate::sums::Sums`], every utility at once) whatever the size: for tests
     /// against the halves and the listing.
     pub fn by_sums(problem: &Problem, party: usize, rational_only: bool, allowed: Option<&Region>) -> Option<Queries> {
-        let sums = crate::sums::Sums::new(problem, party, allowed)?;
+        let sums = crate::sums::Sums::with_limit(problem, party, allowed, crate::sums::TOTAL_LIMIT)?;
         Queries::over(Engine::Sums(Box::new(sums)), problem, party, rational_only)
     }
 
-    /// Over running totals built for a window of utilities first `fraction` of the range wide
-    /// and deepened as queries need, each window at most `limit` totals: for tests of the
-    /// windows against the listing.
+    /// Over running totals built by windows deepened as queries need, each window at most
+    /// `limit` totals, every utility built on another thread or not (`background`): for tests of
+    /// the windows against the listing.
     pub fn by_window(
         problem: &Problem,
         party: usize,
         rational_only: bool,
         allowed: Option<&Region>,
-        fraction: f64,
         limit: usize,
+        background: bool,
     ) -> Option<Queries> {
-        let sums = crate::sums::Sums::windowed(problem, party, allowed, fraction, limit)?;
+        let sums = crate::sums::Sums::windowed(problem, party, allowed, limit, background)?;
         Queries::over(Engine::Sums(Box::new(sums)), problem, party, rational_only)
     }
 
@@ -127,7 +127,7 @@ impl Queries {
             }
             walk.push(next);
         }
-        if self.exhausted().is_some() {
+        if self.exhausted().is_some() || crate::sums::failed() {
             return None;
         }
         let (utility, place) = walk[k];
@@ -167,7 +167,11 @@ impl Queries {
             Some((_, above)) => in_strip.or(above),
             None => in_strip,
         };
-        *self.last_lowest.lock().expect("last_lowest lock") = Some((bound, at_or_above));
+        // A failed search (past the running totals' limit) answers `None` for what exists: not
+        // kept for later queries (the session runs again on listings).
+        if !crate::sums::failed() {
+            *self.last_lowest.lock().expect("last_lowest lock") = Some((bound, at_or_above));
+        }
         let anchor = match at_or_above {
             Some((utility, place)) => (utility, place),
             None => (self.top.0, self.top_place),
@@ -200,7 +204,7 @@ impl Queries {
             _ => anchor,
         };
         // A search cut short found nothing it could vouch for.
-        if (chosen != anchor && (chosen.0 - low).abs() > 2e-6) || self.exhausted().is_some() {
+        if (chosen != anchor && (chosen.0 - low).abs() > 2e-6) || self.exhausted().is_some() || crate::sums::failed() {
             return None;
         }
         Some((chosen.0, self.halves.outcome(chosen.1)))

@@ -135,9 +135,9 @@ pub fn run_session_within(
     if problem.space.issues.iter().any(|issue| issue.values.is_empty()) {
         return Err(SessionError::EmptySpace);
     }
-    // Sessions with these inverses; a query inverse that gave up mid-session answered `None` from
-    // then on, so the session is run again on listings, as it would have been had the running
-    // totals given up at once.
+    // A query on running totals past their limit failed (`None`, not the outcome asked for): the
+    // session is run again with every party on listings. Whether a query fails depends on the
+    // query alone, so the result does not depend on other sessions sharing the cache.
     let run = |cache: &InverseCache| -> Result<Session, SessionError> {
         let mut agents: Vec<Agent> = crate::agents::set_up(kinds, problem, acceptable, cache)?;
         let mut rng = Rng::new(config.seed);
@@ -153,8 +153,9 @@ pub fn run_session_within(
         session.metrics = measure(utilities, session.agreement.is_some(), &reservations, reference);
         Ok(session)
     };
+    crate::sums::take_failed();
     let session = run(cache)?;
-    if cache.exhausted() {
+    if crate::sums::take_failed() {
         return run(cache.fallback());
     }
     Ok(session)

@@ -35,8 +35,38 @@ use parley_analysis::space::{Outcome, Problem, Utility};
 use crate::acceptable::Region;
 use crate::halves::{Bound, Halves, Place, Want};
 
-/// The first window's share of the utility range ([`Sums::new`]).
-const FIRST_WINDOW: f64 = 1.0 / 16.0;
+/// Windows are rungs of one ladder: rung `k` below [`RUNGS`] holds the top `2^(k/2) / 16` of the
+/// utility range (a sixteenth, then about 9 %, 12.5 %, 18 %, 25 %, 35 %, 50 % and 71 %); rung
+/// `RUNGS` every utility. Fixed rungs make whether a query fits the limit a property of the query
+/// alone (see [`Sums`]).
+const RUNGS: usize = 8;
+
+/// The share of the range rung `rung` (below [`RUNGS`]) holds.
+fn share(rung: usize) -> f64 {
+    2f64.powf(rung as f64 / 2.0) / 16.0
+}
+
+thread_local! {
+    /// Set when a query on this thread could not be answered within the limit (see [`Sums`]).
+    static FAILED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a query on this thread failed since the last call (and clears it): a session checks it
+/// after running, and runs again on listings if so.
+pub fn take_failed() -> bool {
+    FAILED.with(|failed| failed.replace(false))
+}
+
+/// Whether a query on this thread failed since the last [`take_failed`] (left as it is).
+pub fn failed() -> bool {
+    FAILED.with(std::cell::Cell::get)
+}
+
+/// Records a failed query on this thread (for a failure seen on another thread, such as an
+/// agent's set-up run in parallel).
+pub fn note_failed() {
+    FAILED.with(|failed| failed.set(true));
+}
 
 /// A level may hold at most this many distinct running totals (per box).
 pub const STATES_LIMIT: usize = 1 << 20;
@@ -77,13 +107,21 @@ type Marks = (usize, u64, Vec<Vec<bool>>);
 /// no outcome can reach the window (by the tables' highest and lowest rest, widened by the
 /// rounding slack) is dropped, and the last level keeps the utilities within the window alone.
 /// Every outcome of a utility in the window then passes through kept totals only, so the window's
-/// utilities are held with their first and last outcome exactly as without it. [`Sums::new`]
-/// starts with the top sixteenth of the range and deepens the window (rebuilt four times as
-/// wide, or twice as deep as the query asks) when a query reaches below it: an agent that
-/// concedes a little pays for the totals near the top, not for all of them. The first time it
-/// deepens, the totals of every utility are also built on another thread, and the next query
-/// below the window waits for them instead of rebuilding it again: an agent that concedes far
-/// pays for about one build of everything, on a core the session leaves idle.
+/// utilities are held with their first and last outcome exactly as without it.
+///
+/// [`Sums::new`] starts with the first rung of a ladder of windows (the top sixteenth of the
+/// range, see [`RUNGS`]) and moves down it when a query reaches below: to the rung holding half
+/// as much again as the query asks for, or, for a query without a bound (the next one down), two
+/// rungs. The first time, the totals of every utility are also built on another thread; the next
+/// time a query reaches below, it takes those (waiting for them if need be). An agent that
+/// concedes a little pays for the totals near the top only; one that concedes far pays for about
+/// one build of everything.
+///
+/// A rung past the limit is not kept: the rungs above it are tried in turn, deepest first, and
+/// the query is answered if one of them holds its answer, else it fails (`None`, and
+/// [`take_failed`] tells the session, which then runs again on listings). So a query fails
+/// exactly when the shallowest rung holding its answer exceeds the limit, whatever was asked
+/// before it.
 #[derive(Debug)]
 pub struct Sums {
     tables: Vec<Vec<f64>>,
@@ -119,7 +157,7 @@ enum Every {
     #[default]
     NotStarted,
     Running(std::thread::JoinHandle<Option<Vec<Lattice>>>),
-    /// Taken, failed, or not needed.
+    /// Taken, failed, or not wanted.
     Done,
 }
 
@@ -132,14 +170,14 @@ impl Drop for Sums {
 /// The running totals of the utilities at or above `floor` (all of them at `-inf`).
 #[derive(Debug)]
 struct Window {
+    /// The rung of the ladder ([`RUNGS`] when every utility is held).
+    rung: usize,
     floor: f64,
-    /// `top - floor` (infinite once the window holds every utility).
-    width: f64,
     boxes: Vec<Lattice>,
     /// Counts the rebuilds, so that marks of an earlier window are not read.
     generation: u64,
-    /// A deeper window exceeded the limit: nothing more is answered.
-    exhausted: bool,
+    /// The shallowest rung found past the limit (every deeper one is too).
+    past_limit: usize,
 }
 
 /// What the exact engines over one party's additive utility start from (the running totals here,
@@ -201,27 +239,31 @@ impl Layout {
 impl Sums {
     /// A window deepened as queries reach below it (see [`Sums`]), starting with the top
     /// sixteenth of the range. `None` when the utility is not additive, a place does not fit, or
-    /// the first window exceeds the limits; a deeper window exceeding them later leaves the sums
-    /// [`Sums::exhausted`].
+    /// the first window (or the totals near the bottom, for the lowest utility) exceeds the
+    /// limits.
     pub fn new(problem: &Problem, party: usize, region: Option<&Region>) -> Option<Sums> {
-        Sums::windowed(problem, party, region, FIRST_WINDOW, TOTAL_LIMIT)
+        Sums::windowed(problem, party, region, TOTAL_LIMIT, true)
     }
 
-    /// As [`Sums::new`], the first window `fraction` of the range wide (infinite: every utility
-    /// at once), each window at most `limit` running totals (all levels of all boxes).
-    pub fn windowed(problem: &Problem, party: usize, region: Option<&Region>, fraction: f64, limit: usize) -> Option<Sums> {
-        Sums::build(Layout::of(problem, party, region)?, limit, fraction)
+    /// As [`Sums::new`], each window at most `limit` running totals (all levels of all boxes;
+    /// [`TOTAL_LIMIT`] at most), every utility built on another thread or not (`background`).
+    pub fn windowed(problem: &Problem, party: usize, region: Option<&Region>, limit: usize, background: bool) -> Option<Sums> {
+        let sums = Sums::build(Layout::of(problem, party, region)?, limit.min(TOTAL_LIMIT), 0)?;
+        if !background {
+            *sums.every.lock().expect("every lock") = Every::Done;
+        }
+        Some(sums)
     }
 
     /// Every utility at once, or `None` as soon as all levels of all boxes together hold more
     /// than `limit` running totals (the set-up stops there: it costs at most about `limit` steps
     /// per value).
     pub fn with_limit(problem: &Problem, party: usize, region: Option<&Region>, limit: usize) -> Option<Sums> {
-        Sums::build(Layout::of(problem, party, region)?, limit.min(TOTAL_LIMIT), f64::INFINITY)
+        Sums::build(Layout::of(problem, party, region)?, limit.min(TOTAL_LIMIT), RUNGS)
     }
 
-    /// The first window is `fraction` of the range wide (infinite: every utility).
-    fn build(layout: Layout, limit: usize, fraction: f64) -> Option<Sums> {
+    /// The first window is rung `rung` of the ladder.
+    fn build(layout: Layout, limit: usize, rung: usize) -> Option<Sums> {
         let Layout { tables, sizes, slack, at, boxes: allowed } = layout;
         if allowed.is_empty() {
             return None;
@@ -236,13 +278,7 @@ impl Sums {
             bottom: 0.0,
             min: 0.0,
             limit,
-            window: RwLock::new(Window {
-                floor: f64::NEG_INFINITY,
-                width: f64::INFINITY,
-                boxes: Vec::new(),
-                generation: 0,
-                exhausted: false,
-            }),
+            window: RwLock::new(Window { rung: RUNGS, floor: f64::NEG_INFINITY, boxes: Vec::new(), generation: 0, past_limit: RUNGS + 1 }),
             every: Mutex::default(),
             cancel: Arc::default(),
             marks: Mutex::default(),
@@ -251,7 +287,7 @@ impl Sums {
             sums.allowed.iter().map(|allowed| sums.extreme(allowed, true)).fold(f64::NEG_INFINITY, f64::max),
             sums.allowed.iter().map(|allowed| sums.extreme(allowed, false)).fold(f64::INFINITY, f64::min),
         );
-        let floor = if fraction.is_finite() { sums.floor_of(fraction * (sums.top - sums.bottom)) } else { f64::NEG_INFINITY };
+        let floor = sums.floor_of(rung);
         let boxes = sums.lattices((floor, f64::INFINITY), limit)?;
         // The lowest utility: when the window does not reach it, from the totals up to the
         // lowest sum and twice the slack (the lowest utility, summed in floating point, strays
@@ -262,7 +298,7 @@ impl Sums {
             Sums::lowest(&sums.lattices((f64::NEG_INFINITY, sums.bottom + 2.0 * sums.slack), limit)?)?
         };
         let window = sums.window.get_mut().expect("window lock");
-        (window.floor, window.width, window.boxes) = (floor, sums.top - floor, boxes);
+        (window.rung, window.floor, window.boxes) = (rung, floor, boxes);
         Some(sums)
     }
 
@@ -272,10 +308,24 @@ impl Sums {
         self.tables.iter().zip(allowed).map(|(table, values)| values.iter().map(|&value| table[value as usize]).fold(start, pick)).sum()
     }
 
-    /// The floor of a window `width` below the top: `-inf` once it reaches below every utility.
-    fn floor_of(&self, width: f64) -> f64 {
-        let floor = self.top - width;
+    /// The floor of rung `rung`: `-inf` for [`RUNGS`], and once it reaches below every utility.
+    fn floor_of(&self, rung: usize) -> f64 {
+        if rung >= RUNGS {
+            return f64::NEG_INFINITY;
+        }
+        let floor = self.top - share(rung) * (self.top - self.bottom);
         if floor.is_finite() && floor >= self.bottom - 2.0 * self.slack { floor } else { f64::NEG_INFINITY }
+    }
+
+    /// The shallowest rung holding half as much again as down to `bound`.
+    fn rung_for(&self, bound: f64) -> usize {
+        let wanted = 1.5 * (self.top - bound) / (self.top - self.bottom);
+        (0..RUNGS).find(|&rung| share(rung) >= wanted).unwrap_or(RUNGS)
+    }
+
+    /// Whether `window` holds every utility.
+    fn whole(&self, window: &Window) -> bool {
+        window.floor <= self.min
     }
 
     /// Each box's running totals of the utilities within `window`, or `None` past `limit`.
@@ -305,73 +355,61 @@ impl Sums {
         self.min
     }
 
-    /// The limit, once a window deepened for a query exceeded it (the query, and every one
-    /// after it, answered `None`).
-    pub fn exhausted(&self) -> Option<u64> {
-        self.window.read().expect("window lock").exhausted.then_some(self.limit as u64)
-    }
-
-    /// Answers `query` from the window, deepened until it can: the query gives `Err(bound)` when
-    /// it needs every utility at or above `bound` (`-inf`: deeper, however far), and must answer
-    /// once the window holds every utility. `None` when a deeper window exceeds the limit.
+    /// Answers `query` from the window, moved down the ladder until it can: the query gives
+    /// `Err(bound)` when it needs every utility at or above `bound` (`-inf`: deeper, however
+    /// far), and must answer once the window holds every utility. `None` (and [`note_failed`])
+    /// when no rung within the limit holds the answer.
     fn answer<T>(&self, query: impl Fn(&Window) -> Result<T, f64>) -> Option<T> {
-        {
-            let window = self.window.read().expect("window lock");
-            if window.exhausted {
-                return None;
-            }
-            if let Ok(answer) = query(&window) {
-                return Some(answer);
-            }
+        if let Ok(answer) = query(&self.window.read().expect("window lock")) {
+            return Some(answer);
         }
         let mut window = self.window.write().expect("window lock");
         loop {
-            if window.exhausted {
-                return None;
-            }
-            match query(&window) {
+            let bound = match query(&window) {
                 Ok(answer) => return Some(answer),
-                Err(bound) => {
-                    debug_assert!(window.floor > f64::NEG_INFINITY, "a query of every utility answers");
-                    let mut every = self.every.lock().expect("every lock");
-                    let running = match std::mem::take(&mut *every) {
-                        Every::Running(handle) => {
-                            *every = Every::Done;
-                            Some(handle)
-                        }
-                        other => {
-                            *every = other;
-                            None
-                        }
-                    };
-                    if let Some(handle) = running {
-                        // Every utility, built meanwhile (or as soon as it is): no window to
-                        // deepen again. Past the limit, windows deepen on as before.
-                        if let Ok(Some(boxes)) = handle.join() {
-                            (window.floor, window.width, window.boxes) = (f64::NEG_INFINITY, f64::INFINITY, boxes);
-                            window.generation += 1;
-                            continue;
-                        }
+                Err(bound) => bound,
+            };
+            debug_assert!(window.rung < RUNGS, "a query of every utility answers");
+            // Every utility, built meanwhile: taken when done, or waited for the second time a
+            // query reaches below (a session that went below the first rung is likely to go
+            // further). Past the limit, the rungs go on.
+            let mut every = self.every.lock().expect("every lock");
+            let take = matches!(&*every, Every::Running(handle) if handle.is_finished() || window.generation > 0);
+            if take && let Every::Running(handle) = std::mem::replace(&mut *every, Every::Done) {
+                match handle.join() {
+                    Ok(Some(boxes)) => {
+                        (window.rung, window.floor, window.boxes) = (RUNGS, f64::NEG_INFINITY, boxes);
+                        window.generation += 1;
+                        continue;
                     }
-                    // Four times as wide at least (a window of no width, of equal utilities, too),
-                    // or twice as deep as the query asks: a conceding agent's next queries are
-                    // lower still, and each rebuild costs the whole window.
-                    let mut width = 4.0 * window.width.max(self.slack);
-                    if bound.is_finite() {
-                        width = width.max(2.0 * (self.top - bound));
-                    }
-                    let floor = self.floor_of(width);
-                    if matches!(*every, Every::NotStarted) && floor > f64::NEG_INFINITY {
-                        *every = self.build_every().map_or(Every::Done, Every::Running);
-                    }
-                    drop(every);
-                    match self.lattices((floor, f64::INFINITY), self.limit) {
-                        Some(boxes) => {
-                            (window.floor, window.width, window.boxes) = (floor, width, boxes);
-                            window.generation += 1;
-                        }
-                        None => window.exhausted = true,
-                    }
+                    Ok(None) => window.past_limit = window.past_limit.min(RUNGS),
+                    // A panic in the build (none is expected) leaves the rungs to go on.
+                    Err(_) => {}
+                }
+            }
+            let wanted = if bound.is_finite() { self.rung_for(bound) } else { window.rung + 2 };
+            let target = wanted.clamp(window.rung + 1, RUNGS).min(window.past_limit - 1);
+            if target < RUNGS && matches!(*every, Every::NotStarted) {
+                *every = self.build_every().map_or(Every::Done, Every::Running);
+            }
+            drop(every);
+            // The target, else the deepest rung above it within the limit.
+            let built = (window.rung + 1..=target).rev().find_map(|rung| {
+                let floor = self.floor_of(rung);
+                let boxes = self.lattices((floor, f64::INFINITY), self.limit);
+                if boxes.is_none() {
+                    window.past_limit = window.past_limit.min(rung);
+                }
+                Some((rung, floor, boxes?))
+            });
+            match built {
+                Some((rung, floor, boxes)) => {
+                    (window.rung, window.floor, window.boxes) = (rung, floor, boxes);
+                    window.generation += 1;
+                }
+                None => {
+                    note_failed();
+                    return None;
                 }
             }
         }
@@ -435,12 +473,13 @@ impl Sums {
         self.answer(|window| {
             let best = self.find_in(&window.boxes, low, high, want);
             // Every utility at or above the floor is held, with its first and last outcome.
-            let held = window.floor == f64::NEG_INFINITY || low.is_some_and(|bound| bound.value >= window.floor);
+            let held = self.whole(window) || low.is_some_and(|bound| bound.value >= window.floor);
+            let deeper = || Err(low.map_or(f64::NEG_INFINITY, |bound| bound.value));
             match want {
                 // The lowest above a bound below the floor may lie below it.
-                Want::Lowest if !held => Err(low.map_or(f64::NEG_INFINITY, |bound| bound.value)),
+                Want::Lowest if !held => deeper(),
                 // The highest found is the highest there is; none found, one may lie below.
-                Want::Highest | Want::HighestLast if best.is_none() && !held => Err(f64::NEG_INFINITY),
+                Want::Highest | Want::HighestLast if best.is_none() && !held => deeper(),
                 _ => Ok(best),
             }
         })
@@ -510,7 +549,7 @@ impl Sums {
                 }
             }
             // The next one down found is the next there is; none found, it may lie below.
-            if best.is_none() && window.floor > f64::NEG_INFINITY { Err(f64::NEG_INFINITY) } else { Ok(best) }
+            if best.is_none() && !self.whole(window) { Err(f64::NEG_INFINITY) } else { Ok(best) }
         })
         .flatten()
     }
@@ -614,7 +653,9 @@ impl Lattice {
             }
             // Tables of unrelated reals never share a total: when a level of thousands of totals
             // merged none and the rest would multiply it past the limit, give up now rather than
-            // at the limit (the caller's fallback is the same, sooner).
+            // at the limit (the caller's fallback is the same, sooner). A window's later levels
+            // need not multiply, but a window of unrelated reals also fills the limit: giving up
+            // a window that would have fitted only costs exactness the buckets never had.
             let rest: f64 = allowed[levels.len()..].iter().map(|values| values.len() as f64).product();
             if next.sums.len() == kept_steps && next.sums.len() >= 4096 && next.sums.len() as f64 * rest > limit as f64 {
                 return None;
@@ -743,16 +784,15 @@ impl Engine {
         Sums::with_limit(problem, party, region, FEW_TOTALS.min(limit))
             .map(|sums| Engine::Sums(Box::new(sums)))
             .or_else(|| Halves::new(problem, party, region).map(Engine::Halves))
-            .or_else(|| Sums::windowed(problem, party, region, FIRST_WINDOW, limit).map(|sums| Engine::Sums(Box::new(sums))))
+            .or_else(|| Sums::windowed(problem, party, region, limit, true).map(|sums| Engine::Sums(Box::new(sums))))
     }
 
-    /// The limit, when a branch-and-bound query was cut short at it or a window of running
-    /// totals deepened past it.
+    /// The node limit, when a branch-and-bound query was cut short at it (running totals
+    /// report a query past their limit by [`take_failed`] instead).
     pub fn exhausted(&self) -> Option<u64> {
         match self {
             Engine::Bnb(bnb) => bnb.exhausted(),
-            Engine::Sums(sums) => sums.exhausted(),
-            Engine::Halves(_) => None,
+            Engine::Sums(_) | Engine::Halves(_) => None,
         }
     }
 

@@ -41,9 +41,10 @@ fn compare(problem: &Problem, rational_only: bool, region: Option<&Region>, quer
     // Built directly: the cache lists spaces this small.
     compare_one(problem, rational_only, region, queries, Queries::by_halves(problem, 0, rational_only, region).unwrap())?;
     compare_one(problem, rational_only, region, queries, Queries::by_sums(problem, 0, rational_only, region).unwrap())?;
-    // A first window a thousandth of the range wide: most queries deepen it, some many times.
-    let by_window = Queries::by_window(problem, 0, rational_only, region, 1e-3, parley_sim::sums::TOTAL_LIMIT).unwrap();
+    // By windows down the ladder one rung after another (no build of every utility beside them).
+    let by_window = Queries::by_window(problem, 0, rational_only, region, parley_sim::sums::TOTAL_LIMIT, false).unwrap();
     compare_one(problem, rational_only, region, queries, by_window)?;
+    prop_assert!(!parley_sim::sums::take_failed());
     let by_bnb = Queries::by_bnb(problem, 0, rational_only, region, parley_sim::bnb::NODE_LIMIT).unwrap();
     compare_one(problem, rational_only, region, queries, by_bnb)
 }
@@ -341,14 +342,21 @@ fn grid_4_pow_30() -> Problem {
 
 /// Running totals built for the top of the range first and deepened as queries go lower answer
 /// every query as the totals of every utility do: a conceding sequence, one that jumps to the
-/// bottom and back, and the walk down from the best.
+/// bottom and back, and the walk down from the best — from a fresh window too, through ties whose
+/// outcomes pass through totals the window left out — with and without every total built on
+/// another thread.
 #[test]
 fn a_window_deepened_by_queries_answers_as_all_running_totals() {
     let problem = grid_4_pow_30();
-    let all = Inverse::Queries(Queries::by_window(&problem, 0, true, None, f64::INFINITY, parley_sim::sums::TOTAL_LIMIT).unwrap());
+    let limit = parley_sim::sums::TOTAL_LIMIT;
+    let all = Inverse::Queries(Queries::by_sums(&problem, 0, true, None).unwrap());
     let (low, high) = (all.min(), all.max());
-    for fraction in [1.0 / 16.0, 1e-4] {
-        let window = Inverse::Queries(Queries::by_window(&problem, 0, true, None, fraction, parley_sim::sums::TOTAL_LIMIT).unwrap());
+    for background in [false, true] {
+        let walk = Inverse::Queries(Queries::by_window(&problem, 0, true, None, limit, background).unwrap());
+        for k in 0..200 {
+            assert_eq!(walk.outcome_at(k), all.outcome_at(k), "outcome_at({k}) on a fresh window");
+        }
+        let window = Inverse::Queries(Queries::by_window(&problem, 0, true, None, limit, background).unwrap());
         assert_eq!((window.min().to_bits(), window.max().to_bits()), (low.to_bits(), high.to_bits()));
         let conceding = (0..=40).map(|step| high - (high - low) * f64::from(step) / 40.0);
         let jumping = [high - 1e-3, low, high - 1e-3, (low + high) / 2.0, low - 1.0];
@@ -359,22 +367,35 @@ fn a_window_deepened_by_queries_answers_as_all_running_totals() {
             assert_eq!(window.outcome_at(k), all.outcome_at(k), "outcome_at({k})");
         }
     }
+    assert!(!parley_sim::sums::take_failed());
 }
 
-/// A window that would need more running totals than its limit to go deeper answers nothing more
-/// and says so, however it answered before.
+/// A query whose answer no window within the limit holds fails (`None`, and the thread is told);
+/// the queries the windows within the limit can answer are still answered; and whether a query
+/// fails does not depend on what was asked before it.
 #[test]
-fn a_window_past_its_limit_answers_nothing_and_says_so() {
+fn a_window_past_its_limit_fails_only_the_queries_beyond_it() {
     let problem = grid_4_pow_30();
-    let window = Queries::by_window(&problem, 0, false, None, 1e-3, 50_000).unwrap();
-    let high = window.max;
-    assert!(window.worst_in(high - 1e-4, high).is_some());
-    assert_eq!(window.exhausted(), None);
-    assert_eq!(window.worst_in(window.min, high), None);
-    assert_eq!(window.exhausted(), Some(50_000));
-    assert_eq!(window.worst_in(high - 1e-4, high), None);
+    let fresh = || Queries::by_window(&problem, 0, false, None, 50_000, false).unwrap();
+    let window = fresh();
+    let (min, high) = (window.min, window.max);
+    let near = window.worst_in(high - 1e-4, high);
+    assert!(near.is_some() && !parley_sim::sums::take_failed());
+    assert_eq!(window.worst_in(min, high), None);
+    assert!(parley_sim::sums::take_failed());
+    assert_eq!(window.worst_in(high - 1e-4, high), near, "a shallow query after a failure");
+    assert!(!parley_sim::sums::take_failed());
+    // Each target asked of a fresh window and of one that failed first answers alike.
+    let failed_first = fresh();
+    assert_eq!(failed_first.worst_in(min, high), None);
+    parley_sim::sums::take_failed();
+    for step in 0..=20 {
+        let target = high - (high - min) * f64::from(step) / 20.0;
+        let (alone, failed) = (fresh().worst_in(target, high), parley_sim::sums::take_failed());
+        assert_eq!((failed_first.worst_in(target, high), parley_sim::sums::take_failed()), (alone, failed), "worst_in({target})");
+    }
     // All at once, the same limit is refused at the start.
-    assert!(Queries::by_window(&problem, 0, false, None, f64::INFINITY, 50_000).is_none());
+    assert!(parley_sim::sums::Sums::with_limit(&problem, 0, None, 50_000).is_none());
 }
 
 /// Tables of unrelated reals share no running total: past the halves they give up (and the caller
