@@ -370,6 +370,31 @@ fn a_window_deepened_by_queries_answers_as_all_running_totals() {
     assert!(!parley_sim::sums::take_failed());
 }
 
+/// Threads sharing one party's windows (as a tournament's sessions do), each conceding at its own
+/// pace, moving the window down under each other and taking the totals built beside them: every
+/// answer is the one the totals of every utility give.
+#[test]
+fn threads_sharing_a_window_answer_as_all_running_totals() {
+    let problem = grid_4_pow_30();
+    let all = Inverse::Queries(Queries::by_sums(&problem, 0, false, None).unwrap());
+    let (low, high) = (all.min(), all.max());
+    let shared = Inverse::Queries(Queries::by_window(&problem, 0, false, None, parley_sim::sums::TOTAL_LIMIT, true).unwrap());
+    std::thread::scope(|scope| {
+        for pace in [7u32, 11, 13] {
+            let (all, shared) = (&all, &shared);
+            scope.spawn(move || {
+                for step in 0..=pace * 3 {
+                    let target = high - (high - low) * f64::from(step) / f64::from(pace * 3);
+                    assert_eq!(shared.worst_in(target, high), all.worst_in(target, high), "pace {pace}, worst_in({target})");
+                    let k = (step * pace) as usize % 50;
+                    assert_eq!(shared.outcome_at(k), all.outcome_at(k), "pace {pace}, outcome_at({k})");
+                }
+                assert!(!parley_sim::sums::take_failed());
+            });
+        }
+    });
+}
+
 /// A query whose answer no window within the limit holds fails (`None`, and the thread is told);
 /// the queries the windows within the limit can answer are still answered; and whether a query
 /// fails does not depend on what was asked before it.
