@@ -370,6 +370,34 @@ fn a_window_deepened_by_queries_answers_as_all_running_totals() {
     assert!(!parley_sim::sums::take_failed());
 }
 
+/// Tables on an integer grid whose range is 16: the floors of the rungs holding the top 1/16, 1/8,
+/// 1/4 and 1/2 of the range fall exactly on utilities many outcomes tie at. Queries at, a hair
+/// above and below, and around each such floor, each on a fresh window, and walks down through
+/// the ties from a fresh window, answer as the listing.
+#[test]
+fn windows_whose_floor_is_a_tied_utility_answer_as_the_listing() {
+    let tables: Vec<Vec<f64>> = (0..4).map(|_| (0..5).map(f64::from).collect()).collect();
+    let problem = problem(tables, 0.0);
+    let listing = Inverse::new(&problem, 0, false, None).unwrap();
+    let fresh = || Inverse::Queries(Queries::by_window(&problem, 0, false, None, parley_sim::sums::TOTAL_LIMIT, false).unwrap());
+    for floor in [15.0, 14.0, 12.0, 8.0] {
+        for target in [floor, floor + 1e-9, floor - 1e-9, floor + 1e-6, floor - 1e-6, floor + 0.5, floor - 0.5] {
+            for high in [16.0, floor, floor + 1e-6] {
+                assert_eq!(fresh().worst_in(target, high), listing.worst_in(target, high), "worst_in({target}, {high})");
+            }
+        }
+    }
+    let walk = fresh();
+    for k in 0..listing.len() {
+        assert_eq!(walk.outcome_at(k), listing.outcome_at(k), "outcome_at({k})");
+    }
+    for back in 0..40 {
+        let position = listing.last() - back;
+        assert_eq!(fresh().utility_at_position(position).to_bits(), listing.utility_at_position(position).to_bits(), "position {position}");
+    }
+    assert!(!parley_sim::sums::take_failed());
+}
+
 /// Threads sharing one party's windows (as a tournament's sessions do), each conceding at its own
 /// pace, moving the window down under each other and taking the totals built beside them: every
 /// answer is the one the totals of every utility give.
