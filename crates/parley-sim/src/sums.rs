@@ -388,20 +388,35 @@ impl Sums {
                 }
             }
             let wanted = if bound.is_finite() { self.rung_for(bound) } else { window.rung + 2 };
-            let target = wanted.clamp(window.rung + 1, RUNGS).min(window.past_limit - 1);
+            let target = wanted.max(window.rung + 1).min(RUNGS).min(window.past_limit - 1);
             if target < RUNGS && matches!(*every, Every::NotStarted) {
                 *every = self.build_every().map_or(Every::Done, Every::Running);
             }
             drop(every);
-            // The target, else the deepest rung above it within the limit.
-            let built = (window.rung + 1..=target).rev().find_map(|rung| {
+            // The target, else the deepest rung above it within the limit: found from the
+            // shallowest up (a build past the limit costs the whole limit; one within it, less).
+            // Every rung between the window and the limit was tried.
+            if target <= window.rung {
+                note_failed();
+                return None;
+            }
+            let build = |rung: usize| {
                 let floor = self.floor_of(rung);
-                let boxes = self.lattices((floor, f64::INFINITY), self.limit);
-                if boxes.is_none() {
-                    window.past_limit = window.past_limit.min(rung);
+                self.lattices((floor, f64::INFINITY), self.limit).map(|boxes| (rung, floor, boxes))
+            };
+            let mut built = build(target);
+            if built.is_none() {
+                window.past_limit = window.past_limit.min(target);
+                for rung in window.rung + 1..target {
+                    match build(rung) {
+                        Some(fits) => built = Some(fits),
+                        None => {
+                            window.past_limit = window.past_limit.min(rung);
+                            break;
+                        }
+                    }
                 }
-                Some((rung, floor, boxes?))
-            });
+            }
             match built {
                 Some((rung, floor, boxes)) => {
                     (window.rung, window.floor, window.boxes) = (rung, floor, boxes);
