@@ -161,6 +161,14 @@ enum Every {
     Done,
 }
 
+impl Window {
+    /// Takes rung `rung`'s totals (the marks of the window before are not read again).
+    fn adopt(&mut self, rung: usize, floor: f64, boxes: Vec<Lattice>) {
+        (self.rung, self.floor, self.boxes) = (rung, floor, boxes);
+        self.generation += 1;
+    }
+}
+
 impl Drop for Sums {
     fn drop(&mut self) {
         self.cancel.store(true, Ordering::Relaxed);
@@ -378,8 +386,7 @@ impl Sums {
             if take && let Every::Running(handle) = std::mem::replace(&mut *every, Every::Done) {
                 match handle.join() {
                     Ok(Some(boxes)) => {
-                        (window.rung, window.floor, window.boxes) = (RUNGS, f64::NEG_INFINITY, boxes);
-                        window.generation += 1;
+                        window.adopt(RUNGS, f64::NEG_INFINITY, boxes);
                         continue;
                     }
                     Ok(None) => window.past_limit = window.past_limit.min(RUNGS),
@@ -389,17 +396,17 @@ impl Sums {
             }
             let wanted = if bound.is_finite() { self.rung_for(bound) } else { window.rung + 2 };
             let target = wanted.max(window.rung + 1).min(RUNGS).min(window.past_limit - 1);
+            // No rung is left between the window and the limit.
+            if target <= window.rung {
+                note_failed();
+                return None;
+            }
             if target < RUNGS && matches!(*every, Every::NotStarted) {
                 *every = self.build_every().map_or(Every::Done, Every::Running);
             }
             drop(every);
             // The target, else the deepest rung above it within the limit: found from the
             // shallowest up (a build past the limit costs the whole limit; one within it, less).
-            // Every rung between the window and the limit was tried.
-            if target <= window.rung {
-                note_failed();
-                return None;
-            }
             let build = |rung: usize| {
                 let floor = self.floor_of(rung);
                 self.lattices((floor, f64::INFINITY), self.limit).map(|boxes| (rung, floor, boxes))
@@ -418,10 +425,7 @@ impl Sums {
                 }
             }
             match built {
-                Some((rung, floor, boxes)) => {
-                    (window.rung, window.floor, window.boxes) = (rung, floor, boxes);
-                    window.generation += 1;
-                }
+                Some((rung, floor, boxes)) => window.adopt(rung, floor, boxes),
                 None => {
                     note_failed();
                     return None;
