@@ -56,6 +56,55 @@ pub struct Negotiation {
 }
 
 impl Negotiation {
+    /// A copy of the record with `stances` instead of its own (the rest is cloned; the stances are
+    /// what is large in a long record).
+    pub fn with_stances(&self, stances: Vec<Stance>) -> Negotiation {
+        let Negotiation {
+            id,
+            title,
+            description,
+            signatories,
+            parties,
+            issues,
+            items,
+            rounds,
+            stances: _,
+            red_lines,
+            statements,
+            preferences,
+            demands,
+            deadlines,
+            blocs,
+            obligations,
+            implementation,
+            sources,
+            documents,
+            phases,
+        } = self;
+        Negotiation {
+            id: id.clone(),
+            title: title.clone(),
+            description: description.clone(),
+            signatories: signatories.clone(),
+            parties: parties.clone(),
+            issues: issues.clone(),
+            items: items.clone(),
+            rounds: rounds.clone(),
+            stances,
+            red_lines: red_lines.clone(),
+            statements: statements.clone(),
+            preferences: preferences.clone(),
+            demands: demands.clone(),
+            deadlines: deadlines.clone(),
+            blocs: blocs.clone(),
+            obligations: obligations.clone(),
+            implementation: implementation.clone(),
+            sources: sources.clone(),
+            documents: documents.clone(),
+            phases: phases.clone(),
+        }
+    }
+
     pub fn party(&self, id: &str) -> Option<&Party> {
         self.parties.iter().find(|party| party.id == id)
     }

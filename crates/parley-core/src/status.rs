@@ -16,6 +16,7 @@
 //! a stale acceptance does not make an item agreed. The framework is accepted only when every item
 //! in it is agreed: nothing is agreed until everything is agreed.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -27,17 +28,37 @@ use crate::timeline::{Instant, Point, Timeline};
 #[derive(Debug)]
 pub struct Record<'n> {
     pub negotiation: &'n Negotiation,
+    /// The index, built for this record or kept with it (see [`Tracks`]).
+    tracks: Cow<'n, Tracks>,
+}
+
+/// A negotiation's events indexed by time: what [`Record`] answers from besides the negotiation
+/// itself. Built once for a negotiation ([`Tracks::new`]); when the negotiation has since only
+/// gained stances at the end of its list, [`Tracks::extend`] indexes those alone and leaves the
+/// tracks exactly as [`Tracks::new`] would build them for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tracks {
     pub timeline: Timeline,
     /// Parallel to `negotiation.items`.
     items: Vec<ItemTrack>,
     /// Parallel to `negotiation.red_lines`: when each was drawn and, if it was, dropped.
     red_lines: Vec<(Instant, Option<Instant>)>,
-    party_index: HashMap<&'n str, usize>,
+    party_index: HashMap<String, usize>,
     /// Parallel to `negotiation.documents`: when each lifecycle event happened.
     documents: Vec<Vec<Instant>>,
+    /// How many of the negotiation's stances are indexed (the first so many).
+    stances: usize,
 }
 
-#[derive(Debug)]
+impl std::ops::Deref for Record<'_> {
+    type Target = Tracks;
+
+    fn deref(&self) -> &Tracks {
+        &self.tracks
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct ItemTrack {
     introduced: Instant,
     /// When each revision was made, in order.
@@ -302,11 +323,12 @@ pub struct ProposedValue {
     pub schedule: Vec<crate::phase::PhaseValue>,
 }
 
-impl<'n> Record<'n> {
-    pub fn new(negotiation: &'n Negotiation) -> Record<'n> {
+impl Tracks {
+    /// Indexes every event of `negotiation`.
+    pub fn new(negotiation: &Negotiation) -> Tracks {
         let timeline = Timeline::new(&negotiation.rounds);
-        let party_index: HashMap<&str, usize> =
-            negotiation.parties.iter().enumerate().map(|(index, party)| (party.id.as_str(), index)).collect();
+        let party_index: HashMap<String, usize> =
+            negotiation.parties.iter().enumerate().map(|(index, party)| (party.id.clone(), index)).collect();
         let item_index: HashMap<(&str, u32), usize> =
             negotiation.items.iter().enumerate().map(|(index, item)| ((item.document.as_str(), item.number), index)).collect();
         let mut items: Vec<ItemTrack> = negotiation
@@ -324,20 +346,14 @@ impl<'n> Record<'n> {
             let key = (stance.document.as_str(), stance.item);
             let Some(&item) = item_index.get(&key) else { continue };
             let instant = timeline.moment(&stance.at);
+            let track = &mut items[item];
             if !stance.readout.is_empty() {
                 // A stance on a party's readout says nothing about the joint text.
-                items[item].readout_stances.push((instant, index));
+                track.readout_stances.push((instant, index));
                 continue;
             }
-            if let Some(&party) = party_index.get(stance.party.as_str()) {
-                items[item].stances[party].push((instant, index));
-            } else if let Some(bloc) = negotiation.bloc(&stance.party) {
-                // A bloc's stance is each member's (`docs/status.md`, "Blocs").
-                for member in &bloc.members {
-                    if let Some(&party) = party_index.get(member.as_str()) {
-                        items[item].stances[party].push((instant, index));
-                    }
-                }
+            for party in counted_for(negotiation, &party_index, &stance.party) {
+                track.stances[party].push((instant, index));
             }
         }
         for track in &mut items {
@@ -345,8 +361,7 @@ impl<'n> Record<'n> {
             for (party, stances) in track.stances.iter_mut().enumerate() {
                 // Stable: stances at the same instant keep their file order, the later one winning,
                 // except that a party's own stance wins over its bloc's at the same instant.
-                let own = |index: usize| negotiation.stances[index].party == negotiation.parties[party].id;
-                stances.sort_by_key(|(instant, index)| (*instant, own(*index)));
+                stances.sort_by_key(|(instant, index)| (*instant, own(negotiation, party, *index)));
             }
         }
         let red_lines = negotiation
@@ -356,7 +371,66 @@ impl<'n> Record<'n> {
             .collect();
         let documents =
             negotiation.documents.iter().map(|document| document.events.iter().map(|event| timeline.moment(&event.at)).collect()).collect();
-        Record { negotiation, timeline, items, red_lines, party_index, documents }
+        Tracks { timeline, items, red_lines, party_index, documents, stances: negotiation.stances.len() }
+    }
+
+    /// Indexes the stances `negotiation` has beyond those already indexed. `negotiation` must be
+    /// the one these tracks were built for with stances added at the end of its list and nothing
+    /// else changed; the tracks are then exactly [`Tracks::new`]'s for it. Each new stance goes
+    /// where the stable sort of [`Tracks::new`] puts it: after every stance with the same key,
+    /// since it comes after them all in the list.
+    pub fn extend(&mut self, negotiation: &Negotiation) {
+        debug_assert!(self.stances <= negotiation.stances.len(), "stances were removed");
+        for index in self.stances..negotiation.stances.len() {
+            let stance = &negotiation.stances[index];
+            // The last item of that document and number, as the index of `new` keeps it.
+            let Some(item) = negotiation.items.iter().rposition(|item| item.document == stance.document && item.number == stance.item)
+            else {
+                continue;
+            };
+            let instant = self.timeline.moment(&stance.at);
+            let parties: Vec<usize> = counted_for(negotiation, &self.party_index, &stance.party).collect();
+            let track = &mut self.items[item];
+            if !stance.readout.is_empty() {
+                let at = track.readout_stances.partition_point(|(given, _)| *given <= instant);
+                track.readout_stances.insert(at, (instant, index));
+                continue;
+            }
+            for party in parties {
+                let key = (instant, own(negotiation, party, index));
+                let stances = &mut track.stances[party];
+                let at = stances.partition_point(|(given, other)| (*given, own(negotiation, party, *other)) <= key);
+                stances.insert(at, (instant, index));
+            }
+        }
+        self.stances = negotiation.stances.len();
+    }
+}
+
+/// The parties (by index) a stance by `who` counts for: the party itself, or each member of the
+/// bloc `who` (`docs/status.md`, "Blocs"); none for anyone else.
+fn counted_for<'a>(negotiation: &'a Negotiation, party_index: &'a HashMap<String, usize>, who: &str) -> impl Iterator<Item = usize> + 'a {
+    let party = party_index.get(who).copied();
+    let bloc = if party.is_none() { negotiation.bloc(who) } else { None };
+    let members = bloc.into_iter().flat_map(|bloc| &bloc.members).filter_map(|member| party_index.get(member.as_str()).copied());
+    party.into_iter().chain(members)
+}
+
+/// Whether stance `index` is party number `party`'s own (not its bloc's).
+fn own(negotiation: &Negotiation, party: usize, index: usize) -> bool {
+    negotiation.stances[index].party == negotiation.parties[party].id
+}
+
+impl<'n> Record<'n> {
+    pub fn new(negotiation: &'n Negotiation) -> Record<'n> {
+        Record { negotiation, tracks: Cow::Owned(Tracks::new(negotiation)) }
+    }
+
+    /// The record of `negotiation` with its tracks already built (`Tracks::new(negotiation)`, or
+    /// brought up to it by [`Tracks::extend`]).
+    pub fn with_tracks(negotiation: &'n Negotiation, tracks: &'n Tracks) -> Record<'n> {
+        debug_assert_eq!(tracks.stances, negotiation.stances.len(), "tracks of another record");
+        Record { negotiation, tracks: Cow::Borrowed(tracks) }
     }
 
     /// Resolves a user's point (round id, date, `start`, `now`).

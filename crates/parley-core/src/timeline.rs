@@ -41,7 +41,7 @@ impl Instant {
 }
 
 /// When each round happened, for resolving [`Moment`]s to [`Instant`]s.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Timeline {
     rounds: HashMap<String, Option<Instant>>,
 }

@@ -38,6 +38,9 @@ const MAX_ANSWERS: usize = 4096;
 /// How many earlier folded copies are kept per negotiation, for the writes' preconditions.
 const MAX_HISTORY: usize = 256;
 
+/// How many of a viewer's latest heads are kept to continue from.
+const VIEW_HEADS_KEPT: usize = 8;
+
 /// The most view heads remembered with the chain head they were computed at.
 const MAX_HANDED_OUT: usize = 65_536;
 
@@ -49,14 +52,29 @@ fn fold_flight(id: &str) -> String {
     format!("fold\0{id}")
 }
 
-/// A viewer's view, with the viewer's head (its tag) it was computed at.
-type TaggedView = (String, Arc<parley_service::View>);
+/// A viewer's view, with the viewer's head (its tag) and the chain head it was computed at.
+struct KeptView {
+    tag: String,
+    at: Head,
+    /// The number of the whole record's stances at `at`.
+    stances: usize,
+    view: Arc<parley_service::View>,
+}
 
-/// A negotiation folded at a head, with the folder that continues from there.
+/// A negotiation folded at a head, with the folder that continues from there: taken (not
+/// copied) by whoever brings the negotiation further, under the fold's flight, since only the
+/// latest copy is continued; a copy whose folder was taken is folded anew from the store.
 struct Folded {
     head: Head,
-    folder: Folder,
+    folder: Mutex<Option<Folder>>,
     negotiation: Arc<Negotiation>,
+}
+
+impl Folded {
+    /// The folder, taken out.
+    fn take_folder(&self) -> Option<Folder> {
+        self.folder.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
 }
 
 /// A viewer's head at a chain head, with what the next one can be computed from.
@@ -75,8 +93,9 @@ pub struct FoldCache {
     /// The reads' answers by negotiation, viewer and request, with the viewer's head they were
     /// computed at.
     answers: Mutex<HashMap<String, (String, Arc<String>)>>,
-    /// Each viewer's head, by negotiation and viewer, with the chain head it was computed at.
-    view_heads: Mutex<HashMap<(String, String), ViewHeadAt>>,
+    /// Each viewer's last few heads, by negotiation and viewer, with the chain heads they were
+    /// computed at (in their order).
+    view_heads: Mutex<HashMap<(String, String), VecDeque<ViewHeadAt>>>,
     /// Recent folded copies per negotiation, oldest first.
     history: Mutex<HashMap<String, History>>,
     /// The chain head each view head handed out was computed at, by negotiation, viewer and tag.
@@ -90,7 +109,7 @@ pub struct FoldCache {
     batches: crate::batch::Queues,
     /// Each viewer's view, by negotiation and viewer, with the viewer's head it has: the reads
     /// at one head (status, claims, …) share it instead of each viewing the record anew.
-    views: Mutex<HashMap<(String, String), TaggedView>>,
+    views: Mutex<HashMap<(String, String), KeptView>>,
     /// One lock per piece of work many requests may need at once (folding a negotiation up to a
     /// new head, computing a read's answer there), so that one request does it and the others
     /// wait for its result instead of repeating it beside it.
@@ -146,7 +165,7 @@ impl FoldCache {
         let continued = match &cached {
             Some(cached) if cached.head.seq < head.seq => {
                 let hash = store.hash_at(id, cached.head.seq).map_err(ApiError::store)?;
-                (hash.as_deref() == Some(cached.head.hash.as_str())).then(|| cached.folder.clone())
+                if hash.as_deref() == Some(cached.head.hash.as_str()) { cached.take_folder() } else { None }
             }
             _ => None,
         };
@@ -165,7 +184,7 @@ impl FoldCache {
         let Some(last) = appended.last() else { return Ok(None) };
         let cached = self.folded.lock().ok().and_then(|map| map.get(id).cloned());
         let Some(cached) = cached.filter(|cached| cached.head == *before) else { return Ok(None) };
-        let mut folder = cached.folder.clone();
+        let Some(mut folder) = cached.take_folder() else { return Ok(None) };
         for event in appended {
             folder
                 .apply(event.seq, &event.kind, &event.key, event.op, Payload::Json(&event.payload))
@@ -186,7 +205,7 @@ impl FoldCache {
             }
             // Never replace a newer copy (another request may have brought it further).
             if map.get(id).is_none_or(|held| held.head.seq <= head.seq) {
-                let folded = Folded { head: head.clone(), folder, negotiation: negotiation.clone() };
+                let folded = Folded { head: head.clone(), folder: Mutex::new(Some(folder)), negotiation: negotiation.clone() };
                 map.insert(id.to_owned(), Arc::new(folded));
             }
         }
@@ -216,27 +235,32 @@ impl FoldCache {
     /// The head `viewer` is told for `negotiation`, negotiation `id` folded at `head`.
     pub fn view_head(&self, negotiation: &Negotiation, head: &Head, id: &str, viewer: &str) -> Result<ViewHead, ApiError> {
         let key = (id.to_owned(), viewer.to_owned());
-        let cached = || self.view_heads.lock().ok().and_then(|map| map.get(&key).cloned());
-        let at_head = || cached().filter(|cached| cached.head == *head).map(|cached| cached.view_head);
+        let kept = || self.view_heads.lock().ok().and_then(|map| map.get(&key).cloned()).unwrap_or_default();
+        let at_head = || {
+            let map = self.view_heads.lock().ok()?;
+            map.get(&key)?.iter().find(|kept| kept.head == *head).map(|kept| kept.view_head.clone())
+        };
         // Readers seeing a new head at once: one computes the viewer's head, the others take it.
-        self.once(&format!("head\0{id}\0{viewer}"), at_head, || self.compute_view_head(negotiation, head, id, viewer, cached()))
+        self.once(&format!("head\0{id}\0{viewer}"), at_head, || self.compute_view_head(negotiation, head, id, viewer, kept()))
     }
 
-    /// The head `viewer` is told at `head`, continued from `cached` (its head kept before) when
-    /// only stances were added since, and kept.
+    /// The head `viewer` is told at `head`, continued from one of `kept` (its heads kept before,
+    /// oldest first) when only stances were added since, and kept.
     fn compute_view_head(
         &self,
         negotiation: &Negotiation,
         head: &Head,
         id: &str,
         viewer: &str,
-        cached: Option<ViewHeadAt>,
+        kept: VecDeque<ViewHeadAt>,
     ) -> Result<ViewHead, ApiError> {
-        // Only stances added since the viewer's last head (by this process's group commits): its
-        // head continues from there.
-        let continued = cached.and_then(|cached| {
-            let (parts, before) = cached.parts?;
-            let added = self.batches.stances_added(id, &cached.head, head)?;
+        // Only stances added since one of the viewer's earlier heads (by this process's group
+        // commits): its head continues from there. The latest such head is tried first; a read
+        // that read the chain head before a write's may come after it, so the later heads kept
+        // are passed over.
+        let continued = kept.iter().rev().filter(|kept| kept.head.seq < head.seq).find_map(|kept| {
+            let (parts, before) = kept.parts.clone()?;
+            let added = self.batches.stances_added(id, &kept.head, head)?;
             (before + added == negotiation.stances.len()).then_some((parts, before))
         });
         let (view_head, parts) = match continued {
@@ -252,7 +276,15 @@ impl FoldCache {
             if map.len() >= MAX_CACHED * 8 && !map.contains_key(&key) {
                 map.clear();
             }
-            map.insert(key, ViewHeadAt { head: head.clone(), view_head: view_head.clone(), parts });
+            let heads = map.entry(key).or_default();
+            // In the order of the chain heads, the oldest dropped first.
+            let at = heads.partition_point(|kept| kept.head.seq < head.seq);
+            if heads.get(at).is_none_or(|kept| kept.head != *head) {
+                heads.insert(at, ViewHeadAt { head: head.clone(), view_head: view_head.clone(), parts });
+                if heads.len() > VIEW_HEADS_KEPT {
+                    heads.pop_front();
+                }
+            }
         }
         if let Ok(mut handed_out) = self.handed_out.lock() {
             if handed_out.len() >= MAX_HANDED_OUT {
@@ -302,21 +334,49 @@ impl FoldCache {
         queues.entry(id.to_owned()).or_default().clone()
     }
 
-    /// The view of negotiation `id` (folded as `negotiation`) for `viewer`, whose head there is
-    /// `head`: computed once per viewer's head.
-    pub fn view(&self, negotiation: &Negotiation, id: &str, viewer: &str, head: &ViewHead) -> Result<Arc<parley_service::View>, ApiError> {
+    /// The view of negotiation `id` (folded as `negotiation` at the chain head `at`) for `viewer`,
+    /// whose head there is `head`: computed once per viewer's head. When the view kept is of an
+    /// earlier chain head after which this process only added stances, it is brought up by
+    /// viewing and indexing those alone ([`parley_service::View::add_stances`]).
+    pub fn view(
+        &self,
+        negotiation: &Negotiation,
+        at: &Head,
+        id: &str,
+        viewer: &str,
+        head: &ViewHead,
+    ) -> Result<Arc<parley_service::View>, ApiError> {
         let key = (id.to_owned(), viewer.to_owned());
         let kept = || {
             let views = self.views.lock().ok()?;
-            views.get(&key).filter(|(tag, _)| *tag == head.tag).map(|(_, view)| view.clone())
+            views.get(&key).filter(|kept| kept.tag == head.tag).map(|kept| kept.view.clone())
         };
         self.once(&format!("view\0{id}\0{viewer}"), kept, || {
-            let view = Arc::new(parley_service::view(negotiation.clone(), viewer).map_err(ApiError::service)?);
+            let earlier = self.views.lock().ok().and_then(|mut views| {
+                let kept = views.get(&key)?;
+                let added = if kept.at.seq < at.seq { self.batches.stances_added(id, &kept.at, at)? } else { return None };
+                (kept.stances + added == negotiation.stances.len()).then_some(())?;
+                views.remove(&key).map(|kept| (kept.view, kept.stances))
+            });
+            let view = match earlier {
+                Some((view, before)) => {
+                    // Taken out of the map: unshared unless a read still computes from it.
+                    let mut view = Arc::try_unwrap(view).unwrap_or_else(|shared| (*shared).clone());
+                    view.add_stances(negotiation, before);
+                    view
+                }
+                None => parley_service::view(negotiation.clone(), viewer).map_err(ApiError::service)?,
+            };
+            let view = Arc::new(view);
             if let Ok(mut views) = self.views.lock() {
                 if views.len() >= MAX_CACHED * 8 && !views.contains_key(&key) {
                     views.clear();
                 }
-                views.insert(key.clone(), (head.tag.clone(), view.clone()));
+                let kept = KeptView { tag: head.tag.clone(), at: at.clone(), stances: negotiation.stances.len(), view: view.clone() };
+                // Never replace a view of a later chain head (another read may have brought it further).
+                if views.get(&key).is_none_or(|held| held.at.seq <= at.seq) {
+                    views.insert(key.clone(), kept);
+                }
             }
             Ok(view)
         })

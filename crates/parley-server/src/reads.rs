@@ -125,7 +125,7 @@ where
             let (request, read) = request?;
             let id = caller.negotiation(&id)?;
             let viewer = caller.viewer().to_owned();
-            let (negotiation, _, head) = cache.viewed(store, &id, &viewer)?;
+            let (negotiation, at, head) = cache.viewed(store, &id, &viewer)?;
             let key = format!("{id}\0{viewer}\0{request}");
             // Many requests for the same answer at a new head: one computes it, the others wait
             // for it.
@@ -133,7 +133,7 @@ where
                 &key,
                 || cache.answer(&key, &head),
                 || {
-                    let view = cache.view(&negotiation, &id, &viewer, &head)?;
+                    let view = cache.view(&negotiation, &at, &id, &viewer, &head)?;
                     let text = std::sync::Arc::new(serde_json::to_string_pretty(&read(&view)?).map_err(ApiError::internal)? + "\n");
                     cache.keep(key.clone(), &head, text.clone());
                     Ok::<_, ApiError>(text)

@@ -55,7 +55,7 @@ pub struct Parts {
 impl Parts {
     /// The parts of the view `viewed`.
     pub fn of(viewed: &Negotiation) -> Result<Parts, ApiError> {
-        let rest = Sha256::digest(serde_json::to_vec(&with_stances(viewed, Vec::new())).map_err(ApiError::internal)?).into();
+        let rest = Sha256::digest(serde_json::to_vec(&viewed.with_stances(Vec::new())).map_err(ApiError::internal)?).into();
         Parts { rest, stances: [0; 32] }.extended(&viewed.stances)
     }
 
@@ -82,54 +82,6 @@ impl Parts {
     }
 }
 
-/// A copy of `negotiation` with `stances` instead of its own.
-pub fn with_stances(negotiation: &Negotiation, stances: Vec<Stance>) -> Negotiation {
-    let Negotiation {
-        id,
-        title,
-        description,
-        signatories,
-        parties,
-        issues,
-        items,
-        rounds,
-        stances: _,
-        red_lines,
-        statements,
-        preferences,
-        demands,
-        deadlines,
-        blocs,
-        obligations,
-        implementation,
-        sources,
-        documents,
-        phases,
-    } = negotiation;
-    Negotiation {
-        id: id.clone(),
-        title: title.clone(),
-        description: description.clone(),
-        signatories: signatories.clone(),
-        parties: parties.clone(),
-        issues: issues.clone(),
-        items: items.clone(),
-        rounds: rounds.clone(),
-        stances,
-        red_lines: red_lines.clone(),
-        statements: statements.clone(),
-        preferences: preferences.clone(),
-        demands: demands.clone(),
-        deadlines: deadlines.clone(),
-        blocs: blocs.clone(),
-        obligations: obligations.clone(),
-        implementation: implementation.clone(),
-        sources: sources.clone(),
-        documents: documents.clone(),
-        phases: phases.clone(),
-    }
-}
-
 /// The head `viewer` (a token's viewer) is told for `negotiation`, the record folded at `head`,
 /// with the parts it was computed from (none for a viewer who sees everything).
 pub fn with_parts(negotiation: &Negotiation, head: &Head, viewer: &str) -> Result<(ViewHead, Option<Parts>), ApiError> {
@@ -146,7 +98,7 @@ pub fn with_parts(negotiation: &Negotiation, head: &Head, viewer: &str) -> Resul
 /// and hashed.
 pub fn after_stances(negotiation: &Negotiation, before: usize, parts: Parts, viewer: &str) -> Result<(ViewHead, Parts), ApiError> {
     let added = negotiation.stances.get(before..).unwrap_or_default().to_vec();
-    let view = parley_service::view(with_stances(negotiation, added), viewer).map_err(ApiError::service)?;
+    let view = parley_service::view(negotiation.with_stances(added), viewer).map_err(ApiError::service)?;
     let parts = parts.extended(&view.negotiation().stances)?;
     Ok((ViewHead { tag: parts.tag(viewer), seq: None }, parts))
 }

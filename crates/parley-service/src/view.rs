@@ -6,17 +6,21 @@ use parley_core::diff::Diff;
 use parley_core::implementation::Implementation;
 use parley_core::model::Negotiation;
 use parley_core::positions::Positions;
-use parley_core::status::{Record, Status};
+use parley_core::status::{Record, Status, Tracks};
 use parley_core::visibility::{Viewer, into_view};
 
 use crate::ServiceError;
 
 /// The viewer's copy of a negotiation: only what the viewer may see. Every operation on it
 /// computes from that copy alone, so none can tell the viewer more than its export would.
-#[derive(Debug)]
+///
+/// The copy is indexed once ([`Tracks`]), and every operation computes from that index; a view
+/// of a record that has since only gained stances is brought up with [`View::add_stances`].
+#[derive(Clone, Debug)]
 pub struct View {
     negotiation: Negotiation,
     viewer: Viewer,
+    tracks: Tracks,
 }
 
 /// The view of the whole record `negotiation` for the viewer named by `viewer` (see
@@ -24,10 +28,31 @@ pub struct View {
 pub fn view(negotiation: Negotiation, viewer: &str) -> Result<View, ServiceError> {
     let viewer = crate::viewer(&negotiation, viewer)?;
     let negotiation = into_view(negotiation, &viewer);
-    Ok(View { negotiation, viewer })
+    Ok(View::indexed(negotiation, viewer))
 }
 
 impl View {
+    fn indexed(negotiation: Negotiation, viewer: Viewer) -> View {
+        let tracks = Tracks::new(&negotiation);
+        View { negotiation, viewer, tracks }
+    }
+
+    /// The view of `whole` for the same viewer, when this is the view of `whole` as it was
+    /// before stances were added at the end of its list (and nothing else changed): only the
+    /// stances from number `before` on are viewed and indexed. Each stance is viewed with the
+    /// rest of the record as a whole view would see it, so the result is that whole view.
+    pub fn add_stances(&mut self, whole: &Negotiation, before: usize) {
+        let added = whole.stances.get(before..).unwrap_or_default().to_vec();
+        let viewed = into_view(whole.with_stances(added), &self.viewer);
+        self.negotiation.stances.extend(viewed.stances);
+        self.tracks.extend(&self.negotiation);
+    }
+
+    /// The record of the view, with its index, for computing from.
+    pub fn record(&self) -> Record<'_> {
+        Record::with_tracks(&self.negotiation, &self.tracks)
+    }
+
     /// The viewer's copy of the record.
     pub fn negotiation(&self) -> &Negotiation {
         &self.negotiation
@@ -41,19 +66,19 @@ impl View {
     /// The view with every string escaped ([`crate::escaped`]), for plain-text output; JSON is
     /// exact and takes the view as it is.
     pub fn escaped(self) -> View {
-        View { negotiation: crate::escaped(self.negotiation), viewer: self.viewer }
+        View::indexed(crate::escaped(self.negotiation), self.viewer)
     }
 
     /// The status as of `as_of` (a round, a date, `start`, `now`).
     pub fn status(&self, as_of: &str) -> Result<Status, ServiceError> {
-        let record = Record::new(&self.negotiation);
+        let record = self.record();
         let as_of = crate::point(&record, "--as-of", as_of)?;
         Ok(record.status(&as_of))
     }
 
     /// What changed after `from` up to `to`; `from` after `to` is bad input.
     pub fn diff(&self, from: &str, to: &str) -> Result<Diff, ServiceError> {
-        let record = Record::new(&self.negotiation);
+        let record = self.record();
         let from = crate::point(&record, "FROM", from)?;
         let to = crate::point(&record, "TO", to)?;
         record.diff(&from, &to).map_err(|error| ServiceError::BadInput(error.to_string()))
@@ -62,7 +87,7 @@ impl View {
     /// The verdict on every claim, or only on those with the verdict `only`; statements left
     /// without claims are left out.
     pub fn claims(&self, only: Option<Verdict>) -> ClaimsReport {
-        let record = Record::new(&self.negotiation);
+        let record = self.record();
         let mut report = record.check_claims();
         if let Some(wanted) = only {
             for statement in &mut report.statements {

@@ -402,6 +402,15 @@ impl<T> Collection<T> {
         self.entries.into_iter().flatten().collect()
     }
 
+    /// A copy holding the live entities alone, in order, without their keys: enough to
+    /// [`Collection::values`] it, at a fraction of a whole copy's cost.
+    fn values_only(&self) -> Collection<T>
+    where
+        T: Clone,
+    {
+        Collection { entries: self.entries.iter().filter(|entry| entry.is_some()).cloned().collect(), index: HashMap::new() }
+    }
+
     fn is_empty(&self) -> bool {
         self.index.is_empty()
     }
@@ -726,7 +735,28 @@ impl Folder {
     /// The negotiation folded so far, keeping the folder to apply later events to (a server's
     /// incremental fold); the same as [`Folder::finish`] on a copy.
     pub fn negotiation(&self) -> Result<Option<Negotiation>, FoldError> {
-        self.clone().finish()
+        // The entities alone: the keys (one string per entity) are not needed to finish.
+        let copy = Folder {
+            seq: self.seq,
+            header: self.header.clone(),
+            parties: self.parties.values_only(),
+            issues: self.issues.values_only(),
+            rounds: self.rounds.values_only(),
+            items: self.items.values_only(),
+            stances: self.stances.values_only(),
+            red_lines: self.red_lines.values_only(),
+            statements: self.statements.values_only(),
+            preferences: self.preferences.values_only(),
+            demands: self.demands.values_only(),
+            deadlines: self.deadlines.values_only(),
+            blocs: self.blocs.values_only(),
+            obligations: self.obligations.values_only(),
+            assessments: self.assessments.values_only(),
+            sources: self.sources.values_only(),
+            documents: self.documents.values_only(),
+            phases: self.phases.clone(),
+        };
+        copy.finish()
     }
 
     /// The negotiation, or `None` when no header event has been applied.

@@ -263,7 +263,7 @@ pub async fn dashboard(
         let view = context.view;
         // One index of the record for the status and the diff (what `View::status` and
         // `View::diff` each build): on a large record the index is most of their cost.
-        let record = parley_core::status::Record::new(view.negotiation());
+        let record = view.record();
         let point = parley_service::point(&record, "as_of", &as_of).map_err(ApiError::service)?;
         let status = record.status(&point);
         let points = points(view.negotiation());

@@ -1,0 +1,97 @@
+//! A record's tracks brought up by `Tracks::extend` after stances were added at the end of its
+//! list are exactly the tracks built for the whole record, and every answer computed from them is
+//! the same: on every bundled scenario and test case, split at random points, with random stances
+//! added (by parties, blocs and unknown names; on items, readouts and unknown items; at rounds,
+//! dates, the start and unknown rounds).
+
+use parley_core::model::{Moment, Negotiation, Position, Stance};
+use parley_core::scenario;
+use parley_core::status::{Record, Tracks};
+use parley_core::timeline::Point;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+const SCENARIOS: [&str; 10] = [
+    include_str!("../../../scenarios/ukraine-2025.toml"),
+    include_str!("../../../scenarios/dockworkers-2026.toml"),
+    include_str!("../../parley-cli/tests/cases/blocs.toml"),
+    include_str!("../../parley-cli/tests/cases/readouts.toml"),
+    include_str!("../../parley-cli/tests/cases/documents.toml"),
+    include_str!("../../parley-cli/tests/cases/same-day.toml"),
+    include_str!("../../parley-cli/tests/cases/stale-stances.toml"),
+    include_str!("../../parley-cli/tests/cases/stance-on-earlier-version.toml"),
+    include_str!("../../parley-cli/tests/cases/value-claims.toml"),
+    include_str!("../../parley-cli/tests/cases/phases.toml"),
+];
+
+/// A stance made from the numbers `(who, item, at, position, readout, version)`, picking among
+/// the names the record has (and one it does not).
+fn stance(
+    negotiation: &Negotiation,
+    (who, item, at, position, readout, version): (usize, usize, usize, usize, bool, Option<usize>),
+) -> Stance {
+    let mut names: Vec<String> = negotiation.parties.iter().map(|party| party.id.clone()).collect();
+    names.extend(negotiation.blocs.iter().map(|bloc| bloc.id.clone()));
+    names.push("nobody".to_owned());
+    let party = names[who % names.len()].clone();
+    let (number, document) = match negotiation.items.get(item % (negotiation.items.len() + 1)) {
+        Some(item) => (item.number, item.document.clone()),
+        None => (999, String::new()),
+    };
+    let mut moments = vec![Moment::Start, Moment::Round("no-such-round".to_owned())];
+    moments.extend(negotiation.rounds.iter().map(|round| Moment::Round(round.id.clone())));
+    moments.extend(negotiation.stances.iter().map(|stance| stance.at.clone()));
+    let readouts: Vec<String> = negotiation.items.iter().flat_map(|item| &item.readouts).map(|readout| readout.party.clone()).collect();
+    Stance {
+        party,
+        item: number,
+        position: Position::ALL[position % Position::ALL.len()],
+        at: moments[at % moments.len()].clone(),
+        source: "added".to_owned(),
+        visibility: Default::default(),
+        note: String::new(),
+        document,
+        version,
+        readout: if readout && !readouts.is_empty() { readouts[at % readouts.len()].clone() } else { String::new() },
+        bloc: None,
+    }
+}
+
+#[test]
+fn tracks_extended_by_added_stances_are_the_tracks_of_the_whole_record() {
+    let loaded: Vec<Negotiation> = SCENARIOS.iter().map(|text| scenario::parse(text).expect("bundled scenario").negotiation).collect();
+    let mut runner = TestRunner::new(Config { cases: 300, ..Config::default() });
+    let added =
+        (any::<usize>(), any::<usize>(), any::<usize>(), any::<usize>(), proptest::bool::weighted(0.2), proptest::option::of(0usize..3));
+    let strategy = (0..loaded.len(), proptest::collection::vec(any::<usize>(), 1..4), proptest::collection::vec(added, 0..12));
+    runner
+        .run(&strategy, |(which, splits, added)| {
+            let mut whole = loaded[which].clone();
+            let new: Vec<Stance> = added.into_iter().map(|numbers| stance(&whole, numbers)).collect();
+            whole.stances.extend(new);
+            // Brought up in several steps, from a prefix of the list.
+            let mut cuts: Vec<usize> = splits.iter().map(|split| split % (whole.stances.len() + 1)).collect();
+            cuts.sort_unstable();
+            let mut part = whole.clone();
+            part.stances.truncate(cuts[0]);
+            let mut tracks = Tracks::new(&part);
+            for &cut in cuts.iter().skip(1).chain([&whole.stances.len()]) {
+                part.stances = whole.stances[..cut].to_vec();
+                tracks.extend(&part);
+            }
+            let built = Tracks::new(&whole);
+            prop_assert_eq!(&tracks, &built);
+            let kept = Record::with_tracks(&whole, &tracks);
+            let fresh = Record::new(&whole);
+            let mut points = vec![Point::now(), fresh.point("start").unwrap()];
+            points.extend(whole.rounds.iter().filter_map(|round| fresh.point(&round.id).ok()));
+            for point in &points {
+                let json = |record: &Record| serde_json::to_string(&record.status(point)).unwrap();
+                prop_assert_eq!(json(&kept), json(&fresh));
+            }
+            let claims = |record: &Record| serde_json::to_string(&record.check_claims()).unwrap();
+            prop_assert_eq!(claims(&kept), claims(&fresh));
+            Ok(())
+        })
+        .unwrap();
+}
