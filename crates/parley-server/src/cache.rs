@@ -92,7 +92,7 @@ pub struct FoldCache {
     folded: Mutex<HashMap<String, Arc<Folded>>>,
     /// The reads' answers by negotiation, viewer and request, with the viewer's head they were
     /// computed at.
-    answers: Mutex<HashMap<String, (String, Arc<String>)>>,
+    answers: Mutex<HashMap<String, (String, axum::body::Bytes)>>,
     /// Each viewer's last few heads, by negotiation and viewer, with the chain heads they were
     /// computed at (in their order).
     view_heads: Mutex<HashMap<(String, String), VecDeque<ViewHeadAt>>>,
@@ -408,13 +408,13 @@ impl FoldCache {
 
     /// The answer kept for `key` (negotiation, viewer and request), if computed when the viewer's
     /// head was `head`.
-    pub fn answer(&self, key: &str, head: &ViewHead) -> Option<Arc<String>> {
+    pub fn answer(&self, key: &str, head: &ViewHead) -> Option<axum::body::Bytes> {
         let answers = self.answers.lock().ok()?;
         answers.get(key).filter(|(at, _)| *at == head.tag).map(|(_, text)| text.clone())
     }
 
     /// Keeps the answer for `key` computed at the viewer's head `head`.
-    pub fn keep(&self, key: String, head: &ViewHead, text: Arc<String>) {
+    pub fn keep(&self, key: String, head: &ViewHead, text: axum::body::Bytes) {
         if let Ok(mut answers) = self.answers.lock() {
             if answers.len() >= MAX_ANSWERS {
                 answers.clear();

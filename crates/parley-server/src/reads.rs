@@ -37,8 +37,8 @@ pub fn json_response(value: &impl Serialize, head: Option<&ViewHead>) -> Result<
 }
 
 /// A text body of `content_type`, with the viewer's head as `ETag`.
-pub fn text_response(text: String, content_type: &'static str, head: Option<&ViewHead>) -> Response {
-    let mut response = text.into_response();
+pub fn text_response(text: impl Into<axum::body::Bytes>, content_type: &'static str, head: Option<&ViewHead>) -> Response {
+    let mut response = text.into().into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Some(value) = head.and_then(|head| HeaderValue::from_str(&head.etag()).ok()) {
         response.headers_mut().insert(header::ETAG, value);
@@ -134,7 +134,8 @@ where
                 || cache.answer(&key, &head),
                 || {
                     let view = cache.view(&negotiation, &at, &id, &viewer, &head)?;
-                    let text = std::sync::Arc::new(serde_json::to_string_pretty(&read(&view)?).map_err(ApiError::internal)? + "\n");
+                    // Kept as bytes: each answer sends the same buffer, not a copy.
+                    let text = axum::body::Bytes::from(serde_json::to_string_pretty(&read(&view)?).map_err(ApiError::internal)? + "\n");
                     cache.keep(key.clone(), &head, text.clone());
                     Ok::<_, ApiError>(text)
                 },
@@ -142,7 +143,7 @@ where
             Ok((text, head))
         })
         .await?;
-    Ok(text_response((*text).clone(), "application/json", Some(&head)))
+    Ok(text_response(text, "application/json", Some(&head)))
 }
 
 /// The status as of a point (`parley status --json --viewer V --as-of P`).
