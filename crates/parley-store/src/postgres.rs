@@ -39,6 +39,11 @@ const MIGRATION_LOCK: i64 = 0x7061_726c_6579;
 pub struct PgStore {
     client: Client,
     location: String,
+    /// The statements every request runs (the head, a token), prepared once per connection: a
+    /// query given as text is prepared on each run, one more round trip and one more parse. A
+    /// prepared statement that fails (say, once another process changed the schema) fails its
+    /// request, and the server does not reuse a store whose request failed.
+    prepared: std::collections::HashMap<&'static str, postgres::Statement>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -73,6 +78,16 @@ pub fn redact(url: &str) -> String {
 }
 
 impl PgStore {
+    /// The statement `sql`, prepared on this connection the first time it is asked for.
+    pub(crate) fn statement(&mut self, sql: &'static str) -> Result<postgres::Statement, postgres::Error> {
+        if let Some(statement) = self.prepared.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.prepared.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
     /// Connects to the database at `url` (`postgres://user:password@host:port/database`) and
     /// brings its schema up to date. A database of a newer schema is refused untouched.
     pub fn open(url: &str) -> Result<PgStore, StoreError> {
@@ -88,7 +103,7 @@ impl PgStore {
             pg_tls::Mode::Tls(config) => Client::connect(&url, pg_tls::RustlsConnect(config)),
         }
         .map_err(|source| connect_error(&location, source))?;
-        let mut store = PgStore { client, location };
+        let mut store = PgStore { client, location, prepared: std::collections::HashMap::new() };
         store.prepare(version)?;
         Ok(store)
     }
@@ -207,8 +222,8 @@ impl EventStore for PgStore {
 
     fn head(&mut self, negotiation: &str) -> Result<Option<(u64, String)>, StoreError> {
         let row = self
-            .client
-            .query_opt("SELECT seq, hash FROM events WHERE negotiation = $1 ORDER BY seq DESC LIMIT 1", &[&negotiation])
+            .statement("SELECT seq, hash FROM events WHERE negotiation = $1 ORDER BY seq DESC LIMIT 1")
+            .and_then(|statement| self.client.query_opt(&statement, &[&negotiation]))
             .map_err(|source| self.error(source))?;
         Ok(row.map(|row| (row.get::<_, i64>(0) as u64, row.get(1))))
     }
@@ -274,8 +289,8 @@ impl EventStore for PgStore {
 
     fn hash_at(&mut self, negotiation: &str, seq: u64) -> Result<Option<String>, StoreError> {
         let row = self
-            .client
-            .query_opt("SELECT hash FROM events WHERE negotiation = $1 AND seq = $2", &[&negotiation, &clamp(seq)])
+            .statement("SELECT hash FROM events WHERE negotiation = $1 AND seq = $2")
+            .and_then(|statement| self.client.query_opt(&statement, &[&negotiation, &clamp(seq)]))
             .map_err(|source| self.error(source))?;
         Ok(row.map(|row| row.get(0)))
     }

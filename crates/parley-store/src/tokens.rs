@@ -113,7 +113,14 @@ fn issue(location: &str, new: &NewToken) -> Result<IssuedToken, StoreError> {
     Ok(IssuedToken { token, secret })
 }
 
-const COLUMNS: &str = "id, negotiation, viewer, can_write, label, created_at, revoked_at";
+/// The token columns, in the order `sqlite_token` and `postgres_token` read them (a macro, so that
+/// whole statements can be built from it at compile time).
+macro_rules! columns {
+    () => {
+        "id, negotiation, viewer, can_write, label, created_at, revoked_at"
+    };
+}
+const COLUMNS: &str = columns!();
 
 impl TokenStore for SqliteStore {
     fn create_token(&mut self, new: &NewToken) -> Result<IssuedToken, StoreError> {
@@ -227,9 +234,9 @@ impl TokenStore for PgStore {
     }
 
     fn token_for(&mut self, secret: &str) -> Result<Option<Token>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM tokens WHERE secret_hash = $1 AND revoked_at IS NULL");
+        const SQL: &str = concat!("SELECT ", columns!(), " FROM tokens WHERE secret_hash = $1 AND revoked_at IS NULL");
         let hash = secret_hash(secret);
-        let row = self.client().query_opt(&sql, &[&hash]);
+        let row = self.statement(SQL).and_then(|statement| self.client().query_opt(&statement, &[&hash]));
         Ok(row.map_err(|error| self.postgres(error))?.as_ref().map(postgres_token))
     }
 }
