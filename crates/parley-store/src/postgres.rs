@@ -43,7 +43,7 @@ pub struct PgStore {
     /// query given as text is prepared on each run, one more round trip and one more parse. A
     /// prepared statement that fails (say, once another process changed the schema) fails its
     /// request, and the server does not reuse a store whose request failed.
-    prepared: std::collections::HashMap<&'static str, postgres::Statement>,
+    prepared: std::collections::HashMap<String, postgres::Statement>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -79,12 +79,13 @@ pub fn redact(url: &str) -> String {
 
 impl PgStore {
     /// The statement `sql`, prepared on this connection the first time it is asked for.
-    pub(crate) fn statement(&mut self, sql: &'static str) -> Result<postgres::Statement, postgres::Error> {
+    /// Only a few fixed statements are asked for, so the cache stays small.
+    pub(crate) fn statement(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
         if let Some(statement) = self.prepared.get(sql) {
             return Ok(statement.clone());
         }
         let statement = self.client.prepare(sql)?;
-        self.prepared.insert(sql, statement.clone());
+        self.prepared.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
 
@@ -264,13 +265,11 @@ impl EventStore for PgStore {
         let postgres = |source| StoreError::Postgres { location: location.clone(), error: source };
         let (after, limit) = (clamp(after), up_to.map_or(i64::MAX, clamp));
         // Streamed: each row is folded as it arrives rather than the whole log held first.
-        let mut rows = self
-            .client
-            .query_raw(
-                "SELECT seq, kind, key, op, payload FROM events WHERE negotiation = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
-                [&negotiation as &(dyn postgres::types::ToSql + Sync), &after, &limit],
-            )
+        let statement = self
+            .statement("SELECT seq, kind, key, op, payload FROM events WHERE negotiation = $1 AND seq > $2 AND seq <= $3 ORDER BY seq")
             .map_err(postgres)?;
+        let mut rows =
+            self.client.query_raw(&statement, [&negotiation as &(dyn postgres::types::ToSql + Sync), &after, &limit]).map_err(postgres)?;
         let fold_error = |source| StoreError::Fold { negotiation: negotiation.to_owned(), source };
         let mut applied = 0;
         while let Some(row) = rows.next().map_err(postgres)? {
@@ -283,7 +282,10 @@ impl EventStore for PgStore {
 
     fn key_status(&mut self, negotiation: &str, party: &str) -> Result<KeyStatus, StoreError> {
         let sql = KEY_STATUS.replace("{1}", "$1").replace("{2}", "$2");
-        let row = self.client.query_opt(&sql, &[&negotiation, &party]).map_err(|source| self.error(source))?;
+        let row = self
+            .statement(&sql)
+            .and_then(|statement| self.client.query_opt(&statement, &[&negotiation, &party]))
+            .map_err(|source| self.error(source))?;
         Ok(KeyStatus::of(row.map(|row| (row.get(0), row.get::<_, Option<String>>(1).unwrap_or_default()))))
     }
 
@@ -350,10 +352,25 @@ impl EventStore for PgStore {
     fn append_groups(&mut self, negotiation: &str, expected: u64, groups: Vec<Group<'_>>) -> Result<Vec<Vec<Event>>, StoreError> {
         let location = self.location.clone();
         let postgres = |source| StoreError::Postgres { location: location.clone(), error: source };
+        // Prepared before the transaction holds the connection: the statements of every append,
+        // and the one-row inserts of a group commit's stances (larger inserts run as text).
+        let lock = self.statement("SELECT pg_advisory_xact_lock(hashtext($1))").map_err(postgres)?;
+        let read_head =
+            self.statement("SELECT seq, hash FROM events WHERE negotiation = $1 ORDER BY seq DESC LIMIT 1").map_err(postgres)?;
+        let notify = self.statement("SELECT pg_notify($1, $2)").map_err(postgres)?;
+        // By column count (without and with the label, which a log of an older schema lacks), for
+        // the groups of one event only.
+        let mut one_row: [Option<postgres::Statement>; 2] = [None, None];
+        for group in groups.iter().filter(|group| group.events.len() == 1) {
+            let columns = if group.label.is_empty() { COLUMNS - 1 } else { COLUMNS };
+            if one_row[columns + 1 - COLUMNS].is_none() {
+                one_row[columns + 1 - COLUMNS] = Some(self.statement(&insert_statement_of(1, columns)).map_err(postgres)?);
+            }
+        }
         let mut transaction = self.client.transaction().map_err(postgres)?;
-        transaction.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&negotiation]).map_err(postgres)?;
+        transaction.execute(&lock, &[&negotiation]).map_err(postgres)?;
         let mut head = transaction
-            .query_opt("SELECT seq, hash FROM events WHERE negotiation = $1 ORDER BY seq DESC LIMIT 1", &[&negotiation])
+            .query_opt(&read_head, &[&negotiation])
             .map_err(postgres)?
             .map(|row| (row.get::<_, i64>(0) as u64, row.get::<_, String>(1)));
         let actual = head.as_ref().map_or(0, |(seq, _)| *seq);
@@ -390,7 +407,11 @@ impl EventStore for PgStore {
                     ]);
                     parameters.truncate(parameters.len() - (COLUMNS - columns));
                 }
-                transaction.execute(&insert_statement_of(rows.len(), columns), &parameters).map_err(|source| {
+                let inserted = match (rows.len(), &one_row[columns + 1 - COLUMNS]) {
+                    (1, Some(statement)) => transaction.execute(statement, &parameters),
+                    _ => transaction.execute(&insert_statement_of(rows.len(), columns), &parameters),
+                };
+                inserted.map_err(|source| {
                     if source.code() == Some(&SqlState::UNIQUE_VIOLATION) {
                         // A writer that bypassed the advisory lock took these sequence numbers first:
                         // the head is at least the first of them (the aborted transaction cannot read it).
@@ -408,7 +429,7 @@ impl EventStore for PgStore {
         if appended.iter().any(|events| !events.is_empty()) {
             // Wakes every server process's event streams (delivered on commit, only then): the
             // payload is the negotiation's id alone; a listener reads what changed itself.
-            transaction.execute("SELECT pg_notify($1, $2)", &[&NOTIFY_CHANNEL, &negotiation]).map_err(postgres)?;
+            transaction.execute(&notify, &[&NOTIFY_CHANNEL, &negotiation]).map_err(postgres)?;
         }
         transaction.commit().map_err(postgres)?;
         Ok(appended)
