@@ -97,9 +97,8 @@ pub fn with_parts(negotiation: &Negotiation, head: &Head, viewer: &str) -> Resul
 /// the view head whose parts are `parts` (nothing else changed): only the new stances are viewed
 /// and hashed.
 pub fn after_stances(negotiation: &Negotiation, before: usize, parts: Parts, viewer: &str) -> Result<(ViewHead, Parts), ApiError> {
-    let added = negotiation.stances.get(before..).unwrap_or_default().to_vec();
-    let view = parley_service::view(negotiation.with_stances(added), viewer).map_err(ApiError::service)?;
-    let parts = parts.extended(&view.negotiation().stances)?;
+    let added = parley_service::stances_added(negotiation, before, viewer).map_err(ApiError::service)?;
+    let parts = parts.extended(&added)?;
     Ok((ViewHead { tag: parts.tag(viewer), seq: None }, parts))
 }
 

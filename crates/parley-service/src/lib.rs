@@ -75,5 +75,5 @@ pub use simulation::{
 };
 pub use source::{Opened, Source, display_name, open, read_text};
 pub use verify::{ChainReport, verify};
-pub use view::{View, view};
+pub use view::{View, stances_added, view};
 pub use viewer::{as_of, point, viewer};

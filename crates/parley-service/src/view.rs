@@ -4,7 +4,7 @@
 use parley_core::claims::{ClaimsReport, Verdict};
 use parley_core::diff::Diff;
 use parley_core::implementation::Implementation;
-use parley_core::model::Negotiation;
+use parley_core::model::{Negotiation, Stance};
 use parley_core::positions::Positions;
 use parley_core::status::{Record, Status, Tracks};
 use parley_core::visibility::{Viewer, into_view};
@@ -14,13 +14,14 @@ use crate::ServiceError;
 /// The viewer's copy of a negotiation: only what the viewer may see. Every operation on it
 /// computes from that copy alone, so none can tell the viewer more than its export would.
 ///
-/// The copy is indexed once ([`Tracks`]), and every operation computes from that index; a view
-/// of a record that has since only gained stances is brought up with [`View::add_stances`].
+/// The copy is indexed on first use ([`Tracks`]), and every operation computes from that index;
+/// a view of a record that has since only gained stances is brought up with [`View::add_stances`].
 #[derive(Clone, Debug)]
 pub struct View {
     negotiation: Negotiation,
     viewer: Viewer,
-    tracks: Tracks,
+    /// Built by the first operation that computes (a view only hashed or exported never is).
+    tracks: std::sync::OnceLock<Tracks>,
 }
 
 /// The view of the whole record `negotiation` for the viewer named by `viewer` (see
@@ -28,29 +29,35 @@ pub struct View {
 pub fn view(negotiation: Negotiation, viewer: &str) -> Result<View, ServiceError> {
     let viewer = crate::viewer(&negotiation, viewer)?;
     let negotiation = into_view(negotiation, &viewer);
-    Ok(View::indexed(negotiation, viewer))
+    Ok(View { negotiation, viewer, tracks: std::sync::OnceLock::new() })
+}
+
+/// The stances of `whole` from number `before` on, as the viewer named by `viewer` sees them:
+/// each viewed with the rest of the record, as a view of the whole record would show it.
+pub fn stances_added(whole: &Negotiation, before: usize, viewer: &str) -> Result<Vec<Stance>, ServiceError> {
+    Ok(viewed_stances(whole, before, &crate::viewer(whole, viewer)?))
+}
+
+fn viewed_stances(whole: &Negotiation, before: usize, viewer: &Viewer) -> Vec<Stance> {
+    let added = whole.stances.get(before..).unwrap_or_default().to_vec();
+    into_view(whole.with_stances(added), viewer).stances
 }
 
 impl View {
-    fn indexed(negotiation: Negotiation, viewer: Viewer) -> View {
-        let tracks = Tracks::new(&negotiation);
-        View { negotiation, viewer, tracks }
-    }
-
     /// The view of `whole` for the same viewer, when this is the view of `whole` as it was
     /// before stances were added at the end of its list (and nothing else changed): only the
-    /// stances from number `before` on are viewed and indexed. Each stance is viewed with the
-    /// rest of the record as a whole view would see it, so the result is that whole view.
+    /// stances from number `before` on are viewed (and indexed, if the view was), so the result
+    /// is that whole view.
     pub fn add_stances(&mut self, whole: &Negotiation, before: usize) {
-        let added = whole.stances.get(before..).unwrap_or_default().to_vec();
-        let viewed = into_view(whole.with_stances(added), &self.viewer);
-        self.negotiation.stances.extend(viewed.stances);
-        self.tracks.extend(&self.negotiation);
+        self.negotiation.stances.extend(viewed_stances(whole, before, &self.viewer));
+        if let Some(tracks) = self.tracks.get_mut() {
+            tracks.extend(&self.negotiation);
+        }
     }
 
     /// The record of the view, with its index, for computing from.
     pub fn record(&self) -> Record<'_> {
-        Record::with_tracks(&self.negotiation, &self.tracks)
+        Record::with_tracks(&self.negotiation, self.tracks.get_or_init(|| Tracks::new(&self.negotiation)))
     }
 
     /// The viewer's copy of the record.
@@ -66,7 +73,7 @@ impl View {
     /// The view with every string escaped ([`crate::escaped`]), for plain-text output; JSON is
     /// exact and takes the view as it is.
     pub fn escaped(self) -> View {
-        View::indexed(crate::escaped(self.negotiation), self.viewer)
+        View { negotiation: crate::escaped(self.negotiation), viewer: self.viewer, tracks: std::sync::OnceLock::new() }
     }
 
     /// The status as of `as_of` (a round, a date, `start`, `now`).

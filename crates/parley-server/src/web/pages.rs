@@ -261,8 +261,7 @@ pub async fn dashboard(
     let as_of = query.as_of.filter(|text| !text.is_empty()).unwrap_or_else(|| "now".to_owned());
     render(&state, session, &id.clone(), "", move |context| {
         let view = context.view;
-        // One index of the record for the status and the diff (what `View::status` and
-        // `View::diff` each build): on a large record the index is most of their cost.
+        // The view's one index, for the status and the diff.
         let record = view.record();
         let point = parley_service::point(&record, "as_of", &as_of).map_err(ApiError::service)?;
         let status = record.status(&point);
