@@ -565,3 +565,48 @@ fn a_group_another_process_overtook_is_answered_one_write_at_a_time() {
     assert!(outcomes[3].starts_with("StaleHead"), "{outcomes:?}");
     parley_store::verify(&sides[1].store.events(&id).unwrap()).unwrap();
 }
+
+/// The cached folder is taken, not copied, by whoever continues the fold: when applying events
+/// fails midway (here an event of an unknown kind), the folder is gone with it, and the next
+/// read at a later head must fold the record anew from the store rather than continue from a
+/// half-applied folder or from none. It reads exactly the record the log holds.
+#[test]
+fn a_fold_whose_folder_was_taken_by_a_failed_apply_is_folded_anew() {
+    let negotiation = parley_core::scenario::parse(include_str!("../../../scenarios/ukraine-2025.toml")).unwrap().negotiation;
+    let id = negotiation.id.clone();
+    let mut side = Side::new(&negotiation);
+    let (before, head) = side.cache.folded(&mut *side.store, &id).unwrap();
+    // A stance event applied first, then one the folder refuses: the folder took both.
+    let round = negotiation.rounds.iter().find(|round| !round.planned).unwrap().id.clone();
+    let stance = public_stance(&negotiation.parties[0].id, negotiation.items[0].number, &round, Visibility::Public);
+    let event = parley_store::event::stance_added(&before, &stance);
+    // Not the stance the log will hold: a folder left half-applied would show it.
+    let other = public_stance(&negotiation.parties[1].id, negotiation.items[1].number, &round, Visibility::Public);
+    let stray = parley_store::event::stance_added(&before, &other);
+    let applied = |seq: u64, kind: &str| parley_store::Event {
+        negotiation: id.clone(),
+        seq,
+        kind: kind.to_owned(),
+        key: stray.key.clone(),
+        op: stray.op,
+        actor: stray.actor.clone(),
+        recorded_at: "2026-01-01T00:00:00Z".to_owned(),
+        payload: stray.payload.clone(),
+        prev_hash: String::new(),
+        hash: format!("{seq:064x}"),
+        signature: None,
+        label: String::new(),
+    };
+    let failed = side.cache.advance(&id, &head, &[applied(head.seq + 1, "stance"), applied(head.seq + 2, "no-such-kind")]);
+    assert!(failed.is_err(), "an event of an unknown kind is refused");
+    // The cached copy still answers at its head.
+    assert_eq!(json(&*side.cache.folded(&mut *side.store, &id).unwrap().0), json(&*before));
+    // Another process appends; the next read folds up to it without the taken folder.
+    let group = parley_store::Group { events: vec![event.clone()], signer: None, presigned: None, label: "other process" };
+    side.store.append_groups(&id, head.seq, vec![group]).unwrap();
+    let (after, new) = side.cache.folded(&mut *side.store, &id).unwrap();
+    assert_eq!(new.seq, head.seq + 1);
+    let logged = parley_store::event::fold(&side.store.events(&id).unwrap(), None).unwrap().unwrap();
+    assert_eq!(json(&*after), json(&logged));
+    assert_eq!(after.stances.len(), before.stances.len() + 1);
+}
