@@ -24,7 +24,9 @@ pub struct Negotiation {
     pub issues: Vec<Issue>,
     pub items: Vec<Item>,
     pub rounds: Vec<Round>,
-    pub stances: Vec<Stance>,
+    /// Shared: a copy of the record (a viewer's view, the record at a later head) shares the
+    /// stances it keeps instead of copying each, and a long record is mostly stances.
+    pub stances: Vec<std::sync::Arc<Stance>>,
     pub red_lines: Vec<RedLine>,
     pub statements: Vec<Statement>,
     /// Parties' valuations of issues (usually confidential).
@@ -58,7 +60,7 @@ pub struct Negotiation {
 impl Negotiation {
     /// A copy of the record with `stances` instead of its own (the rest is cloned; the stances are
     /// what is large in a long record).
-    pub fn with_stances(&self, stances: Vec<Stance>) -> Negotiation {
+    pub fn with_stances(&self, stances: Vec<std::sync::Arc<Stance>>) -> Negotiation {
         let Negotiation {
             id,
             title,

@@ -1436,7 +1436,7 @@ fn value_of(node: Node<'_, '_>, kind: &IssueKind) -> Result<Value, String> {
     Ok(value)
 }
 
-fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<Stance> {
+fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<std::sync::Arc<Stance>> {
     let tables = tables(cx, root, "stances", STANCE_FIELDS);
     let mut stances = Vec::with_capacity(tables.len());
     for fields in tables {
@@ -1496,7 +1496,7 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
         let position_span = fields.get("position").map_or(fields.span.clone(), |node| node.span().range());
         for (document, item) in items {
             cx.stance_positions.push((fields.path_of("position"), position_span.clone()));
-            stances.push(Stance {
+            stances.push(std::sync::Arc::new(Stance {
                 party: party.get_ref().clone(),
                 item,
                 document,
@@ -1508,7 +1508,7 @@ fn read_stances(cx: &mut Cx<'_>, root: &Fields<'_, '_>, refs: &Refs<'_>) -> Vec<
                 visibility,
                 note: note.clone(),
                 bloc: bloc.clone(),
-            });
+            }));
         }
     }
     stances

@@ -68,7 +68,7 @@ fn tracks_extended_by_added_stances_are_the_tracks_of_the_whole_record() {
         .run(&strategy, |(which, splits, added)| {
             let mut whole = loaded[which].clone();
             let new: Vec<Stance> = added.into_iter().map(|numbers| stance(&whole, numbers)).collect();
-            whole.stances.extend(new);
+            whole.stances.extend(new.into_iter().map(std::sync::Arc::new));
             // Brought up in several steps, from a prefix of the list.
             let mut cuts: Vec<usize> = splits.iter().map(|split| split % (whole.stances.len() + 1)).collect();
             cuts.sort_unstable();

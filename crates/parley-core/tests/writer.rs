@@ -117,6 +117,7 @@ fn retext(negotiation: &mut Negotiation, texts: &[String]) {
         }
     }
     for stance in &mut negotiation.stances {
+        let stance = std::sync::Arc::make_mut(stance);
         stance.source = next();
         stance.note = next();
     }
@@ -218,6 +219,7 @@ fn split_into_documents(negotiation: &mut Negotiation, note: &str) {
     }
     negotiation.items.sort_by_key(|item| (item.number % 2 == 0, item.number));
     for stance in &mut negotiation.stances {
+        let stance = std::sync::Arc::make_mut(stance);
         stance.document = document_of(stance.item);
     }
     // An obligation's items belong to one document: those of its first item's.
@@ -261,7 +263,7 @@ fn add_readouts(negotiation: &mut Negotiation, words: &str) {
             visibility: if index % 2 == 0 { Visibility::Public } else { Visibility::Mediator },
         });
         for (version, readout) in [(None, party.clone()), (Some(0), String::new())] {
-            negotiation.stances.push(Stance {
+            negotiation.stances.push(std::sync::Arc::new(Stance {
                 party: last.clone(),
                 item: item.number,
                 position: Position::Opposes,
@@ -273,7 +275,7 @@ fn add_readouts(negotiation: &mut Negotiation, words: &str) {
                 version,
                 readout,
                 bloc: None,
-            });
+            }));
         }
     }
 }

@@ -60,7 +60,7 @@ impl Parts {
     }
 
     /// The parts of the same view with `stances` (as the view shows them) added at the end.
-    pub fn extended(mut self, stances: &[Stance]) -> Result<Parts, ApiError> {
+    pub fn extended(mut self, stances: &[std::sync::Arc<Stance>]) -> Result<Parts, ApiError> {
         for stance in stances {
             let mut hasher = Sha256::new();
             hasher.update(self.stances);

@@ -117,7 +117,7 @@ impl Change {
     /// Applies the change to `negotiation`; the entity it names must exist there.
     fn apply(&self, negotiation: &mut Negotiation) -> Result<(), ApiError> {
         match self {
-            Change::Stance(stance) => negotiation.stances.push(stance.clone()),
+            Change::Stance(stance) => negotiation.stances.push(std::sync::Arc::new(stance.clone())),
             Change::Statement(statement) => negotiation.statements.push(statement.clone()),
             Change::Round(round) => negotiation.rounds.push(round.clone()),
             Change::RedLine(red_line) => negotiation.red_lines.push(red_line.clone()),

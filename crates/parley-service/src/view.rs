@@ -4,6 +4,8 @@
 use parley_core::claims::{ClaimsReport, Verdict};
 use parley_core::diff::Diff;
 use parley_core::implementation::Implementation;
+use std::sync::Arc;
+
 use parley_core::model::{Negotiation, Stance};
 use parley_core::positions::Positions;
 use parley_core::status::{Record, Status, Tracks};
@@ -34,11 +36,11 @@ pub fn view(negotiation: Negotiation, viewer: &str) -> Result<View, ServiceError
 
 /// The stances of `whole` from number `before` on, as the viewer named by `viewer` sees them:
 /// each viewed with the rest of the record, as a view of the whole record would show it.
-pub fn stances_added(whole: &Negotiation, before: usize, viewer: &str) -> Result<Vec<Stance>, ServiceError> {
+pub fn stances_added(whole: &Negotiation, before: usize, viewer: &str) -> Result<Vec<Arc<Stance>>, ServiceError> {
     Ok(viewed_stances(whole, before, &crate::viewer(whole, viewer)?))
 }
 
-fn viewed_stances(whole: &Negotiation, before: usize, viewer: &Viewer) -> Vec<Stance> {
+fn viewed_stances(whole: &Negotiation, before: usize, viewer: &Viewer) -> Vec<Arc<Stance>> {
     let added = whole.stances.get(before..).unwrap_or_default().to_vec();
     into_view(whole.with_stances(added), viewer).stances
 }
@@ -53,6 +55,13 @@ impl View {
         if let Some(tracks) = self.tracks.get_mut() {
             tracks.extend(&self.negotiation);
         }
+    }
+
+    /// Builds the index now, if not yet: a view that is kept to be brought up later
+    /// ([`View::add_stances`]) is indexed before it is shared, so that it is brought up with its
+    /// index rather than indexed anew at every step by whoever computes first.
+    pub fn index(&self) {
+        self.tracks.get_or_init(|| Tracks::new(&self.negotiation));
     }
 
     /// The record of the view, with its index, for computing from.

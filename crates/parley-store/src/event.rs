@@ -204,12 +204,13 @@ pub fn stance_digest(stance: &Stance) -> String {
 /// without diffing whole records: keyed by its content and by how many equal stances precede it.
 pub fn stance_added(current: &Negotiation, stance: &Stance) -> NewEvent {
     let content = stance_content(stance);
-    // Equal content means equal fields: compare the cheap ones before the content.
+    // Equal content means equal fields: compare the cheap ones (the item number first) before
+    // the content.
     let equal = current
         .stances
         .iter()
         .filter(|held| {
-            held.party == stance.party && held.item == stance.item && held.document == stance.document && held.note == stance.note
+            held.item == stance.item && held.party == stance.party && held.document == stance.document && held.note == stance.note
         })
         .filter(|held| stance_content(held) == content)
         .count();
@@ -448,6 +449,8 @@ mod compact_stances {
     use std::collections::HashMap;
     use std::fmt;
 
+    use std::sync::Arc;
+
     use parley_core::model::{Stance, Visibility};
     use serde::ser::SerializeTuple;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -549,13 +552,13 @@ mod compact_stances {
         }
     }
 
-    pub fn serialize<S: Serializer>(stances: &Collection<Stance>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(stances: &Collection<Arc<Stance>>, serializer: S) -> Result<S::Ok, S::Error> {
         let mut keys: Vec<(usize, &str)> = stances.index.iter().map(|(key, slot)| (*slot, key.as_str())).collect();
         keys.sort_unstable();
         serializer.collect_seq(keys.into_iter().filter_map(|(slot, key)| stances.entries[slot].as_ref().map(|stance| RowOut(key, stance))))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Collection<Stance>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Collection<Arc<Stance>>, D::Error> {
         let rows: Vec<RowIn> = Vec::deserialize(deserializer)?;
         let mut stances = Collection { entries: Vec::with_capacity(rows.len()), index: HashMap::with_capacity(rows.len()) };
         for RowIn(key, stance) in rows {
@@ -563,7 +566,7 @@ mod compact_stances {
             if stances.index.insert(key, slot).is_some() {
                 return Err(serde::de::Error::custom("a stance key appears twice"));
             }
-            stances.entries.push(Some(stance));
+            stances.entries.push(Some(Arc::new(stance)));
         }
         Ok(stances)
     }
@@ -607,8 +610,9 @@ pub struct Folder {
     issues: Collection<parley_core::model::Issue>,
     rounds: Collection<Round>,
     items: Collection<Item>,
+    /// Shared with the negotiations materialised from it ([`Folder::negotiation`]).
     #[serde(with = "compact_stances")]
-    stances: Collection<Stance>,
+    stances: Collection<std::sync::Arc<Stance>>,
     red_lines: Collection<RedLine>,
     statements: Collection<Statement>,
     preferences: Collection<Preference>,
@@ -861,7 +865,7 @@ mod tests {
         let mut stances = Vec::new();
         for name in ["ukraine-2025.toml", "dockworkers-2026.toml"] {
             let text = std::fs::read_to_string(root.join(name)).unwrap();
-            stances.extend(parley_core::scenario::parse(&text).unwrap().negotiation.stances);
+            stances.extend(parley_core::scenario::parse(&text).unwrap().negotiation.stances.iter().map(|stance| (**stance).clone()));
         }
         let date = parley_core::date::Date::new(2026, 3, 1).unwrap();
         for (at, bloc) in [(Moment::Start, None), (Moment::Date(date), Some("X".to_owned())), (Moment::Round("r \"1\"".to_owned()), None)] {

@@ -183,7 +183,7 @@ pub fn reimporting_appends_only_the_differences(fresh: &dyn Fn() -> Target) {
     negotiation.title.push_str(" (revised)");
     let removed = negotiation.statements.pop().unwrap();
     let mut edited = negotiation.stances[0].clone();
-    edited.note = "changed after the fact".to_owned();
+    std::sync::Arc::make_mut(&mut edited).note = "changed after the fact".to_owned();
     negotiation.stances[0] = edited;
     let added = import(&mut *store, &negotiation);
     // The header, the changed stance (a new stance plus the old one's removal), the statement.
@@ -444,7 +444,7 @@ pub fn signed_events_verify_and_forgeries_do_not(fresh: &dyn Fn() -> Target) {
     let error = store.import(&negotiation, Some(("UA", &other))).unwrap_err();
     assert!(matches!(error, StoreError::KeyMismatch { .. }), "{error}");
     assert_eq!(store.head(&negotiation.id).unwrap(), head_before);
-    let mut stance = negotiation.stances.iter().find(|stance| stance.party == "UA").unwrap().clone();
+    let mut stance = (**negotiation.stances.iter().find(|stance| stance.party == "UA").unwrap()).clone();
     stance.note = "signed".to_owned();
     let new = NewEvent {
         kind: "stance".to_owned(),

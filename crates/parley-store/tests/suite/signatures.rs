@@ -235,7 +235,7 @@ pub fn keys_rotate_and_revoke_by_signed_events(fresh: &dyn Fn() -> Target) {
 
     // A change of UA's imported without its key is refused, nothing written.
     let ua_stance = negotiation.stances.iter().position(|stance| stance.party == "UA").unwrap();
-    negotiation.stances[ua_stance].note = "changed".to_owned();
+    std::sync::Arc::make_mut(&mut negotiation.stances[ua_stance]).note = "changed".to_owned();
     let head = store.head(&id).unwrap();
     let error = store.import(&negotiation, None).unwrap_err();
     assert!(matches!(error, StoreError::SignatureRequired { ref party, .. } if party == "UA"), "{error}");
@@ -283,7 +283,7 @@ pub fn keys_rotate_and_revoke_by_signed_events(fresh: &dyn Fn() -> Target) {
     assert_eq!(store.key_status(&id, "UA").unwrap(), KeyStatus::Revoked);
     let events = store.events(&id).unwrap();
     verify(&events).unwrap();
-    negotiation.stances[ua_stance].note = "after revocation".to_owned();
+    std::sync::Arc::make_mut(&mut negotiation.stances[ua_stance]).note = "after revocation".to_owned();
     for signer in [None, Some(("UA", &new)), Some(("UA", &old))] {
         let error = store.import(&negotiation, signer).unwrap_err();
         assert!(matches!(error, StoreError::KeyRevoked { .. }), "{error}");
@@ -308,8 +308,8 @@ pub fn keys_rotate_and_revoke_by_signed_events(fresh: &dyn Fn() -> Target) {
     }
     // Other parties' changes still import.
     let ru = negotiation.stances.iter().position(|stance| stance.party == "RU").unwrap();
-    negotiation.stances[ua_stance].note = "changed".to_owned();
-    negotiation.stances[ru].note = "RU's own change".to_owned();
+    std::sync::Arc::make_mut(&mut negotiation.stances[ua_stance]).note = "changed".to_owned();
+    std::sync::Arc::make_mut(&mut negotiation.stances[ru]).note = "RU's own change".to_owned();
     assert!(!store.import(&negotiation, None).unwrap().is_empty());
     verify(&store.events(&id).unwrap()).unwrap();
 }
