@@ -38,8 +38,13 @@ const MAX_ANSWERS: usize = 4096;
 /// How many earlier folded copies are kept per negotiation, for the writes' preconditions.
 const MAX_HISTORY: usize = 256;
 
-/// How many of a viewer's latest heads are kept to continue from.
-const VIEW_HEADS_KEPT: usize = 8;
+/// How many of a viewer's latest heads are kept to continue from (a read that many writes
+/// overtook still continues one).
+const VIEW_HEADS_KEPT: usize = 64;
+
+/// How many of a viewer's latest views are kept, for the reads of their heads and to continue
+/// from (they share their stances).
+const VIEWS_KEPT: usize = 4;
 
 /// The most view heads remembered with the chain head they were computed at.
 const MAX_HANDED_OUT: usize = 65_536;
@@ -59,6 +64,14 @@ struct KeptView {
     /// The number of the whole record's stances at `at`.
     stances: usize,
     view: Arc<parley_service::View>,
+}
+
+/// A read's answer, kept with the viewer's head (its tag) and the number of the chain head it
+/// was computed at.
+struct Answer {
+    tag: String,
+    seq: u64,
+    text: axum::body::Bytes,
 }
 
 /// A negotiation folded at a head, with the folder that continues from there: taken (not
@@ -92,7 +105,7 @@ pub struct FoldCache {
     folded: Mutex<HashMap<String, Arc<Folded>>>,
     /// The reads' answers by negotiation, viewer and request, with the viewer's head they were
     /// computed at.
-    answers: Mutex<HashMap<String, (String, axum::body::Bytes)>>,
+    answers: Mutex<HashMap<String, Answer>>,
     /// Each viewer's last few heads, by negotiation and viewer, with the chain heads they were
     /// computed at (in their order).
     view_heads: Mutex<HashMap<(String, String), VecDeque<ViewHeadAt>>>,
@@ -109,7 +122,7 @@ pub struct FoldCache {
     batches: crate::batch::Queues,
     /// Each viewer's view, by negotiation and viewer, with the viewer's head it has: the reads
     /// at one head (status, claims, …) share it instead of each viewing the record anew.
-    views: Mutex<HashMap<(String, String), KeptView>>,
+    views: Mutex<HashMap<(String, String), VecDeque<KeptView>>>,
     /// One lock per piece of work many requests may need at once (folding a negotiation up to a
     /// new head, computing a read's answer there), so that one request does it and the others
     /// wait for its result instead of repeating it beside it.
@@ -226,10 +239,38 @@ impl FoldCache {
 
     /// As [`FoldCache::folded`], with the head `viewer` is told at that chain head (computed once
     /// per chain head and viewer).
+    ///
+    /// A read that a write of this process overtook while it waited (for the fold, or for a
+    /// core: many requests share two) answers at the later head that write folded, once that head
+    /// is checked to be in the log: an answer as of a head committed while the request was in
+    /// flight, and the one every other read there shares, instead of a view and answers computed
+    /// again for a head already left behind.
     pub fn viewed(&self, store: &mut dyn Store, id: &str, viewer: &str) -> Result<(Arc<Negotiation>, Head, ViewHead), ApiError> {
         let (negotiation, head) = self.folded(store, id)?;
+        let (negotiation, head) = match self.overtaken(store, id, &head)? {
+            Some(later) => later,
+            None => (negotiation, head),
+        };
         let view_head = self.view_head(&negotiation, &head, id, viewer)?;
         Ok((negotiation, head, view_head))
+    }
+
+    /// The copy of negotiation `id` folded at a later head than `head` (just read from the log),
+    /// if this process holds one and the log still holds that head's event with its hash.
+    fn overtaken(&self, store: &mut dyn Store, id: &str, head: &Head) -> Result<Option<(Arc<Negotiation>, Head)>, ApiError> {
+        let held = || self.folded.lock().ok().and_then(|map| map.get(id).map(|cached| cached.head.seq));
+        if held().is_none_or(|seq| seq <= head.seq) {
+            return Ok(None);
+        }
+        // Taken once the write that installed it has also remembered what it appended (it holds
+        // the fold until then), so that views and view heads continue over it.
+        let folding = self.folding(id);
+        let published = folding.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let cached = self.folded.lock().ok().and_then(|map| map.get(id).cloned());
+        drop(published);
+        let Some(cached) = cached.filter(|cached| cached.head.seq > head.seq) else { return Ok(None) };
+        let hash = store.hash_at(id, cached.head.seq).map_err(ApiError::store)?;
+        Ok((hash.as_deref() == Some(cached.head.hash.as_str())).then(|| (cached.negotiation.clone(), cached.head.clone())))
     }
 
     /// The head `viewer` is told for `negotiation`, negotiation `id` folded at `head`.
@@ -349,33 +390,43 @@ impl FoldCache {
         let key = (id.to_owned(), viewer.to_owned());
         let kept = || {
             let views = self.views.lock().ok()?;
-            views.get(&key).filter(|kept| kept.tag == head.tag).map(|kept| kept.view.clone())
+            views.get(&key)?.iter().find(|kept| kept.tag == head.tag).map(|kept| kept.view.clone())
         };
         self.once(&format!("view\0{id}\0{viewer}"), kept, || {
-            let earlier = self.views.lock().ok().and_then(|mut views| {
-                let kept = views.get(&key)?;
-                let added = if kept.at.seq < at.seq { self.batches.stances_added(id, &kept.at, at)? } else { return None };
-                (kept.stances + added == negotiation.stances.len()).then_some(())?;
-                views.remove(&key).map(|kept| (kept.view, kept.stances))
+            // The latest view kept of an earlier chain head after which only this process's
+            // stances were added; a read that a later one overtook continues an earlier one still.
+            let earlier = self.views.lock().ok().and_then(|views| {
+                views.get(&key)?.iter().rev().filter(|kept| kept.at.seq < at.seq).find_map(|kept| {
+                    let added = self.batches.stances_added(id, &kept.at, at)?;
+                    (kept.stances + added == negotiation.stances.len()).then(|| (kept.view.clone(), kept.stances))
+                })
             });
             let view = match earlier {
+                // A copy: the view it continues stays kept for the reads of its own head.
                 Some((view, before)) => {
-                    // Taken out of the map: unshared unless a read still computes from it.
-                    let mut view = Arc::try_unwrap(view).unwrap_or_else(|shared| (*shared).clone());
+                    let mut view = (*view).clone();
                     view.add_stances(negotiation, before);
                     view
                 }
                 None => parley_service::view(negotiation.clone(), viewer).map_err(ApiError::service)?,
             };
+            // Indexed before it is shared: the next head's view is brought up from this one with
+            // its index (a view shared unindexed would be indexed anew at every head).
+            view.index();
             let view = Arc::new(view);
             if let Ok(mut views) = self.views.lock() {
                 if views.len() >= MAX_CACHED * 8 && !views.contains_key(&key) {
                     views.clear();
                 }
-                let kept = KeptView { tag: head.tag.clone(), at: at.clone(), stances: negotiation.stances.len(), view: view.clone() };
-                // Never replace a view of a later chain head (another read may have brought it further).
-                if views.get(&key).is_none_or(|held| held.at.seq <= at.seq) {
-                    views.insert(key.clone(), kept);
+                let kept = views.entry(key.clone()).or_default();
+                // In the order of the chain heads, the oldest dropped first.
+                let place = kept.partition_point(|held| held.at.seq < at.seq);
+                if !kept.iter().any(|held| held.tag == head.tag) {
+                    let stances = negotiation.stances.len();
+                    kept.insert(place, KeptView { tag: head.tag.clone(), at: at.clone(), stances, view: view.clone() });
+                    if kept.len() > VIEWS_KEPT {
+                        kept.pop_front();
+                    }
                 }
             }
             Ok(view)
@@ -410,16 +461,20 @@ impl FoldCache {
     /// head was `head`.
     pub fn answer(&self, key: &str, head: &ViewHead) -> Option<axum::body::Bytes> {
         let answers = self.answers.lock().ok()?;
-        answers.get(key).filter(|(at, _)| *at == head.tag).map(|(_, text)| text.clone())
+        answers.get(key).filter(|kept| kept.tag == head.tag).map(|kept| kept.text.clone())
     }
 
-    /// Keeps the answer for `key` computed at the viewer's head `head`.
-    pub fn keep(&self, key: String, head: &ViewHead, text: axum::body::Bytes) {
+    /// Keeps the answer for `key` computed at the viewer's head `head` (at the chain head `at`),
+    /// unless the one kept is of a later chain head: a late read does not evict the answer the
+    /// reads after it share.
+    pub fn keep(&self, key: String, head: &ViewHead, at: &Head, text: axum::body::Bytes) {
         if let Ok(mut answers) = self.answers.lock() {
             if answers.len() >= MAX_ANSWERS {
                 answers.clear();
             }
-            answers.insert(key, (head.tag.clone(), text));
+            if answers.get(&key).is_none_or(|kept| kept.seq <= at.seq) {
+                answers.insert(key, Answer { tag: head.tag.clone(), seq: at.seq, text });
+            }
         }
     }
 }

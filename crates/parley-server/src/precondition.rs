@@ -10,7 +10,7 @@
 //! process does not know (another process handed it out, or it was forgotten) is stale, as before.
 
 use parley_core::model::Negotiation;
-use parley_core::visibility::view;
+use parley_core::visibility::{Viewer, into_view};
 use parley_store::Store;
 use serde_json::{Value, json};
 
@@ -85,7 +85,7 @@ pub fn holds(
     let At { id, head, current } = at;
     let viewer_name = caller.viewer();
     let viewer = parley_service::viewer(current, viewer_name).map_err(ApiError::service)?;
-    let everything = viewer == parley_core::visibility::Viewer::Everything;
+    let everything = viewer == Viewer::Everything;
     // A viewer who sees everything may name the chain head by number; any other only by a view
     // head this process handed out to it (and whose event is still in the log: not another
     // database's).
@@ -99,12 +99,29 @@ pub fn holds(
     if store.hash_at(id, earlier.seq).map_err(ApiError::store)?.as_deref() != Some(earlier.hash.as_str()) {
         return Ok(false);
     }
-    let Some(now) = depends(change, &view(current, &viewer)) else { return Ok(false) };
+    let Some(now) = depends(change, &seen(current, &viewer, change)) else { return Ok(false) };
     let before = match cache.earlier(id, &earlier) {
         Some(before) => before,
         None if everything => std::sync::Arc::new(store.negotiation(id, Some(earlier.seq)).map_err(ApiError::store)?),
         None => return Ok(false),
     };
     let before_viewer = parley_service::viewer(&before, viewer_name).map_err(ApiError::service)?;
-    Ok(depends(change, &view(&before, &before_viewer)).as_ref() == Some(&now))
+    Ok(depends(change, &seen(&before, &before_viewer, change)).as_ref() == Some(&now))
+}
+
+/// What [`depends`] needs of `viewer`'s view of `negotiation` for `change`: the view of the
+/// record with only the stances it may look at (a stance write's party on its item; none for any
+/// other write). A view only drops stances, each for what it is and the rest of the record, never
+/// for the other stances, so these are exactly the ones the whole view would show.
+fn seen(negotiation: &Negotiation, viewer: &Viewer, change: &Change) -> Negotiation {
+    let stances = match change {
+        Change::Stance(stance) => negotiation
+            .stances
+            .iter()
+            .filter(|held| held.item == stance.item && held.party == stance.party && held.document == stance.document)
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    into_view(negotiation.with_stances(stances), viewer)
 }

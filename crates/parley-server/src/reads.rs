@@ -136,7 +136,7 @@ where
                     let view = cache.view(&negotiation, &at, &id, &viewer, &head)?;
                     // Kept as bytes: each answer sends the same buffer, not a copy.
                     let text = axum::body::Bytes::from(serde_json::to_string_pretty(&read(&view)?).map_err(ApiError::internal)? + "\n");
-                    cache.keep(key.clone(), &head, text.clone());
+                    cache.keep(key.clone(), &head, &at, text.clone());
                     Ok::<_, ApiError>(text)
                 },
             )?;
