@@ -363,10 +363,13 @@ fn writes_waiting_together_are_answered_with_the_head_after_the_group() {
 }
 
 /// A store whose first group commit finds the chain head moved: just before it, another process
-/// (its own connection to the same file, its own cache) records `race`.
+/// (its own connection to the same file, its own cache) records `race`. When `late` holds a head,
+/// the first head read answers it instead of the log's (a read that read the head before a write
+/// overtook it).
 struct Racing {
     inner: Box<dyn Store>,
     race: Option<Box<dyn FnOnce() + Send>>,
+    late: Option<(u64, String)>,
 }
 
 impl parley_store::EventStore for Racing {
@@ -377,7 +380,10 @@ impl parley_store::EventStore for Racing {
         self.inner.negotiations()
     }
     fn head(&mut self, negotiation: &str) -> Result<Option<(u64, String)>, parley_store::StoreError> {
-        self.inner.head(negotiation)
+        match self.late.take() {
+            Some(late) => Ok(Some(late)),
+            None => self.inner.head(negotiation),
+        }
     }
     fn events(&mut self, negotiation: &str) -> Result<Vec<parley_store::Event>, parley_store::StoreError> {
         self.inner.events(negotiation)
@@ -544,7 +550,7 @@ fn a_group_another_process_overtook_is_answered_one_write_at_a_time() {
         let outcomes: Vec<String> = if number == 1 {
             // The same file through a store that lets the other process in first.
             let inner = parley_store::open_store(side.store.location(), false).unwrap();
-            side.store = Box::new(Racing { inner, race: Some(Box::new(other_process)) });
+            side.store = Box::new(Racing { inner, race: Some(Box::new(other_process)), late: None });
             grouped(side, &id, writes)
         } else {
             other_process();
@@ -609,4 +615,41 @@ fn a_fold_whose_folder_was_taken_by_a_failed_apply_is_folded_anew() {
     let logged = parley_store::event::fold(&side.store.events(&id).unwrap(), None).unwrap().unwrap();
     assert_eq!(json(&*after), json(&logged));
     assert_eq!(after.stances.len(), before.stances.len() + 1);
+}
+
+/// A read that read the chain head before a write of this process overtook it answers at the
+/// later head the write folded (the answer every read after it shares), once the log confirms
+/// that head; a later copy whose head is not in the log (another database behind the same
+/// negotiation id) is never taken, and the read answers at the log's head.
+#[test]
+fn a_read_overtaken_by_a_write_answers_at_the_later_head_the_log_holds() {
+    let negotiation = parley_core::scenario::parse(include_str!("../../../scenarios/ukraine-2025.toml")).unwrap().negotiation;
+    let id = negotiation.id.clone();
+    let round = negotiation.rounds.iter().find(|round| !round.planned).unwrap().id.clone();
+    let mut side = Side::new(&negotiation);
+    let (_, before) = side.cache.folded(&mut *side.store, &id).unwrap();
+    let writer = caller_as(&negotiation, &negotiation.parties[0].id);
+    let change = Change::Stance(public_stance(&negotiation.parties[0].id, negotiation.items[0].number, &round, Visibility::Public));
+    let expected = side.head(&id, &writer, &change);
+    record(&mut *side.store, &side.cache, &id, &writer, expected.trim_matches('"'), &change).unwrap();
+    let logged = parley_store::event::fold(&side.store.events(&id).unwrap(), None).unwrap().unwrap();
+    let after = side.store.head(&id).unwrap().unwrap();
+    assert_eq!(after.0, before.seq + 1);
+    // The read reads the head before the write, and is answered at the write's.
+    let Side { store, cache, _dir } = side;
+    let mut late = Racing { inner: store, race: None, late: Some((before.seq, before.hash.clone())) };
+    let (seen, at, view_head) = cache.viewed(&mut late, &id, "public").unwrap();
+    assert!(late.late.is_none(), "the read read the late head");
+    assert_eq!((at.seq, at.hash.clone()), after);
+    assert_eq!(json(&*seen), json(&logged));
+    let (_, _, now) = cache.viewed(&mut late, &id, "public").unwrap();
+    assert_eq!(view_head, now, "the head a read at the log's head is told");
+    // Another database under the same id, its log one event shorter: the cached later copy is
+    // not in it, so the read answers at that log's own head.
+    let mut other = Side::new(&negotiation);
+    let (other_record, other_head) = other.cache.folded(&mut *other.store, &id).unwrap();
+    let (seen, at, _) = cache.viewed(&mut *other.store, &id, "public").unwrap();
+    assert_eq!(at, other_head);
+    assert_eq!(json(&*seen), json(&*other_record));
+    assert_eq!(seen.stances.len() + 1, logged.stances.len());
 }
