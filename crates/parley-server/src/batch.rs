@@ -285,17 +285,19 @@ fn commit(store: &mut dyn Store, cache: &FoldCache, id: &str, base: Option<Base>
     let all: Vec<parley_store::Event> = appended.iter().flatten().cloned().collect();
     let last = all.last()?;
     let new = Head { seq: last.seq, hash: last.hash.clone() };
-    let folded = match cache.advance(id, &head, &all) {
-        Ok(Some(folded)) => Ok(folded),
-        Ok(None) => cache.at_head_folding(store, id, &new),
-        Err(error) => Err(error),
-    };
-    cache.batches().set_bound(id, &new, bound);
+    // Remembered before the new head is installed: a read that finds it installed (without
+    // waiting for the fold) continues its view and view head over the group.
     let keys = group
         .iter()
         .map(|member| (member.pending.stance.party.clone(), member.pending.stance.item, member.pending.stance.document.clone()))
         .collect();
     cache.batches().appended(id, Appended { before: head.clone(), after: new.clone(), keys, added: all.len() });
+    cache.batches().set_bound(id, &new, bound);
+    let folded = match cache.advance(id, &head, &all) {
+        Ok(Some(folded)) => Ok(folded),
+        Ok(None) => cache.at_head_folding(store, id, &new),
+        Err(error) => Err(error),
+    };
     drop(publishing);
     for (member, events) in group.into_iter().zip(appended) {
         let answer = folded.as_ref().map_err(Clone::clone).and_then(|folded| {

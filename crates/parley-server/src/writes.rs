@@ -405,16 +405,17 @@ fn attempt(store: &mut dyn Store, cache: &FoldCache, write: &Write<'_>) -> Resul
         None => seen_head,
         Some(last) => {
             let new = Head { seq: last.seq, hash: last.hash.clone() };
+            // Stances added and nothing else, as a group commit appends them: remembered as one,
+            // so that view heads continue over them and older heads stay usable after them —
+            // before the new head is installed, which a read may find without waiting for the fold.
+            let before = current.map_or(0, |current| current.stances.len());
+            if head.seq > 0 && appended.iter().all(|event| event.kind == "stance") && before + appended.len() == wanted.stances.len() {
+                cache.batches().stances_appended(id, &head, &new, &wanted, appended.len());
+            }
             let folded = match cache.advance(id, &head, &appended)? {
                 Some(folded) => folded,
                 None => cache.at_head_folding(store, id, &new)?,
             };
-            // Stances added and nothing else, as a group commit appends them: remembered as one,
-            // so that view heads continue over them and older heads stay usable after them.
-            let before = current.map_or(0, |current| current.stances.len());
-            if head.seq > 0 && appended.iter().all(|event| event.kind == "stance") && before + appended.len() == folded.stances.len() {
-                cache.batches().stances_appended(id, &head, &new, &folded, appended.len());
-            }
             drop(publishing);
             cache.view_head(&folded, &new, id, caller.viewer())?
         }
