@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use parley_store::{Store, open_store};
+use parley_store::{Store, open_serving_store};
 
 use crate::cache::FoldCache;
 use crate::error::{ApiError, Code};
@@ -74,7 +74,7 @@ impl AppState {
     /// The state for the database `target` (a SQLite path or a PostgreSQL URL), opening it once
     /// now (creating a SQLite file when absent) so that a bad target fails at start.
     pub fn open(target: &str) -> Result<AppState, parley_store::StoreError> {
-        let store = open_store(target, true)?;
+        let store = open_serving_store(target, true)?;
         let (appended, _) = tokio::sync::watch::channel(0);
         let inner = Inner {
             target: target.to_owned(),
@@ -151,7 +151,7 @@ impl AppState {
             let taken = inner.idle.lock().ok().and_then(|mut idle| idle.pop());
             let mut store = match taken {
                 Some(store) => store,
-                None => open_store(&inner.target, false).map_err(ApiError::store)?,
+                None => open_serving_store(&inner.target, false).map_err(ApiError::store)?,
             };
             let result = work(&mut *store);
             let healthy = match &result {

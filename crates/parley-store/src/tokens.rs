@@ -84,6 +84,17 @@ pub fn open_store(target: &str, create: bool) -> Result<Box<dyn Store>, StoreErr
     }
 }
 
+/// As [`open_store`], for one of the many connections a server keeps to a log that they append
+/// to while the others read: a SQLite file is read without the memory map
+/// ([`SqliteStore::unmapped`]).
+pub fn open_serving_store(target: &str, create: bool) -> Result<Box<dyn Store>, StoreError> {
+    if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+        Ok(Box::new(PgStore::open(target)?))
+    } else {
+        Ok(Box::new(SqliteStore::open(std::path::Path::new(target), create)?.unmapped()?))
+    }
+}
+
 /// The SHA-256 hash of a token's text, as stored (hex).
 pub fn secret_hash(secret: &str) -> String {
     crate::chain::hex(&Sha256::digest(secret.as_bytes()))
