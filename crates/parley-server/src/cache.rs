@@ -277,12 +277,18 @@ impl FoldCache {
     pub fn view_head(&self, negotiation: &Negotiation, head: &Head, id: &str, viewer: &str) -> Result<ViewHead, ApiError> {
         let key = (id.to_owned(), viewer.to_owned());
         let kept = || self.view_heads.lock().ok().and_then(|map| map.get(&key).cloned()).unwrap_or_default();
-        let at_head = || {
-            let map = self.view_heads.lock().ok()?;
-            map.get(&key)?.iter().find(|kept| kept.head == *head).map(|kept| kept.view_head.clone())
-        };
         // Readers seeing a new head at once: one computes the viewer's head, the others take it.
-        self.once(&format!("head\0{id}\0{viewer}"), at_head, || self.compute_view_head(negotiation, head, id, viewer, kept()))
+        self.once(
+            &format!("head\0{id}\0{viewer}"),
+            || self.kept_view_head(id, viewer, head),
+            || self.compute_view_head(negotiation, head, id, viewer, kept()),
+        )
+    }
+
+    /// The head `viewer` was told at the chain head `head`, if it is kept (nothing is computed).
+    pub fn kept_view_head(&self, id: &str, viewer: &str, head: &Head) -> Option<ViewHead> {
+        let map = self.view_heads.lock().ok()?;
+        map.get(&(id.to_owned(), viewer.to_owned()))?.iter().find(|kept| kept.head == *head).map(|kept| kept.view_head.clone())
     }
 
     /// The head `viewer` is told at `head`, continued from one of `kept` (its heads kept before,

@@ -139,6 +139,25 @@ impl AppState {
         &self.inner.jobs
     }
 
+    /// Runs `work` here, on the calling thread, with an idle SQLite store, if one is idle: for work
+    /// of a few index lookups in a file this process reads (a read whose answer is kept), which
+    /// costs less than handing it to a blocking thread and back. `None` when the database is
+    /// PostgreSQL (a network round trip), when no store is idle, or when `work` gives up (it then
+    /// takes the blocking path, which says why).
+    pub fn inline<T>(&self, work: impl FnOnce(&mut dyn Store) -> Option<T>) -> Option<T> {
+        if parley_store::postgres::is_url(&self.inner.target) {
+            return None;
+        }
+        let mut store = self.inner.idle.lock().ok()?.pop()?;
+        let result = work(&mut *store);
+        if let Ok(mut idle) = self.inner.idle.lock() {
+            if idle.len() < MAX_IDLE {
+                idle.push(store);
+            }
+        }
+        result
+    }
+
     /// Runs `work` with a store on a blocking thread; the store goes back to the pool unless the
     /// work failed (a broken connection is not reused).
     pub async fn with_store<T, F>(&self, work: F) -> Result<T, ApiError>
