@@ -6,6 +6,7 @@ use axum::http::request::Parts;
 use parley_store::Token;
 
 use crate::error::{ApiError, Code};
+use crate::reads::Head;
 use crate::state::AppState;
 
 /// What a token may do, by its viewer.
@@ -79,6 +80,13 @@ impl Bearer {
         let found = store.token_for(&self.secret).map_err(ApiError::store)?;
         let token = found.ok_or_else(|| ApiError::new(Code::Unauthorized, "unknown or revoked token"))?;
         Ok(Caller { token })
+    }
+
+    /// As [`Bearer::caller`], with the head of negotiation `id`'s log read by the same statement.
+    pub fn caller_and_head(&self, store: &mut dyn parley_store::Store, id: &str) -> Result<(Caller, Option<Head>), ApiError> {
+        let (found, head) = store.token_and_head(&self.secret, id).map_err(ApiError::store)?;
+        let token = found.ok_or_else(|| ApiError::new(Code::Unauthorized, "unknown or revoked token"))?;
+        Ok((Caller { token }, head.map(|(seq, hash)| Head { seq, hash })))
     }
 }
 

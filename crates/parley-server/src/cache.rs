@@ -8,7 +8,7 @@
 //! events it appended without reading them back. The answers of the reads computed from a folded
 //! copy are kept too, keyed by viewer and request, under the viewer's head ([`crate::viewhead`],
 //! a hash of all the viewer sees): a read repeated while the viewer's view is unchanged — however
-//! many writes it cannot see were made since — costs one trip to the database (the token and the
+//! many writes it cannot see were made since — costs one statement in the database (the token and the
 //! head) and the viewer's head, not a status computed anew. Each read is a function of the
 //! viewer's view alone, so equal views have equal answers. Each viewer's head is kept per chain
 //! head, so that a read does not hash its viewer's view again.
@@ -246,7 +246,19 @@ impl FoldCache {
     /// flight, and the one every other read there shares, instead of a view and answers computed
     /// again for a head already left behind.
     pub fn viewed(&self, store: &mut dyn Store, id: &str, viewer: &str) -> Result<(Arc<Negotiation>, Head, ViewHead), ApiError> {
-        let (negotiation, head) = self.folded(store, id)?;
+        let head = head_of(store, id)?;
+        self.viewed_at(store, id, viewer, head)
+    }
+
+    /// As [`FoldCache::viewed`], at `head`, the head of the log just read.
+    pub fn viewed_at(
+        &self,
+        store: &mut dyn Store,
+        id: &str,
+        viewer: &str,
+        head: Head,
+    ) -> Result<(Arc<Negotiation>, Head, ViewHead), ApiError> {
+        let negotiation = self.at_head(store, id, &head)?;
         let (negotiation, head) = match self.overtaken(store, id, &head)? {
             Some(later) => later,
             None => (negotiation, head),

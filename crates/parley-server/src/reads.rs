@@ -108,7 +108,7 @@ pub async fn negotiations(State(state): State<AppState>, caller: Caller) -> Resu
 /// Runs `read` on the viewer's copy of negotiation `id` folded at its head; `request` names the
 /// read and its parameters, under which the answer is kept for that viewer and its head (or is the
 /// request's bad query, answered once the token is known good). The token and the head are read
-/// in one trip to the database.
+/// by one statement ([`parley_store::TokenStore::token_and_head`]).
 async fn viewed<T: Serialize + Send + 'static, R>(
     state: &AppState,
     bearer: Bearer,
@@ -124,11 +124,10 @@ where
     // takes the path below.
     if let Ok((name, _)) = &request {
         let kept = state.inline(|store| {
-            let caller = bearer.caller(store).ok()?;
+            let (caller, head) = bearer.caller_and_head(store, &id).ok()?;
             let id = caller.negotiation(&id).ok()?;
             let viewer = caller.viewer();
-            let head = head_of(store, &id).ok()?;
-            let view_head = cache.kept_view_head(&id, viewer, &head)?;
+            let view_head = cache.kept_view_head(&id, viewer, &head?)?;
             Some((cache.answer(&format!("{id}\0{viewer}\0{name}"), &view_head)?, view_head))
         });
         if let Some((text, head)) = kept {
@@ -137,11 +136,12 @@ where
     }
     let (text, head) = state
         .with_store(move |store| {
-            let caller = bearer.caller(store)?;
+            let (caller, head) = bearer.caller_and_head(store, &id)?;
             let (request, read) = request?;
             let id = caller.negotiation(&id)?;
             let viewer = caller.viewer().to_owned();
-            let (negotiation, at, head) = cache.viewed(store, &id, &viewer)?;
+            let head = head.ok_or_else(|| ApiError::no_negotiation(&id))?;
+            let (negotiation, at, head) = cache.viewed_at(store, &id, &viewer, head)?;
             let key = format!("{id}\0{viewer}\0{request}");
             // Many requests for the same answer at a new head: one computes it, the others wait
             // for it.

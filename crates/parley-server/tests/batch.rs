@@ -449,6 +449,9 @@ impl parley_store::TokenStore for Racing {
     fn token_for(&mut self, secret: &str) -> Result<Option<Token>, parley_store::StoreError> {
         self.inner.token_for(secret)
     }
+    fn token_and_head(&mut self, secret: &str, negotiation: &str) -> Result<parley_store::TokenAndHead, parley_store::StoreError> {
+        self.inner.token_and_head(secret, negotiation)
+    }
 }
 
 impl parley_store::JobStore for Racing {

@@ -55,6 +55,9 @@ impl std::fmt::Debug for IssuedToken {
     }
 }
 
+/// A token (none when unknown or revoked) and a log's head (none when the log is empty).
+pub type TokenAndHead = (Option<Token>, Option<(u64, String)>);
+
 /// Where tokens are kept: both backends, in the table of their fourth migration.
 pub trait TokenStore {
     /// Creates a token and returns it with its secret.
@@ -68,6 +71,25 @@ pub trait TokenStore {
 
     /// The valid (not revoked) token whose secret text is `secret`.
     fn token_for(&mut self, secret: &str) -> Result<Option<Token>, StoreError>;
+
+    /// [`TokenStore::token_for`] and the head of `negotiation`'s log ([`crate::EventStore::head`]),
+    /// read by one statement: what every read of the server asks first.
+    fn token_and_head(&mut self, secret: &str, negotiation: &str) -> Result<TokenAndHead, StoreError>;
+}
+
+/// The columns [`TokenStore::token_and_head`] reads: the token's (each null when there is none)
+/// and the head's (null when the log is empty), from one row that is always there.
+macro_rules! token_and_head {
+    ($token:literal, $head:literal) => {
+        concat!(
+            "SELECT t.id, t.negotiation, t.viewer, t.can_write, t.label, t.created_at, t.revoked_at, h.seq, h.hash FROM (SELECT 1) AS one",
+            " LEFT JOIN tokens AS t ON t.secret_hash = ",
+            $token,
+            " AND t.revoked_at IS NULL LEFT JOIN (SELECT seq, hash FROM events WHERE negotiation = ",
+            $head,
+            " ORDER BY seq DESC LIMIT 1) AS h ON true"
+        )
+    };
 }
 
 /// A store of events, tokens and jobs, as the server and `parley token` open it.
@@ -181,6 +203,25 @@ impl TokenStore for SqliteStore {
             .and_then(|mut statement| statement.query_row([secret_hash(secret)], sqlite_token).optional())
             .map_err(|error| self.sqlite(error))
     }
+
+    fn token_and_head(&mut self, secret: &str, negotiation: &str) -> Result<TokenAndHead, StoreError> {
+        const SQL: &str = token_and_head!("?1", "?2");
+        let read = |row: &rusqlite::Row<'_>| {
+            let token = match row.get::<_, Option<String>>(0)? {
+                Some(_) => Some(sqlite_token(row)?),
+                None => None,
+            };
+            let head = match (row.get::<_, Option<i64>>(7)?, row.get::<_, Option<String>>(8)?) {
+                (Some(seq), Some(hash)) => Some((seq as u64, hash)),
+                _ => None,
+            };
+            Ok((token, head))
+        };
+        self.connection()
+            .prepare_cached(SQL)
+            .and_then(|mut statement| statement.query_row(rusqlite::params![secret_hash(secret), negotiation], read))
+            .map_err(|error| self.sqlite(error))
+    }
 }
 
 impl SqliteStore {
@@ -249,5 +290,18 @@ impl TokenStore for PgStore {
         let hash = secret_hash(secret);
         let row = self.statement(SQL).and_then(|statement| self.client().query_opt(&statement, &[&hash]));
         Ok(row.map_err(|error| self.postgres(error))?.as_ref().map(postgres_token))
+    }
+
+    fn token_and_head(&mut self, secret: &str, negotiation: &str) -> Result<TokenAndHead, StoreError> {
+        const SQL: &str = token_and_head!("$1", "$2");
+        let hash = secret_hash(secret);
+        let row = self.statement(SQL).and_then(|statement| self.client().query_one(&statement, &[&hash, &negotiation]));
+        let row = row.map_err(|error| self.postgres(error))?;
+        let token = row.get::<_, Option<String>>(0).map(|_| postgres_token(&row));
+        let head = match (row.get::<_, Option<i64>>(7), row.get::<_, Option<String>>(8)) {
+            (Some(seq), Some(hash)) => Some((seq as u64, hash)),
+            _ => None,
+        };
+        Ok((token, head))
     }
 }

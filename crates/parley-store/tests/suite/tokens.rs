@@ -25,4 +25,15 @@ pub fn tokens_are_stored_hashed_and_revocation_is_immediate(fresh: &dyn Fn() -> 
     assert_eq!(reader.token_for(&issued.secret).unwrap(), None, "revocation takes effect at once");
     assert!(reader.tokens(None).unwrap().iter().any(|token| token.id == issued.token.id && token.revoked_at.is_some()));
     assert!(reader.token_for(&other.secret).unwrap().is_some());
+    // With the head, in one statement: each part as read alone, whether the other is there or not.
+    let negotiation = super::scenario("ukraine-2025.toml");
+    let id = negotiation.id.clone();
+    assert_eq!(reader.token_and_head(&other.secret, &id).unwrap(), (Some(other.token.clone()), None), "an empty log");
+    store.import(&negotiation, None).unwrap();
+    let head = reader.head(&id).unwrap();
+    assert!(head.is_some());
+    assert_eq!(reader.token_and_head(&other.secret, &id).unwrap(), (Some(other.token.clone()), head.clone()));
+    assert_eq!(reader.token_and_head(&issued.secret, &id).unwrap(), (None, head.clone()), "a revoked token");
+    assert_eq!(reader.token_and_head("parley_00", &id).unwrap(), (None, head));
+    assert_eq!(reader.token_and_head("parley_00", "elsewhere").unwrap(), (None, None));
 }
