@@ -61,12 +61,16 @@ impl View {
     /// ([`View::add_stances`]) is indexed before it is shared, so that it is brought up with its
     /// index rather than indexed anew at every step by whoever computes first.
     pub fn index(&self) {
-        self.tracks.get_or_init(|| Tracks::new(&self.negotiation));
+        self.tracks();
+    }
+
+    fn tracks(&self) -> &Tracks {
+        self.tracks.get_or_init(|| Tracks::new(&self.negotiation))
     }
 
     /// The record of the view, with its index, for computing from.
     pub fn record(&self) -> Record<'_> {
-        Record::with_tracks(&self.negotiation, self.tracks.get_or_init(|| Tracks::new(&self.negotiation)))
+        Record::with_tracks(&self.negotiation, self.tracks())
     }
 
     /// The viewer's copy of the record.
