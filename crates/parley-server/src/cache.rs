@@ -287,14 +287,18 @@ impl FoldCache {
 
     /// The head `viewer` is told for `negotiation`, negotiation `id` folded at `head`.
     pub fn view_head(&self, negotiation: &Negotiation, head: &Head, id: &str, viewer: &str) -> Result<ViewHead, ApiError> {
-        let key = (id.to_owned(), viewer.to_owned());
-        let kept = || self.view_heads.lock().ok().and_then(|map| map.get(&key).cloned()).unwrap_or_default();
         // Readers seeing a new head at once: one computes the viewer's head, the others take it.
         self.once(
             &format!("head\0{id}\0{viewer}"),
             || self.kept_view_head(id, viewer, head),
-            || self.compute_view_head(negotiation, head, id, viewer, kept()),
+            || self.compute_view_head(negotiation, head, id, viewer),
         )
+    }
+
+    /// Whether the record at `head` (with `total` stances) is the record at the earlier chain
+    /// head `from` (with `before` stances) with only this process's stances added since.
+    fn continues(&self, id: &str, from: &Head, before: usize, head: &Head, total: usize) -> bool {
+        from.seq < head.seq && self.batches.stances_added(id, from, head).is_some_and(|added| before + added == total)
     }
 
     /// The head `viewer` was told at the chain head `head`, if it is kept (nothing is computed).
@@ -305,22 +309,17 @@ impl FoldCache {
 
     /// The head `viewer` is told at `head`, continued from one of `kept` (its heads kept before,
     /// oldest first) when only stances were added since, and kept.
-    fn compute_view_head(
-        &self,
-        negotiation: &Negotiation,
-        head: &Head,
-        id: &str,
-        viewer: &str,
-        kept: VecDeque<ViewHeadAt>,
-    ) -> Result<ViewHead, ApiError> {
+    fn compute_view_head(&self, negotiation: &Negotiation, head: &Head, id: &str, viewer: &str) -> Result<ViewHead, ApiError> {
+        let key = (id.to_owned(), viewer.to_owned());
         // Only stances added since one of the viewer's earlier heads (by this process's group
         // commits): its head continues from there. The latest such head is tried first; a read
         // that read the chain head before a write's may come after it, so the later heads kept
         // are passed over.
-        let continued = kept.iter().rev().filter(|kept| kept.head.seq < head.seq).find_map(|kept| {
-            let (parts, before) = kept.parts.clone()?;
-            let added = self.batches.stances_added(id, &kept.head, head)?;
-            (before + added == negotiation.stances.len()).then_some((parts, before))
+        let continued = self.view_heads.lock().ok().and_then(|map| {
+            map.get(&key)?.iter().rev().find_map(|kept| {
+                let (parts, before) = kept.parts.as_ref()?;
+                self.continues(id, &kept.head, *before, head, negotiation.stances.len()).then(|| (parts.clone(), *before))
+            })
         });
         let (view_head, parts) = match continued {
             Some((parts, before)) => {
@@ -330,7 +329,6 @@ impl FoldCache {
             None => crate::viewhead::with_parts(negotiation, head, viewer)?,
         };
         let parts = parts.map(|parts| (parts, negotiation.stances.len()));
-        let key = (id.to_owned(), viewer.to_owned());
         if let Ok(mut map) = self.view_heads.lock() {
             if map.len() >= MAX_CACHED * 8 && !map.contains_key(&key) {
                 map.clear();
@@ -414,9 +412,8 @@ impl FoldCache {
             // The latest view kept of an earlier chain head after which only this process's
             // stances were added; a read that a later one overtook continues an earlier one still.
             let earlier = self.views.lock().ok().and_then(|views| {
-                views.get(&key)?.iter().rev().filter(|kept| kept.at.seq < at.seq).find_map(|kept| {
-                    let added = self.batches.stances_added(id, &kept.at, at)?;
-                    (kept.stances + added == negotiation.stances.len()).then(|| (kept.view.clone(), kept.stances))
+                views.get(&key)?.iter().rev().find_map(|kept| {
+                    self.continues(id, &kept.at, kept.stances, at, negotiation.stances.len()).then(|| (kept.view.clone(), kept.stances))
                 })
             });
             let view = match earlier {
@@ -494,5 +491,26 @@ impl FoldCache {
                 answers.insert(key, Answer { tag: head.tag.clone(), seq: at.seq, text });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A late read's answer (of an earlier chain head) does not evict the answer kept at a later
+    /// one, which the reads after it share; an answer of a later chain head replaces it.
+    #[test]
+    fn an_answer_is_never_replaced_by_one_of_an_earlier_chain_head() {
+        let cache = FoldCache::default();
+        let at = |seq: u64| Head { seq, hash: format!("{seq:064x}") };
+        let tag = |text: &str| ViewHead { tag: text.to_owned(), seq: None };
+        cache.keep("n\0public\0status".to_owned(), &tag("later"), &at(5), "at 5".into());
+        cache.keep("n\0public\0status".to_owned(), &tag("earlier"), &at(4), "at 4".into());
+        assert_eq!(cache.answer("n\0public\0status", &tag("later")).as_deref(), Some(&b"at 5"[..]));
+        assert_eq!(cache.answer("n\0public\0status", &tag("earlier")), None);
+        cache.keep("n\0public\0status".to_owned(), &tag("latest"), &at(6), "at 6".into());
+        assert_eq!(cache.answer("n\0public\0status", &tag("latest")).as_deref(), Some(&b"at 6"[..]));
+        assert_eq!(cache.answer("n\0public\0status", &tag("later")), None);
     }
 }
