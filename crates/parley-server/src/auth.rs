@@ -77,17 +77,20 @@ impl std::fmt::Debug for Bearer {
 impl Bearer {
     /// The caller the token names, looked up now (so a revocation takes effect at once).
     pub fn caller(&self, store: &mut dyn parley_store::Store) -> Result<Caller, ApiError> {
-        let found = store.token_for(&self.secret).map_err(ApiError::store)?;
-        let token = found.ok_or_else(|| ApiError::new(Code::Unauthorized, "unknown or revoked token"))?;
-        Ok(Caller { token })
+        known(store.token_for(&self.secret).map_err(ApiError::store)?)
     }
 
     /// As [`Bearer::caller`], with the head of negotiation `id`'s log read by the same statement.
     pub fn caller_and_head(&self, store: &mut dyn parley_store::Store, id: &str) -> Result<(Caller, Option<Head>), ApiError> {
         let (found, head) = store.token_and_head(&self.secret, id).map_err(ApiError::store)?;
-        let token = found.ok_or_else(|| ApiError::new(Code::Unauthorized, "unknown or revoked token"))?;
-        Ok((Caller { token }, head.map(|(seq, hash)| Head { seq, hash })))
+        Ok((known(found)?, head.map(|(seq, hash)| Head { seq, hash })))
     }
+}
+
+/// The caller of a token found (valid), else 401.
+fn known(found: Option<Token>) -> Result<Caller, ApiError> {
+    let token = found.ok_or_else(|| ApiError::new(Code::Unauthorized, "unknown or revoked token"))?;
+    Ok(Caller { token })
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Bearer {

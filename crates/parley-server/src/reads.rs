@@ -119,16 +119,22 @@ where
     R: FnOnce(&parley_service::View) -> Result<T, ApiError> + Send + 'static,
 {
     let cache = state.cache();
-    // A read whose answer is kept for its viewer's head at the log's head: two index lookups
-    // (the token, the head), answered without a blocking thread. Anything else, errors included,
-    // takes the path below.
+    // A read whose answer is kept for its viewer's head at the log's head: the token and the
+    // head looked up by one statement, answered without a blocking thread. On a miss the lookup
+    // goes on to the path below; anything else, errors included, takes that path from the start.
+    let mut looked_up = None;
     if let Ok((name, _)) = &request {
         let kept = state.inline(|store| {
             let (caller, head) = bearer.caller_and_head(store, &id).ok()?;
-            let id = caller.negotiation(&id).ok()?;
-            let viewer = caller.viewer();
-            let view_head = cache.kept_view_head(&id, viewer, &head?)?;
-            Some((cache.answer(&format!("{id}\0{viewer}\0{name}"), &view_head)?, view_head))
+            let head = head?;
+            let kept = caller.negotiation(&id).ok().and_then(|id| {
+                let view_head = cache.kept_view_head(&id, caller.viewer(), &head)?;
+                Some((cache.answer(&answer_key(&id, caller.viewer(), name), &view_head)?, view_head))
+            });
+            if kept.is_none() {
+                looked_up = Some((caller, Some(head)));
+            }
+            kept
         });
         if let Some((text, head)) = kept {
             return Ok(text_response(text, "application/json", Some(&head)));
@@ -136,13 +142,16 @@ where
     }
     let (text, head) = state
         .with_store(move |store| {
-            let (caller, head) = bearer.caller_and_head(store, &id)?;
+            let (caller, head) = match looked_up {
+                Some(found) => found,
+                None => bearer.caller_and_head(store, &id)?,
+            };
             let (request, read) = request?;
             let id = caller.negotiation(&id)?;
             let viewer = caller.viewer().to_owned();
             let head = head.ok_or_else(|| ApiError::no_negotiation(&id))?;
             let (negotiation, at, head) = cache.viewed_at(store, &id, &viewer, head)?;
-            let key = format!("{id}\0{viewer}\0{request}");
+            let key = answer_key(&id, &viewer, &request);
             // Many requests for the same answer at a new head: one computes it, the others wait
             // for it.
             let text = cache.once(
@@ -160,6 +169,11 @@ where
         })
         .await?;
     Ok(text_response(text, "application/json", Some(&head)))
+}
+
+/// The key a read's answer is kept under: its negotiation, viewer and request.
+fn answer_key(id: &str, viewer: &str, request: &str) -> String {
+    format!("{id}\0{viewer}\0{request}")
 }
 
 /// The status as of a point (`parley status --json --viewer V --as-of P`).
