@@ -8,6 +8,7 @@ use parley_core::model::{Moment, Negotiation, Position, Stance};
 use parley_core::scenario;
 use parley_core::status::{Record, Tracks};
 use parley_core::timeline::Point;
+use parley_core::visibility::{Viewer, into_view};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -94,4 +95,57 @@ fn tracks_extended_by_added_stances_are_the_tracks_of_the_whole_record() {
             Ok(())
         })
         .unwrap();
+}
+
+/// What a view keeps of a stance depends on that stance and the rest of the record, never on the
+/// other stances: the view of a record holding only some of its stances shows exactly the
+/// stances of the whole view among them. The server relies on it to view only the stances added
+/// since a view (`stances_added`) and only those a write's precondition looks at; a stance kept or
+/// dropped because of another would make either tell a viewer something its export does not.
+#[test]
+fn a_view_keeps_each_stance_for_itself_and_the_rest_of_the_record() {
+    let records = SCENARIOS.iter().chain([
+        &include_str!("../../parley-cli/tests/cases/channels.toml"),
+        &include_str!("../../parley-cli/tests/cases/visibility.toml"),
+        &include_str!("../../parley-server/tests/data/ukraine-2025-private.toml"),
+    ]);
+    let mut checked = 0;
+    for text in records {
+        let whole = scenario::parse(text).expect("bundled scenario").negotiation;
+        let viewers = [Viewer::Everything, Viewer::Public, Viewer::Mediator]
+            .into_iter()
+            .chain(whole.parties.iter().map(|party| Viewer::Party(party.id.clone())));
+        for viewer in viewers {
+            let shown: Vec<String> = into_view(whole.clone(), &viewer).stances.iter().map(|stance| json(stance)).collect();
+            let keys: std::collections::BTreeSet<(String, u32, String)> =
+                whole.stances.iter().map(|stance| (stance.party.clone(), stance.item, stance.document.clone())).collect();
+            // By party, item and document (as a stance write's precondition takes them), and by
+            // every suffix of the list (as the stances added since a view).
+            let subsets = keys
+                .iter()
+                .map(|key| {
+                    whole
+                        .stances
+                        .iter()
+                        .filter(|stance| (&stance.party, stance.item, &stance.document) == (&key.0, key.1, &key.2))
+                        .cloned()
+                        .collect()
+                })
+                .chain((0..=whole.stances.len()).step_by(7).map(|start| whole.stances[start..].to_vec()));
+            for subset in subsets {
+                let subset: Vec<std::sync::Arc<Stance>> = subset;
+                let wanted: Vec<String> = subset.iter().map(|stance| json(stance)).collect();
+                let expected: Vec<&String> = shown.iter().filter(|stance| wanted.contains(stance)).collect();
+                let viewed: Vec<String> =
+                    into_view(whole.with_stances(subset), &viewer).stances.iter().map(|stance| json(stance)).collect();
+                assert_eq!(viewed.iter().collect::<Vec<_>>(), expected, "{viewer:?} on {}", whole.id);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}
+
+fn json(stance: &Stance) -> String {
+    serde_json::to_string(stance).unwrap()
 }
