@@ -19,6 +19,7 @@
 //! assert_eq!(loaded.problem.parties[0].reservation, 0.1);
 //! ```
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -92,12 +93,15 @@ impl fmt::Display for GeniusError {
 
 /// Tells a domain from a profile by the root element.
 pub fn classify(file: &GeniusFile) -> Result<FileKind, GeniusError> {
-    let root = parse(file)?;
-    Ok(match root.name.as_str() {
+    Ok(kind_of(&parse(file)?))
+}
+
+fn kind_of(root: &Element) -> FileKind {
+    match root.name.as_str() {
         "negotiation_template" => FileKind::Domain,
         "utility_space" => FileKind::Profile,
         other => FileKind::Other(other.to_owned()),
-    })
+    }
 }
 
 fn parse(file: &GeniusFile) -> Result<Element, GeniusError> {
@@ -124,12 +128,14 @@ pub fn load_folder(
     let folder_error = |message: String| GeniusError { file: folder.to_owned(), line: None, column: None, message };
     files.retain(|file| !file_name(&file.name).to_ascii_lowercase().ends_with("pareto.xml"));
     files.sort_by(|a, b| a.name.cmp(&b.name));
+    // Each file with its parsed root: parsed once, to classify and to read.
     let mut domains = Vec::new();
     let mut profiles = Vec::new();
     for file in files {
-        match classify(&file)? {
-            FileKind::Domain => domains.push(file),
-            FileKind::Profile => profiles.push(file),
+        let root = parse(&file)?;
+        match kind_of(&root) {
+            FileKind::Domain => domains.push((file, root)),
+            FileKind::Profile => profiles.push((file, root)),
             FileKind::Other(_) => {}
         }
     }
@@ -137,7 +143,7 @@ pub fn load_folder(
         1 => domains.remove(0),
         0 => return Err(folder_error("no GENIUS domain file (root <negotiation_template>)".to_owned())),
         _ => {
-            let names: Vec<String> = domains.iter().map(|domain| file_name(&domain.name)).collect();
+            let names: Vec<String> = domains.iter().map(|(domain, _)| file_name(&domain.name)).collect();
             return Err(folder_error(format!("several domain files ({}); expected one", names.join(", "))));
         }
     };
@@ -148,10 +154,10 @@ pub fn load_folder(
                 // One profile as two parties negotiates with itself; its analysis is meaningless.
                 return Err(folder_error(format!("the party `{name}` is named twice in --parties (expected distinct profiles)")));
             }
-            match profiles.iter().find(|profile| party_name(&profile.name) == *name || file_name(&profile.name) == *name) {
+            match profiles.iter().find(|(profile, _)| party_name(&profile.name) == *name || file_name(&profile.name) == *name) {
                 Some(profile) => chosen.push(profile.clone()),
                 None => {
-                    let known: Vec<String> = profiles.iter().map(|profile| party_name(&profile.name)).collect();
+                    let known: Vec<String> = profiles.iter().map(|(profile, _)| party_name(&profile.name)).collect();
                     return Err(folder_error(format!("no profile `{name}` (profiles: {})", known.join(", "))));
                 }
             }
@@ -162,10 +168,11 @@ pub fn load_folder(
         return Err(folder_error("no profile files (root <utility_space>)".to_owned()));
     }
     if profiles.len() < 2 {
-        let name = party_name(&profiles[0].name);
+        let name = party_name(&profiles[0].0.name);
         return Err(folder_error(format!("only one profile ({name}): a negotiation needs at least two parties")));
     }
-    let mut loaded = load(&domain, &profiles, options)?;
+    let roots = profiles.iter().map(|(profile, root)| (profile, Ok(Cow::Borrowed(root))));
+    let mut loaded = load_roots(&domain.0, &domain.1, roots, options)?;
     for party in &mut loaded.problem.parties {
         party.name = party_name(&party.name);
     }
@@ -187,26 +194,38 @@ fn party_name(path: &str) -> String {
 
 /// Reads a domain and its profiles.
 pub fn load(domain: &GeniusFile, profiles: &[GeniusFile], options: &LoadOptions) -> Result<Loaded, GeniusError> {
-    let mut warnings = Vec::new();
     let domain_root = parse(domain)?;
+    // Each profile parsed when its turn comes: errors are reported in the order they always were.
+    load_roots(domain, &domain_root, profiles.iter().map(|profile| (profile, parse(profile).map(Cow::Owned))), options)
+}
+
+/// Reads a domain and its profiles, given their parsed roots (a profile's, or why it did not parse).
+fn load_roots<'f>(
+    domain: &GeniusFile,
+    domain_root: &Element,
+    profiles: impl ExactSizeIterator<Item = (&'f GeniusFile, Result<Cow<'f, Element>, GeniusError>)>,
+    options: &LoadOptions,
+) -> Result<Loaded, GeniusError> {
+    let mut warnings = Vec::new();
     let mut reader = Reader::new(domain);
     if domain_root.name != "negotiation_template" {
         return Err(
             reader.error(&domain_root, format!("root element is <{}> (expected <negotiation_template> for a domain)", domain_root.name))
         );
     }
-    let (domain_name, issues) = read_domain(&mut reader, &domain_root, options, &mut warnings)?;
+    let (domain_name, issues) = read_domain(&mut reader, domain_root, options, &mut warnings)?;
     let space = OutcomeSpace { issues: issues.iter().map(|issue| issue.space.clone()).collect() };
     let mut parties = Vec::new();
-    for profile in profiles {
-        let root = parse(profile)?;
+    let no_profiles = profiles.len() == 0;
+    for (profile, root) in profiles {
+        let root = root?;
         let mut reader = Reader::new(profile);
         if root.name != "utility_space" {
             return Err(reader.error(&root, format!("root element is <{}> (expected <utility_space> for a profile)", root.name)));
         }
         parties.push(read_profile(&mut reader, &root, &issues, &domain.name, &mut warnings)?);
     }
-    if profiles.is_empty() {
+    if no_profiles {
         warnings.push("no profiles: the domain has no parties".to_owned());
     }
     Ok(Loaded { domain_name, problem: Problem { space, parties }, warnings })
