@@ -926,17 +926,24 @@ fn merge_few<const LANES: usize>(
         // Keys in the high half, steps in the low: the smallest first key and the largest last
         // key win, each with its step.
         let (mut earliest, mut latest) = (u64::MAX, 0u64);
+        // Each run at `sum` takes one step per pass, and a pass's runs do not wait on each other
+        // (which the processor overlaps): a run's next sum is looked at by the next pass only.
+        // Two totals of a run can round to one sum, so passes go on while a run is still at it.
         while at != 0 {
-            let index = at.trailing_zeros() as usize;
-            let state = heads[index];
-            let step_at = u64::from((state * k + index) as u32);
-            earliest = earliest.min(u64::from(ranks.first[state] + index as u32) << 32 | step_at);
-            latest = latest.max(u64::from(ranks.last[state] + index as u32) << 32 | step_at);
-            heads[index] = state + 1;
-            ahead[index] = if state + 1 < ends[index] { sums[state + 1] + step[index] } else { f64::INFINITY };
-            // Two totals of a run can round to one sum.
-            at &= at - 1;
-            at |= u32::from(ahead[index] == sum) << index;
+            let mut again = 0u32;
+            while at != 0 {
+                let index = at.trailing_zeros() as usize;
+                let state = heads[index];
+                let step_at = u64::from((state * k + index) as u32);
+                earliest = earliest.min(u64::from(ranks.first[state] + index as u32) << 32 | step_at);
+                latest = latest.max(u64::from(ranks.last[state] + index as u32) << 32 | step_at);
+                heads[index] = state + 1;
+                let following = if state + 1 < ends[index] { sums[state + 1] + step[index] } else { f64::INFINITY };
+                ahead[index] = following;
+                again |= u32::from(following == sum) << index;
+                at &= at - 1;
+            }
+            at = again;
         }
         next.sums.push(sum);
         next.first.push(earliest as u32);
