@@ -509,11 +509,8 @@ impl Sums {
         let mut best: Option<(f64, Place)> = None;
         for lattice in boxes {
             let sums = &lattice.levels[lattice.levels.len() - 1].sums;
-            let from =
-                low.map_or(0, |bound| sums.partition_point(|&sum| if bound.inclusive { sum < bound.value } else { sum <= bound.value }));
-            let to = high.map_or(sums.len(), |bound| {
-                sums.partition_point(|&sum| if bound.inclusive { sum <= bound.value } else { sum < bound.value })
-            });
+            let from = low.map_or(0, |bound| count_below(sums, bound.value, !bound.inclusive));
+            let to = high.map_or(sums.len(), |bound| count_below(sums, bound.value, bound.inclusive));
             if from >= to {
                 continue;
             }
@@ -874,6 +871,12 @@ impl Engine {
             Engine::Bnb(bnb) => bnb.next_down(at),
         }
     }
+}
+
+/// How many of the ascending `sums` lie below `value` (or at it, `or_equal`): one search whose
+/// comparison is chosen before it starts, not at each step.
+fn count_below(sums: &[f64], value: f64, or_equal: bool) -> usize {
+    if or_equal { sums.partition_point(|&sum| sum <= value) } else { sums.partition_point(|&sum| sum < value) }
 }
 
 /// The ranks of the level being extended, scaled: see [`Lattice::new`].
