@@ -103,14 +103,17 @@ pub fn tournament_scenarios(sources: Vec<ProblemSource>, frontier: &FrontierOpti
     (scenarios, warnings)
 }
 
-/// Runs a tournament (or its shard) on `threads` worker threads (one per core for `None`),
-/// reporting `progress` as (negotiations done, of). Results are in job order whatever the threads.
+/// Runs a tournament (or its shard) on `threads` worker threads (one per core for `None`; one is
+/// the calling thread), reporting `progress` as (negotiations done, of). Results are in job order whatever the threads.
 pub fn tournament(
     config: &tournament::TournamentConfig,
     scenarios: &[Scenario],
     threads: Option<usize>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<tournament::TournamentResult, ServiceError> {
+    if threads == Some(1) {
+        return Ok(tournament::run_here(config, scenarios, progress));
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()

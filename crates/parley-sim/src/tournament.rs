@@ -190,8 +190,24 @@ pub fn jobs(config: &TournamentConfig, scenarios: &[Scenario]) -> Vec<Job> {
     jobs
 }
 
-/// Runs a tournament (or its shard) in parallel; `progress` is called after each job.
+/// Runs a tournament (or its shard) in parallel, on the current rayon pool; `progress` is called
+/// after each job.
 pub fn run(config: &TournamentConfig, scenarios: &[Scenario], progress: &(dyn Fn(usize, usize) + Sync)) -> TournamentResult {
+    run_jobs(config, scenarios, progress, true)
+}
+
+/// As [`run`], every job on the calling thread: one worker costs no thread to start and hand
+/// the jobs to (the results are the same, in job order).
+pub fn run_here(config: &TournamentConfig, scenarios: &[Scenario], progress: &(dyn Fn(usize, usize) + Sync)) -> TournamentResult {
+    run_jobs(config, scenarios, progress, false)
+}
+
+fn run_jobs(
+    config: &TournamentConfig,
+    scenarios: &[Scenario],
+    progress: &(dyn Fn(usize, usize) + Sync),
+    parallel: bool,
+) -> TournamentResult {
     let all = jobs(config, scenarios);
     let total_jobs = all.len();
     let selected: Vec<Job> = match config.shard {
@@ -200,14 +216,12 @@ pub fn run(config: &TournamentConfig, scenarios: &[Scenario], progress: &(dyn Fn
     };
     let done = AtomicUsize::new(0);
     let selected_count = selected.len();
-    let mut results: Vec<JobResult> = selected
-        .par_iter()
-        .map(|job| {
-            let result = run_job(config, scenarios, job);
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1, selected_count);
-            result
-        })
-        .collect();
+    let one = |job: &Job| {
+        let result = run_job(config, scenarios, job);
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1, selected_count);
+        result
+    };
+    let mut results: Vec<JobResult> = if parallel { selected.par_iter().map(one).collect() } else { selected.iter().map(one).collect() };
     results.sort_by_key(|result| result.index);
     TournamentResult {
         agents: config.agents.iter().map(|agent| agent.name().to_owned()).collect(),

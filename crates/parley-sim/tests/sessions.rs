@@ -175,6 +175,7 @@ fn tournaments_do_not_depend_on_the_number_of_threads() {
     let one = run(1);
     let two = run(2);
     assert_eq!(one, two);
+    assert_eq!(tournament::run_here(&tournament_config(None), &scenarios, &|_, _| {}), one, "on the calling thread");
     // 5 agents: 25 pairs × 2 rotations × 2 repetitions, plus 125 triples × 3 rotations × 2.
     assert_eq!(one.results.len(), 25 * 2 * 2 + 125 * 3 * 2);
     assert!(!tournament::ranking(&one).is_empty());
