@@ -210,7 +210,7 @@ fn load_roots<'f>(
     let mut reader = Reader::new(domain);
     if domain_root.name != "negotiation_template" {
         return Err(
-            reader.error(&domain_root, format!("root element is <{}> (expected <negotiation_template> for a domain)", domain_root.name))
+            reader.error(domain_root, format!("root element is <{}> (expected <negotiation_template> for a domain)", domain_root.name))
         );
     }
     let (domain_name, issues) = read_domain(&mut reader, domain_root, options, &mut warnings)?;
