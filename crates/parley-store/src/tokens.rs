@@ -75,6 +75,13 @@ pub trait TokenStore {
     /// [`TokenStore::token_for`] and the head of `negotiation`'s log ([`crate::EventStore::head`]),
     /// read by one statement: what every read of the server asks first.
     fn token_and_head(&mut self, secret: &str, negotiation: &str) -> Result<TokenAndHead, StoreError>;
+
+    /// [`TokenStore::token_and_head`] for each `(secret, negotiation)` asked, in their order: one
+    /// statement on PostgreSQL, so that many requests share a round trip. Each answer is the one
+    /// `token_and_head` gives alone.
+    fn tokens_and_heads(&mut self, asked: &[(String, String)]) -> Result<Vec<TokenAndHead>, StoreError> {
+        asked.iter().map(|(secret, negotiation)| self.token_and_head(secret, negotiation)).collect()
+    }
 }
 
 /// The columns [`TokenStore::token_and_head`] reads: the token's (each null when there is none)
@@ -297,11 +304,37 @@ impl TokenStore for PgStore {
         let hash = secret_hash(secret);
         let row = self.statement(SQL).and_then(|statement| self.client().query_one(&statement, &[&hash, &negotiation]));
         let row = row.map_err(|error| self.postgres(error))?;
-        let token = row.get::<_, Option<String>>(0).map(|_| postgres_token(&row));
-        let head = match (row.get::<_, Option<i64>>(7), row.get::<_, Option<String>>(8)) {
-            (Some(seq), Some(hash)) => Some((seq as u64, hash)),
-            _ => None,
-        };
-        Ok((token, head))
+        Ok(postgres_token_and_head(&row))
     }
+
+    fn tokens_and_heads(&mut self, asked: &[(String, String)]) -> Result<Vec<TokenAndHead>, StoreError> {
+        // One row per pair asked (the tokens' hashes are unique), numbered by its place.
+        const SQL: &str = concat!(
+            "SELECT t.id, t.negotiation, t.viewer, t.can_write, t.label, t.created_at, t.revoked_at, h.seq, h.hash, asked.place",
+            " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS asked(secret_hash, negotiation, place)",
+            " LEFT JOIN tokens AS t ON t.secret_hash = asked.secret_hash AND t.revoked_at IS NULL",
+            " LEFT JOIN LATERAL (SELECT seq, hash FROM events WHERE negotiation = asked.negotiation ORDER BY seq DESC LIMIT 1) AS h ON true",
+            " ORDER BY asked.place"
+        );
+        let hashes: Vec<String> = asked.iter().map(|(secret, _)| secret_hash(secret)).collect();
+        let negotiations: Vec<&str> = asked.iter().map(|(_, negotiation)| negotiation.as_str()).collect();
+        let rows = self.statement(SQL).and_then(|statement| self.client().query(&statement, &[&hashes, &negotiations]));
+        let rows = rows.map_err(|error| self.postgres(error))?;
+        let places: Vec<i64> = rows.iter().map(|row| row.get(9)).collect();
+        if !places.iter().copied().eq(1..=asked.len() as i64) {
+            let detail = format!("{} answers to {} token lookups", rows.len(), asked.len());
+            return Err(StoreError::Io { location: self.location().to_owned(), detail });
+        }
+        Ok(rows.iter().map(postgres_token_and_head).collect())
+    }
+}
+
+/// A row of [`token_and_head!`]'s columns.
+fn postgres_token_and_head(row: &postgres::Row) -> TokenAndHead {
+    let token = row.get::<_, Option<String>>(0).map(|_| postgres_token(row));
+    let head = match (row.get::<_, Option<i64>>(7), row.get::<_, Option<String>>(8)) {
+        (Some(seq), Some(hash)) => Some((seq as u64, hash)),
+        _ => None,
+    };
+    (token, head)
 }

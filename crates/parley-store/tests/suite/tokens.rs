@@ -36,4 +36,19 @@ pub fn tokens_are_stored_hashed_and_revocation_is_immediate(fresh: &dyn Fn() -> 
     assert_eq!(reader.token_and_head(&issued.secret, &id).unwrap(), (None, head.clone()), "a revoked token");
     assert_eq!(reader.token_and_head("parley_00", &id).unwrap(), (None, head));
     assert_eq!(reader.token_and_head("parley_00", "elsewhere").unwrap(), (None, None));
+    // Many at once, in one statement on PostgreSQL: each answer the one asked alone, in the order
+    // asked, repeats included.
+    let asked: Vec<(String, String)> = [
+        (&other.secret, id.as_str()),
+        (&issued.secret, id.as_str()),
+        (&"parley_00".to_owned(), id.as_str()),
+        (&other.secret, "elsewhere"),
+        (&other.secret, id.as_str()),
+    ]
+    .iter()
+    .map(|(secret, negotiation)| ((*secret).clone(), (*negotiation).to_owned()))
+    .collect();
+    let alone: Vec<_> = asked.iter().map(|(secret, negotiation)| reader.token_and_head(secret, negotiation).unwrap()).collect();
+    assert_eq!(reader.tokens_and_heads(&asked).unwrap(), alone);
+    assert!(reader.tokens_and_heads(&[]).unwrap().is_empty());
 }
