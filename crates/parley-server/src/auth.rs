@@ -82,9 +82,20 @@ impl Bearer {
 
     /// As [`Bearer::caller`], with the head of negotiation `id`'s log read by the same statement.
     pub fn caller_and_head(&self, store: &mut dyn parley_store::Store, id: &str) -> Result<(Caller, Option<Head>), ApiError> {
-        let (found, head) = store.token_and_head(&self.secret, id).map_err(ApiError::store)?;
-        Ok((known(found)?, head.map(|(seq, hash)| Head { seq, hash })))
+        caller_and_head(store.token_and_head(&self.secret, id).map_err(ApiError::store)?)
     }
+
+    /// As [`Bearer::caller_and_head`], looked up with the other reads waiting when the database
+    /// is PostgreSQL ([`crate::lookups`]); `None` on SQLite.
+    pub async fn caller_and_head_batched(&self, state: &AppState, id: &str) -> Option<Result<(Caller, Option<Head>), ApiError>> {
+        let found = state.token_and_head_batched(&self.secret, id).await?;
+        Some(found.and_then(caller_and_head))
+    }
+}
+
+/// The caller and head a token and head lookup found (401 without a valid token).
+fn caller_and_head((found, head): parley_store::TokenAndHead) -> Result<(Caller, Option<Head>), ApiError> {
+    Ok((known(found)?, head.map(|(seq, hash)| Head { seq, hash })))
 }
 
 /// The caller of a token found (valid), else 401.

@@ -27,6 +27,7 @@ pub mod ids;
 pub mod job_limits;
 pub mod jobs;
 pub mod listen;
+pub mod lookups;
 pub mod openapi;
 pub mod precondition;
 pub mod reads;

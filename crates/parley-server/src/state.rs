@@ -48,6 +48,8 @@ struct Inner {
     appended: tokio::sync::watch::Sender<u64>,
     /// This process's id in the `jobs` table, and the jobs it runs.
     jobs: crate::jobs::Runner,
+    /// The reads waiting for their token and head (PostgreSQL).
+    lookups: Arc<crate::lookups::Lookups>,
 }
 
 impl Drop for Inner {
@@ -82,6 +84,7 @@ impl AppState {
             idle: Mutex::new(vec![store]),
             appended,
             jobs: crate::jobs::Runner::default(),
+            lookups: Arc::default(),
         };
         let state = AppState { inner: Arc::new(inner), settings: Arc::default() };
         if parley_store::postgres::is_url(target) {
@@ -156,6 +159,40 @@ impl AppState {
             }
         }
         result
+    }
+
+    /// Token `secret` and negotiation `id`'s head, looked up with the other reads waiting, on a
+    /// store of the pool ([`crate::lookups`]); `None` when the database is SQLite (a lookup there
+    /// is a few index reads in a file, not worth the queue).
+    pub async fn token_and_head_batched(&self, secret: &str, id: &str) -> Option<Result<parley_store::TokenAndHead, ApiError>> {
+        if !parley_store::postgres::is_url(&self.inner.target) {
+            return None;
+        }
+        let inner = self.inner.clone();
+        let lookups = self.inner.lookups.clone();
+        let found = lookups
+            .token_and_head(secret, id, move |drain| {
+                // Detached: the reads wait for their answers, not for this task.
+                drop(tokio::task::spawn_blocking(move || {
+                    let taken = inner.idle.lock().ok().and_then(|mut idle| idle.pop());
+                    let mut store = match taken {
+                        Some(store) => store,
+                        None => match open_serving_store(&inner.target, false) {
+                            Ok(store) => store,
+                            Err(error) => return drain.fail(&ApiError::store(error)),
+                        },
+                    };
+                    if drain.run(&mut *store) {
+                        if let Ok(mut idle) = inner.idle.lock() {
+                            if idle.len() < MAX_IDLE {
+                                idle.push(store);
+                            }
+                        }
+                    }
+                }));
+            })
+            .await;
+        Some(found)
     }
 
     /// Runs `work` with a store on a blocking thread; the store goes back to the pool unless the

@@ -370,6 +370,52 @@ fn the_openapi_document_lists_every_route(fresh: &dyn Fn() -> Database) {
     assert_eq!((wrong_method.status, wrong_method.code().as_str()), (405, "method_not_allowed"));
 }
 
+/// Reads from many viewers at once — on PostgreSQL their token lookups share statements — are
+/// each answered for their own token: the answer it is given alone, and 401 for an unknown or
+/// revoked one; a write in between moves every viewer on alike.
+fn concurrent_reads_are_each_answered_for_their_own_token(fresh: &dyn Fn() -> Database) {
+    let db = fresh();
+    let server = Server::start(db, UKRAINE);
+    let mut store = parley_store::open_store(&server.db.url, false).unwrap();
+    let revoked = store.tokens(None).unwrap().into_iter().find(|token| token.viewer == "RU" && !token.write).unwrap().id;
+    assert!(store.revoke_token(&revoked).unwrap());
+    let routes = ["status", "claims", "status?as_of=geneva"];
+    let mut tokens: Vec<&str> = server.tokens.values().map(String::as_str).collect();
+    tokens.push("parley_0000");
+    let alone = |server: &Server| -> Vec<(u16, String)> {
+        tokens
+            .iter()
+            .flat_map(|token| routes.map(|route| server.get(token, &server.path(route))))
+            .map(|answer| (answer.status, answer.body))
+            .collect()
+    };
+    let together = |server: &Server| -> Vec<(u16, String)> {
+        std::thread::scope(|scope| {
+            let asked: Vec<_> = (0..4)
+                .flat_map(|_| tokens.iter().flat_map(|token| routes.map(|route| (*token, route))))
+                .map(|(token, route)| scope.spawn(move || server.get(token, &server.path(route))))
+                .collect();
+            asked.into_iter().map(|handle| handle.join().unwrap()).map(|answer| (answer.status, answer.body)).collect()
+        })
+    };
+    for day in [15, 16] {
+        let expected = alone(&server);
+        assert!(expected.iter().any(|(status, _)| *status == 401) && expected.iter().any(|(status, _)| *status == 200));
+        let answers = together(&server);
+        assert_eq!(answers.len(), 4 * expected.len());
+        for (place, answer) in answers.iter().enumerate() {
+            assert_eq!(answer, &expected[place % expected.len()], "read {place} of many at once");
+        }
+        // A stance by UA, and again.
+        let head = server.view_head(server.token("UA"));
+        let body = format!(
+            r#"{{"party":"UA","item":1,"position":"opposes","at":{{"date":"2026-01-{day}"}},"source":"test","visibility":"public","note":"read by all"}}"#
+        );
+        let written = server.post(server.token("UA"), &server.path("stances"), &head, &body);
+        assert_eq!(written.status, 201, "{written:?}");
+    }
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -418,4 +464,5 @@ on_both_backends!(
     a_signing_partys_writes_are_refused_not_forged,
     a_write_by_another_process_is_read_at_once,
     an_admin_imports_a_new_negotiation,
+    concurrent_reads_are_each_answered_for_their_own_token,
 );

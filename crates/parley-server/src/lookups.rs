@@ -1,0 +1,139 @@
+//! A read's token and head looked up together with the other reads waiting (PostgreSQL): one
+//! statement and one round trip answer them all ([`parley_store::TokenStore::tokens_and_heads`]).
+//!
+//! Every read looks up its token and the log's head first. On PostgreSQL that is a network round
+//! trip on a blocking thread; under load, most of a read's cost. Here a read joins the queue, and
+//! whoever finds no lookup running starts one on a blocking thread, which takes everything
+//! queued, answers each, and goes on until the queue is empty. Each lookup is made after its read
+//! arrived, so a token revoked before the read is refused, as when it is looked up alone; each
+//! answer goes to its own read only (its place in the statement's answer).
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use parley_store::{Store, TokenAndHead};
+
+use crate::error::ApiError;
+
+/// The most lookups one statement makes.
+const MAX_AT_ONCE: usize = 256;
+
+/// A read waiting for its lookup.
+struct Waiting {
+    secret: String,
+    negotiation: String,
+    reply: tokio::sync::oneshot::Sender<Result<TokenAndHead, ApiError>>,
+}
+
+/// The reads waiting for a lookup, and whether one runs.
+#[derive(Default)]
+pub struct Lookups {
+    queue: Mutex<Queue>,
+}
+
+#[derive(Default)]
+struct Queue {
+    waiting: Vec<Waiting>,
+    running: bool,
+}
+
+impl std::fmt::Debug for Lookups {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the secrets.
+        let queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("Lookups").field("waiting", &queue.waiting.len()).field("running", &queue.running).finish()
+    }
+}
+
+impl Lookups {
+    /// Looks up token `secret` and negotiation `negotiation`'s head with the other reads waiting;
+    /// `run` runs one statement's work with a store on a blocking thread.
+    pub async fn token_and_head(
+        self: &Arc<Self>,
+        secret: &str,
+        negotiation: &str,
+        run: impl FnOnce(Drain),
+    ) -> Result<TokenAndHead, ApiError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let start = {
+            let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            queue.waiting.push(Waiting { secret: secret.to_owned(), negotiation: negotiation.to_owned(), reply });
+            !std::mem::replace(&mut queue.running, true)
+        };
+        if start {
+            run(Drain { lookups: Arc::clone(self), finished: false });
+        }
+        answer.await.unwrap_or_else(|_| Err(ApiError::internal("a token lookup was dropped")))
+    }
+}
+
+/// The work of answering the queued reads, to be run on a blocking thread with a store
+/// ([`Drain::run`]) or failed without one ([`Drain::fail`]). Dropped unrun (a panic, a runtime
+/// shutting down), it fails the reads waiting and lets the next read start a lookup again.
+#[derive(Debug)]
+pub struct Drain {
+    lookups: Arc<Lookups>,
+    /// Set when the queue was found empty (and the lookup no longer running).
+    finished: bool,
+}
+
+impl Drain {
+    /// Answers every read queued, a statement at a time, until none waits; then the next read
+    /// starts a lookup again (the queue is found empty and `running` cleared under one lock, so
+    /// no read is left waiting). Whether `store` is fit to be used again (no statement failed).
+    pub fn run(mut self, store: &mut dyn Store) -> bool {
+        let mut healthy = true;
+        while let Some(batch) = self.next_batch() {
+            let asked: Vec<(String, String)> = batch.iter().map(|waiting| (waiting.secret.clone(), waiting.negotiation.clone())).collect();
+            match store.tokens_and_heads(&asked) {
+                Ok(answers) => {
+                    for (waiting, answer) in batch.into_iter().zip(answers) {
+                        let _ = waiting.reply.send(Ok(answer));
+                    }
+                }
+                Err(error) => {
+                    healthy = false;
+                    let error = ApiError::store(error);
+                    for waiting in batch {
+                        let _ = waiting.reply.send(Err(error.clone()));
+                    }
+                }
+            }
+        }
+        healthy
+    }
+
+    /// Fails every read queued with `error` (no store could be had).
+    pub fn fail(mut self, error: &ApiError) {
+        while let Some(batch) = self.next_batch() {
+            for waiting in batch {
+                let _ = waiting.reply.send(Err(error.clone()));
+            }
+        }
+    }
+
+    /// The next reads to answer, or `None` (and no lookup running) when none waits.
+    fn next_batch(&mut self) -> Option<Vec<Waiting>> {
+        let mut queue = self.lookups.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        if queue.waiting.is_empty() {
+            queue.running = false;
+            self.finished = true;
+            return None;
+        }
+        let take = queue.waiting.len().min(MAX_AT_ONCE);
+        Some(queue.waiting.drain(..take).collect())
+    }
+}
+
+impl Drop for Drain {
+    /// After [`Drain::run`] or [`Drain::fail`] nothing waits; otherwise (dropped unrun, or a
+    /// panic on the way) the reads waiting are failed, their answers dropped, and the next read
+    /// starts a lookup.
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        let mut queue = self.lookups.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        queue.waiting.clear();
+        queue.running = false;
+    }
+}
