@@ -1,8 +1,8 @@
 //! GENIUS XML domains and profiles, read with GENIUS 10.4's semantics (`docs/genius-format.md`).
 //!
 //! The caller hands in the texts (this crate does no file I/O): one domain file, whose root is
-//! `<negotiation_template>`, and profile files, whose root is `<utility_space>`; [`classify`] tells
-//! them apart. [`load`] returns a [`Problem`] whose parties are the profiles in the order given.
+//! `<negotiation_template>`, and profile files, whose root is `<utility_space>`; [`load_folder`]
+//! tells them apart. [`load`] returns a [`Problem`] whose parties are the profiles in the order given.
 //!
 //! ```
 //! use parley_analysis::genius::{GeniusFile, LoadOptions, load};
@@ -43,12 +43,12 @@ impl GeniusFile {
 }
 
 /// What a file holds, by its root element.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FileKind {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FileKind {
     Domain,
     Profile,
     /// Another root (GENIUS tournaments, Pareto reference files): not used.
-    Other(String),
+    Other,
 }
 
 #[derive(Clone, Debug)]
@@ -92,15 +92,11 @@ impl fmt::Display for GeniusError {
 }
 
 /// Tells a domain from a profile by the root element.
-pub fn classify(file: &GeniusFile) -> Result<FileKind, GeniusError> {
-    Ok(kind_of(&parse(file)?))
-}
-
 fn kind_of(root: &Element) -> FileKind {
     match root.name.as_str() {
         "negotiation_template" => FileKind::Domain,
         "utility_space" => FileKind::Profile,
-        other => FileKind::Other(other.to_owned()),
+        _ => FileKind::Other,
     }
 }
 
@@ -136,7 +132,7 @@ pub fn load_folder(
         match kind_of(&root) {
             FileKind::Domain => domains.push((file, root)),
             FileKind::Profile => profiles.push((file, root)),
-            FileKind::Other(_) => {}
+            FileKind::Other => {}
         }
     }
     let domain = match domains.len() {
