@@ -52,6 +52,30 @@ struct Inner {
     lookups: Arc<crate::lookups::Lookups>,
 }
 
+impl Inner {
+    /// An idle store of the pool, if any.
+    fn idle(&self) -> Option<Box<dyn Store>> {
+        self.idle.lock().ok()?.pop()
+    }
+
+    /// An idle store, else a new one.
+    fn store(&self) -> Result<Box<dyn Store>, ApiError> {
+        match self.idle() {
+            Some(store) => Ok(store),
+            None => open_serving_store(&self.target, false).map_err(ApiError::store),
+        }
+    }
+
+    /// Puts `store` back in the pool (closed instead when the pool is full).
+    fn give_back(&self, store: Box<dyn Store>) {
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < MAX_IDLE {
+                idle.push(store);
+            }
+        }
+    }
+}
+
 impl Drop for Inner {
     /// Closes the idle stores on a plain thread: the last handle to the state may go inside the
     /// runtime (an event stream or a job task dropped at shutdown), where the synchronous
@@ -151,13 +175,9 @@ impl AppState {
         if parley_store::postgres::is_url(&self.inner.target) {
             return None;
         }
-        let mut store = self.inner.idle.lock().ok()?.pop()?;
+        let mut store = self.inner.idle()?;
         let result = work(&mut *store);
-        if let Ok(mut idle) = self.inner.idle.lock() {
-            if idle.len() < MAX_IDLE {
-                idle.push(store);
-            }
-        }
+        self.inner.give_back(store);
         result
     }
 
@@ -168,31 +188,19 @@ impl AppState {
         if !parley_store::postgres::is_url(&self.inner.target) {
             return None;
         }
-        let inner = self.inner.clone();
-        let lookups = self.inner.lookups.clone();
-        let found = lookups
-            .token_and_head(secret, id, move |drain| {
-                // Detached: the reads wait for their answers, not for this task.
-                drop(tokio::task::spawn_blocking(move || {
-                    let taken = inner.idle.lock().ok().and_then(|mut idle| idle.pop());
-                    let mut store = match taken {
-                        Some(store) => store,
-                        None => match open_serving_store(&inner.target, false) {
-                            Ok(store) => store,
-                            Err(error) => return drain.fail(&ApiError::store(error)),
-                        },
-                    };
+        let found = self.inner.lookups.token_and_head(secret, id, |drain| {
+            let inner = self.inner.clone();
+            // Detached: the reads wait for their answers, not for this task.
+            drop(tokio::task::spawn_blocking(move || match inner.store() {
+                Ok(mut store) => {
                     if drain.run(&mut *store) {
-                        if let Ok(mut idle) = inner.idle.lock() {
-                            if idle.len() < MAX_IDLE {
-                                idle.push(store);
-                            }
-                        }
+                        inner.give_back(store);
                     }
-                }));
-            })
-            .await;
-        Some(found)
+                }
+                Err(error) => drain.fail(&error),
+            }));
+        });
+        Some(found.await)
     }
 
     /// Runs `work` with a store on a blocking thread; the store goes back to the pool unless the
@@ -204,22 +212,14 @@ impl AppState {
     {
         let inner = self.inner.clone();
         let joined = tokio::task::spawn_blocking(move || {
-            let taken = inner.idle.lock().ok().and_then(|mut idle| idle.pop());
-            let mut store = match taken {
-                Some(store) => store,
-                None => open_serving_store(&inner.target, false).map_err(ApiError::store)?,
-            };
+            let mut store = inner.store()?;
             let result = work(&mut *store);
             let healthy = match &result {
                 Ok(_) => true,
                 Err(error) => !matches!(error.code, Code::Internal | Code::DatabaseUnavailable),
             };
             if healthy {
-                if let Ok(mut idle) = inner.idle.lock() {
-                    if idle.len() < MAX_IDLE {
-                        idle.push(store);
-                    }
-                }
+                inner.give_back(store);
             }
             result
         })
