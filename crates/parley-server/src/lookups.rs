@@ -137,3 +137,49 @@ impl Drop for Drain {
         queue.running = false;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{Drain, Lookups};
+    use crate::error::{ApiError, Code};
+
+    /// No store to be had: every read waiting is answered with why, and the next read starts a
+    /// lookup again.
+    #[tokio::test]
+    async fn without_a_store_the_reads_waiting_get_the_error_and_the_next_starts_again() {
+        let lookups = Arc::new(Lookups::default());
+        let unavailable = ApiError::new(Code::DatabaseUnavailable, "the database cannot be reached");
+        let failed = lookups.token_and_head("parley_a", "n", |drain: Drain| drain.fail(&unavailable)).await;
+        assert_eq!(failed.map_err(|error| error.code), Err(Code::DatabaseUnavailable));
+        let mut started = false;
+        let again = lookups
+            .token_and_head("parley_b", "n", |drain: Drain| {
+                started = true;
+                drain.fail(&unavailable);
+            })
+            .await;
+        assert!(started, "a failed lookup left one marked running");
+        assert!(again.is_err());
+    }
+
+    /// A lookup dropped before it ran (a panic, a runtime shutting down) fails the reads waiting
+    /// instead of leaving them, and every later read, waiting for ever.
+    #[tokio::test]
+    async fn a_lookup_dropped_unrun_fails_its_reads_and_frees_the_queue() {
+        let lookups = Arc::new(Lookups::default());
+        let dropped = lookups.token_and_head("parley_a", "n", drop).await;
+        assert_eq!(dropped.map_err(|error| error.code), Err(Code::Internal));
+        let mut started = false;
+        let _ = lookups
+            .token_and_head("parley_b", "n", |drain: Drain| {
+                started = true;
+                drop(drain);
+            })
+            .await;
+        assert!(started, "a dropped lookup left one marked running");
+        assert!(format!("{lookups:?}").contains("running: false"));
+        assert!(!format!("{lookups:?}").contains("parley_"), "Debug shows no secret");
+    }
+}
