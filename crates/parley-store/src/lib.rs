@@ -34,7 +34,7 @@ pub use tokens::{IssuedToken, NewToken, Store, Token, TokenAndHead, TokenStore, 
 /// Opens the store a `--db` value names: a `postgres://` or `postgresql://` URL, or a SQLite file
 /// path (created when `create` is set).
 pub fn open(target: &str, create: bool) -> Result<Box<dyn EventStore>, StoreError> {
-    if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+    if postgres::is_url(target) {
         Ok(Box::new(postgres::PgStore::open(target)?))
     } else {
         Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(target), create)?))
@@ -44,7 +44,7 @@ pub fn open(target: &str, create: bool) -> Result<Box<dyn EventStore>, StoreErro
 /// Opens an existing store only to read it: a SQLite file that cannot be written (a read-only
 /// directory or mount, a full disk) is opened read-only rather than refused.
 pub fn open_read(target: &str) -> Result<Box<dyn EventStore>, StoreError> {
-    if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+    if postgres::is_url(target) {
         Ok(Box::new(postgres::PgStore::open(target)?))
     } else {
         Ok(Box::new(sqlite::SqliteStore::open_read(std::path::Path::new(target))?))

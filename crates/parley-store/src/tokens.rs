@@ -106,7 +106,7 @@ impl<T: EventStore + TokenStore + crate::jobs::JobStore + Send> Store for T {}
 
 /// Opens the store a `--db` value names (as [`crate::open`]), with its tokens.
 pub fn open_store(target: &str, create: bool) -> Result<Box<dyn Store>, StoreError> {
-    if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+    if crate::postgres::is_url(target) {
         Ok(Box::new(PgStore::open(target)?))
     } else {
         Ok(Box::new(SqliteStore::open(std::path::Path::new(target), create)?))
@@ -117,8 +117,8 @@ pub fn open_store(target: &str, create: bool) -> Result<Box<dyn Store>, StoreErr
 /// to while the others read: a SQLite file is read without the memory map
 /// ([`SqliteStore::unmapped`]).
 pub fn open_serving_store(target: &str, create: bool) -> Result<Box<dyn Store>, StoreError> {
-    if target.starts_with("postgres://") || target.starts_with("postgresql://") {
-        Ok(Box::new(PgStore::open(target)?))
+    if crate::postgres::is_url(target) {
+        open_store(target, create)
     } else {
         Ok(Box::new(SqliteStore::open(std::path::Path::new(target), create)?.unmapped()?))
     }
