@@ -126,34 +126,24 @@ where
     // unknown token's 401), takes that path from the start.
     let mut looked_up = None;
     if let Some(name) = request.as_ref().ok().map(|(name, _)| name.clone()) {
-        let kept = |caller: &Caller, head: &Head| {
-            let id = caller.negotiation(&id).ok()?;
-            let view_head = cache.kept_view_head(&id, caller.viewer(), head)?;
-            Some((cache.answer(&answer_key(&id, caller.viewer(), &name), &view_head)?, view_head))
+        let found = match state.inline(|store| bearer.caller_and_head(store, &id)) {
+            Some(found) => Some(found),
+            None => bearer.caller_and_head_batched(state, &id).await,
         };
-        let inline = state.inline(|store| {
-            let (caller, head) = bearer.caller_and_head(store, &id).ok()?;
-            let head = head?;
-            let answer = kept(&caller, &head);
-            if answer.is_none() {
-                looked_up = Some((caller, Some(head)));
-            }
-            answer
-        });
-        if let Some((text, head)) = inline {
-            return Ok(text_response(text, "application/json", Some(&head)));
-        }
-        if looked_up.is_none() {
-            match bearer.caller_and_head_batched(state, &id).await {
-                Some(Ok((caller, head))) => {
-                    if let Some((text, head)) = head.as_ref().and_then(|head| kept(&caller, head)) {
-                        return Ok(text_response(text, "application/json", Some(&head)));
-                    }
-                    looked_up = Some((caller, head));
+        match found {
+            Some(Ok((caller, head))) => {
+                let kept = head.as_ref().and_then(|head| {
+                    let id = caller.negotiation(&id).ok()?;
+                    let view_head = cache.kept_view_head(&id, caller.viewer(), head)?;
+                    Some((cache.answer(&answer_key(&id, caller.viewer(), &name), &view_head)?, view_head))
+                });
+                if let Some((text, head)) = kept {
+                    return Ok(text_response(text, "application/json", Some(&head)));
                 }
-                Some(Err(error)) if error.code == Code::Unauthorized => return Err(error),
-                Some(Err(_)) | None => {}
+                looked_up = Some((caller, head));
             }
+            Some(Err(error)) if error.code == Code::Unauthorized => return Err(error),
+            Some(Err(_)) | None => {}
         }
     }
     let (text, head) = state

@@ -168,17 +168,16 @@ impl AppState {
 
     /// Runs `work` here, on the calling thread, with an idle SQLite store, if one is idle: for work
     /// of a few index lookups in a file this process reads (a read whose answer is kept), which
-    /// costs less than handing it to a blocking thread and back. `None` when the database is
-    /// PostgreSQL (a network round trip), when no store is idle, or when `work` gives up (it then
-    /// takes the blocking path, which says why).
-    pub fn inline<T>(&self, work: impl FnOnce(&mut dyn Store) -> Option<T>) -> Option<T> {
+    /// costs less than handing it to a blocking thread and back. `None` (nothing run) when the
+    /// database is PostgreSQL (a network round trip) or when no store is idle.
+    pub fn inline<T>(&self, work: impl FnOnce(&mut dyn Store) -> T) -> Option<T> {
         if parley_store::postgres::is_url(&self.inner.target) {
             return None;
         }
         let mut store = self.inner.idle()?;
         let result = work(&mut *store);
         self.inner.give_back(store);
-        result
+        Some(result)
     }
 
     /// Token `secret` and negotiation `id`'s head, looked up with the other reads waiting, on a
