@@ -84,12 +84,22 @@ pub trait TokenStore {
     }
 }
 
-/// The columns [`TokenStore::token_and_head`] reads: the token's (each null when there is none)
-/// and the head's (null when the log is empty), from one row that is always there.
+/// The columns [`TokenStore::token_and_head`] and [`TokenStore::tokens_and_heads`] read: the
+/// token's (each null when there is none) and the head's (null when the log is empty).
+macro_rules! token_and_head_columns {
+    () => {
+        "t.id, t.negotiation, t.viewer, t.can_write, t.label, t.created_at, t.revoked_at, h.seq, h.hash"
+    };
+}
+
+/// The statement of [`TokenStore::token_and_head`] (one row that is always there), its
+/// parameters named `$token` and `$head`.
 macro_rules! token_and_head {
     ($token:literal, $head:literal) => {
         concat!(
-            "SELECT t.id, t.negotiation, t.viewer, t.can_write, t.label, t.created_at, t.revoked_at, h.seq, h.hash FROM (SELECT 1) AS one",
+            "SELECT ",
+            token_and_head_columns!(),
+            " FROM (SELECT 1) AS one",
             " LEFT JOIN tokens AS t ON t.secret_hash = ",
             $token,
             " AND t.revoked_at IS NULL LEFT JOIN (SELECT seq, hash FROM events WHERE negotiation = ",
@@ -310,7 +320,9 @@ impl TokenStore for PgStore {
     fn tokens_and_heads(&mut self, asked: &[(String, String)]) -> Result<Vec<TokenAndHead>, StoreError> {
         // One row per pair asked (the tokens' hashes are unique), numbered by its place.
         const SQL: &str = concat!(
-            "SELECT t.id, t.negotiation, t.viewer, t.can_write, t.label, t.created_at, t.revoked_at, h.seq, h.hash, asked.place",
+            "SELECT ",
+            token_and_head_columns!(),
+            ", asked.place",
             " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS asked(secret_hash, negotiation, place)",
             " LEFT JOIN tokens AS t ON t.secret_hash = asked.secret_hash AND t.revoked_at IS NULL",
             " LEFT JOIN LATERAL (SELECT seq, hash FROM events WHERE negotiation = asked.negotiation ORDER BY seq DESC LIMIT 1) AS h ON true",
@@ -329,7 +341,7 @@ impl TokenStore for PgStore {
     }
 }
 
-/// A row of [`token_and_head!`]'s columns.
+/// A row of [`token_and_head_columns!`].
 fn postgres_token_and_head(row: &postgres::Row) -> TokenAndHead {
     let token = row.get::<_, Option<String>>(0).map(|_| postgres_token(row));
     let head = match (row.get::<_, Option<i64>>(7), row.get::<_, Option<String>>(8)) {
