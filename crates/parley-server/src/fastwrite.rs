@@ -4,9 +4,10 @@
 //! The slow path in [`crate::writes`] writes the whole record out, reads it back with the
 //! scenario reader (on the writer's view, then on the whole record) and diffs whole records into
 //! events. For a stance that certainly reads back unchanged, that work has one answer known in
-//! advance: no problems, and the one upsert [`parley_store::event::stance_added`] builds. This
-//! module decides "certainly" narrowly and answers `None` for anything else, which the caller
-//! hands to the slow path: it never guesses a diagnostic.
+//! advance: no problems, and the one upsert [`parley_store::event::stance_added`] builds (here from
+//! the stances like it, [`crate::likes`]). This module decides "certainly" narrowly and answers
+//! `None` for anything else, which the caller hands to the slow path: it never guesses a
+//! diagnostic.
 
 use parley_core::model::{Moment, Negotiation, Stance, Visibility};
 use parley_core::timeline::{Instant, Timeline};
@@ -15,12 +16,14 @@ use parley_store::{KeyStatus, NewEvent, Store};
 
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
+use crate::likes::Likes;
 
 /// The event recording `stance` in `current` (the record at the chain head, which reads back as
 /// it is), when the stance certainly passes every check the slow path makes; `None` to take the
 /// slow path.
 pub fn stance(
     store: &mut dyn Store,
+    likes: &Likes,
     id: &str,
     current: &Negotiation,
     caller: &Caller,
@@ -42,7 +45,7 @@ pub fn stance(
     if store.key_status(id, &stance.party).map_err(ApiError::store)? != KeyStatus::None {
         return Ok(None);
     }
-    Ok(Some(parley_store::event::stance_added(current, stance)))
+    Ok(Some(likes.stance_added(id, current, stance)))
 }
 
 /// Whether the scenario reader reads `stance`, appended to `current`, back exactly as it is with

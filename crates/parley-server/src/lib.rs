@@ -26,6 +26,7 @@ pub mod fastwrite;
 pub mod ids;
 pub mod job_limits;
 pub mod jobs;
+pub mod likes;
 pub mod listen;
 pub mod lookups;
 pub mod openapi;

@@ -9,10 +9,11 @@
 //! stale: the answer is the one a server holding only the writer's export would give. A head this
 //! process does not know (another process handed it out, or it was forgotten) is stale, as before.
 
-use parley_core::model::Negotiation;
+use std::sync::Arc;
+
+use parley_core::model::{Negotiation, Stance};
 use parley_core::visibility::{Viewer, into_view};
 use parley_store::Store;
-use serde_json::{Value, json};
 
 use crate::auth::Caller;
 use crate::cache::FoldCache;
@@ -20,45 +21,75 @@ use crate::error::ApiError;
 use crate::reads::Head;
 use crate::writes::Change;
 
+/// What a write depends on, as compared between two heads: the compact JSON of the entities, and
+/// a stance write's stances one by one, each equal to another when it is the same shared stance
+/// or has the same compact JSON. (Equal JSON is what equal entities give; comparing the text
+/// rather than parsed values can only find more differences, never fewer.)
+#[derive(Debug)]
+pub struct Depends {
+    json: Vec<u8>,
+    stances: Vec<Arc<Stance>>,
+}
+
+impl PartialEq for Depends {
+    fn eq(&self, other: &Depends) -> bool {
+        let same = |one: &Arc<Stance>, two: &Arc<Stance>| {
+            Arc::ptr_eq(one, two) || matches!((serde_json::to_vec(one), serde_json::to_vec(two)), (Ok(one), Ok(two)) if one == two)
+        };
+        self.json == other.json
+            && self.stances.len() == other.stances.len()
+            && self.stances.iter().zip(&other.stances).all(|(one, two)| same(one, two))
+    }
+}
+
 /// What `change` depends on in `seen` (the writer's view of the record): the entities whose change
 /// since the head the writer named makes the write stale. `None` for a write that depends on
 /// everything (an import), which only the writer's current head admits.
-pub fn depends(change: &Change, seen: &Negotiation) -> Option<Value> {
+pub fn depends(change: &Change, seen: &Negotiation) -> Option<Depends> {
     let item = |number: u32, document: &str| {
         seen.items.iter().filter(|item| item.number == number && item.document == document).collect::<Vec<_>>()
     };
-    let value = match change {
+    let (json, stances) = match change {
         // The party's stances on that item, and the item (its text and versions).
         Change::Stance(stance) => {
-            let stances: Vec<_> = seen
+            let stances = seen
                 .stances
                 .iter()
                 .filter(|held| held.party == stance.party && held.item == stance.item && held.document == stance.document)
+                .cloned()
                 .collect();
-            json!([item(stance.item, &stance.document), stances])
+            (compact(&item(stance.item, &stance.document)), stances)
         }
         // The item revised.
-        Change::Revision(request) => json!(item(request.item, &request.document)),
+        Change::Revision(request) => (compact(&item(request.item, &request.document)), Vec::new()),
         // The party's red lines (and any with the same id).
         Change::RedLine(red_line) => {
             let held: Vec<_> = seen.red_lines.iter().filter(|held| held.party == red_line.party || held.id == red_line.id).collect();
-            json!(held)
+            (compact(&held), Vec::new())
         }
         // The statement with the same id.
-        Change::Statement(statement) => json!(seen.statements.iter().filter(|held| held.id == statement.id).collect::<Vec<_>>()),
-        // The party's demands on that issue.
-        Change::Demand(demand) => {
-            json!(seen.demands.iter().filter(|held| held.party == demand.party && held.issue == demand.issue).collect::<Vec<_>>())
+        Change::Statement(statement) => {
+            (compact(&seen.statements.iter().filter(|held| held.id == statement.id).collect::<Vec<_>>()), Vec::new())
         }
+        // The party's demands on that issue.
+        Change::Demand(demand) => (
+            compact(&seen.demands.iter().filter(|held| held.party == demand.party && held.issue == demand.issue).collect::<Vec<_>>()),
+            Vec::new(),
+        ),
         // The party's preferences.
         Change::Preference(preference) => {
-            json!(seen.preferences.iter().filter(|held| held.party == preference.party).collect::<Vec<_>>())
+            (compact(&seen.preferences.iter().filter(|held| held.party == preference.party).collect::<Vec<_>>()), Vec::new())
         }
         // The rounds (they are ordered by their dates).
-        Change::Round(_) => json!(seen.rounds),
+        Change::Round(_) => (compact(&seen.rounds), Vec::new()),
         Change::Import(_) => return None,
     };
-    Some(value)
+    Some(Depends { json: json?, stances })
+}
+
+/// The compact JSON of `value`, or `None` if it cannot be written.
+fn compact<T: serde::Serialize>(value: &T) -> Option<Vec<u8>> {
+    serde_json::to_vec(value).ok()
 }
 
 /// Where a write stands: the chain head it is tried at and the record there.
@@ -99,29 +130,28 @@ pub fn holds(
     if store.hash_at(id, earlier.seq).map_err(ApiError::store)?.as_deref() != Some(earlier.hash.as_str()) {
         return Ok(false);
     }
-    let Some(now) = depends(change, &seen(current, &viewer, change)) else { return Ok(false) };
+    if matches!(change, Change::Import(_)) {
+        return Ok(false);
+    }
     let before = match cache.earlier(id, &earlier) {
         Some(before) => before,
-        None if everything => std::sync::Arc::new(store.negotiation(id, Some(earlier.seq)).map_err(ApiError::store)?),
+        None if everything => Arc::new(store.negotiation(id, Some(earlier.seq)).map_err(ApiError::store)?),
         None => return Ok(false),
     };
+    // A stance write's party's stances on its item, then and now (from the grouped stances).
+    let (now_stances, then_stances) = match change {
+        Change::Stance(stance) => cache.batches().likes().on_item(id, current, &before, &stance.party, stance.item, &stance.document),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let Some(now) = depends(change, &seen(current, &viewer, now_stances)) else { return Ok(false) };
     let before_viewer = parley_service::viewer(&before, viewer_name).map_err(ApiError::service)?;
-    Ok(depends(change, &seen(&before, &before_viewer, change)).as_ref() == Some(&now))
+    Ok(depends(change, &seen(&before, &before_viewer, then_stances)).as_ref() == Some(&now))
 }
 
-/// What [`depends`] needs of `viewer`'s view of `negotiation` for `change`: the view of the
-/// record with only the stances it may look at (a stance write's party on its item; none for any
-/// other write). A view only drops stances, each for what it is and the rest of the record, never
-/// for the other stances, so these are exactly the ones the whole view would show.
-fn seen(negotiation: &Negotiation, viewer: &Viewer, change: &Change) -> Negotiation {
-    let stances = match change {
-        Change::Stance(stance) => negotiation
-            .stances
-            .iter()
-            .filter(|held| held.item == stance.item && held.party == stance.party && held.document == stance.document)
-            .cloned()
-            .collect(),
-        _ => Vec::new(),
-    };
+/// What [`depends`] needs of `viewer`'s view of `negotiation`: the view of the record with only
+/// `stances`, the ones it may look at (a stance write's party's on its item; none for any other
+/// write). A view only drops stances, each for what it is and the rest of the record, never for
+/// the other stances, so these are exactly the ones the whole view would show.
+fn seen(negotiation: &Negotiation, viewer: &Viewer, stances: Vec<Arc<Stance>>) -> Negotiation {
     into_view(negotiation.with_stances(stances), viewer)
 }

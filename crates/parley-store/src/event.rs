@@ -203,12 +203,17 @@ pub fn stance_digest(stance: &Stance) -> String {
 /// The event [`changes`] yields for `stance` added at the end of `current`'s stances, built
 /// without diffing whole records: keyed by its content and by how many equal stances precede it.
 pub fn stance_added(current: &Negotiation, stance: &Stance) -> NewEvent {
+    stance_added_among(current.stances.iter().map(|held| &**held), stance)
+}
+
+/// As [`stance_added`], given `candidates`: stances of `current` among which are all those with
+/// `stance`'s party, item, document and note (any others are passed over), so that a caller who
+/// keeps them grouped need not look at every stance.
+pub fn stance_added_among<'a>(candidates: impl Iterator<Item = &'a Stance>, stance: &Stance) -> NewEvent {
     let content = stance_content(stance);
     // Equal content means equal fields: compare the cheap ones (the item number first) before
     // the content.
-    let equal = current
-        .stances
-        .iter()
+    let equal = candidates
         .filter(|held| {
             held.item == stance.item && held.party == stance.party && held.document == stance.document && held.note == stance.note
         })
