@@ -16,8 +16,10 @@
 //! - no two stances of a group are on the same item by the same party (a write depends on its
 //!   party's stances on its item, docs/api.md "Preconditions"): the second waits for the next
 //!   group, so it is checked after the first as it would be one at a time;
-//! - any other write, and any write the fast path does not decide, ends the group: the group is
-//!   committed, then that write takes the one-at-a-time path.
+//! - any other write, and any write the fast path does not decide (a stale head among them), takes
+//!   the one-at-a-time path after the group is committed. The writes queued together were all in
+//!   flight at once, none answered, so answering it after them is answering them in an order they
+//!   could have arrived in; taken before, it would end the group and cost a commit of its own.
 //!
 //! Each write is answered once the group is durable, with its writer's head after the group.
 
@@ -193,13 +195,18 @@ struct Member {
 
 /// Records `batch` (writes to negotiation `id`, oldest first) and answers each: plain stances
 /// in groups of one commit, any other write one at a time. Takes the negotiation's write turn.
-pub fn record(store: &mut dyn Store, cache: &FoldCache, id: &str, batch: Vec<Pending>) {
+/// Gives the order the writes were recorded and answered in (their places in `batch`): each is
+/// answered as the one-at-a-time path answers it when the writes are made one after another in
+/// that order.
+pub fn record(store: &mut dyn Store, cache: &FoldCache, id: &str, batch: Vec<Pending>) -> Vec<usize> {
     let writer = cache.writer(id);
     let _turn = writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut group: Vec<Member> = Vec::new();
     let mut touched: HashSet<Key> = HashSet::new();
     let mut base: Option<Base> = None;
-    for pending in batch {
+    let mut later = Vec::new();
+    let mut order = Vec::with_capacity(batch.len());
+    for (place, pending) in batch.into_iter().enumerate() {
         let key = (pending.stance.party.clone(), pending.stance.item, pending.stance.document.clone());
         if touched.contains(&key) {
             base = commit(store, cache, id, base.take(), std::mem::take(&mut group));
@@ -208,17 +215,19 @@ pub fn record(store: &mut dyn Store, cache: &FoldCache, id: &str, batch: Vec<Pen
         match joins(store, cache, id, &mut base, &pending, &key) {
             Some(event) => {
                 touched.insert(key);
+                order.push(place);
                 group.push(Member { pending, event });
             }
-            None => {
-                // The chain head moves: read it again for the next group.
-                commit(store, cache, id, base.take(), std::mem::take(&mut group));
-                touched.clear();
-                one_at_a_time(store, cache, id, pending);
-            }
+            // After the group: taken now, it would end the group and cost a commit of its own.
+            None => later.push((place, pending)),
         }
     }
     commit(store, cache, id, base, group);
+    for (place, pending) in later {
+        order.push(place);
+        one_at_a_time(store, cache, id, pending);
+    }
+    order
 }
 
 /// The event of `pending` when it can join the group at `base` (read now if not yet), or `None`

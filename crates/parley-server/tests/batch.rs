@@ -162,8 +162,9 @@ fn without_tags(text: &str) -> String {
 }
 
 /// Hands `writes` (caller, head named, stance) to the group commit together, as the server does
-/// for the writes waiting for one turn; each one's answer, in order.
-fn record_together(side: &mut Side, id: &str, writes: Vec<(Caller, String, Stance)>) -> Vec<Result<Recorded, ApiError>> {
+/// for the writes waiting for one turn; each one's answer, in order, and the order they were
+/// recorded in.
+fn record_together(side: &mut Side, id: &str, writes: Vec<(Caller, String, Stance)>) -> (Vec<Result<Recorded, ApiError>>, Vec<usize>) {
     let mut answers = Vec::new();
     let batch = writes
         .into_iter()
@@ -173,14 +174,18 @@ fn record_together(side: &mut Side, id: &str, writes: Vec<(Caller, String, Stanc
             Pending { caller, expected, stance, reply }
         })
         .collect();
-    parley_server::batch::record(&mut *side.store, &side.cache, id, batch);
-    answers.into_iter().map(|mut answer| answer.try_recv().expect("every grouped write is answered")).collect()
+    let order = parley_server::batch::record(&mut *side.store, &side.cache, id, batch);
+    let mut sorted = order.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (0..answers.len()).collect::<Vec<_>>(), "each write is recorded once");
+    (answers.into_iter().map(|mut answer| answer.try_recv().expect("every grouped write is answered")).collect(), order)
 }
 
 /// Records `writes` (caller, head named, stance) as one group, as the server does for the writes
-/// waiting together; each one's outcome.
-fn grouped(side: &mut Side, id: &str, writes: Vec<(Caller, String, Stance)>) -> Vec<String> {
-    record_together(side, id, writes)
+/// waiting together; each one's outcome, in order, and the order they were recorded in.
+fn grouped(side: &mut Side, id: &str, writes: Vec<(Caller, String, Stance)>) -> (Vec<String>, Vec<usize>) {
+    let (answers, order) = record_together(side, id, writes);
+    let outcomes = answers
         .into_iter()
         .map(|answer| {
             outcome(answer.map(|recorded| match recorded {
@@ -188,7 +193,8 @@ fn grouped(side: &mut Side, id: &str, writes: Vec<(Caller, String, Stance)>) -> 
                 Recorded::Prepared(_) => unreachable!("an unsigned write is never only prepared"),
             }))
         })
-        .collect()
+        .collect();
+    (outcomes, order)
 }
 
 /// Every viewer of the record but `admin`: the public, the mediator and each party.
@@ -234,13 +240,17 @@ fn check_scenario(text: &str, cases: u32) -> usize {
             // Two groups, the second after the first committed: its writes name heads from before
             // the first (older heads of their writers).
             let split = writes.len() / 2;
-            let mut fast_answers = grouped(fast, &id, writes[..split].to_vec());
-            fast_answers.extend(grouped(fast, &id, writes[split..].to_vec()));
-            // One at a time, each naming the head it was made against: a later one may find it
-            // stale only where its item and party were written before it in the same group.
-            let mut slow_answers = Vec::new();
-            for ((caller, _, stance), head) in writes.iter().zip(&slow_heads) {
-                slow_answers.push(outcome(record(&mut *slow.store, &slow.cache, &id, caller, head, &Change::Stance(stance.clone()))));
+            let (mut fast_answers, mut order) = grouped(fast, &id, writes[..split].to_vec());
+            let (second, later) = grouped(fast, &id, writes[split..].to_vec());
+            fast_answers.extend(second);
+            order.extend(later.into_iter().map(|place| split + place));
+            // One at a time in the order the groups recorded them, each naming the head it was
+            // made against: a later one may find it stale only where its item and party were
+            // written before it.
+            let mut slow_answers = vec![String::new(); writes.len()];
+            for &place in &order {
+                let ((caller, _, stance), head) = (&writes[place], &slow_heads[place]);
+                slow_answers[place] = outcome(record(&mut *slow.store, &slow.cache, &id, caller, head, &Change::Stance(stance.clone())));
             }
             prop_assert_eq!(
                 &fast_answers,
@@ -345,7 +355,9 @@ fn writes_waiting_together_are_answered_with_the_head_after_the_group() {
             (admin.clone(), seq.to_string(), stance)
         })
         .collect();
-    for answer in record_together(&mut side, &id, writes.clone()) {
+    let (answers, order) = record_together(&mut side, &id, writes.clone());
+    assert_eq!(order, [0, 1, 2]);
+    for answer in answers {
         match answer.unwrap() {
             Recorded::Written(written, _) => assert_eq!((written.appended, written.seq), (1, Some(seq + 3))),
             Recorded::Prepared(_) => unreachable!(),
@@ -554,7 +566,10 @@ fn a_group_another_process_overtook_is_answered_one_write_at_a_time() {
             // The same file through a store that lets the other process in first.
             let inner = parley_store::open_store(side.store.location(), false).unwrap();
             side.store = Box::new(Racing { inner, race: Some(Box::new(other_process)), late: None });
-            grouped(side, &id, writes)
+            let (outcomes, order) = grouped(side, &id, writes);
+            // All four joined the group (their heads were current when it was formed).
+            assert_eq!(order, [0, 1, 2, 3]);
+            outcomes
         } else {
             other_process();
             writes
