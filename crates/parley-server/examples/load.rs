@@ -204,7 +204,7 @@ async fn connection(options: &Options, kind: &str, index: usize, stop: &AtomicBo
             ("write", 201) => {
                 tally.latencies.push(micros);
                 tally.appended +=
-                    serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|value| value["appended"].as_u64()).unwrap_or(0);
+                    serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|value| value["appended"].as_u64()).unwrap_or(0);
                 head = etag.unwrap_or(head);
             }
             // Another writer appended first: retry against the head the answer names.
@@ -216,7 +216,7 @@ async fn connection(options: &Options, kind: &str, index: usize, stop: &AtomicBo
             _ => {
                 tally.errors += 1;
                 if tally.errors <= 3 {
-                    eprintln!("{kind}: {status} {body:.300}");
+                    eprintln!("{kind}: {status} {:.300}", String::from_utf8_lossy(&body));
                 }
             }
         }
@@ -224,8 +224,9 @@ async fn connection(options: &Options, kind: &str, index: usize, stop: &AtomicBo
     Ok(tally)
 }
 
-/// Reads one answer: status, `ETag`, body (by `Content-Length`).
-async fn read_answer(reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> Result<(u16, Option<String>, String), String> {
+/// Reads one answer: status, `ETag`, body (by `Content-Length`; its bytes, left undecoded so
+/// that the client spends on a read no more than the network does).
+async fn read_answer(reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> Result<(u16, Option<String>, Vec<u8>), String> {
     let mut line = String::new();
     reader.read_line(&mut line).await.map_err(|error| error.to_string())?;
     let status = line.split(' ').nth(1).and_then(|code| code.parse().ok()).ok_or_else(|| format!("no status line: {line:?}"))?;
@@ -247,5 +248,5 @@ async fn read_answer(reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> 
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).await.map_err(|error| error.to_string())?;
-    Ok((status, etag, String::from_utf8_lossy(&body).into_owned()))
+    Ok((status, etag, body))
 }
