@@ -25,7 +25,7 @@ pub fn stance(
     store: &mut dyn Store,
     likes: &Likes,
     id: &str,
-    current: &Negotiation,
+    current: &std::sync::Arc<Negotiation>,
     caller: &Caller,
     stance: &Stance,
 ) -> Result<Option<NewEvent>, ApiError> {

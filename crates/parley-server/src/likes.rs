@@ -11,9 +11,8 @@
 //! only the stances after them are added; any other list is grouped anew. So a grouping is always
 //! the grouping of the list asked about, and the event is the one the pass would build.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, Weak};
 
 use parley_core::model::{Negotiation, Stance};
 use parley_store::NewEvent;
@@ -21,130 +20,143 @@ use parley_store::NewEvent;
 /// How many negotiations' groupings are kept.
 const MAX_KEPT: usize = 64;
 
+/// How many records each grouping remembers having grouped.
+const MAX_RECORDS: usize = 64;
+
 /// The groupings of this process's negotiations, by id.
 #[derive(Debug, Default)]
 pub struct Likes {
     by_negotiation: Mutex<HashMap<String, Grouping>>,
 }
 
+/// A stance's party, item and document: what a stance write depends on.
+type OnItem = (String, u32, String);
+
 /// One list of stances, grouped.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Grouping {
     /// The list grouped, in order.
     stances: Vec<Arc<Stance>>,
-    /// The places in it of the stances of each group, in order, by the group's hash.
-    groups: HashMap<u64, Vec<usize>>,
-    /// The same by party, item and document alone (what a stance write depends on).
-    on_item: HashMap<u64, Vec<usize>>,
-    hasher: RandomState,
+    /// The places in it of the stances with each party, item, document and note, in order.
+    like: HashMap<(OnItem, String), Vec<usize>>,
+    /// The same by party, item and document alone.
+    on_item: HashMap<OnItem, Vec<usize>>,
+    /// Records whose stances are the first ones of the list, and how many they hold: the records
+    /// it was made or carried forward for. Held weakly: a record's address is not reused while
+    /// it is held, and an address met here again is that record.
+    records: VecDeque<(Weak<Negotiation>, usize)>,
+}
+
+fn on_item(stance: &Stance) -> OnItem {
+    (stance.party.clone(), stance.item, stance.document.clone())
 }
 
 impl Grouping {
-    fn of(stances: &[Arc<Stance>]) -> Grouping {
-        let mut grouping = Grouping {
-            stances: Vec::with_capacity(stances.len()),
-            groups: HashMap::new(),
-            on_item: HashMap::new(),
-            hasher: RandomState::new(),
-        };
-        grouping.add(stances);
-        grouping
-    }
-
-    fn key(&self, stance: &Stance) -> u64 {
-        self.hasher.hash_one((&stance.party, stance.item, &stance.document, &stance.note))
-    }
-
-    fn item_key(&self, party: &str, item: u32, document: &str) -> u64 {
-        self.hasher.hash_one((party, item, document))
-    }
-
     fn add(&mut self, stances: &[Arc<Stance>]) {
         for stance in stances {
             let place = self.stances.len();
-            self.groups.entry(self.key(stance)).or_default().push(place);
-            self.on_item.entry(self.item_key(&stance.party, stance.item, &stance.document)).or_default().push(place);
+            self.like.entry((on_item(stance), stance.note.clone())).or_default().push(place);
+            self.on_item.entry(on_item(stance)).or_default().push(place);
             self.stances.push(stance.clone());
         }
     }
 
-    /// Whether `stances` are exactly the first stances grouped.
-    fn begun_by(&self, stances: &[Arc<Stance>]) -> bool {
-        stances.len() <= self.stances.len() && stances.iter().zip(&self.stances).all(|(then, kept)| Arc::ptr_eq(then, kept))
+    /// How many stances `record` holds, when they are the first ones of the list: remembered, or
+    /// found by comparing the stances' addresses (and then remembered).
+    fn begun_by(&mut self, record: &Arc<Negotiation>) -> Option<usize> {
+        let known = self.records.iter().find(|(kept, _)| std::ptr::eq(kept.as_ptr(), Arc::as_ptr(record)));
+        if let Some((_, count)) = known {
+            return Some(*count);
+        }
+        let stances = &record.stances;
+        let begins = stances.len() <= self.stances.len() && stances.iter().zip(&self.stances).all(|(then, kept)| Arc::ptr_eq(then, kept));
+        begins.then(|| {
+            self.remember(record);
+            stances.len()
+        })
     }
 
-    /// Whether `stances` begins with exactly the stances grouped.
+    /// Whether `stances` begins with the whole list.
     fn continued_by(&self, stances: &[Arc<Stance>]) -> bool {
         stances.len() >= self.stances.len() && self.stances.iter().zip(stances).all(|(kept, now)| Arc::ptr_eq(kept, now))
     }
 
-    /// The stances that may be like `stance`: every one with its party, item, document and note
-    /// (and any others whose group hashes the same), in order.
-    fn like<'a>(&'a self, stance: &Stance) -> impl Iterator<Item = &'a Stance> {
-        self.groups.get(&self.key(stance)).into_iter().flatten().map(|&place| &*self.stances[place])
+    /// Remembers that `record`'s stances are the first ones of the list.
+    fn remember(&mut self, record: &Arc<Negotiation>) {
+        if self.records.len() >= MAX_RECORDS {
+            self.records.pop_front();
+        }
+        self.records.push_back((Arc::downgrade(record), record.stances.len()));
+    }
+
+    /// The places of the first `count` stances of the list among `places`.
+    fn upto(&self, places: Option<&Vec<usize>>, count: usize) -> impl Iterator<Item = &Arc<Stance>> {
+        places.into_iter().flatten().take_while(move |&&place| place < count).map(|&place| &self.stances[place])
     }
 }
 
-/// The grouping of `stances` (negotiation `id`'s): the one kept, carried forward to them when they
-/// continue its list, else made anew.
-fn grouping_of<'a>(groupings: &'a mut HashMap<String, Grouping>, id: &str, stances: &[Arc<Stance>]) -> &'a Grouping {
+/// The grouping of `record`'s stances (negotiation `id`'s), and how many of its first stances are
+/// `record`'s: the one kept when `record`'s stances begin its list or continue it (carried
+/// forward to them), else one made anew.
+fn grouping_of<'a>(groupings: &'a mut HashMap<String, Grouping>, id: &str, record: &Arc<Negotiation>) -> (&'a Grouping, usize) {
     if groupings.len() >= MAX_KEPT && !groupings.contains_key(id) {
         groupings.clear();
     }
-    match groupings.get_mut(id) {
-        Some(grouping) if grouping.continued_by(stances) => {
-            let known = grouping.stances.len();
-            grouping.add(&stances[known..]);
-        }
-        _ => {
-            groupings.insert(id.to_owned(), Grouping::of(stances));
-        }
+    let grouping = groupings.entry(id.to_owned()).or_default();
+    if let Some(count) = grouping.begun_by(record) {
+        return (grouping, count);
     }
-    groupings.get(id).expect("kept or just inserted")
+    if !grouping.continued_by(&record.stances) {
+        *grouping = Grouping::default();
+    }
+    let known = grouping.stances.len();
+    grouping.add(&record.stances[known..]);
+    grouping.remember(record);
+    (grouping, record.stances.len())
 }
 
 impl Likes {
     /// The event adding `stance` at the end of `current`'s stances (the record of negotiation
     /// `id`): exactly [`parley_store::event::stance_added`]'s.
-    pub fn stance_added(&self, id: &str, current: &Negotiation, stance: &Stance) -> NewEvent {
+    pub fn stance_added(&self, id: &str, current: &Arc<Negotiation>, stance: &Stance) -> NewEvent {
         let Ok(mut groupings) = self.by_negotiation.lock() else {
             return parley_store::event::stance_added(current, stance);
         };
-        let grouping = grouping_of(&mut groupings, id, &current.stances);
-        parley_store::event::stance_added_among(grouping.like(stance), stance)
+        let (grouping, count) = grouping_of(&mut groupings, id, current);
+        let like = grouping.upto(grouping.like.get(&(on_item(stance), stance.note.clone())), count);
+        parley_store::event::stance_added_among(like.map(|held| &**held), stance)
     }
 
     /// The stances of `party` on `item` of `document` in `current` (negotiation `id`'s record at
     /// the chain head) and in `earlier` (an earlier record of it), in order: exactly what a pass
     /// over each record's stances keeps. `earlier`'s come from the grouping when its stances are
-    /// the first ones of `current` (nothing but stances added since), else from such a pass.
+    /// the first ones of `current`'s (nothing but stances added since), else from such a pass.
     pub fn on_item(
         &self,
         id: &str,
-        current: &Negotiation,
-        earlier: &Negotiation,
+        current: &Arc<Negotiation>,
+        earlier: &Arc<Negotiation>,
         party: &str,
         item: u32,
         document: &str,
     ) -> (Vec<Arc<Stance>>, Vec<Arc<Stance>>) {
-        let matches = |held: &Stance| held.party == party && held.item == item && held.document == document;
-        let pass = |negotiation: &Negotiation| negotiation.stances.iter().filter(|held| matches(held)).cloned().collect::<Vec<_>>();
+        let pass = |negotiation: &Negotiation| {
+            let on = |held: &&Arc<Stance>| held.party == party && held.item == item && held.document == document;
+            negotiation.stances.iter().filter(on).cloned().collect::<Vec<_>>()
+        };
         let Ok(mut groupings) = self.by_negotiation.lock() else {
             return (pass(current), pass(earlier));
         };
-        let grouping = grouping_of(&mut groupings, id, &current.stances);
-        let places = grouping.on_item.get(&grouping.item_key(party, item, document)).map_or(&[][..], Vec::as_slice);
-        let upto = |end: usize| {
-            places
-                .iter()
-                .take_while(|&&place| place < end)
-                .map(|&place| &grouping.stances[place])
-                .filter(|held| matches(held))
-                .cloned()
-                .collect()
+        let key = (party.to_owned(), item, document.to_owned());
+        let (_, count) = grouping_of(&mut groupings, id, current);
+        let grouping = groupings.get_mut(id).expect("grouped just now");
+        let then = grouping.begun_by(earlier);
+        let places = grouping.on_item.get(&key);
+        let now = grouping.upto(places, count).cloned().collect();
+        let then = match then {
+            Some(count) => grouping.upto(places, count).cloned().collect(),
+            None => pass(earlier),
         };
-        let now = upto(current.stances.len());
-        let then = if grouping.begun_by(&earlier.stances) { upto(earlier.stances.len()) } else { pass(earlier) };
         (now, then)
     }
 }
@@ -210,10 +222,12 @@ mod tests {
         /// every stance builds.
         #[test]
         fn the_event_is_the_one_a_pass_over_every_stance_builds(steps in proptest::collection::vec(step(), 1..60)) {
-            let mut negotiation = ukraine();
-            let base = (*negotiation.stances[0]).clone();
-            let parties: Vec<String> = negotiation.parties.iter().map(|party| party.id.clone()).collect();
-            negotiation.stances.truncate(5);
+            let mut whole = ukraine();
+            let base = (*whole.stances[0]).clone();
+            let parties: Vec<String> = whole.parties.iter().map(|party| party.id.clone()).collect();
+            whole.stances.truncate(5);
+            // The record at each step, shared as the server shares it; a changed one is a new one.
+            let mut negotiation = Arc::new(whole);
             let mut earlier = negotiation.clone();
             let likes = Likes::default();
             for step in steps {
@@ -221,15 +235,19 @@ mod tests {
                     Step::Append(item, note, party) | Step::Ask(item, note, party) => Some(variant(&base, item, note, party, &parties)),
                     Step::Replace(at, item, note, party) => {
                         if !negotiation.stances.is_empty() {
-                            let at = at % negotiation.stances.len();
-                            negotiation.stances[at] = Arc::new(variant(&base, item, note, party, &parties));
+                            let mut changed = (*negotiation).clone();
+                            let at = at % changed.stances.len();
+                            changed.stances[at] = Arc::new(variant(&base, item, note, party, &parties));
+                            negotiation = Arc::new(changed);
                         }
                         None
                     }
                     Step::Remove(at) => {
                         if !negotiation.stances.is_empty() {
-                            let at = at % negotiation.stances.len();
-                            negotiation.stances.remove(at);
+                            let mut changed = (*negotiation).clone();
+                            let at = at % changed.stances.len();
+                            changed.stances.remove(at);
+                            negotiation = Arc::new(changed);
                         }
                         None
                     }
@@ -245,7 +263,9 @@ mod tests {
                         earlier = negotiation.clone();
                     }
                     if matches!(step, Step::Append(..)) {
-                        negotiation.stances.push(Arc::new(stance));
+                        let mut changed = (*negotiation).clone();
+                        changed.stances.push(Arc::new(stance));
+                        negotiation = Arc::new(changed);
                     }
                 }
             }
@@ -258,9 +278,10 @@ mod tests {
         let mut negotiation = ukraine();
         let likes = Likes::default();
         let stance = (*negotiation.stances[0]).clone();
-        let first = likes.stance_added(&negotiation.id, &negotiation, &stance);
+        let first = likes.stance_added(&negotiation.id, &Arc::new(negotiation.clone()), &stance);
         negotiation.stances = negotiation.stances.iter().map(|held| Arc::new((**held).clone())).collect();
         negotiation.stances.push(Arc::new(stance.clone()));
+        let negotiation = Arc::new(negotiation);
         let second = likes.stance_added(&negotiation.id, &negotiation, &stance);
         assert_ne!(first.key, second.key);
         assert_eq!(second, parley_store::event::stance_added(&negotiation, &stance));

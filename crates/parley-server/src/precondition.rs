@@ -100,7 +100,7 @@ pub struct At<'a> {
     /// The chain head.
     pub head: &'a Head,
     /// The record folded at it.
-    pub current: &'a Negotiation,
+    pub current: &'a Arc<Negotiation>,
 }
 
 /// Whether `change`, made against the writer's head `expected` (not its head now), still holds
