@@ -10,6 +10,7 @@
 #   SECONDS_OF_LOAD=10 bench/server-load.sh
 #   TARGET_DIR=/tmp/target bench/server-load.sh   # binaries built there, no build
 #   MIX=write=1 bench/server-load.sh               # every connection writes (load.rs --mix)
+#   BACKENDS=postgresql bench/server-load.sh       # one backend only (sqlite, postgresql)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,8 +72,9 @@ run() {
     fi
 }
 
-run "$work/load.db" sqlite
-if [ -n "${PARLEY_TEST_PG_URL:-}" ]; then
+backends="${BACKENDS:-sqlite postgresql}"
+case " $backends " in *" sqlite "*) run "$work/load.db" sqlite ;; esac
+if [ -n "${PARLEY_TEST_PG_URL:-}" ] && [[ " $backends " == *" postgresql "* ]]; then
     base="${PARLEY_TEST_PG_URL%/*}"
     name="parley_load_$$"
     psql_url="$PARLEY_TEST_PG_URL"
