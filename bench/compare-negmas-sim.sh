@@ -8,8 +8,8 @@
 # profiles, 100 rounds (192 negotiations); and one 1000-round Boulware vs conceder negotiation on
 # ANAC Energy; parley alone, the same on a generated 30-issue, 4-value domain. parley runs as whole commands (process start and loading included) with 1 and 2
 # threads, the median of several runs (by hyperfine when installed); NegMAS is timed inside Python
-# with imports excluded. The table goes to stdout and to
-# bench/results/negmas-simulation.md.
+# with imports excluded. The table goes to stdout and on top of bench/results/negmas-simulation.md
+# (the earlier runs below it are kept).
 set -euo pipefail
 export LC_ALL=C
 
@@ -125,12 +125,23 @@ huge_whole, huge_offers, huge_rounds, huge_inside = float(sys.argv[15]), int(sys
 print(f"| 30 issues × 4 values (4^30 ≈ 1.15e18 outcomes, exact targets), Boulware vs conceder, 1000 rounds: {huge_offers} offers, agreement in round {huge_rounds} | — (NegMAS lists every outcome) | — | {huge_inside:.4f} | — | — | — | {huge_whole:.4f} | — | — |")
 PY
 {
-    echo "# parley vs NegMAS 0.16.0: simulation"
+    echo "## Run of $(date -u '+%Y-%m-%d %H:%M UTC') (commit $(git -C "$repo_dir" rev-parse --short HEAD 2>/dev/null || echo unknown))"
     echo
-    echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load average (1, 5, 15 min) at the start: $load_at_start, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- parley \"same work\": its own in-process timing of the sessions (agents' set-up included, loading excluded); \"whole command\": process start, loading, reference frontiers for the distance metrics, sessions and writing results ($timer); \`parley --version\` alone takes $startup_seconds s here"
     echo "- NegMAS: \`cartesian_tournament(..., njobs=-1, path=None)\` and one \`SAOMechanism.run()\`, timed in Python, imports excluded"
     echo
     cat "$work/table.md"
-} | tee "$results"
+} | tee "$work/run.md"
+# The run goes on top of the results file, above the earlier runs and the notes written on them,
+# which stay.
+{
+    echo "# parley vs NegMAS 0.16.0: simulation"
+    echo
+    cat "$work/run.md"
+    if [ -f "$results" ]; then
+        echo
+        sed '1{/^# /d};2{/^$/d}' "$results"
+    fi
+} >"$work/results.md"
+mv "$work/results.md" "$results"
