@@ -28,9 +28,14 @@ struct Side {
 
 impl Side {
     fn new(negotiation: &Negotiation) -> Side {
+        Side::signed(negotiation, None)
+    }
+
+    /// A store whose import registers `signer`'s key for its party.
+    fn signed(negotiation: &Negotiation, signer: Option<(&str, &ed25519_dalek::SigningKey)>) -> Side {
         let dir = tempfile::tempdir().unwrap();
         let mut store = parley_store::open_store(dir.path().join("log.db").to_str().unwrap(), true).unwrap();
-        store.import(negotiation, None).unwrap();
+        store.import(negotiation, signer).unwrap();
         Side { store, cache: FoldCache::default(), _dir: dir }
     }
 
@@ -519,6 +524,58 @@ fn public_stance(party: &str, item: u32, round: &str, visibility: Visibility) ->
         readout: String::new(),
         bloc: None,
     }
+}
+
+/// A party with a signing key: its unsigned stances waiting in a group (its own and the admin's on
+/// its behalf) are refused exactly as one at a time, and the other parties' stances around them
+/// go in.
+#[test]
+fn a_keyed_partys_unsigned_stances_in_a_group_are_refused_as_alone() {
+    let negotiation = parley_core::scenario::parse(include_str!("../../../scenarios/ukraine-2025.toml")).unwrap().negotiation;
+    let id = negotiation.id.clone();
+    let round = negotiation.rounds.iter().find(|round| !round.planned).unwrap().id.clone();
+    let (keyed, other) = (negotiation.parties[0].id.clone(), negotiation.parties[1].id.clone());
+    let items: Vec<u32> = negotiation.items.iter().map(|item| item.number).take(3).collect();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let mut sides = [Side::signed(&negotiation, Some((&keyed, &key))), Side::signed(&negotiation, Some((&keyed, &key)))];
+    let seq = sides[0].store.head(&id).unwrap().unwrap().0;
+    let (keyed_caller, other_caller, admin) = (caller_as(&negotiation, &keyed), caller_as(&negotiation, &other), caller(&negotiation, 0));
+    let probe = Change::Stance(public_stance(&keyed, items[0], &round, Visibility::Public));
+    let mut answers = Vec::new();
+    let mut order = Vec::new();
+    for (number, side) in sides.iter_mut().enumerate() {
+        let (keyed_head, other_head) = (side.head(&id, &keyed_caller, &probe), side.head(&id, &other_caller, &probe));
+        let writes = vec![
+            (keyed_caller.clone(), keyed_head.clone(), public_stance(&keyed, items[0], &round, Visibility::Public)),
+            (other_caller.clone(), other_head.clone(), public_stance(&other, items[0], &round, Visibility::Public)),
+            (keyed_caller.clone(), keyed_head, public_stance(&keyed, items[1], &round, Visibility::Public)),
+            (admin.clone(), seq.to_string(), public_stance(&keyed, items[2], &round, Visibility::Public)),
+            (other_caller.clone(), other_head, public_stance(&other, items[1], &round, Visibility::Public)),
+        ];
+        let outcomes: Vec<String> = if number == 0 {
+            let (outcomes, recorded) = grouped(side, &id, writes);
+            order = recorded;
+            outcomes
+        } else {
+            // One at a time, in the order the group recorded them.
+            let mut outcomes = vec![String::new(); writes.len()];
+            for &place in &order {
+                let (caller, expected, stance) = &writes[place];
+                outcomes[place] = outcome(record(&mut *side.store, &side.cache, &id, caller, expected, &Change::Stance(stance.clone())));
+            }
+            outcomes
+        };
+        answers.push((outcomes, side.events_after(&id, seq)));
+    }
+    assert_eq!(answers[0], answers[1]);
+    let (outcomes, events) = &answers[0];
+    for place in [1, 4] {
+        assert_eq!(outcomes[place], "written: appended 1", "{outcomes:?}");
+    }
+    for place in [0, 2, 3] {
+        assert!(outcomes[place].starts_with("SignatureRequired"), "{outcomes:?}");
+    }
+    assert_eq!(events.len(), 2, "{events:?}");
 }
 
 /// A group whose commit finds that another process appended first (the store's conflict) is
