@@ -57,8 +57,6 @@ pub struct Queues {
     bounds: Mutex<HashMap<String, (Head, usize)>>,
     /// The groups this process appended lately, per negotiation, oldest first.
     recent: Mutex<HashMap<String, VecDeque<Appended>>>,
-    /// The stances of each record grouped, to build a stance's event from those like it.
-    likes: crate::likes::Likes,
 }
 
 /// One group this process appended: the chain heads before and after it, and the stances'
@@ -151,11 +149,6 @@ impl Queues {
             }
             groups.push_back(group);
         }
-    }
-
-    /// The stances of each record grouped ([`crate::likes`]).
-    pub(crate) fn likes(&self) -> &crate::likes::Likes {
-        &self.likes
     }
 
     fn set_bound(&self, id: &str, head: &Head, bound: usize) {
@@ -253,7 +246,7 @@ fn joins(store: &mut dyn Store, cache: &FoldCache, id: &str, base: &mut Option<B
     {
         return None;
     }
-    let event = crate::fastwrite::stance(store, cache.batches().likes(), id, current, &pending.caller, &pending.stance).ok()??;
+    let event = crate::fastwrite::stance(store, cache.likes(), id, current, &pending.caller, &pending.stance).ok()??;
     let grown = bound.saturating_add(stance_bound(&event));
     if grown > BOUND_LIMIT {
         return None;

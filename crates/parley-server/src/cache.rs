@@ -120,6 +120,9 @@ pub struct FoldCache {
     queues: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The stance writes waiting in those queues, for the group commit ([`crate::batch`]).
     batches: crate::batch::Queues,
+    /// The stances of each negotiation's record grouped by party and item, for the stance writes
+    /// and their preconditions ([`crate::likes`]).
+    likes: crate::likes::Likes,
     /// Each viewer's view, by negotiation and viewer, with the viewer's head it has: the reads
     /// at one head (status, claims, …) share it instead of each viewing the record anew.
     views: Mutex<HashMap<(String, String), VecDeque<KeptView>>>,
@@ -380,6 +383,11 @@ impl FoldCache {
     /// The writes waiting to be recorded in a group ([`crate::batch`]).
     pub fn batches(&self) -> &crate::batch::Queues {
         &self.batches
+    }
+
+    /// The stances of each negotiation's record grouped ([`crate::likes`]).
+    pub fn likes(&self) -> &crate::likes::Likes {
+        &self.likes
     }
 
     /// The queue the API's writes to negotiation `id` wait in (see [`FoldCache::writer`]).

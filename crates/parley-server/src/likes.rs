@@ -98,7 +98,7 @@ impl Grouping {
 /// The grouping of `record`'s stances (negotiation `id`'s), and how many of its first stances are
 /// `record`'s: the one kept when `record`'s stances begin its list or continue it (carried
 /// forward to them), else one made anew.
-fn grouping_of<'a>(groupings: &'a mut HashMap<String, Grouping>, id: &str, record: &Arc<Negotiation>) -> (&'a Grouping, usize) {
+fn grouping_of<'a>(groupings: &'a mut HashMap<String, Grouping>, id: &str, record: &Arc<Negotiation>) -> (&'a mut Grouping, usize) {
     if groupings.len() >= MAX_KEPT && !groupings.contains_key(id) {
         groupings.clear();
     }
@@ -148,8 +148,7 @@ impl Likes {
             return (pass(current), pass(earlier));
         };
         let key = (party.to_owned(), item, document.to_owned());
-        let (_, count) = grouping_of(&mut groupings, id, current);
-        let grouping = groupings.get_mut(id).expect("grouped just now");
+        let (grouping, count) = grouping_of(&mut groupings, id, current);
         let then = grouping.begun_by(earlier);
         let places = grouping.on_item.get(&key);
         let now = grouping.upto(places, count).cloned().collect();

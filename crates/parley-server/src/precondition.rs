@@ -140,7 +140,7 @@ pub fn holds(
     };
     // A stance write's party's stances on its item, then and now (from the grouped stances).
     let (now_stances, then_stances) = match change {
-        Change::Stance(stance) => cache.batches().likes().on_item(id, current, &before, &stance.party, stance.item, &stance.document),
+        Change::Stance(stance) => cache.likes().on_item(id, current, &before, &stance.party, stance.item, &stance.document),
         _ => (Vec::new(), Vec::new()),
     };
     let Some(now) = depends(change, &seen(current, &viewer, now_stances)) else { return Ok(false) };

@@ -457,9 +457,7 @@ async fn write(
                     state
                         .with_store(move |store| {
                             let batch = leader.batches().take(&id);
-                            // Each answered in the order the group recorded them, which any
-                            // order of writes in flight together may be.
-                            let _order = crate::batch::record(store, &leader, &id, batch);
+                            crate::batch::record(store, &leader, &id, batch);
                             Ok(())
                         })
                         .await?;
