@@ -27,6 +27,7 @@ mod happened;
 mod input;
 mod keys;
 mod limits;
+mod logs;
 mod output;
 mod phases;
 mod push;

@@ -13,7 +13,8 @@ use crate::{BadInput, ServeArgs, TokenArgs, TokenCommand};
 const ROLES: [&str; 3] = ["admin", "mediator", "public"];
 
 pub fn serve(args: ServeArgs, out: &mut dyn Write) -> Result<u8> {
-    init_logging();
+    // Every line logged is written before `serve` returns, whatever it returns.
+    let _flush = init_logging();
     let demo = if args.demo { Some(tempfile::tempdir()?) } else { None };
     let db = match &demo {
         Some(dir) => dir.path().join("parley.db").display().to_string(),
@@ -75,15 +76,19 @@ fn settings(args: &ServeArgs, demo: Option<&std::path::Path>) -> Result<parley_s
     })
 }
 
-/// Logs to standard error: requests and failures, never a token or a password.
-fn init_logging() {
+/// Logs to standard error (in batches, see [`crate::logs`]): requests and failures, never a
+/// token or a password.
+fn init_logging() -> Option<crate::logs::Flush> {
     use std::io::IsTerminal;
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_max_level(tracing::Level::INFO)
-        .with_target(false)
-        .try_init();
+    let subscriber =
+        || tracing_subscriber::fmt().with_ansi(std::io::stderr().is_terminal()).with_max_level(tracing::Level::INFO).with_target(false);
+    match crate::logs::BatchedStderr::start() {
+        Some((writer, flush)) => subscriber().with_writer(writer).try_init().ok().map(|()| flush),
+        None => {
+            let _ = subscriber().with_writer(std::io::stderr).try_init();
+            None
+        }
+    }
 }
 
 /// Imports the bundled scenario into the demo database and prints a token and sign-in link per
