@@ -6,12 +6,17 @@
 //! A line is in memory between its request and the writer's next `write`: [`Flush`], dropped when
 //! `serve` returns whatever the reason, waits until all are written, so a graceful shutdown loses
 //! none. A process killed outright loses those still queued (microseconds' worth, none of them a
-//! record: the record is the database's).
+//! record: the record is the database's). The queue holds at most [`QUEUE_LIMIT`] bytes: past
+//! it, a request waits for the writer as it waited for standard error before (a stalled standard
+//! error slows the server down; it does not fill its memory).
 
 use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use tracing_subscriber::fmt::MakeWriter;
+
+/// The most bytes of lines queued before a request waits for the writer.
+const QUEUE_LIMIT: usize = 1 << 20;
 
 #[derive(Debug, Default)]
 struct Queue {
@@ -26,7 +31,7 @@ struct Shared {
     queue: Mutex<Queue>,
     /// Lines have arrived (the writer waits on it).
     arrived: Condvar,
-    /// The writer has written all it took (a flush waits on it).
+    /// The writer has written all it took (a flush, or a line past the limit, waits on it).
     written: Condvar,
 }
 
@@ -46,9 +51,14 @@ impl BatchedStderr {
     /// Starts the writer thread; `None` when no thread can be started (then log to standard
     /// error directly).
     pub fn start() -> Option<(BatchedStderr, Flush)> {
+        BatchedStderr::start_with(std::io::stderr())
+    }
+
+    /// As [`BatchedStderr::start`], writing to `sink`.
+    fn start_with(mut sink: impl Write + Send + 'static) -> Option<(BatchedStderr, Flush)> {
         let shared = Arc::new(Shared::default());
         let writer = Arc::clone(&shared);
-        std::thread::Builder::new().name("log-writer".into()).spawn(move || write_forever(&writer)).ok()?;
+        std::thread::Builder::new().name("log-writer".into()).spawn(move || write_forever(&writer, &mut sink)).ok()?;
         Some((BatchedStderr { shared: Arc::clone(&shared) }, Flush { shared }))
     }
 
@@ -57,6 +67,9 @@ impl BatchedStderr {
             return;
         }
         let mut queue = self.shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        while queue.lines.len() >= QUEUE_LIMIT {
+            queue = self.shared.written.wait(queue).unwrap_or_else(PoisonError::into_inner);
+        }
         let was_empty = queue.lines.is_empty();
         queue.lines.extend_from_slice(line);
         drop(queue);
@@ -68,7 +81,7 @@ impl BatchedStderr {
 
 /// The writer: takes everything queued, writes it in one go, and again (a failed write to
 /// standard error is dropped, as `eprintln!` would not be: the server goes on).
-fn write_forever(shared: &Shared) {
+fn write_forever(shared: &Shared, sink: &mut dyn Write) {
     let mut taken = Vec::new();
     loop {
         {
@@ -81,7 +94,7 @@ fn write_forever(shared: &Shared) {
             std::mem::swap(&mut queue.lines, &mut taken);
             queue.writing = true;
         }
-        let _ = std::io::stderr().lock().write_all(&taken);
+        let _ = sink.write_all(&taken).and_then(|()| sink.flush());
         taken.clear();
     }
 }
@@ -129,26 +142,115 @@ impl<'a> MakeWriter<'a> for BatchedStderr {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::mpsc;
+
     use super::*;
 
-    /// Lines pushed from many threads come out whole, each once, and a flush returns only once
-    /// all are written (here into the queue's taker; standard error itself is the test's).
+    /// A sink the test reads back, optionally held until told to go on.
+    #[derive(Clone)]
+    struct Sink {
+        written: Arc<Mutex<Vec<u8>>>,
+    }
+
+    impl Write for Sink {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.written.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Lines logged from several threads at once come out whole, each once, each thread's in
+    /// its order, all of them written once the flush returns.
     #[test]
-    fn a_flush_waits_for_every_line_before_it() {
-        let (writer, flush) = BatchedStderr::start().unwrap();
+    fn lines_come_out_whole_once_and_in_order_by_the_flush() {
+        let sink = Sink { written: Arc::default() };
+        let (writer, flush) = BatchedStderr::start_with(sink.clone()).unwrap();
         std::thread::scope(|scope| {
             for thread in 0..4 {
                 let writer = writer.clone();
                 scope.spawn(move || {
                     for line in 0..500 {
                         let mut out = writer.make_writer();
-                        writeln!(out, "log test {thread} {line}").unwrap();
+                        // A line in two writes, as the formatter may write it.
+                        write!(out, "thread {thread} ").unwrap();
+                        writeln!(out, "line {line}").unwrap();
                     }
                 });
             }
         });
         drop(flush);
-        let queue = writer.shared.queue.lock().unwrap();
-        assert!(queue.lines.is_empty() && !queue.writing);
+        let written = String::from_utf8(sink.written.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = written.lines().collect();
+        assert_eq!(lines.len(), 2000);
+        for thread in 0..4 {
+            let own: Vec<&str> = lines.iter().copied().filter(|line| line.starts_with(&format!("thread {thread} "))).collect();
+            let expected: Vec<String> = (0..500).map(|line| format!("thread {thread} line {line}")).collect();
+            assert_eq!(own, expected);
+        }
+    }
+
+    /// A sink that waits for a go-ahead before each write.
+    struct Held {
+        go: mpsc::Receiver<()>,
+        inner: Sink,
+    }
+
+    impl Write for Held {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            let _ = self.go.recv();
+            self.inner.write(bytes)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// With the sink stalled, the queue stops at its limit: a line past it waits for the writer
+    /// instead of growing memory, and a flush waits for the sink.
+    #[test]
+    fn a_stalled_sink_bounds_the_queue_and_holds_the_flush() {
+        let (go, held) = mpsc::channel();
+        let sink = Sink { written: Arc::default() };
+        let (writer, flush) = BatchedStderr::start_with(Held { go: held, inner: sink.clone() }).unwrap();
+        let line = vec![b'x'; 1024];
+        // The first line is taken by the writer, which then waits on the sink.
+        writer.push(&line);
+        while !writer.shared.queue.lock().unwrap().writing {
+            std::thread::yield_now();
+        }
+        let (done, finished) = mpsc::channel();
+        let pusher = {
+            let writer = writer.clone();
+            let line = line.clone();
+            std::thread::spawn(move || {
+                for _ in 0..QUEUE_LIMIT / line.len() + 8 {
+                    writer.push(&line);
+                }
+                done.send(()).unwrap();
+            })
+        };
+        // The pusher fills the queue to its limit and waits there.
+        while writer.shared.queue.lock().unwrap().lines.len() < QUEUE_LIMIT {
+            std::thread::yield_now();
+        }
+        assert!(finished.recv_timeout(std::time::Duration::from_millis(200)).is_err(), "a line past the limit was queued");
+        assert!(writer.shared.queue.lock().unwrap().lines.len() <= QUEUE_LIMIT);
+        let flushing = std::thread::spawn(move || drop(flush));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(!flushing.is_finished(), "the flush returned before the sink wrote");
+        // Let every write through.
+        for _ in 0..64 {
+            let _ = go.send(());
+        }
+        drop(go);
+        pusher.join().unwrap();
+        finished.recv().unwrap();
+        flushing.join().unwrap();
+        assert_eq!(sink.written.lock().unwrap().len(), (QUEUE_LIMIT / line.len() + 9) * line.len());
     }
 }
