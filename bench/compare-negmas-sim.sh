@@ -7,7 +7,8 @@
 # GENIUS domains (Laptop, EnglandZimbabwe, Car) x 2 repetitions with self-play and rotated
 # profiles, 100 rounds (192 negotiations); and one 1000-round Boulware vs conceder negotiation on
 # ANAC Energy; parley alone, the same on a generated 30-issue, 4-value domain. parley (the binary
-# deploy/build-release.sh builds: static on Linux with glibc) runs as whole commands (process start
+# `deploy/build-release.sh --no-pie` builds for batch nodes: static and position dependent on
+# Linux with glibc) runs as whole commands (process start
 # and loading included) with 1 and 2 threads, the median of several runs (by hyperfine when installed); NegMAS is timed inside Python
 # with imports excluded. The table goes to stdout and on top of bench/results/negmas-simulation.md
 # (the earlier runs below it are kept).
@@ -25,8 +26,9 @@ trap 'rm -rf "$work"' EXIT
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 "$bench_dir/compare-negmas.sh" --setup-only >&2
-# The binary as installed (deploy/build-release.sh: statically linked on Linux with glibc).
-parley=$("$repo_dir/deploy/build-release.sh")
+# The binary as installed on batch nodes (deploy/build-release.sh --no-pie: statically linked and
+# position dependent on Linux with glibc).
+parley=$("$repo_dir/deploy/build-release.sh" --no-pie)
 linking=$(file -b "$parley" | grep -o 'static-pie linked\|statically linked\|dynamically linked' || echo 'linking not known')
 
 now() { date +%s.%N; }
@@ -130,7 +132,7 @@ PY
     echo "## Run of $(date -u '+%Y-%m-%d %H:%M UTC') (commit $(git -C "$repo_dir" rev-parse --short HEAD 2>/dev/null || echo unknown))"
     echo
     echo "- Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load average (1, 5, 15 min) at the start: $load_at_start, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- parley \"same work\": its own in-process timing of the sessions (agents' set-up included, loading excluded); \"whole command\": process start, loading, reference frontiers for the distance metrics, sessions and writing results ($timer), by the binary \`deploy/build-release.sh\` builds ($linking); \`parley --version\` alone takes $startup_seconds s here"
+    echo "- parley \"same work\": its own in-process timing of the sessions (agents' set-up included, loading excluded); \"whole command\": process start, loading, reference frontiers for the distance metrics, sessions and writing results ($timer), by the binary \`deploy/build-release.sh --no-pie\` builds ($linking); \`parley --version\` alone takes $startup_seconds s here"
     echo "- NegMAS: \`cartesian_tournament(..., njobs=-1, path=None)\` and one \`SAOMechanism.run()\`, timed in Python, imports excluded"
     echo
     cat "$work/table.md"
