@@ -42,7 +42,7 @@ in_process() { grep -o 'in [0-9.]* s:' "$1" | awk '{print $2}'; }
 # hyperfine), otherwise by this script's own clock. Prints seconds.
 median_of_runs() {
     if command -v hyperfine >/dev/null; then
-        hyperfine -N --runs 15 --warmup 2 --style none --export-json "$work/hyperfine.json" -- "$(printf '%q ' "$@")" >/dev/null 2>&1
+        hyperfine -N --runs 100 --warmup 10 --style none --export-json "$work/hyperfine.json" -- "$(printf '%q ' "$@")" >/dev/null 2>&1
         python3 -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]))['results'][0]['median'])" "$work/hyperfine.json"
     else
         local times=()
@@ -55,7 +55,7 @@ median_of_runs() {
         printf '%s\n' "${times[@]}" | sort -g | sed -n 4p
     fi
 }
-timer=$(command -v hyperfine >/dev/null && echo "hyperfine without a shell, median of 15 runs after 2 warm-ups" || echo "median of 7 runs")
+timer=$(command -v hyperfine >/dev/null && echo "hyperfine without a shell, median of 100 runs after 10 warm-ups" || echo "median of 7 runs")
 declare -A seconds inside
 for threads in 1 2; do
     "$parley" tournament --agents boulware,conceder,tit-for-tat,micro --scenarios "${domains[@]}" \
