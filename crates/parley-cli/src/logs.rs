@@ -3,6 +3,11 @@
 //! call, and all request threads taking turns at standard error's lock); on an idle server a line
 //! goes out as soon as the writer wakes. The lines keep their order.
 //!
+//! After each `write` the writer pauses for [`PAUSE`] before it takes the next lines, and a
+//! request wakes it only when it waits for lines (none were queued when it looked): waking it for
+//! each line, as soon as the last was written, cost a system call and a switch to the writer per
+//! request. Under load it thus writes [`PAUSE`] apart, never woken; idle, it writes a line at once.
+//!
 //! A line is in memory between its request and the writer's next `write`: [`Flush`], dropped when
 //! `serve` returns whatever the reason, waits until all are written, so a graceful shutdown loses
 //! none. A process killed outright loses those still queued (microseconds' worth, none of them a
@@ -18,12 +23,17 @@ use tracing_subscriber::fmt::MakeWriter;
 /// The most bytes of lines queued before a request waits for the writer.
 const QUEUE_LIMIT: usize = 1 << 20;
 
+/// How long the writer lets lines gather after a `write`.
+const PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
+
 #[derive(Debug, Default)]
 struct Queue {
     /// Lines formatted and not yet handed to the writer.
     lines: Vec<u8>,
-    /// Whether the writer is writing lines it took.
+    /// Whether the writer is writing lines it took (or pausing after them).
     writing: bool,
+    /// Whether the writer waits for lines to arrive (and must be woken for them).
+    waiting: bool,
 }
 
 #[derive(Debug, Default)]
@@ -70,17 +80,17 @@ impl BatchedStderr {
         while queue.lines.len() >= QUEUE_LIMIT {
             queue = self.shared.written.wait(queue).unwrap_or_else(PoisonError::into_inner);
         }
-        let was_empty = queue.lines.is_empty();
         queue.lines.extend_from_slice(line);
+        let wake = std::mem::take(&mut queue.waiting);
         drop(queue);
-        if was_empty {
+        if wake {
             self.shared.arrived.notify_one();
         }
     }
 }
 
-/// The writer: takes everything queued, writes it in one go, and again (a failed write to
-/// standard error is dropped, as `eprintln!` would not be: the server goes on).
+/// The writer: takes everything queued, writes it in one go, pauses, and again (a failed write
+/// to standard error is dropped, as `eprintln!` would not be: the server goes on).
 fn write_forever(shared: &Shared, sink: &mut dyn Write) {
     let mut taken = Vec::new();
     loop {
@@ -89,13 +99,16 @@ fn write_forever(shared: &Shared, sink: &mut dyn Write) {
             queue.writing = false;
             shared.written.notify_all();
             while queue.lines.is_empty() {
+                queue.waiting = true;
                 queue = shared.arrived.wait(queue).unwrap_or_else(PoisonError::into_inner);
             }
+            queue.waiting = false;
             std::mem::swap(&mut queue.lines, &mut taken);
             queue.writing = true;
         }
         let _ = sink.write_all(&taken).and_then(|()| sink.flush());
         taken.clear();
+        std::thread::sleep(PAUSE);
     }
 }
 
