@@ -10,8 +10,8 @@
 //!
 //! A line is in memory between its request and the writer's next `write`: [`Flush`], dropped when
 //! `serve` returns whatever the reason, waits until all are written, so a graceful shutdown loses
-//! none. A process killed outright loses those still queued (microseconds' worth, none of them a
-//! record: the record is the database's). The queue holds at most [`QUEUE_LIMIT`] bytes: past
+//! none. A process killed outright loses those still queued (at most about [`PAUSE`]'s worth
+//! under load, none of them a record: the record is the database's). The queue holds at most [`QUEUE_LIMIT`] bytes: past
 //! it, a request waits for the writer as it waited for standard error before (a stalled standard
 //! error slows the server down; it does not fill its memory).
 
@@ -204,6 +204,31 @@ mod tests {
             let expected: Vec<String> = (0..500).map(|line| format!("thread {thread} line {line}")).collect();
             assert_eq!(own, expected);
         }
+    }
+
+    /// On an idle server a line goes out without a flush: the writer, waiting, is woken for it
+    /// (and again for a line after its pause).
+    #[test]
+    fn an_idle_writer_is_woken_for_a_line() {
+        let sink = Sink { written: Arc::default() };
+        let (writer, flush) = BatchedStderr::start_with(sink.clone()).unwrap();
+        // Not dropped: with the wake broken, a flush would wait for ever instead of the test
+        // failing at its deadline.
+        std::mem::forget(flush);
+        for (round, line) in ["first\n", "second\n"].into_iter().enumerate() {
+            // Wait until the writer waits for lines, so that only a wake can take this one.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while !writer.shared.queue.lock().unwrap().waiting {
+                assert!(std::time::Instant::now() < deadline, "the writer never waited");
+                std::thread::yield_now();
+            }
+            writer.push(line.as_bytes());
+            while sink.written.lock().unwrap().iter().filter(|&&byte| byte == b'\n').count() <= round {
+                assert!(std::time::Instant::now() < deadline, "the line was not written without a flush");
+                std::thread::yield_now();
+            }
+        }
+        assert_eq!(sink.written.lock().unwrap().as_slice(), b"first\nsecond\n");
     }
 
     /// A sink that waits for a go-ahead before each write.
