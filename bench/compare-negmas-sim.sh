@@ -8,9 +8,9 @@
 # profiles, 100 rounds (192 negotiations); and one 1000-round Boulware vs conceder negotiation on
 # ANAC Energy; parley alone, the same on a generated 30-issue, 4-value domain. parley (the binary
 # `deploy/build-release.sh --no-pie` builds for batch nodes: static and position dependent on
-# Linux with glibc) runs as whole commands (process start
-# and loading included) with 1 and 2 threads, the median of several runs (by hyperfine when installed); NegMAS is timed inside Python
-# with imports excluded. The table goes to stdout and on top of bench/results/negmas-simulation.md
+# Linux with glibc) runs as whole commands (process start and loading included) with 1 and 2
+# threads, the median of several runs (by hyperfine when installed); NegMAS is timed inside
+# Python with imports excluded. The table goes to stdout and on top of bench/results/negmas-simulation.md
 # (the earlier runs below it are kept).
 set -euo pipefail
 export LC_ALL=C

@@ -19,12 +19,9 @@
 #
 # Usage: deploy/build-release.sh [--no-pie] [extra cargo arguments]
 set -euo pipefail
-relocation=()
-target_dir=target
+no_pie=false
 if [[ "${1:-}" == --no-pie ]]; then
-    relocation=(-C relocation-model=static)
-    # Its own folder: the two builds differ in every crate, and each keeps its cache.
-    target_dir=target/no-pie
+    no_pie=true
     shift
 fi
 repo_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,26 +29,33 @@ cd "$repo_dir"
 host=$(rustc -vV | sed -n 's/^host: //p')
 case "$host" in
     *-linux-gnu)
-        # With an explicit --target the flag applies to the binary alone, not to build scripts
-        # and procedural macros (which must stay dynamic libraries).
         # mimalloc frees every page it holds when the process exits, which the kernel does anyway:
         # about a twentieth of a short command (`parley simulate` on ANAC Energy), skipped.
         cflags_name=CFLAGS_${host//-/_}
         export "$cflags_name=${!cflags_name:-} -DMI_SKIP_COLLECT_ON_EXIT"
-        RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static ${relocation[*]}" cargo build --release -p parley-cli --target "$host" --target-dir "$target_dir" "$@" >&2
+        rustflags="${RUSTFLAGS:-} -C target-feature=+crt-static"
+        target_dir=target
+        if $no_pie; then
+            rustflags+=" -C relocation-model=static"
+            # Its own folder: the two builds differ in every crate, and each keeps its cache.
+            target_dir=target/no-pie
+        fi
+        # With an explicit --target the flag applies to the binary alone, not to build scripts
+        # and procedural macros (which must stay dynamic libraries).
+        RUSTFLAGS="$rustflags" cargo build --release -p parley-cli --target "$host" --target-dir "$target_dir" "$@" >&2
         binary=$target_dir/$host/release/parley
         # Static means no program interpreter (the dynamic loader) to ask for.
         if command -v readelf >/dev/null && readelf -lW "$binary" | grep -q 'INTERP'; then
             echo "error: $binary is not statically linked" >&2
             exit 1
         fi
-        if [[ ${#relocation[@]} -gt 0 ]] && command -v readelf >/dev/null && ! readelf -hW "$binary" | grep -q 'Type: *EXEC'; then
+        if $no_pie && command -v readelf >/dev/null && ! readelf -hW "$binary" | grep -q 'Type: *EXEC'; then
             echo "error: $binary is position independent" >&2
             exit 1
         fi
         ;;
     *)
-        if [[ ${#relocation[@]} -gt 0 ]]; then
+        if $no_pie; then
             echo "note: --no-pie applies to Linux with glibc only; building the plain release" >&2
         fi
         cargo build --release -p parley-cli "$@" >&2
