@@ -69,6 +69,7 @@ pub mod phase;
 pub mod positions;
 pub mod readout;
 pub mod scenario;
+pub mod shared;
 pub mod status;
 pub mod timeline;
 pub mod visibility;

@@ -12,6 +12,11 @@ use serde::{Deserialize, Serialize};
 use crate::date::Date;
 use crate::expr::Expr;
 
+/// A record's stances: shared by chunks between copies of the record ([`SharedVec`]).
+pub type Stances = SharedVec<std::sync::Arc<Stance>>;
+
+pub use crate::shared::SharedVec;
+
 /// One set of talks: parties, the framework document, rounds, stances, red lines and statements.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Negotiation {
@@ -25,8 +30,8 @@ pub struct Negotiation {
     pub items: Vec<Item>,
     pub rounds: Vec<Round>,
     /// Shared: a copy of the record (a viewer's view, the record at a later head) shares the
-    /// stances it keeps instead of copying each, and a long record is mostly stances.
-    pub stances: Vec<std::sync::Arc<Stance>>,
+    /// stances it keeps, by chunks, instead of copying each, and a long record is mostly stances.
+    pub stances: Stances,
     pub red_lines: Vec<RedLine>,
     pub statements: Vec<Statement>,
     /// Parties' valuations of issues (usually confidential).
@@ -60,7 +65,7 @@ pub struct Negotiation {
 impl Negotiation {
     /// A copy of the record with `stances` instead of its own (the rest is cloned; the stances are
     /// what is large in a long record).
-    pub fn with_stances(&self, stances: Vec<std::sync::Arc<Stance>>) -> Negotiation {
+    pub fn with_stances(&self, stances: Stances) -> Negotiation {
         let Negotiation {
             id,
             title,

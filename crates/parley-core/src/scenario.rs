@@ -732,7 +732,7 @@ fn read_negotiation(cx: &mut Cx<'_>, root: &Fields<'_, '_>) -> Negotiation {
     let preferences = read_preferences(cx, root, &refs);
     let demands = read_demands(cx, root, &refs);
     let deadlines = read_deadlines(cx, root, &refs);
-    negotiation.stances = stances;
+    negotiation.stances = stances.into();
     negotiation.red_lines = red_lines;
     negotiation.statements = statements;
     negotiation.preferences = preferences;

@@ -77,7 +77,7 @@ fn tracks_extended_by_added_stances_are_the_tracks_of_the_whole_record() {
             part.stances.truncate(cuts[0]);
             let mut tracks = Tracks::new(&part);
             for &cut in cuts.iter().skip(1).chain([&whole.stances.len()]) {
-                part.stances = whole.stances[..cut].to_vec();
+                part.stances = whole.stances.range(..cut).cloned().collect();
                 tracks.extend(&part);
             }
             let built = Tracks::new(&whole);
@@ -131,13 +131,13 @@ fn a_view_keeps_each_stance_for_itself_and_the_rest_of_the_record() {
                         .cloned()
                         .collect()
                 })
-                .chain((0..=whole.stances.len()).step_by(7).map(|start| whole.stances[start..].to_vec()));
+                .chain((0..=whole.stances.len()).step_by(7).map(|start| whole.stances.range(start..).cloned().collect()));
             for subset in subsets {
                 let subset: Vec<std::sync::Arc<Stance>> = subset;
                 let wanted: Vec<String> = subset.iter().map(|stance| json(stance)).collect();
                 let expected: Vec<&String> = shown.iter().filter(|stance| wanted.contains(stance)).collect();
                 let viewed: Vec<String> =
-                    into_view(whole.with_stances(subset), &viewer).stances.iter().map(|stance| json(stance)).collect();
+                    into_view(whole.with_stances(subset.into()), &viewer).stances.iter().map(|stance| json(stance)).collect();
                 assert_eq!(viewed.iter().collect::<Vec<_>>(), expected, "{viewer:?} on {}", whole.id);
                 checked += 1;
             }

@@ -134,7 +134,7 @@ impl Queues {
     /// appended after `before` by one write of this process, and nothing else was.
     pub(crate) fn stances_appended(&self, id: &str, before: &Head, after: &Head, negotiation: &Negotiation, added: usize) {
         let Some(start) = negotiation.stances.len().checked_sub(added) else { return };
-        let keys = negotiation.stances[start..].iter().map(|stance| (stance.party.clone(), stance.item, stance.document.clone())).collect();
+        let keys = negotiation.stances.range(start..).map(|stance| (stance.party.clone(), stance.item, stance.document.clone())).collect();
         self.appended(id, Appended { before: before.clone(), after: after.clone(), keys, added });
     }
 

@@ -209,7 +209,7 @@ impl FoldCache {
         self.install(id, &Head { seq: last.seq, hash: last.hash.clone() }, folder).map(Some)
     }
 
-    fn install(&self, id: &str, head: &Head, folder: Folder) -> Result<Arc<Negotiation>, ApiError> {
+    fn install(&self, id: &str, head: &Head, mut folder: Folder) -> Result<Arc<Negotiation>, ApiError> {
         let negotiation = folder
             .negotiation()
             .map_err(|error| ApiError::store(parley_store::StoreError::Fold { negotiation: id.to_owned(), source: error }))?

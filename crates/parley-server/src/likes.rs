@@ -7,14 +7,15 @@
 //! memory access per stance, for every write: in a record of tens of thousands of stances, more
 //! than the rest of the write. A grouping belongs to one list of stances. It is carried to the next
 //! record's list when that list begins with exactly the stances of the old one (the same shared
-//! stances, compared by address, which the grouping keeps alive so that no address is reused) and
-//! only the stances after them are added; any other list is grouped anew. So a grouping is always
+//! stances, compared by address, which the grouping keeps alive so that no address is reused;
+//! chunks the two lists share are the same without looking inside) and only the stances after
+//! them are added; any other list is grouped anew. So a grouping is always
 //! the grouping of the list asked about, and the event is the one the pass would build.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, Weak};
 
-use parley_core::model::{Negotiation, Stance};
+use parley_core::model::{Negotiation, Stance, Stances};
 use parley_store::NewEvent;
 
 /// How many negotiations' groupings are kept.
@@ -35,8 +36,8 @@ type OnItem = (String, u32, String);
 /// One list of stances, grouped.
 #[derive(Debug, Default)]
 struct Grouping {
-    /// The list grouped, in order.
-    stances: Vec<Arc<Stance>>,
+    /// The list grouped, in order: a copy of the last record's list, sharing its chunks.
+    stances: Stances,
     /// The places in it of the stances with each party, item, document and note, in order.
     like: HashMap<(OnItem, String), Vec<usize>>,
     /// The same by party, item and document alone.
@@ -52,13 +53,14 @@ fn on_item(stance: &Stance) -> OnItem {
 }
 
 impl Grouping {
-    fn add(&mut self, stances: &[Arc<Stance>]) {
-        for stance in stances {
-            let place = self.stances.len();
+    /// Groups the stances of `stances` after the list's (which `stances` begins with), and takes
+    /// `stances` as the list.
+    fn add(&mut self, stances: &Stances) {
+        for (place, stance) in stances.iter().enumerate().skip(self.stances.len()) {
             self.like.entry((on_item(stance), stance.note.clone())).or_default().push(place);
             self.on_item.entry(on_item(stance)).or_default().push(place);
-            self.stances.push(stance.clone());
         }
+        self.stances = stances.clone();
     }
 
     /// How many stances `record` holds, when they are the first ones of the list: remembered, or
@@ -69,16 +71,15 @@ impl Grouping {
             return Some(*count);
         }
         let stances = &record.stances;
-        let begins = stances.len() <= self.stances.len() && stances.iter().zip(&self.stances).all(|(then, kept)| Arc::ptr_eq(then, kept));
-        begins.then(|| {
+        self.stances.begins_with_by(stances, Arc::ptr_eq).then(|| {
             self.remember(record);
             stances.len()
         })
     }
 
     /// Whether `stances` begins with the whole list.
-    fn continued_by(&self, stances: &[Arc<Stance>]) -> bool {
-        stances.len() >= self.stances.len() && self.stances.iter().zip(stances).all(|(kept, now)| Arc::ptr_eq(kept, now))
+    fn continued_by(&self, stances: &Stances) -> bool {
+        stances.begins_with_by(&self.stances, Arc::ptr_eq)
     }
 
     /// Remembers that `record`'s stances are the first ones of the list.
@@ -109,8 +110,7 @@ fn grouping_of<'a>(groupings: &'a mut HashMap<String, Grouping>, id: &str, recor
     if !grouping.continued_by(&record.stances) {
         *grouping = Grouping::default();
     }
-    let known = grouping.stances.len();
-    grouping.add(&record.stances[known..]);
+    grouping.add(&record.stances);
     grouping.remember(record);
     (grouping, record.stances.len())
 }

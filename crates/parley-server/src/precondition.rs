@@ -153,5 +153,5 @@ pub fn holds(
 /// write). A view only drops stances, each for what it is and the rest of the record, never for
 /// the other stances, so these are exactly the ones the whole view would show.
 fn seen(negotiation: &Negotiation, viewer: &Viewer, stances: Vec<Arc<Stance>>) -> Negotiation {
-    into_view(negotiation.with_stances(stances), viewer)
+    into_view(negotiation.with_stances(stances.into()), viewer)
 }

@@ -55,12 +55,14 @@ pub struct Parts {
 impl Parts {
     /// The parts of the view `viewed`.
     pub fn of(viewed: &Negotiation) -> Result<Parts, ApiError> {
-        let rest = Sha256::digest(serde_json::to_vec(&viewed.with_stances(Vec::new())).map_err(ApiError::internal)?).into();
-        Parts { rest, stances: [0; 32] }.extended(&viewed.stances)
+        let rest =
+            Sha256::digest(serde_json::to_vec(&viewed.with_stances(parley_core::model::Stances::new())).map_err(ApiError::internal)?)
+                .into();
+        Parts { rest, stances: [0; 32] }.extended(viewed.stances.iter())
     }
 
     /// The parts of the same view with `stances` (as the view shows them) added at the end.
-    pub fn extended(mut self, stances: &[std::sync::Arc<Stance>]) -> Result<Parts, ApiError> {
+    pub fn extended<'a>(mut self, stances: impl IntoIterator<Item = &'a std::sync::Arc<Stance>>) -> Result<Parts, ApiError> {
         for stance in stances {
             let mut hasher = Sha256::new();
             hasher.update(self.stances);

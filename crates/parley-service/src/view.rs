@@ -41,8 +41,8 @@ pub fn stances_added(whole: &Negotiation, before: usize, viewer: &str) -> Result
 }
 
 fn viewed_stances(whole: &Negotiation, before: usize, viewer: &Viewer) -> Vec<Arc<Stance>> {
-    let added = whole.stances.get(before..).unwrap_or_default().to_vec();
-    into_view(whole.with_stances(added), viewer).stances
+    let added = whole.stances.range(before.min(whole.stances.len())..).cloned().collect();
+    into_view(whole.with_stances(added), viewer).stances.to_vec()
 }
 
 impl View {

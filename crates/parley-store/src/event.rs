@@ -1,11 +1,12 @@
 //! Events, the changes a scenario implies, and the negotiation they fold into.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use parley_core::bloc::Bloc;
 use parley_core::deadline::Deadline;
 use parley_core::model::{
-    Assessment, Demand, Item, Moment, Negotiation, Obligation, Party, Preference, RedLine, Round, Source, Stance, Statement,
+    Assessment, Demand, Item, Moment, Negotiation, Obligation, Party, Preference, RedLine, Round, Source, Stance, Stances, Statement,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -445,6 +446,70 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Collection<T> {
     }
 }
 
+/// The stances, kept as [`Collection`] keeps other entities (first-insertion order, replaced in
+/// place), but in a list without holes that the negotiations materialised from the folder share
+/// by chunks ([`Stances`]): a deletion only marks its place, and the marked places are closed up
+/// before the list is next shared. Handing the stances out then costs one count per chunk, not
+/// one per stance, however long the record.
+#[derive(Clone, Default)]
+struct StanceCollection {
+    /// The stances in order, with those deleted since the last closing up still in place.
+    live: Stances,
+    /// Each live stance's key and place in `live`; the one place keys are kept.
+    index: HashMap<String, usize>,
+    /// The places in `live` of stances deleted since the last closing up.
+    dead: Vec<usize>,
+}
+
+impl StanceCollection {
+    fn upsert(&mut self, key: &str, stance: Arc<Stance>) {
+        match self.index.get(key) {
+            Some(&place) => self.live[place] = stance,
+            None => {
+                self.index.insert(key.to_owned(), self.live.len());
+                self.live.push(stance);
+            }
+        }
+    }
+
+    fn delete(&mut self, key: &str) {
+        if let Some(place) = self.index.remove(key) {
+            self.dead.push(place);
+        }
+    }
+
+    /// Closes up the places of deleted stances: the list before the first of them stays shared,
+    /// the rest is rebuilt and the later places renumbered.
+    fn close_up(&mut self) {
+        if self.dead.is_empty() {
+            return;
+        }
+        self.dead.sort_unstable();
+        let first = self.dead[0];
+        let dead = std::mem::take(&mut self.dead);
+        let later: Vec<Arc<Stance>> = self
+            .live
+            .range(first..)
+            .enumerate()
+            .filter(|(offset, _)| dead.binary_search(&(first + offset)).is_err())
+            .map(|(_, stance)| stance.clone())
+            .collect();
+        self.live.truncate(first);
+        self.live.extend(later);
+        for place in self.index.values_mut() {
+            if *place > first {
+                *place -= dead.partition_point(|&gone| gone < *place);
+            }
+        }
+    }
+
+    /// The live stances in order, sharing the list's chunks.
+    fn shared(&mut self) -> Stances {
+        self.close_up();
+        self.live.clone()
+    }
+}
+
 /// Stances in a snapshot, usually most of it: each as a flat array
 /// `[key, party, item, position, at, source, visibility, note]`, without field names to write
 /// and match. `item` is the number, or `"DOC:N"` for an item of a document (an object when the
@@ -460,7 +525,7 @@ mod compact_stances {
     use serde::ser::SerializeTuple;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    use super::Collection;
+    use super::StanceCollection;
 
     /// What a stance is on, as a snapshot row holds it: the item number; `"DOC:N"` for an item
     /// of a document; an object when the stance names a version or a readout.
@@ -557,21 +622,21 @@ mod compact_stances {
         }
     }
 
-    pub fn serialize<S: Serializer>(stances: &Collection<Arc<Stance>>, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut keys: Vec<(usize, &str)> = stances.index.iter().map(|(key, slot)| (*slot, key.as_str())).collect();
+    pub fn serialize<S: Serializer>(stances: &StanceCollection, serializer: S) -> Result<S::Ok, S::Error> {
+        // The index holds the live stances alone (a deleted one's place is not kept).
+        let mut keys: Vec<(usize, &str)> = stances.index.iter().map(|(key, place)| (*place, key.as_str())).collect();
         keys.sort_unstable();
-        serializer.collect_seq(keys.into_iter().filter_map(|(slot, key)| stances.entries[slot].as_ref().map(|stance| RowOut(key, stance))))
+        serializer.collect_seq(keys.into_iter().map(|(place, key)| RowOut(key, &stances.live[place])))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Collection<Arc<Stance>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<StanceCollection, D::Error> {
         let rows: Vec<RowIn> = Vec::deserialize(deserializer)?;
-        let mut stances = Collection { entries: Vec::with_capacity(rows.len()), index: HashMap::with_capacity(rows.len()) };
+        let mut stances = StanceCollection { index: HashMap::with_capacity(rows.len()), ..StanceCollection::default() };
         for RowIn(key, stance) in rows {
-            let slot = stances.entries.len();
-            if stances.index.insert(key, slot).is_some() {
+            if stances.index.insert(key, stances.live.len()).is_some() {
                 return Err(serde::de::Error::custom("a stance key appears twice"));
             }
-            stances.entries.push(Some(Arc::new(stance)));
+            stances.live.push(Arc::new(stance));
         }
         Ok(stances)
     }
@@ -617,7 +682,7 @@ pub struct Folder {
     items: Collection<Item>,
     /// Shared with the negotiations materialised from it ([`Folder::negotiation`]).
     #[serde(with = "compact_stances")]
-    stances: Collection<std::sync::Arc<Stance>>,
+    stances: StanceCollection,
     red_lines: Collection<RedLine>,
     statements: Collection<Statement>,
     preferences: Collection<Preference>,
@@ -657,7 +722,7 @@ impl Folder {
             issues: Collection::new(),
             rounds: Collection::new(),
             items: Collection::new(),
-            stances: Collection::new(),
+            stances: StanceCollection::default(),
             red_lines: Collection::new(),
             statements: Collection::new(),
             preferences: Collection::new(),
@@ -742,8 +807,9 @@ impl Folder {
     }
 
     /// The negotiation folded so far, keeping the folder to apply later events to (a server's
-    /// incremental fold); the same as [`Folder::finish`] on a copy.
-    pub fn negotiation(&self) -> Result<Option<Negotiation>, FoldError> {
+    /// incremental fold); the same as [`Folder::finish`] on a copy. Its stances share the
+    /// folder's by chunks (the places of stances deleted since are closed up first).
+    pub fn negotiation(&mut self) -> Result<Option<Negotiation>, FoldError> {
         // The entities alone: the keys (one string per entity) are not needed to finish.
         let copy = Folder {
             seq: self.seq,
@@ -752,7 +818,7 @@ impl Folder {
             issues: self.issues.values_only(),
             rounds: self.rounds.values_only(),
             items: self.items.values_only(),
-            stances: self.stances.values_only(),
+            stances: StanceCollection { live: self.stances.shared(), ..StanceCollection::default() },
             red_lines: self.red_lines.values_only(),
             statements: self.statements.values_only(),
             preferences: self.preferences.values_only(),
@@ -769,7 +835,7 @@ impl Folder {
     }
 
     /// The negotiation, or `None` when no header event has been applied.
-    pub fn finish(self) -> Result<Option<Negotiation>, FoldError> {
+    pub fn finish(mut self) -> Result<Option<Negotiation>, FoldError> {
         let Some(header) = self.header else { return Ok(None) };
         let red_lines = self.red_lines.values();
         let documents = self.documents.values();
@@ -786,7 +852,10 @@ impl Folder {
             issues: self.issues.values(),
             items,
             rounds: self.rounds.values(),
-            stances: self.stances.values(),
+            stances: {
+                self.stances.close_up();
+                self.stances.live
+            },
             red_lines,
             statements: self.statements.values(),
             preferences: self.preferences.values(),
@@ -816,6 +885,75 @@ pub fn fold(events: &[Event], up_to: Option<u64>) -> Result<Option<Negotiation>,
 #[cfg(test)]
 mod tests {
     use parley_core::model::{Moment, Position, Stance, Visibility};
+    use proptest::prelude::*;
+
+    /// A stance told apart by its note.
+    fn stance(note: u32) -> Stance {
+        Stance {
+            party: "P".to_owned(),
+            item: 1,
+            position: Position::Accepts,
+            at: Moment::Start,
+            source: String::new(),
+            visibility: Visibility::Public,
+            note: note.to_string(),
+            document: String::new(),
+            version: None,
+            readout: String::new(),
+            bloc: None,
+        }
+    }
+
+    proptest! {
+        /// Stances upserted and deleted in any order, the record materialised from the folder
+        /// at any points between: each record holds the live stances in first-insertion order
+        /// (as a list with holes would), a record handed out earlier never changes afterwards
+        /// (its chunks are shared with the folder), and a snapshot restores the same state.
+        #[test]
+        fn shared_stances_fold_as_a_list_with_holes(
+            ops in proptest::collection::vec((0u8..4, 0u32..300, 0u32..1000), 1..700)
+        ) {
+            let mut folder = super::Folder::new();
+            let header = serde_json::json!({"id": "n", "title": "t", "description": "", "signatories": []});
+            folder.apply(1, "negotiation", "n", super::Op::Upsert, super::Payload::Json(&header)).unwrap();
+            // The model: (key, note) in order, a deleted key's place removed.
+            let mut model: Vec<(u32, u32)> = Vec::new();
+            let mut handed: Vec<(parley_core::model::Negotiation, Vec<u32>)> = Vec::new();
+            for (seq, &(kind, key, note)) in ops.iter().enumerate() {
+                let seq = seq as u64 + 2;
+                match kind {
+                    0 => {
+                        folder.apply(seq, "stance", &key.to_string(), super::Op::Delete, super::Payload::Text("null")).unwrap();
+                        model.retain(|&(held, _)| held != key);
+                    }
+                    1 => {
+                        let negotiation = folder.negotiation().unwrap().unwrap();
+                        handed.push((negotiation, model.iter().map(|&(_, note)| note).collect()));
+                    }
+                    _ => {
+                        let payload = serde_json::to_value(stance(note)).unwrap();
+                        folder.apply(seq, "stance", &key.to_string(), super::Op::Upsert, super::Payload::Json(&payload)).unwrap();
+                        match model.iter_mut().find(|(held, _)| *held == key) {
+                            Some(entry) => entry.1 = note,
+                            None => model.push((key, note)),
+                        }
+                    }
+                }
+            }
+            let notes = |negotiation: &parley_core::model::Negotiation| -> Vec<u32> {
+                negotiation.stances.iter().map(|stance| stance.note.parse().unwrap()).collect()
+            };
+            for (negotiation, expected) in &handed {
+                prop_assert_eq!(&notes(negotiation), expected);
+            }
+            let wanted: Vec<u32> = model.iter().map(|&(_, note)| note).collect();
+            let restored = super::Folder::restore(&folder.snapshot()).unwrap();
+            prop_assert_eq!(restored.snapshot(), folder.snapshot());
+            prop_assert_eq!(notes(&folder.negotiation().unwrap().unwrap()), wanted.clone());
+            prop_assert_eq!(notes(&restored.finish().unwrap().unwrap()), wanted.clone());
+            prop_assert_eq!(notes(&folder.finish().unwrap().unwrap()), wanted);
+        }
+    }
 
     /// The event built for one added stance is the one `changes` finds by diffing whole records:
     /// for every stance of the bundled scenarios added again (a second equal stance, keyed `#2`),
