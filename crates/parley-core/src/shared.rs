@@ -60,7 +60,7 @@ impl<T> SharedVec<T> {
 
     /// The elements in order.
     pub fn iter(&self) -> Iter<'_, T> {
-        Iter { list: self, front: 0, back: self.len }
+        Iter::new(self, 0, self.len)
     }
 
     /// The elements within `range`, in order (as `&list[range]` of a slice, and like it, panics
@@ -77,7 +77,7 @@ impl<T> SharedVec<T> {
             Bound::Unbounded => self.len,
         };
         assert!(front <= back && back <= self.len, "range {front}..{back} out of a list of {}", self.len);
-        Iter { list: self, front, back }
+        Iter::new(self, front, back)
     }
 
     /// The index of the first element for which `pred` is false, the elements being partitioned
@@ -187,9 +187,24 @@ impl<T: Clone> IndexMut<usize> for SharedVec<T> {
 }
 
 impl<T: Clone> Extend<T> for SharedVec<T> {
+    /// Fills the last chunk (unshared once), then new ones.
     fn extend<I: IntoIterator<Item = T>>(&mut self, values: I) {
-        for value in values {
-            self.push(value);
+        let mut values = values.into_iter();
+        loop {
+            if let Some(chunk) = self.chunks.last_mut().filter(|chunk| chunk.len() < CHUNK) {
+                let chunk = Arc::make_mut(chunk);
+                let before = chunk.len();
+                chunk.extend(values.by_ref().take(CHUNK - before));
+                self.len += chunk.len() - before;
+                if chunk.len() < CHUNK {
+                    return;
+                }
+            }
+            let Some(value) = values.next() else { return };
+            let mut chunk = Vec::with_capacity(CHUNK);
+            chunk.push(value);
+            self.chunks.push(Arc::new(chunk));
+            self.len += 1;
         }
     }
 }
@@ -234,42 +249,113 @@ impl<'de, T: Deserialize<'de> + Clone> Deserialize<'de> for SharedVec<T> {
     }
 }
 
-/// The elements of a [`SharedVec`] (or of a range of it), in order.
+/// The elements of a [`SharedVec`] (or of a range of it), in order: chunk by chunk, each as a
+/// slice is walked.
 #[derive(Clone, Debug)]
 pub struct Iter<'a, T> {
-    list: &'a SharedVec<T>,
-    front: usize,
-    back: usize,
+    /// What is left of the first chunk.
+    front: std::slice::Iter<'a, T>,
+    /// The whole chunks between.
+    middle: std::slice::Iter<'a, Arc<Vec<T>>>,
+    /// What is left of the last chunk (when it is not the first).
+    back: std::slice::Iter<'a, T>,
+    remaining: usize,
+}
+
+impl<'a, T> Iter<'a, T> {
+    /// The elements at `front..back` of `list`.
+    fn new(list: &'a SharedVec<T>, front: usize, back: usize) -> Iter<'a, T> {
+        let empty = Iter { front: [].iter(), middle: [].iter(), back: [].iter(), remaining: back - front };
+        if front == back {
+            return empty;
+        }
+        let (first, last) = (front >> SHIFT, (back - 1) >> SHIFT);
+        let (start, end) = (front & (CHUNK - 1), ((back - 1) & (CHUNK - 1)) + 1);
+        if first == last {
+            return Iter { front: list.chunks[first][start..end].iter(), ..empty };
+        }
+        Iter {
+            front: list.chunks[first][start..].iter(),
+            middle: list.chunks[first + 1..last].iter(),
+            back: list.chunks[last][..end].iter(),
+            ..empty
+        }
+    }
 }
 
 impl<'a, T> Iterator for Iter<'a, T> {
     type Item = &'a T;
 
     fn next(&mut self) -> Option<&'a T> {
-        if self.front == self.back {
-            return None;
+        loop {
+            if let Some(value) = self.front.next() {
+                self.remaining -= 1;
+                return Some(value);
+            }
+            match self.middle.next() {
+                Some(chunk) => self.front = chunk.iter(),
+                None => break,
+            }
         }
-        self.front += 1;
-        Some(&self.list.chunks[(self.front - 1) >> SHIFT][(self.front - 1) & (CHUNK - 1)])
+        let value = self.back.next()?;
+        self.remaining -= 1;
+        Some(value)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.back - self.front, Some(self.back - self.front))
+        (self.remaining, Some(self.remaining))
     }
 
-    fn nth(&mut self, n: usize) -> Option<&'a T> {
-        self.front = self.front.saturating_add(n).min(self.back);
-        self.next()
+    /// Skips whole chunks at a time (`skip` goes through it).
+    fn nth(&mut self, mut n: usize) -> Option<&'a T> {
+        loop {
+            let here = self.front.len();
+            if n < here {
+                self.remaining -= n + 1;
+                return self.front.nth(n);
+            }
+            n -= here;
+            self.remaining -= here;
+            self.front = [].iter();
+            match self.middle.next() {
+                Some(chunk) => self.front = chunk.iter(),
+                None => break,
+            }
+        }
+        let here = self.back.len();
+        if n < here {
+            self.remaining -= n + 1;
+            return self.back.nth(n);
+        }
+        self.remaining -= here;
+        self.back = [].iter();
+        None
+    }
+
+    fn fold<B, F: FnMut(B, &'a T) -> B>(self, init: B, mut f: F) -> B {
+        let mut accumulated = self.front.fold(init, &mut f);
+        for chunk in self.middle {
+            accumulated = chunk.iter().fold(accumulated, &mut f);
+        }
+        self.back.fold(accumulated, f)
     }
 }
 
 impl<T> DoubleEndedIterator for Iter<'_, T> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        if self.front == self.back {
-            return None;
+        loop {
+            if let Some(value) = self.back.next_back() {
+                self.remaining -= 1;
+                return Some(value);
+            }
+            match self.middle.next_back() {
+                Some(chunk) => self.back = chunk.iter(),
+                None => break,
+            }
         }
-        self.back -= 1;
-        Some(&self.list.chunks[self.back >> SHIFT][self.back & (CHUNK - 1)])
+        let value = self.front.next_back()?;
+        self.remaining -= 1;
+        Some(value)
     }
 }
 
@@ -304,15 +390,6 @@ impl<'a, T: Clone> IntoIterator for &'a mut SharedVec<T> {
 
     fn into_iter(self) -> IterMut<'a, T> {
         self.iter_mut()
-    }
-}
-
-impl<T: Clone> IntoIterator for SharedVec<T> {
-    type Item = T;
-    type IntoIter = std::vec::IntoIter<T>;
-
-    fn into_iter(self) -> std::vec::IntoIter<T> {
-        self.to_vec().into_iter()
     }
 }
 
@@ -380,7 +457,20 @@ mod tests {
         for at in [0, 1, CHUNK, 2 * CHUNK + 3, plain.len()] {
             assert_eq!(shared.range(at..).copied().collect::<Vec<_>>(), plain[at..]);
             assert_eq!(shared.range(..at).copied().collect::<Vec<_>>(), plain[..at]);
-            assert_eq!(shared.range(at..).nth(1), plain[at..].get(1));
+            for n in [0, 1, CHUNK - 1, CHUNK, 2 * CHUNK + 1, plain.len()] {
+                let mut iter = shared.range(at..);
+                assert_eq!(iter.nth(n), plain[at..].get(n));
+                assert_eq!(iter.len(), plain[at..].len().saturating_sub(n + 1));
+                assert_eq!(iter.copied().collect::<Vec<_>>(), plain[at..].get(n + 1..).unwrap_or_default());
+            }
+            let mut ends = Vec::new();
+            let mut iter = shared.range(..at);
+            while let (Some(front), back) = (iter.next(), iter.next_back()) {
+                ends.push(*front);
+                ends.extend(back.copied());
+            }
+            ends.sort_unstable();
+            assert_eq!(ends, plain[..at]);
             assert_eq!(shared.get(at), plain.get(at));
             let target = at as u32;
             assert_eq!(shared.partition_point(|&value| value < target), plain.partition_point(|&value| value < target));
