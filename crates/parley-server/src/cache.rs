@@ -403,6 +403,12 @@ impl FoldCache {
     /// whose head there is `head`: computed once per viewer's head. When the view kept is of an
     /// earlier chain head after which this process only added stances, it is brought up by
     /// viewing and indexing those alone ([`parley_service::View::add_stances`]).
+    ///
+    /// A view that no kept one continues to is built anew from the whole record, which costs the
+    /// length of the record. With `give_way`, a read that has fallen behind the views kept (it
+    /// read the chain head, then waited while later heads' views were built) gets `None`
+    /// instead, to read the chain head again and be answered there: building the old head's view
+    /// anew would hold the next reads back the longer, and so on.
     pub fn view(
         &self,
         negotiation: &Negotiation,
@@ -410,11 +416,12 @@ impl FoldCache {
         id: &str,
         viewer: &str,
         head: &ViewHead,
-    ) -> Result<Arc<parley_service::View>, ApiError> {
+        give_way: bool,
+    ) -> Result<Option<Arc<parley_service::View>>, ApiError> {
         let key = (id.to_owned(), viewer.to_owned());
         let kept = || {
             let views = self.views.lock().ok()?;
-            views.get(&key)?.iter().find(|kept| kept.tag == head.tag).map(|kept| kept.view.clone())
+            views.get(&key)?.iter().find(|kept| kept.tag == head.tag).map(|kept| Some(kept.view.clone()))
         };
         self.once(&format!("view\0{id}\0{viewer}"), kept, || {
             // The latest view kept of an earlier chain head after which only this process's
@@ -431,7 +438,16 @@ impl FoldCache {
                     view.add_stances(negotiation, before);
                     view
                 }
-                None => parley_service::view(negotiation.clone(), viewer).map_err(ApiError::service)?,
+                None => {
+                    let behind = || {
+                        let views = self.views.lock().ok()?;
+                        Some(views.get(&key)?.iter().any(|kept| kept.at.seq > at.seq))
+                    };
+                    if give_way && behind() == Some(true) {
+                        return Ok(None);
+                    }
+                    parley_service::view(negotiation.clone(), viewer).map_err(ApiError::service)?
+                }
             };
             // Indexed before it is shared: the next head's view is brought up from this one with
             // its index (a view shared unindexed would be indexed anew at every head).
@@ -452,7 +468,7 @@ impl FoldCache {
                     }
                 }
             }
-            Ok(view)
+            Ok(Some(view))
         })
     }
 

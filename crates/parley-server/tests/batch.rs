@@ -229,7 +229,7 @@ fn check_scenario(text: &str, cases: u32) -> usize {
                 let (current, head) = side.cache.folded(&mut *side.store, &id).unwrap();
                 for viewer in viewers(&negotiation).into_iter().chain(["all".to_owned()]) {
                     let view_head = side.cache.view_head(&current, &head, &id, &viewer).unwrap();
-                    side.cache.view(&current, &head, &id, &viewer, &view_head).unwrap();
+                    side.cache.view(&current, &head, &id, &viewer, &view_head, false).unwrap();
                 }
             }
             // Every write names its writer's head before any of them: made together.
@@ -280,7 +280,7 @@ fn check_scenario(text: &str, cases: u32) -> usize {
                 }
                 for viewer in viewers(&negotiation).into_iter().chain(["all".to_owned()]) {
                     let view_head = side.cache.view_head(&current, &head, &id, &viewer).unwrap();
-                    let continued = side.cache.view(&current, &head, &id, &viewer, &view_head).unwrap();
+                    let continued = side.cache.view(&current, &head, &id, &viewer, &view_head, false).unwrap().expect("a view");
                     let whole = parley_service::view((*current).clone(), &viewer).unwrap();
                     prop_assert_eq!(json(continued.negotiation()), json(whole.negotiation()), "{}", viewer);
                     // Now and as of the first and the last round (a full sweep of the rounds costs
@@ -377,6 +377,49 @@ fn writes_waiting_together_are_answered_with_the_head_after_the_group() {
     let wanted: Vec<(&str, u32)> = writes.iter().map(|(_, _, stance)| (stance.party.as_str(), stance.item)).collect();
     assert_eq!(added, wanted);
     parley_store::verify(&events).unwrap();
+}
+
+/// A read whose chain head is older than every view kept for its viewer (it read the head, then
+/// waited while later heads' views were built) gives way when asked to: it is told to read the
+/// head again rather than build its old head's view from the whole record. Asked not to, it gets
+/// that view, the one the whole record at its head gives.
+#[test]
+fn a_read_behind_the_views_kept_gives_way() {
+    let negotiation = parley_core::scenario::parse(include_str!("../../../scenarios/ukraine-2025.toml")).unwrap().negotiation;
+    let id = negotiation.id.clone();
+    let mut side = Side::new(&negotiation);
+    let viewer = "public";
+    let (old, old_head) = side.cache.folded(&mut *side.store, &id).unwrap();
+    let old_view_head = side.cache.view_head(&old, &old_head, &id, viewer).unwrap();
+    let admin = caller(&negotiation, 0);
+    let round = negotiation.rounds.iter().find(|round| !round.planned).unwrap().id.clone();
+    for (index, item) in negotiation.items.iter().take(3).enumerate() {
+        let seq = side.store.head(&id).unwrap().unwrap().0;
+        let stance = Stance {
+            party: negotiation.parties[index].id.clone(),
+            item: item.number,
+            position: Position::Opposes,
+            at: Moment::Round(round.clone()),
+            source: "later".to_owned(),
+            visibility: Visibility::Public,
+            note: String::new(),
+            document: String::new(),
+            version: None,
+            readout: String::new(),
+            bloc: None,
+        };
+        let (answers, _) = record_together(&mut side, &id, vec![(admin.clone(), seq.to_string(), stance)]);
+        assert!(answers.into_iter().all(|answer| answer.is_ok()));
+        // The later head's view, kept.
+        let (current, head) = side.cache.folded(&mut *side.store, &id).unwrap();
+        let view_head = side.cache.view_head(&current, &head, &id, viewer).unwrap();
+        assert!(side.cache.view(&current, &head, &id, viewer, &view_head, true).unwrap().is_some(), "a read at the head builds");
+    }
+    assert!(side.cache.view(&old, &old_head, &id, viewer, &old_view_head, true).unwrap().is_none(), "a read behind gives way");
+    let built = side.cache.view(&old, &old_head, &id, viewer, &old_view_head, false).unwrap().expect("a view");
+    let whole = parley_service::view(old.as_ref().clone(), viewer).unwrap();
+    assert_eq!(json(built.negotiation()), json(whole.negotiation()));
+    assert_eq!(built.negotiation().stances.len(), whole.negotiation().stances.len());
 }
 
 /// A store whose first group commit finds the chain head moved: just before it, another process
