@@ -127,6 +127,23 @@ fn stance(negotiation: &Negotiation, spec: &Spec) -> Stance {
     }
 }
 
+/// A stance of `party` on `item` in `round`.
+fn stance_in_round(party: &str, item: u32, position: Position, round: &str, visibility: Visibility, source: &str) -> Stance {
+    Stance {
+        party: party.to_owned(),
+        item,
+        position,
+        at: Moment::Round(round.to_owned()),
+        source: source.to_owned(),
+        visibility,
+        note: String::new(),
+        document: String::new(),
+        version: None,
+        readout: String::new(),
+        bloc: None,
+    }
+}
+
 fn caller(negotiation: &Negotiation, selector: u8) -> Caller {
     let parties: Vec<&str> = negotiation.parties.iter().map(|party| party.id.as_str()).collect();
     let viewer = if selector % 3 == 0 { "admin" } else { parties[usize::from(selector) % parties.len()] };
@@ -344,19 +361,7 @@ fn writes_waiting_together_are_answered_with_the_head_after_the_group() {
         .iter()
         .zip(&negotiation.items)
         .map(|(party, item)| {
-            let stance = Stance {
-                party: (*party).to_owned(),
-                item: item.number,
-                position: Position::Accepts,
-                at: Moment::Round(round.clone()),
-                source: "grouped".to_owned(),
-                visibility: Visibility::Public,
-                note: String::new(),
-                document: String::new(),
-                version: None,
-                readout: String::new(),
-                bloc: None,
-            };
+            let stance = stance_in_round(party, item.number, Position::Accepts, &round, Visibility::Public, "grouped");
             (admin.clone(), seq.to_string(), stance)
         })
         .collect();
@@ -395,19 +400,7 @@ fn a_read_behind_the_views_kept_gives_way() {
     let round = negotiation.rounds.iter().find(|round| !round.planned).unwrap().id.clone();
     for (index, item) in negotiation.items.iter().take(3).enumerate() {
         let seq = side.store.head(&id).unwrap().unwrap().0;
-        let stance = Stance {
-            party: negotiation.parties[index].id.clone(),
-            item: item.number,
-            position: Position::Opposes,
-            at: Moment::Round(round.clone()),
-            source: "later".to_owned(),
-            visibility: Visibility::Public,
-            note: String::new(),
-            document: String::new(),
-            version: None,
-            readout: String::new(),
-            bloc: None,
-        };
+        let stance = stance_in_round(&negotiation.parties[index].id, item.number, Position::Opposes, &round, Visibility::Public, "later");
         let (answers, _) = record_together(&mut side, &id, vec![(admin.clone(), seq.to_string(), stance)]);
         assert!(answers.into_iter().all(|answer| answer.is_ok()));
         // The later head's view, kept.
@@ -553,22 +546,6 @@ fn caller_as(negotiation: &Negotiation, viewer: &str) -> Caller {
     }
 }
 
-fn public_stance(party: &str, item: u32, round: &str, visibility: Visibility) -> Stance {
-    Stance {
-        party: party.to_owned(),
-        item,
-        position: Position::Opposes,
-        at: Moment::Round(round.to_owned()),
-        source: "raced".to_owned(),
-        visibility,
-        note: String::new(),
-        document: String::new(),
-        version: None,
-        readout: String::new(),
-        bloc: None,
-    }
-}
-
 /// A party with a signing key: its unsigned stances waiting in a group (its own and the admin's on
 /// its behalf) are refused exactly as one at a time, and the other parties' stances around them
 /// go in.
@@ -583,17 +560,25 @@ fn a_keyed_partys_unsigned_stances_in_a_group_are_refused_as_alone() {
     let mut sides = [Side::signed(&negotiation, Some((&keyed, &key))), Side::signed(&negotiation, Some((&keyed, &key)))];
     let seq = sides[0].store.head(&id).unwrap().unwrap().0;
     let (keyed_caller, other_caller, admin) = (caller_as(&negotiation, &keyed), caller_as(&negotiation, &other), caller(&negotiation, 0));
-    let probe = Change::Stance(public_stance(&keyed, items[0], &round, Visibility::Public));
+    let probe = Change::Stance(stance_in_round(&keyed, items[0], Position::Opposes, &round, Visibility::Public, "raced"));
     let mut answers = Vec::new();
     let mut order = Vec::new();
     for (number, side) in sides.iter_mut().enumerate() {
         let (keyed_head, other_head) = (side.head(&id, &keyed_caller, &probe), side.head(&id, &other_caller, &probe));
         let writes = vec![
-            (keyed_caller.clone(), keyed_head.clone(), public_stance(&keyed, items[0], &round, Visibility::Public)),
-            (other_caller.clone(), other_head.clone(), public_stance(&other, items[0], &round, Visibility::Public)),
-            (keyed_caller.clone(), keyed_head, public_stance(&keyed, items[1], &round, Visibility::Public)),
-            (admin.clone(), seq.to_string(), public_stance(&keyed, items[2], &round, Visibility::Public)),
-            (other_caller.clone(), other_head, public_stance(&other, items[1], &round, Visibility::Public)),
+            (
+                keyed_caller.clone(),
+                keyed_head.clone(),
+                stance_in_round(&keyed, items[0], Position::Opposes, &round, Visibility::Public, "raced"),
+            ),
+            (
+                other_caller.clone(),
+                other_head.clone(),
+                stance_in_round(&other, items[0], Position::Opposes, &round, Visibility::Public, "raced"),
+            ),
+            (keyed_caller.clone(), keyed_head, stance_in_round(&keyed, items[1], Position::Opposes, &round, Visibility::Public, "raced")),
+            (admin.clone(), seq.to_string(), stance_in_round(&keyed, items[2], Position::Opposes, &round, Visibility::Public, "raced")),
+            (other_caller.clone(), other_head, stance_in_round(&other, items[1], Position::Opposes, &round, Visibility::Public, "raced")),
         ];
         let outcomes: Vec<String> = if number == 0 {
             let (outcomes, recorded) = grouped(side, &id, writes);
@@ -635,7 +620,7 @@ fn a_group_another_process_overtook_is_answered_one_write_at_a_time() {
     let parties: Vec<String> = negotiation.parties.iter().map(|party| party.id.clone()).collect();
     let (hidden, writer) = (parties[0].clone(), parties[1].clone());
     let items: Vec<u32> = negotiation.items.iter().map(|item| item.number).take(3).collect();
-    let race_write = public_stance(&hidden, items[0], &round, Visibility::Private);
+    let race_write = stance_in_round(&hidden, items[0], Position::Opposes, &round, Visibility::Private, "raced");
     let race_caller = caller_as(&negotiation, &hidden);
     let mut sides = [Side::new(&negotiation), Side::new(&negotiation)];
     let seq = sides[0].store.head(&id).unwrap().unwrap().0;
@@ -653,14 +638,18 @@ fn a_group_another_process_overtook_is_answered_one_write_at_a_time() {
         };
         let writer_caller = caller_as(&negotiation, &writer);
         let admin = caller(&negotiation, 0);
-        let probe = Change::Stance(public_stance(&writer, items[1], &round, Visibility::Public));
+        let probe = Change::Stance(stance_in_round(&writer, items[1], Position::Opposes, &round, Visibility::Public, "raced"));
         let writer_head = side.head(&id, &writer_caller, &probe);
         let hidden_head = side.head(&id, &race_caller, &probe);
         let writes = vec![
-            (writer_caller.clone(), writer_head.clone(), public_stance(&writer, items[1], &round, Visibility::Public)),
-            (admin, seq.to_string(), public_stance(&parties[2], items[2], &round, Visibility::Public)),
-            (writer_caller, writer_head, public_stance(&writer, items[2], &round, Visibility::Public)),
-            (race_caller.clone(), hidden_head, public_stance(&hidden, items[0], &round, Visibility::Public)),
+            (
+                writer_caller.clone(),
+                writer_head.clone(),
+                stance_in_round(&writer, items[1], Position::Opposes, &round, Visibility::Public, "raced"),
+            ),
+            (admin, seq.to_string(), stance_in_round(&parties[2], items[2], Position::Opposes, &round, Visibility::Public, "raced")),
+            (writer_caller, writer_head, stance_in_round(&writer, items[2], Position::Opposes, &round, Visibility::Public, "raced")),
+            (race_caller.clone(), hidden_head, stance_in_round(&hidden, items[0], Position::Opposes, &round, Visibility::Public, "raced")),
         ];
         let outcomes: Vec<String> = if number == 1 {
             // The same file through a store that lets the other process in first.
@@ -702,10 +691,12 @@ fn a_fold_whose_folder_was_taken_by_a_failed_apply_is_folded_anew() {
     let (before, head) = side.cache.folded(&mut *side.store, &id).unwrap();
     // A stance event applied first, then one the folder refuses: the folder took both.
     let round = negotiation.rounds.iter().find(|round| !round.planned).unwrap().id.clone();
-    let stance = public_stance(&negotiation.parties[0].id, negotiation.items[0].number, &round, Visibility::Public);
+    let stance =
+        stance_in_round(&negotiation.parties[0].id, negotiation.items[0].number, Position::Opposes, &round, Visibility::Public, "raced");
     let event = parley_store::event::stance_added(&before, &stance);
     // Not the stance the log will hold: a folder left half-applied would show it.
-    let other = public_stance(&negotiation.parties[1].id, negotiation.items[1].number, &round, Visibility::Public);
+    let other =
+        stance_in_round(&negotiation.parties[1].id, negotiation.items[1].number, Position::Opposes, &round, Visibility::Public, "raced");
     let stray = parley_store::event::stance_added(&before, &other);
     let applied = |seq: u64, kind: &str| parley_store::Event {
         negotiation: id.clone(),
@@ -747,7 +738,14 @@ fn a_read_overtaken_by_a_write_answers_at_the_later_head_the_log_holds() {
     let mut side = Side::new(&negotiation);
     let (_, before) = side.cache.folded(&mut *side.store, &id).unwrap();
     let writer = caller_as(&negotiation, &negotiation.parties[0].id);
-    let change = Change::Stance(public_stance(&negotiation.parties[0].id, negotiation.items[0].number, &round, Visibility::Public));
+    let change = Change::Stance(stance_in_round(
+        &negotiation.parties[0].id,
+        negotiation.items[0].number,
+        Position::Opposes,
+        &round,
+        Visibility::Public,
+        "raced",
+    ));
     let expected = side.head(&id, &writer, &change);
     record(&mut *side.store, &side.cache, &id, &writer, expected.trim_matches('"'), &change).unwrap();
     let logged = parley_store::event::fold(&side.store.events(&id).unwrap(), None).unwrap().unwrap();
