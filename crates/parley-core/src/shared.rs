@@ -502,6 +502,54 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any sequence of changes, with copies taken between them: the list always reads as a
+        /// `Vec` changed alike, and every copy still reads as the list did when it was taken.
+        #[test]
+        fn any_changes_agree_with_a_vec_and_copies_never_change(
+            ops in proptest::collection::vec((0u8..8, 0usize..600, 0u32..1000), 1..200)
+        ) {
+            let (mut plain, mut shared) = (Vec::<u32>::new(), SharedVec::<u32>::new());
+            let mut copies: Vec<(Vec<u32>, SharedVec<u32>)> = Vec::new();
+            for (op, at, value) in ops {
+                match op {
+                    0 | 1 => {
+                        plain.push(value);
+                        shared.push(value);
+                    }
+                    2 => {
+                        let more = (0..at as u32 % 300).map(|offset| value + offset);
+                        plain.extend(more.clone());
+                        shared.extend(more);
+                    }
+                    3 => {
+                        plain.truncate(at);
+                        shared.truncate(at);
+                    }
+                    4 if at < plain.len() => {
+                        proptest::prop_assert_eq!(shared.remove(at), plain.remove(at));
+                    }
+                    5 if at < plain.len() => {
+                        plain[at] = value;
+                        shared[at] = value;
+                    }
+                    6 => {
+                        plain.retain(|held| held % (value % 7 + 2) != 0);
+                        shared.retain(|held| held % (value % 7 + 2) != 0);
+                    }
+                    _ => copies.push((plain.clone(), shared.clone())),
+                }
+                proptest::prop_assert_eq!(shared.len(), plain.len());
+                proptest::prop_assert_eq!(shared.last(), plain.last());
+            }
+            proptest::prop_assert_eq!(&shared.to_vec(), &plain);
+            for (then, copy) in &copies {
+                proptest::prop_assert_eq!(&copy.to_vec(), then);
+                proptest::prop_assert!(shared.begins_with_by(copy, |a, b| a == b) == plain.starts_with(then));
+            }
+        }
+    }
+
     #[test]
     #[should_panic(expected = "out of a list")]
     fn a_range_past_the_end_panics_as_a_slice_would() {
