@@ -172,7 +172,7 @@ where
                         let Some(view) = cache.view(&negotiation, &at, &id, &viewer, &view_head, attempt < READS_BEHIND)? else {
                             return Ok(None);
                         };
-                        let read = read.take().expect("an answer is built once");
+                        let read = read.take().ok_or_else(|| ApiError::internal("a read's answer was built twice"))?;
                         // Kept as bytes: each answer sends the same buffer, not a copy.
                         let text = axum::body::Bytes::from(serde_json::to_string_pretty(&read(&view)?).map_err(ApiError::internal)? + "\n");
                         cache.keep(key.clone(), &view_head, &at, text.clone());
@@ -184,7 +184,8 @@ where
                 }
                 head = head_of(store, &id)?;
             }
-            unreachable!("the last attempt builds its view")
+            // The last attempt does not give way, so it has an answer.
+            Err(ApiError::internal("a read found no view to answer from"))
         })
         .await?;
     Ok(text_response(text, "application/json", Some(&head)))
