@@ -22,9 +22,8 @@ const SHIFT: u32 = CHUNK.trailing_zeros();
 /// A list of `T` whose copies share their chunks (see the module's documentation).
 #[derive(Clone)]
 pub struct SharedVec<T> {
-    /// Every chunk but the last holds [`CHUNK`] elements; none is empty.
+    /// Every chunk but the last holds [`CHUNK`] elements; none is empty (so the length follows).
     chunks: Vec<Arc<Vec<T>>>,
-    len: usize,
 }
 
 impl<T> Default for SharedVec<T> {
@@ -35,19 +34,19 @@ impl<T> Default for SharedVec<T> {
 
 impl<T> SharedVec<T> {
     pub const fn new() -> SharedVec<T> {
-        SharedVec { chunks: Vec::new(), len: 0 }
+        SharedVec { chunks: Vec::new() }
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        self.chunks.last().map_or(0, |last| (self.chunks.len() - 1) * CHUNK + last.len())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.chunks.is_empty()
     }
 
     pub fn get(&self, index: usize) -> Option<&T> {
-        (index < self.len).then(|| &self.chunks[index >> SHIFT][index & (CHUNK - 1)])
+        self.chunks.get(index >> SHIFT)?.get(index & (CHUNK - 1))
     }
 
     pub fn first(&self) -> Option<&T> {
@@ -55,12 +54,12 @@ impl<T> SharedVec<T> {
     }
 
     pub fn last(&self) -> Option<&T> {
-        self.len.checked_sub(1).and_then(|index| self.get(index))
+        self.chunks.last()?.last()
     }
 
     /// The elements in order.
     pub fn iter(&self) -> Iter<'_, T> {
-        Iter::new(self, 0, self.len)
+        Iter::new(self, 0, self.len())
     }
 
     /// The elements within `range`, in order (as `&list[range]` of a slice, and like it, panics
@@ -74,16 +73,16 @@ impl<T> SharedVec<T> {
         let back = match range.end_bound() {
             Bound::Included(&end) => end + 1,
             Bound::Excluded(&end) => end,
-            Bound::Unbounded => self.len,
+            Bound::Unbounded => self.len(),
         };
-        assert!(front <= back && back <= self.len, "range {front}..{back} out of a list of {}", self.len);
+        assert!(front <= back && back <= self.len(), "range {front}..{back} out of a list of {}", self.len());
         Iter::new(self, front, back)
     }
 
     /// The index of the first element for which `pred` is false, the elements being partitioned
     /// by it (all true, then all false), as [`slice::partition_point`].
     pub fn partition_point(&self, mut pred: impl FnMut(&T) -> bool) -> usize {
-        let (mut low, mut high) = (0, self.len);
+        let (mut low, mut high) = (0, self.len());
         while low < high {
             let middle = low + (high - low) / 2;
             if pred(&self[middle]) {
@@ -94,14 +93,12 @@ impl<T> SharedVec<T> {
         }
         low
     }
-}
 
-impl<T> SharedVec<T> {
     /// Whether this list begins with the elements of `prefix`, each `same` as this list's: a chunk
     /// the two share is the same without looking at its elements, so for a copy that was only
     /// pushed onto since, this costs one comparison per chunk and a look at the last one.
     pub fn begins_with_by(&self, prefix: &SharedVec<T>, mut same: impl FnMut(&T, &T) -> bool) -> bool {
-        prefix.len <= self.len
+        prefix.len() <= self.len()
             && prefix
                 .chunks
                 .iter()
@@ -120,28 +117,26 @@ impl<T: Clone> SharedVec<T> {
                 self.chunks.push(Arc::new(chunk));
             }
         }
-        self.len += 1;
     }
 
     /// Keeps the first `len` elements (all of them when there are fewer).
     pub fn truncate(&mut self, len: usize) {
-        if len >= self.len {
+        if len >= self.len() {
             return;
         }
         self.chunks.truncate(len.div_ceil(CHUNK));
         let kept = len - self.chunks.len().saturating_sub(1) * CHUNK;
-        if let Some(chunk) = self.chunks.last_mut() {
-            if kept < chunk.len() {
-                Arc::make_mut(chunk).truncate(kept);
-            }
+        if let Some(chunk) = self.chunks.last_mut()
+            && kept < chunk.len()
+        {
+            Arc::make_mut(chunk).truncate(kept);
         }
-        self.len = len;
     }
 
     /// Removes and returns the element at `index`, shifting the later ones down (the chunks
     /// before it stay shared). Panics when `index` is out of bounds.
     pub fn remove(&mut self, index: usize) -> T {
-        assert!(index < self.len, "index {index} out of a list of {}", self.len);
+        assert!(index < self.len(), "index {index} out of a list of {}", self.len());
         let removed = self[index].clone();
         let later: Vec<T> = self.range(index + 1..).cloned().collect();
         self.truncate(index);
@@ -149,8 +144,8 @@ impl<T: Clone> SharedVec<T> {
         removed
     }
 
-    /// Keeps the elements for which `keep` is true, in order (the chunks before the first one
-    /// dropped stay shared).
+    /// Keeps the elements for which `keep` is true (called once for each element, in order; the
+    /// chunks before the first one dropped stay shared).
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
         let Some(first) = self.iter().position(|value| !keep(value)) else { return };
         let later: Vec<T> = self.range(first + 1..).filter(|value| keep(value)).cloned().collect();
@@ -174,14 +169,14 @@ impl<T> Index<usize> for SharedVec<T> {
     fn index(&self, index: usize) -> &T {
         match self.get(index) {
             Some(value) => value,
-            None => panic!("index {index} out of a list of {}", self.len),
+            None => panic!("index {index} out of a list of {}", self.len()),
         }
     }
 }
 
 impl<T: Clone> IndexMut<usize> for SharedVec<T> {
     fn index_mut(&mut self, index: usize) -> &mut T {
-        assert!(index < self.len, "index {index} out of a list of {}", self.len);
+        assert!(index < self.len(), "index {index} out of a list of {}", self.len());
         &mut Arc::make_mut(&mut self.chunks[index >> SHIFT])[index & (CHUNK - 1)]
     }
 }
@@ -193,9 +188,8 @@ impl<T: Clone> Extend<T> for SharedVec<T> {
         loop {
             if let Some(chunk) = self.chunks.last_mut().filter(|chunk| chunk.len() < CHUNK) {
                 let chunk = Arc::make_mut(chunk);
-                let before = chunk.len();
-                chunk.extend(values.by_ref().take(CHUNK - before));
-                self.len += chunk.len() - before;
+                let room = CHUNK - chunk.len();
+                chunk.extend(values.by_ref().take(room));
                 if chunk.len() < CHUNK {
                     return;
                 }
@@ -204,7 +198,6 @@ impl<T: Clone> Extend<T> for SharedVec<T> {
             let mut chunk = Vec::with_capacity(CHUNK);
             chunk.push(value);
             self.chunks.push(Arc::new(chunk));
-            self.len += 1;
         }
     }
 }
@@ -225,7 +218,7 @@ impl<T: Clone> From<Vec<T>> for SharedVec<T> {
 
 impl<T: PartialEq> PartialEq for SharedVec<T> {
     fn eq(&self, other: &SharedVec<T>) -> bool {
-        self.len == other.len && self.iter().eq(other.iter())
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -287,17 +280,7 @@ impl<'a, T> Iterator for Iter<'a, T> {
     type Item = &'a T;
 
     fn next(&mut self) -> Option<&'a T> {
-        loop {
-            if let Some(value) = self.front.next() {
-                self.remaining -= 1;
-                return Some(value);
-            }
-            match self.middle.next() {
-                Some(chunk) => self.front = chunk.iter(),
-                None => break,
-            }
-        }
-        let value = self.back.next()?;
+        let value = take_end(&mut self.front, || self.middle.next(), &mut self.back, Iterator::next)?;
         self.remaining -= 1;
         Some(value)
     }
@@ -343,19 +326,29 @@ impl<'a, T> Iterator for Iter<'a, T> {
 
 impl<T> DoubleEndedIterator for Iter<'_, T> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(value) = self.back.next_back() {
-                self.remaining -= 1;
-                return Some(value);
-            }
-            match self.middle.next_back() {
-                Some(chunk) => self.back = chunk.iter(),
-                None => break,
-            }
-        }
-        let value = self.front.next_back()?;
+        let value = take_end(&mut self.back, || self.middle.next_back(), &mut self.front, DoubleEndedIterator::next_back)?;
         self.remaining -= 1;
         Some(value)
+    }
+}
+
+/// One element from one end of an [`Iter`]: from what is left of the near chunk, else from the
+/// next whole chunk from that end, else from what is left of the far chunk. `step` takes from
+/// the near end of a slice's elements.
+fn take_end<'a, T>(
+    near: &mut std::slice::Iter<'a, T>,
+    mut next_chunk: impl FnMut() -> Option<&'a Arc<Vec<T>>>,
+    far: &mut std::slice::Iter<'a, T>,
+    step: fn(&mut std::slice::Iter<'a, T>) -> Option<&'a T>,
+) -> Option<&'a T> {
+    loop {
+        if let Some(value) = step(near) {
+            return Some(value);
+        }
+        match next_chunk() {
+            Some(chunk) => *near = chunk.iter(),
+            None => return step(far),
+        }
     }
 }
 
