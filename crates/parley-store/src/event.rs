@@ -478,28 +478,22 @@ impl StanceCollection {
         }
     }
 
-    /// Closes up the places of deleted stances: the list before the first of them stays shared,
-    /// the rest is rebuilt and the later places renumbered.
+    /// Closes up the places of deleted stances (the list before the first of them stays shared)
+    /// and renumbers the later places.
     fn close_up(&mut self) {
         if self.dead.is_empty() {
             return;
         }
-        self.dead.sort_unstable();
-        let first = self.dead[0];
-        let dead = std::mem::take(&mut self.dead);
-        let later: Vec<Arc<Stance>> = self
-            .live
-            .range(first..)
-            .enumerate()
-            .filter(|(offset, _)| dead.binary_search(&(first + offset)).is_err())
-            .map(|(_, stance)| stance.clone())
-            .collect();
-        self.live.truncate(first);
-        self.live.extend(later);
+        let mut dead = std::mem::take(&mut self.dead);
+        dead.sort_unstable();
+        let mut place = 0;
+        self.live.retain(|_| {
+            let kept = dead.binary_search(&place).is_err();
+            place += 1;
+            kept
+        });
         for place in self.index.values_mut() {
-            if *place > first {
-                *place -= dead.partition_point(|&gone| gone < *place);
-            }
+            *place -= dead.partition_point(|&gone| gone < *place);
         }
     }
 
