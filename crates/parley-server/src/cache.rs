@@ -46,6 +46,10 @@ const VIEW_HEADS_KEPT: usize = 64;
 /// from (they share their stances).
 const VIEWS_KEPT: usize = 4;
 
+/// How many times a read that fell behind the views kept reads the chain head again before it
+/// builds its view anew.
+const READS_BEHIND: usize = 3;
+
 /// The most view heads remembered with the chain head they were computed at.
 const MAX_HANDED_OUT: usize = 65_536;
 
@@ -470,6 +474,46 @@ impl FoldCache {
             }
             Ok(Some(view))
         })
+    }
+
+    /// The answer `read` gives from `viewer`'s view of negotiation `id` at `head` (the log's head,
+    /// just read), with the viewer's head it is at; kept under `key` for the reads after it. Many
+    /// requests for the same answer at a new head: one computes it, the others wait for it. A read
+    /// that fell behind the views kept ([`FoldCache::view`]) reads the chain head again,
+    /// [`READS_BEHIND`] times at most, and is answered there.
+    pub fn answer_read(
+        &self,
+        store: &mut dyn Store,
+        id: &str,
+        viewer: &str,
+        mut head: Head,
+        key: &str,
+        read: impl FnOnce(&parley_service::View) -> Result<axum::body::Bytes, ApiError>,
+    ) -> Result<(axum::body::Bytes, ViewHead), ApiError> {
+        // Called once, by the attempt that builds the answer.
+        let mut read = Some(read);
+        for attempt in 0..=READS_BEHIND {
+            let (negotiation, at, view_head) = self.viewed_at(store, id, viewer, head)?;
+            let text = self.once(
+                key,
+                || self.answer(key, &view_head).map(Some),
+                || {
+                    let Some(view) = self.view(&negotiation, &at, id, viewer, &view_head, attempt < READS_BEHIND)? else {
+                        return Ok(None);
+                    };
+                    let read = read.take().ok_or_else(|| ApiError::internal("a read's answer was built twice"))?;
+                    let text = read(&view)?;
+                    self.keep(key.to_owned(), &view_head, &at, text.clone());
+                    Ok::<_, ApiError>(Some(text))
+                },
+            )?;
+            if let Some(text) = text {
+                return Ok((text, view_head));
+            }
+            head = head_of(store, id)?;
+        }
+        // The last attempt does not give way, so it has an answer.
+        Err(ApiError::internal("a read found no view to answer from"))
     }
 
     /// What `kept` finds; else, under the flight `key` (of many requests needing it at once, one

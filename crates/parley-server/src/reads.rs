@@ -155,45 +155,16 @@ where
             let (request, read) = request?;
             let id = caller.negotiation(&id)?;
             let viewer = caller.viewer().to_owned();
-            let mut head = head.ok_or_else(|| ApiError::no_negotiation(&id))?;
+            let head = head.ok_or_else(|| ApiError::no_negotiation(&id))?;
             let key = answer_key(&id, &viewer, &request);
-            // Called once, by the attempt that builds the answer.
-            let mut read = Some(read);
-            // A read that fell behind the views kept reads the chain head again (see
-            // `FoldCache::view`), a few times at most.
-            for attempt in 0..=READS_BEHIND {
-                let (negotiation, at, view_head) = cache.viewed_at(store, &id, &viewer, head)?;
-                // Many requests for the same answer at a new head: one computes it, the others
-                // wait for it.
-                let text = cache.once(
-                    &key,
-                    || cache.answer(&key, &view_head).map(Some),
-                    || {
-                        let Some(view) = cache.view(&negotiation, &at, &id, &viewer, &view_head, attempt < READS_BEHIND)? else {
-                            return Ok(None);
-                        };
-                        let read = read.take().ok_or_else(|| ApiError::internal("a read's answer was built twice"))?;
-                        // Kept as bytes: each answer sends the same buffer, not a copy.
-                        let text = axum::body::Bytes::from(serde_json::to_string_pretty(&read(&view)?).map_err(ApiError::internal)? + "\n");
-                        cache.keep(key.clone(), &view_head, &at, text.clone());
-                        Ok::<_, ApiError>(Some(text))
-                    },
-                )?;
-                if let Some(text) = text {
-                    return Ok((text, view_head));
-                }
-                head = head_of(store, &id)?;
-            }
-            // The last attempt does not give way, so it has an answer.
-            Err(ApiError::internal("a read found no view to answer from"))
+            cache.answer_read(store, &id, &viewer, head, &key, |view| {
+                // Kept as bytes: each answer sends the same buffer, not a copy.
+                Ok(axum::body::Bytes::from(serde_json::to_string_pretty(&read(view)?).map_err(ApiError::internal)? + "\n"))
+            })
         })
         .await?;
     Ok(text_response(text, "application/json", Some(&head)))
 }
-
-/// How many times a read that fell behind the views kept reads the chain head again before it
-/// builds its view anew.
-const READS_BEHIND: usize = 3;
 
 /// The key a read's answer is kept under: its negotiation, viewer and request.
 fn answer_key(id: &str, viewer: &str, request: &str) -> String {

@@ -387,7 +387,9 @@ fn writes_waiting_together_are_answered_with_the_head_after_the_group() {
 /// A read whose chain head is older than every view kept for its viewer (it read the head, then
 /// waited while later heads' views were built) gives way when asked to: it is told to read the
 /// head again rather than build its old head's view from the whole record. Asked not to, it gets
-/// that view, the one the whole record at its head gives.
+/// that view, the one the whole record at its head gives. A read's answer (`answer_read`) from
+/// that old head is the one at the log's head now, with that head (here by the overtaken rule,
+/// this process holding the later head's copy, before any view is looked for).
 #[test]
 fn a_read_behind_the_views_kept_gives_way() {
     let negotiation = parley_core::scenario::parse(include_str!("../../../scenarios/ukraine-2025.toml")).unwrap().negotiation;
@@ -408,6 +410,13 @@ fn a_read_behind_the_views_kept_gives_way() {
         let view_head = side.cache.view_head(&current, &head, &id, viewer).unwrap();
         assert!(side.cache.view(&current, &head, &id, viewer, &view_head, true).unwrap().is_some(), "a read at the head builds");
     }
+    let (current, head) = side.cache.folded(&mut *side.store, &id).unwrap();
+    let current_view_head = side.cache.view_head(&current, &head, &id, viewer).unwrap();
+    let count = |view: &parley_service::View| Ok(axum::body::Bytes::from(view.negotiation().stances.len().to_string()));
+    let (text, answered_at) = side.cache.answer_read(&mut *side.store, &id, viewer, old_head.clone(), "stance count", count).unwrap();
+    assert_eq!(answered_at.tag, current_view_head.tag, "answered at the log's head");
+    let now = parley_service::view(current.as_ref().clone(), viewer).unwrap().negotiation().stances.len();
+    assert_eq!(text, now.to_string());
     assert!(side.cache.view(&old, &old_head, &id, viewer, &old_view_head, true).unwrap().is_none(), "a read behind gives way");
     let built = side.cache.view(&old, &old_head, &id, viewer, &old_view_head, false).unwrap().expect("a view");
     let whole = parley_service::view(old.as_ref().clone(), viewer).unwrap();
