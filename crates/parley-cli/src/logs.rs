@@ -11,9 +11,9 @@
 //! A line is in memory between its request and the writer's next `write`: [`Flush`], dropped when
 //! `serve` returns whatever the reason, waits until all are written, so a graceful shutdown loses
 //! none. A process killed outright loses those still queued (at most about [`PAUSE`]'s worth
-//! under load, none of them a record: the record is the database's). The queue holds at most [`QUEUE_LIMIT`] bytes: past
-//! it, a request waits for the writer as it waited for standard error before (a stalled standard
-//! error slows the server down; it does not fill its memory).
+//! under load, none of them a record: the record is the database's). The queue holds at most
+//! [`QUEUE_LIMIT`] bytes: past it, a request waits for the writer as it waited for standard error
+//! before (a stalled standard error slows the server down; it does not fill its memory).
 
 use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
