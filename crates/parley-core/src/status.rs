@@ -18,6 +18,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -39,8 +40,9 @@ pub struct Record<'n> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tracks {
     pub timeline: Timeline,
-    /// Parallel to `negotiation.items`.
-    items: Vec<ItemTrack>,
+    /// Parallel to `negotiation.items`. Each behind its own count, so that a copy brought up to a
+    /// later record by [`Tracks::extend`] copies only the items its new stances are on.
+    items: Vec<Arc<ItemTrack>>,
     /// Parallel to `negotiation.red_lines`: when each was drawn and, if it was, dropped.
     red_lines: Vec<(Instant, Option<Instant>)>,
     party_index: HashMap<String, usize>,
@@ -371,6 +373,7 @@ impl Tracks {
             .collect();
         let documents =
             negotiation.documents.iter().map(|document| document.events.iter().map(|event| timeline.moment(&event.at)).collect()).collect();
+        let items = items.into_iter().map(Arc::new).collect();
         Tracks { timeline, items, red_lines, party_index, documents, stances: negotiation.stances.len() }
     }
 
@@ -390,7 +393,7 @@ impl Tracks {
             };
             let instant = self.timeline.moment(&stance.at);
             let parties: Vec<usize> = counted_for(negotiation, &self.party_index, &stance.party).collect();
-            let track = &mut self.items[item];
+            let track = Arc::make_mut(&mut self.items[item]);
             if !stance.readout.is_empty() {
                 let at = track.readout_stances.partition_point(|(given, _)| *given <= instant);
                 track.readout_stances.insert(at, (instant, index));

@@ -77,8 +77,11 @@ fn tracks_extended_by_added_stances_are_the_tracks_of_the_whole_record() {
             part.stances.truncate(cuts[0]);
             let mut tracks = Tracks::new(&part);
             for &cut in cuts.iter().skip(1).chain([&whole.stances.len()]) {
+                // A copy kept from before shares the items' tracks; extending must leave it as it was.
+                let (kept, kept_of) = (tracks.clone(), part.clone());
                 part.stances = whole.stances.range(..cut).cloned().collect();
                 tracks.extend(&part);
+                prop_assert_eq!(&kept, &Tracks::new(&kept_of));
             }
             let built = Tracks::new(&whole);
             prop_assert_eq!(&tracks, &built);
