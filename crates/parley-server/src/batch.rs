@@ -32,6 +32,7 @@ use parley_store::{Group, NewEvent, Store, StoreError};
 use crate::auth::Caller;
 use crate::cache::FoldCache;
 use crate::error::ApiError;
+use crate::fastwrite::Unsigned;
 use crate::reads::Head;
 use crate::signing::{Recorded, Signing};
 use crate::writes::{Change, Written};
@@ -178,6 +179,9 @@ struct Base {
     current: Arc<Negotiation>,
     /// The record's size bound with the group's stances so far.
     bound: usize,
+    /// The parties found to have no signing key at this head or an earlier one of this base
+    /// (only this process's groups of stances were appended since).
+    unsigned: Unsigned,
 }
 
 /// A write of the group and its event.
@@ -231,9 +235,9 @@ fn joins(store: &mut dyn Store, cache: &FoldCache, id: &str, base: &mut Option<B
         let head = Head { seq, hash };
         let current = cache.at_head(store, id, &head).ok()?;
         let bound = cache.batches().bound(id, &head, &current);
-        *base = Some(Base { head, current, bound });
+        *base = Some(Base { head, current, bound, unsigned: Unsigned::default() });
     }
-    let Base { head, current, bound } = base.as_mut()?;
+    let Base { head, current, bound, unsigned } = base.as_mut()?;
     // The head it names is its writer's head here, or one this process handed out to it before
     // groups that left what it depends on alone (the one-at-a-time path decides any other).
     let viewer = pending.caller.viewer();
@@ -246,7 +250,7 @@ fn joins(store: &mut dyn Store, cache: &FoldCache, id: &str, base: &mut Option<B
     {
         return None;
     }
-    let event = crate::fastwrite::stance(store, cache.likes(), id, current, &pending.caller, &pending.stance).ok()??;
+    let event = crate::fastwrite::stance(store, cache.likes(), id, current, &pending.caller, &pending.stance, unsigned).ok()??;
     let grown = bound.saturating_add(stance_bound(&event));
     if grown > BOUND_LIMIT {
         return None;
@@ -258,14 +262,14 @@ fn joins(store: &mut dyn Store, cache: &FoldCache, id: &str, base: &mut Option<B
 /// Appends the group's events after `base` in one commit and answers its writes; the base after
 /// it (`None` when it must be read again).
 fn commit(store: &mut dyn Store, cache: &FoldCache, id: &str, base: Option<Base>, group: Vec<Member>) -> Option<Base> {
-    let Some(Base { head, current, bound }) = base else {
+    let Some(Base { head, current, bound, unsigned }) = base else {
         for member in group {
             one_at_a_time(store, cache, id, member.pending);
         }
         return None;
     };
     if group.is_empty() {
-        return Some(Base { head, current, bound });
+        return Some(Base { head, current, bound, unsigned });
     }
     let groups = group
         .iter()
@@ -316,7 +320,7 @@ fn commit(store: &mut dyn Store, cache: &FoldCache, id: &str, base: Option<Base>
         });
         let _ = member.pending.reply.send(answer);
     }
-    folded.ok().map(|current| Base { head: new, current, bound })
+    folded.ok().map(|current| Base { head: new, current, bound, unsigned })
 }
 
 /// Records `pending` by the one-at-a-time path (the writer's turn is already held) and answers it.

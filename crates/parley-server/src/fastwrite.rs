@@ -9,6 +9,8 @@
 //! `None` for anything else, which the caller hands to the slow path: it never guesses a
 //! diagnostic.
 
+use std::collections::HashMap;
+
 use parley_core::model::{Moment, Negotiation, Stance, Visibility};
 use parley_core::timeline::{Instant, Timeline};
 use parley_core::visibility::Viewer;
@@ -18,9 +20,27 @@ use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::likes::Likes;
 
+/// Which parties registered no signing key, each looked up once at one chain head: keys are
+/// registered and revoked by events, so an answer holds while no other event is appended (a group
+/// of plain stances, [`crate::batch`], leaves it as it was).
+#[derive(Debug, Default)]
+pub struct Unsigned(HashMap<String, bool>);
+
+impl Unsigned {
+    /// Whether `party` of negotiation `id` has no key, its events needing no signature.
+    fn party(&mut self, store: &mut dyn Store, id: &str, party: &str) -> Result<bool, ApiError> {
+        if let Some(&known) = self.0.get(party) {
+            return Ok(known);
+        }
+        let unsigned = store.key_status(id, party).map_err(ApiError::store)? == KeyStatus::None;
+        self.0.insert(party.to_owned(), unsigned);
+        Ok(unsigned)
+    }
+}
+
 /// The event recording `stance` in `current` (the record at the chain head, which reads back as
 /// it is), when the stance certainly passes every check the slow path makes; `None` to take the
-/// slow path.
+/// slow path. `unsigned` holds the key lookups made at that head.
 pub fn stance(
     store: &mut dyn Store,
     likes: &Likes,
@@ -28,6 +48,7 @@ pub fn stance(
     current: &std::sync::Arc<Negotiation>,
     caller: &Caller,
     stance: &Stance,
+    unsigned: &mut Unsigned,
 ) -> Result<Option<NewEvent>, ApiError> {
     if !plainly_valid(current, stance) {
         return Ok(None);
@@ -42,7 +63,7 @@ pub fn stance(
         return Ok(None);
     }
     // A party with a key signs its events: an unsigned write of its stance is refused there.
-    if store.key_status(id, &stance.party).map_err(ApiError::store)? != KeyStatus::None {
+    if !unsigned.party(store, id, &stance.party)? {
         return Ok(None);
     }
     Ok(Some(likes.stance_added(id, current, stance)))

@@ -6,8 +6,10 @@
 //! whoever finds no lookup running starts one on a blocking thread, which takes everything
 //! queued, answers each, and goes on until the queue is empty. Each lookup is made after its read
 //! arrived, so a token revoked before the read is refused, as when it is looked up alone; each
-//! answer goes to its own read only (its place in the statement's answer).
+//! answer goes to its own read only (its place in the statement's answer). Reads asking the same
+//! token and negotiation share one row.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use parley_store::{Store, TokenAndHead};
@@ -83,11 +85,24 @@ impl Drain {
     pub fn run(mut self, store: &mut dyn Store) -> bool {
         let mut healthy = true;
         while let Some(batch) = self.next_batch() {
-            let asked: Vec<(String, String)> = batch.iter().map(|waiting| (waiting.secret.clone(), waiting.negotiation.clone())).collect();
+            // Each pair asked once (reads by the same token on the same negotiation are many).
+            let mut asked: Vec<(String, String)> = Vec::new();
+            let mut places: HashMap<(&str, &str), usize> = HashMap::new();
+            let answer_of: Vec<usize> = batch
+                .iter()
+                .map(|waiting| {
+                    *places.entry((&waiting.secret, &waiting.negotiation)).or_insert_with(|| {
+                        asked.push((waiting.secret.clone(), waiting.negotiation.clone()));
+                        asked.len() - 1
+                    })
+                })
+                .collect();
+            drop(places);
             match store.tokens_and_heads(&asked) {
                 Ok(answers) => {
-                    for (waiting, answer) in batch.into_iter().zip(answers) {
-                        let _ = waiting.reply.send(Ok(answer));
+                    for (waiting, place) in batch.into_iter().zip(answer_of) {
+                        let answer = answers.get(place).cloned().ok_or_else(|| ApiError::internal("a token lookup went unanswered"));
+                        let _ = waiting.reply.send(answer);
                     }
                 }
                 Err(error) => {
