@@ -11,11 +11,14 @@ use parley_store::{Store, open_serving_store};
 use crate::cache::FoldCache;
 use crate::error::{ApiError, Code};
 
-/// The most idle stores kept open for reuse.
-const MAX_IDLE: usize = 16;
+/// The most blocking threads `serve` runs store work on: 16 for requests, one more per job.
+pub const MAX_BLOCKING: usize = 16 + crate::jobs::JOBS_AT_ONCE;
 
-/// The most blocking threads `serve` runs store work on (one more for a job).
-pub const MAX_BLOCKING: usize = MAX_IDLE + crate::jobs::JOBS_AT_ONCE;
+/// The most idle stores kept open for reuse: as many as can be in use at once. A store is opened
+/// only on a blocking thread (work run inline takes an idle one or none), so no more than
+/// `MAX_BLOCKING` are ever out together, and under load none is closed only to be opened again
+/// (on PostgreSQL a new backend process and a password exchange each time).
+const MAX_IDLE: usize = MAX_BLOCKING;
 
 /// What every handler shares.
 #[derive(Clone)]
