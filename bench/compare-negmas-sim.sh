@@ -31,31 +31,33 @@ load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 parley=$("$repo_dir/deploy/build-release.sh" --no-pie)
 linking=$(file -b "$parley" | grep -o 'static-pie linked\|statically linked\|dynamically linked' || echo 'linking not known')
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
 
 domains=("$genius/Laptop" "$genius/scenarios/anac/y2010/EnglandZimbabwe" "$genius/Car-A-domain")
 # parley prints its in-process time ("N negotiations (...) in S s"): the same work NegMAS's timing
 # covers. The whole command adds process start, loading, reference frontiers and writing results.
 in_process() { grep -o 'in [0-9.]* s:' "$1" | awk '{print $2}'; }
 # Whole-command time: the median of several runs, by hyperfine when it is installed (apt install
-# hyperfine), otherwise by this script's own clock. Prints seconds.
+# hyperfine), otherwise by a timer in Python. Prints seconds.
 median_of_runs() {
     if command -v hyperfine >/dev/null; then
         hyperfine -N --runs 100 --warmup 10 --style none --export-json "$work/hyperfine.json" -- "$(printf '%q ' "$@")" >/dev/null 2>&1
         python3 -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]))['results'][0]['median'])" "$work/hyperfine.json"
     else
-        local times=()
-        for _ in 1 2 3 4 5 6 7; do
-            local start
-            start=$(now)
-            "$@" >/dev/null
-            times+=("$(elapsed "$start" "$(now)")")
-        done
-        printf '%s\n' "${times[@]}" | sort -g | sed -n 4p
+        # Timed from Python, around the process alone: a shell clock (two `date` processes per
+        # run) would add milliseconds to a command that takes a few.
+        python3 - "$@" <<'PY'
+import statistics, subprocess, sys, time
+def once():
+    start = time.perf_counter()
+    subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+for _ in range(10):
+    once()
+print("%.4f" % statistics.median(once() for _ in range(100)))
+PY
     fi
 }
-timer=$(command -v hyperfine >/dev/null && echo "hyperfine without a shell, median of 100 runs after 10 warm-ups" || echo "median of 7 runs")
+timer=$(command -v hyperfine >/dev/null && echo "hyperfine without a shell, median of 100 runs after 10 warm-ups" || echo "timed from Python around each process, median of 100 runs after 10 warm-ups")
 declare -A seconds inside
 for threads in 1 2; do
     "$parley" tournament --agents boulware,conceder,tit-for-tat,micro --scenarios "${domains[@]}" \
