@@ -14,11 +14,14 @@ use crate::error::{ApiError, Code};
 /// The most blocking threads `serve` runs store work on: 16 for requests, one more per job.
 pub const MAX_BLOCKING: usize = 16 + crate::jobs::JOBS_AT_ONCE;
 
-/// The most idle stores kept open for reuse: as many as can be in use at once. A store is opened
-/// only on a blocking thread (work run inline takes an idle one or none), so no more than
-/// `MAX_BLOCKING` are ever out together, and under load none is closed only to be opened again
-/// (on PostgreSQL a new backend process and a password exchange each time).
-const MAX_IDLE: usize = MAX_BLOCKING;
+/// The most idle stores kept open for reuse: as many as can be in use at once, so that under load
+/// none is closed only to be opened again (on PostgreSQL a new backend process and a password
+/// exchange each time). A store is in use on a blocking thread, or inline on a runtime worker
+/// (SQLite only), so no more than `MAX_BLOCKING` and one per worker (tokio starts one per core)
+/// are ever out together.
+fn max_idle() -> usize {
+    MAX_BLOCKING + std::thread::available_parallelism().map_or(1, usize::from)
+}
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -53,6 +56,10 @@ struct Inner {
     jobs: crate::jobs::Runner,
     /// The reads waiting for their token and head (PostgreSQL).
     lookups: Arc<crate::lookups::Lookups>,
+    /// How many stores were opened for the pool (besides the first, opened at start).
+    opened: std::sync::atomic::AtomicUsize,
+    /// [`max_idle`].
+    max_idle: usize,
 }
 
 impl Inner {
@@ -65,14 +72,17 @@ impl Inner {
     fn store(&self) -> Result<Box<dyn Store>, ApiError> {
         match self.idle() {
             Some(store) => Ok(store),
-            None => open_serving_store(&self.target, false).map_err(ApiError::store),
+            None => {
+                self.opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                open_serving_store(&self.target, false).map_err(ApiError::store)
+            }
         }
     }
 
     /// Puts `store` back in the pool (closed instead when the pool is full).
     fn give_back(&self, store: Box<dyn Store>) {
         if let Ok(mut idle) = self.idle.lock() {
-            if idle.len() < MAX_IDLE {
+            if idle.len() < self.max_idle {
                 idle.push(store);
             }
         }
@@ -112,6 +122,8 @@ impl AppState {
             appended,
             jobs: crate::jobs::Runner::default(),
             lookups: Arc::default(),
+            opened: Default::default(),
+            max_idle: max_idle(),
         };
         let state = AppState { inner: Arc::new(inner), settings: Arc::default() };
         if parley_store::postgres::is_url(target) {
@@ -167,6 +179,13 @@ impl AppState {
     /// This process's job runner.
     pub fn jobs(&self) -> &crate::jobs::Runner {
         &self.inner.jobs
+    }
+
+    /// How many stores were opened for the pool since start, besides the first: fewer than can be
+    /// in use at once ([`max_idle`]), however long the load, when the runtime caps its blocking
+    /// threads as `serve` does and has no more workers than cores.
+    pub fn stores_opened(&self) -> usize {
+        self.inner.opened.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Runs `work` here, on the calling thread, with an idle SQLite store, if one is idle: for work

@@ -418,6 +418,32 @@ fn concurrent_reads_are_each_answered_for_their_own_token(fresh: &dyn Fn() -> Da
     }
 }
 
+/// A flood of requests that keeps every blocking thread busy opens no more stores than can be in
+/// use at once: each goes back to the pool rather than being closed and opened again (on
+/// PostgreSQL a backend process and a password exchange each time).
+fn a_flood_opens_no_more_stores_than_can_be_in_use_at_once(fresh: &dyn Fn() -> Database) {
+    let db = fresh();
+    let server = Server::start(db, UKRAINE);
+    // Reads answered on blocking threads (not from kept answers), by 64 clients at once.
+    let routes = ["events", "export", "analysis", "scenario", "status", "claims"];
+    std::thread::scope(|scope| {
+        for client in 0..64 {
+            let server = &server;
+            scope.spawn(move || {
+                for round in 0..15 {
+                    let route = routes[(client + round) % routes.len()];
+                    let answer = server.get(server.token("mediator"), &server.path(route));
+                    assert_eq!(answer.status, 200, "{route}: {answer:?}");
+                }
+            });
+        }
+    });
+    // At most one store per blocking thread and one per runtime worker (the test's runtime has
+    // two), the first of them opened at start.
+    let bound = parley_server::state::MAX_BLOCKING + 2;
+    assert!(server.state.stores_opened() < bound, "{} stores opened for at most {bound} in use", server.state.stores_opened());
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -467,4 +493,5 @@ on_both_backends!(
     a_write_by_another_process_is_read_at_once,
     an_admin_imports_a_new_negotiation,
     concurrent_reads_are_each_answered_for_their_own_token,
+    a_flood_opens_no_more_stores_than_can_be_in_use_at_once,
 );

@@ -54,6 +54,8 @@ pub struct Server {
     /// party; `NAME-ro` a read-only one).
     pub negotiation: String,
     pub tokens: BTreeMap<String, String>,
+    /// The server's state (shared with it).
+    pub state: parley_server::AppState,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -103,11 +105,18 @@ impl Server {
         }
         drop(store);
         let state = parley_server::AppState::open(&db.url).unwrap().with_settings(settings);
+        let shared = state.clone();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            // As `serve` builds it: blocking threads capped, so stores in use at once are bounded.
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .max_blocking_threads(parley_server::state::MAX_BLOCKING)
+                .enable_all()
+                .build()
+                .unwrap();
             runtime.block_on(async move {
                 listener.set_nonblocking(true).unwrap();
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
@@ -117,7 +126,7 @@ impl Server {
                 parley_server::serve_on(listener, state, shutdown).await.unwrap();
             });
         });
-        Server { address, db, negotiation: negotiation.id, tokens, stop: Some(stop), thread: Some(thread) }
+        Server { address, db, negotiation: negotiation.id, tokens, state: shared, stop: Some(stop), thread: Some(thread) }
     }
 
     pub fn token(&self, viewer: &str) -> &str {
