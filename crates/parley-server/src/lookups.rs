@@ -179,6 +179,59 @@ mod tests {
         assert!(again.is_err());
     }
 
+    /// Reads waiting together, several asking the same token and negotiation (which share a row):
+    /// each is answered exactly as its token and negotiation are looked up alone, an unknown
+    /// token and a negotiation without a log among them.
+    #[tokio::test(flavor = "current_thread")]
+    async fn reads_asking_the_same_pair_share_a_row_and_each_gets_its_own_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lookups.db");
+        let mut store = parley_store::open_store(path.to_str().unwrap(), true).unwrap();
+        let negotiation = parley_core::scenario::parse(include_str!("../../../scenarios/ukraine-2025.toml")).unwrap().negotiation;
+        store.import(&negotiation, None).unwrap();
+        let id = negotiation.id.clone();
+        let mut token = |viewer: &str| {
+            let new = parley_store::NewToken { negotiation: id.clone(), viewer: viewer.to_owned(), write: false, label: viewer.to_owned() };
+            store.create_token(&new).unwrap().secret
+        };
+        let (public, party) = (token("public"), token(&negotiation.parties[0].id));
+        let asked: Vec<(String, String)> = [
+            (&public, id.as_str()),
+            (&party, &id),
+            (&public, &id),
+            (&"parley_unknown".to_owned(), &id),
+            (&public, "no-such-negotiation"),
+            (&party, &id),
+            (&public, &id),
+        ]
+        .into_iter()
+        .map(|(secret, negotiation)| (secret.clone(), negotiation.to_owned()))
+        .collect();
+        let lookups = Arc::new(Lookups::default());
+        let held: Arc<std::sync::Mutex<Option<Drain>>> = Arc::default();
+        let reads: Vec<_> = asked
+            .iter()
+            .cloned()
+            .map(|(secret, negotiation)| {
+                let (lookups, held) = (Arc::clone(&lookups), Arc::clone(&held));
+                tokio::spawn(
+                    async move { lookups.token_and_head(&secret, &negotiation, |drain| *held.lock().unwrap() = Some(drain)).await },
+                )
+            })
+            .collect();
+        // Every read queued behind the first one's lookup, which has not run yet.
+        for _ in 0..asked.len() {
+            tokio::task::yield_now().await;
+        }
+        assert!(format!("{lookups:?}").contains(&format!("waiting: {}", asked.len())), "{lookups:?}");
+        let drain = held.lock().unwrap().take().expect("the first read started a lookup");
+        assert!(drain.run(&mut *store));
+        for (read, (secret, negotiation)) in reads.into_iter().zip(&asked) {
+            let answer = read.await.unwrap().map_err(|error| error.code).unwrap();
+            assert_eq!(answer, store.token_and_head(secret, negotiation).unwrap(), "{negotiation}");
+        }
+    }
+
     /// A lookup dropped before it ran (a panic, a runtime shutting down) fails the reads waiting
     /// instead of leaving them, and every later read, waiting for ever.
     #[tokio::test]
