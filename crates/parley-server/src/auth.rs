@@ -86,14 +86,13 @@ impl Bearer {
     }
 
     /// As [`Bearer::caller`], by the cheapest way the database allows: here on an idle SQLite
-    /// store, with the reads waiting on PostgreSQL (asking no negotiation's head: none is named
-    /// ""), else on a blocking thread.
+    /// store, with the reads waiting on PostgreSQL (asking no head), else on a blocking thread.
     pub async fn looked_up(&self, state: &AppState) -> Result<Caller, ApiError> {
         if let Some(found) = state.inline(|store| self.caller(store)) {
             return found;
         }
-        if let Some(found) = self.caller_and_head_batched(state, "").await {
-            return found.map(|(caller, _)| caller);
+        if let Some(found) = state.token_and_head_batched(&self.secret, None).await {
+            return found.and_then(|(token, _)| known(token));
         }
         let bearer = self.clone();
         state.with_store(move |store| bearer.caller(store)).await
@@ -102,7 +101,7 @@ impl Bearer {
     /// As [`Bearer::caller_and_head`], looked up with the other reads waiting when the database
     /// is PostgreSQL ([`crate::lookups`]); `None` on SQLite.
     pub async fn caller_and_head_batched(&self, state: &AppState, id: &str) -> Option<Result<(Caller, Option<Head>), ApiError>> {
-        let found = state.token_and_head_batched(&self.secret, id).await?;
+        let found = state.token_and_head_batched(&self.secret, Some(id)).await?;
         Some(found.and_then(caller_and_head))
     }
 }

@@ -22,7 +22,8 @@ const MAX_AT_ONCE: usize = 256;
 /// A read waiting for its lookup.
 struct Waiting {
     secret: String,
-    negotiation: String,
+    /// `None`: the token alone, no head.
+    negotiation: Option<String>,
     reply: tokio::sync::oneshot::Sender<Result<TokenAndHead, ApiError>>,
 }
 
@@ -47,18 +48,18 @@ impl std::fmt::Debug for Lookups {
 }
 
 impl Lookups {
-    /// Looks up token `secret` and negotiation `negotiation`'s head with the other reads waiting;
-    /// `run` runs one statement's work with a store on a blocking thread.
+    /// Looks up token `secret` and negotiation `negotiation`'s head (none asked: no head) with the
+    /// other reads waiting; `run` runs one statement's work with a store on a blocking thread.
     pub async fn token_and_head(
         self: &Arc<Self>,
         secret: &str,
-        negotiation: &str,
+        negotiation: Option<&str>,
         run: impl FnOnce(Drain),
     ) -> Result<TokenAndHead, ApiError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let start = {
             let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-            queue.waiting.push(Waiting { secret: secret.to_owned(), negotiation: negotiation.to_owned(), reply });
+            queue.waiting.push(Waiting { secret: secret.to_owned(), negotiation: negotiation.map(str::to_owned), reply });
             !std::mem::replace(&mut queue.running, true)
         };
         if start {
@@ -86,12 +87,12 @@ impl Drain {
         let mut healthy = true;
         while let Some(batch) = self.next_batch() {
             // Each pair asked once (reads by the same token on the same negotiation are many).
-            let mut asked: Vec<(String, String)> = Vec::new();
-            let mut places: HashMap<(&str, &str), usize> = HashMap::new();
+            let mut asked: Vec<(String, Option<String>)> = Vec::new();
+            let mut places: HashMap<(&str, Option<&str>), usize> = HashMap::new();
             let answer_of: Vec<usize> = batch
                 .iter()
                 .map(|waiting| {
-                    *places.entry((&waiting.secret, &waiting.negotiation)).or_insert_with(|| {
+                    *places.entry((&waiting.secret, waiting.negotiation.as_deref())).or_insert_with(|| {
                         asked.push((waiting.secret.clone(), waiting.negotiation.clone()));
                         asked.len() - 1
                     })
@@ -166,11 +167,11 @@ mod tests {
     async fn without_a_store_the_reads_waiting_get_the_error_and_the_next_starts_again() {
         let lookups = Arc::new(Lookups::default());
         let unavailable = ApiError::new(Code::DatabaseUnavailable, "the database cannot be reached");
-        let failed = lookups.token_and_head("parley_a", "n", |drain: Drain| drain.fail(&unavailable)).await;
+        let failed = lookups.token_and_head("parley_a", Some("n"), |drain: Drain| drain.fail(&unavailable)).await;
         assert_eq!(failed.map_err(|error| error.code), Err(Code::DatabaseUnavailable));
         let mut started = false;
         let again = lookups
-            .token_and_head("parley_b", "n", |drain: Drain| {
+            .token_and_head("parley_b", Some("n"), |drain: Drain| {
                 started = true;
                 drain.fail(&unavailable);
             })
@@ -181,7 +182,7 @@ mod tests {
 
     /// Reads waiting together, several asking the same token and negotiation (which share a row):
     /// each is answered exactly as its token and negotiation are looked up alone, an unknown
-    /// token and a negotiation without a log among them.
+    /// token, a negotiation without a log and a token asked alone (no head) among them.
     #[tokio::test(flavor = "current_thread")]
     async fn reads_asking_the_same_pair_share_a_row_and_each_gets_its_own_answer() {
         let dir = tempfile::tempdir().unwrap();
@@ -195,17 +196,19 @@ mod tests {
             store.create_token(&new).unwrap().secret
         };
         let (public, party) = (token("public"), token(&negotiation.parties[0].id));
-        let asked: Vec<(String, String)> = [
-            (&public, id.as_str()),
-            (&party, &id),
-            (&public, &id),
-            (&"parley_unknown".to_owned(), &id),
-            (&public, "no-such-negotiation"),
-            (&party, &id),
-            (&public, &id),
+        let asked: Vec<(String, Option<String>)> = [
+            (&public, Some(id.as_str())),
+            (&party, Some(&id)),
+            (&public, Some(&id)),
+            (&"parley_unknown".to_owned(), Some(&id)),
+            (&public, Some("no-such-negotiation")),
+            (&party, None),
+            (&party, Some(&id)),
+            (&public, Some(&id)),
+            (&party, None),
         ]
         .into_iter()
-        .map(|(secret, negotiation)| (secret.clone(), negotiation.to_owned()))
+        .map(|(secret, negotiation)| (secret.clone(), negotiation.map(str::to_owned)))
         .collect();
         let lookups = Arc::new(Lookups::default());
         let held: Arc<std::sync::Mutex<Option<Drain>>> = Arc::default();
@@ -214,9 +217,9 @@ mod tests {
             .cloned()
             .map(|(secret, negotiation)| {
                 let (lookups, held) = (Arc::clone(&lookups), Arc::clone(&held));
-                tokio::spawn(
-                    async move { lookups.token_and_head(&secret, &negotiation, |drain| *held.lock().unwrap() = Some(drain)).await },
-                )
+                tokio::spawn(async move {
+                    lookups.token_and_head(&secret, negotiation.as_deref(), |drain| *held.lock().unwrap() = Some(drain)).await
+                })
             })
             .collect();
         // Every read queued behind the first one's lookup, which has not run yet.
@@ -228,7 +231,11 @@ mod tests {
         assert!(drain.run(&mut *store));
         for (read, (secret, negotiation)) in reads.into_iter().zip(&asked) {
             let answer = read.await.unwrap().map_err(|error| error.code).unwrap();
-            assert_eq!(answer, store.token_and_head(secret, negotiation).unwrap(), "{negotiation}");
+            let alone = match negotiation {
+                Some(negotiation) => store.token_and_head(secret, negotiation).unwrap(),
+                None => (store.token_for(secret).unwrap(), None),
+            };
+            assert_eq!(answer, alone, "{negotiation:?}");
         }
     }
 
@@ -237,11 +244,11 @@ mod tests {
     #[tokio::test]
     async fn a_lookup_dropped_unrun_fails_its_reads_and_frees_the_queue() {
         let lookups = Arc::new(Lookups::default());
-        let dropped = lookups.token_and_head("parley_a", "n", drop).await;
+        let dropped = lookups.token_and_head("parley_a", None, drop).await;
         assert_eq!(dropped.map_err(|error| error.code), Err(Code::Internal));
         let mut started = false;
         let _ = lookups
-            .token_and_head("parley_b", "n", |drain: Drain| {
+            .token_and_head("parley_b", Some("n"), |drain: Drain| {
                 started = true;
                 drop(drain);
             })

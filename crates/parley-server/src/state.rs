@@ -202,10 +202,11 @@ impl AppState {
         Some(result)
     }
 
-    /// Token `secret` and negotiation `id`'s head, looked up with the other reads waiting, on a
+    /// Token `secret` and negotiation `id`'s head (none asked: no head), looked up with the other
+    /// reads waiting, on a
     /// store of the pool ([`crate::lookups`]); `None` when the database is SQLite (a lookup there
     /// is a few index reads in a file, not worth the queue).
-    pub async fn token_and_head_batched(&self, secret: &str, id: &str) -> Option<Result<parley_store::TokenAndHead, ApiError>> {
+    pub async fn token_and_head_batched(&self, secret: &str, id: Option<&str>) -> Option<Result<parley_store::TokenAndHead, ApiError>> {
         if !parley_store::postgres::is_url(&self.inner.target) {
             return None;
         }

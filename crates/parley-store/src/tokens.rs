@@ -76,11 +76,18 @@ pub trait TokenStore {
     /// read by one statement: what every read of the server asks first.
     fn token_and_head(&mut self, secret: &str, negotiation: &str) -> Result<TokenAndHead, StoreError>;
 
-    /// [`TokenStore::token_and_head`] for each `(secret, negotiation)` asked, in their order: one
-    /// statement on PostgreSQL, so that many requests share a round trip. Each answer is the one
-    /// `token_and_head` gives alone.
-    fn tokens_and_heads(&mut self, asked: &[(String, String)]) -> Result<Vec<TokenAndHead>, StoreError> {
-        asked.iter().map(|(secret, negotiation)| self.token_and_head(secret, negotiation)).collect()
+    /// [`TokenStore::token_and_head`] for each `(secret, negotiation)` asked, in their order, or
+    /// [`TokenStore::token_for`] alone (no head) where no negotiation is asked: one statement on
+    /// PostgreSQL, so that many requests share a round trip. Each answer is the one those give
+    /// alone.
+    fn tokens_and_heads(&mut self, asked: &[(String, Option<String>)]) -> Result<Vec<TokenAndHead>, StoreError> {
+        asked
+            .iter()
+            .map(|(secret, negotiation)| match negotiation {
+                Some(negotiation) => self.token_and_head(secret, negotiation),
+                None => Ok((self.token_for(secret)?, None)),
+            })
+            .collect()
     }
 }
 
@@ -317,8 +324,9 @@ impl TokenStore for PgStore {
         Ok(postgres_token_and_head(&row))
     }
 
-    fn tokens_and_heads(&mut self, asked: &[(String, String)]) -> Result<Vec<TokenAndHead>, StoreError> {
-        // One row per pair asked (the tokens' hashes are unique), numbered by its place.
+    fn tokens_and_heads(&mut self, asked: &[(String, Option<String>)]) -> Result<Vec<TokenAndHead>, StoreError> {
+        // One row per pair asked (the tokens' hashes are unique), numbered by its place; no
+        // negotiation (null) matches no event, so no head.
         const SQL: &str = concat!(
             "SELECT ",
             token_and_head_columns!(),
@@ -329,7 +337,7 @@ impl TokenStore for PgStore {
             " ORDER BY asked.place"
         );
         let hashes: Vec<String> = asked.iter().map(|(secret, _)| secret_hash(secret)).collect();
-        let negotiations: Vec<&str> = asked.iter().map(|(_, negotiation)| negotiation.as_str()).collect();
+        let negotiations: Vec<Option<&str>> = asked.iter().map(|(_, negotiation)| negotiation.as_deref()).collect();
         let rows = self.statement(SQL).and_then(|statement| self.client().query(&statement, &[&hashes, &negotiations]));
         let rows = rows.map_err(|error| self.postgres(error))?;
         let places: Vec<i64> = rows.iter().map(|row| row.get(9)).collect();

@@ -37,18 +37,27 @@ pub fn tokens_are_stored_hashed_and_revocation_is_immediate(fresh: &dyn Fn() -> 
     assert_eq!(reader.token_and_head("parley_00", &id).unwrap(), (None, head));
     assert_eq!(reader.token_and_head("parley_00", "elsewhere").unwrap(), (None, None));
     // Many at once, in one statement on PostgreSQL: each answer the one asked alone, in the order
-    // asked, repeats included.
-    let asked: Vec<(String, String)> = [
-        (&other.secret, id.as_str()),
-        (&issued.secret, id.as_str()),
-        (&"parley_00".to_owned(), id.as_str()),
-        (&other.secret, "elsewhere"),
-        (&other.secret, id.as_str()),
+    // asked, repeats included; with no negotiation, the token alone and no head.
+    let asked: Vec<(String, Option<String>)> = [
+        (&other.secret, Some(id.as_str())),
+        (&issued.secret, Some(id.as_str())),
+        (&"parley_00".to_owned(), Some(id.as_str())),
+        (&other.secret, Some("elsewhere")),
+        (&other.secret, None),
+        (&issued.secret, None),
+        (&other.secret, Some(id.as_str())),
     ]
     .iter()
-    .map(|(secret, negotiation)| ((*secret).clone(), (*negotiation).to_owned()))
+    .map(|(secret, negotiation)| ((*secret).clone(), negotiation.map(str::to_owned)))
     .collect();
-    let alone: Vec<_> = asked.iter().map(|(secret, negotiation)| reader.token_and_head(secret, negotiation).unwrap()).collect();
+    let alone: Vec<_> = asked
+        .iter()
+        .map(|(secret, negotiation)| match negotiation {
+            Some(negotiation) => reader.token_and_head(secret, negotiation).unwrap(),
+            None => (reader.token_for(secret).unwrap(), None),
+        })
+        .collect();
+    assert!(alone.iter().any(|(token, head)| token.is_some() && head.is_none()), "a token asked alone");
     assert_eq!(reader.tokens_and_heads(&asked).unwrap(), alone);
     assert!(reader.tokens_and_heads(&[]).unwrap().is_empty());
 }
