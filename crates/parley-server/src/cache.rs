@@ -581,4 +581,41 @@ mod tests {
         assert_eq!(cache.answer("n\0public\0status", &tag("latest")).as_deref(), Some(&b"at 6"[..]));
         assert_eq!(cache.answer("n\0public\0status", &tag("later")), None);
     }
+
+    /// A read that read the chain head before a write, answered only after a later read kept its
+    /// view there and the later head's fold was dropped (here by as many other negotiations'
+    /// folds as are kept), gives way: it reads the chain head again and takes the answer kept
+    /// there, rather than folding a view anew at its own, older head.
+    #[test]
+    fn a_read_behind_the_views_kept_reads_the_head_again_and_takes_the_later_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = parley_store::open_store(dir.path().join("behind.db").to_str().unwrap(), true).unwrap();
+        let scenario = include_str!("../../../scenarios/ukraine-2025.toml");
+        let mut negotiation = parley_core::scenario::parse(scenario).unwrap().negotiation;
+        store.import(&negotiation, None).unwrap();
+        let id = negotiation.id.clone();
+        let earlier = head_of(&mut *store, &id).unwrap();
+        // A change every viewer sees, so that the two heads are told apart.
+        negotiation.title.push_str(" (revised)");
+        assert!(!store.import(&negotiation, None).unwrap().is_empty());
+        let later = head_of(&mut *store, &id).unwrap();
+        assert!(later.seq > earlier.seq);
+
+        let cache = FoldCache::default();
+        let key = format!("{id}\0public\0status");
+        let (answer, view_head) = cache.answer_read(&mut *store, &id, "public", later, &key, |_| Ok("at the later head".into())).unwrap();
+        for other in 0..MAX_CACHED {
+            let mut copy = parley_core::scenario::parse(scenario).unwrap().negotiation;
+            copy.id = format!("other-{other}");
+            store.import(&copy, None).unwrap();
+            let head = head_of(&mut *store, &copy.id).unwrap();
+            cache.at_head(&mut *store, &copy.id, &head).unwrap();
+        }
+        assert!(!cache.folded.lock().unwrap().contains_key(&id), "the later head's fold is still held");
+
+        let (late, late_head) =
+            cache.answer_read(&mut *store, &id, "public", earlier, &key, |_| Ok("folded anew at the earlier head".into())).unwrap();
+        assert_eq!(late, answer);
+        assert_eq!(late_head, view_head);
+    }
 }
