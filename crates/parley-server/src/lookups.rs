@@ -2,17 +2,17 @@
 //! statement and one round trip answer them all ([`parley_store::TokenStore::tokens_and_heads`]).
 //!
 //! Every read looks up its token and the log's head first. On PostgreSQL that is a network round
-//! trip on a blocking thread; under load, most of a read's cost. Here a read joins the queue, and
-//! whoever finds no lookup running starts one on a blocking thread, which takes everything
-//! queued, answers each, and goes on until the queue is empty. Each lookup is made after its read
-//! arrived, so a token revoked before the read is refused, as when it is looked up alone; each
-//! answer goes to its own read only (its place in the statement's answer). Reads asking the same
-//! token and negotiation share one row.
+//! trip; under load, most of a read's cost. Here a read joins the queue, and whoever finds no
+//! lookup running starts one (a task on the runtime, over `parley_store::PgLookups`), which takes
+//! everything queued, answers each, and goes on until the queue is empty. Each lookup is made
+//! after its read arrived, so a token revoked before the read is refused, as when it is looked up
+//! alone; each answer goes to its own read only (its place in the statement's answer). Reads
+//! asking the same token and negotiation share one row.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use parley_store::{Store, TokenAndHead};
+use parley_store::{StoreError, TokenAndHead};
 
 use crate::error::ApiError;
 
@@ -49,7 +49,8 @@ impl std::fmt::Debug for Lookups {
 
 impl Lookups {
     /// Looks up token `secret` and negotiation `negotiation`'s head (none asked: no head) with the
-    /// other reads waiting; `run` runs one statement's work with a store on a blocking thread.
+    /// other reads waiting; `run` is handed the work when no lookup is running, and answers
+    /// every read queued ([`Drain`]).
     pub async fn token_and_head(
         self: &Arc<Self>,
         secret: &str,
@@ -69,9 +70,9 @@ impl Lookups {
     }
 }
 
-/// The work of answering the queued reads, to be run on a blocking thread with a store
-/// ([`Drain::run`]) or failed without one ([`Drain::fail`]). Dropped unrun (a panic, a runtime
-/// shutting down), it fails the reads waiting and lets the next read start a lookup again.
+/// The work of answering the queued reads, a [`Batch`] per statement ([`Drain::take_batch`]) until
+/// none waits. Dropped before that (a panic, a runtime shutting down), it fails the reads waiting
+/// and lets the next read start a lookup again.
 #[derive(Debug)]
 pub struct Drain {
     lookups: Arc<Lookups>,
@@ -83,52 +84,41 @@ impl Drain {
     /// Answers every read queued, a statement at a time, until none waits; then the next read
     /// starts a lookup again (the queue is found empty and `running` cleared under one lock, so
     /// no read is left waiting). Whether `store` is fit to be used again (no statement failed).
-    pub fn run(mut self, store: &mut dyn Store) -> bool {
+    /// The server's drain is the same over PostgreSQL's asynchronous connection
+    /// (`AppState::token_and_head_batched`); this one, over any store, is the tests'.
+    #[cfg(test)]
+    pub fn run(mut self, store: &mut dyn parley_store::Store) -> bool {
         let mut healthy = true;
-        while let Some(batch) = self.next_batch() {
-            // Each pair asked once (reads by the same token on the same negotiation are many).
-            let mut asked: Vec<(String, Option<String>)> = Vec::new();
-            let mut places: HashMap<(&str, Option<&str>), usize> = HashMap::new();
-            let answer_of: Vec<usize> = batch
-                .iter()
-                .map(|waiting| {
-                    *places.entry((&waiting.secret, waiting.negotiation.as_deref())).or_insert_with(|| {
-                        asked.push((waiting.secret.clone(), waiting.negotiation.clone()));
-                        asked.len() - 1
-                    })
-                })
-                .collect();
-            drop(places);
-            match store.tokens_and_heads(&asked) {
-                Ok(answers) => {
-                    for (waiting, place) in batch.into_iter().zip(answer_of) {
-                        let answer = answers.get(place).cloned().ok_or_else(|| ApiError::internal("a token lookup went unanswered"));
-                        let _ = waiting.reply.send(answer);
-                    }
-                }
-                Err(error) => {
-                    healthy = false;
-                    let error = ApiError::store(error);
-                    for waiting in batch {
-                        let _ = waiting.reply.send(Err(error.clone()));
-                    }
-                }
-            }
+        while let Some(batch) = self.take_batch() {
+            let answers = store.tokens_and_heads(batch.asked());
+            healthy &= batch.reply(answers);
         }
         healthy
     }
 
-    /// Fails every read queued with `error` (no store could be had).
-    pub fn fail(mut self, error: &ApiError) {
-        while let Some(batch) = self.next_batch() {
-            for waiting in batch {
-                let _ = waiting.reply.send(Err(error.clone()));
-            }
-        }
+    /// The next statement's work: the reads to answer (taken off the queue), or `None` (and no
+    /// lookup running) when none waits. The server's drain (over PostgreSQL's asynchronous
+    /// connection: on the runtime, no blocking thread) answers each batch in turn until `None`.
+    pub fn take_batch(&mut self) -> Option<Batch> {
+        let waiting = self.take_waiting()?;
+        // Each pair asked once (reads by the same token on the same negotiation are many).
+        let mut asked: Vec<(String, Option<String>)> = Vec::new();
+        let mut places: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+        let answer_of = waiting
+            .iter()
+            .map(|waiting| {
+                *places.entry((&waiting.secret, waiting.negotiation.as_deref())).or_insert_with(|| {
+                    asked.push((waiting.secret.clone(), waiting.negotiation.clone()));
+                    asked.len() - 1
+                })
+            })
+            .collect();
+        drop(places);
+        Some(Batch { waiting, asked, answer_of })
     }
 
     /// The next reads to answer, or `None` (and no lookup running) when none waits.
-    fn next_batch(&mut self) -> Option<Vec<Waiting>> {
+    fn take_waiting(&mut self) -> Option<Vec<Waiting>> {
         let mut queue = self.lookups.queue.lock().unwrap_or_else(PoisonError::into_inner);
         if queue.waiting.is_empty() {
             queue.running = false;
@@ -140,8 +130,52 @@ impl Drain {
     }
 }
 
+/// The reads one statement answers.
+pub struct Batch {
+    waiting: Vec<Waiting>,
+    /// The pairs asked, each once.
+    asked: Vec<(String, Option<String>)>,
+    /// Each read's place among them.
+    answer_of: Vec<usize>,
+}
+
+impl std::fmt::Debug for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the secrets.
+        f.debug_struct("Batch").field("reads", &self.waiting.len()).field("asked", &self.asked.len()).finish()
+    }
+}
+
+impl Batch {
+    /// The token and negotiation (none: no head) pairs to look up, each once.
+    pub fn asked(&self) -> &[(String, Option<String>)] {
+        &self.asked
+    }
+
+    /// Sends each read its answer (at its pair's place in `answers`), or the statement's error;
+    /// whether the statement succeeded.
+    pub fn reply(self, answers: Result<Vec<TokenAndHead>, StoreError>) -> bool {
+        match answers {
+            Ok(answers) => {
+                for (waiting, place) in self.waiting.into_iter().zip(self.answer_of) {
+                    let answer = answers.get(place).cloned().ok_or_else(|| ApiError::internal("a token lookup went unanswered"));
+                    let _ = waiting.reply.send(answer);
+                }
+                true
+            }
+            Err(error) => {
+                let error = ApiError::store(error);
+                for waiting in self.waiting {
+                    let _ = waiting.reply.send(Err(error.clone()));
+                }
+                false
+            }
+        }
+    }
+}
+
 impl Drop for Drain {
-    /// After [`Drain::run`] or [`Drain::fail`] nothing waits; otherwise (dropped unrun, or a
+    /// Once [`Drain::take_batch`] has found the queue empty nothing waits; otherwise (dropped unrun, or a
     /// panic on the way) the reads waiting are failed, their answers dropped, and the next read
     /// starts a lookup.
     fn drop(&mut self) {
@@ -159,21 +193,28 @@ mod tests {
     use std::sync::Arc;
 
     use super::{Drain, Lookups};
-    use crate::error::{ApiError, Code};
+    use crate::error::Code;
 
-    /// No store to be had: every read waiting is answered with why, and the next read starts a
-    /// lookup again.
+    /// Every statement fails as when the database cannot be reached.
+    fn fail(mut drain: Drain) {
+        while let Some(batch) = drain.take_batch() {
+            let unreachable = parley_store::StoreError::Unreachable { location: "db".into(), detail: "connection refused".into() };
+            assert!(!batch.reply(Err(unreachable)));
+        }
+    }
+
+    /// The database out of reach: every read waiting is answered with why, and the next read
+    /// starts a lookup again.
     #[tokio::test]
-    async fn without_a_store_the_reads_waiting_get_the_error_and_the_next_starts_again() {
+    async fn without_a_database_the_reads_waiting_get_the_error_and_the_next_starts_again() {
         let lookups = Arc::new(Lookups::default());
-        let unavailable = ApiError::new(Code::DatabaseUnavailable, "the database cannot be reached");
-        let failed = lookups.token_and_head("parley_a", Some("n"), |drain: Drain| drain.fail(&unavailable)).await;
+        let failed = lookups.token_and_head("parley_a", Some("n"), |drain: Drain| fail(drain)).await;
         assert_eq!(failed.map_err(|error| error.code), Err(Code::DatabaseUnavailable));
         let mut started = false;
         let again = lookups
             .token_and_head("parley_b", Some("n"), |drain: Drain| {
                 started = true;
-                drain.fail(&unavailable);
+                fail(drain);
             })
             .await;
         assert!(started, "a failed lookup left one marked running");
