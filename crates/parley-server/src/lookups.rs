@@ -2,9 +2,10 @@
 //! statement and one round trip answer them all ([`parley_store::TokenStore::tokens_and_heads`]).
 //!
 //! Every read looks up its token and the log's head first. On PostgreSQL that is a network round
-//! trip; under load, most of a read's cost. Here a read joins the queue, and whoever finds no
-//! lookup running starts one (a task on the runtime, over `parley_store::PgLookups`), which takes
-//! everything queued, answers each, and goes on until the queue is empty. Each lookup is made
+//! trip on a blocking thread; under load, most of a read's cost. Here a read joins the queue, and
+//! whoever finds no lookup running starts one on a blocking thread, which takes everything
+//! queued, answers each, and goes on until the queue is empty (a statement that fails is made
+//! once more on a store opened anew: `AppState::token_and_head_batched`). Each lookup is made
 //! after its read arrived, so a token revoked before the read is refused, as when it is looked up
 //! alone; each answer goes to its own read only (its place in the statement's answer). Reads
 //! asking the same token and negotiation share one row.
@@ -12,7 +13,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use parley_store::{StoreError, TokenAndHead};
+use parley_store::TokenAndHead;
 
 use crate::error::ApiError;
 
@@ -84,21 +85,21 @@ impl Drain {
     /// Answers every read queued, a statement at a time, until none waits; then the next read
     /// starts a lookup again (the queue is found empty and `running` cleared under one lock, so
     /// no read is left waiting). Whether `store` is fit to be used again (no statement failed).
-    /// The server's drain is the same over PostgreSQL's asynchronous connection
-    /// (`AppState::token_and_head_batched`); this one, over any store, is the tests'.
+    /// The server's drain (`AppState::token_and_head_batched`) is this one with a second try on
+    /// a store opened anew; this one is the tests'.
     #[cfg(test)]
     pub fn run(mut self, store: &mut dyn parley_store::Store) -> bool {
         let mut healthy = true;
         while let Some(batch) = self.take_batch() {
-            let answers = store.tokens_and_heads(batch.asked());
+            let answers = store.tokens_and_heads(batch.asked()).map_err(ApiError::store);
             healthy &= batch.reply(answers);
         }
         healthy
     }
 
     /// The next statement's work: the reads to answer (taken off the queue), or `None` (and no
-    /// lookup running) when none waits. The server's drain (over PostgreSQL's asynchronous
-    /// connection: on the runtime, no blocking thread) answers each batch in turn until `None`.
+    /// lookup running) when none waits. The server's drain answers each batch in turn until
+    /// `None`.
     pub fn take_batch(&mut self) -> Option<Batch> {
         let waiting = self.take_waiting()?;
         // Each pair asked once (reads by the same token on the same negotiation are many).
@@ -154,7 +155,7 @@ impl Batch {
 
     /// Sends each read its answer (at its pair's place in `answers`), or the statement's error;
     /// whether the statement succeeded.
-    pub fn reply(self, answers: Result<Vec<TokenAndHead>, StoreError>) -> bool {
+    pub fn reply(self, answers: Result<Vec<TokenAndHead>, ApiError>) -> bool {
         match answers {
             Ok(answers) => {
                 for (waiting, place) in self.waiting.into_iter().zip(self.answer_of) {
@@ -164,7 +165,6 @@ impl Batch {
                 true
             }
             Err(error) => {
-                let error = ApiError::store(error);
                 for waiting in self.waiting {
                     let _ = waiting.reply.send(Err(error.clone()));
                 }
@@ -199,7 +199,7 @@ mod tests {
     fn fail(mut drain: Drain) {
         while let Some(batch) = drain.take_batch() {
             let unreachable = parley_store::StoreError::Unreachable { location: "db".into(), detail: "connection refused".into() };
-            assert!(!batch.reply(Err(unreachable)));
+            assert!(!batch.reply(Err(crate::error::ApiError::store(unreachable))));
         }
     }
 

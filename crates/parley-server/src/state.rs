@@ -1,8 +1,7 @@
 //! The server's state: where the database is, and a small pool of open stores.
 //!
 //! Stores are synchronous (rusqlite, the sync `postgres` client), so every use runs on tokio's
-//! blocking threads; only the reads' batched token lookups on PostgreSQL have a connection of
-//! their own on the runtime ([`crate::lookups`]). Nothing else is kept in memory: every request reads the database, so
+//! blocking threads. Nothing else is kept in memory: every request reads the database, so
 //! several processes on one PostgreSQL act as one service.
 
 use std::sync::{Arc, Mutex};
@@ -57,9 +56,6 @@ struct Inner {
     jobs: crate::jobs::Runner,
     /// The reads waiting for their token and head (PostgreSQL).
     lookups: Arc<crate::lookups::Lookups>,
-    /// The lookups' connection on this runtime (PostgreSQL), made at the first lookup and again
-    /// after it failed.
-    pg_lookups: tokio::sync::Mutex<Option<Arc<parley_store::PgLookups>>>,
     /// How many stores were opened for the pool (besides the first, opened at start).
     opened: std::sync::atomic::AtomicUsize,
     /// [`max_idle`].
@@ -76,48 +72,40 @@ impl Inner {
     fn store(&self) -> Result<Box<dyn Store>, ApiError> {
         match self.idle() {
             Some(store) => Ok(store),
-            None => {
-                self.opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                open_serving_store(&self.target, false).map_err(ApiError::store)
-            }
+            None => self.open(),
         }
     }
 
-    /// The lookups' connection, connected now unless one is open.
-    async fn pg_lookups(&self) -> Result<Arc<parley_store::PgLookups>, parley_store::StoreError> {
-        let mut held = self.pg_lookups.lock().await;
-        if let Some(lookups) = held.as_ref().filter(|lookups| !lookups.is_closed()) {
-            return Ok(Arc::clone(lookups));
-        }
-        let lookups = Arc::new(parley_store::PgLookups::connect(&self.target).await?);
-        *held = Some(Arc::clone(&lookups));
-        Ok(lookups)
+    /// A new store (counted in `opened`).
+    fn open(&self) -> Result<Box<dyn Store>, ApiError> {
+        self.opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        open_serving_store(&self.target, false).map_err(ApiError::store)
     }
 
-    /// The batched lookups' statement on the lookups' connection (PostgreSQL).
-    async fn tokens_and_heads(
+    /// The batched lookups' statement, on `held` (a store of the pool, taken at the first). A
+    /// statement that fails is made once more on a store opened anew (a lookup only reads): a
+    /// store of the pool may hold a connection cut since it was last used (a restart, a proxy's
+    /// idle timeout, `pg_terminate_backend`). A failed store is not kept.
+    fn tokens_and_heads(
         &self,
+        held: &mut Option<Box<dyn Store>>,
         asked: &[(String, Option<String>)],
-    ) -> Result<Vec<parley_store::TokenAndHead>, parley_store::StoreError> {
-        let lookups = self.pg_lookups().await?;
-        match lookups.tokens_and_heads(asked).await {
+    ) -> Result<Vec<parley_store::TokenAndHead>, ApiError> {
+        let store = match held {
+            Some(store) => store,
+            None => held.insert(self.store()?),
+        };
+        match store.tokens_and_heads(asked) {
             Ok(answers) => Ok(answers),
-            // The connection may have been cut (a restart, a proxy's idle timeout,
-            // pg_terminate_backend): once more on a new one (a lookup only reads). A statement
-            // that fails again fails its reads.
             Err(_) => {
-                self.forget_pg_lookups(&lookups).await;
-                self.pg_lookups().await?.tokens_and_heads(asked).await
+                *held = None;
+                let store = held.insert(self.open()?);
+                let answers = store.tokens_and_heads(asked).map_err(ApiError::store);
+                if answers.is_err() {
+                    *held = None;
+                }
+                answers
             }
-        }
-    }
-
-    /// Drops `lookups` after a failed statement (unless another connection replaced it already):
-    /// the next lookup connects anew, as a failed store is not put back in the pool.
-    async fn forget_pg_lookups(&self, lookups: &Arc<parley_store::PgLookups>) {
-        let mut held = self.pg_lookups.lock().await;
-        if held.as_ref().is_some_and(|held| Arc::ptr_eq(held, lookups)) {
-            *held = None;
         }
     }
 
@@ -164,7 +152,6 @@ impl AppState {
             appended,
             jobs: crate::jobs::Runner::default(),
             lookups: Arc::default(),
-            pg_lookups: tokio::sync::Mutex::default(),
             opened: Default::default(),
             max_idle: max_idle(),
         };
@@ -246,9 +233,9 @@ impl AppState {
     }
 
     /// Token `secret` and negotiation `id`'s head (none asked: no head), looked up with the other
-    /// reads waiting, by a task on the runtime over the lookups' connection ([`crate::lookups`]);
-    /// `None` when the database is SQLite (a lookup there is a few index reads in a file, not
-    /// worth the queue).
+    /// reads waiting, on a store of the pool on a blocking thread ([`crate::lookups`]); `None`
+    /// when the database is SQLite (a lookup there is a few index reads in a file, not worth the
+    /// queue).
     pub async fn token_and_head_batched(&self, secret: &str, id: Option<&str>) -> Option<Result<parley_store::TokenAndHead, ApiError>> {
         if !parley_store::postgres::is_url(&self.inner.target) {
             return None;
@@ -256,11 +243,15 @@ impl AppState {
         let found = self.inner.lookups.token_and_head(secret, id, |drain| {
             let inner = self.inner.clone();
             // Detached: the reads wait for their answers, not for this task.
-            drop(tokio::spawn(async move {
+            drop(tokio::task::spawn_blocking(move || {
                 let mut drain = drain;
+                let mut store = None;
                 while let Some(batch) = drain.take_batch() {
-                    let answers = inner.tokens_and_heads(batch.asked()).await;
+                    let answers = inner.tokens_and_heads(&mut store, batch.asked());
                     batch.reply(answers);
+                }
+                if let Some(store) = store {
+                    inner.give_back(store);
                 }
             }));
         });

@@ -29,7 +29,7 @@ pub use event::{Event, NewEvent, Op, changes, fold};
 pub use jobs::{Job, JobStore};
 pub use parley_core::model::Negotiation;
 pub use store::{Checkpoint, EventStore, Group, KeyStatus, StoreError};
-pub use tokens::{IssuedToken, NewToken, PgLookups, Store, Token, TokenAndHead, TokenStore, open_serving_store, open_store};
+pub use tokens::{IssuedToken, NewToken, Store, Token, TokenAndHead, TokenStore, open_serving_store, open_store};
 
 /// Opens the store a `--db` value names: a `postgres://` or `postgresql://` URL, or a SQLite file
 /// path (created when `create` is set).

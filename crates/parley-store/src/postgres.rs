@@ -196,7 +196,7 @@ fn checkpoint_row(row: &postgres::Row) -> Checkpoint {
 }
 
 /// A connection failure: a refused or unreachable server, or rejected credentials.
-pub(crate) fn connect_error(location: &str, source: postgres::Error) -> StoreError {
+fn connect_error(location: &str, source: postgres::Error) -> StoreError {
     let rejected = matches!(
         source.code(),
         Some(code) if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION || *code == SqlState::INVALID_CATALOG_NAME

@@ -325,105 +325,27 @@ impl TokenStore for PgStore {
     }
 
     fn tokens_and_heads(&mut self, asked: &[(String, Option<String>)]) -> Result<Vec<TokenAndHead>, StoreError> {
-        let (hashes, negotiations) = tokens_and_heads_parameters(asked);
-        let rows = self.statement(TOKENS_AND_HEADS).and_then(|statement| self.client().query(&statement, &[&hashes, &negotiations]));
+        // One row per pair asked (the tokens' hashes are unique), numbered by its place; no
+        // negotiation (null) matches no event, so no head.
+        const SQL: &str = concat!(
+            "SELECT ",
+            token_and_head_columns!(),
+            ", asked.place",
+            " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS asked(secret_hash, negotiation, place)",
+            " LEFT JOIN tokens AS t ON t.secret_hash = asked.secret_hash AND t.revoked_at IS NULL",
+            " LEFT JOIN LATERAL (SELECT seq, hash FROM events WHERE negotiation = asked.negotiation ORDER BY seq DESC LIMIT 1) AS h ON true",
+            " ORDER BY asked.place"
+        );
+        let hashes: Vec<String> = asked.iter().map(|(secret, _)| secret_hash(secret)).collect();
+        let negotiations: Vec<Option<&str>> = asked.iter().map(|(_, negotiation)| negotiation.as_deref()).collect();
+        let rows = self.statement(SQL).and_then(|statement| self.client().query(&statement, &[&hashes, &negotiations]));
         let rows = rows.map_err(|error| self.postgres(error))?;
-        tokens_and_heads_answers(&rows, asked.len(), self.location())
-    }
-}
-
-/// The statement of [`TokenStore::tokens_and_heads`] on PostgreSQL (and [`PgLookups`]): one row
-/// per pair asked (the tokens' hashes are unique), numbered by its place; no negotiation (null)
-/// matches no event, so no head.
-const TOKENS_AND_HEADS: &str = concat!(
-    "SELECT ",
-    token_and_head_columns!(),
-    ", asked.place",
-    " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS asked(secret_hash, negotiation, place)",
-    " LEFT JOIN tokens AS t ON t.secret_hash = asked.secret_hash AND t.revoked_at IS NULL",
-    " LEFT JOIN LATERAL (SELECT seq, hash FROM events WHERE negotiation = asked.negotiation ORDER BY seq DESC LIMIT 1) AS h ON true",
-    " ORDER BY asked.place"
-);
-
-/// [`TOKENS_AND_HEADS`]'s parameters: the secrets' hashes and the negotiations.
-fn tokens_and_heads_parameters(asked: &[(String, Option<String>)]) -> (Vec<String>, Vec<Option<&str>>) {
-    (asked.iter().map(|(secret, _)| secret_hash(secret)).collect(), asked.iter().map(|(_, negotiation)| negotiation.as_deref()).collect())
-}
-
-/// [`TOKENS_AND_HEADS`]'s answers in the order asked, or an error unless there is exactly one
-/// row per pair asked, in order.
-fn tokens_and_heads_answers(rows: &[postgres::Row], asked: usize, location: &str) -> Result<Vec<TokenAndHead>, StoreError> {
-    if !rows.iter().map(|row| row.get::<_, i64>(9)).eq(1..=asked as i64) {
-        let detail = format!("{} answers to {asked} token lookups", rows.len());
-        return Err(StoreError::Io { location: location.to_owned(), detail });
-    }
-    Ok(rows.iter().map(postgres_token_and_head).collect())
-}
-
-/// The `application_name` of a [`PgLookups`] connection (unless its URL gives one).
-pub const LOOKUPS_APPLICATION_NAME: &str = "parley lookups";
-
-/// Token-and-head lookups on PostgreSQL over a connection of the caller's tokio runtime: a
-/// server's reads wait for their statement as for any other I/O, where a store of the pool
-/// needs a blocking thread for each ([`PgStore`]'s client drives its own runtime). The
-/// statement and its answers are [`TokenStore::tokens_and_heads`]'s, so revocations and heads
-/// are read at each lookup just the same.
-pub struct PgLookups {
-    client: tokio_postgres::Client,
-    statement: tokio_postgres::Statement,
-    location: String,
-}
-
-impl std::fmt::Debug for PgLookups {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgLookups").field("location", &self.location).field("closed", &self.client.is_closed()).finish()
-    }
-}
-
-impl PgLookups {
-    /// Connects to `url` (as [`PgStore::open`] does, TLS included, without touching the schema)
-    /// and prepares the statement. The connection is driven by a task spawned on the current
-    /// tokio runtime, which ends when the connection closes ([`PgLookups::is_closed`]).
-    pub async fn connect(url: &str) -> Result<PgLookups, StoreError> {
-        let location = crate::postgres::redact(url);
-        let (address, tls) = crate::pg_tls::parse(url).map_err(|detail| StoreError::Tls { location: location.clone(), detail })?;
-        let mut config: tokio_postgres::Config = address.parse().map_err(|error| crate::postgres::connect_error(&location, error))?;
-        // Named in pg_stat_activity, unless the URL names its connections.
-        if config.get_application_name().is_none() {
-            config.application_name(LOOKUPS_APPLICATION_NAME);
+        let places: Vec<i64> = rows.iter().map(|row| row.get(9)).collect();
+        if !places.iter().copied().eq(1..=asked.len() as i64) {
+            let detail = format!("{} answers to {} token lookups", rows.len(), asked.len());
+            return Err(StoreError::Io { location: self.location().to_owned(), detail });
         }
-        let client = match tls {
-            crate::pg_tls::Mode::Plain => {
-                let (client, connection) =
-                    config.connect(postgres::NoTls).await.map_err(|error| crate::postgres::connect_error(&location, error))?;
-                tokio::spawn(connection);
-                client
-            }
-            crate::pg_tls::Mode::Tls(tls) => {
-                let connected = config.connect(crate::pg_tls::RustlsConnect(tls)).await;
-                let (client, connection) = connected.map_err(|error| crate::postgres::connect_error(&location, error))?;
-                tokio::spawn(connection);
-                client
-            }
-        };
-        let statement =
-            client.prepare(TOKENS_AND_HEADS).await.map_err(|error| StoreError::Postgres { location: location.clone(), error })?;
-        Ok(PgLookups { client, statement, location })
-    }
-
-    /// As [`TokenStore::tokens_and_heads`]: each pair's token (unless unknown or revoked) and
-    /// head, in the order asked.
-    pub async fn tokens_and_heads(&self, asked: &[(String, Option<String>)]) -> Result<Vec<TokenAndHead>, StoreError> {
-        let (hashes, negotiations) = tokens_and_heads_parameters(asked);
-        let rows = self.client.query(&self.statement, &[&hashes, &negotiations]).await;
-        let rows = rows.map_err(|error| StoreError::Postgres { location: self.location.clone(), error })?;
-        tokens_and_heads_answers(&rows, asked.len(), &self.location)
-    }
-
-    /// Whether the connection has closed (a failed statement, the server gone): it answers
-    /// nothing more, and a new one is needed.
-    pub fn is_closed(&self) -> bool {
-        self.client.is_closed()
+        Ok(rows.iter().map(postgres_token_and_head).collect())
     }
 }
 
