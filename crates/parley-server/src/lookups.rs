@@ -71,9 +71,9 @@ impl Lookups {
     }
 }
 
-/// The work of answering the queued reads, a [`Batch`] per statement ([`Drain::take_batch`]) until
-/// none waits. Dropped before that (a panic, a runtime shutting down), it fails the reads waiting
-/// and lets the next read start a lookup again.
+/// The work of answering the queued reads, a [`Batch`] per statement ([`Drain::take_batch`])
+/// until none waits. Dropped before that (a panic, a runtime shutting down), it fails the reads
+/// waiting and lets the next read start a lookup again.
 #[derive(Debug)]
 pub struct Drain {
     lookups: Arc<Lookups>,
@@ -175,9 +175,9 @@ impl Batch {
 }
 
 impl Drop for Drain {
-    /// Once [`Drain::take_batch`] has found the queue empty nothing waits; otherwise (dropped unrun, or a
-    /// panic on the way) the reads waiting are failed, their answers dropped, and the next read
-    /// starts a lookup.
+    /// Once [`Drain::take_batch`] has found the queue empty nothing waits; otherwise (dropped
+    /// unrun, or a panic on the way) the reads waiting are failed, their answers dropped, and the
+    /// next read starts a lookup.
     fn drop(&mut self) {
         if self.finished {
             return;
@@ -278,6 +278,36 @@ mod tests {
             };
             assert_eq!(answer, alone, "{negotiation:?}");
         }
+    }
+
+    /// A statement that answers fewer pairs than it was asked (neither store does: both check the
+    /// count) fails the reads it left unanswered, with an internal error, and them alone: no
+    /// read is handed another's answer.
+    #[tokio::test(flavor = "current_thread")]
+    async fn reads_a_statement_leaves_unanswered_fail_and_the_others_get_their_own() {
+        let lookups = Arc::new(Lookups::default());
+        let held: Arc<std::sync::Mutex<Option<Drain>>> = Arc::default();
+        let reads: Vec<_> = ["parley_a", "parley_b", "parley_a"]
+            .into_iter()
+            .map(|secret| {
+                let (lookups, held) = (Arc::clone(&lookups), Arc::clone(&held));
+                tokio::spawn(async move { lookups.token_and_head(secret, Some("n"), |drain| *held.lock().unwrap() = Some(drain)).await })
+            })
+            .collect();
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        let mut drain = held.lock().unwrap().take().expect("the first read started a lookup");
+        let batch = drain.take_batch().expect("the reads are queued");
+        assert_eq!(batch.asked(), [("parley_a".to_owned(), Some("n".to_owned())), ("parley_b".to_owned(), Some("n".to_owned()))]);
+        let first: parley_store::TokenAndHead = (None, Some((7, "h".to_owned())));
+        assert!(batch.reply(Ok(vec![first.clone()])));
+        assert!(drain.take_batch().is_none());
+        let mut answers = Vec::new();
+        for read in reads {
+            answers.push(read.await.unwrap().map_err(|error| error.code));
+        }
+        assert_eq!(answers, [Ok(first.clone()), Err(Code::Internal), Ok(first)]);
     }
 
     /// A lookup dropped before it ran (a panic, a runtime shutting down) fails the reads waiting
