@@ -31,7 +31,6 @@ load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 parley=$("$repo_dir/deploy/build-release.sh" --no-pie)
 linking=$(file -b "$parley" | grep -o 'static-pie linked\|statically linked\|dynamically linked' || echo 'linking not known')
 
-
 domains=("$genius/Laptop" "$genius/scenarios/anac/y2010/EnglandZimbabwe" "$genius/Car-A-domain")
 # parley prints its in-process time ("N negotiations (...) in S s"): the same work NegMAS's timing
 # covers. The whole command adds process start, loading, reference frontiers and writing results.

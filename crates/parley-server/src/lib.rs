@@ -219,13 +219,20 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down: finishing the requests in flight");
 }
 
+/// The runtime [`serve`] runs on (tests add their own worker count): store work runs on blocking
+/// threads, at most [`state::MAX_BLOCKING`] rather than tokio's 512, so that a burst of requests
+/// queues in the runtime instead of contending for the cores as threads (the machine this serves
+/// on may have two), and the stores in use at once stay within the pool's idle cap.
+pub fn runtime_builder() -> tokio::runtime::Builder {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.max_blocking_threads(state::MAX_BLOCKING).enable_all();
+    builder
+}
+
 /// Runs the server on `listener` (already bound, so the caller can print its address) until
-/// SIGINT or SIGTERM, on a runtime of its own.
+/// SIGINT or SIGTERM, on a runtime of its own ([`runtime_builder`]).
 pub fn serve(listener: std::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    // Store work runs on blocking threads: a few more than the idle stores kept, rather than
-    // tokio's 512, so that a burst of requests queues in the runtime instead of contending for
-    // the cores as threads (the machine this serves on may have two).
-    let runtime = tokio::runtime::Builder::new_multi_thread().max_blocking_threads(state::MAX_BLOCKING).enable_all().build()?;
+    let runtime = runtime_builder().build()?;
     runtime.block_on(async move {
         listener.set_nonblocking(true)?;
         let listener = tokio::net::TcpListener::from_std(listener)?;

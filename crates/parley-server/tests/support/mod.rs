@@ -110,13 +110,9 @@ impl Server {
         let address = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            // As `serve` builds it: blocking threads capped, so stores in use at once are bounded.
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .max_blocking_threads(parley_server::state::MAX_BLOCKING)
-                .enable_all()
-                .build()
-                .unwrap();
+            // `serve`'s runtime (blocking threads capped, so stores in use at once are bounded),
+            // on two workers whatever the machine.
+            let runtime = parley_server::runtime_builder().worker_threads(2).build().unwrap();
             runtime.block_on(async move {
                 listener.set_nonblocking(true).unwrap();
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
