@@ -7,13 +7,11 @@
 pub mod value;
 mod version;
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use crate::model::{Attribution, ClaimKind, Position, Statement};
-use crate::status::{ItemState, Reason, Record, Status};
-use crate::timeline::{Instant, Point};
+use crate::status::{ItemState, Reason, Record};
+use crate::timeline::Instant;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -140,7 +138,6 @@ impl Record<'_> {
 
     /// Checks every claim of every statement, in the order they were made.
     pub fn check_claims(&self) -> ClaimsReport {
-        let mut statuses: HashMap<Instant, Status> = HashMap::new();
         let mut statements = Vec::new();
         for (instant, statement) in self.statements_in_order() {
             let claims = statement
@@ -152,9 +149,9 @@ impl Record<'_> {
                         (Verdict::Contradicted, true) => Verdict::Consistent,
                         (verdict, _) => verdict,
                     };
-                    let (verdict, finding, evidence) = self.check(&claim.kind, instant, &mut statuses);
+                    let (verdict, finding, evidence) = self.check(&claim.kind, instant);
                     let verdict = negate(verdict);
-                    let (hindsight, hindsight_finding, hindsight_evidence) = self.check(&claim.kind, Instant::END, &mut statuses);
+                    let (hindsight, hindsight_finding, hindsight_evidence) = self.check(&claim.kind, Instant::END);
                     let hindsight = Hindsight { verdict: negate(hindsight), finding: hindsight_finding, evidence: hindsight_evidence };
                     let third_party = claim.kind.subject().is_some_and(|subject| statement.party.as_deref() != Some(subject));
                     ClaimCheck {
@@ -220,22 +217,13 @@ impl Record<'_> {
         if negated { format!("not: {claim}") } else { claim }
     }
 
-    fn status_cached<'s>(&self, instant: Instant, statuses: &'s mut HashMap<Instant, Status>) -> &'s Status {
-        statuses.entry(instant).or_insert_with(|| {
-            let point = Point { label: String::new(), date: instant.date(), round: None, instant };
-            self.status(&point)
-        })
-    }
-
-    fn check(&self, kind: &ClaimKind, instant: Instant, statuses: &mut HashMap<Instant, Status>) -> Judged {
+    fn check(&self, kind: &ClaimKind, instant: Instant) -> Judged {
         match kind {
             ClaimKind::Accepts { party, version, document } => {
                 let version_instant = version.as_deref().and_then(|round| self.timeline.round(round)).unwrap_or(instant);
-                self.check_accepts(party, document, version_instant, instant, statuses)
+                self.check_accepts(party, document, version_instant, instant)
             }
-            ClaimKind::ItemAgreed { item, document, version } => {
-                self.check_item_agreed(*item, document, version.as_deref(), instant, statuses)
-            }
+            ClaimKind::ItemAgreed { item, document, version } => self.check_item_agreed(*item, document, version.as_deref(), instant),
             ClaimKind::Stance { party, item: number, position, document, version: Some(round) } => {
                 let item = &self.label(document, *number);
                 let Some(index) = self.item_index(document, *number) else {
@@ -247,10 +235,10 @@ impl Record<'_> {
             ClaimKind::Stance { party, item: number, position, document, version: None } => {
                 self.check_stance(party, *number, *position, document, instant)
             }
-            ClaimKind::DifferencesMinor => self.check_differences_minor(instant, statuses),
-            ClaimKind::Progress { at_least } => self.check_progress(*at_least, instant, statuses),
-            ClaimKind::Value(claim) => self.check_value(claim, instant, statuses),
-            ClaimKind::RedLineHolds { red_line } => self.check_red_line_holds(red_line, instant, statuses),
+            ClaimKind::DifferencesMinor => self.check_differences_minor(instant),
+            ClaimKind::Progress { at_least } => self.check_progress(*at_least, instant),
+            ClaimKind::Value(claim) => self.check_value(claim, instant),
+            ClaimKind::RedLineHolds { red_line } => self.check_red_line_holds(red_line, instant),
         }
     }
 
@@ -260,24 +248,17 @@ impl Record<'_> {
 
     /// Whether item `number` of `document` (as it stood after round `version`, if one is named)
     /// is agreed as of `instant`.
-    fn check_item_agreed(
-        &self,
-        number: u32,
-        document: &str,
-        version: Option<&str>,
-        instant: Instant,
-        statuses: &mut HashMap<Instant, Status>,
-    ) -> Judged {
+    fn check_item_agreed(&self, number: u32, document: &str, version: Option<&str>, instant: Instant) -> Judged {
         if let Some(round) = version {
             let read_at = self.timeline.round(round).unwrap_or(instant);
             // The version of the statement itself is judged as a claim without `version` is.
             if let Some(index) = self.item_index(document, number) {
                 if !self.introduced_by(index, read_at) || self.version_at(index, read_at) != self.version_at(index, instant) {
-                    return self.check_item_agreed_version(index, (round, read_at), instant, statuses);
+                    return self.check_item_agreed_version(index, (round, read_at), instant);
                 }
             }
         }
-        let status = self.status_cached(instant, statuses);
+        let status = self.status_at(instant);
         let item = &self.label(document, number);
         match status.items.iter().find(|status| status.number == number && status.document == document) {
             None => (Verdict::Contradicted, format!("item {item} was not yet in the framework"), Vec::new()),
@@ -379,8 +360,8 @@ impl Record<'_> {
     }
 
     /// Whether nothing open was blocked by a red line as of `instant`.
-    fn check_differences_minor(&self, instant: Instant, statuses: &mut HashMap<Instant, Status>) -> Judged {
-        let status = self.status_cached(instant, statuses);
+    fn check_differences_minor(&self, instant: Instant) -> Judged {
+        let status = self.status_at(instant);
         let blocked: Vec<_> = status.items.iter().filter(|item| item.state == ItemState::Blocked).collect();
         if blocked.is_empty() {
             let open = status.items.iter().filter(|item| matches!(item.state, ItemState::Open | ItemState::Disputed)).count();
@@ -403,8 +384,8 @@ impl Record<'_> {
     }
 
     /// Whether at least `at_least` of the items were agreed as of `instant`.
-    fn check_progress(&self, at_least: f64, instant: Instant, statuses: &mut HashMap<Instant, Status>) -> Judged {
-        let status = self.status_cached(instant, statuses);
+    fn check_progress(&self, at_least: f64, instant: Instant) -> Judged {
+        let status = self.status_at(instant);
         let framework = &status.framework;
         let share = if framework.items == 0 { 0.0 } else { framework.agreed as f64 / framework.items as f64 };
         let finding = if framework.items == 0 {
@@ -416,14 +397,7 @@ impl Record<'_> {
         (verdict, finding, Vec::new())
     }
 
-    fn check_accepts(
-        &self,
-        party: &str,
-        document: &str,
-        version_instant: Instant,
-        instant: Instant,
-        statuses: &mut HashMap<Instant, Status>,
-    ) -> (Verdict, String, Vec<Evidence>) {
+    fn check_accepts(&self, party: &str, document: &str, version_instant: Instant, instant: Instant) -> (Verdict, String, Vec<Evidence>) {
         let negotiation = self.negotiation;
         let mut refusing = Vec::new();
         let mut undocumented = Vec::new();
@@ -479,7 +453,7 @@ impl Record<'_> {
             }
         }
         // Red lines of the party that the framework's values break.
-        let status = self.status_cached(version_instant, statuses);
+        let status = self.status_at(version_instant);
         let negotiation = self.negotiation;
         let concerned = |check: &&crate::status::RedLineCheck| document.is_empty() || check.documents.iter().any(|of| of == document);
         for check in status

@@ -50,6 +50,62 @@ pub struct Tracks {
     documents: Vec<Vec<Instant>>,
     /// How many of the negotiation's stances are indexed (the first so many).
     stances: usize,
+    /// The statuses already computed from these tracks.
+    statuses: Statuses,
+}
+
+/// The most statuses one record keeps (all dropped when full).
+const MAX_STATUSES: usize = 32;
+
+/// Statuses computed from one record's tracks, by instant, each as of an unnamed point (see
+/// [`Record::status_at`]). A status as of an instant depends only on the stances given up to
+/// it, so [`Tracks::extend`] keeps those before the earliest instant it adds a stance at, and a
+/// record that has only gained later stances answers its earlier statuses without computing them
+/// again. Not part of the tracks' equality: it holds only what they compute.
+#[derive(Default)]
+struct Statuses(std::sync::Mutex<HashMap<Instant, Arc<Status>>>);
+
+impl Statuses {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<Instant, Arc<Status>>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, at: Instant) -> Option<Arc<Status>> {
+        self.map().get(&at).cloned()
+    }
+
+    fn keep(&self, at: Instant, status: Arc<Status>) {
+        let mut map = self.map();
+        if map.len() >= MAX_STATUSES {
+            map.clear();
+        }
+        map.insert(at, status);
+    }
+
+    /// Drops every status as of `from` or later.
+    fn drop_from(&self, from: Instant) {
+        self.map().retain(|at, _| *at < from);
+    }
+}
+
+impl Clone for Statuses {
+    fn clone(&self) -> Statuses {
+        Statuses(std::sync::Mutex::new(self.map().clone()))
+    }
+}
+
+impl PartialEq for Statuses {
+    fn eq(&self, _: &Statuses) -> bool {
+        true
+    }
+}
+
+impl Eq for Statuses {}
+
+impl std::fmt::Debug for Statuses {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Statuses({} kept)", self.map().len())
+    }
 }
 
 impl std::ops::Deref for Record<'_> {
@@ -374,16 +430,21 @@ impl Tracks {
         let documents =
             negotiation.documents.iter().map(|document| document.events.iter().map(|event| timeline.moment(&event.at)).collect()).collect();
         let items = items.into_iter().map(Arc::new).collect();
-        Tracks { timeline, items, red_lines, party_index, documents, stances: negotiation.stances.len() }
+        Tracks { timeline, items, red_lines, party_index, documents, stances: negotiation.stances.len(), statuses: Statuses::default() }
     }
 
     /// Indexes the stances `negotiation` has beyond those already indexed. `negotiation` must be
     /// the one these tracks were built for with stances added at the end of its list and nothing
     /// else changed; the tracks are then exactly [`Tracks::new`]'s for it. Each new stance goes
     /// where the stable sort of [`Tracks::new`] puts it: after every stance with the same key,
-    /// since it comes after them all in the list.
+    /// since it comes after them all in the list. The statuses kept as of an instant before every
+    /// new stance's stay kept.
     pub fn extend(&mut self, negotiation: &Negotiation) {
         debug_assert!(self.stances <= negotiation.stances.len(), "stances were removed");
+        let added = negotiation.stances.range(self.stances.min(negotiation.stances.len())..);
+        if let Some(earliest) = added.map(|stance| self.timeline.moment(&stance.at)).min() {
+            self.statuses.drop_from(earliest);
+        }
         for index in self.stances..negotiation.stances.len() {
             let stance = &negotiation.stances[index];
             // The last item of that document and number, as the index of `new` keeps it.
@@ -644,8 +705,22 @@ impl<'n> Record<'n> {
 
     /// Status of every item and of the framework at a point, with its deadlines.
     pub fn status(&self, as_of: &Point) -> Status {
-        let mut status = self.status_of_items(as_of);
-        status.deadlines = self.deadlines(as_of);
+        let mut status = Status::clone(&self.status_at(as_of.instant));
+        status.as_of = as_of.clone();
+        status
+    }
+
+    /// [`Record::status`] at `at`, as of a point with no label or round, computed once per
+    /// instant for these tracks (see [`Statuses`]).
+    pub(crate) fn status_at(&self, at: Instant) -> Arc<Status> {
+        if let Some(kept) = self.tracks.statuses.get(at) {
+            return kept;
+        }
+        let point = Point { label: String::new(), date: at.date(), round: None, instant: at };
+        let mut status = self.status_of_items(&point);
+        status.deadlines = self.deadlines(&point);
+        let status = Arc::new(status);
+        self.tracks.statuses.keep(at, status.clone());
         status
     }
 

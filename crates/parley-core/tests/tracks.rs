@@ -78,6 +78,13 @@ fn tracks_extended_by_added_stances_are_the_tracks_of_the_whole_record() {
             let mut tracks = Tracks::new(&part);
             for &cut in cuts.iter().skip(1).chain([&whole.stances.len()]) {
                 // A copy kept from before shares the items' tracks; extending must leave it as it was.
+                // Statuses computed before, kept with the tracks: those before the stances added
+                // next must stay right, the others must not be kept.
+                let earlier = Record::with_tracks(&part, &tracks);
+                for point in points(&earlier) {
+                    earlier.status(&point);
+                }
+                earlier.check_claims();
                 let (kept, kept_of) = (tracks.clone(), part.clone());
                 part.stances = whole.stances.range(..cut).cloned().collect();
                 tracks.extend(&part);
@@ -87,9 +94,7 @@ fn tracks_extended_by_added_stances_are_the_tracks_of_the_whole_record() {
             prop_assert_eq!(&tracks, &built);
             let kept = Record::with_tracks(&whole, &tracks);
             let fresh = Record::new(&whole);
-            let mut points = vec![Point::now(), fresh.point("start").unwrap()];
-            points.extend(whole.rounds.iter().filter_map(|round| fresh.point(&round.id).ok()));
-            for point in &points {
+            for point in &points(&fresh) {
                 let json = |record: &Record| serde_json::to_string(&record.status(point)).unwrap();
                 prop_assert_eq!(json(&kept), json(&fresh));
             }
@@ -98,6 +103,20 @@ fn tracks_extended_by_added_stances_are_the_tracks_of_the_whole_record() {
             Ok(())
         })
         .unwrap();
+}
+
+/// Points to ask a record's status at: now, the start, every round and every date a stance or a
+/// statement names.
+fn points(record: &Record) -> Vec<Point> {
+    let negotiation = record.negotiation;
+    let mut texts = vec!["now".to_owned(), "start".to_owned()];
+    texts.extend(negotiation.rounds.iter().map(|round| round.id.clone()));
+    texts.extend(negotiation.stances.iter().filter_map(|stance| match &stance.at {
+        Moment::Date(date) => Some(date.to_string()),
+        _ => None,
+    }));
+    texts.extend(negotiation.statements.iter().map(|statement| statement.date.to_string()));
+    texts.iter().filter_map(|text| record.point(text).ok()).collect()
 }
 
 /// What a view keeps of a stance depends on that stance and the rest of the record, never on the

@@ -2,13 +2,11 @@
 //! about a red line ("our red line holds"), judged against the framework's proposed values, the
 //! agreed ones, or a party's readout (`docs/status.md`, "Claims").
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Evidence, Verdict};
 use crate::model::{IssueKind, Value, keywords};
-use crate::status::{ItemState, Record, Status};
+use crate::status::{ItemState, Record};
 use crate::timeline::Instant;
 
 /// A claim that an issue's value compares so with the value(s) given.
@@ -145,7 +143,7 @@ impl Record<'_> {
     }
 
     /// Judges a value claim as of `at` (the item read after its `version` round when it names one).
-    pub(super) fn check_value(&self, claim: &ValueClaim, at: Instant, statuses: &mut HashMap<Instant, Status>) -> Judged {
+    pub(super) fn check_value(&self, claim: &ValueClaim, at: Instant) -> Judged {
         let negotiation = self.negotiation;
         let issue = &claim.issue;
         let Some(kind) = negotiation.issue(issue).map(|issue| &issue.kind) else {
@@ -214,7 +212,7 @@ impl Record<'_> {
                     return (Verdict::Unverifiable, finding, Vec::new());
                 };
                 if claim.of == ValueSource::Agreed {
-                    let (agreed, state) = self.item_agreed_for_value(index, claim.version.as_deref(), at, statuses);
+                    let (agreed, state) = self.item_agreed_for_value(index, claim.version.as_deref(), at);
                     if !agreed {
                         let finding = format!("item {label}, which settles {issue}, was {state}, not agreed");
                         return (Verdict::Unverifiable, finding, vec![value_fact(&value)]);
@@ -317,22 +315,16 @@ impl Record<'_> {
 
     /// Whether item `index` was agreed (in the version of round `version`, if one is named) as of
     /// `at`, with its state in words when not.
-    fn item_agreed_for_value(
-        &self,
-        index: usize,
-        version: Option<&str>,
-        at: Instant,
-        statuses: &mut HashMap<Instant, Status>,
-    ) -> (bool, String) {
+    fn item_agreed_for_value(&self, index: usize, version: Option<&str>, at: Instant) -> (bool, String) {
         let item = &self.negotiation.items[index];
         if version.is_some() {
-            let (verdict, finding, _) = self.check_item_agreed(item.number, &item.document, version, at, statuses);
+            let (verdict, finding, _) = self.check_item_agreed(item.number, &item.document, version, at);
             return (
                 verdict == Verdict::Consistent,
                 if verdict == Verdict::Consistent { "agreed".to_owned() } else { finding_state(&finding) },
             );
         }
-        let status = self.status_cached(at, statuses);
+        let status = self.status_at(at);
         let state = status
             .items
             .iter()
@@ -342,7 +334,7 @@ impl Record<'_> {
     }
 
     /// Judges the claim that red line `id` holds as of `at`, as the status then reports it.
-    pub(super) fn check_red_line_holds(&self, id: &str, at: Instant, statuses: &mut HashMap<Instant, Status>) -> Judged {
+    pub(super) fn check_red_line_holds(&self, id: &str, at: Instant) -> Judged {
         let negotiation = self.negotiation;
         let Some(index) = negotiation.red_lines.iter().position(|red_line| red_line.id == id) else {
             return (Verdict::Unverifiable, format!("red line {id} is not in the record"), Vec::new());
@@ -357,7 +349,7 @@ impl Record<'_> {
             };
             return (Verdict::Unverifiable, finding, Vec::new());
         }
-        let status = self.status_cached(at, statuses);
+        let status = self.status_at(at);
         let Some(check) = status.red_lines.iter().find(|check| check.id == id) else {
             return (Verdict::Unverifiable, format!("red line {id} was not in force"), Vec::new());
         };

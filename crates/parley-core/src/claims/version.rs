@@ -5,11 +5,9 @@
 //! or an earlier one: an objection stands until withdrawn, an acceptance covers one version, and a
 //! stance on a later version says nothing about this one.
 
-use std::collections::HashMap;
-
 use super::{Evidence, Judged, Verdict};
 use crate::model::Position;
-use crate::status::{Record, Status, unvalued};
+use crate::status::{Record, unvalued};
 use crate::timeline::Instant;
 
 impl Record<'_> {
@@ -24,13 +22,7 @@ impl Record<'_> {
     }
 
     /// Whether item `index`, read after round `round` (at `read_at`), is agreed as of `at`.
-    pub(super) fn check_item_agreed_version(
-        &self,
-        index: usize,
-        (round, read_at): (&str, Instant),
-        at: Instant,
-        statuses: &mut HashMap<Instant, Status>,
-    ) -> Judged {
+    pub(super) fn check_item_agreed_version(&self, index: usize, (round, read_at): (&str, Instant), at: Instant) -> Judged {
         let negotiation = self.negotiation;
         let item = &negotiation.items[index];
         let label = negotiation.item_label(item);
@@ -65,7 +57,7 @@ impl Record<'_> {
             }
         }
         // Red lines of signatories that the values proposed after the round violate.
-        let status = self.status_cached(read_at, statuses);
+        let status = self.status_at(read_at);
         for check in status.red_lines.iter().filter(|check| check.holds == Some(false) && negotiation.holder_signs(&check.party)) {
             let concerns = check.items.iter().enumerate().any(|(position, number)| {
                 *number == item.number && check.documents.get(position).map_or("", String::as_str) == item.document
@@ -207,9 +199,8 @@ mod tests {
                         let record = Record::new(&scenario.negotiation);
                         let r2 = record.timeline.round("r2").unwrap();
                         let at = Instant::END;
-                        let mut statuses = HashMap::new();
-                        let by_status = record.check_item_agreed(1, "", None, at, &mut statuses);
-                        let by_version = record.check_item_agreed_version(0, ("r2", r2), at, &mut statuses);
+                        let by_status = record.check_item_agreed(1, "", None, at);
+                        let by_version = record.check_item_agreed_version(0, ("r2", r2), at);
                         assert_eq!(by_version.0, by_status.0, "item-agreed on\n{text}\n{by_version:?}\n{by_status:?}");
                         for position in Position::ALL {
                             let by_status = record.check_stance("B", 1, position, "", at);
