@@ -7,7 +7,7 @@ mod support {
 }
 
 use parley_core::scenario;
-use parley_core::status::Record;
+use parley_core::status::{Record, Tracks};
 use support::large::{Lcg, large_scenario};
 
 fn main() {
@@ -31,12 +31,26 @@ fn parse_only(bencher: divan::Bencher<'_, '_>) {
     bencher.bench(|| scenario::parse(divan::black_box(&text)).expect("valid").negotiation.stances.len());
 }
 
+/// The status computed from tracks already built (a copy of them with no status kept each time).
 #[divan::bench(sample_count = 50)]
 fn status_at_a_date_on_a_parsed_record(bencher: divan::Bencher<'_, '_>) {
     let text = large_scenario();
     let negotiation = scenario::parse(&text).expect("valid").negotiation;
+    let tracks = Tracks::new(&negotiation);
+    let point = Record::with_tracks(&negotiation, &tracks).point("2025-03-15").unwrap();
+    bencher
+        .with_inputs(|| tracks.clone())
+        .bench_local_refs(|tracks| Record::with_tracks(&negotiation, tracks).status(divan::black_box(&point)).framework.agreed);
+}
+
+/// The same status asked again of the same tracks: the copy they keep.
+#[divan::bench(sample_count = 50)]
+fn status_kept_with_the_tracks(bencher: divan::Bencher<'_, '_>) {
+    let text = large_scenario();
+    let negotiation = scenario::parse(&text).expect("valid").negotiation;
     let record = Record::new(&negotiation);
     let point = record.point("2025-03-15").unwrap();
+    record.status(&point);
     bencher.bench(|| record.status(divan::black_box(&point)).framework.agreed);
 }
 
