@@ -705,7 +705,14 @@ impl<'n> Record<'n> {
 
     /// Status of every item and of the framework at a point, with its deadlines.
     pub fn status(&self, as_of: &Point) -> Status {
-        let mut status = Status::clone(&self.status_at(as_of.instant));
+        let at = as_of.instant;
+        let mut status = match self.tracks.statuses.get(at) {
+            Some(kept) => Status::clone(&kept),
+            // As of the end, which every stance added changes, a status is kept only when asked
+            // for by [`Record::status_at`]: keeping it for this answer would cost a copy each time.
+            None if at == Instant::END => return self.computed_status(as_of),
+            None => Status::clone(&self.status_at(at)),
+        };
         status.as_of = as_of.clone();
         status
     }
@@ -716,11 +723,15 @@ impl<'n> Record<'n> {
         if let Some(kept) = self.tracks.statuses.get(at) {
             return kept;
         }
-        let point = Point { label: String::new(), date: at.date(), round: None, instant: at };
-        let mut status = self.status_of_items(&point);
-        status.deadlines = self.deadlines(&point);
-        let status = Arc::new(status);
+        let status = Arc::new(self.computed_status(&Point { label: String::new(), date: at.date(), round: None, instant: at }));
         self.tracks.statuses.keep(at, status.clone());
+        status
+    }
+
+    /// [`Record::status`], computed.
+    fn computed_status(&self, as_of: &Point) -> Status {
+        let mut status = self.status_of_items(as_of);
+        status.deadlines = self.deadlines(as_of);
         status
     }
 
