@@ -156,12 +156,14 @@ impl ApiError {
 
     /// A store's error: a moved head, an unreachable database, or a failure.
     pub fn store(error: StoreError) -> ApiError {
+        // Unreachable, refused, or a connection lost under the statement: worth trying again later.
+        let unavailable = matches!(error, StoreError::Unreachable { .. } | StoreError::Rejected { .. } | StoreError::Tls { .. });
+        if unavailable || error.is_connection_lost() {
+            tracing::error!(error = %error, "database unavailable");
+            return ApiError::new(Code::DatabaseUnavailable, "the database cannot be reached");
+        }
         match error {
             StoreError::Conflict { .. } => ApiError::new(Code::StaleHead, "another writer appended first; re-read and retry"),
-            StoreError::Unreachable { .. } | StoreError::Rejected { .. } | StoreError::Tls { .. } => {
-                tracing::error!(error = %error, "database unavailable");
-                ApiError::new(Code::DatabaseUnavailable, "the database cannot be reached")
-            }
             StoreError::SignatureRequired { party, .. } | StoreError::KeyRevoked { party, .. } | StoreError::ChangesHands { party, .. } => {
                 ApiError::new(
                     Code::SignatureRequired,

@@ -487,6 +487,75 @@ fn postgres_lookups_try_again_when_their_connection_is_cut() {
     });
 }
 
+/// Both tries of a batched lookup fail (each connection cut while its statement waits): a read of
+/// the record (`status`) then looks its token up by itself and answers as before; a read that
+/// needs only its caller (`events`) answers 503 `database_unavailable`, naming nothing of the
+/// database, and the reads after it are answered again (no failed connection is kept).
+#[test]
+fn postgres_lookups_cut_twice_fall_back_or_fail_without_a_trace() {
+    let Some(pg) = support::postgres_server() else {
+        let _ = std::io::stderr().write_all(b"PARLEY_TEST_PG_URL is not set: skipping the server's PostgreSQL tests\n");
+        return;
+    };
+    let server = Server::start(Database::postgres(&pg), UKRAINE);
+    let public = server.token("public");
+    let read = |route: &str| server.get(public, &server.path(route));
+    let (status, events) = (read("status"), read("events"));
+    assert_eq!((status.status, events.status), (200, 200), "{status:?} {events:?}");
+    let connect = || ::postgres::Client::connect(&server.db.url, ::postgres::NoTls).unwrap();
+    let mut admin = connect();
+    // Cuts the next backend found waiting for the lock on `tokens` that is not among `cut`.
+    let mut cut_next = |cut: &mut Vec<i32>| {
+        let waiting_sql = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let pid = loop {
+            let waiting: Vec<i32> = admin.query(waiting_sql, &[]).unwrap().iter().map(|row| row.get(0)).collect();
+            if let Some(pid) = waiting.into_iter().find(|pid| !cut.contains(pid)) {
+                break pid;
+            }
+            assert!(std::time::Instant::now() < deadline, "no new lookup waits for the lock");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        assert!(admin.query_one("SELECT pg_terminate_backend($1)", &[&pid]).unwrap().get::<_, bool>(0));
+        cut.push(pid);
+    };
+    for (route, before) in [("status", &status), ("events", &events)] {
+        let mut holder = connect();
+        let mut transaction = holder.transaction().unwrap();
+        transaction.batch_execute("LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE").unwrap();
+        let mut cut = Vec::new();
+        let answer = std::thread::scope(|scope| {
+            let answer = scope.spawn(|| read(route));
+            // The batched statement, then its second try on a connection opened anew.
+            cut_next(&mut cut);
+            cut_next(&mut cut);
+            if route == "events" {
+                // No lookup of its own: the read fails while the lock is still held.
+                let answer = answer.join().unwrap();
+                transaction.rollback().unwrap();
+                answer
+            } else {
+                transaction.rollback().unwrap();
+                answer.join().unwrap()
+            }
+        });
+        if route == "status" {
+            assert_eq!((answer.status, &answer.body), (200, &before.body), "status after two cuts: {answer:?}");
+        } else {
+            // The database went away under the statement: unavailable for now, not a failure.
+            assert_eq!(answer.status, 503, "events after two cuts: {answer:?}");
+            assert_eq!(answer.header("content-type"), Some("application/problem+json"), "{answer:?}");
+            assert!(answer.body.contains(r#""code": "database_unavailable""#), "{}", answer.body);
+            let lower = answer.body.to_lowercase();
+            for secret in ["terminat", "tokens", "postgres", "sql", "54329", public] {
+                assert!(!lower.contains(&secret.to_lowercase()), "the problem names `{secret}`: {}", answer.body);
+            }
+        }
+        let again = read(route);
+        assert_eq!((again.status, &again.body), (200, &before.body), "{route} after the lock: {again:?}");
+    }
+}
+
 /// PostgreSQL over TLS (`sslmode=verify-full` against the test server's CA): the server answers
 /// reads (batched lookups included) and writes, and every connection it holds speaks TLS.
 #[test]

@@ -101,6 +101,20 @@ impl StoreError {
     pub fn is_retryable(&self) -> bool {
         matches!(self, StoreError::Conflict { .. })
     }
+
+    /// Whether a PostgreSQL connection was lost under the operation: closed, cut by the server
+    /// (`pg_terminate_backend`, a shutdown or restart) or failed on the way (SQLSTATE class 08).
+    /// The database is unavailable for now rather than the operation wrong: it may succeed on a
+    /// new connection.
+    pub fn is_connection_lost(&self) -> bool {
+        use postgres::error::SqlState;
+        let StoreError::Postgres { error, .. } = self else { return false };
+        error.is_closed()
+            || error.code().is_some_and(|code| {
+                code.code().starts_with("08")
+                    || [SqlState::ADMIN_SHUTDOWN, SqlState::CRASH_SHUTDOWN, SqlState::CANNOT_CONNECT_NOW].contains(code)
+            })
+    }
 }
 
 /// The negotiations a log holds, in order: one index seek per negotiation (a loose index scan)
