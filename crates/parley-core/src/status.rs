@@ -54,8 +54,10 @@ pub struct Tracks {
     statuses: Statuses,
 }
 
-/// The most statuses one record keeps (all dropped when full).
-const MAX_STATUSES: usize = 32;
+/// How many statuses one record keeps beyond one for each of its statements and rounds (all
+/// dropped when full): a claims check asks for one at each statement's instant, at the rounds
+/// its claims name, and as of now, and all of them stay kept.
+const MORE_STATUSES: usize = 32;
 
 /// Statuses computed from one record's tracks, by instant, each as of an unnamed point (see
 /// [`Record::status_at`]). A status as of an instant depends only on the stances given up to
@@ -74,9 +76,10 @@ impl Statuses {
         self.map().get(&at).cloned()
     }
 
-    fn keep(&self, at: Instant, status: Arc<Status>) {
+    /// Keeps `status` as of `at`, in a map of at most `room` (emptied first when full).
+    fn keep(&self, at: Instant, status: Arc<Status>, room: usize) {
         let mut map = self.map();
-        if map.len() >= MAX_STATUSES {
+        if map.len() >= room {
             map.clear();
         }
         map.insert(at, status);
@@ -724,7 +727,8 @@ impl<'n> Record<'n> {
             return kept;
         }
         let status = Arc::new(self.computed_status(&Point { label: String::new(), date: at.date(), round: None, instant: at }));
-        self.tracks.statuses.keep(at, status.clone());
+        let room = self.negotiation.statements.len() + self.negotiation.rounds.len() + MORE_STATUSES;
+        self.tracks.statuses.keep(at, status.clone(), room);
         status
     }
 

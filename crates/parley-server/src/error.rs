@@ -182,7 +182,11 @@ impl ApiError {
 
     /// A service error: the caller's mistake (a query) or a failure.
     pub fn service(error: ServiceError) -> ApiError {
-        if error.is_bad_input() { ApiError::new(Code::BadQuery, error.to_string()) } else { ApiError::internal(error) }
+        match error {
+            ServiceError::Store(error) if error.is_connection_lost() => ApiError::store(error),
+            error if error.is_bad_input() => ApiError::new(Code::BadQuery, error.to_string()),
+            error => ApiError::internal(error),
+        }
     }
 }
 

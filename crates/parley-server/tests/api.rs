@@ -490,7 +490,7 @@ fn postgres_lookups_try_again_when_their_connection_is_cut() {
 /// Both tries of a batched lookup fail (each connection cut while its statement waits): a read of
 /// the record (`status`) then looks its token up by itself and answers as before; a read that
 /// needs only its caller (`events`) answers 503 `database_unavailable`, naming nothing of the
-/// database, and the reads after it are answered again (no failed connection is kept).
+/// database, and the reads after it are answered again.
 #[test]
 fn postgres_lookups_cut_twice_fall_back_or_fail_without_a_trace() {
     let Some(pg) = support::postgres_server() else {

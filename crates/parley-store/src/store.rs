@@ -103,17 +103,21 @@ impl StoreError {
     }
 
     /// Whether a PostgreSQL connection was lost under the operation: closed, cut by the server
-    /// (`pg_terminate_backend`, a shutdown or restart) or failed on the way (SQLSTATE class 08).
-    /// The database is unavailable for now rather than the operation wrong: it may succeed on a
-    /// new connection.
+    /// (`pg_terminate_backend`, a shutdown or restart) or failed on the way. The database is
+    /// unavailable for now rather than the operation wrong: it may succeed on a new connection.
+    /// A protocol violation (a bug) and a transaction whose outcome is unknown are not counted.
     pub fn is_connection_lost(&self) -> bool {
         use postgres::error::SqlState;
+        const LOST: [SqlState; 6] = [
+            SqlState::CONNECTION_EXCEPTION,
+            SqlState::CONNECTION_DOES_NOT_EXIST,
+            SqlState::CONNECTION_FAILURE,
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+        ];
         let StoreError::Postgres { error, .. } = self else { return false };
-        error.is_closed()
-            || error.code().is_some_and(|code| {
-                code.code().starts_with("08")
-                    || [SqlState::ADMIN_SHUTDOWN, SqlState::CRASH_SHUTDOWN, SqlState::CANNOT_CONNECT_NOW].contains(code)
-            })
+        error.is_closed() || error.code().is_some_and(|code| LOST.contains(code))
     }
 }
 
