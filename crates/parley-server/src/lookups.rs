@@ -71,8 +71,8 @@ impl Lookups {
     }
 }
 
-/// The work of answering the queued reads, a [`Batch`] per statement ([`Drain::take_batch`])
-/// until none waits. Dropped before that (a panic, a runtime shutting down), it fails the reads
+/// The work of answering the queued reads, a [`Batch`] per statement ([`Drain::take_batch`],
+/// [`Drain::answer_all`]) until none waits. Dropped before that (a panic, a runtime shutting down), it fails the reads
 /// waiting and lets the next read start a lookup again.
 #[derive(Debug)]
 pub struct Drain {
@@ -84,8 +84,7 @@ pub struct Drain {
 impl Drain {
     /// The next statement's work: the reads to answer (taken off the queue), or `None` (and no
     /// lookup running) when none waits; the queue is found empty and `running` cleared under one
-    /// lock, so no read is left waiting. A drain answers each batch in turn until `None`
-    /// (`AppState::token_and_head_batched`).
+    /// lock, so no read is left waiting.
     pub fn take_batch(&mut self) -> Option<Batch> {
         let waiting = self.take_waiting()?;
         // Each pair asked once (reads by the same token on the same negotiation are many).
@@ -102,6 +101,15 @@ impl Drain {
             .collect();
         drop(places);
         Some(Batch { waiting, asked, answer_of })
+    }
+
+    /// Answers every batch in turn ([`Drain::take_batch`]) with what `lookup` finds for its pairs,
+    /// until none waits.
+    pub fn answer_all(mut self, mut lookup: impl FnMut(&[(String, Option<String>)]) -> Result<Vec<TokenAndHead>, ApiError>) {
+        while let Some(batch) = self.take_batch() {
+            let answers = lookup(batch.asked());
+            batch.reply(answers);
+        }
     }
 
     /// The next reads to answer, or `None` (and no lookup running) when none waits.
@@ -179,11 +187,11 @@ mod tests {
     use crate::error::Code;
 
     /// Every statement fails as when the database cannot be reached.
-    fn fail(mut drain: Drain) {
-        while let Some(batch) = drain.take_batch() {
+    fn fail(drain: Drain) {
+        drain.answer_all(|_| {
             let unreachable = parley_store::StoreError::Unreachable { location: "db".into(), detail: "connection refused".into() };
-            batch.reply(Err(crate::error::ApiError::store(unreachable)));
-        }
+            Err(crate::error::ApiError::store(unreachable))
+        });
     }
 
     /// The database out of reach: every read waiting is answered with why, and the next read
@@ -252,11 +260,7 @@ mod tests {
         }
         assert!(format!("{lookups:?}").contains(&format!("waiting: {}", asked.len())), "{lookups:?}");
         let drain = held.lock().unwrap().take().expect("the first read started a lookup");
-        let mut drain = drain;
-        while let Some(batch) = drain.take_batch() {
-            let answers = store.tokens_and_heads(batch.asked()).map_err(crate::error::ApiError::store);
-            batch.reply(answers);
-        }
+        drain.answer_all(|asked| store.tokens_and_heads(asked).map_err(crate::error::ApiError::store));
         for (read, (secret, negotiation)) in reads.into_iter().zip(&asked) {
             let answer = read.await.unwrap().map_err(|error| error.code).unwrap();
             let alone = match negotiation {

@@ -97,7 +97,8 @@ impl Inner {
         };
         match store.tokens_and_heads(asked) {
             Ok(answers) => Ok(answers),
-            Err(_) => {
+            Err(error) => {
+                tracing::warn!(error = %error, "a token lookup failed: made again on a new connection");
                 *held = None;
                 let store = held.insert(self.open()?);
                 let answers = store.tokens_and_heads(asked).map_err(ApiError::store);
@@ -244,12 +245,8 @@ impl AppState {
             let inner = self.inner.clone();
             // Detached: the reads wait for their answers, not for this task.
             drop(tokio::task::spawn_blocking(move || {
-                let mut drain = drain;
                 let mut store = None;
-                while let Some(batch) = drain.take_batch() {
-                    let answers = inner.tokens_and_heads(&mut store, batch.asked());
-                    batch.reply(answers);
-                }
+                drain.answer_all(|asked| inner.tokens_and_heads(&mut store, asked));
                 if let Some(store) = store {
                     inner.give_back(store);
                 }
