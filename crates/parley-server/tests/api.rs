@@ -444,6 +444,16 @@ fn a_flood_opens_no_more_stores_than_can_be_in_use_at_once(fresh: &dyn Fn() -> D
     assert!(server.state.stores_opened() < bound, "{} stores opened for at most {bound} in use", server.state.stores_opened());
 }
 
+/// A server on a database of its own on the test PostgreSQL server, holding the Ukraine
+/// scenario; `None` (said on stderr) when `PARLEY_TEST_PG_URL` names none.
+fn ukraine_on_postgres() -> Option<Server> {
+    let Some(pg) = support::postgres_server() else {
+        let _ = std::io::stderr().write_all(b"PARLEY_TEST_PG_URL is not set: skipping the server's PostgreSQL tests\n");
+        return None;
+    };
+    Some(Server::start(Database::postgres(&pg), UKRAINE))
+}
+
 /// PostgreSQL: a reads' token lookup whose connection is cut under its statement (a restart, a
 /// proxy's idle timeout, `pg_terminate_backend`) is made once more on a store opened anew, and no
 /// read fails for it. Read here: the event log, whose caller is looked up with the reads (a
@@ -452,11 +462,7 @@ fn a_flood_opens_no_more_stores_than_can_be_in_use_at_once(fresh: &dyn Fn() -> D
 /// it waits.
 #[test]
 fn postgres_lookups_try_again_when_their_connection_is_cut() {
-    let Some(pg) = support::postgres_server() else {
-        let _ = std::io::stderr().write_all(b"PARLEY_TEST_PG_URL is not set: skipping the server's PostgreSQL tests\n");
-        return;
-    };
-    let server = Server::start(Database::postgres(&pg), UKRAINE);
+    let Some(server) = ukraine_on_postgres() else { return };
     let public = server.token("public");
     let events = || server.get(public, &server.path("events"));
     let first = events();
@@ -493,11 +499,7 @@ fn postgres_lookups_try_again_when_their_connection_is_cut() {
 /// database, and the reads after it are answered again.
 #[test]
 fn postgres_lookups_cut_twice_fall_back_or_fail_without_a_trace() {
-    let Some(pg) = support::postgres_server() else {
-        let _ = std::io::stderr().write_all(b"PARLEY_TEST_PG_URL is not set: skipping the server's PostgreSQL tests\n");
-        return;
-    };
-    let server = Server::start(Database::postgres(&pg), UKRAINE);
+    let Some(server) = ukraine_on_postgres() else { return };
     let public = server.token("public");
     let read = |route: &str| server.get(public, &server.path(route));
     let (status, events) = (read("status"), read("events"));
