@@ -122,6 +122,34 @@ fn a_writer_around_the_lock_gives_a_conflict() {
     assert_eq!(store.events("n").unwrap().len(), 1, "only the intruder's row");
 }
 
+/// A store whose backend the server cut (`pg_terminate_backend`, as a restart or an
+/// administrator does) reports a lost connection on its next statement, and keeps reporting it;
+/// an error of the statement itself (a conflicting append) is not one.
+#[test]
+fn a_cut_backend_is_a_lost_connection_and_a_conflict_is_not() {
+    if !enabled() {
+        return;
+    }
+    let target = fresh();
+    let mut store = PgStore::open(&target.url).unwrap();
+    store.append("n", 0, vec![event("a", "1")], None).unwrap();
+    let conflict = store.append("n", 0, vec![event("a", "2")], None).unwrap_err();
+    assert!(matches!(conflict, StoreError::Conflict { .. }) && !conflict.is_connection_lost(), "{conflict}");
+    let mut admin = postgres::Client::connect(&target.url, postgres::NoTls).unwrap();
+    let cut: i64 = admin
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(cut, 1, "the store holds one connection");
+    for _ in 0..2 {
+        let lost = store.head("n").unwrap_err();
+        assert!(lost.is_connection_lost(), "{lost}");
+    }
+}
+
 /// The CA that signed the test server's certificate (`.ci/postgres.sh` writes it), or `None` with a
 /// notice when TLS cannot be tested.
 fn tls_server() -> Option<(String, String)> {
