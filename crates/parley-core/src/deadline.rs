@@ -160,13 +160,10 @@ impl Record<'_> {
             .collect()
     }
 
-    /// Whether the deadline's item was agreed at `at`.
+    /// Whether the deadline's item was agreed at `at` (a status kept with the tracks: every
+    /// status after the deadline asks it).
     fn item_agreed_at(&self, deadline: &Deadline, at: Instant) -> bool {
-        let point = Point { label: String::new(), date: None, round: None, instant: at };
-        self.status_of_items(&point)
-            .items
-            .iter()
-            .any(|item| deadline.names_item(&item.document, item.number) && item.state == ItemState::Agreed)
+        self.status_at(at).items.iter().any(|item| deadline.names_item(&item.document, item.number) && item.state == ItemState::Agreed)
     }
 
     /// The deadlines that passed, and the extensions granted, after `from` up to `to`.

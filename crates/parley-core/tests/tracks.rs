@@ -12,7 +12,7 @@ use parley_core::visibility::{Viewer, into_view};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
-const SCENARIOS: [&str; 10] = [
+const SCENARIOS: [&str; 11] = [
     include_str!("../../../scenarios/ukraine-2025.toml"),
     include_str!("../../../scenarios/dockworkers-2026.toml"),
     include_str!("../../parley-cli/tests/cases/blocs.toml"),
@@ -23,6 +23,7 @@ const SCENARIOS: [&str; 10] = [
     include_str!("../../parley-cli/tests/cases/stance-on-earlier-version.toml"),
     include_str!("../../parley-cli/tests/cases/value-claims.toml"),
     include_str!("../../parley-cli/tests/cases/phases.toml"),
+    include_str!("../../parley-cli/tests/cases/deadlines.toml"),
 ];
 
 /// A stance made from the numbers `(who, item, at, position, readout, version)`, picking among
