@@ -24,6 +24,25 @@ fn sees_round(viewer: &Viewer, sight: &Sight<'_>, round: &Round) -> bool {
     round.visibility.is_public() || participant || sight.sees(round.party.as_deref().unwrap_or(""), round.visibility, round.bloc.as_deref())
 }
 
+/// The ids of the rounds of `negotiation` the viewer may not know of.
+pub(crate) fn hidden_rounds<'n>(negotiation: &'n Negotiation, sight: &Sight<'_>) -> HashSet<&'n str> {
+    negotiation.rounds.iter().filter(|round| !sees_round(sight.viewer(), sight, round)).map(|round| round.id.as_str()).collect()
+}
+
+/// The items of `negotiation` the viewer may not see, by document and number (the document is
+/// empty in a file without documents): not visible to it, or introduced in a hidden round.
+pub(crate) fn hidden_items<'n>(negotiation: &'n Negotiation, sight: &Sight<'_>, hidden_rounds: &HashSet<&str>) -> HashSet<(&'n str, u32)> {
+    negotiation
+        .items
+        .iter()
+        .filter(|item| {
+            matches!(&item.introduced, Moment::Round(round) if hidden_rounds.contains(round.as_str()))
+                || !sight.sees(item.by.as_deref().unwrap_or(""), item.visibility, None)
+        })
+        .map(|item| (item.document.as_str(), item.number))
+        .collect()
+}
+
 /// What a viewer may see of a record's secret channels, for deciding entity by entity (an event
 /// log shown to a viewer) what [`crate::visibility::into_view`] decides for a whole record.
 #[derive(Debug)]
@@ -36,8 +55,7 @@ impl<'v> Channels<'v> {
     /// The channels of `negotiation` (its parties, blocs and rounds are what count) for `viewer`.
     pub fn new(negotiation: &Negotiation, viewer: &'v Viewer) -> Channels<'v> {
         let sight = Sight::of(viewer, negotiation);
-        let hidden_rounds =
-            negotiation.rounds.iter().filter(|round| !sees_round(viewer, &sight, round)).map(|round| round.id.clone()).collect();
+        let hidden_rounds = hidden_rounds(negotiation, &sight).into_iter().map(str::to_owned).collect();
         Channels { sight, hidden_rounds }
     }
 
@@ -73,18 +91,14 @@ impl<'v> Channels<'v> {
     }
 }
 
-/// Removes from `negotiation` every channel the viewer may not see, and what hangs on it.
-pub(crate) fn hide(negotiation: &mut Negotiation, viewer: &Viewer, sight: &Sight<'_>) {
-    let hidden_rounds: HashSet<String> =
-        negotiation.rounds.iter().filter(|round| !sees_round(viewer, sight, round)).map(|round| round.id.clone()).collect();
+/// Removes from `negotiation` every channel the viewer may not see, and what hangs on it, except
+/// the stances given in them or on them: [`crate::visibility::StanceSight`] decides those.
+pub(crate) fn hide(negotiation: &mut Negotiation, sight: &Sight<'_>) {
+    let hidden: HashSet<&str> = hidden_rounds(negotiation, sight);
+    let hidden_items: HashSet<(String, u32)> =
+        hidden_items(negotiation, sight, &hidden).into_iter().map(|(document, number)| (document.to_owned(), number)).collect();
+    let hidden_rounds: HashSet<String> = hidden.into_iter().map(str::to_owned).collect();
     let in_hidden = |moment: &Moment| matches!(moment, Moment::Round(round) if hidden_rounds.contains(round));
-    // Items by document and number (the document is empty in a file without documents).
-    let hidden_items: HashSet<(String, u32)> = negotiation
-        .items
-        .iter()
-        .filter(|item| in_hidden(&item.introduced) || !sight.sees(item.by.as_deref().unwrap_or(""), item.visibility, None))
-        .map(|item| (item.document.clone(), item.number))
-        .collect();
     let is_hidden = |document: &str, number: u32| hidden_items.contains(&(document.to_owned(), number));
     if hidden_rounds.is_empty()
         && hidden_items.is_empty()
@@ -97,7 +111,6 @@ pub(crate) fn hide(negotiation: &mut Negotiation, viewer: &Viewer, sight: &Sight
     for item in &mut negotiation.items {
         item.revisions.retain(|revision| !hidden_rounds.contains(&revision.round));
     }
-    negotiation.stances.retain(|stance| !is_hidden(&stance.document, stance.item) && !in_hidden(&stance.at));
     negotiation.red_lines.retain(|red_line| !in_hidden(&red_line.since));
     for red_line in &mut negotiation.red_lines {
         if red_line.until.as_ref().is_some_and(in_hidden) {

@@ -165,31 +165,13 @@ impl crate::status::Record<'_> {
     }
 }
 
-/// Removes the readouts `sees` rejects (by owner and visibility), and the stances on a readout
-/// of which nothing is left, so that the view is a record that could have been written as it is.
+/// Removes the readouts `sees` rejects (by owner and visibility). The stances on a readout of
+/// which nothing is left go too, by [`crate::visibility::StanceSight`], so that the view is a
+/// record that could have been written as it is.
 pub(crate) fn retain_visible(negotiation: &mut crate::model::Negotiation, sees: impl Fn(&str, Visibility) -> bool) {
     for item in &mut negotiation.items {
         item.readouts.retain(|readout| sees(&readout.party, readout.visibility));
     }
-    let timeline = crate::timeline::Timeline::new(&negotiation.rounds);
-    let items = &negotiation.items;
-    // Items by (document, number), so that each stance on a readout finds its item at once.
-    let by_key: std::collections::HashMap<(&str, u32), Vec<usize>> =
-        items.iter().enumerate().fold(std::collections::HashMap::new(), |mut map, (index, item)| {
-            map.entry((item.document.as_str(), item.number)).or_insert_with(Vec::new).push(index);
-            map
-        });
-    negotiation.stances.retain(|stance| {
-        if stance.readout.is_empty() {
-            return true;
-        }
-        let at = timeline.moment(&stance.at);
-        by_key.get(&(stance.document.as_str(), stance.item)).is_some_and(|indices| {
-            indices.iter().any(|&index| {
-                items[index].readouts.iter().any(|readout| readout.party == stance.readout && timeline.moment(&readout.at) <= at)
-            })
-        })
-    });
 }
 
 #[cfg(test)]

@@ -86,6 +86,12 @@ pub enum PointError {
 
 impl Timeline {
     pub fn new(rounds: &[Round]) -> Timeline {
+        Timeline::of(rounds)
+    }
+
+    /// The timeline of `rounds` (some of a record's rounds, in the record's order).
+    pub fn of<'r>(rounds: impl IntoIterator<Item = &'r Round>) -> Timeline {
+        let rounds: Vec<&Round> = rounds.into_iter().collect();
         let mut dated: Vec<(Date, usize)> =
             rounds.iter().enumerate().filter_map(|(index, round)| round.effective_date().map(|date| (date, index))).collect();
         dated.sort();

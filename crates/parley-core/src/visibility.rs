@@ -8,9 +8,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use crate::model::{Negotiation, Role, Visibility};
+use crate::model::{Moment, Negotiation, Role, Stance, Visibility};
+use crate::timeline::{Instant, Timeline};
 
 /// Who is looking.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -124,6 +126,74 @@ impl<'v> Sight<'v> {
     }
 }
 
+/// Which stances a viewer's view of a record keeps. A view keeps or drops each stance for what it
+/// is and the rest of the record, never for the other stances: its party, visibility and bloc; its
+/// round, when that round is hidden from the viewer; its item, when that item is hidden; the
+/// readout it answers, which must be one the view keeps, given no later than the stance. So the
+/// stances added to a record since a view are viewed with this alone, without copying the rest of
+/// the record, and [`into_view`] decides every stance by it too.
+#[derive(Debug)]
+pub struct StanceSight<'a> {
+    /// `None` for a viewer who sees everything.
+    seen: Option<Seen<'a>>,
+}
+
+#[derive(Debug)]
+struct Seen<'a> {
+    sight: Sight<'a>,
+    hidden_rounds: HashSet<&'a str>,
+    hidden_items: HashSet<(&'a str, u32)>,
+    /// The readouts the view keeps, by item (document and number): who gave each, and when on
+    /// the view's timeline.
+    readouts: HashMap<(&'a str, u32), Vec<(&'a str, Instant)>>,
+    /// The timeline of the rounds the view keeps.
+    timeline: Timeline,
+}
+
+impl<'a> StanceSight<'a> {
+    /// What `viewer` may see of the stances of `negotiation` (whichever stances it holds: only
+    /// the rest of the record counts).
+    pub fn new(negotiation: &'a Negotiation, viewer: &'a Viewer) -> StanceSight<'a> {
+        if *viewer == Viewer::Everything {
+            return StanceSight { seen: None };
+        }
+        let sight = Sight::of(viewer, negotiation);
+        let hidden_rounds = crate::channels::hidden_rounds(negotiation, &sight);
+        let hidden_items = crate::channels::hidden_items(negotiation, &sight, &hidden_rounds);
+        let timeline = Timeline::of(negotiation.rounds.iter().filter(|round| !hidden_rounds.contains(round.id.as_str())));
+        let in_hidden = |moment: &Moment| matches!(moment, Moment::Round(round) if hidden_rounds.contains(round.as_str()));
+        let mut readouts: HashMap<(&str, u32), Vec<(&str, Instant)>> = HashMap::new();
+        for item in negotiation.items.iter().filter(|item| !hidden_items.contains(&(item.document.as_str(), item.number))) {
+            let kept = item
+                .readouts
+                .iter()
+                .filter(|readout| !in_hidden(&readout.at) && sight.sees(&readout.party, readout.visibility, None))
+                .map(|readout| (readout.party.as_str(), timeline.moment(&readout.at)));
+            readouts.entry((item.document.as_str(), item.number)).or_default().extend(kept);
+        }
+        StanceSight { seen: Some(Seen { sight, hidden_rounds, hidden_items, readouts, timeline }) }
+    }
+
+    /// Whether the view keeps `stance`.
+    pub fn keeps(&self, stance: &Stance) -> bool {
+        let Some(seen) = &self.seen else { return true };
+        let key = (stance.document.as_str(), stance.item);
+        seen.sight.sees(&stance.party, stance.visibility, stance.bloc.as_deref())
+            && !seen.hidden_items.contains(&key)
+            && !matches!(&stance.at, Moment::Round(round) if seen.hidden_rounds.contains(round.as_str()))
+            && (stance.readout.is_empty()
+                || seen.readouts.get(&key).is_some_and(|readouts| {
+                    let at = seen.timeline.moment(&stance.at);
+                    readouts.iter().any(|&(party, given)| party == stance.readout && given <= at)
+                }))
+    }
+
+    /// The stances among `stances` that the view keeps, in their order.
+    pub fn view<'s>(&self, stances: impl IntoIterator<Item = &'s Arc<Stance>>) -> Vec<Arc<Stance>> {
+        stances.into_iter().filter(|stance| self.keeps(stance)).cloned().collect()
+    }
+}
+
 /// A copy of the negotiation holding only what `viewer` may see.
 pub fn view(negotiation: &Negotiation, viewer: &Viewer) -> Negotiation {
     into_view(negotiation.clone(), viewer)
@@ -135,13 +205,18 @@ pub fn into_view(mut negotiation: Negotiation, viewer: &Viewer) -> Negotiation {
     if *viewer == Viewer::Everything {
         return negotiation;
     }
+    let kept: Vec<bool> = {
+        let stances = StanceSight::new(&negotiation, viewer);
+        negotiation.stances.iter().map(|stance| stances.keeps(stance)).collect()
+    };
+    let mut kept = kept.into_iter();
+    negotiation.stances.retain(|_| kept.next().unwrap_or(false));
     let sight = Sight::of(viewer, &negotiation);
-    negotiation.stances.retain(|stance| sight.sees(&stance.party, stance.visibility, stance.bloc.as_deref()));
     negotiation.red_lines.retain(|red_line| sight.sees(&red_line.party, red_line.visibility, red_line.bloc.as_deref()));
     negotiation.preferences.retain(|preference| sight.sees(&preference.party, preference.visibility, preference.bloc.as_deref()));
     negotiation.demands.retain(|demand| sight.sees(&demand.party, demand.visibility, demand.bloc.as_deref()));
-    crate::channels::hide(&mut negotiation, viewer, &sight);
-    // After the channels: a readout given in a hidden round goes, and stances on it with it.
+    crate::channels::hide(&mut negotiation, &sight);
+    // After the channels: a readout given in a hidden round goes.
     crate::readout::retain_visible(&mut negotiation, |owner, visibility| sight.sees(owner, visibility, None));
     // A claim that a red line the viewer may not see holds goes with the red line, as a claim
     // about a hidden item goes with the item: the view stays a record that reads back.

@@ -38,3 +38,68 @@ fn a_readout_confided_to_the_mediator_and_the_stance_on_it_stay_hidden() {
         assert_eq!(stance, matches!(viewer, "EU" | "mediator"), "{viewer}: US's stance on IR's readout");
     }
 }
+
+/// A party that revised its readout, first confided to the mediator and later published: a stance
+/// on that readout given between the two answers the confided one. An outsider sees only the
+/// published one, given after the stance, so the stance goes from its view (a view keeping it
+/// would not read back: a stance on a readout not yet given).
+#[test]
+fn a_stance_on_a_readout_seen_only_from_later_goes_from_the_view() {
+    let text = r#"
+[negotiation]
+id = "revised-readout"
+title = "A readout confided, then published"
+
+[[parties]]
+id = "A"
+role = "principal"
+
+[[parties]]
+id = "B"
+role = "principal"
+
+[[items]]
+number = 1
+title = "Cap"
+text = "The cap is five."
+date = 2020-01-01
+[[items.readouts]]
+party = "A"
+text = "The cap is four."
+date = 2020-01-02
+visibility = "mediator"
+[[items.readouts]]
+party = "A"
+text = "The cap is four, and then three."
+date = 2020-01-04
+
+[[stances]]
+party = "B"
+item = 1
+position = "opposes"
+readout = "A"
+date = 2020-01-03
+
+[[stances]]
+party = "B"
+item = 1
+position = "accepts"
+readout = "A"
+date = 2020-01-05
+"#;
+    let negotiation = scenario::parse(text).unwrap().negotiation;
+    for (viewer, dates) in [
+        ("all", vec!["2020-01-03", "2020-01-05"]),
+        ("mediator", vec!["2020-01-03", "2020-01-05"]),
+        ("public", vec!["2020-01-05"]),
+        ("B", vec!["2020-01-05"]),
+    ] {
+        let visible = view(&negotiation, &viewer.parse().unwrap());
+        let kept: Vec<String> = visible.stances.iter().map(|stance| stance.at.to_string()).collect();
+        assert_eq!(kept, dates, "{viewer}");
+        let written = to_toml(&visible);
+        if let Err(problems) = scenario::parse(&written) {
+            panic!("the view for {viewer} does not read back: {problems:?}\n{written}");
+        }
+    }
+}

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use parley_core::model::{Negotiation, Stance};
 use parley_core::positions::Positions;
 use parley_core::status::{Record, Status, Tracks};
-use parley_core::visibility::{Viewer, into_view};
+use parley_core::visibility::{StanceSight, Viewer, into_view};
 
 use crate::ServiceError;
 
@@ -41,8 +41,7 @@ pub fn stances_added(whole: &Negotiation, before: usize, viewer: &str) -> Result
 }
 
 fn viewed_stances(whole: &Negotiation, before: usize, viewer: &Viewer) -> Vec<Arc<Stance>> {
-    let added = whole.stances.range(before.min(whole.stances.len())..).cloned().collect();
-    into_view(whole.with_stances(added), viewer).stances.to_vec()
+    StanceSight::new(whole, viewer).view(whole.stances.range(before.min(whole.stances.len())..))
 }
 
 impl View {
