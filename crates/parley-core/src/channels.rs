@@ -12,9 +12,12 @@
 //! its stances, the claims about it and the deadline tied to it (the deadline stays, judged as if
 //! tied to no item). A hidden statement is absent.
 
+use std::borrow::Borrow;
 use std::collections::HashSet;
+use std::hash::Hash;
 
 use crate::model::{ClaimKind, Item, Moment, Negotiation, Round, Statement, Visibility};
+use crate::readout::Readout;
 use crate::visibility::{Sight, Viewer};
 
 /// Whether a viewer may know of a round: public, or it is a participant or the host, or the
@@ -75,8 +78,7 @@ impl<'v> Channels<'v> {
         if !self.sight.sees(item.by.as_deref().unwrap_or(""), item.visibility, None) || self.in_hidden_round(&item.introduced) {
             return None;
         }
-        item.revisions.retain(|revision| !self.hidden_rounds.contains(&revision.round));
-        item.readouts.retain(|readout| !self.in_hidden_round(&readout.at) && self.sight.sees(&readout.party, readout.visibility, None));
+        strip_item(&mut item, &self.hidden_rounds, &self.sight);
         Some(item)
     }
 
@@ -91,9 +93,24 @@ impl<'v> Channels<'v> {
     }
 }
 
+/// An item the viewer may see, as its view leaves it: without its revisions and readouts made in
+/// the rounds `hidden_rounds` and the readouts the viewer may not see.
+pub(crate) fn strip_item<S: Borrow<str> + Hash + Eq>(item: &mut Item, hidden_rounds: &HashSet<S>, sight: &Sight<'_>) {
+    item.revisions.retain(|revision| !hidden_rounds.contains(revision.round.as_str()));
+    item.readouts.retain(|readout| keeps_readout(readout, hidden_rounds, sight));
+}
+
+/// Whether a view keeps a readout of an item it keeps: given in no round in `hidden_rounds`, and
+/// its visibility admits the viewer.
+pub(crate) fn keeps_readout<S: Borrow<str> + Hash + Eq>(readout: &Readout, hidden_rounds: &HashSet<S>, sight: &Sight<'_>) -> bool {
+    !matches!(&readout.at, Moment::Round(round) if hidden_rounds.contains(round.as_str()))
+        && sight.sees(&readout.party, readout.visibility, None)
+}
+
 /// Removes from `negotiation` every channel the viewer may not see, and what hangs on it, except
-/// the stances given in them or on them: [`crate::visibility::StanceSight`] decides those.
-pub(crate) fn hide(negotiation: &mut Negotiation, sight: &Sight<'_>) {
+/// the stances given in them or on them ([`crate::visibility::StanceSight`] decides those) and
+/// what the items that stay lose ([`strip_item`]). Returns the ids of the rounds removed.
+pub(crate) fn hide(negotiation: &mut Negotiation, sight: &Sight<'_>) -> HashSet<String> {
     let hidden: HashSet<&str> = hidden_rounds(negotiation, sight);
     let hidden_items: HashSet<(String, u32)> =
         hidden_items(negotiation, sight, &hidden).into_iter().map(|(document, number)| (document.to_owned(), number)).collect();
@@ -104,13 +121,10 @@ pub(crate) fn hide(negotiation: &mut Negotiation, sight: &Sight<'_>) {
         && hidden_items.is_empty()
         && negotiation.statements.iter().all(|statement| statement.visibility.is_public())
     {
-        return;
+        return hidden_rounds;
     }
     negotiation.rounds.retain(|round| !hidden_rounds.contains(&round.id));
     negotiation.items.retain(|item| !is_hidden(&item.document, item.number));
-    for item in &mut negotiation.items {
-        item.revisions.retain(|revision| !hidden_rounds.contains(&revision.round));
-    }
     negotiation.red_lines.retain(|red_line| !in_hidden(&red_line.since));
     for red_line in &mut negotiation.red_lines {
         if red_line.until.as_ref().is_some_and(in_hidden) {
@@ -121,11 +135,8 @@ pub(crate) fn hide(negotiation: &mut Negotiation, sight: &Sight<'_>) {
             red_line.replaced_by = None;
         }
     }
-    // Everything else dated in a hidden round: readouts given, demands stated, documents' lifecycle
-    // events, implementation assessments.
-    for item in &mut negotiation.items {
-        item.readouts.retain(|readout| !in_hidden(&readout.at));
-    }
+    // Everything else dated in a hidden round: demands stated, documents' lifecycle events,
+    // implementation assessments.
     negotiation.demands.retain(|demand| !in_hidden(&demand.at));
     for document in &mut negotiation.documents {
         document.events.retain(|event| !in_hidden(&event.at));
@@ -151,4 +162,5 @@ pub(crate) fn hide(negotiation: &mut Negotiation, sight: &Sight<'_>) {
             deadline.untie();
         }
     }
+    hidden_rounds
 }

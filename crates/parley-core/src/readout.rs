@@ -165,15 +165,6 @@ impl crate::status::Record<'_> {
     }
 }
 
-/// Removes the readouts `sees` rejects (by owner and visibility). The stances on a readout of
-/// which nothing is left go too, by [`crate::visibility::StanceSight`], so that the view is a
-/// record that could have been written as it is.
-pub(crate) fn retain_visible(negotiation: &mut crate::model::Negotiation, sees: impl Fn(&str, Visibility) -> bool) {
-    for item in &mut negotiation.items {
-        item.readouts.retain(|readout| sees(&readout.party, readout.visibility));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

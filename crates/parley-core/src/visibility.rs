@@ -11,7 +11,7 @@ use std::str::FromStr;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::model::{Moment, Negotiation, Role, Stance, Visibility};
+use crate::model::{Item, Moment, Negotiation, Role, Stance, Visibility};
 use crate::timeline::{Instant, Timeline};
 
 /// Who is looking.
@@ -131,7 +131,8 @@ impl<'v> Sight<'v> {
 /// round, when that round is hidden from the viewer; its item, when that item is hidden; the
 /// readout it answers, which must be one the view keeps, given no later than the stance. So the
 /// stances added to a record since a view are viewed with this alone, without copying the rest of
-/// the record, and [`into_view`] decides every stance by it too.
+/// the record, and [`into_view`] decides every stance by it too. It shows an item as the view does
+/// too ([`StanceSight::items`]), for what a stance write depends on.
 #[derive(Debug)]
 pub struct StanceSight<'a> {
     /// `None` for a viewer who sees everything.
@@ -161,13 +162,12 @@ impl<'a> StanceSight<'a> {
         let hidden_rounds = crate::channels::hidden_rounds(negotiation, &sight);
         let hidden_items = crate::channels::hidden_items(negotiation, &sight, &hidden_rounds);
         let timeline = Timeline::of(negotiation.rounds.iter().filter(|round| !hidden_rounds.contains(round.id.as_str())));
-        let in_hidden = |moment: &Moment| matches!(moment, Moment::Round(round) if hidden_rounds.contains(round.as_str()));
         let mut readouts: HashMap<(&str, u32), Vec<(&str, Instant)>> = HashMap::new();
         for item in negotiation.items.iter().filter(|item| !hidden_items.contains(&(item.document.as_str(), item.number))) {
             let kept = item
                 .readouts
                 .iter()
-                .filter(|readout| !in_hidden(&readout.at) && sight.sees(&readout.party, readout.visibility, None))
+                .filter(|readout| crate::channels::keeps_readout(readout, &hidden_rounds, &sight))
                 .map(|readout| (readout.party.as_str(), timeline.moment(&readout.at)));
             readouts.entry((item.document.as_str(), item.number)).or_default().extend(kept);
         }
@@ -186,6 +186,23 @@ impl<'a> StanceSight<'a> {
                     let at = seen.timeline.moment(&stance.at);
                     readouts.iter().any(|&(party, given)| party == stance.readout && given <= at)
                 }))
+    }
+
+    /// The items numbered `number` in `document` of `negotiation` (the record this sight was made
+    /// for) as the view shows them: none when they are hidden.
+    pub fn items(&self, negotiation: &Negotiation, number: u32, document: &str) -> Vec<Item> {
+        let same = negotiation.items.iter().filter(|item| item.number == number && item.document == document);
+        match &self.seen {
+            None => same.cloned().collect(),
+            Some(seen) if seen.hidden_items.contains(&(document, number)) => Vec::new(),
+            Some(seen) => same
+                .map(|item| {
+                    let mut item = item.clone();
+                    crate::channels::strip_item(&mut item, &seen.hidden_rounds, &seen.sight);
+                    item
+                })
+                .collect(),
+        }
     }
 
     /// The stances among `stances` that the view keeps, in their order.
@@ -215,9 +232,10 @@ pub fn into_view(mut negotiation: Negotiation, viewer: &Viewer) -> Negotiation {
     negotiation.red_lines.retain(|red_line| sight.sees(&red_line.party, red_line.visibility, red_line.bloc.as_deref()));
     negotiation.preferences.retain(|preference| sight.sees(&preference.party, preference.visibility, preference.bloc.as_deref()));
     negotiation.demands.retain(|demand| sight.sees(&demand.party, demand.visibility, demand.bloc.as_deref()));
-    crate::channels::hide(&mut negotiation, &sight);
-    // After the channels: a readout given in a hidden round goes.
-    crate::readout::retain_visible(&mut negotiation, |owner, visibility| sight.sees(owner, visibility, None));
+    let hidden_rounds = crate::channels::hide(&mut negotiation, &sight);
+    for item in &mut negotiation.items {
+        crate::channels::strip_item(item, &hidden_rounds, &sight);
+    }
     // A claim that a red line the viewer may not see holds goes with the red line, as a claim
     // about a hidden item goes with the item: the view stays a record that reads back.
     let red_lines: HashSet<&str> = negotiation.red_lines.iter().map(|red_line| red_line.id.as_str()).collect();

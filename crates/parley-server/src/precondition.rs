@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use parley_core::model::{Negotiation, Stance};
-use parley_core::visibility::{Viewer, into_view};
+use parley_core::visibility::{StanceSight, Viewer, into_view};
 use parley_store::Store;
 
 use crate::auth::Caller;
@@ -143,15 +143,73 @@ pub fn holds(
         Change::Stance(stance) => cache.likes().on_item(id, current, &before, &stance.party, stance.item, &stance.document),
         _ => (Vec::new(), Vec::new()),
     };
-    let Some(now) = depends(change, &seen(current, &viewer, now_stances)) else { return Ok(false) };
+    let Some(now) = depends(change, &seen(change, current, &viewer, now_stances)) else { return Ok(false) };
     let before_viewer = parley_service::viewer(&before, viewer_name).map_err(ApiError::service)?;
-    Ok(depends(change, &seen(&before, &before_viewer, then_stances)).as_ref() == Some(&now))
+    Ok(depends(change, &seen(change, &before, &before_viewer, then_stances)).as_ref() == Some(&now))
 }
 
-/// What [`depends`] needs of `viewer`'s view of `negotiation`: the view of the record with only
-/// `stances`, the ones it may look at (a stance write's party's on its item; none for any other
-/// write). A view only drops stances, each for what it is and the rest of the record, never for
-/// the other stances, so these are exactly the ones the whole view would show.
-fn seen(negotiation: &Negotiation, viewer: &Viewer, stances: Vec<Arc<Stance>>) -> Negotiation {
-    into_view(negotiation.with_stances(stances.into()), viewer)
+/// What [`depends`] needs of `viewer`'s view of `negotiation`, given `stances`, the ones it may
+/// look at (a stance write's party's on its item; none for any other write). A view only drops
+/// stances, each for what it is and the rest of the record, never for the other stances, so the
+/// ones kept are exactly the ones the whole view would show. A stance write looks at its item and
+/// those stances alone: they are viewed by a [`StanceSight`], with no copy of the record taken
+/// (this runs for every write made against an older head). Any other write gets the view of the
+/// record with those stances.
+fn seen(change: &Change, negotiation: &Negotiation, viewer: &Viewer, stances: Vec<Arc<Stance>>) -> Negotiation {
+    match change {
+        Change::Stance(stance) => {
+            let sight = StanceSight::new(negotiation, viewer);
+            let items = sight.items(negotiation, stance.item, &stance.document);
+            Negotiation { items, stances: sight.view(&stances).into(), ..Negotiation::default() }
+        }
+        _ => into_view(negotiation.with_stances(stances.into()), viewer),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a stance write depends on, viewed without a copy of the record, is what the view of
+    /// the whole record with those stances gives: on the bundled records with secret channels,
+    /// readouts and private entities, for every viewer and every party, item and document a
+    /// stance names (and an item that does not exist).
+    #[test]
+    fn a_stance_write_depends_on_what_the_writers_whole_view_shows() {
+        let records = [
+            include_str!("../../../scenarios/ukraine-2025.toml"),
+            include_str!("../tests/data/ukraine-2025-private.toml"),
+            include_str!("../../parley-cli/tests/cases/channels.toml"),
+            include_str!("../../parley-cli/tests/cases/visibility.toml"),
+            include_str!("../../parley-cli/tests/cases/readouts.toml"),
+            include_str!("../../parley-cli/tests/cases/blocs.toml"),
+            include_str!("../../parley-cli/tests/cases/documents.toml"),
+        ];
+        let mut checked = 0;
+        for text in records {
+            let whole = parley_core::scenario::parse(text).expect("bundled scenario").negotiation;
+            let viewers = [Viewer::Everything, Viewer::Public, Viewer::Mediator]
+                .into_iter()
+                .chain(whole.parties.iter().map(|party| Viewer::Party(party.id.clone())));
+            for viewer in viewers {
+                let mut written: Vec<Stance> = whole.stances.iter().map(|stance| Stance::clone(stance)).collect();
+                written.extend(whole.stances.first().map(|stance| Stance { item: 999, ..Stance::clone(stance) }));
+                for stance in written {
+                    let on_item: Vec<Arc<Stance>> = whole
+                        .stances
+                        .iter()
+                        .filter(|held| held.party == stance.party && held.item == stance.item && held.document == stance.document)
+                        .cloned()
+                        .collect();
+                    let change = Change::Stance(stance);
+                    let whole_view = into_view(whole.with_stances(on_item.clone().into()), &viewer);
+                    let expected = depends(&change, &whole_view).expect("a stance write depends on something");
+                    let seen = seen(&change, &whole, &viewer, on_item);
+                    assert_eq!(depends(&change, &seen), Some(expected), "{viewer:?} on {}", whole.id);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 500, "{checked}");
+    }
 }
