@@ -38,12 +38,16 @@ pub(crate) fn hidden_items<'n>(negotiation: &'n Negotiation, sight: &Sight<'_>, 
     negotiation
         .items
         .iter()
-        .filter(|item| {
-            matches!(&item.introduced, Moment::Round(round) if hidden_rounds.contains(round.as_str()))
-                || !sight.sees(item.by.as_deref().unwrap_or(""), item.visibility, None)
-        })
+        .filter(|item| item_hidden(item, sight, hidden_rounds))
         .map(|item| (item.document.as_str(), item.number))
         .collect()
+}
+
+/// Whether the viewer may not see `item`: not visible to it, or introduced in one of
+/// `hidden_rounds`.
+fn item_hidden<S: Borrow<str> + Hash + Eq>(item: &Item, sight: &Sight<'_>, hidden_rounds: &HashSet<S>) -> bool {
+    matches!(&item.introduced, Moment::Round(round) if hidden_rounds.contains(round.as_str()))
+        || !sight.sees(item.by.as_deref().unwrap_or(""), item.visibility, None)
 }
 
 /// What a viewer may see of a record's secret channels, for deciding entity by entity (an event
@@ -75,7 +79,7 @@ impl<'v> Channels<'v> {
     /// in a hidden round), else without its revisions and readouts made in hidden rounds and the
     /// readouts the viewer may not see.
     pub fn viewed_item(&self, mut item: Item) -> Option<Item> {
-        if !self.sight.sees(item.by.as_deref().unwrap_or(""), item.visibility, None) || self.in_hidden_round(&item.introduced) {
+        if item_hidden(&item, &self.sight, &self.hidden_rounds) {
             return None;
         }
         strip_item(&mut item, &self.hidden_rounds, &self.sight);
